@@ -1,0 +1,72 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+)
+
+// Customer is a person with an account: a shopper, or a member of staff.
+type Customer struct {
+	ent.Schema
+}
+
+// Fields of the Customer.
+func (Customer) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("email").
+			MaxLen(254).
+			Unique().
+			Validate(validateEmail),
+		field.String("name").
+			NotEmpty().
+			MaxLen(200),
+		field.String("phone").
+			Optional().
+			Validate(validatePhone),
+		field.String("password_hash").
+			Optional().
+			Sensitive().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("role").
+			Values("CUSTOMER", "STAFF", "ADMIN").
+			Default("CUSTOMER").
+			Annotations(entgql.Type("Role")),
+		field.Time("password_changed_at").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Edges of the Customer.
+func (Customer) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("addresses", Address.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("identities", Identity.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		edge.To("orders", Order.Type).
+			Annotations(entgql.RelayConnection()),
+		edge.To("carts", Cart.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		edge.To("refresh_tokens", RefreshToken.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Mixin of the Customer.
+func (Customer) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}
+
+// Annotations of the Customer.
+func (Customer) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField("customers"),
+		entgql.RelayConnection(),
+	}
+}

@@ -1,0 +1,35 @@
+// Package schema holds the ent schema of the store: one file per entity,
+// plus the mixins and custom types they share.
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/mixin"
+)
+
+// TimeMixin adds created and updated timestamps to an entity.
+type TimeMixin struct {
+	mixin.Schema
+}
+
+// Fields of the TimeMixin.
+func (TimeMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").
+			Default(time.Now).
+			Immutable().
+			Annotations(entgql.OrderField("CREATED_AT")),
+		field.Time("updated_at").
+			Default(time.Now).
+			UpdateDefault(time.Now).
+			Annotations(entgql.OrderField("UPDATED_AT")),
+	}
+}
+
+// hiddenMoney marks a field holding integer minor units (cents): GraphQL
+// shows such amounts as Money through a resolver, never as a raw integer.
+var hiddenMoney = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)

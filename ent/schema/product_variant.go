@@ -1,0 +1,76 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+)
+
+// ProductVariant is one purchasable form of a product (a size, a colour),
+// with its own SKU, price and stock.
+type ProductVariant struct {
+	ent.Schema
+}
+
+// Fields of the ProductVariant.
+func (ProductVariant) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("sku").
+			NotEmpty().
+			MaxLen(64).
+			Unique(),
+		field.String("name").
+			NotEmpty().
+			MaxLen(300),
+		field.Int64("price_minor").NonNegative().Annotations(hiddenMoney),
+		field.Int("stock_on_hand").
+			NonNegative().
+			Default(0),
+		// Units held by placed orders that have not shipped yet.
+		field.Int("reserved").
+			NonNegative().
+			Default(0),
+		field.Bool("track_inventory").
+			Default(true),
+		field.JSON("options", []schematype.VariantOption{}).
+			Default([]schematype.VariantOption{}).
+			Annotations(entgql.Type("[VariantOption!]")),
+		field.Int("position").
+			Default(0),
+		field.Int("product_id"),
+	}
+}
+
+// Edges of the ProductVariant.
+func (ProductVariant) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("product", Product.Type).
+			Ref("variants").
+			Field("product_id").
+			Unique().
+			Required(),
+		edge.To("stock_movements", StockMovement.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		edge.To("cart_lines", CartLine.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		edge.To("order_lines", OrderLine.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Indexes of the ProductVariant.
+func (ProductVariant) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("product_id", "position"),
+	}
+}
+
+// Mixin of the ProductVariant.
+func (ProductVariant) Mixin() []ent.Mixin {
+	return []ent.Mixin{TimeMixin{}}
+}

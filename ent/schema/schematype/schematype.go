@@ -1,0 +1,23 @@
+// Package schematype holds the Go types that ent schema fields store as
+// JSON or as shared enums, kept apart from ent/schema to avoid import cycles.
+package schematype
+
+// VariantOption is one name/value option of a product variant, such as
+// size=M or colour=Red.
+type VariantOption struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// AddressSnapshot is a copy of a shipping address taken when an order is
+// placed, so later edits to the customer's address book never change it.
+type AddressSnapshot struct {
+	Name        string `json:"name,omitempty"`
+	Line1       string `json:"line1"`
+	Line2       string `json:"line2,omitempty"`
+	City        string `json:"city"`
+	Region      string `json:"region,omitempty"`
+	PostalCode  string `json:"postalCode,omitempty"`
+	CountryCode string `json:"countryCode"`
+	Phone       string `json:"phone,omitempty"`
+}

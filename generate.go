@@ -1,0 +1,6 @@
+// Package savannah is the root of the Savannah commerce backend. It holds
+// nothing but the code generation steps: ent (with entgql) first, then gqlgen.
+package savannah
+
+//go:generate go run ./ent/entc.go
+//go:generate go tool gqlgen generate

@@ -1,0 +1,96 @@
+// Package scalar marshals the GraphQL scalars that have no gqlgen built-in:
+// opaque global IDs and Decimal strings.
+package scalar
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/shopspring/decimal"
+)
+
+// ErrInvalidID is returned for an ID that this server did not issue.
+var ErrInvalidID = errors.New("invalid ID")
+
+// EncodeID turns an ent ID into the opaque global ID clients see: the eight
+// big-endian bytes of the ID in unpadded URL-safe base64. ent's global ID
+// ranges make the integer unique across all types, so node(id:) can tell the
+// type from it.
+func EncodeID(id int) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(id))
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// DecodeID is the inverse of EncodeID.
+func DecodeID(s string) (int, error) {
+	if len(s) != 11 {
+		return 0, ErrInvalidID
+	}
+	var b [8]byte
+	n, err := base64.RawURLEncoding.Decode(b[:], []byte(s))
+	if err != nil || n != 8 {
+		return 0, ErrInvalidID
+	}
+	v := binary.BigEndian.Uint64(b[:])
+	if v == 0 || v > 1<<62 {
+		return 0, ErrInvalidID
+	}
+	return int(v), nil
+}
+
+// DecodeIDs decodes every ID or fails on the first invalid one.
+func DecodeIDs(ss []string) ([]int, error) {
+	ids := make([]int, len(ss))
+	for i, s := range ss {
+		id, err := DecodeID(s)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+// MarshalIntID writes an ent ID as an opaque global ID.
+func MarshalIntID(id int) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(EncodeID(id)))
+	})
+}
+
+// UnmarshalIntID reads an opaque global ID into an ent ID.
+func UnmarshalIntID(v any) (int, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, fmt.Errorf("%w: must be a string", ErrInvalidID)
+	}
+	return DecodeID(s)
+}
+
+// MarshalDecimal writes a decimal as a JSON string with two decimal places,
+// such as "1299.00".
+func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(d.StringFixed(2)))
+	})
+}
+
+// UnmarshalDecimal reads a decimal from a string. Numbers are refused: JSON
+// floats cannot carry money exactly.
+func UnmarshalDecimal(v any) (decimal.Decimal, error) {
+	s, ok := v.(string)
+	if !ok {
+		return decimal.Decimal{}, errors.New("decimal must be a string, such as \"1299.00\"")
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", s)
+	}
+	return d, nil
+}
