@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph/model"
@@ -15,32 +14,32 @@ import (
 
 // ID is the resolver for the id field.
 func (r *cartResolver) ID(ctx context.Context, obj *ent.Cart) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return obj.Token, nil
 }
 
 // TotalQuantity is the resolver for the totalQuantity field.
 func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error) {
-	panic(fmt.Errorf("not implemented: TotalQuantity - totalQuantity"))
+	return 0, notImplemented("cart")
 }
 
 // Subtotal is the resolver for the subtotal field.
 func (r *cartResolver) Subtotal(ctx context.Context, obj *ent.Cart) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Subtotal - subtotal"))
+	return nil, notImplemented("cart")
 }
 
 // Lines is the resolver for the lines field.
 func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*ent.CartLine, error) {
-	panic(fmt.Errorf("not implemented: Lines - lines"))
+	return nil, notImplemented("cart")
 }
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *cartLineResolver) LineTotal(ctx context.Context, obj *ent.CartLine) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: LineTotal - lineTotal"))
+	return nil, notImplemented("cart")
 }
 
 // Variant is the resolver for the variant field.
 func (r *cartLineResolver) Variant(ctx context.Context, obj *ent.CartLine) (*ent.ProductVariant, error) {
-	panic(fmt.Errorf("not implemented: Variant - variant"))
+	return nil, notImplemented("cart")
 }
 
 // Cart returns CartResolver implementation.

@@ -7,44 +7,70 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
 // Ancestors is the resolver for the ancestors field.
 func (r *categoryResolver) Ancestors(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Ancestors - ancestors"))
+	ids, err := catalog.AncestorIDs(obj.Path)
+	if err != nil {
+		return nil, err
+	}
+	return r.loadersFrom(ctx).categoryByID.LoadAll(ctx, ids)
 }
 
 // Children is the resolver for the children field.
 func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Children - children"))
+	return r.loadersFrom(ctx).childrenOf.Load(ctx, obj.ID)
 }
 
 // Products is the resolver for the products field.
 func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput, includeSubcategories *bool) (*ent.ProductConnection, error) {
-	panic(fmt.Errorf("not implemented: Products - products"))
+	first, last, err := pageSize(first, last)
+	if err != nil {
+		return nil, err
+	}
+	inCategory := product.CategoryID(obj.ID)
+	if includeSubcategories != nil && *includeSubcategories {
+		inCategory = product.HasCategoryWith(catalog.InSubtree(obj.Path))
+	}
+	return r.db(ctx).Product.Query().
+		Where(catalog.Storefront(), inCategory).
+		Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 }
 
 // PriceRange is the resolver for the priceRange field.
 func (r *productResolver) PriceRange(ctx context.Context, obj *ent.Product) (*model.PriceRange, error) {
-	panic(fmt.Errorf("not implemented: PriceRange - priceRange"))
+	return &model.PriceRange{
+		MinVariantPrice: r.money(obj.MinPriceMinor),
+		MaxVariantPrice: r.money(obj.MaxPriceMinor),
+	}, nil
 }
 
 // AvailableForSale is the resolver for the availableForSale field.
 func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product) (bool, error) {
-	panic(fmt.Errorf("not implemented: AvailableForSale - availableForSale"))
+	if vs, err := obj.Edges.VariantsOrErr(); err == nil {
+		for _, v := range vs {
+			if !v.TrackInventory || catalog.QuantityAvailable(v.StockOnHand, v.Reserved) > 0 {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return r.loadersFrom(ctx).availableProduct.Load(ctx, obj.ID)
 }
 
 // Price is the resolver for the price field.
 func (r *productVariantResolver) Price(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Price - price"))
+	return r.money(obj.PriceMinor), nil
 }
 
 // QuantityAvailable is the resolver for the quantityAvailable field.
 func (r *productVariantResolver) QuantityAvailable(ctx context.Context, obj *ent.ProductVariant) (int, error) {
-	panic(fmt.Errorf("not implemented: QuantityAvailable - quantityAvailable"))
+	return catalog.QuantityAvailable(obj.StockOnHand, obj.Reserved), nil
 }

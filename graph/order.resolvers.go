@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph/model"
@@ -15,30 +14,38 @@ import (
 
 // Subtotal is the resolver for the subtotal field.
 func (r *orderResolver) Subtotal(ctx context.Context, obj *ent.Order) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Subtotal - subtotal"))
+	return model.NewMoney(obj.SubtotalMinor, obj.Currency), nil
 }
 
 // ShippingTotal is the resolver for the shippingTotal field.
 func (r *orderResolver) ShippingTotal(ctx context.Context, obj *ent.Order) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: ShippingTotal - shippingTotal"))
+	return model.NewMoney(obj.ShippingMinor, obj.Currency), nil
 }
 
 // Total is the resolver for the total field.
 func (r *orderResolver) Total(ctx context.Context, obj *ent.Order) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Total - total"))
+	return model.NewMoney(obj.TotalMinor, obj.Currency), nil
 }
 
 // UnitPrice is the resolver for the unitPrice field.
 func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: UnitPrice - unitPrice"))
+	o, err := r.orderOf(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewMoney(obj.UnitPriceMinor, o.Currency), nil
 }
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *orderLineResolver) LineTotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: LineTotal - lineTotal"))
+	o, err := r.orderOf(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewMoney(obj.LineTotalMinor, o.Currency), nil
 }
 
 // Amount is the resolver for the amount field.
 func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error) {
-	panic(fmt.Errorf("not implemented: Amount - amount"))
+	return model.NewMoney(obj.AmountMinor, obj.Currency), nil
 }

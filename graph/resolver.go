@@ -1,8 +1,35 @@
+// Package graph is the GraphQL layer: the hand-written schema extensions,
+// resolvers, per-request dataloaders, the error presenter and the HTTP
+// handler. Resolvers translate arguments, make one call and translate the
+// result; rules live in ent and in internal services.
 package graph
 
-// This file will not be regenerated automatically.
-//
-// It serves as dependency injection for your app, add any dependencies you require
-// here.
+import (
+	"context"
+	"log/slog"
 
-type Resolver struct{}
+	"github.com/savannah-commerce/savannah/ent"
+)
+
+// Resolver is the one place resolvers get their dependencies.
+type Resolver struct {
+	client   *ent.Client
+	currency string
+	log      *slog.Logger
+}
+
+// NewResolver returns a resolver over the ent client; currency is the
+// store's ISO 4217 currency code.
+func NewResolver(client *ent.Client, currency string, log *slog.Logger) *Resolver {
+	return &Resolver{client: client, currency: currency, log: log}
+}
+
+// db returns the ent client to use: the transaction's when the operation
+// runs in one (mutations), so nothing waits on a pool connection that the
+// transaction itself holds (SQLite has only one).
+func (r *Resolver) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return r.client
+}

@@ -7,189 +7,206 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*model.RegisterPayload, error) {
-	panic(fmt.Errorf("not implemented: Register - register"))
+	return nil, notImplemented("register")
 }
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.LoginPayload, error) {
-	panic(fmt.Errorf("not implemented: Login - login"))
+	return nil, notImplemented("login")
 }
 
 // RefreshToken is the resolver for the refreshToken field.
 func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*model.RefreshTokenPayload, error) {
-	panic(fmt.Errorf("not implemented: RefreshToken - refreshToken"))
+	return nil, notImplemented("refreshToken")
 }
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (*model.LogoutPayload, error) {
-	panic(fmt.Errorf("not implemented: Logout - logout"))
+	return nil, notImplemented("logout")
 }
 
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.UpdateProfilePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateProfile - updateProfile"))
+	return nil, notImplemented("updateProfile")
 }
 
 // AddAddress is the resolver for the addAddress field.
 func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressInput) (*model.AddAddressPayload, error) {
-	panic(fmt.Errorf("not implemented: AddAddress - addAddress"))
+	return nil, notImplemented("addAddress")
 }
 
 // CartCreate is the resolver for the cartCreate field.
 func (r *mutationResolver) CartCreate(ctx context.Context, lines []*model.CartLineInput) (*model.CartPayload, error) {
-	panic(fmt.Errorf("not implemented: CartCreate - cartCreate"))
+	return nil, notImplemented("cartCreate")
 }
 
 // CartLinesAdd is the resolver for the cartLinesAdd field.
 func (r *mutationResolver) CartLinesAdd(ctx context.Context, cartID string, lines []*model.CartLineInput) (*model.CartPayload, error) {
-	panic(fmt.Errorf("not implemented: CartLinesAdd - cartLinesAdd"))
+	return nil, notImplemented("cartLinesAdd")
 }
 
 // CartLinesUpdate is the resolver for the cartLinesUpdate field.
 func (r *mutationResolver) CartLinesUpdate(ctx context.Context, cartID string, lines []*model.CartLineUpdateInput) (*model.CartPayload, error) {
-	panic(fmt.Errorf("not implemented: CartLinesUpdate - cartLinesUpdate"))
+	return nil, notImplemented("cartLinesUpdate")
 }
 
 // CartLinesRemove is the resolver for the cartLinesRemove field.
 func (r *mutationResolver) CartLinesRemove(ctx context.Context, cartID string, lineIds []string) (*model.CartPayload, error) {
-	panic(fmt.Errorf("not implemented: CartLinesRemove - cartLinesRemove"))
+	return nil, notImplemented("cartLinesRemove")
 }
 
 // CartMerge is the resolver for the cartMerge field.
 func (r *mutationResolver) CartMerge(ctx context.Context, guestCartID string) (*model.CartPayload, error) {
-	panic(fmt.Errorf("not implemented: CartMerge - cartMerge"))
+	return nil, notImplemented("cartMerge")
 }
 
 // PlaceOrder is the resolver for the placeOrder field.
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
-	panic(fmt.Errorf("not implemented: PlaceOrder - placeOrder"))
+	return nil, notImplemented("placeOrder")
 }
 
 // PayOrder is the resolver for the payOrder field.
 func (r *mutationResolver) PayOrder(ctx context.Context, orderID string, method payment.Method, phone *string) (*model.PayOrderPayload, error) {
-	panic(fmt.Errorf("not implemented: PayOrder - payOrder"))
+	return nil, notImplemented("payOrder")
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
 func (r *mutationResolver) CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error) {
-	panic(fmt.Errorf("not implemented: CancelOrder - cancelOrder"))
+	return nil, notImplemented("cancelOrder")
 }
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateCategory - createCategory"))
+	return nil, notImplemented("createCategory")
 }
 
 // UpdateCategory is the resolver for the updateCategory field.
 func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input model.UpdateCategoryInput) (*model.CategoryPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateCategory - updateCategory"))
+	return nil, notImplemented("updateCategory")
 }
 
 // DeleteCategory is the resolver for the deleteCategory field.
 func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*model.DeleteCategoryPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteCategory - deleteCategory"))
+	return nil, notImplemented("deleteCategory")
 }
 
 // CreateProduct is the resolver for the createProduct field.
 func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateProduct - createProduct"))
+	return nil, notImplemented("createProduct")
 }
 
 // UpdateProduct is the resolver for the updateProduct field.
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateProduct - updateProduct"))
+	return nil, notImplemented("updateProduct")
 }
 
 // ArchiveProduct is the resolver for the archiveProduct field.
 func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
-	panic(fmt.Errorf("not implemented: ArchiveProduct - archiveProduct"))
+	return nil, notImplemented("archiveProduct")
 }
 
 // CreateProductVariant is the resolver for the createProductVariant field.
 func (r *mutationResolver) CreateProductVariant(ctx context.Context, productID string, input model.CreateProductVariantInput) (*model.ProductVariantPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateProductVariant - createProductVariant"))
+	return nil, notImplemented("createProductVariant")
 }
 
 // UpdateProductVariant is the resolver for the updateProductVariant field.
 func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, input model.UpdateProductVariantInput) (*model.ProductVariantPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateProductVariant - updateProductVariant"))
+	return nil, notImplemented("updateProductVariant")
 }
 
 // AdjustStock is the resolver for the adjustStock field.
 func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, delta int, reason string) (*model.ProductVariantPayload, error) {
-	panic(fmt.Errorf("not implemented: AdjustStock - adjustStock"))
+	return nil, notImplemented("adjustStock")
 }
 
 // UpdateOrderStatus is the resolver for the updateOrderStatus field.
 func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateOrderStatus - updateOrderStatus"))
+	return nil, notImplemented("updateOrderStatus")
 }
 
 // ConfirmPayment is the resolver for the confirmPayment field.
 func (r *mutationResolver) ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error) {
-	panic(fmt.Errorf("not implemented: ConfirmPayment - confirmPayment"))
+	return nil, notImplemented("confirmPayment")
 }
 
 // SetCustomerRole is the resolver for the setCustomerRole field.
 func (r *mutationResolver) SetCustomerRole(ctx context.Context, id string, role customer.Role) (*model.CustomerPayload, error) {
-	panic(fmt.Errorf("not implemented: SetCustomerRole - setCustomerRole"))
+	return nil, notImplemented("setCustomerRole")
 }
 
 // CategoryTree is the resolver for the categoryTree field.
 func (r *queryResolver) CategoryTree(ctx context.Context) ([]*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: CategoryTree - categoryTree"))
+	return r.db(ctx).Category.Query().
+		Where(category.ParentIDIsNil()).
+		Order(ent.Asc(category.FieldPosition), ent.Asc(category.FieldName), ent.Asc(category.FieldID)).
+		All(ctx)
 }
 
 // Category is the resolver for the category field.
 func (r *queryResolver) Category(ctx context.Context, id *string, slug *string) (*ent.Category, error) {
-	panic(fmt.Errorf("not implemented: Category - category"))
+	where, err := byIDOrSlug(id, slug, category.ID, category.Slug)
+	if err != nil {
+		return nil, err
+	}
+	return orNil(r.db(ctx).Category.Query().Where(where).Only(ctx))
 }
 
 // Product is the resolver for the product field.
 func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (*ent.Product, error) {
-	panic(fmt.Errorf("not implemented: Product - product"))
+	where, err := byIDOrSlug(id, slug, product.ID, product.Slug)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.db(ctx).Product.Query().Where(where, catalog.Storefront()).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return orNil(q.Only(ctx))
 }
 
 // SearchProducts is the resolver for the searchProducts field.
 func (r *queryResolver) SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error) {
-	panic(fmt.Errorf("not implemented: SearchProducts - searchProducts"))
+	return nil, notImplemented("searchProducts")
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.Customer, error) {
-	panic(fmt.Errorf("not implemented: Me - me"))
+	return nil, notImplemented("me")
 }
 
 // Cart is the resolver for the cart field.
 func (r *queryResolver) Cart(ctx context.Context, id string) (*ent.Cart, error) {
-	panic(fmt.Errorf("not implemented: Cart - cart"))
+	return nil, notImplemented("cart")
 }
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id string) (*ent.Order, error) {
-	panic(fmt.Errorf("not implemented: Order - order"))
+	return nil, notImplemented("order")
 }
 
 // OrderUpdated is the resolver for the orderUpdated field.
 func (r *subscriptionResolver) OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error) {
-	panic(fmt.Errorf("not implemented: OrderUpdated - orderUpdated"))
+	return nil, notImplemented("orderUpdated")
 }
 
 // OrderEvents is the resolver for the orderEvents field.
 func (r *subscriptionResolver) OrderEvents(ctx context.Context) (<-chan *model.OrderFeedEvent, error) {
-	panic(fmt.Errorf("not implemented: OrderEvents - orderEvents"))
+	return nil, notImplemented("orderEvents")
 }
 
 // Mutation returns MutationResolver implementation.

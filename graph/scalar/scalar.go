@@ -5,7 +5,6 @@ package scalar
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,8 +13,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// InputError is a malformed scalar value sent by the client.
+type InputError struct{ msg string }
+
+func (e *InputError) Error() string { return e.msg }
+
 // ErrInvalidID is returned for an ID that this server did not issue.
-var ErrInvalidID = errors.New("invalid ID")
+var ErrInvalidID = &InputError{msg: "invalid ID"}
 
 // EncodeID turns an ent ID into the opaque global ID clients see: the eight
 // big-endian bytes of the ID in unpadded URL-safe base64. ent's global ID
@@ -68,7 +72,7 @@ func MarshalIntID(id int) graphql.Marshaler {
 func UnmarshalIntID(v any) (int, error) {
 	s, ok := v.(string)
 	if !ok {
-		return 0, fmt.Errorf("%w: must be a string", ErrInvalidID)
+		return 0, &InputError{msg: "invalid ID: must be a string"}
 	}
 	return DecodeID(s)
 }
@@ -86,11 +90,11 @@ func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
 func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	s, ok := v.(string)
 	if !ok {
-		return decimal.Decimal{}, errors.New("decimal must be a string, such as \"1299.00\"")
+		return decimal.Decimal{}, &InputError{msg: `decimal must be a string, such as "1299.00"`}
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("%q is not a decimal number", s)
+		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("%q is not a decimal number", s)}
 	}
 	return d, nil
 }

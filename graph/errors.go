@@ -1,0 +1,107 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/graph/scalar"
+)
+
+// Top-level error codes of the contract, in extensions.code.
+const (
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeInternal        = "INTERNAL_SERVER_ERROR"
+	CodeNotImplemented  = "NOT_IMPLEMENTED"
+)
+
+// codedError is an error meant for the client, with its contract code.
+type codedError struct {
+	code string
+	msg  string
+}
+
+func (e *codedError) Error() string { return e.msg }
+
+func badInput(format string, args ...any) error {
+	return &codedError{code: CodeBadUserInput, msg: fmt.Sprintf(format, args...)}
+}
+
+// notImplemented answers a field whose issue has not landed yet: a clean
+// top-level error, never a panic.
+func notImplemented(field string) error {
+	return &codedError{code: CodeNotImplemented, msg: field + " is not implemented yet"}
+}
+
+// RequestIDFunc reads the request ID that the HTTP layer put in the context.
+type RequestIDFunc func(context.Context) string
+
+// ErrorPresenter maps every error to the contract's codes. Errors the
+// client can act on keep their message; anything else is logged once with
+// the request ID and answered as INTERNAL_SERVER_ERROR, with no SQL, driver
+// or stack text.
+func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Made by gqlgen (parse, validation, variable coercion) or by us
+			// with a code already.
+			if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+				setCode(gqlErr, CodeBadUserInput)
+			}
+			return gqlErr
+		}
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		var coded *codedError
+		var inputErr *scalar.InputError
+		switch {
+		case errors.As(err, &coded):
+			out.Message = coded.msg
+			setCode(out, coded.code)
+		case errors.As(err, &inputErr):
+			out.Message = inputErr.Error()
+			setCode(out, CodeBadUserInput)
+		case ent.IsNotFound(err):
+			out.Message = "not found"
+			setCode(out, CodeNotFound)
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			out.Message = "request cancelled or timed out"
+			setCode(out, CodeInternal)
+		default:
+			id := requestID(ctx)
+			log.ErrorContext(ctx, "graphql resolver failed", slog.String("request_id", id), slog.Any("err", err))
+			out.Message = "internal server error"
+			setCode(out, CodeInternal)
+			out.Extensions["requestId"] = id
+		}
+		return out
+	}
+}
+
+// Recover turns a resolver panic into INTERNAL_SERVER_ERROR after logging
+// it with its stack.
+func Recover(log *slog.Logger, requestID RequestIDFunc) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql resolver panicked",
+			slog.String("request_id", requestID(ctx)),
+			slog.Any("panic", p),
+			slog.String("stack", string(debug.Stack())))
+		return fmt.Errorf("panic: %v", p)
+	}
+}
+
+func setCode(e *gqlerror.Error, code string) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = code
+}

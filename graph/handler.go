@@ -1,0 +1,58 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/savannah-commerce/savannah/ent"
+)
+
+// HandlerConfig is what the GraphQL handler needs from the server.
+type HandlerConfig struct {
+	Client        *ent.Client
+	Currency      string
+	Log           *slog.Logger
+	RequestID     RequestIDFunc
+	Introspection bool
+}
+
+// NewHandler returns the GraphQL endpoint: POST and GET (queries only),
+// WebSocket subscriptions (graphql-transport-ws), automatic persisted
+// queries, a parsed-query cache, one transaction per mutation, per-operation
+// dataloaders, and the error presenter.
+func NewHandler(cfg HandlerConfig) http.Handler {
+	r := NewResolver(cfg.Client, cfg.Currency, cfg.Log)
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
+	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(r.withLoaders(ctx))
+	})
+	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.RequestID))
+	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
+	return srv
+}
+
+// Playground serves GraphiQL pointed at endpoint.
+func Playground(endpoint string) http.Handler {
+	return playground.Handler("Savannah", endpoint)
+}

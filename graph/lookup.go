@@ -1,0 +1,88 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/catalog"
+)
+
+// money shows integer minor units in the store's currency.
+func (r *Resolver) money(minor int64) *model.Money {
+	return model.NewMoney(minor, r.currency)
+}
+
+// byIDOrSlug builds the lookup of a root field that takes exactly one of
+// an ID and a slug.
+func byIDOrSlug[P any](id, slug *string, byID func(int) P, bySlug func(string) P) (P, error) {
+	var zero P
+	switch {
+	case id != nil && slug == nil:
+		n, err := scalar.DecodeID(*id)
+		if err != nil {
+			return zero, err
+		}
+		return byID(n), nil
+	case slug != nil && id == nil:
+		return bySlug(*slug), nil
+	default:
+		return zero, badInput("give exactly one of id and slug")
+	}
+}
+
+// orNil turns "not found" into a null result, as the contract asks of
+// lookups by ID or slug.
+func orNil[T any](v *T, err error) (*T, error) {
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return v, err
+}
+
+// visibleNodes resolves global IDs to objects, answering null for IDs that
+// do not exist and for objects the viewer may not see. Until row-level
+// privacy lands, only the public catalogue is reachable through node.
+func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
+	out := make([]ent.Noder, len(ids))
+	for i, id := range ids {
+		n, err := r.db(ctx).Noder(ctx, id)
+		if err != nil {
+			continue // unknown type range or no such row: as if it did not exist
+		}
+		ok, err := r.publicNode(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[i] = n
+		}
+	}
+	return out, nil
+}
+
+func (r *Resolver) publicNode(ctx context.Context, n ent.Noder) (bool, error) {
+	switch n := n.(type) {
+	case *ent.Category:
+		return true, nil
+	case *ent.Product:
+		return n.Status == product.StatusACTIVE, nil
+	case *ent.ProductVariant:
+		return r.db(ctx).ProductVariant.Query().
+			Where(productvariant.ID(n.ID), productvariant.HasProductWith(catalog.Storefront())).
+			Exist(ctx)
+	default:
+		return false, nil
+	}
+}
+
+// orderOf returns the order a line belongs to, loaded or queried.
+func (r *Resolver) orderOf(ctx context.Context, l *ent.OrderLine) (*ent.Order, error) {
+	if o, err := l.Edges.OrderOrErr(); err == nil {
+		return o, nil
+	}
+	return l.QueryOrder().Only(ctx)
+}

@@ -1,0 +1,106 @@
+// Package api assembles the HTTP surface of the store: GraphQL, the
+// playground, health, readiness and metrics, behind request IDs, access
+// logs, panic recovery and request metrics.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/graph"
+)
+
+// MaxBodyBytes bounds a GraphQL request body.
+const MaxBodyBytes = 1 << 20
+
+// Checker is one dependency that readiness depends on, such as the
+// database.
+type Checker interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is what the HTTP surface needs.
+type Deps struct {
+	Client        *ent.Client
+	Currency      string
+	Log           *slog.Logger
+	Introspection bool
+	// Checks are run by /readyz; each must answer within a second.
+	Checks map[string]Checker
+	// Registry collects the server's metrics; /metrics serves it.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP handler plus the readiness switch that graceful
+// shutdown turns off first.
+type Server struct {
+	handler  http.Handler
+	draining atomic.Bool
+	deps     Deps
+}
+
+// New builds the handler.
+func New(d Deps) *Server {
+	s := &Server{deps: d}
+	gql := graph.NewHandler(graph.HandlerConfig{
+		Client:        d.Client,
+		Currency:      d.Currency,
+		Log:           d.Log,
+		RequestID:     RequestID,
+		Introspection: d.Introspection,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", http.MaxBytesHandler(gql, MaxBodyBytes))
+	if d.Introspection {
+		mux.Handle("GET /{$}", graph.Playground("/graphql"))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
+	m := newHTTPMetrics(d.Registry)
+	s.handler = withRequestID(withAccessLog(d.Log, m, withRecover(d.Log, mux)))
+	return s
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Drain makes /readyz answer 503 so load balancers stop sending traffic
+// before the server shuts down.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	status, code := map[string]string{}, http.StatusOK
+	for name, c := range s.deps.Checks {
+		if err := c.Ping(ctx); err != nil {
+			s.deps.Log.WarnContext(ctx, "readiness check failed", slog.String("check", name), slog.Any("err", err))
+			status[name], code = "unavailable", http.StatusServiceUnavailable
+			continue
+		}
+		status[name] = "ok"
+	}
+	writeJSON(w, code, status)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,56 @@
+package config_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/internal/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.HTTPAddr)
+	require.Equal(t, "sqlite://savannah.db", c.DatabaseURL)
+	require.Equal(t, "KES", c.Currency)
+	require.True(t, c.AutoMigrate)
+	require.True(t, c.SeedDemo)
+	require.True(t, c.Introspection)
+	require.Equal(t, 20*time.Second, c.ShutdownTimeout)
+}
+
+func TestLoadProductionDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{"APP_ENV": "production", "DATABASE_URL": "postgres://u:secret@db/shop"}))
+	require.NoError(t, err)
+	require.False(t, c.SeedDemo)
+	require.False(t, c.Introspection)
+	require.Equal(t, "postgres://u:xxxxx@db/shop", config.MaskURL(c.DatabaseURL))
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	tests := map[string]map[string]string{
+		"DATABASE_URL":     {"DATABASE_URL": "mysql://x"},
+		"REDIS_URL":        {"REDIS_URL": "http://x"},
+		"STORE_CURRENCY":   {"STORE_CURRENCY": "XYZ"},
+		"AUTO_MIGRATE":     {"AUTO_MIGRATE": "maybe"},
+		"SHUTDOWN_TIMEOUT": {"SHUTDOWN_TIMEOUT": "-1s"},
+		"LOG_LEVEL":        {"LOG_LEVEL": "loud"},
+		"APP_ENV":          {"APP_ENV": "staging"},
+	}
+	for name, vars := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(env(vars))
+			require.ErrorContains(t, err, name)
+		})
+	}
+}

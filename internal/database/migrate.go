@@ -1,0 +1,121 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/golang-migrate/migrate/v4/database/postgres"
+	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"github.com/savannah-commerce/savannah/migrations"
+)
+
+// ErrDirty is returned when an earlier migration failed half-way and the
+// database needs an operator's attention.
+var ErrDirty = errors.New("database is in a dirty migration state")
+
+// Migrate applies every pending migration embedded in the binary. It opens
+// its own connection, because golang-migrate closes what it is given.
+func (db *DB) Migrate(ctx context.Context) error {
+	m, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	defer func() { _, _ = m.Close() }()
+	done := make(chan error, 1)
+	go func() { done <- m.Up() }()
+	select {
+	case <-ctx.Done():
+		m.GracefulStop <- true
+		<-done
+		return ctx.Err()
+	case err := <-done:
+		if err != nil && !errors.Is(err, migrate.ErrNoChange) {
+			return fmt.Errorf("apply migrations: %w", err)
+		}
+		return nil
+	}
+}
+
+// MigrationVersion reports the applied migration version and the version
+// the binary carries; they differ when migrations are pending.
+func (db *DB) MigrationVersion() (applied, latest uint, err error) {
+	m, err := db.migrator()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _, _ = m.Close() }()
+	applied, dirty, err := m.Version()
+	if err != nil && !errors.Is(err, migrate.ErrNilVersion) {
+		return 0, 0, fmt.Errorf("read migration version: %w", err)
+	}
+	if dirty {
+		return applied, 0, ErrDirty
+	}
+	latest, err = LatestMigration(db.Dialect)
+	return applied, latest, err
+}
+
+// LatestMigration is the newest migration version embedded for a dialect.
+func LatestMigration(dia string) (uint, error) {
+	src, err := iofs.New(migrations.FS, folder(dia))
+	if err != nil {
+		return 0, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	defer func() { _ = src.Close() }()
+	v, err := src.First()
+	if err != nil {
+		return 0, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	for {
+		next, err := src.Next(v)
+		if err != nil {
+			return v, nil //nolint:nilerr // no next version: v is the latest
+		}
+		v = next
+	}
+}
+
+func (db *DB) migrator() (*migrate.Migrate, error) {
+	src, err := iofs.New(migrations.FS, folder(db.Dialect))
+	if err != nil {
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	drvName := "postgres"
+	if db.Dialect == dialect.SQLite {
+		drvName = "sqlite"
+	}
+	conn, err := sql.Open(drvName, db.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open migration connection: %w", err)
+	}
+	var target database.Driver
+	if db.Dialect == dialect.SQLite {
+		target, err = migratesqlite.WithInstance(conn, &migratesqlite.Config{})
+	} else {
+		target, err = postgres.WithInstance(conn, &postgres.Config{})
+	}
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("prepare migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, drvName, target)
+	if err != nil {
+		_ = target.Close()
+		return nil, fmt.Errorf("prepare migrations: %w", err)
+	}
+	return m, nil
+}
+
+func folder(dia string) string {
+	if dia == dialect.SQLite {
+		return "sqlite"
+	}
+	return "postgres"
+}

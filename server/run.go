@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/config"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/seed"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `usage: server [command]
+
+commands:
+  serve                                  serve HTTP (the default)
+  migrate                                apply database migrations and exit
+  seed --catalog FILE                    load a catalogue (bench-catalog/1 JSON)
+  create-admin --email E --password P    create an ADMIN account, or promote one
+
+configuration is read from the environment; see README.md.`
+
+// run is the whole program; main only wires the process to it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log, nil)
+	case "migrate":
+		return migrate(ctx, cfg, log)
+	case "seed":
+		return seedCatalog(ctx, cfg, log, args)
+	case "create-admin":
+		return createAdmin(ctx, cfg, log, args)
+	case "help", "-h", "--help":
+		_, err := fmt.Fprintln(stdout, usage)
+		return err
+	default:
+		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully:
+// readiness turns 503 first, in-flight requests finish within the grace
+// period, and only then does the database close. ready, when not nil,
+// receives the listening address (tests listen on port 0).
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
+
+	// Database: open, migrate, seed.
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.AutoMigrate {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	client := db.Client()
+	if cfg.SeedDemo {
+		if err := seedDemo(ctx, client, log); err != nil {
+			return err
+		}
+	}
+
+	// Metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL, "savannah"),
+	)
+
+	// HTTP.
+	handler := api.New(api.Deps{
+		Client:        client,
+		Currency:      cfg.Currency,
+		Log:           log,
+		Introspection: cfg.Introspection,
+		Checks:        map[string]api.Checker{"database": db},
+		Registry:      reg,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	log.Info("listening", slog.String("addr", ln.Addr().String()))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	// Shutdown.
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", slog.Duration("grace", cfg.ShutdownTimeout))
+	handler.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {
+	empty, err := seed.IsEmpty(ctx, client)
+	if err != nil || !empty {
+		return err
+	}
+	cat, err := seed.Parse(strings.NewReader(string(seed.Demo())))
+	if err != nil {
+		return err
+	}
+	res, err := seed.Load(ctx, client, cat)
+	if err != nil {
+		return fmt.Errorf("seed demo store: %w", err)
+	}
+	log.Info("seeded demo store", slog.Int("categories", res.CategoriesCreated), slog.Int("products", res.ProductsCreated))
+	return nil
+}
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	applied, _, err := db.MigrationVersion()
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", slog.Uint64("version", uint64(applied)))
+	return nil
+}
+
+func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	file := fs.String("catalog", "", "catalogue JSON file (bench-catalog/1)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return errors.New("seed: --catalog FILE is required")
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	defer f.Close()
+	cat, err := seed.Parse(f)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.AutoMigrate {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	res, err := seed.Load(ctx, db.Client(), cat)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	log.Info("catalogue loaded",
+		slog.String("file", *file),
+		slog.Int("categories_created", res.CategoriesCreated),
+		slog.Int("products_created", res.ProductsCreated),
+		slog.Int("variants_created", res.VariantsCreated),
+		slog.Duration("took", time.Since(start)))
+	return nil
+}
+
+func createAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
+	email := fs.String("email", "", "the admin's email")
+	password := fs.String("password", "", "the admin's password (at least 10 characters)")
+	name := fs.String("name", "Administrator", "the admin's name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	addr := strings.ToLower(strings.TrimSpace(*email))
+	if addr == "" || *password == "" {
+		return errors.New("create-admin: --email and --password are required")
+	}
+	hash, err := auth.HashPassword(*password)
+	if err != nil {
+		return fmt.Errorf("create-admin: %w", err)
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.AutoMigrate {
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	client := db.Client()
+	existing, err := client.Customer.Query().Where(customer.Email(addr)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		_, err = client.Customer.Create().
+			SetEmail(addr).
+			SetName(*name).
+			SetPasswordHash(hash).
+			SetRole(customer.RoleADMIN).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("create-admin: %w", err)
+		}
+		log.Info("admin created", slog.String("email", addr))
+	case err != nil:
+		return fmt.Errorf("create-admin: %w", err)
+	default:
+		err = existing.Update().SetRole(customer.RoleADMIN).SetPasswordHash(hash).SetPasswordChangedAt(time.Now()).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("create-admin: %w", err)
+		}
+		log.Info("existing account promoted to admin", slog.String("email", addr))
+	}
+	return nil
+}
