@@ -212,6 +212,19 @@ func (_q *CategoryQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, category.FieldParentID)
 				fieldSeen[category.FieldParentID] = struct{}{}
 			}
+
+		case "children":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CategoryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, categoryImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedChildren(alias, func(wq *CategoryQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[category.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, category.FieldCreatedAt)

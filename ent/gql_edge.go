@@ -24,6 +24,18 @@ func (_m *Category) Parent(ctx context.Context) (*Category, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Category) Children(ctx context.Context) (result []*Category, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedChildren(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ChildrenOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryChildren().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Customer) Addresses(ctx context.Context) (result []*Address, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedAddresses(graphql.GetFieldContext(ctx).Field.Alias)

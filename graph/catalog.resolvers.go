@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
@@ -24,11 +25,6 @@ func (r *categoryResolver) Ancestors(ctx context.Context, obj *ent.Category) ([]
 	return r.loadersFrom(ctx).categoryByID.LoadAll(ctx, ids)
 }
 
-// Children is the resolver for the children field.
-func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	return r.loadersFrom(ctx).childrenOf.Load(ctx, obj.ID)
-}
-
 // Products is the resolver for the products field.
 func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput, includeSubcategories *bool) (*ent.ProductConnection, error) {
 	first, last, err := pageSize(first, last)
@@ -39,9 +35,13 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 	if includeSubcategories != nil && *includeSubcategories {
 		inCategory = product.HasCategoryWith(catalog.InSubtree(obj.Path))
 	}
-	return r.db(ctx).Product.Query().
+	conn, err := r.db(ctx).Product.Query().
 		Where(catalog.Storefront(), inCategory).
 		Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	return conn, r.primeAvailability(ctx, conn)
 }
 
 // PriceRange is the resolver for the priceRange field.
@@ -54,13 +54,10 @@ func (r *productResolver) PriceRange(ctx context.Context, obj *ent.Product) (*mo
 
 // AvailableForSale is the resolver for the availableForSale field.
 func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product) (bool, error) {
-	if vs, err := obj.Edges.VariantsOrErr(); err == nil {
-		for _, v := range vs {
-			if !v.TrackInventory || catalog.QuantityAvailable(v.StockOnHand, v.Reserved) > 0 {
-				return true, nil
-			}
-		}
-		return false, nil
+	if vs, err := obj.NamedVariants("variants"); err == nil {
+		return slices.ContainsFunc(vs, func(v *ent.ProductVariant) bool {
+			return !v.TrackInventory || catalog.QuantityAvailable(v.StockOnHand, v.Reserved) > 0
+		}), nil
 	}
 	return r.loadersFrom(ctx).availableProduct.Load(ctx, obj.ID)
 }

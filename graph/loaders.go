@@ -152,3 +152,41 @@ func sortedVariants(vs []*ent.ProductVariant) []*ent.ProductVariant {
 	})
 	return out
 }
+
+// sortedCategories orders siblings as the loader does, for children that
+// field collection already loaded.
+func sortedCategories(cs []*ent.Category) []*ent.Category {
+	out := slices.Clone(cs)
+	slices.SortFunc(out, func(a, b *ent.Category) int {
+		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// primeAvailability answers availableForSale for a whole page of products
+// in one query, when the page asks for it without loading variants:
+// resolvers of the page's products then read the loader's cache, instead of
+// racing to join batches.
+func (r *Resolver) primeAvailability(ctx context.Context, conn *ent.ProductConnection) error {
+	if len(conn.Edges) == 0 || !requested(ctx, "edges", "node", "availableForSale") {
+		return nil
+	}
+	ids := make([]int, 0, len(conn.Edges))
+	for _, e := range conn.Edges {
+		if _, err := e.Node.NamedVariants("variants"); err != nil {
+			ids = append(ids, e.Node.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	avail, errs := r.fetchAvailability(ctx, ids)
+	if errs != nil {
+		return errs[0]
+	}
+	l := r.loadersFrom(ctx).availableProduct
+	for i, id := range ids {
+		l.Prime(id, avail[i])
+	}
+	return nil
+}

@@ -3,6 +3,9 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -64,12 +67,14 @@ func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, er
 	return out, nil
 }
 
+// publicNode asks the database, not the loaded node: field collection may
+// have loaded only the fields the query asked for, status not among them.
 func (r *Resolver) publicNode(ctx context.Context, n ent.Noder) (bool, error) {
 	switch n := n.(type) {
 	case *ent.Category:
 		return true, nil
 	case *ent.Product:
-		return n.Status == product.StatusACTIVE, nil
+		return r.db(ctx).Product.Query().Where(product.ID(n.ID), catalog.Storefront()).Exist(ctx)
 	case *ent.ProductVariant:
 		return r.db(ctx).ProductVariant.Query().
 			Where(productvariant.ID(n.ID), productvariant.HasProductWith(catalog.Storefront())).
@@ -85,4 +90,35 @@ func (r *Resolver) orderOf(ctx context.Context, l *ent.OrderLine) (*ent.Order, e
 		return o, nil
 	}
 	return l.QueryOrder().Only(ctx)
+}
+
+// alias is the name the current field has in the response, under which
+// field collection stores the edges it loaded.
+func alias(ctx context.Context) string {
+	return graphql.GetFieldContext(ctx).Field.Alias
+}
+
+// requested reports whether the query selects the field at path below the
+// current field, such as edges → node → availableForSale.
+func requested(ctx context.Context, path ...string) bool {
+	op := graphql.GetOperationContext(ctx)
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	for i, name := range path {
+		var next ast.SelectionSet
+		found := false
+		for _, f := range graphql.CollectFields(op, sel, nil) {
+			if f.Name == name {
+				found = true
+				next = append(next, f.Selections...)
+			}
+		}
+		if !found {
+			return false
+		}
+		if i == len(path)-1 {
+			return true
+		}
+		sel = next
+	}
+	return false
 }

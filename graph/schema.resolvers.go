@@ -151,10 +151,14 @@ func (r *mutationResolver) SetCustomerRole(ctx context.Context, id string, role 
 
 // CategoryTree is the resolver for the categoryTree field.
 func (r *queryResolver) CategoryTree(ctx context.Context) ([]*ent.Category, error) {
-	return r.db(ctx).Category.Query().
+	q, err := r.db(ctx).Category.Query().
 		Where(category.ParentIDIsNil()).
 		Order(ent.Asc(category.FieldPosition), ent.Asc(category.FieldName), ent.Asc(category.FieldID)).
-		All(ctx)
+		CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.All(ctx)
 }
 
 // Category is the resolver for the category field.
@@ -163,7 +167,11 @@ func (r *queryResolver) Category(ctx context.Context, id *string, slug *string) 
 	if err != nil {
 		return nil, err
 	}
-	return orNil(r.db(ctx).Category.Query().Where(where).Only(ctx))
+	q, err := r.db(ctx).Category.Query().Where(where).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return orNil(q.Only(ctx))
 }
 
 // Product is the resolver for the product field.

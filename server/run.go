@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -161,7 +162,7 @@ func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {
 	if err != nil || !empty {
 		return err
 	}
-	cat, err := seed.Parse(strings.NewReader(string(seed.Demo())))
+	cat, err := seed.Parse(bytes.NewReader(seed.Demo()))
 	if err != nil {
 		return err
 	}

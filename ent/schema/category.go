@@ -53,7 +53,7 @@ func (Category) Fields() []ent.Field {
 func (Category) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("children", Category.Type).
-			Annotations(entgql.Skip(entgql.SkipType), entsql.OnDelete(entsql.Restrict)).
+			Annotations(entsql.OnDelete(entsql.Restrict)).
 			From("parent").
 			Field("parent_id").
 			Unique(),

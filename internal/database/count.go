@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -12,7 +13,9 @@ import (
 // statement budget, so an N+1 regression fails.
 type CountingDriver struct {
 	dialect.Driver
-	n atomic.Int64
+	n   atomic.Int64
+	mu  sync.Mutex
+	log []string
 }
 
 // NewCountingDriver wraps drv.
@@ -23,18 +26,38 @@ func NewCountingDriver(drv dialect.Driver) *CountingDriver {
 // Count is the number of statements run since the last Reset.
 func (d *CountingDriver) Count() int64 { return d.n.Load() }
 
+// Statements returns the statements run since the last Reset, for
+// failure messages.
+func (d *CountingDriver) Statements() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.log...)
+}
+
 // Reset sets the count back to zero.
-func (d *CountingDriver) Reset() { d.n.Store(0) }
+func (d *CountingDriver) Reset() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.n.Store(0)
+	d.log = nil
+}
+
+func (d *CountingDriver) record(query string) {
+	d.n.Add(1)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.log = append(d.log, query)
+}
 
 // Exec counts and runs a statement.
 func (d *CountingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	d.record(query)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 // Query counts and runs a query.
 func (d *CountingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	d.record(query)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
@@ -44,20 +67,20 @@ func (d *CountingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingTx{Tx: tx, n: &d.n}, nil
+	return &countingTx{Tx: tx, d: d}, nil
 }
 
 type countingTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	d *CountingDriver
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	t.d.record(query)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	t.d.record(query)
 	return t.Tx.Query(ctx, query, args, v)
 }

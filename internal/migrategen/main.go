@@ -21,8 +21,8 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
 
-	_ "github.com/savannah-commerce/savannah/internal/database" // sqlite3 driver alias
 	"github.com/savannah-commerce/savannah/ent/migrate"
+	_ "github.com/savannah-commerce/savannah/internal/database" // sqlite3 driver alias
 )
 
 func main() {

@@ -1,0 +1,133 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/seed"
+)
+
+// store is a running API over a fresh database, with every SQL statement
+// counted.
+type store struct {
+	t      *testing.T
+	db     *database.DB
+	client *ent.Client
+	count  *database.CountingDriver
+	api    *api.Server
+	srv    *httptest.Server
+	ops    map[string]string // contract operations by name, with their fragments
+}
+
+func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
+	t.Helper()
+	count := database.NewCountingDriver(db.Driver())
+	client := ent.NewClient(ent.Driver(count))
+	if cat != nil {
+		_, err := seed.Load(context.Background(), client, cat)
+		require.NoError(t, err)
+	}
+	a := api.New(api.Deps{
+		Client:        client,
+		Currency:      "KES",
+		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Introspection: true,
+		Checks:        map[string]api.Checker{"database": db},
+		Registry:      prometheus.NewRegistry(),
+	})
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t)}
+}
+
+func demoCatalog(t *testing.T) *seed.Catalog {
+	t.Helper()
+	cat, err := seed.Parse(bytes.NewReader(seed.Demo()))
+	require.NoError(t, err)
+	return cat
+}
+
+// contractOps reads the storefront contract: each operation is sent as
+// the clients send it, the whole document with an operation name.
+func contractOps(t *testing.T) map[string]string {
+	t.Helper()
+	src, err := os.ReadFile("../../graph/testdata/contract/storefront.graphql")
+	require.NoError(t, err)
+	ops := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
+		ops[m[1]] = string(src)
+	}
+	return ops
+}
+
+// gqlResponse is a GraphQL response with its errors' codes.
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (r gqlResponse) codes() []string {
+	var out []string
+	for _, e := range r.Errors {
+		c, _ := e.Extensions["code"].(string)
+		out = append(out, c)
+	}
+	return out
+}
+
+// post sends a GraphQL request and decodes the response.
+func (s *store) post(query, opName string, vars map[string]any) gqlResponse {
+	s.t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
+	require.NoError(s.t, err)
+	resp, err := http.Post(s.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	var out gqlResponse
+	require.NoError(s.t, json.NewDecoder(resp.Body).Decode(&out))
+	return out
+}
+
+// op runs a contract operation and decodes its data into v, failing on
+// any error.
+func (s *store) op(name string, vars map[string]any, v any) {
+	s.t.Helper()
+	doc, ok := s.ops[name]
+	require.True(s.t, ok, "no contract operation %s", name)
+	resp := s.post(doc, name, vars)
+	require.Empty(s.t, resp.Errors, "%s answered errors", name)
+	require.NoError(s.t, json.Unmarshal(resp.Data, v))
+}
+
+// statements runs a contract operation and returns how many SQL
+// statements it took.
+func (s *store) statements(name string, vars map[string]any) int64 {
+	s.t.Helper()
+	var sink map[string]any
+	s.count.Reset()
+	s.op(name, vars, &sink)
+	n := s.count.Count()
+	for i, q := range s.count.Statements() {
+		s.t.Logf("%s statement %d: %s", name, i+1, q)
+	}
+	return n
+}
