@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log, nil)
+		return serve(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
@@ -78,9 +78,8 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully:
 // readiness turns 503 first, in-flight requests finish within the grace
-// period, and only then does the database close. ready, when not nil,
-// receives the listening address (tests listen on port 0).
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
+// period, and only then does the database close.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
 
 	// Database: open, migrate, seed.
@@ -131,9 +130,6 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()))
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+)
+
+// logBuffer collects the server's JSON log lines while it runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// find returns the first log line with the given message.
+func (b *logBuffer) find(msg string) map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, line := range strings.Split(b.buf.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			return m
+		}
+	}
+	return nil
+}
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
+	t.Parallel()
+	for _, b := range dbtest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			logs := &logBuffer{}
+			env := envOf(map[string]string{"DATABASE_URL": b.URL, "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "5s"})
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, nil, env, logs) }()
+
+			var base string
+			require.Eventually(t, func() bool {
+				if l := logs.find("listening"); l != nil {
+					base = "http://" + l["addr"].(string)
+					return true
+				}
+				return false
+			}, 30*time.Second, 10*time.Millisecond, "server did not start")
+			require.NotNil(t, logs.find("seeded demo store"), "an empty database gets the demo store")
+
+			get := func(path string) (int, string) {
+				resp, err := http.Get(base + path)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(body)
+			}
+			code, _ := get("/healthz")
+			require.Equal(t, http.StatusOK, code)
+			code, body := get("/readyz")
+			require.Equal(t, http.StatusOK, code, body)
+			code, body = get("/")
+			require.Equal(t, http.StatusOK, code)
+			require.Contains(t, body, "graphiql", "the playground")
+
+			resp, err := http.Post(base+"/graphql", "application/json",
+				strings.NewReader(`{"query":"{ products(first: 3) { totalCount edges { node { slug } } } }"}`))
+			require.NoError(t, err)
+			body2, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Contains(t, string(body2), `"totalCount":42`)
+
+			code, body = get("/metrics")
+			require.Equal(t, http.StatusOK, code)
+			require.Contains(t, body, `savannah_http_requests_total{code="200",method="POST",route="/graphql"} 1`)
+
+			cancel() // as SIGTERM does
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("server did not stop")
+			}
+			require.NotNil(t, logs.find("stopped"))
+			_, err = http.Get(base + "/healthz")
+			require.Error(t, err, "the listener is closed")
+		})
+	}
+}
+
+func TestSubcommands(t *testing.T) {
+	t.Parallel()
+	for _, b := range dbtest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			env := envOf(map[string]string{"DATABASE_URL": b.URL})
+			var out bytes.Buffer
+
+			require.NoError(t, run(ctx, []string{"migrate"}, env, &out))
+			require.NoError(t, run(ctx, []string{"migrate"}, env, &out), "migrate is idempotent")
+
+			seed := []string{"seed", "--catalog", "../internal/seed/demo.json"}
+			require.NoError(t, run(ctx, seed, env, &out))
+			require.NoError(t, run(ctx, seed, env, &out), "seed is idempotent")
+			require.Contains(t, out.String(), `"products_created":42`)
+			require.Contains(t, out.String(), `"products_created":0`)
+
+			admin := []string{"create-admin", "--email", " Admin@Example.COM ", "--password", "correct horse battery"}
+			require.NoError(t, run(ctx, admin, env, &out))
+			require.NoError(t, run(ctx, admin, env, &out), "a second run promotes the existing account")
+
+			db := dbtest.Open(t, b.URL)
+			c := db.Client().Customer.Query().OnlyX(ctx)
+			require.Equal(t, "admin@example.com", c.Email, "stored normalised")
+			require.Equal(t, customer.RoleADMIN, c.Role)
+			require.NotContains(t, out.String(), "correct horse battery", "the password is never logged")
+
+			tests := []struct {
+				name string
+				args []string
+				want string
+			}{
+				{"short password", []string{"create-admin", "--email", "a@b.co", "--password", "short"}, "at least 10"},
+				{"missing email", []string{"create-admin", "--password", "long enough password"}, "--email"},
+				{"missing catalogue", []string{"seed"}, "--catalog"},
+				{"unreadable catalogue", []string{"seed", "--catalog", "no-such-file.json"}, "no such file"},
+				{"unknown command", []string{"frobnicate"}, "unknown command"},
+			}
+			for _, tt := range tests {
+				err := run(ctx, tt.args, env, io.Discard)
+				require.ErrorContains(t, err, tt.want, tt.name)
+			}
+		})
+	}
+}
+
+func TestRunRejectsBadConfiguration(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), nil, envOf(map[string]string{"DATABASE_URL": "mysql://nope"}), io.Discard)
+	require.ErrorContains(t, err, "DATABASE_URL")
+}
