@@ -212,19 +212,6 @@ func (_q *CategoryQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, category.FieldParentID)
 				fieldSeen[category.FieldParentID] = struct{}{}
 			}
-
-		case "children":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&CategoryClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, categoryImplementors)...); err != nil {
-				return err
-			}
-			_q.WithNamedChildren(alias, func(wq *CategoryQuery) {
-				*wq = *query
-			})
 		case "createdAt":
 			if _, ok := fieldSeen[category.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, category.FieldCreatedAt)
@@ -1364,19 +1351,6 @@ func (_q *ProductQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, product.FieldCategoryID)
 				fieldSeen[product.FieldCategoryID] = struct{}{}
 			}
-
-		case "variants":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&ProductVariantClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, productvariantImplementors)...); err != nil {
-				return err
-			}
-			_q.WithNamedVariants(alias, func(wq *ProductVariantQuery) {
-				*wq = *query
-			})
 		case "createdAt":
 			if _, ok := fieldSeen[product.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, product.FieldCreatedAt)

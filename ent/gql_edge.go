@@ -24,18 +24,6 @@ func (_m *Category) Parent(ctx context.Context) (*Category, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *Category) Children(ctx context.Context) (result []*Category, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedChildren(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.ChildrenOrErr()
-	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryChildren().All(ctx)
-	}
-	return result, err
-}
-
 func (_m *Customer) Addresses(ctx context.Context) (result []*Address, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedAddresses(graphql.GetFieldContext(ctx).Field.Alias)
@@ -157,18 +145,6 @@ func (_m *Product) Category(ctx context.Context) (*Category, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCategory().Only(ctx)
-	}
-	return result, err
-}
-
-func (_m *Product) Variants(ctx context.Context) (result []*ProductVariant, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedVariants(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.VariantsOrErr()
-	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryVariants().All(ctx)
 	}
 	return result, err
 }

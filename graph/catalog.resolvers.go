@@ -25,6 +25,11 @@ func (r *categoryResolver) Ancestors(ctx context.Context, obj *ent.Category) ([]
 	return r.loadersFrom(ctx).categoryByID.LoadAll(ctx, ids)
 }
 
+// Children is the resolver for the children field.
+func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
+	return r.loadersFrom(ctx).childrenOf.Load(ctx, obj.ID)
+}
+
 // Products is the resolver for the products field.
 func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput, includeSubcategories *bool) (*ent.ProductConnection, error) {
 	first, last, err := pageSize(first, last)
@@ -41,7 +46,12 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 	if err != nil {
 		return nil, err
 	}
-	return conn, r.primeAvailability(ctx, conn)
+	return conn, r.primeVariants(ctx, conn)
+}
+
+// Variants is the resolver for the variants field.
+func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*ent.ProductVariant, error) {
+	return r.loadersFrom(ctx).variantsOf.Load(ctx, obj.ID)
 }
 
 // PriceRange is the resolver for the priceRange field.
@@ -54,12 +64,13 @@ func (r *productResolver) PriceRange(ctx context.Context, obj *ent.Product) (*mo
 
 // AvailableForSale is the resolver for the availableForSale field.
 func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product) (bool, error) {
-	if vs, err := obj.NamedVariants("variants"); err == nil {
-		return slices.ContainsFunc(vs, func(v *ent.ProductVariant) bool {
-			return !v.TrackInventory || catalog.QuantityAvailable(v.StockOnHand, v.Reserved) > 0
-		}), nil
+	vs, err := r.loadersFrom(ctx).variantsOf.Load(ctx, obj.ID)
+	if err != nil {
+		return false, err
 	}
-	return r.loadersFrom(ctx).availableProduct.Load(ctx, obj.ID)
+	return slices.ContainsFunc(vs, func(v *ent.ProductVariant) bool {
+		return !v.TrackInventory || catalog.QuantityAvailable(v.StockOnHand, v.Reserved) > 0
+	}), nil
 }
 
 // Price is the resolver for the price field.

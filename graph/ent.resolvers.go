@@ -14,14 +14,6 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
-// Children is the resolver for the children field.
-func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	if cs, err := obj.NamedChildren(alias(ctx)); err == nil {
-		return sortedCategories(cs), nil
-	}
-	return r.loadersFrom(ctx).childrenOf.Load(ctx, obj.ID)
-}
-
 // Orders is the resolver for the orders field.
 func (r *customerResolver) Orders(ctx context.Context, obj *ent.Customer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error) {
 	first, last, err := pageSize(first, last)
@@ -37,14 +29,6 @@ func (r *productResolver) Category(ctx context.Context, obj *ent.Product) (*ent.
 		return c, nil
 	}
 	return r.loadersFrom(ctx).categoryByID.Load(ctx, obj.CategoryID)
-}
-
-// Variants is the resolver for the variants field.
-func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*ent.ProductVariant, error) {
-	if vs, err := obj.NamedVariants(alias(ctx)); err == nil {
-		return sortedVariants(vs), nil
-	}
-	return r.loadersFrom(ctx).variantsOf.Load(ctx, obj.ID)
 }
 
 // Node is the resolver for the node field.
@@ -108,7 +92,7 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 	if err != nil {
 		return nil, err
 	}
-	return conn, r.primeAvailability(ctx, conn)
+	return conn, r.primeVariants(ctx, conn)
 }
 
 // Category returns CategoryResolver implementation.

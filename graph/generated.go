@@ -491,8 +491,8 @@ type CartLineResolver interface {
 	Variant(ctx context.Context, obj *ent.CartLine) (*ent.ProductVariant, error)
 }
 type CategoryResolver interface {
-	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 	Ancestors(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
+	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 	Products(ctx context.Context, obj *ent.Category, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput, includeSubcategories *bool) (*ent.ProductConnection, error)
 }
 type CustomerResolver interface {
@@ -2748,10 +2748,10 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 		return ec.fieldContext_Category_parentID(ctx, field)
 	case "parent":
 		return ec.fieldContext_Category_parent(ctx, field)
-	case "children":
-		return ec.fieldContext_Category_children(ctx, field)
 	case "ancestors":
 		return ec.fieldContext_Category_ancestors(ctx, field)
+	case "children":
+		return ec.fieldContext_Category_children(ctx, field)
 	case "products":
 		return ec.fieldContext_Category_products(ctx, field)
 	}
@@ -5836,38 +5836,6 @@ func (ec *executionContext) fieldContext_Category_parent(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Category_children(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_children(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Category().Children(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Category) graphql.Marshaler {
-			return ec.marshalOCategory2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategoryᚄ(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Category_children(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Category",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Category(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Category_ancestors(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5888,6 +5856,38 @@ func (ec *executionContext) _Category_ancestors(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Category_ancestors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Category",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Category(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Category_children(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Category_children(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Category().Children(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Category) graphql.Marshaler {
+			return ec.marshalNCategory2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Category_children(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Category",
 		Field:      field,
@@ -10631,10 +10631,10 @@ func (ec *executionContext) _Product_variants(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ProductVariant) graphql.Marshaler {
-			return ec.marshalOProductVariant2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariantᚄ(ctx, selections, v)
+			return ec.marshalNProductVariant2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariantᚄ(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Product_variants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22659,17 +22659,17 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Category_parent(ctx, field, obj)
 				})
-		case "children":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Category_children(ctx, field, obj)
-				})
 		case "ancestors":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Category_ancestors(ctx, field, obj)
+				})
+		case "children":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Category_children(ctx, field, obj)
 				})
 		case "products":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -24364,7 +24364,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "variants":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_variants(ctx, field, obj)
 				})
@@ -26116,6 +26116,22 @@ func (ec *executionContext) marshalNProductStatus2githubᚗcomᚋsavannahᚑcomm
 	return v
 }
 
+func (ec *executionContext) marshalNProductVariant2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariantᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductVariant) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductVariant2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariant(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNProductVariant2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariant(ctx context.Context, sel ast.SelectionSet, v *ent.ProductVariant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProductVariant!")
@@ -26552,25 +26568,6 @@ func (ec *executionContext) unmarshalOCartLineInput2ᚕᚖgithubᚗcomᚋsavanna
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) marshalOCategory2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Category) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCategory2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategory(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOCategory2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategory(ctx context.Context, sel ast.SelectionSet, v *ent.Category) graphql.Marshaler {
@@ -27531,25 +27528,6 @@ func (ec *executionContext) marshalOProductStatus2ᚖgithubᚗcomᚋsavannahᚑc
 		return graphql.Null
 	}
 	return v
-}
-
-func (ec *executionContext) marshalOProductVariant2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariantᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductVariant) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNProductVariant2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariant(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOProductVariant2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariant(ctx context.Context, sel ast.SelectionSet, v *ent.ProductVariant) graphql.Marshaler {

@@ -1,9 +1,7 @@
 package graph
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -11,16 +9,14 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
-	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
 // loaders batch what would otherwise be one query per object: each is
 // built per operation, so nothing is cached across requests.
 type loaders struct {
-	categoryByID     *dataloadgen.Loader[int, *ent.Category]
-	childrenOf       *dataloadgen.Loader[int, []*ent.Category]
-	variantsOf       *dataloadgen.Loader[int, []*ent.ProductVariant]
-	availableProduct *dataloadgen.Loader[int, bool]
+	categoryByID *dataloadgen.Loader[int, *ent.Category]
+	childrenOf   *dataloadgen.Loader[int, []*ent.Category]
+	variantsOf   *dataloadgen.Loader[int, []*ent.ProductVariant]
 }
 
 type loadersKey struct{}
@@ -32,10 +28,9 @@ const batchWait = 500 * time.Microsecond
 func (r *Resolver) newLoaders() *loaders {
 	opt := dataloadgen.WithWait(batchWait)
 	return &loaders{
-		categoryByID:     dataloadgen.NewLoader(r.fetchCategories, opt),
-		childrenOf:       dataloadgen.NewLoader(r.fetchChildren, opt),
-		variantsOf:       dataloadgen.NewLoader(r.fetchVariants, opt),
-		availableProduct: dataloadgen.NewLoader(r.fetchAvailability, opt),
+		categoryByID: dataloadgen.NewLoader(r.fetchCategories, opt),
+		childrenOf:   dataloadgen.NewLoader(r.fetchChildren, opt),
+		variantsOf:   dataloadgen.NewLoader(r.fetchVariants, opt),
 	}
 }
 
@@ -94,30 +89,6 @@ func (r *Resolver) fetchVariants(ctx context.Context, products []int) ([][]*ent.
 	return group(products, rows, func(v *ent.ProductVariant) int { return v.ProductID }), nil
 }
 
-// fetchAvailability tells, per product, whether any variant has stock that
-// no order has reserved.
-func (r *Resolver) fetchAvailability(ctx context.Context, products []int) ([]bool, []error) {
-	var rows []struct {
-		ProductID int `json:"product_id"`
-	}
-	err := r.db(ctx).ProductVariant.Query().
-		Where(productvariant.ProductIDIn(products...), catalog.Available()).
-		GroupBy(productvariant.FieldProductID).
-		Scan(ctx, &rows)
-	if err != nil {
-		return nil, fill(len(products), err)
-	}
-	avail := make(map[int]bool, len(rows))
-	for _, r := range rows {
-		avail[r.ProductID] = true
-	}
-	out := make([]bool, len(products))
-	for i, id := range products {
-		out[i] = avail[id]
-	}
-	return out, nil
-}
-
 // group splits rows by key into one slice per requested key, in order;
 // keys with no rows get an empty (non-nil) slice.
 func group[T any](keys []int, rows []T, key func(T) int) [][]T {
@@ -143,50 +114,55 @@ func fill(n int, err error) []error {
 	return errs
 }
 
-// sortedVariants orders variants as the loader does, for variants that
-// field collection already loaded.
-func sortedVariants(vs []*ent.ProductVariant) []*ent.ProductVariant {
-	out := slices.Clone(vs)
-	slices.SortFunc(out, func(a, b *ent.ProductVariant) int {
-		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.ID, b.ID))
-	})
-	return out
-}
+// Loaders batch keys that arrive within batchWait, so how many queries a
+// list costs would depend on goroutine timing. The list resolvers below
+// make it exact instead: they fetch what the items' resolvers will ask for
+// in one query per level and prime the loaders' caches with it.
 
-// sortedCategories orders siblings as the loader does, for children that
-// field collection already loaded.
-func sortedCategories(cs []*ent.Category) []*ent.Category {
-	out := slices.Clone(cs)
-	slices.SortFunc(out, func(a, b *ent.Category) int {
-		return cmp.Or(cmp.Compare(a.Position, b.Position), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
-	})
-	return out
-}
-
-// primeAvailability answers availableForSale for a whole page of products
-// in one query, when the page asks for it without loading variants:
-// resolvers of the page's products then read the loader's cache, instead of
-// racing to join batches.
-func (r *Resolver) primeAvailability(ctx context.Context, conn *ent.ProductConnection) error {
-	if len(conn.Edges) == 0 || !requested(ctx, "edges", "node", "availableForSale") {
-		return nil
-	}
-	ids := make([]int, 0, len(conn.Edges))
-	for _, e := range conn.Edges {
-		if _, err := e.Node.NamedVariants("variants"); err != nil {
-			ids = append(ids, e.Node.ID)
+// prefetchChildren loads, level by level, the children that the query
+// asks for below cats (categoryTree { children { children } }): one query
+// per level of the selection, however many categories each level holds.
+func (r *Resolver) prefetchChildren(ctx context.Context, cats []*ent.Category) error {
+	l := r.loadersFrom(ctx).childrenOf
+	path := []string{"children"}
+	for len(cats) > 0 && requested(ctx, path...) {
+		ids := make([]int, len(cats))
+		for i, c := range cats {
+			ids[i] = c.ID
 		}
+		kids, errs := r.fetchChildren(ctx, ids)
+		if errs != nil {
+			return errs[0]
+		}
+		cats = cats[:0:0]
+		for i, id := range ids {
+			l.Prime(id, kids[i])
+			cats = append(cats, kids[i]...)
+		}
+		path = append(path, "children")
 	}
-	if len(ids) == 0 {
+	return nil
+}
+
+// primeVariants loads the variants of a whole page of products in one
+// query when the page asks for variants or for availableForSale (which is
+// derived from them).
+func (r *Resolver) primeVariants(ctx context.Context, conn *ent.ProductConnection) error {
+	if len(conn.Edges) == 0 ||
+		!requested(ctx, "edges", "node", "variants") && !requested(ctx, "edges", "node", "availableForSale") {
 		return nil
 	}
-	avail, errs := r.fetchAvailability(ctx, ids)
+	ids := make([]int, len(conn.Edges))
+	for i, e := range conn.Edges {
+		ids[i] = e.Node.ID
+	}
+	vs, errs := r.fetchVariants(ctx, ids)
 	if errs != nil {
 		return errs[0]
 	}
-	l := r.loadersFrom(ctx).availableProduct
+	l := r.loadersFrom(ctx).variantsOf
 	for i, id := range ids {
-		l.Prime(id, avail[i])
+		l.Prime(id, vs[i])
 	}
 	return nil
 }

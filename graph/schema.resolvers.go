@@ -151,14 +151,14 @@ func (r *mutationResolver) SetCustomerRole(ctx context.Context, id string, role 
 
 // CategoryTree is the resolver for the categoryTree field.
 func (r *queryResolver) CategoryTree(ctx context.Context) ([]*ent.Category, error) {
-	q, err := r.db(ctx).Category.Query().
+	roots, err := r.db(ctx).Category.Query().
 		Where(category.ParentIDIsNil()).
 		Order(ent.Asc(category.FieldPosition), ent.Asc(category.FieldName), ent.Asc(category.FieldID)).
-		CollectFields(ctx)
+		All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return q.All(ctx)
+	return roots, r.prefetchChildren(ctx, roots)
 }
 
 // Category is the resolver for the category field.
@@ -167,11 +167,11 @@ func (r *queryResolver) Category(ctx context.Context, id *string, slug *string) 
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.db(ctx).Category.Query().Where(where).CollectFields(ctx)
-	if err != nil {
-		return nil, err
+	c, err := orNil(r.db(ctx).Category.Query().Where(where).Only(ctx))
+	if err != nil || c == nil {
+		return c, err
 	}
-	return orNil(q.Only(ctx))
+	return c, r.prefetchChildren(ctx, []*ent.Category{c})
 }
 
 // Product is the resolver for the product field.

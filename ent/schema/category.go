@@ -52,8 +52,10 @@ func (Category) Fields() []ent.Field {
 // Edges of the Category.
 func (Category) Edges() []ent.Edge {
 	return []ent.Edge{
+		// Children and products are resolved by hand (graph/catalog.graphql):
+		// siblings are ordered by position, and pages batch their loads.
 		edge.To("children", Category.Type).
-			Annotations(entsql.OnDelete(entsql.Restrict)).
+			Annotations(entgql.Skip(entgql.SkipType), entsql.OnDelete(entsql.Restrict)).
 			From("parent").
 			Field("parent_id").
 			Unique(),

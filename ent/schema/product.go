@@ -54,8 +54,10 @@ func (Product) Edges() []ent.Edge {
 			Field("category_id").
 			Unique().
 			Required(),
+		// Variants are resolved by hand (graph/catalog.graphql), in position
+		// order, one query per page of products.
 		edge.To("variants", ProductVariant.Type).
-			Annotations(entsql.OnDelete(entsql.Cascade)),
+			Annotations(entgql.Skip(entgql.SkipType), entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

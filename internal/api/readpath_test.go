@@ -112,22 +112,45 @@ func TestStorefrontReadPath(t *testing.T) {
 				} `json:"categoryTree"`
 			}
 			s.op("CategoryTree", nil, &out)
-			var roots []string
+			// The expected tree, siblings in position order, from the file.
+			kids := map[int][]seed.Category{}
 			for _, c := range cat.Categories {
-				if c.ParentID == nil {
-					roots = append(roots, c.Slug)
+				p := 0
+				if c.ParentID != nil {
+					p = *c.ParentID
 				}
+				kids[p] = append(kids[p], c)
+			}
+			slugsOf := func(cs []seed.Category) []string {
+				slices.SortStableFunc(cs, func(a, b seed.Category) int { return a.Position - b.Position })
+				out := []string{}
+				for _, c := range cs {
+					out = append(out, c.Slug)
+				}
+				return out
+			}
+			idOf := map[string]int{}
+			for _, c := range cat.Categories {
+				idOf[c.Slug] = c.ID
 			}
 			var got []string
 			total := 0
 			for _, r := range out.CategoryTree {
 				got = append(got, r.Slug)
 				total++
+				var children []string
 				for _, c := range r.Children {
+					children = append(children, c.Slug)
 					total += 1 + len(c.Children)
+					var grand []string
+					for _, g := range c.Children {
+						grand = append(grand, g.Slug)
+					}
+					require.Equal(t, slugsOf(kids[idOf[c.Slug]]), append([]string{}, grand...), "grandchildren of %s by position", c.Slug)
 				}
+				require.Equal(t, slugsOf(kids[idOf[r.Slug]]), append([]string{}, children...), "children of %s by position", r.Slug)
 			}
-			require.Equal(t, roots, got, "roots in position order")
+			require.Equal(t, slugsOf(kids[0]), got, "roots in position order")
 			require.Equal(t, len(cat.Categories), total, "three levels hold the whole demo tree")
 		})
 
