@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# Savannah API image: a static Go binary on distroless, running as non-root.
+# Savannah API image: a static Go binary on scratch, running as non-root.
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always) \
 #                --build-arg REVISION=$(git rev-parse HEAD) -t savannah .
@@ -30,32 +30,32 @@ ARG VERSION=dev
 ARG TARGETOS
 ARG TARGETARCH
 # CGO is off: SQLite is modernc.org/sqlite (pure Go) and PostgreSQL is lib/pq,
-# so the binary is fully static and runs on distroless/static. -trimpath drops
+# so the binary is fully static and runs on scratch. -trimpath drops
 # local paths, -s -w the symbol and debug tables. The build cache is a BuildKit
 # cache mount, so it speeds up rebuilds without ending up in a layer.
+# timetzdata embeds the time zone database, which scratch lacks.
 RUN --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" \
+    go build -trimpath -tags timetzdata -ldflags "-s -w -X main.version=${VERSION}" \
       -o /out/savannah ./server \
  && mkdir -p /out/data
 
 # ---- runtime ----------------------------------------------------------------
-# distroless/static has CA certificates, tzdata and /etc/passwd but no shell
-# or package manager. The :nonroot tag runs as uid/gid 65532. (Pin by digest
-# in release pipelines for reproducible rollouts.)
-FROM gcr.io/distroless/static-debian12:nonroot
+# scratch: nothing but the binary, the CA certificates it needs to call
+# payment and SMS providers over TLS, and a data directory. No shell, no
+# package manager, no user database: the numeric uid 65532 runs it.
+FROM scratch
 
 ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="savannah" \
       org.opencontainers.image.description="Savannah GraphQL commerce API" \
       org.opencontainers.image.source="https://github.com/savannah-commerce/savannah" \
-      org.opencontainers.image.url="https://github.com/savannah-commerce/savannah" \
       org.opencontainers.image.vendor="savannah-commerce" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="gcr.io/distroless/static-debian12:nonroot"
+      org.opencontainers.image.revision="${REVISION}"
 
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/savannah /savannah
 
 # /data is the only place the process writes (the SQLite file and its WAL),
