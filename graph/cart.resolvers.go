@@ -42,6 +42,36 @@ func (r *cartLineResolver) Variant(ctx context.Context, obj *ent.CartLine) (*ent
 	return nil, notImplemented("cart")
 }
 
+// CartCreate is the resolver for the cartCreate field.
+func (r *mutationResolver) CartCreate(ctx context.Context, lines []*model.CartLineInput) (*model.CartPayload, error) {
+	return nil, notImplemented("cartCreate")
+}
+
+// CartLinesAdd is the resolver for the cartLinesAdd field.
+func (r *mutationResolver) CartLinesAdd(ctx context.Context, cartID string, lines []*model.CartLineInput) (*model.CartPayload, error) {
+	return nil, notImplemented("cartLinesAdd")
+}
+
+// CartLinesUpdate is the resolver for the cartLinesUpdate field.
+func (r *mutationResolver) CartLinesUpdate(ctx context.Context, cartID string, lines []*model.CartLineUpdateInput) (*model.CartPayload, error) {
+	return nil, notImplemented("cartLinesUpdate")
+}
+
+// CartLinesRemove is the resolver for the cartLinesRemove field.
+func (r *mutationResolver) CartLinesRemove(ctx context.Context, cartID string, lineIds []string) (*model.CartPayload, error) {
+	return nil, notImplemented("cartLinesRemove")
+}
+
+// CartMerge is the resolver for the cartMerge field.
+func (r *mutationResolver) CartMerge(ctx context.Context, guestCartID string) (*model.CartPayload, error) {
+	return nil, notImplemented("cartMerge")
+}
+
+// Cart is the resolver for the cart field.
+func (r *queryResolver) Cart(ctx context.Context, id string) (*ent.Cart, error) {
+	return nil, notImplemented("cart")
+}
+
 // Cart returns CartResolver implementation.
 func (r *Resolver) Cart() CartResolver { return &cartResolver{r} }
 

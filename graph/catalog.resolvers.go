@@ -11,6 +11,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/catalog"
@@ -49,6 +50,51 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 	return conn, r.primeVariants(ctx, conn)
 }
 
+// CreateCategory is the resolver for the createCategory field.
+func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
+	return nil, notImplemented("createCategory")
+}
+
+// UpdateCategory is the resolver for the updateCategory field.
+func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input model.UpdateCategoryInput) (*model.CategoryPayload, error) {
+	return nil, notImplemented("updateCategory")
+}
+
+// DeleteCategory is the resolver for the deleteCategory field.
+func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*model.DeleteCategoryPayload, error) {
+	return nil, notImplemented("deleteCategory")
+}
+
+// CreateProduct is the resolver for the createProduct field.
+func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
+	return nil, notImplemented("createProduct")
+}
+
+// UpdateProduct is the resolver for the updateProduct field.
+func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
+	return nil, notImplemented("updateProduct")
+}
+
+// ArchiveProduct is the resolver for the archiveProduct field.
+func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
+	return nil, notImplemented("archiveProduct")
+}
+
+// CreateProductVariant is the resolver for the createProductVariant field.
+func (r *mutationResolver) CreateProductVariant(ctx context.Context, productID string, input model.CreateProductVariantInput) (*model.ProductVariantPayload, error) {
+	return nil, notImplemented("createProductVariant")
+}
+
+// UpdateProductVariant is the resolver for the updateProductVariant field.
+func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, input model.UpdateProductVariantInput) (*model.ProductVariantPayload, error) {
+	return nil, notImplemented("updateProductVariant")
+}
+
+// AdjustStock is the resolver for the adjustStock field.
+func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, delta int, reason string) (*model.ProductVariantPayload, error) {
+	return nil, notImplemented("adjustStock")
+}
+
 // Variants is the resolver for the variants field.
 func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*ent.ProductVariant, error) {
 	return r.loadersFrom(ctx).variantsOf.Load(ctx, obj.ID)
@@ -81,4 +127,47 @@ func (r *productVariantResolver) Price(ctx context.Context, obj *ent.ProductVari
 // QuantityAvailable is the resolver for the quantityAvailable field.
 func (r *productVariantResolver) QuantityAvailable(ctx context.Context, obj *ent.ProductVariant) (int, error) {
 	return catalog.QuantityAvailable(obj.StockOnHand, obj.Reserved), nil
+}
+
+// CategoryTree is the resolver for the categoryTree field.
+func (r *queryResolver) CategoryTree(ctx context.Context) ([]*ent.Category, error) {
+	roots, err := r.db(ctx).Category.Query().
+		Where(category.ParentIDIsNil()).
+		Order(ent.Asc(category.FieldPosition), ent.Asc(category.FieldName), ent.Asc(category.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return roots, r.prefetchChildren(ctx, roots)
+}
+
+// Category is the resolver for the category field.
+func (r *queryResolver) Category(ctx context.Context, id *string, slug *string) (*ent.Category, error) {
+	where, err := byIDOrSlug(id, slug, category.ID, category.Slug)
+	if err != nil {
+		return nil, err
+	}
+	c, err := orNil(r.db(ctx).Category.Query().Where(where).Only(ctx))
+	if err != nil || c == nil {
+		return c, err
+	}
+	return c, r.prefetchChildren(ctx, []*ent.Category{c})
+}
+
+// Product is the resolver for the product field.
+func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (*ent.Product, error) {
+	where, err := byIDOrSlug(id, slug, product.ID, product.Slug)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.db(ctx).Product.Query().Where(where, catalog.Storefront()).CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return orNil(q.Only(ctx))
+}
+
+// SearchProducts is the resolver for the searchProducts field.
+func (r *queryResolver) SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error) {
+	return nil, notImplemented("searchProducts")
 }

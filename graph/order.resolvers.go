@@ -9,8 +9,35 @@ import (
 	"context"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/order"
+	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/graph/model"
 )
+
+// PlaceOrder is the resolver for the placeOrder field.
+func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
+	return nil, notImplemented("placeOrder")
+}
+
+// PayOrder is the resolver for the payOrder field.
+func (r *mutationResolver) PayOrder(ctx context.Context, orderID string, method payment.Method, phone *string) (*model.PayOrderPayload, error) {
+	return nil, notImplemented("payOrder")
+}
+
+// CancelOrder is the resolver for the cancelOrder field.
+func (r *mutationResolver) CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error) {
+	return nil, notImplemented("cancelOrder")
+}
+
+// UpdateOrderStatus is the resolver for the updateOrderStatus field.
+func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error) {
+	return nil, notImplemented("updateOrderStatus")
+}
+
+// ConfirmPayment is the resolver for the confirmPayment field.
+func (r *mutationResolver) ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error) {
+	return nil, notImplemented("confirmPayment")
+}
 
 // Subtotal is the resolver for the subtotal field.
 func (r *orderResolver) Subtotal(ctx context.Context, obj *ent.Order) (*model.Money, error) {
@@ -49,3 +76,23 @@ func (r *orderLineResolver) LineTotal(ctx context.Context, obj *ent.OrderLine) (
 func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*model.Money, error) {
 	return model.NewMoney(obj.AmountMinor, obj.Currency), nil
 }
+
+// Order is the resolver for the order field.
+func (r *queryResolver) Order(ctx context.Context, id string) (*ent.Order, error) {
+	return nil, notImplemented("order")
+}
+
+// OrderUpdated is the resolver for the orderUpdated field.
+func (r *subscriptionResolver) OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error) {
+	return nil, notImplemented("orderUpdated")
+}
+
+// OrderEvents is the resolver for the orderEvents field.
+func (r *subscriptionResolver) OrderEvents(ctx context.Context) (<-chan *model.OrderFeedEvent, error) {
+	return nil, notImplemented("orderEvents")
+}
+
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
+type subscriptionResolver struct{ *Resolver }
