@@ -7,7 +7,8 @@
 //	go run ./internal/migrategen -name add_x -pg postgres://…/dev  # both
 //
 // With -check it writes nothing into migrations/ and exits 1 when the schema
-// has changes that no migration covers (the CI drift check).
+// has changes that no migration covers (the CI drift check). With -rehash it
+// only rewrites atlas.sum, after migration files were removed or merged.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/sqltool"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
@@ -38,8 +40,25 @@ func run(ctx context.Context, args []string) error {
 	pgURL := fs.String("pg", os.Getenv("DEV_DATABASE_URL"), "an empty PostgreSQL database for atlas to replay migrations on")
 	dir := fs.String("dir", "migrations", "the migrations folder")
 	check := fs.Bool("check", false, "write nothing; fail if the schema has changes no migration covers")
+	rehash := fs.Bool("rehash", false, "only rewrite atlas.sum in each dialect's folder")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *rehash {
+		for _, folder := range []string{"sqlite", "postgres"} {
+			d, err := sqltool.NewGolangMigrateDir(filepath.Join(*dir, folder))
+			if err != nil {
+				return err
+			}
+			sum, err := d.Checksum()
+			if err != nil {
+				return err
+			}
+			if err := atlasmigrate.WriteSumFile(d, sum); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	targets := []struct{ dialect, folder, devURL string }{
 		{dialect.SQLite, "sqlite", "sqlite://migrategen?mode=memory&_pragma=foreign_keys(1)"},
