@@ -4,6 +4,7 @@
 #
 #   eval "$(bash .ci/services.sh start)"   # exports DATABASE_URL-style variables
 #   bash .ci/services.sh stop
+#   bash .ci/services.sh running           # exit 0 when both already answer
 #
 # Idempotent: "start" leaves running servers alone; "stop" stops only the
 # servers started from $SVC_DIR, by their data directory and PID file.
@@ -116,8 +117,13 @@ case "${1:-start}" in
     echo "export TEST_REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'"
     ;;
   stop) stop_all ;;
+  running)
+    # Exit 0 when both servers already answer.
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null &&
+      redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG
+    ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|running" >&2
     exit 2
     ;;
 esac
