@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Start or stop throwaway PostgreSQL and Redis servers for tests, on loopback
-# and non-default ports, installing them from Debian's packages when missing.
+# and non-default ports, installing them from Debian's packages when missing;
+# and Mailpit (a test SMTP server with an HTTP API), built with `go install`
+# outside the module when missing (it must never enter go.mod).
 #
-#   eval "$(bash .ci/services.sh start)"   # exports DATABASE_URL-style variables
+#   eval "$(bash .ci/services.sh start)"   # exports TEST_DATABASE_URL, TEST_SMTP_URL…
 #   bash .ci/services.sh stop
-#   bash .ci/services.sh running           # exit 0 when both already answer
+#   bash .ci/services.sh running           # exit 0 when all already answer
 #
 # Idempotent: "start" leaves running servers alone; "stop" stops only the
-# servers started from $SVC_DIR, by their data directory and PID file.
+# servers started from $SVC_DIR, by their data directory and PID files.
 set -euo pipefail
 
 SVC_DIR=${SVC_DIR:-/tmp/savannah-ci}
@@ -16,6 +18,10 @@ REDIS_PORT=${REDIS_PORT:-56379}
 PG_USER_OS=${PG_USER_OS:-postgres}   # initdb and pg_ctl refuse to run as root
 PGDATA_DIR=$SVC_DIR/pg
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+MAILPIT_VERSION=${MAILPIT_VERSION:-v1.27.11}
+MAILPIT_SMTP_PORT=${MAILPIT_SMTP_PORT:-51025}
+MAILPIT_HTTP_PORT=${MAILPIT_HTTP_PORT:-58025}
+MAILPIT_BIN=${MAILPIT_BIN:-$SVC_DIR/bin/mailpit}
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -88,6 +94,34 @@ start_redis() {
   return 1
 }
 
+mailpit_ready() { curl -fs -o /dev/null "http://127.0.0.1:$MAILPIT_HTTP_PORT/readyz" 2>/dev/null; }
+
+start_mailpit() {
+  if mailpit_ready; then
+    log "mailpit already running"
+    return 0
+  fi
+  if [ ! -x "$MAILPIT_BIN" ]; then
+    # Built outside the module (from /): as a dependency of the project it
+    # would raise shared modules and break the ent CLI. About 1-2 min cold.
+    log "go install github.com/axllent/mailpit@$MAILPIT_VERSION"
+    mkdir -p "$(dirname "$MAILPIT_BIN")"
+    (cd / && GOBIN="$(dirname "$MAILPIT_BIN")" GOFLAGS=-buildvcs=false go install "github.com/axllent/mailpit@$MAILPIT_VERSION")
+  fi
+  mkdir -p "$SVC_DIR/mailpit"
+  # Loopback only: its defaults listen on every interface.
+  nohup "$MAILPIT_BIN" --listen "127.0.0.1:$MAILPIT_HTTP_PORT" --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" \
+    --database "$SVC_DIR/mailpit/mailpit.db" --max 5000 -q >"$SVC_DIR/mailpit.log" 2>&1 &
+  echo $! >"$SVC_DIR/mailpit.pid"
+  for _ in $(seq 1 100); do
+    mailpit_ready && return 0
+    sleep 0.1
+  done
+  log "mailpit did not start"
+  cat "$SVC_DIR/mailpit.log" >&2
+  return 1
+}
+
 stop_all() {
   if [ -s "$PGDATA_DIR/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
@@ -103,6 +137,17 @@ stop_all() {
     fi
     rm -f "$SVC_DIR/redis.pid"
   fi
+  if [ -s "$SVC_DIR/mailpit.pid" ]; then
+    pid=$(cat "$SVC_DIR/mailpit.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+    fi
+    rm -f "$SVC_DIR/mailpit.pid"
+  fi
 }
 
 pg=postgres://postgres@127.0.0.1:$PG_PORT
@@ -111,16 +156,20 @@ case "${1:-start}" in
     install_pkgs
     start_pg
     start_redis
+    start_mailpit
     echo "export TEST_DATABASE_URL='$pg/savannah_test?sslmode=disable'"
     echo "export DEV_DATABASE_URL='$pg/savannah_dev?sslmode=disable'"
     echo "export SMOKE_DATABASE_URL='$pg/savannah_smoke?sslmode=disable'"
     echo "export TEST_REDIS_URL='redis://127.0.0.1:$REDIS_PORT/0'"
+    echo "export TEST_SMTP_URL='smtp://127.0.0.1:$MAILPIT_SMTP_PORT?starttls=optional'"
+    echo "export TEST_MAILPIT_API='http://127.0.0.1:$MAILPIT_HTTP_PORT'"
     ;;
   stop) stop_all ;;
   running)
-    # Exit 0 when both servers already answer.
+    # Exit 0 when all servers already answer.
     "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null &&
-      redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG
+      redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG &&
+      mailpit_ready
     ;;
   *)
     echo "usage: $0 start|stop|running" >&2
