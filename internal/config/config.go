@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/savannah-commerce/savannah/internal/notify/sms"
 )
 
 // Config is the effective configuration of the server.
@@ -42,6 +45,28 @@ type Config struct {
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
 	// timeouts (HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+
+	// SMTPURL is where notification emails go (SMTP_URL):
+	// smtp://user:pass@host:port with STARTTLS (?starttls=optional for a
+	// local test server) or smtps:// for implicit TLS. Empty writes each
+	// email to the log instead, the development default.
+	SMTPURL string
+	// SMTPFrom is the notification emails' sender (SMTP_FROM), required
+	// with SMTP_URL.
+	SMTPFrom string
+	// AdminEmails receive the store's copy of new orders
+	// (NOTIFY_ADMIN_EMAILS, a comma-separated address list).
+	AdminEmails []string
+	// SMSUsername and SMSAPIKey are the Africa's Talking application's
+	// username and API key (AT_USERNAME, AT_API_KEY). Without them each
+	// SMS is written to the log instead, the development default.
+	SMSUsername, SMSAPIKey string
+	// SMSSenderID is the registered sender ID or short code
+	// (AT_SENDER_ID); empty uses the provider's default.
+	SMSSenderID string
+	// SMSBaseURL is the Africa's Talking API (AT_BASE_URL): the sandbox
+	// when the username is "sandbox", the live API otherwise.
+	SMSBaseURL string
 }
 
 // Production reports whether the server runs in production mode.
@@ -118,10 +143,55 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q is not json or text", c.LogFormat))
 	}
+	errs = append(errs, c.loadNotify(str)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return c, nil
+}
+
+// loadNotify reads the notification channels' settings. Each channel is
+// all or nothing: half a configuration is an error rather than a silent
+// fallback to the log.
+func (c *Config) loadNotify(str func(key, def string) string) []error {
+	var errs []error
+	c.SMTPURL, c.SMTPFrom = str("SMTP_URL", ""), str("SMTP_FROM", "")
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, errors.New("SMTP_URL: want smtp://[user:pass@]host[:port] or smtps://…"))
+		}
+		if c.SMTPFrom == "" {
+			errs = append(errs, errors.New("SMTP_FROM: required with SMTP_URL"))
+		}
+	}
+	if c.SMTPFrom != "" {
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			errs = append(errs, fmt.Errorf("SMTP_FROM: %q is not an email address", c.SMTPFrom))
+		}
+	}
+	if v := str("NOTIFY_ADMIN_EMAILS", ""); v != "" {
+		list, err := mail.ParseAddressList(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("NOTIFY_ADMIN_EMAILS: %q is not a comma-separated list of email addresses", v))
+		}
+		for _, a := range list {
+			c.AdminEmails = append(c.AdminEmails, a.String())
+		}
+	}
+
+	c.SMSUsername, c.SMSAPIKey, c.SMSSenderID = str("AT_USERNAME", ""), str("AT_API_KEY", ""), str("AT_SENDER_ID", "")
+	if (c.SMSUsername == "") != (c.SMSAPIKey == "") {
+		errs = append(errs, errors.New("AT_USERNAME, AT_API_KEY: set both or neither"))
+	}
+	def := sms.LiveBaseURL
+	if c.SMSUsername == "sandbox" {
+		def = sms.SandboxBaseURL
+	}
+	c.SMSBaseURL = str("AT_BASE_URL", def)
+	if u, err := url.Parse(c.SMSBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("AT_BASE_URL: %q is not an http(s) URL", c.SMSBaseURL))
+	}
+	return errs
 }
 
 // LogValue shows the configuration with secrets masked, so the effective
@@ -138,6 +208,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("introspection", c.Introspection),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("smtp_url", MaskURL(c.SMTPURL)),
+		slog.String("smtp_from", c.SMTPFrom),
+		slog.Int("notify_admin_emails", len(c.AdminEmails)),
+		slog.String("sms_username", c.SMSUsername),
+		slog.Bool("sms_api_key_set", c.SMSAPIKey != ""),
+		slog.String("sms_base_url", c.SMSBaseURL),
 	)
 }
 

@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,19 +40,58 @@ func TestLoadProductionDefaults(t *testing.T) {
 func TestLoadErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]map[string]string{
-		"DATABASE_URL":     {"DATABASE_URL": "mysql://x"},
-		"REDIS_URL":        {"REDIS_URL": "http://x"},
-		"STORE_CURRENCY":   {"STORE_CURRENCY": "XYZ"},
-		"AUTO_MIGRATE":     {"AUTO_MIGRATE": "maybe"},
-		"SHUTDOWN_TIMEOUT": {"SHUTDOWN_TIMEOUT": "-1s"},
-		"LOG_LEVEL":        {"LOG_LEVEL": "loud"},
-		"APP_ENV":          {"APP_ENV": "staging"},
+		"DATABASE_URL":        {"DATABASE_URL": "mysql://x"},
+		"REDIS_URL":           {"REDIS_URL": "http://x"},
+		"STORE_CURRENCY":      {"STORE_CURRENCY": "XYZ"},
+		"AUTO_MIGRATE":        {"AUTO_MIGRATE": "maybe"},
+		"SHUTDOWN_TIMEOUT":    {"SHUTDOWN_TIMEOUT": "-1s"},
+		"LOG_LEVEL":           {"LOG_LEVEL": "loud"},
+		"APP_ENV":             {"APP_ENV": "staging"},
+		"SMTP_URL":            {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
+		"SMTP_FROM":           {"SMTP_URL": "smtp://mail.example.com"},
+		"SMTP_FROM format":    {"SMTP_FROM": "not an address"},
+		"NOTIFY_ADMIN_EMAILS": {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
+		"AT_API_KEY":          {"AT_USERNAME": "savannah"},
+		"AT_USERNAME":         {"AT_API_KEY": "k"},
+		"AT_BASE_URL":         {"AT_BASE_URL": "ftp://x"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, err := config.Load(env(vars))
-			require.ErrorContains(t, err, name)
+			require.ErrorContains(t, err, strings.Fields(name)[0])
 		})
 	}
+}
+
+func TestLoadNotify(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Empty(t, c.SMTPURL, "no SMTP: emails go to the log")
+	require.Empty(t, c.SMSUsername, "no SMS provider: messages go to the log")
+	require.Equal(t, "https://api.africastalking.com", c.SMSBaseURL)
+
+	c, err = config.Load(env(map[string]string{
+		"SMTP_URL":            "smtps://mailer:s3cret@mail.example.com",
+		"SMTP_FROM":           "Savannah <orders@example.com>",
+		"NOTIFY_ADMIN_EMAILS": "ops@example.com, Store Owner <owner@example.com>",
+		"AT_USERNAME":         "sandbox",
+		"AT_API_KEY":          "atsk_secret",
+		"AT_SENDER_ID":        "SAVANNAH",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"<ops@example.com>", `"Store Owner" <owner@example.com>`}, c.AdminEmails)
+	require.Equal(t, "https://api.sandbox.africastalking.com", c.SMSBaseURL, "the sandbox username selects the sandbox")
+	require.Equal(t, "SAVANNAH", c.SMSSenderID)
+
+	var buf strings.Builder
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", slog.Any("config", c))
+	require.NotContains(t, buf.String(), "s3cret")
+	require.NotContains(t, buf.String(), "atsk_secret")
+	require.Contains(t, buf.String(), "smtps://mailer:xxxxx@mail.example.com")
+
+	c, err = config.Load(env(map[string]string{"AT_USERNAME": "savannah", "AT_API_KEY": "k", "AT_BASE_URL": "http://127.0.0.1:9999"}))
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:9999", c.SMSBaseURL)
 }
