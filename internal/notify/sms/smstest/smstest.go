@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -110,6 +111,20 @@ func (s *Server) RespondNext(n, statusCode int) {
 	s.queue(n, fault{recipient: statusCode})
 }
 
+// ClearFaults drops every queued misbehaviour: the outage is over.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// Pending counts the queued misbehaviours not yet used up.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
 func (s *Server) queue(n int, f fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -153,6 +168,9 @@ func (s *Server) WaitMessages(t testing.TB, n int, timeout time.Duration) []Mess
 		}
 	}
 }
+
+// e164 is what the API accepts as a number.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // statusText names the per-recipient status codes as the API does.
 var statusText = map[int]string{
@@ -228,7 +246,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	for _, num := range strings.Split(to, ",") {
 		num = strings.TrimSpace(num)
 		code := f.recipient
-		if code == 0 {
+		switch {
+		case code != 0:
+		case !e164.MatchString(num):
+			code = 403 // InvalidPhoneNumber, as the real API answers
+		default:
 			code = 101
 		}
 		rc := recipient{StatusCode: code, Number: num, Status: statusText[code], Cost: "0"}
