@@ -302,3 +302,30 @@ func TestParseFailsOnBrokenTree(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, errors.Is(err, templates.ErrNoTemplate))
 }
+
+func BenchmarkRender(b *testing.B) {
+	s, err := templates.New()
+	require.NoError(b, err)
+	d := typical()
+	b.Run("sms", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.SMS(templates.OrderPlaced, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("email", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Email(templates.OrderPlaced, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := templates.New(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
