@@ -301,9 +301,11 @@ func classify(stage string, err error) error {
 	if errors.As(err, &verify) || errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) {
 		return notify.Permanent(err)
 	}
-	// net/smtp refuses PLAIN over an unencrypted connection with a plain
-	// error; it is a configuration problem that retries cannot fix.
-	if stage == "auth" {
+	// net/smtp refuses PLAIN over an unencrypted connection to another
+	// host with a plain error: a configuration problem that retries cannot
+	// fix. A connection lost during AUTH is still a network problem.
+	var netErr net.Error
+	if stage == "auth" && !errors.As(err, &netErr) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return notify.Permanent(err)
 	}
 	return notify.Transient(err)
