@@ -137,14 +137,20 @@ func parse(fsys fs.FS) (*Set, error) {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
 	load := func(ev Event, prefix string, texts map[Event]*texttemplate.Template, htmls map[Event]*htmltemplate.Template) error {
-		t, err := texttemplate.Must(textBase.Clone()).ParseFS(fsys, "tmpl/email/"+prefix+string(ev)+".txt")
+		t, err := textBase.Clone()
+		if err == nil {
+			t, err = t.ParseFS(fsys, "tmpl/email/"+prefix+string(ev)+".txt")
+		}
 		if err != nil {
 			return fmt.Errorf("templates: %w", err)
 		}
 		if t.Lookup("subject") == nil || t.Lookup("content") == nil {
 			return fmt.Errorf("templates: %s%s.txt must define subject and content", prefix, ev)
 		}
-		h, err := htmltemplate.Must(htmlBase.Clone()).ParseFS(fsys, "tmpl/email/"+prefix+string(ev)+".html")
+		h, err := htmlBase.Clone()
+		if err == nil {
+			h, err = h.ParseFS(fsys, "tmpl/email/"+prefix+string(ev)+".html")
+		}
 		if err != nil {
 			return fmt.Errorf("templates: %w", err)
 		}
