@@ -396,6 +396,14 @@ func (s *Server) callbackEnvelope(p *Push) any {
 // begin counts a request and applies its pending fault, if any. It reports
 // false when the fault answered the request.
 func (s *Server) begin(w http.ResponseWriter, r *http.Request, e Endpoint) bool {
+	// Read the body up front: net/http notices a client hanging up (and
+	// cancels r.Context) only once the body has been read, and a delayed
+	// answer must end when the client gives up.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.mu.Lock()
 	s.requests[e]++
 	var f *Fault
