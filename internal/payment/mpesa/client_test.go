@@ -81,7 +81,9 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"valid pay bill", func(*mpesa.Config) {}, nil},
 		{"valid buy goods", func(c *mpesa.Config) { c.TransactionType, c.TillNumber = mpesa.BuyGoods, "5123456" }, nil},
-		{"loopback http", func(c *mpesa.Config) { c.BaseURL, c.CallbackURL = "http://127.0.0.1:9999", "http://localhost:8080/webhooks/mpesa" }, nil},
+		{"loopback http", func(c *mpesa.Config) {
+			c.BaseURL, c.CallbackURL = "http://127.0.0.1:9999", "http://localhost:8080/webhooks/mpesa"
+		}, nil},
 		{"everything missing", func(c *mpesa.Config) { *c = mpesa.Config{} }, []string{
 			"MPESA_BASE_URL", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE",
 			"MPESA_PASSKEY", "MPESA_CALLBACK_URL", "MPESA_CALLBACK_SECRET",
