@@ -226,12 +226,7 @@ func TestCallbacksDeliveredByTheLocalDaraja(t *testing.T) {
 	t.Run("success, delivered twice", func(t *testing.T) {
 		started, err := c.Start(ctx, order())
 		require.NoError(t, err)
-		require.NoError(t, d.Decide(started.RequestID, mpesatest.Success("NLJ7RT61SV")))
-		for range 2 {
-			status, err := d.Deliver(ctx, started.RequestID)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, status)
-		}
+		require.NoError(t, d.Resolve(ctx, started.RequestID, mpesatest.Success("NLJ7RT61SV"), 2))
 		got, _ := h.received()
 		require.Len(t, got, 2)
 		require.Equal(t, got[0], got[1], "a duplicate is the same callback, so applying it is idempotent by CheckoutRequestID")
@@ -257,14 +252,20 @@ func TestCallbacksDeliveredByTheLocalDaraja(t *testing.T) {
 	})
 
 	t.Run("lost, recovered by a status query", func(t *testing.T) {
-		started, err := c.Start(ctx, order())
+		req := order()
+		req.Reference = "SV-LOST"
+		started, err := c.Start(ctx, req)
 		require.NoError(t, err)
+		pushes := d.PushesFor("SV-LOST")
+		require.Len(t, pushes, 1)
+		require.Equal(t, started.RequestID, pushes[0].CheckoutRequestID)
 		before, _ := h.received()
 		res, err := c.Status(ctx, started.RequestID)
 		require.NoError(t, err)
 		require.Equal(t, payment.StatePending, res.State)
 
-		require.NoError(t, d.Decide(started.RequestID, mpesatest.Success("")))
+		require.NoError(t, d.Resolve(ctx, started.RequestID, mpesatest.Success(""), 0))
+		require.Error(t, d.Decide(started.RequestID, mpesatest.Cancelled()), "an outcome is final")
 		res, err = c.Status(ctx, started.RequestID)
 		require.NoError(t, err)
 		require.Equal(t, payment.StateSucceeded, res.State)

@@ -109,7 +109,11 @@ func (c *Client) Start(ctx context.Context, req payment.Request) (payment.Starte
 	}
 	desc := strings.TrimSpace(req.Description)
 	if desc == "" {
+		// The order number says it all when "Order " does not fit.
 		desc = "Order " + ref
+		if utf8.RuneCountInString(desc) > maxTransactionDesc {
+			desc = ref
+		}
 	}
 	desc = truncate(desc, maxTransactionDesc)
 	callback := req.CallbackURL

@@ -218,7 +218,7 @@ func TestStartSendsAnSTKPush(t *testing.T) {
 	require.Equal(t, mpesatest.ShortCode, p.BusinessShortCode)
 	require.Equal(t, string(mpesa.PayBill), p.TransactionType)
 	require.Equal(t, "SV-000123", p.AccountReference)
-	require.Equal(t, "Order SV-0001", p.TransactionDesc, "cut to Daraja's 13 characters")
+	require.Equal(t, "SV-000123", p.TransactionDesc, "\"Order SV-000123\" is over Daraja's 13 characters")
 	require.Equal(t, storeCallback+"/"+mpesatest.CallbackSecret, p.CallBackURL)
 
 	// The timestamp is Nairobi wall time, and the password binds it.
@@ -249,7 +249,7 @@ func TestStartBuyGoodsPaysTheTill(t *testing.T) {
 	d := mpesatest.New(t)
 	c := newClient(t, d, func(cfg *mpesa.Config) { cfg.TransactionType, cfg.TillNumber = mpesa.BuyGoods, "5123456" })
 	req := order()
-	req.Description = "Savannah"
+	req.Description = "Savannah Commerce order"
 	req.CallbackURL = "https://other.example/hook/abc"
 	started, err := c.Start(context.Background(), req)
 	require.NoError(t, err)
@@ -258,7 +258,7 @@ func TestStartBuyGoodsPaysTheTill(t *testing.T) {
 	require.Equal(t, string(mpesa.BuyGoods), p.TransactionType)
 	require.Equal(t, "5123456", p.PartyB)
 	require.Equal(t, mpesatest.ShortCode, p.BusinessShortCode)
-	require.Equal(t, "Savannah", p.TransactionDesc)
+	require.Equal(t, "Savannah Comm", p.TransactionDesc, "cut to Daraja's 13 characters")
 	require.Equal(t, "https://other.example/hook/abc", p.CallBackURL, "a per-request callback wins")
 }
 

@@ -134,15 +134,25 @@ func WrongPIN() Outcome {
 
 // Push is one accepted STK push as the server received it.
 type Push struct {
-	MerchantRequestID, CheckoutRequestID   string
+	// MerchantRequestID and CheckoutRequestID are the IDs the server
+	// issued; CheckoutRequestID is the client's payment.Started.RequestID.
+	MerchantRequestID, CheckoutRequestID string
+	// BusinessShortCode, Password and Timestamp authenticate the push.
 	BusinessShortCode, Password, Timestamp string
-	TransactionType                        string
-	Amount                                 int64
-	PartyA, PartyB, PhoneNumber            string
-	CallBackURL                            string
-	AccountReference, TransactionDesc      string
-	// Outcome is set once the test decided it.
-	Outcome *Outcome
+	// TransactionType is CustomerPayBillOnline or CustomerBuyGoodsOnline.
+	TransactionType string
+	// Amount is in whole shillings.
+	Amount int64
+	// PartyA and PhoneNumber are the payer (2547XXXXXXXX); PartyB receives.
+	PartyA, PartyB, PhoneNumber string
+	// CallBackURL is where the result goes.
+	CallBackURL string
+	// AccountReference (the order number) and TransactionDesc are shown to
+	// the customer.
+	AccountReference, TransactionDesc string
+	// Outcome is set once the test decided it, at CompletedAt.
+	Outcome     *Outcome
+	CompletedAt time.Time
 	// Deliveries counts the callbacks delivered for this push.
 	Deliveries int
 }
@@ -297,7 +307,39 @@ func (p *Push) copy() Push {
 	return c
 }
 
-// Decide settles a push's outcome. Nothing is delivered: call Deliver, or
+// PushesFor returns the accepted pushes whose AccountReference is
+// reference (an order number), oldest first: how an end-to-end test finds
+// the push its payOrder caused.
+func (s *Server) PushesFor(reference string) []Push {
+	var out []Push
+	for _, p := range s.Pushes() {
+		if p.AccountReference == reference {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Resolve decides a push's outcome and delivers its callback times times
+// (0: a lost callback, 2 or more: duplicates). It stops at the first
+// delivery error or status other than 200.
+func (s *Server) Resolve(ctx context.Context, checkoutRequestID string, o Outcome, times int) error {
+	if err := s.Decide(checkoutRequestID, o); err != nil {
+		return err
+	}
+	for range times {
+		status, err := s.Deliver(ctx, checkoutRequestID)
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK {
+			return fmt.Errorf("mpesatest: callback for %q answered %d", checkoutRequestID, status)
+		}
+	}
+	return nil
+}
+
+// Decide settles a push's outcome, once. Nothing is delivered: call Deliver, or
 // leave the callback lost and let an STK query find the outcome.
 func (s *Server) Decide(checkoutRequestID string, o Outcome) error {
 	s.mu.Lock()
@@ -306,10 +348,13 @@ func (s *Server) Decide(checkoutRequestID string, o Outcome) error {
 	if !ok {
 		return fmt.Errorf("mpesatest: no push %q", checkoutRequestID)
 	}
+	if p.Outcome != nil {
+		return fmt.Errorf("mpesatest: push %q is already decided", checkoutRequestID)
+	}
 	if o.ResultCode == 0 && o.Receipt == "" {
 		o.Receipt = receipt()
 	}
-	p.Outcome = &o
+	p.Outcome, p.CompletedAt = &o, s.now()
 	return nil
 }
 
@@ -381,7 +426,7 @@ func (s *Server) callbackEnvelope(p *Push) any {
 			paid = p.Outcome.PaidShillings
 		}
 		phone, _ := strconv.ParseInt(p.PhoneNumber, 10, 64)
-		date, _ := strconv.ParseInt(s.now().In(mpesa.Nairobi).Format(mpesa.TimestampLayout), 10, 64)
+		date, _ := strconv.ParseInt(p.CompletedAt.In(mpesa.Nairobi).Format(mpesa.TimestampLayout), 10, 64)
 		cb["CallbackMetadata"] = map[string]any{"Item": []metaItem{
 			{Name: "Amount", Value: paid},
 			{Name: "MpesaReceiptNumber", Value: p.Outcome.Receipt},
