@@ -201,8 +201,9 @@ func (h *webhook) received() ([]mpesa.Callback, int) {
 	return append([]mpesa.Callback(nil), h.callbacks...), h.refused
 }
 
-// startWebhook serves h on 127.0.0.1 and returns its base callback URL.
-func startWebhook(t *testing.T, h http.Handler) string {
+// serveLoopback serves h on 127.0.0.1 until the test ends and returns its
+// base URL.
+func serveLoopback(t *testing.T, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -210,7 +211,7 @@ func startWebhook(t *testing.T, h http.Handler) string {
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv.URL + "/webhooks/mpesa"
+	return srv.URL
 }
 
 func TestCallbacksDeliveredByTheLocalDaraja(t *testing.T) {
@@ -218,7 +219,7 @@ func TestCallbacksDeliveredByTheLocalDaraja(t *testing.T) {
 	ctx := context.Background()
 	d := mpesatest.New(t)
 	h := &webhook{}
-	cfg := d.Config(startWebhook(t, h))
+	cfg := d.Config(serveLoopback(t, h) + "/webhooks/mpesa")
 	h.cfg = cfg
 	c, err := mpesa.New(cfg)
 	require.NoError(t, err)

@@ -561,3 +561,60 @@ func TestClientTimeoutIsHonoured(t *testing.T) {
 		require.ErrorIs(t, <-first, payment.ErrTransient, "the first caller times out after its own 500 ms")
 	})
 }
+
+// TestUnusualAnswers drives the client against a hand-written Daraja for
+// answers the local one does not give.
+func TestUnusualAnswers(t *testing.T) {
+	t.Parallel()
+	const token = `{"access_token":"tok","expires_in":3599}` // a number, not Daraja's usual string
+	tests := []struct {
+		name      string
+		token     string
+		push      string
+		wantErr   error
+		wantState payment.State
+	}{
+		{"numeric expires_in", token, `{"MerchantRequestID":"m","CheckoutRequestID":"ws_CO_1","ResponseCode":"0","CustomerMessage":"ok"}`, nil, payment.StatePending},
+		{"token without expiry", `{"access_token":"tok"}`, ``, payment.ErrTransient, ""},
+		{"token not JSON", `<html>`, ``, payment.ErrTransient, ""},
+		{"push refused with 200", token, `{"ResponseCode":"1","ResponseDescription":"Rejected"}`, payment.ErrRejected, ""},
+		{"push accepted without an ID", token, `{"ResponseCode":"0"}`, payment.ErrTransient, ""},
+		{"push not JSON", token, `<html>`, payment.ErrTransient, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /oauth/v1/generate", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(tt.token)) })
+			mux.HandleFunc("POST /mpesa/stkpush/v1/processrequest", func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "Bearer tok" {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				_, _ = w.Write([]byte(tt.push))
+			})
+			base := serveLoopback(t, mux)
+			d := mpesatest.New(t) // only for a valid configuration
+			c := newClient(t, d, func(cfg *mpesa.Config) { cfg.BaseURL = base })
+			started, err := c.Start(context.Background(), order())
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantState, started.State)
+			require.Equal(t, "ws_CO_1", started.RequestID)
+		})
+	}
+}
+
+func TestInvalidAccessTokenAnsweredWith404IsRefreshed(t *testing.T) {
+	t.Parallel()
+	d := mpesatest.New(t)
+	c := newClient(t, d, nil)
+	d.FailNext(mpesatest.EndpointPush, mpesatest.Fault{Status: http.StatusNotFound, ErrorCode: "404.001.03", ErrorMessage: "Invalid Access Token"})
+	_, err := c.Start(context.Background(), order())
+	require.NoError(t, err)
+	require.Equal(t, 2, d.TokenRequests())
+	require.Len(t, d.Pushes(), 1)
+}
