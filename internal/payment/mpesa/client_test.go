@@ -618,3 +618,52 @@ func TestInvalidAccessTokenAnsweredWith404IsRefreshed(t *testing.T) {
 	require.Equal(t, 2, d.TokenRequests())
 	require.Len(t, d.Pushes(), 1)
 }
+
+func TestShortLivedTokensAreRenewedATenthBeforeExpiry(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	d := mpesatest.New(t, mpesatest.WithClock(clk.Now), mpesatest.WithTokenTTL(30*time.Second))
+	c := newClient(t, d, nil, mpesa.WithClock(clk.Now))
+	ctx := context.Background()
+	_, err := c.Start(ctx, order())
+	require.NoError(t, err)
+	clk.Advance(26 * time.Second)
+	_, err = c.Start(ctx, order())
+	require.NoError(t, err)
+	require.Equal(t, 1, d.TokenRequests())
+	clk.Advance(2 * time.Second) // 28 s: inside the last 3 s
+	_, err = c.Start(ctx, order())
+	require.NoError(t, err)
+	require.Equal(t, 2, d.TokenRequests())
+	require.Equal(t, 3, d.Requests(mpesatest.EndpointPush), "never sent an expired token")
+}
+
+// countingTransport counts the requests that go through it.
+type countingTransport struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestOptionsAndLimits(t *testing.T) {
+	t.Parallel()
+	d := mpesatest.New(t)
+	tr := &countingTransport{}
+	c := newClient(t, d, func(cfg *mpesa.Config) { cfg.MaxAmount = 1000 }, mpesa.WithHTTPClient(&http.Client{Transport: tr}))
+	req := order()
+	req.Amount.Minor = 100_000
+	_, err := c.Start(context.Background(), req)
+	require.NoError(t, err, "KES 1000 is the configured limit")
+	req.Amount.Minor = 100_100
+	_, err = c.Start(context.Background(), req)
+	require.ErrorIs(t, err, payment.ErrInvalidAmount)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	require.Equal(t, 2, tr.n, "one token and one push went through the given client")
+}
