@@ -193,7 +193,9 @@ func (s *Service) move(ctx context.Context, c *ent.Client, cat *ent.Category, pa
 		Where(InSubtree(oldPath)).
 		AddDepth(newDepth - cat.Depth).
 		Modify(func(u *sql.UpdateBuilder) {
-			u.Set(category.FieldPath, sql.ExprP("? || SUBSTR("+category.FieldPath+", ?)", newPath, utf8.RuneCountInString(oldPath)+1))
+			u.Set(category.FieldPath, sql.ExprFunc(func(b *sql.Builder) {
+				b.Arg(newPath).WriteString(" || SUBSTR(").Ident(category.FieldPath).WriteString(", ").Arg(len(oldPath) + 1).WriteString(")")
+			}))
 		}).
 		Save(ctx)
 	if err != nil {

@@ -106,6 +106,11 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput, actorID *i
 		if err := checkSKUsFree(ctx, c, variants, 0, inVariants); err != nil {
 			return err
 		}
+		if slug == "" {
+			if err := s.lockName(ctx, c, "product-slug:"+Slugify(name)); err != nil {
+				return err
+			}
+		}
 		slug, err := productSlug(ctx, c, slug, name, 0)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 
 	"entgo.io/ent/dialect"
 
@@ -96,6 +97,23 @@ func (s *Service) lockTree(ctx context.Context, c *ent.Client) error {
 	}
 	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", treeLockKey); err != nil {
 		return fmt.Errorf("lock category tree: %w", err)
+	}
+	return nil
+}
+
+// lockName serialises, on PostgreSQL, transactions that pick a value from
+// what others have not yet committed, such as the next free slug for a
+// name: two products named alike would otherwise both choose "name-2" and
+// one would fail on the unique index. The lock is keyed by a hash of name
+// and held until the transaction ends.
+func (s *Service) lockName(ctx context.Context, c *ent.Client, name string) error {
+	if s.dialect != dialect.Postgres {
+		return nil
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock %s: %w", name, err)
 	}
 	return nil
 }

@@ -1,0 +1,103 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+)
+
+// treeMoves is how many random moves TestConcurrentMoves makes per
+// backend: modest by default for every CI run; SAVANNAH_TREE_MOVES raises
+// it for a benchmark-style run, such as
+//
+//	SAVANNAH_TREE_MOVES=2000 go test -run TestConcurrentMoves -count=20 ./internal/catalog/
+func treeMoves(t *testing.T) int {
+	t.Helper()
+	n := 240
+	if s := os.Getenv("SAVANNAH_TREE_MOVES"); s != "" {
+		v, err := strconv.Atoi(s)
+		require.NoError(t, err, "SAVANNAH_TREE_MOVES")
+		n = v
+	}
+	return n
+}
+
+// TestConcurrentMoves runs many random moves (and creations) of one tree
+// from many goroutines at once, through the service, then checks every
+// invariant of the whole tree. Moves that would make a cycle must be
+// refused with INVALID; nothing else may fail.
+func TestConcurrentMoves(t *testing.T) {
+	total := treeMoves(t)
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		svc, client := newService(t, db)
+		var ids []int
+		for i := range 40 {
+			in := catalog.CategoryInput{Name: ptr("Category " + strconv.Itoa(i))}
+			if i > 0 && i%3 != 0 {
+				in.ParentID = &ids[rand.IntN(len(ids))]
+			}
+			c, err := svc.CreateCategory(ctx, in)
+			require.NoError(t, err)
+			ids = append(ids, c.ID)
+		}
+		checkTree(t, client)
+
+		const workers = 8
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			refused int
+			errs    []error
+		)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(w), 42))
+				for i := range total / workers {
+					id := ids[rng.IntN(len(ids))]
+					var in catalog.CategoryInput
+					switch {
+					case i%17 == 0:
+						// A new leaf somewhere, racing the moves above it.
+						_, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Leaf"), ParentID: &id})
+						if err != nil {
+							mu.Lock()
+							errs = append(errs, err)
+							mu.Unlock()
+						}
+						continue
+					case rng.IntN(8) == 0:
+						in.ClearParent = true
+					default:
+						in.ParentID = &ids[rng.IntN(len(ids))]
+					}
+					_, err := svc.UpdateCategory(ctx, id, in)
+					mu.Lock()
+					switch {
+					case errors.Is(err, catalog.ErrInvalid):
+						refused++
+					case err != nil:
+						errs = append(errs, err)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		require.Empty(t, errs)
+		t.Logf("%d moves, %d refused as cycles", total, refused)
+		checkTree(t, client)
+	})
+}
