@@ -43,6 +43,7 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 	}
 	a := api.New(api.Deps{
 		Client:        client,
+		Dialect:       db.Dialect,
 		Currency:      "KES",
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Introspection: true,

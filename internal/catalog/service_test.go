@@ -179,12 +179,12 @@ func TestCategoryValidation(t *testing.T) {
 func TestSlugify(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"Café Crème 250g":       "cafe-creme-250g",
+		"Café Crème 250g":        "cafe-creme-250g",
 		"  --Hello,   World!-- ": "hello-world",
-		"Кофе":                  "kofe",
-		"Ugali & Sukuma":        "ugali-sukuma",
-		"!!!":                   "",
-		"北京":                    "bei-jing",
+		"Кофе":                   "kofe",
+		"Ugali & Sukuma":         "ugali-sukuma",
+		"!!!":                    "",
+		"北京":                     "bei-jing",
 	}
 	for in, want := range tests {
 		require.Equal(t, want, catalog.Slugify(in), in)
