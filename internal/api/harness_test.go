@@ -62,15 +62,19 @@ func demoCatalog(t *testing.T) *seed.Catalog {
 	return cat
 }
 
-// contractOps reads the storefront contract: each operation is sent as
-// the clients send it, the whole document with an operation name.
+// contractOps reads the storefront and admin contracts: each operation is
+// sent as the clients send it, the whole document with an operation name.
 func contractOps(t *testing.T) map[string]string {
 	t.Helper()
-	src, err := os.ReadFile("../../graph/testdata/contract/storefront.graphql")
-	require.NoError(t, err)
 	ops := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
-		ops[m[1]] = string(src)
+	for _, file := range []string{"storefront.graphql", "admin.graphql"} {
+		src, err := os.ReadFile("../../graph/testdata/contract/" + file)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
+			_, dup := ops[m[1]]
+			require.False(t, dup, "operation %s is in two contract files", m[1])
+			ops[m[1]] = string(src)
+		}
 	}
 	return ops
 }
