@@ -291,5 +291,8 @@ func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (
 
 // SearchProducts is the resolver for the searchProducts field.
 func (r *queryResolver) SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error) {
-	return nil, notImplemented("searchProducts")
+	if last != nil || before != nil {
+		return nil, badInput("searchProducts pages forward only: use first and after")
+	}
+	return r.searchProducts(ctx, query, first, after)
 }

@@ -69,7 +69,13 @@ type execContexter interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-var errNoExecContext = errors.New("wrapped driver does not support ExecContext")
+// queryContexter is what ent's generated QueryContext asks of a driver:
+// raw queries (full-text search) that ent's builders do not write.
+type queryContexter interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+var errNoExecContext = errors.New("wrapped driver does not support ExecContext or QueryContext")
 
 // ExecContext counts and runs a raw statement, so the wrapper supports
 // what ent's generated Client.ExecContext needs.
@@ -80,6 +86,17 @@ func (d *CountingDriver) ExecContext(ctx context.Context, query string, args ...
 	}
 	d.record(query)
 	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext counts and runs a raw query, so the wrapper supports what
+// ent's generated Client.QueryContext needs.
+func (d *CountingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := d.Driver.(queryContexter)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	d.record(query)
+	return q.QueryContext(ctx, query, args...)
 }
 
 // Tx starts a transaction whose statements are counted too.
@@ -113,4 +130,13 @@ func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any)
 	}
 	t.d.record(query)
 	return ex.ExecContext(ctx, query, args...)
+}
+
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := t.Tx.(queryContexter)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	t.d.record(query)
+	return q.QueryContext(ctx, query, args...)
 }
