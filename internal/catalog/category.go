@@ -80,7 +80,7 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*ent.Ca
 		}
 		cat, err := create.Save(ctx)
 		if err != nil {
-			return fmt.Errorf("create category: %w", err)
+			return takenOr(err, "create category", "another category has this slug", "input", "slug")
 		}
 		// The path holds the category's own ID, known only after insert.
 		path, depth := Path("", cat.ID), 0
@@ -155,7 +155,7 @@ func (s *Service) UpdateCategory(ctx context.Context, id int, in CategoryInput) 
 		}
 		out, err = upd.Save(ctx)
 		if err != nil {
-			return fmt.Errorf("update category: %w", err)
+			return takenOr(err, "update category", "another category has this slug", "input", "slug")
 		}
 		return nil
 	})

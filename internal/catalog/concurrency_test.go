@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/internal/catalog"
@@ -99,5 +100,58 @@ func TestConcurrentMoves(t *testing.T) {
 		require.Empty(t, errs)
 		t.Logf("%d moves, %d refused as cycles", total, refused)
 		checkTree(t, client)
+	})
+}
+
+// TestConcurrentStock takes stock from one variant from many goroutines at
+// once: exactly the units above what is reserved can go, every other
+// attempt is refused with INSUFFICIENT_STOCK, and the ledger still
+// explains the level.
+func TestConcurrentStock(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		svc, client := newService(t, db)
+		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Unga")})
+		require.NoError(t, err)
+		price := decimal.RequireFromString("199")
+		_, err = svc.CreateProduct(ctx, catalog.ProductInput{Name: ptr("Unga wa ngano"), CategoryID: &cat.ID,
+			Variants: []catalog.VariantInput{{SKU: ptr("UNGA-2KG"), Name: ptr("2 kg"), Price: &price, StockOnHand: ptr(20)}}}, nil)
+		require.NoError(t, err)
+		v, err := client.ProductVariant.Query().Only(ctx)
+		require.NoError(t, err)
+		require.NoError(t, client.ProductVariant.UpdateOneID(v.ID).SetReserved(5).Exec(ctx))
+
+		const attempts = 32
+		var (
+			wg             sync.WaitGroup
+			mu             sync.Mutex
+			taken, refused int
+			errs           []error
+		)
+		for range attempts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := svc.AdjustStock(ctx, v.ID, -1, "sold at the counter", nil)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					taken++
+				case errors.Is(err, catalog.ErrInsufficientStock):
+					refused++
+				default:
+					errs = append(errs, err)
+				}
+			}()
+		}
+		wg.Wait()
+		require.Empty(t, errs)
+		require.Equal(t, 15, taken)
+		require.Equal(t, attempts-15, refused)
+		v, err = client.ProductVariant.Get(ctx, v.ID)
+		require.NoError(t, err)
+		require.Equal(t, 5, v.StockOnHand)
+		checkLedger(t, client)
 	})
 }

@@ -2,7 +2,10 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 // The kinds of problem a caller can fix. Each Problem wraps one of them, so
@@ -70,8 +73,13 @@ func fail(kind error, msg string, field ...string) error {
 	return &InputError{Problems: []Problem{{Field: field, Kind: kind, Message: msg}}}
 }
 
-// isInputError tells a caller's mistake from a failure of the database.
-func isInputError(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie)
+// takenOr turns a unique-index violation into TAKEN at field: the checks
+// before a write find a taken slug or SKU, but a concurrent transaction can
+// still take it between the check and the write. Other errors are wrapped
+// with what.
+func takenOr(err error, what, msg string, field ...string) error {
+	if sqlgraph.IsUniqueConstraintError(err) {
+		return fail(ErrTaken, msg, field...)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

@@ -127,10 +127,10 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput, actorID *i
 		}
 		p, err := create.Save(ctx)
 		if err != nil {
-			return fmt.Errorf("create product: %w", err)
+			return takenOr(err, "create product", "another product has this slug", "input", "slug")
 		}
 		for i, v := range variants {
-			if _, err := createVariant(ctx, c, p.ID, i, v, actorID); err != nil {
+			if _, err := createVariant(ctx, c, p.ID, i, v, actorID, inVariants(i)); err != nil {
 				return err
 			}
 		}
@@ -182,7 +182,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 		}
 		p, err := upd.Save(ctx)
 		if err != nil {
-			return fmt.Errorf("update product: %w", err)
+			return takenOr(err, "update product", "another product has this slug", "input", "slug")
 		}
 		out = p
 		return nil
@@ -232,7 +232,7 @@ func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantIn
 		case !ent.IsNotFound(err):
 			return fmt.Errorf("read variant positions: %w", err)
 		}
-		out, err = createVariant(ctx, c, productID, pos, v, actorID)
+		out, err = createVariant(ctx, c, productID, pos, v, actorID, inputSKU(0))
 		if err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 		}
 		out, err = upd.Save(ctx)
 		if err != nil {
-			return fmt.Errorf("update variant: %w", err)
+			return takenOr(err, "update variant", "another variant has this SKU", "input", "sku")
 		}
 		if in.Price != nil {
 			_, err = reprice(ctx, c, cur.ProductID)
@@ -387,8 +387,9 @@ func PriceMinor(d decimal.Decimal) (int64, error) {
 }
 
 // createVariant inserts one validated variant and its opening stock
-// movement, so the ledger sums to the stock on hand from the start.
-func createVariant(ctx context.Context, c *ent.Client, productID, position int, v checkedVariant, actorID *int) (*ent.ProductVariant, error) {
+// movement, so the ledger sums to the stock on hand from the start. A SKU
+// taken meanwhile is reported at skuField.
+func createVariant(ctx context.Context, c *ent.Client, productID, position int, v checkedVariant, actorID *int, skuField []string) (*ent.ProductVariant, error) {
 	pv, err := c.ProductVariant.Create().
 		SetProductID(productID).
 		SetSku(v.sku).
@@ -399,7 +400,7 @@ func createVariant(ctx context.Context, c *ent.Client, productID, position int, 
 		SetPosition(position).
 		Save(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("create variant: %w", err)
+		return nil, takenOr(err, "create variant", "another variant has this SKU", skuField...)
 	}
 	if v.stock > 0 {
 		err := c.StockMovement.Create().

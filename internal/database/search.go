@@ -28,9 +28,6 @@ import (
 // SearchIndexVersion is the version of the search index definition below.
 const SearchIndexVersion = 1
 
-// SearchTable is the FTS5 table that indexes products on SQLite.
-const SearchTable = "product_search"
-
 // searchLockKey serialises EnsureSearchIndex across servers starting at
 // once on PostgreSQL: the bytes "SVNSRCH".
 const searchLockKey int64 = 0x53564e53524348
