@@ -312,7 +312,10 @@ func sameParent(a, b *int) bool {
 	return *a == *b
 }
 
-// checkName trims a name and checks it is present and not too long.
+// checkName trims a name and checks it is present and not too long. Length
+// is in bytes of UTF-8, as the schema's MaxLen (and the column) counts it,
+// so a name in a non-Latin script is refused here rather than by the
+// database.
 func checkName(ps *problems, name *string, required bool, maxLen int, field ...string) string {
 	if name == nil {
 		if required {
@@ -324,8 +327,8 @@ func checkName(ps *problems, name *string, required bool, maxLen int, field ...s
 	switch {
 	case n == "":
 		ps.add(ErrRequired, "a name is required", field...)
-	case utf8.RuneCountInString(n) > maxLen:
-		ps.add(ErrInvalid, fmt.Sprintf("the name is longer than %d characters", maxLen), field...)
+	case len(n) > maxLen:
+		ps.add(ErrInvalid, fmt.Sprintf("the name is longer than %d bytes", maxLen), field...)
 	}
 	return n
 }

@@ -190,8 +190,9 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 	return out, err
 }
 
-// ArchiveProduct takes a product off the storefront for good, keeping its
-// rows for past orders. Archiving an archived product changes nothing.
+// ArchiveProduct takes a product off the storefront, keeping its rows for
+// past orders; updateProduct can bring it back. Archiving an archived
+// product changes nothing.
 func (s *Service) ArchiveProduct(ctx context.Context, id int) (*ent.Product, error) {
 	archived := product.StatusARCHIVED
 	return s.UpdateProduct(ctx, id, ProductInput{Status: &archived})

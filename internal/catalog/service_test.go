@@ -159,6 +159,7 @@ func TestCategoryValidation(t *testing.T) {
 			{"no name", catalog.CategoryInput{}, catalog.ErrRequired, "input.name"},
 			{"blank name", catalog.CategoryInput{Name: ptr("  ")}, catalog.ErrRequired, "input.name"},
 			{"long name", catalog.CategoryInput{Name: ptr(strings.Repeat("x", 201))}, catalog.ErrInvalid, "input.name"},
+			{"long in bytes", catalog.CategoryInput{Name: ptr(strings.Repeat("ж", 101))}, catalog.ErrInvalid, "input.name"},
 			{"bad slug", catalog.CategoryInput{Name: ptr("A"), Slug: ptr("Not A Slug")}, catalog.ErrInvalid, "input.slug"},
 			{"negative position", catalog.CategoryInput{Name: ptr("A"), Position: ptr(-1)}, catalog.ErrInvalid, "input.position"},
 			{"no parent", catalog.CategoryInput{Name: ptr("A"), ParentID: ptr(1)}, catalog.ErrNotFound, "input.parentID"},

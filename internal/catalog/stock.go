@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -33,8 +32,8 @@ func (s *Service) AdjustStock(ctx context.Context, variantID, delta int, reason 
 	switch {
 	case reason == "":
 		ps.add(ErrRequired, "a reason is required", "reason")
-	case utf8.RuneCountInString(reason) > MaxReasonLen:
-		ps.add(ErrInvalid, fmt.Sprintf("a reason is at most %d characters", MaxReasonLen), "reason")
+	case len(reason) > MaxReasonLen: // bytes, as the schema counts
+		ps.add(ErrInvalid, fmt.Sprintf("a reason is at most %d bytes", MaxReasonLen), "reason")
 	}
 	if err := ps.err(); err != nil {
 		return nil, err
