@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -256,6 +257,10 @@ func (s *Service) DeleteCategory(ctx context.Context, id int) error {
 			return err
 		}
 		if err := c.Category.DeleteOneID(id).Exec(ctx); err != nil {
+			if sqlgraph.IsForeignKeyConstraintError(err) {
+				// A product was added after the count above.
+				return fail(ErrInvalid, "the category has products; move them to another category first", "id")
+			}
 			return fmt.Errorf("delete category: %w", err)
 		}
 		return nil

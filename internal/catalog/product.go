@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/shopspring/decimal"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -127,7 +128,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput, actorID *i
 		}
 		p, err := create.Save(ctx)
 		if err != nil {
-			return takenOr(err, "create product", "another product has this slug", "input", "slug")
+			return productWriteErr(err, "create product")
 		}
 		for i, v := range variants {
 			if _, err := createVariant(ctx, c, p.ID, i, v, actorID, inVariants(i)); err != nil {
@@ -182,7 +183,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 		}
 		p, err := upd.Save(ctx)
 		if err != nil {
-			return takenOr(err, "update product", "another product has this slug", "input", "slug")
+			return productWriteErr(err, "update product")
 		}
 		out = p
 		return nil
@@ -468,6 +469,16 @@ func checkSKUsFree(ctx context.Context, c *ent.Client, vs []checkedVariant, self
 		}
 	}
 	return ps.err()
+}
+
+// productWriteErr reports what a concurrent transaction changed between
+// the checks and the write of a product: its slug taken (TAKEN) or its
+// category deleted (NOT_FOUND). Other errors are wrapped with what.
+func productWriteErr(err error, what string) error {
+	if sqlgraph.IsForeignKeyConstraintError(err) {
+		return fail(ErrNotFound, "no such category", "input", "categoryID")
+	}
+	return takenOr(err, what, "another product has this slug", "input", "slug")
 }
 
 func inputSKU(int) []string { return []string{"input", "sku"} }
