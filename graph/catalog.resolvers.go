@@ -61,12 +61,7 @@ func (r *mutationResolver) CreateCategory(ctx context.Context, input model.Creat
 		ParentID:    d.decodeOpt(input.ParentID, "input", "parentID"),
 		Position:    input.Position,
 	}
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.CategoryPayload{UserErrors: ue}, err
-	}
-	c, err := r.catalog.CreateCategory(ctx, in)
-	ue, err := userErrors(err)
+	c, ue, err := catalogWrite(&d, func() (*ent.Category, error) { return r.catalog.CreateCategory(ctx, in) })
 	return &model.CategoryPayload{Category: c, UserErrors: ue}, err
 }
 
@@ -83,12 +78,7 @@ func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input 
 		ClearParent: input.ClearParent != nil && *input.ClearParent,
 		Position:    input.Position,
 	}
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.CategoryPayload{UserErrors: ue}, err
-	}
-	c, err := r.catalog.UpdateCategory(ctx, catID, in)
-	ue, err := userErrors(err)
+	c, ue, err := catalogWrite(&d, func() (*ent.Category, error) { return r.catalog.UpdateCategory(ctx, catID, in) })
 	return &model.CategoryPayload{Category: c, UserErrors: ue}, err
 }
 
@@ -97,15 +87,8 @@ func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*mode
 	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	catID := d.decode(id, "id")
-	err := d.err()
-	if err == nil {
-		err = r.catalog.DeleteCategory(ctx, catID)
-	}
-	ue, err := userErrors(err)
-	if err != nil || len(ue) > 0 {
-		return &model.DeleteCategoryPayload{UserErrors: ue}, err
-	}
-	return &model.DeleteCategoryPayload{DeletedID: &id, UserErrors: ue}, nil
+	deleted, ue, err := catalogWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteCategory(ctx, catID) })
+	return &model.DeleteCategoryPayload{DeletedID: deleted, UserErrors: ue}, err
 }
 
 // CreateProduct is the resolver for the createProduct field.
@@ -122,13 +105,8 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 	for _, v := range input.Variants {
 		in.Variants = append(in.Variants, createVariantInput(v))
 	}
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.ProductPayload{UserErrors: ue}, err
-	}
 	// TODO(identity): record the signed-in staff member as the actor of the opening stock.
-	p, err := r.catalog.CreateProduct(ctx, in, nil)
-	ue, err := userErrors(err)
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.CreateProduct(ctx, in, nil) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
@@ -144,12 +122,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 		Status:      input.Status,
 		CategoryID:  d.decodeOpt(input.CategoryID, "input", "categoryID"),
 	}
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.ProductPayload{UserErrors: ue}, err
-	}
-	p, err := r.catalog.UpdateProduct(ctx, productID, in)
-	ue, err := userErrors(err)
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.UpdateProduct(ctx, productID, in) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
@@ -158,12 +131,7 @@ func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*mode
 	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	productID := d.decode(id, "id")
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.ProductPayload{UserErrors: ue}, err
-	}
-	p, err := r.catalog.ArchiveProduct(ctx, productID)
-	ue, err := userErrors(err)
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.ArchiveProduct(ctx, productID) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
@@ -172,13 +140,10 @@ func (r *mutationResolver) CreateProductVariant(ctx context.Context, productID s
 	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	pid := d.decode(productID, "productId")
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.ProductVariantPayload{UserErrors: ue}, err
-	}
 	// TODO(identity): record the signed-in staff member as the actor of the opening stock.
-	v, err := r.catalog.CreateVariant(ctx, pid, createVariantInput(&input), nil)
-	ue, err := userErrors(err)
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) {
+		return r.catalog.CreateVariant(ctx, pid, createVariantInput(&input), nil)
+	})
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
@@ -187,18 +152,14 @@ func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, 
 	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	variantID := d.decode(id, "id")
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.ProductVariantPayload{UserErrors: ue}, err
-	}
-	v, err := r.catalog.UpdateVariant(ctx, variantID, catalog.VariantInput{
+	in := catalog.VariantInput{
 		SKU:        input.Sku,
 		Name:       input.Name,
 		Price:      input.Price,
 		Options:    options(input.Options),
 		OptionsSet: input.Options != nil,
-	})
-	ue, err := userErrors(err)
+	}
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.UpdateVariant(ctx, variantID, in) })
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
@@ -207,13 +168,8 @@ func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, de
 	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	vid := d.decode(variantID, "variantId")
-	if err := d.err(); err != nil {
-		ue, err := userErrors(err)
-		return &model.ProductVariantPayload{UserErrors: ue}, err
-	}
 	// TODO(identity): record the signed-in staff member as the movement's actor.
-	v, err := r.catalog.AdjustStock(ctx, vid, delta, reason, nil)
-	ue, err := userErrors(err)
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.AdjustStock(ctx, vid, delta, reason, nil) })
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 

@@ -94,3 +94,20 @@ func createVariantInput(in *model.CreateProductVariantInput) catalog.VariantInpu
 		OptionsSet:  true,
 	}
 }
+
+// catalogWrite runs a catalogue write once the IDs it names decoded, and
+// splits what the user can fix (userErrors, with a nil result) from
+// failures (for the error presenter).
+func catalogWrite[T any](d *ids, write func() (T, error)) (T, []*model.UserError, error) {
+	var zero T
+	err := d.err()
+	if err == nil {
+		var v T
+		v, err = write()
+		if err == nil {
+			return v, nil, nil
+		}
+	}
+	ue, err := userErrors(err)
+	return zero, ue, err
+}
