@@ -23,7 +23,7 @@ import (
 // digits, lower-cased, accents kept (PostgreSQL's unaccent is an extension,
 // and not immutable), no stemming and no stop words. The name weighs more
 // than the description. Both are kept current in the same transaction as
-// the product write: a generated column on PostgreSQL, triggers on SQLite.
+// the product write, by triggers.
 
 // SearchIndexVersion is the version of the search index definition below.
 const SearchIndexVersion = 1
@@ -32,12 +32,31 @@ const SearchIndexVersion = 1
 // once on PostgreSQL: the bytes "SVNSRCH".
 const searchLockKey int64 = 0x53564e53524348
 
+// On PostgreSQL the vector is a plain column that a trigger fills, not a
+// generated column, and the trigger names no columns (no UPDATE OF):
+// PostgreSQL refuses to change the type of a column that a generated column
+// or a trigger's column list uses, so a later migration widening
+// products.name would fail.
 var postgresSearch = []string{
+	`DROP TRIGGER IF EXISTS products_search_vector ON products`,
 	`ALTER TABLE products DROP COLUMN IF EXISTS search_vector`,
-	`ALTER TABLE products ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+	`CREATE OR REPLACE FUNCTION products_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+	BEGIN
+		IF TG_OP = 'INSERT' OR NEW.name IS DISTINCT FROM OLD.name
+			OR NEW.description IS DISTINCT FROM OLD.description THEN
+			NEW.search_vector :=
+				setweight(to_tsvector('simple', coalesce(NEW.name, '')), 'A') ||
+				setweight(to_tsvector('simple', coalesce(NEW.description, '')), 'B');
+		END IF;
+		RETURN NEW;
+	END
+	$$`,
+	`ALTER TABLE products ADD COLUMN search_vector tsvector`,
+	`UPDATE products SET search_vector =
 		setweight(to_tsvector('simple', coalesce(name, '')), 'A') ||
-		setweight(to_tsvector('simple', coalesce(description, '')), 'B')
-	) STORED`,
+		setweight(to_tsvector('simple', coalesce(description, '')), 'B')`,
+	`CREATE TRIGGER products_search_vector BEFORE INSERT OR UPDATE ON products
+		FOR EACH ROW EXECUTE FUNCTION products_search_vector()`,
 	`CREATE INDEX products_search_vector_idx ON products USING GIN (search_vector)`,
 }
 
@@ -134,8 +153,10 @@ func (db *DB) searchIndexCurrent(ctx context.Context, tx *sql.Tx) (bool, error) 
 		q = `SELECT (SELECT count(*) FROM information_schema.columns
 				WHERE table_schema = current_schema() AND table_name = 'products' AND column_name = 'search_vector')
 			+ (SELECT count(*) FROM pg_indexes
-				WHERE schemaname = current_schema() AND tablename = 'products' AND indexname = 'products_search_vector_idx')`
-		want = 2
+				WHERE schemaname = current_schema() AND tablename = 'products' AND indexname = 'products_search_vector_idx')
+			+ (SELECT count(*) FROM pg_trigger
+				WHERE tgrelid = to_regclass('products') AND tgname = 'products_search_vector' AND NOT tgisinternal)`
+		want = 3
 	}
 	var n int
 	if err := tx.QueryRowContext(ctx, q).Scan(&n); err != nil {
