@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -333,4 +334,53 @@ func requirePriceRange(t *testing.T, s *store, slug, lo, hi string) {
 	}
 	s.op("ProductDetail", map[string]any{"slug": slug}, &out)
 	require.Equal(t, [2]string{lo, hi}, [2]string{out.Product.PriceRange.Min.Amount, out.Product.PriceRange.Max.Amount})
+}
+
+// TestConcurrentCreates sends the same createProduct (same explicit slug,
+// same SKU) many times at once. Exactly one wins; every other answers
+// TAKEN as a userError, never an internal error. On PostgreSQL the losers
+// pass the checks together and fail on the unique index, so this also
+// proves that a failed statement is rolled back to the operation's
+// savepoint and the mutation's transaction still commits cleanly.
+func TestConcurrentCreates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		var cat struct {
+			P categoryPayload `json:"createCategory"`
+		}
+		s.op("CreateCategory", map[string]any{"input": map[string]any{"name": "Vinywaji"}}, &cat)
+
+		const n = 8
+		results := make(chan gqlResponse, n)
+		for range n {
+			go func() {
+				results <- s.postAsync(s.ops["CreateProduct"], "CreateProduct", map[string]any{"input": map[string]any{
+					"name": "Soda", "slug": "soda", "status": "ACTIVE", "categoryID": cat.P.Category.ID,
+					"variants": []map[string]any{{"sku": "SODA-500", "name": "500 ml", "price": "60", "stockOnHand": 24}},
+				}})
+			}()
+		}
+		won := 0
+		for range n {
+			resp := <-results
+			require.Empty(t, resp.Errors)
+			var out struct {
+				P productPayload `json:"createProduct"`
+			}
+			require.NoError(t, json.Unmarshal(resp.Data, &out))
+			if out.P.Product != nil {
+				won++
+				continue
+			}
+			require.Len(t, out.P.UserErrors, 1, "%+v", out.P.UserErrors)
+			require.Equal(t, "TAKEN", out.P.UserErrors[0].Code)
+		}
+		require.Equal(t, 1, won)
+		ctx := context.Background()
+		np, err := s.client.Product.Query().Count(ctx)
+		require.NoError(t, err)
+		nm, err := s.client.StockMovement.Query().Count(ctx)
+		require.NoError(t, err)
+		require.Equal(t, [2]int{1, 1}, [2]int{np, nm}, "one product, one opening stock movement")
+	})
 }

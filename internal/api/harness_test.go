@@ -112,6 +112,28 @@ func (s *store) post(query, opName string, vars map[string]any) gqlResponse {
 	return out
 }
 
+// postAsync is post for use from other goroutines: it reports failures in
+// the response instead of stopping the test.
+func (s *store) postAsync(query, opName string, vars map[string]any) gqlResponse {
+	var out gqlResponse
+	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
+	if err == nil {
+		var resp *http.Response
+		if resp, err = http.Post(s.srv.URL+"/graphql", "application/json", bytes.NewReader(body)); err == nil {
+			defer resp.Body.Close()
+			err = json.NewDecoder(resp.Body).Decode(&out)
+		}
+	}
+	if err != nil {
+		out.Errors = append(out.Errors, struct {
+			Message    string         `json:"message"`
+			Path       []any          `json:"path"`
+			Extensions map[string]any `json:"extensions"`
+		}{Message: err.Error()})
+	}
+	return out
+}
+
 // op runs a contract operation and decodes its data into v, failing on
 // any error.
 func (s *store) op(name string, vars map[string]any, v any) {
