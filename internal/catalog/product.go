@@ -31,9 +31,10 @@ const (
 	MaxInitialStock = 1_000_000
 )
 
-// MaxPrice is the highest price accepted: 100 million in the store's
-// currency, well above anything sold and far below int64 minor units.
-var MaxPrice = decimal.New(100_000_000, 0)
+// MaxPriceMinor is the highest price accepted, in minor units: 100 million
+// in the store's currency, well above anything sold and far below what
+// int64 minor units hold.
+const MaxPriceMinor int64 = 100_000_000_00
 
 // InitialStockReason is the ledger reason of a variant's opening stock.
 const InitialStockReason = "initial stock"
@@ -375,15 +376,15 @@ func checkOptions(ps *problems, opts []schematype.VariantOption, path []string) 
 }
 
 // PriceMinor converts a price to integer minor units, refusing negative
-// prices, more than two decimals and prices above MaxPrice.
+// prices, more than two decimals and prices above MaxPriceMinor.
 func PriceMinor(d decimal.Decimal) (int64, error) {
 	switch {
 	case d.IsNegative():
 		return 0, fmt.Errorf("a price cannot be negative")
 	case !d.Equal(d.Round(2)):
 		return 0, fmt.Errorf("a price has at most two decimals")
-	case d.GreaterThan(MaxPrice):
-		return 0, fmt.Errorf("a price is at most %s", MaxPrice.StringFixed(2))
+	case d.GreaterThan(decimal.New(MaxPriceMinor, -2)):
+		return 0, fmt.Errorf("a price is at most %s", decimal.New(MaxPriceMinor, -2).StringFixed(2))
 	}
 	return d.Shift(2).IntPart(), nil
 }

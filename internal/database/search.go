@@ -37,10 +37,11 @@ const searchLockKey int64 = 0x53564e53524348
 // PostgreSQL refuses to change the type of a column that a generated column
 // or a trigger's column list uses, so a later migration widening
 // products.name would fail.
-var postgresSearch = []string{
-	`DROP TRIGGER IF EXISTS products_search_vector ON products`,
-	`ALTER TABLE products DROP COLUMN IF EXISTS search_vector`,
-	`CREATE OR REPLACE FUNCTION products_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+func postgresSearch() []string {
+	return []string{
+		`DROP TRIGGER IF EXISTS products_search_vector ON products`,
+		`ALTER TABLE products DROP COLUMN IF EXISTS search_vector`,
+		`CREATE OR REPLACE FUNCTION products_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
 	BEGIN
 		IF TG_OP = 'INSERT' OR NEW.name IS DISTINCT FROM OLD.name
 			OR NEW.description IS DISTINCT FROM OLD.description THEN
@@ -51,38 +52,41 @@ var postgresSearch = []string{
 		RETURN NEW;
 	END
 	$$`,
-	`ALTER TABLE products ADD COLUMN search_vector tsvector`,
-	`UPDATE products SET search_vector =
+		`ALTER TABLE products ADD COLUMN search_vector tsvector`,
+		`UPDATE products SET search_vector =
 		setweight(to_tsvector('simple', coalesce(name, '')), 'A') ||
 		setweight(to_tsvector('simple', coalesce(description, '')), 'B')`,
-	`CREATE TRIGGER products_search_vector BEFORE INSERT OR UPDATE ON products
+		`CREATE TRIGGER products_search_vector BEFORE INSERT OR UPDATE ON products
 		FOR EACH ROW EXECUTE FUNCTION products_search_vector()`,
-	`CREATE INDEX products_search_vector_idx ON products USING GIN (search_vector)`,
+		`CREATE INDEX products_search_vector_idx ON products USING GIN (search_vector)`,
+	}
 }
 
-var sqliteSearch = []string{
-	`DROP TRIGGER IF EXISTS product_search_insert`,
-	`DROP TRIGGER IF EXISTS product_search_delete`,
-	`DROP TRIGGER IF EXISTS product_search_update`,
-	`DROP TABLE IF EXISTS product_search`,
-	// External content: the FTS table stores only the index; name and
-	// description stay in products.
-	`CREATE VIRTUAL TABLE product_search USING fts5(
+func sqliteSearch() []string {
+	return []string{
+		`DROP TRIGGER IF EXISTS product_search_insert`,
+		`DROP TRIGGER IF EXISTS product_search_delete`,
+		`DROP TRIGGER IF EXISTS product_search_update`,
+		`DROP TABLE IF EXISTS product_search`,
+		// External content: the FTS table stores only the index; name and
+		// description stay in products.
+		`CREATE VIRTUAL TABLE product_search USING fts5(
 		name, description,
 		content='products', content_rowid='id',
 		tokenize='unicode61 remove_diacritics 0'
 	)`,
-	`CREATE TRIGGER product_search_insert AFTER INSERT ON products BEGIN
+		`CREATE TRIGGER product_search_insert AFTER INSERT ON products BEGIN
 		INSERT INTO product_search(rowid, name, description) VALUES (new.id, new.name, new.description);
 	END`,
-	`CREATE TRIGGER product_search_delete AFTER DELETE ON products BEGIN
+		`CREATE TRIGGER product_search_delete AFTER DELETE ON products BEGIN
 		INSERT INTO product_search(product_search, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
 	END`,
-	`CREATE TRIGGER product_search_update AFTER UPDATE OF name, description ON products BEGIN
+		`CREATE TRIGGER product_search_update AFTER UPDATE OF name, description ON products BEGIN
 		INSERT INTO product_search(product_search, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
 		INSERT INTO product_search(rowid, name, description) VALUES (new.id, new.name, new.description);
 	END`,
-	`INSERT INTO product_search(product_search) VALUES ('rebuild')`,
+		`INSERT INTO product_search(product_search) VALUES ('rebuild')`,
+	}
 }
 
 // EnsureSearchIndex creates or rebuilds the product search index when it is
@@ -108,9 +112,9 @@ func (db *DB) EnsureSearchIndex(ctx context.Context) error {
 	if current {
 		return nil
 	}
-	stmts := postgresSearch
+	stmts := postgresSearch()
 	if db.Dialect == dialect.SQLite {
-		stmts = sqliteSearch
+		stmts = sqliteSearch()
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
