@@ -41,7 +41,7 @@ func (r *Resolver) searchProducts(ctx context.Context, query string, first *int,
 	if err != nil {
 		return nil, err
 	}
-	conn := &ent.ProductConnection{TotalCount: page.Total}
+	conn := &ent.ProductConnection{Edges: []*ent.ProductEdge{}, TotalCount: page.Total}
 	conn.PageInfo.HasPreviousPage = offset > 0
 	conn.PageInfo.HasNextPage = offset+len(page.IDs) < page.Total
 	if len(page.IDs) == 0 {

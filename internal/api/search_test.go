@@ -129,7 +129,9 @@ func TestSearch(t *testing.T) {
 			require.Empty(t, resp.Errors, "query %q", q)
 		}
 		require.Zero(t, search("!!!").TotalCount)
-		resp := s.post(s.ops["Search"], "Search", map[string]any{"query": strings.Repeat("kettle ", 40)})
+		resp := s.post(s.ops["Search"], "Search", map[string]any{"query": ""})
+		require.JSONEq(t, `{"searchProducts":{"totalCount":0,"pageInfo":{"hasNextPage":false,"endCursor":null},"edges":[]}}`, string(resp.Data))
+		resp = s.post(s.ops["Search"], "Search", map[string]any{"query": strings.Repeat("kettle ", 40)})
 		require.Equal(t, []string{"BAD_USER_INPUT"}, resp.codes(), "an overlong query")
 		resp = s.post(s.ops["Search"], "Search", map[string]any{"query": "kettle", "first": 101})
 		require.Equal(t, []string{"BAD_USER_INPUT"}, resp.codes())

@@ -32,7 +32,8 @@ const SearchIndexVersion = 1
 // once on PostgreSQL: the bytes "SVNSRCH".
 const searchLockKey int64 = 0x53564e53524348
 
-// On PostgreSQL the vector is a plain column that a trigger fills, not a
+// postgresSearch defines the index on PostgreSQL: a weighted tsvector
+// column with a GIN index. The vector is a plain column that a trigger fills, not a
 // generated column, and the trigger names no columns (no UPDATE OF):
 // PostgreSQL refuses to change the type of a column that a generated column
 // or a trigger's column list uses, so a later migration widening
@@ -62,6 +63,8 @@ func postgresSearch() []string {
 	}
 }
 
+// sqliteSearch defines the index on SQLite: an FTS5 table over products,
+// kept current by triggers.
 func sqliteSearch() []string {
 	return []string{
 		`DROP TRIGGER IF EXISTS product_search_insert`,
