@@ -381,3 +381,29 @@ func TestAdjustStock(t *testing.T) {
 		checkLedger(t, client)
 	})
 }
+
+func TestSearchTerms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want []string
+		err  bool
+	}{
+		{in: "", want: []string{}},
+		{in: "  !!! ... ", want: []string{}},
+		{in: "Kettle, 1.7L!", want: []string{"kettle", "1", "7l"}},
+		{in: `"a" OR b:* & NEAR(c)`, want: []string{"a", "or", "b", "near", "c"}},
+		{in: "Ñandú 北京", want: []string{"ñandú", "北京"}},
+		{in: strings.Repeat("w ", 20), want: []string{"w", "w", "w", "w", "w", "w", "w", "w"}},
+		{in: strings.Repeat("x", 201), err: true},
+	}
+	for _, tt := range tests {
+		got, err := catalog.SearchTerms(tt.in)
+		if tt.err {
+			require.ErrorIs(t, err, catalog.ErrInvalid, tt.in)
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		require.Equal(t, tt.want, append([]string{}, got...), tt.in)
+	}
+}
