@@ -33,10 +33,11 @@ func treeMoves(t *testing.T) int {
 	return n
 }
 
-// TestConcurrentMoves runs many random moves (and creations) of one tree
-// from many goroutines at once, through the service, then checks every
-// invariant of the whole tree. Moves that would make a cycle must be
-// refused with INVALID; nothing else may fail.
+// TestConcurrentMoves runs many random moves (and some creations and
+// deletions) of one tree from many goroutines at once, through the
+// service, then checks every invariant of the whole tree. Moves that would
+// make a cycle must be refused with INVALID, and operations on deleted
+// categories with NOT_FOUND; nothing else may fail.
 func TestConcurrentMoves(t *testing.T) {
 	total := treeMoves(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
@@ -59,6 +60,7 @@ func TestConcurrentMoves(t *testing.T) {
 			wg      sync.WaitGroup
 			mu      sync.Mutex
 			refused int
+			deleted int
 			errs    []error
 		)
 		for w := range workers {
@@ -70,10 +72,24 @@ func TestConcurrentMoves(t *testing.T) {
 					id := ids[rng.IntN(len(ids))]
 					var in catalog.CategoryInput
 					switch {
+					case i%23 == 0:
+						// A delete, refused while the category has
+						// children; later moves of it answer NOT_FOUND.
+						err := svc.DeleteCategory(ctx, id)
+						mu.Lock()
+						switch {
+						case err == nil:
+							deleted++
+						case errors.Is(err, catalog.ErrInvalid), errors.Is(err, catalog.ErrNotFound):
+						default:
+							errs = append(errs, err)
+						}
+						mu.Unlock()
+						continue
 					case i%17 == 0:
 						// A new leaf somewhere, racing the moves above it.
 						_, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Leaf"), ParentID: &id})
-						if err != nil {
+						if err != nil && !errors.Is(err, catalog.ErrNotFound) {
 							mu.Lock()
 							errs = append(errs, err)
 							mu.Unlock()
@@ -89,6 +105,8 @@ func TestConcurrentMoves(t *testing.T) {
 					switch {
 					case errors.Is(err, catalog.ErrInvalid):
 						refused++
+					case errors.Is(err, catalog.ErrNotFound):
+						// The category or its target was deleted.
 					case err != nil:
 						errs = append(errs, err)
 					}
@@ -98,7 +116,7 @@ func TestConcurrentMoves(t *testing.T) {
 		}
 		wg.Wait()
 		require.Empty(t, errs)
-		t.Logf("%d moves, %d refused as cycles", total, refused)
+		t.Logf("%d operations, %d moves refused as cycles, %d categories deleted", total, refused, deleted)
 		checkTree(t, client)
 	})
 }
