@@ -52,47 +52,125 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
-	return nil, notImplemented("createCategory")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	in := catalog.CategoryInput{
+		Name:        &input.Name,
+		Slug:        input.Slug,
+		Description: input.Description,
+		ParentID:    d.decodeOpt(input.ParentID, "input", "parentID"),
+		Position:    input.Position,
+	}
+	c, ue, err := catalogWrite(&d, func() (*ent.Category, error) { return r.catalog.CreateCategory(ctx, in) })
+	return &model.CategoryPayload{Category: c, UserErrors: ue}, err
 }
 
 // UpdateCategory is the resolver for the updateCategory field.
 func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input model.UpdateCategoryInput) (*model.CategoryPayload, error) {
-	return nil, notImplemented("updateCategory")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	catID := d.decode(id, "id")
+	in := catalog.CategoryInput{
+		Name:        input.Name,
+		Slug:        input.Slug,
+		Description: input.Description,
+		ParentID:    d.decodeOpt(input.ParentID, "input", "parentID"),
+		ClearParent: input.ClearParent != nil && *input.ClearParent,
+		Position:    input.Position,
+	}
+	c, ue, err := catalogWrite(&d, func() (*ent.Category, error) { return r.catalog.UpdateCategory(ctx, catID, in) })
+	return &model.CategoryPayload{Category: c, UserErrors: ue}, err
 }
 
 // DeleteCategory is the resolver for the deleteCategory field.
 func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*model.DeleteCategoryPayload, error) {
-	return nil, notImplemented("deleteCategory")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	catID := d.decode(id, "id")
+	deleted, ue, err := catalogWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteCategory(ctx, catID) })
+	return &model.DeleteCategoryPayload{DeletedID: deleted, UserErrors: ue}, err
 }
 
 // CreateProduct is the resolver for the createProduct field.
 func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
-	return nil, notImplemented("createProduct")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	in := catalog.ProductInput{
+		Name:        &input.Name,
+		Slug:        input.Slug,
+		Description: input.Description,
+		Status:      input.Status,
+		CategoryID:  d.decodeOpt(&input.CategoryID, "input", "categoryID"),
+	}
+	for _, v := range input.Variants {
+		in.Variants = append(in.Variants, createVariantInput(v))
+	}
+	// TODO(identity): record the signed-in staff member as the actor of the opening stock.
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.CreateProduct(ctx, in, nil) })
+	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
 // UpdateProduct is the resolver for the updateProduct field.
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
-	return nil, notImplemented("updateProduct")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	productID := d.decode(id, "id")
+	in := catalog.ProductInput{
+		Name:        input.Name,
+		Slug:        input.Slug,
+		Description: input.Description,
+		Status:      input.Status,
+		CategoryID:  d.decodeOpt(input.CategoryID, "input", "categoryID"),
+	}
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.UpdateProduct(ctx, productID, in) })
+	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
 // ArchiveProduct is the resolver for the archiveProduct field.
 func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
-	return nil, notImplemented("archiveProduct")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	productID := d.decode(id, "id")
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.ArchiveProduct(ctx, productID) })
+	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
 // CreateProductVariant is the resolver for the createProductVariant field.
 func (r *mutationResolver) CreateProductVariant(ctx context.Context, productID string, input model.CreateProductVariantInput) (*model.ProductVariantPayload, error) {
-	return nil, notImplemented("createProductVariant")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	pid := d.decode(productID, "productId")
+	// TODO(identity): record the signed-in staff member as the actor of the opening stock.
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) {
+		return r.catalog.CreateVariant(ctx, pid, createVariantInput(&input), nil)
+	})
+	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
 // UpdateProductVariant is the resolver for the updateProductVariant field.
 func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, input model.UpdateProductVariantInput) (*model.ProductVariantPayload, error) {
-	return nil, notImplemented("updateProductVariant")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	variantID := d.decode(id, "id")
+	in := catalog.VariantInput{
+		SKU:        input.Sku,
+		Name:       input.Name,
+		Price:      input.Price,
+		Options:    options(input.Options),
+		OptionsSet: input.Options != nil,
+	}
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.UpdateVariant(ctx, variantID, in) })
+	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
 // AdjustStock is the resolver for the adjustStock field.
 func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, delta int, reason string) (*model.ProductVariantPayload, error) {
-	return nil, notImplemented("adjustStock")
+	// TODO(identity): @hasRole(role: STAFF) gates this field.
+	var d ids
+	vid := d.decode(variantID, "variantId")
+	// TODO(identity): record the signed-in staff member as the movement's actor.
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.AdjustStock(ctx, vid, delta, reason, nil) })
+	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
 // Variants is the resolver for the variants field.
@@ -169,5 +247,8 @@ func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (
 
 // SearchProducts is the resolver for the searchProducts field.
 func (r *queryResolver) SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error) {
-	return nil, notImplemented("searchProducts")
+	if last != nil || before != nil {
+		return nil, badInput("searchProducts pages forward only: use first and after")
+	}
+	return r.searchProducts(ctx, query, first, after)
 }

@@ -20,7 +20,9 @@ import (
 
 // HandlerConfig is what the GraphQL handler needs from the server.
 type HandlerConfig struct {
-	Client        *ent.Client
+	Client *ent.Client
+	// Dialect is the database's: dialect.Postgres or dialect.SQLite.
+	Dialect       string
 	Currency      string
 	Log           *slog.Logger
 	RequestID     RequestIDFunc
@@ -32,7 +34,7 @@ type HandlerConfig struct {
 // queries, a parsed-query cache, one transaction per mutation, per-operation
 // dataloaders, and the error presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
-	r := NewResolver(cfg.Client, cfg.Currency, cfg.Log)
+	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log)
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second})
 	srv.AddTransport(transport.Options{})

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -16,12 +17,14 @@ type Resolver struct {
 	client   *ent.Client
 	currency string
 	log      *slog.Logger
+	catalog  *catalog.Service
 }
 
 // NewResolver returns a resolver over the ent client; currency is the
-// store's ISO 4217 currency code.
-func NewResolver(client *ent.Client, currency string, log *slog.Logger) *Resolver {
-	return &Resolver{client: client, currency: currency, log: log}
+// store's ISO 4217 currency code, dialect the database's (dialect.Postgres
+// or dialect.SQLite), which the catalogue's tree writes depend on.
+func NewResolver(client *ent.Client, dialect, currency string, log *slog.Logger) *Resolver {
+	return &Resolver{client: client, currency: currency, log: log, catalog: catalog.NewService(client, dialect)}
 }
 
 // db returns the ent client to use: the transaction's when the operation

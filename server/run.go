@@ -111,6 +111,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// HTTP.
 	handler := api.New(api.Deps{
 		Client:        client,
+		Dialect:       db.Dialect,
 		Currency:      cfg.Currency,
 		Log:           log,
 		Introspection: cfg.Introspection,

@@ -29,7 +29,9 @@ type Checker interface {
 
 // Deps is what the HTTP surface needs.
 type Deps struct {
-	Client        *ent.Client
+	Client *ent.Client
+	// Dialect is the database's: dialect.Postgres or dialect.SQLite.
+	Dialect       string
 	Currency      string
 	Log           *slog.Logger
 	Introspection bool
@@ -52,6 +54,7 @@ func New(d Deps) *Server {
 	s := &Server{deps: d}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Client:        d.Client,
+		Dialect:       d.Dialect,
 		Currency:      d.Currency,
 		Log:           d.Log,
 		RequestID:     RequestID,

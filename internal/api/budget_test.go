@@ -60,5 +60,12 @@ func TestStatementBudget(t *testing.T) {
 		detail := s.statements("ProductDetail", map[string]any{"slug": "product-7"})
 		// The product with its category and variants, then the ancestors.
 		require.LessOrEqual(t, detail, int64(4))
+
+		search10 := s.statements("Search", map[string]any{"query": "product", "first": 10})
+		search100 := s.statements("Search", map[string]any{"query": "product", "first": 100})
+		// The count, the ranked page of IDs, the products with their
+		// categories, their variants.
+		require.Equal(t, int64(5), search100, "Search with 100 products")
+		require.Equal(t, search10, search100, "Search must not grow with the page")
 	})
 }

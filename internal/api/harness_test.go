@@ -43,6 +43,7 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 	}
 	a := api.New(api.Deps{
 		Client:        client,
+		Dialect:       db.Dialect,
 		Currency:      "KES",
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Introspection: true,
@@ -61,15 +62,19 @@ func demoCatalog(t *testing.T) *seed.Catalog {
 	return cat
 }
 
-// contractOps reads the storefront contract: each operation is sent as
-// the clients send it, the whole document with an operation name.
+// contractOps reads the storefront and admin contracts: each operation is
+// sent as the clients send it, the whole document with an operation name.
 func contractOps(t *testing.T) map[string]string {
 	t.Helper()
-	src, err := os.ReadFile("../../graph/testdata/contract/storefront.graphql")
-	require.NoError(t, err)
 	ops := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
-		ops[m[1]] = string(src)
+	for _, file := range []string{"storefront.graphql", "admin.graphql"} {
+		src, err := os.ReadFile("../../graph/testdata/contract/" + file)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
+			_, dup := ops[m[1]]
+			require.False(t, dup, "operation %s is in two contract files", m[1])
+			ops[m[1]] = string(src)
+		}
 	}
 	return ops
 }
@@ -104,6 +109,28 @@ func (s *store) post(query, opName string, vars map[string]any) gqlResponse {
 	defer resp.Body.Close()
 	var out gqlResponse
 	require.NoError(s.t, json.NewDecoder(resp.Body).Decode(&out))
+	return out
+}
+
+// postAsync is post for use from other goroutines: it reports failures in
+// the response instead of stopping the test.
+func (s *store) postAsync(query, opName string, vars map[string]any) gqlResponse {
+	var out gqlResponse
+	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
+	if err == nil {
+		var resp *http.Response
+		if resp, err = http.Post(s.srv.URL+"/graphql", "application/json", bytes.NewReader(body)); err == nil {
+			defer resp.Body.Close()
+			err = json.NewDecoder(resp.Body).Decode(&out)
+		}
+	}
+	if err != nil {
+		out.Errors = append(out.Errors, struct {
+			Message    string         `json:"message"`
+			Path       []any          `json:"path"`
+			Extensions map[string]any `json:"extensions"`
+		}{Message: err.Error()})
+	}
 	return out
 }
 

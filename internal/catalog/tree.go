@@ -1,5 +1,7 @@
 // Package catalog holds the rules of the catalogue that span entities: the
-// category tree's materialised paths and what the storefront may see.
+// category tree's materialised paths, what the storefront may see, and
+// Service, which carries out the admin writes (tree operations, products
+// and variants, the stock ledger) and full-text search.
 package catalog
 
 import (

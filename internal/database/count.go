@@ -2,6 +2,8 @@ package database
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -61,6 +63,42 @@ func (d *CountingDriver) Query(ctx context.Context, query string, args, v any) e
 	return d.Driver.Query(ctx, query, args, v)
 }
 
+// execContexter is what ent's generated ExecContext asks of a driver: raw
+// statements (savepoints, advisory locks) that ent's builders do not write.
+type execContexter interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// queryContexter is what ent's generated QueryContext asks of a driver:
+// raw queries (full-text search) that ent's builders do not write.
+type queryContexter interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+var errNoExecContext = errors.New("wrapped driver does not support ExecContext or QueryContext")
+
+// ExecContext counts and runs a raw statement, so the wrapper supports
+// what ent's generated Client.ExecContext needs.
+func (d *CountingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := d.Driver.(execContexter)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	d.record(query)
+	return ex.ExecContext(ctx, query, args...)
+}
+
+// QueryContext counts and runs a raw query, so the wrapper supports what
+// ent's generated Client.QueryContext needs.
+func (d *CountingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := d.Driver.(queryContexter)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	d.record(query)
+	return q.QueryContext(ctx, query, args...)
+}
+
 // Tx starts a transaction whose statements are counted too.
 func (d *CountingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := d.Driver.Tx(ctx)
@@ -83,4 +121,22 @@ func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.d.record(query)
 	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ex, ok := t.Tx.(execContexter)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	t.d.record(query)
+	return ex.ExecContext(ctx, query, args...)
+}
+
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := t.Tx.(queryContexter)
+	if !ok {
+		return nil, errNoExecContext
+	}
+	t.d.record(query)
+	return q.QueryContext(ctx, query, args...)
 }

@@ -20,9 +20,20 @@ import (
 // database needs an operator's attention.
 var ErrDirty = errors.New("database is in a dirty migration state")
 
-// Migrate applies every pending migration embedded in the binary. It opens
-// its own connection, because golang-migrate closes what it is given.
+// Migrate applies every pending migration embedded in the binary, then
+// makes sure the full-text search index exists (see search.go): atlas
+// cannot express it, so it is not among the generated migrations.
 func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.migrateUp(ctx); err != nil {
+		return err
+	}
+	return db.EnsureSearchIndex(ctx)
+}
+
+// migrateUp applies the versioned migrations. It opens its own connection,
+// because golang-migrate closes what it is given, and closes it before
+// returning, so SQLite's single pool connection is free again.
+func (db *DB) migrateUp(ctx context.Context) error {
 	m, err := db.migrator()
 	if err != nil {
 		return err

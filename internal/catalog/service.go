@@ -1,0 +1,119 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/savannah-commerce/savannah/ent"
+)
+
+// Service carries out the catalogue's writes: the category tree, products
+// and variants, and stock. Every method validates its whole input before
+// writing, and runs as one unit: inside the caller's transaction (the one
+// the GraphQL handler opens per mutation, found with ent.FromContext) under
+// a savepoint, or else in a transaction of its own. A method that returns an
+// *InputError has rolled back everything it wrote.
+type Service struct {
+	client  *ent.Client
+	dialect string
+}
+
+// NewService returns the catalogue service over client, whose database
+// speaks dia (dialect.Postgres or dialect.SQLite): tree writes are
+// serialised differently on each.
+func NewService(client *ent.Client, dia string) *Service {
+	if dia != dialect.Postgres && dia != dialect.SQLite {
+		panic(fmt.Sprintf("catalog: unsupported dialect %q", dia))
+	}
+	return &Service{client: client, dialect: dia}
+}
+
+// savepoint is the name of the savepoint a method runs under inside the
+// caller's transaction. Reusing one name is fine: nested savepoints of the
+// same name shadow each other on both databases.
+const savepoint = "catalog_op"
+
+// inTx runs fn as one unit of work with a transactional client, also put in
+// the context that fn receives. When the context already carries a client,
+// fn runs under a savepoint of that transaction, so a failed step (even a
+// failed statement, which poisons a PostgreSQL transaction) is undone
+// without undoing the caller's other work.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, c *ent.Client) error) error {
+	if c := ent.FromContext(ctx); c != nil {
+		if _, err := c.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		if err := fn(ctx, c); err != nil {
+			if _, rerr := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepoint); rerr != nil {
+				return fmt.Errorf("%w (and roll back to savepoint: %v)", err, rerr)
+			}
+			if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); rerr != nil {
+				return fmt.Errorf("%w (and release savepoint: %v)", err, rerr)
+			}
+			return err
+		}
+		if _, err := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+		return nil
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	txCtx := ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())
+	if err := fn(txCtx, tx.Client()); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return fmt.Errorf("%w (and rollback: %v)", err, rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// treeLockKey names the PostgreSQL advisory lock that serialises changes to
+// the shape of the category tree: the bytes "SVNCTREE", unlikely to collide
+// with another feature's key.
+const treeLockKey int64 = 0x53564e4354524545
+
+// lockTree serialises writes that change the tree's shape (creating under a
+// parent, moving, deleting) until the transaction ends. A move rewrites the
+// paths of a whole subtree from the paths it reads; two moves that read
+// before either writes could otherwise build a cycle or a stale path (A
+// under B while B goes under A). Locking rows cannot cover this cheaply,
+// because a move depends on every ancestor of its target as well as on its
+// subtree, so the tree takes one transaction-scoped advisory lock. Tree
+// writes are rare admin operations; reads never wait on it. SQLite has a
+// single writer and a single connection, so it needs nothing more.
+func (s *Service) lockTree(ctx context.Context, c *ent.Client) error {
+	if s.dialect != dialect.Postgres {
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", treeLockKey); err != nil {
+		return fmt.Errorf("lock category tree: %w", err)
+	}
+	return nil
+}
+
+// lockName serialises, on PostgreSQL, transactions that pick a value from
+// what others have not yet committed, such as the next free slug for a
+// name: two products named alike would otherwise both choose "name-2" and
+// one would fail on the unique index. The lock is keyed by a hash of name
+// and held until the transaction ends.
+func (s *Service) lockName(ctx context.Context, c *ent.Client, name string) error {
+	if s.dialect != dialect.Postgres {
+		return nil
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock %s: %w", name, err)
+	}
+	return nil
+}
