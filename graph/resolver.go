@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -16,12 +17,13 @@ type Resolver struct {
 	client   *ent.Client
 	currency string
 	log      *slog.Logger
+	auth     *auth.Service
 }
 
 // NewResolver returns a resolver over the ent client; currency is the
-// store's ISO 4217 currency code.
-func NewResolver(client *ent.Client, currency string, log *slog.Logger) *Resolver {
-	return &Resolver{client: client, currency: currency, log: log}
+// store's ISO 4217 currency code; accounts are the identity service.
+func NewResolver(client *ent.Client, currency string, log *slog.Logger, accounts *auth.Service) *Resolver {
+	return &Resolver{client: client, currency: currency, log: log, auth: accounts}
 }
 
 // db returns the ent client to use: the transaction's when the operation

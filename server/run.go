@@ -108,9 +108,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		collectors.NewDBStatsCollector(db.SQL, "savannah"),
 	)
 
+	// Accounts and tokens.
+	accounts, closeAuth, err := newAuth(ctx, cfg, db, client, log)
+	if err != nil {
+		return err
+	}
+	defer closeAuth()
+
 	// HTTP.
 	handler := api.New(api.Deps{
 		Client:        client,
+		Auth:          accounts,
 		Currency:      cfg.Currency,
 		Log:           log,
 		Introspection: cfg.Introspection,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -33,6 +34,9 @@ type Deps struct {
 	Currency      string
 	Log           *slog.Logger
 	Introspection bool
+	// Auth is the account service; its token issuer verifies bearer
+	// tokens and publishes the JWKS.
+	Auth *auth.Service
 	// Checks are run by /readyz; each must answer within a second.
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
@@ -56,9 +60,13 @@ func New(d Deps) *Server {
 		Log:           d.Log,
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
+		Auth:          d.Auth,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", http.MaxBytesHandler(gql, MaxBodyBytes))
+	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), http.MaxBytesHandler(gql, MaxBodyBytes)))
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
+	})
 	if d.Introspection {
 		mux.Handle("GET /{$}", graph.Playground("/graphql"))
 	}

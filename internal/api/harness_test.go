@@ -17,6 +17,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
@@ -31,6 +32,10 @@ type store struct {
 	api    *api.Server
 	srv    *httptest.Server
 	ops    map[string]string // contract operations by name, with their fragments
+	auth   *auth.Service
+	tokens *auth.Tokens
+	// bearer, when set, is sent as the access token of every request.
+	bearer string
 }
 
 func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
@@ -41,8 +46,21 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 		_, err := seed.Load(context.Background(), client, cat)
 		require.NoError(t, err)
 	}
+	key, err := auth.GenerateSigningKey()
+	require.NoError(t, err)
+	tokens := auth.NewTokens("savannah-test", "savannah-test", key)
+	accounts, err := auth.NewService(auth.ServiceConfig{
+		Client:   client,
+		Dialect:  db.Dialect,
+		Tokens:   tokens,
+		Refresh:  auth.NewDBRefreshStore(client),
+		Failures: auth.NewMemoryCounter(),
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
 	a := api.New(api.Deps{
 		Client:        client,
+		Auth:          accounts,
 		Currency:      "KES",
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Introspection: true,
@@ -51,7 +69,7 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 	})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t)}
+	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens}
 }
 
 func demoCatalog(t *testing.T) *seed.Catalog {
@@ -61,15 +79,17 @@ func demoCatalog(t *testing.T) *seed.Catalog {
 	return cat
 }
 
-// contractOps reads the storefront contract: each operation is sent as
-// the clients send it, the whole document with an operation name.
+// contractOps reads the storefront and admin contracts: each operation is
+// sent as the clients send it, the whole document with an operation name.
 func contractOps(t *testing.T) map[string]string {
 	t.Helper()
-	src, err := os.ReadFile("../../graph/testdata/contract/storefront.graphql")
-	require.NoError(t, err)
 	ops := map[string]string{}
-	for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
-		ops[m[1]] = string(src)
+	for _, file := range []string{"storefront.graphql", "admin.graphql"} {
+		src, err := os.ReadFile("../../graph/testdata/contract/" + file)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
+			ops[m[1]] = string(src)
+		}
 	}
 	return ops
 }
@@ -99,7 +119,13 @@ func (s *store) post(query, opName string, vars map[string]any) gqlResponse {
 	s.t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
 	require.NoError(s.t, err)
-	resp, err := http.Post(s.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/graphql", bytes.NewReader(body))
+	require.NoError(s.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if s.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+s.bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
 	var out gqlResponse

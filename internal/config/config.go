@@ -3,6 +3,9 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +45,16 @@ type Config struct {
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
 	// timeouts (HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// JWTPrivateKey is the Ed25519 key (PKCS#8 PEM) that signs access
+	// tokens (JWT_PRIVATE_KEY); required in production. A literal "\n" in
+	// the variable stands for a newline, for one-line secret stores.
+	JWTPrivateKey string
+	// JWTIssuer and JWTAudience are the iss and aud of access tokens
+	// (JWT_ISSUER, JWT_AUDIENCE).
+	JWTIssuer, JWTAudience string
+	// DataDir keeps files the server makes for itself in development,
+	// such as the generated signing key (DATA_DIR).
+	DataDir string
 }
 
 // Production reports whether the server runs in production mode.
@@ -93,6 +106,10 @@ func Load(getenv func(string) string) (Config, error) {
 		ReadTimeout:     duration("HTTP_READ_TIMEOUT", 15*time.Second),
 		WriteTimeout:    duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
 		IdleTimeout:     duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+		JWTPrivateKey:   strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
+		JWTIssuer:       str("JWT_ISSUER", "savannah"),
+		JWTAudience:     str("JWT_AUDIENCE", "savannah"),
+		DataDir:         str("DATA_DIR", "./data"),
 	}
 	if c.Environment != "development" && c.Environment != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: %q is not development or production", c.Environment))
@@ -108,6 +125,14 @@ func Load(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			errs = append(errs, errors.New("REDIS_URL: want redis://… or rediss://…"))
 		}
+	}
+	switch {
+	case c.JWTPrivateKey != "":
+		if err := checkEd25519PEM(c.JWTPrivateKey); err != nil {
+			errs = append(errs, fmt.Errorf("JWT_PRIVATE_KEY: %w", err))
+		}
+	case c.Production():
+		errs = append(errs, errors.New("JWT_PRIVATE_KEY: required in production (an Ed25519 private key, PKCS#8 PEM)"))
 	}
 	if !currencies[c.Currency] {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
@@ -138,6 +163,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("introspection", c.Introspection),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Bool("jwt_private_key_set", c.JWTPrivateKey != ""),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience),
+		slog.String("data_dir", c.DataDir),
 	)
 }
 
@@ -151,4 +180,21 @@ func MaskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// checkEd25519PEM checks the key's form without keeping it: the auth
+// package parses it for use.
+func checkEd25519PEM(s string) error {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return errors.New("want a PEM block of type PRIVATE KEY (PKCS#8)")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return errors.New("not a valid PKCS#8 private key")
+	}
+	if _, ok := k.(ed25519.PrivateKey); !ok {
+		return errors.New("want an Ed25519 key")
+	}
+	return nil
 }

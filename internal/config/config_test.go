@@ -1,6 +1,11 @@
 package config_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,8 +33,11 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadProductionDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := config.Load(env(map[string]string{"APP_ENV": "production", "DATABASE_URL": "postgres://u:secret@db/shop"}))
+	key := ed25519PEM(t)
+	// Secret stores often keep a PEM on one line with literal \n.
+	c, err := config.Load(env(map[string]string{"APP_ENV": "production", "DATABASE_URL": "postgres://u:secret@db/shop", "JWT_PRIVATE_KEY": strings.ReplaceAll(key, "\n", `\n`)}))
 	require.NoError(t, err)
+	require.Equal(t, key, c.JWTPrivateKey)
 	require.False(t, c.SeedDemo)
 	require.False(t, c.Introspection)
 	require.Equal(t, "postgres://u:xxxxx@db/shop", config.MaskURL(c.DatabaseURL))
@@ -45,6 +53,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"SHUTDOWN_TIMEOUT": {"SHUTDOWN_TIMEOUT": "-1s"},
 		"LOG_LEVEL":        {"LOG_LEVEL": "loud"},
 		"APP_ENV":          {"APP_ENV": "staging"},
+		"JWT_PRIVATE_KEY":  {"APP_ENV": "production"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -53,4 +62,27 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 			require.ErrorContains(t, err, name)
 		})
 	}
+}
+
+func TestLoadRejectsNonEd25519Keys(t *testing.T) {
+	t.Parallel()
+	for name, key := range map[string]string{
+		"not PEM":    "hello",
+		"wrong type": string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: []byte{1}})),
+		"garbage":    string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2, 3}})),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.Load(env(map[string]string{"JWT_PRIVATE_KEY": key}))
+			require.ErrorContains(t, err, "JWT_PRIVATE_KEY")
+		})
+	}
+}
+
+func ed25519PEM(t *testing.T) string {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	require.NoError(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }

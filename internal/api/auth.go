@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/savannah-commerce/savannah/internal/auth"
+)
+
+// TokenVerifier checks an access token and returns its viewer.
+type TokenVerifier interface {
+	Verify(raw string) (auth.Viewer, error)
+}
+
+// withViewer reads `Authorization: Bearer <jwt>` and puts the viewer in
+// the context. No header means an anonymous request. A header that does
+// not verify (forged, expired, wrong audience, unknown key) is refused
+// with 401 rather than served anonymously: a client whose token expired
+// must learn it and refresh, not silently see a signed-out store.
+//
+// It also records the client's address for sign-in throttling: the TCP
+// peer, since forwarding headers can be forged by anyone when no trusted
+// proxy is configured.
+func withViewer(tokens TokenVerifier, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		ctx = auth.WithClientAddr(ctx, host)
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, raw, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				unauthorized(w, "the Authorization header must be: Bearer <access token>")
+				return
+			}
+			v, err := tokens.Verify(strings.TrimSpace(raw))
+			if err != nil {
+				unauthorized(w, "the access token is invalid or expired")
+				return
+			}
+			ctx = auth.WithViewer(ctx, v)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// unauthorized answers in GraphQL's error shape, so clients handle it like
+// any other UNAUTHENTICATED error.
+func unauthorized(w http.ResponseWriter, msg string) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	writeJSON(w, http.StatusUnauthorized, map[string]any{
+		"errors": []map[string]any{{
+			"message":    msg,
+			"extensions": map[string]string{"code": "UNAUTHENTICATED"},
+		}},
+	})
+}
