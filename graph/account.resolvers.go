@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
@@ -70,7 +69,16 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Update
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*model.ChangePasswordPayload, error) {
-	panic(fmt.Errorf("not implemented: ChangePassword - changePassword"))
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := r.auth.ChangePassword(ctx, v, currentPassword, newPassword)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePasswordPayload{Token: authToken(pair), UserErrors: ue}, nil
 }
 
 // AddAddress is the resolver for the addAddress field.
@@ -92,17 +100,62 @@ func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressIn
 
 // UpdateAddress is the resolver for the updateAddress field.
 func (r *mutationResolver) UpdateAddress(ctx context.Context, id string, input model.UpdateAddressInput) (*model.AddAddressPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateAddress - updateAddress"))
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.auth.UpdateAddress(ctx, v, aid, auth.AddressInput{
+		Line1: input.Line1, Line2: input.Line2, City: input.City, Region: input.Region,
+		PostalCode: input.PostalCode, CountryCode: input.CountryCode, Phone: input.Phone, IsDefault: input.IsDefault,
+	})
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
 }
 
 // DeleteAddress is the resolver for the deleteAddress field.
 func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model.DeleteAddressPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteAddress - deleteAddress"))
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	ue, err := userErrors(r.auth.DeleteAddress(ctx, v, aid))
+	if err != nil {
+		return nil, err
+	}
+	out := &model.DeleteAddressPayload{UserErrors: ue}
+	if len(ue) == 0 {
+		out.DeletedID = &id
+	}
+	return out, nil
 }
 
 // SetDefaultAddress is the resolver for the setDefaultAddress field.
 func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*model.AddAddressPayload, error) {
-	panic(fmt.Errorf("not implemented: SetDefaultAddress - setDefaultAddress"))
+	v, err := viewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.auth.SetDefaultAddress(ctx, v, aid)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
 }
 
 // SetCustomerRole is the resolver for the setCustomerRole field.

@@ -34,6 +34,7 @@ type store struct {
 	ops    map[string]string // contract operations by name, with their fragments
 	auth   *auth.Service
 	tokens *auth.Tokens
+	key    auth.SigningKey
 	// bearer, when set, is sent as the access token of every request.
 	bearer string
 }
@@ -69,7 +70,7 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 	})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens}
+	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens, key: key}
 }
 
 func demoCatalog(t *testing.T) *seed.Catalog {

@@ -41,7 +41,7 @@ func (s *Service) AddAddress(ctx context.Context, v Viewer, in AddressInput) (*e
 		SetCustomerID(v.CustomerID).
 		SetLine1(f.line1).SetLine2(f.line2).SetCity(f.city).
 		SetRegion(f.region).SetPostalCode(f.postalCode).SetCountryCode(f.countryCode).
-		SetPhone(f.phone).
+		SetNillablePhone(nonEmpty(f.phone)).
 		SetIsDefault(makeDefault).
 		Save(ctx)
 	if err != nil {
@@ -68,8 +68,12 @@ func (s *Service) UpdateAddress(ctx context.Context, v Viewer, id int, in Addres
 	db := s.db(ctx)
 	upd := db.Address.UpdateOne(a).
 		SetLine1(f.line1).SetLine2(f.line2).SetCity(f.city).
-		SetRegion(f.region).SetPostalCode(f.postalCode).SetCountryCode(f.countryCode).
-		SetPhone(f.phone)
+		SetRegion(f.region).SetPostalCode(f.postalCode).SetCountryCode(f.countryCode)
+	if f.phone == "" {
+		upd.ClearPhone()
+	} else {
+		upd.SetPhone(f.phone)
+	}
 	if in.IsDefault != nil && *in.IsDefault && !a.IsDefault {
 		if err := clearDefault(ctx, db, v.CustomerID); err != nil {
 			return nil, err
@@ -198,4 +202,13 @@ func checkAddress(in AddressInput) (addressFields, error) {
 	}
 	f.phone = checkPhone(&c, []string{"input", "phone"}, in.Phone)
 	return f, c.err()
+}
+
+// nonEmpty is nil for "": an empty optional field is left unset, as the
+// schema's validators (E.164) would refuse "".
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
