@@ -55,7 +55,7 @@ func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (*mo
 
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.UpdateProfilePayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Update
 
 // ChangePassword is the resolver for the changePassword field.
 func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*model.ChangePasswordPayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword s
 
 // AddAddress is the resolver for the addAddress field.
 func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressInput) (*model.AddAddressPayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressIn
 
 // UpdateAddress is the resolver for the updateAddress field.
 func (r *mutationResolver) UpdateAddress(ctx context.Context, id string, input model.UpdateAddressInput) (*model.AddAddressPayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (r *mutationResolver) UpdateAddress(ctx context.Context, id string, input m
 
 // DeleteAddress is the resolver for the deleteAddress field.
 func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model.DeleteAddressPayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model
 
 // SetDefaultAddress is the resolver for the setDefaultAddress field.
 func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*model.AddAddressPayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*m
 
 // SetCustomerRole is the resolver for the setCustomerRole field.
 func (r *mutationResolver) SetCustomerRole(ctx context.Context, id string, role customer.Role) (*model.CustomerPayload, error) {
-	v, err := viewer(ctx)
+	v, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
 	}

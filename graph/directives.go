@@ -7,6 +7,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // directives are the coarse gates of the schema: @auth (signed in) and
@@ -25,7 +26,7 @@ func directives() DirectiveRoot {
 			if !ok {
 				return nil, unauthenticated()
 			}
-			if !v.Has(role) {
+			if !v.Has(viewer.Role(role)) {
 				return nil, forbidden()
 			}
 			return next(ctx)
@@ -41,9 +42,9 @@ func forbidden() error {
 	return &codedError{code: CodeForbidden, msg: "your role does not allow this"}
 }
 
-// viewer returns the signed-in viewer; fields behind @auth can rely on it,
+// signedIn returns the signed-in viewer; fields behind @auth can rely on it,
 // and this is their defence should the directive ever be dropped.
-func viewer(ctx context.Context) (auth.Viewer, error) {
+func signedIn(ctx context.Context) (auth.Viewer, error) {
 	v, ok := auth.ViewerFrom(ctx)
 	if !ok {
 		return auth.Viewer{}, unauthenticated()

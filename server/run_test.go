@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
 
@@ -112,7 +113,7 @@ func TestSubcommands(t *testing.T) {
 	t.Parallel()
 	for _, b := range dbtest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := auth.SystemContext(context.Background()) // inspects the admin account
 			env := envOf(map[string]string{"DATABASE_URL": b.URL})
 			var out bytes.Buffer
 

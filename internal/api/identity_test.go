@@ -109,7 +109,7 @@ const goodPassword = "kilimanjaro-sunrise-42"
 func TestRegister(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		ctx := context.Background()
+		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
 
 		out := s.register("  Wanjiku@Example.COM ", goodPassword, " Wanjiku Kamau ", ptr("+254 712 345678"))
 		require.Empty(t, out.Register.UserErrors)
@@ -444,7 +444,7 @@ func TestAccount(t *testing.T) {
 func TestRoles(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		ctx := context.Background()
+		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
 		mk := func(email string, role customer.Role) (int, *store) {
 			c, err := s.client.Customer.Create().SetEmail(email).SetName(email).SetRole(role).Save(ctx)
 			require.NoError(t, err)
@@ -523,7 +523,7 @@ func TestRoles(t *testing.T) {
 func TestAccessTokenAttacks(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		ctx := context.Background()
+		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
 		c, err := s.client.Customer.Create().SetEmail("victim@example.com").SetName("V").Save(ctx)
 		require.NoError(t, err)
 		good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER)

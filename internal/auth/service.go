@@ -16,6 +16,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // Sign-in throttling: failures are counted per account and per client
@@ -104,6 +105,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 	if err := c.err(); err != nil {
 		return nil, nil, err
 	}
+	// Registration is anonymous: the auth service acts as the system to
+	// look up and create the account, and to start its sign-in.
+	ctx = SystemContext(ctx)
 	db := s.db(ctx)
 	taken, err := db.Customer.Query().Where(customer.Email(email)).Exist(ctx)
 	if err != nil {
@@ -182,7 +186,9 @@ func (s *Service) checkCredentials(ctx context.Context, email, password string) 
 	if len(password) > maxPasswordLength {
 		password = password[:maxPasswordLength]
 	}
-	cust, err := s.db(ctx).Customer.Query().Where(customer.Email(email)).Only(ctx)
+	// Sign-in finds an account before anyone is signed in: a system read.
+	sys := SystemContext(ctx)
+	cust, err := s.db(sys).Customer.Query().Where(customer.Email(email)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, false, fmt.Errorf("find customer: %w", err)
 	}
@@ -206,7 +212,9 @@ func (s *Service) signIn(ctx context.Context, cust *ent.Customer) (*TokenPair, e
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Refresh.Create(ctx, cust.ID, hash, RefreshTokenTTL); err != nil {
+	// Refresh tokens are the auth service's own records: only it writes
+	// them, as the system.
+	if err := s.cfg.Refresh.Create(SystemContext(ctx), cust.ID, hash, RefreshTokenTTL); err != nil {
 		return nil, err
 	}
 	return s.pair(cust, token)
@@ -228,6 +236,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*TokenPair,
 	if err != nil {
 		return nil, err
 	}
+	ctx = SystemContext(ctx) // the caller is anonymous; the token is the credential
 	id, err := s.cfg.Refresh.Rotate(ctx, hashRefreshToken(refreshToken), hash, RefreshTokenTTL)
 	switch {
 	case errors.Is(err, ErrRefreshReused):
@@ -251,7 +260,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*TokenPair,
 // Logout revokes the family of the presented refresh token. Unknown tokens
 // are accepted silently: logging out twice is not an error.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
-	return s.cfg.Refresh.RevokeFamily(ctx, hashRefreshToken(refreshToken))
+	return s.cfg.Refresh.RevokeFamily(SystemContext(ctx), hashRefreshToken(refreshToken))
 }
 
 // ChangePassword sets a new password after checking the current one, and
@@ -295,7 +304,7 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if err != nil {
 		return nil, fmt.Errorf("update password: %w", err)
 	}
-	if err := s.cfg.Refresh.RevokeCustomer(ctx, cust.ID); err != nil {
+	if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), cust.ID); err != nil {
 		return nil, err
 	}
 	return s.signIn(ctx, cust)
@@ -337,7 +346,7 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 // cannot be demoted; a demoted account's refresh tokens are revoked, so
 // the old role lasts at most one access-token lifetime.
 func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role customer.Role) (*ent.Customer, error) {
-	if !actor.Has(customer.RoleADMIN) {
+	if !actor.Has(viewer.Admin) {
 		return nil, ErrForbidden
 	}
 	if err := customer.RoleValidator(role); err != nil {
@@ -374,8 +383,8 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 	if err != nil {
 		return nil, fmt.Errorf("set role: %w", err)
 	}
-	if rank[role] < rank[target.Role] {
-		if err := s.cfg.Refresh.RevokeCustomer(ctx, id); err != nil {
+	if !(Viewer{Role: viewer.Role(role)}).Has(viewer.Role(target.Role)) {
+		if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), id); err != nil {
 			return nil, err
 		}
 	}

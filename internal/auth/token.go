@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // AccessTokenTTL is how long an access token is valid.
@@ -104,8 +105,8 @@ func (t *Tokens) Verify(raw string) (Viewer, error) {
 	if err != nil || id <= 0 || c.ID == "" || c.IssuedAt == nil {
 		return Viewer{}, fmt.Errorf("%w: missing or malformed sub, jti or iat", ErrInvalidToken)
 	}
-	role := customer.Role(c.Role)
-	if customer.RoleValidator(role) != nil {
+	role := viewer.Role(c.Role)
+	if !role.Valid() {
 		return Viewer{}, fmt.Errorf("%w: unknown role", ErrInvalidToken)
 	}
 	return Viewer{CustomerID: id, Role: role}, nil

@@ -3,35 +3,22 @@ package auth
 import (
 	"context"
 
-	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
-// Viewer is who makes a request: a signed-in customer and their role, as
-// the access token says.
-type Viewer struct {
-	CustomerID int
-	Role       customer.Role
-}
-
-// rank orders roles so that a higher role satisfies a lower requirement.
-var rank = map[customer.Role]int{customer.RoleCUSTOMER: 1, customer.RoleSTAFF: 2, customer.RoleADMIN: 3}
-
-// Has reports whether the viewer's role is at least role.
-func (v Viewer) Has(role customer.Role) bool { return rank[v.Role] >= rank[role] && rank[role] > 0 }
-
-type viewerKey struct{}
+// Viewer is who makes a request; see package viewer.
+type Viewer = viewer.Viewer
 
 // WithViewer returns ctx carrying the signed-in viewer.
-func WithViewer(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
-}
+func WithViewer(ctx context.Context, v Viewer) context.Context { return viewer.With(ctx, v) }
 
 // ViewerFrom returns the signed-in viewer, or false for an anonymous
 // request.
-func ViewerFrom(ctx context.Context) (Viewer, bool) {
-	v, ok := ctx.Value(viewerKey{}).(Viewer)
-	return v, ok
-}
+func ViewerFrom(ctx context.Context) (Viewer, bool) { return viewer.From(ctx) }
+
+// SystemContext returns ctx that bypasses the privacy rules; see
+// viewer.SystemContext.
+func SystemContext(ctx context.Context) context.Context { return viewer.SystemContext(ctx) }
 
 type clientAddrKey struct{}
 
