@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
+	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -70,6 +71,12 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		case errors.As(err, &inputErr):
 			out.Message = inputErr.Error()
 			setCode(out, CodeBadUserInput)
+		case errors.Is(err, privacy.Deny):
+			// A write the privacy rules refuse; the directives catch most
+			// before this, and the rule's text stays in the log only.
+			log.WarnContext(ctx, "privacy rule denied", slog.String("request_id", requestID(ctx)), slog.Any("err", err))
+			out.Message = "not allowed"
+			setCode(out, CodeForbidden)
 		case ent.IsNotFound(err):
 			out.Message = "not found"
 			setCode(out, CodeNotFound)

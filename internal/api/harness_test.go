@@ -39,7 +39,9 @@ type store struct {
 	bearer string
 }
 
-func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
+// newStore starts the API; opts adjust the auth service (such as Redis
+// stores instead of the database and in-process ones).
+func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*auth.ServiceConfig)) *store {
 	t.Helper()
 	count := database.NewCountingDriver(db.Driver())
 	client := ent.NewClient(ent.Driver(count))
@@ -50,14 +52,18 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 	key, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
 	tokens := auth.NewTokens("savannah-test", "savannah-test", key)
-	accounts, err := auth.NewService(auth.ServiceConfig{
+	sc := auth.ServiceConfig{
 		Client:   client,
 		Dialect:  db.Dialect,
 		Tokens:   tokens,
 		Refresh:  auth.NewDBRefreshStore(client),
 		Failures: auth.NewMemoryCounter(),
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, o := range opts {
+		o(&sc)
+	}
+	accounts, err := auth.NewService(sc)
 	require.NoError(t, err)
 	a := api.New(api.Deps{
 		Client:        client,

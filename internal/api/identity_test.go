@@ -5,7 +5,10 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
@@ -219,103 +223,128 @@ func TestLoginTiming(t *testing.T) {
 	require.Less(t, ratio, 4.0)
 }
 
-func TestLoginThrottle(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newStore(t, db, nil)
-		require.Empty(t, s.register("juma@example.com", goodPassword, "Juma", nil).Register.UserErrors)
-		for range auth.MaxAccountFailure {
-			require.Equal(t, []string{"INVALID_CREDENTIALS"}, codesOf(s.login("juma@example.com", "guess-guess-guess").Login.UserErrors))
+// eachAuthBackend runs fn on every database with the database refresh
+// store and in-process failure counts, and, when TEST_REDIS_URL is set,
+// once more with both in Redis (keys under a prefix of their own).
+func eachAuthBackend(t *testing.T, fn func(t *testing.T, s *store)) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) { fn(t, newStore(t, db, nil)) })
+	u := os.Getenv("TEST_REDIS_URL")
+	if u == "" {
+		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
+			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set")
 		}
-		// Now even the right password is refused, with a time to retry.
-		out := s.login("juma@example.com", goodPassword)
-		require.Nil(t, out.Login.Token)
-		require.Equal(t, []string{"TOO_MANY_ATTEMPTS"}, codesOf(out.Login.UserErrors))
-		require.Contains(t, out.Login.UserErrors[0].Message, "try again after")
-		retry := out.Login.UserErrors[0].Message[strings.LastIndex(out.Login.UserErrors[0].Message, " ")+1:]
-		at, err := time.Parse(time.RFC3339, retry)
+		return
+	}
+	t.Run("redis", func(t *testing.T) {
+		opts, err := redis.ParseURL(u)
 		require.NoError(t, err)
-		require.WithinDuration(t, time.Now().Add(auth.FailureWindow), at, time.Minute)
-
-		// Another account from the same address is not locked yet, but the
-		// address limit applies across accounts.
-		require.Empty(t, s.register("other@example.com", goodPassword, "O", nil).Register.UserErrors)
-		require.Empty(t, s.login("other@example.com", goodPassword).Login.UserErrors)
-		for i := 0; ; i++ {
-			require.Less(t, i, auth.MaxAddressFailure, "the address was never throttled")
-			codes := codesOf(s.login("spray"+strconv.Itoa(i)+"@example.com", "guess-guess-guess").Login.UserErrors)
-			if codes[0] == "TOO_MANY_ATTEMPTS" {
-				break
-			}
-			require.Equal(t, []string{"INVALID_CREDENTIALS"}, codes)
-		}
-		require.Equal(t, []string{"TOO_MANY_ATTEMPTS"}, codesOf(s.login("other@example.com", goodPassword).Login.UserErrors))
+		rdb := redis.NewClient(opts)
+		t.Cleanup(func() { _ = rdb.Close() })
+		prefix := fmt.Sprintf("test:%s:%d:", t.Name(), time.Now().UnixNano())
+		db := dbtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "t.db"))
+		fn(t, newStore(t, db, nil, func(c *auth.ServiceConfig) {
+			c.Refresh = auth.NewRedisRefreshStore(rdb, prefix+"refresh:")
+			c.Failures = auth.NewRedisCounter(rdb, prefix+"failures:")
+		}))
 	})
 }
 
-func TestRefreshRotationAndLogout(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newStore(t, db, nil)
-		first := s.register("baraka@example.com", goodPassword, "Baraka", nil).Register.Token
+func TestLoginThrottle(t *testing.T) { eachAuthBackend(t, testLoginThrottle) }
 
-		second := s.refresh(first.RefreshToken)
-		require.Empty(t, second.RefreshToken.UserErrors)
-		require.NotEqual(t, first.RefreshToken, second.RefreshToken.Token.RefreshToken)
-		require.NotEqual(t, first.AccessToken, second.RefreshToken.Token.AccessToken)
+func testLoginThrottle(t *testing.T, s *store) {
+	require.Empty(t, s.register("juma@example.com", goodPassword, "Juma", nil).Register.UserErrors)
+	for range auth.MaxAccountFailure {
+		require.Equal(t, []string{"INVALID_CREDENTIALS"}, codesOf(s.login("juma@example.com", "guess-guess-guess").Login.UserErrors))
+	}
+	// Now even the right password is refused, with a time to retry.
+	out := s.login("juma@example.com", goodPassword)
+	require.Nil(t, out.Login.Token)
+	require.Equal(t, []string{"TOO_MANY_ATTEMPTS"}, codesOf(out.Login.UserErrors))
+	require.Contains(t, out.Login.UserErrors[0].Message, "try again after")
+	retry := out.Login.UserErrors[0].Message[strings.LastIndex(out.Login.UserErrors[0].Message, " ")+1:]
+	at, err := time.Parse(time.RFC3339, retry)
+	require.NoError(t, err)
+	require.WithinDuration(t, time.Now().Add(auth.FailureWindow), at, time.Minute)
 
-		// Replaying the spent token fails and takes the family down: the
-		// token the thief (or the user) got from the rotation dies too.
-		replay := s.refresh(first.RefreshToken)
-		require.Nil(t, replay.RefreshToken.Token)
-		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(replay.RefreshToken.UserErrors))
-		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(second.RefreshToken.Token.RefreshToken).RefreshToken.UserErrors))
-
-		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh("made-up").RefreshToken.UserErrors))
-
-		// Logout revokes the presented family only.
-		a := s.login("baraka@example.com", goodPassword).Login.Token
-		b := s.login("baraka@example.com", goodPassword).Login.Token
-		var lo struct {
-			Logout struct{ UserErrors []userError } `json:"logout"`
+	// Another account from the same address is not locked yet, but the
+	// address limit applies across accounts.
+	require.Empty(t, s.register("other@example.com", goodPassword, "O", nil).Register.UserErrors)
+	require.Empty(t, s.login("other@example.com", goodPassword).Login.UserErrors)
+	for i := 0; ; i++ {
+		require.Less(t, i, auth.MaxAddressFailure, "the address was never throttled")
+		codes := codesOf(s.login("spray"+strconv.Itoa(i)+"@example.com", "guess-guess-guess").Login.UserErrors)
+		if codes[0] == "TOO_MANY_ATTEMPTS" {
+			break
 		}
-		s.op("Logout", map[string]any{"refreshToken": a.RefreshToken}, &lo)
-		require.Empty(t, lo.Logout.UserErrors)
-		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(a.RefreshToken).RefreshToken.UserErrors))
-		require.Empty(t, s.refresh(b.RefreshToken).RefreshToken.UserErrors)
-	})
+		require.Equal(t, []string{"INVALID_CREDENTIALS"}, codes)
+	}
+	require.Equal(t, []string{"TOO_MANY_ATTEMPTS"}, codesOf(s.login("other@example.com", goodPassword).Login.UserErrors))
+}
+
+func TestRefreshRotationAndLogout(t *testing.T) { eachAuthBackend(t, testRefreshRotationAndLogout) }
+
+func testRefreshRotationAndLogout(t *testing.T, s *store) {
+	first := s.register("baraka@example.com", goodPassword, "Baraka", nil).Register.Token
+
+	second := s.refresh(first.RefreshToken)
+	require.Empty(t, second.RefreshToken.UserErrors)
+	require.NotEqual(t, first.RefreshToken, second.RefreshToken.Token.RefreshToken)
+	require.NotEqual(t, first.AccessToken, second.RefreshToken.Token.AccessToken)
+
+	// Replaying the spent token fails and takes the family down: the
+	// token the thief (or the user) got from the rotation dies too.
+	replay := s.refresh(first.RefreshToken)
+	require.Nil(t, replay.RefreshToken.Token)
+	require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(replay.RefreshToken.UserErrors))
+	require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(second.RefreshToken.Token.RefreshToken).RefreshToken.UserErrors))
+
+	require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh("made-up").RefreshToken.UserErrors))
+
+	// Logout revokes the presented family only.
+	a := s.login("baraka@example.com", goodPassword).Login.Token
+	b := s.login("baraka@example.com", goodPassword).Login.Token
+	var lo struct {
+		Logout struct{ UserErrors []userError } `json:"logout"`
+	}
+	s.op("Logout", map[string]any{"refreshToken": a.RefreshToken}, &lo)
+	require.Empty(t, lo.Logout.UserErrors)
+	require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(a.RefreshToken).RefreshToken.UserErrors))
+	require.Empty(t, s.refresh(b.RefreshToken).RefreshToken.UserErrors)
 }
 
 func TestChangePasswordRevokesEveryFamily(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newStore(t, db, nil)
-		reg := s.register("zawadi@example.com", goodPassword, "Zawadi", nil).Register.Token
-		other := s.login("zawadi@example.com", goodPassword).Login.Token
-		const doc = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token { accessToken refreshToken } userErrors { field code message } } }`
-		type result struct {
-			ChangePassword struct {
-				Token      *authToken
-				UserErrors []userError
-			} `json:"changePassword"`
-		}
-		var out result
-		resp := s.as(reg.AccessToken).post(doc, "", map[string]any{"c": "wrong-current-1", "n": "another-long-secret"})
-		require.NoError(t, json.Unmarshal(resp.Data, &out))
-		require.Equal(t, []string{"INVALID_CREDENTIALS"}, codesOf(out.ChangePassword.UserErrors))
-		require.Empty(t, s.refresh(other.RefreshToken).RefreshToken.UserErrors, "a failed change revokes nothing")
-		other = s.login("zawadi@example.com", goodPassword).Login.Token
+	eachAuthBackend(t, testChangePasswordRevokesEveryFamily)
+}
 
-		resp = s.as(reg.AccessToken).post(doc, "", map[string]any{"c": goodPassword, "n": "another-long-secret"})
-		require.Empty(t, resp.Errors)
-		require.NoError(t, json.Unmarshal(resp.Data, &out))
-		require.Empty(t, out.ChangePassword.UserErrors)
-		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(reg.RefreshToken).RefreshToken.UserErrors))
-		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(other.RefreshToken).RefreshToken.UserErrors))
-		require.Empty(t, s.refresh(out.ChangePassword.Token.RefreshToken).RefreshToken.UserErrors, "the new pair works")
-		require.Equal(t, []string{"INVALID_CREDENTIALS"}, codesOf(s.login("zawadi@example.com", goodPassword).Login.UserErrors))
-		require.Empty(t, s.login("zawadi@example.com", "another-long-secret").Login.UserErrors)
+func testChangePasswordRevokesEveryFamily(t *testing.T, s *store) {
+	reg := s.register("zawadi@example.com", goodPassword, "Zawadi", nil).Register.Token
+	other := s.login("zawadi@example.com", goodPassword).Login.Token
+	const doc = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token { accessToken refreshToken } userErrors { field code message } } }`
+	type result struct {
+		ChangePassword struct {
+			Token      *authToken
+			UserErrors []userError
+		} `json:"changePassword"`
+	}
+	var out result
+	resp := s.as(reg.AccessToken).post(doc, "", map[string]any{"c": "wrong-current-1", "n": "another-long-secret"})
+	require.NoError(t, json.Unmarshal(resp.Data, &out))
+	require.Equal(t, []string{"INVALID_CREDENTIALS"}, codesOf(out.ChangePassword.UserErrors))
+	require.Empty(t, s.refresh(other.RefreshToken).RefreshToken.UserErrors, "a failed change revokes nothing")
+	other = s.login("zawadi@example.com", goodPassword).Login.Token
 
-		resp = s.post(doc, "", map[string]any{"c": goodPassword, "n": "another-long-secret"})
-		require.Equal(t, []string{"UNAUTHENTICATED"}, resp.codes())
-	})
+	resp = s.as(reg.AccessToken).post(doc, "", map[string]any{"c": goodPassword, "n": "another-long-secret"})
+	require.Empty(t, resp.Errors)
+	require.NoError(t, json.Unmarshal(resp.Data, &out))
+	require.Empty(t, out.ChangePassword.UserErrors)
+	require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(reg.RefreshToken).RefreshToken.UserErrors))
+	require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(s.refresh(other.RefreshToken).RefreshToken.UserErrors))
+	require.Empty(t, s.refresh(out.ChangePassword.Token.RefreshToken).RefreshToken.UserErrors, "the new pair works")
+	require.Equal(t, []string{"INVALID_CREDENTIALS"}, codesOf(s.login("zawadi@example.com", goodPassword).Login.UserErrors))
+	require.Empty(t, s.login("zawadi@example.com", "another-long-secret").Login.UserErrors)
+
+	resp = s.post(doc, "", map[string]any{"c": goodPassword, "n": "another-long-secret"})
+	require.Equal(t, []string{"UNAUTHENTICATED"}, resp.codes())
 }
 
 type meResult struct {
