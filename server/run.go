@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	)
 
 	// Accounts and tokens.
-	accounts, closeAuth, err := newAuth(ctx, cfg, db, client, log)
+	accounts, social, closeAuth, err := newAuth(ctx, cfg, db, client, log)
 	if err != nil {
 		return err
 	}
@@ -117,8 +117,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	// HTTP.
 	handler := api.New(api.Deps{
-		Client:        client,
-		Auth:          accounts,
+		Client:            client,
+		Auth:              accounts,
+		Social:            social,
+		SocialRedirectURL: cfg.AuthRedirectURL,
+		// Production serves browsers over TLS, terminated at the proxy.
+		SecureCookies: cfg.Production(),
 		Currency:      cfg.Currency,
 		Log:           log,
 		Introspection: cfg.Introspection,

@@ -37,6 +37,14 @@ type Deps struct {
 	// Auth is the account service; its token issuer verifies bearer
 	// tokens and publishes the JWKS.
 	Auth *auth.Service
+	// Social, when set, serves sign-in with OpenID Connect providers at
+	// /auth/{provider}; SocialRedirectURL is the front-end page that
+	// receives the tokens in its fragment (empty: answer JSON).
+	Social            *auth.Social
+	SocialRedirectURL string
+	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS
+	// proxy).
+	SecureCookies bool
 	// Checks are run by /readyz; each must answer within a second.
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
@@ -69,6 +77,9 @@ func New(d Deps) *Server {
 	})
 	if d.Introspection {
 		mux.Handle("GET /{$}", graph.Playground("/graphql"))
+	}
+	if d.Social != nil {
+		s.socialRoutes(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

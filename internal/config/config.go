@@ -55,6 +55,20 @@ type Config struct {
 	// DataDir keeps files the server makes for itself in development,
 	// such as the generated signing key (DATA_DIR).
 	DataDir string
+	// PublicURL is where browsers reach this server (PUBLIC_URL), for the
+	// social sign-in callback URLs: <PublicURL>/auth/{provider}/callback.
+	PublicURL string
+	// AuthRedirectURL is the front-end page that receives the tokens of a
+	// social sign-in in its URL fragment (AUTH_REDIRECT_URL); empty means
+	// the callback answers JSON.
+	AuthRedirectURL string
+	// GoogleClientID and GoogleClientSecret enable "Sign in with Google"
+	// at /auth/google (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET).
+	GoogleClientID, GoogleClientSecret string
+	// OIDCIssuerURL, OIDCClientID and OIDCClientSecret enable any OpenID
+	// Connect provider at /auth/{OIDCName} (OIDC_ISSUER_URL,
+	// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME, default oidc).
+	OIDCIssuerURL, OIDCClientID, OIDCClientSecret, OIDCName string
 }
 
 // Production reports whether the server runs in production mode.
@@ -96,20 +110,28 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		HTTPAddr:        str("HTTP_ADDR", ":8080"),
-		DatabaseURL:     str("DATABASE_URL", "sqlite://savannah.db"),
-		RedisURL:        str("REDIS_URL", ""),
-		Currency:        strings.ToUpper(str("STORE_CURRENCY", "KES")),
-		Environment:     str("APP_ENV", "development"),
-		LogFormat:       str("LOG_FORMAT", "json"),
-		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", 20*time.Second),
-		ReadTimeout:     duration("HTTP_READ_TIMEOUT", 15*time.Second),
-		WriteTimeout:    duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
-		IdleTimeout:     duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
-		JWTPrivateKey:   strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
-		JWTIssuer:       str("JWT_ISSUER", "savannah"),
-		JWTAudience:     str("JWT_AUDIENCE", "savannah"),
-		DataDir:         str("DATA_DIR", "./data"),
+		HTTPAddr:           str("HTTP_ADDR", ":8080"),
+		DatabaseURL:        str("DATABASE_URL", "sqlite://savannah.db"),
+		RedisURL:           str("REDIS_URL", ""),
+		Currency:           strings.ToUpper(str("STORE_CURRENCY", "KES")),
+		Environment:        str("APP_ENV", "development"),
+		LogFormat:          str("LOG_FORMAT", "json"),
+		ShutdownTimeout:    duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		ReadTimeout:        duration("HTTP_READ_TIMEOUT", 15*time.Second),
+		WriteTimeout:       duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+		IdleTimeout:        duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+		JWTPrivateKey:      strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
+		JWTIssuer:          str("JWT_ISSUER", "savannah"),
+		JWTAudience:        str("JWT_AUDIENCE", "savannah"),
+		DataDir:            str("DATA_DIR", "./data"),
+		PublicURL:          strings.TrimSuffix(str("PUBLIC_URL", "http://localhost:8080"), "/"),
+		AuthRedirectURL:    str("AUTH_REDIRECT_URL", ""),
+		GoogleClientID:     str("GOOGLE_CLIENT_ID", ""),
+		GoogleClientSecret: str("GOOGLE_CLIENT_SECRET", ""),
+		OIDCIssuerURL:      str("OIDC_ISSUER_URL", ""),
+		OIDCClientID:       str("OIDC_CLIENT_ID", ""),
+		OIDCClientSecret:   str("OIDC_CLIENT_SECRET", ""),
+		OIDCName:           str("OIDC_PROVIDER_NAME", "oidc"),
 	}
 	if c.Environment != "development" && c.Environment != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: %q is not development or production", c.Environment))
@@ -133,6 +155,23 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	case c.Production():
 		errs = append(errs, errors.New("JWT_PRIVATE_KEY: required in production (an Ed25519 private key, PKCS#8 PEM)"))
+	}
+	for key, v := range map[string]string{"PUBLIC_URL": c.PublicURL, "AUTH_REDIRECT_URL": c.AuthRedirectURL, "OIDC_ISSUER_URL": c.OIDCIssuerURL} {
+		if v == "" && key != "PUBLIC_URL" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", key, v))
+		}
+	}
+	if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+		errs = append(errs, errors.New("GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET: set both or neither"))
+	}
+	if n := countSet(c.OIDCIssuerURL, c.OIDCClientID, c.OIDCClientSecret); n != 0 && n != 3 {
+		errs = append(errs, errors.New("OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three or none"))
+	}
+	if !slugLike(c.OIDCName) || c.OIDCName == "google" {
+		errs = append(errs, fmt.Errorf("OIDC_PROVIDER_NAME: %q must be lower-case letters, digits and dashes, and not google", c.OIDCName))
 	}
 	if !currencies[c.Currency] {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
@@ -167,6 +206,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience),
 		slog.String("data_dir", c.DataDir),
+		slog.String("public_url", c.PublicURL),
+		slog.String("auth_redirect_url", c.AuthRedirectURL),
+		slog.Bool("google_sign_in", c.GoogleClientID != ""),
+		slog.String("oidc_issuer_url", c.OIDCIssuerURL),
+		slog.String("oidc_provider_name", c.OIDCName),
 	)
 }
 
@@ -197,4 +241,26 @@ func checkEd25519PEM(s string) error {
 		return errors.New("want an Ed25519 key")
 	}
 	return nil
+}
+
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func slugLike(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

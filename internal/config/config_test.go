@@ -46,14 +46,19 @@ func TestLoadProductionDefaults(t *testing.T) {
 func TestLoadErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]map[string]string{
-		"DATABASE_URL":     {"DATABASE_URL": "mysql://x"},
-		"REDIS_URL":        {"REDIS_URL": "http://x"},
-		"STORE_CURRENCY":   {"STORE_CURRENCY": "XYZ"},
-		"AUTO_MIGRATE":     {"AUTO_MIGRATE": "maybe"},
-		"SHUTDOWN_TIMEOUT": {"SHUTDOWN_TIMEOUT": "-1s"},
-		"LOG_LEVEL":        {"LOG_LEVEL": "loud"},
-		"APP_ENV":          {"APP_ENV": "staging"},
-		"JWT_PRIVATE_KEY":  {"APP_ENV": "production"},
+		"DATABASE_URL":         {"DATABASE_URL": "mysql://x"},
+		"REDIS_URL":            {"REDIS_URL": "http://x"},
+		"STORE_CURRENCY":       {"STORE_CURRENCY": "XYZ"},
+		"AUTO_MIGRATE":         {"AUTO_MIGRATE": "maybe"},
+		"SHUTDOWN_TIMEOUT":     {"SHUTDOWN_TIMEOUT": "-1s"},
+		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
+		"APP_ENV":              {"APP_ENV": "staging"},
+		"JWT_PRIVATE_KEY":      {"APP_ENV": "production"},
+		"GOOGLE_CLIENT_SECRET": {"GOOGLE_CLIENT_ID": "id"},
+		"OIDC_CLIENT_SECRET":   {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
+		"OIDC_ISSUER_URL":      {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
+		"OIDC_PROVIDER_NAME":   {"OIDC_PROVIDER_NAME": "Bad Name"},
+		"AUTH_REDIRECT_URL":    {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
