@@ -30,6 +30,7 @@ type FieldError struct {
 // token revokes its family).
 type UserErrors []FieldError
 
+// Error lists the problems, for logs; clients get them field by field.
 func (e UserErrors) Error() string {
 	parts := make([]string, len(e))
 	for i, f := range e {
