@@ -37,7 +37,7 @@ type HandlerConfig struct {
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Currency, cfg.Log, cfg.Auth)
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
-	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second})
+	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
