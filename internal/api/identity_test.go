@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,6 +166,42 @@ func TestRegister(t *testing.T) {
 		n, err := s.client.Customer.Query().Count(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
+	})
+}
+
+// TestRegisterConcurrently registers one email from many clients at once:
+// one account, every other answer TAKEN, no internal error.
+func TestRegisterConcurrently(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		const n = 6
+		results := make([]registerResult, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := s.post(s.ops["Register"], "Register", map[string]any{"input": map[string]any{
+					"email": "race@example.com", "password": goodPassword, "name": "R",
+				}})
+				if len(body.Errors) == 0 {
+					_ = json.Unmarshal(body.Data, &results[i])
+				}
+			}()
+		}
+		wg.Wait()
+		created, taken := 0, 0
+		for _, r := range results {
+			switch {
+			case r.Register.Customer != nil:
+				created++
+			case len(r.Register.UserErrors) == 1 && r.Register.UserErrors[0].Code == "TAKEN":
+				taken++
+			}
+		}
+		require.Equal(t, 1, created)
+		require.Equal(t, n-1, taken)
+		require.Equal(t, 1, s.client.Customer.Query().CountX(auth.SystemContext(context.Background())))
 	})
 }
 

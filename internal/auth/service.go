@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
+	stdsql "database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -124,13 +125,19 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 	if phone != "" {
 		create.SetPhone(phone)
 	}
-	cust, err := create.Save(ctx)
-	if ent.IsConstraintError(err) {
-		// A concurrent registration won the race for this email.
+	// ON CONFLICT DO NOTHING: a concurrent registration of the same email
+	// that won the race makes this insert a no-op rather than an error,
+	// which on PostgreSQL would abort the surrounding transaction.
+	id, err := create.OnConflictColumns(customer.FieldEmail).DoNothing().ID(ctx)
+	if errors.Is(err, stdsql.ErrNoRows) || ent.IsConstraintError(err) {
 		return nil, nil, userError([]string{"input", "email"}, CodeTaken, "an account with this email already exists")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("create customer: %w", err)
+	}
+	cust, err := db.Customer.Get(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read customer: %w", err)
 	}
 	pair, err := s.signIn(ctx, cust)
 	if err != nil {
