@@ -122,12 +122,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Social:            social,
 		SocialRedirectURL: cfg.AuthRedirectURL,
 		// Production serves browsers over TLS, terminated at the proxy.
-		SecureCookies: cfg.Production(),
-		Currency:      cfg.Currency,
-		Log:           log,
-		Introspection: cfg.Introspection,
-		Checks:        map[string]api.Checker{"database": db},
-		Registry:      reg,
+		SecureCookies:  cfg.Production(),
+		TrustedProxies: cfg.TrustedProxies,
+		Currency:       cfg.Currency,
+		Log:            log,
+		Introspection:  cfg.Introspection,
+		Checks:         map[string]api.Checker{"database": db},
+		Registry:       reg,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,9 @@ type Deps struct {
 	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS
 	// proxy).
 	SecureCookies bool
+	// TrustedProxies are the networks of the proxies in front of the
+	// server, whose X-Forwarded-For is believed for the client address.
+	TrustedProxies []netip.Prefix
 	// Checks are run by /readyz; each must answer within a second.
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
@@ -71,7 +75,7 @@ func New(d Deps) *Server {
 		Auth:          d.Auth,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), http.MaxBytesHandler(gql, MaxBodyBytes)))
+	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), d.TrustedProxies, http.MaxBytesHandler(gql, MaxBodyBytes)))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})

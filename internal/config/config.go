@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -69,6 +70,10 @@ type Config struct {
 	// Connect provider at /auth/{OIDCName} (OIDC_ISSUER_URL,
 	// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME, default oidc).
 	OIDCIssuerURL, OIDCClientID, OIDCClientSecret, OIDCName string
+	// TrustedProxies are the networks (CIDR, comma-separated) of the
+	// proxies whose X-Forwarded-For gives the client address
+	// (TRUSTED_PROXIES); sign-in throttling counts by that address.
+	TrustedProxies []netip.Prefix
 }
 
 // Production reports whether the server runs in production mode.
@@ -173,6 +178,17 @@ func Load(getenv func(string) string) (Config, error) {
 	if !slugLike(c.OIDCName) || c.OIDCName == "google" {
 		errs = append(errs, fmt.Errorf("OIDC_PROVIDER_NAME: %q must be lower-case letters, digits and dashes, and not google", c.OIDCName))
 	}
+	for _, f := range strings.Split(str("TRUSTED_PROXIES", ""), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", f))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
 	if !currencies[c.Currency] {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
 	}
@@ -211,6 +227,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("google_sign_in", c.GoogleClientID != ""),
 		slog.String("oidc_issuer_url", c.OIDCIssuerURL),
 		slog.String("oidc_provider_name", c.OIDCName),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

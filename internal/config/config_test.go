@@ -59,6 +59,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"OIDC_ISSUER_URL":      {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
 		"OIDC_PROVIDER_NAME":   {"OIDC_PROVIDER_NAME": "Bad Name"},
 		"AUTH_REDIRECT_URL":    {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
+		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
