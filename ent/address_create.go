@@ -157,7 +157,9 @@ func (_c *AddressCreate) Mutation() *AddressMutation {
 
 // Save creates the Address in the database.
 func (_c *AddressCreate) Save(ctx context.Context) (*Address, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -184,12 +186,18 @@ func (_c *AddressCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AddressCreate) defaults() {
+func (_c *AddressCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if address.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized address.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := address.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if address.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized address.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := address.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -197,6 +205,7 @@ func (_c *AddressCreate) defaults() {
 		v := address.DefaultIsDefault
 		_c.mutation.SetIsDefault(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

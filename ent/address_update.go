@@ -178,7 +178,9 @@ func (_u *AddressUpdate) Mutation() *AddressMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AddressUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -205,11 +207,15 @@ func (_u *AddressUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AddressUpdate) defaults() {
+func (_u *AddressUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if address.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized address.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := address.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -496,7 +502,9 @@ func (_u *AddressUpdateOne) Select(field string, fields ...string) *AddressUpdat
 
 // Save executes the query and returns the updated Address entity.
 func (_u *AddressUpdateOne) Save(ctx context.Context) (*Address, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -523,11 +531,15 @@ func (_u *AddressUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AddressUpdateOne) defaults() {
+func (_u *AddressUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if address.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized address.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := address.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -135,7 +135,9 @@ func (_c *CartCreate) Mutation() *CartMutation {
 
 // Save creates the Cart in the database.
 func (_c *CartCreate) Save(ctx context.Context) (*Cart, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -162,16 +164,25 @@ func (_c *CartCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CartCreate) defaults() {
+func (_c *CartCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if cart.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cart.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := cart.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if cart.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cart.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := cart.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.Token(); !ok {
+		if cart.DefaultToken == nil {
+			return fmt.Errorf("ent: uninitialized cart.DefaultToken (forgotten import ent/runtime?)")
+		}
 		v := cart.DefaultToken()
 		_c.mutation.SetToken(v)
 	}
@@ -180,9 +191,13 @@ func (_c *CartCreate) defaults() {
 		_c.mutation.SetCurrency(v)
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
+		if cart.DefaultExpiresAt == nil {
+			return fmt.Errorf("ent: uninitialized cart.DefaultExpiresAt (forgotten import ent/runtime?)")
+		}
 		v := cart.DefaultExpiresAt()
 		_c.mutation.SetExpiresAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -139,7 +139,9 @@ func (_u *CartUpdate) RemoveLines(v ...*CartLine) *CartUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CartUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -166,11 +168,15 @@ func (_u *CartUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CartUpdate) defaults() {
+func (_u *CartUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if cart.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cart.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := cart.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -427,7 +433,9 @@ func (_u *CartUpdateOne) Select(field string, fields ...string) *CartUpdateOne {
 
 // Save executes the query and returns the updated Cart entity.
 func (_u *CartUpdateOne) Save(ctx context.Context) (*Cart, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -454,11 +462,15 @@ func (_u *CartUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CartUpdateOne) defaults() {
+func (_u *CartUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if cart.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cart.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := cart.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -87,7 +87,9 @@ func (_c *CartLineCreate) Mutation() *CartLineMutation {
 
 // Save creates the CartLine in the database.
 func (_c *CartLineCreate) Save(ctx context.Context) (*CartLine, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -114,15 +116,22 @@ func (_c *CartLineCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CartLineCreate) defaults() {
+func (_c *CartLineCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if cartline.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cartline.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := cartline.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if cartline.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cartline.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := cartline.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

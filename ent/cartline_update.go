@@ -63,7 +63,9 @@ func (_u *CartLineUpdate) Mutation() *CartLineMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CartLineUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -90,11 +92,15 @@ func (_u *CartLineUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CartLineUpdate) defaults() {
+func (_u *CartLineUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if cartline.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cartline.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := cartline.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -209,7 +215,9 @@ func (_u *CartLineUpdateOne) Select(field string, fields ...string) *CartLineUpd
 
 // Save executes the query and returns the updated CartLine entity.
 func (_u *CartLineUpdateOne) Save(ctx context.Context) (*CartLine, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -236,11 +244,15 @@ func (_u *CartLineUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CartLineUpdateOne) defaults() {
+func (_u *CartLineUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if cartline.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized cartline.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := cartline.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -449,7 +449,8 @@ func (c *AddressClient) QueryCustomer(_m *Address) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *AddressClient) Hooks() []Hook {
-	return c.hooks.Address
+	hooks := c.hooks.Address
+	return append(hooks[:len(hooks):len(hooks)], address.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -614,7 +615,8 @@ func (c *CartClient) QueryLines(_m *Cart) *CartLineQuery {
 
 // Hooks returns the client hooks.
 func (c *CartClient) Hooks() []Hook {
-	return c.hooks.Cart
+	hooks := c.hooks.Cart
+	return append(hooks[:len(hooks):len(hooks)], cart.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -779,7 +781,8 @@ func (c *CartLineClient) QueryVariant(_m *CartLine) *ProductVariantQuery {
 
 // Hooks returns the client hooks.
 func (c *CartLineClient) Hooks() []Hook {
-	return c.hooks.CartLine
+	hooks := c.hooks.CartLine
+	return append(hooks[:len(hooks):len(hooks)], cartline.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -960,7 +963,8 @@ func (c *CategoryClient) QueryProducts(_m *Category) *ProductQuery {
 
 // Hooks returns the client hooks.
 func (c *CategoryClient) Hooks() []Hook {
-	return c.hooks.Category
+	hooks := c.hooks.Category
+	return append(hooks[:len(hooks):len(hooks)], category.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1173,7 +1177,8 @@ func (c *CustomerClient) QueryRefreshTokens(_m *Customer) *RefreshTokenQuery {
 
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
-	return c.hooks.Customer
+	hooks := c.hooks.Customer
+	return append(hooks[:len(hooks):len(hooks)], customer.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1322,7 +1327,8 @@ func (c *IdentityClient) QueryCustomer(_m *Identity) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *IdentityClient) Hooks() []Hook {
-	return c.hooks.Identity
+	hooks := c.hooks.Identity
+	return append(hooks[:len(hooks):len(hooks)], identity.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1471,7 +1477,8 @@ func (c *NotificationClient) QueryOrder(_m *Notification) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *NotificationClient) Hooks() []Hook {
-	return c.hooks.Notification
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1684,7 +1691,8 @@ func (c *OrderClient) QueryNotifications(_m *Order) *NotificationQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderClient) Hooks() []Hook {
-	return c.hooks.Order
+	hooks := c.hooks.Order
+	return append(hooks[:len(hooks):len(hooks)], order.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1849,7 +1857,8 @@ func (c *OrderEventClient) QueryActor(_m *OrderEvent) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderEventClient) Hooks() []Hook {
-	return c.hooks.OrderEvent
+	hooks := c.hooks.OrderEvent
+	return append(hooks[:len(hooks):len(hooks)], orderevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2014,7 +2023,8 @@ func (c *OrderLineClient) QueryVariant(_m *OrderLine) *ProductVariantQuery {
 
 // Hooks returns the client hooks.
 func (c *OrderLineClient) Hooks() []Hook {
-	return c.hooks.OrderLine
+	hooks := c.hooks.OrderLine
+	return append(hooks[:len(hooks):len(hooks)], orderline.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2163,7 +2173,8 @@ func (c *PaymentClient) QueryOrder(_m *Payment) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *PaymentClient) Hooks() []Hook {
-	return c.hooks.Payment
+	hooks := c.hooks.Payment
+	return append(hooks[:len(hooks):len(hooks)], payment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2328,7 +2339,8 @@ func (c *ProductClient) QueryVariants(_m *Product) *ProductVariantQuery {
 
 // Hooks returns the client hooks.
 func (c *ProductClient) Hooks() []Hook {
-	return c.hooks.Product
+	hooks := c.hooks.Product
+	return append(hooks[:len(hooks):len(hooks)], product.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2525,7 +2537,8 @@ func (c *ProductVariantClient) QueryOrderLines(_m *ProductVariant) *OrderLineQue
 
 // Hooks returns the client hooks.
 func (c *ProductVariantClient) Hooks() []Hook {
-	return c.hooks.ProductVariant
+	hooks := c.hooks.ProductVariant
+	return append(hooks[:len(hooks):len(hooks)], productvariant.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2674,7 +2687,8 @@ func (c *RefreshTokenClient) QueryCustomer(_m *RefreshToken) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *RefreshTokenClient) Hooks() []Hook {
-	return c.hooks.RefreshToken
+	hooks := c.hooks.RefreshToken
+	return append(hooks[:len(hooks):len(hooks)], refreshtoken.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2855,7 +2869,8 @@ func (c *StockMovementClient) QueryOrder(_m *StockMovement) *OrderQuery {
 
 // Hooks returns the client hooks.
 func (c *StockMovementClient) Hooks() []Hook {
-	return c.hooks.StockMovement
+	hooks := c.hooks.StockMovement
+	return append(hooks[:len(hooks):len(hooks)], stockmovement.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -516,6 +517,12 @@ func (_q *CustomerQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if customer.Policy == nil {
+		return errors.New("ent: uninitialized customer.Policy (forgotten import ent/runtime?)")
+	}
+	if err := customer.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

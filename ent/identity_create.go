@@ -95,7 +95,9 @@ func (_c *IdentityCreate) Mutation() *IdentityMutation {
 
 // Save creates the Identity in the database.
 func (_c *IdentityCreate) Save(ctx context.Context) (*Identity, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -122,15 +124,22 @@ func (_c *IdentityCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *IdentityCreate) defaults() {
+func (_c *IdentityCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if identity.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if identity.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -62,7 +62,9 @@ func (_u *IdentityUpdate) Mutation() *IdentityMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *IdentityUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -89,11 +91,15 @@ func (_u *IdentityUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *IdentityUpdate) defaults() {
+func (_u *IdentityUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if identity.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -204,7 +210,9 @@ func (_u *IdentityUpdateOne) Select(field string, fields ...string) *IdentityUpd
 
 // Save executes the query and returns the updated Identity entity.
 func (_u *IdentityUpdateOne) Save(ctx context.Context) (*Identity, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -231,11 +239,15 @@ func (_u *IdentityUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *IdentityUpdateOne) defaults() {
+func (_u *IdentityUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if identity.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

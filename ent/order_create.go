@@ -262,7 +262,9 @@ func (_c *OrderCreate) Mutation() *OrderMutation {
 
 // Save creates the Order in the database.
 func (_c *OrderCreate) Save(ctx context.Context) (*Order, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -289,12 +291,18 @@ func (_c *OrderCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *OrderCreate) defaults() {
+func (_c *OrderCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if order.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized order.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := order.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if order.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized order.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := order.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -307,9 +315,13 @@ func (_c *OrderCreate) defaults() {
 		_c.mutation.SetShippingMinor(v)
 	}
 	if _, ok := _c.mutation.PlacedAt(); !ok {
+		if order.DefaultPlacedAt == nil {
+			return fmt.Errorf("ent: uninitialized order.DefaultPlacedAt (forgotten import ent/runtime?)")
+		}
 		v := order.DefaultPlacedAt()
 		_c.mutation.SetPlacedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -137,7 +137,9 @@ func (_c *OrderEventCreate) Mutation() *OrderEventMutation {
 
 // Save creates the OrderEvent in the database.
 func (_c *OrderEventCreate) Save(ctx context.Context) (*OrderEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -164,12 +166,18 @@ func (_c *OrderEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *OrderEventCreate) defaults() {
+func (_c *OrderEventCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if orderevent.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized orderevent.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := orderevent.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if orderevent.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized orderevent.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := orderevent.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -177,6 +185,7 @@ func (_c *OrderEventCreate) defaults() {
 		v := orderevent.DefaultMessage
 		_c.mutation.SetMessage(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -74,7 +74,9 @@ func (_u *OrderLineUpdate) ClearVariant() *OrderLineUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *OrderLineUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -101,11 +103,15 @@ func (_u *OrderLineUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OrderLineUpdate) defaults() {
+func (_u *OrderLineUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if orderline.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized orderline.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := orderline.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -245,7 +251,9 @@ func (_u *OrderLineUpdateOne) Select(field string, fields ...string) *OrderLineU
 
 // Save executes the query and returns the updated OrderLine entity.
 func (_u *OrderLineUpdateOne) Save(ctx context.Context) (*OrderLine, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -272,11 +280,15 @@ func (_u *OrderLineUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OrderLineUpdateOne) defaults() {
+func (_u *OrderLineUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if orderline.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized orderline.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := orderline.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

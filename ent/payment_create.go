@@ -157,7 +157,9 @@ func (_c *PaymentCreate) Mutation() *PaymentMutation {
 
 // Save creates the Payment in the database.
 func (_c *PaymentCreate) Save(ctx context.Context) (*Payment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -184,12 +186,18 @@ func (_c *PaymentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PaymentCreate) defaults() {
+func (_c *PaymentCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if payment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized payment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := payment.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if payment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized payment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := payment.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -197,6 +205,7 @@ func (_c *PaymentCreate) defaults() {
 		v := payment.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

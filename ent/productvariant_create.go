@@ -198,7 +198,9 @@ func (_c *ProductVariantCreate) Mutation() *ProductVariantMutation {
 
 // Save creates the ProductVariant in the database.
 func (_c *ProductVariantCreate) Save(ctx context.Context) (*ProductVariant, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -225,12 +227,18 @@ func (_c *ProductVariantCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ProductVariantCreate) defaults() {
+func (_c *ProductVariantCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if productvariant.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized productvariant.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := productvariant.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if productvariant.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized productvariant.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := productvariant.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -254,6 +262,7 @@ func (_c *ProductVariantCreate) defaults() {
 		v := productvariant.DefaultPosition
 		_c.mutation.SetPosition(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -478,6 +479,12 @@ func (_q *ProductVariantQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if productvariant.Policy == nil {
+		return errors.New("ent: uninitialized productvariant.Policy (forgotten import ent/runtime?)")
+	}
+	if err := productvariant.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -127,7 +127,9 @@ func (_c *StockMovementCreate) Mutation() *StockMovementMutation {
 
 // Save creates the StockMovement in the database.
 func (_c *StockMovementCreate) Save(ctx context.Context) (*StockMovement, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -154,15 +156,22 @@ func (_c *StockMovementCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *StockMovementCreate) defaults() {
+func (_c *StockMovementCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if stockmovement.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stockmovement.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := stockmovement.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if stockmovement.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stockmovement.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stockmovement.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -42,7 +42,9 @@ func (_u *StockMovementUpdate) Mutation() *StockMovementMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *StockMovementUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -69,11 +71,15 @@ func (_u *StockMovementUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *StockMovementUpdate) defaults() {
+func (_u *StockMovementUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if stockmovement.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stockmovement.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stockmovement.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -153,7 +159,9 @@ func (_u *StockMovementUpdateOne) Select(field string, fields ...string) *StockM
 
 // Save executes the query and returns the updated StockMovement entity.
 func (_u *StockMovementUpdateOne) Save(ctx context.Context) (*StockMovement, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -180,11 +188,15 @@ func (_u *StockMovementUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *StockMovementUpdateOne) defaults() {
+func (_u *StockMovementUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if stockmovement.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized stockmovement.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := stockmovement.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

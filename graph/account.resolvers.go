@@ -11,46 +11,178 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*model.RegisterPayload, error) {
-	return nil, notImplemented("register")
+	c, pair, err := r.auth.Register(ctx, auth.RegisterInput{Email: input.Email, Password: input.Password, Name: input.Name, Phone: input.Phone})
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RegisterPayload{Customer: c, Token: authToken(pair), UserErrors: ue}, nil
 }
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.LoginPayload, error) {
-	return nil, notImplemented("login")
+	c, pair, err := r.auth.Login(ctx, email, password)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.LoginPayload{Customer: c, Token: authToken(pair), UserErrors: ue}, nil
 }
 
 // RefreshToken is the resolver for the refreshToken field.
 func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*model.RefreshTokenPayload, error) {
-	return nil, notImplemented("refreshToken")
+	pair, err := r.auth.Refresh(ctx, refreshToken)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RefreshTokenPayload{Token: authToken(pair), UserErrors: ue}, nil
 }
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (*model.LogoutPayload, error) {
-	return nil, notImplemented("logout")
+	if err := r.auth.Logout(ctx, refreshToken); err != nil {
+		return nil, err
+	}
+	return &model.LogoutPayload{UserErrors: []*model.UserError{}}, nil
 }
 
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.UpdateProfileInput) (*model.UpdateProfilePayload, error) {
-	return nil, notImplemented("updateProfile")
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.auth.UpdateProfile(ctx, v, auth.ProfileInput{Name: input.Name, Phone: input.Phone})
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateProfilePayload{Customer: c, UserErrors: ue}, nil
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*model.ChangePasswordPayload, error) {
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := r.auth.ChangePassword(ctx, v, currentPassword, newPassword)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ChangePasswordPayload{Token: authToken(pair), UserErrors: ue}, nil
 }
 
 // AddAddress is the resolver for the addAddress field.
 func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressInput) (*model.AddAddressPayload, error) {
-	return nil, notImplemented("addAddress")
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.auth.AddAddress(ctx, v, auth.AddressInput{
+		Line1: &input.Line1, Line2: input.Line2, City: &input.City, Region: input.Region,
+		PostalCode: input.PostalCode, CountryCode: &input.CountryCode, Phone: input.Phone, IsDefault: input.IsDefault,
+	})
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
+}
+
+// UpdateAddress is the resolver for the updateAddress field.
+func (r *mutationResolver) UpdateAddress(ctx context.Context, id string, input model.UpdateAddressInput) (*model.AddAddressPayload, error) {
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.auth.UpdateAddress(ctx, v, aid, auth.AddressInput{
+		Line1: input.Line1, Line2: input.Line2, City: input.City, Region: input.Region,
+		PostalCode: input.PostalCode, CountryCode: input.CountryCode, Phone: input.Phone, IsDefault: input.IsDefault,
+	})
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
+}
+
+// DeleteAddress is the resolver for the deleteAddress field.
+func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model.DeleteAddressPayload, error) {
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	ue, err := userErrors(r.auth.DeleteAddress(ctx, v, aid))
+	if err != nil {
+		return nil, err
+	}
+	out := &model.DeleteAddressPayload{UserErrors: ue}
+	if len(ue) == 0 {
+		out.DeletedID = &id
+	}
+	return out, nil
+}
+
+// SetDefaultAddress is the resolver for the setDefaultAddress field.
+func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*model.AddAddressPayload, error) {
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	aid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.auth.SetDefaultAddress(ctx, v, aid)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
 }
 
 // SetCustomerRole is the resolver for the setCustomerRole field.
 func (r *mutationResolver) SetCustomerRole(ctx context.Context, id string, role customer.Role) (*model.CustomerPayload, error) {
-	return nil, notImplemented("setCustomerRole")
+	v, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.auth.SetRole(ctx, v, cid, role)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CustomerPayload{Customer: c, UserErrors: ue}, nil
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.Customer, error) {
-	return nil, notImplemented("me")
+	v, ok := auth.ViewerFrom(ctx)
+	if !ok {
+		return nil, nil
+	}
+	return orNil(r.db(ctx).Customer.Get(ctx, v.CustomerID))
 }
 
 // Mutation returns MutationResolver implementation.

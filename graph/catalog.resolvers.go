@@ -42,7 +42,7 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 		inCategory = product.HasCategoryWith(catalog.InSubtree(obj.Path))
 	}
 	conn, err := r.db(ctx).Product.Query().
-		Where(catalog.Storefront(), inCategory).
+		Where(visibleProducts(ctx), inCategory).
 		Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 	if err != nil {
 		return nil, err
@@ -52,7 +52,6 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	in := catalog.CategoryInput{
 		Name:        &input.Name,
@@ -67,7 +66,6 @@ func (r *mutationResolver) CreateCategory(ctx context.Context, input model.Creat
 
 // UpdateCategory is the resolver for the updateCategory field.
 func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input model.UpdateCategoryInput) (*model.CategoryPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	catID := d.decode(id, "id")
 	in := catalog.CategoryInput{
@@ -84,7 +82,6 @@ func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input 
 
 // DeleteCategory is the resolver for the deleteCategory field.
 func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*model.DeleteCategoryPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	catID := d.decode(id, "id")
 	deleted, ue, err := catalogWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteCategory(ctx, catID) })
@@ -93,7 +90,6 @@ func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*mode
 
 // CreateProduct is the resolver for the createProduct field.
 func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	in := catalog.ProductInput{
 		Name:        &input.Name,
@@ -105,14 +101,12 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 	for _, v := range input.Variants {
 		in.Variants = append(in.Variants, createVariantInput(v))
 	}
-	// TODO(identity): record the signed-in staff member as the actor of the opening stock.
-	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.CreateProduct(ctx, in, nil) })
+	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.CreateProduct(ctx, in, actorID(ctx)) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
 // UpdateProduct is the resolver for the updateProduct field.
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	productID := d.decode(id, "id")
 	in := catalog.ProductInput{
@@ -128,7 +122,6 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 
 // ArchiveProduct is the resolver for the archiveProduct field.
 func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	productID := d.decode(id, "id")
 	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.ArchiveProduct(ctx, productID) })
@@ -137,19 +130,16 @@ func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*mode
 
 // CreateProductVariant is the resolver for the createProductVariant field.
 func (r *mutationResolver) CreateProductVariant(ctx context.Context, productID string, input model.CreateProductVariantInput) (*model.ProductVariantPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	pid := d.decode(productID, "productId")
-	// TODO(identity): record the signed-in staff member as the actor of the opening stock.
 	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) {
-		return r.catalog.CreateVariant(ctx, pid, createVariantInput(&input), nil)
+		return r.catalog.CreateVariant(ctx, pid, createVariantInput(&input), actorID(ctx))
 	})
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
 // UpdateProductVariant is the resolver for the updateProductVariant field.
 func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, input model.UpdateProductVariantInput) (*model.ProductVariantPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	variantID := d.decode(id, "id")
 	in := catalog.VariantInput{
@@ -165,11 +155,11 @@ func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, 
 
 // AdjustStock is the resolver for the adjustStock field.
 func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, delta int, reason string) (*model.ProductVariantPayload, error) {
-	// TODO(identity): @hasRole(role: STAFF) gates this field.
 	var d ids
 	vid := d.decode(variantID, "variantId")
-	// TODO(identity): record the signed-in staff member as the movement's actor.
-	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.AdjustStock(ctx, vid, delta, reason, nil) })
+	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) {
+		return r.catalog.AdjustStock(ctx, vid, delta, reason, actorID(ctx))
+	})
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
@@ -238,7 +228,7 @@ func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.db(ctx).Product.Query().Where(where, catalog.Storefront()).CollectFields(ctx)
+	q, err := r.db(ctx).Product.Query().Where(where, visibleProducts(ctx)).CollectFields(ctx)
 	if err != nil {
 		return nil, err
 	}

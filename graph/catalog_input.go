@@ -1,30 +1,18 @@
 package graph
 
 import (
+	"context"
 	"errors"
 
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // This file translates the catalogue's admin inputs to the service's and
 // its problems to userErrors, so the resolvers stay one call each.
-
-// userErrors turns a service's *catalog.InputError into the payload's
-// userErrors; any other error is returned for the error presenter.
-func userErrors(err error) ([]*model.UserError, error) {
-	var ie *catalog.InputError
-	if !errors.As(err, &ie) {
-		return nil, err
-	}
-	out := make([]*model.UserError, len(ie.Problems))
-	for i, p := range ie.Problems {
-		out[i] = &model.UserError{Field: p.Field, Message: p.Message, Code: errorCode(p.Kind)}
-	}
-	return out, nil
-}
 
 // errorCode maps the catalogue's kinds of problem to the contract's codes.
 func errorCode(kind error) model.ErrorCode {
@@ -110,4 +98,13 @@ func catalogWrite[T any](d *ids, write func() (T, error)) (T, []*model.UserError
 	}
 	ue, err := userErrors(err)
 	return zero, ue, err
+}
+
+// actorID is the signed-in member of staff a catalogue write is recorded
+// against in the stock ledger; nil when the system acts.
+func actorID(ctx context.Context) *int {
+	if v, ok := viewer.From(ctx); ok {
+		return &v.CustomerID
+	}
+	return nil
 }

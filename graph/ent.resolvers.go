@@ -11,7 +11,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
 // Orders is the resolver for the orders field.
@@ -67,7 +66,11 @@ func (r *queryResolver) Categories(ctx context.Context, after *entgql.Cursor[int
 
 // Customers is the resolver for the customers field.
 func (r *queryResolver) Customers(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) (*ent.CustomerConnection, error) {
-	return nil, notImplemented("customers")
+	first, last, err := pageSize(first, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.db(ctx).Customer.Query().Paginate(ctx, after, first, before, last, ent.WithCustomerOrder(orderBy), ent.WithCustomerFilter(where.Filter))
 }
 
 // Notifications is the resolver for the notifications field.
@@ -87,7 +90,7 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 		return nil, err
 	}
 	conn, err := r.db(ctx).Product.Query().
-		Where(catalog.Storefront()).
+		Where(visibleProducts(ctx)).
 		Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 	if err != nil {
 		return nil, err

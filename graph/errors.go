@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
+	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -70,6 +71,17 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		case errors.As(err, &inputErr):
 			out.Message = inputErr.Error()
 			setCode(out, CodeBadUserInput)
+		case argumentsFailed(ctx):
+			// An argument did not decode (a malformed cursor, say): the
+			// resolver never ran.
+			out.Message = "invalid argument: " + out.Message
+			setCode(out, CodeBadUserInput)
+		case errors.Is(err, privacy.Deny):
+			// A write the privacy rules refuse; the directives catch most
+			// before this, and the rule's text stays in the log only.
+			log.WarnContext(ctx, "privacy rule denied", slog.String("request_id", requestID(ctx)), slog.Any("err", err))
+			out.Message = "not allowed"
+			setCode(out, CodeForbidden)
 		case ent.IsNotFound(err):
 			out.Message = "not found"
 			setCode(out, CodeNotFound)
@@ -104,4 +116,11 @@ func setCode(e *gqlerror.Error, code string) {
 		e.Extensions = map[string]any{}
 	}
 	e.Extensions["code"] = code
+}
+
+// argumentsFailed reports whether the current field's arguments failed to
+// decode: gqlgen then reports the error before setting the field's Args.
+func argumentsFailed(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -27,6 +28,8 @@ type HandlerConfig struct {
 	Log           *slog.Logger
 	RequestID     RequestIDFunc
 	Introspection bool
+	// Auth is the account service: sign-in, tokens, profiles.
+	Auth *auth.Service
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -34,9 +37,9 @@ type HandlerConfig struct {
 // queries, a parsed-query cache, one transaction per mutation, per-operation
 // dataloaders, and the error presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
-	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log)
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
-	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second})
+	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log, cfg.Auth)
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
+	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -7,16 +7,26 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // money shows integer minor units in the store's currency.
 func (r *Resolver) money(minor int64) *model.Money {
 	return model.NewMoney(minor, r.currency)
+}
+
+// visibleProducts matches the products the viewer may see: all of them for
+// staff, ACTIVE ones for shoppers and the signed out.
+func visibleProducts(ctx context.Context) predicate.Product {
+	v, ok := viewer.From(ctx)
+	return catalog.VisibleTo(ok && v.Has(viewer.Staff))
 }
 
 // byIDOrSlug builds the lookup of a root field that takes exactly one of
@@ -47,16 +57,19 @@ func orNil[T any](v *T, err error) (*T, error) {
 }
 
 // visibleNodes resolves global IDs to objects, answering null for IDs that
-// do not exist and for objects the viewer may not see. Until row-level
-// privacy lands, only the public catalogue is reachable through node.
+// do not exist and for objects the viewer may not see. Noder's queries go
+// through the ent privacy policies, so another customer's row is simply
+// not found; on top of that, only types the graph shows as Node resolve
+// (a cart is reached by its token, never by a guessable number), and
+// products and variants obey the storefront's visibility rule.
 func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
 	out := make([]ent.Noder, len(ids))
 	for i, id := range ids {
 		n, err := r.db(ctx).Noder(ctx, id)
 		if err != nil {
-			continue // unknown type range or no such row: as if it did not exist
+			continue // unknown type range, no such row, or not the viewer's: as if it did not exist
 		}
-		ok, err := r.publicNode(ctx, n)
+		ok, err := r.nodeVisible(ctx, n)
 		if err != nil {
 			return nil, err
 		}
@@ -67,21 +80,35 @@ func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, er
 	return out, nil
 }
 
-// publicNode asks the database, not the loaded node: field collection may
-// have loaded only the fields the query asked for, status not among them.
-func (r *Resolver) publicNode(ctx context.Context, n ent.Noder) (bool, error) {
+// nodeVisible asks the database, not the loaded node, about products: field
+// collection may have loaded only the fields the query asked for, status
+// not among them. Staff see drafts and archived products too.
+func (r *Resolver) nodeVisible(ctx context.Context, n ent.Noder) (bool, error) {
 	switch n := n.(type) {
-	case *ent.Category:
+	case *ent.Category, *ent.Customer, *ent.Address, *ent.Order, *ent.OrderLine,
+		*ent.OrderEvent, *ent.Payment, *ent.Notification:
 		return true, nil
 	case *ent.Product:
-		return r.db(ctx).Product.Query().Where(product.ID(n.ID), catalog.Storefront()).Exist(ctx)
+		if staff(ctx) {
+			return true, nil
+		}
+		return r.db(ctx).Product.Query().Where(product.ID(n.ID), visibleProducts(ctx)).Exist(ctx)
 	case *ent.ProductVariant:
+		if staff(ctx) {
+			return true, nil
+		}
 		return r.db(ctx).ProductVariant.Query().
-			Where(productvariant.ID(n.ID), productvariant.HasProductWith(catalog.Storefront())).
+			Where(productvariant.ID(n.ID), productvariant.HasProductWith(visibleProducts(ctx))).
 			Exist(ctx)
 	default:
 		return false, nil
 	}
+}
+
+// staff reports whether the viewer is STAFF or ADMIN.
+func staff(ctx context.Context) bool {
+	v, ok := auth.ViewerFrom(ctx)
+	return ok && v.Has(viewer.Staff)
 }
 
 // orderOf returns the order a line belongs to, loaded or queried.

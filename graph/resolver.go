@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
 )
 
@@ -18,13 +19,15 @@ type Resolver struct {
 	currency string
 	log      *slog.Logger
 	catalog  *catalog.Service
+	auth     *auth.Service
 }
 
 // NewResolver returns a resolver over the ent client; currency is the
 // store's ISO 4217 currency code, dialect the database's (dialect.Postgres
-// or dialect.SQLite), which the catalogue's tree writes depend on.
-func NewResolver(client *ent.Client, dialect, currency string, log *slog.Logger) *Resolver {
-	return &Resolver{client: client, currency: currency, log: log, catalog: catalog.NewService(client, dialect)}
+// or dialect.SQLite), which the catalogue's tree writes depend on;
+// accounts are the identity service.
+func NewResolver(client *ent.Client, dialect, currency string, log *slog.Logger, accounts *auth.Service) *Resolver {
+	return &Resolver{client: client, currency: currency, log: log, catalog: catalog.NewService(client, dialect), auth: accounts}
 }
 
 // db returns the ent client to use: the transaction's when the operation

@@ -108,15 +108,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		collectors.NewDBStatsCollector(db.SQL, "savannah"),
 	)
 
+	// Accounts and tokens.
+	accounts, social, closeAuth, err := newAuth(ctx, cfg, db, client, log)
+	if err != nil {
+		return err
+	}
+	defer closeAuth()
+
 	// HTTP.
 	handler := api.New(api.Deps{
-		Client:        client,
-		Dialect:       db.Dialect,
-		Currency:      cfg.Currency,
-		Log:           log,
-		Introspection: cfg.Introspection,
-		Checks:        map[string]api.Checker{"database": db},
-		Registry:      reg,
+		Client:            client,
+		Dialect:           db.Dialect,
+		Auth:              accounts,
+		Social:            social,
+		SocialRedirectURL: cfg.AuthRedirectURL,
+		// Production serves browsers over TLS, terminated at the proxy.
+		SecureCookies:  cfg.Production(),
+		TrustedProxies: cfg.TrustedProxies,
+		Currency:       cfg.Currency,
+		Log:            log,
+		Introspection:  cfg.Introspection,
+		Checks:         map[string]api.Checker{"database": db},
+		Registry:       reg,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -257,6 +270,9 @@ func createAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 		}
 	}
 	client := db.Client()
+	// The command line acts as the system: no one is signed in, and
+	// creating an ADMIN is exactly what the privacy rules forbid others.
+	ctx = auth.SystemContext(ctx)
 	existing, err := client.Customer.Query().Where(customer.Email(addr)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):

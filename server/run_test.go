@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
 
@@ -53,7 +55,8 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			logs := &logBuffer{}
-			env := envOf(map[string]string{"DATABASE_URL": b.URL, "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "5s"})
+			dataDir := t.TempDir()
+			env := envOf(map[string]string{"DATABASE_URL": b.URL, "HTTP_ADDR": "127.0.0.1:0", "SHUTDOWN_TIMEOUT": "5s", "DATA_DIR": dataDir})
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, nil, env, logs) }()
 
@@ -66,6 +69,9 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 				return false
 			}, 30*time.Second, 10*time.Millisecond, "server did not start")
 			require.NotNil(t, logs.find("seeded demo store"), "an empty database gets the demo store")
+			require.NotNil(t, logs.find("generated a development JWT signing key; set JWT_PRIVATE_KEY in production"),
+				"development makes its own signing key, loudly")
+			require.FileExists(t, filepath.Join(dataDir, "jwt-signing-key.pem"))
 
 			get := func(path string) (int, string) {
 				resp, err := http.Get(base + path)
@@ -90,9 +96,33 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			require.Contains(t, string(body2), `"totalCount":42`)
 
+			// The published key set, and a signed-in request through it.
+			code, body = get("/.well-known/jwks.json")
+			require.Equal(t, http.StatusOK, code)
+			require.Contains(t, body, `"crv":"Ed25519"`)
+			resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(
+				`{"query":"mutation { register(input: {email: \"serve@example.com\", password: \"kilimanjaro-sunrise-42\", name: \"S\"}) { token { accessToken } userErrors { code } } }"}`))
+			require.NoError(t, err)
+			var reg struct {
+				Data struct {
+					Register struct{ Token struct{ AccessToken string } }
+				}
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&reg))
+			resp.Body.Close()
+			req, err := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(`{"query":"{ me { email } }"}`))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+reg.Data.Register.Token.AccessToken)
+			resp, err = http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			body2, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Contains(t, string(body2), `"email":"serve@example.com"`)
+
 			code, body = get("/metrics")
 			require.Equal(t, http.StatusOK, code)
-			require.Contains(t, body, `savannah_http_requests_total{code="200",method="POST",route="/graphql"} 1`)
+			require.Contains(t, body, `savannah_http_requests_total{code="200",method="POST",route="/graphql"} 3`)
 
 			cancel() // as SIGTERM does
 			select {
@@ -112,7 +142,7 @@ func TestSubcommands(t *testing.T) {
 	t.Parallel()
 	for _, b := range dbtest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := auth.SystemContext(context.Background()) // inspects the admin account
 			env := envOf(map[string]string{"DATABASE_URL": b.URL})
 			var out bytes.Buffer
 

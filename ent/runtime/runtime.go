@@ -2,7 +2,947 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/savannah-commerce/savannah/ent/runtime.go
+import (
+	"context"
+	"time"
+
+	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/cart"
+	"github.com/savannah-commerce/savannah/ent/cartline"
+	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/order"
+	"github.com/savannah-commerce/savannah/ent/orderevent"
+	"github.com/savannah-commerce/savannah/ent/orderline"
+	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/stockmovement"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	addressMixin := schema.Address{}.Mixin()
+	address.Policy = privacy.NewPolicies(schema.Address{})
+	address.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := address.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	addressMixinFields0 := addressMixin[0].Fields()
+	_ = addressMixinFields0
+	addressFields := schema.Address{}.Fields()
+	_ = addressFields
+	// addressDescCreatedAt is the schema descriptor for created_at field.
+	addressDescCreatedAt := addressMixinFields0[0].Descriptor()
+	// address.DefaultCreatedAt holds the default value on creation for the created_at field.
+	address.DefaultCreatedAt = addressDescCreatedAt.Default.(func() time.Time)
+	// addressDescUpdatedAt is the schema descriptor for updated_at field.
+	addressDescUpdatedAt := addressMixinFields0[1].Descriptor()
+	// address.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	address.DefaultUpdatedAt = addressDescUpdatedAt.Default.(func() time.Time)
+	// address.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	address.UpdateDefaultUpdatedAt = addressDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// addressDescLine1 is the schema descriptor for line1 field.
+	addressDescLine1 := addressFields[0].Descriptor()
+	// address.Line1Validator is a validator for the "line1" field. It is called by the builders before save.
+	address.Line1Validator = func() func(string) error {
+		validators := addressDescLine1.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(line1 string) error {
+			for _, fn := range fns {
+				if err := fn(line1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// addressDescLine2 is the schema descriptor for line2 field.
+	addressDescLine2 := addressFields[1].Descriptor()
+	// address.Line2Validator is a validator for the "line2" field. It is called by the builders before save.
+	address.Line2Validator = addressDescLine2.Validators[0].(func(string) error)
+	// addressDescCity is the schema descriptor for city field.
+	addressDescCity := addressFields[2].Descriptor()
+	// address.CityValidator is a validator for the "city" field. It is called by the builders before save.
+	address.CityValidator = func() func(string) error {
+		validators := addressDescCity.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(city string) error {
+			for _, fn := range fns {
+				if err := fn(city); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// addressDescRegion is the schema descriptor for region field.
+	addressDescRegion := addressFields[3].Descriptor()
+	// address.RegionValidator is a validator for the "region" field. It is called by the builders before save.
+	address.RegionValidator = addressDescRegion.Validators[0].(func(string) error)
+	// addressDescPostalCode is the schema descriptor for postal_code field.
+	addressDescPostalCode := addressFields[4].Descriptor()
+	// address.PostalCodeValidator is a validator for the "postal_code" field. It is called by the builders before save.
+	address.PostalCodeValidator = addressDescPostalCode.Validators[0].(func(string) error)
+	// addressDescCountryCode is the schema descriptor for country_code field.
+	addressDescCountryCode := addressFields[5].Descriptor()
+	// address.CountryCodeValidator is a validator for the "country_code" field. It is called by the builders before save.
+	address.CountryCodeValidator = addressDescCountryCode.Validators[0].(func(string) error)
+	// addressDescPhone is the schema descriptor for phone field.
+	addressDescPhone := addressFields[6].Descriptor()
+	// address.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	address.PhoneValidator = addressDescPhone.Validators[0].(func(string) error)
+	// addressDescIsDefault is the schema descriptor for is_default field.
+	addressDescIsDefault := addressFields[7].Descriptor()
+	// address.DefaultIsDefault holds the default value on creation for the is_default field.
+	address.DefaultIsDefault = addressDescIsDefault.Default.(bool)
+	cartMixin := schema.Cart{}.Mixin()
+	cart.Policy = privacy.NewPolicies(schema.Cart{})
+	cart.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cart.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cartMixinFields0 := cartMixin[0].Fields()
+	_ = cartMixinFields0
+	cartFields := schema.Cart{}.Fields()
+	_ = cartFields
+	// cartDescCreatedAt is the schema descriptor for created_at field.
+	cartDescCreatedAt := cartMixinFields0[0].Descriptor()
+	// cart.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cart.DefaultCreatedAt = cartDescCreatedAt.Default.(func() time.Time)
+	// cartDescUpdatedAt is the schema descriptor for updated_at field.
+	cartDescUpdatedAt := cartMixinFields0[1].Descriptor()
+	// cart.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cart.DefaultUpdatedAt = cartDescUpdatedAt.Default.(func() time.Time)
+	// cart.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cart.UpdateDefaultUpdatedAt = cartDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cartDescToken is the schema descriptor for token field.
+	cartDescToken := cartFields[0].Descriptor()
+	// cart.DefaultToken holds the default value on creation for the token field.
+	cart.DefaultToken = cartDescToken.Default.(func() string)
+	// cartDescCurrency is the schema descriptor for currency field.
+	cartDescCurrency := cartFields[1].Descriptor()
+	// cart.DefaultCurrency holds the default value on creation for the currency field.
+	cart.DefaultCurrency = cartDescCurrency.Default.(string)
+	// cart.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	cart.CurrencyValidator = func() func(string) error {
+		validators := cartDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// cartDescExpiresAt is the schema descriptor for expires_at field.
+	cartDescExpiresAt := cartFields[3].Descriptor()
+	// cart.DefaultExpiresAt holds the default value on creation for the expires_at field.
+	cart.DefaultExpiresAt = cartDescExpiresAt.Default.(func() time.Time)
+	cartlineMixin := schema.CartLine{}.Mixin()
+	cartline.Policy = privacy.NewPolicies(schema.CartLine{})
+	cartline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cartline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cartlineMixinFields0 := cartlineMixin[0].Fields()
+	_ = cartlineMixinFields0
+	cartlineFields := schema.CartLine{}.Fields()
+	_ = cartlineFields
+	// cartlineDescCreatedAt is the schema descriptor for created_at field.
+	cartlineDescCreatedAt := cartlineMixinFields0[0].Descriptor()
+	// cartline.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cartline.DefaultCreatedAt = cartlineDescCreatedAt.Default.(func() time.Time)
+	// cartlineDescUpdatedAt is the schema descriptor for updated_at field.
+	cartlineDescUpdatedAt := cartlineMixinFields0[1].Descriptor()
+	// cartline.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cartline.DefaultUpdatedAt = cartlineDescUpdatedAt.Default.(func() time.Time)
+	// cartline.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cartline.UpdateDefaultUpdatedAt = cartlineDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cartlineDescQuantity is the schema descriptor for quantity field.
+	cartlineDescQuantity := cartlineFields[0].Descriptor()
+	// cartline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	cartline.QuantityValidator = cartlineDescQuantity.Validators[0].(func(int) error)
+	categoryMixin := schema.Category{}.Mixin()
+	category.Policy = privacy.NewPolicies(schema.Category{})
+	category.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := category.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	categoryMixinFields0 := categoryMixin[0].Fields()
+	_ = categoryMixinFields0
+	categoryFields := schema.Category{}.Fields()
+	_ = categoryFields
+	// categoryDescCreatedAt is the schema descriptor for created_at field.
+	categoryDescCreatedAt := categoryMixinFields0[0].Descriptor()
+	// category.DefaultCreatedAt holds the default value on creation for the created_at field.
+	category.DefaultCreatedAt = categoryDescCreatedAt.Default.(func() time.Time)
+	// categoryDescUpdatedAt is the schema descriptor for updated_at field.
+	categoryDescUpdatedAt := categoryMixinFields0[1].Descriptor()
+	// category.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	category.DefaultUpdatedAt = categoryDescUpdatedAt.Default.(func() time.Time)
+	// category.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	category.UpdateDefaultUpdatedAt = categoryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// categoryDescName is the schema descriptor for name field.
+	categoryDescName := categoryFields[0].Descriptor()
+	// category.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	category.NameValidator = func() func(string) error {
+		validators := categoryDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// categoryDescSlug is the schema descriptor for slug field.
+	categoryDescSlug := categoryFields[1].Descriptor()
+	// category.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	category.SlugValidator = func() func(string) error {
+		validators := categoryDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// categoryDescDescription is the schema descriptor for description field.
+	categoryDescDescription := categoryFields[2].Descriptor()
+	// category.DefaultDescription holds the default value on creation for the description field.
+	category.DefaultDescription = categoryDescDescription.Default.(string)
+	// categoryDescPosition is the schema descriptor for position field.
+	categoryDescPosition := categoryFields[3].Descriptor()
+	// category.DefaultPosition holds the default value on creation for the position field.
+	category.DefaultPosition = categoryDescPosition.Default.(int)
+	// categoryDescDepth is the schema descriptor for depth field.
+	categoryDescDepth := categoryFields[4].Descriptor()
+	// category.DefaultDepth holds the default value on creation for the depth field.
+	category.DefaultDepth = categoryDescDepth.Default.(int)
+	// category.DepthValidator is a validator for the "depth" field. It is called by the builders before save.
+	category.DepthValidator = categoryDescDepth.Validators[0].(func(int) error)
+	// categoryDescPath is the schema descriptor for path field.
+	categoryDescPath := categoryFields[5].Descriptor()
+	// category.DefaultPath holds the default value on creation for the path field.
+	category.DefaultPath = categoryDescPath.Default.(string)
+	customerMixin := schema.Customer{}.Mixin()
+	customer.Policy = privacy.NewPolicies(schema.Customer{})
+	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customer.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customerMixinFields0 := customerMixin[0].Fields()
+	_ = customerMixinFields0
+	customerFields := schema.Customer{}.Fields()
+	_ = customerFields
+	// customerDescCreatedAt is the schema descriptor for created_at field.
+	customerDescCreatedAt := customerMixinFields0[0].Descriptor()
+	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
+	// customerDescUpdatedAt is the schema descriptor for updated_at field.
+	customerDescUpdatedAt := customerMixinFields0[1].Descriptor()
+	// customer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customer.DefaultUpdatedAt = customerDescUpdatedAt.Default.(func() time.Time)
+	// customer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customer.UpdateDefaultUpdatedAt = customerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerDescEmail is the schema descriptor for email field.
+	customerDescEmail := customerFields[0].Descriptor()
+	// customer.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	customer.EmailValidator = func() func(string) error {
+		validators := customerDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerDescName is the schema descriptor for name field.
+	customerDescName := customerFields[1].Descriptor()
+	// customer.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	customer.NameValidator = func() func(string) error {
+		validators := customerDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerDescPhone is the schema descriptor for phone field.
+	customerDescPhone := customerFields[2].Descriptor()
+	// customer.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	customer.PhoneValidator = customerDescPhone.Validators[0].(func(string) error)
+	identityMixin := schema.Identity{}.Mixin()
+	identity.Policy = privacy.NewPolicies(schema.Identity{})
+	identity.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := identity.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	identityMixinFields0 := identityMixin[0].Fields()
+	_ = identityMixinFields0
+	identityFields := schema.Identity{}.Fields()
+	_ = identityFields
+	// identityDescCreatedAt is the schema descriptor for created_at field.
+	identityDescCreatedAt := identityMixinFields0[0].Descriptor()
+	// identity.DefaultCreatedAt holds the default value on creation for the created_at field.
+	identity.DefaultCreatedAt = identityDescCreatedAt.Default.(func() time.Time)
+	// identityDescUpdatedAt is the schema descriptor for updated_at field.
+	identityDescUpdatedAt := identityMixinFields0[1].Descriptor()
+	// identity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	identity.DefaultUpdatedAt = identityDescUpdatedAt.Default.(func() time.Time)
+	// identity.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	identity.UpdateDefaultUpdatedAt = identityDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// identityDescProvider is the schema descriptor for provider field.
+	identityDescProvider := identityFields[0].Descriptor()
+	// identity.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
+	identity.ProviderValidator = func() func(string) error {
+		validators := identityDescProvider.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(provider string) error {
+			for _, fn := range fns {
+				if err := fn(provider); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// identityDescSubject is the schema descriptor for subject field.
+	identityDescSubject := identityFields[1].Descriptor()
+	// identity.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	identity.SubjectValidator = func() func(string) error {
+		validators := identityDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// identityDescEmail is the schema descriptor for email field.
+	identityDescEmail := identityFields[2].Descriptor()
+	// identity.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	identity.EmailValidator = identityDescEmail.Validators[0].(func(string) error)
+	notificationMixin := schema.Notification{}.Mixin()
+	notification.Policy = privacy.NewPolicies(schema.Notification{})
+	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields0[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescRecipient is the schema descriptor for recipient field.
+	notificationDescRecipient := notificationFields[1].Descriptor()
+	// notification.RecipientValidator is a validator for the "recipient" field. It is called by the builders before save.
+	notification.RecipientValidator = func() func(string) error {
+		validators := notificationDescRecipient.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(recipient string) error {
+			for _, fn := range fns {
+				if err := fn(recipient); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescTemplate is the schema descriptor for template field.
+	notificationDescTemplate := notificationFields[2].Descriptor()
+	// notification.TemplateValidator is a validator for the "template" field. It is called by the builders before save.
+	notification.TemplateValidator = func() func(string) error {
+		validators := notificationDescTemplate.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(template string) error {
+			for _, fn := range fns {
+				if err := fn(template); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescAttempts is the schema descriptor for attempts field.
+	notificationDescAttempts := notificationFields[4].Descriptor()
+	// notification.DefaultAttempts holds the default value on creation for the attempts field.
+	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
+	// notification.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	notification.AttemptsValidator = notificationDescAttempts.Validators[0].(func(int) error)
+	// notificationDescLastError is the schema descriptor for last_error field.
+	notificationDescLastError := notificationFields[5].Descriptor()
+	// notification.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	notification.LastErrorValidator = notificationDescLastError.Validators[0].(func(string) error)
+	orderMixin := schema.Order{}.Mixin()
+	order.Policy = privacy.NewPolicies(schema.Order{})
+	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := order.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	orderMixinFields0 := orderMixin[0].Fields()
+	_ = orderMixinFields0
+	orderFields := schema.Order{}.Fields()
+	_ = orderFields
+	// orderDescCreatedAt is the schema descriptor for created_at field.
+	orderDescCreatedAt := orderMixinFields0[0].Descriptor()
+	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
+	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
+	// orderDescUpdatedAt is the schema descriptor for updated_at field.
+	orderDescUpdatedAt := orderMixinFields0[1].Descriptor()
+	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
+	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	order.UpdateDefaultUpdatedAt = orderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderDescNumber is the schema descriptor for number field.
+	orderDescNumber := orderFields[0].Descriptor()
+	// order.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	order.NumberValidator = func() func(string) error {
+		validators := orderDescNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(number string) error {
+			for _, fn := range fns {
+				if err := fn(number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescCurrency is the schema descriptor for currency field.
+	orderDescCurrency := orderFields[2].Descriptor()
+	// order.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	order.CurrencyValidator = func() func(string) error {
+		validators := orderDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescSubtotalMinor is the schema descriptor for subtotal_minor field.
+	orderDescSubtotalMinor := orderFields[3].Descriptor()
+	// order.SubtotalMinorValidator is a validator for the "subtotal_minor" field. It is called by the builders before save.
+	order.SubtotalMinorValidator = orderDescSubtotalMinor.Validators[0].(func(int64) error)
+	// orderDescShippingMinor is the schema descriptor for shipping_minor field.
+	orderDescShippingMinor := orderFields[4].Descriptor()
+	// order.DefaultShippingMinor holds the default value on creation for the shipping_minor field.
+	order.DefaultShippingMinor = orderDescShippingMinor.Default.(int64)
+	// order.ShippingMinorValidator is a validator for the "shipping_minor" field. It is called by the builders before save.
+	order.ShippingMinorValidator = orderDescShippingMinor.Validators[0].(func(int64) error)
+	// orderDescTotalMinor is the schema descriptor for total_minor field.
+	orderDescTotalMinor := orderFields[5].Descriptor()
+	// order.TotalMinorValidator is a validator for the "total_minor" field. It is called by the builders before save.
+	order.TotalMinorValidator = orderDescTotalMinor.Validators[0].(func(int64) error)
+	// orderDescEmail is the schema descriptor for email field.
+	orderDescEmail := orderFields[6].Descriptor()
+	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	order.EmailValidator = orderDescEmail.Validators[0].(func(string) error)
+	// orderDescNote is the schema descriptor for note field.
+	orderDescNote := orderFields[9].Descriptor()
+	// order.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	order.NoteValidator = orderDescNote.Validators[0].(func(string) error)
+	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
+	orderDescIdempotencyKey := orderFields[10].Descriptor()
+	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
+	order.IdempotencyKeyValidator = func() func(string) error {
+		validators := orderDescIdempotencyKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(idempotency_key string) error {
+			for _, fn := range fns {
+				if err := fn(idempotency_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescPlacedAt is the schema descriptor for placed_at field.
+	orderDescPlacedAt := orderFields[11].Descriptor()
+	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
+	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
+	ordereventMixin := schema.OrderEvent{}.Mixin()
+	orderevent.Policy = privacy.NewPolicies(schema.OrderEvent{})
+	orderevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := orderevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ordereventMixinFields0 := ordereventMixin[0].Fields()
+	_ = ordereventMixinFields0
+	ordereventFields := schema.OrderEvent{}.Fields()
+	_ = ordereventFields
+	// ordereventDescCreatedAt is the schema descriptor for created_at field.
+	ordereventDescCreatedAt := ordereventMixinFields0[0].Descriptor()
+	// orderevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	orderevent.DefaultCreatedAt = ordereventDescCreatedAt.Default.(func() time.Time)
+	// ordereventDescUpdatedAt is the schema descriptor for updated_at field.
+	ordereventDescUpdatedAt := ordereventMixinFields0[1].Descriptor()
+	// orderevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	orderevent.DefaultUpdatedAt = ordereventDescUpdatedAt.Default.(func() time.Time)
+	// orderevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	orderevent.UpdateDefaultUpdatedAt = ordereventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ordereventDescMessage is the schema descriptor for message field.
+	ordereventDescMessage := ordereventFields[1].Descriptor()
+	// orderevent.DefaultMessage holds the default value on creation for the message field.
+	orderevent.DefaultMessage = ordereventDescMessage.Default.(string)
+	// orderevent.MessageValidator is a validator for the "message" field. It is called by the builders before save.
+	orderevent.MessageValidator = ordereventDescMessage.Validators[0].(func(string) error)
+	orderlineMixin := schema.OrderLine{}.Mixin()
+	orderline.Policy = privacy.NewPolicies(schema.OrderLine{})
+	orderline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := orderline.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	orderlineMixinFields0 := orderlineMixin[0].Fields()
+	_ = orderlineMixinFields0
+	orderlineFields := schema.OrderLine{}.Fields()
+	_ = orderlineFields
+	// orderlineDescCreatedAt is the schema descriptor for created_at field.
+	orderlineDescCreatedAt := orderlineMixinFields0[0].Descriptor()
+	// orderline.DefaultCreatedAt holds the default value on creation for the created_at field.
+	orderline.DefaultCreatedAt = orderlineDescCreatedAt.Default.(func() time.Time)
+	// orderlineDescUpdatedAt is the schema descriptor for updated_at field.
+	orderlineDescUpdatedAt := orderlineMixinFields0[1].Descriptor()
+	// orderline.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	orderline.DefaultUpdatedAt = orderlineDescUpdatedAt.Default.(func() time.Time)
+	// orderline.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	orderline.UpdateDefaultUpdatedAt = orderlineDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// orderlineDescProductName is the schema descriptor for product_name field.
+	orderlineDescProductName := orderlineFields[0].Descriptor()
+	// orderline.ProductNameValidator is a validator for the "product_name" field. It is called by the builders before save.
+	orderline.ProductNameValidator = orderlineDescProductName.Validators[0].(func(string) error)
+	// orderlineDescVariantName is the schema descriptor for variant_name field.
+	orderlineDescVariantName := orderlineFields[1].Descriptor()
+	// orderline.VariantNameValidator is a validator for the "variant_name" field. It is called by the builders before save.
+	orderline.VariantNameValidator = orderlineDescVariantName.Validators[0].(func(string) error)
+	// orderlineDescSku is the schema descriptor for sku field.
+	orderlineDescSku := orderlineFields[2].Descriptor()
+	// orderline.SkuValidator is a validator for the "sku" field. It is called by the builders before save.
+	orderline.SkuValidator = orderlineDescSku.Validators[0].(func(string) error)
+	// orderlineDescQuantity is the schema descriptor for quantity field.
+	orderlineDescQuantity := orderlineFields[3].Descriptor()
+	// orderline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
+	orderline.QuantityValidator = orderlineDescQuantity.Validators[0].(func(int) error)
+	// orderlineDescUnitPriceMinor is the schema descriptor for unit_price_minor field.
+	orderlineDescUnitPriceMinor := orderlineFields[4].Descriptor()
+	// orderline.UnitPriceMinorValidator is a validator for the "unit_price_minor" field. It is called by the builders before save.
+	orderline.UnitPriceMinorValidator = orderlineDescUnitPriceMinor.Validators[0].(func(int64) error)
+	// orderlineDescLineTotalMinor is the schema descriptor for line_total_minor field.
+	orderlineDescLineTotalMinor := orderlineFields[5].Descriptor()
+	// orderline.LineTotalMinorValidator is a validator for the "line_total_minor" field. It is called by the builders before save.
+	orderline.LineTotalMinorValidator = orderlineDescLineTotalMinor.Validators[0].(func(int64) error)
+	paymentMixin := schema.Payment{}.Mixin()
+	payment.Policy = privacy.NewPolicies(schema.Payment{})
+	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := payment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentMixinFields0 := paymentMixin[0].Fields()
+	_ = paymentMixinFields0
+	paymentFields := schema.Payment{}.Fields()
+	_ = paymentFields
+	// paymentDescCreatedAt is the schema descriptor for created_at field.
+	paymentDescCreatedAt := paymentMixinFields0[0].Descriptor()
+	// payment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	payment.DefaultCreatedAt = paymentDescCreatedAt.Default.(func() time.Time)
+	// paymentDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentDescUpdatedAt := paymentMixinFields0[1].Descriptor()
+	// payment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	payment.DefaultUpdatedAt = paymentDescUpdatedAt.Default.(func() time.Time)
+	// payment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	payment.UpdateDefaultUpdatedAt = paymentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentDescAmountMinor is the schema descriptor for amount_minor field.
+	paymentDescAmountMinor := paymentFields[2].Descriptor()
+	// payment.AmountMinorValidator is a validator for the "amount_minor" field. It is called by the builders before save.
+	payment.AmountMinorValidator = paymentDescAmountMinor.Validators[0].(func(int64) error)
+	// paymentDescCurrency is the schema descriptor for currency field.
+	paymentDescCurrency := paymentFields[3].Descriptor()
+	// payment.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	payment.CurrencyValidator = func() func(string) error {
+		validators := paymentDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	productMixin := schema.Product{}.Mixin()
+	product.Policy = privacy.NewPolicies(schema.Product{})
+	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := product.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productMixinFields0 := productMixin[0].Fields()
+	_ = productMixinFields0
+	productFields := schema.Product{}.Fields()
+	_ = productFields
+	// productDescCreatedAt is the schema descriptor for created_at field.
+	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
+	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
+	// productDescUpdatedAt is the schema descriptor for updated_at field.
+	productDescUpdatedAt := productMixinFields0[1].Descriptor()
+	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
+	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	product.UpdateDefaultUpdatedAt = productDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productDescName is the schema descriptor for name field.
+	productDescName := productFields[0].Descriptor()
+	// product.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	product.NameValidator = func() func(string) error {
+		validators := productDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescSlug is the schema descriptor for slug field.
+	productDescSlug := productFields[1].Descriptor()
+	// product.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	product.SlugValidator = func() func(string) error {
+		validators := productDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productDescDescription is the schema descriptor for description field.
+	productDescDescription := productFields[2].Descriptor()
+	// product.DefaultDescription holds the default value on creation for the description field.
+	product.DefaultDescription = productDescDescription.Default.(string)
+	// productDescMinPriceMinor is the schema descriptor for min_price_minor field.
+	productDescMinPriceMinor := productFields[5].Descriptor()
+	// product.DefaultMinPriceMinor holds the default value on creation for the min_price_minor field.
+	product.DefaultMinPriceMinor = productDescMinPriceMinor.Default.(int64)
+	// product.MinPriceMinorValidator is a validator for the "min_price_minor" field. It is called by the builders before save.
+	product.MinPriceMinorValidator = productDescMinPriceMinor.Validators[0].(func(int64) error)
+	// productDescMaxPriceMinor is the schema descriptor for max_price_minor field.
+	productDescMaxPriceMinor := productFields[6].Descriptor()
+	// product.DefaultMaxPriceMinor holds the default value on creation for the max_price_minor field.
+	product.DefaultMaxPriceMinor = productDescMaxPriceMinor.Default.(int64)
+	// product.MaxPriceMinorValidator is a validator for the "max_price_minor" field. It is called by the builders before save.
+	product.MaxPriceMinorValidator = productDescMaxPriceMinor.Validators[0].(func(int64) error)
+	productvariantMixin := schema.ProductVariant{}.Mixin()
+	productvariant.Policy = privacy.NewPolicies(schema.ProductVariant{})
+	productvariant.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := productvariant.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	productvariantMixinFields0 := productvariantMixin[0].Fields()
+	_ = productvariantMixinFields0
+	productvariantFields := schema.ProductVariant{}.Fields()
+	_ = productvariantFields
+	// productvariantDescCreatedAt is the schema descriptor for created_at field.
+	productvariantDescCreatedAt := productvariantMixinFields0[0].Descriptor()
+	// productvariant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	productvariant.DefaultCreatedAt = productvariantDescCreatedAt.Default.(func() time.Time)
+	// productvariantDescUpdatedAt is the schema descriptor for updated_at field.
+	productvariantDescUpdatedAt := productvariantMixinFields0[1].Descriptor()
+	// productvariant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	productvariant.DefaultUpdatedAt = productvariantDescUpdatedAt.Default.(func() time.Time)
+	// productvariant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	productvariant.UpdateDefaultUpdatedAt = productvariantDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// productvariantDescSku is the schema descriptor for sku field.
+	productvariantDescSku := productvariantFields[0].Descriptor()
+	// productvariant.SkuValidator is a validator for the "sku" field. It is called by the builders before save.
+	productvariant.SkuValidator = func() func(string) error {
+		validators := productvariantDescSku.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sku string) error {
+			for _, fn := range fns {
+				if err := fn(sku); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productvariantDescName is the schema descriptor for name field.
+	productvariantDescName := productvariantFields[1].Descriptor()
+	// productvariant.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	productvariant.NameValidator = func() func(string) error {
+		validators := productvariantDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// productvariantDescPriceMinor is the schema descriptor for price_minor field.
+	productvariantDescPriceMinor := productvariantFields[2].Descriptor()
+	// productvariant.PriceMinorValidator is a validator for the "price_minor" field. It is called by the builders before save.
+	productvariant.PriceMinorValidator = productvariantDescPriceMinor.Validators[0].(func(int64) error)
+	// productvariantDescStockOnHand is the schema descriptor for stock_on_hand field.
+	productvariantDescStockOnHand := productvariantFields[3].Descriptor()
+	// productvariant.DefaultStockOnHand holds the default value on creation for the stock_on_hand field.
+	productvariant.DefaultStockOnHand = productvariantDescStockOnHand.Default.(int)
+	// productvariant.StockOnHandValidator is a validator for the "stock_on_hand" field. It is called by the builders before save.
+	productvariant.StockOnHandValidator = productvariantDescStockOnHand.Validators[0].(func(int) error)
+	// productvariantDescReserved is the schema descriptor for reserved field.
+	productvariantDescReserved := productvariantFields[4].Descriptor()
+	// productvariant.DefaultReserved holds the default value on creation for the reserved field.
+	productvariant.DefaultReserved = productvariantDescReserved.Default.(int)
+	// productvariant.ReservedValidator is a validator for the "reserved" field. It is called by the builders before save.
+	productvariant.ReservedValidator = productvariantDescReserved.Validators[0].(func(int) error)
+	// productvariantDescTrackInventory is the schema descriptor for track_inventory field.
+	productvariantDescTrackInventory := productvariantFields[5].Descriptor()
+	// productvariant.DefaultTrackInventory holds the default value on creation for the track_inventory field.
+	productvariant.DefaultTrackInventory = productvariantDescTrackInventory.Default.(bool)
+	// productvariantDescOptions is the schema descriptor for options field.
+	productvariantDescOptions := productvariantFields[6].Descriptor()
+	// productvariant.DefaultOptions holds the default value on creation for the options field.
+	productvariant.DefaultOptions = productvariantDescOptions.Default.([]schematype.VariantOption)
+	// productvariantDescPosition is the schema descriptor for position field.
+	productvariantDescPosition := productvariantFields[7].Descriptor()
+	// productvariant.DefaultPosition holds the default value on creation for the position field.
+	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
+	refreshtokenMixin := schema.RefreshToken{}.Mixin()
+	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
+	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := refreshtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
+	_ = refreshtokenMixinFields0
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescCreatedAt is the schema descriptor for created_at field.
+	refreshtokenDescCreatedAt := refreshtokenMixinFields0[0].Descriptor()
+	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	// refreshtokenDescUpdatedAt is the schema descriptor for updated_at field.
+	refreshtokenDescUpdatedAt := refreshtokenMixinFields0[1].Descriptor()
+	// refreshtoken.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	refreshtoken.DefaultUpdatedAt = refreshtokenDescUpdatedAt.Default.(func() time.Time)
+	// refreshtoken.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	refreshtoken.UpdateDefaultUpdatedAt = refreshtokenDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.
+	refreshtokenDescTokenHash := refreshtokenFields[0].Descriptor()
+	// refreshtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	refreshtoken.TokenHashValidator = refreshtokenDescTokenHash.Validators[0].(func(string) error)
+	// refreshtokenDescFamily is the schema descriptor for family field.
+	refreshtokenDescFamily := refreshtokenFields[1].Descriptor()
+	// refreshtoken.FamilyValidator is a validator for the "family" field. It is called by the builders before save.
+	refreshtoken.FamilyValidator = refreshtokenDescFamily.Validators[0].(func(string) error)
+	stockmovementMixin := schema.StockMovement{}.Mixin()
+	stockmovement.Policy = privacy.NewPolicies(schema.StockMovement{})
+	stockmovement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := stockmovement.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	stockmovementMixinFields0 := stockmovementMixin[0].Fields()
+	_ = stockmovementMixinFields0
+	stockmovementFields := schema.StockMovement{}.Fields()
+	_ = stockmovementFields
+	// stockmovementDescCreatedAt is the schema descriptor for created_at field.
+	stockmovementDescCreatedAt := stockmovementMixinFields0[0].Descriptor()
+	// stockmovement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	stockmovement.DefaultCreatedAt = stockmovementDescCreatedAt.Default.(func() time.Time)
+	// stockmovementDescUpdatedAt is the schema descriptor for updated_at field.
+	stockmovementDescUpdatedAt := stockmovementMixinFields0[1].Descriptor()
+	// stockmovement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	stockmovement.DefaultUpdatedAt = stockmovementDescUpdatedAt.Default.(func() time.Time)
+	// stockmovement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	stockmovement.UpdateDefaultUpdatedAt = stockmovementDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// stockmovementDescReason is the schema descriptor for reason field.
+	stockmovementDescReason := stockmovementFields[1].Descriptor()
+	// stockmovement.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	stockmovement.ReasonValidator = func() func(string) error {
+		validators := stockmovementDescReason.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(reason string) error {
+			for _, fn := range fns {
+				if err := fn(reason); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// stockmovementDescResultingLevel is the schema descriptor for resulting_level field.
+	stockmovementDescResultingLevel := stockmovementFields[2].Descriptor()
+	// stockmovement.ResultingLevelValidator is a validator for the "resulting_level" field. It is called by the builders before save.
+	stockmovement.ResultingLevelValidator = stockmovementDescResultingLevel.Validators[0].(func(int) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

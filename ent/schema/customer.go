@@ -66,7 +66,7 @@ func (Customer) Mixin() []ent.Mixin {
 // Annotations of the Customer.
 func (Customer) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField("customers"),
+		entgql.QueryField("customers").Directives(hasRole("STAFF")),
 		entgql.RelayConnection(),
 	}
 }

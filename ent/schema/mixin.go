@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // TimeMixin adds created and updated timestamps to an entity.
@@ -33,3 +34,12 @@ func (TimeMixin) Fields() []ent.Field {
 // hiddenMoney marks a field holding integer minor units (cents): GraphQL
 // shows such amounts as Money through a resolver, never as a raw integer.
 var hiddenMoney = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+
+// hasRole gates a generated GraphQL field with @hasRole(role: …), the
+// directive graph/handler.go enforces; role is CUSTOMER, STAFF or ADMIN.
+func hasRole(role string) entgql.Directive {
+	return entgql.NewDirective("hasRole", &ast.Argument{
+		Name:  "role",
+		Value: &ast.Value{Raw: role, Kind: ast.EnumValue},
+	})
+}

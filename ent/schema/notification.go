@@ -57,7 +57,7 @@ func (Notification) Mixin() []ent.Mixin {
 // Annotations of the Notification.
 func (Notification) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(),
+		entgql.QueryField().Directives(entgql.NewDirective("auth")),
 		entgql.RelayConnection(),
 	}
 }

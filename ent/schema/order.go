@@ -107,7 +107,7 @@ func (Order) Mixin() []ent.Mixin {
 // Annotations of the Order.
 func (Order) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField(),
+		entgql.QueryField().Directives(hasRole("STAFF")),
 		entgql.RelayConnection(),
 	}
 }

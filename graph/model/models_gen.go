@@ -66,6 +66,12 @@ type CategoryPayload struct {
 	UserErrors []*UserError  `json:"userErrors"`
 }
 
+type ChangePasswordPayload struct {
+	// A new token pair: the old refresh tokens no longer work.
+	Token      *AuthToken   `json:"token,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type CreateCategoryInput struct {
 	Name        string  `json:"name"`
 	Slug        *string `json:"slug,omitempty"`
@@ -94,6 +100,11 @@ type CreateProductVariantInput struct {
 type CustomerPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type DeleteAddressPayload struct {
+	DeletedID  *string      `json:"deletedID,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type DeleteCategoryPayload struct {
@@ -183,6 +194,17 @@ type RegisterPayload struct {
 }
 
 type Subscription struct {
+}
+
+type UpdateAddressInput struct {
+	Line1       *string `json:"line1,omitempty"`
+	Line2       *string `json:"line2,omitempty"`
+	City        *string `json:"city,omitempty"`
+	Region      *string `json:"region,omitempty"`
+	PostalCode  *string `json:"postalCode,omitempty"`
+	CountryCode *string `json:"countryCode,omitempty"`
+	Phone       *string `json:"phone,omitempty"`
+	IsDefault   *bool   `json:"isDefault,omitempty"`
 }
 
 type UpdateCategoryInput struct {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -35,6 +37,20 @@ type Deps struct {
 	Currency      string
 	Log           *slog.Logger
 	Introspection bool
+	// Auth is the account service; its token issuer verifies bearer
+	// tokens and publishes the JWKS.
+	Auth *auth.Service
+	// Social, when set, serves sign-in with OpenID Connect providers at
+	// /auth/{provider}; SocialRedirectURL is the front-end page that
+	// receives the tokens in its fragment (empty: answer JSON).
+	Social            *auth.Social
+	SocialRedirectURL string
+	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS
+	// proxy).
+	SecureCookies bool
+	// TrustedProxies are the networks of the proxies in front of the
+	// server, whose X-Forwarded-For is believed for the client address.
+	TrustedProxies []netip.Prefix
 	// Checks are run by /readyz; each must answer within a second.
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
@@ -59,11 +75,18 @@ func New(d Deps) *Server {
 		Log:           d.Log,
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
+		Auth:          d.Auth,
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", http.MaxBytesHandler(gql, MaxBodyBytes))
+	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), d.TrustedProxies, http.MaxBytesHandler(gql, MaxBodyBytes)))
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
+	})
 	if d.Introspection {
 		mux.Handle("GET /{$}", graph.Playground("/graphql"))
+	}
+	if d.Social != nil {
+		s.socialRoutes(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -83,3 +83,13 @@ func TestMalformedRequests(t *testing.T) {
 		require.NotEqual(t, http.StatusOK, resp.StatusCode, "a body over 1 MB is refused")
 	})
 }
+
+func TestMalformedCursor(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		out := s.post(s.ops["ProductList"], "ProductList", map[string]any{"after": "not-a-cursor"})
+		require.Equal(t, []string{"BAD_USER_INPUT"}, out.codes())
+		require.NotContains(t, out.Errors[0].Message, "msgpack")
+	})
+}

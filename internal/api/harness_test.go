@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,12 +12,15 @@ import (
 	"os"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
@@ -31,9 +35,16 @@ type store struct {
 	api    *api.Server
 	srv    *httptest.Server
 	ops    map[string]string // contract operations by name, with their fragments
+	auth   *auth.Service
+	tokens *auth.Tokens
+	key    auth.SigningKey
+	// bearer, when set, is sent as the access token of every request.
+	bearer string
 }
 
-func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
+// newStore starts the API; opts adjust the auth service (such as Redis
+// stores instead of the database and in-process ones).
+func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*auth.ServiceConfig)) *store {
 	t.Helper()
 	count := database.NewCountingDriver(db.Driver())
 	client := ent.NewClient(ent.Driver(count))
@@ -41,9 +52,26 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 		_, err := seed.Load(context.Background(), client, cat)
 		require.NoError(t, err)
 	}
+	key, err := auth.GenerateSigningKey()
+	require.NoError(t, err)
+	tokens := auth.NewTokens("savannah-test", "savannah-test", key)
+	sc := auth.ServiceConfig{
+		Client:   client,
+		Dialect:  db.Dialect,
+		Tokens:   tokens,
+		Refresh:  auth.NewDBRefreshStore(client),
+		Failures: auth.NewMemoryCounter(),
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o(&sc)
+	}
+	accounts, err := auth.NewService(sc)
+	require.NoError(t, err)
 	a := api.New(api.Deps{
 		Client:        client,
 		Dialect:       db.Dialect,
+		Auth:          accounts,
 		Currency:      "KES",
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Introspection: true,
@@ -52,7 +80,7 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog) *store {
 	})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t)}
+	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens, key: key}
 }
 
 func demoCatalog(t *testing.T) *seed.Catalog {
@@ -79,6 +107,13 @@ func contractOps(t *testing.T) map[string]string {
 	return ops
 }
 
+// userError is a payload's userErrors entry.
+type userError struct {
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	Code    string   `json:"code"`
+}
+
 // gqlResponse is a GraphQL response with its errors' codes.
 type gqlResponse struct {
 	Data   json.RawMessage `json:"data"`
@@ -99,31 +134,42 @@ func (r gqlResponse) codes() []string {
 	return out
 }
 
+// send sends a GraphQL request, with the store's access token if any, and
+// decodes the response.
+func (s *store) send(query, opName string, vars map[string]any) (gqlResponse, error) {
+	var out gqlResponse
+	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
+	if err != nil {
+		return out, err
+	}
+	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return out, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if s.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+s.bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return out, err
+	}
+	defer resp.Body.Close()
+	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
 // post sends a GraphQL request and decodes the response.
 func (s *store) post(query, opName string, vars map[string]any) gqlResponse {
 	s.t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
+	out, err := s.send(query, opName, vars)
 	require.NoError(s.t, err)
-	resp, err := http.Post(s.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
-	require.NoError(s.t, err)
-	defer resp.Body.Close()
-	var out gqlResponse
-	require.NoError(s.t, json.NewDecoder(resp.Body).Decode(&out))
 	return out
 }
 
 // postAsync is post for use from other goroutines: it reports failures in
 // the response instead of stopping the test.
 func (s *store) postAsync(query, opName string, vars map[string]any) gqlResponse {
-	var out gqlResponse
-	body, err := json.Marshal(map[string]any{"query": query, "operationName": opName, "variables": vars})
-	if err == nil {
-		var resp *http.Response
-		if resp, err = http.Post(s.srv.URL+"/graphql", "application/json", bytes.NewReader(body)); err == nil {
-			defer resp.Body.Close()
-			err = json.NewDecoder(resp.Body).Decode(&out)
-		}
-	}
+	out, err := s.send(query, opName, vars)
 	if err != nil {
 		out.Errors = append(out.Errors, struct {
 			Message    string         `json:"message"`
@@ -157,4 +203,19 @@ func (s *store) statements(name string, vars map[string]any) int64 {
 		s.t.Logf("%s statement %d: %s", name, i+1, q)
 	}
 	return n
+}
+
+// asStaff returns the store acting as a newly created STAFF member, for
+// the admin operations of the contract.
+func (s *store) asStaff() *store {
+	s.t.Helper()
+	c, err := s.client.Customer.Create().
+		SetEmail(fmt.Sprintf("staff-%d@example.com", time.Now().UnixNano())).
+		SetName("Staff").
+		SetRole(customer.RoleSTAFF).
+		Save(auth.SystemContext(context.Background()))
+	require.NoError(s.t, err)
+	tok, _, err := s.tokens.Issue(c.ID, customer.RoleSTAFF)
+	require.NoError(s.t, err)
+	return s.as(tok)
 }

@@ -45,7 +45,7 @@ func (p searchPage) names() []string {
 // odd queries.
 func TestSearch(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newStore(t, db, nil)
+		s := newStore(t, db, nil).asStaff()
 		var cat struct {
 			P categoryPayload `json:"createCategory"`
 		}

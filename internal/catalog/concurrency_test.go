@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // treeMoves is how many random moves TestConcurrentMoves makes per
@@ -41,7 +42,7 @@ func treeMoves(t *testing.T) int {
 func TestConcurrentMoves(t *testing.T) {
 	total := treeMoves(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := viewer.SystemContext(context.Background())
 		svc, client := newService(t, db)
 		var ids []int
 		for i := range 40 {
@@ -127,7 +128,7 @@ func TestConcurrentMoves(t *testing.T) {
 // explains the level.
 func TestConcurrentStock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := viewer.SystemContext(context.Background())
 		svc, client := newService(t, db)
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Unga")})
 		require.NoError(t, err)

@@ -13,6 +13,15 @@ func Storefront() predicate.Product {
 	return product.StatusEQ(product.StatusACTIVE)
 }
 
+// VisibleTo matches the products a viewer may list: every product for
+// staff (who filter by status themselves), ACTIVE ones for everyone else.
+func VisibleTo(staff bool) predicate.Product {
+	if staff {
+		return func(*sql.Selector) {}
+	}
+	return Storefront()
+}
+
 // Available matches variants that can be sold now: stock on hand above
 // what placed orders reserve, or inventory not tracked at all.
 func Available() predicate.ProductVariant {

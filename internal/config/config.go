@@ -3,10 +3,14 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -67,6 +71,34 @@ type Config struct {
 	// SMSBaseURL is the Africa's Talking API (AT_BASE_URL): the sandbox
 	// when the username is "sandbox", the live API otherwise.
 	SMSBaseURL string
+	// JWTPrivateKey is the Ed25519 key (PKCS#8 PEM) that signs access
+	// tokens (JWT_PRIVATE_KEY); required in production. A literal "\n" in
+	// the variable stands for a newline, for one-line secret stores.
+	JWTPrivateKey string
+	// JWTIssuer and JWTAudience are the iss and aud of access tokens
+	// (JWT_ISSUER, JWT_AUDIENCE).
+	JWTIssuer, JWTAudience string
+	// DataDir keeps files the server makes for itself in development,
+	// such as the generated signing key (DATA_DIR).
+	DataDir string
+	// PublicURL is where browsers reach this server (PUBLIC_URL), for the
+	// social sign-in callback URLs: <PublicURL>/auth/{provider}/callback.
+	PublicURL string
+	// AuthRedirectURL is the front-end page that receives the tokens of a
+	// social sign-in in its URL fragment (AUTH_REDIRECT_URL); empty means
+	// the callback answers JSON.
+	AuthRedirectURL string
+	// GoogleClientID and GoogleClientSecret enable "Sign in with Google"
+	// at /auth/google (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET).
+	GoogleClientID, GoogleClientSecret string
+	// OIDCIssuerURL, OIDCClientID and OIDCClientSecret enable any OpenID
+	// Connect provider at /auth/{OIDCName} (OIDC_ISSUER_URL,
+	// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME, default oidc).
+	OIDCIssuerURL, OIDCClientID, OIDCClientSecret, OIDCName string
+	// TrustedProxies are the networks (CIDR, comma-separated) of the
+	// proxies whose X-Forwarded-For gives the client address
+	// (TRUSTED_PROXIES); sign-in throttling counts by that address.
+	TrustedProxies []netip.Prefix
 }
 
 // Production reports whether the server runs in production mode.
@@ -108,16 +140,28 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		HTTPAddr:        str("HTTP_ADDR", ":8080"),
-		DatabaseURL:     str("DATABASE_URL", "sqlite://savannah.db"),
-		RedisURL:        str("REDIS_URL", ""),
-		Currency:        strings.ToUpper(str("STORE_CURRENCY", "KES")),
-		Environment:     str("APP_ENV", "development"),
-		LogFormat:       str("LOG_FORMAT", "json"),
-		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", 20*time.Second),
-		ReadTimeout:     duration("HTTP_READ_TIMEOUT", 15*time.Second),
-		WriteTimeout:    duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
-		IdleTimeout:     duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+		HTTPAddr:           str("HTTP_ADDR", ":8080"),
+		DatabaseURL:        str("DATABASE_URL", "sqlite://savannah.db"),
+		RedisURL:           str("REDIS_URL", ""),
+		Currency:           strings.ToUpper(str("STORE_CURRENCY", "KES")),
+		Environment:        str("APP_ENV", "development"),
+		LogFormat:          str("LOG_FORMAT", "json"),
+		ShutdownTimeout:    duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		ReadTimeout:        duration("HTTP_READ_TIMEOUT", 15*time.Second),
+		WriteTimeout:       duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+		IdleTimeout:        duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+		JWTPrivateKey:      strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
+		JWTIssuer:          str("JWT_ISSUER", "savannah"),
+		JWTAudience:        str("JWT_AUDIENCE", "savannah"),
+		DataDir:            str("DATA_DIR", "./data"),
+		PublicURL:          strings.TrimSuffix(str("PUBLIC_URL", "http://localhost:8080"), "/"),
+		AuthRedirectURL:    str("AUTH_REDIRECT_URL", ""),
+		GoogleClientID:     str("GOOGLE_CLIENT_ID", ""),
+		GoogleClientSecret: str("GOOGLE_CLIENT_SECRET", ""),
+		OIDCIssuerURL:      str("OIDC_ISSUER_URL", ""),
+		OIDCClientID:       str("OIDC_CLIENT_ID", ""),
+		OIDCClientSecret:   str("OIDC_CLIENT_SECRET", ""),
+		OIDCName:           str("OIDC_PROVIDER_NAME", "oidc"),
 	}
 	if c.Environment != "development" && c.Environment != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: %q is not development or production", c.Environment))
@@ -133,6 +177,42 @@ func Load(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			errs = append(errs, errors.New("REDIS_URL: want redis://… or rediss://…"))
 		}
+	}
+	switch {
+	case c.JWTPrivateKey != "":
+		if err := checkEd25519PEM(c.JWTPrivateKey); err != nil {
+			errs = append(errs, fmt.Errorf("JWT_PRIVATE_KEY: %w", err))
+		}
+	case c.Production():
+		errs = append(errs, errors.New("JWT_PRIVATE_KEY: required in production (an Ed25519 private key, PKCS#8 PEM)"))
+	}
+	for key, v := range map[string]string{"PUBLIC_URL": c.PublicURL, "AUTH_REDIRECT_URL": c.AuthRedirectURL, "OIDC_ISSUER_URL": c.OIDCIssuerURL} {
+		if v == "" && key != "PUBLIC_URL" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: %q is not an http(s) URL", key, v))
+		}
+	}
+	if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+		errs = append(errs, errors.New("GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET: set both or neither"))
+	}
+	if n := countSet(c.OIDCIssuerURL, c.OIDCClientID, c.OIDCClientSecret); n != 0 && n != 3 {
+		errs = append(errs, errors.New("OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three or none"))
+	}
+	if !slugLike(c.OIDCName) || c.OIDCName == "google" {
+		errs = append(errs, fmt.Errorf("OIDC_PROVIDER_NAME: %q must be lower-case letters, digits and dashes, and not google", c.OIDCName))
+	}
+	for _, f := range strings.Split(str("TRUSTED_PROXIES", ""), ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", f))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	if !currencies[c.Currency] {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
@@ -214,6 +294,16 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sms_username", c.SMSUsername),
 		slog.Bool("sms_api_key_set", c.SMSAPIKey != ""),
 		slog.String("sms_base_url", c.SMSBaseURL),
+		slog.Bool("jwt_private_key_set", c.JWTPrivateKey != ""),
+		slog.String("jwt_issuer", c.JWTIssuer),
+		slog.String("jwt_audience", c.JWTAudience),
+		slog.String("data_dir", c.DataDir),
+		slog.String("public_url", c.PublicURL),
+		slog.String("auth_redirect_url", c.AuthRedirectURL),
+		slog.Bool("google_sign_in", c.GoogleClientID != ""),
+		slog.String("oidc_issuer_url", c.OIDCIssuerURL),
+		slog.String("oidc_provider_name", c.OIDCName),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 
@@ -227,4 +317,43 @@ func MaskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// checkEd25519PEM checks the key's form without keeping it: the auth
+// package parses it for use.
+func checkEd25519PEM(s string) error {
+	block, _ := pem.Decode([]byte(s))
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return errors.New("want a PEM block of type PRIVATE KEY (PKCS#8)")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return errors.New("not a valid PKCS#8 private key")
+	}
+	if _, ok := k.(ed25519.PrivateKey); !ok {
+		return errors.New("want an Ed25519 key")
+	}
+	return nil
+}
+
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func slugLike(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // TestSearchIndexSetup checks that the search index, which lives outside
@@ -19,7 +20,7 @@ import (
 // existing product.
 func TestSearchIndexSetup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := context.Background()
+		ctx := viewer.SystemContext(context.Background()) // test set-up writes as the system
 		client := db.Client()
 		svc := catalog.NewService(client, db.Dialect)
 		name := "Thermos"

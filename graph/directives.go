@@ -1,0 +1,53 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/viewer"
+)
+
+// directives are the coarse gates of the schema: @auth (signed in) and
+// @hasRole (at least a role). Row-level rules live elsewhere; these only
+// stop a request before its resolver runs.
+func directives() DirectiveRoot {
+	return DirectiveRoot{
+		Auth: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+			if _, ok := auth.ViewerFrom(ctx); !ok {
+				return nil, unauthenticated()
+			}
+			return next(ctx)
+		},
+		HasRole: func(ctx context.Context, _ any, next graphql.Resolver, role customer.Role) (any, error) {
+			v, ok := auth.ViewerFrom(ctx)
+			if !ok {
+				return nil, unauthenticated()
+			}
+			if !v.Has(viewer.Role(role)) {
+				return nil, forbidden()
+			}
+			return next(ctx)
+		},
+	}
+}
+
+func unauthenticated() error {
+	return &codedError{code: CodeUnauthenticated, msg: "sign in to do this"}
+}
+
+func forbidden() error {
+	return &codedError{code: CodeForbidden, msg: "your role does not allow this"}
+}
+
+// signedIn returns the signed-in viewer; fields behind @auth can rely on it,
+// and this is their defence should the directive ever be dropped.
+func signedIn(ctx context.Context) (auth.Viewer, error) {
+	v, ok := auth.ViewerFrom(ctx)
+	if !ok {
+		return auth.Viewer{}, unauthenticated()
+	}
+	return v, nil
+}

@@ -1,0 +1,456 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"entgo.io/ent/dialect"
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/viewer"
+)
+
+// Sign-in throttling: failures are counted per account and per client
+// address in fixed windows; at the limit, sign-in is refused (before the
+// password is even checked) until the window ends.
+const (
+	FailureWindow     = 15 * time.Minute
+	MaxAccountFailure = 5
+	MaxAddressFailure = 30
+	// maxPasswordLength bounds the work one request can ask of argon2id.
+	maxPasswordLength = 256
+)
+
+// ServiceConfig is what the Service needs.
+type ServiceConfig struct {
+	Client *ent.Client
+	// Dialect is the database's (dialect.Postgres or dialect.SQLite): on
+	// PostgreSQL, role changes lock the admin rows.
+	Dialect  string
+	Tokens   *Tokens
+	Refresh  RefreshStore
+	Failures Counter
+	Log      *slog.Logger
+}
+
+// Service holds accounts: registration, sign-in, tokens, profiles,
+// address books and roles.
+type Service struct {
+	cfg       ServiceConfig
+	common    CommonPasswords
+	dummyHash string
+	now       func() time.Time
+}
+
+// NewService returns the account service. It hashes one dummy password, so
+// a sign-in with an unknown email costs the same as a wrong password.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Client == nil || cfg.Tokens == nil || cfg.Refresh == nil || cfg.Failures == nil || cfg.Log == nil {
+		return nil, errors.New("auth: client, tokens, refresh store, failure counter and logger are required")
+	}
+	dummy, err := HashPassword("not a real password: timing equaliser")
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, common: LoadCommonPasswords(), dummyHash: dummy, now: time.Now}, nil
+}
+
+// Tokens returns the access-token issuer, for the HTTP middleware and the
+// JWKS endpoint.
+func (s *Service) Tokens() *Tokens { return s.cfg.Tokens }
+
+// db is the caller's transaction when there is one (GraphQL mutations).
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.cfg.Client
+}
+
+// TokenPair is what a sign-in returns.
+type TokenPair struct {
+	AccessToken  string
+	RefreshToken string
+	ExpiresAt    time.Time
+}
+
+// RegisterInput is a new account.
+type RegisterInput struct {
+	Email, Password, Name string
+	Phone                 *string
+}
+
+// NormalizeEmail trims and lower-cases an email, so uniqueness ignores
+// case.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Register creates a customer account and signs it in.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer, *TokenPair, error) {
+	var c checker
+	email := NormalizeEmail(in.Email)
+	s.checkEmail(&c, []string{"input", "email"}, email)
+	s.checkNewPassword(&c, []string{"input", "password"}, in.Password, email)
+	name := strings.TrimSpace(in.Name)
+	checkName(&c, []string{"input", "name"}, name)
+	phone := checkPhone(&c, []string{"input", "phone"}, in.Phone)
+	if err := c.err(); err != nil {
+		return nil, nil, err
+	}
+	// Registration is anonymous: the auth service acts as the system to
+	// look up and create the account, and to start its sign-in.
+	ctx = SystemContext(ctx)
+	db := s.db(ctx)
+	taken, err := db.Customer.Query().Where(customer.Email(email)).Exist(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("check email: %w", err)
+	}
+	if taken {
+		return nil, nil, userError([]string{"input", "email"}, CodeTaken, "an account with this email already exists")
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, nil, err
+	}
+	create := db.Customer.Create().SetEmail(email).SetName(name).SetPasswordHash(hash)
+	if phone != "" {
+		create.SetPhone(phone)
+	}
+	// ON CONFLICT DO NOTHING: a concurrent registration of the same email
+	// that won the race makes this insert a no-op rather than an error,
+	// which on PostgreSQL would abort the surrounding transaction.
+	id, err := create.OnConflictColumns(customer.FieldEmail).DoNothing().ID(ctx)
+	if errors.Is(err, stdsql.ErrNoRows) || ent.IsConstraintError(err) {
+		return nil, nil, userError([]string{"input", "email"}, CodeTaken, "an account with this email already exists")
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("create customer: %w", err)
+	}
+	cust, err := db.Customer.Get(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read customer: %w", err)
+	}
+	pair, err := s.signIn(ctx, cust)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cust, pair, nil
+}
+
+// Login signs a customer in with email and password. A wrong password and
+// an unknown email give the same error after the same work; failures are
+// throttled per account and per client address.
+func (s *Service) Login(ctx context.Context, email, password string) (*ent.Customer, *TokenPair, error) {
+	email = NormalizeEmail(email)
+	keys := []struct {
+		key   string
+		limit int64
+	}{{"acct:" + email, MaxAccountFailure}, {"addr:" + ClientAddr(ctx), MaxAddressFailure}}
+	for _, k := range keys {
+		n, until, err := s.cfg.Failures.Get(ctx, k.key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if n >= k.limit {
+			return nil, nil, tooManyAttempts(until)
+		}
+	}
+	cust, ok, err := s.checkCredentials(ctx, email, password)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		for _, k := range keys {
+			if _, _, err := s.cfg.Failures.Incr(ctx, k.key, FailureWindow); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, nil, userError(nil, CodeInvalidCredentials, "the email or password is incorrect")
+	}
+	if err := s.cfg.Failures.Reset(ctx, keys[0].key); err != nil {
+		return nil, nil, err
+	}
+	pair, err := s.signIn(ctx, cust)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cust, pair, nil
+}
+
+// checkCredentials always runs one argon2id comparison, against the dummy
+// hash when there is no such account (or it has no password: social
+// sign-in only), so timing does not tell whether the email exists.
+func (s *Service) checkCredentials(ctx context.Context, email, password string) (*ent.Customer, bool, error) {
+	if len(password) > maxPasswordLength {
+		password = password[:maxPasswordLength]
+	}
+	// Sign-in finds an account before anyone is signed in: a system read.
+	sys := SystemContext(ctx)
+	cust, err := s.db(sys).Customer.Query().Where(customer.Email(email)).Only(sys)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, false, fmt.Errorf("find customer: %w", err)
+	}
+	hash := s.dummyHash
+	if cust != nil && cust.PasswordHash != "" {
+		hash = cust.PasswordHash
+	}
+	ok, err := CheckPassword(password, hash)
+	if err != nil {
+		return nil, false, err
+	}
+	if cust == nil || cust.PasswordHash == "" {
+		return nil, false, nil
+	}
+	return cust, ok, nil
+}
+
+// signIn starts a new refresh family and issues its first pair.
+func (s *Service) signIn(ctx context.Context, cust *ent.Customer) (*TokenPair, error) {
+	token, hash, err := newRefreshToken()
+	if err != nil {
+		return nil, err
+	}
+	// Refresh tokens are the auth service's own records: only it writes
+	// them, as the system.
+	if err := s.cfg.Refresh.Create(SystemContext(ctx), cust.ID, hash, RefreshTokenTTL); err != nil {
+		return nil, err
+	}
+	return s.pair(cust, token)
+}
+
+func (s *Service) pair(cust *ent.Customer, refresh string) (*TokenPair, error) {
+	access, exp, err := s.cfg.Tokens.Issue(cust.ID, cust.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &TokenPair{AccessToken: access, RefreshToken: refresh, ExpiresAt: exp}, nil
+}
+
+// Refresh rotates a refresh token: the presented one is spent and a new
+// pair returned, with the customer's current role.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (*TokenPair, error) {
+	invalid := userError([]string{"refreshToken"}, CodeInvalidToken, "the refresh token is invalid, expired or revoked")
+	token, hash, err := newRefreshToken()
+	if err != nil {
+		return nil, err
+	}
+	ctx = SystemContext(ctx) // the caller is anonymous; the token is the credential
+	id, err := s.cfg.Refresh.Rotate(ctx, hashRefreshToken(refreshToken), hash, RefreshTokenTTL)
+	switch {
+	case errors.Is(err, ErrRefreshReused):
+		s.cfg.Log.WarnContext(ctx, "refresh token reused; family revoked", slog.String("client_addr", ClientAddr(ctx)))
+		return nil, invalid
+	case errors.Is(err, ErrRefreshInvalid):
+		return nil, invalid
+	case err != nil:
+		return nil, err
+	}
+	cust, err := s.db(ctx).Customer.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find customer: %w", err)
+	}
+	return s.pair(cust, token)
+}
+
+// Logout revokes the family of the presented refresh token. Unknown tokens
+// are accepted silently: logging out twice is not an error.
+func (s *Service) Logout(ctx context.Context, refreshToken string) error {
+	return s.cfg.Refresh.RevokeFamily(SystemContext(ctx), hashRefreshToken(refreshToken))
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// revokes every refresh token of the customer; the caller gets a new pair.
+func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next string) (*TokenPair, error) {
+	cust, err := s.db(ctx).Customer.Get(ctx, v.CustomerID)
+	if err != nil {
+		return nil, fmt.Errorf("find customer: %w", err)
+	}
+	key := "acct:" + cust.Email
+	if n, until, err := s.cfg.Failures.Get(ctx, key); err != nil {
+		return nil, err
+	} else if n >= MaxAccountFailure {
+		return nil, tooManyAttempts(until)
+	}
+	ok := false
+	if cust.PasswordHash != "" {
+		if ok, err = CheckPassword(current, cust.PasswordHash); err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		if _, _, err := s.cfg.Failures.Incr(ctx, key, FailureWindow); err != nil {
+			return nil, err
+		}
+		return nil, userError([]string{"currentPassword"}, CodeInvalidCredentials, "the current password is incorrect")
+	}
+	var c checker
+	s.checkNewPassword(&c, []string{"newPassword"}, next, cust.Email)
+	if subtle.ConstantTimeCompare([]byte(current), []byte(next)) == 1 {
+		c.add([]string{"newPassword"}, CodeInvalid, "the new password must differ from the current one")
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return nil, err
+	}
+	cust, err = cust.Update().SetPasswordHash(hash).SetPasswordChangedAt(s.now()).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update password: %w", err)
+	}
+	if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), cust.ID); err != nil {
+		return nil, err
+	}
+	return s.signIn(ctx, cust)
+}
+
+// ProfileInput changes a profile: nil leaves a field as it is; an empty
+// phone removes it.
+type ProfileInput struct {
+	Name, Phone *string
+}
+
+// UpdateProfile changes the viewer's name and phone.
+func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (*ent.Customer, error) {
+	var c checker
+	upd := s.db(ctx).Customer.UpdateOneID(v.CustomerID)
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		checkName(&c, []string{"input", "name"}, name)
+		upd.SetName(name)
+	}
+	if in.Phone != nil {
+		if phone := checkPhone(&c, []string{"input", "phone"}, in.Phone); phone == "" {
+			upd.ClearPhone()
+		} else {
+			upd.SetPhone(phone)
+		}
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	cust, err := upd.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update profile: %w", err)
+	}
+	return cust, nil
+}
+
+// SetRole changes a customer's role. Only an ADMIN may, and the last ADMIN
+// cannot be demoted; a demoted account's refresh tokens are revoked, so
+// the old role lasts at most one access-token lifetime.
+func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role customer.Role) (*ent.Customer, error) {
+	if !actor.Has(viewer.Admin) {
+		return nil, ErrForbidden
+	}
+	if err := customer.RoleValidator(role); err != nil {
+		return nil, userError([]string{"role"}, CodeInvalid, "unknown role")
+	}
+	db := s.db(ctx)
+	target, err := db.Customer.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, userError([]string{"id"}, CodeNotFound, "no such customer")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find customer: %w", err)
+	}
+	if target.Role == role {
+		return target, nil
+	}
+	if target.Role == customer.RoleADMIN {
+		q := db.Customer.Query().Where(customer.RoleEQ(customer.RoleADMIN))
+		if s.cfg.Dialect == dialect.Postgres {
+			// Two admins demoting each other at once must not both see
+			// "two admins left": lock the admin rows. SQLite's single
+			// writer serialises transactions already.
+			q = q.ForUpdate()
+		}
+		admins, err := q.IDs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count admins: %w", err)
+		}
+		if len(admins) <= 1 {
+			return nil, userError([]string{"role"}, CodeInvalid, "the last ADMIN cannot be demoted")
+		}
+	}
+	updated, err := target.Update().SetRole(role).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("set role: %w", err)
+	}
+	if !(Viewer{Role: viewer.Role(role)}).Has(viewer.Role(target.Role)) {
+		if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), id); err != nil {
+			return nil, err
+		}
+	}
+	return updated, nil
+}
+
+// ErrForbidden is returned when the viewer's role does not allow the call.
+var ErrForbidden = errors.New("forbidden")
+
+func (s *Service) checkEmail(c *checker, field []string, email string) {
+	if email == "" {
+		c.add(field, CodeRequired, "email is required")
+		return
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
+		c.add(field, CodeInvalid, "email is not a valid address")
+	}
+}
+
+func (s *Service) checkNewPassword(c *checker, field []string, password, email string) {
+	switch n := utf8.RuneCountInString(password); {
+	case password == "":
+		c.add(field, CodeRequired, "password is required")
+	case n < MinPasswordLength:
+		c.add(field, CodeInvalid, fmt.Sprintf("password must be at least %d characters", MinPasswordLength))
+	case len(password) > maxPasswordLength:
+		c.add(field, CodeInvalid, fmt.Sprintf("password must be at most %d bytes", maxPasswordLength))
+	case s.common.Contains(password), strings.EqualFold(password, email),
+		email != "" && strings.EqualFold(password, email[:max(strings.Index(email, "@"), 0)]):
+		c.add(field, CodeInvalid, "password is too common or too easy to guess")
+	}
+}
+
+func checkName(c *checker, field []string, name string) {
+	switch {
+	case name == "":
+		c.add(field, CodeRequired, "name is required")
+	case utf8.RuneCountInString(name) > 200:
+		c.add(field, CodeInvalid, "name must be at most 200 characters")
+	}
+}
+
+// checkPhone returns the phone in E.164 form, or "" when none was given.
+// Only numbers in international form (+ and country code) are accepted:
+// the store serves several countries, so no default region is guessed.
+func checkPhone(c *checker, field []string, phone *string) string {
+	if phone == nil || strings.TrimSpace(*phone) == "" {
+		return ""
+	}
+	p := strings.TrimSpace(*phone)
+	if !strings.HasPrefix(p, "+") {
+		c.add(field, CodeInvalid, "phone must be in E.164 form, such as +254712345678")
+		return ""
+	}
+	num, err := phonenumbers.Parse(p, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		c.add(field, CodeInvalid, "phone is not a valid number; use E.164 form, such as +254712345678")
+		return ""
+	}
+	return phonenumbers.Format(num, phonenumbers.E164)
+}

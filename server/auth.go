@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/config"
+	"github.com/savannah-commerce/savannah/internal/database"
+)
+
+// googleIssuer is Google's OpenID Connect issuer: "Sign in with Google"
+// is plain OpenID Connect, so it runs through the same provider code.
+const googleIssuer = "https://accounts.google.com"
+
+// newSocial configures the social sign-in providers; nil when none is.
+// Discovery runs now, so a misconfigured provider stops the start.
+func newSocial(ctx context.Context, cfg config.Config, svc *auth.Service, key auth.SigningKey) (*auth.Social, error) {
+	var providers []*auth.SocialProvider
+	add := func(name, issuer, id, secret string) error {
+		p, err := auth.NewSocialProvider(ctx, auth.SocialConfig{
+			Name: name, IssuerURL: issuer, ClientID: id, ClientSecret: secret,
+			CallbackURL: cfg.PublicURL + "/auth/" + name + "/callback",
+		})
+		if err != nil {
+			return fmt.Errorf("social sign-in: %w", err)
+		}
+		providers = append(providers, p)
+		return nil
+	}
+	if cfg.GoogleClientID != "" {
+		if err := add("google", googleIssuer, cfg.GoogleClientID, cfg.GoogleClientSecret); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.OIDCIssuerURL != "" {
+		if err := add(cfg.OIDCName, cfg.OIDCIssuerURL, cfg.OIDCClientID, cfg.OIDCClientSecret); err != nil {
+			return nil, err
+		}
+	}
+	if len(providers) == 0 {
+		return nil, nil
+	}
+	return auth.NewSocial(svc, auth.StateKeyFrom(key), providers...), nil
+}
+
+// newAuth builds the account service: the signing key from
+// JWT_PRIVATE_KEY (or, in development, one kept in DATA_DIR), and refresh
+// tokens and sign-in failure counts in Redis when REDIS_URL is set,
+// otherwise in the database and in process. The returned close releases
+// the Redis connection.
+func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *ent.Client, log *slog.Logger) (*auth.Service, *auth.Social, func(), error) {
+	var key auth.SigningKey
+	var err error
+	if cfg.JWTPrivateKey != "" {
+		key, err = auth.ParseSigningKey([]byte(cfg.JWTPrivateKey))
+	} else {
+		key, err = auth.DevSigningKey(cfg.DataDir, log)
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("JWT signing key: %w", err)
+	}
+	sc := auth.ServiceConfig{
+		Client:  client,
+		Dialect: db.Dialect,
+		Tokens:  auth.NewTokens(cfg.JWTIssuer, cfg.JWTAudience, key),
+		Log:     log,
+	}
+	closeFn := func() {}
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(opts)
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := rdb.Ping(pingCtx).Err(); err != nil {
+			_ = rdb.Close()
+			return nil, nil, nil, fmt.Errorf("connect to redis: %w", err)
+		}
+		sc.Refresh = auth.NewRedisRefreshStore(rdb, "savannah:refresh:")
+		sc.Failures = auth.NewRedisCounter(rdb, "savannah:signin-failures:")
+		closeFn = func() { _ = rdb.Close() }
+	} else {
+		sc.Refresh = auth.NewDBRefreshStore(client)
+		sc.Failures = auth.NewMemoryCounter()
+	}
+	svc, err := auth.NewService(sc)
+	if err != nil {
+		closeFn()
+		return nil, nil, nil, err
+	}
+	social, err := newSocial(ctx, cfg, svc, key)
+	if err != nil {
+		closeFn()
+		return nil, nil, nil, err
+	}
+	return svc, social, closeFn, nil
+}
