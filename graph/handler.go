@@ -17,6 +17,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/database"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -48,7 +49,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
+	srv.Use(entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})

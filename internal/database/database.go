@@ -84,8 +84,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 // Close closes the pool.
 func (db *DB) Close() error { return db.SQL.Close() }
 
-// Driver returns the ent driver over the pool.
-func (db *DB) Driver() dialect.Driver { return entsql.OpenDB(db.Dialect, db.SQL) }
+// Driver returns the ent driver over the pool. Transactions it begins in
+// InTx or TxOpener expose their *sql.Tx through SQLTx.
+func (db *DB) Driver() dialect.Driver { return txDriver{entsql.OpenDB(db.Dialect, db.SQL)} }
 
 // Client returns an ent client over the pool, with the given options.
 func (db *DB) Client(opts ...ent.Option) *ent.Client {
