@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -25,11 +26,26 @@ type HandlerConfig struct {
 	Log           *slog.Logger
 	RequestID     RequestIDFunc
 	Introspection bool
+
+	// Limits bound each operation's cost and shape; zero fields take
+	// DefaultLimits.
+	Limits Limits
+	// RateLimit, when set, drains each client's bucket by query cost.
+	RateLimit *ratelimit.Limiter
+	// RateLimitClient names a request's client for RateLimit.
+	RateLimitClient ClientFunc
+	// APQCache keeps automatic persisted queries; nil keeps them in an
+	// in-process LRU.
+	APQCache StringCache
+	// PersistedOnly, when set, is the allow-list (hash to document) and
+	// only its documents run.
+	PersistedOnly map[string]string
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
 // WebSocket subscriptions (graphql-transport-ws), automatic persisted
-// queries, a parsed-query cache, one transaction per mutation, per-operation
+// queries (or only registered ones), cost and shape limits with
+// cost-based rate limiting, a parsed-query cache, one transaction per mutation, per-operation
 // dataloaders, and the error presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Currency, cfg.Log)
@@ -39,17 +55,30 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if cfg.PersistedOnly != nil {
+		srv.Use(persistedOnly{docs: cfg.PersistedOnly})
+	} else {
+		var apq graphql.Cache[string] = lru.New[string](1000)
+		if cfg.APQCache != nil {
+			apq = cfg.APQCache
+		}
+		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// Suggestions ("did you mean ...?") would reveal the schema that
+	// switching introspection off hides.
+	srv.SetDisableSuggestion(!cfg.Introspection)
+	// After persisted queries, so that the document is known.
+	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
 	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.RequestID))
 	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
-	return srv
+	return withThrottleStatus(srv)
 }
 
 // Playground serves GraphiQL pointed at endpoint.

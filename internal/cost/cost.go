@@ -42,8 +42,9 @@ type Model struct {
 }
 
 // DefaultModel is the model matching the server's pagination: 20 items a
-// page by default, at most 100, and small plain lists.
-func DefaultModel() Model { return Model{DefaultPage: 20, MaxPage: 100, ListSize: 5} }
+// page by default, at most 100, and plain lists of three: the lists a row
+// owns (variants, order lines, payments, subcategories) are short.
+func DefaultModel() Model { return Model{DefaultPage: 20, MaxPage: 100, ListSize: 3} }
 
 // Shape is what the static analysis of one operation found.
 type Shape struct {
