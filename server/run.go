@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
@@ -100,6 +101,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 
+	// Redis (optional): shared rate limits and persisted queries.
+	checks := map[string]api.Checker{"database": db}
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		checks["redis"] = redisCheck{rdb}
+	}
+	protection, err := newProtection(cfg.Protection, rdb, log)
+	if err != nil {
+		return err
+	}
+
 	// Metrics.
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -114,8 +130,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Currency:      cfg.Currency,
 		Log:           log,
 		Introspection: cfg.Introspection,
-		Checks:        map[string]api.Checker{"database": db},
+		Checks:        checks,
 		Registry:      reg,
+		Protection:    protection,
 	})
 	srv := &http.Server{
 		Handler:           handler,

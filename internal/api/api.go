@@ -37,6 +37,8 @@ type Deps struct {
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry
+	// Protection: cost limits, rate limits, persisted queries, CORS.
+	Protection Protection
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -50,13 +52,13 @@ type Server struct {
 // New builds the handler.
 func New(d Deps) *Server {
 	s := &Server{deps: d}
-	gql := graph.NewHandler(graph.HandlerConfig{
+	gql := graph.NewHandler(d.Protection.graphConfig(graph.HandlerConfig{
 		Client:        d.Client,
 		Currency:      d.Currency,
 		Log:           d.Log,
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
-	})
+	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", http.MaxBytesHandler(gql, MaxBodyBytes))
 	if d.Introspection {
@@ -68,7 +70,7 @@ func New(d Deps) *Server {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	m := newHTTPMetrics(d.Registry)
-	s.handler = withRequestID(withAccessLog(d.Log, m, withRecover(d.Log, mux)))
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, withRecover(d.Log, d.Protection.inner(mux)))))
 	return s
 }
 

@@ -42,6 +42,9 @@ type Config struct {
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
 	// timeouts (HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// Protection holds the API's defences (query limits, rate limits,
+	// persisted queries, CORS); see protection.go.
+	Protection Protection
 }
 
 // Production reports whether the server runs in production mode.
@@ -118,6 +121,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q is not json or text", c.LogFormat))
 	}
+	var perrs []error
+	c.Protection, perrs = loadProtection(getenv)
+	errs = append(errs, perrs...)
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
@@ -138,6 +145,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("introspection", c.Introspection),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Any("protection", c.Protection),
 	)
 }
 

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/config"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
+)
+
+// redisKeyPrefix keeps the server's keys apart from anything else sharing
+// the Redis database.
+const redisKeyPrefix = "savannah:"
+
+// apqTTL is how long a registered automatic persisted query is kept;
+// clients re-register a forgotten one transparently.
+const apqTTL = 24 * time.Hour
+
+// openRedis connects to REDIS_URL and checks that it answers, so a wrong
+// URL stops the start instead of failing every request.
+func openRedis(ctx context.Context, rawURL string) (*redis.Client, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opt)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	return client, nil
+}
+
+// redisCheck lets /readyz ping Redis.
+type redisCheck struct{ client *redis.Client }
+
+// Ping implements api.Checker.
+func (c redisCheck) Ping(ctx context.Context) error { return c.client.Ping(ctx).Err() }
+
+// newProtection builds the API's defences from the configuration, sharing
+// their state through Redis when rdb is not nil.
+func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (api.Protection, error) {
+	p := api.Protection{
+		Limits: graph.Limits{
+			MaxCost:       cfg.MaxCost,
+			MaxDepth:      cfg.MaxDepth,
+			MaxAliases:    cfg.MaxAliases,
+			MaxRootFields: cfg.MaxRootFields,
+			MaxTokens:     cfg.MaxTokens,
+		},
+		Exempt:         cfg.RateLimitExempt,
+		TrustedProxies: cfg.TrustedProxies,
+		CORSOrigins:    cfg.CORSOrigins,
+	}
+	if cfg.RateLimit {
+		policy := ratelimit.Policy{Name: "graphql", Capacity: cfg.RateLimitCapacity, RefillPerSecond: cfg.RateLimitRestoreRate}
+		if err := policy.Validate(); err != nil {
+			return api.Protection{}, err
+		}
+		var store ratelimit.Store = ratelimit.NewMemory(time.Now)
+		if rdb != nil {
+			store = ratelimit.NewRedis(rdb, redisKeyPrefix+"rl:")
+		}
+		p.RateLimit = ratelimit.New(store, policy)
+	}
+	if rdb != nil {
+		p.APQCache = cache.NewRedisStrings(rdb, redisKeyPrefix+"apq:", apqTTL, log)
+	}
+	if cfg.PersistedQueriesOnly {
+		docs, err := graph.LoadPersistedQueries(cfg.PersistedQueriesPath)
+		if err != nil {
+			return api.Protection{}, err
+		}
+		p.PersistedOnly = docs
+		log.Info("persisted queries only", slog.Int("documents", len(docs)))
+	}
+	return p, nil
+}
