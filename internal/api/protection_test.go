@@ -117,7 +117,7 @@ func TestCostInEveryResponse(t *testing.T) {
 			Products struct {
 				Edges []struct {
 					Node struct {
-						Category *struct{ ID string } `json:"category"`
+						Category *struct{ ID string }  `json:"category"`
 						Variants []struct{ ID string } `json:"variants"`
 					} `json:"node"`
 				} `json:"edges"`
