@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
@@ -40,6 +41,12 @@ type HandlerConfig struct {
 	// PersistedOnly, when set, is the allow-list (hash to document) and
 	// only its documents run.
 	PersistedOnly map[string]string
+	// CatalogCache, when set, answers anonymous catalogue queries; writes
+	// invalidate it through cache.InvalidateOnWrite on the ent client.
+	CatalogCache cache.Catalog
+	// SignedIn reports a request made by a signed-in customer, whose
+	// answers are never cached; nil means everyone is anonymous.
+	SignedIn func(ctx context.Context) bool
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -72,6 +79,10 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.SetDisableSuggestion(!cfg.Introspection)
 	// After persisted queries, so that the document is known.
 	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
+	if cfg.CatalogCache != nil {
+		// After Protection, so cached answers are still measured.
+		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
+	}
 	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))

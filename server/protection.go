@@ -19,6 +19,10 @@ import (
 // the Redis database.
 const redisKeyPrefix = "savannah:"
 
+// catalogCacheBytes bounds the in-process catalogue cache, well inside the
+// server's memory budget.
+const catalogCacheBytes = 16 << 20
+
 // apqTTL is how long a registered automatic persisted query is kept;
 // clients re-register a forgotten one transparently.
 const apqTTL = 24 * time.Hour
@@ -75,6 +79,7 @@ func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (
 	if rdb != nil {
 		p.APQCache = cache.NewRedisStrings(rdb, redisKeyPrefix+"apq:", apqTTL, log)
 	}
+	p.CatalogCache = catalogCache(cfg, rdb, log)
 	if cfg.PersistedQueriesOnly {
 		docs, err := graph.LoadPersistedQueries(cfg.PersistedQueriesPath)
 		if err != nil {
@@ -84,4 +89,17 @@ func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (
 		log.Info("persisted queries only", slog.Int("documents", len(docs)))
 	}
 	return p, nil
+}
+
+// catalogCache returns the catalogue cache (nil when switched off): shared
+// through Redis when rdb is not nil, in process otherwise.
+func catalogCache(cfg config.Protection, rdb *redis.Client, log *slog.Logger) cache.Catalog {
+	switch {
+	case !cfg.CatalogCache:
+		return nil
+	case rdb != nil:
+		return cache.NewRedis(rdb, redisKeyPrefix+"catalog:", cfg.CatalogCacheTTL, log)
+	default:
+		return cache.NewMemory(catalogCacheBytes, cfg.CatalogCacheTTL, time.Now)
+	}
 }

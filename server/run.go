@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
@@ -94,14 +95,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	client := db.Client()
-	if cfg.SeedDemo {
-		if err := seedDemo(ctx, client, log); err != nil {
-			return err
-		}
-	}
-
-	// Redis (optional): shared rate limits and persisted queries.
+	// Redis (optional): shared rate limits, persisted queries and
+	// catalogue cache. The protection is built before seeding, so that the
+	// seed's writes invalidate the catalogue cache.
 	checks := map[string]api.Checker{"database": db}
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
@@ -114,6 +110,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	protection, err := newProtection(cfg.Protection, rdb, log)
 	if err != nil {
 		return err
+	}
+	client := db.Client()
+	if protection.CatalogCache != nil {
+		cache.InvalidateOnWrite(client, protection.CatalogCache, log)
+	}
+	if cfg.SeedDemo {
+		if err := seedDemo(ctx, client, log); err != nil {
+			return err
+		}
 	}
 
 	// Metrics.
@@ -232,8 +237,19 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 			return err
 		}
 	}
+	client := db.Client()
+	if cfg.RedisURL != "" && cfg.Protection.CatalogCache {
+		// Running servers share the catalogue cache through Redis: the
+		// loaded catalogue must invalidate it.
+		rdb, err := openRedis(ctx, cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		cache.InvalidateOnWrite(client, catalogCache(cfg.Protection, rdb, log), log)
+	}
 	start := time.Now()
-	res, err := seed.Load(ctx, db.Client(), cat)
+	res, err := seed.Load(ctx, client, cat)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
@@ -33,6 +34,9 @@ type Protection struct {
 	// PersistedOnly, when set, is the allow-list: only these documents
 	// run (PERSISTED_QUERIES_ONLY).
 	PersistedOnly map[string]string
+	// CatalogCache, when set, answers anonymous catalogue queries; the
+	// ent client must carry cache.InvalidateOnWrite with the same cache.
+	CatalogCache cache.Catalog
 	// CORSOrigins are the browser origins allowed to call the API
 	// (CORS_ORIGINS); "*" allows any.
 	CORSOrigins []string
@@ -45,6 +49,8 @@ func (p Protection) graphConfig(c graph.HandlerConfig) graph.HandlerConfig {
 	c.RateLimitClient = p.client
 	c.APQCache = p.APQCache
 	c.PersistedOnly = p.PersistedOnly
+	c.CatalogCache = p.CatalogCache
+	c.SignedIn = p.signedIn
 	return c
 }
 
@@ -61,6 +67,15 @@ func (p Protection) client(ctx context.Context) (string, bool) {
 		}
 	}
 	return "ip:" + addr.String(), false
+}
+
+// signedIn reports a signed-in customer's request.
+func (p Protection) signedIn(ctx context.Context) bool {
+	if p.Viewer == nil {
+		return false
+	}
+	id, ok := p.Viewer(ctx)
+	return ok && id != ""
 }
 
 // outer puts the client address and the security headers around the

@@ -36,6 +36,9 @@ func protectedStore(t *testing.T, db *database.DB, cat *seed.Catalog, p api.Prot
 	t.Helper()
 	count := database.NewCountingDriver(db.Driver())
 	client := ent.NewClient(ent.Driver(count))
+	if p.CatalogCache != nil {
+		cache.InvalidateOnWrite(client, p.CatalogCache, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
 	if cat != nil {
 		_, err := seed.Load(context.Background(), client, cat)
 		require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Protection is the configuration of the API's defences: query cost and
@@ -40,6 +41,11 @@ type Protection struct {
 	// CORSOrigins are the browser origins allowed to call the API
 	// (CORS_ORIGINS, comma-separated, or "*").
 	CORSOrigins []string
+	// CatalogCache caches anonymous catalogue answers (CATALOG_CACHE), in
+	// Redis when REDIS_URL is set, each for at most CatalogCacheTTL
+	// (CATALOG_CACHE_TTL); writes invalidate them at once regardless.
+	CatalogCache    bool
+	CatalogCacheTTL time.Duration
 }
 
 // loadProtection reads the protection settings; every problem names its
@@ -98,11 +104,20 @@ func loadProtection(getenv func(string) string) (Protection, []error) {
 		TrustedProxies:       prefixes("TRUSTED_PROXIES"),
 		PersistedQueriesPath: get("PERSISTED_QUERIES_PATH"),
 		CORSOrigins:          list(get("CORS_ORIGINS")),
+		CatalogCache:         true,
+		CatalogCacheTTL:      5 * time.Minute,
+	}
+	if v := get("CATALOG_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("CATALOG_CACHE_TTL: %q is not a positive duration such as 5m", v))
+		}
+		p.CatalogCacheTTL = d
 	}
 	for _, b := range []struct {
 		key string
 		dst *bool
-	}{{"RATE_LIMIT_ENABLED", &p.RateLimit}, {"PERSISTED_QUERIES_ONLY", &p.PersistedQueriesOnly}} {
+	}{{"RATE_LIMIT_ENABLED", &p.RateLimit}, {"PERSISTED_QUERIES_ONLY", &p.PersistedQueriesOnly}, {"CATALOG_CACHE", &p.CatalogCache}} {
 		if v := get(b.key); v != "" {
 			val, err := strconv.ParseBool(v)
 			if err != nil {
@@ -152,5 +167,6 @@ func (p Protection) LogValue() slog.Value {
 		slog.Int("trusted_proxy_networks", len(p.TrustedProxies)),
 		slog.Bool("persisted_queries_only", p.PersistedQueriesOnly),
 		slog.Any("cors_origins", p.CORSOrigins),
+		slog.Bool("catalog_cache", p.CatalogCache),
 	)
 }
