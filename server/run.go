@@ -111,7 +111,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	client := db.Client()
+	sqlStatements := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "savannah_sql_statements_total",
+		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
+	})
+	client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), sqlStatements.Inc)))
 	if protection.CatalogCache != nil {
 		cache.InvalidateOnWrite(client, protection.CatalogCache, log)
 	}
@@ -127,6 +131,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL, "savannah"),
+		sqlStatements,
 	)
 
 	// HTTP.
