@@ -70,11 +70,7 @@ func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (
 		if err := policy.Validate(); err != nil {
 			return api.Protection{}, err
 		}
-		var store ratelimit.Store = ratelimit.NewMemory(time.Now)
-		if rdb != nil {
-			store = ratelimit.NewRedis(rdb, redisKeyPrefix+"rl:")
-		}
-		p.RateLimit = ratelimit.New(store, policy)
+		p.RateLimit = ratelimit.New(rateLimitStore(rdb), policy)
 	}
 	if rdb != nil {
 		p.APQCache = cache.NewRedisStrings(rdb, redisKeyPrefix+"apq:", apqTTL, log)
@@ -102,4 +98,15 @@ func catalogCache(cfg config.Protection, rdb *redis.Client, log *slog.Logger) ca
 	default:
 		return cache.NewMemory(catalogCacheBytes, cfg.CatalogCacheTTL, time.Now)
 	}
+}
+
+// rateLimitStore is where rate-limit buckets live: in Redis, shared by the
+// replicas, when configured. The stricter policies of sign-in and
+// registration (ratelimit.SignIn, ratelimit.Registration) take their
+// limiters from a store made here too.
+func rateLimitStore(rdb *redis.Client) ratelimit.Store {
+	if rdb != nil {
+		return ratelimit.NewRedis(rdb, redisKeyPrefix+"rl:")
+	}
+	return ratelimit.NewMemory(time.Now)
 }
