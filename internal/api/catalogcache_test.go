@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/product"
@@ -18,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 // catalogQuery reads categories, products, variants, prices and stock:
@@ -200,4 +203,48 @@ func TestCatalogCacheSharedThroughRedis(t *testing.T) {
 		reader := protectedStore(t, db, nil, api.Protection{CatalogCache: cache.NewRedis(rdb, prefix, time.Minute, log)}, true)
 		noStaleReads(t, writer, reader)
 	})
+}
+
+// TestCachedAnswersAreStillMetered: a cache hit costs the client the same
+// as a miss, and a client out of points gets 429, not the cached answer.
+func TestCachedAnswersAreStillMetered(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
+	s := protectedStore(t, db, demoCatalog(t), api.Protection{
+		CatalogCache:   cache.NewMemory(8<<20, time.Minute, time.Now),
+		RateLimit:      ratelimit.New(ratelimit.NewMemory(time.Now), slowPolicy(1000)),
+		TrustedProxies: loopback(),
+	}, true)
+	client := map[string]string{"X-Forwarded-For": "203.0.113.77"}
+	body := map[string]any{"query": catalogQuery, "operationName": "Catalog"}
+	_, first := s.send(body, client)
+	require.Empty(t, first.Errors)
+	_, second := s.send(body, client)
+	require.Empty(t, second.Errors)
+	require.Equal(t, first.cost(t).ActualQueryCost, second.cost(t).ActualQueryCost, "a hit is measured like a miss")
+	require.Less(t, second.cost(t).ThrottleStatus.CurrentlyAvailable, first.cost(t).ThrottleStatus.CurrentlyAvailable)
+	for range 50 {
+		resp, out := s.send(body, client)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			require.Equal(t, []string{"RATE_LIMITED"}, out.codes())
+			require.True(t, len(out.Data) == 0 || string(out.Data) == "null", "no cached data for a refused request")
+			return
+		}
+	}
+	t.Fatal("the bucket never ran out")
+}
+
+// TestRateLimitFailsOpen: when the bucket store is down, shoppers are
+// served rather than refused.
+func TestRateLimitFailsOpen(t *testing.T) {
+	t.Parallel()
+	rdb := testRedis(t)
+	opt := *rdb.Options()
+	broken := redis.NewClient(&opt)
+	require.NoError(t, broken.Close())
+	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
+	s := protectedStore(t, db, demoCatalog(t), api.Protection{RateLimit: ratelimit.New(ratelimit.NewRedis(broken, "x:"), slowPolicy(1000))}, true)
+	resp, out := s.send(map[string]any{"query": `{ categoryTree { id } }`}, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Empty(t, out.Errors)
 }
