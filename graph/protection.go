@@ -82,9 +82,13 @@ type Protection struct {
 
 // CostStats is extensions.cost of a response.
 type CostStats struct {
-	RequestedQueryCost int            `json:"requestedQueryCost"`
-	ActualQueryCost    int            `json:"actualQueryCost"`
-	ThrottleStatus     ThrottleStatus `json:"throttleStatus"`
+	// RequestedQueryCost is the static cost, what was charged up front.
+	RequestedQueryCost int `json:"requestedQueryCost"`
+	// ActualQueryCost counts what the answer holds; the difference is
+	// refunded.
+	ActualQueryCost int `json:"actualQueryCost"`
+	// ThrottleStatus is the client's bucket after the request.
+	ThrottleStatus ThrottleStatus `json:"throttleStatus"`
 
 	measured bool // the operation was analysed
 	refused  bool // and refused before running
@@ -94,9 +98,12 @@ type CostStats struct {
 
 // ThrottleStatus is the client's bucket after the request.
 type ThrottleStatus struct {
-	MaximumAvailable   float64 `json:"maximumAvailable"`
+	// MaximumAvailable is the bucket's capacity.
+	MaximumAvailable float64 `json:"maximumAvailable"`
+	// CurrentlyAvailable is what the client may still spend now.
 	CurrentlyAvailable float64 `json:"currentlyAvailable"`
-	RestoreRate        float64 `json:"restoreRate"`
+	// RestoreRate is the points restored per second.
+	RestoreRate float64 `json:"restoreRate"`
 }
 
 // NewProtection returns the extension. limiter may be nil (no rate
