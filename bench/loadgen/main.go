@@ -84,12 +84,9 @@ func run() error {
 		}
 		c.concurrency = append(c.concurrency, n)
 	}
-	u, err := url.Parse(c.url)
+	u, err := loopbackURL(c.url)
 	if err != nil {
 		return err
-	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("-url must be on loopback, not %s", u.Host)
 	}
 	c.metricsURL = u.Scheme + "://" + u.Host + "/metrics"
 
@@ -154,6 +151,19 @@ func run() error {
 		return err
 	}
 	return os.WriteFile(c.out, []byte(report), 0o644)
+}
+
+// loopbackURL parses the target and refuses anything off this machine: a
+// load generator must never be pointed at someone else's server.
+func loopbackURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("-url must be on loopback, not %q", u.Host)
+	}
+	return u, nil
 }
 
 type operation struct {
