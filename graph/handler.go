@@ -83,7 +83,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		// After Protection, so cached answers are still measured.
 		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
 	}
-	srv.Use(entgql.Transactioner{TxOpener: cfg.Client})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: cfg.Client}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})

@@ -60,7 +60,7 @@ func New(d Deps) *Server {
 		Introspection: d.Introspection,
 	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", http.MaxBytesHandler(gql, MaxBodyBytes))
+	mux.Handle("/graphql", withBodyLimit(MaxBodyBytes, gql))
 	if d.Introspection {
 		mux.Handle("GET /{$}", graph.Playground("/graphql"))
 	}

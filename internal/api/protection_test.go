@@ -431,3 +431,49 @@ func TestHTTPHygiene(t *testing.T) {
 	_, out = closed.send(map[string]any{"query": "{ __schema { types { name } } }"}, nil)
 	require.NotEmpty(t, out.Errors, "introspection is off")
 }
+
+// TestBodyLimit: a body over 1 MB is refused with 413 and
+// QUERY_TOO_COMPLEX, declared or streamed; one just under passes.
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
+	s := protectedStore(t, db, nil, api.Protection{}, true)
+	query := "{ categoryTree { id } }"
+	pad := func(n int) string { return `{"query":"` + strings.Repeat(" ", n) + query + `"}` }
+	over := pad(api.MaxBodyBytes)
+	for name, body := range map[string]io.Reader{
+		"declared length": strings.NewReader(over),
+		"streamed":        io.MultiReader(strings.NewReader(over)), // no length: chunked
+	} {
+		resp, err := http.Post(s.srv.URL+"/graphql", "application/json", body)
+		require.NoError(t, err, name)
+		var out gqlResponse
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out), name)
+		resp.Body.Close()
+		require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, name)
+		require.Equal(t, []string{"QUERY_TOO_COMPLEX"}, out.codes(), name)
+	}
+	under := pad(api.MaxBodyBytes - 100 - len(query))
+	resp, err := http.Post(s.srv.URL+"/graphql", "application/json", strings.NewReader(under))
+	require.NoError(t, err)
+	var out gqlResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Empty(t, out.Errors)
+}
+
+// TestUndecodableBody: a body that is not JSON is the client's mistake,
+// answered 400 with a client code, not an internal error.
+func TestUndecodableBody(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
+	s := protectedStore(t, db, nil, api.Protection{}, true)
+	resp, err := http.Post(s.srv.URL+"/graphql", "application/json", strings.NewReader("not json"))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out gqlResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Equal(t, []string{"BAD_USER_INPUT"}, out.codes())
+}
