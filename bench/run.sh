@@ -8,7 +8,8 @@
 # and the load generator, loads ../shared/bench/catalog.json into a fresh
 # database with `server seed --catalog`, starts the server on loopback,
 # warms up, drives the three operations, replays the same SQL directly for
-# the ceiling, and writes bench/RESULTS.md. The server is stopped by its
+# the ceiling, then (CACHED_PASS=1, the default) drives the same operations
+# again with the catalogue cache on, and writes bench/RESULTS.md. The server is stopped by its
 # PID on exit. Not run in CI: it takes about five minutes and wants a
 # quiet machine.
 set -euo pipefail
@@ -68,4 +69,23 @@ curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null
 "$WORK/loadgen" -url "http://127.0.0.1:$PORT/graphql" -dsn "$DSN" -catalog "$CATALOG" \
   -pid "$SERVER_PID" -duration "$DURATION" -warmup "$WARMUP" -concurrency "$CONCURRENCY" \
   -out "$OUT" -note "${NOTE:-}"
+
+if [ "${CACHED_PASS:-1}" = 1 ]; then
+  # A second pass with the catalogue cache on: what anonymous shoppers get
+  # when the catalogue is not changing.
+  log "restarting the server with the catalogue cache on"
+  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+  HTTP_ADDR=127.0.0.1:$PORT APP_ENV=production AUTO_MIGRATE=false \
+    RATE_LIMIT_EXEMPT=127.0.0.1/32 CATALOG_CACHE=true \
+    "$WORK/server" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  "$WORK/loadgen" -url "http://127.0.0.1:$PORT/graphql" -catalog "$CATALOG" \
+    -pid "$SERVER_PID" -duration "$DURATION" -warmup "$WARMUP" -concurrency "${CACHED_CONCURRENCY:-16}" \
+    -section "With the catalogue cache on (in process), same operations" -out "$WORK/cached.md"
+  cat "$WORK/cached.md" >>"$OUT"
+fi
 log "wrote $OUT"

@@ -53,7 +53,7 @@ type config struct {
 	maxRequests int
 	out         string
 	note        string
-	ceilingOnly bool
+	section     string
 }
 
 func main() {
@@ -76,6 +76,7 @@ func run() error {
 	flag.IntVar(&c.maxRequests, "max-requests", 1_000_000, "stop a run after this many requests even if time remains")
 	flag.StringVar(&c.out, "out", "", "write the Markdown report here (default: stdout)")
 	flag.StringVar(&c.note, "note", "", "a line to put at the top of the report")
+	flag.StringVar(&c.section, "section", "", "write only the GraphQL table, under this heading (for an extra pass)")
 	flag.Parse()
 	for _, s := range strings.Split(conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -146,6 +147,9 @@ func run() error {
 		}
 	}
 	report := render(c, ops, rows, ceiling, peak, pgVersion(c.dsn))
+	if c.section != "" {
+		report = fmt.Sprintf("\n## %s\n\n%s", c.section, table(c, rows, peak))
+	}
 	if c.out == "" {
 		_, err = os.Stdout.WriteString(report)
 		return err
@@ -485,12 +489,7 @@ func render(c config, ops []operation, rows, ceiling []result, peakKB int, pg st
 	for _, op := range ops {
 		fmt.Fprintf(&b, "- **%s**, %s:\n  `%s`\n", op.name, op.title, op.query)
 	}
-	fmt.Fprintf(&b, "\n## GraphQL over HTTP\n\n%s of warm-up per operation, then %s per concurrency level.\n\n", c.warmup, c.duration)
-	fmt.Fprintf(&b, "| op | concurrency | requests/s | p50 | p99 | SQL statements/request | failed | RSS after run |\n|---|---|---|---|---|---|---|---|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %.2f | %d | %.1f MB |\n", r.op, r.concurrency, r.rps, ms(r.p50), ms(r.p99), r.statements, r.failed, float64(r.rss)/1024)
-	}
-	fmt.Fprintf(&b, "\nPeak RSS of the server over the whole run (VmHWM): **%.1f MB**.\n", float64(peakKB)/1024)
+	fmt.Fprintf(&b, "\n## GraphQL over HTTP\n\n%s", table(c, rows, peakKB))
 	if len(ceiling) > 0 {
 		fmt.Fprintf(&b, "\n## Direct-SQL ceiling\n\nThe same statements replayed through database/sql (lib/pq, a pool of 20 like the server's), every row read, no GraphQL, no HTTP.\n\n")
 		fmt.Fprintf(&b, "| op | concurrency | requests/s | p50 | p99 | GraphQL as %% of ceiling |\n|---|---|---|---|---|---|\n")
@@ -502,6 +501,18 @@ func render(c config, ops []operation, rows, ceiling []result, peakKB int, pg st
 			fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %.0f %% |\n", r.op, r.concurrency, r.rps, ms(r.p50), ms(r.p99), pct)
 		}
 	}
+	return b.String()
+}
+
+// table is the GraphQL results with the server's peak memory.
+func table(c config, rows []result, peakKB int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s of warm-up per operation, then %s per concurrency level.\n\n", c.warmup, c.duration)
+	fmt.Fprintf(&b, "| op | concurrency | requests/s | p50 | p99 | SQL statements/request | failed | RSS after run |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %.2f | %d | %.1f MB |\n", r.op, r.concurrency, r.rps, ms(r.p50), ms(r.p99), r.statements, r.failed, float64(r.rss)/1024)
+	}
+	fmt.Fprintf(&b, "\nPeak RSS of the server over the whole run (VmHWM): **%.1f MB**.\n", float64(peakKB)/1024)
 	return b.String()
 }
 
