@@ -477,3 +477,46 @@ func TestUndecodableBody(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	require.Equal(t, []string{"BAD_USER_INPUT"}, out.codes())
 }
+
+type testCustomerKey struct{}
+
+// TestRateLimitBySignedInCustomer: a signed-in customer has one bucket
+// wherever they connect from, apart from the address's anonymous bucket.
+// The Viewer here stands in for the identity feature's.
+func TestRateLimitBySignedInCustomer(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
+	p := api.Protection{
+		RateLimit:      ratelimit.New(ratelimit.NewMemory(time.Now), slowPolicy(1000)),
+		TrustedProxies: loopback(),
+		Viewer: func(ctx context.Context) (string, bool) {
+			id, ok := ctx.Value(testCustomerKey{}).(string)
+			return id, ok
+		},
+	}
+	s := protectedStore(t, db, demoCatalog(t), p, true)
+	// Let the test's header play the session cookie.
+	inner := s.srv.Config.Handler
+	s.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get("X-Test-Customer"); id != "" {
+			r = r.WithContext(context.WithValue(r.Context(), testCustomerKey{}, id))
+		}
+		inner.ServeHTTP(w, r)
+	})
+	big := map[string]any{"query": s.ops["ProductList"], "operationName": "ProductList", "variables": map[string]any{"first": 100}}
+	var limited bool
+	for i := range 50 {
+		// The same customer from a different address every time.
+		resp, _ := s.send(big, map[string]string{"X-Test-Customer": "42", "X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+1)})
+		if resp.StatusCode == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	require.True(t, limited, "the customer's bucket follows them across addresses")
+	resp, out := s.send(big, map[string]string{"X-Test-Customer": "43", "X-Forwarded-For": "198.51.100.1"})
+	require.Equal(t, http.StatusOK, resp.StatusCode, "another customer at the same address has their own bucket")
+	require.Empty(t, out.Errors)
+	resp, _ = s.send(big, map[string]string{"X-Forwarded-For": "198.51.100.1"})
+	require.Equal(t, http.StatusOK, resp.StatusCode, "so does the address when anonymous")
+}
