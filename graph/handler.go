@@ -51,9 +51,10 @@ type HandlerConfig struct {
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
 // WebSocket subscriptions (graphql-transport-ws), automatic persisted
-// queries (or only registered ones), cost and shape limits with
-// cost-based rate limiting, a parsed-query cache, one transaction per mutation, per-operation
-// dataloaders, and the error presenter.
+// queries (or only registered ones), cost and shape limits with cost-based
+// rate limiting, the anonymous catalogue cache, a parsed-query cache, one
+// transaction per mutation, per-operation dataloaders, and the error
+// presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Currency, cfg.Log)
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
