@@ -17,7 +17,9 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -31,12 +33,34 @@ type HandlerConfig struct {
 	Introspection bool
 	// Auth is the account service: sign-in, tokens, profiles.
 	Auth *auth.Service
+
+	// Limits bound each operation's cost and shape; zero fields take
+	// DefaultLimits.
+	Limits Limits
+	// RateLimit, when set, drains each client's bucket by query cost.
+	RateLimit *ratelimit.Limiter
+	// RateLimitClient names a request's client for RateLimit.
+	RateLimitClient ClientFunc
+	// APQCache keeps automatic persisted queries; nil keeps them in an
+	// in-process LRU.
+	APQCache StringCache
+	// PersistedOnly, when set, is the allow-list (hash to document) and
+	// only its documents run.
+	PersistedOnly map[string]string
+	// CatalogCache, when set, answers anonymous catalogue queries; writes
+	// invalidate it through cache.InvalidateOnWrite on the ent client.
+	CatalogCache cache.Catalog
+	// SignedIn reports a request made by a signed-in customer, whose
+	// answers are never cached; nil means everyone is anonymous.
+	SignedIn func(ctx context.Context) bool
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
 // WebSocket subscriptions (graphql-transport-ws), automatic persisted
-// queries, a parsed-query cache, one transaction per mutation, per-operation
-// dataloaders, and the error presenter.
+// queries (or only registered ones), cost and shape limits with cost-based
+// rate limiting, the anonymous catalogue cache, a parsed-query cache, one
+// transaction per mutation, per-operation dataloaders, and the error
+// presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log, cfg.Auth)
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
@@ -45,17 +69,34 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if cfg.PersistedOnly != nil {
+		srv.Use(persistedOnly{docs: cfg.PersistedOnly})
+	} else {
+		var apq graphql.Cache[string] = lru.New[string](1000)
+		if cfg.APQCache != nil {
+			apq = cfg.APQCache
+		}
+		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}})
+	// Suggestions ("did you mean ...?") would reveal the schema that
+	// switching introspection off hides.
+	srv.SetDisableSuggestion(!cfg.Introspection)
+	// After persisted queries, so that the document is known.
+	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
+	if cfg.CatalogCache != nil {
+		// After Protection, so cached answers are still measured.
+		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
+	}
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.RequestID))
 	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
-	return srv
+	return withThrottleStatus(srv)
 }
 
 // Playground serves GraphiQL pointed at endpoint.

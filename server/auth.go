@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -52,9 +51,9 @@ func newSocial(ctx context.Context, cfg config.Config, svc *auth.Service, key au
 // newAuth builds the account service: the signing key from
 // JWT_PRIVATE_KEY (or, in development, one kept in DATA_DIR), and refresh
 // tokens and sign-in failure counts in Redis when REDIS_URL is set,
-// otherwise in the database and in process. The returned close releases
-// the Redis connection.
-func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *ent.Client, log *slog.Logger) (*auth.Service, *auth.Social, func(), error) {
+// otherwise in the database and in process. rdb is the server's Redis
+// client, nil when REDIS_URL is unset.
+func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *ent.Client, rdb *redis.Client, log *slog.Logger) (*auth.Service, *auth.Social, error) {
 	var key auth.SigningKey
 	var err error
 	if cfg.JWTPrivateKey != "" {
@@ -63,7 +62,7 @@ func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *en
 		key, err = auth.DevSigningKey(cfg.DataDir, log)
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("JWT signing key: %w", err)
+		return nil, nil, fmt.Errorf("JWT signing key: %w", err)
 	}
 	sc := auth.ServiceConfig{
 		Client:  client,
@@ -71,35 +70,20 @@ func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *en
 		Tokens:  auth.NewTokens(cfg.JWTIssuer, cfg.JWTAudience, key),
 		Log:     log,
 	}
-	closeFn := func() {}
-	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		rdb := redis.NewClient(opts)
-		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := rdb.Ping(pingCtx).Err(); err != nil {
-			_ = rdb.Close()
-			return nil, nil, nil, fmt.Errorf("connect to redis: %w", err)
-		}
+	if rdb != nil {
 		sc.Refresh = auth.NewRedisRefreshStore(rdb, "savannah:refresh:")
 		sc.Failures = auth.NewRedisCounter(rdb, "savannah:signin-failures:")
-		closeFn = func() { _ = rdb.Close() }
 	} else {
 		sc.Refresh = auth.NewDBRefreshStore(client)
 		sc.Failures = auth.NewMemoryCounter()
 	}
 	svc, err := auth.NewService(sc)
 	if err != nil {
-		closeFn()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	social, err := newSocial(ctx, cfg, svc, key)
 	if err != nil {
-		closeFn()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return svc, social, closeFn, nil
+	return svc, social, nil
 }

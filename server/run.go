@@ -16,11 +16,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
@@ -93,7 +95,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return err
 		}
 	}
-	client := db.Client()
+	// Redis (optional): shared rate limits, persisted queries and
+	// catalogue cache. The protection is built before seeding, so that the
+	// seed's writes invalidate the catalogue cache.
+	checks := map[string]api.Checker{"database": db}
+	var rdb *redis.Client
+	if cfg.RedisURL != "" {
+		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		checks["redis"] = redisCheck{rdb}
+	}
+	protection, err := newProtection(cfg.Protection, rdb, log)
+	if err != nil {
+		return err
+	}
+	sqlStatements := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "savannah_sql_statements_total",
+		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
+	})
+	client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() })))
+	if protection.CatalogCache != nil {
+		cache.InvalidateOnWrite(client, protection.CatalogCache, log)
+	}
 	if cfg.SeedDemo {
 		if err := seedDemo(ctx, client, log); err != nil {
 			return err
@@ -106,14 +131,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL, "savannah"),
+		sqlStatements,
 	)
 
 	// Accounts and tokens.
-	accounts, social, closeAuth, err := newAuth(ctx, cfg, db, client, log)
+	accounts, social, err := newAuth(ctx, cfg, db, client, rdb, log)
 	if err != nil {
 		return err
 	}
-	defer closeAuth()
 
 	// HTTP.
 	handler := api.New(api.Deps{
@@ -123,13 +148,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Social:            social,
 		SocialRedirectURL: cfg.AuthRedirectURL,
 		// Production serves browsers over TLS, terminated at the proxy.
-		SecureCookies:  cfg.Production(),
-		TrustedProxies: cfg.TrustedProxies,
-		Currency:       cfg.Currency,
-		Log:            log,
-		Introspection:  cfg.Introspection,
-		Checks:         map[string]api.Checker{"database": db},
-		Registry:       reg,
+		SecureCookies: cfg.Production(),
+		Currency:      cfg.Currency,
+		Log:           log,
+		Introspection: cfg.Introspection,
+		Checks:        checks,
+		Registry:      reg,
+		Protection:    protection,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -229,8 +254,19 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 			return err
 		}
 	}
+	client := db.Client()
+	if cfg.RedisURL != "" && cfg.Protection.CatalogCache {
+		// Running servers share the catalogue cache through Redis: the
+		// loaded catalogue must invalidate it.
+		rdb, err := openRedis(ctx, cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
+		cache.InvalidateOnWrite(client, catalogCache(cfg.Protection, rdb, log), log)
+	}
 	start := time.Now()
-	res, err := seed.Load(ctx, db.Client(), cat)
+	res, err := seed.Load(ctx, client, cat)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

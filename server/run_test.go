@@ -123,6 +123,7 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			code, body = get("/metrics")
 			require.Equal(t, http.StatusOK, code)
 			require.Contains(t, body, `savannah_http_requests_total{code="200",method="POST",route="/graphql"} 3`)
+			require.Regexp(t, `(?m)^savannah_sql_statements_total [1-9]`, body, "statements are metered")
 
 			cancel() // as SIGTERM does
 			select {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -48,13 +47,12 @@ type Deps struct {
 	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS
 	// proxy).
 	SecureCookies bool
-	// TrustedProxies are the networks of the proxies in front of the
-	// server, whose X-Forwarded-For is believed for the client address.
-	TrustedProxies []netip.Prefix
 	// Checks are run by /readyz; each must answer within a second.
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry
+	// Protection: cost limits, rate limits, persisted queries, CORS.
+	Protection Protection
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -68,7 +66,7 @@ type Server struct {
 // New builds the handler.
 func New(d Deps) *Server {
 	s := &Server{deps: d}
-	gql := graph.NewHandler(graph.HandlerConfig{
+	gql := graph.NewHandler(d.Protection.graphConfig(graph.HandlerConfig{
 		Client:        d.Client,
 		Dialect:       d.Dialect,
 		Currency:      d.Currency,
@@ -76,9 +74,9 @@ func New(d Deps) *Server {
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
 		Auth:          d.Auth,
-	})
+	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), d.TrustedProxies, http.MaxBytesHandler(gql, MaxBodyBytes)))
+	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})
@@ -94,7 +92,7 @@ func New(d Deps) *Server {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	m := newHTTPMetrics(d.Registry)
-	s.handler = withRequestID(withAccessLog(d.Log, m, withRecover(d.Log, mux)))
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, withRecover(d.Log, d.Protection.inner(mux)))))
 	return s
 }
 

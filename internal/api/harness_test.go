@@ -21,6 +21,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
@@ -46,8 +47,24 @@ type store struct {
 // stores instead of the database and in-process ones).
 func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*auth.ServiceConfig)) *store {
 	t.Helper()
+	return newStoreWith(t, db, cat, storeSetup{auth: opts, introspection: true})
+}
+
+// storeSetup is what tests vary about the API a store runs.
+type storeSetup struct {
+	auth          []func(*auth.ServiceConfig)
+	protection    api.Protection
+	introspection bool
+}
+
+func newStoreWith(t *testing.T, db *database.DB, cat *seed.Catalog, setup storeSetup) *store {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	count := database.NewCountingDriver(db.Driver())
 	client := ent.NewClient(ent.Driver(count))
+	if setup.protection.CatalogCache != nil {
+		cache.InvalidateOnWrite(client, setup.protection.CatalogCache, log)
+	}
 	if cat != nil {
 		_, err := seed.Load(context.Background(), client, cat)
 		require.NoError(t, err)
@@ -61,9 +78,9 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*au
 		Tokens:   tokens,
 		Refresh:  auth.NewDBRefreshStore(client),
 		Failures: auth.NewMemoryCounter(),
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:      log,
 	}
-	for _, o := range opts {
+	for _, o := range setup.auth {
 		o(&sc)
 	}
 	accounts, err := auth.NewService(sc)
@@ -73,10 +90,11 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*au
 		Dialect:       db.Dialect,
 		Auth:          accounts,
 		Currency:      "KES",
-		Log:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Introspection: true,
+		Log:           log,
+		Introspection: setup.introspection,
 		Checks:        map[string]api.Checker{"database": db},
 		Registry:      prometheus.NewRegistry(),
+		Protection:    setup.protection,
 	})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -95,10 +94,9 @@ type Config struct {
 	// Connect provider at /auth/{OIDCName} (OIDC_ISSUER_URL,
 	// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME, default oidc).
 	OIDCIssuerURL, OIDCClientID, OIDCClientSecret, OIDCName string
-	// TrustedProxies are the networks (CIDR, comma-separated) of the
-	// proxies whose X-Forwarded-For gives the client address
-	// (TRUSTED_PROXIES); sign-in throttling counts by that address.
-	TrustedProxies []netip.Prefix
+	// Protection holds the API's defences (query limits, rate limits,
+	// persisted queries, CORS); see protection.go.
+	Protection Protection
 }
 
 // Production reports whether the server runs in production mode.
@@ -203,17 +201,6 @@ func Load(getenv func(string) string) (Config, error) {
 	if !slugLike(c.OIDCName) || c.OIDCName == "google" {
 		errs = append(errs, fmt.Errorf("OIDC_PROVIDER_NAME: %q must be lower-case letters, digits and dashes, and not google", c.OIDCName))
 	}
-	for _, f := range strings.Split(str("TRUSTED_PROXIES", ""), ",") {
-		if f = strings.TrimSpace(f); f == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(f)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", f))
-			continue
-		}
-		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
-	}
 	if !currencies[c.Currency] {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
 	}
@@ -224,6 +211,10 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q is not json or text", c.LogFormat))
 	}
 	errs = append(errs, c.loadNotify(str)...)
+	var perrs []error
+	c.Protection, perrs = loadProtection(getenv)
+	errs = append(errs, perrs...)
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
@@ -303,7 +294,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("google_sign_in", c.GoogleClientID != ""),
 		slog.String("oidc_issuer_url", c.OIDCIssuerURL),
 		slog.String("oidc_provider_name", c.OIDCName),
-		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Any("protection", c.Protection),
 	)
 }
 

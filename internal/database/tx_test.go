@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -60,5 +61,28 @@ func TestInTxExposesSQLTx(t *testing.T) {
 		}))
 		c := client.Category.Query().OnlyX(ctx)
 		require.Equal(t, "raw", c.Description, "the raw write ran in the committed transaction")
+	})
+}
+
+// TestMeteredDriverRawSQL: raw statements (savepoints, as catalogue writes
+// use) work through the metered driver in and out of transactions, and are
+// counted.
+func TestMeteredDriverRawSQL(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		var n atomic.Int64
+		client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { n.Add(1) })))
+		ctx := viewer.SystemContext(context.Background())
+		_, err := client.ExecContext(ctx, "SELECT 1")
+		require.NoError(t, err)
+		require.NoError(t, database.InTx(ctx, client, func(ctx context.Context) error {
+			c := ent.FromContext(ctx)
+			if _, err := c.ExecContext(ctx, "SAVEPOINT s1"); err != nil {
+				return err
+			}
+			_, err := c.ExecContext(ctx, "RELEASE SAVEPOINT s1")
+			return err
+		}))
+		require.Equal(t, int64(3), n.Load())
 	})
 }

@@ -1,0 +1,118 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/savannah-commerce/savannah/internal/cache"
+)
+
+// catalogRootFields are the root fields whose answers depend on nothing
+// but the catalogue, the same for every anonymous shopper. node(id:) is
+// not among them: it can reach carts and orders.
+var catalogRootFields = map[string]bool{
+	"categoryTree": true, "category": true, "product": true, "products": true, "searchProducts": true, "__typename": true,
+}
+
+// catalogCache answers anonymous catalogue queries from the cache. It sits
+// inside Protection, so a cached answer is still measured and charged.
+type catalogCache struct {
+	cache    cache.Catalog
+	signedIn func(ctx context.Context) bool
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = catalogCache{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (catalogCache) ExtensionName() string { return "CatalogCache" }
+
+// Validate implements graphql.HandlerExtension.
+func (catalogCache) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse serves a cached answer or caches a fresh one. Queries
+// run lazily inside next, so a hit runs no resolver and no SQL.
+func (c catalogCache) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) || len(graphql.GetErrors(ctx)) > 0 {
+		// Refused before running (rate limit, cost, validation): the
+		// answer is the refusal, never a cached one.
+		return next(ctx)
+	}
+	opCtx := graphql.GetOperationContext(ctx)
+	if !c.cacheable(ctx, opCtx) {
+		return next(ctx)
+	}
+	// The version is read before the data: a write committing meanwhile
+	// bumps it, so whatever this request reads is stored under the old
+	// version, which no later request asks for.
+	version, err := c.cache.Version(ctx)
+	if err != nil {
+		return next(ctx)
+	}
+	key, ok := cacheKey(version, opCtx)
+	if !ok {
+		return next(ctx)
+	}
+	if data, ok := c.cache.Get(ctx, key); ok {
+		return &graphql.Response{Data: data}
+	}
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 && string(resp.Data) != "null" {
+		c.cache.Set(ctx, key, resp.Data)
+	}
+	return resp
+}
+
+// cacheable: an anonymous query asking only for catalogue root fields.
+func (c catalogCache) cacheable(ctx context.Context, opCtx *graphql.OperationContext) bool {
+	if opCtx == nil || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
+		return false
+	}
+	if opCtx.Headers.Get("Authorization") != "" || (c.signedIn != nil && c.signedIn(ctx)) {
+		return false
+	}
+	return onlyCatalog(opCtx.Operation.SelectionSet)
+}
+
+func onlyCatalog(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if !catalogRootFields[sel.Name] {
+				return false
+			}
+		case *ast.InlineFragment:
+			if !onlyCatalog(sel.SelectionSet) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if sel.Definition == nil || !onlyCatalog(sel.Definition.SelectionSet) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cacheKey digests everything the answer depends on: the catalogue
+// version, the document, the operation and the variables (encoded with
+// sorted keys, so equal variables give equal keys).
+func cacheKey(version string, opCtx *graphql.OperationContext) (string, bool) {
+	vars, err := json.Marshal(opCtx.Variables)
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	for _, part := range []string{version, opCtx.OperationName, opCtx.RawQuery, string(vars)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return version + ":" + hex.EncodeToString(h.Sum(nil)), true
+}

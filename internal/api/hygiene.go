@@ -1,0 +1,96 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cspAPI is the Content-Security-Policy of everything but the playground:
+// JSON answers need nothing, and must not be framed.
+const cspAPI = "default-src 'none'; frame-ancestors 'none'"
+
+// cspPlayground lets the GraphiQL page (development only: it is served
+// only while introspection is on) load its scripts and styles from the
+// content network its HTML names, run its inline bootstrap script, and
+// talk to this origin alone.
+const cspPlayground = "default-src 'self'; script-src 'self' 'unsafe-inline' https:; style-src 'self' 'unsafe-inline' https:; " +
+	"img-src 'self' data: https:; font-src 'self' data: https:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// withSecurityHeaders sets the headers browsers act on. HSTS is left to
+// the TLS-terminating proxy, which knows whether the site is HTTPS-only.
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+		if r.Method == http.MethodGet && r.URL.Path == "/" {
+			h.Set("Content-Security-Policy", cspPlayground)
+		} else {
+			h.Set("Content-Security-Policy", cspAPI)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// corsMaxAge lets browsers cache a preflight answer for ten minutes.
+var corsMaxAge = strconv.Itoa(int((10 * time.Minute).Seconds()))
+
+// withCORS allows the configured browser origins to call the API. An
+// origin not in the list gets no CORS headers, so the browser blocks it;
+// "*" allows any origin (without credentials, as browsers require).
+// Preflights are answered here and never reach GraphQL.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	anyOrigin := slices.Contains(origins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		allowed := origin != "" && (anyOrigin || slices.Contains(origins, origin))
+		if allowed {
+			if anyOrigin {
+				h.Set("Access-Control-Allow-Origin", "*")
+			} else {
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Allow-Credentials", "true")
+			}
+			h.Set("Access-Control-Expose-Headers", "X-Request-ID, Retry-After")
+		}
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			if allowed {
+				h.Add("Vary", "Access-Control-Request-Method")
+				h.Add("Vary", "Access-Control-Request-Headers")
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", allowedHeaders(r.Header.Get("Access-Control-Request-Headers")))
+				h.Set("Access-Control-Max-Age", corsMaxAge)
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allowedHeaders keeps the request headers a GraphQL client needs.
+func allowedHeaders(requested string) string {
+	ok := []string{}
+	for _, h := range strings.Split(requested, ",") {
+		h = strings.TrimSpace(h)
+		switch strings.ToLower(h) {
+		case "content-type", "authorization", "x-request-id", "apollographql-client-name", "apollographql-client-version", "x-cart-id":
+			ok = append(ok, h)
+		}
+	}
+	if len(ok) == 0 {
+		return "Content-Type, Authorization"
+	}
+	return strings.Join(ok, ", ")
+}

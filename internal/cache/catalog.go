@@ -1,0 +1,233 @@
+package cache
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/savannah-commerce/savannah/ent"
+)
+
+// Catalog caches anonymous catalogue answers. Every entry's key includes
+// the catalogue version, and every committed write to a category, product
+// or variant bumps the version (see InvalidateOnWrite), so a change is
+// visible on the very next request; entries of old versions are never
+// read again and age out. With Redis the version and the entries are
+// shared by every replica, so a write on one replica invalidates all.
+type Catalog interface {
+	// Version returns the current catalogue version.
+	Version(ctx context.Context) (string, error)
+	// Bump moves to a new version, orphaning every entry.
+	Bump(ctx context.Context) error
+	// Get returns the entry under key.
+	Get(ctx context.Context, key string) ([]byte, bool)
+	// Set stores an entry under key.
+	Set(ctx context.Context, key string, value []byte)
+}
+
+// catalogTypes are the entities whose writes change what the catalogue
+// shows; stock lives on the variant.
+var catalogTypes = map[string]bool{ent.TypeCategory: true, ent.TypeProduct: true, ent.TypeProductVariant: true}
+
+// InvalidateOnWrite registers a runtime hook on client so that every
+// successful write to the catalogue, by any writer using this client
+// (resolvers, services, the seed loader, tests), bumps the catalogue
+// version: at once outside a transaction, after commit inside one, so that
+// no reader caches the old rows under the new version.
+func InvalidateOnWrite(client *ent.Client, c Catalog, log *slog.Logger) {
+	bump := func(ctx context.Context) {
+		if err := c.Bump(ctx); err != nil {
+			// The write happened; only the cache may now be stale until
+			// its entries expire. Say so loudly.
+			log.ErrorContext(ctx, "catalogue cache invalidation failed", slog.Any("err", err))
+		}
+	}
+	// One bump per transaction however many rows it writes (a catalogue
+	// import writes thousands).
+	var pending sync.Map // *ent.Tx → struct{}
+	client.Use(func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			v, err := next.Mutate(ctx, m)
+			if err != nil || !catalogTypes[m.Type()] {
+				return v, err
+			}
+			txm, ok := m.(interface{ Tx() (*ent.Tx, error) })
+			if !ok {
+				bump(ctx)
+				return v, nil
+			}
+			tx, terr := txm.Tx()
+			if terr != nil {
+				bump(ctx) // not in a transaction: already committed
+				return v, nil
+			}
+			if _, seen := pending.LoadOrStore(tx, struct{}{}); seen {
+				return v, nil
+			}
+			tx.OnCommit(func(next ent.Committer) ent.Committer {
+				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+					defer pending.Delete(tx)
+					if err := next.Commit(ctx, tx); err != nil {
+						return err
+					}
+					bump(context.WithoutCancel(ctx))
+					return nil
+				})
+			})
+			tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+				return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+					pending.Delete(tx)
+					return next.Rollback(ctx, tx)
+				})
+			})
+			return v, nil
+		})
+	})
+}
+
+// Memory is a Catalog in the process, bounded in bytes: the least
+// recently used entries go first.
+type Memory struct {
+	version  atomic.Int64
+	maxBytes int
+	ttl      time.Duration
+	now      func() time.Time
+
+	mu    sync.Mutex
+	bytes int
+	order *list.List // front: most recently used
+	items map[string]*list.Element
+}
+
+type memEntry struct {
+	key     string
+	value   []byte
+	expires time.Time
+}
+
+// NewMemory returns an in-process catalogue cache holding at most
+// maxBytes of answers, each for at most ttl.
+func NewMemory(maxBytes int, ttl time.Duration, now func() time.Time) *Memory {
+	return &Memory{maxBytes: maxBytes, ttl: ttl, now: now, order: list.New(), items: map[string]*list.Element{}}
+}
+
+// Version implements Catalog.
+func (m *Memory) Version(context.Context) (string, error) {
+	return strconv.FormatInt(m.version.Load(), 10), nil
+}
+
+// Bump implements Catalog; in process the old entries are dropped at
+// once to give their memory back.
+func (m *Memory) Bump(context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.version.Add(1)
+	m.order.Init()
+	clear(m.items)
+	m.bytes = 0
+	return nil
+}
+
+// Get implements Catalog.
+func (m *Memory) Get(_ context.Context, key string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, ok := m.items[key]
+	if !ok {
+		return nil, false
+	}
+	e := el.Value.(*memEntry)
+	if m.now().After(e.expires) {
+		m.remove(el)
+		return nil, false
+	}
+	m.order.MoveToFront(el)
+	return e.value, true
+}
+
+// Set implements Catalog. An answer larger than a quarter of the cache is
+// not kept: it would evict everything else.
+func (m *Memory) Set(_ context.Context, key string, value []byte) {
+	size := len(key) + len(value)
+	if size > m.maxBytes/4 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if el, ok := m.items[key]; ok {
+		m.remove(el)
+	}
+	m.items[key] = m.order.PushFront(&memEntry{key: key, value: value, expires: m.now().Add(m.ttl)})
+	m.bytes += size
+	for m.bytes > m.maxBytes {
+		m.remove(m.order.Back())
+	}
+}
+
+func (m *Memory) remove(el *list.Element) {
+	e := m.order.Remove(el).(*memEntry)
+	delete(m.items, e.key)
+	m.bytes -= len(e.key) + len(e.value)
+}
+
+// Redis is a Catalog shared by every replica using the same Redis.
+type Redis struct {
+	client redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+	log    *slog.Logger
+}
+
+// NewRedis returns a catalogue cache in Redis under prefix, entries kept
+// for ttl.
+func NewRedis(client redis.UniversalClient, prefix string, ttl time.Duration, log *slog.Logger) *Redis {
+	return &Redis{client: client, prefix: prefix, ttl: ttl, log: log}
+}
+
+// Version implements Catalog. A missing version key reads as "0"; it is
+// never expired, so versions only move forward.
+func (r *Redis) Version(ctx context.Context) (string, error) {
+	v, err := r.client.Get(ctx, r.prefix+"version").Result()
+	if errors.Is(err, redis.Nil) {
+		return "0", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("catalogue cache version: %w", err)
+	}
+	return v, nil
+}
+
+// Bump implements Catalog.
+func (r *Redis) Bump(ctx context.Context) error {
+	if err := r.client.Incr(ctx, r.prefix+"version").Err(); err != nil {
+		return fmt.Errorf("catalogue cache bump: %w", err)
+	}
+	return nil
+}
+
+// Get implements Catalog; a Redis failure is a miss.
+func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool) {
+	b, err := r.client.Get(ctx, r.prefix+"q:"+key).Bytes()
+	if err != nil {
+		if !errors.Is(err, redis.Nil) {
+			r.log.WarnContext(ctx, "catalogue cache read failed", slog.Any("err", err))
+		}
+		return nil, false
+	}
+	return b, true
+}
+
+// Set implements Catalog; a failure is logged, as a cache may forget.
+func (r *Redis) Set(ctx context.Context, key string, value []byte) {
+	if err := r.client.Set(ctx, r.prefix+"q:"+key, value, r.ttl).Err(); err != nil {
+		r.log.WarnContext(ctx, "catalogue cache write failed", slog.Any("err", err))
+	}
+}

@@ -1,0 +1,99 @@
+// Package ratelimit meters clients with leaky buckets: each client has a
+// bucket of points that requests drain by their cost and that refills at a
+// steady rate. With Redis every replica shares the buckets (one atomic
+// script per request); without it they live in the process.
+//
+// The GraphQL endpoint drains a client's bucket by each query's cost. Other
+// features take their own, stricter policies from the same store, so that
+// sign-in and registration are limited apart from browsing:
+//
+//	signIn := ratelimit.New(store, ratelimit.SignIn())
+//	res, err := signIn.Take(ctx, "email:"+email, 1) // and once more keyed by address
+//	if err == nil && !res.Allowed { /* refuse with RATE_LIMITED, retry after res.RetryAfter */ }
+//
+// A policy's name is part of the key, so policies never share buckets.
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Policy is one kind of bucket.
+type Policy struct {
+	// Name keeps the buckets of different policies apart ("graphql",
+	// "sign-in"); it must not contain spaces.
+	Name string
+	// Capacity is the most points a client can hold and spend at once.
+	Capacity float64
+	// RefillPerSecond is how many points come back each second.
+	RefillPerSecond float64
+}
+
+// Validate reports a policy that could never let a request through.
+func (p Policy) Validate() error {
+	if p.Name == "" {
+		return errors.New("ratelimit: policy needs a name")
+	}
+	if p.Capacity <= 0 || p.RefillPerSecond <= 0 || math.IsInf(p.Capacity, 0) || math.IsNaN(p.RefillPerSecond) {
+		return fmt.Errorf("ratelimit: policy %s needs a positive capacity and refill rate", p.Name)
+	}
+	return nil
+}
+
+// SignIn is the policy for sign-in attempts: a burst of 10, then one
+// every 30 seconds, per key. Take it twice per attempt, keyed by the
+// account's email and by the client address, so that neither guessing one
+// account's password from many addresses nor many accounts' passwords
+// from one address gets far.
+func SignIn() Policy { return Policy{Name: "sign-in", Capacity: 10, RefillPerSecond: 1.0 / 30} }
+
+// Registration is the policy for account creation: a burst of 5, then one
+// every 5 minutes, per client address.
+func Registration() Policy { return Policy{Name: "register", Capacity: 5, RefillPerSecond: 1.0 / 300} }
+
+// Result is a bucket's state after a Take.
+type Result struct {
+	// Allowed is whether the cost was taken.
+	Allowed bool
+	// Available is what is left in the bucket.
+	Available float64
+	// RetryAfter is how long until the cost would fit, when refused.
+	RetryAfter time.Duration
+}
+
+// Store holds buckets. Take drains cost points from the bucket of key
+// under policy if it holds them, and refuses without draining otherwise. A
+// cost of 0 only reads the bucket; a negative cost gives points back (a
+// refund when a query cost less than was charged).
+type Store interface {
+	Take(ctx context.Context, p Policy, key string, cost float64) (Result, error)
+}
+
+// Limiter is a policy applied over a store.
+type Limiter struct {
+	store  Store
+	policy Policy
+}
+
+// New returns a limiter applying p over store.
+func New(store Store, p Policy) *Limiter { return &Limiter{store: store, policy: p} }
+
+// Policy returns the limiter's policy.
+func (l *Limiter) Policy() Policy { return l.policy }
+
+// Take drains cost points from key's bucket; see Store.
+func (l *Limiter) Take(ctx context.Context, key string, cost float64) (Result, error) {
+	return l.store.Take(ctx, l.policy, key, cost)
+}
+
+// retryAfter is how long a bucket holding available takes to hold cost.
+func retryAfter(p Policy, available, cost float64) time.Duration {
+	if cost <= available {
+		return 0
+	}
+	return time.Duration(math.Ceil((cost - available) / p.RefillPerSecond * float64(time.Second)))
+}

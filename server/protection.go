@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/config"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
+)
+
+// redisKeyPrefix keeps the server's keys apart from anything else sharing
+// the Redis database.
+const redisKeyPrefix = "savannah:"
+
+// catalogCacheBytes bounds the in-process catalogue cache, well inside the
+// server's memory budget.
+const catalogCacheBytes = 16 << 20
+
+// apqTTL is how long a registered automatic persisted query is kept;
+// clients re-register a forgotten one transparently.
+const apqTTL = 24 * time.Hour
+
+// openRedis connects to REDIS_URL and checks that it answers, so a wrong
+// URL stops the start instead of failing every request.
+func openRedis(ctx context.Context, rawURL string) (*redis.Client, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opt)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	return client, nil
+}
+
+// redisCheck lets /readyz ping Redis.
+type redisCheck struct{ client *redis.Client }
+
+// Ping implements api.Checker.
+func (c redisCheck) Ping(ctx context.Context) error { return c.client.Ping(ctx).Err() }
+
+// newProtection builds the API's defences from the configuration, sharing
+// their state through Redis when rdb is not nil.
+func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (api.Protection, error) {
+	p := api.Protection{
+		Limits: graph.Limits{
+			MaxCost:       cfg.MaxCost,
+			MaxDepth:      cfg.MaxDepth,
+			MaxAliases:    cfg.MaxAliases,
+			MaxRootFields: cfg.MaxRootFields,
+			MaxTokens:     cfg.MaxTokens,
+		},
+		Exempt:         cfg.RateLimitExempt,
+		TrustedProxies: cfg.TrustedProxies,
+		CORSOrigins:    cfg.CORSOrigins,
+	}
+	if cfg.RateLimit {
+		policy := ratelimit.Policy{Name: "graphql", Capacity: cfg.RateLimitCapacity, RefillPerSecond: cfg.RateLimitRestoreRate}
+		if err := policy.Validate(); err != nil {
+			return api.Protection{}, err
+		}
+		p.RateLimit = ratelimit.New(rateLimitStore(rdb), policy)
+	}
+	if rdb != nil {
+		p.APQCache = cache.NewRedisStrings(rdb, redisKeyPrefix+"apq:", apqTTL, log)
+	}
+	p.CatalogCache = catalogCache(cfg, rdb, log)
+	if cfg.PersistedQueriesOnly {
+		docs, err := graph.LoadPersistedQueries(cfg.PersistedQueriesPath)
+		if err != nil {
+			return api.Protection{}, err
+		}
+		p.PersistedOnly = docs
+		log.Info("persisted queries only", slog.Int("documents", len(docs)))
+	}
+	return p, nil
+}
+
+// catalogCache returns the catalogue cache (nil when switched off): shared
+// through Redis when rdb is not nil, in process otherwise.
+func catalogCache(cfg config.Protection, rdb *redis.Client, log *slog.Logger) cache.Catalog {
+	switch {
+	case !cfg.CatalogCache:
+		return nil
+	case rdb != nil:
+		return cache.NewRedis(rdb, redisKeyPrefix+"catalog:", cfg.CatalogCacheTTL, log)
+	default:
+		return cache.NewMemory(catalogCacheBytes, cfg.CatalogCacheTTL, time.Now)
+	}
+}
+
+// rateLimitStore is where rate-limit buckets live: in Redis, shared by the
+// replicas, when configured. The stricter policies of sign-in and
+// registration (ratelimit.SignIn, ratelimit.Registration) take their
+// limiters from a store made here too.
+func rateLimitStore(rdb *redis.Client) ratelimit.Store {
+	if rdb != nil {
+		return ratelimit.NewRedis(rdb, redisKeyPrefix+"rl:")
+	}
+	return ratelimit.NewMemory(time.Now)
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+)
+
+// TestServeWithRedis: with REDIS_URL the server checks Redis for
+// readiness, meters clients through it, and closes it on shutdown.
+func TestServeWithRedis(t *testing.T) {
+	t.Parallel()
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
+			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set")
+		}
+		t.Skip("TEST_REDIS_URL is not set")
+	}
+	b := dbtest.Backends(t)[0]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logBuffer{}
+	env := envOf(map[string]string{"DATABASE_URL": b.URL, "HTTP_ADDR": "127.0.0.1:0", "REDIS_URL": redisURL, "RATE_LIMIT_CAPACITY": "1234"})
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, logs) }()
+	var base string
+	require.Eventually(t, func() bool {
+		if l := logs.find("listening"); l != nil {
+			base = "http://" + l["addr"].(string)
+			return true
+		}
+		return false
+	}, 30*time.Second, 10*time.Millisecond, "server did not start")
+
+	resp, err := http.Get(base + "/readyz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), `"redis":"ok"`)
+
+	resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ categoryTree { id } }"}`))
+	require.NoError(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(body), `"maximumAvailable":1234`)
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop")
+	}
+}
+
+func TestServeRefusesUnreachableRedis(t *testing.T) {
+	t.Parallel()
+	b := dbtest.Backends(t)[0]
+	env := envOf(map[string]string{"DATABASE_URL": b.URL, "HTTP_ADDR": "127.0.0.1:0", "REDIS_URL": "redis://127.0.0.1:1/0"})
+	err := run(context.Background(), nil, env, io.Discard)
+	require.ErrorContains(t, err, "redis")
+}
