@@ -17,6 +17,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 )
 
@@ -31,6 +32,9 @@ type HandlerConfig struct {
 	Introspection bool
 	// Auth is the account service: sign-in, tokens, profiles.
 	Auth *auth.Service
+	// Checkout is the cart, order and payment service; nil builds one
+	// with defaults and no M-Pesa (tests of other features).
+	Checkout *checkout.Service
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -39,6 +43,14 @@ type HandlerConfig struct {
 // dataloaders, and the error presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log, cfg.Auth)
+	r.checkout = cfg.Checkout
+	if r.checkout == nil {
+		svc, err := checkout.NewService(checkout.Config{Client: cfg.Client, Dialect: cfg.Dialect, Currency: cfg.Currency})
+		if err != nil {
+			panic(err) // the same dialect and currency the catalogue accepted
+		}
+		r.checkout = svc
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})
