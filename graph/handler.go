@@ -61,7 +61,9 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}})
+	// payOrder calls M-Pesa, which must not happen inside a database
+	// transaction: it opens its own, short ones around the call.
+	srv.Use(entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}, SkipTxFunc: entgql.SkipIfHasFields("payOrder")})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})

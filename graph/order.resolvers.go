@@ -36,7 +36,10 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 
 // PayOrder is the resolver for the payOrder field.
 func (r *mutationResolver) PayOrder(ctx context.Context, orderID string, method payment.Method, phone *string) (*model.PayOrderPayload, error) {
-	return nil, notImplemented("payOrder")
+	var d checkoutIDs
+	oid := d.decode(orderID, "orderId")
+	p, ue, err := checkoutWrite(&d, func() (*ent.Payment, error) { return r.checkout.PayOrder(ctx, oid, method, deref(phone)) })
+	return &model.PayOrderPayload{Payment: p, UserErrors: ue}, err
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
@@ -57,7 +60,10 @@ func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, sta
 
 // ConfirmPayment is the resolver for the confirmPayment field.
 func (r *mutationResolver) ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error) {
-	return nil, notImplemented("confirmPayment")
+	var d checkoutIDs
+	pid := d.decode(paymentID, "paymentId")
+	p, ue, err := checkoutWrite(&d, func() (*ent.Payment, error) { return r.checkout.ConfirmPayment(ctx, pid, deref(reference)) })
+	return &model.PaymentPayload{Payment: p, UserErrors: ue}, err
 }
 
 // Subtotal is the resolver for the subtotal field.

@@ -19,13 +19,15 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/payment"
 )
 
 // Defaults of Config.
 const (
-	DefaultCartTTL         = 30 * 24 * time.Hour
-	DefaultPaymentTimeout  = 30 * time.Minute
-	DefaultMaxLineQuantity = 100
+	DefaultCartTTL          = 30 * 24 * time.Hour
+	DefaultPaymentTimeout   = 30 * time.Minute
+	DefaultMaxLineQuantity  = 100
+	DefaultStatusQueryAfter = 2 * time.Minute
 )
 
 // Config is what the checkout service needs.
@@ -43,6 +45,13 @@ type Config struct {
 	// MaxLineQuantity is the most units of one variant in a cart (default
 	// 100): a sane cap that stops typos and abuse, not a stock rule.
 	MaxLineQuantity int
+	// Mpesa starts and queries M-Pesa payments; nil when M-Pesa is not
+	// configured, and then paying with MPESA is refused with a clear
+	// problem.
+	Mpesa payment.Provider
+	// StatusQueryAfter is how long a started M-Pesa payment waits for its
+	// callback before RecoverPayments asks Daraja (default 2 minutes).
+	StatusQueryAfter time.Duration
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
 }
@@ -74,6 +83,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.MaxLineQuantity <= 0 {
 		cfg.MaxLineQuantity = DefaultMaxLineQuantity
+	}
+	if cfg.StatusQueryAfter <= 0 {
+		cfg.StatusQueryAfter = DefaultStatusQueryAfter
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
