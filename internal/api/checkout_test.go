@@ -43,11 +43,11 @@ type cartPayload struct {
 }
 
 type orderData struct {
-	ID       string `json:"id"`
-	Number   string `json:"number"`
-	Status   string `json:"status"`
-	Total    money  `json:"total"`
-	Lines    []struct {
+	ID     string `json:"id"`
+	Number string `json:"number"`
+	Status string `json:"status"`
+	Total  money  `json:"total"`
+	Lines  []struct {
 		Sku      string `json:"sku"`
 		Quantity int    `json:"quantity"`
 	} `json:"lines"`
