@@ -550,3 +550,32 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestCartStatements holds the Cart query to a fixed number of SQL
+// statements, the same for one line as for many.
+func TestCartStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		ctx := auth.SystemContext(context.Background())
+		vs, err := s.client.ProductVariant.Query().
+			Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
+			Order(ent.Asc(productvariant.FieldID)).
+			Limit(6).
+			All(ctx)
+		require.NoError(t, err)
+		require.Len(t, vs, 6)
+		lines := []any{}
+		for _, v := range vs {
+			require.NoError(t, v.Update().SetStockOnHand(10).SetReserved(0).Exec(ctx))
+			lines = append(lines, line(v, 1))
+		}
+		one := s.cartOp(t, "CartCreate", map[string]any{"lines": lines[:1]})
+		many := s.cartOp(t, "CartCreate", map[string]any{"lines": lines})
+		require.Empty(t, many.UserErrors)
+		require.Len(t, many.Cart.Lines, 6)
+		n1 := s.statements("Cart", map[string]any{"id": one.Cart.ID})
+		n6 := s.statements("Cart", map[string]any{"id": many.Cart.ID})
+		require.Equal(t, n1, n6)
+		require.LessOrEqual(t, n6, int64(4))
+	})
+}

@@ -39,13 +39,14 @@ func (s *Service) Cart(ctx context.Context, token string) (*ent.Cart, error) {
 	return c, err
 }
 
-// loadCart reads one cart with its lines (oldest first) and their
-// variants, as the viewer sees it.
+// loadCart reads one cart with its lines (oldest first), their variants
+// and the variants' products, as the viewer sees it: four statements
+// however many lines, which is everything the contract's CartFields ask.
 func (s *Service) loadCart(ctx context.Context, c *ent.Client, where ...predicate.Cart) (*ent.Cart, error) {
 	return c.Cart.Query().
 		Where(where...).
 		WithLines(func(q *ent.CartLineQuery) {
-			q.Order(ent.Asc(cartline.FieldID)).WithVariant()
+			q.Order(ent.Asc(cartline.FieldID)).WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() })
 		}).
 		Only(ctx)
 }
