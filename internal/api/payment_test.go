@@ -214,7 +214,7 @@ func TestMpesaFlow(t *testing.T) {
 
 		// Daraja down: a clear userError, and the attempt is over.
 		o4 := sh.mpesaOrder(t, alice, "k4")
-		sh.daraja.FailNext(mpesatest.EndpointPush, mpesatest.Unavailable(), mpesatest.Unavailable(), mpesatest.Unavailable())
+		sh.daraja.FailNext(mpesatest.EndpointPush, mpesatest.Unavailable())
 		down := sh.pay(t, alice, o4.ID)
 		require.Nil(t, down.PayOrder.Payment)
 		require.Equal(t, []string{"INVALID"}, codesOf(down.PayOrder.UserErrors))
@@ -236,6 +236,38 @@ func TestMpesaFlow(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 4, pv.Reserved, "o and o2 hold 2 units each; the cancelled orders released theirs")
 		require.Equal(t, reservedByOpenOrders(t, sh.store, sh.variant.ID), pv.Reserved)
+
+		// An order past its timeout whose push is still in flight waits
+		// for the push's outcome before it is cancelled.
+		sh.skew.Store(int64(-40 * time.Minute))
+		o5 := sh.mpesaOrder(t, alice, "k5")
+		sh.skew.Store(0)
+		require.Empty(t, sh.pay(t, alice, o5.ID).PayOrder.UserErrors)
+		n, err = sh.checkout.CancelStaleOrders(ctx, time.Now())
+		require.NoError(t, err)
+		require.Zero(t, n)
+		push = sh.daraja.PushesFor(o5.Number)[0]
+		require.NoError(t, sh.daraja.Resolve(ctx, push.CheckoutRequestID, mpesatest.TimedOut(), 1))
+		n, err = sh.checkout.CancelStaleOrders(ctx, time.Now())
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+
+		// A success arriving for a cancelled order is acknowledged but
+		// confirms nothing (it is logged for a refund).
+		o6 := sh.mpesaOrder(t, alice, "k6")
+		require.Empty(t, sh.pay(t, alice, o6.ID).PayOrder.UserErrors)
+		var co struct {
+			CancelOrder struct {
+				UserErrors []userError `json:"userErrors"`
+			} `json:"cancelOrder"`
+		}
+		alice.op("CancelOrder", map[string]any{"id": o6.ID}, &co)
+		require.Empty(t, co.CancelOrder.UserErrors)
+		push = sh.daraja.PushesFor(o6.Number)[0]
+		require.NoError(t, sh.daraja.Resolve(ctx, push.CheckoutRequestID, mpesatest.Success("LATE000001"), 1))
+		got = sh.order(t, o6.ID)
+		require.Equal(t, order.StatusCANCELLED, got.Status)
+		require.Equal(t, "FAILED", string(got.Edges.Payments[0].Status))
 	})
 }
 

@@ -42,6 +42,9 @@ func (s *Server) mpesaWebhook(w http.ResponseWriter, r *http.Request) {
 	err = s.deps.Checkout.ApplyResult(ctx, cb.Result())
 	switch {
 	case err == nil:
+	case errors.Is(err, checkout.ErrLatePayment):
+		s.deps.Log.ErrorContext(ctx, "m-pesa payment succeeded for a payment given up: refund or reinstate the order",
+			slog.String("request_id", RequestID(ctx)), slog.String("checkout_request_id", cb.CheckoutRequestID), slog.Any("err", err))
 	case errors.Is(err, checkout.ErrUnknownPayment), errors.Is(err, checkout.ErrAmountMismatch):
 		s.deps.Log.WarnContext(ctx, "m-pesa callback not applied",
 			slog.String("request_id", RequestID(ctx)), slog.String("checkout_request_id", cb.CheckoutRequestID), slog.Any("err", err))

@@ -82,6 +82,14 @@ func (s *Service) CancelStaleOrders(ctx context.Context, now time.Time) (int, er
 			order.HasPaymentsWith(payment.MethodEQ(payment.MethodMPESA)),
 			order.Not(order.HasPaymentsWith(payment.MethodEQ(payment.MethodCASH_ON_DELIVERY))),
 			order.Not(order.HasPaymentsWith(payment.StatusEQ(payment.StatusSUCCEEDED))),
+			// A push still in flight gets its full timeout too (and
+			// RecoverPayments settles it first): cancelling under it could
+			// take the customer's money for a cancelled order.
+			order.Not(order.HasPaymentsWith(
+				payment.StatusEQ(payment.StatusPENDING),
+				payment.ProviderRequestIDNotNil(),
+				payment.UpdatedAtGT(now.Add(-s.cfg.PaymentTimeout)),
+			)),
 		).
 		Order(ent.Asc(order.FieldPlacedAt)).
 		Limit(jobBatch).

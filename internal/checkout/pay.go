@@ -25,6 +25,11 @@ var (
 	// ErrAmountMismatch: the provider reports another amount than the one
 	// asked for; the payment is left as it was for staff to look at.
 	ErrAmountMismatch = errors.New("paid amount does not match the payment")
+	// ErrLatePayment: the provider reports a success for a payment
+	// already FAILED (its order was cancelled, or the attempt was given
+	// up). Money was taken that no order accounts for: staff must refund
+	// or reinstate, so callers log it loudly.
+	ErrLatePayment = errors.New("payment succeeded after it was given up")
 )
 
 // PayOrder starts paying the viewer's PENDING order with method.
@@ -216,6 +221,9 @@ func (s *Service) ApplyResult(ctx context.Context, res pay.Result) error {
 		}
 		if res.Amount.Minor != 0 && (res.Amount.Minor != p.AmountMinor || res.Amount.Currency != p.Currency) {
 			return fmt.Errorf("%w: payment %d asked %d %s, provider reports %s", ErrAmountMismatch, p.ID, p.AmountMinor, p.Currency, res.Amount)
+		}
+		if p.Status == payment.StatusFAILED && res.State == pay.StateSucceeded {
+			return fmt.Errorf("%w: payment %d of order %d, reference %q", ErrLatePayment, p.ID, p.OrderID, res.Reference)
 		}
 		_, err = s.apply(sys, c, p, res, nil)
 		return err
