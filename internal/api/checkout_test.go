@@ -579,3 +579,63 @@ func TestCartStatements(t *testing.T) {
 		require.LessOrEqual(t, n6, int64(4))
 	})
 }
+
+// TestConcurrentTransitions races cancels by the customer against staff
+// moves on the same orders: each order ends in one state, and stock
+// reserved and on hand match what happened (released once, shipped once).
+func TestConcurrentTransitions(t *testing.T) {
+	const orders = 6
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		v := stocked(t, s, 100)
+		alice, _ := s.asCustomer(t, "alice")
+		staff := s.asStaff()
+		ids := make([]string, orders)
+		for i := range ids {
+			p := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 3)}})
+			out := decodePlace(t, alice.post(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(p.Cart.ID, fmt.Sprint("k", i))))
+			require.NotNil(t, out.PlaceOrder.Order)
+			ids[i] = out.PlaceOrder.Order.ID
+			var ok struct {
+				UpdateOrderStatus struct {
+					UserErrors []userError `json:"userErrors"`
+				} `json:"updateOrderStatus"`
+			}
+			staff.op("UpdateOrderStatus", map[string]any{"id": ids[i], "status": "CONFIRMED"}, &ok)
+			require.Empty(t, ok.UpdateOrderStatus.UserErrors)
+		}
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			for range 3 {
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					alice.postAsync(s.ops["CancelOrder"], "CancelOrder", map[string]any{"id": id})
+				}()
+				go func() {
+					defer wg.Done()
+					staff.postAsync(s.ops["UpdateOrderStatus"], "UpdateOrderStatus", map[string]any{"id": id, "status": "SHIPPED"})
+				}()
+			}
+		}
+		wg.Wait()
+		ctx := auth.SystemContext(context.Background())
+		all, err := s.client.Order.Query().WithEvents().All(ctx)
+		require.NoError(t, err)
+		shipped := 0
+		for _, o := range all {
+			require.Contains(t, []order.Status{order.StatusSHIPPED, order.StatusCANCELLED}, o.Status)
+			require.Len(t, o.Edges.Events, 3, "placed, confirmed, and one final move")
+			if o.Status == order.StatusSHIPPED {
+				shipped++
+			}
+		}
+		got, err := s.client.ProductVariant.Get(ctx, v.ID)
+		require.NoError(t, err)
+		require.Zero(t, got.Reserved)
+		require.Equal(t, 100-3*shipped, got.StockOnHand)
+		moves, err := s.client.StockMovement.Query().Where(stockmovement.VariantID(v.ID), stockmovement.OrderIDNotNil()).Count(ctx)
+		require.NoError(t, err)
+		require.Equal(t, shipped, moves)
+	})
+}
