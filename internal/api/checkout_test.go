@@ -639,3 +639,31 @@ func TestConcurrentTransitions(t *testing.T) {
 		require.Equal(t, shipped, moves)
 	})
 }
+
+// TestAdminOrdersStatements holds the AdminOrders page (customer, lines
+// and payments of each order) to the same number of SQL statements for 2
+// orders as for 6.
+func TestAdminOrdersStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		v := stocked(t, s, 100)
+		staff := s.asStaff()
+		count := func() int64 {
+			return staff.statements("AdminOrders", map[string]any{"first": 20, "orderBy": map[string]any{"field": "PLACED_AT", "direction": "DESC"}})
+		}
+		placeN := func(n int) {
+			for i := range n {
+				c, _ := s.asCustomer(t, fmt.Sprint("c", i, "-", n))
+				p := c.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})
+				out := decodePlace(t, c.post(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(p.Cart.ID, "k")))
+				require.NotNil(t, out.PlaceOrder.Order)
+			}
+		}
+		placeN(2)
+		two := count()
+		placeN(4)
+		six := count()
+		require.Equal(t, two, six)
+		require.LessOrEqual(t, six, int64(5), "count, orders, customers, lines, payments")
+	})
+}
