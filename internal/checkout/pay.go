@@ -65,6 +65,9 @@ func (s *Service) PayOrder(ctx context.Context, orderID int, method payment.Meth
 	)
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.SystemContext(ctx)
+		if err := s.lockOrder(ctx, c, orderID); err != nil {
+			return err
+		}
 		var err error
 		o, err = c.Order.Query().Where(order.ID(orderID), order.CustomerID(v.CustomerID)).WithPayments().Only(sys)
 		if ent.IsNotFound(err) {
@@ -185,6 +188,9 @@ func (s *Service) ConfirmPayment(ctx context.Context, paymentID int, reference s
 		if err != nil {
 			return fmt.Errorf("read payment: %w", err)
 		}
+		if err := s.lockOrder(ctx, c, p.OrderID); err != nil {
+			return err
+		}
 		if p.Status != payment.StatusPENDING {
 			return fail(ErrInvalidTransition, fmt.Sprintf("a %s payment cannot be confirmed", p.Status), "paymentId")
 		}
@@ -222,6 +228,12 @@ func (s *Service) ApplyResult(ctx context.Context, res pay.Result) error {
 		if res.Amount.Minor != 0 && (res.Amount.Minor != p.AmountMinor || res.Amount.Currency != p.Currency) {
 			return fmt.Errorf("%w: payment %d asked %d %s, provider reports %s", ErrAmountMismatch, p.ID, p.AmountMinor, p.Currency, res.Amount)
 		}
+		if err := s.lockOrder(ctx, c, p.OrderID); err != nil {
+			return err
+		}
+		if p, err = c.Payment.Get(sys, p.ID); err != nil { // as it is now that the order is ours
+			return fmt.Errorf("read payment: %w", err)
+		}
 		if p.Status == payment.StatusFAILED && res.State == pay.StateSucceeded {
 			return fmt.Errorf("%w: payment %d of order %d, reference %q", ErrLatePayment, p.ID, p.OrderID, res.Reference)
 		}
@@ -238,9 +250,25 @@ func (s *Service) finish(ctx context.Context, id int, res pay.Result, actor *int
 		if err != nil {
 			return fmt.Errorf("read payment: %w", err)
 		}
+		if err := s.lockOrder(ctx, c, p.OrderID); err != nil {
+			return err
+		}
 		_, err = s.apply(sys, c, p, res, actor)
 		return err
 	})
+}
+
+// lockOrder locks an order's row until the transaction ends, with an
+// UPDATE that changes nothing (portable, and no ent hook sees it). Every
+// write that touches an order's payments and its status takes the order
+// first, so a payment result, a cancel and a new payment attempt on one
+// order run one after the other (PostgreSQL) instead of deadlocking or
+// paying for a cancelled order; SQLite has a single writer anyway.
+func (s *Service) lockOrder(ctx context.Context, c *ent.Client, id int) error {
+	if _, err := c.ExecContext(ctx, "UPDATE orders SET updated_at = updated_at WHERE id = "+s.placeholder(1), id); err != nil {
+		return fmt.Errorf("lock order: %w", err)
+	}
+	return nil
 }
 
 // apply moves a PENDING payment to res's state with one conditional
