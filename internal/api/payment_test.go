@@ -2,11 +2,13 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -337,5 +339,74 @@ func TestPurgeCarts(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, left, 1)
 		require.Equal(t, own.Cart.ID, left[0].Token)
+	})
+}
+
+// TestCallbackRacingCancel delivers success callbacks (twice) while the
+// customer cancels: each order ends either paid and CONFIRMED or
+// CANCELLED: with its payment FAILED when the cancel came first, or after
+// the payment had confirmed it; never a payment applied to an order
+// already cancelled.
+func TestCallbackRacingCancel(t *testing.T) {
+	const orders = 5
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		sh := newShop(t, db)
+		ctx := context.Background()
+		alice, _ := sh.asCustomer(t, "alice")
+		type placed struct{ id, push string }
+		var ps []placed
+		for i := range orders {
+			o := sh.mpesaOrder(t, alice, fmt.Sprint("k", i))
+			require.Empty(t, sh.pay(t, alice, o.ID).PayOrder.UserErrors)
+			push := sh.daraja.PushesFor(o.Number)[0].CheckoutRequestID
+			require.NoError(t, sh.daraja.Decide(push, mpesatest.Success("")))
+			ps = append(ps, placed{o.ID, push})
+		}
+		var wg sync.WaitGroup
+		for _, p := range ps {
+			wg.Add(3)
+			for range 2 {
+				go func() {
+					defer wg.Done()
+					_, _ = sh.daraja.Deliver(ctx, p.push)
+				}()
+			}
+			go func() {
+				defer wg.Done()
+				alice.postAsync(sh.ops["CancelOrder"], "CancelOrder", map[string]any{"id": p.id})
+			}()
+		}
+		wg.Wait()
+		for _, p := range ps {
+			o := sh.order(t, p.id)
+			require.Len(t, o.Edges.Payments, 1)
+			switch o.Status {
+			case order.StatusCONFIRMED:
+				require.Equal(t, "SUCCEEDED", string(o.Edges.Payments[0].Status))
+				require.Equal(t, 1, sh.events(t, p.id)[orderevent.TypePAYMENT_SUCCEEDED])
+			case order.StatusCANCELLED:
+				// Either the cancel came first (the payment failed with
+				// it), or the payment confirmed the order and the customer
+				// then cancelled a CONFIRMED order, as they may: a refund
+				// for staff.
+				oid, err := scalar.DecodeID(p.id)
+				require.NoError(t, err)
+				cancel, err := sh.client.OrderEvent.Query().
+					Where(orderevent.OrderID(oid), orderevent.ToStatus("CANCELLED")).
+					Only(auth.SystemContext(ctx))
+				require.NoError(t, err)
+				if o.Edges.Payments[0].Status == "SUCCEEDED" {
+					require.Equal(t, "CONFIRMED", cancel.FromStatus)
+				} else {
+					require.Equal(t, "FAILED", string(o.Edges.Payments[0].Status))
+					require.Equal(t, "PENDING", cancel.FromStatus)
+				}
+			default:
+				t.Fatalf("order %s ended %s", p.id, o.Status)
+			}
+		}
+		pv, err := sh.client.ProductVariant.Get(auth.SystemContext(ctx), sh.variant.ID)
+		require.NoError(t, err)
+		require.Equal(t, reservedByOpenOrders(t, sh.store, sh.variant.ID), pv.Reserved)
 	})
 }
