@@ -208,6 +208,18 @@ func TestMpesaFlow(t *testing.T) {
 		require.NoError(t, sh.daraja.Resolve(ctx, pushes[1].CheckoutRequestID, forged, 1))
 		require.Equal(t, order.StatusPENDING, sh.order(t, o3.ID).Status)
 
+		// Switching an M-Pesa order to cash replaces its unstarted M-Pesa
+		// payment.
+		ow := sh.mpesaOrder(t, alice, "k-switch")
+		var pp payPayload
+		alice.op("PayOrder", map[string]any{"orderId": ow.ID, "method": "CASH_ON_DELIVERY"}, &pp)
+		require.Empty(t, pp.PayOrder.UserErrors)
+		statuses := map[string]string{}
+		for _, p := range sh.order(t, ow.ID).Edges.Payments {
+			statuses[string(p.Method)] = string(p.Status)
+		}
+		require.Equal(t, map[string]string{"MPESA": "FAILED", "CASH_ON_DELIVERY": "PENDING"}, statuses)
+
 		// Another customer cannot pay (or see) the order.
 		bob, _ := sh.asCustomer(t, "bob")
 		var bp payPayload
@@ -236,7 +248,7 @@ func TestMpesaFlow(t *testing.T) {
 		require.Equal(t, order.StatusCONFIRMED, sh.order(t, o.ID).Status)
 		pv, err := sh.client.ProductVariant.Get(auth.SystemContext(ctx), sh.variant.ID)
 		require.NoError(t, err)
-		require.Equal(t, 4, pv.Reserved, "o and o2 hold 2 units each; the cancelled orders released theirs")
+		require.Equal(t, 6, pv.Reserved, "o, o2 and the cash order hold 2 units each; the cancelled orders released theirs")
 		require.Equal(t, reservedByOpenOrders(t, sh.store, sh.variant.ID), pv.Reserved)
 
 		// An order past its timeout whose push is still in flight waits
@@ -284,6 +296,15 @@ func TestMpesaNotConfigured(t *testing.T) {
 		alice.op("PayOrder", map[string]any{"orderId": out.PlaceOrder.Order.ID, "method": "MPESA"}, &pp)
 		require.Equal(t, []string{"INVALID"}, codesOf(pp.PayOrder.UserErrors))
 		require.Contains(t, pp.PayOrder.UserErrors[0].Message, "not configured")
+
+		// Nor can an order be placed for M-Pesa.
+		p2 := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})
+		vars := placeOrderVars(p2.Cart.ID, "k-mpesa")
+		vars["input"].(map[string]any)["paymentMethod"] = "MPESA"
+		mp := decodePlace(t, alice.post(s.ops["PlaceOrder"], "PlaceOrder", vars))
+		require.Nil(t, mp.PlaceOrder.Order)
+		require.Equal(t, []string{"INVALID"}, codesOf(mp.PlaceOrder.UserErrors))
+		require.Equal(t, []string{"input", "paymentMethod"}, mp.PlaceOrder.UserErrors[0].Field)
 
 		// Cash on delivery: staff confirm, the order is CONFIRMED.
 		alice.op("PayOrder", map[string]any{"orderId": out.PlaceOrder.Order.ID, "method": "CASH_ON_DELIVERY"}, &pp)

@@ -128,6 +128,9 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 	if err := in.check(); err != nil {
 		return nil, err
 	}
+	if in.Method == payment.MethodMPESA && s.cfg.Mpesa == nil {
+		return nil, fail(ErrInvalid, "M-Pesa is not configured on this store; choose another payment method", "input", "paymentMethod")
+	}
 	var out *ent.Order
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.SystemContext(ctx)

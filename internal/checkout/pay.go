@@ -104,6 +104,18 @@ func (s *Service) PayOrder(ctx context.Context, orderID int, method payment.Meth
 				return fail(ErrInvalid, "give a Safaricom mobile number such as +254712345678", "phone")
 			}
 		}
+		// An attempt that never reached a provider (the PENDING payment
+		// placeOrder made for another method) is replaced by this one, so
+		// no payment stays pending forever beside a settled one.
+		_, err = c.Payment.Update().
+			Where(payment.OrderID(o.ID), payment.StatusEQ(payment.StatusPENDING),
+				payment.MethodNEQ(method), payment.ProviderRequestIDIsNil()).
+			SetStatus(payment.StatusFAILED).
+			SetFailureReason("replaced by " + string(method)).
+			Save(sys)
+		if err != nil {
+			return fmt.Errorf("replace payment: %w", err)
+		}
 		if reusable != nil {
 			p, err = reusable.Update().SetPhone(phone).Save(sys)
 		} else {
