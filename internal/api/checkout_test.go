@@ -667,3 +667,42 @@ func TestAdminOrdersStatements(t *testing.T) {
 		require.LessOrEqual(t, six, int64(5), "count, orders, customers, lines, payments")
 	})
 }
+
+// TestPlaceOrderFromAddressBook ships to an address of the customer's own
+// book, copied into the order; another customer's address does not exist.
+func TestPlaceOrderFromAddressBook(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		v := stocked(t, s, 10)
+		alice, aliceID := s.asCustomer(t, "alice")
+		_, bobID := s.asCustomer(t, "bob")
+		ctx := auth.SystemContext(context.Background())
+		mine, err := s.client.Address.Create().SetCustomerID(aliceID).SetLine1("Kenyatta Ave 5").SetCity("Mombasa").SetCountryCode("KE").Save(ctx)
+		require.NoError(t, err)
+		theirs, err := s.client.Address.Create().SetCustomerID(bobID).SetLine1("Elsewhere 1").SetCity("Kisumu").SetCountryCode("KE").Save(ctx)
+		require.NoError(t, err)
+		p := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})
+		vars := func(addressID int) map[string]any {
+			return map[string]any{"input": map[string]any{
+				"cartId": p.Cart.ID, "shippingAddressId": scalar.EncodeID(addressID), "paymentMethod": "CASH_ON_DELIVERY", "idempotencyKey": "k",
+			}}
+		}
+		out := decodePlace(t, alice.post(s.ops["PlaceOrder"], "PlaceOrder", vars(theirs.ID)))
+		require.Equal(t, []string{"NOT_FOUND"}, codesOf(out.PlaceOrder.UserErrors))
+		require.Equal(t, []string{"input", "shippingAddressId"}, out.PlaceOrder.UserErrors[0].Field)
+		out = decodePlace(t, alice.post(s.ops["PlaceOrder"], "PlaceOrder", vars(mine.ID)))
+		require.Empty(t, out.PlaceOrder.UserErrors)
+		oid, err := scalar.DecodeID(out.PlaceOrder.Order.ID)
+		require.NoError(t, err)
+		o, err := s.client.Order.Get(ctx, oid)
+		require.NoError(t, err)
+		require.Equal(t, "Mombasa", o.ShippingAddress.City)
+		require.Equal(t, "alice", o.ShippingAddress.Name)
+
+		// Editing the book later does not change the order.
+		require.NoError(t, mine.Update().SetCity("Malindi").Exec(ctx))
+		o, err = s.client.Order.Get(ctx, oid)
+		require.NoError(t, err)
+		require.Equal(t, "Mombasa", o.ShippingAddress.City)
+	})
+}
