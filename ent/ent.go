@@ -26,6 +26,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 )
 
@@ -101,6 +102,7 @@ func checkColumn(t, c string) error {
 			product.Table:        product.ValidColumn,
 			productvariant.Table: productvariant.ValidColumn,
 			refreshtoken.Table:   refreshtoken.ValidColumn,
+			sequence.Table:       sequence.ValidColumn,
 			stockmovement.Table:  stockmovement.ValidColumn,
 		})
 	})

@@ -42,6 +42,8 @@ type Tx struct {
 	ProductVariant *ProductVariantClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Sequence is the client for interacting with the Sequence builders.
+	Sequence *SequenceClient
 	// StockMovement is the client for interacting with the StockMovement builders.
 	StockMovement *StockMovementClient
 
@@ -189,6 +191,7 @@ func (tx *Tx) init() {
 	tx.Product = NewProductClient(tx.config)
 	tx.ProductVariant = NewProductVariantClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.Sequence = NewSequenceClient(tx.config)
 	tx.StockMovement = NewStockMovementClient(tx.config)
 }
 

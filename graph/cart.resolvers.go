@@ -7,9 +7,11 @@ package graph
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // ID is the resolver for the id field.
@@ -19,57 +21,87 @@ func (r *cartResolver) ID(ctx context.Context, obj *ent.Cart) (string, error) {
 
 // TotalQuantity is the resolver for the totalQuantity field.
 func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error) {
-	return 0, notImplemented("cart")
+	n := 0
+	for _, l := range obj.Edges.Lines {
+		n += l.Quantity
+	}
+	return n, nil
 }
 
 // Subtotal is the resolver for the subtotal field.
 func (r *cartResolver) Subtotal(ctx context.Context, obj *ent.Cart) (*model.Money, error) {
-	return nil, notImplemented("cart")
+	var sum int64
+	for _, l := range obj.Edges.Lines {
+		sum += lineTotal(l)
+	}
+	return r.money(sum), nil
 }
 
 // Lines is the resolver for the lines field.
 func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*ent.CartLine, error) {
-	return nil, notImplemented("cart")
+	return obj.Edges.Lines, nil
 }
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *cartLineResolver) LineTotal(ctx context.Context, obj *ent.CartLine) (*model.Money, error) {
-	return nil, notImplemented("cart")
+	return r.money(lineTotal(obj)), nil
 }
 
 // Variant is the resolver for the variant field.
 func (r *cartLineResolver) Variant(ctx context.Context, obj *ent.CartLine) (*ent.ProductVariant, error) {
-	return nil, notImplemented("cart")
+	if v := obj.Edges.Variant; v != nil {
+		return v, nil
+	}
+	return obj.QueryVariant().Only(ctx)
 }
 
 // CartCreate is the resolver for the cartCreate field.
 func (r *mutationResolver) CartCreate(ctx context.Context, lines []*model.CartLineInput) (*model.CartPayload, error) {
-	return nil, notImplemented("cartCreate")
+	var d checkoutIDs
+	in := cartLines(&d, lines)
+	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.CreateCart(ctx, in) })
+	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartLinesAdd is the resolver for the cartLinesAdd field.
 func (r *mutationResolver) CartLinesAdd(ctx context.Context, cartID string, lines []*model.CartLineInput) (*model.CartPayload, error) {
-	return nil, notImplemented("cartLinesAdd")
+	var d checkoutIDs
+	in := cartLines(&d, lines)
+	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.AddLines(ctx, cartID, in) })
+	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartLinesUpdate is the resolver for the cartLinesUpdate field.
 func (r *mutationResolver) CartLinesUpdate(ctx context.Context, cartID string, lines []*model.CartLineUpdateInput) (*model.CartPayload, error) {
-	return nil, notImplemented("cartLinesUpdate")
+	var d checkoutIDs
+	in := make([]checkout.LineUpdate, len(lines))
+	for i, l := range lines {
+		in[i] = checkout.LineUpdate{LineID: d.decode(l.LineID, "lines", strconv.Itoa(i), "lineId"), Quantity: l.Quantity}
+	}
+	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.UpdateLines(ctx, cartID, in) })
+	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartLinesRemove is the resolver for the cartLinesRemove field.
 func (r *mutationResolver) CartLinesRemove(ctx context.Context, cartID string, lineIds []string) (*model.CartPayload, error) {
-	return nil, notImplemented("cartLinesRemove")
+	var d checkoutIDs
+	in := make([]int, len(lineIds))
+	for i, id := range lineIds {
+		in[i] = d.decode(id, "lineIds", strconv.Itoa(i))
+	}
+	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.RemoveLines(ctx, cartID, in) })
+	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartMerge is the resolver for the cartMerge field.
 func (r *mutationResolver) CartMerge(ctx context.Context, guestCartID string) (*model.CartPayload, error) {
-	return nil, notImplemented("cartMerge")
+	c, ue, err := checkoutWrite(&checkoutIDs{}, func() (*ent.Cart, error) { return r.checkout.MergeCart(ctx, guestCartID) })
+	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // Cart is the resolver for the cart field.
 func (r *queryResolver) Cart(ctx context.Context, id string) (*ent.Cart, error) {
-	return nil, notImplemented("cart")
+	return r.checkout.Cart(ctx, id)
 }
 
 // Cart returns CartResolver implementation.

@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
@@ -53,6 +54,9 @@ type HandlerConfig struct {
 	// SignedIn reports a request made by a signed-in customer, whose
 	// answers are never cached; nil means everyone is anonymous.
 	SignedIn func(ctx context.Context) bool
+	// Checkout is the cart, order and payment service; nil builds one
+	// with defaults and no M-Pesa (tests of other features).
+	Checkout *checkout.Service
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -63,6 +67,14 @@ type HandlerConfig struct {
 // presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log, cfg.Auth)
+	r.checkout = cfg.Checkout
+	if r.checkout == nil {
+		svc, err := checkout.NewService(checkout.Config{Client: cfg.Client, Dialect: cfg.Dialect, Currency: cfg.Currency})
+		if err != nil {
+			panic(err) // the same dialect and currency the catalogue accepted
+		}
+		r.checkout = svc
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})
@@ -90,7 +102,9 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		// After Protection, so cached answers are still measured.
 		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
 	}
-	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}}})
+	// payOrder calls M-Pesa, which must not happen inside a database
+	// transaction: it opens its own, short ones around the call.
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}, SkipTxFunc: entgql.SkipIfHasFields("payOrder")}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})

@@ -12,31 +12,58 @@ import (
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // PlaceOrder is the resolver for the placeOrder field.
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
-	return nil, notImplemented("placeOrder")
+	var d checkoutIDs
+	in := checkout.PlaceOrderInput{
+		CartToken:      input.CartID,
+		Address:        addressSnapshot(input.ShippingAddress),
+		Method:         input.PaymentMethod,
+		IdempotencyKey: input.IdempotencyKey,
+		Note:           deref(input.Note),
+	}
+	if input.ShippingAddressID != nil {
+		id := d.decode(*input.ShippingAddressID, "input", "shippingAddressId")
+		in.AddressID = &id
+	}
+	o, ue, err := checkoutWrite(&d, func() (*ent.Order, error) { return r.checkout.PlaceOrder(ctx, in) })
+	return &model.PlaceOrderPayload{Order: o, UserErrors: ue}, err
 }
 
 // PayOrder is the resolver for the payOrder field.
 func (r *mutationResolver) PayOrder(ctx context.Context, orderID string, method payment.Method, phone *string) (*model.PayOrderPayload, error) {
-	return nil, notImplemented("payOrder")
+	var d checkoutIDs
+	oid := d.decode(orderID, "orderId")
+	p, ue, err := checkoutWrite(&d, func() (*ent.Payment, error) { return r.checkout.PayOrder(ctx, oid, method, deref(phone)) })
+	return &model.PayOrderPayload{Payment: p, UserErrors: ue}, err
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
 func (r *mutationResolver) CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error) {
-	return nil, notImplemented("cancelOrder")
+	var d checkoutIDs
+	oid := d.decode(id, "id")
+	o, ue, err := checkoutWrite(&d, func() (*ent.Order, error) { return r.checkout.CancelOrder(ctx, oid, deref(reason)) })
+	return &model.CancelOrderPayload{Order: o, UserErrors: ue}, err
 }
 
 // UpdateOrderStatus is the resolver for the updateOrderStatus field.
 func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error) {
-	return nil, notImplemented("updateOrderStatus")
+	var d checkoutIDs
+	oid := d.decode(id, "id")
+	o, ue, err := checkoutWrite(&d, func() (*ent.Order, error) { return r.checkout.UpdateOrderStatus(ctx, oid, status, deref(note)) })
+	return &model.OrderPayload{Order: o, UserErrors: ue}, err
 }
 
 // ConfirmPayment is the resolver for the confirmPayment field.
 func (r *mutationResolver) ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error) {
-	return nil, notImplemented("confirmPayment")
+	var d checkoutIDs
+	pid := d.decode(paymentID, "paymentId")
+	p, ue, err := checkoutWrite(&d, func() (*ent.Payment, error) { return r.checkout.ConfirmPayment(ctx, pid, deref(reference)) })
+	return &model.PaymentPayload{Payment: p, UserErrors: ue}, err
 }
 
 // Subtotal is the resolver for the subtotal field.
@@ -79,7 +106,11 @@ func (r *paymentResolver) Amount(ctx context.Context, obj *ent.Payment) (*model.
 
 // Order is the resolver for the order field.
 func (r *queryResolver) Order(ctx context.Context, id string) (*ent.Order, error) {
-	return nil, notImplemented("order")
+	oid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, nil // an ID this server did not issue names no order
+	}
+	return r.checkout.Order(ctx, oid)
 }
 
 // OrderUpdated is the resolver for the orderUpdated field.

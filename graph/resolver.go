@@ -11,6 +11,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -20,6 +21,7 @@ type Resolver struct {
 	log      *slog.Logger
 	catalog  *catalog.Service
 	auth     *auth.Service
+	checkout *checkout.Service
 }
 
 // NewResolver returns a resolver over the ent client; currency is the

@@ -6,6 +6,7 @@ import (
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // userErrors splits a service error into the payload's userErrors (what
@@ -16,6 +17,7 @@ func userErrors(err error) ([]*model.UserError, error) {
 	var (
 		accountErrs auth.UserErrors
 		catalogErr  *catalog.InputError
+		checkoutErr *checkout.InputError
 	)
 	switch {
 	case err == nil:
@@ -32,6 +34,14 @@ func userErrors(err error) ([]*model.UserError, error) {
 			out[i] = &model.UserError{Field: p.Field, Message: p.Message, Code: errorCode(p.Kind)}
 		}
 		return out, nil
+	case errors.As(err, &checkoutErr):
+		out := make([]*model.UserError, len(checkoutErr.Problems))
+		for i, p := range checkoutErr.Problems {
+			out[i] = &model.UserError{Field: p.Field, Message: p.Message, Code: checkoutCode(p.Kind)}
+		}
+		return out, nil
+	case errors.Is(err, checkout.ErrUnauthenticated):
+		return nil, unauthenticated()
 	case errors.Is(err, auth.ErrForbidden):
 		return nil, forbidden()
 	default:

@@ -23,8 +23,10 @@ import (
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
 
@@ -140,6 +142,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
+	// Checkout, payments and their periodic jobs.
+	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client)
+	if err != nil {
+		return err
+	}
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	waitJobs := runJobs(jobsCtx, log, checkoutJobs(shop))
+	defer func() { stopJobs(); waitJobs() }()
+
 	// HTTP.
 	handler := api.New(api.Deps{
 		Client:            client,
@@ -148,13 +159,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Social:            social,
 		SocialRedirectURL: cfg.AuthRedirectURL,
 		// Production serves browsers over TLS, terminated at the proxy.
-		SecureCookies: cfg.Production(),
-		Currency:      cfg.Currency,
-		Log:           log,
-		Introspection: cfg.Introspection,
-		Checks:        checks,
-		Registry:      reg,
-		Protection:    protection,
+		SecureCookies:      cfg.Production(),
+		Currency:           cfg.Currency,
+		Log:                log,
+		Introspection:      cfg.Introspection,
+		Checks:             checks,
+		Registry:           reg,
+		Protection:         protection,
+		Checkout:           shop,
+		MpesaSecretMatches: mpesaSecret,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -190,6 +203,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newCheckout builds the checkout service, with M-Pesa when configured,
+// and the webhook's secret check (nil without M-Pesa).
+func newCheckout(cfg config.Config, dialect string, client *ent.Client) (*checkout.Service, func(string) bool, error) {
+	sc := checkout.Config{
+		Client:         client,
+		Dialect:        dialect,
+		Currency:       cfg.Currency,
+		CartTTL:        cfg.CartTTL,
+		PaymentTimeout: cfg.PaymentTimeout,
+	}
+	var secret func(string) bool
+	if cfg.Mpesa != nil {
+		mc, err := mpesa.New(*cfg.Mpesa)
+		if err != nil {
+			return nil, nil, fmt.Errorf("m-pesa: %w", err)
+		}
+		sc.Mpesa, secret = mc, cfg.Mpesa.CallbackSecretMatches
+	}
+	svc, err := checkout.NewService(sc)
+	return svc, secret, err
 }
 
 func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {

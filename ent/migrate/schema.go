@@ -548,6 +548,18 @@ var (
 			},
 		},
 	}
+	// SequencesColumns holds the columns for the "sequences" table.
+	SequencesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "value", Type: field.TypeInt64, Default: 0},
+	}
+	// SequencesTable holds the schema information for the "sequences" table.
+	SequencesTable = &schema.Table{
+		Name:       "sequences",
+		Columns:    SequencesColumns,
+		PrimaryKey: []*schema.Column{SequencesColumns[0]},
+	}
 	// StockMovementsColumns holds the columns for the "stock_movements" table.
 	StockMovementsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -609,6 +621,7 @@ var (
 		ProductsTable,
 		ProductVariantsTable,
 		RefreshTokensTable,
+		SequencesTable,
 		StockMovementsTable,
 	}
 )
@@ -671,6 +684,9 @@ func init() {
 	RefreshTokensTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	SequencesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(64424509440),
 	}
 	StockMovementsTable.ForeignKeys[0].RefTable = ProductVariantsTable
 	StockMovementsTable.ForeignKeys[1].RefTable = CustomersTable

@@ -310,3 +310,12 @@ func (Product) Policy() ent.Policy { return publicPolicy() }
 
 // Policy of the ProductVariant: public catalogue.
 func (ProductVariant) Policy() ent.Policy { return publicPolicy() }
+
+// Policy of the Sequence: only the system (the checkout service) reads or
+// writes counters.
+func (Sequence) Policy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{filterQuery(func(*viewer.Viewer) func(*sql.Selector) { return nothing })},
+		Mutation: privacy.MutationPolicy{denyMutation},
+	}
+}

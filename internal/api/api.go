@@ -17,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -53,6 +54,13 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Protection: cost limits, rate limits, persisted queries, CORS.
 	Protection Protection
+	// Checkout is the cart, order and payment service; nil builds one
+	// with defaults and no M-Pesa.
+	Checkout *checkout.Service
+	// MpesaSecretMatches checks the secret path segment of
+	// /webhooks/mpesa/{secret} (mpesa.Config.CallbackSecretMatches); nil
+	// when M-Pesa is not configured, and the route answers 404.
+	MpesaSecretMatches func(segment string) bool
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -65,6 +73,13 @@ type Server struct {
 
 // New builds the handler.
 func New(d Deps) *Server {
+	if d.Checkout == nil {
+		svc, err := checkout.NewService(checkout.Config{Client: d.Client, Dialect: d.Dialect, Currency: d.Currency})
+		if err != nil {
+			panic(err) // a wiring mistake: the dialect or currency is wrong
+		}
+		d.Checkout = svc
+	}
 	s := &Server{deps: d}
 	gql := graph.NewHandler(d.Protection.graphConfig(graph.HandlerConfig{
 		Client:        d.Client,
@@ -74,6 +89,7 @@ func New(d Deps) *Server {
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
 		Auth:          d.Auth,
+		Checkout:      d.Checkout,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))
@@ -86,6 +102,7 @@ func New(d Deps) *Server {
 	if d.Social != nil {
 		s.socialRoutes(mux)
 	}
+	mux.HandleFunc("POST /webhooks/mpesa/{secret}", s.mpesaWebhook)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

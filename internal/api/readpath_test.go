@@ -373,9 +373,10 @@ func TestStorefrontReadPath(t *testing.T) {
 			require.Equal(t, []string{"BAD_USER_INPUT"}, resp.codes())
 		})
 
-		t.Run("unimplemented fields answer NOT_IMPLEMENTED", func(t *testing.T) {
+		t.Run("an unknown cart is null", func(t *testing.T) {
 			resp := s.post(s.ops["Cart"], "Cart", map[string]any{"id": "no-such-cart"})
-			require.Equal(t, []string{"NOT_IMPLEMENTED"}, resp.codes())
+			require.Empty(t, resp.Errors)
+			require.JSONEq(t, `{"cart":null}`, string(resp.Data))
 		})
 
 		t.Run("GET queries", func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/savannah-commerce/savannah/internal/notify/sms"
+	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 )
 
 // Config is the effective configuration of the server.
@@ -70,6 +71,15 @@ type Config struct {
 	// SMSBaseURL is the Africa's Talking API (AT_BASE_URL): the sandbox
 	// when the username is "sandbox", the live API otherwise.
 	SMSBaseURL string
+	// Mpesa is the M-Pesa (Daraja) configuration, from the MPESA_*
+	// variables; nil when none is set, and then M-Pesa payments are
+	// refused with a clear message. Set one and all required ones must be.
+	Mpesa *mpesa.Config
+	// PaymentTimeout is how long an M-Pesa order may stay unpaid before it
+	// is cancelled and its stock released (ORDER_PAYMENT_TIMEOUT).
+	PaymentTimeout time.Duration
+	// CartTTL is how long an idle guest cart lives (GUEST_CART_TTL).
+	CartTTL time.Duration
 	// JWTPrivateKey is the Ed25519 key (PKCS#8 PEM) that signs access
 	// tokens (JWT_PRIVATE_KEY); required in production. A literal "\n" in
 	// the variable stands for a newline, for one-line secret stores.
@@ -215,6 +225,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Protection, perrs = loadProtection(getenv)
 	errs = append(errs, perrs...)
 
+	c.PaymentTimeout = duration("ORDER_PAYMENT_TIMEOUT", 30*time.Minute)
+	c.CartTTL = duration("GUEST_CART_TTL", 30*24*time.Hour)
+	mpesaErrs := c.loadMpesa(str, duration) // duration appends to errs itself
+	errs = append(errs, mpesaErrs...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
@@ -265,6 +279,31 @@ func (c *Config) loadNotify(str func(key, def string) string) []error {
 	return errs
 }
 
+// loadMpesa reads the MPESA_* variables: all unset is "M-Pesa off"; any
+// set asks for a complete, valid configuration.
+func (c *Config) loadMpesa(str func(key, def string) string, duration func(string, time.Duration) time.Duration) []error {
+	m := mpesa.Config{
+		BaseURL:         str("MPESA_BASE_URL", ""),
+		ConsumerKey:     str("MPESA_CONSUMER_KEY", ""),
+		ConsumerSecret:  str("MPESA_CONSUMER_SECRET", ""),
+		ShortCode:       str("MPESA_SHORTCODE", ""),
+		PassKey:         str("MPESA_PASSKEY", ""),
+		TransactionType: mpesa.TransactionType(str("MPESA_TRANSACTION_TYPE", "")),
+		TillNumber:      str("MPESA_TILL_NUMBER", ""),
+		CallbackURL:     str("MPESA_CALLBACK_URL", ""),
+		CallbackSecret:  str("MPESA_CALLBACK_SECRET", ""),
+	}
+	if countSet(m.BaseURL, m.ConsumerKey, m.ConsumerSecret, m.ShortCode, m.PassKey, string(m.TransactionType), m.TillNumber, m.CallbackURL, m.CallbackSecret, str("MPESA_TIMEOUT", "")) == 0 {
+		return nil
+	}
+	m.Timeout = duration("MPESA_TIMEOUT", mpesa.DefaultTimeout)
+	if err := m.Validate(); err != nil {
+		return []error{err}
+	}
+	c.Mpesa = &m
+	return nil
+}
+
 // LogValue shows the configuration with secrets masked, so the effective
 // configuration can be logged at start.
 func (c Config) LogValue() slog.Value {
@@ -285,6 +324,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("sms_username", c.SMSUsername),
 		slog.Bool("sms_api_key_set", c.SMSAPIKey != ""),
 		slog.String("sms_base_url", c.SMSBaseURL),
+		slog.Bool("mpesa", c.Mpesa != nil),
+		slog.Duration("order_payment_timeout", c.PaymentTimeout),
+		slog.Duration("guest_cart_ttl", c.CartTTL),
 		slog.Bool("jwt_private_key_set", c.JWTPrivateKey != ""),
 		slog.String("jwt_issuer", c.JWTIssuer),
 		slog.String("jwt_audience", c.JWTAudience),

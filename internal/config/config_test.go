@@ -47,27 +47,32 @@ func TestLoadProductionDefaults(t *testing.T) {
 func TestLoadErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]map[string]string{
-		"DATABASE_URL":         {"DATABASE_URL": "mysql://x"},
-		"REDIS_URL":            {"REDIS_URL": "http://x"},
-		"STORE_CURRENCY":       {"STORE_CURRENCY": "XYZ"},
-		"AUTO_MIGRATE":         {"AUTO_MIGRATE": "maybe"},
-		"SHUTDOWN_TIMEOUT":     {"SHUTDOWN_TIMEOUT": "-1s"},
-		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
-		"APP_ENV":              {"APP_ENV": "staging"},
-		"SMTP_URL":             {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
-		"SMTP_FROM":            {"SMTP_URL": "smtp://mail.example.com"},
-		"SMTP_FROM format":     {"SMTP_FROM": "not an address"},
-		"NOTIFY_ADMIN_EMAILS":  {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
-		"AT_API_KEY":           {"AT_USERNAME": "savannah"},
-		"AT_USERNAME":          {"AT_API_KEY": "k"},
-		"AT_BASE_URL":          {"AT_BASE_URL": "ftp://x"},
-		"JWT_PRIVATE_KEY":      {"APP_ENV": "production"},
-		"GOOGLE_CLIENT_SECRET": {"GOOGLE_CLIENT_ID": "id"},
-		"OIDC_CLIENT_SECRET":   {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
-		"OIDC_ISSUER_URL":      {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
-		"OIDC_PROVIDER_NAME":   {"OIDC_PROVIDER_NAME": "Bad Name"},
-		"AUTH_REDIRECT_URL":    {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
-		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
+		"DATABASE_URL":          {"DATABASE_URL": "mysql://x"},
+		"REDIS_URL":             {"REDIS_URL": "http://x"},
+		"STORE_CURRENCY":        {"STORE_CURRENCY": "XYZ"},
+		"AUTO_MIGRATE":          {"AUTO_MIGRATE": "maybe"},
+		"SHUTDOWN_TIMEOUT":      {"SHUTDOWN_TIMEOUT": "-1s"},
+		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
+		"APP_ENV":               {"APP_ENV": "staging"},
+		"SMTP_URL":              {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
+		"SMTP_FROM":             {"SMTP_URL": "smtp://mail.example.com"},
+		"SMTP_FROM format":      {"SMTP_FROM": "not an address"},
+		"NOTIFY_ADMIN_EMAILS":   {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
+		"AT_API_KEY":            {"AT_USERNAME": "savannah"},
+		"AT_USERNAME":           {"AT_API_KEY": "k"},
+		"AT_BASE_URL":           {"AT_BASE_URL": "ftp://x"},
+		"JWT_PRIVATE_KEY":       {"APP_ENV": "production"},
+		"GOOGLE_CLIENT_SECRET":  {"GOOGLE_CLIENT_ID": "id"},
+		"OIDC_CLIENT_SECRET":    {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
+		"OIDC_ISSUER_URL":       {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
+		"OIDC_PROVIDER_NAME":    {"OIDC_PROVIDER_NAME": "Bad Name"},
+		"AUTH_REDIRECT_URL":     {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
+		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
+		"MPESA_PASSKEY":         {"MPESA_CONSUMER_KEY": "k"},
+		"MPESA_CALLBACK_SECRET": mpesaEnv(map[string]string{"MPESA_CALLBACK_SECRET": "short"}),
+		"MPESA_TIMEOUT":         mpesaEnv(map[string]string{"MPESA_TIMEOUT": "soon"}),
+		"ORDER_PAYMENT_TIMEOUT": {"ORDER_PAYMENT_TIMEOUT": "0s"},
+		"GUEST_CART_TTL":        {"GUEST_CART_TTL": "forever"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -131,4 +136,39 @@ func ed25519PEM(t *testing.T) string {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	require.NoError(t, err)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// mpesaEnv is a complete M-Pesa configuration with overrides.
+func mpesaEnv(over map[string]string) map[string]string {
+	m := map[string]string{
+		"MPESA_BASE_URL":        "https://sandbox.safaricom.co.ke",
+		"MPESA_CONSUMER_KEY":    "key",
+		"MPESA_CONSUMER_SECRET": "secret",
+		"MPESA_SHORTCODE":       "174379",
+		"MPESA_PASSKEY":         "passkey",
+		"MPESA_CALLBACK_URL":    "https://shop.example.com/webhooks/mpesa",
+		"MPESA_CALLBACK_SECRET": "0123456789abcdefghijklmnop",
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	return m
+}
+
+func TestLoadMpesa(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Nil(t, c.Mpesa, "no MPESA_* variable: M-Pesa is off")
+	require.Equal(t, 30*time.Minute, c.PaymentTimeout)
+	require.Equal(t, 30*24*time.Hour, c.CartTTL)
+
+	c, err = config.Load(env(mpesaEnv(map[string]string{"MPESA_TIMEOUT": "5s", "ORDER_PAYMENT_TIMEOUT": "45m"})))
+	require.NoError(t, err)
+	require.NotNil(t, c.Mpesa)
+	require.Equal(t, "174379", c.Mpesa.ShortCode)
+	require.Equal(t, 5*time.Second, c.Mpesa.Timeout)
+	require.Equal(t, 45*time.Minute, c.PaymentTimeout)
+	require.True(t, c.Mpesa.CallbackSecretMatches("0123456789abcdefghijklmnop"))
+	require.NotContains(t, slog.AnyValue(c).Resolve().String(), "passkey", "secrets stay out of the log")
 }

@@ -1,0 +1,389 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/cart"
+	"github.com/savannah-commerce/savannah/ent/cartline"
+	"github.com/savannah-commerce/savannah/ent/order"
+	"github.com/savannah-commerce/savannah/ent/orderevent"
+	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/viewer"
+)
+
+// Limits of placeOrder's input, as the schema allows.
+const (
+	MaxIdempotencyKeyLen = 255
+	MaxNoteLen           = 1000
+	maxAddressFieldLen   = 200
+)
+
+// OrderNumberPrefix and orderNumberBase shape order numbers: SV-100001,
+// SV-100002, … from the "order_number" sequence.
+const (
+	OrderNumberPrefix = "SV-"
+	orderNumberBase   = 100000
+	orderSequence     = "order_number"
+)
+
+// PlaceOrderInput is placeOrder's input with IDs decoded.
+type PlaceOrderInput struct {
+	CartToken string
+	// Exactly one of Address (a new address) and AddressID (from the
+	// customer's address book).
+	Address        *schematype.AddressSnapshot
+	AddressID      *int
+	Method         payment.Method
+	IdempotencyKey string
+	Note           string
+}
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// check validates the input before anything is read.
+func (in *PlaceOrderInput) check() error {
+	var ps problems
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	switch {
+	case in.IdempotencyKey == "":
+		ps.add(ErrRequired, "an idempotency key is required", "input", "idempotencyKey")
+	case len(in.IdempotencyKey) > MaxIdempotencyKeyLen:
+		ps.add(ErrInvalid, fmt.Sprintf("an idempotency key is at most %d bytes", MaxIdempotencyKeyLen), "input", "idempotencyKey")
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	if len(in.Note) > MaxNoteLen {
+		ps.add(ErrInvalid, fmt.Sprintf("a note is at most %d bytes", MaxNoteLen), "input", "note")
+	}
+	if err := payment.MethodValidator(in.Method); err != nil {
+		ps.add(ErrInvalid, "unknown payment method", "input", "paymentMethod")
+	}
+	switch {
+	case in.Address == nil && in.AddressID == nil:
+		ps.add(ErrRequired, "give a shipping address or an address from your book", "input", "shippingAddress")
+	case in.Address != nil && in.AddressID != nil:
+		ps.add(ErrInvalid, "give either shippingAddress or shippingAddressId, not both", "input", "shippingAddressId")
+	case in.Address != nil:
+		a := in.Address
+		for _, f := range []struct {
+			name     string
+			v        *string
+			required bool
+		}{
+			{"line1", &a.Line1, true}, {"line2", &a.Line2, false}, {"city", &a.City, true},
+			{"region", &a.Region, false}, {"postalCode", &a.PostalCode, false}, {"phone", &a.Phone, false},
+			{"name", &a.Name, false},
+		} {
+			*f.v = strings.TrimSpace(*f.v)
+			switch {
+			case f.required && *f.v == "":
+				ps.add(ErrRequired, f.name+" is required", "input", "shippingAddress", f.name)
+			case len(*f.v) > maxAddressFieldLen:
+				ps.add(ErrInvalid, fmt.Sprintf("%s is at most %d bytes", f.name, maxAddressFieldLen), "input", "shippingAddress", f.name)
+			}
+		}
+		a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
+		if !countryCode.MatchString(a.CountryCode) {
+			ps.add(ErrInvalid, "countryCode must be an ISO 3166-1 alpha-2 code such as KE", "input", "shippingAddress", "countryCode")
+		}
+	}
+	return ps.err()
+}
+
+// PlaceOrder turns the cart into an order in one unit of work: it reserves
+// stock for every line with one conditional UPDATE each (so concurrent
+// checkouts can never reserve more than is on hand, on either database),
+// snapshots lines, prices and the address, numbers the order, records a
+// PLACED event and a PENDING payment for the chosen method, and empties
+// the cart. Any problem rolls all of it back.
+//
+// Guests cannot check out: the idempotency guarantee is per customer (the
+// unique index on customer and key), and an order needs an owner who can
+// read, pay and cancel it. A guest signs in (or registers) and merges the
+// cart first; ErrUnauthenticated says so.
+//
+// The same key from the same customer returns the same order, even when
+// the requests race: on PostgreSQL, one customer's checkouts are
+// serialised by a transaction-scoped advisory lock before the key is
+// looked up; SQLite has a single writer anyway.
+func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Order, error) {
+	v, ok := viewer.From(ctx)
+	if !ok {
+		return nil, ErrUnauthenticated
+	}
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	if in.Method == payment.MethodMPESA && s.cfg.Mpesa == nil {
+		return nil, fail(ErrInvalid, "M-Pesa is not configured on this store; choose another payment method", "input", "paymentMethod")
+	}
+	var out *ent.Order
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		sys := viewer.SystemContext(ctx)
+		if err := s.lockCustomer(ctx, c, v.CustomerID); err != nil {
+			return err
+		}
+		prior, err := c.Order.Query().
+			Where(order.CustomerID(v.CustomerID), order.IdempotencyKey(in.IdempotencyKey)).
+			Only(sys)
+		if err == nil {
+			out = prior
+			return nil
+		}
+		if !ent.IsNotFound(err) {
+			return fmt.Errorf("find order by idempotency key: %w", err)
+		}
+		o, err := s.placeOrder(ctx, sys, c, v, in)
+		out = o
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.Viewer, in PlaceOrderInput) (*ent.Order, error) {
+	// The viewer's context finds only their own cart or a guest cart.
+	crt, err := c.Cart.Query().Where(cart.Token(in.CartToken)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fail(ErrNotFound, "no such cart", "input", "cartId")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read cart: %w", err)
+	}
+	lines, err := c.CartLine.Query().
+		Where(cartline.CartID(crt.ID)).
+		WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
+		All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("read cart lines: %w", err)
+	}
+	if len(lines) == 0 {
+		return nil, fail(ErrCartEmpty, "the cart is empty", "input", "cartId")
+	}
+	// Reserve in one global order (by variant) so that concurrent
+	// checkouts of overlapping carts take row locks in the same order and
+	// cannot deadlock on PostgreSQL.
+	sort.Slice(lines, func(i, j int) bool { return lines[i].VariantID < lines[j].VariantID })
+
+	snapshot, err := s.shippingAddress(sys, c, v, in)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		ps       problems
+		subtotal int64
+	)
+	for _, l := range lines {
+		pv := l.Edges.Variant
+		if pv.Edges.Product == nil || pv.Edges.Product.Status != product.StatusACTIVE {
+			ps.add(ErrNotFound, pv.Name+" is no longer for sale; remove it from the cart", "input", "cartId")
+			continue
+		}
+		if pv.TrackInventory {
+			n, err := c.ProductVariant.Update().
+				Where(productvariant.ID(pv.ID), productvariant.TrackInventory(true), availableAtLeast(l.Quantity)).
+				AddReserved(l.Quantity).
+				Save(sys)
+			if err != nil {
+				return nil, fmt.Errorf("reserve stock: %w", err)
+			}
+			if n == 0 {
+				ps.add(ErrInsufficientStock, fmt.Sprintf("not enough %s (%s) in stock for %d", pv.Name, pv.Sku, l.Quantity), "input", "cartId")
+				continue
+			}
+		}
+		subtotal += pv.PriceMinor * int64(l.Quantity)
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	cust, err := c.Customer.Get(sys, v.CustomerID)
+	if err != nil {
+		return nil, fmt.Errorf("read customer: %w", err)
+	}
+	if snapshot.Name == "" {
+		snapshot.Name = cust.Name
+	}
+	phone := snapshot.Phone
+	if phone == "" {
+		phone = cust.Phone
+	}
+	number, err := s.nextNumber(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	const shipping = 0 // flat free shipping until shipping rates exist
+	o, err := c.Order.Create().
+		SetNumber(number).
+		SetCurrency(s.cfg.Currency).
+		SetSubtotalMinor(subtotal).
+		SetShippingMinor(shipping).
+		SetTotalMinor(subtotal + shipping).
+		SetEmail(cust.Email).
+		SetPhone(phone).
+		SetShippingAddress(snapshot).
+		SetNote(in.Note).
+		SetIdempotencyKey(in.IdempotencyKey).
+		SetPlacedAt(s.cfg.Now()).
+		SetCustomerID(v.CustomerID).
+		Save(sys)
+	if err != nil {
+		return nil, fmt.Errorf("create order: %w", err)
+	}
+	creates := make([]*ent.OrderLineCreate, len(lines))
+	for i, l := range lines {
+		pv := l.Edges.Variant
+		creates[i] = c.OrderLine.Create().
+			SetOrderID(o.ID).
+			SetVariantID(pv.ID).
+			SetProductName(pv.Edges.Product.Name).
+			SetVariantName(pv.Name).
+			SetSku(pv.Sku).
+			SetQuantity(l.Quantity).
+			SetUnitPriceMinor(pv.PriceMinor).
+			SetLineTotalMinor(pv.PriceMinor * int64(l.Quantity))
+	}
+	if err := c.OrderLine.CreateBulk(creates...).Exec(sys); err != nil {
+		return nil, fmt.Errorf("create order lines: %w", err)
+	}
+	err = c.OrderEvent.Create().
+		SetOrderID(o.ID).
+		SetType(orderevent.TypePLACED).
+		SetToStatus(string(order.StatusPENDING)).
+		SetMessage("Order " + number + " placed").
+		SetActorID(v.CustomerID).
+		Exec(sys)
+	if err != nil {
+		return nil, fmt.Errorf("record order event: %w", err)
+	}
+	err = c.Payment.Create().
+		SetOrderID(o.ID).
+		SetMethod(in.Method).
+		SetAmountMinor(o.TotalMinor).
+		SetCurrency(o.Currency).
+		SetPhone(phone).
+		Exec(sys)
+	if err != nil {
+		return nil, fmt.Errorf("create payment: %w", err)
+	}
+	if _, err := c.CartLine.Delete().Where(cartline.CartID(crt.ID)).Exec(sys); err != nil {
+		return nil, fmt.Errorf("empty cart: %w", err)
+	}
+	return o, nil
+}
+
+// shippingAddress returns the order's address snapshot: the input's, or a
+// copy of an address from the customer's own book.
+func (s *Service) shippingAddress(sys context.Context, c *ent.Client, v viewer.Viewer, in PlaceOrderInput) (schematype.AddressSnapshot, error) {
+	if in.Address != nil {
+		return *in.Address, nil
+	}
+	a, err := c.Address.Query().
+		Where(address.ID(*in.AddressID), address.CustomerID(v.CustomerID)).
+		Only(sys)
+	if ent.IsNotFound(err) {
+		return schematype.AddressSnapshot{}, fail(ErrNotFound, "no such address in your address book", "input", "shippingAddressId")
+	}
+	if err != nil {
+		return schematype.AddressSnapshot{}, fmt.Errorf("read address: %w", err)
+	}
+	return schematype.AddressSnapshot{
+		Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region,
+		PostalCode: a.PostalCode, CountryCode: a.CountryCode, Phone: a.Phone,
+	}, nil
+}
+
+// availableAtLeast matches a variant with at least q units not reserved.
+// As the WHERE of the reserving UPDATE it is evaluated on the locked,
+// current row (PostgreSQL re-checks it after waiting for a concurrent
+// writer; SQLite has one writer), so it cannot oversell.
+func availableAtLeast(q int) func(*sql.Selector) {
+	return func(s *sql.Selector) {
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.Ident(s.C(productvariant.FieldStockOnHand)).WriteString(" - ").
+				Ident(s.C(productvariant.FieldReserved)).WriteString(" >= ").Arg(q)
+		}))
+	}
+}
+
+// lockCustomer serialises one customer's checkouts on PostgreSQL until
+// the transaction ends, so that the idempotency key lookup sees a racing
+// request's committed order instead of placing a second one.
+func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID int) error {
+	if s.cfg.Dialect != dialect.Postgres {
+		return nil
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("checkout:" + strconv.Itoa(customerID)))
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock customer's checkout: %w", err)
+	}
+	return nil
+}
+
+// nextNumber takes the next order number from the sequence row, creating
+// the row on first use. The UPDATE holds the row's lock until commit, so
+// numbers are unique and, since a rolled-back checkout gives its number
+// back, without gaps. It is taken last in placeOrder to hold the lock
+// briefly.
+func (s *Service) nextNumber(ctx context.Context, c *ent.Client) (string, error) {
+	next := func() (int64, bool, error) {
+		rows, err := c.QueryContext(ctx,
+			"UPDATE sequences SET value = value + 1 WHERE name = "+s.placeholder(1)+" RETURNING value", orderSequence)
+		if err != nil {
+			return 0, false, fmt.Errorf("next order number: %w", err)
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			return 0, false, rows.Err()
+		}
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return 0, false, fmt.Errorf("next order number: %w", err)
+		}
+		return n, true, rows.Err()
+	}
+	n, ok, err := next()
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if _, err := c.ExecContext(ctx,
+			"INSERT INTO sequences (name, value) VALUES ("+s.placeholder(1)+", 0) ON CONFLICT (name) DO NOTHING", orderSequence); err != nil {
+			return "", fmt.Errorf("create order number sequence: %w", err)
+		}
+		if n, ok, err = next(); err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", errors.New("next order number: sequence row missing")
+		}
+	}
+	return OrderNumberPrefix + strconv.FormatInt(orderNumberBase+n, 10), nil
+}
+
+// Order returns the order with id as the viewer sees it (their own; staff
+// any), or nil.
+func (s *Service) Order(ctx context.Context, id int) (*ent.Order, error) {
+	o, err := s.db(ctx).Order.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return o, err
+}

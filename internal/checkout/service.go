@@ -1,0 +1,143 @@
+// Package checkout turns carts into orders and moves orders through their
+// state machine: guest and customer carts, placeOrder (stock reserved by
+// conditional updates that cannot oversell, idempotent per customer and
+// key), cancellation, shipping into the stock ledger, and payments.
+//
+// Privacy: reads on behalf of a shopper use the shopper's context, so the
+// ent privacy rules decide what exists for them; writes to rows a shopper
+// may not write themself (orders, their lines, events and payments, stock
+// reservations) run under viewer.SystemContext after the service checked
+// ownership itself.
+package checkout
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/payment"
+)
+
+// Defaults of Config.
+const (
+	DefaultCartTTL          = 30 * 24 * time.Hour
+	DefaultPaymentTimeout   = 30 * time.Minute
+	DefaultMaxLineQuantity  = 100
+	DefaultStatusQueryAfter = 2 * time.Minute
+)
+
+// Config is what the checkout service needs.
+type Config struct {
+	Client *ent.Client
+	// Dialect is the database's: dialect.Postgres or dialect.SQLite.
+	Dialect string
+	// Currency is the store's ISO 4217 currency.
+	Currency string
+	// CartTTL is how long an idle guest cart lives (default 30 days).
+	CartTTL time.Duration
+	// PaymentTimeout is how long an M-Pesa order may stay unpaid before
+	// CancelStaleOrders cancels it (default 30 minutes).
+	PaymentTimeout time.Duration
+	// MaxLineQuantity is the most units of one variant in a cart (default
+	// 100): a sane cap that stops typos and abuse, not a stock rule.
+	MaxLineQuantity int
+	// Mpesa starts and queries M-Pesa payments; nil when M-Pesa is not
+	// configured, and then paying with MPESA is refused with a clear
+	// problem.
+	Mpesa payment.Provider
+	// StatusQueryAfter is how long a started M-Pesa payment waits for its
+	// callback before RecoverPayments asks Daraja (default 2 minutes).
+	StatusQueryAfter time.Duration
+	// Now is the clock (default time.Now); tests move it.
+	Now func() time.Time
+}
+
+// Service carries out carts, checkout and orders. Every write method runs
+// as one unit: under a savepoint of the caller's transaction (the one the
+// GraphQL handler opens per mutation), or in a transaction of its own. A
+// method that returns an *InputError has rolled back everything it wrote.
+type Service struct {
+	cfg Config
+}
+
+// NewService returns the checkout service.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("checkout: no ent client")
+	}
+	if cfg.Dialect != dialect.Postgres && cfg.Dialect != dialect.SQLite {
+		return nil, fmt.Errorf("checkout: unsupported dialect %q", cfg.Dialect)
+	}
+	if len(cfg.Currency) != 3 {
+		return nil, fmt.Errorf("checkout: currency %q is not an ISO 4217 code", cfg.Currency)
+	}
+	if cfg.CartTTL <= 0 {
+		cfg.CartTTL = DefaultCartTTL
+	}
+	if cfg.PaymentTimeout <= 0 {
+		cfg.PaymentTimeout = DefaultPaymentTimeout
+	}
+	if cfg.MaxLineQuantity <= 0 {
+		cfg.MaxLineQuantity = DefaultMaxLineQuantity
+	}
+	if cfg.StatusQueryAfter <= 0 {
+		cfg.StatusQueryAfter = DefaultStatusQueryAfter
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// savepoint is the name of the savepoint a method runs under inside the
+// caller's transaction; nested savepoints of one name shadow each other.
+const savepoint = "checkout_op"
+
+// inTx runs fn as one unit with a transactional client (also in fn's ctx).
+// Inside the caller's transaction fn runs under a savepoint, so a refused
+// request (even a failed statement, which poisons a PostgreSQL
+// transaction) is undone without undoing the caller's other work.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, c *ent.Client) error) error {
+	if c := ent.FromContext(ctx); c != nil && ent.TxFromContext(ctx) != nil {
+		if _, err := c.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		if err := fn(ctx, c); err != nil {
+			if _, rerr := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepoint); rerr != nil {
+				return fmt.Errorf("%w (and roll back to savepoint: %v)", err, rerr)
+			}
+			if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); rerr != nil {
+				return fmt.Errorf("%w (and release savepoint: %v)", err, rerr)
+			}
+			return err
+		}
+		if _, err := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+		return nil
+	}
+	return database.InTx(ctx, s.cfg.Client, func(ctx context.Context) error {
+		return fn(ctx, ent.FromContext(ctx))
+	})
+}
+
+// db is the client for reads outside a write: the transaction's, when ctx
+// carries one (SQLite has a single connection the transaction holds).
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.cfg.Client
+}
+
+// placeholder returns the n-th (1-based) bind parameter in the dialect.
+func (s *Service) placeholder(n int) string {
+	if s.cfg.Dialect == dialect.Postgres {
+		return fmt.Sprintf("$%d", n)
+	}
+	return "?"
+}
