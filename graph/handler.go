@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -31,6 +32,9 @@ type HandlerConfig struct {
 	Introspection bool
 	// Auth is the account service: sign-in, tokens, profiles.
 	Auth *auth.Service
+	// Outbox re-enqueues failed notifications (retryNotification); nil
+	// answers NOT_IMPLEMENTED there.
+	Outbox *outbox.Outbox
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -39,6 +43,7 @@ type HandlerConfig struct {
 // dataloaders, and the error presenter.
 func NewHandler(cfg HandlerConfig) http.Handler {
 	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log, cfg.Auth)
+	r.outbox = cfg.Outbox
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})

@@ -11,6 +11,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -20,6 +21,8 @@ type Resolver struct {
 	log      *slog.Logger
 	catalog  *catalog.Service
 	auth     *auth.Service
+	// outbox is set by NewHandler when notifications are delivered.
+	outbox *outbox.Outbox
 }
 
 // NewResolver returns a resolver over the ent client; currency is the

@@ -23,6 +23,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
 
@@ -92,6 +93,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
+		if err := jobs.Migrate(ctx, db); err != nil {
+			return err
+		}
 	}
 	client := db.Client()
 	if cfg.SeedDemo {
@@ -115,6 +119,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer closeAuth()
 
+	// Notifications: hooks on the client, delivered by River.
+	notifications, jobClient, err := newNotifications(cfg, db, client, log)
+	if err != nil {
+		return err
+	}
+	if err := startJobs(ctx, jobClient); err != nil {
+		return err
+	}
+	defer func() { // on early returns; a no-op after the graceful stop below
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = jobs.Stop(stopCtx, jobClient)
+	}()
+
 	// HTTP.
 	handler := api.New(api.Deps{
 		Client:            client,
@@ -130,6 +148,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Introspection:  cfg.Introspection,
 		Checks:         map[string]api.Checker{"database": db},
 		Registry:       reg,
+		Outbox:         notifications,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -163,6 +182,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http server: %w", err)
 	}
+	// Jobs last: requests that finished above may have enqueued some.
+	// Running deliveries finish; pending ones wait in the database.
+	if err := jobs.Stop(shutdownCtx, jobClient); err != nil {
+		return err
+	}
 	log.Info("stopped")
 	return nil
 }
@@ -191,6 +215,9 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
 		return err
 	}
 	applied, _, err := db.MigrationVersion()

@@ -57,7 +57,7 @@ func (Notification) Mixin() []ent.Mixin {
 // Annotations of the Notification.
 func (Notification) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField().Directives(entgql.NewDirective("auth")),
+		entgql.QueryField().Directives(hasRole("STAFF")),
 		entgql.RelayConnection(),
 	}
 }

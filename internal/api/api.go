@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -55,6 +56,9 @@ type Deps struct {
 	Checks map[string]Checker
 	// Registry collects the server's metrics; /metrics serves it.
 	Registry *prometheus.Registry
+	// Outbox re-enqueues failed notifications for staff; nil leaves
+	// retryNotification NOT_IMPLEMENTED.
+	Outbox *outbox.Outbox
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -76,6 +80,7 @@ func New(d Deps) *Server {
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
 		Auth:          d.Auth,
+		Outbox:        d.Outbox,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), d.TrustedProxies, http.MaxBytesHandler(gql, MaxBodyBytes)))
