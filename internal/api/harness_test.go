@@ -46,6 +46,13 @@ type store struct {
 // stores instead of the database and in-process ones).
 func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*auth.ServiceConfig)) *store {
 	t.Helper()
+	return newStoreWith(t, db, cat, nil, opts...)
+}
+
+// newStoreWith is newStore with a last word on the API's dependencies
+// (hooks on its client, an outbox), when with is not nil.
+func newStoreWith(t *testing.T, db *database.DB, cat *seed.Catalog, with func(*api.Deps), opts ...func(*auth.ServiceConfig)) *store {
+	t.Helper()
 	count := database.NewCountingDriver(db.Driver())
 	client := ent.NewClient(ent.Driver(count))
 	if cat != nil {
@@ -68,7 +75,7 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*au
 	}
 	accounts, err := auth.NewService(sc)
 	require.NoError(t, err)
-	a := api.New(api.Deps{
+	deps := api.Deps{
 		Client:        client,
 		Dialect:       db.Dialect,
 		Auth:          accounts,
@@ -77,7 +84,11 @@ func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*au
 		Introspection: true,
 		Checks:        map[string]api.Checker{"database": db},
 		Registry:      prometheus.NewRegistry(),
-	})
+	}
+	if with != nil {
+		with(&deps)
+	}
+	a := api.New(deps)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens, key: key}

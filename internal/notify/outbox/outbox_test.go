@@ -318,11 +318,11 @@ func TestOrderLifeNotifies(t *testing.T) {
 		// Placed: SMS and email to the customer, an email to each admin.
 		ns := e.waitSettled(o.ID, 4)
 		for _, n := range ns {
-			require.Equal(t, notification.StatusSENT, n.Status, "%s to %s: %s", n.Template, n.Recipient, n.LastError)
+			require.Equal(t, notification.StatusSENT, n.Status, "%s to %s: %v", n.Template, n.Recipient, n.LastError)
 			require.Equal(t, 1, n.Attempts)
 			require.NotNil(t, n.SentAt)
 			require.NotEmpty(t, n.ProviderMessageID)
-			require.Empty(t, n.LastError)
+			require.Nil(t, n.LastError)
 		}
 		bt := byTemplate(ns)
 		require.Len(t, bt["order_placed"], 2)
@@ -452,7 +452,7 @@ func TestOutageShorterThanBudgetRecovers(t *testing.T) {
 			require.Equal(t, notification.StatusSENT, n.Status)
 			if n.Channel == notification.ChannelSMS {
 				require.Equal(t, 4, n.Attempts)
-				require.Empty(t, n.LastError, "cleared once sent")
+				require.Nil(t, n.LastError, "cleared once sent")
 			}
 		}
 		require.Len(t, e.smsTo(c.phone), 1, "delivered once")
@@ -476,7 +476,8 @@ func TestOutageLongerThanBudgetFailsThenRetries(t *testing.T) {
 		}
 		require.Equal(t, notification.StatusFAILED, sms.Status)
 		require.Equal(t, 3, sms.Attempts)
-		require.Contains(t, sms.LastError, "502")
+		require.NotNil(t, sms.LastError)
+		require.Contains(t, *sms.LastError, "502")
 		require.Nil(t, sms.SentAt)
 		require.Empty(t, e.smsTo(c.phone))
 
@@ -527,7 +528,7 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 			if n.Channel == notification.ChannelSMS {
 				require.Equal(t, notification.StatusFAILED, n.Status)
 				require.Equal(t, 1, n.Attempts, "no retry of a permanent failure")
-				require.NotEmpty(t, n.LastError)
+				require.NotNil(t, n.LastError)
 			} else {
 				require.Equal(t, notification.StatusSENT, n.Status)
 			}
