@@ -30,6 +30,11 @@ func TestLoadDefaults(t *testing.T) {
 	require.True(t, c.SeedDemo)
 	require.True(t, c.Introspection)
 	require.Equal(t, 20*time.Second, c.ShutdownTimeout)
+	require.Equal(t, "Savannah", c.StoreName)
+	require.Equal(t, 200*time.Millisecond, c.JobsPollInterval)
+	require.Equal(t, 12, c.NotifyMaxAttempts)
+	require.Equal(t, time.Second, c.NotifyRetryBase)
+	require.Equal(t, time.Hour, c.NotifyRetryMax)
 }
 
 func TestLoadProductionDefaults(t *testing.T) {
@@ -47,27 +52,32 @@ func TestLoadProductionDefaults(t *testing.T) {
 func TestLoadErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]map[string]string{
-		"DATABASE_URL":         {"DATABASE_URL": "mysql://x"},
-		"REDIS_URL":            {"REDIS_URL": "http://x"},
-		"STORE_CURRENCY":       {"STORE_CURRENCY": "XYZ"},
-		"AUTO_MIGRATE":         {"AUTO_MIGRATE": "maybe"},
-		"SHUTDOWN_TIMEOUT":     {"SHUTDOWN_TIMEOUT": "-1s"},
-		"LOG_LEVEL":            {"LOG_LEVEL": "loud"},
-		"APP_ENV":              {"APP_ENV": "staging"},
-		"SMTP_URL":             {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
-		"SMTP_FROM":            {"SMTP_URL": "smtp://mail.example.com"},
-		"SMTP_FROM format":     {"SMTP_FROM": "not an address"},
-		"NOTIFY_ADMIN_EMAILS":  {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
-		"AT_API_KEY":           {"AT_USERNAME": "savannah"},
-		"AT_USERNAME":          {"AT_API_KEY": "k"},
-		"AT_BASE_URL":          {"AT_BASE_URL": "ftp://x"},
-		"JWT_PRIVATE_KEY":      {"APP_ENV": "production"},
-		"GOOGLE_CLIENT_SECRET": {"GOOGLE_CLIENT_ID": "id"},
-		"OIDC_CLIENT_SECRET":   {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
-		"OIDC_ISSUER_URL":      {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
-		"OIDC_PROVIDER_NAME":   {"OIDC_PROVIDER_NAME": "Bad Name"},
-		"AUTH_REDIRECT_URL":    {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
-		"TRUSTED_PROXIES":      {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
+		"DATABASE_URL":          {"DATABASE_URL": "mysql://x"},
+		"REDIS_URL":             {"REDIS_URL": "http://x"},
+		"STORE_CURRENCY":        {"STORE_CURRENCY": "XYZ"},
+		"AUTO_MIGRATE":          {"AUTO_MIGRATE": "maybe"},
+		"SHUTDOWN_TIMEOUT":      {"SHUTDOWN_TIMEOUT": "-1s"},
+		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
+		"APP_ENV":               {"APP_ENV": "staging"},
+		"SMTP_URL":              {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
+		"SMTP_FROM":             {"SMTP_URL": "smtp://mail.example.com"},
+		"SMTP_FROM format":      {"SMTP_FROM": "not an address"},
+		"NOTIFY_ADMIN_EMAILS":   {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
+		"AT_API_KEY":            {"AT_USERNAME": "savannah"},
+		"AT_USERNAME":           {"AT_API_KEY": "k"},
+		"AT_BASE_URL":           {"AT_BASE_URL": "ftp://x"},
+		"JWT_PRIVATE_KEY":       {"APP_ENV": "production"},
+		"GOOGLE_CLIENT_SECRET":  {"GOOGLE_CLIENT_ID": "id"},
+		"OIDC_CLIENT_SECRET":    {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
+		"OIDC_ISSUER_URL":       {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
+		"OIDC_PROVIDER_NAME":    {"OIDC_PROVIDER_NAME": "Bad Name"},
+		"AUTH_REDIRECT_URL":     {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
+		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
+		"JOBS_POLL_INTERVAL":    {"JOBS_POLL_INTERVAL": "often"},
+		"NOTIFY_MAX_ATTEMPTS":   {"NOTIFY_MAX_ATTEMPTS": "0"},
+		"NOTIFY_MAX_ATTEMPTS 2": {"NOTIFY_MAX_ATTEMPTS": "many"},
+		"NOTIFY_RETRY_BASE":     {"NOTIFY_RETRY_BASE": "-1s"},
+		"NOTIFY_RETRY_MAX":      {"NOTIFY_RETRY_BASE": "1m", "NOTIFY_RETRY_MAX": "1s"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
