@@ -79,6 +79,10 @@ func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[
 	if err != nil {
 		return nil, err
 	}
+	if orderBy == nil {
+		// A delivery log is read from the latest message back.
+		orderBy = &ent.NotificationOrder{Direction: entgql.OrderDirectionDesc, Field: ent.NotificationOrderFieldCreatedAt}
+	}
 	return r.db(ctx).Notification.Query().
 		Paginate(ctx, after, first, before, last, ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
 }

@@ -153,6 +153,41 @@ func TestNotificationsDeliveryLog(t *testing.T) {
 			require.Equal(t, tc.want, got.Notifications.TotalCount, "%v", tc.where)
 		}
 
+		// Newest first, and the pages of the connection follow one another.
+		type pageData struct {
+			Notifications struct {
+				Edges []struct {
+					Cursor string `json:"cursor"`
+					Node   struct {
+						ID        string    `json:"id"`
+						CreatedAt time.Time `json:"createdAt"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"notifications"`
+		}
+		const pageDoc = `query P($after: Cursor) { notifications(first: 2, after: $after) { edges { cursor node { id createdAt } } } }`
+		page := func(after any) pageData {
+			t.Helper()
+			resp := staff.post(pageDoc, "P", map[string]any{"after": after})
+			require.Empty(t, resp.Errors)
+			var p pageData
+			require.NoError(t, json.Unmarshal(resp.Data, &p))
+			return p
+		}
+		p1 := page(nil)
+		require.Len(t, p1.Notifications.Edges, 2)
+		p2 := page(p1.Notifications.Edges[1].Cursor)
+		require.Len(t, p2.Notifications.Edges, 1)
+		all := append(p1.Notifications.Edges, p2.Notifications.Edges...)
+		seen := map[string]bool{}
+		for i, e := range all {
+			seen[e.Node.ID] = true
+			if i > 0 {
+				require.False(t, e.Node.CreatedAt.After(all[i-1].Node.CreatedAt), "newest first")
+			}
+		}
+		require.Len(t, seen, 3)
+
 		// Page size cap.
 		resp := staff.post(staff.ops["Notifications"], "Notifications", map[string]any{"first": 101})
 		require.Equal(t, []string{"BAD_USER_INPUT"}, resp.codes())
