@@ -5845,7 +5845,7 @@ func (m *NotificationMutation) LastError() (r string, exists bool) {
 // OldLastError returns the old "last_error" field's value of the Notification entity.
 // If the Notification object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *NotificationMutation) OldLastError(ctx context.Context) (v string, err error) {
+func (m *NotificationMutation) OldLastError(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
 	}

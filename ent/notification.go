@@ -33,7 +33,7 @@ type Notification struct {
 	// Attempts holds the value of the "attempts" field.
 	Attempts int `json:"attempts,omitempty"`
 	// LastError holds the value of the "last_error" field.
-	LastError string `json:"last_error,omitempty"`
+	LastError *string `json:"last_error,omitempty"`
 	// SentAt holds the value of the "sent_at" field.
 	SentAt *time.Time `json:"sent_at,omitempty"`
 	// ProviderMessageID holds the value of the "provider_message_id" field.
@@ -146,7 +146,8 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field last_error", values[i])
 			} else if value.Valid {
-				_m.LastError = value.String
+				_m.LastError = new(string)
+				*_m.LastError = value.String
 			}
 		case notification.FieldSentAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -230,8 +231,10 @@ func (_m *Notification) String() string {
 	builder.WriteString("attempts=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempts))
 	builder.WriteString(", ")
-	builder.WriteString("last_error=")
-	builder.WriteString(_m.LastError)
+	if v := _m.LastError; v != nil {
+		builder.WriteString("last_error=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	if v := _m.SentAt; v != nil {
 		builder.WriteString("sent_at=")

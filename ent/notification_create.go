@@ -330,7 +330,7 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 	}
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(notification.FieldLastError, field.TypeString, value)
-		_node.LastError = value
+		_node.LastError = &value
 	}
 	if value, ok := _c.mutation.SentAt(); ok {
 		_spec.SetField(notification.FieldSentAt, field.TypeTime, value)

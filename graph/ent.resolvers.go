@@ -75,7 +75,16 @@ func (r *queryResolver) Customers(ctx context.Context, after *entgql.Cursor[int]
 
 // Notifications is the resolver for the notifications field.
 func (r *queryResolver) Notifications(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) (*ent.NotificationConnection, error) {
-	return nil, notImplemented("notifications")
+	first, last, err := pageSize(first, last)
+	if err != nil {
+		return nil, err
+	}
+	if orderBy == nil {
+		// A delivery log is read from the latest message back.
+		orderBy = &ent.NotificationOrder{Direction: entgql.OrderDirectionDesc, Field: ent.NotificationOrderFieldCreatedAt}
+	}
+	return r.db(ctx).Notification.Query().
+		Paginate(ctx, after, first, before, last, ent.WithNotificationOrder(orderBy), ent.WithNotificationFilter(where.Filter))
 }
 
 // Orders is the resolver for the orders field.

@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
@@ -57,6 +58,9 @@ type HandlerConfig struct {
 	// Checkout is the cart, order and payment service; nil builds one
 	// with defaults and no M-Pesa (tests of other features).
 	Checkout *checkout.Service
+	// Outbox re-enqueues failed notifications (retryNotification); nil
+	// answers NOT_IMPLEMENTED there.
+	Outbox *outbox.Outbox
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -75,6 +79,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		}
 		r.checkout = svc
 	}
+	r.outbox = cfg.Outbox
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})

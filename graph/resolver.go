@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -22,6 +23,8 @@ type Resolver struct {
 	catalog  *catalog.Service
 	auth     *auth.Service
 	checkout *checkout.Service
+	// outbox is set by NewHandler when notifications are delivered.
+	outbox *outbox.Outbox
 }
 
 // NewResolver returns a resolver over the ent client; currency is the

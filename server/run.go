@@ -26,6 +26,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
@@ -96,6 +97,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if err := db.Migrate(ctx); err != nil {
 			return err
 		}
+		if err := jobs.Migrate(ctx, db); err != nil {
+			return err
+		}
 	}
 	// Redis (optional): shared rate limits, persisted queries and
 	// catalogue cache. The protection is built before seeding, so that the
@@ -151,6 +155,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	waitJobs := runJobs(jobsCtx, log, checkoutJobs(shop))
 	defer func() { stopJobs(); waitJobs() }()
 
+	// Notifications: hooks on the client, delivered by River.
+	notifications, jobClient, err := newNotifications(cfg, db, client, log)
+	if err != nil {
+		return err
+	}
+	if err := startJobs(ctx, jobClient); err != nil {
+		return err
+	}
+	defer func() { // on early returns; a no-op after the graceful stop below
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = jobs.Stop(stopCtx, jobClient)
+	}()
+
 	// HTTP.
 	handler := api.New(api.Deps{
 		Client:            client,
@@ -168,6 +186,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Protection:         protection,
 		Checkout:           shop,
 		MpesaSecretMatches: mpesaSecret,
+		Outbox:             notifications,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -200,6 +219,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http server: %w", err)
+	}
+	// Jobs last: requests that finished above may have enqueued some.
+	// Running deliveries finish; pending ones wait in the database.
+	if err := jobs.Stop(shutdownCtx, jobClient); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
@@ -251,6 +275,9 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, db); err != nil {
 		return err
 	}
 	applied, _, err := db.MigrationVersion()

@@ -23,7 +23,7 @@ func (Notification) Fields() []ent.Field {
 		field.String("template").NotEmpty().MaxLen(100).Immutable(),
 		field.Enum("status").Values("PENDING", "SENT", "FAILED").Default("PENDING"),
 		field.Int("attempts").NonNegative().Default(0),
-		field.String("last_error").Optional().MaxLen(2000),
+		field.String("last_error").Optional().Nillable().MaxLen(2000),
 		field.Time("sent_at").Optional().Nillable(),
 		field.String("provider_message_id").Optional(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
@@ -57,7 +57,7 @@ func (Notification) Mixin() []ent.Mixin {
 // Annotations of the Notification.
 func (Notification) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField().Directives(entgql.NewDirective("auth")),
+		entgql.QueryField().Directives(hasRole("STAFF")),
 		entgql.RelayConnection(),
 	}
 }

@@ -193,6 +193,12 @@ type RegisterPayload struct {
 	UserErrors []*UserError  `json:"userErrors"`
 }
 
+type RetryNotificationPayload struct {
+	// The notification, PENDING again, when it was retried.
+	Notification *ent.Notification `json:"notification,omitempty"`
+	UserErrors   []*UserError      `json:"userErrors"`
+}
+
 type Subscription struct {
 }
 

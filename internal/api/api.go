@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -61,6 +62,9 @@ type Deps struct {
 	// /webhooks/mpesa/{secret} (mpesa.Config.CallbackSecretMatches); nil
 	// when M-Pesa is not configured, and the route answers 404.
 	MpesaSecretMatches func(segment string) bool
+	// Outbox re-enqueues failed notifications for staff; nil leaves
+	// retryNotification NOT_IMPLEMENTED.
+	Outbox *outbox.Outbox
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -90,6 +94,7 @@ func New(d Deps) *Server {
 		Introspection: d.Introspection,
 		Auth:          d.Auth,
 		Checkout:      d.Checkout,
+		Outbox:        d.Outbox,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))

@@ -55,6 +55,8 @@ type storeSetup struct {
 	auth          []func(*auth.ServiceConfig)
 	protection    api.Protection
 	introspection bool
+	// deps has the last word on the API's dependencies (an outbox, say).
+	deps func(*api.Deps)
 }
 
 func newStoreWith(t *testing.T, db *database.DB, cat *seed.Catalog, setup storeSetup) *store {
@@ -85,7 +87,7 @@ func newStoreWith(t *testing.T, db *database.DB, cat *seed.Catalog, setup storeS
 	}
 	accounts, err := auth.NewService(sc)
 	require.NoError(t, err)
-	a := api.New(api.Deps{
+	deps := api.Deps{
 		Client:        client,
 		Dialect:       db.Dialect,
 		Auth:          accounts,
@@ -95,7 +97,11 @@ func newStoreWith(t *testing.T, db *database.DB, cat *seed.Catalog, setup storeS
 		Checks:        map[string]api.Checker{"database": db},
 		Registry:      prometheus.NewRegistry(),
 		Protection:    setup.protection,
-	})
+	}
+	if setup.deps != nil {
+		setup.deps(&deps)
+	}
+	a := api.New(deps)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens, key: key}

@@ -80,6 +80,17 @@ type Config struct {
 	PaymentTimeout time.Duration
 	// CartTTL is how long an idle guest cart lives (GUEST_CART_TTL).
 	CartTTL time.Duration
+	// StoreName signs every notification (STORE_NAME).
+	StoreName string
+	// JobsPollInterval is how often the job runner looks for new jobs
+	// (JOBS_POLL_INTERVAL); PostgreSQL over lib/pq only polls.
+	JobsPollInterval time.Duration
+	// NotifyMaxAttempts is each notification's budget of delivery attempts
+	// (NOTIFY_MAX_ATTEMPTS).
+	NotifyMaxAttempts int
+	// NotifyRetryBase and NotifyRetryMax bound the exponential backoff
+	// between attempts (NOTIFY_RETRY_BASE, NOTIFY_RETRY_MAX).
+	NotifyRetryBase, NotifyRetryMax time.Duration
 	// JWTPrivateKey is the Ed25519 key (PKCS#8 PEM) that signs access
 	// tokens (JWT_PRIVATE_KEY); required in production. A literal "\n" in
 	// the variable stands for a newline, for one-line secret stores.
@@ -170,6 +181,21 @@ func Load(getenv func(string) string) (Config, error) {
 		OIDCClientID:       str("OIDC_CLIENT_ID", ""),
 		OIDCClientSecret:   str("OIDC_CLIENT_SECRET", ""),
 		OIDCName:           str("OIDC_PROVIDER_NAME", "oidc"),
+		StoreName:          str("STORE_NAME", "Savannah"),
+		JobsPollInterval:   duration("JOBS_POLL_INTERVAL", 200*time.Millisecond),
+		NotifyRetryBase:    duration("NOTIFY_RETRY_BASE", time.Second),
+		NotifyRetryMax:     duration("NOTIFY_RETRY_MAX", time.Hour),
+	}
+	c.NotifyMaxAttempts = 12
+	if v := str("NOTIFY_MAX_ATTEMPTS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, fmt.Errorf("NOTIFY_MAX_ATTEMPTS: %q is not a number from 1 to 100", v))
+		}
+		c.NotifyMaxAttempts = n
+	}
+	if c.NotifyRetryMax < c.NotifyRetryBase {
+		errs = append(errs, errors.New("NOTIFY_RETRY_MAX: must not be shorter than NOTIFY_RETRY_BASE"))
 	}
 	if c.Environment != "development" && c.Environment != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: %q is not development or production", c.Environment))
@@ -318,6 +344,11 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("introspection", c.Introspection),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("store_name", c.StoreName),
+		slog.Duration("jobs_poll_interval", c.JobsPollInterval),
+		slog.Int("notify_max_attempts", c.NotifyMaxAttempts),
+		slog.Duration("notify_retry_base", c.NotifyRetryBase),
+		slog.Duration("notify_retry_max", c.NotifyRetryMax),
 		slog.String("smtp_url", MaskURL(c.SMTPURL)),
 		slog.String("smtp_from", c.SMTPFrom),
 		slog.Int("notify_admin_emails", len(c.AdminEmails)),

@@ -30,6 +30,11 @@ func TestLoadDefaults(t *testing.T) {
 	require.True(t, c.SeedDemo)
 	require.True(t, c.Introspection)
 	require.Equal(t, 20*time.Second, c.ShutdownTimeout)
+	require.Equal(t, "Savannah", c.StoreName)
+	require.Equal(t, 200*time.Millisecond, c.JobsPollInterval)
+	require.Equal(t, 12, c.NotifyMaxAttempts)
+	require.Equal(t, time.Second, c.NotifyRetryBase)
+	require.Equal(t, time.Hour, c.NotifyRetryMax)
 }
 
 func TestLoadProductionDefaults(t *testing.T) {
@@ -73,6 +78,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"MPESA_TIMEOUT":         mpesaEnv(map[string]string{"MPESA_TIMEOUT": "soon"}),
 		"ORDER_PAYMENT_TIMEOUT": {"ORDER_PAYMENT_TIMEOUT": "0s"},
 		"GUEST_CART_TTL":        {"GUEST_CART_TTL": "forever"},
+		"JOBS_POLL_INTERVAL":    {"JOBS_POLL_INTERVAL": "often"},
+		"NOTIFY_MAX_ATTEMPTS":   {"NOTIFY_MAX_ATTEMPTS": "0"},
+		"NOTIFY_MAX_ATTEMPTS 2": {"NOTIFY_MAX_ATTEMPTS": "many"},
+		"NOTIFY_RETRY_BASE":     {"NOTIFY_RETRY_BASE": "-1s"},
+		"NOTIFY_RETRY_MAX":      {"NOTIFY_RETRY_BASE": "1m", "NOTIFY_RETRY_MAX": "1s"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/riverqueue/river"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/config"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/notify"
+	"github.com/savannah-commerce/savannah/internal/notify/email"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/notify/sms"
+	"github.com/savannah-commerce/savannah/internal/notify/templates"
+)
+
+// newNotifications builds the notification pipeline: the channels (the log
+// unless Africa's Talking or SMTP is configured), the delivery worker, the
+// River client that runs it, and the outbox hooks on client, which from
+// now on write and enqueue a notification for every order and payment
+// change. The caller starts and stops the River client.
+func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, log *slog.Logger) (*outbox.Outbox, *jobs.Client, error) {
+	logSender := notify.NewLogSender(log)
+	var smsSender notify.SMSSender = logSender
+	if cfg.SMSUsername != "" {
+		s, err := sms.New(sms.Config{BaseURL: cfg.SMSBaseURL, Username: cfg.SMSUsername, APIKey: cfg.SMSAPIKey, SenderID: cfg.SMSSenderID})
+		if err != nil {
+			return nil, nil, err
+		}
+		smsSender = s
+	}
+	var emailSender notify.EmailSender = logSender
+	if cfg.SMTPURL != "" {
+		s, err := email.New(email.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom, Admins: cfg.AdminEmails})
+		if err != nil {
+			return nil, nil, err
+		}
+		emailSender = s
+	}
+	set, err := templates.New()
+	if err != nil {
+		return nil, nil, err
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, outbox.NewWorker(outbox.WorkerConfig{
+		Client:    client,
+		Templates: set,
+		SMS:       smsSender,
+		Email:     emailSender,
+		StoreName: cfg.StoreName,
+		Backoff:   outbox.Backoff{Base: cfg.NotifyRetryBase, Max: cfg.NotifyRetryMax},
+		Log:       log,
+	})); err != nil {
+		return nil, nil, fmt.Errorf("notifications: %w", err)
+	}
+	rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: cfg.JobsPollInterval, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	ob := outbox.New(outbox.Config{Jobs: rc, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
+	ob.Register(client)
+	return ob, rc, nil
+}
+
+// startJobs starts rc detached from ctx: ending ctx must not cancel running
+// deliveries, since shutdown stops the client gracefully itself.
+func startJobs(ctx context.Context, rc *jobs.Client) error {
+	if err := rc.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
