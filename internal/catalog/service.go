@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/database"
 )
 
 // Service carries out the catalogue's writes: the category tree, products
@@ -42,39 +43,9 @@ const savepoint = "catalog_op"
 // failed statement, which poisons a PostgreSQL transaction) is undone
 // without undoing the caller's other work.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, c *ent.Client) error) error {
-	if c := ent.FromContext(ctx); c != nil {
-		if _, err := c.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
-		}
-		if err := fn(ctx, c); err != nil {
-			if _, rerr := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepoint); rerr != nil {
-				return fmt.Errorf("%w (and roll back to savepoint: %v)", err, rerr)
-			}
-			if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); rerr != nil {
-				return fmt.Errorf("%w (and release savepoint: %v)", err, rerr)
-			}
-			return err
-		}
-		if _, err := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); err != nil {
-			return fmt.Errorf("release savepoint: %w", err)
-		}
-		return nil
-	}
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	txCtx := ent.NewContext(ent.NewTxContext(ctx, tx), tx.Client())
-	if err := fn(txCtx, tx.Client()); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("%w (and rollback: %v)", err, rerr)
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return database.InUnit(ctx, s.client, savepoint, func(ctx context.Context) error {
+		return fn(ctx, ent.FromContext(ctx))
+	})
 }
 
 // treeLockKey names the PostgreSQL advisory lock that serialises changes to

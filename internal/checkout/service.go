@@ -102,25 +102,7 @@ const savepoint = "checkout_op"
 // request (even a failed statement, which poisons a PostgreSQL
 // transaction) is undone without undoing the caller's other work.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, c *ent.Client) error) error {
-	if c := ent.FromContext(ctx); c != nil && ent.TxFromContext(ctx) != nil {
-		if _, err := c.ExecContext(ctx, "SAVEPOINT "+savepoint); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
-		}
-		if err := fn(ctx, c); err != nil {
-			if _, rerr := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+savepoint); rerr != nil {
-				return fmt.Errorf("%w (and roll back to savepoint: %v)", err, rerr)
-			}
-			if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); rerr != nil {
-				return fmt.Errorf("%w (and release savepoint: %v)", err, rerr)
-			}
-			return err
-		}
-		if _, err := c.ExecContext(ctx, "RELEASE SAVEPOINT "+savepoint); err != nil {
-			return fmt.Errorf("release savepoint: %w", err)
-		}
-		return nil
-	}
-	return database.InTx(ctx, s.cfg.Client, func(ctx context.Context) error {
+	return database.InUnit(ctx, s.cfg.Client, savepoint, func(ctx context.Context) error {
 		return fn(ctx, ent.FromContext(ctx))
 	})
 }

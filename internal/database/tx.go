@@ -86,3 +86,31 @@ type TxOpener struct{ Client *ent.Client }
 func (o TxOpener) OpenTx(ctx context.Context) (context.Context, driver.Tx, error) {
 	return o.Client.OpenTx(context.WithValue(ctx, txHolderKey{}, &txHolder{}))
 }
+
+// InUnit runs fn as one unit of work. Outside a transaction it is InTx.
+// Inside one it runs fn under a savepoint named name, so a failure — even a
+// failed statement, which poisons a PostgreSQL transaction — undoes fn's
+// writes alone and leaves the caller's transaction usable: a service can
+// refuse a request with userErrors and the mutation still commits cleanly.
+func InUnit(ctx context.Context, client *ent.Client, name string, fn func(ctx context.Context) error) error {
+	c := ent.FromContext(ctx)
+	if c == nil || ent.TxFromContext(ctx) == nil {
+		return InTx(ctx, client, fn)
+	}
+	if _, err := c.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(ctx); err != nil {
+		if _, rerr := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rerr))
+		}
+		if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := c.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
