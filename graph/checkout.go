@@ -1,11 +1,10 @@
 package graph
 
 import (
+	"errors"
 	"strconv"
 
-	"errors"
 	"github.com/savannah-commerce/savannah/ent"
-
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
