@@ -57,45 +57,45 @@ func (r *cartLineResolver) Variant(ctx context.Context, obj *ent.CartLine) (*ent
 
 // CartCreate is the resolver for the cartCreate field.
 func (r *mutationResolver) CartCreate(ctx context.Context, lines []*model.CartLineInput) (*model.CartPayload, error) {
-	var d checkoutIDs
+	var d ids
 	in := cartLines(&d, lines)
-	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.CreateCart(ctx, in) })
+	c, ue, err := serviceWrite(&d, func() (*ent.Cart, error) { return r.checkout.CreateCart(ctx, in) })
 	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartLinesAdd is the resolver for the cartLinesAdd field.
 func (r *mutationResolver) CartLinesAdd(ctx context.Context, cartID string, lines []*model.CartLineInput) (*model.CartPayload, error) {
-	var d checkoutIDs
+	var d ids
 	in := cartLines(&d, lines)
-	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.AddLines(ctx, cartID, in) })
+	c, ue, err := serviceWrite(&d, func() (*ent.Cart, error) { return r.checkout.AddLines(ctx, cartID, in) })
 	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartLinesUpdate is the resolver for the cartLinesUpdate field.
 func (r *mutationResolver) CartLinesUpdate(ctx context.Context, cartID string, lines []*model.CartLineUpdateInput) (*model.CartPayload, error) {
-	var d checkoutIDs
+	var d ids
 	in := make([]checkout.LineUpdate, len(lines))
 	for i, l := range lines {
 		in[i] = checkout.LineUpdate{LineID: d.decode(l.LineID, "lines", strconv.Itoa(i), "lineId"), Quantity: l.Quantity}
 	}
-	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.UpdateLines(ctx, cartID, in) })
+	c, ue, err := serviceWrite(&d, func() (*ent.Cart, error) { return r.checkout.UpdateLines(ctx, cartID, in) })
 	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartLinesRemove is the resolver for the cartLinesRemove field.
 func (r *mutationResolver) CartLinesRemove(ctx context.Context, cartID string, lineIds []string) (*model.CartPayload, error) {
-	var d checkoutIDs
+	var d ids
 	in := make([]int, len(lineIds))
 	for i, id := range lineIds {
 		in[i] = d.decode(id, "lineIds", strconv.Itoa(i))
 	}
-	c, ue, err := checkoutWrite(&d, func() (*ent.Cart, error) { return r.checkout.RemoveLines(ctx, cartID, in) })
+	c, ue, err := serviceWrite(&d, func() (*ent.Cart, error) { return r.checkout.RemoveLines(ctx, cartID, in) })
 	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 
 // CartMerge is the resolver for the cartMerge field.
 func (r *mutationResolver) CartMerge(ctx context.Context, guestCartID string) (*model.CartPayload, error) {
-	c, ue, err := checkoutWrite(&checkoutIDs{}, func() (*ent.Cart, error) { return r.checkout.MergeCart(ctx, guestCartID) })
+	c, ue, err := serviceWrite(&ids{}, func() (*ent.Cart, error) { return r.checkout.MergeCart(ctx, guestCartID) })
 	return &model.CartPayload{Cart: c, UserErrors: ue}, err
 }
 

@@ -60,7 +60,7 @@ func (r *mutationResolver) CreateCategory(ctx context.Context, input model.Creat
 		ParentID:    d.decodeOpt(input.ParentID, "input", "parentID"),
 		Position:    input.Position,
 	}
-	c, ue, err := catalogWrite(&d, func() (*ent.Category, error) { return r.catalog.CreateCategory(ctx, in) })
+	c, ue, err := serviceWrite(&d, func() (*ent.Category, error) { return r.catalog.CreateCategory(ctx, in) })
 	return &model.CategoryPayload{Category: c, UserErrors: ue}, err
 }
 
@@ -76,7 +76,7 @@ func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input 
 		ClearParent: input.ClearParent != nil && *input.ClearParent,
 		Position:    input.Position,
 	}
-	c, ue, err := catalogWrite(&d, func() (*ent.Category, error) { return r.catalog.UpdateCategory(ctx, catID, in) })
+	c, ue, err := serviceWrite(&d, func() (*ent.Category, error) { return r.catalog.UpdateCategory(ctx, catID, in) })
 	return &model.CategoryPayload{Category: c, UserErrors: ue}, err
 }
 
@@ -84,7 +84,7 @@ func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input 
 func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*model.DeleteCategoryPayload, error) {
 	var d ids
 	catID := d.decode(id, "id")
-	deleted, ue, err := catalogWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteCategory(ctx, catID) })
+	deleted, ue, err := serviceWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteCategory(ctx, catID) })
 	return &model.DeleteCategoryPayload{DeletedID: deleted, UserErrors: ue}, err
 }
 
@@ -101,7 +101,7 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 	for _, v := range input.Variants {
 		in.Variants = append(in.Variants, createVariantInput(v))
 	}
-	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.CreateProduct(ctx, in, actorID(ctx)) })
+	p, ue, err := serviceWrite(&d, func() (*ent.Product, error) { return r.catalog.CreateProduct(ctx, in, actorID(ctx)) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
@@ -116,7 +116,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 		Status:      input.Status,
 		CategoryID:  d.decodeOpt(input.CategoryID, "input", "categoryID"),
 	}
-	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.UpdateProduct(ctx, productID, in) })
+	p, ue, err := serviceWrite(&d, func() (*ent.Product, error) { return r.catalog.UpdateProduct(ctx, productID, in) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
@@ -124,7 +124,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
 	var d ids
 	productID := d.decode(id, "id")
-	p, ue, err := catalogWrite(&d, func() (*ent.Product, error) { return r.catalog.ArchiveProduct(ctx, productID) })
+	p, ue, err := serviceWrite(&d, func() (*ent.Product, error) { return r.catalog.ArchiveProduct(ctx, productID) })
 	return &model.ProductPayload{Product: p, UserErrors: ue}, err
 }
 
@@ -132,7 +132,7 @@ func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*mode
 func (r *mutationResolver) CreateProductVariant(ctx context.Context, productID string, input model.CreateProductVariantInput) (*model.ProductVariantPayload, error) {
 	var d ids
 	pid := d.decode(productID, "productId")
-	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) {
+	v, ue, err := serviceWrite(&d, func() (*ent.ProductVariant, error) {
 		return r.catalog.CreateVariant(ctx, pid, createVariantInput(&input), actorID(ctx))
 	})
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
@@ -149,7 +149,7 @@ func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, 
 		Options:    options(input.Options),
 		OptionsSet: input.Options != nil,
 	}
-	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.UpdateVariant(ctx, variantID, in) })
+	v, ue, err := serviceWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.UpdateVariant(ctx, variantID, in) })
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err
 }
 
@@ -157,7 +157,7 @@ func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, 
 func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, delta int, reason string) (*model.ProductVariantPayload, error) {
 	var d ids
 	vid := d.decode(variantID, "variantId")
-	v, ue, err := catalogWrite(&d, func() (*ent.ProductVariant, error) {
+	v, ue, err := serviceWrite(&d, func() (*ent.ProductVariant, error) {
 		return r.catalog.AdjustStock(ctx, vid, delta, reason, actorID(ctx))
 	})
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err

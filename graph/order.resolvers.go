@@ -18,7 +18,7 @@ import (
 
 // PlaceOrder is the resolver for the placeOrder field.
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
-	var d checkoutIDs
+	var d ids
 	in := checkout.PlaceOrderInput{
 		CartToken:      input.CartID,
 		Address:        addressSnapshot(input.ShippingAddress),
@@ -30,39 +30,39 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 		id := d.decode(*input.ShippingAddressID, "input", "shippingAddressId")
 		in.AddressID = &id
 	}
-	o, ue, err := checkoutWrite(&d, func() (*ent.Order, error) { return r.checkout.PlaceOrder(ctx, in) })
+	o, ue, err := serviceWrite(&d, func() (*ent.Order, error) { return r.checkout.PlaceOrder(ctx, in) })
 	return &model.PlaceOrderPayload{Order: o, UserErrors: ue}, err
 }
 
 // PayOrder is the resolver for the payOrder field.
 func (r *mutationResolver) PayOrder(ctx context.Context, orderID string, method payment.Method, phone *string) (*model.PayOrderPayload, error) {
-	var d checkoutIDs
+	var d ids
 	oid := d.decode(orderID, "orderId")
-	p, ue, err := checkoutWrite(&d, func() (*ent.Payment, error) { return r.checkout.PayOrder(ctx, oid, method, deref(phone)) })
+	p, ue, err := serviceWrite(&d, func() (*ent.Payment, error) { return r.checkout.PayOrder(ctx, oid, method, deref(phone)) })
 	return &model.PayOrderPayload{Payment: p, UserErrors: ue}, err
 }
 
 // CancelOrder is the resolver for the cancelOrder field.
 func (r *mutationResolver) CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error) {
-	var d checkoutIDs
+	var d ids
 	oid := d.decode(id, "id")
-	o, ue, err := checkoutWrite(&d, func() (*ent.Order, error) { return r.checkout.CancelOrder(ctx, oid, deref(reason)) })
+	o, ue, err := serviceWrite(&d, func() (*ent.Order, error) { return r.checkout.CancelOrder(ctx, oid, deref(reason)) })
 	return &model.CancelOrderPayload{Order: o, UserErrors: ue}, err
 }
 
 // UpdateOrderStatus is the resolver for the updateOrderStatus field.
 func (r *mutationResolver) UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error) {
-	var d checkoutIDs
+	var d ids
 	oid := d.decode(id, "id")
-	o, ue, err := checkoutWrite(&d, func() (*ent.Order, error) { return r.checkout.UpdateOrderStatus(ctx, oid, status, deref(note)) })
+	o, ue, err := serviceWrite(&d, func() (*ent.Order, error) { return r.checkout.UpdateOrderStatus(ctx, oid, status, deref(note)) })
 	return &model.OrderPayload{Order: o, UserErrors: ue}, err
 }
 
 // ConfirmPayment is the resolver for the confirmPayment field.
 func (r *mutationResolver) ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error) {
-	var d checkoutIDs
+	var d ids
 	pid := d.decode(paymentID, "paymentId")
-	p, ue, err := checkoutWrite(&d, func() (*ent.Payment, error) { return r.checkout.ConfirmPayment(ctx, pid, deref(reference)) })
+	p, ue, err := serviceWrite(&d, func() (*ent.Payment, error) { return r.checkout.ConfirmPayment(ctx, pid, deref(reference)) })
 	return &model.PaymentPayload{Payment: p, UserErrors: ue}, err
 }
 

@@ -4,9 +4,10 @@ import (
 	"errors"
 
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
-	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/input"
 )
 
 // userErrors splits a service error into the payload's userErrors (what
@@ -16,8 +17,7 @@ import (
 func userErrors(err error) ([]*model.UserError, error) {
 	var (
 		accountErrs auth.UserErrors
-		catalogErr  *catalog.InputError
-		checkoutErr *checkout.InputError
+		inputErr    *input.Error
 	)
 	switch {
 	case err == nil:
@@ -28,16 +28,10 @@ func userErrors(err error) ([]*model.UserError, error) {
 			out[i] = &model.UserError{Field: e.Field, Message: e.Message, Code: model.ErrorCode(e.Code)}
 		}
 		return out, nil
-	case errors.As(err, &catalogErr):
-		out := make([]*model.UserError, len(catalogErr.Problems))
-		for i, p := range catalogErr.Problems {
+	case errors.As(err, &inputErr):
+		out := make([]*model.UserError, len(inputErr.Problems))
+		for i, p := range inputErr.Problems {
 			out[i] = &model.UserError{Field: p.Field, Message: p.Message, Code: errorCode(p.Kind)}
-		}
-		return out, nil
-	case errors.As(err, &checkoutErr):
-		out := make([]*model.UserError, len(checkoutErr.Problems))
-		for i, p := range checkoutErr.Problems {
-			out[i] = &model.UserError{Field: p.Field, Message: p.Message, Code: checkoutCode(p.Kind)}
 		}
 		return out, nil
 	case errors.Is(err, checkout.ErrUnauthenticated):
@@ -47,4 +41,63 @@ func userErrors(err error) ([]*model.UserError, error) {
 	default:
 		return nil, err
 	}
+}
+
+// errorCode maps a kind of problem (internal/input) to the contract's code.
+func errorCode(kind error) model.ErrorCode {
+	switch {
+	case errors.Is(kind, input.ErrRequired):
+		return model.ErrorCodeRequired
+	case errors.Is(kind, input.ErrTaken):
+		return model.ErrorCodeTaken
+	case errors.Is(kind, input.ErrNotFound):
+		return model.ErrorCodeNotFound
+	case errors.Is(kind, input.ErrInsufficientStock):
+		return model.ErrorCodeInsufficientStock
+	case errors.Is(kind, input.ErrInvalidTransition):
+		return model.ErrorCodeInvalidTransition
+	case errors.Is(kind, input.ErrCartEmpty):
+		return model.ErrorCodeCartEmpty
+	default:
+		return model.ErrorCodeInvalid
+	}
+}
+
+// ids decodes the global IDs an input refers to. An ID this server did not
+// issue cannot name anything, so it is reported as NOT_FOUND at its field,
+// beside every other such ID, rather than as a top-level error.
+type ids struct {
+	problems input.Problems
+}
+
+func (d *ids) decode(s string, field ...string) int {
+	id, err := scalar.DecodeID(s)
+	if err != nil {
+		d.problems.Add(input.ErrNotFound, "no such object", field...)
+	}
+	return id
+}
+
+func (d *ids) decodeOpt(s *string, field ...string) *int {
+	if s == nil {
+		return nil
+	}
+	id := d.decode(*s, field...)
+	return &id
+}
+
+// serviceWrite runs a service's write once the IDs it names decoded, and
+// splits what the user can fix (userErrors, with a nil result) from
+// failures (for the error presenter).
+func serviceWrite[T any](d *ids, write func() (T, error)) (T, []*model.UserError, error) {
+	var zero T
+	err := d.problems.Err()
+	if err == nil {
+		var v T
+		if v, err = write(); err == nil {
+			return v, []*model.UserError{}, nil
+		}
+	}
+	ue, err := userErrors(err)
+	return zero, ue, err
 }

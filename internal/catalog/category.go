@@ -41,10 +41,10 @@ func (s *Service) CreateCategory(ctx context.Context, in CategoryInput) (*ent.Ca
 	checkDescription(&ps, in.Description)
 	checkPosition(&ps, in.Position)
 	if in.ClearParent {
-		ps.add(ErrInvalid, "clearParent applies to updates only", "input", "clearParent")
+		ps.Add(ErrInvalid, "clearParent applies to updates only", "input", "clearParent")
 	}
 	slug := checkSlug(&ps, in.Slug)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var out *ent.Category
@@ -110,10 +110,10 @@ func (s *Service) UpdateCategory(ctx context.Context, id int, in CategoryInput) 
 	checkDescription(&ps, in.Description)
 	checkPosition(&ps, in.Position)
 	if in.ClearParent && in.ParentID != nil {
-		ps.add(ErrInvalid, "give either parentID or clearParent, not both", "input", "parentID")
+		ps.Add(ErrInvalid, "give either parentID or clearParent, not both", "input", "parentID")
 	}
 	slug := checkSlug(&ps, in.Slug)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	moves := in.ParentID != nil || in.ClearParent
@@ -244,16 +244,16 @@ func (s *Service) DeleteCategory(ctx context.Context, id int) error {
 			return fmt.Errorf("count subcategories: %w", err)
 		}
 		if children > 0 {
-			ps.add(ErrInvalid, fmt.Sprintf("the category has %d subcategories; move or delete them first", children), "id")
+			ps.Add(ErrInvalid, fmt.Sprintf("the category has %d subcategories; move or delete them first", children), "id")
 		}
 		products, err := c.Product.Query().Where(product.CategoryID(id)).Count(ctx)
 		if err != nil {
 			return fmt.Errorf("count products: %w", err)
 		}
 		if products > 0 {
-			ps.add(ErrInvalid, fmt.Sprintf("the category has %d products; move them to another category first", products), "id")
+			ps.Add(ErrInvalid, fmt.Sprintf("the category has %d products; move them to another category first", products), "id")
 		}
-		if err := ps.err(); err != nil {
+		if err := ps.Err(); err != nil {
 			return err
 		}
 		if err := c.Category.DeleteOneID(id).Exec(ctx); err != nil {
@@ -324,29 +324,29 @@ func sameParent(a, b *int) bool {
 func checkName(ps *problems, name *string, required bool, maxLen int, field ...string) string {
 	if name == nil {
 		if required {
-			ps.add(ErrRequired, "a name is required", field...)
+			ps.Add(ErrRequired, "a name is required", field...)
 		}
 		return ""
 	}
 	n := strings.TrimSpace(*name)
 	switch {
 	case n == "":
-		ps.add(ErrRequired, "a name is required", field...)
+		ps.Add(ErrRequired, "a name is required", field...)
 	case len(n) > maxLen:
-		ps.add(ErrInvalid, fmt.Sprintf("the name is longer than %d bytes", maxLen), field...)
+		ps.Add(ErrInvalid, fmt.Sprintf("the name is longer than %d bytes", maxLen), field...)
 	}
 	return n
 }
 
 func checkDescription(ps *problems, d *string) {
 	if d != nil && utf8.RuneCountInString(*d) > MaxDescriptionLen {
-		ps.add(ErrInvalid, fmt.Sprintf("the description is longer than %d characters", MaxDescriptionLen), "input", "description")
+		ps.Add(ErrInvalid, fmt.Sprintf("the description is longer than %d characters", MaxDescriptionLen), "input", "description")
 	}
 }
 
 func checkPosition(ps *problems, p *int) {
 	if p != nil && (*p < 0 || *p > 1_000_000) {
-		ps.add(ErrInvalid, "position must be between 0 and 1000000", "input", "position")
+		ps.Add(ErrInvalid, "position must be between 0 and 1000000", "input", "position")
 	}
 }
 
@@ -356,7 +356,7 @@ func checkSlug(ps *problems, slug *string) string {
 		return ""
 	}
 	if !validSlug(*slug) {
-		ps.add(ErrInvalid, "a slug is lower-case letters, digits and single hyphens, at most 200 characters", "input", "slug")
+		ps.Add(ErrInvalid, "a slug is lower-case letters, digits and single hyphens, at most 200 characters", "input", "slug")
 		return ""
 	}
 	return *slug

@@ -79,10 +79,10 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput, actorID *i
 	checkDescription(&ps, in.Description)
 	slug := checkSlug(&ps, in.Slug)
 	if in.CategoryID == nil {
-		ps.add(ErrRequired, "a category is required", "input", "categoryID")
+		ps.Add(ErrRequired, "a category is required", "input", "categoryID")
 	}
 	if len(in.Variants) > MaxVariants {
-		ps.add(ErrInvalid, fmt.Sprintf("at most %d variants", MaxVariants), "input", "variants")
+		ps.Add(ErrInvalid, fmt.Sprintf("at most %d variants", MaxVariants), "input", "variants")
 	}
 	variants := make([]checkedVariant, len(in.Variants))
 	seenSKU := map[string]int{}
@@ -91,12 +91,12 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput, actorID *i
 		variants[i] = checkVariant(&ps, v, true, path)
 		if sku := variants[i].sku; sku != "" {
 			if j, dup := seenSKU[sku]; dup {
-				ps.add(ErrTaken, fmt.Sprintf("variant %d has the same SKU", j), append(path, "sku")...)
+				ps.Add(ErrTaken, fmt.Sprintf("variant %d has the same SKU", j), append(path, "sku")...)
 			}
 			seenSKU[sku] = i
 		}
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var out *ent.Product
@@ -152,7 +152,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 	}
 	checkDescription(&ps, in.Description)
 	slug := checkSlug(&ps, in.Slug)
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var out *ent.Product
@@ -205,7 +205,7 @@ func (s *Service) ArchiveProduct(ctx context.Context, id int) (*ent.Product, err
 func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantInput, actorID *int) (*ent.ProductVariant, error) {
 	var ps problems
 	v := checkVariant(&ps, in, true, []string{"input"})
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var out *ent.ProductVariant
@@ -252,9 +252,9 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 	var ps problems
 	v := checkVariant(&ps, in, false, []string{"input"})
 	if in.StockOnHand != nil {
-		ps.add(ErrInvalid, "change stock with adjustStock", "input", "stockOnHand")
+		ps.Add(ErrInvalid, "change stock with adjustStock", "input", "stockOnHand")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var out *ent.ProductVariant
@@ -302,17 +302,17 @@ func checkVariant(ps *problems, in VariantInput, create bool, path []string) che
 	switch {
 	case in.SKU == nil:
 		if create {
-			ps.add(ErrRequired, "a SKU is required", at("sku")...)
+			ps.Add(ErrRequired, "a SKU is required", at("sku")...)
 		}
 	default:
 		v.sku = strings.TrimSpace(*in.SKU)
 		switch {
 		case v.sku == "":
-			ps.add(ErrRequired, "a SKU is required", at("sku")...)
+			ps.Add(ErrRequired, "a SKU is required", at("sku")...)
 		case len(v.sku) > MaxSKULen:
-			ps.add(ErrInvalid, fmt.Sprintf("a SKU is at most %d characters", MaxSKULen), at("sku")...)
+			ps.Add(ErrInvalid, fmt.Sprintf("a SKU is at most %d characters", MaxSKULen), at("sku")...)
 		case strings.IndexFunc(v.sku, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0:
-			ps.add(ErrInvalid, "a SKU has no spaces or control characters", at("sku")...)
+			ps.Add(ErrInvalid, "a SKU has no spaces or control characters", at("sku")...)
 		}
 	}
 	if in.Name != nil || create {
@@ -320,19 +320,19 @@ func checkVariant(ps *problems, in VariantInput, create bool, path []string) che
 	}
 	if in.Price == nil {
 		if create {
-			ps.add(ErrRequired, "a price is required", at("price")...)
+			ps.Add(ErrRequired, "a price is required", at("price")...)
 		}
 	} else {
 		minor, err := PriceMinor(*in.Price)
 		if err != nil {
-			ps.add(ErrInvalid, err.Error(), at("price")...)
+			ps.Add(ErrInvalid, err.Error(), at("price")...)
 		}
 		v.priceMinor = minor
 	}
 	if in.StockOnHand != nil {
 		v.stock = *in.StockOnHand
 		if v.stock < 0 || v.stock > MaxInitialStock {
-			ps.add(ErrInvalid, fmt.Sprintf("stock on hand must be between 0 and %d", MaxInitialStock), at("stockOnHand")...)
+			ps.Add(ErrInvalid, fmt.Sprintf("stock on hand must be between 0 and %d", MaxInitialStock), at("stockOnHand")...)
 		}
 	}
 	v.options = checkOptions(ps, in.Options, at("options"))
@@ -346,7 +346,7 @@ func checkOptions(ps *problems, opts []schematype.VariantOption, path []string) 
 		return append(append([]string(nil), path...), strconv.Itoa(i), f)
 	}
 	if len(opts) > MaxOptions {
-		ps.add(ErrInvalid, fmt.Sprintf("at most %d options", MaxOptions), path...)
+		ps.Add(ErrInvalid, fmt.Sprintf("at most %d options", MaxOptions), path...)
 	}
 	out := make([]schematype.VariantOption, 0, len(opts))
 	seen := map[string]int{}
@@ -354,21 +354,21 @@ func checkOptions(ps *problems, opts []schematype.VariantOption, path []string) 
 		name, value := strings.TrimSpace(o.Name), strings.TrimSpace(o.Value)
 		switch {
 		case name == "":
-			ps.add(ErrRequired, "an option name is required", at(i, "name")...)
+			ps.Add(ErrRequired, "an option name is required", at(i, "name")...)
 		case utf8.RuneCountInString(name) > MaxOptionNameLen:
-			ps.add(ErrInvalid, fmt.Sprintf("an option name is at most %d characters", MaxOptionNameLen), at(i, "name")...)
+			ps.Add(ErrInvalid, fmt.Sprintf("an option name is at most %d characters", MaxOptionNameLen), at(i, "name")...)
 		default:
 			key := strings.ToLower(name)
 			if j, dup := seen[key]; dup {
-				ps.add(ErrInvalid, fmt.Sprintf("option %d has the same name", j), at(i, "name")...)
+				ps.Add(ErrInvalid, fmt.Sprintf("option %d has the same name", j), at(i, "name")...)
 			}
 			seen[key] = i
 		}
 		switch {
 		case value == "":
-			ps.add(ErrRequired, "an option value is required", at(i, "value")...)
+			ps.Add(ErrRequired, "an option value is required", at(i, "value")...)
 		case utf8.RuneCountInString(value) > MaxOptionValueLen:
-			ps.add(ErrInvalid, fmt.Sprintf("an option value is at most %d characters", MaxOptionValueLen), at(i, "value")...)
+			ps.Add(ErrInvalid, fmt.Sprintf("an option value is at most %d characters", MaxOptionValueLen), at(i, "value")...)
 		}
 		out = append(out, schematype.VariantOption{Name: name, Value: value})
 	}
@@ -466,10 +466,10 @@ func checkSKUsFree(ctx context.Context, c *ent.Client, vs []checkedVariant, self
 			if v.sku != u {
 				continue
 			}
-			ps.add(ErrTaken, "another variant has this SKU", skuPath(i)...)
+			ps.Add(ErrTaken, "another variant has this SKU", skuPath(i)...)
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // productWriteErr reports what a concurrent transaction changed between

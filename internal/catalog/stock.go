@@ -25,17 +25,17 @@ func (s *Service) AdjustStock(ctx context.Context, variantID, delta int, reason 
 	reason = strings.TrimSpace(reason)
 	switch {
 	case delta == 0:
-		ps.add(ErrInvalid, "delta must not be zero", "delta")
+		ps.Add(ErrInvalid, "delta must not be zero", "delta")
 	case delta < -MaxInitialStock || delta > MaxInitialStock:
-		ps.add(ErrInvalid, fmt.Sprintf("delta must be between -%d and %d", MaxInitialStock, MaxInitialStock), "delta")
+		ps.Add(ErrInvalid, fmt.Sprintf("delta must be between -%d and %d", MaxInitialStock, MaxInitialStock), "delta")
 	}
 	switch {
 	case reason == "":
-		ps.add(ErrRequired, "a reason is required", "reason")
+		ps.Add(ErrRequired, "a reason is required", "reason")
 	case len(reason) > MaxReasonLen: // bytes, as the schema counts
-		ps.add(ErrInvalid, fmt.Sprintf("a reason is at most %d bytes", MaxReasonLen), "reason")
+		ps.Add(ErrInvalid, fmt.Sprintf("a reason is at most %d bytes", MaxReasonLen), "reason")
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	var out *ent.ProductVariant

@@ -124,14 +124,14 @@ func (s *Service) AddLines(ctx context.Context, token string, lines []LineInput)
 func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineUpdate) (*ent.Cart, error) {
 	var ps problems
 	if len(updates) == 0 {
-		ps.add(ErrRequired, "give at least one line", "lines")
+		ps.Add(ErrRequired, "give at least one line", "lines")
 	}
 	for i, u := range updates {
 		if u.Quantity < 0 || u.Quantity > s.cfg.MaxLineQuantity {
-			ps.add(ErrInvalid, fmt.Sprintf("quantity must be between 0 and %d", s.cfg.MaxLineQuantity), "lines", strconv.Itoa(i), "quantity")
+			ps.Add(ErrInvalid, fmt.Sprintf("quantity must be between 0 and %d", s.cfg.MaxLineQuantity), "lines", strconv.Itoa(i), "quantity")
 		}
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	return s.writeCart(ctx, token, func(sys context.Context, c *ent.Client, crt *ent.Cart) error {
@@ -143,7 +143,7 @@ func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineU
 				WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
 				Only(sys)
 			if ent.IsNotFound(err) {
-				ps.add(ErrNotFound, "no such line in this cart", append(at, "lineId")...)
+				ps.Add(ErrNotFound, "no such line in this cart", append(at, "lineId")...)
 				continue
 			}
 			if err != nil {
@@ -167,7 +167,7 @@ func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineU
 				return fmt.Errorf("update cart line: %w", err)
 			}
 		}
-		return ps.err()
+		return ps.Err()
 	})
 }
 
@@ -184,10 +184,10 @@ func (s *Service) RemoveLines(ctx context.Context, token string, lineIDs []int) 
 				return fmt.Errorf("delete cart line: %w", err)
 			}
 			if n == 0 {
-				ps.add(ErrNotFound, "no such line in this cart", "lineIds", strconv.Itoa(i))
+				ps.Add(ErrNotFound, "no such line in this cart", "lineIds", strconv.Itoa(i))
 			}
 		}
-		return ps.err()
+		return ps.Err()
 	})
 }
 
@@ -305,10 +305,10 @@ func (s *Service) checkLines(lines []LineInput, root string) error {
 	var ps problems
 	for i, l := range lines {
 		if l.Quantity < 1 || l.Quantity > s.cfg.MaxLineQuantity {
-			ps.add(ErrInvalid, fmt.Sprintf("quantity must be between 1 and %d", s.cfg.MaxLineQuantity), root, strconv.Itoa(i), "quantity")
+			ps.Add(ErrInvalid, fmt.Sprintf("quantity must be between 1 and %d", s.cfg.MaxLineQuantity), root, strconv.Itoa(i), "quantity")
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // addLines adds lines to crt, adding up quantities of a variant already
@@ -341,7 +341,7 @@ func (s *Service) addLines(sys context.Context, c *ent.Client, crt *ent.Cart, li
 			WithProduct().
 			Only(sys)
 		if ent.IsNotFound(err) {
-			ps.add(ErrNotFound, "no such variant", append(at, "variantId")...)
+			ps.Add(ErrNotFound, "no such variant", append(at, "variantId")...)
 			continue
 		}
 		if err != nil {
@@ -358,7 +358,7 @@ func (s *Service) addLines(sys context.Context, c *ent.Client, crt *ent.Cart, li
 			total += existing.Quantity
 		}
 		if total > s.cfg.MaxLineQuantity {
-			ps.add(ErrInvalid, fmt.Sprintf("a cart holds at most %d of one variant", s.cfg.MaxLineQuantity), append(at, "quantity")...)
+			ps.Add(ErrInvalid, fmt.Sprintf("a cart holds at most %d of one variant", s.cfg.MaxLineQuantity), append(at, "quantity")...)
 			continue
 		}
 		if p := s.checkVariant(pv, total, append(at, "quantity")); p != nil {
@@ -369,7 +369,7 @@ func (s *Service) addLines(sys context.Context, c *ent.Client, crt *ent.Cart, li
 		}
 		w.quantity = total
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return err
 	}
 	for _, vid := range order {

@@ -61,22 +61,22 @@ func (in *PlaceOrderInput) check() error {
 	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
 	switch {
 	case in.IdempotencyKey == "":
-		ps.add(ErrRequired, "an idempotency key is required", "input", "idempotencyKey")
+		ps.Add(ErrRequired, "an idempotency key is required", "input", "idempotencyKey")
 	case len(in.IdempotencyKey) > MaxIdempotencyKeyLen:
-		ps.add(ErrInvalid, fmt.Sprintf("an idempotency key is at most %d bytes", MaxIdempotencyKeyLen), "input", "idempotencyKey")
+		ps.Add(ErrInvalid, fmt.Sprintf("an idempotency key is at most %d bytes", MaxIdempotencyKeyLen), "input", "idempotencyKey")
 	}
 	in.Note = strings.TrimSpace(in.Note)
 	if len(in.Note) > MaxNoteLen {
-		ps.add(ErrInvalid, fmt.Sprintf("a note is at most %d bytes", MaxNoteLen), "input", "note")
+		ps.Add(ErrInvalid, fmt.Sprintf("a note is at most %d bytes", MaxNoteLen), "input", "note")
 	}
 	if err := payment.MethodValidator(in.Method); err != nil {
-		ps.add(ErrInvalid, "unknown payment method", "input", "paymentMethod")
+		ps.Add(ErrInvalid, "unknown payment method", "input", "paymentMethod")
 	}
 	switch {
 	case in.Address == nil && in.AddressID == nil:
-		ps.add(ErrRequired, "give a shipping address or an address from your book", "input", "shippingAddress")
+		ps.Add(ErrRequired, "give a shipping address or an address from your book", "input", "shippingAddress")
 	case in.Address != nil && in.AddressID != nil:
-		ps.add(ErrInvalid, "give either shippingAddress or shippingAddressId, not both", "input", "shippingAddressId")
+		ps.Add(ErrInvalid, "give either shippingAddress or shippingAddressId, not both", "input", "shippingAddressId")
 	case in.Address != nil:
 		a := in.Address
 		for _, f := range []struct {
@@ -91,17 +91,17 @@ func (in *PlaceOrderInput) check() error {
 			*f.v = strings.TrimSpace(*f.v)
 			switch {
 			case f.required && *f.v == "":
-				ps.add(ErrRequired, f.name+" is required", "input", "shippingAddress", f.name)
+				ps.Add(ErrRequired, f.name+" is required", "input", "shippingAddress", f.name)
 			case len(*f.v) > maxAddressFieldLen:
-				ps.add(ErrInvalid, fmt.Sprintf("%s is at most %d bytes", f.name, maxAddressFieldLen), "input", "shippingAddress", f.name)
+				ps.Add(ErrInvalid, fmt.Sprintf("%s is at most %d bytes", f.name, maxAddressFieldLen), "input", "shippingAddress", f.name)
 			}
 		}
 		a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
 		if !countryCode.MatchString(a.CountryCode) {
-			ps.add(ErrInvalid, "countryCode must be an ISO 3166-1 alpha-2 code such as KE", "input", "shippingAddress", "countryCode")
+			ps.Add(ErrInvalid, "countryCode must be an ISO 3166-1 alpha-2 code such as KE", "input", "shippingAddress", "countryCode")
 		}
 	}
-	return ps.err()
+	return ps.Err()
 }
 
 // PlaceOrder turns the cart into an order in one unit of work: it reserves
@@ -192,7 +192,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	for _, l := range lines {
 		pv := l.Edges.Variant
 		if pv.Edges.Product == nil || pv.Edges.Product.Status != product.StatusACTIVE {
-			ps.add(ErrNotFound, pv.Name+" is no longer for sale; remove it from the cart", "input", "cartId")
+			ps.Add(ErrNotFound, pv.Name+" is no longer for sale; remove it from the cart", "input", "cartId")
 			continue
 		}
 		if pv.TrackInventory {
@@ -204,13 +204,13 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 				return nil, fmt.Errorf("reserve stock: %w", err)
 			}
 			if n == 0 {
-				ps.add(ErrInsufficientStock, fmt.Sprintf("not enough %s (%s) in stock for %d", pv.Name, pv.Sku, l.Quantity), "input", "cartId")
+				ps.Add(ErrInsufficientStock, fmt.Sprintf("not enough %s (%s) in stock for %d", pv.Name, pv.Sku, l.Quantity), "input", "cartId")
 				continue
 			}
 		}
 		subtotal += pv.PriceMinor * int64(l.Quantity)
 	}
-	if err := ps.err(); err != nil {
+	if err := ps.Err(); err != nil {
 		return nil, err
 	}
 	cust, err := c.Customer.Get(sys, v.CustomerID)
