@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
@@ -61,6 +62,9 @@ type HandlerConfig struct {
 	// Outbox re-enqueues failed notifications (retryNotification); nil
 	// answers NOT_IMPLEMENTED there.
 	Outbox *outbox.Outbox
+	// Events carries order changes to subscriptions (register its hooks
+	// on Client with events.Register); nil answers them NOT_IMPLEMENTED.
+	Events events.Bus
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -80,6 +84,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		r.checkout = svc
 	}
 	r.outbox = cfg.Outbox
+	r.events = cfg.Events
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})

@@ -115,12 +115,16 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*ent.Order, error
 
 // OrderUpdated is the resolver for the orderUpdated field.
 func (r *subscriptionResolver) OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error) {
-	return nil, notImplemented("orderUpdated")
+	oid, err := scalar.DecodeID(id)
+	if err != nil {
+		return nil, orderNotFound()
+	}
+	return r.orderUpdates(ctx, oid)
 }
 
 // OrderEvents is the resolver for the orderEvents field.
 func (r *subscriptionResolver) OrderEvents(ctx context.Context) (<-chan *model.OrderFeedEvent, error) {
-	return nil, notImplemented("orderEvents")
+	return r.orderFeed(ctx)
 }
 
 // Subscription returns SubscriptionResolver implementation.

@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
@@ -25,6 +26,9 @@ type Resolver struct {
 	checkout *checkout.Service
 	// outbox is set by NewHandler when notifications are delivered.
 	outbox *outbox.Outbox
+	// events carries order changes to subscriptions; nil answers them
+	// NOT_IMPLEMENTED.
+	events events.Bus
 }
 
 // NewResolver returns a resolver over the ent client; currency is the

@@ -26,6 +26,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
@@ -125,6 +126,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if protection.CatalogCache != nil {
 		cache.InvalidateOnWrite(client, protection.CatalogCache, log)
 	}
+	// Order changes for subscriptions: through Redis when replicas share
+	// one, so a change on any replica reaches subscribers on all.
+	var bus events.Bus = events.NewLocal()
+	if rdb != nil {
+		if bus, err = events.NewRedis(ctx, rdb, log); err != nil {
+			return err
+		}
+	}
+	events.Register(client, bus, log)
 	if cfg.SeedDemo {
 		if err := seedDemo(ctx, client, log); err != nil {
 			return err
@@ -187,6 +197,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Checkout:           shop,
 		MpesaSecretMatches: mpesaSecret,
 		Outbox:             notifications,
+		Events:             bus,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
@@ -65,6 +66,9 @@ type Deps struct {
 	// Outbox re-enqueues failed notifications for staff; nil leaves
 	// retryNotification NOT_IMPLEMENTED.
 	Outbox *outbox.Outbox
+	// Events carries order changes to GraphQL subscriptions; nil leaves
+	// them NOT_IMPLEMENTED.
+	Events events.Bus
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -95,6 +99,7 @@ func New(d Deps) *Server {
 		Auth:          d.Auth,
 		Checkout:      d.Checkout,
 		Outbox:        d.Outbox,
+		Events:        d.Events,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))
