@@ -84,6 +84,14 @@ func (l *Local) Subscribe(ctx context.Context) <-chan Event {
 	return ch
 }
 
+// Subscribers counts the current subscribers (for metrics and for tests
+// that must know a subscription is live before changing an order).
+func (l *Local) Subscribers() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.subs)
+}
+
 func encode(e Event) (string, error) {
 	b, err := json.Marshal(e)
 	if err != nil {

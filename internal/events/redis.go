@@ -67,3 +67,6 @@ func (b *Redis) Publish(ctx context.Context, e Event) error {
 
 // Subscribe implements Bus.
 func (b *Redis) Subscribe(ctx context.Context) <-chan Event { return b.local.Subscribe(ctx) }
+
+// Subscribers counts this process's current subscribers.
+func (b *Redis) Subscribers() int { return b.local.Subscribers() }
