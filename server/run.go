@@ -89,19 +89,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
 
 	// Database: open, migrate, seed.
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if cfg.AutoMigrate {
-		if err := db.Migrate(ctx); err != nil {
-			return err
-		}
-		if err := jobs.Migrate(ctx, db); err != nil {
-			return err
-		}
-	}
 	// Redis (optional): shared rate limits, persisted queries and
 	// catalogue cache. The protection is built before seeding, so that the
 	// seed's writes invalidate the catalogue cache.
@@ -279,18 +271,32 @@ func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {
 	return nil
 }
 
+// openDB opens the database and, when migrate is set, applies the store's
+// migrations and River's, so every subcommand finds the same schema.
+func openDB(ctx context.Context, url string, migrate bool) (*database.DB, error) {
+	db, err := database.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		err = db.Migrate(ctx)
+		if err == nil {
+			err = jobs.Migrate(ctx, db)
+		}
+		if err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := openDB(ctx, cfg.DatabaseURL, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := jobs.Migrate(ctx, db); err != nil {
-		return err
-	}
 	applied, _, err := db.MigrationVersion()
 	if err != nil {
 		return err
@@ -317,16 +323,11 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if cfg.AutoMigrate {
-		if err := db.Migrate(ctx); err != nil {
-			return err
-		}
-	}
 	client := db.Client()
 	if cfg.RedisURL != "" && cfg.Protection.CatalogCache {
 		// Running servers share the catalogue cache through Redis: the
@@ -368,16 +369,11 @@ func createAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if err != nil {
 		return fmt.Errorf("create-admin: %w", err)
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if cfg.AutoMigrate {
-		if err := db.Migrate(ctx); err != nil {
-			return err
-		}
-	}
 	client := db.Client()
 	// The command line acts as the system: no one is signed in, and
 	// creating an ADMIN is exactly what the privacy rules forbid others.
