@@ -44,6 +44,10 @@ type HandlerConfig struct {
 	RateLimit *ratelimit.Limiter
 	// RateLimitClient names a request's client for RateLimit.
 	RateLimitClient ClientFunc
+	// FieldLimits meter root mutation fields (by name, such as "login"
+	// and "register") on stricter limiters of their own, one token per
+	// occurrence, keyed by RateLimitClient.
+	FieldLimits map[string]*ratelimit.Limiter
 	// APQCache keeps automatic persisted queries; nil keeps them in an
 	// in-process LRU.
 	APQCache StringCache
@@ -108,6 +112,13 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.SetDisableSuggestion(!cfg.Introspection)
 	// After persisted queries, so that the document is known.
 	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
+	if len(cfg.FieldLimits) > 0 {
+		client := cfg.RateLimitClient
+		if client == nil {
+			client = func(context.Context) (string, bool) { return "", false }
+		}
+		srv.Use(fieldLimits{limits: cfg.FieldLimits, client: client, log: cfg.Log})
+	}
 	if cfg.CatalogCache != nil {
 		// After Protection, so cached answers are still measured.
 		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})

@@ -19,17 +19,35 @@ import (
 )
 
 // newNotifications builds the notification pipeline: the channels (the log
-// unless Africa's Talking or SMTP is configured), the delivery worker, the
-// River client that runs it, and the outbox hooks on client, which from
-// now on write and enqueue a notification for every order and payment
-// change. The caller starts and stops the River client.
-func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, log *slog.Logger) (*outbox.Outbox, *jobs.Client, error) {
+// unless Africa's Talking or SMTP is configured) and the delivery worker,
+// added to workers unless workers is nil (the api role only enqueues); the
+// River client, which also schedules periodic; and the outbox hooks on
+// client, which from now on write and enqueue a notification for every
+// order and payment change. The caller starts and stops the River client.
+func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, workers *river.Workers, periodic []*river.PeriodicJob, log *slog.Logger) (*outbox.Outbox, *jobs.Client, error) {
+	if workers != nil {
+		if err := addDeliveryWorker(cfg, client, workers, log); err != nil {
+			return nil, nil, err
+		}
+	}
+	rc, err := jobs.New(db, jobs.Config{Workers: workers, PeriodicJobs: periodic, PollInterval: cfg.JobsPollInterval, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	ob := outbox.New(outbox.Config{Jobs: rc, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
+	ob.Register(client)
+	return ob, rc, nil
+}
+
+// addDeliveryWorker adds the notification delivery worker, with its
+// channels, to workers.
+func addDeliveryWorker(cfg config.Config, client *ent.Client, workers *river.Workers, log *slog.Logger) error {
 	logSender := notify.NewLogSender(log)
 	var smsSender notify.SMSSender = logSender
 	if cfg.SMSUsername != "" {
 		s, err := sms.New(sms.Config{BaseURL: cfg.SMSBaseURL, Username: cfg.SMSUsername, APIKey: cfg.SMSAPIKey, SenderID: cfg.SMSSenderID})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		smsSender = s
 	}
@@ -37,15 +55,14 @@ func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, lo
 	if cfg.SMTPURL != "" {
 		s, err := email.New(email.Config{URL: cfg.SMTPURL, From: cfg.SMTPFrom, Admins: cfg.AdminEmails})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		emailSender = s
 	}
 	set, err := templates.New()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, outbox.NewWorker(outbox.WorkerConfig{
 		Client:    client,
 		Templates: set,
@@ -55,15 +72,9 @@ func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, lo
 		Backoff:   outbox.Backoff{Base: cfg.NotifyRetryBase, Max: cfg.NotifyRetryMax},
 		Log:       log,
 	})); err != nil {
-		return nil, nil, fmt.Errorf("notifications: %w", err)
+		return fmt.Errorf("notifications: %w", err)
 	}
-	rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: cfg.JobsPollInterval, Logger: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	ob := outbox.New(outbox.Config{Jobs: rc, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
-	ob.Register(client)
-	return ob, rc, nil
+	return nil
 }
 
 // startJobs starts rc detached from ctx: ending ctx must not cancel running

@@ -70,7 +70,10 @@ func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (
 		if err := policy.Validate(); err != nil {
 			return api.Protection{}, err
 		}
-		p.RateLimit = ratelimit.New(rateLimitStore(rdb), policy)
+		store := rateLimitStore(rdb)
+		p.RateLimit = ratelimit.New(store, policy)
+		p.SignInLimit = ratelimit.New(store, fieldPolicy("sign-in", cfg.SignInLimit))
+		p.RegistrationLimit = ratelimit.New(store, fieldPolicy("register", cfg.RegisterLimit))
 	}
 	if rdb != nil {
 		p.APQCache = cache.NewRedisStrings(rdb, redisKeyPrefix+"apq:", apqTTL, log)
@@ -85,6 +88,11 @@ func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (
 		log.Info("persisted queries only", slog.Int("documents", len(docs)))
 	}
 	return p, nil
+}
+
+// fieldPolicy is the bucket of a BURST/PERIOD limit.
+func fieldPolicy(name string, l config.FieldLimit) ratelimit.Policy {
+	return ratelimit.Policy{Name: name, Capacity: float64(l.Burst), RefillPerSecond: 1 / l.Every.Seconds()}
 }
 
 // catalogCache returns the catalogue cache (nil when switched off): shared
@@ -102,8 +110,7 @@ func catalogCache(cfg config.Protection, rdb *redis.Client, log *slog.Logger) ca
 
 // rateLimitStore is where rate-limit buckets live: in Redis, shared by the
 // replicas, when configured. The stricter policies of sign-in and
-// registration (ratelimit.SignIn, ratelimit.Registration) take their
-// limiters from a store made here too.
+// registration share the same store, each under its own policy name.
 func rateLimitStore(rdb *redis.Client) ratelimit.Store {
 	if rdb != nil {
 		return ratelimit.NewRedis(rdb, redisKeyPrefix+"rl:")

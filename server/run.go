@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"github.com/riverqueue/river"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
@@ -38,7 +39,7 @@ var version = "dev"
 const usage = `usage: server [command]
 
 commands:
-  serve                                  serve HTTP (the default)
+  serve [--role api|worker|all]          serve HTTP and run jobs (the default; role all)
   migrate                                apply database migrations and exit
   seed --catalog FILE                    load a catalogue (bench-catalog/1 JSON)
   create-admin --email E --password P    create an ADMIN account, or promote one
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log)
+		return serve(ctx, cfg, log, args)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
@@ -82,10 +83,23 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// serve runs the HTTP server until ctx ends, then shuts down gracefully:
-// readiness turns 503 first, in-flight requests finish within the grace
-// period, and only then does the database close.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// serve runs the process in its role until ctx ends, then shuts down
+// gracefully: readiness turns 503 first, in-flight requests and
+// subscriptions finish within the grace period, running jobs finish, and
+// only then do the connections close.
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	role := fs.String("role", cfg.Role, "")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("serve: %w\n%s", err, usage)
+	}
+	if !config.ValidRole(*role) {
+		return fmt.Errorf("serve: --role %q is not api, worker or all", *role)
+	}
+	cfg.Role = *role
+	runsAPI, runsJobs := cfg.Role != config.RoleWorker, cfg.Role != config.RoleAPI
+	log = log.With(slog.String("role", cfg.Role))
 	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
 
 	// Database: open, migrate, seed.
@@ -94,9 +108,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	// Redis (optional): shared rate limits, persisted queries and
-	// catalogue cache. The protection is built before seeding, so that the
-	// seed's writes invalidate the catalogue cache.
+	// Redis (optional): shared rate limits, persisted queries, catalogue
+	// cache and subscription events.
 	checks := map[string]api.Checker{"database": db}
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
@@ -106,20 +119,30 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		defer rdb.Close()
 		checks["redis"] = redisCheck{rdb}
 	}
-	protection, err := newProtection(cfg.Protection, rdb, log)
-	if err != nil {
-		return err
-	}
 	sqlStatements := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "savannah_sql_statements_total",
 		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
 	})
 	client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() })))
-	if protection.CatalogCache != nil {
-		cache.InvalidateOnWrite(client, protection.CatalogCache, log)
+	// The protection is built before seeding, so that the seed's writes
+	// invalidate the catalogue cache. A worker's writes (a cancelled
+	// order releases stock) invalidate the shared cache too.
+	var protection api.Protection
+	if runsAPI {
+		if protection, err = newProtection(cfg.Protection, rdb, log); err != nil {
+			return err
+		}
+		if protection.CatalogCache != nil {
+			cache.InvalidateOnWrite(client, protection.CatalogCache, log)
+		}
+	} else if rdb != nil {
+		if shared := catalogCache(cfg.Protection, rdb, log); shared != nil {
+			cache.InvalidateOnWrite(client, shared, log)
+		}
 	}
 	// Order changes for subscriptions: through Redis when replicas share
-	// one, so a change on any replica reaches subscribers on all.
+	// one, so a change on any replica (a worker's too) reaches
+	// subscribers on all.
 	var bus events.Bus = events.NewLocal()
 	if rdb != nil {
 		if bus, err = events.NewRedis(ctx, rdb, log); err != nil {
@@ -127,7 +150,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 	events.Register(client, bus, log)
-	if cfg.SeedDemo {
+	if runsAPI && cfg.SeedDemo {
 		if err := seedDemo(ctx, client, log); err != nil {
 			return err
 		}
@@ -142,55 +165,66 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		sqlStatements,
 	)
 
-	// Accounts and tokens.
-	accounts, social, err := newAuth(ctx, cfg, db, client, rdb, log)
-	if err != nil {
-		return err
-	}
-
-	// Checkout, payments and their periodic jobs.
+	// Checkout and payments; their periodic tasks run on workers.
 	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client)
 	if err != nil {
 		return err
 	}
-	jobsCtx, stopJobs := context.WithCancel(ctx)
-	waitJobs := runJobs(jobsCtx, log, checkoutJobs(shop))
-	defer func() { stopJobs(); waitJobs() }()
 
-	// Notifications: hooks on the client, delivered by River.
-	notifications, jobClient, err := newNotifications(cfg, db, client, log)
+	// Jobs: every role enqueues (notifications, in the transaction of the
+	// change); workers run them and the periodic tasks.
+	var workers *river.Workers
+	var periodic []*river.PeriodicJob
+	if runsJobs {
+		workers = river.NewWorkers()
+		if periodic, err = jobs.Periodic(workers, log, checkoutTasks(shop)...); err != nil {
+			return err
+		}
+	}
+	notifications, jobClient, err := newNotifications(cfg, db, client, workers, periodic, log)
 	if err != nil {
 		return err
 	}
-	if err := startJobs(ctx, jobClient); err != nil {
-		return err
+	if runsJobs {
+		if err := startJobs(ctx, jobClient); err != nil {
+			return err
+		}
+		defer func() { // on early returns; a no-op after the graceful stop below
+			stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			_ = jobs.Stop(stopCtx, jobClient)
+		}()
 	}
-	defer func() { // on early returns; a no-op after the graceful stop below
-		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancel()
-		_ = jobs.Stop(stopCtx, jobClient)
-	}()
 
-	// HTTP.
-	handler := api.New(api.Deps{
-		Client:            client,
-		Dialect:           db.Dialect,
-		Auth:              accounts,
-		Social:            social,
-		SocialRedirectURL: cfg.AuthRedirectURL,
-		// Production serves browsers over TLS, terminated at the proxy.
-		SecureCookies:      cfg.Production(),
-		Currency:           cfg.Currency,
-		Log:                log,
-		Introspection:      cfg.Introspection,
-		Checks:             checks,
-		Registry:           reg,
-		Protection:         protection,
-		Checkout:           shop,
-		MpesaSecretMatches: mpesaSecret,
-		Outbox:             notifications,
-		Events:             bus,
-	})
+	// HTTP: the API, or only the probes and metrics on a worker.
+	var handler *api.Server
+	if runsAPI {
+		accounts, social, err := newAuth(ctx, cfg, db, client, rdb, log)
+		if err != nil {
+			return err
+		}
+		handler = api.New(api.Deps{
+			Client:            client,
+			Dialect:           db.Dialect,
+			Auth:              accounts,
+			Social:            social,
+			SocialRedirectURL: cfg.AuthRedirectURL,
+			// Production serves browsers over TLS, terminated at the proxy.
+			SecureCookies:      cfg.Production(),
+			Currency:           cfg.Currency,
+			Log:                log,
+			Introspection:      cfg.Introspection,
+			Checks:             checks,
+			Registry:           reg,
+			Protection:         protection,
+			Checkout:           shop,
+			MpesaSecretMatches: mpesaSecret,
+			Outbox:             notifications,
+			Events:             bus,
+		})
+	} else {
+		handler = api.NewProbes(log, checks, reg)
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -207,28 +241,54 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
-	// Shutdown.
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", slog.Duration("grace", cfg.ShutdownTimeout))
+	if err := shutdown(cfg, log, srv, handler, serveErr); err != nil {
+		return err
+	}
+	if runsJobs {
+		// Jobs last: requests that finished above may have enqueued some.
+		// Running jobs finish; pending ones wait in the database for the
+		// next worker.
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := jobs.Stop(stopCtx, jobClient); err != nil {
+			return err
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// shutdown stops the HTTP server gracefully. Readiness turns 503 and
+// connections stop being kept alive, so load balancers and clients move
+// away; after the drain delay the listener closes, in-flight requests run
+// to completion and subscriptions get a close frame, all within the grace
+// period.
+func shutdown(cfg config.Config, log *slog.Logger, srv *http.Server, handler *api.Server, serveErr <-chan error) error {
+	log.Info("shutting down", slog.Duration("drain_delay", cfg.ShutdownDrainDelay), slog.Duration("grace", cfg.ShutdownTimeout))
 	handler.Drain()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	srv.SetKeepAlivesEnabled(false)
+	if cfg.ShutdownDrainDelay > 0 {
+		time.Sleep(cfg.ShutdownDrainDelay)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	subs := make(chan error, 1)
+	go func() { subs <- handler.CloseSubscriptions(ctx) }()
+	err := srv.Shutdown(ctx)
+	if serr := <-subs; err == nil && serr != nil {
+		err = fmt.Errorf("closing subscriptions: %w", serr)
+	}
+	if err != nil {
 		return fmt.Errorf("graceful shutdown: %w", err)
 	}
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http server: %w", err)
 	}
-	// Jobs last: requests that finished above may have enqueued some.
-	// Running deliveries finish; pending ones wait in the database.
-	if err := jobs.Stop(shutdownCtx, jobClient); err != nil {
-		return err
-	}
-	log.Info("stopped")
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
@@ -77,6 +76,7 @@ type Server struct {
 	handler  http.Handler
 	draining atomic.Bool
 	deps     Deps
+	sockets  *sockets
 }
 
 // New builds the handler.
@@ -88,7 +88,7 @@ func New(d Deps) *Server {
 		}
 		d.Checkout = svc
 	}
-	s := &Server{deps: d}
+	s := &Server{deps: d, sockets: newSockets()}
 	gql := graph.NewHandler(d.Protection.graphConfig(graph.HandlerConfig{
 		Client:        d.Client,
 		Dialect:       d.Dialect,
@@ -102,7 +102,7 @@ func New(d Deps) *Server {
 		Events:        d.Events,
 	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))
+	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql))))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})
@@ -113,11 +113,7 @@ func New(d Deps) *Server {
 		s.socialRoutes(mux)
 	}
 	mux.HandleFunc("POST /webhooks/mpesa/{secret}", s.mpesaWebhook)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
+	s.probeRoutes(mux)
 	m := newHTTPMetrics(d.Registry)
 	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, withRecover(d.Log, d.Protection.inner(mux)))))
 	return s

@@ -21,6 +21,9 @@ type Protection struct {
 	Limits graph.Limits
 	// RateLimit drains each client's bucket by query cost; nil disables.
 	RateLimit *ratelimit.Limiter
+	// SignInLimit and RegistrationLimit are the stricter per-client
+	// limits on the login and register mutations; nil disables each.
+	SignInLimit, RegistrationLimit *ratelimit.Limiter
 	// Exempt are networks the rate limit skips (RATE_LIMIT_EXEMPT).
 	Exempt []netip.Prefix
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
@@ -45,6 +48,13 @@ func (p Protection) graphConfig(c graph.HandlerConfig) graph.HandlerConfig {
 	c.Limits = p.Limits
 	c.RateLimit = p.RateLimit
 	c.RateLimitClient = p.client
+	c.FieldLimits = map[string]*ratelimit.Limiter{}
+	if p.SignInLimit != nil {
+		c.FieldLimits["login"] = p.SignInLimit
+	}
+	if p.RegistrationLimit != nil {
+		c.FieldLimits["register"] = p.RegistrationLimit
+	}
 	c.APQCache = p.APQCache
 	c.PersistedOnly = p.PersistedOnly
 	c.CatalogCache = p.CatalogCache

@@ -21,6 +21,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
@@ -487,4 +488,70 @@ func TestRateLimitBySignedInCustomer(t *testing.T) {
 	require.Empty(t, out.Errors)
 	resp, _ = s.sendRaw(big, map[string]string{"X-Forwarded-For": "198.51.100.1"})
 	require.Equal(t, http.StatusOK, resp.StatusCode, "so does the address when anonymous")
+}
+
+// TestSignInAndRegistrationLimits: login and register have buckets of
+// their own, per client address and far smaller than the cost budget;
+// once one is empty that mutation is refused with 429 RATE_LIMITED before
+// it runs, while browsing and the other mutation go on.
+func TestSignInAndRegistrationLimits(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := ratelimit.NewMemory(time.Now)
+		s := protectedStore(t, db, demoCatalog(t), api.Protection{
+			RateLimit:         ratelimit.New(st, slowPolicy(100000)),
+			SignInLimit:       ratelimit.New(st, ratelimit.Policy{Name: "sign-in", Capacity: 3, RefillPerSecond: 0.0001}),
+			RegistrationLimit: ratelimit.New(st, ratelimit.Policy{Name: "register", Capacity: 2, RefillPerSecond: 0.0001}),
+			TrustedProxies:    loopback(),
+			Exempt:            []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")},
+		}, false)
+		from := func(addr string) map[string]string { return map[string]string{"X-Forwarded-For": addr} }
+		register := func(addr string, n int) (*http.Response, gqlResponse) {
+			return s.sendRaw(map[string]any{"query": s.ops["Register"], "operationName": "Register", "variables": map[string]any{"input": map[string]any{
+				"email": fmt.Sprintf("limit-%s-%d-%d@example.com", addr, n, time.Now().UnixNano()), "password": "correct horse battery", "name": "Limit",
+			}}}, from(addr))
+		}
+		login := func(addr string) (*http.Response, gqlResponse) {
+			return s.sendRaw(map[string]any{"query": s.ops["Login"], "operationName": "Login", "variables": map[string]any{"email": "nobody@example.com", "password": "wrong password"}}, from(addr))
+		}
+
+		for n := range 2 {
+			resp, out := register("203.0.113.7", n)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Empty(t, out.codes(), "registration %d is within the limit", n)
+		}
+		resp, out := register("203.0.113.7", 2)
+		require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+		require.Equal(t, []string{"RATE_LIMITED"}, out.codes())
+		secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		require.NoError(t, err)
+		require.Positive(t, secs)
+		n, err := s.client.Customer.Query().Where(customer.EmailHasPrefix("limit-203.0.113.7-")).Count(auth.SystemContext(context.Background()))
+		require.NoError(t, err)
+		require.Equal(t, 2, n, "the two allowed registrations created accounts, the refused one none")
+
+		// Sign-in has its own bucket: three wrong passwords are answered
+		// as such, the fourth is refused before the password is checked.
+		for range 3 {
+			resp, out = login("203.0.113.7")
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.NotContains(t, out.codes(), "RATE_LIMITED")
+		}
+		resp, out = login("203.0.113.7")
+		require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+		require.Equal(t, []string{"RATE_LIMITED"}, out.codes())
+
+		// Browsing from the same address is unaffected, another address
+		// has its own buckets, and exempt networks have none.
+		_, out = s.sendRaw(map[string]any{"query": `{ categoryTree { id } }`}, from("203.0.113.7"))
+		require.Empty(t, out.Errors)
+		resp, out = register("203.0.113.8", 0)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Empty(t, out.codes())
+		for n := range 4 {
+			resp, out = register("192.0.2.9", n)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.Empty(t, out.codes())
+		}
+	})
 }

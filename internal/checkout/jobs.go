@@ -17,8 +17,8 @@ import (
 
 // The periodic jobs. Each is a plain method, safe to run concurrently with
 // itself and with requests (every change is a conditional update), so any
-// scheduler can drive it: server/run.go runs them on tickers in the serve
-// process until a job queue takes over.
+// scheduler can drive it: workers run them as River periodic jobs
+// (server/jobs.go).
 
 // jobBatch bounds one run's work, so a backlog is worked off over several
 // runs instead of one long one.

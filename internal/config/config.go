@@ -46,6 +46,16 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds graceful shutdown (SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// ShutdownDrainDelay is how long a stopping server keeps serving with
+	// readiness failing, before it stops accepting connections
+	// (SHUTDOWN_DRAIN_DELAY, default 0): time for load balancers to notice.
+	// Kubernetes gets the same from the pod's preStop sleep instead.
+	ShutdownDrainDelay time.Duration
+	// Role is what `serve` runs (SERVER_ROLE, or serve --role): "api"
+	// serves HTTP and only enqueues jobs, "worker" runs the jobs and the
+	// periodic tasks and serves only probes and metrics, "all" (the
+	// default) does both in one process.
+	Role string
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
 	// timeouts (HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -120,6 +130,16 @@ type Config struct {
 	Protection Protection
 }
 
+// The roles of `serve`.
+const (
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+	RoleAll    = "all"
+)
+
+// ValidRole reports whether role is one of RoleAPI, RoleWorker, RoleAll.
+func ValidRole(role string) bool { return role == RoleAPI || role == RoleWorker || role == RoleAll }
+
 // Production reports whether the server runs in production mode.
 func (c Config) Production() bool { return c.Environment == "production" }
 
@@ -185,6 +205,17 @@ func Load(getenv func(string) string) (Config, error) {
 		JobsPollInterval:   duration("JOBS_POLL_INTERVAL", 200*time.Millisecond),
 		NotifyRetryBase:    duration("NOTIFY_RETRY_BASE", time.Second),
 		NotifyRetryMax:     duration("NOTIFY_RETRY_MAX", time.Hour),
+	}
+	c.Role = strings.ToLower(str("SERVER_ROLE", RoleAll))
+	if !ValidRole(c.Role) {
+		errs = append(errs, fmt.Errorf("SERVER_ROLE: %q is not api, worker or all", c.Role))
+	}
+	if v := str("SHUTDOWN_DRAIN_DELAY", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 5*time.Minute {
+			errs = append(errs, fmt.Errorf("SHUTDOWN_DRAIN_DELAY: %q is not a duration from 0s to 5m", v))
+		}
+		c.ShutdownDrainDelay = d
 	}
 	c.NotifyMaxAttempts = 12
 	if v := str("NOTIFY_MAX_ATTEMPTS", ""); v != "" {
@@ -344,6 +375,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("introspection", c.Introspection),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("shutdown_drain_delay", c.ShutdownDrainDelay),
+		slog.String("role", c.Role),
 		slog.String("store_name", c.StoreName),
 		slog.Duration("jobs_poll_interval", c.JobsPollInterval),
 		slog.Int("notify_max_attempts", c.NotifyMaxAttempts),

@@ -30,6 +30,8 @@ func TestLoadDefaults(t *testing.T) {
 	require.True(t, c.SeedDemo)
 	require.True(t, c.Introspection)
 	require.Equal(t, 20*time.Second, c.ShutdownTimeout)
+	require.Zero(t, c.ShutdownDrainDelay)
+	require.Equal(t, config.RoleAll, c.Role)
 	require.Equal(t, "Savannah", c.StoreName)
 	require.Equal(t, 200*time.Millisecond, c.JobsPollInterval)
 	require.Equal(t, 12, c.NotifyMaxAttempts)
@@ -83,6 +85,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"NOTIFY_MAX_ATTEMPTS 2": {"NOTIFY_MAX_ATTEMPTS": "many"},
 		"NOTIFY_RETRY_BASE":     {"NOTIFY_RETRY_BASE": "-1s"},
 		"NOTIFY_RETRY_MAX":      {"NOTIFY_RETRY_BASE": "1m", "NOTIFY_RETRY_MAX": "1s"},
+		"SERVER_ROLE":           {"SERVER_ROLE": "scheduler"},
+		"SHUTDOWN_DRAIN_DELAY":  {"SHUTDOWN_DRAIN_DELAY": "-1s"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {

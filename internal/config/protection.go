@@ -27,6 +27,11 @@ type Protection struct {
 	// RateLimitRestoreRate is the points restored per second
 	// (RATE_LIMIT_RESTORE_RATE).
 	RateLimitRestoreRate float64
+	// SignInLimit and RegisterLimit are the stricter per-client limits on
+	// the login and register mutations (RATE_LIMIT_SIGN_IN,
+	// RATE_LIMIT_REGISTER), written BURST/PERIOD: "10/30s" allows a burst
+	// of 10 and then one every 30 seconds. They apply when RateLimit does.
+	SignInLimit, RegisterLimit FieldLimit
 	// RateLimitExempt are networks without rate limit (RATE_LIMIT_EXEMPT,
 	// comma-separated CIDRs or addresses).
 	RateLimitExempt []netip.Prefix
@@ -46,6 +51,32 @@ type Protection struct {
 	// (CATALOG_CACHE_TTL); writes invalidate them at once regardless.
 	CatalogCache    bool
 	CatalogCacheTTL time.Duration
+}
+
+// FieldLimit is a burst of Burst requests, then one per Every.
+type FieldLimit struct {
+	Burst int
+	Every time.Duration
+}
+
+// String writes the limit as it is configured, BURST/PERIOD.
+func (f FieldLimit) String() string { return strconv.Itoa(f.Burst) + "/" + f.Every.String() }
+
+// parseFieldLimit reads BURST/PERIOD, such as 10/30s.
+func parseFieldLimit(s string) (FieldLimit, bool) {
+	burst, period, ok := strings.Cut(s, "/")
+	if !ok {
+		return FieldLimit{}, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(burst))
+	if err != nil || n <= 0 || n > 1_000_000 {
+		return FieldLimit{}, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(period))
+	if err != nil || d <= 0 {
+		return FieldLimit{}, false
+	}
+	return FieldLimit{Burst: n, Every: d}, true
 }
 
 // loadProtection reads the protection settings; every problem names its
@@ -107,6 +138,23 @@ func loadProtection(getenv func(string) string) (Protection, []error) {
 		CatalogCache:         true,
 		CatalogCacheTTL:      5 * time.Minute,
 	}
+	for _, f := range []struct {
+		key string
+		dst *FieldLimit
+		def FieldLimit
+	}{
+		{"RATE_LIMIT_SIGN_IN", &p.SignInLimit, FieldLimit{Burst: 10, Every: 30 * time.Second}},
+		{"RATE_LIMIT_REGISTER", &p.RegisterLimit, FieldLimit{Burst: 5, Every: 5 * time.Minute}},
+	} {
+		*f.dst = f.def
+		if v := get(f.key); v != "" {
+			l, ok := parseFieldLimit(v)
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s: %q is not BURST/PERIOD such as %s", f.key, v, f.def))
+			}
+			*f.dst = l
+		}
+	}
 	if v := get("CATALOG_CACHE_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -163,6 +211,8 @@ func (p Protection) LogValue() slog.Value {
 		slog.Bool("rate_limit", p.RateLimit),
 		slog.Float64("rate_limit_capacity", p.RateLimitCapacity),
 		slog.Float64("rate_limit_restore_rate", p.RateLimitRestoreRate),
+		slog.String("rate_limit_sign_in", p.SignInLimit.String()),
+		slog.String("rate_limit_register", p.RegisterLimit.String()),
 		slog.Int("rate_limit_exempt_networks", len(p.RateLimitExempt)),
 		slog.Int("trusted_proxy_networks", len(p.TrustedProxies)),
 		slog.Bool("persisted_queries_only", p.PersistedQueriesOnly),

@@ -3,6 +3,7 @@ package config_test
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,6 +20,8 @@ func TestProtectionDefaults(t *testing.T) {
 	require.True(t, p.RateLimit)
 	require.Equal(t, 2000.0, p.RateLimitCapacity)
 	require.Equal(t, 100.0, p.RateLimitRestoreRate)
+	require.Equal(t, config.FieldLimit{Burst: 10, Every: 30 * time.Second}, p.SignInLimit)
+	require.Equal(t, config.FieldLimit{Burst: 5, Every: 5 * time.Minute}, p.RegisterLimit)
 	require.False(t, p.PersistedQueriesOnly)
 	require.Empty(t, p.CORSOrigins)
 	require.Empty(t, p.TrustedProxies)
@@ -35,6 +38,8 @@ func TestProtectionSettings(t *testing.T) {
 		"PERSISTED_QUERIES_ONLY":  "true",
 		"PERSISTED_QUERIES_PATH":  "/etc/savannah/queries",
 		"CORS_ORIGINS":            "https://shop.example.com, http://localhost:5173",
+		"RATE_LIMIT_SIGN_IN":      "20/1m",
+		"RATE_LIMIT_REGISTER":     " 3 / 90s ",
 	}))
 	require.NoError(t, err)
 	p := c.Protection
@@ -43,6 +48,8 @@ func TestProtectionSettings(t *testing.T) {
 	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8")}, p.RateLimitExempt)
 	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24"), netip.MustParsePrefix("fd00::/8")}, p.TrustedProxies, "masked to the network")
 	require.True(t, p.PersistedQueriesOnly)
+	require.Equal(t, config.FieldLimit{Burst: 20, Every: time.Minute}, p.SignInLimit)
+	require.Equal(t, config.FieldLimit{Burst: 3, Every: 90 * time.Second}, p.RegisterLimit)
 	require.Equal(t, []string{"https://shop.example.com", "http://localhost:5173"}, p.CORSOrigins)
 }
 
@@ -58,6 +65,8 @@ func TestProtectionErrorsNameTheVariable(t *testing.T) {
 		"TRUSTED_PROXIES":         {"TRUSTED_PROXIES": "proxy.internal"},
 		"PERSISTED_QUERIES_PATH":  {"PERSISTED_QUERIES_ONLY": "true"},
 		"CORS_ORIGINS":            {"CORS_ORIGINS": "https://shop.example.com/path"},
+		"RATE_LIMIT_SIGN_IN":      {"RATE_LIMIT_SIGN_IN": "10"},
+		"RATE_LIMIT_REGISTER":     {"RATE_LIMIT_REGISTER": "0/5m"},
 	}
 	for want, vars := range tests {
 		_, err := config.Load(env(vars))

@@ -43,6 +43,9 @@ type Config struct {
 	// Workers are the job kinds this client runs. Nil makes an insert-only
 	// client (it can enqueue but not Start).
 	Workers *river.Workers
+	// PeriodicJobs are scheduled by the client elected leader (see
+	// Periodic); they need Workers.
+	PeriodicJobs []*river.PeriodicJob
 	// PollInterval is how often to look for new jobs; zero means
 	// DefaultPollInterval.
 	PollInterval time.Duration
@@ -94,6 +97,7 @@ func New(db *database.DB, cfg Config) (*Client, error) {
 		FetchPollInterval: cfg.PollInterval,
 		Logger:            cfg.Logger,
 		Workers:           cfg.Workers,
+		PeriodicJobs:      cfg.PeriodicJobs,
 	}
 	if rc.FetchPollInterval <= 0 {
 		rc.FetchPollInterval = DefaultPollInterval

@@ -2,6 +2,9 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -77,4 +80,60 @@ func TestUnsupportedDialect(t *testing.T) {
 	_, err := jobs.New(&database.DB{Dialect: "mysql"}, jobs.Config{})
 	require.ErrorContains(t, err, "mysql")
 	require.ErrorContains(t, jobs.Migrate(context.Background(), &database.DB{Dialect: "mysql"}), "mysql")
+}
+
+// TestPeriodic: a periodic task runs when the worker starts (and then
+// every period), by its name; its count and error reach the job's
+// outcome. Tasks are checked when they are registered.
+func TestPeriodic(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		require.NoError(t, jobs.Migrate(ctx, db))
+		ran := make(chan string, 8)
+		workers := river.NewWorkers()
+		schedule, err := jobs.Periodic(workers, slog.New(slog.NewTextHandler(io.Discard, nil)),
+			jobs.Task{Name: "tidy", Every: time.Hour, Run: func(context.Context) (int, error) { ran <- "tidy"; return 3, nil }},
+			jobs.Task{Name: "broken", Every: time.Hour, Run: func(context.Context) (int, error) { ran <- "broken"; return 0, errors.New("provider down") }},
+		)
+		require.NoError(t, err)
+		require.Len(t, schedule, 2)
+		c, err := jobs.New(db, jobs.Config{Workers: workers, PeriodicJobs: schedule, PollInterval: 10 * time.Millisecond})
+		require.NoError(t, err)
+		require.NoError(t, c.Start(ctx))
+		seen := map[string]bool{}
+		for len(seen) < 2 {
+			select {
+			case name := <-ran:
+				seen[name] = true
+			case <-time.After(30 * time.Second):
+				t.Fatalf("periodic tasks did not run on start: ran %v", seen)
+			}
+		}
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		require.NoError(t, jobs.Stop(stopCtx, c))
+
+		// Each ran once (a period is an hour), and the failed run is not
+		// retried: it is discarded, and the next period runs it again.
+		rows, err := db.SQL.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = 'periodic_task' GROUP BY state ORDER BY state`)
+		require.NoError(t, err)
+		defer rows.Close()
+		states := map[string]int{}
+		for rows.Next() {
+			var state string
+			var n int
+			require.NoError(t, rows.Scan(&state, &n))
+			states[state] = n
+		}
+		require.NoError(t, rows.Err())
+		require.Equal(t, map[string]int{"completed": 1, "discarded": 1}, states)
+		require.Empty(t, ran)
+	})
+
+	workers := river.NewWorkers()
+	_, err := jobs.Periodic(workers, slog.Default(), jobs.Task{Name: "x", Run: func(context.Context) (int, error) { return 0, nil }})
+	require.Error(t, err, "no period")
+	run := func(context.Context) (int, error) { return 0, nil }
+	_, err = jobs.Periodic(river.NewWorkers(), slog.Default(), jobs.Task{Name: "x", Every: time.Minute, Run: run}, jobs.Task{Name: "x", Every: time.Hour, Run: run})
+	require.ErrorContains(t, err, "twice")
 }

@@ -3,13 +3,11 @@
 // steady rate. With Redis every replica shares the buckets (one atomic
 // script per request); without it they live in the process.
 //
-// The GraphQL endpoint drains a client's bucket by each query's cost. Other
-// features take their own, stricter policies from the same store, so that
-// sign-in and registration are limited apart from browsing:
-//
-//	signIn := ratelimit.New(store, ratelimit.SignIn())
-//	res, err := signIn.Take(ctx, "email:"+email, 1) // and once more keyed by address
-//	if err == nil && !res.Allowed { /* refuse with RATE_LIMITED, retry after res.RetryAfter */ }
+// The GraphQL endpoint drains a client's bucket by each query's cost. The
+// login and register mutations take one token each from stricter policies
+// of their own on the same store (RATE_LIMIT_SIGN_IN, RATE_LIMIT_REGISTER),
+// so that guessing passwords or creating accounts in bulk is limited apart
+// from browsing.
 //
 // A policy's name is part of the key, so policies never share buckets.
 package ratelimit
@@ -43,17 +41,6 @@ func (p Policy) Validate() error {
 	}
 	return nil
 }
-
-// SignIn is the policy for sign-in attempts: a burst of 10, then one
-// every 30 seconds, per key. Take it twice per attempt, keyed by the
-// account's email and by the client address, so that neither guessing one
-// account's password from many addresses nor many accounts' passwords
-// from one address gets far.
-func SignIn() Policy { return Policy{Name: "sign-in", Capacity: 10, RefillPerSecond: 1.0 / 30} }
-
-// Registration is the policy for account creation: a burst of 5, then one
-// every 5 minutes, per client address.
-func Registration() Policy { return Policy{Name: "register", Capacity: 5, RefillPerSecond: 1.0 / 300} }
 
 // Result is a bucket's state after a Take.
 type Result struct {

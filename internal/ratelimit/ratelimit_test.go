@@ -90,9 +90,6 @@ func TestPolicyValidate(t *testing.T) {
 		require.Error(t, p.Validate(), "%+v", p)
 	}
 	require.NoError(t, ratelimit.Policy{Name: "x", Capacity: 1, RefillPerSecond: 1}.Validate())
-	require.NoError(t, ratelimit.SignIn().Validate())
-	require.NoError(t, ratelimit.Registration().Validate())
-	require.NotEqual(t, ratelimit.SignIn().Name, ratelimit.Registration().Name, "separate buckets")
 }
 
 func TestRedisBucket(t *testing.T) {
