@@ -12,22 +12,26 @@
 #       SENT exactly once, after one attempt, and Mailpit holds each email
 #       exactly once;
 #   (b) rate limits: a client's bucket emptied through A is empty on B;
-#   (c) rolling restart under load: requests go round-robin to the ready
-#       replicas while A, then B, is taken out of rotation, stopped with
-#       SIGTERM (it must exit 0), started again and put back once ready;
-#       not one request may fail.
+#   (c) rolling restart under load: requests go round-robin to the
+#       replicas whose /readyz answers 200 (polled every 100 ms, as a load
+#       balancer does) while A, then B, is stopped with SIGTERM (it must
+#       exit 0) and started again; not one request may fail.
 # Exits non-zero on any failed check. Everything listens on 127.0.0.1;
 # every process it starts is stopped by its PID on exit.
 #
-# Settings: ORDERS (10), PRESTOP (1s: how long a replica stays out of
-# rotation before its SIGTERM, as Kubernetes' preStop sleep; 0 relies on
-# /readyz polling alone), KEEP=1 keeps the work directory and logs.
+# Settings: ORDERS (10); DRAIN_DELAY (SHUTDOWN_DRAIN_DELAY of the apis,
+# 1s: a stopping replica answers /readyz 503 but keeps accepting for this
+# long, longer than the poll interval); PRESTOP (0: seconds a replica is
+# taken out of rotation before its SIGTERM, as Kubernetes' endpoints and
+# preStop sleep do; try PRESTOP=1 DRAIN_DELAY=0s); KEEP=1 keeps the work
+# directory and logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN=local
 
 ORDERS=${ORDERS:-10}
-PRESTOP=${PRESTOP:-1}
+DRAIN_DELAY=${DRAIN_DELAY:-1s}
+PRESTOP=${PRESTOP:-0}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
@@ -100,7 +104,8 @@ JWT_PRIVATE_KEY=$("$WORK/proof" keygen)
 export JWT_PRIVATE_KEY
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/$DB?sslmode=disable" \
   REDIS_URL="redis://127.0.0.1:$REDIS_PORT/$REDIS_DB" \
-  AUTO_MIGRATE=false SEED_DEMO=true LOG_LEVEL=info SHUTDOWN_TIMEOUT=10s \
+  AUTO_MIGRATE=false SEED_DEMO=true LOG_LEVEL=info \
+  SHUTDOWN_TIMEOUT=10s SHUTDOWN_DRAIN_DELAY="$DRAIN_DELAY" \
   SMTP_URL="$TEST_SMTP_URL" SMTP_FROM="Savannah <orders@example.com>" \
   NOTIFY_ADMIN_EMAILS="ops-$RUN@example.com" \
   TRUSTED_PROXIES=127.0.0.1/32 RATE_LIMIT_EXEMPT=10.99.0.0/16 \
@@ -148,7 +153,7 @@ log "(a) $ORDERS orders through A and B: every notification delivered exactly on
 log "(b) rate limits are shared"
 "$WORK/proof" ratelimit -a "$A" -b "$B"
 
-log "(c) rolling restart of A then B under load (out of rotation ${PRESTOP}s before SIGTERM)"
+log "(c) rolling restart of A then B under load (drain delay $DRAIN_DELAY, out of rotation ${PRESTOP}s before SIGTERM)"
 ROTATION=$WORK/out-of-rotation
 : >"$ROTATION"
 "$WORK/proof" load -backends "A=$A,B=$B" -concurrency 8 -poll 100ms -rotation-file "$ROTATION" -max-duration 90s &
