@@ -13,25 +13,26 @@
 #       exactly once;
 #   (b) rate limits: a client's bucket emptied through A is empty on B;
 #   (c) rolling restart under load: requests go round-robin to the
-#       replicas whose /readyz answers 200 (polled every 100 ms, as a load
-#       balancer does) while A, then B, is stopped with SIGTERM (it must
-#       exit 0) and started again; not one request may fail.
+#       replicas in rotation whose /readyz answers 200 (polled every
+#       100 ms, as a load balancer does) while A, then B, is taken out of
+#       rotation, gets SIGTERM PRESTOP seconds later (as Kubernetes'
+#       endpoint removal and preStop sleep do), must exit 0, and is started
+#       again; not one request may fail.
 # Exits non-zero on any failed check. Everything listens on 127.0.0.1;
 # every process it starts is stopped by its PID on exit.
 #
 # Settings: ORDERS (10); DRAIN_DELAY (SHUTDOWN_DRAIN_DELAY of the apis,
 # 1s: a stopping replica answers /readyz 503 but keeps accepting for this
-# long, longer than the poll interval); PRESTOP (0: seconds a replica is
-# taken out of rotation before its SIGTERM, as Kubernetes' endpoints and
-# preStop sleep do; try PRESTOP=1 DRAIN_DELAY=0s); KEEP=1 keeps the work
-# directory and logs.
+# long, longer than the poll interval); PRESTOP (1; 0 leaves readiness
+# polling and the drain delay alone to move traffic away); KEEP=1 keeps the
+# work directory and logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN=local
 
 ORDERS=${ORDERS:-10}
 DRAIN_DELAY=${DRAIN_DELAY:-1s}
-PRESTOP=${PRESTOP:-0}
+PRESTOP=${PRESTOP:-1}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
