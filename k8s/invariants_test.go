@@ -213,7 +213,7 @@ var checks = []struct {
 	}},
 	{"no Secret is rendered; pods reference only known config", func(t *testing.T, o *objects, _ overlay) {
 		assert.Empty(t, o.secrets, "secrets are created out of band from %s", secretExample)
-		secret := secretName(t)
+		secret := readSecretExample(t).Name
 		for name, pod := range o.podSpecs() {
 			for _, c := range allContainers(pod) {
 				for _, from := range c.EnvFrom {

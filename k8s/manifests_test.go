@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -117,13 +119,13 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
 			o, err := build(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(o.deployments) != 2 || len(o.jobs) != 1 || len(o.services) != 1 || len(o.ingresses) != 1 || len(o.configMaps) != 1 || len(o.policies) == 0 {
-				t.Errorf("rendered %d Deployments, %d Jobs, %d Services, %d Ingresses, %d ConfigMaps, %d NetworkPolicies; want 2, 1, 1, 1, 1, some",
-					len(o.deployments), len(o.jobs), len(o.services), len(o.ingresses), len(o.configMaps), len(o.policies))
-			}
+			require.NoError(t, err)
+			assert.Len(t, o.deployments, 2, "Deployments")
+			assert.Len(t, o.jobs, 1, "Jobs")
+			assert.Len(t, o.services, 1, "Services")
+			assert.Len(t, o.ingresses, 1, "Ingresses")
+			assert.Len(t, o.configMaps, 1, "ConfigMaps")
+			assert.NotEmpty(t, o.policies, "NetworkPolicies")
 		})
 	}
 }
@@ -170,20 +172,15 @@ spec:
 			t.Parallel()
 			dir := t.TempDir()
 			manifest := strings.Replace(good, tc.old, tc.new, 1)
-			if tc.old != "" && manifest == good {
-				t.Fatalf("%q is not in the manifest", tc.old)
-			}
+			require.False(t, tc.old != "" && manifest == good, "%q is not in the manifest", tc.old)
 			write(t, filepath.Join(dir, "deployment.yaml"), manifest)
 			write(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n  - deployment.yaml\n")
 			_, err := build(dir)
-			switch {
-			case tc.wantErr == "" && err != nil:
-				t.Fatalf("want no error, got %v", err)
-			case tc.wantErr != "" && err == nil:
-				t.Fatalf("want an error mentioning %q, got none", tc.wantErr)
-			case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
-				t.Fatalf("want an error mentioning %q, got %v", tc.wantErr, err)
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
 			}
+			require.ErrorContains(t, err, tc.wantErr)
 		})
 	}
 }
@@ -193,62 +190,36 @@ spec:
 // the ConfigMap (a key in both would be decided by envFrom order alone).
 func TestSecretExample(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile(secretExample)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var o objects
-	if err := o.add(doc); err != nil {
-		t.Fatalf("%s: %v", secretExample, err)
-	}
-	if len(o.secrets) != 1 {
-		t.Fatalf("%s: want one Secret", secretExample)
-	}
-	s := o.secrets[0]
-	if len(s.Data) != 0 {
-		t.Errorf("%s: use stringData with placeholders, not data", secretExample)
-	}
+	s := readSecretExample(t)
+	assert.Empty(t, s.Data, "%s: use stringData with placeholders, not data", secretExample)
 	for k, v := range s.StringData {
-		if v != "" && !strings.Contains(v, "CHANGE-ME") {
-			t.Errorf("%s: %s must be empty or a CHANGE-ME placeholder", secretExample, k)
-		}
+		assert.True(t, v == "" || strings.Contains(v, "CHANGE-ME"), "%s: %s must be empty or a CHANGE-ME placeholder", secretExample, k)
 	}
 	for _, k := range []string{"DATABASE_URL", "JWT_PRIVATE_KEY", "REDIS_URL"} {
-		if s.StringData[k] == "" {
-			t.Errorf("%s: %s missing or empty", secretExample, k)
-		}
+		assert.NotEmpty(t, s.StringData[k], "%s: %s", secretExample, k)
 	}
 	base, err := build("base")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, cm := range base.configMaps {
 		for k := range s.StringData {
-			if _, ok := cm.Data[k]; ok {
-				t.Errorf("%s is in both %s and ConfigMap %s", k, secretExample, cm.Name)
-			}
+			assert.NotContains(t, cm.Data, k, "%s is in both %s and ConfigMap %s", k, secretExample, cm.Name)
 		}
 	}
 }
 
 func write(t *testing.T, path, content string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 }
 
-// secretName is the name of the Secret that pods may reference: the one in
-// the template, created out of band.
-func secretName(t *testing.T) string {
+// readSecretExample decodes the Secret template strictly. Its name is the
+// one Secret pods may reference, created out of band.
+func readSecretExample(t *testing.T) *corev1.Secret {
 	t.Helper()
 	doc, err := os.ReadFile(secretExample)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var o objects
-	if err := o.add(doc); err != nil || len(o.secrets) != 1 {
-		t.Fatalf("%s: %v", secretExample, err)
-	}
-	return o.secrets[0].Name
+	require.NoError(t, o.add(doc), secretExample)
+	require.Len(t, o.secrets, 1, secretExample)
+	return o.secrets[0]
 }
