@@ -183,18 +183,13 @@ func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product
 		return false, err
 	}
 	return slices.ContainsFunc(vs, func(v *ent.ProductVariant) bool {
-		return !v.TrackInventory || catalog.QuantityAvailable(v.StockOnHand, v.Reserved) > 0
+		return !v.TrackInventory || v.QuantityAvailable() > 0
 	}), nil
 }
 
 // Price is the resolver for the price field.
 func (r *productVariantResolver) Price(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error) {
 	return r.money(obj.PriceMinor), nil
-}
-
-// QuantityAvailable is the resolver for the quantityAvailable field.
-func (r *productVariantResolver) QuantityAvailable(ctx context.Context, obj *ent.ProductVariant) (int, error) {
-	return catalog.QuantityAvailable(obj.StockOnHand, obj.Reserved), nil
 }
 
 // CategoryTree is the resolver for the categoryTree field.

@@ -573,7 +573,6 @@ type ProductResolver interface {
 }
 type ProductVariantResolver interface {
 	Price(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error)
-	QuantityAvailable(ctx context.Context, obj *ent.ProductVariant) (int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -12150,7 +12149,7 @@ func (ec *executionContext) _ProductVariant_quantityAvailable(ctx context.Contex
 			return ec.fieldContext_ProductVariant_quantityAvailable(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ProductVariant().QuantityAvailable(ctx, obj)
+			return obj.QuantityAvailable(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -12161,7 +12160,7 @@ func (ec *executionContext) _ProductVariant_quantityAvailable(ctx context.Contex
 	)
 }
 func (ec *executionContext) fieldContext_ProductVariant_quantityAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProductVariant", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("ProductVariant", field, true, false, "Int")
 }
 
 func (ec *executionContext) _ProductVariantPayload_variant(ctx context.Context, field graphql.CollectedField, obj *model.ProductVariantPayload) (ret graphql.Marshaler) {
@@ -25837,11 +25836,10 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 					return ec._ProductVariant_price(ctx, field, obj)
 				})
 		case "quantityAvailable":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_quantityAvailable(ctx, field, obj)
-				})
+			out.Values[i] = ec._ProductVariant_quantityAvailable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -239,17 +238,17 @@ func (p *Protection) InterceptResponse(ctx context.Context, next graphql.Respons
 	return resp
 }
 
-// actual is the cost of what the response holds; an operation that failed
-// as a whole costs nothing.
+// actual is the cost of what the response holds, read from its JSON in
+// place; an operation that failed as a whole costs nothing.
 func (p *Protection) actual(opCtx *graphql.OperationContext, resp *graphql.Response) int {
 	if len(resp.Data) == 0 || string(resp.Data) == "null" {
 		return 0
 	}
-	var data map[string]any
-	if err := json.Unmarshal(resp.Data, &data); err != nil {
+	n, err := p.model.Actual(p.schema, opCtx.Operation, resp.Data)
+	if err != nil {
 		return 0
 	}
-	return p.model.Actual(p.schema, opCtx.Operation, data)
+	return n
 }
 
 func (p *Protection) status(res ratelimit.Result) ThrottleStatus {

@@ -61,10 +61,16 @@ func DecodeIDs(ss []string) ([]int, error) {
 	return ids, nil
 }
 
-// MarshalIntID writes an ent ID as an opaque global ID.
+// MarshalIntID writes an ent ID as an opaque global ID, quoted (its
+// alphabet needs no escapes), without building the string first.
 func MarshalIntID(id int) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(EncodeID(id)))
+		var b [8]byte
+		binary.BigEndian.PutUint64(b[:], uint64(id))
+		var out [13]byte
+		out[0], out[12] = '"', '"'
+		base64.RawURLEncoding.Encode(out[1:12], b[:])
+		_, _ = w.Write(out[:])
 	})
 }
 
@@ -81,8 +87,28 @@ func UnmarshalIntID(v any) (int, error) {
 // such as "1299.00".
 func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(d.StringFixed(2)))
+		var buf [32]byte
+		_, _ = w.Write(appendFixed2(buf[:0], d))
 	})
+}
+
+// appendFixed2 appends d as a quoted decimal with two places. Money is
+// built from integer minor units (exponent -2), which are written from the
+// integer without rounding or allocating; any other decimal goes through
+// StringFixed.
+func appendFixed2(b []byte, d decimal.Decimal) []byte {
+	if d.Exponent() != -2 || d.NumDigits() > 18 {
+		return strconv.AppendQuote(b, d.StringFixed(2))
+	}
+	minor := d.CoefficientInt64()
+	b = append(b, '"')
+	u := uint64(minor)
+	if minor < 0 {
+		b = append(b, '-')
+		u = -u
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10), '"')
 }
 
 // UnmarshalDecimal reads a decimal from a string. Numbers are refused: JSON

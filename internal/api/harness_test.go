@@ -29,7 +29,7 @@ import (
 // store is a running API over a fresh database, with every SQL statement
 // counted.
 type store struct {
-	t      *testing.T
+	t      testing.TB
 	db     *database.DB
 	client *ent.Client
 	count  *database.CountingDriver
@@ -45,7 +45,7 @@ type store struct {
 
 // newStore starts the API; opts adjust the auth service (such as Redis
 // stores instead of the database and in-process ones).
-func newStore(t *testing.T, db *database.DB, cat *seed.Catalog, opts ...func(*auth.ServiceConfig)) *store {
+func newStore(t testing.TB, db *database.DB, cat *seed.Catalog, opts ...func(*auth.ServiceConfig)) *store {
 	t.Helper()
 	return newStoreWith(t, db, cat, storeSetup{auth: opts, introspection: true})
 }
@@ -59,7 +59,7 @@ type storeSetup struct {
 	deps func(*api.Deps)
 }
 
-func newStoreWith(t *testing.T, db *database.DB, cat *seed.Catalog, setup storeSetup) *store {
+func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeSetup) *store {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	count := database.NewCountingDriver(db.Driver())
@@ -116,7 +116,7 @@ func demoCatalog(t *testing.T) *seed.Catalog {
 
 // contractOps reads the storefront and admin contracts: each operation is
 // sent as the clients send it, the whole document with an operation name.
-func contractOps(t *testing.T) map[string]string {
+func contractOps(t testing.TB) map[string]string {
 	t.Helper()
 	ops := map[string]string{}
 	for _, file := range []string{"storefront.graphql", "admin.graphql"} {

@@ -32,9 +32,3 @@ func Available() predicate.ProductVariant {
 		))
 	}
 }
-
-// QuantityAvailable is stock on hand less what placed orders reserve,
-// never below zero.
-func QuantityAvailable(stockOnHand, reserved int) int {
-	return max(0, stockOnHand-reserved)
-}

@@ -11,7 +11,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
-	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -238,7 +237,7 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 			}
 			want := min(have+gl.Quantity, s.cfg.MaxLineQuantity)
 			if pv.TrackInventory {
-				want = min(want, catalog.QuantityAvailable(pv.StockOnHand, pv.Reserved))
+				want = min(want, pv.QuantityAvailable())
 			}
 			switch {
 			case want <= have:
@@ -395,7 +394,7 @@ func (s *Service) checkVariant(pv *ent.ProductVariant, quantity int, field []str
 		return &Problem{Field: field, Kind: ErrNotFound, Message: "this product is not for sale"}
 	}
 	if pv.TrackInventory {
-		if avail := catalog.QuantityAvailable(pv.StockOnHand, pv.Reserved); quantity > avail {
+		if avail := pv.QuantityAvailable(); quantity > avail {
 			return &Problem{Field: field, Kind: ErrInsufficientStock, Message: fmt.Sprintf("only %d of %s available", avail, pv.Sku)}
 		}
 	}

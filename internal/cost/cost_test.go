@@ -114,22 +114,39 @@ func TestAbusiveShapes(t *testing.T) {
 	}
 }
 
-// TestActualCost counts what an answer holds, by the same rules.
+// TestActualCost counts what an answer holds, by the same rules, reading
+// the answer's JSON as the server writes it.
 func TestActualCost(t *testing.T) {
 	t.Parallel()
 	s := schema(t)
 	m := cost.DefaultModel()
 	store := contract(t, s, "storefront.graphql")
-	data := map[string]any{"products": map[string]any{
-		"totalCount": 2.0,
-		"edges": []any{
-			map[string]any{"node": map[string]any{"id": "a", "category": map[string]any{"id": "c"}, "variants": []any{map[string]any{"id": "v1"}}}},
-			map[string]any{"node": map[string]any{"id": "b", "category": nil, "variants": []any{}}},
-		},
-	}}
+	actual := func(op *ast.OperationDefinition, data string) int {
+		t.Helper()
+		n, err := m.Actual(s, op, []byte(data))
+		require.NoError(t, err)
+		return n
+	}
+	list := store.Operations.ForName("ProductList")
 	// 2 + (node 1 + category 1 + 1 variant) + (node 1)
-	require.Equal(t, 6, m.Actual(s, store.Operations.ForName("ProductList"), data))
-	require.Equal(t, 0, m.Actual(s, store.Operations.ForName("ProductDetail"), map[string]any{"product": nil}))
+	require.Equal(t, 6, actual(list, `{"products":{"totalCount":2,"edges":[`+
+		`{"node":{"id":"a","category":{"id":"c"},"variants":[{"id":"v1"}]}},`+
+		`{"node":{"id":"b","category":null,"variants":[]}}]}}`))
+	// White space, and strings holding what would otherwise be structure.
+	require.Equal(t, 6, actual(list, ` { "products" : { "edges" : [ { "node" : { "name" : "a \"}{\" ,[", `+
+		`"variants" : [ { "id" : "]" } ], "category" : { "id" : "c" } } } , { "node" : { "id" : "b" } } ] } } `))
+	require.Equal(t, 0, actual(store.Operations.ForName("ProductDetail"), `{"product":null}`))
+
+	// Aliases are looked up by their response key; fragments on another
+	// type than the answer's count only when the answer is of that type.
+	doc := document(t, s, `query($id: ID!) { a: product(slug: "x") { id } node(id: $id) { __typename ... on Product { category { id } } ... on Category { children { id } } } }`)
+	require.Equal(t, 3, actual(doc.Operations[0], `{"a":{"id":"p"},"node":{"__typename":"Product","category":{"id":"c"}}}`))
+	require.Equal(t, 4, actual(doc.Operations[0], `{"a":{"id":"p"},"node":{"__typename":"Category","children":[{"id":"c1"},{"id":"c2"}]}}`))
+
+	for _, bad := range []string{``, `null`, `{"products":`, `{"products":{"edges":[{"node":{"id":"a"}}}`, `{"products" 1}`} {
+		_, err := m.Actual(s, list, []byte(bad))
+		require.Error(t, err, bad)
+	}
 }
 
 func BenchmarkMeasureContract(b *testing.B) {

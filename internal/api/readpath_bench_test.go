@@ -1,0 +1,129 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+)
+
+// The operations of bench/loadgen (the HTTP benchmark), sent the same way.
+const (
+	benchQ1 = `query Q1 { products(first: 20) { edges { node { id name slug variants { id sku price { amount currencyCode } quantityAvailable } category { id name slug } } } } }`
+	benchQ2 = `query Q2($slug: String!) { product(slug: $slug) { id name slug description variants { id sku name price { amount currencyCode } quantityAvailable } category { id name slug ancestors { id name slug } } } }`
+	benchQ3 = `query Q3($slug: String!) { category(slug: $slug) { id name slug products(first: 20, includeSubcategories: true) { edges { node { id name slug priceRange { minVariantPrice { amount currencyCode } } } } } } }`
+)
+
+// BenchmarkReadPath drives Q1-Q3 through the whole HTTP handler in
+// process (no network) over the test database: SQLite, and PostgreSQL
+// when TEST_DATABASE_URL is set. allocs/op and B/op are what to watch:
+// they do not depend on what else the machine is doing.
+//
+//	go test ./internal/api -run '^$' -bench ReadPath -benchmem -count=3 -benchtime=2s
+func BenchmarkReadPath(b *testing.B) {
+	for _, backend := range dbtest.Backends(b) {
+		b.Run(backend.Name, func(b *testing.B) {
+			s := newStore(b, dbtest.Open(b, backend.URL), syntheticCatalog(200))
+			ops := []struct {
+				name, query string
+				vars        func(i int) map[string]any
+				check       func(b *testing.B, data json.RawMessage)
+			}{
+				{"Q1", benchQ1, nil, func(b *testing.B, data json.RawMessage) {
+					var out struct {
+						Products struct {
+							Edges []struct {
+								Node struct {
+									Variants []struct {
+										Price struct{ CurrencyCode string } `json:"price"`
+									} `json:"variants"`
+									Category struct{ Slug string } `json:"category"`
+								} `json:"node"`
+							} `json:"edges"`
+						} `json:"products"`
+					}
+					require.NoError(b, json.Unmarshal(data, &out))
+					require.Len(b, out.Products.Edges, 20)
+					for _, e := range out.Products.Edges {
+						require.Len(b, e.Node.Variants, 3)
+						require.Equal(b, "KES", e.Node.Variants[0].Price.CurrencyCode)
+						require.NotEmpty(b, e.Node.Category.Slug)
+					}
+				}},
+				{"Q2", benchQ2, func(i int) map[string]any {
+					return map[string]any{"slug": fmt.Sprintf("product-%d", 1+i%200)}
+				}, func(b *testing.B, data json.RawMessage) {
+					var out struct {
+						Product struct {
+							Variants []struct{ SKU string } `json:"variants"`
+							Category struct {
+								Ancestors []struct{ Slug string } `json:"ancestors"`
+							} `json:"category"`
+						} `json:"product"`
+					}
+					require.NoError(b, json.Unmarshal(data, &out))
+					require.Len(b, out.Product.Variants, 3)
+					require.Len(b, out.Product.Category.Ancestors, 1)
+				}},
+				{"Q3", benchQ3, func(int) map[string]any {
+					return map[string]any{"slug": "root"}
+				}, func(b *testing.B, data json.RawMessage) {
+					var out struct {
+						Category struct {
+							Products struct {
+								Edges []struct{ Node struct{ Slug string } } `json:"edges"`
+							} `json:"products"`
+						} `json:"category"`
+					}
+					require.NoError(b, json.Unmarshal(data, &out))
+					require.Len(b, out.Category.Products.Edges, 20)
+				}},
+			}
+			for _, op := range ops {
+				// A few distinct bodies, encoded before timing.
+				bodies := make([][]byte, 16)
+				for i := range bodies {
+					req := map[string]any{"query": op.query, "operationName": op.name}
+					if op.vars != nil {
+						req["variables"] = op.vars(i)
+					}
+					var err error
+					bodies[i], err = json.Marshal(req)
+					require.NoError(b, err)
+				}
+				serve := func(body []byte) *httptest.ResponseRecorder {
+					req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					s.api.ServeHTTP(rec, req)
+					return rec
+				}
+				b.Run(op.name, func(b *testing.B) {
+					// Every body answers in full, with its cost, before
+					// anything is timed.
+					for _, body := range bodies {
+						rec := serve(body)
+						require.Equal(b, http.StatusOK, rec.Code, rec.Body.String())
+						var resp gqlResponse
+						require.NoError(b, json.Unmarshal(rec.Body.Bytes(), &resp))
+						require.Empty(b, resp.Errors)
+						require.Contains(b, resp.Extensions, "cost")
+						op.check(b, resp.Data)
+					}
+					b.ReportAllocs()
+					for i := 0; b.Loop(); i++ {
+						if rec := serve(bodies[i%len(bodies)]); rec.Code != http.StatusOK {
+							b.Fatalf("status %d: %s", rec.Code, rec.Body)
+						}
+					}
+				})
+			}
+		})
+	}
+}
