@@ -7,9 +7,10 @@
 #   docker run --read-only --tmpfs /tmp -v savannah-data:/data -p 8080:8080 savannah
 #   docker run --rm -v savannah-data:/data savannah migrate
 #
-# Subcommands (serve is the default): serve | migrate | seed --catalog FILE |
-# create-admin --email E --password P. Configuration comes from the
-# environment (see internal/config).
+# Subcommands (serve is the default): serve [--role api|worker|all] | migrate |
+# seed --catalog FILE | create-admin --email E --password P | healthcheck.
+# Configuration comes from the environment (see internal/config and the
+# README's configuration table). compose.yaml runs the whole stack.
 
 # ---- build ------------------------------------------------------------------
 # The build stage runs on the builder's own platform and cross-compiles
@@ -75,7 +76,9 @@ ENV DATABASE_URL=sqlite:///data/savannah.db \
 
 EXPOSE 8080
 
-# No HEALTHCHECK: the image has no shell or curl. Orchestrators probe
-# GET /healthz (liveness) and GET /readyz (readiness) directly.
+# No HEALTHCHECK here: the same image also runs one-off commands (migrate),
+# which must not be marked unhealthy. Kubernetes probes GET /healthz and
+# GET /readyz directly; Compose, lacking a shell or curl in the image, runs
+# `/savannah healthcheck` (GET /readyz on HTTP_ADDR's port), see compose.yaml.
 ENTRYPOINT ["/savannah"]
 CMD ["serve"]
