@@ -23,16 +23,17 @@
 #
 # Settings: ORDERS (10); DRAIN_DELAY (SHUTDOWN_DRAIN_DELAY of the apis,
 # 1s: a stopping replica answers /readyz 503 but keeps accepting for this
-# long, longer than the poll interval); PRESTOP (1; 0 leaves readiness
-# polling and the drain delay alone to move traffic away); KEEP=1 keeps the
-# work directory and logs.
+# long, longer than the poll interval); PRESTOP (0: readiness polling and
+# the drain delay alone move traffic away; N takes a replica out of
+# rotation N seconds before its SIGTERM, as a preStop sleep does); KEEP=1
+# keeps the work directory and logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" GOTOOLCHAIN=local
 
 ORDERS=${ORDERS:-10}
 DRAIN_DELAY=${DRAIN_DELAY:-1s}
-PRESTOP=${PRESTOP:-1}
+PRESTOP=${PRESTOP:-0}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}

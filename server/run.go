@@ -43,6 +43,7 @@ commands:
   migrate                                apply database migrations and exit
   seed --catalog FILE                    load a catalogue (bench-catalog/1 JSON)
   create-admin --email E --password P    create an ADMIN account, or promote one
+  healthcheck [--path /readyz]           exit 0 when this container's server answers 200 (for images without curl)
 
 configuration is read from the environment; see README.md.`
 
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return seedCatalog(ctx, cfg, log, args)
 	case "create-admin":
 		return createAdmin(ctx, cfg, log, args)
+	case "healthcheck":
+		return healthcheck(ctx, cfg, args)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err
@@ -264,14 +267,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 }
 
 // shutdown stops the HTTP server gracefully. Readiness turns 503 and
-// connections stop being kept alive, so load balancers and clients move
+// responses close their connections, so load balancers and clients move
 // away; after the drain delay the listener closes, in-flight requests run
 // to completion and subscriptions get a close frame, all within the grace
 // period.
 func shutdown(cfg config.Config, log *slog.Logger, srv *http.Server, handler *api.Server, serveErr <-chan error) error {
 	log.Info("shutting down", slog.Duration("drain_delay", cfg.ShutdownDrainDelay), slog.Duration("grace", cfg.ShutdownTimeout))
+	// Connections are not closed yet: closing an idle keep-alive
+	// connection now would race a request a client is sending on it.
+	// Responses during the drain carry Connection: close instead.
 	handler.Drain()
-	srv.SetKeepAlivesEnabled(false)
 	if cfg.ShutdownDrainDelay > 0 {
 		time.Sleep(cfg.ShutdownDrainDelay)
 	}

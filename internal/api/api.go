@@ -119,8 +119,15 @@ func New(d Deps) *Server {
 	return s
 }
 
-// ServeHTTP serves a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves a request. While draining, every response asks the
+// client to close its connection, so keep-alive clients move to other
+// replicas on their next request instead of racing the listener's close.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		w.Header().Set("Connection", "close")
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // Drain makes /readyz answer 503 so load balancers stop sending traffic
 // before the server shuts down.
