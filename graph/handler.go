@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -65,6 +66,10 @@ type HandlerConfig struct {
 	// Events carries order changes to subscriptions (register its hooks
 	// on Client with events.Register); nil answers them NOT_IMPLEMENTED.
 	Events events.Bus
+	// Metrics, when set, registers and records the operation metrics
+	// (see metrics.go): count, duration, requested cost and errors by
+	// operation name.
+	Metrics prometheus.Registerer
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -91,6 +96,14 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// First, so that they see every request as the client sent it, and
+	// every response, refused ones too.
+	srv.Use(operationLog{})
+	if cfg.Metrics != nil {
+		m := newOperationMetrics(cfg.Metrics, MaxOperationNames)
+		m.names.preload(cfg.PersistedOnly)
+		srv.Use(m)
+	}
 	if cfg.PersistedOnly != nil {
 		srv.Use(persistedOnly{docs: cfg.PersistedOnly})
 	} else {

@@ -100,6 +100,7 @@ func New(d Deps) *Server {
 		Checkout:      d.Checkout,
 		Outbox:        d.Outbox,
 		Events:        d.Events,
+		Metrics:       d.Registry,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))
