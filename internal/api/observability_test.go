@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -13,13 +15,17 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/logging"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // metric finds the series of name with exactly labels in reg, or nil.
@@ -259,5 +265,54 @@ func TestRequestLogs(t *testing.T) {
 			require.Equal(t, "Me", l["operation"])
 			require.Equal(t, customerID, l["customer_id"])
 		}
+	})
+}
+
+// TestOrdersPlacedMetric: an order counts once its transaction commits:
+// not its idempotent replay, not a refused placement, not one whose
+// caller's transaction rolled back.
+func TestOrdersPlacedMetric(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		reg := prometheus.NewRegistry()
+		var shop *checkout.Service
+		s := newStoreWith(t, db, demoCatalog(t), storeSetup{deps: func(d *api.Deps) {
+			var err error
+			shop, err = checkout.NewService(checkout.Config{Client: d.Client, Dialect: d.Dialect, Currency: d.Currency, Metrics: reg})
+			require.NoError(t, err)
+			d.Checkout = shop
+		}})
+		placed := func() float64 {
+			return counter(t, reg, "savannah_orders_placed_total", map[string]string{"payment_method": "CASH_ON_DELIVERY"})
+		}
+		v := stocked(t, s, 5)
+		me, customerID := s.asCustomer(t, "amina")
+		crt := me.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})
+
+		// The mutation's transaction commits: counted once, replay or not.
+		for range 2 {
+			p := decodePlace(t, me.post(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(crt.Cart.ID, "key-1")))
+			require.Empty(t, p.PlaceOrder.UserErrors)
+			require.Equal(t, 1.0, placed())
+		}
+		// Refused (the cart became an order): not counted.
+		p := decodePlace(t, me.post(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(crt.Cart.ID, "key-2")))
+		require.NotEmpty(t, p.PlaceOrder.UserErrors)
+		require.Equal(t, 1.0, placed())
+
+		// Placed inside a transaction that then rolls back: not counted.
+		crt = me.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})
+		ctx := viewer.With(context.Background(), viewer.Viewer{CustomerID: customerID, Role: viewer.Customer})
+		undo := errors.New("undo")
+		err := database.InTx(ctx, s.client, func(ctx context.Context) error {
+			_, err := shop.PlaceOrder(ctx, checkout.PlaceOrderInput{
+				CartToken: crt.Cart.ID, Method: payment.MethodCASH_ON_DELIVERY, IdempotencyKey: "key-3",
+				Address: &schematype.AddressSnapshot{Name: "Amina", Line1: "Moi Avenue 1", City: "Nairobi", CountryCode: "KE"},
+			})
+			require.NoError(t, err)
+			return undo
+		})
+		require.ErrorIs(t, err, undo)
+		require.Equal(t, 1.0, placed())
 	})
 }
