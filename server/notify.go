@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -23,7 +24,7 @@ import (
 // River client that runs it, and the outbox hooks on client, which from
 // now on write and enqueue a notification for every order and payment
 // change. The caller starts and stops the River client.
-func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, log *slog.Logger) (*outbox.Outbox, *jobs.Client, error) {
+func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, log *slog.Logger, reg prometheus.Registerer) (*outbox.Outbox, *jobs.Client, error) {
 	logSender := notify.NewLogSender(log)
 	var smsSender notify.SMSSender = logSender
 	if cfg.SMSUsername != "" {
@@ -54,6 +55,7 @@ func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, lo
 		StoreName: cfg.StoreName,
 		Backoff:   outbox.Backoff{Base: cfg.NotifyRetryBase, Max: cfg.NotifyRetryMax},
 		Log:       log,
+		Metrics:   reg,
 	})); err != nil {
 		return nil, nil, fmt.Errorf("notifications: %w", err)
 	}

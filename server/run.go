@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -74,14 +73,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 }
 
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
 // serve runs the HTTP server until ctx ends, then shuts down gracefully:
 // readiness turns 503 first, in-flight requests finish within the grace
 // period, and only then does the database close.
@@ -98,6 +89,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// catalogue cache. The protection is built before seeding, so that the
 	// seed's writes invalidate the catalogue cache.
 	checks := map[string]api.Checker{"database": db}
+	addReadinessChecks(checks, db, true)
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
 		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
@@ -134,13 +126,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 
 	// Metrics.
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.SQL, "savannah"),
-		sqlStatements,
-	)
+	reg, jobMetrics := newRegistry(db, sqlStatements, log)
 
 	// Accounts and tokens.
 	accounts, social, err := newAuth(ctx, cfg, db, client, rdb, log)
@@ -149,7 +135,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 
 	// Checkout, payments and their periodic jobs.
-	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client)
+	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client, reg)
 	if err != nil {
 		return err
 	}
@@ -158,10 +144,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer func() { stopJobs(); waitJobs() }()
 
 	// Notifications: hooks on the client, delivered by River.
-	notifications, jobClient, err := newNotifications(cfg, db, client, log)
+	notifications, jobClient, err := newNotifications(cfg, db, client, log, reg)
 	if err != nil {
 		return err
 	}
+	jobMetrics.Watch(jobClient)
 	if err := startJobs(ctx, jobClient); err != nil {
 		return err
 	}
@@ -234,8 +221,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // newCheckout builds the checkout service, with M-Pesa when configured,
 // and the webhook's secret check (nil without M-Pesa).
-func newCheckout(cfg config.Config, dialect string, client *ent.Client) (*checkout.Service, func(string) bool, error) {
+func newCheckout(cfg config.Config, dialect string, client *ent.Client, reg prometheus.Registerer) (*checkout.Service, func(string) bool, error) {
 	sc := checkout.Config{
+		Metrics:        reg,
 		Client:         client,
 		Dialect:        dialect,
 		Currency:       cfg.Currency,

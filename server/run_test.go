@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -84,6 +85,7 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			require.Equal(t, http.StatusOK, code)
 			code, body := get("/readyz")
 			require.Equal(t, http.StatusOK, code, body)
+			require.JSONEq(t, `{"database":"ok","migrations":"ok","queue":"ok"}`, body)
 			code, body = get("/")
 			require.Equal(t, http.StatusOK, code)
 			require.Contains(t, body, "graphiql", "the playground")
@@ -124,6 +126,16 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			require.Equal(t, http.StatusOK, code)
 			require.Contains(t, body, `savannah_http_requests_total{code="200",method="POST",route="/graphql"} 3`)
 			require.Regexp(t, `(?m)^savannah_sql_statements_total [1-9]`, body, "statements are metered")
+			require.Contains(t, body, `savannah_graphql_operations_total{operation="anonymous",type="query"} 2`)
+			require.Contains(t, body, `savannah_graphql_operations_total{operation="anonymous",type="mutation"} 1`)
+			require.Contains(t, body, "savannah_jobs_queue_depth_up 1")
+			require.Contains(t, body, `go_sql_open_connections{db_name="savannah"}`)
+
+			// The logger adds the customer to the signed-in request's line.
+			logs.mu.Lock()
+			signedIn := regexp.MustCompile(`"msg":"http request".*"customer_id":[1-9]`).MatchString(logs.buf.String())
+			logs.mu.Unlock()
+			require.True(t, signedIn, "the access line of the signed-in request names the customer")
 
 			cancel() // as SIGTERM does
 			select {
