@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -24,6 +25,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -70,6 +72,9 @@ type HandlerConfig struct {
 	// (see metrics.go): count, duration, requested cost and errors by
 	// operation name.
 	Metrics prometheus.Registerer
+	// Tracer, when set, opens a span around every resolver that runs
+	// code (not the fields read off a loaded object).
+	Tracer trace.TracerProvider
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -103,6 +108,9 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 		m := newOperationMetrics(cfg.Metrics, MaxOperationNames)
 		m.names.preload(cfg.PersistedOnly)
 		srv.Use(m)
+	}
+	if cfg.Tracer != nil {
+		srv.Use(resolverTracing{tracer: cfg.Tracer.Tracer(telemetry.ScopeName)})
 	}
 	if cfg.PersistedOnly != nil {
 		srv.Use(persistedOnly{docs: cfg.PersistedOnly})

@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/logging"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
 // newLogger is the process's one logger: JSON (or text) at the configured
@@ -50,4 +54,25 @@ func addReadinessChecks(checks map[string]api.Checker, db *database.DB, worksJob
 	if worksJobs {
 		checks["queue"] = jobs.QueueCheck{DB: db}
 	}
+}
+
+// newTracing starts OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOINT
+// is set (tp is nil otherwise: nothing traced). stop flushes the spans
+// left; defer it before the HTTP server and the jobs, so it runs after
+// they stopped.
+func newTracing(ctx context.Context, getenv func(string) string, log *slog.Logger) (tp trace.TracerProvider, stop func(), err error) {
+	tp, shutdown, err := telemetry.Setup(ctx, getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tp != nil {
+		log.Info("tracing", slog.String("otlp_endpoint", getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
+	}
+	return tp, func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(flushCtx); err != nil {
+			log.Warn("tracing: flush on shutdown failed", slog.Any("err", err))
+		}
+	}, nil
 }

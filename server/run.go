@@ -29,6 +29,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log)
+		return serve(ctx, cfg, log, getenv)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully:
 // readiness turns 503 first, in-flight requests finish within the grace
 // period, and only then does the database close.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, getenv func(string) string) error {
 	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
 
 	// Database: open, migrate, seed.
@@ -85,6 +86,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	tracer, stopTracing, err := newTracing(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	// Redis (optional): shared rate limits, persisted queries and
 	// catalogue cache. The protection is built before seeding, so that the
 	// seed's writes invalidate the catalogue cache.
@@ -106,7 +112,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Name: "savannah_sql_statements_total",
 		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
 	})
-	client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() })))
+	client := ent.NewClient(ent.Driver(telemetry.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() }), tracer)))
 	if protection.CatalogCache != nil {
 		cache.InvalidateOnWrite(client, protection.CatalogCache, log)
 	}
@@ -177,6 +183,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MpesaSecretMatches: mpesaSecret,
 		Outbox:             notifications,
 		Events:             bus,
+		Tracer:             tracer,
 	})
 	srv := &http.Server{
 		Handler:           handler,

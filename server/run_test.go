@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -201,4 +202,54 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 	t.Parallel()
 	err := run(context.Background(), nil, envOf(map[string]string{"DATABASE_URL": "mysql://nope"}), io.Discard)
 	require.ErrorContains(t, err, "DATABASE_URL")
+}
+
+// TestServeExportsTraces: with OTEL_EXPORTER_OTLP_ENDPOINT set, the
+// server's spans reach the collector by the time it has stopped.
+func TestServeExportsTraces(t *testing.T) {
+	t.Parallel()
+	var (
+		mu     sync.Mutex
+		bodies []string
+	)
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		if r.URL.Path == "/v1/traces" && r.Header.Get("Content-Type") == "application/x-protobuf" {
+			bodies = append(bodies, string(b))
+		}
+		mu.Unlock()
+	}))
+	t.Cleanup(col.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logBuffer{}
+	env := envOf(map[string]string{
+		"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "t.db"), "HTTP_ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir(),
+		"SHUTDOWN_TIMEOUT": "5s", "OTEL_EXPORTER_OTLP_ENDPOINT": col.URL,
+	})
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, logs) }()
+	var base string
+	require.Eventually(t, func() bool {
+		if l := logs.find("listening"); l != nil {
+			base = "http://" + l["addr"].(string)
+			return true
+		}
+		return false
+	}, 30*time.Second, 10*time.Millisecond, "server did not start")
+	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"query Tree { categoryTree { name } }"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	cancel()
+	require.NoError(t, <-done)
+
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(bodies, "")
+	for _, span := range []string{"/graphql", "Query.categoryTree", "sql SELECT"} {
+		require.Contains(t, all, span)
+	}
 }

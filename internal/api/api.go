@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
@@ -69,6 +70,9 @@ type Deps struct {
 	// Events carries order changes to GraphQL subscriptions; nil leaves
 	// them NOT_IMPLEMENTED.
 	Events events.Bus
+	// Tracer, when set (telemetry.Setup), traces every request and the
+	// GraphQL resolvers it runs.
+	Tracer trace.TracerProvider
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -101,6 +105,7 @@ func New(d Deps) *Server {
 		Outbox:        d.Outbox,
 		Events:        d.Events,
 		Metrics:       d.Registry,
+		Tracer:        d.Tracer,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql)))
@@ -120,7 +125,7 @@ func New(d Deps) *Server {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	m := newHTTPMetrics(d.Registry)
-	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, withRecover(d.Log, d.Protection.inner(mux)))))
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, d.Protection.inner(mux)))))
 	return s
 }
 

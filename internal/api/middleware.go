@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/internal/logging"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
 // RequestID returns the request's ID, or "" outside a request.
@@ -95,13 +97,19 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-// withAccessLog logs one line per request and records its metrics. The
-// route label is the mux pattern, never the raw path, so label values stay
-// few.
-func withAccessLog(log *slog.Logger, m *httpMetrics, next http.Handler) http.Handler {
+// withAccessLog logs one line per request, records its metrics and, with
+// a tracer, its span. The route label is the mux pattern, never the raw
+// path, so label values stay few.
+func withAccessLog(log *slog.Logger, m *httpMetrics, tp trace.TracerProvider, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		var span trace.Span
+		if tp != nil {
+			var ctx context.Context
+			ctx, span = telemetry.StartRequest(tp, r)
+			r = r.WithContext(ctx) // the mux sets the pattern on this copy
+		}
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
 		if rec.status == 0 {
@@ -110,6 +118,9 @@ func withAccessLog(log *slog.Logger, m *httpMetrics, next http.Handler) http.Han
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
+		}
+		if span != nil {
+			telemetry.EndRequest(span, route, rec.status)
 		}
 		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
 		m.duration.WithLabelValues(route).Observe(elapsed.Seconds())

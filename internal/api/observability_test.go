@@ -14,7 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph"
@@ -25,6 +28,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/logging"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -314,5 +318,44 @@ func TestOrdersPlacedMetric(t *testing.T) {
 		})
 		require.ErrorIs(t, err, undo)
 		require.Equal(t, 1.0, placed())
+	})
+}
+
+// TestTracing: a GraphQL request is one trace: the HTTP span named by its
+// route, continuing the caller's traceparent, a span per resolver that
+// runs code under it, and the SQL statements under those.
+func TestTracing(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		rec := tracetest.NewSpanRecorder()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+		s := newStoreWith(t, db, demoCatalog(t), storeSetup{deps: func(d *api.Deps) {
+			d.Tracer = tp
+			d.Client = ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
+		}})
+		const parent = "4bf92f3577b34da6a3ce929d0e0e4736"
+		_, out := s.sendRaw(map[string]any{"query": s.ops["CategoryTree"], "operationName": "CategoryTree"},
+			map[string]string{"traceparent": "00-" + parent + "-00f067aa0ba902b7-01"})
+		require.Empty(t, out.Errors)
+
+		spans := map[string]sdktrace.ReadOnlySpan{}
+		for _, sp := range rec.Ended() {
+			require.Equal(t, parent, sp.SpanContext().TraceID().String(), "%s continues the caller's trace", sp.Name())
+			if _, seen := spans[sp.Name()]; !seen {
+				spans[sp.Name()] = sp
+			}
+		}
+		root, ok := spans["/graphql"]
+		require.True(t, ok, "the request's span is named by its route: %v", spans)
+		field, ok := spans["Query.categoryTree"]
+		require.True(t, ok, "the resolver's span")
+		require.Equal(t, root.SpanContext().SpanID(), field.Parent().SpanID())
+		query, ok := spans["sql SELECT"]
+		require.True(t, ok, "the statements' spans")
+		require.Equal(t, field.SpanContext().SpanID(), query.Parent().SpanID())
+		for name := range spans {
+			require.NotContains(t, name, "CategoryTree.", "fields read off loaded objects are not traced")
+			require.NotEqual(t, "Category.name", name)
+		}
 	})
 }
