@@ -13,7 +13,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
@@ -23,6 +25,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
 // HandlerConfig is what the GraphQL handler needs from the server.
@@ -69,6 +72,13 @@ type HandlerConfig struct {
 	// Events carries order changes to subscriptions (register its hooks
 	// on Client with events.Register); nil answers them NOT_IMPLEMENTED.
 	Events events.Bus
+	// Metrics, when set, registers and records the operation metrics
+	// (see metrics.go): count, duration, requested cost and errors by
+	// operation name.
+	Metrics prometheus.Registerer
+	// Tracer, when set, opens a span around every resolver that runs
+	// code (not the fields read off a loaded object).
+	Tracer trace.TracerProvider
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
@@ -95,6 +105,17 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// First, so that they see every request as the client sent it, and
+	// every response, refused ones too.
+	srv.Use(operationLog{})
+	if cfg.Metrics != nil {
+		m := newOperationMetrics(cfg.Metrics, MaxOperationNames)
+		m.names.preload(cfg.PersistedOnly)
+		srv.Use(m)
+	}
+	if cfg.Tracer != nil {
+		srv.Use(resolverTracing{tracer: cfg.Tracer.Tracer(telemetry.ScopeName)})
+	}
 	if cfg.PersistedOnly != nil {
 		srv.Use(persistedOnly{docs: cfg.PersistedOnly})
 	} else {

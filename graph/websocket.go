@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/logging"
 )
 
 // websocketAuth reads the access token from connection_init's payload
@@ -31,6 +32,7 @@ func websocketAuth(a *auth.Service) transport.WebsocketInitFunc {
 		if err != nil {
 			return ctx, nil, errors.New("the access token is invalid or expired")
 		}
+		logging.SetCustomer(ctx, v.CustomerID)
 		return auth.WithViewer(ctx, v), nil, nil
 	}
 }

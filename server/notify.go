@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -24,9 +25,9 @@ import (
 // River client, which also schedules periodic; and the outbox hooks on
 // client, which from now on write and enqueue a notification for every
 // order and payment change. The caller starts and stops the River client.
-func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, workers *river.Workers, periodic []*river.PeriodicJob, log *slog.Logger) (*outbox.Outbox, *jobs.Client, error) {
+func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, workers *river.Workers, periodic []*river.PeriodicJob, log *slog.Logger, reg prometheus.Registerer) (*outbox.Outbox, *jobs.Client, error) {
 	if workers != nil {
-		if err := addDeliveryWorker(cfg, client, workers, log); err != nil {
+		if err := addDeliveryWorker(cfg, client, workers, log, reg); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -41,7 +42,7 @@ func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, wo
 
 // addDeliveryWorker adds the notification delivery worker, with its
 // channels, to workers.
-func addDeliveryWorker(cfg config.Config, client *ent.Client, workers *river.Workers, log *slog.Logger) error {
+func addDeliveryWorker(cfg config.Config, client *ent.Client, workers *river.Workers, log *slog.Logger, reg prometheus.Registerer) error {
 	logSender := notify.NewLogSender(log)
 	var smsSender notify.SMSSender = logSender
 	if cfg.SMSUsername != "" {
@@ -71,6 +72,7 @@ func addDeliveryWorker(cfg config.Config, client *ent.Client, workers *river.Wor
 		StoreName: cfg.StoreName,
 		Backoff:   outbox.Backoff{Base: cfg.NotifyRetryBase, Max: cfg.NotifyRetryMax},
 		Log:       log,
+		Metrics:   reg,
 	})); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 
@@ -31,6 +30,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log, args)
+		return serve(ctx, cfg, log, args, getenv)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "seed":
@@ -78,19 +78,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 }
 
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
-	}
-	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
 // serve runs the process in its role until ctx ends, then shuts down
 // gracefully: readiness turns 503 first, in-flight requests and
 // subscriptions finish within the grace period, running jobs finish, and
 // only then do the connections close.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, getenv func(string) string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	role := fs.String("role", cfg.Role, "")
@@ -111,9 +103,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return err
 	}
 	defer db.Close()
+	tracer, stopTracing, err := newTracing(ctx, getenv, log)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	// Redis (optional): shared rate limits, persisted queries, catalogue
 	// cache and subscription events.
 	checks := map[string]api.Checker{"database": db}
+	addReadinessChecks(checks, db, runsJobs)
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
 		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
@@ -126,7 +124,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		Name: "savannah_sql_statements_total",
 		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
 	})
-	client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() })))
+	client := ent.NewClient(ent.Driver(telemetry.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() }), tracer)))
 	// The protection is built before seeding, so that the seed's writes
 	// invalidate the catalogue cache. A worker's writes (a cancelled
 	// order releases stock) invalidate the shared cache too.
@@ -160,16 +158,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	}
 
 	// Metrics.
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(db.SQL, "savannah"),
-		sqlStatements,
-	)
+	reg, jobMetrics := newRegistry(db, sqlStatements, log)
 
 	// Checkout and payments; their periodic tasks run on workers.
-	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client)
+	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client, reg)
 	if err != nil {
 		return err
 	}
@@ -184,11 +176,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			return err
 		}
 	}
-	notifications, jobClient, err := newNotifications(cfg, db, client, workers, periodic, log)
+	notifications, jobClient, err := newNotifications(cfg, db, client, workers, periodic, log, reg)
 	if err != nil {
 		return err
 	}
 	if runsJobs {
+		// Outcomes are River's events, which only a client that works
+		// jobs has.
+		jobMetrics.Watch(jobClient)
 		if err := startJobs(ctx, jobClient); err != nil {
 			return err
 		}
@@ -224,6 +219,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			MpesaSecretMatches: mpesaSecret,
 			Outbox:             notifications,
 			Events:             bus,
+			Tracer:             tracer,
 		})
 	} else {
 		handler = api.NewProbes(log, checks, reg)
@@ -299,13 +295,14 @@ func shutdown(cfg config.Config, log *slog.Logger, srv *http.Server, handler *ap
 
 // newCheckout builds the checkout service, with M-Pesa when configured,
 // and the webhook's secret check (nil without M-Pesa).
-func newCheckout(cfg config.Config, dialect string, client *ent.Client) (*checkout.Service, func(string) bool, error) {
+func newCheckout(cfg config.Config, dialect string, client *ent.Client, reg prometheus.Registerer) (*checkout.Service, func(string) bool, error) {
 	sc := checkout.Config{
 		Client:         client,
 		Dialect:        dialect,
 		Currency:       cfg.Currency,
 		CartTTL:        cfg.CartTTL,
 		PaymentTimeout: cfg.PaymentTimeout,
+		Metrics:        reg,
 	}
 	var secret func(string) bool
 	if cfg.Mpesa != nil {

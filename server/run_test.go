@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -84,6 +86,7 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			require.Equal(t, http.StatusOK, code)
 			code, body := get("/readyz")
 			require.Equal(t, http.StatusOK, code, body)
+			require.JSONEq(t, `{"database":"ok","migrations":"ok","queue":"ok"}`, body)
 			code, body = get("/")
 			require.Equal(t, http.StatusOK, code)
 			require.Contains(t, body, "graphiql", "the playground")
@@ -124,6 +127,16 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			require.Equal(t, http.StatusOK, code)
 			require.Contains(t, body, `savannah_http_requests_total{code="200",method="POST",route="/graphql"} 3`)
 			require.Regexp(t, `(?m)^savannah_sql_statements_total [1-9]`, body, "statements are metered")
+			require.Contains(t, body, `savannah_graphql_operations_total{operation="anonymous",type="query"} 2`)
+			require.Contains(t, body, `savannah_graphql_operations_total{operation="anonymous",type="mutation"} 1`)
+			require.Contains(t, body, "savannah_jobs_queue_depth_up 1")
+			require.Contains(t, body, `go_sql_open_connections{db_name="savannah"}`)
+
+			// The logger adds the customer to the signed-in request's line.
+			logs.mu.Lock()
+			signedIn := regexp.MustCompile(`"msg":"http request".*"customer_id":[1-9]`).MatchString(logs.buf.String())
+			logs.mu.Unlock()
+			require.True(t, signedIn, "the access line of the signed-in request names the customer")
 
 			cancel() // as SIGTERM does
 			select {
@@ -189,4 +202,54 @@ func TestRunRejectsBadConfiguration(t *testing.T) {
 	t.Parallel()
 	err := run(context.Background(), nil, envOf(map[string]string{"DATABASE_URL": "mysql://nope"}), io.Discard)
 	require.ErrorContains(t, err, "DATABASE_URL")
+}
+
+// TestServeExportsTraces: with OTEL_EXPORTER_OTLP_ENDPOINT set, the
+// server's spans reach the collector by the time it has stopped.
+func TestServeExportsTraces(t *testing.T) {
+	t.Parallel()
+	var (
+		mu     sync.Mutex
+		bodies []string
+	)
+	col := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		if r.URL.Path == "/v1/traces" && r.Header.Get("Content-Type") == "application/x-protobuf" {
+			bodies = append(bodies, string(b))
+		}
+		mu.Unlock()
+	}))
+	t.Cleanup(col.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logBuffer{}
+	env := envOf(map[string]string{
+		"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "t.db"), "HTTP_ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir(),
+		"SHUTDOWN_TIMEOUT": "5s", "OTEL_EXPORTER_OTLP_ENDPOINT": col.URL,
+	})
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env, logs) }()
+	var base string
+	require.Eventually(t, func() bool {
+		if l := logs.find("listening"); l != nil {
+			base = "http://" + l["addr"].(string)
+			return true
+		}
+		return false
+	}, 30*time.Second, 10*time.Millisecond, "server did not start")
+	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"query Tree { categoryTree { name } }"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	cancel()
+	require.NoError(t, <-done)
+
+	mu.Lock()
+	defer mu.Unlock()
+	all := strings.Join(bodies, "")
+	for _, span := range []string{"/graphql", "Query.categoryTree", "sql SELECT"} {
+		require.Contains(t, all, span)
+	}
 }

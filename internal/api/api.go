@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
@@ -68,6 +69,9 @@ type Deps struct {
 	// Events carries order changes to GraphQL subscriptions; nil leaves
 	// them NOT_IMPLEMENTED.
 	Events events.Bus
+	// Tracer, when set (telemetry.Setup), traces every request and the
+	// GraphQL resolvers it runs.
+	Tracer trace.TracerProvider
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -100,6 +104,8 @@ func New(d Deps) *Server {
 		Checkout:      d.Checkout,
 		Outbox:        d.Outbox,
 		Events:        d.Events,
+		Metrics:       d.Registry,
+		Tracer:        d.Tracer,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql))))
@@ -115,7 +121,7 @@ func New(d Deps) *Server {
 	mux.HandleFunc("POST /webhooks/mpesa/{secret}", s.mpesaWebhook)
 	s.probeRoutes(mux)
 	m := newHTTPMetrics(d.Registry)
-	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, withRecover(d.Log, d.Protection.inner(mux)))))
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, d.Protection.inner(mux)))))
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/logging"
 )
 
 // TokenVerifier checks an access token and returns its viewer.
@@ -35,6 +36,7 @@ func withViewer(tokens TokenVerifier, next http.Handler) http.Handler {
 				return
 			}
 			ctx = auth.WithViewer(ctx, v)
+			logging.SetCustomer(ctx, v.CustomerID) // for the access log
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

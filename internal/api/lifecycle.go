@@ -86,7 +86,7 @@ func NewProbes(log *slog.Logger, checks map[string]Checker, reg *prometheus.Regi
 	mux := http.NewServeMux()
 	s.probeRoutes(mux)
 	m := newHTTPMetrics(reg)
-	s.handler = withRequestID(withAccessLog(log, m, withRecover(log, mux)))
+	s.handler = withRequestID(withAccessLog(log, m, nil, withRecover(log, mux)))
 	return s
 }
 

@@ -11,18 +11,19 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/savannah-commerce/savannah/internal/logging"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
-type requestIDKey struct{}
-
 // RequestID returns the request's ID, or "" outside a request.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return logging.RequestID(ctx) }
 
 // withRequestID takes the caller's X-Request-ID when it is sane, or makes
-// one, and echoes it in the response.
+// one, and echoes it in the response. The context carries it in a
+// logging.Request, which inner layers fill with the operation and the
+// customer.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
@@ -32,7 +33,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(logging.WithRequest(r.Context(), id)))
 	})
 }
 
@@ -96,13 +97,19 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-// withAccessLog logs one line per request and records its metrics. The
-// route label is the mux pattern, never the raw path, so label values stay
-// few.
-func withAccessLog(log *slog.Logger, m *httpMetrics, next http.Handler) http.Handler {
+// withAccessLog logs one line per request, records its metrics and, with
+// a tracer, its span. The route label is the mux pattern, never the raw
+// path, so label values stay few.
+func withAccessLog(log *slog.Logger, m *httpMetrics, tp trace.TracerProvider, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		var span trace.Span
+		if tp != nil {
+			var ctx context.Context
+			ctx, span = telemetry.StartRequest(tp, r)
+			r = r.WithContext(ctx) // the mux sets the pattern on this copy
+		}
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
 		if rec.status == 0 {
@@ -112,19 +119,31 @@ func withAccessLog(log *slog.Logger, m *httpMetrics, next http.Handler) http.Han
 		if route == "" {
 			route = "unmatched"
 		}
+		if span != nil {
+			telemetry.EndRequest(span, route, rec.status)
+		}
 		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
 		m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics" {
 			level = slog.LevelDebug
 		}
-		log.LogAttrs(r.Context(), level, "http request",
-			slog.String("request_id", RequestID(r.Context())),
+		ctx := r.Context()
+		attrs := []slog.Attr{
+			slog.String(logging.KeyRequestID, RequestID(ctx)),
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", rec.status),
 			slog.Int("bytes", rec.bytes),
-			slog.Duration("duration", elapsed))
+			slog.Duration("duration", elapsed),
+		}
+		if op := logging.Operation(ctx); op != "" {
+			attrs = append(attrs, slog.String(logging.KeyOperation, op))
+		}
+		if id, ok := logging.CustomerID(ctx); ok {
+			attrs = append(attrs, slog.Int(logging.KeyCustomerID, id))
+		}
+		log.LogAttrs(ctx, level, "http request", attrs...)
 	})
 }
 

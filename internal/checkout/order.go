@@ -131,7 +131,10 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 	if in.Method == payment.MethodMPESA && s.cfg.Mpesa == nil {
 		return nil, fail(ErrInvalid, "M-Pesa is not configured on this store; choose another payment method", "input", "paymentMethod")
 	}
-	var out *ent.Order
+	var (
+		out    *ent.Order
+		placed bool // a new order, not the replay of a key
+	)
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.SystemContext(ctx)
 		if err := s.lockCustomer(ctx, c, v.CustomerID); err != nil {
@@ -148,11 +151,15 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 			return fmt.Errorf("find order by idempotency key: %w", err)
 		}
 		o, err := s.placeOrder(ctx, sys, c, v, in)
-		out = o
+		out, placed = o, err == nil
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if placed && s.metrics != nil {
+		method := string(in.Method)
+		afterCommit(ctx, func() { s.metrics.ordersPlaced.WithLabelValues(method).Inc() })
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
@@ -54,6 +55,8 @@ type Config struct {
 	StatusQueryAfter time.Duration
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
+	// Metrics, when set, registers and counts the orders placed.
+	Metrics prometheus.Registerer
 }
 
 // Service carries out carts, checkout and orders. Every write method runs
@@ -61,7 +64,8 @@ type Config struct {
 // GraphQL handler opens per mutation), or in a transaction of its own. A
 // method that returns an *InputError has rolled back everything it wrote.
 type Service struct {
-	cfg Config
+	cfg     Config
+	metrics *metrics
 }
 
 // NewService returns the checkout service.
@@ -90,7 +94,7 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, metrics: newMetrics(cfg.Metrics)}, nil
 }
 
 // savepoint is the name of the savepoint a method runs under inside the

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
@@ -79,6 +80,7 @@ type env struct {
 	jobs    *jobs.Client
 	admins  []string
 	token   string
+	metrics *prometheus.Registry
 }
 
 type envOpts struct {
@@ -91,7 +93,7 @@ func newEnv(t *testing.T, db *database.DB, o envOpts) *env {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, jobs.Migrate(ctx, db))
-	e := &env{t: t, db: db, client: db.Client(), sms: o.smsServer, mail: o.mail, token: token()}
+	e := &env{t: t, db: db, client: db.Client(), sms: o.smsServer, mail: o.mail, token: token(), metrics: prometheus.NewRegistry()}
 	if e.sms == nil {
 		e.sms = smstest.New(t)
 	}
@@ -121,6 +123,7 @@ func newEnv(t *testing.T, db *database.DB, o envOpts) *env {
 		Email:     e.mail,
 		StoreName: "Savannah Crafts",
 		Backoff:   outbox.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond},
+		Metrics:   e.metrics,
 	}))
 	e.jobs, err = jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
@@ -139,6 +142,28 @@ func (e *env) start() {
 		defer cancel()
 		require.NoError(e.t, jobs.Stop(ctx, e.jobs))
 	})
+}
+
+// attempts is the count of delivery attempts on channel with outcome.
+func (e *env) attempts(channel, outcome string) float64 {
+	e.t.Helper()
+	families, err := e.metrics.Gather()
+	require.NoError(e.t, err)
+	for _, f := range families {
+		if f.GetName() != "savannah_notifications_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["channel"] == channel && labels["outcome"] == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 func token() string {
@@ -457,6 +482,10 @@ func TestOutageShorterThanBudgetRecovers(t *testing.T) {
 		}
 		require.Len(t, e.smsTo(c.phone), 1, "delivered once")
 		require.Equal(t, 4, e.sms.Requests())
+		require.Equal(t, 1.0, e.attempts("sms", "sent"))
+		require.Equal(t, 3.0, e.attempts("sms", "retried"))
+		require.Equal(t, 0.0, e.attempts("sms", "failed"))
+		require.Equal(t, 3.0, e.attempts("email", "sent"), "the customer and two admins")
 	})
 }
 
@@ -480,6 +509,8 @@ func TestOutageLongerThanBudgetFailsThenRetries(t *testing.T) {
 		require.Contains(t, *sms.LastError, "502")
 		require.Nil(t, sms.SentAt)
 		require.Empty(t, e.smsTo(c.phone))
+		require.Equal(t, 2.0, e.attempts("sms", "retried"))
+		require.Equal(t, 1.0, e.attempts("sms", "failed"), "out of attempts")
 
 		// Only a failed one can be retried.
 		ctx := viewer.SystemContext(context.Background())
@@ -529,6 +560,8 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 				require.Equal(t, notification.StatusFAILED, n.Status)
 				require.Equal(t, 1, n.Attempts, "no retry of a permanent failure")
 				require.NotNil(t, n.LastError)
+				require.Equal(t, 1.0, e.attempts("sms", "failed"))
+				require.Equal(t, 0.0, e.attempts("sms", "retried"))
 			} else {
 				require.Equal(t, notification.StatusSENT, n.Status)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
@@ -82,6 +83,9 @@ type WorkerConfig struct {
 	Backoff Backoff
 	// Log receives one line per failed attempt.
 	Log *slog.Logger
+	// Metrics, when set, registers and counts delivery attempts by
+	// channel and outcome.
+	Metrics prometheus.Registerer
 }
 
 // Worker delivers notifications.
@@ -100,8 +104,16 @@ type WorkerConfig struct {
 // as a provider hangs).
 type Worker struct {
 	river.WorkerDefaults[DeliverArgs]
-	cfg WorkerConfig
+	cfg      WorkerConfig
+	attempts *prometheus.CounterVec // nil without Metrics
 }
+
+// The outcomes of a delivery attempt, as counted.
+const (
+	outcomeSent   = "sent"    // the provider accepted the message
+	outcomeRetry  = "retried" // a transient failure; it will be tried again
+	outcomeFailed = "failed"  // a permanent failure, or the last attempt's
+)
 
 // NewWorker returns a Worker.
 func NewWorker(cfg WorkerConfig) *Worker {
@@ -111,7 +123,22 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Backoff.Max < cfg.Backoff.Base {
 		cfg.Backoff.Max = cfg.Backoff.Base
 	}
-	return &Worker{cfg: cfg}
+	w := &Worker{cfg: cfg}
+	if cfg.Metrics != nil {
+		w.attempts = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "savannah_notifications_total",
+			Help: "Notification delivery attempts by channel (sms, email) and outcome: sent, retried (transient failure), failed (permanent, or out of attempts).",
+		}, []string{"channel", "outcome"})
+		cfg.Metrics.MustRegister(w.attempts)
+	}
+	return w
+}
+
+// count records an attempt's outcome.
+func (w *Worker) count(n *ent.Notification, outcome string) {
+	if w.attempts != nil {
+		w.attempts.WithLabelValues(strings.ToLower(string(n.Channel)), outcome).Inc()
+	}
 }
 
 // NextRetry implements river.Worker: exponential backoff with jitter.
@@ -146,6 +173,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 	res, sendErr := w.send(ctx, n)
 	if sendErr == nil {
+		w.count(n, outcomeSent)
 		return database.InTx(ctx, c, func(ctx context.Context) error {
 			err := ent.FromContext(ctx).Notification.Update().
 				Where(notification.ID(id), notification.StatusEQ(notification.StatusPENDING)).
@@ -172,6 +200,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 
 	final := notify.IsPermanent(sendErr) || job.Attempt >= job.MaxAttempts
+	if final {
+		w.count(n, outcomeFailed)
+	} else {
+		w.count(n, outcomeRetry)
+	}
 	upd := c.Notification.UpdateOneID(id).SetLastError(truncate(sendErr.Error(), maxLastError))
 	if final {
 		upd.SetStatus(notification.StatusFAILED)
