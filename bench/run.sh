@@ -41,6 +41,9 @@ log "fresh database $DB"
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $DB"
 
 export DATABASE_URL=$DSN SEED_DEMO=false LOG_LEVEL=warn
+# Production requires a signing key; a throwaway one for this run.
+JWT_PRIVATE_KEY=$(openssl genpkey -algorithm ed25519)
+export JWT_PRIVATE_KEY
 log "loading $CATALOG"
 "$WORK/server" seed --catalog "$CATALOG"
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$DB" -qc "VACUUM ANALYZE"

@@ -14,16 +14,32 @@ const MinPasswordLength = 10
 // ErrPasswordTooShort is returned for a password under MinPasswordLength.
 var ErrPasswordTooShort = fmt.Errorf("password must be at least %d characters", MinPasswordLength)
 
-// passwordParams are argon2id's parameters: RFC 9106's second recommended
-// option scaled for a 2-core server (64 MiB, 1 pass, 2 lanes).
-var passwordParams = &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
+// passwordParams are argon2id's parameters: OWASP's baseline (19 MiB, 2
+// passes, 1 lane). Every hash records its own parameters, so hashes made
+// with earlier ones (64 MiB, 1 pass, 2 lanes) still verify.
+var passwordParams = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+// hashSlots bounds how many argon2id computations run at once. Each holds
+// its memory parameter (19 MiB) for its duration, so a burst of sign-ins
+// would otherwise grow the process by that much per request and could push
+// a pod over its memory limit; with two slots hashing costs at most about
+// 40 MB, and further sign-ins wait their turn (they are rate limited
+// anyway).
+var hashSlots = make(chan struct{}, 2)
+
+// withHashSlot runs fn holding one of the hashSlots.
+func withHashSlot[T any](fn func() (T, error)) (T, error) {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return fn()
+}
 
 // HashPassword hashes a password with argon2id.
 func HashPassword(password string) (string, error) {
 	if len(password) < MinPasswordLength {
 		return "", ErrPasswordTooShort
 	}
-	h, err := argon2id.CreateHash(password, passwordParams)
+	h, err := withHashSlot(func() (string, error) { return argon2id.CreateHash(password, passwordParams) })
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
@@ -32,7 +48,7 @@ func HashPassword(password string) (string, error) {
 
 // CheckPassword reports whether password matches hash.
 func CheckPassword(password, hash string) (bool, error) {
-	ok, err := argon2id.ComparePasswordAndHash(password, hash)
+	ok, err := withHashSlot(func() (bool, error) { return argon2id.ComparePasswordAndHash(password, hash) })
 	if err != nil && !errors.Is(err, argon2id.ErrInvalidHash) {
 		return false, fmt.Errorf("check password: %w", err)
 	}
