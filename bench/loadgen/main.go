@@ -120,6 +120,7 @@ func run() error {
 				res.statements = (after - before) / float64(res.ok+res.failed)
 			}
 			res.rss = rssKB(c.pid, "VmRSS")
+			res.anon = rssKB(c.pid, "RssAnon")
 			fmt.Fprintf(os.Stderr, "%s c=%d: %.0f req/s p50 %s p99 %s, %.1f statements/request, %d failed\n",
 				op.name, n, res.rps, res.p50, res.p99, res.statements, res.failed)
 			rows = append(rows, res)
@@ -183,6 +184,7 @@ type result struct {
 	p50, p99    time.Duration
 	statements  float64
 	rss         int
+	anon        int // of rss, the anonymous memory (heap, stacks), not the mapped binary
 }
 
 // body is the JSON request for the i-th request of op.
@@ -282,7 +284,7 @@ func scrape(client *http.Client, u string) (float64, error) {
 }
 
 // rssKB reads a memory figure of pid in kB from /proc (VmRSS now, VmHWM
-// the peak).
+// the peak, RssAnon the anonymous part of VmRSS).
 func rssKB(pid int, field string) int {
 	if pid == 0 {
 		return 0
@@ -508,10 +510,11 @@ func render(c config, ops []operation, rows, ceiling []result, peakKB int, pg st
 func table(c config, rows []result, peakKB int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s of warm-up per operation, then %s per concurrency level.\n\n", c.warmup, c.duration)
-	fmt.Fprintf(&b, "| op | concurrency | requests/s | p50 | p99 | SQL statements/request | failed | RSS after run |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| op | concurrency | requests/s | p50 | p99 | SQL statements/request | failed | RSS after run | of which anonymous |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %.2f | %d | %.1f MB |\n", r.op, r.concurrency, r.rps, ms(r.p50), ms(r.p99), r.statements, r.failed, float64(r.rss)/1024)
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %.2f | %d | %.1f MB | %.1f MB |\n", r.op, r.concurrency, r.rps, ms(r.p50), ms(r.p99), r.statements, r.failed, float64(r.rss)/1024, float64(r.anon)/1024)
 	}
+	fmt.Fprintf(&b, "\nRSS includes the pages of the server's binary the process has touched (file-backed: shared, and reclaimable under memory pressure); the anonymous part is the heap, goroutine stacks and the runtime's own memory.\n")
 	fmt.Fprintf(&b, "\nPeak RSS of the server over the whole run (VmHWM): **%.1f MB**.\n", float64(peakKB)/1024)
 	return b.String()
 }
