@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/notification"
-	"github.com/savannah-commerce/savannah/ent/schema/schematype"
-	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
@@ -87,22 +83,6 @@ func TestCrashedServerDeliversOnce(t *testing.T) {
 			outbox.New(outbox.Config{Jobs: inserter, AdminEmails: []string{"ops@savannah.example"}}).Register(client)
 			gw := smstest.New(t)
 
-			place := func(phone string) *ent.Order {
-				var o *ent.Order
-				var rnd [4]byte
-				_, _ = rand.Read(rnd[:])
-				sys := viewer.SystemContext(ctx)
-				require.NoError(t, database.InTx(sys, client, func(ctx context.Context) error {
-					var err error
-					o, err = ent.FromContext(ctx).Order.Create().SetNumber("SV-" + hex.EncodeToString(rnd[:])).
-						SetCurrency("KES").SetSubtotalMinor(99900).SetTotalMinor(99900).
-						SetPhone(phone).SetEmail("amina@example.com").
-						SetShippingAddress(schematype.AddressSnapshot{Line1: "Moi Avenue 1", City: "Nairobi", CountryCode: "KE"}).
-						SetIdempotencyKey(hex.EncodeToString(rnd[:])).Save(ctx)
-					return err
-				}))
-				return o
-			}
 			waitSent := func(o *ent.Order) {
 				t.Helper()
 				deadline := time.Now().Add(30 * time.Second)
@@ -123,13 +103,13 @@ func TestCrashedServerDeliversOnce(t *testing.T) {
 				}
 			}
 
-			first := place("+254711000001")
+			first := placeOrder(t, client, "+254711000001")
 			first1 := startServer(t, b.URL, gw)
 			waitSent(first)
 			require.Len(t, gw.WaitMessages(t, 1, 10*time.Second), 1)
 			kill(t, first1)
 
-			second := place("+254711000002")
+			second := placeOrder(t, client, "+254711000002")
 			startServer(t, b.URL, gw)
 			waitSent(second)
 			msgs := gw.Messages()

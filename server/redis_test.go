@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -26,20 +25,8 @@ func TestServeWithRedis(t *testing.T) {
 		t.Skip("TEST_REDIS_URL is not set")
 	}
 	b := dbtest.Backends(t)[0]
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	env := envOf(map[string]string{"DATABASE_URL": b.URL, "HTTP_ADDR": "127.0.0.1:0", "REDIS_URL": redisURL, "RATE_LIMIT_CAPACITY": "1234"})
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env, logs) }()
-	var base string
-	require.Eventually(t, func() bool {
-		if l := logs.find("listening"); l != nil {
-			base = "http://" + l["addr"].(string)
-			return true
-		}
-		return false
-	}, 30*time.Second, 10*time.Millisecond, "server did not start")
+	srv := startServe(t, map[string]string{"DATABASE_URL": b.URL, "REDIS_URL": redisURL, "RATE_LIMIT_CAPACITY": "1234"})
+	base := srv.base
 
 	resp, err := http.Get(base + "/readyz")
 	require.NoError(t, err)
@@ -54,13 +41,7 @@ func TestServeWithRedis(t *testing.T) {
 	resp.Body.Close()
 	require.Contains(t, string(body), `"maximumAvailable":1234`)
 
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not stop")
-	}
+	require.NoError(t, srv.shutdown(t))
 }
 
 func TestServeRefusesUnreachableRedis(t *testing.T) {

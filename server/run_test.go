@@ -222,29 +222,16 @@ func TestServeExportsTraces(t *testing.T) {
 	}))
 	t.Cleanup(col.Close)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	env := envOf(map[string]string{
-		"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "t.db"), "HTTP_ADDR": "127.0.0.1:0", "DATA_DIR": t.TempDir(),
+	srv := startServe(t, map[string]string{
+		"DATABASE_URL":     "sqlite://" + filepath.Join(t.TempDir(), "t.db"),
 		"SHUTDOWN_TIMEOUT": "5s", "OTEL_EXPORTER_OTLP_ENDPOINT": col.URL,
 	})
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, env, logs) }()
-	var base string
-	require.Eventually(t, func() bool {
-		if l := logs.find("listening"); l != nil {
-			base = "http://" + l["addr"].(string)
-			return true
-		}
-		return false
-	}, 30*time.Second, 10*time.Millisecond, "server did not start")
+	base := srv.base
 	resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"query Tree { categoryTree { name } }"}`))
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	cancel()
-	require.NoError(t, <-done)
+	require.NoError(t, srv.shutdown(t))
 
 	mu.Lock()
 	defer mu.Unlock()
