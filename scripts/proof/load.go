@@ -268,6 +268,19 @@ func readyz(ctx context.Context, hc *http.Client, base string) bool {
 }
 
 func firstVariant(ctx context.Context, c client, base string) (string, error) {
+	ids, _, err := inStock(ctx, c, base)
+	if err != nil {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", errors.New("no variant on sale")
+	}
+	return ids[0], nil
+}
+
+// inStock reads the catalogue's first page and returns the variants on
+// sale, in catalogue order, with their available quantities.
+func inStock(ctx context.Context, c client, base string) ([]string, map[string]int, error) {
 	var vs struct {
 		Products struct {
 			Edges []struct {
@@ -281,14 +294,17 @@ func firstVariant(ctx context.Context, c client, base string) (string, error) {
 		} `json:"products"`
 	}
 	if err := c.call(ctx, base, variantsOp, nil, &vs); err != nil {
-		return "", fmt.Errorf("read the catalogue: %w", err)
+		return nil, nil, fmt.Errorf("read the catalogue: %w", err)
 	}
+	stock := map[string]int{}
+	var ids []string
 	for _, e := range vs.Products.Edges {
 		for _, v := range e.Node.Variants {
 			if v.Available > 0 {
-				return v.ID, nil
+				stock[v.ID] = v.Available
+				ids = append(ids, v.ID)
 			}
 		}
 	}
-	return "", errors.New("no variant on sale")
+	return ids, stock, nil
 }

@@ -224,30 +224,9 @@ func orders(ctx context.Context, args []string) error {
 	replicas := [2]string{a, b}
 
 	// Stock to sell, from the demo catalogue.
-	var vs struct {
-		Products struct {
-			Edges []struct {
-				Node struct {
-					Variants []struct {
-						ID        string `json:"id"`
-						Available int    `json:"quantityAvailable"`
-					} `json:"variants"`
-				} `json:"node"`
-			} `json:"edges"`
-		} `json:"products"`
-	}
-	if err := (client{http: hc, addr: *exemptAddr}).call(ctx, a, variantsOp, nil, &vs); err != nil {
-		return fmt.Errorf("read the catalogue: %w", err)
-	}
-	stock := map[string]int{}
-	var ids []string
-	for _, e := range vs.Products.Edges {
-		for _, v := range e.Node.Variants {
-			if v.Available > 0 {
-				stock[v.ID] = v.Available
-				ids = append(ids, v.ID)
-			}
-		}
+	ids, stock, err := inStock(ctx, client{http: hc, addr: *exemptAddr}, a)
+	if err != nil {
+		return err
 	}
 
 	type placed struct{ number, email, phone string }
