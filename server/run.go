@@ -108,10 +108,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return err
 	}
 	defer stopTracing()
-	// Redis (optional): shared rate limits, persisted queries, catalogue
-	// cache and subscription events.
 	checks := map[string]api.Checker{"database": db}
 	addReadinessChecks(checks, db, runsJobs)
+	// Redis (optional): shared rate limits, persisted queries, catalogue
+	// cache and subscription events.
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
 		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
