@@ -11,7 +11,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph/model"
-	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
@@ -87,45 +86,27 @@ func (r *mutationResolver) AddAddress(ctx context.Context, input model.AddressIn
 	if err != nil {
 		return nil, err
 	}
-	a, err := r.auth.AddAddress(ctx, v, auth.AddressInput{
+	return addressPayload(r.auth.AddAddress(ctx, v, auth.AddressInput{
 		Line1: &input.Line1, Line2: input.Line2, City: &input.City, Region: input.Region,
 		PostalCode: input.PostalCode, CountryCode: &input.CountryCode, Phone: input.Phone, IsDefault: input.IsDefault,
-	})
-	ue, err := userErrors(err)
-	if err != nil {
-		return nil, err
-	}
-	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
+	}))
 }
 
 // UpdateAddress is the resolver for the updateAddress field.
 func (r *mutationResolver) UpdateAddress(ctx context.Context, id string, input model.UpdateAddressInput) (*model.AddAddressPayload, error) {
-	v, err := signedIn(ctx)
+	v, aid, err := signedInWithID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	aid, err := scalar.DecodeID(id)
-	if err != nil {
-		return nil, err
-	}
-	a, err := r.auth.UpdateAddress(ctx, v, aid, auth.AddressInput{
+	return addressPayload(r.auth.UpdateAddress(ctx, v, aid, auth.AddressInput{
 		Line1: input.Line1, Line2: input.Line2, City: input.City, Region: input.Region,
 		PostalCode: input.PostalCode, CountryCode: input.CountryCode, Phone: input.Phone, IsDefault: input.IsDefault,
-	})
-	ue, err := userErrors(err)
-	if err != nil {
-		return nil, err
-	}
-	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
+	}))
 }
 
 // DeleteAddress is the resolver for the deleteAddress field.
 func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model.DeleteAddressPayload, error) {
-	v, err := signedIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	aid, err := scalar.DecodeID(id)
+	v, aid, err := signedInWithID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -142,29 +123,16 @@ func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model
 
 // SetDefaultAddress is the resolver for the setDefaultAddress field.
 func (r *mutationResolver) SetDefaultAddress(ctx context.Context, id string) (*model.AddAddressPayload, error) {
-	v, err := signedIn(ctx)
+	v, aid, err := signedInWithID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	aid, err := scalar.DecodeID(id)
-	if err != nil {
-		return nil, err
-	}
-	a, err := r.auth.SetDefaultAddress(ctx, v, aid)
-	ue, err := userErrors(err)
-	if err != nil {
-		return nil, err
-	}
-	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
+	return addressPayload(r.auth.SetDefaultAddress(ctx, v, aid))
 }
 
 // SetCustomerRole is the resolver for the setCustomerRole field.
 func (r *mutationResolver) SetCustomerRole(ctx context.Context, id string, role customer.Role) (*model.CustomerPayload, error) {
-	v, err := signedIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cid, err := scalar.DecodeID(id)
+	v, cid, err := signedInWithID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
