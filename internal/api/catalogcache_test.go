@@ -199,7 +199,7 @@ func TestCatalogCacheInProcess(t *testing.T) {
 // seen by the very next read on another.
 func TestCatalogCacheSharedThroughRedis(t *testing.T) {
 	t.Parallel()
-	rdb := testRedis(t)
+	rdb := dbtest.Redis(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		prefix := fmt.Sprintf("savannah:test:catalog:%s:%d:", t.Name(), time.Now().UnixNano())
@@ -242,7 +242,7 @@ func TestCachedAnswersAreStillMetered(t *testing.T) {
 // served rather than refused.
 func TestRateLimitFailsOpen(t *testing.T) {
 	t.Parallel()
-	rdb := testRedis(t)
+	rdb := dbtest.Redis(t)
 	opt := *rdb.Options()
 	broken := redis.NewClient(&opt)
 	require.NoError(t, broken.Close())

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
@@ -259,18 +257,11 @@ func TestLoginTiming(t *testing.T) {
 // once more with both in Redis (keys under a prefix of their own).
 func eachAuthBackend(t *testing.T, fn func(t *testing.T, s *store)) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) { fn(t, newStore(t, db, nil)) })
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set")
-		}
+	if dbtest.RedisURL(t) == "" {
 		return
 	}
 	t.Run("redis", func(t *testing.T) {
-		opts, err := redis.ParseURL(u)
-		require.NoError(t, err)
-		rdb := redis.NewClient(opts)
-		t.Cleanup(func() { _ = rdb.Close() })
+		rdb := dbtest.Redis(t)
 		prefix := fmt.Sprintf("test:%s:%d:", t.Name(), time.Now().UnixNano())
 		db := dbtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "t.db"))
 		fn(t, newStore(t, db, nil, func(c *auth.ServiceConfig) {

@@ -9,13 +9,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
@@ -242,30 +240,11 @@ func TestRateLimitInProcess(t *testing.T) {
 	})
 }
 
-// testRedis connects to TEST_REDIS_URL or skips (fails when services are
-// required).
-func testRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set")
-		}
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, c.Ping(context.Background()).Err())
-	return c
-}
-
 // TestRateLimitSharedThroughRedis: two API instances over one Redis
 // drain one bucket per client.
 func TestRateLimitSharedThroughRedis(t *testing.T) {
 	t.Parallel()
-	rdb := testRedis(t)
+	rdb := dbtest.Redis(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		prefix := fmt.Sprintf("savannah:test:%s:%d:", t.Name(), time.Now().UnixNano())
 		stores := limitedStores(t, db, []ratelimit.Store{ratelimit.NewRedis(rdb, prefix), ratelimit.NewRedis(rdb, prefix)}, nil)
@@ -349,7 +328,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	})
 	t.Run("shared through redis", func(t *testing.T) {
 		t.Parallel()
-		rdb := testRedis(t)
+		rdb := dbtest.Redis(t)
 		prefix := fmt.Sprintf("savannah:test:apq:%d:", time.Now().UnixNano())
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		db := dbtest.Open(t, dbtest.Backends(t)[0].URL)

@@ -167,7 +167,7 @@ func TestOrderSubscriptions(t *testing.T) {
 // TestOrderSubscriptionsAcrossInstances: a change made through instance A
 // reaches a subscriber on instance B through Redis.
 func TestOrderSubscriptionsAcrossInstances(t *testing.T) {
-	base := testRedis(t)
+	base := dbtest.Redis(t)
 	opt := *base.Options()
 	opt.DB = 6
 	rdb := redis.NewClient(&opt)

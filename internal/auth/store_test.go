@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -23,19 +22,10 @@ import (
 // does for PostgreSQL.
 func redisClient(t *testing.T) *redis.Client {
 	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set")
-		}
+	if dbtest.RedisURL(t) == "" {
 		return nil
 	}
-	opts, err := redis.ParseURL(u)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	require.NoError(t, rdb.Ping(context.Background()).Err())
-	return rdb
+	return dbtest.Redis(t)
 }
 
 // refreshStores runs fn on the database store (each database backend)

@@ -8,30 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
-
-// redisClient connects to TEST_REDIS_URL, flushed, or skips (fails when
-// SAVANNAH_REQUIRE_SERVICES=1).
-func redisClient(t testing.TB) *redis.Client {
-	t.Helper()
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("TEST_REDIS_URL is not set and SAVANNAH_REQUIRE_SERVICES=1")
-		}
-		t.Skip("TEST_REDIS_URL is not set")
-	}
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	require.NoError(t, c.Ping(context.Background()).Err())
-	return c
-}
 
 // uniqueKey keeps parallel tests and runs against one Redis apart.
 func uniqueKey(t testing.TB) string {
@@ -94,7 +75,7 @@ func TestPolicyValidate(t *testing.T) {
 
 func TestRedisBucket(t *testing.T) {
 	t.Parallel()
-	c := redisClient(t)
+	c := dbtest.Redis(t)
 	ctx := context.Background()
 	p := ratelimit.Policy{Name: "graphql", Capacity: 100, RefillPerSecond: 0.001}
 	key := uniqueKey(t)
@@ -129,7 +110,7 @@ func TestRedisBucket(t *testing.T) {
 
 func TestRedisRefill(t *testing.T) {
 	t.Parallel()
-	c := redisClient(t)
+	c := dbtest.Redis(t)
 	ctx := context.Background()
 	p := ratelimit.Policy{Name: "graphql", Capacity: 10, RefillPerSecond: 1000}
 	store := ratelimit.NewRedis(c, "savannah:test:rl:")
@@ -151,7 +132,7 @@ func TestConcurrentTakes(t *testing.T) {
 	t.Parallel()
 	stores := map[string]ratelimit.Store{"memory": ratelimit.NewMemory(time.Now)}
 	if os.Getenv("TEST_REDIS_URL") != "" || os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-		c := redisClient(t)
+		c := dbtest.Redis(t)
 		stores["redis"] = ratelimit.NewRedis(c, "savannah:test:rl:")
 	}
 	for name, store := range stores {
@@ -192,7 +173,7 @@ func BenchmarkMemoryTake(b *testing.B) {
 }
 
 func BenchmarkRedisTake(b *testing.B) {
-	c := redisClient(b)
+	c := dbtest.Redis(b)
 	store := ratelimit.NewRedis(c, "savannah:test:rl:")
 	p := ratelimit.Policy{Name: "graphql", Capacity: 1e12, RefillPerSecond: 1e9}
 	ctx := context.Background()

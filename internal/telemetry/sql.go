@@ -37,6 +37,14 @@ func (s sqlTracer) start(ctx context.Context, query string) (context.Context, tr
 		trace.WithAttributes(attribute.String("db.system.name", s.system), attribute.String("db.query.text", query)))
 }
 
+// run runs one statement, f, inside its span.
+func (s sqlTracer) run(ctx context.Context, query string, f func(context.Context) error) error {
+	ctx, span := s.start(ctx, query)
+	err := f(ctx)
+	end(span, err)
+	return err
+}
+
 func end(span trace.Span, err error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		span.RecordError(err)
@@ -51,17 +59,11 @@ type tracedDriver struct {
 }
 
 func (d *tracedDriver) Exec(ctx context.Context, query string, args, v any) error {
-	ctx, span := d.t.start(ctx, query)
-	err := d.Driver.Exec(ctx, query, args, v)
-	end(span, err)
-	return err
+	return d.t.run(ctx, query, func(ctx context.Context) error { return d.Driver.Exec(ctx, query, args, v) })
 }
 
 func (d *tracedDriver) Query(ctx context.Context, query string, args, v any) error {
-	ctx, span := d.t.start(ctx, query)
-	err := d.Driver.Query(ctx, query, args, v)
-	end(span, err)
-	return err
+	return d.t.run(ctx, query, func(ctx context.Context) error { return d.Driver.Query(ctx, query, args, v) })
 }
 
 // ExecContext and QueryContext serve ent's raw SQL (savepoints, search).
@@ -89,17 +91,11 @@ type tracedTx struct {
 }
 
 func (t *tracedTx) Exec(ctx context.Context, query string, args, v any) error {
-	ctx, span := t.t.start(ctx, query)
-	err := t.Tx.Exec(ctx, query, args, v)
-	end(span, err)
-	return err
+	return t.t.run(ctx, query, func(ctx context.Context) error { return t.Tx.Exec(ctx, query, args, v) })
 }
 
 func (t *tracedTx) Query(ctx context.Context, query string, args, v any) error {
-	ctx, span := t.t.start(ctx, query)
-	err := t.Tx.Query(ctx, query, args, v)
-	end(span, err)
-	return err
+	return t.t.run(ctx, query, func(ctx context.Context) error { return t.Tx.Query(ctx, query, args, v) })
 }
 
 func (t *tracedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -119,9 +115,11 @@ func execContext(ctx context.Context, under any, t sqlTracer, query string, args
 	if !ok {
 		return nil, errNoRawSQL
 	}
-	ctx, span := t.start(ctx, query)
-	res, err := ex.ExecContext(ctx, query, args...)
-	end(span, err)
+	var res sql.Result
+	err := t.run(ctx, query, func(ctx context.Context) (err error) {
+		res, err = ex.ExecContext(ctx, query, args...)
+		return err
+	})
 	return res, err
 }
 
@@ -132,8 +130,10 @@ func queryContext(ctx context.Context, under any, t sqlTracer, query string, arg
 	if !ok {
 		return nil, errNoRawSQL
 	}
-	ctx, span := t.start(ctx, query)
-	rows, err := q.QueryContext(ctx, query, args...)
-	end(span, err)
+	var rows *sql.Rows
+	err := t.run(ctx, query, func(ctx context.Context) (err error) {
+		rows, err = q.QueryContext(ctx, query, args...)
+		return err
+	})
 	return rows, err
 }
