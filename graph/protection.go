@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -41,23 +42,41 @@ type Limits struct {
 	// MaxTokens bounds the lexical tokens of a document, checked before
 	// it is parsed.
 	MaxTokens int
+	// MaxFields bounds the fields of an operation once its fragments are
+	// expanded, which a document spreading each fragment twice multiplies
+	// far beyond its size.
+	MaxFields int
+	// MaxWhereDepth and MaxWhereTerms bound each where argument: its
+	// nesting of not, and, or and has...With, and its terms. Beyond them
+	// the request is BAD_USER_INPUT.
+	MaxWhereDepth, MaxWhereTerms int
 }
 
 // DefaultLimits are generous for every operation of the contract (the
 // costliest, ProductList with first: 100, costs about 700) and refuse
 // what no client needs.
 func DefaultLimits() Limits {
-	return Limits{MaxCost: 1000, MaxDepth: 15, MaxAliases: 30, MaxRootFields: 10, MaxTokens: 15000}
+	return Limits{MaxCost: 1000, MaxDepth: 15, MaxAliases: 30, MaxRootFields: 10, MaxTokens: 15000,
+		MaxFields: 2000, MaxWhereDepth: 5, MaxWhereTerms: 100}
 }
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	for _, p := range []struct{ v, d *int }{{&l.MaxCost, &d.MaxCost}, {&l.MaxDepth, &d.MaxDepth}, {&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields}, {&l.MaxTokens, &d.MaxTokens}} {
+	for _, p := range []struct{ v, d *int }{
+		{&l.MaxCost, &d.MaxCost}, {&l.MaxDepth, &d.MaxDepth}, {&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields},
+		{&l.MaxTokens, &d.MaxTokens}, {&l.MaxFields, &d.MaxFields}, {&l.MaxWhereDepth, &d.MaxWhereDepth}, {&l.MaxWhereTerms, &d.MaxWhereTerms},
+	} {
 		if *p.v <= 0 {
 			*p.v = *p.d
 		}
 	}
 	return l
+}
+
+// shape is the cost package's view of the limits.
+func (l Limits) shape() cost.Limits {
+	return cost.Limits{Cost: l.MaxCost, Depth: l.MaxDepth, Aliases: l.MaxAliases, RootFields: l.MaxRootFields,
+		Fields: l.MaxFields, WhereDepth: l.MaxWhereDepth, WhereTerms: l.MaxWhereTerms}
 }
 
 // ClientFunc names the client a request is metered as ("customer:42",
@@ -152,18 +171,17 @@ func (p *Protection) MutateOperationParameters(_ context.Context, params *graphq
 // MutateOperationContext measures the validated operation, refuses it over
 // a limit, and charges its cost to the client's bucket.
 func (p *Protection) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	shape := p.model.Measure(p.schema, opCtx.Operation, opCtx.Variables)
+	shape, err := p.model.Measure(p.schema, opCtx.Operation, opCtx.Variables, p.limits.shape())
 	stats := &CostStats{RequestedQueryCost: shape.Cost, measured: true, refused: true}
 	opCtx.Stats.SetExtension(costExtension, stats)
-	switch l := p.limits; {
-	case shape.Cost > l.MaxCost:
-		return tooComplex("the query costs %d, more than the limit of %d", shape.Cost, l.MaxCost)
-	case shape.Depth > l.MaxDepth:
-		return tooComplex("the query is nested %d deep, more than the limit of %d", shape.Depth, l.MaxDepth)
-	case shape.Aliases > l.MaxAliases:
-		return tooComplex("the query has %d aliases, more than the limit of %d", shape.Aliases, l.MaxAliases)
-	case shape.RootFields > l.MaxRootFields:
-		return tooComplex("the query has %d root fields, more than the limit of %d", shape.RootFields, l.MaxRootFields)
+	if excess := (*cost.Excess)(nil); errors.As(err, &excess) {
+		e := gqlerror.Errorf("%s", excess.Error())
+		e.Extensions = map[string]any{"code": CodeQueryTooComplex}
+		if excess.Input() {
+			// Arguments the client must change, named in the message.
+			e.Extensions["code"] = CodeBadUserInput
+		}
+		return e
 	}
 	key, exempt := p.client(ctx)
 	if p.limiter == nil || exempt {

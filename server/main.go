@@ -1,7 +1,7 @@
 // Command server runs the Savannah store: `server` (or `server serve`)
 // serves GraphQL over HTTP; `server migrate`, `server seed --catalog FILE`
-// and `server create-admin --email E --password P` are the operator's
-// one-off tasks.
+// `server create-admin --email E --password P` and `server backup --out
+// FILE` are the operator's one-off tasks.
 package main
 
 import (

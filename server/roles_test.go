@@ -177,11 +177,18 @@ func TestRoles(t *testing.T) {
 // its outbox hooks queue the customer's SMS and the admin copy.
 func placeOrder(t *testing.T, client *ent.Client, phone string) *ent.Order {
 	t.Helper()
+	o, err := writeOrder(client, phone)
+	require.NoError(t, err)
+	return o
+}
+
+// writeOrder is placeOrder for goroutines: it returns its error.
+func writeOrder(client *ent.Client, phone string) (*ent.Order, error) {
 	var o *ent.Order
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	sys := viewer.SystemContext(context.Background())
-	require.NoError(t, database.InTx(sys, client, func(ctx context.Context) error {
+	err := database.InTx(sys, client, func(ctx context.Context) error {
 		var err error
 		o, err = ent.FromContext(ctx).Order.Create().SetNumber("SV-" + hex.EncodeToString(rnd[:])).
 			SetCurrency("KES").SetSubtotalMinor(99900).SetTotalMinor(99900).
@@ -189,8 +196,8 @@ func placeOrder(t *testing.T, client *ent.Client, phone string) *ent.Order {
 			SetShippingAddress(schematype.AddressSnapshot{Line1: "Moi Avenue 1", City: "Nairobi", CountryCode: "KE"}).
 			SetIdempotencyKey(hex.EncodeToString(rnd[:])).Save(ctx)
 		return err
-	}))
-	return o
+	})
+	return o, err
 }
 
 // TestShutdownFinishesInFlightRequests: requests the server has started

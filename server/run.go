@@ -44,6 +44,7 @@ commands:
   seed --catalog FILE                    load a catalogue (bench-catalog/1 JSON)
   create-admin --email E --password P    create an ADMIN account, or promote one
   healthcheck [--path /readyz]           exit 0 when this container's server answers 200 (for images without curl)
+  backup --out FILE [--pg-dump PATH]     write a consistent copy of the live database (SQLite file, or pg_dump archive)
 
 configuration is read from the environment; see README.md.`
 
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return createAdmin(ctx, cfg, log, args)
 	case "healthcheck":
 		return healthcheck(ctx, cfg, args)
+	case "backup":
+		return backup(ctx, cfg, log, args)
 	case "help", "-h", "--help":
 		_, err := fmt.Fprintln(stdout, usage)
 		return err

@@ -135,18 +135,18 @@ func TestQueryTooComplex(t *testing.T) {
 		s := protectedStore(t, db, demoCatalog(t), api.Protection{
 			Limits: graph.Limits{MaxCost: 1000, MaxDepth: 6, MaxAliases: 5, MaxRootFields: 4, MaxTokens: 400},
 		}, true)
-		aliases := "{"
+		aliases := "{ categoryTree {"
 		for i := range 6 {
-			aliases += fmt.Sprintf(" p%d: product(slug: \"x\") { id }", i)
+			aliases += fmt.Sprintf(" n%d: name", i)
 		}
-		aliases += " }"
+		aliases += " } }"
 		cases := []struct {
 			name, query, message string
 		}{
-			{"nested connections", `{ products(first: 100) { edges { node { category { products(first: 100) { edges { node { id } } } } } } } }`, "costs 10402"},
-			{"depth", `{ product(slug: "x") { category { parent { parent { parent { parent { parent { parent { id } } } } } } } } }`, "nested 8 deep"},
-			{"aliases", aliases, "6 aliases"},
-			{"root fields", `{ categoryTree { id } product(slug: "a") { id } category(slug: "b") { id } searchProducts(query: "c") { totalCount } node(id: "x") { id } }`, "5 root fields"},
+			{"nested lists", `{ products(first: 100) { edges { node { variants { product { variants { id } } } } } } }`, "costs 1602"},
+			{"depth", `{ product(slug: "x") { category { parent { parent { parent { parent { parent { parent { id } } } } } } } } }`, "nested deeper than the limit of 6"},
+			{"aliases", aliases, "more than 5 aliases"},
+			{"root fields", `{ categoryTree { id } product(slug: "a") { id } category(slug: "b") { id } searchProducts(query: "c") { totalCount } node(id: "x") { id } }`, "more than 4 root fields"},
 			{"tokens", "{" + strings.Repeat(" __typename", 400) + " }", "more than 400 tokens"},
 		}
 		for _, c := range cases {
@@ -161,7 +161,8 @@ func TestQueryTooComplex(t *testing.T) {
 			require.Zero(t, s.count.Count(), "%s: refused before any resolver ran", c.name)
 			require.Less(t, elapsed, time.Second, c.name)
 			if c.name != "tokens" {
-				require.Positive(t, out.cost(t).RequestedQueryCost, c.name)
+				// What was measured before the limit stopped the measure.
+				out.cost(t)
 			}
 		}
 	})
