@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -337,7 +338,7 @@ func (c *wsConn) handle(m wsMessage) *closeError {
 			return closeWith(closeUnauthorized, "Unauthorized")
 		}
 		var params graphql.RawParams
-		if m.ID == "" || json.Unmarshal(m.Payload, &params) != nil || (params.Query == "" && params.Extensions == nil) {
+		if m.ID == "" || decodeParams(m.Payload, &params) != nil || (params.Query == "" && params.Extensions == nil) {
 			return closeWith(closeBadRequest, "Invalid subscribe message")
 		}
 		return c.subscribe(m.ID, &params)
@@ -486,6 +487,14 @@ func (c *wsConn) write(m wsMessage) {
 	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil && !errors.Is(err, context.Canceled) {
 		c.t.log.DebugContext(c.ctx, "websocket write failed", slog.Any("err", err))
 	}
+}
+
+// decodeParams reads a subscribe payload as the HTTP transports read a
+// body: numbers stay json.Number, so an Int variable is an integer.
+func decodeParams(payload json.RawMessage, params *graphql.RawParams) error {
+	d := json.NewDecoder(bytes.NewReader(payload))
+	d.UseNumber()
+	return d.Decode(params)
 }
 
 func errorMessage(id string, errs gqlerror.List) wsMessage {
