@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -79,10 +78,14 @@ type HandlerConfig struct {
 	// Tracer, when set, opens a span around every resolver that runs
 	// code (not the fields read off a loaded object).
 	Tracer trace.TracerProvider
+	// Websocket paces and bounds graphql-transport-ws sockets and names
+	// the other origins they may be opened from; zero fields take
+	// DefaultWebsocketConfig.
+	Websocket WebsocketConfig
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only),
-// WebSocket subscriptions (graphql-transport-ws), automatic persisted
+// every operation over WebSocket (graphql-transport-ws, wstransport.go), automatic persisted
 // queries (or only registered ones), cost and shape limits with cost-based
 // rate limiting, the anonymous catalogue cache, a parsed-query cache, one
 // transaction per mutation, per-operation dataloaders, and the error
@@ -100,11 +103,14 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	r.outbox = cfg.Outbox
 	r.events = cfg.Events
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
-	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
+	srv.AddTransport(wsTransport{cfg: cfg.Websocket.withDefaults(), auth: tokenAuth{auth: cfg.Auth}, log: cfg.Log})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Outermost: no extension below is asked for a second response of a
+	// query or mutation.
+	srv.Use(oneShot{})
 	// First, so that they see every request as the client sent it, and
 	// every response, refused ones too.
 	srv.Use(operationLog{})

@@ -3,36 +3,71 @@ package graph
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
-
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/logging"
 )
 
-// websocketAuth reads the access token from connection_init's payload
-// ({"Authorization": "Bearer …"}), since browsers cannot set headers on a
-// WebSocket. No token: the connection stays as the upgrade request made
-// it (anonymous, or the viewer of an Authorization header the HTTP layer
-// checked). A bad token closes the connection, as a bad header is
-// refused. The token is checked once, at connection: a subscription
-// outlives its token's expiry until the client reconnects.
-func websocketAuth(a *auth.Service) transport.WebsocketInitFunc {
-	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		h := p.Authorization()
-		if h == "" {
-			return ctx, nil, nil
-		}
-		scheme, raw, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return ctx, nil, errors.New("the Authorization value must be: Bearer <access token>")
-		}
-		v, err := a.Tokens().Verify(strings.TrimSpace(raw))
-		if err != nil {
-			return ctx, nil, errors.New("the access token is invalid or expired")
-		}
-		logging.SetCustomer(ctx, v.CustomerID)
-		return auth.WithViewer(ctx, v), nil, nil
+// tokenAuth authenticates sockets with access tokens: the one in
+// connection_init's payload ({"Authorization": "Bearer …"}, since browsers
+// cannot set headers on a WebSocket), else the upgrade request's
+// Authorization header (already checked by the HTTP layer). No token: the
+// socket is anonymous. A bad token refuses the socket (4403).
+//
+// The token stays with the socket, and check verifies it again: every few
+// seconds, before each operation and before each subscription event. A
+// socket whose token is no longer valid is closed, so a viewer who lost
+// the right stops receiving.
+type tokenAuth struct {
+	auth *auth.Service
+}
+
+var _ socketAuth = tokenAuth{}
+
+// socketTokenKey holds the socket's access token in its context.
+type socketTokenKey struct{}
+
+// accessTokenValid is the one question every socket asks, at connection
+// and again while it stays open: is this access token (still) valid, and
+// whose is it?
+func (a tokenAuth) accessTokenValid(raw string) (auth.Viewer, error) {
+	return a.auth.Tokens().Verify(raw)
+}
+
+func (a tokenAuth) init(ctx context.Context, payload map[string]any, header http.Header) (context.Context, error) {
+	h, _ := payload["Authorization"].(string)
+	if h == "" {
+		h, _ = payload["authorization"].(string)
 	}
+	if h == "" {
+		h = header.Get("Authorization")
+	}
+	if h == "" {
+		return ctx, nil
+	}
+	scheme, raw, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ctx, errors.New("the Authorization value must be: Bearer <access token>")
+	}
+	raw = strings.TrimSpace(raw)
+	v, err := a.accessTokenValid(raw)
+	if err != nil {
+		return ctx, errors.New("the access token is invalid or expired")
+	}
+	logging.SetCustomer(ctx, v.CustomerID)
+	ctx = context.WithValue(ctx, socketTokenKey{}, raw)
+	return auth.WithViewer(ctx, v), nil
+}
+
+func (a tokenAuth) check(ctx context.Context) error {
+	raw, ok := ctx.Value(socketTokenKey{}).(string)
+	if !ok {
+		return nil // anonymous: nothing to lose
+	}
+	if _, err := a.accessTokenValid(raw); err != nil {
+		return errors.New("the access token is no longer valid")
+	}
+	return nil
 }

@@ -276,7 +276,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 
 	_, _, err = ws.Read(ctx)
-	require.Equal(t, websocket.StatusNormalClosure, websocket.CloseStatus(err), "the subscription socket is closed cleanly: %v", err)
+	require.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "the subscription socket is closed with 1001 (going away), after which clients reconnect: %v", err)
 
 	select {
 	case err := <-srv.done:

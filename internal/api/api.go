@@ -72,6 +72,10 @@ type Deps struct {
 	// Tracer, when set (telemetry.Setup), traces every request and the
 	// GraphQL resolvers it runs.
 	Tracer trace.TracerProvider
+	// Websocket paces and bounds GraphQL WebSockets (zero fields:
+	// graph.DefaultWebsocketConfig); the origins they may come from are
+	// Protection.CORSOrigins.
+	Websocket graph.WebsocketConfig
 }
 
 // Server is the HTTP handler plus the readiness switch that graceful
@@ -106,6 +110,7 @@ func New(d Deps) *Server {
 		Events:        d.Events,
 		Metrics:       d.Registry,
 		Tracer:        d.Tracer,
+		Websocket:     d.Websocket,
 	}))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql))))

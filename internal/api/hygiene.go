@@ -41,6 +41,13 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 // corsMaxAge lets browsers cache a preflight answer for ten minutes.
 var corsMaxAge = strconv.Itoa(int((10 * time.Minute).Seconds()))
 
+// originAllowed is the one rule for browser pages on other origins, for
+// HTTP (CORS) and WebSocket upgrades alike: the origin is in the
+// configured list (CORS_ORIGINS), or the list holds "*".
+func originAllowed(origins []string, origin string) bool {
+	return origin != "" && (slices.Contains(origins, "*") || slices.Contains(origins, origin))
+}
+
 // withCORS allows the configured browser origins to call the API. An
 // origin not in the list gets no CORS headers, so the browser blocks it;
 // "*" allows any origin (without credentials, as browsers require).
@@ -54,7 +61,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		origin := r.Header.Get("Origin")
 		h := w.Header()
 		h.Add("Vary", "Origin")
-		allowed := origin != "" && (anyOrigin || slices.Contains(origins, origin))
+		allowed := originAllowed(origins, origin)
 		if allowed {
 			if anyOrigin {
 				h.Set("Access-Control-Allow-Origin", "*")

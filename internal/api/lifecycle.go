@@ -14,7 +14,8 @@ import (
 // sockets tracks the WebSocket connections (GraphQL subscriptions) being
 // served. http.Server.Shutdown neither waits for nor closes hijacked
 // connections, so graceful shutdown closes them through here: each
-// socket's context ends, gqlgen sends its close frame, and the handler
+// socket's context ends, the GraphQL transport closes it with 1001
+// (going away: clients reconnect, to another replica), and the handler
 // returns.
 type sockets struct {
 	ctx    context.Context

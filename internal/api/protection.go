@@ -38,8 +38,9 @@ type Protection struct {
 	// CatalogCache, when set, answers anonymous catalogue queries; the
 	// ent client must carry cache.InvalidateOnWrite with the same cache.
 	CatalogCache cache.Catalog
-	// CORSOrigins are the browser origins allowed to call the API
-	// (CORS_ORIGINS); "*" allows any.
+	// CORSOrigins are the browser origins allowed to call the API and to
+	// open its WebSocket (CORS_ORIGINS); "*" allows any. The API's own
+	// origin needs no entry.
 	CORSOrigins []string
 }
 
@@ -59,6 +60,9 @@ func (p Protection) graphConfig(c graph.HandlerConfig) graph.HandlerConfig {
 	c.PersistedOnly = p.PersistedOnly
 	c.CatalogCache = p.CatalogCache
 	c.SignedIn = p.signedIn
+	// WebSocket upgrades from other origins follow the CORS list.
+	origins := p.CORSOrigins
+	c.Websocket.OriginAllowed = func(origin string) bool { return originAllowed(origins, origin) }
 	return c
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
@@ -194,5 +195,61 @@ func TestOrderSubscriptionsAcrossInstances(t *testing.T) {
 		feed.until(func(d map[string]any) bool {
 			return field(d, "orderEvents", "type") == "UPDATED" && field(d, "orderEvents", "order", "status") == "CONFIRMED"
 		})
+	})
+}
+
+// TestOneEventPerChange: a transaction publishes one event per order it
+// changed, however many rows it wrote, after the commit: placing an order
+// is one CREATED (the staff feed's first word on it), a status change or
+// a cancellation one UPDATED.
+func TestOneEventPerChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		bus := events.NewLocal()
+		s := newStoreWith(t, db, demoCatalog(t), withBus(bus))
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		seen := bus.Subscribe(ctx)
+		// published returns what was published since the last call: a
+		// mutation's events are published before its answer, so a marker
+		// published now comes after them.
+		published := func() []events.Event {
+			t.Helper()
+			require.NoError(t, bus.Publish(ctx, events.Event{OrderID: -1, Type: events.Updated}))
+			var out []events.Event
+			for e := range seen {
+				if e.OrderID == -1 {
+					return out
+				}
+				out = append(out, e)
+			}
+			t.Fatal("the bus closed")
+			return nil
+		}
+		alice, _ := s.asCustomer(t, "alice")
+		staff := s.asStaff()
+		feed := staff.subscribe(t, "OrderFeed", nil)
+		live(t, bus, 2)
+		require.Empty(t, published())
+
+		id := placeAs(t, s, alice, "k1")
+		oid, err := scalar.DecodeID(id)
+		require.NoError(t, err)
+		require.Equal(t, []events.Event{{OrderID: oid, Type: events.Created}}, published())
+		first := feed.next()
+		require.Equal(t, "next", first.Type, "%+v", first)
+		require.Equal(t, "CREATED", field(first.Payload["data"].(map[string]any), "orderEvents", "type"))
+		require.Equal(t, id, field(first.Payload["data"].(map[string]any), "orderEvents", "order", "id"))
+
+		setStatus(t, staff, id, "CONFIRMED")
+		require.Equal(t, []events.Event{{OrderID: oid, Type: events.Updated}}, published())
+
+		var out struct {
+			CancelOrder struct {
+				UserErrors []userError `json:"userErrors"`
+			} `json:"cancelOrder"`
+		}
+		alice.op("CancelOrder", map[string]any{"id": id, "reason": "changed my mind"}, &out)
+		require.Empty(t, out.CancelOrder.UserErrors)
+		require.Equal(t, []events.Event{{OrderID: oid, Type: events.Updated}}, published())
 	})
 }
