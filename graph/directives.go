@@ -6,13 +6,15 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // directives are the coarse gates of the schema: @auth (signed in) and
 // @hasRole (at least a role). Row-level rules live elsewhere; these only
-// stop a request before its resolver runs.
+// stop a request before its resolver runs. @multiline lets a text input
+// hold line breaks (see graph/scalar/text.go).
 func directives() DirectiveRoot {
 	return DirectiveRoot{
 		Auth: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
@@ -30,6 +32,9 @@ func directives() DirectiveRoot {
 				return nil, forbidden()
 			}
 			return next(ctx)
+		},
+		Multiline: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+			return next(scalar.Multiline(ctx))
 		},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
@@ -260,12 +261,20 @@ func TestAdminCatalog(t *testing.T) {
 		requireUserError(t, a.UserErrors, "INSUFFICIENT_STOCK", "delta")
 		a = adjust(3, "")
 		requireUserError(t, a.UserErrors, "REQUIRED", "reason")
+		// Up to the bound of creation, never beyond it.
+		a = adjust(catalog.MaxStock-10, "container")
+		require.Empty(t, a.UserErrors)
+		require.Equal(t, catalog.MaxStock, a.Variant.StockOnHand)
+		a = adjust(1, "one more")
+		requireUserError(t, a.UserErrors, "INVALID", "delta")
+		a = adjust(10-catalog.MaxStock, "recount")
+		require.Empty(t, a.UserErrors)
 		v, err := s.client.ProductVariant.Query().Where(productvariant.Sku("KAH-AA-250")).Only(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 10, v.StockOnHand)
 		deltas, err := s.client.StockMovement.Query().Where(stockmovement.VariantID(v.ID)).Select(stockmovement.FieldDelta).Ints(ctx)
 		require.NoError(t, err)
-		require.Equal(t, []int{12, -2}, deltas, "the ledger explains the level")
+		require.Equal(t, []int{12, -2, catalog.MaxStock - 10, 10 - catalog.MaxStock}, deltas, "the ledger explains the level")
 
 		// Product updates, archiving and the storefront.
 		var up struct {

@@ -26,9 +26,10 @@ const (
 	MaxOptions        = 10
 	MaxOptionNameLen  = 50
 	MaxOptionValueLen = 100
-	// MaxInitialStock bounds a variant's stock on creation and one
-	// adjustment, so a typo cannot create billions of units.
-	MaxInitialStock = 1_000_000
+	// MaxStock bounds a variant's stock on hand, on creation and after
+	// every adjustment, and one adjustment's size, so a typo cannot create
+	// billions of units.
+	MaxStock = 1_000_000
 )
 
 // MaxPriceMinor is the highest price accepted, in minor units: 100 million
@@ -331,8 +332,8 @@ func checkVariant(ps *problems, in VariantInput, create bool, path []string) che
 	}
 	if in.StockOnHand != nil {
 		v.stock = *in.StockOnHand
-		if v.stock < 0 || v.stock > MaxInitialStock {
-			ps.Add(ErrInvalid, fmt.Sprintf("stock on hand must be between 0 and %d", MaxInitialStock), at("stockOnHand")...)
+		if v.stock < 0 || v.stock > MaxStock {
+			ps.Add(ErrInvalid, fmt.Sprintf("stock on hand must be between 0 and %d", MaxStock), at("stockOnHand")...)
 		}
 	}
 	v.options = checkOptions(ps, in.Options, at("options"))

@@ -374,9 +374,20 @@ func TestAdjustStock(t *testing.T) {
 		_, err = svc.AdjustStock(ctx, v.ID+999, 1, "x", nil)
 		require.ErrorIs(t, err, catalog.ErrNotFound)
 
+		// Up to the bound of creation, not beyond: 4 + (MaxStock - 4) is
+		// the most, and one more unit is refused.
+		got, err = svc.AdjustStock(ctx, v.ID, catalog.MaxStock-4, "container", nil)
+		require.NoError(t, err)
+		require.Equal(t, catalog.MaxStock, got.StockOnHand)
+		_, err = svc.AdjustStock(ctx, v.ID, 1, "one more", nil)
+		require.ErrorIs(t, err, catalog.ErrInvalid)
+		got, err = svc.AdjustStock(ctx, v.ID, 4-catalog.MaxStock, "recount", nil)
+		require.NoError(t, err)
+		require.Equal(t, 4, got.StockOnHand)
+
 		moves, err := client.StockMovement.Query().Where(stockmovement.VariantID(v.ID)).Order(ent.Asc(stockmovement.FieldID)).All(ctx)
 		require.NoError(t, err)
-		require.Len(t, moves, 3)
+		require.Len(t, moves, 5)
 		require.Equal(t, []int{10, 15, 4}, []int{moves[0].ResultingLevel, moves[1].ResultingLevel, moves[2].ResultingLevel})
 		require.Equal(t, "stock count", moves[2].Reason)
 		checkLedger(t, client)

@@ -18,16 +18,18 @@ const MaxReasonLen = 500
 // change, with its reason, actor and resulting level, in the stock ledger,
 // in one transaction. The change is one conditional UPDATE: it applies only
 // if the result stays at or above both zero and what placed orders reserve,
-// so concurrent adjustments and reservations can never take stock below
-// either; otherwise it answers INSUFFICIENT_STOCK and changes nothing.
+// and at or below MaxStock (the bounds of creation), so concurrent
+// adjustments and reservations can never take stock out of them; otherwise
+// it answers INSUFFICIENT_STOCK (or INVALID, above MaxStock) and changes
+// nothing.
 func (s *Service) AdjustStock(ctx context.Context, variantID, delta int, reason string, actorID *int) (*ent.ProductVariant, error) {
 	var ps problems
 	reason = strings.TrimSpace(reason)
 	switch {
 	case delta == 0:
 		ps.Add(ErrInvalid, "delta must not be zero", "delta")
-	case delta < -MaxInitialStock || delta > MaxInitialStock:
-		ps.Add(ErrInvalid, fmt.Sprintf("delta must be between -%d and %d", MaxInitialStock, MaxInitialStock), "delta")
+	case delta < -MaxStock || delta > MaxStock:
+		ps.Add(ErrInvalid, fmt.Sprintf("delta must be between -%d and %d", MaxStock, MaxStock), "delta")
 	}
 	switch {
 	case reason == "":
@@ -55,6 +57,10 @@ func (s *Service) AdjustStock(ctx context.Context, variantID, delta int, reason 
 			if err != nil {
 				return fmt.Errorf("read variant: %w", err)
 			}
+			if v.StockOnHand+delta > MaxStock {
+				return fail(ErrInvalid, fmt.Sprintf(
+					"stock on hand is %d; it cannot change by %d, as it is at most %d", v.StockOnHand, delta, MaxStock), "delta")
+			}
 			return fail(ErrInsufficientStock, fmt.Sprintf(
 				"stock on hand is %d with %d reserved; it cannot change by %d", v.StockOnHand, v.Reserved, delta), "delta")
 		}
@@ -80,7 +86,8 @@ func (s *Service) AdjustStock(ctx context.Context, variantID, delta int, reason 
 }
 
 // stockAllows matches a variant whose stock on hand may change by delta:
-// the result is neither negative nor below the reserved quantity.
+// the result is neither negative, nor below the reserved quantity, nor
+// above MaxStock.
 func stockAllows(delta int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		s.Where(sql.P(func(b *sql.Builder) {
@@ -88,6 +95,9 @@ func stockAllows(delta int) func(*sql.Selector) {
 		}))
 		s.Where(sql.P(func(b *sql.Builder) {
 			b.Ident(s.C(productvariant.FieldStockOnHand)).WriteString(" + ").Arg(delta).WriteString(" >= 0")
+		}))
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.Ident(s.C(productvariant.FieldStockOnHand)).WriteString(" + ").Arg(delta).WriteString(" <= ").Arg(MaxStock)
 		}))
 	}
 }

@@ -2,12 +2,18 @@ package checkout
 
 import (
 	"context"
+	stdsql "database/sql"
+	"errors"
 	"fmt"
 	"strconv"
+
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
+	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -86,7 +92,15 @@ func (s *Service) CreateCart(ctx context.Context, lines []LineInput) (*ent.Cart,
 }
 
 // customerCart returns the customer's cart, creating it if they have none.
+// On PostgreSQL it first locks the customer's row until the transaction
+// ends, so two first carts of one customer cannot both be created (the
+// second would hide the lines added to it); SQLite has a single writer.
 func (s *Service) customerCart(sys context.Context, c *ent.Client, customerID int) (*ent.Cart, error) {
+	if s.cfg.Dialect == dialect.Postgres {
+		if _, err := c.Customer.Query().Where(customer.ID(customerID)).ForUpdate().OnlyID(sys); err != nil {
+			return nil, fmt.Errorf("lock customer for their cart: %w", err)
+		}
+	}
 	own, err := c.Cart.Query().
 		Where(cart.CustomerID(customerID)).
 		Order(ent.Asc(cart.FieldID)).
@@ -149,7 +163,8 @@ func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineU
 				return fmt.Errorf("read cart line: %w", err)
 			}
 			if u.Quantity == 0 {
-				if err := c.CartLine.DeleteOneID(l.ID).Exec(sys); err != nil {
+				// A line removed concurrently is removed all the same.
+				if _, err := c.CartLine.Delete().Where(cartline.ID(l.ID)).Exec(sys); err != nil {
 					return fmt.Errorf("delete cart line: %w", err)
 				}
 				continue
@@ -162,8 +177,13 @@ func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineU
 					continue
 				}
 			}
-			if err := c.CartLine.UpdateOneID(l.ID).SetQuantity(u.Quantity).Exec(sys); err != nil {
+			n, err := c.CartLine.Update().Where(cartline.ID(l.ID)).SetQuantity(u.Quantity).Save(sys)
+			if err != nil {
 				return fmt.Errorf("update cart line: %w", err)
+			}
+			if n == 0 {
+				// Removed by a concurrent request since it was read.
+				ps.Add(ErrNotFound, "no such line in this cart", append(at, "lineId")...)
 			}
 		}
 		return ps.Err()
@@ -194,7 +214,8 @@ func (s *Service) RemoveLines(ctx context.Context, token string, lineIDs []int) 
 // customer's cart and deletes the guest cart. Quantities of the same
 // variant add up, capped by what is available and by the line maximum;
 // variants no longer sold are dropped. Merging is what a storefront does
-// on sign-in, so it never fails on stock.
+// on sign-in, so it never fails on stock. Of concurrent merges of one
+// guest cart, one wins; the others find no such guest cart.
 func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, error) {
 	v, ok := viewer.From(ctx)
 	if !ok {
@@ -203,6 +224,19 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 	var id int
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.SystemContext(ctx)
+		// Claim the guest cart before reading it: a concurrent merge of
+		// the same cart waits here until this one commits, then finds it
+		// gone and is told so, instead of merging it twice.
+		n, err := c.Cart.Update().
+			Where(cart.Token(guestToken), cart.CustomerIDIsNil()).
+			SetExpiresAt(s.cfg.Now().Add(s.cfg.CartTTL)).
+			Save(sys)
+		if err != nil {
+			return fmt.Errorf("claim guest cart: %w", err)
+		}
+		if n == 0 {
+			return fail(ErrNotFound, "no such guest cart", "guestCartId")
+		}
 		guest, err := c.Cart.Query().
 			Where(cart.Token(guestToken), cart.CustomerIDIsNil()).
 			WithLines(func(q *ent.CartLineQuery) {
@@ -225,30 +259,8 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 			if pv.Edges.Product == nil || pv.Edges.Product.Status != product.StatusACTIVE {
 				continue
 			}
-			existing, err := c.CartLine.Query().
-				Where(cartline.CartID(own.ID), cartline.VariantID(pv.ID)).
-				Only(sys)
-			if err != nil && !ent.IsNotFound(err) {
-				return fmt.Errorf("read cart line: %w", err)
-			}
-			have := 0
-			if existing != nil {
-				have = existing.Quantity
-			}
-			want := min(have+gl.Quantity, s.cfg.MaxLineQuantity)
-			if pv.TrackInventory {
-				want = min(want, pv.QuantityAvailable())
-			}
-			switch {
-			case want <= have:
-				continue
-			case existing != nil:
-				err = c.CartLine.UpdateOneID(existing.ID).SetQuantity(want).Exec(sys)
-			default:
-				err = c.CartLine.Create().SetCartID(own.ID).SetVariantID(pv.ID).SetQuantity(want).Exec(sys)
-			}
-			if err != nil {
-				return fmt.Errorf("merge cart line: %w", err)
+			if _, _, err := s.upsertLine(sys, c, own.ID, pv, gl.Quantity, true); err != nil {
+				return err
 			}
 		}
 		if _, err := c.CartLine.Delete().Where(cartline.CartID(guest.ID)).Exec(sys); err != nil {
@@ -311,12 +323,15 @@ func (s *Service) checkLines(lines []LineInput, root string) error {
 }
 
 // addLines adds lines to crt, adding up quantities of a variant already
-// there (and repeated in lines); every line is checked before any write.
+// there (and repeated in lines). Every variant is checked before any write;
+// each line is then one atomic upsert whose update only happens while the
+// sum stays within the line's cap (the line maximum and, for tracked
+// inventory, the units available), so concurrent adds neither lose units
+// nor exceed the cap nor collide on a first insert.
 func (s *Service) addLines(sys context.Context, c *ent.Client, crt *ent.Cart, lines []LineInput, root string) error {
 	type want struct {
 		index    int // the first input line naming the variant, for error paths
 		quantity int
-		existing *ent.CartLine
 		variant  *ent.ProductVariant
 	}
 	var (
@@ -347,43 +362,128 @@ func (s *Service) addLines(sys context.Context, c *ent.Client, crt *ent.Cart, li
 			return fmt.Errorf("read variant: %w", err)
 		}
 		w.variant = pv
-		existing, err := c.CartLine.Query().Where(cartline.CartID(crt.ID), cartline.VariantID(vid)).Only(sys)
-		if err != nil && !ent.IsNotFound(err) {
-			return fmt.Errorf("read cart line: %w", err)
-		}
-		total := w.quantity
-		if existing != nil {
-			w.existing = existing
-			total += existing.Quantity
-		}
-		if total > s.cfg.MaxLineQuantity {
-			ps.Add(ErrInvalid, fmt.Sprintf("a cart holds at most %d of one variant", s.cfg.MaxLineQuantity), append(at, "quantity")...)
-			continue
-		}
-		if p := s.checkVariant(pv, total, append(at, "quantity")); p != nil {
-			if p.Kind == ErrNotFound {
-				p.Field = append(at, "variantId")
-			}
+		if p := s.lineProblem(pv, w.quantity, at); p != nil {
 			ps = append(ps, *p)
 		}
-		w.quantity = total
 	}
 	if err := ps.Err(); err != nil {
 		return err
 	}
 	for _, vid := range order {
 		w := wants[vid]
-		var err error
-		if w.existing != nil {
-			err = c.CartLine.UpdateOneID(w.existing.ID).SetQuantity(w.quantity).Exec(sys)
-		} else {
-			err = c.CartLine.Create().SetCartID(crt.ID).SetVariantID(vid).SetQuantity(w.quantity).Exec(sys)
-		}
+		at := []string{root, strconv.Itoa(w.index)}
+		have, ok, err := s.upsertLine(sys, c, crt.ID, w.variant, w.quantity, false)
 		if err != nil {
-			return fmt.Errorf("write cart line: %w", err)
+			return err
+		}
+		if !ok {
+			p := s.lineProblem(w.variant, have+w.quantity, at)
+			if p == nil {
+				p = &Problem{Field: append(at, "quantity"), Kind: ErrInsufficientStock, Message: "not that many available"}
+			}
+			ps = append(ps, *p)
 		}
 	}
-	return nil
+	return ps.Err()
+}
+
+// lineProblem says why quantity units of pv (loaded with its product)
+// cannot be in one cart line, or nil when they can.
+func (s *Service) lineProblem(pv *ent.ProductVariant, quantity int, at []string) *Problem {
+	if quantity > s.cfg.MaxLineQuantity {
+		return &Problem{Field: append(at, "quantity"), Kind: ErrInvalid, Message: fmt.Sprintf("a cart holds at most %d of one variant", s.cfg.MaxLineQuantity)}
+	}
+	p := s.checkVariant(pv, quantity, append(at, "quantity"))
+	if p != nil && p.Kind == ErrNotFound {
+		p.Field = append(at, "variantId")
+	}
+	return p
+}
+
+// lineCap is the most units of pv one cart line may hold.
+func (s *Service) lineCap(pv *ent.ProductVariant) int {
+	limit := s.cfg.MaxLineQuantity
+	if pv.TrackInventory {
+		limit = min(limit, pv.QuantityAvailable())
+	}
+	return limit
+}
+
+// upsertLine adds quantity units of pv to the cart's line for it in one
+// statement, creating the line if there is none. The line never exceeds
+// lineCap: when the sum would, a strict add (clamp false) writes nothing
+// and reports ok false, with have the line's quantity; a clamping add
+// (merges) fills the line up to the cap instead. The database applies the
+// addition to the row as it is when the statement runs, so concurrent adds
+// all count, and a concurrent first insert turns into an add.
+func (s *Service) upsertLine(sys context.Context, c *ent.Client, cartID int, pv *ent.ProductVariant, quantity int, clamp bool) (have int, ok bool, err error) {
+	limit := s.lineCap(pv)
+	insert := quantity
+	if clamp {
+		insert = min(quantity, limit)
+	}
+	if insert < 1 || insert > limit {
+		have, err := s.lineQuantity(sys, c, cartID, pv.ID)
+		return have, false, err
+	}
+	// The line's quantity as the statement finds it. ent qualifies the
+	// identifiers of the conflict's WHERE with the table itself, not
+	// those of the SET expression.
+	qty := func(b *sql.Builder) *sql.Builder {
+		return b.Ident(cartline.Table).WriteByte('.').Ident(cartline.FieldQuantity)
+	}
+	cur := func(b *sql.Builder) *sql.Builder { return b.Ident(cartline.FieldQuantity) }
+	var (
+		set   func(u *sql.UpdateSet)
+		where *sql.Predicate
+	)
+	if clamp {
+		set = func(u *sql.UpdateSet) {
+			u.Set(cartline.FieldQuantity, sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString("CASE WHEN ")
+				qty(b).WriteString(" + ").Arg(quantity).WriteString(" > ").Arg(limit).WriteString(" THEN ").Arg(limit).WriteString(" ELSE ")
+				qty(b).WriteString(" + ").Arg(quantity).WriteString(" END")
+			}))
+		}
+		where = sql.P(func(b *sql.Builder) { cur(b).WriteString(" < ").Arg(limit) })
+	} else {
+		set = func(u *sql.UpdateSet) {
+			u.Set(cartline.FieldQuantity, sql.ExprFunc(func(b *sql.Builder) { qty(b).WriteString(" + ").Arg(quantity) }))
+		}
+		where = sql.P(func(b *sql.Builder) { cur(b).WriteString(" + ").Arg(quantity).WriteString(" <= ").Arg(limit) })
+	}
+	_, err = c.CartLine.Create().
+		SetCartID(cartID).
+		SetVariantID(pv.ID).
+		SetQuantity(insert).
+		OnConflict(
+			sql.ConflictColumns(cartline.FieldCartID, cartline.FieldVariantID),
+			sql.ResolveWith(set),
+			sql.UpdateWhere(where),
+		).
+		ID(sys)
+	switch {
+	case err == nil:
+		return 0, true, nil
+	case errors.Is(err, stdsql.ErrNoRows):
+		// The line exists and the add would pass its cap: nothing written.
+		have, err := s.lineQuantity(sys, c, cartID, pv.ID)
+		return have, false, err
+	default:
+		return 0, false, fmt.Errorf("add to cart line: %w", err)
+	}
+}
+
+// lineQuantity is the quantity of the cart's line for a variant, 0 if none.
+func (s *Service) lineQuantity(sys context.Context, c *ent.Client, cartID, variantID int) (int, error) {
+	l, err := c.CartLine.Query().Where(cartline.CartID(cartID), cartline.VariantID(variantID)).Only(sys)
+	switch {
+	case ent.IsNotFound(err):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("read cart line: %w", err)
+	}
+	return l.Quantity, nil
 }
 
 // checkVariant says whether quantity units of pv (loaded with its product)

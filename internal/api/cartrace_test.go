@@ -1,0 +1,202 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/cart"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+)
+
+// stockedVariants returns n variants of the demo store on sale, each with
+// exactly onHand units and nothing reserved.
+func stockedVariants(t *testing.T, s *store, n, onHand int) []*ent.ProductVariant {
+	t.Helper()
+	ctx := auth.SystemContext(context.Background())
+	vs, err := s.client.ProductVariant.Query().
+		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
+		Order(ent.Asc(productvariant.FieldID)).
+		Limit(n).
+		All(ctx)
+	require.NoError(t, err)
+	require.Len(t, vs, n)
+	for i, v := range vs {
+		vs[i], err = v.Update().SetStockOnHand(onHand).SetReserved(0).SetTrackInventory(true).Save(ctx)
+		require.NoError(t, err)
+	}
+	return vs
+}
+
+// race sends n copies of a cart operation at once and sorts the answers:
+// how many succeeded, the userError codes of the others, and anything
+// else (top-level errors), which a race must never produce.
+func race(t *testing.T, n int, send func(i int) gqlResponse) (ok int, codes []string, other []string) {
+	t.Helper()
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := send(i)
+			mu.Lock()
+			defer mu.Unlock()
+			var data map[string]cartPayload
+			switch {
+			case len(resp.Errors) > 0:
+				other = append(other, fmt.Sprint(resp.Errors))
+			case json.Unmarshal(resp.Data, &data) != nil || len(data) != 1:
+				other = append(other, string(resp.Data))
+			default:
+				for _, p := range data {
+					switch {
+					case len(p.UserErrors) == 0 && p.Cart != nil:
+						ok++
+					case len(p.UserErrors) == 1 && p.Cart == nil:
+						codes = append(codes, p.UserErrors[0].Code)
+					default:
+						other = append(other, string(resp.Data))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ok, codes, other
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+// lineQuantities reads a cart's lines by variant straight from the
+// database, counting lines so duplicates would show.
+func lineQuantities(t *testing.T, s *store, token string) (map[int]int, int) {
+	t.Helper()
+	c, err := s.client.Cart.Query().Where(cart.Token(token)).WithLines().Only(auth.SystemContext(context.Background()))
+	require.NoError(t, err)
+	out := map[int]int{}
+	for _, l := range c.Edges.Lines {
+		out[l.VariantID] += l.Quantity
+	}
+	return out, len(c.Edges.Lines)
+}
+
+// TestConcurrentCartAdds fires cart writes at once through the real
+// handler: every +1 counts, first adds of a variant make one line, the
+// cap (line maximum and stock) holds with userErrors for those beyond it,
+// and a guest cart merged concurrently is merged once.
+func TestConcurrentCartAdds(t *testing.T) {
+	const n = 20
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		vs := stockedVariants(t, s, 4, 1000)
+		plenty, fresh, scarce, capped := vs[0], vs[1], vs[2], vs[3]
+		scarce, err := scarce.Update().SetStockOnHand(10).Save(auth.SystemContext(context.Background()))
+		require.NoError(t, err)
+
+		p := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(plenty, 1), line(scarce, 5), line(capped, checkout.DefaultMaxLineQuantity-5)}})
+		require.Empty(t, p.UserErrors)
+		token := p.Cart.ID
+		add := func(v *ent.ProductVariant, q int) func(int) gqlResponse {
+			return func(int) gqlResponse {
+				return s.postAsync(s.ops["CartLinesAdd"], "CartLinesAdd", map[string]any{"cartId": token, "lines": []any{line(v, q)}})
+			}
+		}
+
+		// N concurrent +1 adds on one line give exactly N more.
+		ok, codes, other := race(t, n, add(plenty, 1))
+		require.Empty(t, other)
+		require.Empty(t, codes)
+		require.Equal(t, n, ok)
+		got, lines := lineQuantities(t, s, token)
+		require.Equal(t, 1+n, got[plenty.ID])
+
+		// Concurrent first adds of a variant make one line with the sum.
+		ok, codes, other = race(t, n, add(fresh, 2))
+		require.Empty(t, other)
+		require.Empty(t, codes)
+		require.Equal(t, n, ok)
+		got, lines2 := lineQuantities(t, s, token)
+		require.Equal(t, 2*n, got[fresh.ID])
+		require.Equal(t, lines+1, lines2, "one new line, no duplicate")
+
+		// Beyond stock: 10 in stock, 5 in the cart, so 5 of the adds fit.
+		ok, codes, other = race(t, n, add(scarce, 1))
+		require.Empty(t, other)
+		require.Equal(t, 5, ok)
+		require.Equal(t, repeat("INSUFFICIENT_STOCK", n-5), codes)
+		got, _ = lineQuantities(t, s, token)
+		require.Equal(t, 10, got[scarce.ID])
+
+		// Beyond the line maximum, whatever the stock.
+		ok, codes, other = race(t, n, add(capped, 1))
+		require.Empty(t, other)
+		require.Equal(t, 5, ok)
+		require.Equal(t, repeat("INVALID", n-5), codes)
+		got, _ = lineQuantities(t, s, token)
+		require.Equal(t, checkout.DefaultMaxLineQuantity, got[capped.ID])
+
+		// A customer's first carts, created at once, are one cart.
+		alice, aliceID := s.asCustomer(t, "alice")
+		ok, codes, other = race(t, 8, func(int) gqlResponse {
+			return alice.postAsync(s.ops["CartCreate"], "CartCreate", map[string]any{"lines": []any{line(plenty, 1)}})
+		})
+		require.Empty(t, other)
+		require.Empty(t, codes)
+		require.Equal(t, 8, ok)
+		carts, err := s.client.Cart.Query().Where(cart.CustomerID(aliceID)).All(auth.SystemContext(context.Background()))
+		require.NoError(t, err)
+		require.Len(t, carts, 1)
+		own, _ := lineQuantities(t, s, carts[0].Token)
+		require.Equal(t, 8, own[plenty.ID])
+
+		// Racing merges of one guest cart: one wins, the rest are told the
+		// guest cart is gone; its lines are merged once.
+		guest := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(plenty, 3), line(fresh, 4)}})
+		require.Empty(t, guest.UserErrors)
+		bob, _ := s.asCustomer(t, "bob")
+		ok, codes, other = race(t, 8, func(i int) gqlResponse {
+			merger := alice
+			if i%2 == 1 {
+				merger = bob
+			}
+			return merger.postAsync(s.ops["CartMerge"], "CartMerge", map[string]any{"guestCartId": guest.Cart.ID})
+		})
+		require.Empty(t, other)
+		require.Equal(t, 1, ok)
+		require.Equal(t, repeat("NOT_FOUND", 7), codes)
+		n, err := s.client.Cart.Query().Where(cart.Token(guest.Cart.ID)).Count(auth.SystemContext(context.Background()))
+		require.NoError(t, err)
+		require.Zero(t, n, "the guest cart is gone")
+		aliceCart, _ := lineQuantities(t, s, carts[0].Token)
+		var bobCart map[int]int
+		if bc, err := s.client.Cart.Query().Where(cart.HasCustomerWith()).All(auth.SystemContext(context.Background())); err == nil {
+			for _, c := range bc {
+				if c.ID != carts[0].ID {
+					bobCart, _ = lineQuantities(t, s, c.Token)
+				}
+			}
+		}
+		merged := aliceCart[plenty.ID] - 8 + bobCart[plenty.ID]
+		require.Equal(t, 3, merged, "the guest's 3 units were merged once")
+		require.Equal(t, 4, aliceCart[fresh.ID]+bobCart[fresh.ID])
+	})
+}
