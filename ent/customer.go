@@ -33,6 +33,8 @@ type Customer struct {
 	Role customer.Role `json:"role,omitempty"`
 	// PasswordChangedAt holds the value of the "password_changed_at" field.
 	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
+	// TokenVersion holds the value of the "token_version" field.
+	TokenVersion int `json:"token_version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -114,7 +116,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldID:
+		case customer.FieldID, customer.FieldTokenVersion:
 			values[i] = new(sql.NullInt64)
 		case customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldPasswordHash, customer.FieldRole:
 			values[i] = new(sql.NullString)
@@ -189,6 +191,12 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PasswordChangedAt = new(time.Time)
 				*_m.PasswordChangedAt = value.Time
+			}
+		case customer.FieldTokenVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field token_version", values[i])
+			} else if value.Valid {
+				_m.TokenVersion = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -275,6 +283,9 @@ func (_m *Customer) String() string {
 		builder.WriteString("password_changed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("token_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TokenVersion))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -123,6 +123,20 @@ func (_c *CustomerCreate) SetNillablePasswordChangedAt(v *time.Time) *CustomerCr
 	return _c
 }
 
+// SetTokenVersion sets the "token_version" field.
+func (_c *CustomerCreate) SetTokenVersion(v int) *CustomerCreate {
+	_c.mutation.SetTokenVersion(v)
+	return _c
+}
+
+// SetNillableTokenVersion sets the "token_version" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableTokenVersion(v *int) *CustomerCreate {
+	if v != nil {
+		_c.SetTokenVersion(*v)
+	}
+	return _c
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_c *CustomerCreate) AddAddressIDs(ids ...int) *CustomerCreate {
 	_c.mutation.AddAddressIDs(ids...)
@@ -253,6 +267,10 @@ func (_c *CustomerCreate) defaults() error {
 		v := customer.DefaultRole
 		_c.mutation.SetRole(v)
 	}
+	if _, ok := _c.mutation.TokenVersion(); !ok {
+		v := customer.DefaultTokenVersion
+		_c.mutation.SetTokenVersion(v)
+	}
 	return nil
 }
 
@@ -291,6 +309,14 @@ func (_c *CustomerCreate) check() error {
 	if v, ok := _c.mutation.Role(); ok {
 		if err := customer.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Customer.role": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.TokenVersion(); !ok {
+		return &ValidationError{Name: "token_version", err: errors.New(`ent: missing required field "Customer.token_version"`)}
+	}
+	if v, ok := _c.mutation.TokenVersion(); ok {
+		if err := customer.TokenVersionValidator(v); err != nil {
+			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Customer.token_version": %w`, err)}
 		}
 	}
 	return nil
@@ -351,6 +377,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PasswordChangedAt(); ok {
 		_spec.SetField(customer.FieldPasswordChangedAt, field.TypeTime, value)
 		_node.PasswordChangedAt = &value
+	}
+	if value, ok := _c.mutation.TokenVersion(); ok {
+		_spec.SetField(customer.FieldTokenVersion, field.TypeInt, value)
+		_node.TokenVersion = value
 	}
 	if nodes := _c.mutation.AddressesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -586,6 +616,24 @@ func (u *CustomerUpsert) ClearPasswordChangedAt() *CustomerUpsert {
 	return u
 }
 
+// SetTokenVersion sets the "token_version" field.
+func (u *CustomerUpsert) SetTokenVersion(v int) *CustomerUpsert {
+	u.Set(customer.FieldTokenVersion, v)
+	return u
+}
+
+// UpdateTokenVersion sets the "token_version" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateTokenVersion() *CustomerUpsert {
+	u.SetExcluded(customer.FieldTokenVersion)
+	return u
+}
+
+// AddTokenVersion adds v to the "token_version" field.
+func (u *CustomerUpsert) AddTokenVersion(v int) *CustomerUpsert {
+	u.Add(customer.FieldTokenVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -747,6 +795,27 @@ func (u *CustomerUpsertOne) UpdatePasswordChangedAt() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearPasswordChangedAt() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearPasswordChangedAt()
+	})
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (u *CustomerUpsertOne) SetTokenVersion(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTokenVersion(v)
+	})
+}
+
+// AddTokenVersion adds v to the "token_version" field.
+func (u *CustomerUpsertOne) AddTokenVersion(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddTokenVersion(v)
+	})
+}
+
+// UpdateTokenVersion sets the "token_version" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateTokenVersion() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTokenVersion()
 	})
 }
 
@@ -1077,6 +1146,27 @@ func (u *CustomerUpsertBulk) UpdatePasswordChangedAt() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearPasswordChangedAt() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearPasswordChangedAt()
+	})
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (u *CustomerUpsertBulk) SetTokenVersion(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetTokenVersion(v)
+	})
+}
+
+// AddTokenVersion adds v to the "token_version" field.
+func (u *CustomerUpsertBulk) AddTokenVersion(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddTokenVersion(v)
+	})
+}
+
+// UpdateTokenVersion sets the "token_version" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateTokenVersion() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateTokenVersion()
 	})
 }
 

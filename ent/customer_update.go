@@ -142,6 +142,27 @@ func (_u *CustomerUpdate) ClearPasswordChangedAt() *CustomerUpdate {
 	return _u
 }
 
+// SetTokenVersion sets the "token_version" field.
+func (_u *CustomerUpdate) SetTokenVersion(v int) *CustomerUpdate {
+	_u.mutation.ResetTokenVersion()
+	_u.mutation.SetTokenVersion(v)
+	return _u
+}
+
+// SetNillableTokenVersion sets the "token_version" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableTokenVersion(v *int) *CustomerUpdate {
+	if v != nil {
+		_u.SetTokenVersion(*v)
+	}
+	return _u
+}
+
+// AddTokenVersion adds value to the "token_version" field.
+func (_u *CustomerUpdate) AddTokenVersion(v int) *CustomerUpdate {
+	_u.mutation.AddTokenVersion(v)
+	return _u
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_u *CustomerUpdate) AddAddressIDs(ids ...int) *CustomerUpdate {
 	_u.mutation.AddAddressIDs(ids...)
@@ -391,6 +412,11 @@ func (_u *CustomerUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Customer.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TokenVersion(); ok {
+		if err := customer.TokenVersionValidator(v); err != nil {
+			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Customer.token_version": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -441,6 +467,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.PasswordChangedAtCleared() {
 		_spec.ClearField(customer.FieldPasswordChangedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenVersion(); ok {
+		_spec.SetField(customer.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenVersion(); ok {
+		_spec.AddField(customer.FieldTokenVersion, field.TypeInt, value)
 	}
 	if _u.mutation.AddressesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -797,6 +829,27 @@ func (_u *CustomerUpdateOne) ClearPasswordChangedAt() *CustomerUpdateOne {
 	return _u
 }
 
+// SetTokenVersion sets the "token_version" field.
+func (_u *CustomerUpdateOne) SetTokenVersion(v int) *CustomerUpdateOne {
+	_u.mutation.ResetTokenVersion()
+	_u.mutation.SetTokenVersion(v)
+	return _u
+}
+
+// SetNillableTokenVersion sets the "token_version" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableTokenVersion(v *int) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetTokenVersion(*v)
+	}
+	return _u
+}
+
+// AddTokenVersion adds value to the "token_version" field.
+func (_u *CustomerUpdateOne) AddTokenVersion(v int) *CustomerUpdateOne {
+	_u.mutation.AddTokenVersion(v)
+	return _u
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_u *CustomerUpdateOne) AddAddressIDs(ids ...int) *CustomerUpdateOne {
 	_u.mutation.AddAddressIDs(ids...)
@@ -1059,6 +1112,11 @@ func (_u *CustomerUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Customer.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TokenVersion(); ok {
+		if err := customer.TokenVersionValidator(v); err != nil {
+			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Customer.token_version": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1126,6 +1184,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.PasswordChangedAtCleared() {
 		_spec.ClearField(customer.FieldPasswordChangedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenVersion(); ok {
+		_spec.SetField(customer.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenVersion(); ok {
+		_spec.AddField(customer.FieldTokenVersion, field.TypeInt, value)
 	}
 	if _u.mutation.AddressesCleared() {
 		edge := &sqlgraph.EdgeSpec{

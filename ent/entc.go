@@ -36,7 +36,7 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureGlobalID,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("ent/template/edgefilter.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -4807,26 +4807,6 @@ type ProductVariantWhereInput struct {
 	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
-	// "stock_on_hand" field predicates.
-	StockOnHand      *int  `json:"stockOnHand,omitempty"`
-	StockOnHandNEQ   *int  `json:"stockOnHandNEQ,omitempty"`
-	StockOnHandIn    []int `json:"stockOnHandIn,omitempty"`
-	StockOnHandNotIn []int `json:"stockOnHandNotIn,omitempty"`
-	StockOnHandGT    *int  `json:"stockOnHandGT,omitempty"`
-	StockOnHandGTE   *int  `json:"stockOnHandGTE,omitempty"`
-	StockOnHandLT    *int  `json:"stockOnHandLT,omitempty"`
-	StockOnHandLTE   *int  `json:"stockOnHandLTE,omitempty"`
-
-	// "reserved" field predicates.
-	Reserved      *int  `json:"reserved,omitempty"`
-	ReservedNEQ   *int  `json:"reservedNEQ,omitempty"`
-	ReservedIn    []int `json:"reservedIn,omitempty"`
-	ReservedNotIn []int `json:"reservedNotIn,omitempty"`
-	ReservedGT    *int  `json:"reservedGT,omitempty"`
-	ReservedGTE   *int  `json:"reservedGTE,omitempty"`
-	ReservedLT    *int  `json:"reservedLT,omitempty"`
-	ReservedLTE   *int  `json:"reservedLTE,omitempty"`
-
 	// "track_inventory" field predicates.
 	TrackInventory    *bool `json:"trackInventory,omitempty"`
 	TrackInventoryNEQ *bool `json:"trackInventoryNEQ,omitempty"`
@@ -5072,54 +5052,6 @@ func (i *ProductVariantWhereInput) P() (predicate.ProductVariant, error) {
 	}
 	if i.NameContainsFold != nil {
 		predicates = append(predicates, productvariant.NameContainsFold(*i.NameContainsFold))
-	}
-	if i.StockOnHand != nil {
-		predicates = append(predicates, productvariant.StockOnHandEQ(*i.StockOnHand))
-	}
-	if i.StockOnHandNEQ != nil {
-		predicates = append(predicates, productvariant.StockOnHandNEQ(*i.StockOnHandNEQ))
-	}
-	if len(i.StockOnHandIn) > 0 {
-		predicates = append(predicates, productvariant.StockOnHandIn(i.StockOnHandIn...))
-	}
-	if len(i.StockOnHandNotIn) > 0 {
-		predicates = append(predicates, productvariant.StockOnHandNotIn(i.StockOnHandNotIn...))
-	}
-	if i.StockOnHandGT != nil {
-		predicates = append(predicates, productvariant.StockOnHandGT(*i.StockOnHandGT))
-	}
-	if i.StockOnHandGTE != nil {
-		predicates = append(predicates, productvariant.StockOnHandGTE(*i.StockOnHandGTE))
-	}
-	if i.StockOnHandLT != nil {
-		predicates = append(predicates, productvariant.StockOnHandLT(*i.StockOnHandLT))
-	}
-	if i.StockOnHandLTE != nil {
-		predicates = append(predicates, productvariant.StockOnHandLTE(*i.StockOnHandLTE))
-	}
-	if i.Reserved != nil {
-		predicates = append(predicates, productvariant.ReservedEQ(*i.Reserved))
-	}
-	if i.ReservedNEQ != nil {
-		predicates = append(predicates, productvariant.ReservedNEQ(*i.ReservedNEQ))
-	}
-	if len(i.ReservedIn) > 0 {
-		predicates = append(predicates, productvariant.ReservedIn(i.ReservedIn...))
-	}
-	if len(i.ReservedNotIn) > 0 {
-		predicates = append(predicates, productvariant.ReservedNotIn(i.ReservedNotIn...))
-	}
-	if i.ReservedGT != nil {
-		predicates = append(predicates, productvariant.ReservedGT(*i.ReservedGT))
-	}
-	if i.ReservedGTE != nil {
-		predicates = append(predicates, productvariant.ReservedGTE(*i.ReservedGTE))
-	}
-	if i.ReservedLT != nil {
-		predicates = append(predicates, productvariant.ReservedLT(*i.ReservedLT))
-	}
-	if i.ReservedLTE != nil {
-		predicates = append(predicates, productvariant.ReservedLTE(*i.ReservedLTE))
 	}
 	if i.TrackInventory != nil {
 		predicates = append(predicates, productvariant.TrackInventoryEQ(*i.TrackInventory))

@@ -3583,6 +3583,8 @@ type CustomerMutation struct {
 	password_hash         *string
 	role                  *customer.Role
 	password_changed_at   *time.Time
+	token_version         *int
+	addtoken_version      *int
 	clearedFields         map[string]struct{}
 	addresses             map[int]struct{}
 	removedaddresses      map[int]struct{}
@@ -4029,6 +4031,62 @@ func (m *CustomerMutation) ResetPasswordChangedAt() {
 	delete(m.clearedFields, customer.FieldPasswordChangedAt)
 }
 
+// SetTokenVersion sets the "token_version" field.
+func (m *CustomerMutation) SetTokenVersion(i int) {
+	m.token_version = &i
+	m.addtoken_version = nil
+}
+
+// TokenVersion returns the value of the "token_version" field in the mutation.
+func (m *CustomerMutation) TokenVersion() (r int, exists bool) {
+	v := m.token_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenVersion returns the old "token_version" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldTokenVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenVersion: %w", err)
+	}
+	return oldValue.TokenVersion, nil
+}
+
+// AddTokenVersion adds i to the "token_version" field.
+func (m *CustomerMutation) AddTokenVersion(i int) {
+	if m.addtoken_version != nil {
+		*m.addtoken_version += i
+	} else {
+		m.addtoken_version = &i
+	}
+}
+
+// AddedTokenVersion returns the value that was added to the "token_version" field in this mutation.
+func (m *CustomerMutation) AddedTokenVersion() (r int, exists bool) {
+	v := m.addtoken_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTokenVersion resets all changes to the "token_version" field.
+func (m *CustomerMutation) ResetTokenVersion() {
+	m.token_version = nil
+	m.addtoken_version = nil
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by ids.
 func (m *CustomerMutation) AddAddressIDs(ids ...int) {
 	if m.addresses == nil {
@@ -4333,7 +4391,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4357,6 +4415,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.password_changed_at != nil {
 		fields = append(fields, customer.FieldPasswordChangedAt)
+	}
+	if m.token_version != nil {
+		fields = append(fields, customer.FieldTokenVersion)
 	}
 	return fields
 }
@@ -4382,6 +4443,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Role()
 	case customer.FieldPasswordChangedAt:
 		return m.PasswordChangedAt()
+	case customer.FieldTokenVersion:
+		return m.TokenVersion()
 	}
 	return nil, false
 }
@@ -4407,6 +4470,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldRole(ctx)
 	case customer.FieldPasswordChangedAt:
 		return m.OldPasswordChangedAt(ctx)
+	case customer.FieldTokenVersion:
+		return m.OldTokenVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -4472,6 +4537,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPasswordChangedAt(v)
 		return nil
+	case customer.FieldTokenVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -4479,13 +4551,21 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *CustomerMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addtoken_version != nil {
+		fields = append(fields, customer.FieldTokenVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case customer.FieldTokenVersion:
+		return m.AddedTokenVersion()
+	}
 	return nil, false
 }
 
@@ -4494,6 +4574,13 @@ func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case customer.FieldTokenVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTokenVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer numeric field %s", name)
 }
@@ -4565,6 +4652,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldPasswordChangedAt:
 		m.ResetPasswordChangedAt()
+		return nil
+	case customer.FieldTokenVersion:
+		m.ResetTokenVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -5450,6 +5540,7 @@ type NotificationMutation struct {
 	last_error          *string
 	sent_at             *time.Time
 	provider_message_id *string
+	audience            *notification.Audience
 	clearedFields       map[string]struct{}
 	_order              *int
 	cleared_order       bool
@@ -6024,6 +6115,42 @@ func (m *NotificationMutation) ResetOrderID() {
 	delete(m.clearedFields, notification.FieldOrderID)
 }
 
+// SetAudience sets the "audience" field.
+func (m *NotificationMutation) SetAudience(n notification.Audience) {
+	m.audience = &n
+}
+
+// Audience returns the value of the "audience" field in the mutation.
+func (m *NotificationMutation) Audience() (r notification.Audience, exists bool) {
+	v := m.audience
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAudience returns the old "audience" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldAudience(ctx context.Context) (v notification.Audience, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAudience is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAudience requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAudience: %w", err)
+	}
+	return oldValue.Audience, nil
+}
+
+// ResetAudience resets all changes to the "audience" field.
+func (m *NotificationMutation) ResetAudience() {
+	m.audience = nil
+}
+
 // ClearOrder clears the "order" edge to the Order entity.
 func (m *NotificationMutation) ClearOrder() {
 	m.cleared_order = true
@@ -6085,7 +6212,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -6119,6 +6246,9 @@ func (m *NotificationMutation) Fields() []string {
 	if m._order != nil {
 		fields = append(fields, notification.FieldOrderID)
 	}
+	if m.audience != nil {
+		fields = append(fields, notification.FieldAudience)
+	}
 	return fields
 }
 
@@ -6149,6 +6279,8 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.ProviderMessageID()
 	case notification.FieldOrderID:
 		return m.OrderID()
+	case notification.FieldAudience:
+		return m.Audience()
 	}
 	return nil, false
 }
@@ -6180,6 +6312,8 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldProviderMessageID(ctx)
 	case notification.FieldOrderID:
 		return m.OldOrderID(ctx)
+	case notification.FieldAudience:
+		return m.OldAudience(ctx)
 	}
 	return nil, fmt.Errorf("unknown Notification field %s", name)
 }
@@ -6265,6 +6399,13 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOrderID(v)
+		return nil
+	case notification.FieldAudience:
+		v, ok := value.(notification.Audience)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAudience(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Notification field %s", name)
@@ -6389,6 +6530,9 @@ func (m *NotificationMutation) ResetField(name string) error {
 		return nil
 	case notification.FieldOrderID:
 		m.ResetOrderID()
+		return nil
+	case notification.FieldAudience:
+		m.ResetAudience()
 		return nil
 	}
 	return fmt.Errorf("unknown Notification field %s", name)

@@ -40,6 +40,8 @@ type Notification struct {
 	ProviderMessageID string `json:"provider_message_id,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID *int `json:"order_id,omitempty"`
+	// Audience holds the value of the "audience" field.
+	Audience notification.Audience `json:"audience,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NotificationQuery when eager-loading is set.
 	Edges        NotificationEdges `json:"edges"`
@@ -75,7 +77,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case notification.FieldID, notification.FieldAttempts, notification.FieldOrderID:
 			values[i] = new(sql.NullInt64)
-		case notification.FieldChannel, notification.FieldRecipient, notification.FieldTemplate, notification.FieldStatus, notification.FieldLastError, notification.FieldProviderMessageID:
+		case notification.FieldChannel, notification.FieldRecipient, notification.FieldTemplate, notification.FieldStatus, notification.FieldLastError, notification.FieldProviderMessageID, notification.FieldAudience:
 			values[i] = new(sql.NullString)
 		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -169,6 +171,12 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				_m.OrderID = new(int)
 				*_m.OrderID = int(value.Int64)
 			}
+		case notification.FieldAudience:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field audience", values[i])
+			} else if value.Valid {
+				_m.Audience = notification.Audience(value.String)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -248,6 +256,9 @@ func (_m *Notification) String() string {
 		builder.WriteString("order_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("audience=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Audience))
 	builder.WriteByte(')')
 	return builder.String()
 }

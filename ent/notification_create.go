@@ -153,6 +153,20 @@ func (_c *NotificationCreate) SetNillableOrderID(v *int) *NotificationCreate {
 	return _c
 }
 
+// SetAudience sets the "audience" field.
+func (_c *NotificationCreate) SetAudience(v notification.Audience) *NotificationCreate {
+	_c.mutation.SetAudience(v)
+	return _c
+}
+
+// SetNillableAudience sets the "audience" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableAudience(v *notification.Audience) *NotificationCreate {
+	if v != nil {
+		_c.SetAudience(*v)
+	}
+	return _c
+}
+
 // SetOrder sets the "order" edge to the Order entity.
 func (_c *NotificationCreate) SetOrder(v *Order) *NotificationCreate {
 	return _c.SetOrderID(v.ID)
@@ -217,6 +231,10 @@ func (_c *NotificationCreate) defaults() error {
 		v := notification.DefaultAttempts
 		_c.mutation.SetAttempts(v)
 	}
+	if _, ok := _c.mutation.Audience(); !ok {
+		v := notification.DefaultAudience
+		_c.mutation.SetAudience(v)
+	}
 	return nil
 }
 
@@ -271,6 +289,14 @@ func (_c *NotificationCreate) check() error {
 	if v, ok := _c.mutation.LastError(); ok {
 		if err := notification.LastErrorValidator(v); err != nil {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "Notification.last_error": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Audience(); !ok {
+		return &ValidationError{Name: "audience", err: errors.New(`ent: missing required field "Notification.audience"`)}
+	}
+	if v, ok := _c.mutation.Audience(); ok {
+		if err := notification.AudienceValidator(v); err != nil {
+			return &ValidationError{Name: "audience", err: fmt.Errorf(`ent: validator failed for field "Notification.audience": %w`, err)}
 		}
 	}
 	return nil
@@ -339,6 +365,10 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.ProviderMessageID(); ok {
 		_spec.SetField(notification.FieldProviderMessageID, field.TypeString, value)
 		_node.ProviderMessageID = value
+	}
+	if value, ok := _c.mutation.Audience(); ok {
+		_spec.SetField(notification.FieldAudience, field.TypeEnum, value)
+		_node.Audience = value
 	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -530,6 +560,9 @@ func (u *NotificationUpsertOne) UpdateNewValues() *NotificationUpsertOne {
 		}
 		if _, exists := u.create.mutation.OrderID(); exists {
 			s.SetIgnore(notification.FieldOrderID)
+		}
+		if _, exists := u.create.mutation.Audience(); exists {
+			s.SetIgnore(notification.FieldAudience)
 		}
 	}))
 	return u
@@ -864,6 +897,9 @@ func (u *NotificationUpsertBulk) UpdateNewValues() *NotificationUpsertBulk {
 			}
 			if _, exists := b.mutation.OrderID(); exists {
 				s.SetIgnore(notification.FieldOrderID)
+			}
+			if _, exists := b.mutation.Audience(); exists {
+				s.SetIgnore(notification.FieldAudience)
 			}
 		}
 	}))

@@ -441,6 +441,8 @@ func (_q *SequenceQuery) sqlQuery(ctx context.Context) *sql.Selector {
 	if _q.ctx.Unique != nil && *_q.ctx.Unique {
 		selector.Distinct()
 	}
+	selector.WithContext(ctx)
+
 	for _, m := range _q.modifiers {
 		m(selector)
 	}

@@ -42,7 +42,7 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 		inCategory = product.HasCategoryWith(catalog.InSubtree(obj.Path))
 	}
 	conn, err := r.db(ctx).Product.Query().
-		Where(visibleProducts(ctx), inCategory).
+		Where(inCategory).
 		Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 	if err != nil {
 		return nil, err
@@ -223,7 +223,7 @@ func (r *queryResolver) Product(ctx context.Context, id *string, slug *string) (
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.db(ctx).Product.Query().Where(where, visibleProducts(ctx)).CollectFields(ctx)
+	q, err := r.db(ctx).Product.Query().Where(where).CollectFields(ctx)
 	if err != nil {
 		return nil, err
 	}

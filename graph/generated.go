@@ -12013,7 +12013,25 @@ func (ec *executionContext) _ProductVariant_stockOnHand(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.StockOnHand, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -12036,7 +12054,25 @@ func (ec *executionContext) _ProductVariant_reserved(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Reserved, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -21687,7 +21723,7 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "stockOnHand", "stockOnHandNEQ", "stockOnHandIn", "stockOnHandNotIn", "stockOnHandGT", "stockOnHandGTE", "stockOnHandLT", "stockOnHandLTE", "reserved", "reservedNEQ", "reservedIn", "reservedNotIn", "reservedGT", "reservedGTE", "reservedLT", "reservedLTE", "trackInventory", "trackInventoryNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "hasProduct", "hasProductWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "trackInventory", "trackInventoryNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "hasProduct", "hasProductWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22065,118 +22101,6 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 				return it, err
 			}
 			it.NameContainsFold = data
-		case "stockOnHand":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHand"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHand = data
-		case "stockOnHandNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandNEQ = data
-		case "stockOnHandIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandIn = data
-		case "stockOnHandNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandNotIn = data
-		case "stockOnHandGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandGT = data
-		case "stockOnHandGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandGTE = data
-		case "stockOnHandLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandLT = data
-		case "stockOnHandLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stockOnHandLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.StockOnHandLTE = data
-		case "reserved":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reserved"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Reserved = data
-		case "reservedNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedNEQ = data
-		case "reservedIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedIn = data
-		case "reservedNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedNotIn = data
-		case "reservedGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedGT = data
-		case "reservedGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedGTE = data
-		case "reservedLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedLT = data
-		case "reservedLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reservedLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ReservedLTE = data
 		case "trackInventory":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackInventory"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)

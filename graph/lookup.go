@@ -7,26 +7,16 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
-	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
-	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // money shows integer minor units in the store's currency.
 func (r *Resolver) money(minor int64) *model.Money {
 	return model.NewMoney(minor, r.currency)
-}
-
-// visibleProducts matches the products the viewer may see: all of them for
-// staff, ACTIVE ones for shoppers and the signed out.
-func visibleProducts(ctx context.Context) predicate.Product {
-	v, ok := viewer.From(ctx)
-	return catalog.VisibleTo(ok && v.Has(viewer.Staff))
 }
 
 // byIDOrSlug builds the lookup of a root field that takes exactly one of
@@ -80,25 +70,17 @@ func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, er
 	return out, nil
 }
 
-// nodeVisible asks the database, not the loaded node, about products: field
-// collection may have loaded only the fields the query asked for, status
-// not among them. Staff see drafts and archived products too.
+// nodeVisible says whether a node the privacy rules let through is one the
+// graph shows. A variant shows when its product does: HasProduct applies
+// the products' read rule (ent/schema/privacy.go) to the edge.
 func (r *Resolver) nodeVisible(ctx context.Context, n ent.Noder) (bool, error) {
 	switch n := n.(type) {
 	case *ent.Category, *ent.Customer, *ent.Address, *ent.Order, *ent.OrderLine,
-		*ent.OrderEvent, *ent.Payment, *ent.Notification:
+		*ent.OrderEvent, *ent.Payment, *ent.Notification, *ent.Product:
 		return true, nil
-	case *ent.Product:
-		if staff(ctx) {
-			return true, nil
-		}
-		return r.db(ctx).Product.Query().Where(product.ID(n.ID), visibleProducts(ctx)).Exist(ctx)
 	case *ent.ProductVariant:
-		if staff(ctx) {
-			return true, nil
-		}
 		return r.db(ctx).ProductVariant.Query().
-			Where(productvariant.ID(n.ID), productvariant.HasProductWith(visibleProducts(ctx))).
+			Where(productvariant.ID(n.ID), productvariant.HasProduct()).
 			Exist(ctx)
 	default:
 		return false, nil

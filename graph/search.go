@@ -47,7 +47,7 @@ func (r *Resolver) searchProducts(ctx context.Context, query string, first *int,
 	if len(page.IDs) == 0 {
 		return conn, nil
 	}
-	q := r.db(ctx).Product.Query().Where(product.IDIn(page.IDs...), catalog.Storefront())
+	q := r.db(ctx).Product.Query().Where(product.IDIn(page.IDs...))
 	if requested(ctx, "edges", "node", "category") {
 		q.WithCategory()
 	}

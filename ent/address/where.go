@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema"
 )
 
 // ID filters vertices based on their ID field.
@@ -722,6 +723,11 @@ func HasCustomer() predicate.Address {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CustomerTable, CustomerColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -730,6 +736,11 @@ func HasCustomer() predicate.Address {
 func HasCustomerWith(preds ...predicate.Customer) predicate.Address {
 	return predicate.Address(func(s *sql.Selector) {
 		step := newCustomerStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema"
 )
 
 // ID filters vertices based on their ID field.
@@ -247,6 +248,11 @@ func HasCart() predicate.CartLine {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CartTable, CartColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -255,6 +261,11 @@ func HasCart() predicate.CartLine {
 func HasCartWith(preds ...predicate.Cart) predicate.CartLine {
 	return predicate.CartLine(func(s *sql.Selector) {
 		step := newCartStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Cart(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -270,6 +281,11 @@ func HasVariant() predicate.CartLine {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, VariantTable, VariantColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -278,6 +294,11 @@ func HasVariant() predicate.CartLine {
 func HasVariantWith(preds ...predicate.ProductVariant) predicate.CartLine {
 	return predicate.CartLine(func(s *sql.Selector) {
 		step := newVariantStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

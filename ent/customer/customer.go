@@ -34,6 +34,8 @@ const (
 	FieldRole = "role"
 	// FieldPasswordChangedAt holds the string denoting the password_changed_at field in the database.
 	FieldPasswordChangedAt = "password_changed_at"
+	// FieldTokenVersion holds the string denoting the token_version field in the database.
+	FieldTokenVersion = "token_version"
 	// EdgeAddresses holds the string denoting the addresses edge name in mutations.
 	EdgeAddresses = "addresses"
 	// EdgeIdentities holds the string denoting the identities edge name in mutations.
@@ -94,6 +96,7 @@ var Columns = []string{
 	FieldPasswordHash,
 	FieldRole,
 	FieldPasswordChangedAt,
+	FieldTokenVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -126,6 +129,10 @@ var (
 	NameValidator func(string) error
 	// PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	PhoneValidator func(string) error
+	// DefaultTokenVersion holds the default value on creation for the "token_version" field.
+	DefaultTokenVersion int
+	// TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
+	TokenVersionValidator func(int) error
 )
 
 // Role defines the type for the "role" enum field.
@@ -201,6 +208,11 @@ func ByRole(opts ...sql.OrderTermOption) OrderOption {
 // ByPasswordChangedAt orders the results by the password_changed_at field.
 func ByPasswordChangedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPasswordChangedAt, opts...).ToFunc()
+}
+
+// ByTokenVersion orders the results by the token_version field.
+func ByTokenVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTokenVersion, opts...).ToFunc()
 }
 
 // ByAddressesCount orders the results by addresses count.

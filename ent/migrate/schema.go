@@ -170,6 +170,7 @@ var (
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STAFF", "ADMIN"}, Default: "CUSTOMER"},
 		{Name: "password_changed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "token_version", Type: field.TypeInt, Default: 0},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{
@@ -221,6 +222,7 @@ var (
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
 		{Name: "provider_message_id", Type: field.TypeString, Nullable: true},
+		{Name: "audience", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STORE"}, Default: "CUSTOMER"},
 		{Name: "order_id", Type: field.TypeInt, Nullable: true},
 	}
 	// NotificationsTable holds the schema information for the "notifications" table.
@@ -231,7 +233,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notifications_orders_notifications",
-				Columns:    []*schema.Column{NotificationsColumns[11]},
+				Columns:    []*schema.Column{NotificationsColumns[12]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -245,7 +247,7 @@ var (
 			{
 				Name:    "notification_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[11]},
+				Columns: []*schema.Column{NotificationsColumns[12]},
 			},
 		},
 	}

@@ -40,6 +40,8 @@ const (
 	FieldProviderMessageID = "provider_message_id"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
+	// FieldAudience holds the string denoting the audience field in the database.
+	FieldAudience = "audience"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
 	EdgeOrder = "order"
 	// Table holds the table name of the notification in the database.
@@ -67,6 +69,7 @@ var Columns = []string{
 	FieldSentAt,
 	FieldProviderMessageID,
 	FieldOrderID,
+	FieldAudience,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -155,6 +158,32 @@ func StatusValidator(s Status) error {
 	}
 }
 
+// Audience defines the type for the "audience" enum field.
+type Audience string
+
+// AudienceCUSTOMER is the default value of the Audience enum.
+const DefaultAudience = AudienceCUSTOMER
+
+// Audience values.
+const (
+	AudienceCUSTOMER Audience = "CUSTOMER"
+	AudienceSTORE    Audience = "STORE"
+)
+
+func (a Audience) String() string {
+	return string(a)
+}
+
+// AudienceValidator is a validator for the "audience" field enum values. It is called by the builders before save.
+func AudienceValidator(a Audience) error {
+	switch a {
+	case AudienceCUSTOMER, AudienceSTORE:
+		return nil
+	default:
+		return fmt.Errorf("notification: invalid enum value for audience field: %q", a)
+	}
+}
+
 // OrderOption defines the ordering options for the Notification queries.
 type OrderOption func(*sql.Selector)
 
@@ -218,6 +247,11 @@ func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrderID, opts...).ToFunc()
 }
 
+// ByAudience orders the results by the audience field.
+func ByAudience(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAudience, opts...).ToFunc()
+}
+
 // ByOrderField orders the results by order field.
 func ByOrderField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -264,6 +298,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Audience) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Audience) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Audience(str)
+	if err := AudienceValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Audience", str)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema"
 )
 
 // ID filters vertices based on their ID field.
@@ -620,6 +621,26 @@ func OrderIDNotNil() predicate.Notification {
 	return predicate.Notification(sql.FieldNotNull(FieldOrderID))
 }
 
+// AudienceEQ applies the EQ predicate on the "audience" field.
+func AudienceEQ(v Audience) predicate.Notification {
+	return predicate.Notification(sql.FieldEQ(FieldAudience, v))
+}
+
+// AudienceNEQ applies the NEQ predicate on the "audience" field.
+func AudienceNEQ(v Audience) predicate.Notification {
+	return predicate.Notification(sql.FieldNEQ(FieldAudience, v))
+}
+
+// AudienceIn applies the In predicate on the "audience" field.
+func AudienceIn(vs ...Audience) predicate.Notification {
+	return predicate.Notification(sql.FieldIn(FieldAudience, vs...))
+}
+
+// AudienceNotIn applies the NotIn predicate on the "audience" field.
+func AudienceNotIn(vs ...Audience) predicate.Notification {
+	return predicate.Notification(sql.FieldNotIn(FieldAudience, vs...))
+}
+
 // HasOrder applies the HasEdge predicate on the "order" edge.
 func HasOrder() predicate.Notification {
 	return predicate.Notification(func(s *sql.Selector) {
@@ -627,6 +648,11 @@ func HasOrder() predicate.Notification {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -635,6 +661,11 @@ func HasOrder() predicate.Notification {
 func HasOrderWith(preds ...predicate.Order) predicate.Notification {
 	return predicate.Notification(func(s *sql.Selector) {
 		step := newOrderStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema"
 )
 
 // ID filters vertices based on their ID field.
@@ -497,6 +498,11 @@ func HasCategory() predicate.Product {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CategoryTable, CategoryColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -505,6 +511,11 @@ func HasCategory() predicate.Product {
 func HasCategoryWith(preds ...predicate.Category) predicate.Product {
 	return predicate.Product(func(s *sql.Selector) {
 		step := newCategoryStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Category(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -520,6 +531,11 @@ func HasVariants() predicate.Product {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, VariantsTable, VariantsColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -528,6 +544,11 @@ func HasVariants() predicate.Product {
 func HasVariantsWith(preds ...predicate.ProductVariant) predicate.Product {
 	return predicate.Product(func(s *sql.Selector) {
 		step := newVariantsStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

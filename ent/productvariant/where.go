@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema"
 )
 
 // ID filters vertices based on their ID field.
@@ -512,6 +513,11 @@ func HasProduct() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, ProductTable, ProductColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -520,6 +526,11 @@ func HasProduct() predicate.ProductVariant {
 func HasProductWith(preds ...predicate.Product) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newProductStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Product(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -535,6 +546,11 @@ func HasStockMovements() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, StockMovementsTable, StockMovementsColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -543,6 +559,11 @@ func HasStockMovements() predicate.ProductVariant {
 func HasStockMovementsWith(preds ...predicate.StockMovement) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newStockMovementsStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.StockMovement(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -558,6 +579,11 @@ func HasCartLines() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, CartLinesTable, CartLinesColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -566,6 +592,11 @@ func HasCartLines() predicate.ProductVariant {
 func HasCartLinesWith(preds ...predicate.CartLine) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newCartLinesStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.CartLine(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -581,6 +612,11 @@ func HasOrderLines() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, OrderLinesTable, OrderLinesColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -589,6 +625,11 @@ func HasOrderLines() predicate.ProductVariant {
 func HasOrderLinesWith(preds ...predicate.OrderLine) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newOrderLinesStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.OrderLine(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

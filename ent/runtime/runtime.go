@@ -339,6 +339,12 @@ func init() {
 	customerDescPhone := customerFields[2].Descriptor()
 	// customer.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	customer.PhoneValidator = customerDescPhone.Validators[0].(func(string) error)
+	// customerDescTokenVersion is the schema descriptor for token_version field.
+	customerDescTokenVersion := customerFields[6].Descriptor()
+	// customer.DefaultTokenVersion holds the default value on creation for the token_version field.
+	customer.DefaultTokenVersion = customerDescTokenVersion.Default.(int)
+	// customer.TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
+	customer.TokenVersionValidator = customerDescTokenVersion.Validators[0].(func(int) error)
 	identityMixin := schema.Identity{}.Mixin()
 	identity.Policy = privacy.NewPolicies(schema.Identity{})
 	identity.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -39,6 +39,13 @@ func (Customer) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// Carried by every access token; the auth service bumps it when
+		// the account's rights shrink (role change, password change,
+		// logout everywhere), and tokens of an older version are refused.
+		field.Int("token_version").
+			NonNegative().
+			Default(0).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -34,6 +35,14 @@ func (TimeMixin) Fields() []ent.Field {
 // hiddenMoney marks a field holding integer minor units (cents): GraphQL
 // shows such amounts as Money through a resolver, never as a raw integer.
 var hiddenMoney = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+
+// staffOnlyField marks a field only staff may read: @hasRole(STAFF) on the
+// GraphQL field, and no where-input filter on it (a filter would let anyone
+// probe the value the field hides).
+var staffOnlyField = []schema.Annotation{
+	entgql.Directives(hasRole("STAFF")),
+	entgql.Skip(entgql.SkipWhereInput),
+}
 
 // hasRole gates a generated GraphQL field with @hasRole(role: …), the
 // directive graph/handler.go enforces; role is CUSTOMER, STAFF or ADMIN.

@@ -27,6 +27,10 @@ func (Notification) Fields() []ent.Field {
 		field.Time("sent_at").Optional().Nillable(),
 		field.String("provider_message_id").Optional(),
 		field.Int("order_id").Optional().Nillable().Immutable(),
+		// Who the message is for: the order's customer, or the store (the
+		// staff's copy), which only staff may read.
+		field.Enum("audience").Values("CUSTOMER", "STORE").Default("CUSTOMER").Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

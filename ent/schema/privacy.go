@@ -12,9 +12,14 @@ import (
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
-// Row-level access. Each owned type's Policy() lists small named rules;
-// queries are filtered (another customer's rows do not exist for you),
-// mutations end in deny. viewer.SystemContext bypasses every rule, for
+// Row-level access. Each table has one read rule (readRuleOf): who reads
+// every row, and the filter for everyone else. It is applied twice, from
+// this one definition: by each type's Policy() to the root of every query
+// (another customer's rows do not exist for you), and by every edge
+// predicate (HasXWith, hence every nested `where` filter) to the rows it
+// traverses, through EdgeFilter (see ent/template/edgefilter.tmpl), so no
+// filter, count or order can observe a row a direct read would not show.
+// Mutations end in deny. viewer.SystemContext bypasses every rule, for
 // workers, seeding and sign-in. The rules use only WhereP, which every
 // generated query and mutation has, so this file needs no generated code
 // (the schema must load before ent is generated).
@@ -63,17 +68,6 @@ func allowRole(role viewer.Role) privacy.QueryMutationRule {
 		return privacy.Skip
 	}
 	return privacy.ContextQueryMutationRule(check)
-}
-
-// filterQuery restricts a query to the rows the viewer may see. It always
-// decides: what the filter leaves is what the viewer gets.
-func filterQuery(f rowFilter) privacy.QueryRule {
-	return queryRule(func(ctx context.Context, q ent.Query) error {
-		if err := whereQuery(q, f(viewerOf(ctx))); err != nil {
-			return fmt.Errorf("%w: %w", privacy.Deny, err)
-		}
-		return privacy.Allow
-	})
 }
 
 // filterMutation restricts updates and deletes to the viewer's rows (a
@@ -178,46 +172,141 @@ var notRoleChange = mutationRule(func(ctx context.Context, m ent.Mutation) error
 	return privacy.Denyf("privacy: only an ADMIN changes roles")
 })
 
-// Policies of the owned types, by who owns a row.
+// readRule says which rows of a table a viewer may read: every row from
+// the role all upwards (no one when all is ""), otherwise the rows filter
+// leaves (every row when filter is nil: public data).
+type readRule struct {
+	all    viewer.Role
+	filter rowFilter
+}
+
+// predicate is the filter the rule puts on a query made with ctx, or nil
+// when the viewer reads every row.
+func (r readRule) predicate(ctx context.Context) func(*sql.Selector) {
+	if d, ok := privacy.DecisionFromContext(ctx); ok && d == nil {
+		return nil // the system (an Allow decision reads back as nil)
+	}
+	v := viewerOf(ctx)
+	if r.filter == nil || (r.all != "" && v != nil && v.Has(r.all)) {
+		return nil
+	}
+	return r.filter(v)
+}
+
+// query is the rule as a query policy: it always decides, and what its
+// filter leaves is what the viewer gets.
+func (r readRule) query() privacy.QueryPolicy {
+	return privacy.QueryPolicy{queryRule(func(ctx context.Context, q ent.Query) error {
+		if p := r.predicate(ctx); p != nil {
+			if err := whereQuery(q, p); err != nil {
+				return fmt.Errorf("%w: %w", privacy.Deny, err)
+			}
+		}
+		return privacy.Allow
+	})}
+}
+
+// Who owns a row, for the rules below.
 var (
-	ordersOf = ownedBy("customer_id")
-	cartsOf  = ownedOrGuest("customer_id")
+	ordersOf   = ownedBy("customer_id")
+	cartsOf    = ownedOrGuest("customer_id")
+	throughOrd = throughParent("order_id", "orders", ordersOf)
 )
 
-// ownedPolicy is the policy of a type a customer owns through column:
-// staff of at least staffRole read all rows; the owner reads and changes
-// their own (creating only for themself, when creatable allows).
-func ownedPolicy(f rowFilter, staffRole viewer.Role, creatable func(*viewer.Viewer, ent.Mutation) bool) ent.Policy {
+// storefront: the products shoppers see, ACTIVE ones. This is the one
+// statement of product visibility; staff see every product.
+func storefront(*viewer.Viewer) func(*sql.Selector) {
+	return sql.FieldEQ("status", "ACTIVE")
+}
+
+// toCustomer: notifications addressed to the order's customer, not the
+// store's own copies (which name the staff's addresses).
+func toCustomer(v *viewer.Viewer) func(*sql.Selector) {
+	return sql.AndPredicates(sql.FieldEQ("audience", "CUSTOMER"), throughOrd(v))
+}
+
+func none(*viewer.Viewer) func(*sql.Selector) { return nothing }
+
+// readRuleOf is the read rule of each table, in one place.
+func readRuleOf(table string) (readRule, bool) {
+	switch table {
+	case "customers":
+		return readRule{viewer.Staff, self}, true
+	case "addresses":
+		return readRule{viewer.Staff, ownedBy("customer_id")}, true
+	case "carts":
+		return readRule{viewer.Staff, cartsOf}, true
+	case "cart_lines":
+		return readRule{viewer.Staff, throughParent("cart_id", "carts", cartsOf)}, true
+	case "orders":
+		return readRule{viewer.Staff, ordersOf}, true
+	case "order_lines", "order_events", "payments":
+		return readRule{viewer.Staff, throughOrd}, true
+	case "notifications":
+		return readRule{viewer.Staff, toCustomer}, true
+	case "stock_movements":
+		return readRule{viewer.Staff, none}, true
+	case "identities", "refresh_tokens":
+		// The owner reads; only the auth service (the system) writes.
+		return readRule{"", ownedBy("customer_id")}, true
+	case "categories", "product_variants":
+		// Public; a variant's product is reached through its edge, which
+		// the products rule filters.
+		return readRule{}, true
+	case "products":
+		return readRule{viewer.Staff, storefront}, true
+	case "sequences":
+		return readRule{"", none}, true
+	}
+	return readRule{}, false
+}
+
+// readPolicy is the query policy of table: its read rule, or deny for a
+// table without one, so a new entity is closed until it gets a rule.
+func readPolicy(table string) privacy.QueryPolicy {
+	r, ok := readRuleOf(table)
+	if !ok {
+		return privacy.QueryPolicy{privacy.AlwaysDenyRule()}
+	}
+	return r.query()
+}
+
+// EdgeFilter is the read rule of table for the viewer of the query s
+// belongs to, for the rows an edge predicate traverses: generated HasX
+// and HasXWith predicates call it (ent/template/edgefilter.tmpl), because
+// ent privacy filters only a query's root, not the subqueries predicates
+// build. It returns nil when the viewer reads every row.
+func EdgeFilter(s *sql.Selector, table string) func(*sql.Selector) {
+	r, ok := readRuleOf(table)
+	if !ok {
+		return nothing
+	}
+	return r.predicate(s.Context())
+}
+
+// ownedPolicy is the policy of a type a customer owns: its read rule, and
+// the owner changes their own rows (creating only for themself, when
+// creatable allows).
+func ownedPolicy(table string, f rowFilter, creatable func(*viewer.Viewer, ent.Mutation) bool) ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{allowRole(staffRole), filterQuery(f)},
-		Mutation: privacy.MutationPolicy{
-			filterMutation(f, creatable),
-		},
+		Query:    readPolicy(table),
+		Mutation: privacy.MutationPolicy{filterMutation(f, creatable)},
 	}
 }
 
-// staffWritePolicy: everyone reads (filtered by f); only STAFF writes.
-func staffWritePolicy(f rowFilter) ent.Policy {
+// staffWritePolicy: the read rule of table; only STAFF writes.
+func staffWritePolicy(table string) ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{allowRole(viewer.Staff), filterQuery(f)},
+		Query:    readPolicy(table),
 		Mutation: privacy.MutationPolicy{allowRole(viewer.Staff), denyMutation},
 	}
 }
 
-// publicPolicy is the catalogue's: everyone reads, STAFF writes.
-func publicPolicy() ent.Policy {
+// systemOnlyPolicy: the read rule of table; nobody but the system writes
+// (refresh tokens and identities change only through the auth service).
+func systemOnlyPolicy(table string) ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{privacy.AlwaysAllowRule()},
-		Mutation: privacy.MutationPolicy{allowRole(viewer.Staff), denyMutation},
-	}
-}
-
-// systemOnlyPolicy: the owner reads their rows (f), nobody but the system
-// writes: refresh tokens and identities change only through the auth
-// service.
-func systemOnlyPolicy(f rowFilter) ent.Policy {
-	return privacy.Policy{
-		Query:    privacy.QueryPolicy{filterQuery(f)},
+		Query:    readPolicy(table),
 		Mutation: privacy.MutationPolicy{denyMutation},
 	}
 }
@@ -241,7 +330,7 @@ func anyone(*viewer.Viewer, ent.Mutation) bool { return true }
 // other accounts; accounts are created by the auth service (system).
 func (Customer) Policy() ent.Policy {
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{allowRole(viewer.Staff), filterQuery(self)},
+		Query: readPolicy("customers"),
 		Mutation: privacy.MutationPolicy{
 			notRoleChange,
 			allowRole(viewer.Admin),
@@ -252,70 +341,58 @@ func (Customer) Policy() ent.Policy {
 
 // Policy of the Address: the owner's; staff read them for support.
 func (Address) Policy() ent.Policy {
-	return ownedPolicy(ownedBy("customer_id"), viewer.Staff, createOwn("customer_id"))
+	return ownedPolicy("addresses", ownedBy("customer_id"), createOwn("customer_id"))
 }
 
 // Policy of the Cart: the owner's, or a guest cart (no owner).
 func (Cart) Policy() ent.Policy {
-	return ownedPolicy(cartsOf, viewer.Staff, createOwnOrGuest("customer_id"))
+	return ownedPolicy("carts", cartsOf, createOwnOrGuest("customer_id"))
 }
 
 // Policy of the CartLine: follows its cart.
 func (CartLine) Policy() ent.Policy {
-	return ownedPolicy(throughParent("cart_id", "carts", cartsOf), viewer.Staff, anyone)
+	return ownedPolicy("cart_lines", throughParent("cart_id", "carts", cartsOf), anyone)
 }
 
 // Policy of the Order: the customer reads their orders, staff all; only
 // staff (or the checkout service, as system) write.
-func (Order) Policy() ent.Policy { return staffWritePolicy(ordersOf) }
+func (Order) Policy() ent.Policy { return staffWritePolicy("orders") }
 
 // Policy of the OrderLine: follows its order.
-func (OrderLine) Policy() ent.Policy {
-	return staffWritePolicy(throughParent("order_id", "orders", ordersOf))
-}
+func (OrderLine) Policy() ent.Policy { return staffWritePolicy("order_lines") }
 
 // Policy of the OrderEvent: follows its order.
-func (OrderEvent) Policy() ent.Policy {
-	return staffWritePolicy(throughParent("order_id", "orders", ordersOf))
-}
+func (OrderEvent) Policy() ent.Policy { return staffWritePolicy("order_events") }
 
 // Policy of the Payment: follows its order.
-func (Payment) Policy() ent.Policy {
-	return staffWritePolicy(throughParent("order_id", "orders", ordersOf))
-}
+func (Payment) Policy() ent.Policy { return staffWritePolicy("payments") }
 
-// Policy of the Notification: follows its order; those without one are
-// staff's only.
-func (Notification) Policy() ent.Policy {
-	return staffWritePolicy(throughParent("order_id", "orders", ordersOf))
-}
+// Policy of the Notification: the customer's copies follow their order;
+// the store's copies, and those without an order, are staff's only.
+func (Notification) Policy() ent.Policy { return staffWritePolicy("notifications") }
 
 // Policy of the StockMovement: staff only.
-func (StockMovement) Policy() ent.Policy {
-	return staffWritePolicy(func(*viewer.Viewer) func(*sql.Selector) { return nothing })
-}
+func (StockMovement) Policy() ent.Policy { return staffWritePolicy("stock_movements") }
 
 // Policy of the Identity: the owner reads; the auth service writes.
-func (Identity) Policy() ent.Policy { return systemOnlyPolicy(ownedBy("customer_id")) }
+func (Identity) Policy() ent.Policy { return systemOnlyPolicy("identities") }
 
 // Policy of the RefreshToken: the owner reads; the auth service writes.
-func (RefreshToken) Policy() ent.Policy { return systemOnlyPolicy(ownedBy("customer_id")) }
+func (RefreshToken) Policy() ent.Policy { return systemOnlyPolicy("refresh_tokens") }
 
 // Policy of the Category: public catalogue.
-func (Category) Policy() ent.Policy { return publicPolicy() }
+func (Category) Policy() ent.Policy { return staffWritePolicy("categories") }
 
-// Policy of the Product: public catalogue (what shoppers may see of
-// drafts and archived products is internal/catalog's rule).
-func (Product) Policy() ent.Policy { return publicPolicy() }
+// Policy of the Product: shoppers see ACTIVE products, staff all of them
+// (see storefront).
+func (Product) Policy() ent.Policy { return staffWritePolicy("products") }
 
-// Policy of the ProductVariant: public catalogue.
-func (ProductVariant) Policy() ent.Policy { return publicPolicy() }
+// Policy of the ProductVariant: public catalogue; whether its product is
+// visible is the products rule.
+func (ProductVariant) Policy() ent.Policy { return staffWritePolicy("product_variants") }
 
 // Policy of the Sequence: only the system (the checkout service) reads or
 // writes counters.
 func (Sequence) Policy() ent.Policy {
-	return privacy.Policy{
-		Query:    privacy.QueryPolicy{filterQuery(func(*viewer.Viewer) func(*sql.Selector) { return nothing })},
-		Mutation: privacy.MutationPolicy{denyMutation},
-	}
+	return privacy.Policy{Query: readPolicy("sequences"), Mutation: privacy.MutationPolicy{denyMutation}}
 }

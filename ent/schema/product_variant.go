@@ -28,13 +28,17 @@ func (ProductVariant) Fields() []ent.Field {
 			NotEmpty().
 			MaxLen(300),
 		field.Int64("price_minor").NonNegative().Annotations(hiddenMoney),
+		// Stock figures are staff's: shoppers see quantityAvailable, and no
+		// filter may probe what the field hides.
 		field.Int("stock_on_hand").
 			NonNegative().
-			Default(0),
+			Default(0).
+			Annotations(staffOnlyField...),
 		// Units held by placed orders that have not shipped yet.
 		field.Int("reserved").
 			NonNegative().
-			Default(0),
+			Default(0).
+			Annotations(staffOnlyField...),
 		field.Bool("track_inventory").
 			Default(true),
 		field.JSON("options", []schematype.VariantOption{}).

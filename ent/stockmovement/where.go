@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema"
 )
 
 // ID filters vertices based on their ID field.
@@ -407,6 +408,11 @@ func HasVariant() predicate.StockMovement {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, VariantTable, VariantColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -415,6 +421,11 @@ func HasVariant() predicate.StockMovement {
 func HasVariantWith(preds ...predicate.ProductVariant) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newVariantStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -430,6 +441,11 @@ func HasActor() predicate.StockMovement {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, ActorTable, ActorColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -438,6 +454,11 @@ func HasActor() predicate.StockMovement {
 func HasActorWith(preds ...predicate.Customer) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newActorStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)
@@ -453,6 +474,11 @@ func HasOrder() predicate.StockMovement {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, OrderTable, OrderColumn),
 		)
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			sqlgraph.HasNeighborsWith(s, step, f)
+			return
+		}
+
 		sqlgraph.HasNeighbors(s, step)
 	})
 }
@@ -461,6 +487,11 @@ func HasOrder() predicate.StockMovement {
 func HasOrderWith(preds ...predicate.Order) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newOrderStep()
+		preds := preds
+		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
+		}
+
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -235,19 +235,19 @@ func (o *Outbox) enqueue(ctx context.Context, client *ent.Client, orderID int, e
 		}
 	}
 	var builders []*ent.NotificationCreate
-	add := func(ch notification.Channel, to, tmpl string) {
+	add := func(ch notification.Channel, to, tmpl string, aud notification.Audience) {
 		builders = append(builders, client.Notification.Create().
-			SetChannel(ch).SetRecipient(to).SetTemplate(tmpl).SetOrderID(orderID))
+			SetChannel(ch).SetRecipient(to).SetTemplate(tmpl).SetOrderID(orderID).SetAudience(aud))
 	}
 	if phone != "" {
-		add(notification.ChannelSMS, phone, string(ev))
+		add(notification.ChannelSMS, phone, string(ev), notification.AudienceCUSTOMER)
 	}
 	if email != "" {
-		add(notification.ChannelEMAIL, email, string(ev))
+		add(notification.ChannelEMAIL, email, string(ev), notification.AudienceCUSTOMER)
 	}
 	if ev == templates.OrderPlaced {
 		for _, a := range o.cfg.AdminEmails {
-			add(notification.ChannelEMAIL, a, adminPrefix+string(ev))
+			add(notification.ChannelEMAIL, a, adminPrefix+string(ev), notification.AudienceSTORE)
 		}
 	}
 	if len(builders) == 0 {
