@@ -99,11 +99,11 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	}
 	r.outbox = cfg.Outbox
 	r.events = cfg.Events
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
+	es := NewExecutableSchema(Config{Resolvers: r, Directives: directives()})
+	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{KeepAlivePingInterval: 15 * time.Second, InitFunc: websocketAuth(cfg.Auth)})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{}) // POST and GET, see transport.go
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that they see every request as the client sent it, and
 	// every response, refused ones too.
@@ -127,10 +127,14 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	// Suggestions ("did you mean ...?") would reveal the schema that
 	// switching introspection off hides.
 	srv.SetDisableSuggestion(!cfg.Introspection)
+	// Before Protection, so that a request error is not charged.
+	srv.Use(strictVariables{schema: es.Schema()})
 	// After persisted queries, so that the document is known.
 	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
 	if len(cfg.FieldLimits) > 0 {
@@ -150,7 +154,11 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})
-	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.RequestID))
+	present := ErrorPresenter(cfg.Log, cfg.RequestID)
+	if !cfg.Introspection {
+		present = withoutSuggestions(present)
+	}
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
 	return withThrottleStatus(srv)
 }

@@ -121,7 +121,11 @@ func New(d Deps) *Server {
 	mux.HandleFunc("POST /webhooks/mpesa/{secret}", s.mpesaWebhook)
 	s.probeRoutes(mux)
 	m := newHTTPMetrics(d.Registry)
-	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, d.Protection.inner(mux)))))
+	compressed, err := withCompression(d.Protection.inner(mux))
+	if err != nil {
+		panic(err) // fixed options: a programming mistake
+	}
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, compressed))))
 	return s
 }
 
