@@ -12,7 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
@@ -161,9 +160,4 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
 	return withThrottleStatus(srv)
-}
-
-// Playground serves GraphiQL pointed at endpoint.
-func Playground(endpoint string) http.Handler {
-	return playground.Handler("Savannah", endpoint)
 }

@@ -22,10 +22,6 @@ const (
 	MediaGraphQLResponse = "application/graphql-response+json"
 )
 
-// CodeBadRequest answers a request that is not GraphQL over HTTP at all: a
-// body that is not one JSON object, a batch, a malformed query string.
-const CodeBadRequest = "BAD_REQUEST"
-
 // Fixed messages of malformed requests: they never echo the input or name
 // a Go type.
 const (
@@ -165,11 +161,12 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	writeAnswer(w, mediaType, http.StatusOK, resp)
 }
 
-// badRequest answers a request that is not GraphQL over HTTP, through the
-// response interceptors (so it is logged and counted) but with its fixed
-// message.
+// badRequest answers a request that is not GraphQL over HTTP (a body that
+// is not one JSON object, a batch, a malformed query string) with
+// BAD_USER_INPUT and its fixed message, through the response interceptors
+// so that it is logged and counted.
 func badRequest(ctx context.Context, w http.ResponseWriter, exec graphql.GraphExecutor, mediaType string, status int, msg string) {
-	e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeBadRequest}}
+	e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeBadUserInput}}
 	resp := exec.DispatchError(ctx, gqlerror.List{e})
 	writeAnswer(w, mediaType, status, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
 }

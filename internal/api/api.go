@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/playground"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -113,7 +114,8 @@ func New(d Deps) *Server {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})
 	if d.Introspection {
-		mux.Handle("GET /{$}", graph.Playground("/graphql"))
+		mux.Handle("GET /{$}", playground.Page("/graphql"))
+		mux.Handle("GET "+playground.AssetPrefix, playground.Assets())
 	}
 	if d.Social != nil {
 		s.socialRoutes(mux)

@@ -34,7 +34,7 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 			refuse(w, r)
 			return
 		case err != nil:
-			graph.WriteRequestError(w, r, http.StatusBadRequest, graph.CodeBadRequest, "could not read the request body")
+			graph.WriteRequestError(w, r, http.StatusBadRequest, graph.CodeBadUserInput, "could not read the request body")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

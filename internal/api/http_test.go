@@ -131,7 +131,7 @@ func TestMalformedBodies(t *testing.T) {
 				require.Equal(t, http.StatusBadRequest, got.status, name)
 				require.Equal(t, accept+"; charset=utf-8", got.header.Get("Content-Type"), name)
 				out := got.answer(t)
-				require.Equal(t, []string{graph.CodeBadRequest}, out.codes(), name)
+				require.Equal(t, []string{graph.CodeBadUserInput}, out.codes(), name)
 				require.False(t, got.hasData(t), "%s: a request error has no data entry", name)
 				for _, leak := range []string{marker, "json:", "Go value", "map[", "RawParams", "body:", "string"} {
 					require.NotContains(t, out.Errors[0].Message, leak, name)
@@ -140,7 +140,7 @@ func TestMalformedBodies(t *testing.T) {
 		}
 		got := s.do(http.MethodPost, "/graphql", `{"query":"{ __typename }"}`, map[string]string{"Content-Type": "text/plain"})
 		require.Equal(t, http.StatusUnsupportedMediaType, got.status)
-		require.Equal(t, []string{graph.CodeBadRequest}, got.answer(t).codes())
+		require.Equal(t, []string{graph.CodeBadUserInput}, got.answer(t).codes())
 		got = s.do(http.MethodGet, "/graphql?query=%zz", "", nil)
 		require.Equal(t, http.StatusBadRequest, got.status)
 		require.NotContains(t, string(got.body), "%zz")
@@ -169,7 +169,7 @@ func TestIntrospectionOff(t *testing.T) {
 			out := off.post(q, "", nil)
 			require.Equal(t, []string{"GRAPHQL_VALIDATION_FAILED"}, out.codes(), q)
 			require.Contains(t, out.Errors[0].Message, "introspection is disabled")
-			require.Equal(t, "null", strings.TrimSpace(string(out.Data)+"null")[:4])
+			require.Equal(t, "null", strings.TrimSpace(string(out.Data) + "null")[:4])
 
 			out = on.post(q, "", nil)
 			require.Empty(t, out.Errors, q)
@@ -179,13 +179,13 @@ func TestIntrospectionOff(t *testing.T) {
 		require.Empty(t, out.Errors, "__typename and ordinary fields still run")
 
 		typos := []string{
-			`{ produts(first: 1) { totalCount } }`,                                  // field
-			`{ products(frist: 1) { totalCount } }`,                                 // argument
-			`{ products(first: 1, orderBy: {field: NAM}) { totalCount } }`,          // enum value
-			`{ products(first: 1, orderBy: {feld: NAME}) { totalCount } }`,          // input field
-			`query($o: ProductOrdr) { products(orderBy: $o) { totalCount } }`,       // type
-			`{ products(first: 1) { edges { node { ... on Produc { id } } } } }`,    // fragment type
-			`{ products(first: 1) { edges { node { nme } } } }`,                     // nested field
+			`{ produts(first: 1) { totalCount } }`,                                                         // field
+			`{ products(frist: 1) { totalCount } }`,                                                        // argument
+			`{ products(first: 1, orderBy: {field: NAM}) { totalCount } }`,                                 // enum value
+			`{ products(first: 1, orderBy: {feld: NAME}) { totalCount } }`,                                 // input field
+			`query($o: ProductOrdr) { products(orderBy: $o) { totalCount } }`,                              // type
+			`{ products(first: 1) { edges { node { ... on Produc { id } } } } }`,                           // fragment type
+			`{ products(first: 1) { edges { node { nme } } } }`,                                            // nested field
 			`query($d: OrderDirection) { products(orderBy: {field: NAME, direction: $d}) { totalCount } }`, // value below
 		}
 		for i, q := range typos {
@@ -214,7 +214,7 @@ func TestGETConventions(t *testing.T) {
 		got := s.do(http.MethodGet, getQuery(s.ops["CartCreate"], "CartCreate", nil), "", nil)
 		require.Equal(t, http.StatusMethodNotAllowed, got.status)
 		require.Equal(t, "POST", got.header.Get("Allow"))
-		require.Equal(t, []string{graph.CodeBadRequest}, got.answer(t).codes())
+		require.Equal(t, []string{graph.CodeBadUserInput}, got.answer(t).codes())
 		n, err := s.client.Cart.Query().Count(auth.SystemContext(context.Background()))
 		require.NoError(t, err)
 		require.Zero(t, n, "the mutation did not run")
