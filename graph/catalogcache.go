@@ -61,11 +61,14 @@ func (c catalogCache) InterceptResponse(ctx context.Context, next graphql.Respon
 		return next(ctx)
 	}
 	if data, ok := c.cache.Get(ctx, key); ok {
+		markShared(ctx, c.cache.TTL())
 		return &graphql.Response{Data: data}
 	}
 	resp := next(ctx)
 	if resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 && string(resp.Data) != "null" {
 		c.cache.Set(ctx, key, resp.Data)
+		// A CDN may keep it as long as this cache does.
+		markShared(ctx, c.cache.TTL())
 	}
 	return resp
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
@@ -102,11 +101,11 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	}
 	r.outbox = cfg.Outbox
 	r.events = cfg.Events
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: r, Directives: directives()}))
+	es := NewExecutableSchema(Config{Resolvers: r, Directives: directives()})
+	srv := handler.New(es)
 	srv.AddTransport(wsTransport{cfg: cfg.Websocket.withDefaults(), auth: tokenAuth{auth: cfg.Auth}, log: cfg.Log})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{}) // POST and GET, see transport.go
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// Outermost: no extension below is asked for a second response of a
 	// query or mutation.
@@ -133,10 +132,14 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	}
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	// Suggestions ("did you mean ...?") would reveal the schema that
 	// switching introspection off hides.
 	srv.SetDisableSuggestion(!cfg.Introspection)
+	// Before Protection, so that a request error is not charged.
+	srv.Use(strictVariables{schema: es.Schema()})
 	// After persisted queries, so that the document is known.
 	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
 	if len(cfg.FieldLimits) > 0 {
@@ -156,12 +159,11 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})
-	srv.SetErrorPresenter(ErrorPresenter(cfg.Log, cfg.RequestID))
+	present := ErrorPresenter(cfg.Log, cfg.RequestID)
+	if !cfg.Introspection {
+		present = withoutSuggestions(present)
+	}
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
 	return withThrottleStatus(srv)
-}
-
-// Playground serves GraphiQL pointed at endpoint.
-func Playground(endpoint string) http.Handler {
-	return playground.Handler("Savannah", endpoint)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/playground"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
@@ -118,7 +119,8 @@ func New(d Deps) *Server {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})
 	if d.Introspection {
-		mux.Handle("GET /{$}", graph.Playground("/graphql"))
+		mux.Handle("GET /{$}", playground.Page("/graphql"))
+		mux.Handle("GET "+playground.AssetPrefix, playground.Assets())
 	}
 	if d.Social != nil {
 		s.socialRoutes(mux)
@@ -126,7 +128,11 @@ func New(d Deps) *Server {
 	mux.HandleFunc("POST /webhooks/mpesa/{secret}", s.mpesaWebhook)
 	s.probeRoutes(mux)
 	m := newHTTPMetrics(d.Registry)
-	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, d.Protection.inner(mux)))))
+	compressed, err := withCompression(d.Protection.inner(mux))
+	if err != nil {
+		panic(err) // fixed options: a programming mistake
+	}
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, compressed))))
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/logging"
 )
@@ -27,12 +28,12 @@ func withViewer(tokens TokenVerifier, next http.Handler) http.Handler {
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, raw, ok := strings.Cut(h, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") {
-				unauthorized(w, "the Authorization header must be: Bearer <access token>")
+				unauthorized(w, r, "the Authorization header must be: Bearer <access token>")
 				return
 			}
 			v, err := tokens.Verify(strings.TrimSpace(raw))
 			if err != nil {
-				unauthorized(w, "the access token is invalid or expired")
+				unauthorized(w, r, "the access token is invalid or expired")
 				return
 			}
 			ctx = auth.WithViewer(ctx, v)
@@ -42,14 +43,11 @@ func withViewer(tokens TokenVerifier, next http.Handler) http.Handler {
 	})
 }
 
-// unauthorized answers in GraphQL's error shape, so clients handle it like
-// any other UNAUTHENTICATED error.
-func unauthorized(w http.ResponseWriter, msg string) {
+// unauthorized answers in GraphQL's error shape and in the media type the
+// client accepted, so clients handle it like any other UNAUTHENTICATED
+// error.
+func unauthorized(w http.ResponseWriter, r *http.Request, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-	writeJSON(w, http.StatusUnauthorized, map[string]any{
-		"errors": []map[string]any{{
-			"message":    msg,
-			"extensions": map[string]string{"code": "UNAUTHENTICATED"},
-		}},
-	})
+	w.Header().Set("Cache-Control", "no-store")
+	graph.WriteRequestError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", msg)
 }

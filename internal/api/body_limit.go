@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/savannah-commerce/savannah/graph"
 )
 
 // withBodyLimit reads a request body of at most limit bytes before
@@ -13,10 +15,8 @@ import (
 // QUERY_TOO_COMPLEX, whether or not the client declared its length.
 // (gqlgen would otherwise report the failed read as an internal error.)
 func withBodyLimit(limit int64, next http.Handler) http.Handler {
-	refuse := func(w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		_, _ = fmt.Fprintf(w, `{"errors":[{"message":"the request body is over %d bytes","extensions":{"code":"QUERY_TOO_COMPLEX"}}],"data":null}`+"\n", limit)
+	refuse := func(w http.ResponseWriter, r *http.Request) {
+		graph.WriteRequestError(w, r, http.StatusRequestEntityTooLarge, graph.CodeQueryTooComplex, fmt.Sprintf("the request body is over %d bytes", limit))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {
@@ -24,17 +24,17 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > limit {
-			refuse(w)
+			refuse(w, r)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			refuse(w)
+			refuse(w, r)
 			return
 		case err != nil:
-			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			graph.WriteRequestError(w, r, http.StatusBadRequest, graph.CodeBadUserInput, "could not read the request body")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

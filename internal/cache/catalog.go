@@ -31,6 +31,9 @@ type Catalog interface {
 	Get(ctx context.Context, key string) ([]byte, bool)
 	// Set stores an entry under key.
 	Set(ctx context.Context, key string, value []byte)
+	// TTL is how long an entry lives. It is also how long a shared HTTP
+	// cache (a CDN) may keep an anonymous catalogue answer.
+	TTL() time.Duration
 }
 
 // catalogTypes are the entities whose writes change what the catalogue
@@ -119,6 +122,9 @@ func NewMemory(maxBytes int, ttl time.Duration, now func() time.Time) *Memory {
 	return &Memory{maxBytes: maxBytes, ttl: ttl, now: now, order: list.New(), items: map[string]*list.Element{}}
 }
 
+// TTL implements Catalog.
+func (m *Memory) TTL() time.Duration { return m.ttl }
+
 // Version implements Catalog.
 func (m *Memory) Version(context.Context) (string, error) {
 	return strconv.FormatInt(m.version.Load(), 10), nil
@@ -191,6 +197,9 @@ type Redis struct {
 func NewRedis(client redis.UniversalClient, prefix string, ttl time.Duration, log *slog.Logger) *Redis {
 	return &Redis{client: client, prefix: prefix, ttl: ttl, log: log}
 }
+
+// TTL implements Catalog.
+func (r *Redis) TTL() time.Duration { return r.ttl }
 
 // Version implements Catalog. A missing version key reads as "0"; it is
 // never expired, so versions only move forward.
