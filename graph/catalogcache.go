@@ -81,24 +81,13 @@ func (c catalogCache) cacheable(ctx context.Context, opCtx *graphql.OperationCon
 	if opCtx.Headers.Get("Authorization") != "" || (c.signedIn != nil && c.signedIn(ctx)) {
 		return false
 	}
-	return onlyCatalog(opCtx.Operation.SelectionSet)
+	return onlyCatalog(opCtx.Operation)
 }
 
-func onlyCatalog(set ast.SelectionSet) bool {
-	for _, sel := range set {
-		switch sel := sel.(type) {
-		case *ast.Field:
-			if !catalogRootFields[sel.Name] {
-				return false
-			}
-		case *ast.InlineFragment:
-			if !onlyCatalog(sel.SelectionSet) {
-				return false
-			}
-		case *ast.FragmentSpread:
-			if sel.Definition == nil || !onlyCatalog(sel.Definition.SelectionSet) {
-				return false
-			}
+func onlyCatalog(op *ast.OperationDefinition) bool {
+	for _, f := range rootFields(op) {
+		if !catalogRootFields[f.Name] {
+			return false
 		}
 	}
 	return true

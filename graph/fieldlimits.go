@@ -44,7 +44,11 @@ func (f fieldLimits) MutateOperationContext(ctx context.Context, opCtx *graphql.
 		return nil
 	}
 	counts := map[string]int{}
-	countRootFields(opCtx.Operation.SelectionSet, opCtx.Doc, f.limits, counts, 0)
+	for _, rf := range rootFields(opCtx.Operation) {
+		if _, ok := f.limits[rf.Name]; ok {
+			counts[rf.Name]++
+		}
+	}
 	if len(counts) == 0 {
 		return nil
 	}
@@ -71,27 +75,4 @@ func (f fieldLimits) MutateOperationContext(ctx context.Context, opCtx *graphql.
 		}
 	}
 	return nil
-}
-
-// countRootFields counts the limited fields among a mutation's root
-// selections, looking through fragments (which may hide a root field).
-// depth bounds fragment nesting; validation has already refused cycles.
-func countRootFields(set ast.SelectionSet, doc *ast.QueryDocument, limits map[string]*ratelimit.Limiter, counts map[string]int, depth int) {
-	if depth > 16 {
-		return
-	}
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if _, ok := limits[s.Name]; ok {
-				counts[s.Name]++
-			}
-		case *ast.InlineFragment:
-			countRootFields(s.SelectionSet, doc, limits, counts, depth+1)
-		case *ast.FragmentSpread:
-			if def := doc.Fragments.ForName(s.Name); def != nil {
-				countRootFields(def.SelectionSet, doc, limits, counts, depth+1)
-			}
-		}
-	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -30,34 +29,12 @@ func (noIntrospection) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext implements graphql.OperationContextMutator.
 func (noIntrospection) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
-	if !introspects(opCtx.Operation.SelectionSet) {
+	if !hasRootField(opCtx.Operation, "__schema", "__type") {
 		return nil
 	}
 	err := gqlerror.Errorf("introspection is disabled on this server")
 	errcode.Set(err, errcode.ValidationFailed)
 	return err
-}
-
-// introspects reports a root selection of __schema or __type, through
-// fragments too.
-func introspects(set ast.SelectionSet) bool {
-	for _, sel := range set {
-		switch sel := sel.(type) {
-		case *ast.Field:
-			if sel.Name == "__schema" || sel.Name == "__type" {
-				return true
-			}
-		case *ast.InlineFragment:
-			if introspects(sel.SelectionSet) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if sel.Definition != nil && introspects(sel.Definition.SelectionSet) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // suggestion is gqlparser's "Did you mean …?" tail of a validation
