@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -200,6 +201,9 @@ var checks = []struct {
 	{"one image for both Deployments and the Job", func(t *testing.T, o *objects, want overlay) {
 		images := map[string][]string{}
 		for name, pod := range o.podSpecs() {
+			if strings.HasPrefix(name, "CronJob/") {
+				continue // the backup runs the PostgreSQL and AWS CLI images
+			}
 			for _, c := range allContainers(pod) {
 				images[c.Image] = append(images[c.Image], name)
 			}
@@ -221,7 +225,8 @@ var checks = []struct {
 						assert.Contains(t, o.configMaps, from.ConfigMapRef.Name, "%s/%s: envFrom", name, c.Name)
 					}
 					if from.SecretRef != nil {
-						assert.Equal(t, secret, from.SecretRef.Name, "%s/%s: envFrom", name, c.Name)
+						assert.Contains(t, []string{secret, backupSecret}, from.SecretRef.Name, "%s/%s: envFrom", name, c.Name)
+						assert.True(t, from.SecretRef.Name != backupSecret || strings.HasPrefix(name, "CronJob/"), "%s/%s: only the backup reads %s", name, c.Name, backupSecret)
 					}
 				}
 				for _, e := range c.Env {
@@ -254,6 +259,33 @@ var checks = []struct {
 			}
 		}
 	}},
+	{"a nightly pg_dump to object storage, never two at once", func(t *testing.T, o *objects, _ overlay) {
+		require.Len(t, o.cronJobs, 1)
+		cj := o.cronJobs[0]
+		assert.NotEmpty(t, cj.Spec.Schedule, cj.Name)
+		assert.Equal(t, batchv1.ForbidConcurrent, cj.Spec.ConcurrencyPolicy, cj.Name)
+		pod := cj.Spec.JobTemplate.Spec.Template.Spec
+		assert.Equal(t, corev1.RestartPolicyNever, pod.RestartPolicy, cj.Name)
+		require.Len(t, pod.InitContainers, 1, "%s: the dump, finished before the upload", cj.Name)
+		dump := pod.InitContainers[0]
+		assert.Contains(t, strings.Join(dump.Args, " "), "pg_dump --format=custom", cj.Name)
+		var url *corev1.EnvVar
+		for i := range dump.Env {
+			if dump.Env[i].Name == "DATABASE_URL" {
+				url = &dump.Env[i]
+			}
+		}
+		require.NotNil(t, url, "%s: DATABASE_URL", cj.Name)
+		require.NotNil(t, url.ValueFrom, cj.Name)
+		require.NotNil(t, url.ValueFrom.SecretKeyRef, cj.Name)
+		assert.Equal(t, readSecretExample(t).Name, url.ValueFrom.SecretKeyRef.Name, "%s: the server's own DATABASE_URL", cj.Name)
+		upload := onlyContainer(t, &pod)
+		assert.Contains(t, strings.Join(upload.Args, " "), "aws s3 cp", cj.Name)
+		for _, c := range allContainers(&pod) {
+			tag := c.Image[strings.LastIndex(c.Image, "/")+1:]
+			assert.Contains(t, tag, ":", "%s/%s: pinned image", cj.Name, c.Name)
+		}
+	}},
 	{"network policies: deny by default, then open what each pod needs", func(t *testing.T, o *objects, _ overlay) {
 		for name, pod := range o.podLabels() {
 			var denyAll, egress bool
@@ -278,8 +310,8 @@ var checks = []struct {
 			}
 			assert.True(t, denyAll, "%s: no default-deny policy", name)
 			assert.True(t, egress, "%s: DNS, PostgreSQL, Redis and HTTPS egress", name)
-			if strings.HasPrefix(name, "Job/") {
-				assert.Empty(t, ingressPorts, "%s: the migrate Job takes no traffic", name)
+			if !strings.HasPrefix(name, "Deployment/") {
+				assert.Empty(t, ingressPorts, "%s: Jobs take no traffic", name)
 			} else {
 				assert.Equal(t, []int32{8080}, ingressPorts, "%s: ingress", name)
 			}
@@ -326,8 +358,8 @@ func (o *objects) service(t *testing.T, name string) *corev1.Service {
 	return nil
 }
 
-// podSpecs are the pod templates of every Deployment and Job, by
-// Kind/name.
+// podSpecs are the pod templates of every Deployment, Job and CronJob,
+// by Kind/name.
 func (o *objects) podSpecs() map[string]*corev1.PodSpec {
 	out := map[string]*corev1.PodSpec{}
 	for _, d := range o.deployments {
@@ -335,6 +367,9 @@ func (o *objects) podSpecs() map[string]*corev1.PodSpec {
 	}
 	for _, j := range o.jobs {
 		out["Job/"+j.Name] = &j.Spec.Template.Spec
+	}
+	for _, c := range o.cronJobs {
+		out["CronJob/"+c.Name] = &c.Spec.JobTemplate.Spec.Template.Spec
 	}
 	return out
 }
@@ -347,6 +382,9 @@ func (o *objects) podLabels() map[string]map[string]string {
 	}
 	for _, j := range o.jobs {
 		out["Job/"+j.Name] = j.Spec.Template.Labels
+	}
+	for _, c := range o.cronJobs {
+		out["CronJob/"+c.Name] = c.Spec.JobTemplate.Spec.Template.Labels
 	}
 	return out
 }

@@ -45,6 +45,10 @@ var decoder = func() runtime.Decoder {
 // secretExample is the Secret template: not rendered, documented in it.
 const secretExample = "base/secret.example.yaml"
 
+// backupSecret is the backup CronJob's Secret (object storage settings),
+// documented in base/backup-cronjob.yaml; only that CronJob reads it.
+const backupSecret = "savannah-backup"
+
 // objects is one kustomization's output, decoded.
 type objects struct {
 	configMaps  map[string]*corev1.ConfigMap
@@ -52,6 +56,7 @@ type objects struct {
 	services    []*corev1.Service
 	deployments []*appsv1.Deployment
 	jobs        []*batchv1.Job
+	cronJobs    []*batchv1.CronJob
 	pdbs        []*policyv1.PodDisruptionBudget
 	hpas        []*autoscalingv2.HorizontalPodAutoscaler
 	ingresses   []*networkingv1.Ingress
@@ -96,6 +101,8 @@ func (o *objects) add(doc []byte) error {
 		o.deployments = append(o.deployments, v)
 	case *batchv1.Job:
 		o.jobs = append(o.jobs, v)
+	case *batchv1.CronJob:
+		o.cronJobs = append(o.cronJobs, v)
 	case *policyv1.PodDisruptionBudget:
 		o.pdbs = append(o.pdbs, v)
 	case *autoscalingv2.HorizontalPodAutoscaler:
@@ -122,6 +129,7 @@ func TestManifestsDecodeStrictly(t *testing.T) {
 			require.NoError(t, err)
 			assert.Len(t, o.deployments, 2, "Deployments")
 			assert.Len(t, o.jobs, 1, "Jobs")
+			assert.Len(t, o.cronJobs, 1, "CronJobs")
 			assert.Len(t, o.services, 1, "Services")
 			assert.Len(t, o.ingresses, 1, "Ingresses")
 			assert.Len(t, o.configMaps, 1, "ConfigMaps")

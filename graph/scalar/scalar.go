@@ -37,7 +37,8 @@ func DecodeID(s string) (int, error) {
 		return 0, ErrInvalidID
 	}
 	var b [8]byte
-	n, err := base64.RawURLEncoding.Decode(b[:], []byte(s))
+	// Strict: an ID has one spelling, the one EncodeID wrote.
+	n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(s))
 	if err != nil || n != 8 {
 		return 0, ErrInvalidID
 	}
@@ -111,6 +112,14 @@ func appendFixed2(b []byte, d decimal.Decimal) []byte {
 	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10), '"')
 }
 
+// Bounds of a Decimal input: far beyond any amount, and small enough that
+// no arithmetic or formatting on it is ever costly ("1e99999999" is ten
+// characters and a hundred million digits).
+const (
+	maxDecimalLen      = 64
+	maxDecimalExponent = 32
+)
+
 // UnmarshalDecimal reads a decimal from a string. Numbers are refused: JSON
 // floats cannot carry money exactly.
 func UnmarshalDecimal(v any) (decimal.Decimal, error) {
@@ -118,9 +127,15 @@ func UnmarshalDecimal(v any) (decimal.Decimal, error) {
 	if !ok {
 		return decimal.Decimal{}, &InputError{msg: `decimal must be a string, such as "1299.00"`}
 	}
+	if len(s) > maxDecimalLen {
+		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("a decimal has at most %d characters", maxDecimalLen)}
+	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("%q is not a decimal number", s)}
+	}
+	if e := d.Exponent(); e > maxDecimalExponent || e < -maxDecimalExponent {
+		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("%q is out of range", s)}
 	}
 	return d, nil
 }

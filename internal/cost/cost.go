@@ -14,11 +14,15 @@
 //     the page size is first or last, or the server's default page size
 //     when neither is given;
 //   - a plain list costs its expected length times the cost of one item:
-//     first or last when the field takes them, ListSize otherwise.
+//     first or last when the field takes them, else the length of the list
+//     of IDs it is asked for (nodes(ids:)), else ListSize;
+//   - a filter (a where argument) adds one per term.
 //
 // Fragments on the parent type are added; fragments on different concrete
 // types (node(id:) asking for several types) count the most expensive one,
-// since only one of them can match.
+// since only one of them can match. Each named fragment is measured once
+// and its contribution reused at every spread, so measuring is linear in
+// the document however its fragments multiply.
 package cost
 
 import (

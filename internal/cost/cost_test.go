@@ -83,6 +83,7 @@ func TestContractCosts(t *testing.T) {
 			shape := measure(t, m, s, op, map[string]any{"first": 100})
 			require.LessOrEqual(t, shape.Cost, 1000, "%s at its largest page", op.Name)
 			require.LessOrEqual(t, shape.Depth, 15, op.Name)
+			require.LessOrEqual(t, shape.Fields, 100, "%s: far below the 2,000 fields limit", op.Name)
 		}
 	}
 }
