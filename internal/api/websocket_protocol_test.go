@@ -300,7 +300,7 @@ func TestWebsocketViewerRecheck(t *testing.T) {
 		require.NoError(t, err)
 
 		lasting := s.asStaff().subscribe(t, "OrderFeed", nil)
-		fading := s.mustDialWS(t, expiringToken(t, s, staff.ID, 2*time.Second))
+		fading := s.mustDialWS(t, expiringToken(t, s, staff.ID, 5*time.Second))
 		fading.send("subscribe", "feed", map[string]any{"query": feedQuery})
 		live(t, bus, 2)
 
