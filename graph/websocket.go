@@ -31,8 +31,9 @@ type socketTokenKey struct{}
 
 // accessTokenValid is the one question every socket asks, at connection
 // and again while it stays open: is this access token (still) valid, and
-// whose is it?
-func (a tokenAuth) accessTokenValid(raw string) (auth.Viewer, error) {
+// whose is it? Whatever revokes access tokens early (a role change, a
+// logout everywhere) takes effect on open sockets through here.
+func (a tokenAuth) accessTokenValid(_ context.Context, raw string) (auth.Viewer, error) {
 	return a.auth.Tokens().Verify(raw)
 }
 
@@ -52,7 +53,7 @@ func (a tokenAuth) init(ctx context.Context, payload map[string]any, header http
 		return ctx, errors.New("the Authorization value must be: Bearer <access token>")
 	}
 	raw = strings.TrimSpace(raw)
-	v, err := a.accessTokenValid(raw)
+	v, err := a.accessTokenValid(ctx, raw)
 	if err != nil {
 		return ctx, errors.New("the access token is invalid or expired")
 	}
@@ -66,7 +67,7 @@ func (a tokenAuth) check(ctx context.Context) error {
 	if !ok {
 		return nil // anonymous: nothing to lose
 	}
-	if _, err := a.accessTokenValid(raw); err != nil {
+	if _, err := a.accessTokenValid(ctx, raw); err != nil {
 		return errors.New("the access token is no longer valid")
 	}
 	return nil

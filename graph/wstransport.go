@@ -485,7 +485,7 @@ func (c *wsConn) write(m wsMessage) {
 	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
 	defer cancel()
 	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil && !errors.Is(err, context.Canceled) {
-		c.t.log.DebugContext(c.ctx, "websocket write failed", slog.Any("err", err))
+		c.t.log.Debug("websocket write failed", slog.Any("err", err))
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
@@ -223,6 +224,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			Outbox:             notifications,
 			Events:             bus,
 			Tracer:             tracer,
+			Websocket:          graph.WebsocketConfig{InitTimeout: cfg.WebsocketInitTimeout, PingInterval: cfg.WebsocketPingInterval},
 		})
 	} else {
 		handler = api.NewProbes(log, checks, reg)

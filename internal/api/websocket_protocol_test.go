@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
@@ -300,7 +301,7 @@ func TestWebsocketViewerRecheck(t *testing.T) {
 		require.NoError(t, err)
 
 		lasting := s.asStaff().subscribe(t, "OrderFeed", nil)
-		fading := s.mustDialWS(t, expiringToken(t, s, staff.ID, 2*time.Second))
+		fading := s.mustDialWS(t, expiringToken(t, s, staff.ID, 5*time.Second))
 		fading.send("subscribe", "feed", map[string]any{"query": feedQuery})
 		live(t, bus, 2)
 
@@ -312,5 +313,43 @@ func TestWebsocketViewerRecheck(t *testing.T) {
 		lasting.until(func(d map[string]any) bool {
 			return field(d, "orderEvents", "type") == "CREATED" && field(d, "orderEvents", "order", "id") == id
 		})
+	})
+}
+
+// TestWebsocketProtection: over the socket, as over HTTP, only registered
+// documents run in allow-list mode, and a document over the cost or shape
+// limits is refused before it runs.
+func TestWebsocketProtection(t *testing.T) {
+	docs, err := graph.LoadPersistedQueries("../../graph/testdata/contract")
+	require.NoError(t, err)
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := protectedStore(t, db, demoCatalog(t), api.Protection{PersistedOnly: docs}, false)
+		doc := s.ops["CategoryTree"]
+		byHash := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": graph.QueryHash(doc)}}
+		ws := s.mustDialWS(t, "")
+
+		ws.send("subscribe", "doc", map[string]any{"query": doc, "operationName": "CategoryTree"})
+		require.NotEmpty(t, nextData(t, ws.recv(), "doc")["categoryTree"])
+		requireComplete(t, ws.recv(), "doc")
+		ws.send("subscribe", "hash", map[string]any{"operationName": "CategoryTree", "extensions": byHash})
+		require.NotEmpty(t, nextData(t, ws.recv(), "hash")["categoryTree"])
+		requireComplete(t, ws.recv(), "hash")
+
+		ws.send("subscribe", "other", map[string]any{"query": "{ categoryTree { id } }"})
+		m := ws.recv()
+		require.Equal(t, [2]string{"other", "error"}, [2]string{m.ID, m.Type})
+		require.Equal(t, []string{"PERSISTED_QUERY_NOT_FOUND"}, m.codes(t), "%s", m.Payload)
+		ws.quiet()
+
+		open := newStoreWith(t, db, nil, storeSetup{})
+		ws = open.mustDialWS(t, "")
+		deep := "{ categoryTree { children { children { children { children { children { children { children { children { children { children { children { children { children { children { id } } } } } } } } } } } } } } } }"
+		ws.send("subscribe", "deep", map[string]any{"query": deep})
+		m = ws.recv()
+		require.Equal(t, [2]string{"deep", "error"}, [2]string{m.ID, m.Type})
+		require.Equal(t, []string{"QUERY_TOO_COMPLEX"}, m.codes(t), "%s", m.Payload)
+		ws.send("subscribe", "shallow", map[string]any{"query": "{ categoryTree { children { id } } }"})
+		nextData(t, ws.recv(), "shallow")
+		requireComplete(t, ws.recv(), "shallow")
 	})
 }

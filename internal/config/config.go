@@ -59,6 +59,12 @@ type Config struct {
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
 	// timeouts (HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// WebsocketInitTimeout is how long a GraphQL WebSocket may wait
+	// before connection_init (WS_INIT_TIMEOUT), WebsocketPingInterval how
+	// often the server pings it (WS_PING_INTERVAL; keep it below every
+	// proxy's idle timeout). Zero takes graph.DefaultWebsocketConfig's
+	// (3s and 15s).
+	WebsocketInitTimeout, WebsocketPingInterval time.Duration
 
 	// SMTPURL is where notification emails go (SMTP_URL):
 	// smtp://user:pass@host:port with STARTTLS (?starttls=optional for a
@@ -282,6 +288,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Protection, perrs = loadProtection(getenv)
 	errs = append(errs, perrs...)
 
+	c.WebsocketInitTimeout = duration("WS_INIT_TIMEOUT", 0)
+	c.WebsocketPingInterval = duration("WS_PING_INTERVAL", 0)
 	c.PaymentTimeout = duration("ORDER_PAYMENT_TIMEOUT", 30*time.Minute)
 	c.CartTTL = duration("GUEST_CART_TTL", 30*24*time.Hour)
 	mpesaErrs := c.loadMpesa(str, duration) // duration appends to errs itself

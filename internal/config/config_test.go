@@ -59,6 +59,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"STORE_CURRENCY":        {"STORE_CURRENCY": "XYZ"},
 		"AUTO_MIGRATE":          {"AUTO_MIGRATE": "maybe"},
 		"SHUTDOWN_TIMEOUT":      {"SHUTDOWN_TIMEOUT": "-1s"},
+		"WS_INIT_TIMEOUT":       {"WS_INIT_TIMEOUT": "soon"},
+		"WS_PING_INTERVAL":      {"WS_PING_INTERVAL": "0s"},
 		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
 		"APP_ENV":               {"APP_ENV": "staging"},
 		"SMTP_URL":              {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},

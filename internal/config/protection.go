@@ -43,8 +43,8 @@ type Protection struct {
 	// (PERSISTED_QUERIES_PATH: a .graphql file or a directory of them).
 	PersistedQueriesOnly bool
 	PersistedQueriesPath string
-	// CORSOrigins are the browser origins allowed to call the API
-	// (CORS_ORIGINS, comma-separated, or "*").
+	// CORSOrigins are the browser origins allowed to call the API and to
+	// open its WebSocket (CORS_ORIGINS, comma-separated, or "*").
 	CORSOrigins []string
 	// CatalogCache caches anonymous catalogue answers (CATALOG_CACHE), in
 	// Redis when REDIS_URL is set, each for at most CatalogCacheTTL
