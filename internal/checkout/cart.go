@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"strconv"
 
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
-	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -92,14 +90,12 @@ func (s *Service) CreateCart(ctx context.Context, lines []LineInput) (*ent.Cart,
 }
 
 // customerCart returns the customer's cart, creating it if they have none.
-// On PostgreSQL it first locks the customer's row until the transaction
-// ends, so two first carts of one customer cannot both be created (the
-// second would hide the lines added to it); SQLite has a single writer.
+// It takes the customer's lock first (lockCustomer), so two first carts of
+// one customer cannot both be created: the second would hide the lines
+// added to it.
 func (s *Service) customerCart(sys context.Context, c *ent.Client, customerID int) (*ent.Cart, error) {
-	if s.cfg.Dialect == dialect.Postgres {
-		if _, err := c.Customer.Query().Where(customer.ID(customerID)).ForUpdate().OnlyID(sys); err != nil {
-			return nil, fmt.Errorf("lock customer for their cart: %w", err)
-		}
+	if err := s.lockCustomer(sys, c, customerID); err != nil {
+		return nil, err
 	}
 	own, err := c.Cart.Query().
 		Where(cart.CustomerID(customerID)).

@@ -329,9 +329,10 @@ func availableAtLeast(q int) func(*sql.Selector) {
 	}
 }
 
-// lockCustomer serialises one customer's checkouts on PostgreSQL until
-// the transaction ends, so that the idempotency key lookup sees a racing
-// request's committed order instead of placing a second one.
+// lockCustomer serialises one customer's checkouts and first carts on
+// PostgreSQL until the transaction ends, so that the idempotency key
+// lookup sees a racing request's committed order instead of placing a
+// second one, and a racing first cart is found instead of made twice.
 func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID int) error {
 	if s.cfg.Dialect != dialect.Postgres {
 		return nil
