@@ -299,3 +299,68 @@ func TestConcurrentAddressBook(t *testing.T) {
 		require.Equal(t, n-1, left)
 	})
 }
+
+// TestCartAddsDuringCheckout races adds to a cart with its checkout:
+// every unit an add reports is either in the order or still in the cart,
+// never deleted with the emptied cart unordered.
+func TestCartAddsDuringCheckout(t *testing.T) {
+	const n = 10
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		vs := stockedVariants(t, s, 2, 1000)
+		alice, _ := s.asCustomer(t, "alice")
+		p := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(vs[0], 1)}})
+		require.Empty(t, p.UserErrors)
+		token := p.Cart.ID
+
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			added  int
+			placed *orderData
+			other  []string
+		)
+		wg.Add(n + 1)
+		go func() {
+			defer wg.Done()
+			resp := alice.postAsync(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(token, "race"))
+			mu.Lock()
+			defer mu.Unlock()
+			var pp placePayload
+			if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &pp) != nil || pp.PlaceOrder.Order == nil {
+				other = append(other, fmt.Sprint(resp.Errors, string(resp.Data)))
+				return
+			}
+			placed = pp.PlaceOrder.Order
+		}()
+		for range n {
+			go func() {
+				defer wg.Done()
+				resp := alice.postAsync(s.ops["CartLinesAdd"], "CartLinesAdd", map[string]any{"cartId": token, "lines": []any{line(vs[1], 1)}})
+				mu.Lock()
+				defer mu.Unlock()
+				var data map[string]cartPayload
+				switch {
+				case len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &data) != nil:
+					other = append(other, fmt.Sprint(resp.Errors, string(resp.Data)))
+				case len(data["cartLinesAdd"].UserErrors) == 0:
+					added++
+				default:
+					other = append(other, string(resp.Data))
+				}
+			}()
+		}
+		wg.Wait()
+		require.Empty(t, other)
+		require.Equal(t, n, added)
+		require.NotNil(t, placed)
+		ordered := 0
+		for _, l := range placed.Lines {
+			if l.Sku == vs[1].Sku {
+				ordered += l.Quantity
+			}
+		}
+		inCart, _ := lineQuantities(t, s, token)
+		require.Equal(t, n, ordered+inCart[vs[1].ID], "every added unit is ordered or still in the cart")
+	})
+}

@@ -102,7 +102,7 @@ func (s *Service) customerCart(sys context.Context, c *ent.Client, customerID in
 		Order(ent.Asc(cart.FieldID)).
 		First(sys)
 	if err == nil {
-		return own, nil
+		return own, s.lockCart(sys, c, own.ID)
 	}
 	if !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("find customer's cart: %w", err)
@@ -288,6 +288,9 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 		}
 		id = crt.ID
 		sys := viewer.SystemContext(ctx)
+		if err := s.lockCart(sys, c, crt.ID); err != nil {
+			return err
+		}
 		if err := fn(sys, c, crt); err != nil {
 			return err
 		}
@@ -297,6 +300,18 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 		return nil, err
 	}
 	return s.loadCart(ctx, s.db(ctx), cart.ID(id))
+}
+
+// lockCart locks a cart's row until the transaction ends, with an UPDATE
+// that changes nothing (as lockOrder does for orders). Every write to a
+// cart's lines takes it first, and so does placeOrder before it reads the
+// lines it then empties: a line added while a checkout runs waits for it
+// and lands in the emptied cart, instead of being deleted unordered.
+func (s *Service) lockCart(ctx context.Context, c *ent.Client, id int) error {
+	if _, err := c.ExecContext(ctx, "UPDATE carts SET updated_at = updated_at WHERE id = "+s.placeholder(1), id); err != nil {
+		return fmt.Errorf("lock cart: %w", err)
+	}
+	return nil
 }
 
 // touch renews a cart's idle expiry (and its updatedAt).

@@ -173,6 +173,9 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, fmt.Errorf("read cart: %w", err)
 	}
+	if err := s.lockCart(ctx, c, crt.ID); err != nil {
+		return nil, err
+	}
 	lines, err := c.CartLine.Query().
 		Where(cartline.CartID(crt.ID)).
 		WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
