@@ -3,7 +3,9 @@ package scalar
 import (
 	"context"
 	"io"
+	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/savannah-commerce/savannah/internal/input"
@@ -67,4 +69,48 @@ func clean(ctx context.Context, s string, r input.Text) (string, error) {
 		return "", &InputError{msg: graphql.GetPath(ctx).String() + " " + err.Error()}
 	}
 	return out, nil
+}
+
+// MarshalCursor writes a pagination cursor as entgql does.
+func MarshalCursor(c entgql.Cursor[int]) graphql.ContextMarshaler {
+	return graphql.ContextWriterFunc(func(_ context.Context, w io.Writer) error {
+		c.MarshalGQL(w)
+		return nil
+	})
+}
+
+// UnmarshalCursor decodes a pagination cursor as entgql does, then holds
+// what it carries to the text rule too: a cursor is client input, and the
+// value in it reaches SQL as a bind parameter. A value of a kind no
+// ordering column has (a list, a map) is refused as well.
+func UnmarshalCursor(ctx context.Context, v any) (entgql.Cursor[int], error) {
+	var c entgql.Cursor[int]
+	s, ok := v.(string)
+	if ok {
+		s, ok = cleanOK(s)
+	}
+	if !ok || c.UnmarshalGQL(s) != nil {
+		return c, badCursor(ctx)
+	}
+	switch val := c.Value.(type) {
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, time.Time:
+	case string:
+		clean, err := input.CleanText(val, input.Text{Multiline: true})
+		if err != nil {
+			return c, badCursor(ctx)
+		}
+		c.Value = clean
+	default:
+		return c, badCursor(ctx)
+	}
+	return c, nil
+}
+
+func cleanOK(s string) (string, bool) {
+	out, err := input.CleanText(s, input.Text{})
+	return out, err == nil
+}
+
+func badCursor(ctx context.Context) error {
+	return &InputError{msg: graphql.GetPath(ctx).String() + " is not a cursor this server issued"}
 }

@@ -273,6 +273,25 @@ func TestSocialSignIn(t *testing.T) {
 		require.Equal(t, "INVALID_CREDENTIALS", decode(t, resp).Error)
 		require.False(t, a.client.Customer.Query().Where(customer.Email("mallory@example.com")).ExistX(sys))
 
+		// The provider's text obeys the store's one text rule: a NUL in the
+		// email refuses the sign-in and stores nothing, a decomposed name
+		// is stored composed, and a name with control characters is
+		// replaced as a missing one is.
+		p.signIn(idpUser{Sub: "u-5", Email: "zawadi@example.com\x00", Name: "Zawadi", Verified: true}, nil, "")
+		resp = flow(t, browser(t), a)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+		require.False(t, a.client.Identity.Query().Where(identity.Subject("u-5")).ExistX(sys))
+		for sub, u := range map[string]struct{ email, name, want string }{
+			"u-6": {"jose@example.com", "Jose\u0301", "Jos\u00e9"},
+			"u-7": {"lulu@example.com", "Lulu\x07", "lulu"},
+		} {
+			p.signIn(idpUser{Sub: sub, Email: u.email, Name: u.name, Verified: true}, nil, "")
+			resp = flow(t, browser(t), a)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			c := a.client.Customer.Query().Where(customer.Email(u.email)).OnlyX(sys)
+			require.Equal(t, u.want, c.Name)
+		}
+
 		// An ID token signed by someone else's key, or for another
 		// sign-in's nonce, is refused.
 		forger, err := rsa.GenerateKey(rand.Reader, 2048)

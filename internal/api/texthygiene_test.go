@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
+
+	"entgo.io/contrib/entgql"
 
 	"github.com/stretchr/testify/require"
 
@@ -157,5 +161,46 @@ func TestMultilineText(t *testing.T) {
 		got, err := s.client.Category.Query().Where(category.Name("Kikoi")).Only(sys)
 		require.NoError(t, err)
 		require.Equal(t, "Woven cotton.\n\tFrom the coast.", got.Description)
+	})
+}
+
+// TestCursorHygiene: a cursor is client input too. One the server issued
+// pages on; a forged one carrying a NUL (or a value no ordering column
+// has) is BAD_USER_INPUT naming the argument, on both databases, instead
+// of reaching SQL.
+func TestCursorHygiene(t *testing.T) {
+	forge := func(value any) string {
+		var b bytes.Buffer
+		entgql.Cursor[int]{ID: 1, Value: value}.MarshalGQL(&b)
+		out, err := strconv.Unquote(b.String())
+		require.NoError(t, err)
+		return out
+	}
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		byName := map[string]any{"field": "NAME", "direction": "ASC"}
+		var page struct {
+			Products struct {
+				PageInfo struct {
+					EndCursor string `json:"endCursor"`
+				} `json:"pageInfo"`
+				Edges []struct{ Cursor string } `json:"edges"`
+			} `json:"products"`
+		}
+		s.op("ProductList", map[string]any{"first": 2, "orderBy": byName}, &page)
+		require.Len(t, page.Products.Edges, 2)
+		s.op("ProductList", map[string]any{"first": 2, "orderBy": byName, "after": page.Products.PageInfo.EndCursor}, &page)
+		require.NotEmpty(t, page.Products.Edges, "an issued cursor pages on")
+
+		for name, cursor := range map[string]string{
+			"NUL in the value": forge("Kikoi\x00"),
+			"a list value":     forge([]any{"a", "b"}),
+			"not a cursor":     "not-base64!",
+		} {
+			t.Run(name, func(t *testing.T) {
+				resp := s.post(s.ops["ProductList"], "ProductList", map[string]any{"first": 2, "orderBy": byName, "after": cursor})
+				refusedText(t, resp, "products.after")
+			})
+		}
 	})
 }

@@ -6,10 +6,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/customer"
 )
 
 // AddressInput is a new address, or (for UpdateAddress) the fields to
@@ -27,6 +29,9 @@ func (s *Service) AddAddress(ctx context.Context, v Viewer, in AddressInput) (*e
 		return nil, err
 	}
 	db := s.db(ctx)
+	if err := s.lockAddressBook(ctx, db, v.CustomerID); err != nil {
+		return nil, err
+	}
 	has, err := db.Address.Query().Where(address.CustomerID(v.CustomerID)).Exist(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("find addresses: %w", err)
@@ -52,6 +57,9 @@ func (s *Service) AddAddress(ctx context.Context, v Viewer, in AddressInput) (*e
 
 // UpdateAddress changes an address of the viewer's book.
 func (s *Service) UpdateAddress(ctx context.Context, v Viewer, id int, in AddressInput) (*ent.Address, error) {
+	if err := s.lockAddressBook(ctx, s.db(ctx), v.CustomerID); err != nil {
+		return nil, err
+	}
 	a, err := s.ownAddress(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -92,6 +100,9 @@ func (s *Service) UpdateAddress(ctx context.Context, v Viewer, id int, in Addres
 // DeleteAddress removes an address of the viewer's book; when it was the
 // default, the most recently added remaining address becomes the default.
 func (s *Service) DeleteAddress(ctx context.Context, v Viewer, id int) error {
+	if err := s.lockAddressBook(ctx, s.db(ctx), v.CustomerID); err != nil {
+		return err
+	}
 	a, err := s.ownAddress(ctx, v, id)
 	if err != nil {
 		return err
@@ -119,6 +130,9 @@ func (s *Service) DeleteAddress(ctx context.Context, v Viewer, id int) error {
 
 // SetDefaultAddress makes an address the viewer's only default.
 func (s *Service) SetDefaultAddress(ctx context.Context, v Viewer, id int) (*ent.Address, error) {
+	if err := s.lockAddressBook(ctx, s.db(ctx), v.CustomerID); err != nil {
+		return nil, err
+	}
 	a, err := s.ownAddress(ctx, v, id)
 	if err != nil {
 		return nil, err
@@ -135,6 +149,22 @@ func (s *Service) SetDefaultAddress(ctx context.Context, v Viewer, id int) (*ent
 		return nil, fmt.Errorf("set default address: %w", err)
 	}
 	return a, nil
+}
+
+// lockAddressBook serialises, on PostgreSQL, the writes to one customer's
+// address book until the transaction ends, by locking the customer's row:
+// each write reads the book (is there a default? which comes next?) before
+// changing it, and two at once could leave two defaults, or fail on an
+// address the other just deleted. SQLite's single writer serialises them
+// already.
+func (s *Service) lockAddressBook(ctx context.Context, db *ent.Client, customerID int) error {
+	if s.cfg.Dialect != dialect.Postgres {
+		return nil
+	}
+	if _, err := db.Customer.Query().Where(customer.ID(customerID)).ForUpdate().OnlyID(SystemContext(ctx)); err != nil {
+		return fmt.Errorf("lock address book: %w", err)
+	}
+	return nil
 }
 
 // ownAddress finds an address of the viewer; another customer's address

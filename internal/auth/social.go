@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/internal/input"
 )
 
 // SocialStateTTL is how long a started social sign-in may take.
@@ -239,6 +240,19 @@ func (s *Social) mac(payload string) []byte {
 // password), and signs them in.
 func (s *Service) SocialSignIn(ctx context.Context, provider, subject, email string, emailVerified bool, name string) (*ent.Customer, *TokenPair, error) {
 	ctx = SystemContext(ctx) // no one is signed in yet: the flow itself vouches
+	// The provider's text obeys the store's one text rule, as a client's
+	// would: an unusable subject or email refuses the sign-in, an
+	// unusable name is replaced as a missing one is.
+	var err error
+	if subject, err = input.CleanText(subject, input.Text{}); err != nil {
+		return nil, nil, fmt.Errorf("%w: subject %w", ErrSocialDenied, err)
+	}
+	if email, err = input.CleanText(email, input.Text{}); err != nil {
+		return nil, nil, fmt.Errorf("%w: email %w", ErrSocialDenied, err)
+	}
+	if name, err = input.CleanText(name, input.Text{}); err != nil {
+		name = ""
+	}
 	tx, err := s.cfg.Client.Tx(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin: %w", err)

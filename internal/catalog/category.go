@@ -155,6 +155,10 @@ func (s *Service) UpdateCategory(ctx context.Context, id int, in CategoryInput) 
 			upd.SetSlug(slug)
 		}
 		out, err = upd.Save(ctx)
+		if ent.IsNotFound(err) {
+			// Deleted by a concurrent request since it was read.
+			return fail(ErrNotFound, "no such category", "id")
+		}
 		if err != nil {
 			return takenOr(err, "update category", "another category has this slug", "input", "slug")
 		}

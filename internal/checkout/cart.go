@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"strconv"
 
-	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
-	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -92,21 +90,19 @@ func (s *Service) CreateCart(ctx context.Context, lines []LineInput) (*ent.Cart,
 }
 
 // customerCart returns the customer's cart, creating it if they have none.
-// On PostgreSQL it first locks the customer's row until the transaction
-// ends, so two first carts of one customer cannot both be created (the
-// second would hide the lines added to it); SQLite has a single writer.
+// It takes the customer's lock first (lockCustomer), so two first carts of
+// one customer cannot both be created: the second would hide the lines
+// added to it.
 func (s *Service) customerCart(sys context.Context, c *ent.Client, customerID int) (*ent.Cart, error) {
-	if s.cfg.Dialect == dialect.Postgres {
-		if _, err := c.Customer.Query().Where(customer.ID(customerID)).ForUpdate().OnlyID(sys); err != nil {
-			return nil, fmt.Errorf("lock customer for their cart: %w", err)
-		}
+	if err := s.lockCustomer(sys, c, customerID); err != nil {
+		return nil, err
 	}
 	own, err := c.Cart.Query().
 		Where(cart.CustomerID(customerID)).
 		Order(ent.Asc(cart.FieldID)).
 		First(sys)
 	if err == nil {
-		return own, nil
+		return own, s.lockCart(sys, c, own.ID)
 	}
 	if !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("find customer's cart: %w", err)
@@ -292,6 +288,9 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 		}
 		id = crt.ID
 		sys := viewer.SystemContext(ctx)
+		if err := s.lockCart(sys, c, crt.ID); err != nil {
+			return err
+		}
 		if err := fn(sys, c, crt); err != nil {
 			return err
 		}
@@ -301,6 +300,18 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 		return nil, err
 	}
 	return s.loadCart(ctx, s.db(ctx), cart.ID(id))
+}
+
+// lockCart locks a cart's row until the transaction ends, with an UPDATE
+// that changes nothing (as lockOrder does for orders). Every write to a
+// cart's lines takes it first, and so does placeOrder before it reads the
+// lines it then empties: a line added while a checkout runs waits for it
+// and lands in the emptied cart, instead of being deleted unordered.
+func (s *Service) lockCart(ctx context.Context, c *ent.Client, id int) error {
+	if _, err := c.ExecContext(ctx, "UPDATE carts SET updated_at = updated_at WHERE id = "+s.placeholder(1), id); err != nil {
+		return fmt.Errorf("lock cart: %w", err)
+	}
+	return nil
 }
 
 // touch renews a cart's idle expiry (and its updatedAt).

@@ -173,6 +173,9 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, fmt.Errorf("read cart: %w", err)
 	}
+	if err := s.lockCart(ctx, c, crt.ID); err != nil {
+		return nil, err
+	}
 	lines, err := c.CartLine.Query().
 		Where(cartline.CartID(crt.ID)).
 		WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
@@ -329,9 +332,10 @@ func availableAtLeast(q int) func(*sql.Selector) {
 	}
 }
 
-// lockCustomer serialises one customer's checkouts on PostgreSQL until
-// the transaction ends, so that the idempotency key lookup sees a racing
-// request's committed order instead of placing a second one.
+// lockCustomer serialises one customer's checkouts and first carts on
+// PostgreSQL until the transaction ends, so that the idempotency key
+// lookup sees a racing request's committed order instead of placing a
+// second one, and a racing first cart is found instead of made twice.
 func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID int) error {
 	if s.cfg.Dialect != dialect.Postgres {
 		return nil

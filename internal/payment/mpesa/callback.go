@@ -10,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/savannah-commerce/savannah/internal/input"
 	"github.com/savannah-commerce/savannah/internal/payment"
 )
 
@@ -104,6 +105,14 @@ func ParseCallback(body []byte) (Callback, error) {
 		ResultCode:        code,
 		ResultDesc:        s.ResultDesc,
 	}
+	// Daraja's text obeys the store's one text rule, as a client's would.
+	for _, f := range []*string{&cb.MerchantRequestID, &cb.CheckoutRequestID, &cb.ResultDesc} {
+		clean, err := input.CleanText(*f, input.Text{Multiline: f == &cb.ResultDesc})
+		if err != nil {
+			return Callback{}, fmt.Errorf("%w: %w", ErrMalformedCallback, err)
+		}
+		*f = clean
+	}
 	if code != ResultSuccess {
 		// A failure carries no metadata worth trusting.
 		return cb, nil
@@ -115,6 +124,10 @@ func ParseCallback(body []byte) (Callback, error) {
 		v, present := scalar(it.Value)
 		if !present {
 			continue
+		}
+		v, err := input.CleanText(v, input.Text{})
+		if err != nil {
+			return Callback{}, fmt.Errorf("%w: %s: %w", ErrMalformedCallback, it.Name, err)
 		}
 		switch it.Name {
 		case "Amount":

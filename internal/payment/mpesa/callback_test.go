@@ -132,6 +132,12 @@ func TestParseCallback(t *testing.T) {
 			body:    `{"Body":{"stkCallback":{"CheckoutRequestID":"ws_CO_10","ResultCode":0,"CallbackMetadata":{"Item":[{"Name":"Amount","Value":1},{"Name":"MpesaReceiptNumber","Value":"X"},{"Name":"TransactionDate","Value":2019}]}}}}`,
 			invalid: true,
 		},
+		{
+			name:    "NUL in the receipt",
+			body:    `{"Body":{"stkCallback":{"CheckoutRequestID":"ws_CO_11","ResultCode":0,"CallbackMetadata":{"Item":[{"Name":"Amount","Value":1},{"Name":"MpesaReceiptNumber","Value":"NLJ\u0000"}]}}}}`,
+			invalid: true,
+		},
+		{name: "control character in the checkout id", body: `{"Body":{"stkCallback":{"CheckoutRequestID":"ws_CO\u001b12","ResultCode":1}}}`, invalid: true},
 		{name: "too large", body: `{"Body":{"stkCallback":{"CheckoutRequestID":"` + strings.Repeat("x", 70_000) + `","ResultCode":1}}}`, invalid: true},
 	}
 	for _, tt := range tests {

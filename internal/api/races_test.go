@@ -10,9 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
@@ -198,5 +200,167 @@ func TestConcurrentCartAdds(t *testing.T) {
 		merged := aliceCart[plenty.ID] - 8 + bobCart[plenty.ID]
 		require.Equal(t, 3, merged, "the guest's 3 units were merged once")
 		require.Equal(t, 4, aliceCart[fresh.ID]+bobCart[fresh.ID])
+	})
+}
+
+// TestConcurrentAddressBook fires address-book writes of one customer at
+// once: the book always ends with exactly one default, and a request that
+// loses a race (deleting an address another just deleted) is told so with
+// a userError, never a top-level error.
+func TestConcurrentAddressBook(t *testing.T) {
+	const n = 8
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		me, id := s.asCustomer(t, "amina")
+		sys := auth.SystemContext(context.Background())
+		defaults := func() int {
+			k, err := s.client.Address.Query().Where(address.CustomerID(id), address.IsDefault(true)).Count(sys)
+			require.NoError(t, err)
+			return k
+		}
+		type payload struct {
+			Address *struct {
+				ID string `json:"id"`
+			} `json:"address"`
+			DeletedID  *string     `json:"deletedID"`
+			UserErrors []userError `json:"userErrors"`
+		}
+		send := func(doc string, vars map[string]any) (ok bool, codes []string, other string) {
+			resp := me.postAsync(doc, "", vars)
+			if len(resp.Errors) > 0 {
+				return false, nil, fmt.Sprint(resp.Errors)
+			}
+			var data map[string]payload
+			if err := json.Unmarshal(resp.Data, &data); err != nil {
+				return false, nil, string(resp.Data)
+			}
+			for _, p := range data {
+				return len(p.UserErrors) == 0, codesOf(p.UserErrors), ""
+			}
+			return false, nil, string(resp.Data)
+		}
+		fan := func(doc string, vars func(i int) map[string]any) (ok int, codes, other []string) {
+			var (
+				wg sync.WaitGroup
+				mu sync.Mutex
+			)
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					k, c, o := send(doc, vars(i))
+					mu.Lock()
+					defer mu.Unlock()
+					if k {
+						ok++
+					}
+					codes = append(codes, c...)
+					if o != "" {
+						other = append(other, o)
+					}
+				}()
+			}
+			wg.Wait()
+			return ok, codes, other
+		}
+
+		// First addresses added at once: one of them is the default.
+		const add = `mutation($input: AddressInput!) { addAddress(input: $input) { address { id } userErrors { field message code } } }`
+		ok, codes, other := fan(add, func(i int) map[string]any {
+			return map[string]any{"input": map[string]any{"line1": fmt.Sprintf("Moi Avenue %d", i+1), "city": "Nairobi", "countryCode": "KE"}}
+		})
+		require.Empty(t, other)
+		require.Empty(t, codes)
+		require.Equal(t, n, ok)
+		require.Equal(t, 1, defaults())
+
+		// Choosing different defaults at once: still exactly one.
+		ids, err := s.client.Address.Query().Where(address.CustomerID(id)).IDs(sys)
+		require.NoError(t, err)
+		const setDefault = `mutation($id: ID!) { setDefaultAddress(id: $id) { address { id } userErrors { field message code } } }`
+		ok, codes, other = fan(setDefault, func(i int) map[string]any { return map[string]any{"id": scalar.EncodeID(ids[i])} })
+		require.Empty(t, other)
+		require.Empty(t, codes)
+		require.Equal(t, n, ok)
+		require.Equal(t, 1, defaults())
+
+		// Deleting the default at once: one wins, the others are told it
+		// is gone; another address becomes the one default.
+		def, err := s.client.Address.Query().Where(address.CustomerID(id), address.IsDefault(true)).OnlyID(sys)
+		require.NoError(t, err)
+		const del = `mutation($id: ID!) { deleteAddress(id: $id) { deletedID userErrors { field message code } } }`
+		ok, codes, other = fan(del, func(int) map[string]any { return map[string]any{"id": scalar.EncodeID(def)} })
+		require.Empty(t, other)
+		require.Equal(t, 1, ok)
+		require.Equal(t, repeat("NOT_FOUND", n-1), codes)
+		require.Equal(t, 1, defaults())
+		left, err := s.client.Address.Query().Where(address.CustomerID(id)).Count(sys)
+		require.NoError(t, err)
+		require.Equal(t, n-1, left)
+	})
+}
+
+// TestCartAddsDuringCheckout races adds to a cart with its checkout:
+// every unit an add reports is either in the order or still in the cart,
+// never deleted with the emptied cart unordered.
+func TestCartAddsDuringCheckout(t *testing.T) {
+	const n = 10
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		vs := stockedVariants(t, s, 2, 1000)
+		alice, _ := s.asCustomer(t, "alice")
+		p := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(vs[0], 1)}})
+		require.Empty(t, p.UserErrors)
+		token := p.Cart.ID
+
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			added  int
+			placed *orderData
+			other  []string
+		)
+		wg.Add(n + 1)
+		go func() {
+			defer wg.Done()
+			resp := alice.postAsync(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(token, "race"))
+			mu.Lock()
+			defer mu.Unlock()
+			var pp placePayload
+			if len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &pp) != nil || pp.PlaceOrder.Order == nil {
+				other = append(other, fmt.Sprint(resp.Errors, string(resp.Data)))
+				return
+			}
+			placed = pp.PlaceOrder.Order
+		}()
+		for range n {
+			go func() {
+				defer wg.Done()
+				resp := alice.postAsync(s.ops["CartLinesAdd"], "CartLinesAdd", map[string]any{"cartId": token, "lines": []any{line(vs[1], 1)}})
+				mu.Lock()
+				defer mu.Unlock()
+				var data map[string]cartPayload
+				switch {
+				case len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &data) != nil:
+					other = append(other, fmt.Sprint(resp.Errors, string(resp.Data)))
+				case len(data["cartLinesAdd"].UserErrors) == 0:
+					added++
+				default:
+					other = append(other, string(resp.Data))
+				}
+			}()
+		}
+		wg.Wait()
+		require.Empty(t, other)
+		require.Equal(t, n, added)
+		require.NotNil(t, placed)
+		ordered := 0
+		for _, l := range placed.Lines {
+			if l.Sku == vs[1].Sku {
+				ordered += l.Quantity
+			}
+		}
+		inCart, _ := lineQuantities(t, s, token)
+		require.Equal(t, n, ordered+inCart[vs[1].ID], "every added unit is ordered or still in the cart")
 	})
 }
