@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	// cache and subscription events.
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
-		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
+		if rdb, err = openRedis(ctx, cfg.RedisURL, log); err != nil {
 			return err
 		}
 		defer rdb.Close()
@@ -394,7 +394,7 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if cfg.RedisURL != "" && cfg.Protection.CatalogCache {
 		// Running servers share the catalogue cache through Redis: the
 		// loaded catalogue must invalidate it.
-		rdb, err := openRedis(ctx, cfg.RedisURL)
+		rdb, err := openRedis(ctx, cfg.RedisURL, log)
 		if err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ func New(d Deps) *Server {
 		Tracer:        d.Tracer,
 	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql))))
+	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth, withBodyLimit(MaxBodyBytes, gql))))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})
