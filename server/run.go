@@ -133,6 +133,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if protection, err = newProtection(cfg.Protection, rdb, log); err != nil {
 			return err
 		}
+		protection.HSTS = strings.HasPrefix(cfg.PublicURL, "https://")
 		if protection.CatalogCache != nil {
 			cache.InvalidateOnWrite(client, protection.CatalogCache, log)
 		}
