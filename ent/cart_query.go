@@ -433,6 +433,10 @@ func (_q *CartQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cart, e
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -538,6 +542,10 @@ func (_q *CartQuery) loadLines(ctx context.Context, query *CartLineQuery, nodes 
 
 func (_q *CartQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

@@ -431,6 +431,10 @@ func (_q *CartLineQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Car
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -524,6 +528,10 @@ func (_q *CartLineQuery) loadVariant(ctx context.Context, query *ProductVariantQ
 
 func (_q *CartLineQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

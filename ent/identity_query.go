@@ -394,6 +394,10 @@ func (_q *IdentityQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ide
 		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -452,6 +456,10 @@ func (_q *IdentityQuery) loadCustomer(ctx context.Context, query *CustomerQuery,
 
 func (_q *IdentityQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

@@ -354,6 +354,10 @@ func (_q *SequenceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Seq
 		nodes = append(nodes, node)
 		return node.assignValues(columns, values)
 	}
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}
@@ -376,6 +380,10 @@ func (_q *SequenceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Seq
 
 func (_q *SequenceQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
+	if _spec.From != nil {
+		_spec.From.WithContext(ctx)
+	}
+
 	if len(_q.modifiers) > 0 {
 		_spec.Modifiers = _q.modifiers
 	}

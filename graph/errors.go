@@ -13,6 +13,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/auth"
 )
 
 // Top-level error codes of the contract, in extensions.code.
@@ -23,6 +24,9 @@ const (
 	CodeBadUserInput    = "BAD_USER_INPUT"
 	CodeInternal        = "INTERNAL_SERVER_ERROR"
 	CodeNotImplemented  = "NOT_IMPLEMENTED"
+	// CodeUnavailable: a dependency (Redis) is down; the same request may
+	// succeed when retried shortly (extensions.retryable is true).
+	CodeUnavailable = "SERVICE_UNAVAILABLE"
 )
 
 // codedError is an error meant for the client, with its contract code.
@@ -85,6 +89,10 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		case ent.IsNotFound(err):
 			out.Message = "not found"
 			setCode(out, CodeNotFound)
+		case errors.Is(err, auth.ErrUnavailable):
+			out.Message = auth.ErrUnavailable.Error()
+			setCode(out, CodeUnavailable)
+			out.Extensions["retryable"] = true
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			out.Message = "request cancelled or timed out"
 			setCode(out, CodeInternal)

@@ -64,15 +64,23 @@ func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *en
 	if err != nil {
 		return nil, nil, fmt.Errorf("JWT signing key: %w", err)
 	}
+	previous, err := auth.ParsePublicKeys([]byte(cfg.JWTPreviousPublicKeys))
+	if err != nil {
+		return nil, nil, fmt.Errorf("JWT_PREVIOUS_PUBLIC_KEYS: %w", err)
+	}
 	sc := auth.ServiceConfig{
 		Client:  client,
 		Dialect: db.Dialect,
-		Tokens:  auth.NewTokens(cfg.JWTIssuer, cfg.JWTAudience, key),
+		Tokens:  auth.NewTokens(cfg.JWTIssuer, cfg.JWTAudience, key, previous...),
 		Log:     log,
 	}
 	if rdb != nil {
-		sc.Refresh = auth.NewRedisRefreshStore(rdb, "savannah:refresh:")
-		sc.Failures = auth.NewRedisCounter(rdb, "savannah:signin-failures:")
+		// Redis is shared by every replica; while it is down, new sign-ins
+		// are kept in the database and failures counted in process, so
+		// signing in keeps working (see README, "When Redis is down").
+		sc.Refresh = auth.FallbackRefreshStore{Primary: auth.NewRedisRefreshStore(rdb, "savannah:refresh:"), Fallback: auth.NewDBRefreshStore(client), Log: log}
+		sc.Failures = auth.FallbackCounter{Primary: auth.NewRedisCounter(rdb, "savannah:signin-failures:"), Fallback: auth.NewMemoryCounter(), Log: log}
+		sc.Versions = auth.NewRedisVersionCache(rdb, "savannah:token-version:")
 	} else {
 		sc.Refresh = auth.NewDBRefreshStore(client)
 		sc.Failures = auth.NewMemoryCounter()

@@ -29,17 +29,36 @@ const apqTTL = 24 * time.Hour
 
 // openRedis connects to REDIS_URL and checks that it answers, so a wrong
 // URL stops the start instead of failing every request.
-func openRedis(ctx context.Context, rawURL string) (*redis.Client, error) {
+func openRedis(ctx context.Context, rawURL string, log *slog.Logger) (*redis.Client, error) {
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
+	// Short timeouts (unless the URL sets its own): with Redis down, every
+	// use fails within a second and falls back or fails open, rather than
+	// holding requests for go-redis's default of seconds.
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = 300 * time.Millisecond
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = 300 * time.Millisecond
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = 300 * time.Millisecond
+	}
+	if opt.PoolTimeout == 0 {
+		opt.PoolTimeout = 300 * time.Millisecond
+	}
+	opt.MaxRetries = 1
+	opt.MaxRetryBackoff = 50 * time.Millisecond
 	client := redis.NewClient(opt)
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// Redis being down is no reason not to start: readiness reports it,
+	// and its users fall back or fail open meanwhile (README, "When Redis
+	// is down"); the client reconnects by itself.
+	pingCtx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if err := client.Ping(pingCtx).Err(); err != nil {
-		_ = client.Close()
-		return nil, fmt.Errorf("redis: %w", err)
+		log.Warn("redis does not answer; starting without it", slog.String("error", err.Error()))
 	}
 	return client, nil
 }

@@ -118,7 +118,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	// cache and subscription events.
 	var rdb *redis.Client
 	if cfg.RedisURL != "" {
-		if rdb, err = openRedis(ctx, cfg.RedisURL); err != nil {
+		if rdb, err = openRedis(ctx, cfg.RedisURL, log); err != nil {
 			return err
 		}
 		defer rdb.Close()
@@ -137,6 +137,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if protection, err = newProtection(cfg.Protection, rdb, log); err != nil {
 			return err
 		}
+		protection.HSTS = strings.HasPrefix(cfg.PublicURL, "https://")
 		if protection.CatalogCache != nil {
 			cache.InvalidateOnWrite(client, protection.CatalogCache, log)
 		}
@@ -399,7 +400,7 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if cfg.RedisURL != "" && cfg.Protection.CatalogCache {
 		// Running servers share the catalogue cache through Redis: the
 		// loaded catalogue must invalidate it.
-		rdb, err := openRedis(ctx, cfg.RedisURL)
+		rdb, err := openRedis(ctx, cfg.RedisURL, log)
 		if err != nil {
 			return err
 		}

@@ -114,7 +114,7 @@ func New(d Deps) *Server {
 		Websocket:     d.Websocket,
 	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth.Tokens(), withBodyLimit(MaxBodyBytes, gql))))
+	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth, withBodyLimit(MaxBodyBytes, gql))))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
 	})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -9,14 +10,17 @@ import (
 	"github.com/savannah-commerce/savannah/internal/logging"
 )
 
-// TokenVerifier checks an access token and returns its viewer.
+// TokenVerifier checks an access token and returns its viewer:
+// auth.Service.VerifyAccess, which also refuses tokens issued before the
+// account's rights changed.
 type TokenVerifier interface {
-	Verify(raw string) (auth.Viewer, error)
+	VerifyAccess(ctx context.Context, raw string) (auth.Viewer, error)
 }
 
 // withViewer reads `Authorization: Bearer <jwt>` and puts the viewer in
 // the context. No header means an anonymous request. A header that does
-// not verify (forged, expired, wrong audience, unknown key) is refused
+// not verify (forged, expired, wrong audience, unknown key, or issued
+// before the account's role or password changed) is refused
 // with 401 rather than served anonymously: a client whose token expired
 // must learn it and refresh, not silently see a signed-out store.
 //
@@ -31,7 +35,7 @@ func withViewer(tokens TokenVerifier, next http.Handler) http.Handler {
 				unauthorized(w, r, "the Authorization header must be: Bearer <access token>")
 				return
 			}
-			v, err := tokens.Verify(strings.TrimSpace(raw))
+			v, err := tokens.VerifyAccess(ctx, strings.TrimSpace(raw))
 			if err != nil {
 				unauthorized(w, r, "the access token is invalid or expired")
 				return

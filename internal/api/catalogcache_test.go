@@ -178,7 +178,8 @@ func TestCatalogCacheInProcess(t *testing.T) {
 		noStaleReads(t, s, s)
 
 		// Signed-in requests are never cached.
-		tok, _, err := s.tokens.Issue(7, customer.RoleCUSTOMER)
+		_, id := s.asCustomer(t, "shopper")
+		tok, _, err := s.tokens.Issue(id, customer.RoleCUSTOMER, 0)
 		require.NoError(t, err)
 		read(t, s)
 		for range 2 {

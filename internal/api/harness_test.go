@@ -80,6 +80,10 @@ func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeS
 		Tokens:   tokens,
 		Refresh:  auth.NewDBRefreshStore(client),
 		Failures: auth.NewMemoryCounter(),
+		// The auth service updates the cache itself on every change it
+		// makes, so a long TTL changes no answer; it keeps the statement
+		// budgets at their steady state (no version read per request).
+		Versions: auth.NewMemoryVersionCache(time.Hour),
 		Log:      log,
 	}
 	for _, o := range setup.auth {
@@ -239,7 +243,7 @@ func (s *store) asStaff() *store {
 		SetRole(customer.RoleSTAFF).
 		Save(auth.SystemContext(context.Background()))
 	require.NoError(s.t, err)
-	tok, _, err := s.tokens.Issue(c.ID, customer.RoleSTAFF)
+	tok, _, err := s.tokens.Issue(c.ID, customer.RoleSTAFF, 0)
 	require.NoError(s.t, err)
 	return s.as(tok)
 }

@@ -19,11 +19,17 @@ const cspAPI = "default-src 'none'; frame-ancestors 'none'"
 const cspPlayground = "default-src 'self'; script-src 'self'; style-src 'self'; " +
 	"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-// withSecurityHeaders sets the headers browsers act on. HSTS is left to
-// the TLS-terminating proxy, which knows whether the site is HTTPS-only.
-func withSecurityHeaders(next http.Handler) http.Handler {
+// hstsValue keeps browsers on HTTPS for a year once they have seen it.
+const hstsValue = "max-age=31536000; includeSubDomains"
+
+// withSecurityHeaders sets the headers browsers act on, HSTS too when the
+// site is served over HTTPS (hsts: PUBLIC_URL is https).
+func withSecurityHeaders(hsts bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if hsts {
+			h.Set("Strict-Transport-Security", hstsValue)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")

@@ -499,7 +499,7 @@ func TestRoles(t *testing.T) {
 		mk := func(email string, role customer.Role) (int, *store) {
 			c, err := s.client.Customer.Create().SetEmail(email).SetName(email).SetRole(role).Save(ctx)
 			require.NoError(t, err)
-			tok, _, err := s.tokens.Issue(c.ID, role)
+			tok, _, err := s.tokens.Issue(c.ID, role, 0)
 			require.NoError(t, err)
 			return c.ID, s.as(tok)
 		}
@@ -555,6 +555,8 @@ func TestRoles(t *testing.T) {
 		var out roleResult
 		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(custID), "role": "STAFF"}, &out)
 		require.Equal(t, "STAFF", out.SetCustomerRole.Customer.Role)
+		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(1<<40 + 5), "role": "STAFF"}, &out)
+		require.Equal(t, []string{"NOT_FOUND"}, codesOf(out.SetCustomerRole.UserErrors))
 		// The last ADMIN cannot be demoted, not even by themself.
 		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(adminID), "role": "STAFF"}, &out)
 		require.Nil(t, out.SetCustomerRole.Customer)
@@ -564,8 +566,14 @@ func TestRoles(t *testing.T) {
 		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(adminID), "role": "STAFF"}, &out)
 		require.Empty(t, out.SetCustomerRole.UserErrors)
 		require.Equal(t, "STAFF", out.SetCustomerRole.Customer.Role)
-		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(1<<40 + 5), "role": "STAFF"}, &out)
-		require.Equal(t, []string{"NOT_FOUND"}, codesOf(out.SetCustomerRole.UserErrors))
+		// The demoted admin's token, issued as ADMIN, is refused from now
+		// on; the other admin's token still works.
+		resp := admin.post(admin.ops["SetCustomerRole"], "SetCustomerRole", map[string]any{"id": scalar.EncodeID(custID), "role": "ADMIN"})
+		require.Equal(t, []string{"UNAUTHENTICATED"}, resp.codes())
+		tok, _, err := s.tokens.Issue(custID, customer.RoleADMIN, 2)
+		require.NoError(t, err)
+		s.as(tok).op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(adminID), "role": "STAFF"}, &out)
+		require.Empty(t, out.SetCustomerRole.UserErrors)
 	})
 }
 
@@ -577,7 +585,7 @@ func TestAccessTokenAttacks(t *testing.T) {
 		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
 		c, err := s.client.Customer.Create().SetEmail("victim@example.com").SetName("V").Save(ctx)
 		require.NoError(t, err)
-		good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER)
+		good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)
 		require.NoError(t, err)
 
 		// The signing key's public half, as anyone can fetch it.

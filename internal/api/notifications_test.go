@@ -195,7 +195,7 @@ func TestNotificationsDeliveryLog(t *testing.T) {
 		// Staff only, both the log and the retry.
 		c, err := anon.client.Customer.Create().SetEmail("amina@example.com").SetName("Amina").Save(ctx)
 		require.NoError(t, err)
-		tok, _, err := anon.tokens.Issue(c.ID, customer.RoleCUSTOMER)
+		tok, _, err := anon.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)
 		require.NoError(t, err)
 		shopper := anon.as(tok)
 		resp = shopper.post(shopper.ops["Notifications"], "Notifications", nil)

@@ -69,7 +69,7 @@ func viewers(t *testing.T, s *store) ([]viewerCase, owned, owned) {
 	staffC := s.client.Customer.Create().SetEmail("staff@example.com").SetName("S").SetRole(customer.RoleSTAFF).SaveX(sys)
 	adminC := s.client.Customer.Create().SetEmail("admin@example.com").SetName("D").SetRole(customer.RoleADMIN).SaveX(sys)
 	as := func(id int, role customer.Role) (*store, context.Context) {
-		tok, _, err := s.tokens.Issue(id, role)
+		tok, _, err := s.tokens.Issue(id, role, 0)
 		require.NoError(t, err)
 		v, err := s.tokens.Verify(tok)
 		require.NoError(t, err)

@@ -42,6 +42,8 @@ type Protection struct {
 	// open its WebSocket (CORS_ORIGINS); "*" allows any. The API's own
 	// origin needs no entry.
 	CORSOrigins []string
+	// HSTS sends Strict-Transport-Security: set when PUBLIC_URL is https.
+	HSTS bool
 }
 
 // graphConfig adds the protection to the GraphQL handler's configuration.
@@ -89,7 +91,7 @@ func (p Protection) signedIn(ctx context.Context) bool {
 // outer puts the client address and the security headers around the
 // access log, so that the log sees the same request as the routes.
 func (p Protection) outer(next http.Handler) http.Handler {
-	return withClientAddr(p.TrustedProxies, withSecurityHeaders(next))
+	return withClientAddr(p.TrustedProxies, withSecurityHeaders(p.HSTS, next))
 }
 
 // inner answers CORS next to the routes, so that preflights are logged.

@@ -447,8 +447,10 @@ func TestRateLimitBySignedInCustomer(t *testing.T) {
 		TrustedProxies: loopback(),
 	}
 	s := protectedStore(t, db, demoCatalog(t), p, true)
+	_, first := s.asCustomer(t, "first")
+	_, second := s.asCustomer(t, "second")
 	bearer := func(customerID int) string {
-		tok, _, err := s.tokens.Issue(customerID, customer.RoleCUSTOMER)
+		tok, _, err := s.tokens.Issue(customerID, customer.RoleCUSTOMER, 0)
 		require.NoError(t, err)
 		return "Bearer " + tok
 	}
@@ -456,14 +458,14 @@ func TestRateLimitBySignedInCustomer(t *testing.T) {
 	var limited bool
 	for i := range 50 {
 		// The same customer from a different address every time.
-		resp, _ := s.sendRaw(big, map[string]string{"Authorization": bearer(42), "X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+1)})
+		resp, _ := s.sendRaw(big, map[string]string{"Authorization": bearer(first), "X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+1)})
 		if resp.StatusCode == http.StatusTooManyRequests {
 			limited = true
 			break
 		}
 	}
 	require.True(t, limited, "the customer's bucket follows them across addresses")
-	resp, out := s.sendRaw(big, map[string]string{"Authorization": bearer(43), "X-Forwarded-For": "198.51.100.1"})
+	resp, out := s.sendRaw(big, map[string]string{"Authorization": bearer(second), "X-Forwarded-For": "198.51.100.1"})
 	require.Equal(t, http.StatusOK, resp.StatusCode, "another customer at the same address has their own bucket")
 	require.Empty(t, out.Errors)
 	resp, _ = s.sendRaw(big, map[string]string{"X-Forwarded-For": "198.51.100.1"})

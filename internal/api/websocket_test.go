@@ -191,7 +191,7 @@ func TestWebsocketAuth(t *testing.T) {
 	db := dbtest.Open(t, "sqlite://"+t.TempDir()+"/t.db")
 	s := newStore(t, db, nil)
 	c := s.client.Customer.Create().SetEmail("ws@example.com").SetName("W").SaveX(auth.SystemContext(context.Background()))
-	good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER)
+	good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)
 	require.NoError(t, err)
 
 	for name, authz := range map[string]string{"forged": "Bearer not.a.jwt", "not bearer": "Basic " + good} {

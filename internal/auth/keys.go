@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -23,11 +24,56 @@ type SigningKey struct {
 // Public returns the key's public half.
 func (k SigningKey) Public() ed25519.PublicKey { return k.Private.Public().(ed25519.PublicKey) }
 
-// newSigningKey names a key by a hash of its public half, so the same key
-// always has the same kid and a new key never collides with an old one.
+// newSigningKey names a key by its public half (PublicKeyID).
 func newSigningKey(priv ed25519.PrivateKey) SigningKey {
-	sum := sha256.Sum256(priv.Public().(ed25519.PublicKey))
-	return SigningKey{ID: base64.RawURLEncoding.EncodeToString(sum[:12]), Private: priv}
+	return SigningKey{ID: PublicKeyID(priv.Public().(ed25519.PublicKey)), Private: priv}
+}
+
+// PublicKeyID is a key's kid: a hash of its public half, so the same key
+// always has the same kid, whether given as a private key or as a
+// previous public key, and a new key never collides with an old one.
+func PublicKeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// ParsePublicKeys reads Ed25519 public keys from a list of PEM blocks
+// (PKIX, "PUBLIC KEY"), as JWT_PREVIOUS_PUBLIC_KEYS holds them.
+func ParsePublicKeys(pemText []byte) ([]ed25519.PublicKey, error) {
+	var out []ed25519.PublicKey
+	for i := 1; ; i++ {
+		var block *pem.Block
+		block, pemText = pem.Decode(pemText)
+		if block == nil {
+			break
+		}
+		if block.Type != "PUBLIC KEY" {
+			return nil, fmt.Errorf("key %d: want a PEM block of type PUBLIC KEY, got %s", i, block.Type)
+		}
+		k, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("key %d: parse public key: %w", i, err)
+		}
+		pub, ok := k.(ed25519.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("key %d: want an Ed25519 key, got %T", i, k)
+		}
+		out = append(out, pub)
+	}
+	if len(bytes.TrimSpace(pemText)) > 0 {
+		return nil, errors.New("text after the last PEM block is not a key")
+	}
+	return out, nil
+}
+
+// MarshalPublicKey writes the key's public half as PKIX PEM, the form
+// JWT_PREVIOUS_PUBLIC_KEYS takes after a rotation.
+func MarshalPublicKey(k SigningKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(k.Public())
+	if err != nil {
+		return nil, fmt.Errorf("marshal public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
 // GenerateSigningKey makes a new random signing key.

@@ -31,7 +31,7 @@ func TestDevSigningKeyIsKeptAndReused(t *testing.T) {
 	require.Equal(t, k1.ID, k2.ID, "a restart keeps the key, so tokens stay valid")
 
 	// A token from before the restart verifies after it.
-	tok, _, err := auth.NewTokens("i", "a", k1).Issue(7, customer.RoleCUSTOMER)
+	tok, _, err := auth.NewTokens("i", "a", k1).Issue(7, customer.RoleCUSTOMER, 0)
 	require.NoError(t, err)
 	v, err := auth.NewTokens("i", "a", k2).Verify(tok)
 	require.NoError(t, err)
@@ -50,16 +50,29 @@ func TestSigningKeyPEMRoundTrip(t *testing.T) {
 	_, err = auth.ParseSigningKey([]byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
 	require.Error(t, err)
 
-	// A retired key keeps verifying what it signed; the JWKS lists both.
+	// A previous key, given as its public half, keeps verifying what it
+	// signed; the JWKS lists both, under the same kid as before.
 	next, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
-	old, _, err := auth.NewTokens("i", "a", k).Issue(1, customer.RoleSTAFF)
+	old, _, err := auth.NewTokens("i", "a", k).Issue(1, customer.RoleSTAFF, 0)
 	require.NoError(t, err)
-	rotated := auth.NewTokens("i", "a", next, k)
+	pubPEM, err := auth.MarshalPublicKey(k)
+	require.NoError(t, err)
+	previous, err := auth.ParsePublicKeys(pubPEM)
+	require.NoError(t, err)
+	rotated := auth.NewTokens("i", "a", next, previous...)
 	v, err := rotated.Verify(old)
 	require.NoError(t, err)
 	require.Equal(t, "STAFF", string(v.Role))
-	require.Len(t, rotated.JWKS().Keys, 2)
+	var kids []string
+	for _, j := range rotated.JWKS().Keys {
+		kids = append(kids, j.Kid)
+	}
+	require.ElementsMatch(t, []string{k.ID, next.ID}, kids)
 	_, err = auth.NewTokens("i", "a", next).Verify(old)
-	require.ErrorIs(t, err, auth.ErrInvalidToken, "once retired keys are dropped, their tokens die")
+	require.ErrorIs(t, err, auth.ErrInvalidToken, "once previous keys are dropped, their tokens die")
+
+	// A list that is not all Ed25519 public keys is refused whole.
+	_, err = auth.ParsePublicKeys(append(pubPEM, pemText...))
+	require.ErrorContains(t, err, "key 2")
 }

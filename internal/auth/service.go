@@ -40,6 +40,9 @@ type ServiceConfig struct {
 	Tokens   *Tokens
 	Refresh  RefreshStore
 	Failures Counter
+	// Versions caches customers' token versions (VerifyAccess); nil means
+	// an in-process cache. With Redis, share one between replicas.
+	Versions VersionCache
 	Log      *slog.Logger
 }
 
@@ -62,7 +65,80 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Versions == nil {
+		cfg.Versions = NewMemoryVersionCache(VersionTTL)
+	}
 	return &Service{cfg: cfg, common: LoadCommonPasswords(), dummyHash: dummy, now: time.Now}, nil
+}
+
+// VerifyAccess is the one check of an access token that a request (HTTP
+// or WebSocket) is authenticated with: signature and claims (see
+// Tokens.Verify), and that the account still exists and the token's
+// version is the account's current one. The version is bumped when the
+// account's rights change (role change, password change, logout
+// everywhere), so tokens issued before stop working at once rather than
+// at expiry. Versions are cached for VersionTTL; when the cache (Redis) is
+// unavailable the database answers.
+func (s *Service) VerifyAccess(ctx context.Context, raw string) (Viewer, error) {
+	v, ver, err := s.cfg.Tokens.parse(raw)
+	if err != nil {
+		return Viewer{}, err
+	}
+	current, ok, err := s.cfg.Versions.Get(ctx, v.CustomerID)
+	if err != nil {
+		s.cfg.Log.WarnContext(ctx, "token version cache unavailable; reading the database", slog.String("error", err.Error()))
+	}
+	if !ok {
+		if current, err = s.tokenVersion(ctx, v.CustomerID); err != nil {
+			return Viewer{}, err
+		}
+		if err := s.cfg.Versions.Set(ctx, v.CustomerID, current); err != nil {
+			s.cfg.Log.DebugContext(ctx, "token version not cached", slog.String("error", err.Error()))
+		}
+	}
+	if current == deleted || ver < current {
+		return Viewer{}, fmt.Errorf("%w: the account's access changed since the token was issued", ErrInvalidToken)
+	}
+	return v, nil
+}
+
+// tokenVersion reads a customer's token version, deleted when there is no
+// such account.
+func (s *Service) tokenVersion(ctx context.Context, id int) (int, error) {
+	sys := SystemContext(ctx) // the token is the credential; no viewer yet
+	vs, err := s.cfg.Client.Customer.Query().Where(customer.ID(id)).Select(customer.FieldTokenVersion).Ints(sys)
+	if err != nil {
+		return 0, fmt.Errorf("read token version: %w", err)
+	}
+	if len(vs) == 0 {
+		return deleted, nil
+	}
+	return vs[0], nil
+}
+
+// revokeAccess bumps the customer's token version in the caller's
+// transaction, so every access token issued before is refused, and
+// caches the new version at once. It returns the updated customer.
+func (s *Service) revokeAccess(ctx context.Context, id int) (*ent.Customer, error) {
+	cust, err := s.db(ctx).Customer.UpdateOneID(id).AddTokenVersion(1).Save(SystemContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("bump token version: %w", err)
+	}
+	if err := s.cfg.Versions.Set(ctx, id, cust.TokenVersion); err != nil {
+		// The database has the new version; other replicas see it when
+		// their cached entry expires.
+		s.cfg.Log.WarnContext(ctx, "token version not cached", slog.String("error", err.Error()))
+	}
+	return cust, nil
+}
+
+// LogoutAll signs the viewer out everywhere: every refresh token is
+// revoked and every access token refused from now on.
+func (s *Service) LogoutAll(ctx context.Context, v Viewer) error {
+	if _, err := s.revokeAccess(ctx, v.CustomerID); err != nil {
+		return err
+	}
+	return s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), v.CustomerID)
 }
 
 // Tokens returns the access-token issuer, for the HTTP middleware and the
@@ -228,7 +304,7 @@ func (s *Service) signIn(ctx context.Context, cust *ent.Customer) (*TokenPair, e
 }
 
 func (s *Service) pair(cust *ent.Customer, refresh string) (*TokenPair, error) {
-	access, exp, err := s.cfg.Tokens.Issue(cust.ID, cust.Role)
+	access, exp, err := s.cfg.Tokens.Issue(cust.ID, cust.Role, cust.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -311,6 +387,9 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if err != nil {
 		return nil, fmt.Errorf("update password: %w", err)
 	}
+	if cust, err = s.revokeAccess(ctx, cust.ID); err != nil {
+		return nil, err
+	}
 	if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), cust.ID); err != nil {
 		return nil, err
 	}
@@ -350,8 +429,9 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 }
 
 // SetRole changes a customer's role. Only an ADMIN may, and the last ADMIN
-// cannot be demoted; a demoted account's refresh tokens are revoked, so
-// the old role lasts at most one access-token lifetime.
+// cannot be demoted. The account's access tokens stop working at once
+// (they carry the old role); a demoted account's refresh tokens are
+// revoked too, so it must sign in again.
 func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role customer.Role) (*ent.Customer, error) {
 	if !actor.Has(viewer.Admin) {
 		return nil, ErrForbidden
@@ -386,9 +466,12 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 			return nil, userError([]string{"role"}, CodeInvalid, "the last ADMIN cannot be demoted")
 		}
 	}
-	updated, err := target.Update().SetRole(role).Save(ctx)
-	if err != nil {
+	if _, err := target.Update().SetRole(role).Save(ctx); err != nil {
 		return nil, fmt.Errorf("set role: %w", err)
+	}
+	updated, err := s.revokeAccess(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	if !(Viewer{Role: viewer.Role(role)}).Has(viewer.Role(target.Role)) {
 		if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), id); err != nil {

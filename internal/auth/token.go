@@ -27,12 +27,15 @@ var ErrInvalidToken = errors.New("invalid or expired access token")
 // Claims are an access token's claims.
 type Claims struct {
 	Role string `json:"role"`
+	// Ver is the customer's token version when the token was issued; see
+	// Service.VerifyAccess.
+	Ver int `json:"ver,omitempty"`
 	jwt.RegisteredClaims
 }
 
 // Tokens issues and verifies access tokens. It signs with one key and
-// verifies with any key it knows, so a retired key keeps verifying the
-// tokens it signed until they expire.
+// verifies with that key and any previous one it is given, so rotating the
+// signing key refuses no token the old key signed.
 type Tokens struct {
 	issuer   string
 	audience string
@@ -42,18 +45,21 @@ type Tokens struct {
 }
 
 // NewTokens returns the token issuer for iss and aud, signing with key and
-// also accepting tokens signed by the retired keys.
-func NewTokens(issuer, audience string, key SigningKey, retired ...SigningKey) *Tokens {
+// also accepting tokens signed by the previous keys (the public halves of
+// keys rotated out, JWT_PREVIOUS_PUBLIC_KEYS), which the JWKS publishes
+// too.
+func NewTokens(issuer, audience string, key SigningKey, previous ...ed25519.PublicKey) *Tokens {
 	t := &Tokens{issuer: issuer, audience: audience, signing: key, verify: map[string]ed25519.PublicKey{}, now: time.Now}
-	for _, k := range append([]SigningKey{key}, retired...) {
-		t.verify[k.ID] = k.Public()
+	t.verify[key.ID] = key.Public()
+	for _, pub := range previous {
+		t.verify[PublicKeyID(pub)] = pub
 	}
 	return t
 }
 
-// Issue signs an access token for a customer, returning it and when it
-// expires.
-func (t *Tokens) Issue(customerID int, role customer.Role) (string, time.Time, error) {
+// Issue signs an access token for a customer at their token version,
+// returning it and when it expires.
+func (t *Tokens) Issue(customerID int, role customer.Role, version int) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(AccessTokenTTL)
 	jti := make([]byte, 16)
@@ -62,6 +68,7 @@ func (t *Tokens) Issue(customerID int, role customer.Role) (string, time.Time, e
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, Claims{
 		Role: string(role),
+		Ver:  version,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Audience:  jwt.ClaimStrings{t.audience},
@@ -79,10 +86,20 @@ func (t *Tokens) Issue(customerID int, role customer.Role) (string, time.Time, e
 	return s, exp, nil
 }
 
-// Verify checks an access token and returns its viewer. Only EdDSA is
-// accepted (never "none", never an HMAC keyed with a public key); the key
-// is chosen by kid; iss, aud, sub, exp and iat are required and checked.
+// Verify checks an access token's signature and claims and returns its
+// viewer. It does not know whether the account's rights changed since the
+// token was issued: requests are authenticated with Service.VerifyAccess,
+// which does.
 func (t *Tokens) Verify(raw string) (Viewer, error) {
+	v, _, err := t.parse(raw)
+	return v, err
+}
+
+// parse checks an access token and returns its viewer and token version.
+// Only EdDSA is accepted (never "none", never an HMAC keyed with a public
+// key); the key is chosen by kid; iss, aud, sub, exp and iat are required
+// and checked.
+func (t *Tokens) parse(raw string) (Viewer, int, error) {
 	var c Claims
 	_, err := jwt.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
 		kid, _ := tok.Header["kid"].(string)
@@ -101,17 +118,17 @@ func (t *Tokens) Verify(raw string) (Viewer, error) {
 		jwt.WithLeeway(30*time.Second),
 	)
 	if err != nil {
-		return Viewer{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Viewer{}, 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	id, err := strconv.Atoi(c.Subject)
-	if err != nil || id <= 0 || c.ID == "" || c.IssuedAt == nil {
-		return Viewer{}, fmt.Errorf("%w: missing or malformed sub, jti or iat", ErrInvalidToken)
+	if err != nil || id <= 0 || c.ID == "" || c.IssuedAt == nil || c.Ver < 0 {
+		return Viewer{}, 0, fmt.Errorf("%w: missing or malformed sub, jti, iat or ver", ErrInvalidToken)
 	}
 	role := viewer.Role(c.Role)
 	if !role.Valid() {
-		return Viewer{}, fmt.Errorf("%w: unknown role", ErrInvalidToken)
+		return Viewer{}, 0, fmt.Errorf("%w: unknown role", ErrInvalidToken)
 	}
-	return Viewer{CustomerID: id, Role: role}, nil
+	return Viewer{CustomerID: id, Role: role}, c.Ver, nil
 }
 
 // JWKS returns the public keys that verify access tokens.

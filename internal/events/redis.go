@@ -26,8 +26,10 @@ type Redis struct {
 func NewRedis(ctx context.Context, rdb *redis.Client, log *slog.Logger) (*Redis, error) {
 	ps := rdb.Subscribe(ctx, Channel)
 	if _, err := ps.Receive(ctx); err != nil {
-		_ = ps.Close()
-		return nil, fmt.Errorf("events: subscribe to redis: %w", err)
+		// Redis is down: the subscription's channel reconnects and
+		// subscribes again by itself; meanwhile changes made on other
+		// replicas do not reach this one's subscribers.
+		log.Warn("events: redis does not answer; subscribing when it does", slog.String("error", err.Error()))
 	}
 	b := &Redis{rdb: rdb, local: NewLocal(), log: log}
 	go func() {
