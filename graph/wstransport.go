@@ -384,7 +384,7 @@ func (c *wsConn) subscribe(id string, params *graphql.RawParams) *closeError {
 // an operation refused before it runs (invalid, too costly, rate
 // limited, not persisted) gets one `error` instead. A query or mutation
 // has one response: the executor ends every stream but a subscription's
-// after its first (see oneShot in handler.go).
+// after its first (oneshot.go).
 func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, start time.Time) {
 	defer c.finish(op)
 	defer func() {
