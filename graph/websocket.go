@@ -33,8 +33,8 @@ type socketTokenKey struct{}
 // and again while it stays open: is this access token (still) valid, and
 // whose is it? Whatever revokes access tokens early (a role change, a
 // logout everywhere) takes effect on open sockets through here.
-func (a tokenAuth) accessTokenValid(_ context.Context, raw string) (auth.Viewer, error) {
-	return a.auth.Tokens().Verify(raw)
+func (a tokenAuth) accessTokenValid(ctx context.Context, raw string) (auth.Viewer, error) {
+	return a.auth.VerifyAccess(ctx, raw)
 }
 
 func (a tokenAuth) init(ctx context.Context, payload map[string]any, header http.Header) (context.Context, error) {
