@@ -46,15 +46,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	if *rehash {
 		for _, folder := range []string{"sqlite", "postgres"} {
-			d, err := sqltool.NewGolangMigrateDir(filepath.Join(*dir, folder))
-			if err != nil {
-				return err
-			}
-			sum, err := d.Checksum()
-			if err != nil {
-				return err
-			}
-			if err := atlasmigrate.WriteSumFile(d, sum); err != nil {
+			if err := writeSum(filepath.Join(*dir, folder)); err != nil {
 				return err
 			}
 		}
@@ -95,6 +87,14 @@ func run(ctx context.Context, args []string) error {
 		}
 		if len(after) != len(before) {
 			drift = true
+			if t.dialect == dialect.SQLite && !*check {
+				if err := sqliteDown(ctx, out); err != nil {
+					return fmt.Errorf("%s: down migration: %w", t.folder, err)
+				}
+				if err := writeSum(out); err != nil {
+					return err
+				}
+			}
 			fmt.Printf("%s: new migration written (%d files)\n", t.folder, len(after)-len(before))
 		} else {
 			fmt.Printf("%s: schema and migrations agree\n", t.folder)
@@ -122,6 +122,19 @@ func diff(ctx context.Context, dia, devURL, out, name string) error {
 		schema.WithDropColumn(true),
 		schema.WithDropIndex(true),
 	)
+}
+
+// writeSum rewrites a folder's atlas.sum after its files changed.
+func writeSum(folder string) error {
+	d, err := sqltool.NewGolangMigrateDir(folder)
+	if err != nil {
+		return err
+	}
+	sum, err := d.Checksum()
+	if err != nil {
+		return err
+	}
+	return atlasmigrate.WriteSumFile(d, sum)
 }
 
 func copyDir(from, to string) error {
