@@ -53,9 +53,12 @@ func InvalidateOnWrite(client *ent.Client, c Catalog, log *slog.Logger) {
 			log.ErrorContext(ctx, "catalogue cache invalidation failed", slog.Any("err", err))
 		}
 	}
-	// One bump per transaction however many rows it writes (a catalogue
-	// import writes thousands).
-	var pending sync.Map // *ent.Tx → struct{}
+	// One bump per transaction, after it commits, however many rows it
+	// writes (a catalogue import writes thousands). Every write in a
+	// transaction adds a commit hook (ent hands out a new *ent.Tx per
+	// call, so there is no key to remember one by); at commit the
+	// outermost hook marks the context, the others see the mark and only
+	// pass the commit on, and the outermost bumps once it succeeded.
 	client.Use(func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			v, err := next.Mutate(ctx, m)
@@ -72,29 +75,26 @@ func InvalidateOnWrite(client *ent.Client, c Catalog, log *slog.Logger) {
 				bump(ctx) // not in a transaction: already committed
 				return v, nil
 			}
-			if _, seen := pending.LoadOrStore(tx, struct{}{}); seen {
-				return v, nil
-			}
 			tx.OnCommit(func(next ent.Committer) ent.Committer {
 				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					defer pending.Delete(tx)
-					if err := next.Commit(ctx, tx); err != nil {
+					if ctx.Value(bumpingKey{}) != nil {
+						return next.Commit(ctx, tx)
+					}
+					if err := next.Commit(context.WithValue(ctx, bumpingKey{}, true), tx); err != nil {
 						return err
 					}
 					bump(context.WithoutCancel(ctx))
 					return nil
 				})
 			})
-			tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
-				return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
-					pending.Delete(tx)
-					return next.Rollback(ctx, tx)
-				})
-			})
 			return v, nil
 		})
 	})
 }
+
+// bumpingKey marks a commit whose outermost catalogue hook will bump the
+// version once it succeeds.
+type bumpingKey struct{}
 
 // Memory is a Catalog in the process, bounded in bytes: the least
 // recently used entries go first.

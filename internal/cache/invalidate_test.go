@@ -1,0 +1,64 @@
+package cache_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
+)
+
+// countingCatalog counts the version bumps of a Memory cache.
+type countingCatalog struct {
+	*cache.Memory
+	bumps atomic.Int64
+}
+
+func (c *countingCatalog) Bump(ctx context.Context) error {
+	c.bumps.Add(1)
+	return c.Memory.Bump(ctx)
+}
+
+// TestInvalidateOnWriteOncePerTransaction: a transaction that writes many
+// catalogue rows bumps the version once, after it commits; a rolled-back
+// one bumps nothing; a write outside a transaction bumps at once.
+func TestInvalidateOnWriteOncePerTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := viewer.SystemContext(context.Background())
+		client := ent.NewClient(ent.Driver(db.Driver()))
+		c := &countingCatalog{Memory: cache.NewMemory(1<<20, time.Minute, time.Now)}
+		cache.InvalidateOnWrite(client, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		create := func(client *ent.Client, name string) {
+			client.Category.Create().SetName(name).SetSlug(name).SaveX(ctx)
+		}
+
+		tx, err := client.Tx(ctx)
+		require.NoError(t, err)
+		for i := range 5 {
+			create(tx.Client(), fmt.Sprintf("committed-%d", i))
+		}
+		require.Zero(t, c.bumps.Load(), "nothing is visible before the commit")
+		require.NoError(t, tx.Commit())
+		require.EqualValues(t, 1, c.bumps.Load(), "one bump for five rows")
+
+		tx, err = client.Tx(ctx)
+		require.NoError(t, err)
+		create(tx.Client(), "rolled-back-1")
+		create(tx.Client(), "rolled-back-2")
+		require.NoError(t, tx.Rollback())
+		require.EqualValues(t, 1, c.bumps.Load(), "a rollback bumps nothing")
+
+		create(client, "alone")
+		require.EqualValues(t, 2, c.bumps.Load(), "a write outside a transaction bumps at once")
+	})
+}
