@@ -16,6 +16,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
@@ -351,5 +352,39 @@ func TestWebsocketProtection(t *testing.T) {
 		ws.send("subscribe", "shallow", map[string]any{"query": "{ categoryTree { children { id } } }"})
 		nextData(t, ws.recv(), "shallow")
 		requireComplete(t, ws.recv(), "shallow")
+	})
+}
+
+// TestDemotedStaffSocketStops: a STAFF member demoted to CUSTOMER while
+// subscribed to the order feed has the socket closed with 4403 within
+// seconds and receives no order placed after the demotion; a STAFF member
+// who keeps the role goes on receiving.
+func TestDemotedStaffSocketStops(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		bus := events.NewLocal()
+		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Deps) {
+			d.Websocket.RecheckInterval = 200 * time.Millisecond
+		}))
+		_, admin := member(t, s, s.tokens, "feed-admin@example.com", customer.RoleADMIN)
+		demotedID, demoted := member(t, s, s.tokens, "feed-demoted@example.com", customer.RoleSTAFF)
+		_, kept := member(t, s, s.tokens, "feed-kept@example.com", customer.RoleSTAFF)
+
+		lasting := kept.subscribe(t, "OrderFeed", nil)
+		losing := s.mustDialWS(t, demoted.bearer)
+		losing.send("subscribe", "feed", map[string]any{"query": "subscription { orderEvents { type order { id } } }"})
+		live(t, bus, 2)
+
+		var out map[string]any
+		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(demotedID), "role": "CUSTOMER"}, &out)
+		start := time.Now()
+		require.Equal(t, websocket.StatusCode(4403), losing.closed(), "the demoted member's socket is closed as forbidden")
+		require.Less(t, time.Since(start), 5*time.Second)
+		live(t, bus, 1)
+
+		alice, _ := s.asCustomer(t, "alice")
+		id := placeAs(t, s, alice, "after-demotion")
+		lasting.until(func(d map[string]any) bool {
+			return field(d, "orderEvents", "type") == "CREATED" && field(d, "orderEvents", "order", "id") == id
+		})
 	})
 }
