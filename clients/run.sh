@@ -41,6 +41,10 @@ export PUBLIC_URL=http://127.0.0.1:$PORT
 # The suite's own requests come from one address: a bucket big enough for
 # the suite, so that only the test that asks for throttling meets it.
 export RATE_LIMIT_CAPACITY=${RATE_LIMIT_CAPACITY:-100000}
+# Short WebSocket timers, so the keep-alive and init-timeout tests take
+# seconds; the tests read them back.
+export WS_INIT_TIMEOUT=1s WS_PING_INTERVAL=1s
+export SAVANNAH_WS_INIT_TIMEOUT_MS=1000 SAVANNAH_WS_PING_MS=1000
 if [[ $DATABASE_URL == postgres* ]]; then
   "$WORK/savannah" migrate >"$WORK/migrate.log" 2>&1
 fi
