@@ -364,3 +364,58 @@ func TestCartAddsDuringCheckout(t *testing.T) {
 		require.Equal(t, n, ordered+inCart[vs[1].ID], "every added unit is ordered or still in the cart")
 	})
 }
+
+// TestConcurrentPasswordChange races changes of one password from the
+// same current one: exactly one applies, the others are told the current
+// password is wrong (as it then is), and only the winner's new password
+// signs in.
+func TestConcurrentPasswordChange(t *testing.T) {
+	const n = 4
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		reg := s.register("imani@example.com", goodPassword, "Imani", nil).Register.Token
+		me := s.as(reg.AccessToken)
+		const doc = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token { accessToken } userErrors { field code message } } }`
+		var (
+			wg     sync.WaitGroup
+			mu     sync.Mutex
+			won    []string
+			codes  []string
+			others []string
+		)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				next := fmt.Sprintf("brand-new-secret-%d", i)
+				resp := me.postAsync(doc, "", map[string]any{"c": goodPassword, "n": next})
+				var out struct {
+					ChangePassword struct {
+						Token      *struct{ AccessToken string }
+						UserErrors []userError
+					} `json:"changePassword"`
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil:
+					others = append(others, fmt.Sprint(resp.Errors, string(resp.Data)))
+				case out.ChangePassword.Token != nil:
+					won = append(won, next)
+				default:
+					codes = append(codes, codesOf(out.ChangePassword.UserErrors)...)
+				}
+			}()
+		}
+		wg.Wait()
+		require.Empty(t, others)
+		require.Len(t, won, 1)
+		require.Equal(t, repeat("INVALID_CREDENTIALS", n-1), codes)
+		require.Empty(t, s.login("imani@example.com", won[0]).Login.UserErrors)
+		for i := range n {
+			if p := fmt.Sprintf("brand-new-secret-%d", i); p != won[0] {
+				require.NotEmpty(t, s.login("imani@example.com", p).Login.UserErrors)
+			}
+		}
+	})
+}

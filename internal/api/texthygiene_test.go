@@ -55,6 +55,16 @@ func TestTextHygiene(t *testing.T) {
 		resp = s.post(`query { product(slug: "x\u0000") { id } }`, "", nil)
 		refusedText(t, resp, "product.slug")
 
+		// Nested inputs and lists: a where filter, at any depth.
+		resp = s.post(s.ops["ProductList"], "ProductList", map[string]any{"first": 2, "where": map[string]any{
+			"or": []any{map[string]any{"nameContainsFold": "kikoi"}, map[string]any{"nameIn": []any{"a", "b\x00"}}},
+		}})
+		refusedText(t, resp, "products.where.or[1].nameIn[1]")
+		resp = s.post(s.ops["ProductList"], "ProductList", map[string]any{"first": 2, "where": map[string]any{
+			"or": []any{map[string]any{"nameContainsFold": "kikoi"}, map[string]any{"nameIn": []any{"a", "b"}}},
+		}})
+		require.Empty(t, resp.Errors)
+
 		// A cart ID.
 		v := stocked(t, s, 5)
 		c := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})

@@ -383,9 +383,19 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if err != nil {
 		return nil, err
 	}
-	cust, err = cust.Update().SetPasswordHash(hash).SetPasswordChangedAt(s.now()).Save(ctx)
+	// Only over the hash the current password was checked against: of
+	// two changes racing from one password, the second finds it changed
+	// and is told the current password is wrong, as it now is.
+	n, err := s.db(ctx).Customer.Update().
+		Where(customer.ID(cust.ID), customer.PasswordHash(cust.PasswordHash)).
+		SetPasswordHash(hash).
+		SetPasswordChangedAt(s.now()).
+		Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("update password: %w", err)
+	}
+	if n == 0 {
+		return nil, userError([]string{"currentPassword"}, CodeInvalidCredentials, "the current password is incorrect")
 	}
 	if cust, err = s.revokeAccess(ctx, cust.ID); err != nil {
 		return nil, err

@@ -288,7 +288,7 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 		}
 		id = crt.ID
 		sys := viewer.SystemContext(ctx)
-		if err := s.lockCart(sys, c, crt.ID); err != nil {
+		if err := s.lockCart(sys, c, crt.ID, "cartId"); err != nil {
 			return err
 		}
 		if err := fn(sys, c, crt); err != nil {
@@ -306,10 +306,17 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 // that changes nothing (as lockOrder does for orders). Every write to a
 // cart's lines takes it first, and so does placeOrder before it reads the
 // lines it then empties: a line added while a checkout runs waits for it
-// and lands in the emptied cart, instead of being deleted unordered.
-func (s *Service) lockCart(ctx context.Context, c *ent.Client, id int) error {
-	if _, err := c.ExecContext(ctx, "UPDATE carts SET updated_at = updated_at WHERE id = "+s.placeholder(1), id); err != nil {
+// and lands in the emptied cart, instead of being deleted unordered. A
+// cart deleted since it was read (purged, merged) is NOT_FOUND at field.
+func (s *Service) lockCart(ctx context.Context, c *ent.Client, id int, field ...string) error {
+	res, err := c.ExecContext(ctx, "UPDATE carts SET updated_at = updated_at WHERE id = "+s.placeholder(1), id)
+	if err != nil {
 		return fmt.Errorf("lock cart: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("lock cart: %w", err)
+	} else if n == 0 {
+		return fail(ErrNotFound, "no such cart", field...)
 	}
 	return nil
 }

@@ -173,7 +173,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, fmt.Errorf("read cart: %w", err)
 	}
-	if err := s.lockCart(ctx, c, crt.ID); err != nil {
+	if err := s.lockCart(ctx, c, crt.ID, "input", "cartId"); err != nil {
 		return nil, err
 	}
 	lines, err := c.CartLine.Query().
