@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 const read = (p) => readFileSync(new URL(p, import.meta.url), 'utf8');
 const readme = read('../../README.md');
 
-for (const [file, name] of [['apollo.test.mjs', 'client-config'], ['urql.test.mjs', 'urql-config']]) {
+for (const [file, name] of [['apollo.test.mjs', 'client-config'], ['urql.test.mjs', 'urql-config'], ['ws.test.mjs', 'ws-config']]) {
   test(`README quotes ${file}'s ${name}`, () => {
     const src = read(`./${file}`);
     const start = src.indexOf(`// ${name}:start\n`);

@@ -37,6 +37,24 @@ function raw() {
   return s;
 }
 
+// ws-config:start
+function subscriptionClient(getToken) {
+  return createClient({
+    url: wsEndpoint,
+    webSocketImpl: WebSocket, // in Node; browsers have their own
+    lazy: true,
+    // Called at every (re)connection, so a refreshed token is sent.
+    connectionParams: async () => {
+      const token = await getToken();
+      return token ? { Authorization: `Bearer ${token}` } : {};
+    },
+    // 4403: the token was refused or revoked; sign in again rather
+    // than retry with it.
+    shouldRetry: (e) => e?.code !== 4403,
+  });
+}
+// ws-config:end
+
 const within = (p, ms, what) => Promise.race([p, sleep(ms).then(() => { throw new Error(`no ${what} within ${ms} ms`); })]);
 
 test('graphql-ws: a query over the socket answers one next, then complete', async () => {
@@ -53,7 +71,7 @@ test('graphql-ws: a query over the socket answers one next, then complete', asyn
 
 test('graphql-ws: a mutation over the socket commits once and answers once', async () => {
   const [v] = await someVariants(1);
-  const client = createClient({ url: wsEndpoint, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+  const client = subscriptionClient(async () => null);
   const results = [];
   await new Promise((resolve, reject) => {
     client.subscribe(
@@ -82,25 +100,43 @@ test('graphql-transport-ws close codes', async (t) => {
     s.send({ id: 'early', type: 'subscribe', payload: { query: '{ __typename }' } });
     assert.equal((await within(s.closedP, 3000, 'close')).code, 4401);
   });
-  await t.test('4403: a bad token in connection_init, and graphql-ws stops retrying', async () => {
+  await t.test('4403: a bad token in connection_init, and graphql-ws gives up', async () => {
     const s = raw();
     await s.opened;
     s.send({ type: 'connection_init', payload: { Authorization: 'Bearer not-a-token' } });
     assert.equal((await within(s.closedP, 3000, 'close')).code, 4403);
 
+    // graphql-ws retries 4403 (access might be granted later) within its
+    // retry budget, then gives up and hands the application the 4403, so
+    // it can sign in again; a 1000 close would make it reconnect for ever.
     let attempts = 0;
     const client = createClient({
       url: wsEndpoint, webSocketImpl: WebSocket, lazy: true,
       connectionParams: { Authorization: 'Bearer not-a-token' },
+      retryAttempts: 2, retryWait: () => sleep(50),
       on: { connecting: () => { attempts++; } },
     });
     const err = await new Promise((resolve) => {
       client.subscribe({ query: '{ __typename }' }, { next() {}, error: resolve, complete() {} });
     });
+    const gaveUpAfter = attempts;
     await sleep(1500);
     await client.dispose();
     assert.equal(err.code, 4403);
-    assert.equal(attempts, 1, 'no reconnect after 4403');
+    assert.equal(gaveUpAfter, 3, 'the first try and the two retries the client allows');
+    assert.equal(attempts, gaveUpAfter, 'no reconnect once it gave up');
+
+    // Configured as the README shows: no retry at all.
+    let tries = 0;
+    const configured = subscriptionClient(async () => 'not-a-token');
+    configured.on('connecting', () => { tries++; });
+    const refused = await new Promise((resolve) => {
+      configured.subscribe({ query: '{ __typename }' }, { next() {}, error: resolve, complete() {} });
+    });
+    await sleep(500);
+    await configured.dispose();
+    assert.equal(refused.code, 4403);
+    assert.equal(tries, 1);
   });
   await t.test('4403 pairs with a good token, which is acknowledged', async () => {
     const s = raw();
