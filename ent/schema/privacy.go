@@ -237,7 +237,15 @@ func readRuleOf(table string) (readRule, bool) {
 	case "carts":
 		return readRule{viewer.Staff, cartsOf}, true
 	case "cart_lines":
-		return readRule{viewer.Staff, throughParent("cart_id", "carts", cartsOf)}, true
+		// A shopper's cart shows only lines of products they may see: a
+		// line whose product was archived drops out of view (checkout
+		// refuses it as not for sale).
+		return readRule{viewer.Staff, func(v *viewer.Viewer) func(*sql.Selector) {
+			return sql.AndPredicates(
+				throughParent("cart_id", "carts", cartsOf)(v),
+				throughParent("variant_id", "product_variants", throughParent("product_id", "products", storefront))(v),
+			)
+		}}, true
 	case "orders":
 		return readRule{viewer.Staff, ordersOf}, true
 	case "order_lines", "order_events", "payments":

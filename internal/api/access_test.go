@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
@@ -186,5 +187,35 @@ func TestStockFiguresAreStaffOnly(t *testing.T) {
 			resp := v.post(`{ products(first: 1, where: {hasVariantsWith: [{stockOnHandGT: 0}]}) { totalCount } }`, "", nil)
 			require.Equal(t, []string{"GRAPHQL_VALIDATION_FAILED"}, resp.codes())
 		}
+	})
+}
+
+// TestCartHidesProductsNoLongerForSale: a cart line whose product was
+// archived drops out of the shopper's view (the cart itself still reads),
+// and comes back when the product is ACTIVE again.
+func TestCartHidesProductsNoLongerForSale(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		v := stocked(t, s, 10)
+		p := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 2)}})
+		sys := auth.SystemContext(context.Background())
+		lines := func() int {
+			resp := s.post(s.ops["Cart"], "Cart", map[string]any{"id": p.Cart.ID})
+			require.Empty(t, resp.Errors)
+			var out struct {
+				Cart *struct {
+					TotalQuantity int
+					Lines         []struct{ ID string }
+				}
+			}
+			require.NoError(t, json.Unmarshal(resp.Data, &out))
+			require.NotNil(t, out.Cart)
+			return len(out.Cart.Lines)
+		}
+		require.Equal(t, 1, lines())
+		s.client.Product.UpdateOneID(v.ProductID).SetStatus(product.StatusARCHIVED).ExecX(sys)
+		require.Equal(t, 0, lines())
+		s.client.Product.UpdateOneID(v.ProductID).SetStatus(product.StatusACTIVE).ExecX(sys)
+		require.Equal(t, 1, lines())
 	})
 }

@@ -86,7 +86,9 @@ func (s *Service) VerifyAccess(ctx context.Context, raw string) (Viewer, error) 
 	}
 	current, ok, err := s.cfg.Versions.Get(ctx, v.CustomerID)
 	if err != nil {
-		s.cfg.Log.WarnContext(ctx, "token version cache unavailable; reading the database", slog.String("error", err.Error()))
+		// Redis is down; readiness reports it, so one line per request
+		// would only flood the log.
+		s.cfg.Log.DebugContext(ctx, "token version cache unavailable; reading the database", slog.String("error", err.Error()))
 	}
 	if !ok {
 		if current, err = s.tokenVersion(ctx, v.CustomerID); err != nil {

@@ -191,33 +191,32 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		HTTPAddr:              str("HTTP_ADDR", ":8080"),
-		DatabaseURL:           str("DATABASE_URL", "sqlite://savannah.db"),
-		RedisURL:              str("REDIS_URL", ""),
-		Currency:              strings.ToUpper(str("STORE_CURRENCY", "KES")),
-		Environment:           str("APP_ENV", "development"),
-		LogFormat:             str("LOG_FORMAT", "json"),
-		ShutdownTimeout:       duration("SHUTDOWN_TIMEOUT", 20*time.Second),
-		ReadTimeout:           duration("HTTP_READ_TIMEOUT", 15*time.Second),
-		WriteTimeout:          duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
-		IdleTimeout:           duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
-		JWTPrivateKey:         strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
-		JWTPreviousPublicKeys: strings.ReplaceAll(str("JWT_PREVIOUS_PUBLIC_KEYS", ""), `\n`, "\n"),
-		JWTIssuer:             str("JWT_ISSUER", "savannah"),
-		JWTAudience:           str("JWT_AUDIENCE", "savannah"),
-		DataDir:               str("DATA_DIR", "./data"),
-		PublicURL:             strings.TrimSuffix(str("PUBLIC_URL", "http://localhost:8080"), "/"),
-		AuthRedirectURL:       str("AUTH_REDIRECT_URL", ""),
-		GoogleClientID:        str("GOOGLE_CLIENT_ID", ""),
-		GoogleClientSecret:    str("GOOGLE_CLIENT_SECRET", ""),
-		OIDCIssuerURL:         str("OIDC_ISSUER_URL", ""),
-		OIDCClientID:          str("OIDC_CLIENT_ID", ""),
-		OIDCClientSecret:      str("OIDC_CLIENT_SECRET", ""),
-		OIDCName:              str("OIDC_PROVIDER_NAME", "oidc"),
-		StoreName:             str("STORE_NAME", "Savannah"),
-		JobsPollInterval:      duration("JOBS_POLL_INTERVAL", 200*time.Millisecond),
-		NotifyRetryBase:       duration("NOTIFY_RETRY_BASE", time.Second),
-		NotifyRetryMax:        duration("NOTIFY_RETRY_MAX", time.Hour),
+		HTTPAddr:           str("HTTP_ADDR", ":8080"),
+		DatabaseURL:        str("DATABASE_URL", "sqlite://savannah.db"),
+		RedisURL:           str("REDIS_URL", ""),
+		Currency:           strings.ToUpper(str("STORE_CURRENCY", "KES")),
+		Environment:        str("APP_ENV", "development"),
+		LogFormat:          str("LOG_FORMAT", "json"),
+		ShutdownTimeout:    duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		ReadTimeout:        duration("HTTP_READ_TIMEOUT", 15*time.Second),
+		WriteTimeout:       duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+		IdleTimeout:        duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+		JWTPrivateKey:      strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
+		JWTIssuer:          str("JWT_ISSUER", "savannah"),
+		JWTAudience:        str("JWT_AUDIENCE", "savannah"),
+		DataDir:            str("DATA_DIR", "./data"),
+		PublicURL:          strings.TrimSuffix(str("PUBLIC_URL", "http://localhost:8080"), "/"),
+		AuthRedirectURL:    str("AUTH_REDIRECT_URL", ""),
+		GoogleClientID:     str("GOOGLE_CLIENT_ID", ""),
+		GoogleClientSecret: str("GOOGLE_CLIENT_SECRET", ""),
+		OIDCIssuerURL:      str("OIDC_ISSUER_URL", ""),
+		OIDCClientID:       str("OIDC_CLIENT_ID", ""),
+		OIDCClientSecret:   str("OIDC_CLIENT_SECRET", ""),
+		OIDCName:           str("OIDC_PROVIDER_NAME", "oidc"),
+		StoreName:          str("STORE_NAME", "Savannah"),
+		JobsPollInterval:   duration("JOBS_POLL_INTERVAL", 200*time.Millisecond),
+		NotifyRetryBase:    duration("NOTIFY_RETRY_BASE", time.Second),
+		NotifyRetryMax:     duration("NOTIFY_RETRY_MAX", time.Hour),
 	}
 	c.Role = strings.ToLower(str("SERVER_ROLE", RoleAll))
 	if !ValidRole(c.Role) {
@@ -245,6 +244,7 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("APP_ENV: %q is not development or production", c.Environment))
 	}
 	c.AutoMigrate = boolean("AUTO_MIGRATE", true)
+	c.JWTPreviousPublicKeys = strings.ReplaceAll(str("JWT_PREVIOUS_PUBLIC_KEYS", ""), `\n`, "\n")
 	c.SeedDemo = boolean("SEED_DEMO", !c.Production())
 	c.Introspection = boolean("GRAPHQL_INTROSPECTION", !c.Production())
 
