@@ -174,9 +174,9 @@ func (p *Protection) MutateOperationContext(ctx context.Context, opCtx *graphql.
 	shape, err := p.model.Measure(p.schema, opCtx.Operation, opCtx.Variables, p.limits.shape())
 	stats := &CostStats{RequestedQueryCost: shape.Cost, measured: true, refused: true}
 	opCtx.Stats.SetExtension(costExtension, stats)
-	if excess := (*cost.Excess)(nil); errors.As(err, &excess) {
-		e := gqlerror.Errorf("%s", excess.Error())
-		e.Extensions = map[string]any{"code": CodeQueryTooComplex}
+	var excess *cost.Excess
+	if errors.As(err, &excess) {
+		e := tooComplex("%s", excess.Error())
 		if excess.Input() {
 			// Arguments the client must change, named in the message.
 			e.Extensions["code"] = CodeBadUserInput

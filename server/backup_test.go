@@ -113,7 +113,8 @@ func TestBackupUnderWriteLoadRestores(t *testing.T) {
 				}
 			}
 			ctx := context.Background()
-			env := map[string]string{"DATABASE_URL": b.URL, "SEED_DEMO": "false"}
+			// Unmetered: the test reads every order, page after page.
+			env := map[string]string{"DATABASE_URL": b.URL, "SEED_DEMO": "false", "RATE_LIMIT_ENABLED": "false"}
 			for _, args := range [][]string{
 				{"migrate"},
 				{"seed", "--catalog", "../internal/seed/demo.json"},
@@ -184,7 +185,7 @@ func TestBackupUnderWriteLoadRestores(t *testing.T) {
 			}
 
 			src := startServe(t, env, "--role", "api")
-			dst := startServe(t, map[string]string{"DATABASE_URL": restored, "SEED_DEMO": "false"}, "--role", "api")
+			dst := startServe(t, map[string]string{"DATABASE_URL": restored, "SEED_DEMO": "false", "RATE_LIMIT_ENABLED": "false"}, "--role", "api")
 			srcCatalogue, srcOrders := storeAnswers(t, src)
 			dstCatalogue, dstOrders := storeAnswers(t, dst)
 			require.JSONEq(t, srcCatalogue, dstCatalogue, "the same catalogue")

@@ -93,7 +93,7 @@ func FuzzWhereBounds(f *testing.F) {
 		var excess *cost.Excess
 		switch {
 		case err == nil:
-			if sh.Cost < 3 {
+			if sh.Cost < 2 {
 				t.Fatalf("cost %d below the connection's own", sh.Cost)
 			}
 		case !errors.As(err, &excess):
