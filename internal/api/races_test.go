@@ -398,6 +398,10 @@ func TestConcurrentPasswordChange(t *testing.T) {
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
+				case len(resp.Errors) == 1 && resp.codes()[0] == "UNAUTHENTICATED":
+					// Arrived after the winner bumped the token version:
+					// the shared access token is no longer valid.
+					codes = append(codes, "UNAUTHENTICATED")
 				case len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil:
 					others = append(others, fmt.Sprint(resp.Errors, string(resp.Data)))
 				case out.ChangePassword.Token != nil:
@@ -410,7 +414,10 @@ func TestConcurrentPasswordChange(t *testing.T) {
 		wg.Wait()
 		require.Empty(t, others)
 		require.Len(t, won, 1)
-		require.Equal(t, repeat("INVALID_CREDENTIALS", n-1), codes)
+		require.Len(t, codes, n-1, "every other change lost")
+		for _, c := range codes {
+			require.Contains(t, []string{"INVALID_CREDENTIALS", "UNAUTHENTICATED"}, c, "a loser is told its password, or its token, no longer holds")
+		}
 		require.Empty(t, s.login("imani@example.com", won[0]).Login.UserErrors)
 		for i := range n {
 			if p := fmt.Sprintf("brand-new-secret-%d", i); p != won[0] {
