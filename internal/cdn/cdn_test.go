@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -36,12 +37,17 @@ func TestSetTags(t *testing.T) {
 
 // A job sends its tags 30 a request; a refusal fails the attempt.
 func TestWorker(t *testing.T) {
+	var mu sync.Mutex
 	var got [][]string
 	status := http.StatusOK
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ Tags []string }
-		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
-		require.Equal(t, "Bearer tok", r.Header.Get("Authorization"))
+		if json.NewDecoder(r.Body).Decode(&body) != nil || r.Header.Get("Authorization") != "Bearer tok" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
 		got = append(got, body.Tags)
 		w.WriteHeader(status)
 	}))
@@ -53,6 +59,8 @@ func TestWorker(t *testing.T) {
 	require.Len(t, got[0], 30)
 	require.Len(t, got[1], 1)
 
+	mu.Lock()
 	status = http.StatusForbidden
+	mu.Unlock()
 	require.ErrorContains(t, w.Work(context.Background(), &river.Job[PurgeArgs]{Args: PurgeArgs{Tags: tags[:1]}}), "403")
 }
