@@ -4,10 +4,11 @@
 // Tags are the global IDs clients see (graph/scalar), plus CatalogTag on
 // every tagged answer so that one purge can drop the whole catalogue.
 // Hooks on the ent client (Register) react to every write of a product,
-// variant or category: in the write's own transaction they insert one
-// River job (PurgeArgs) naming the IDs written, with InsertTx. A write
-// that rolls back (to a savepoint too) therefore purges nothing, and a
-// committed one always has its purge queued, whatever crashes afterwards.
+// variant or category and collect the IDs written; just before the
+// transaction commits, one River job (PurgeArgs) naming them all is
+// inserted in it, with InsertTx. A transaction that rolls back therefore
+// purges nothing, and a committed one always has its purge queued,
+// whatever crashes afterwards.
 // The Worker sends each job to the CDN's purge API, retried by River until
 // the CDN accepts it.
 //
@@ -18,7 +19,11 @@ package cdn
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"sync"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -54,6 +59,9 @@ const DefaultMaxAttempts = 20
 type Purger struct {
 	jobs        Inserter
 	maxAttempts int
+	// pending holds, per open transaction, the tags its writes purge.
+	mu      sync.Mutex
+	pending map[*sql.Tx]map[string]bool
 }
 
 // NewPurger returns a Purger enqueueing with jobs; maxAttempts zero means
@@ -62,7 +70,7 @@ func NewPurger(jobs Inserter, maxAttempts int) *Purger {
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
 	}
-	return &Purger{jobs: jobs, maxAttempts: maxAttempts}
+	return &Purger{jobs: jobs, maxAttempts: maxAttempts, pending: map[*sql.Tx]map[string]bool{}}
 }
 
 // Register adds the purge hooks to client. Call it once, where the client
@@ -124,38 +132,86 @@ func (p *Purger) hook(next ent.Mutator) ent.Mutator {
 	})
 }
 
-// enqueue inserts one purge job for ids in the transaction ctx runs in. In
-// an ent transaction opened without database.InTx it inserts once that
-// commits; outside any transaction, at once (the write is committed).
+// enqueue purges tags once the write is durable. In a transaction opened
+// by database.InTx (or TxOpener: every GraphQL mutation's) it collects the
+// tags of all the transaction's writes and inserts one job for them all,
+// with InsertTx, just before the commit; a rollback drops them. A write
+// undone by a rollback to a savepoint keeps its tags: the purge is of a
+// little more, never less. In an ent transaction opened otherwise it
+// inserts once that commits; outside any transaction, at once.
 func (p *Purger) enqueue(ctx context.Context, m ent.Mutation, ids []int) error {
 	tags := tagsOf(ids)
 	if len(tags) == 0 {
 		return nil
 	}
-	params := []river.InsertManyParams{{Args: PurgeArgs{Tags: tags}, InsertOpts: &river.InsertOpts{MaxAttempts: p.maxAttempts}}}
-	if tx, err := database.SQLTx(ctx); err == nil {
-		if _, err := p.jobs.InsertManyTx(ctx, tx, params); err != nil {
-			return fmt.Errorf("cdn: enqueue purge: %w", err)
-		}
+	txm, ok := m.(interface{ Tx() (*ent.Tx, error) })
+	if !ok {
+		return p.insert(ctx, nil, tags)
+	}
+	tx, err := txm.Tx()
+	if err != nil { // not in a transaction: the write is committed
+		return p.insert(ctx, nil, tags)
+	}
+	sqlTx, err := database.SQLTx(ctx)
+	if err != nil {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				if err := next.Commit(ctx, tx); err != nil {
+					return err
+				}
+				return p.insert(context.WithoutCancel(ctx), nil, tags)
+			})
+		})
 		return nil
 	}
-	if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-		if tx, err := txm.Tx(); err == nil {
-			tx.OnCommit(func(next ent.Committer) ent.Committer {
-				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					if err := next.Commit(ctx, tx); err != nil {
-						return err
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pending, ok := p.pending[sqlTx]
+	if !ok {
+		pending = map[string]bool{}
+		p.pending[sqlTx] = pending
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				if tags := p.take(sqlTx); len(tags) > 0 {
+					if err := p.insert(ctx, sqlTx, tags); err != nil {
+						return errors.Join(err, tx.Rollback())
 					}
-					if _, err := p.jobs.InsertMany(context.WithoutCancel(ctx), params); err != nil {
-						return fmt.Errorf("cdn: enqueue purge: %w", err)
-					}
-					return nil
-				})
+				}
+				return next.Commit(ctx, tx)
 			})
-			return nil
-		}
+		})
+		tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+			return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+				p.take(sqlTx)
+				return next.Rollback(ctx, tx)
+			})
+		})
 	}
-	if _, err := p.jobs.InsertMany(ctx, params); err != nil {
+	for _, t := range tags {
+		pending[t] = true
+	}
+	return nil
+}
+
+// take removes and returns, sorted, the tags collected for tx.
+func (p *Purger) take(tx *sql.Tx) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tags := slices.Sorted(maps.Keys(p.pending[tx]))
+	delete(p.pending, tx)
+	return tags
+}
+
+// insert inserts one purge job for tags, in tx unless it is nil.
+func (p *Purger) insert(ctx context.Context, tx *sql.Tx, tags []string) error {
+	params := []river.InsertManyParams{{Args: PurgeArgs{Tags: tags}, InsertOpts: &river.InsertOpts{MaxAttempts: p.maxAttempts}}}
+	var err error
+	if tx != nil {
+		_, err = p.jobs.InsertManyTx(ctx, tx, params)
+	} else {
+		_, err = p.jobs.InsertMany(ctx, params)
+	}
+	if err != nil {
 		return fmt.Errorf("cdn: enqueue purge: %w", err)
 	}
 	return nil
