@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/savannah-commerce/savannah/internal/cdn"
 )
 
 // Cache-Control of answers that no shared cache may keep: anything signed
@@ -45,7 +47,8 @@ func withSharedCacheNote(ctx context.Context) (context.Context, *sharedCacheNote
 // revalidates), a strong ETag that hashes the body, Vary, and 304 when
 // If-None-Match already holds the ETag. The compression layer suffixes
 // the ETag with the coding (-gzip, -zstd), so a tag with such a suffix
-// matches too, and the 304 repeats the tag the client holds.
+// matches too, and the 304 repeats the tag the client holds. Cache tags
+// name the entities the answer shows, for the CDN purge (internal/cdn).
 func writeShared(w http.ResponseWriter, r *http.Request, mediaType string, ttl time.Duration, body []byte) {
 	sum := sha256.Sum256(body)
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
@@ -53,6 +56,7 @@ func writeShared(w http.ResponseWriter, r *http.Request, mediaType string, ttl t
 	secs := int(ttl.Seconds())
 	h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d", secs, secs))
 	h.Add("Vary", varyPublic)
+	cdn.SetTags(h, body)
 	if held, ok := matchETag(r.Header.Get("If-None-Match"), etag); ok {
 		h.Set("ETag", held)
 		w.WriteHeader(http.StatusNotModified)

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/cdn"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/jobs"
@@ -24,11 +25,18 @@ import (
 // added to workers unless workers is nil (the api role only enqueues); the
 // River client, which also schedules periodic; and the outbox hooks on
 // client, which from now on write and enqueue a notification for every
-// order and payment change. The caller starts and stops the River client.
+// order and payment change. With CDN_PURGE_URL it adds the CDN purge too:
+// its worker and its hooks, which enqueue a purge for every catalogue
+// write. The caller starts and stops the River client.
 func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, workers *river.Workers, periodic []*river.PeriodicJob, log *slog.Logger, reg prometheus.Registerer) (*outbox.Outbox, *jobs.Client, error) {
 	if workers != nil {
 		if err := addDeliveryWorker(cfg, client, workers, log, reg); err != nil {
 			return nil, nil, err
+		}
+		if cfg.CDNPurgeURL != "" {
+			if err := river.AddWorkerSafely(workers, cdn.NewWorker(cdn.WorkerConfig{URL: cfg.CDNPurgeURL, Token: cfg.CDNPurgeToken})); err != nil {
+				return nil, nil, fmt.Errorf("cdn purge: %w", err)
+			}
 		}
 	}
 	rc, err := jobs.New(db, jobs.Config{Workers: workers, PeriodicJobs: periodic, PollInterval: cfg.JobsPollInterval, Logger: log})
@@ -37,6 +45,9 @@ func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, wo
 	}
 	ob := outbox.New(outbox.Config{Jobs: rc, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
 	ob.Register(client)
+	if cfg.CDNPurgeURL != "" {
+		cdn.NewPurger(rc, 0).Register(client)
+	}
 	return ob, rc, nil
 }
 

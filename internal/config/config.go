@@ -66,6 +66,11 @@ type Config struct {
 	// (3s and 15s).
 	WebsocketInitTimeout, WebsocketPingInterval time.Duration
 
+	// CDNPurgeURL is the CDN's purge-by-tag endpoint (CDN_PURGE_URL),
+	// e.g. Cloudflare's …/zones/{zone}/purge_cache; empty turns purging
+	// off. CDNPurgeToken is its Bearer token (CDN_PURGE_TOKEN).
+	CDNPurgeURL, CDNPurgeToken string
+
 	// SMTPURL is where notification emails go (SMTP_URL):
 	// smtp://user:pass@host:port with STARTTLS (?starttls=optional for a
 	// local test server) or smtps:// for implicit TLS. Empty writes each
@@ -312,6 +317,12 @@ func Load(getenv func(string) string) (Config, error) {
 // fallback to the log.
 func (c *Config) loadNotify(str func(key, def string) string) []error {
 	var errs []error
+	c.CDNPurgeURL, c.CDNPurgeToken = str("CDN_PURGE_URL", ""), str("CDN_PURGE_TOKEN", "")
+	if c.CDNPurgeURL != "" {
+		if u, err := url.Parse(c.CDNPurgeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("CDN_PURGE_URL: want http://… or https://…"))
+		}
+	}
 	c.SMTPURL, c.SMTPFrom = str("SMTP_URL", ""), str("SMTP_FROM", "")
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
@@ -397,6 +408,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("notify_max_attempts", c.NotifyMaxAttempts),
 		slog.Duration("notify_retry_base", c.NotifyRetryBase),
 		slog.Duration("notify_retry_max", c.NotifyRetryMax),
+		slog.String("cdn_purge_url", MaskURL(c.CDNPurgeURL)),
 		slog.String("smtp_url", MaskURL(c.SMTPURL)),
 		slog.String("smtp_from", c.SMTPFrom),
 		slog.Int("notify_admin_emails", len(c.AdminEmails)),

@@ -66,6 +66,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"SMTP_URL":              {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
 		"SMTP_FROM":             {"SMTP_URL": "smtp://mail.example.com"},
 		"SMTP_FROM format":      {"SMTP_FROM": "not an address"},
+		"CDN_PURGE_URL":         {"CDN_PURGE_URL": "cdn.example.com/purge"},
 		"NOTIFY_ADMIN_EMAILS":   {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
 		"AT_API_KEY":            {"AT_USERNAME": "savannah"},
 		"AT_USERNAME":           {"AT_API_KEY": "k"},
