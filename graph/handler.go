@@ -110,7 +110,7 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	// Outermost: no extension below is asked for a second response of a
 	// query or mutation.
 	srv.Use(oneShot{})
-	// First, so that they see every request as the client sent it, and
+	// Next, so that they see every request as the client sent it, and
 	// every response, refused ones too.
 	srv.Use(operationLog{})
 	if cfg.Metrics != nil {
