@@ -45,39 +45,43 @@ func stockedVariants(t *testing.T, s *store, n, onHand int) []*ent.ProductVarian
 // else (top-level errors), which a race must never produce.
 func race(t *testing.T, n int, send func(i int) gqlResponse) (ok int, codes []string, other []string) {
 	t.Helper()
-	var (
-		wg sync.WaitGroup
-		mu sync.Mutex
-	)
+	for _, resp := range concurrently(n, send) {
+		var data map[string]cartPayload
+		switch {
+		case len(resp.Errors) > 0:
+			other = append(other, fmt.Sprint(resp.Errors))
+		case json.Unmarshal(resp.Data, &data) != nil || len(data) != 1:
+			other = append(other, string(resp.Data))
+		default:
+			for _, p := range data {
+				switch {
+				case len(p.UserErrors) == 0 && p.Cart != nil:
+					ok++
+				case len(p.UserErrors) == 1 && p.Cart == nil:
+					codes = append(codes, p.UserErrors[0].Code)
+				default:
+					other = append(other, string(resp.Data))
+				}
+			}
+		}
+	}
+	return ok, codes, other
+}
+
+// concurrently calls fn(0), …, fn(n-1) in n goroutines at once and
+// returns their results in that order, once all have returned.
+func concurrently[T any](n int, fn func(i int) T) []T {
+	out := make([]T, n)
+	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp := send(i)
-			mu.Lock()
-			defer mu.Unlock()
-			var data map[string]cartPayload
-			switch {
-			case len(resp.Errors) > 0:
-				other = append(other, fmt.Sprint(resp.Errors))
-			case json.Unmarshal(resp.Data, &data) != nil || len(data) != 1:
-				other = append(other, string(resp.Data))
-			default:
-				for _, p := range data {
-					switch {
-					case len(p.UserErrors) == 0 && p.Cart != nil:
-						ok++
-					case len(p.UserErrors) == 1 && p.Cart == nil:
-						codes = append(codes, p.UserErrors[0].Code)
-					default:
-						other = append(other, string(resp.Data))
-					}
-				}
-			}
+			out[i] = fn(i)
 		}()
 	}
 	wg.Wait()
-	return ok, codes, other
+	return out
 }
 
 func repeat(s string, n int) []string {
@@ -240,27 +244,23 @@ func TestConcurrentAddressBook(t *testing.T) {
 			return false, nil, string(resp.Data)
 		}
 		fan := func(doc string, vars func(i int) map[string]any) (ok int, codes, other []string) {
-			var (
-				wg sync.WaitGroup
-				mu sync.Mutex
-			)
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					k, c, o := send(doc, vars(i))
-					mu.Lock()
-					defer mu.Unlock()
-					if k {
-						ok++
-					}
-					codes = append(codes, c...)
-					if o != "" {
-						other = append(other, o)
-					}
-				}()
+			type outcome struct {
+				ok    bool
+				codes []string
+				other string
 			}
-			wg.Wait()
+			for _, o := range concurrently(n, func(i int) outcome {
+				k, c, other := send(doc, vars(i))
+				return outcome{k, c, other}
+			}) {
+				if o.ok {
+					ok++
+				}
+				codes = append(codes, o.codes...)
+				if o.other != "" {
+					other = append(other, o.other)
+				}
+			}
 			return ok, codes, other
 		}
 
@@ -376,42 +376,31 @@ func TestConcurrentPasswordChange(t *testing.T) {
 		reg := s.register("imani@example.com", goodPassword, "Imani", nil).Register.Token
 		me := s.as(reg.AccessToken)
 		const doc = `mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token { accessToken } userErrors { field code message } } }`
-		var (
-			wg     sync.WaitGroup
-			mu     sync.Mutex
-			won    []string
-			codes  []string
-			others []string
-		)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				next := fmt.Sprintf("brand-new-secret-%d", i)
-				resp := me.postAsync(doc, "", map[string]any{"c": goodPassword, "n": next})
-				var out struct {
-					ChangePassword struct {
-						Token      *struct{ AccessToken string }
-						UserErrors []userError
-					} `json:"changePassword"`
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case len(resp.Errors) == 1 && resp.codes()[0] == "UNAUTHENTICATED":
-					// Arrived after the winner bumped the token version:
-					// the shared access token is no longer valid.
-					codes = append(codes, "UNAUTHENTICATED")
-				case len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil:
-					others = append(others, fmt.Sprint(resp.Errors, string(resp.Data)))
-				case out.ChangePassword.Token != nil:
-					won = append(won, next)
-				default:
-					codes = append(codes, codesOf(out.ChangePassword.UserErrors)...)
-				}
-			}()
+		password := func(i int) string { return fmt.Sprintf("brand-new-secret-%d", i) }
+		responses := concurrently(n, func(i int) gqlResponse {
+			return me.postAsync(doc, "", map[string]any{"c": goodPassword, "n": password(i)})
+		})
+		var won, codes, others []string
+		for i, resp := range responses {
+			var out struct {
+				ChangePassword struct {
+					Token      *struct{ AccessToken string }
+					UserErrors []userError
+				} `json:"changePassword"`
+			}
+			switch {
+			case len(resp.Errors) == 1 && resp.codes()[0] == "UNAUTHENTICATED":
+				// Arrived after the winner bumped the token version:
+				// the shared access token is no longer valid.
+				codes = append(codes, "UNAUTHENTICATED")
+			case len(resp.Errors) > 0 || json.Unmarshal(resp.Data, &out) != nil:
+				others = append(others, fmt.Sprint(resp.Errors, string(resp.Data)))
+			case out.ChangePassword.Token != nil:
+				won = append(won, password(i))
+			default:
+				codes = append(codes, codesOf(out.ChangePassword.UserErrors)...)
+			}
 		}
-		wg.Wait()
 		require.Empty(t, others)
 		require.Len(t, won, 1)
 		require.Len(t, codes, n-1, "every other change lost")
@@ -420,7 +409,7 @@ func TestConcurrentPasswordChange(t *testing.T) {
 		}
 		require.Empty(t, s.login("imani@example.com", won[0]).Login.UserErrors)
 		for i := range n {
-			if p := fmt.Sprintf("brand-new-secret-%d", i); p != won[0] {
+			if p := password(i); p != won[0] {
 				require.NotEmpty(t, s.login("imani@example.com", p).Login.UserErrors)
 			}
 		}
