@@ -3,35 +3,16 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/internal/cost/costtest"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
-
-// doublingDocument is n fragments, each spreading the next one twice:
-// 1.6 KB at 40 levels, 2^40 fields once expanded. below puts it under a
-// field, with only scalars at the bottom, so that its cost stays tiny.
-func doublingDocument(n int, below bool) string {
-	var b strings.Builder
-	typ, leaf := "Query", "categoryTree { id }"
-	if below {
-		typ, leaf = "Category", "id name"
-		b.WriteString("query { categoryTree { ...F0 } }\n")
-	} else {
-		b.WriteString("query { ...F0 }\n")
-	}
-	for i := range n {
-		fmt.Fprintf(&b, "fragment F%d on %s { ...F%d ...F%d }\n", i, typ, i+1, i+1)
-	}
-	fmt.Fprintf(&b, "fragment F%d on %s { %s }\n", n, typ, leaf)
-	return b.String()
-}
 
 // refusedBeforeSQL sends a query and requires it refused with code,
 // before any SQL statement ran, within the time given.
@@ -57,7 +38,7 @@ func TestFragmentBombRefused(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := protectedStore(t, db, syntheticCatalog(5), api.Protection{}, false)
 		for _, below := range []bool{false, true} {
-			doc := doublingDocument(40, below)
+			doc := costtest.Doubling(40, below)
 			require.Less(t, len(doc), 2000)
 			out := refusedBeforeSQL(t, s, map[string]any{"query": doc}, "QUERY_TOO_COMPLEX", 50*time.Millisecond)
 			require.Contains(t, out.Errors[0].Message, "more than", "below a field: %v", below)

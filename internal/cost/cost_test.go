@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/savannah-commerce/savannah/internal/cost"
+	"github.com/savannah-commerce/savannah/internal/cost/costtest"
 )
 
 // schema loads the served schema from the files gqlgen generates the
@@ -193,25 +193,6 @@ func BenchmarkMeasureContract(b *testing.B) {
 	}
 }
 
-// doubling is a document of n fragments, each spreading the next one
-// twice: a few bytes a level, 2^n fields expanded. below puts it under a
-// field, where the fragments are on Category.
-func doubling(n int, below bool) string {
-	var b strings.Builder
-	typ, leaf := "Query", "categoryTree { id }"
-	if below {
-		typ, leaf = "Category", "id name"
-		b.WriteString("query { categoryTree { ...F0 } }\n")
-	} else {
-		b.WriteString("query { ...F0 }\n")
-	}
-	for i := range n {
-		fmt.Fprintf(&b, "fragment F%d on %s { ...F%d ...F%d }\n", i, typ, i+1, i+1)
-	}
-	fmt.Fprintf(&b, "fragment F%d on %s { %s }\n", n, typ, leaf)
-	return b.String()
-}
-
 // TestFragmentsMeasuredOnce: a fragment is walked once wherever it is
 // spread, so a document that doubles at every fragment is measured as
 // fast as it is read, with the counts it would have expanded.
@@ -222,13 +203,13 @@ func TestFragmentsMeasuredOnce(t *testing.T) {
 	lim := cost.Limits{Cost: 1000, Depth: 15, Aliases: 30, RootFields: 10, Fields: 2000}
 
 	// Small enough to count exactly: 2^10 root fields of cost 3 each.
-	sh := measure(t, m, s, document(t, s, doubling(10, false)).Operations[0], nil)
+	sh := measure(t, m, s, document(t, s, costtest.Doubling(10, false)).Operations[0], nil)
 	require.Equal(t, cost.Shape{Cost: 3 << 10, Depth: 1, RootFields: 1 << 10, Fields: 2 << 10}, sh)
-	sh = measure(t, m, s, document(t, s, doubling(10, true)).Operations[0], nil)
+	sh = measure(t, m, s, document(t, s, costtest.Doubling(10, true)).Operations[0], nil)
 	require.Equal(t, cost.Shape{Cost: 3, Depth: 1, RootFields: 1, Fields: 1 + 2<<10}, sh)
 
 	for _, below := range []bool{false, true} {
-		op := document(t, s, doubling(40, below)).Operations[0]
+		op := document(t, s, costtest.Doubling(40, below)).Operations[0]
 		sh := measure(t, m, s, op, nil) // saturates, never overflows
 		require.Positive(t, sh.Fields)
 		_, err := m.Measure(s, op, nil, lim)
@@ -386,7 +367,7 @@ func BenchmarkMeasure(b *testing.B) {
 	s := schema(b)
 	m := cost.DefaultModel()
 	for _, n := range []int{10, 100, 1000} {
-		op := document(b, s, doubling(n, true)).Operations[0]
+		op := document(b, s, costtest.Doubling(n, true)).Operations[0]
 		b.Run(fmt.Sprintf("fragments=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/savannah-commerce/savannah/internal/cost"
+	"github.com/savannah-commerce/savannah/internal/cost/costtest"
 )
 
 // fuzzLimits are the server's default limits.
@@ -55,8 +56,8 @@ func measureFast(t *testing.T, s *ast.Schema, src string, vars map[string]any) {
 func FuzzMeasure(f *testing.F) {
 	s := schema(f)
 	f.Add(`{ products(first: 5) { edges { node { id variants { id } } } } }`, `{}`)
-	f.Add(doubling(40, false), `{}`)
-	f.Add(doubling(40, true), `{}`)
+	f.Add(costtest.Doubling(40, false), `{}`)
+	f.Add(costtest.Doubling(40, true), `{}`)
 	f.Add(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, `{"ids": ["a", "b"]}`)
 	f.Add(`query($f: Int) { products(first: $f) { totalCount } }`, `{"f": 9223372036854775807}`)
 	f.Fuzz(func(t *testing.T, src, vars string) {
