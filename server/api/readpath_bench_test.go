@@ -25,7 +25,7 @@ const (
 // when TEST_DATABASE_URL is set. allocs/op and B/op are what to watch:
 // they do not depend on what else the machine is doing.
 //
-//	go test ./internal/api -run '^$' -bench ReadPath -benchmem -count=3 -benchtime=2s
+//	go test ./server/api -run '^$' -bench ReadPath -benchmem -count=3 -benchtime=2s
 func BenchmarkReadPath(b *testing.B) {
 	for _, backend := range dbtest.Backends(b) {
 		b.Run(backend.Name, func(b *testing.B) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/savannah-commerce/savannah/internal/api"
+	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
@@ -18,7 +18,7 @@ import (
 // zstd, and answered 304 to a CDN that holds its ETag (wire-B/op is the
 // body's size).
 //
-//	go test ./internal/api -run '^$' -bench Wire -benchtime=200x
+//	go test ./server/api -run '^$' -bench Wire -benchtime=200x
 func BenchmarkWire(b *testing.B) {
 	db := dbtest.Open(b, dbtest.Backends(b)[0].URL)
 	s := newStoreWith(b, db, syntheticCatalog(60), storeSetup{protection: api.Protection{CatalogCache: cache.NewMemory(8<<20, time.Minute, time.Now)}})
