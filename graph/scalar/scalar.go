@@ -3,14 +3,14 @@
 package scalar
 
 import (
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/shopspring/decimal"
+
+	"github.com/savannah-commerce/savannah/internal/globalid"
 )
 
 // InputError is a malformed scalar value sent by the client.
@@ -21,32 +21,18 @@ func (e *InputError) Error() string { return e.msg }
 // ErrInvalidID is returned for an ID that this server did not issue.
 var ErrInvalidID = &InputError{msg: "invalid ID"}
 
-// EncodeID turns an ent ID into the opaque global ID clients see: the eight
-// big-endian bytes of the ID in unpadded URL-safe base64. ent's global ID
-// ranges make the integer unique across all types, so node(id:) can tell the
-// type from it.
-func EncodeID(id int) string {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(id))
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// EncodeID turns an ent ID into the opaque global ID clients see
+// (internal/globalid has the encoding).
+func EncodeID(id int) string { return globalid.Encode(id) }
 
-// DecodeID is the inverse of EncodeID.
+// DecodeID is the inverse of EncodeID; an ID this server did not issue is
+// ErrInvalidID, a client's mistake.
 func DecodeID(s string) (int, error) {
-	if len(s) != 11 {
+	id, err := globalid.Decode(s)
+	if err != nil {
 		return 0, ErrInvalidID
 	}
-	var b [8]byte
-	// Strict: an ID has one spelling, the one EncodeID wrote.
-	n, err := base64.RawURLEncoding.Strict().Decode(b[:], []byte(s))
-	if err != nil || n != 8 {
-		return 0, ErrInvalidID
-	}
-	v := binary.BigEndian.Uint64(b[:])
-	if v == 0 || v > 1<<62 {
-		return 0, ErrInvalidID
-	}
-	return int(v), nil
+	return id, nil
 }
 
 // DecodeIDs decodes every ID or fails on the first invalid one.
@@ -66,11 +52,9 @@ func DecodeIDs(ss []string) ([]int, error) {
 // alphabet needs no escapes), without building the string first.
 func MarshalIntID(id int) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], uint64(id))
-		var out [13]byte
-		out[0], out[12] = '"', '"'
-		base64.RawURLEncoding.Encode(out[1:12], b[:])
+		var out [globalid.Len + 2]byte
+		out[0], out[globalid.Len+1] = '"', '"'
+		globalid.Put(out[1:], id)
 		_, _ = w.Write(out[:])
 	})
 }

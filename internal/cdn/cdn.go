@@ -30,8 +30,8 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
-	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/globalid"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -224,7 +224,7 @@ func tagsOf(ids []int) []string {
 	for _, id := range ids {
 		if id > 0 && !seen[id] {
 			seen[id] = true
-			tags = append(tags, scalar.EncodeID(id))
+			tags = append(tags, globalid.Encode(id))
 		}
 	}
 	return tags

@@ -12,21 +12,21 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
-	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/globalid"
 )
 
 // Only global IDs in "id" fields become tags, sorted after "catalog";
 // too many for the header leave "catalog" alone.
 func TestSetTags(t *testing.T) {
 	h := http.Header{}
-	a, b := scalar.EncodeID(7), scalar.EncodeID(3)
+	a, b := globalid.Encode(7), globalid.Encode(3)
 	SetTags(h, []byte(`{"data":{"p":{"id":"`+a+`","name":"id","x":{"id":"not an id"},"v":[{"id":"`+b+`"},{"id":"`+a+`"}]}}}`))
 	require.Equal(t, "catalog "+b+" "+a, h.Get("Surrogate-Key"))
 	require.Equal(t, "catalog,"+b+","+a, h.Get("Cache-Tag"))
 
 	var nodes []map[string]string
 	for i := 1; i <= MaxTagHeader/11; i++ {
-		nodes = append(nodes, map[string]string{"id": scalar.EncodeID(i)})
+		nodes = append(nodes, map[string]string{"id": globalid.Encode(i)})
 	}
 	body, err := json.Marshal(map[string]any{"data": nodes})
 	require.NoError(t, err)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/globalid"
 )
 
 // MaxTagHeader bounds each tag header; CDNs refuse longer ones (16 KB is
@@ -48,7 +48,7 @@ func collectIDs(v any, found func(string)) {
 	case map[string]any:
 		for k, e := range v {
 			if s, ok := e.(string); ok && k == "id" {
-				if _, err := scalar.DecodeID(s); err == nil {
+				if _, err := globalid.Decode(s); err == nil {
 					found(s)
 				}
 				continue
