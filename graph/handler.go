@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 
 	"entgo.io/contrib/entgql"
@@ -15,28 +14,19 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/savannah-commerce/savannah/ent"
-	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/cache"
-	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
-	"github.com/savannah-commerce/savannah/internal/events"
-	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
-// HandlerConfig is what the GraphQL handler needs from the server.
+// HandlerConfig is how the GraphQL handler serves: limits, caches,
+// introspection, metrics and tracing; the store's services come apart,
+// as app.Services.
 type HandlerConfig struct {
-	Client *ent.Client
-	// Dialect is the database's: dialect.Postgres or dialect.SQLite.
-	Dialect       string
-	Currency      string
-	Log           *slog.Logger
 	RequestID     RequestIDFunc
 	Introspection bool
-	// Auth is the account service: sign-in, tokens, profiles.
-	Auth *auth.Service
 
 	// Limits bound each operation's cost and shape; zero fields take
 	// DefaultLimits.
@@ -61,15 +51,6 @@ type HandlerConfig struct {
 	// SignedIn reports a request made by a signed-in customer, whose
 	// answers are never cached; nil means everyone is anonymous.
 	SignedIn func(ctx context.Context) bool
-	// Checkout is the cart, order and payment service; nil builds one
-	// with defaults and no M-Pesa (tests of other features).
-	Checkout *checkout.Service
-	// Outbox re-enqueues failed notifications (retryNotification); nil
-	// answers NOT_IMPLEMENTED there.
-	Outbox *outbox.Outbox
-	// Events carries order changes to subscriptions (register its hooks
-	// on Client with events.Register); nil answers them NOT_IMPLEMENTED.
-	Events events.Bus
 	// Metrics, when set, registers and records the operation metrics
 	// (see metrics.go): count, duration, requested cost and errors by
 	// operation name.
@@ -89,21 +70,12 @@ type HandlerConfig struct {
 // rate limiting, the anonymous catalogue cache, a parsed-query cache, one
 // transaction per mutation, per-operation dataloaders, and the error
 // presenter.
-func NewHandler(cfg HandlerConfig) http.Handler {
-	r := NewResolver(cfg.Client, cfg.Dialect, cfg.Currency, cfg.Log, cfg.Auth)
-	r.checkout = cfg.Checkout
-	if r.checkout == nil {
-		svc, err := checkout.NewService(checkout.Config{Client: cfg.Client, Dialect: cfg.Dialect, Currency: cfg.Currency})
-		if err != nil {
-			panic(err) // the same dialect and currency the catalogue accepted
-		}
-		r.checkout = svc
-	}
-	r.outbox = cfg.Outbox
-	r.events = cfg.Events
+func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
+	r := NewResolver(svc)
+	log := svc.Log
 	es := NewExecutableSchema(Config{Resolvers: r, Directives: directives()})
 	srv := handler.New(es)
-	srv.AddTransport(wsTransport{cfg: cfg.Websocket.withDefaults(), auth: tokenAuth{auth: cfg.Auth}, log: cfg.Log})
+	srv.AddTransport(wsTransport{cfg: cfg.Websocket.withDefaults(), auth: tokenAuth{auth: svc.Auth}, log: log})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{}) // POST and GET, see transport.go
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -141,13 +113,13 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	// Before Protection, so that a request error is not charged.
 	srv.Use(strictVariables{schema: es.Schema()})
 	// After persisted queries, so that the document is known.
-	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, cfg.Log))
+	srv.Use(NewProtection(cfg.Limits, cfg.RateLimit, cfg.RateLimitClient, log))
 	if len(cfg.FieldLimits) > 0 {
 		client := cfg.RateLimitClient
 		if client == nil {
 			client = func(context.Context) (string, bool) { return "", false }
 		}
-		srv.Use(fieldLimits{limits: cfg.FieldLimits, client: client, log: cfg.Log})
+		srv.Use(fieldLimits{limits: cfg.FieldLimits, client: client, log: log})
 	}
 	if cfg.CatalogCache != nil {
 		// After Protection, so cached answers are still measured.
@@ -155,15 +127,15 @@ func NewHandler(cfg HandlerConfig) http.Handler {
 	}
 	// payOrder calls M-Pesa, which must not happen inside a database
 	// transaction: it opens its own, short ones around the call.
-	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: cfg.Client}, SkipTxFunc: func(op *ast.OperationDefinition) bool { return hasRootField(op, "payOrder") }}})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: svc.Client}, SkipTxFunc: func(op *ast.OperationDefinition) bool { return hasRootField(op, "payOrder") }}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})
-	present := ErrorPresenter(cfg.Log, cfg.RequestID)
+	present := ErrorPresenter(log, cfg.RequestID)
 	if !cfg.Introspection {
 		present = withoutSuggestions(present)
 	}
 	srv.SetErrorPresenter(present)
-	srv.SetRecoverFunc(Recover(cfg.Log, cfg.RequestID))
+	srv.SetRecoverFunc(Recover(log, cfg.RequestID))
 	return withThrottleStatus(srv)
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/checkout"
@@ -24,19 +25,26 @@ type Resolver struct {
 	catalog  *catalog.Service
 	auth     *auth.Service
 	checkout *checkout.Service
-	// outbox is set by NewHandler when notifications are delivered.
+	// outbox re-enqueues failed notifications.
 	outbox *outbox.Outbox
 	// events carries order changes to subscriptions; nil answers them
 	// NOT_IMPLEMENTED.
 	events events.Bus
 }
 
-// NewResolver returns a resolver over the ent client; currency is the
-// store's ISO 4217 currency code, dialect the database's (dialect.Postgres
-// or dialect.SQLite), which the catalogue's tree writes depend on;
-// accounts are the identity service.
-func NewResolver(client *ent.Client, dialect, currency string, log *slog.Logger, accounts *auth.Service) *Resolver {
-	return &Resolver{client: client, currency: currency, log: log, catalog: catalog.NewService(client, dialect), auth: accounts}
+// NewResolver returns the resolver over the store's services
+// (app.NewServices), the one struct the GraphQL layer gets them from.
+func NewResolver(svc *app.Services) *Resolver {
+	return &Resolver{
+		client:   svc.Client,
+		currency: svc.Currency,
+		log:      svc.Log,
+		catalog:  svc.Catalog,
+		auth:     svc.Auth,
+		checkout: svc.Checkout,
+		outbox:   svc.Outbox,
+		events:   svc.Events,
+	}
 }
 
 // db returns the ent client to use: the transaction's when the operation

@@ -5,12 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/config"
-	"github.com/savannah-commerce/savannah/internal/database"
 )
 
 // googleIssuer is Google's OpenID Connect issuer: "Sign in with Google"
@@ -48,12 +44,10 @@ func newSocial(ctx context.Context, cfg config.Config, svc *auth.Service, key au
 	return auth.NewSocial(svc, auth.StateKeyFrom(key), providers...), nil
 }
 
-// newAuth builds the account service: the signing key from
-// JWT_PRIVATE_KEY (or, in development, one kept in DATA_DIR), and refresh
-// tokens and sign-in failure counts in Redis when REDIS_URL is set,
-// otherwise in the database and in process. rdb is the server's Redis
-// client, nil when REDIS_URL is unset.
-func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *ent.Client, rdb *redis.Client, log *slog.Logger) (*auth.Service, *auth.Social, error) {
+// newTokens is the access-token issuer: the signing key from
+// JWT_PRIVATE_KEY (or, in development, one kept in DATA_DIR) and the
+// previous public keys, still accepted while their tokens live.
+func newTokens(cfg config.Config, log *slog.Logger) (auth.SigningKey, *auth.Tokens, error) {
 	var key auth.SigningKey
 	var err error
 	if cfg.JWTPrivateKey != "" {
@@ -62,36 +56,11 @@ func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *en
 		key, err = auth.DevSigningKey(cfg.DataDir, log)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("JWT signing key: %w", err)
+		return auth.SigningKey{}, nil, fmt.Errorf("JWT signing key: %w", err)
 	}
 	previous, err := auth.ParsePublicKeys([]byte(cfg.JWTPreviousPublicKeys))
 	if err != nil {
-		return nil, nil, fmt.Errorf("JWT_PREVIOUS_PUBLIC_KEYS: %w", err)
+		return auth.SigningKey{}, nil, fmt.Errorf("JWT_PREVIOUS_PUBLIC_KEYS: %w", err)
 	}
-	sc := auth.ServiceConfig{
-		Client:  client,
-		Dialect: db.Dialect,
-		Tokens:  auth.NewTokens(cfg.JWTIssuer, cfg.JWTAudience, key, previous...),
-		Log:     log,
-	}
-	if rdb != nil {
-		// Redis is shared by every replica; while it is down, new sign-ins
-		// are kept in the database and failures counted in process, so
-		// signing in keeps working (see README, "When Redis is down").
-		sc.Refresh = auth.FallbackRefreshStore{Primary: auth.NewRedisRefreshStore(rdb, "savannah:refresh:"), Fallback: auth.NewDBRefreshStore(client), Log: log}
-		sc.Failures = auth.FallbackCounter{Primary: auth.NewRedisCounter(rdb, "savannah:signin-failures:"), Fallback: auth.NewMemoryCounter(), Log: log}
-		sc.Versions = auth.NewRedisVersionCache(rdb, "savannah:token-version:")
-	} else {
-		sc.Refresh = auth.NewDBRefreshStore(client)
-		sc.Failures = auth.NewMemoryCounter()
-	}
-	svc, err := auth.NewService(sc)
-	if err != nil {
-		return nil, nil, err
-	}
-	social, err := newSocial(ctx, cfg, svc, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return svc, social, nil
+	return key, auth.NewTokens(cfg.JWTIssuer, cfg.JWTAudience, key, previous...), nil
 }

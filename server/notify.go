@@ -20,35 +20,23 @@ import (
 	"github.com/savannah-commerce/savannah/internal/notify/templates"
 )
 
-// newNotifications builds the notification pipeline: the channels (the log
-// unless Africa's Talking or SMTP is configured) and the delivery worker,
-// added to workers unless workers is nil (the api role only enqueues); the
-// River client, which also schedules periodic; and the outbox hooks on
-// client, which from now on write and enqueue a notification for every
-// order and payment change. With CDN_PURGE_URL it adds the CDN purge too:
-// its worker and its hooks, which enqueue a purge for every catalogue
-// write. The caller starts and stops the River client.
-func newNotifications(cfg config.Config, db *database.DB, client *ent.Client, workers *river.Workers, periodic []*river.PeriodicJob, log *slog.Logger, reg prometheus.Registerer) (*outbox.Outbox, *jobs.Client, error) {
-	if workers != nil {
-		if err := addDeliveryWorker(cfg, client, workers, log, reg); err != nil {
-			return nil, nil, err
-		}
-		if cfg.CDNPurgeURL != "" {
-			if err := river.AddWorkerSafely(workers, cdn.NewWorker(cdn.WorkerConfig{URL: cfg.CDNPurgeURL, Token: cfg.CDNPurgeToken})); err != nil {
-				return nil, nil, fmt.Errorf("cdn purge: %w", err)
-			}
-		}
+// newJobs builds the River client that works the store's jobs (roles
+// worker and all): the notification deliveries, with their channels (the
+// log unless Africa's Talking or SMTP is configured), the CDN purges with
+// CDN_PURGE_URL, and periodic. The jobs themselves are enqueued by the
+// hooks of the ent client (app.NewClient), in the transaction of the
+// change, by whichever process made it. The caller starts and stops the
+// client.
+func newJobs(cfg config.Config, db *database.DB, client *ent.Client, periodic []*river.PeriodicJob, workers *river.Workers, log *slog.Logger, reg prometheus.Registerer) (*jobs.Client, error) {
+	if err := addDeliveryWorker(cfg, client, workers, log, reg); err != nil {
+		return nil, err
 	}
-	rc, err := jobs.New(db, jobs.Config{Workers: workers, PeriodicJobs: periodic, PollInterval: cfg.JobsPollInterval, Logger: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	ob := outbox.New(outbox.Config{Jobs: rc, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
-	ob.Register(client)
 	if cfg.CDNPurgeURL != "" {
-		cdn.NewPurger(rc, 0).Register(client)
+		if err := river.AddWorkerSafely(workers, cdn.NewWorker(cdn.WorkerConfig{URL: cfg.CDNPurgeURL, Token: cfg.CDNPurgeToken})); err != nil {
+			return nil, fmt.Errorf("cdn purge: %w", err)
+		}
 	}
-	return ob, rc, nil
+	return jobs.New(db, jobs.Config{Workers: workers, PeriodicJobs: periodic, PollInterval: cfg.JobsPollInterval, Logger: log})
 }
 
 // addDeliveryWorker adds the notification delivery worker, with its

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,9 +15,9 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
-	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/notify/sms/smstest"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -79,8 +80,8 @@ func TestCrashedServerDeliversOnce(t *testing.T) {
 			// This process only writes: its River client inserts, never runs.
 			inserter, err := jobs.New(db, jobs.Config{})
 			require.NoError(t, err)
-			client := db.Client()
-			outbox.New(outbox.Config{Jobs: inserter, AdminEmails: []string{"ops@savannah.example"}}).Register(client)
+			client, err := app.NewClient(app.Config{DB: db, Log: slog.New(slog.DiscardHandler), Jobs: inserter, AdminEmails: []string{"ops@savannah.example"}})
+			require.NoError(t, err)
 			gw := smstest.New(t)
 
 			waitSent := func(o *ent.Order) {

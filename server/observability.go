@@ -10,12 +10,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/logging"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // newLogger is the process's one logger: JSON (or text) at the configured

@@ -9,10 +9,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/savannah-commerce/savannah/graph"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // redisKeyPrefix keeps the server's keys apart from anything else sharing
@@ -70,7 +70,8 @@ type redisCheck struct{ client *redis.Client }
 func (c redisCheck) Ping(ctx context.Context) error { return c.client.Ping(ctx).Err() }
 
 // newProtection builds the API's defences from the configuration, sharing
-// their state through Redis when rdb is not nil.
+// their state through Redis when rdb is not nil. The caller adds the
+// catalogue cache: the one the ent client's hooks invalidate (newApp).
 func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (api.Protection, error) {
 	p := api.Protection{
 		Limits: graph.Limits{
@@ -97,7 +98,6 @@ func newProtection(cfg config.Protection, rdb *redis.Client, log *slog.Logger) (
 	if rdb != nil {
 		p.APQCache = cache.NewRedisStrings(rdb, redisKeyPrefix+"apq:", apqTTL, log)
 	}
-	p.CatalogCache = catalogCache(cfg, rdb, log)
 	if cfg.PersistedQueriesOnly {
 		docs, err := graph.LoadPersistedQueries(cfg.PersistedQueriesPath)
 		if err != nil {

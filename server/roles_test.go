@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptrace"
 	"strings"
@@ -19,10 +20,10 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
-	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/notify/sms/smstest"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -136,8 +137,8 @@ func TestRoles(t *testing.T) {
 			// process leaves them queued and schedules no periodic task.
 			inserter, err := jobs.New(db, jobs.Config{})
 			require.NoError(t, err)
-			client := db.Client()
-			outbox.New(outbox.Config{Jobs: inserter}).Register(client)
+			client, err := app.NewClient(app.Config{DB: db, Log: slog.New(slog.DiscardHandler), Jobs: inserter})
+			require.NoError(t, err)
 			placeOrder(t, client, "+254711000077")
 			time.Sleep(time.Second) // 50 poll intervals: long enough for a worker to have taken the job, were one running
 			require.Equal(t, map[string]int{"notification_deliver/available": 2}, jobStates(t, db), "the api role runs no jobs")

@@ -19,19 +19,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/savannah-commerce/savannah/ent"
-	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
-	"github.com/savannah-commerce/savannah/internal/cache"
-	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
-	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/jobs"
-	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
-	"github.com/savannah-commerce/savannah/internal/telemetry"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -128,64 +123,39 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		Name: "savannah_sql_statements_total",
 		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
 	})
-	client := ent.NewClient(ent.Driver(telemetry.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() }), tracer)))
-	// The protection is built before seeding, so that the seed's writes
-	// invalidate the catalogue cache. A worker's writes (a cancelled
-	// order releases stock) invalidate the shared cache too.
-	var protection api.Protection
-	if runsAPI {
-		if protection, err = newProtection(cfg.Protection, rdb, log); err != nil {
-			return err
-		}
-		protection.HSTS = strings.HasPrefix(cfg.PublicURL, "https://")
-		if protection.CatalogCache != nil {
-			cache.InvalidateOnWrite(client, protection.CatalogCache, log)
-		}
-	} else if rdb != nil {
-		if shared := catalogCache(cfg.Protection, rdb, log); shared != nil {
-			cache.InvalidateOnWrite(client, shared, log)
-		}
-	}
-	// Order changes for subscriptions: through Redis when replicas share
-	// one, so a change on any replica (a worker's too) reaches
-	// subscribers on all.
-	var bus events.Bus = events.NewLocal()
-	if rdb != nil {
-		if bus, err = events.NewRedis(ctx, rdb, log); err != nil {
-			return err
-		}
-	}
-	events.Register(client, bus, log)
-	if runsAPI && cfg.SeedDemo {
-		if err := seedDemo(ctx, client, log); err != nil {
-			return err
-		}
-	}
-
 	// Metrics.
 	reg, jobMetrics := newRegistry(db, sqlStatements, log)
 
-	// Checkout and payments; their periodic tasks run on workers.
-	shop, mpesaSecret, err := newCheckout(cfg, db.Dialect, client, reg)
+	// The store: the ent client with every hook (catalogue cache
+	// invalidation, order events, notification outbox, CDN purge), the
+	// same in every role, and every service over it.
+	svc, built, key, err := newApp(ctx, cfg, db, rdb, log, instruments{
+		statements: func(string) { sqlStatements.Inc() },
+		tracer:     tracer,
+		metrics:    reg,
+	})
 	if err != nil {
 		return err
 	}
-
-	// Jobs: every role enqueues (notifications, in the transaction of the
-	// change); workers run them and the periodic tasks.
-	var workers *river.Workers
-	var periodic []*river.PeriodicJob
-	if runsJobs {
-		workers = river.NewWorkers()
-		if periodic, err = jobs.Periodic(workers, log, checkoutTasks(shop)...); err != nil {
+	if runsAPI && cfg.SeedDemo {
+		if err := seedDemo(ctx, svc.Client, log); err != nil {
 			return err
 		}
 	}
-	notifications, jobClient, err := newNotifications(cfg, db, client, workers, periodic, log, reg)
-	if err != nil {
-		return err
-	}
+
+	// Jobs: every role enqueues (notifications and purges, in the
+	// transaction of the change); workers run them and checkout's
+	// periodic tasks.
+	var jobClient *jobs.Client
 	if runsJobs {
+		workers := river.NewWorkers()
+		periodic, err := jobs.Periodic(workers, log, checkoutTasks(svc.Checkout)...)
+		if err != nil {
+			return err
+		}
+		if jobClient, err = newJobs(cfg, db, svc.Client, periodic, workers, log, reg); err != nil {
+			return err
+		}
 		// Outcomes are River's events, which only a client that works
 		// jobs has.
 		jobMetrics.Watch(jobClient)
@@ -202,31 +172,33 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	// HTTP: the API, or only the probes and metrics on a worker.
 	var handler *api.Server
 	if runsAPI {
-		accounts, social, err := newAuth(ctx, cfg, db, client, rdb, log)
+		protection, err := newProtection(cfg.Protection, rdb, log)
 		if err != nil {
 			return err
 		}
-		handler = api.New(api.Deps{
-			Client:            client,
-			Dialect:           db.Dialect,
-			Auth:              accounts,
+		protection.HSTS = strings.HasPrefix(cfg.PublicURL, "https://")
+		// The cache the client's hooks invalidate.
+		protection.CatalogCache = built.CatalogCache
+		social, err := newSocial(ctx, cfg, svc.Auth, key)
+		if err != nil {
+			return err
+		}
+		hc := api.Config{
 			Social:            social,
 			SocialRedirectURL: cfg.AuthRedirectURL,
 			// Production serves browsers over TLS, terminated at the proxy.
-			SecureCookies:      cfg.Production(),
-			Currency:           cfg.Currency,
-			Log:                log,
-			Introspection:      cfg.Introspection,
-			Checks:             checks,
-			Registry:           reg,
-			Protection:         protection,
-			Checkout:           shop,
-			MpesaSecretMatches: mpesaSecret,
-			Outbox:             notifications,
-			Events:             bus,
-			Tracer:             tracer,
-			Websocket:          graph.WebsocketConfig{InitTimeout: cfg.WebsocketInitTimeout, PingInterval: cfg.WebsocketPingInterval},
-		})
+			SecureCookies: cfg.Production(),
+			Introspection: cfg.Introspection,
+			Checks:        checks,
+			Registry:      reg,
+			Protection:    protection,
+			Tracer:        tracer,
+			Websocket:     graph.WebsocketConfig{InitTimeout: cfg.WebsocketInitTimeout, PingInterval: cfg.WebsocketPingInterval},
+		}
+		if cfg.Mpesa != nil {
+			hc.MpesaSecretMatches = cfg.Mpesa.CallbackSecretMatches
+		}
+		handler = api.New(svc, hc)
 	} else {
 		handler = api.NewProbes(log, checks, reg)
 	}
@@ -299,29 +271,6 @@ func shutdown(cfg config.Config, log *slog.Logger, srv *http.Server, handler *ap
 	return nil
 }
 
-// newCheckout builds the checkout service, with M-Pesa when configured,
-// and the webhook's secret check (nil without M-Pesa).
-func newCheckout(cfg config.Config, dialect string, client *ent.Client, reg prometheus.Registerer) (*checkout.Service, func(string) bool, error) {
-	sc := checkout.Config{
-		Client:         client,
-		Dialect:        dialect,
-		Currency:       cfg.Currency,
-		CartTTL:        cfg.CartTTL,
-		PaymentTimeout: cfg.PaymentTimeout,
-		Metrics:        reg,
-	}
-	var secret func(string) bool
-	if cfg.Mpesa != nil {
-		mc, err := mpesa.New(*cfg.Mpesa)
-		if err != nil {
-			return nil, nil, fmt.Errorf("m-pesa: %w", err)
-		}
-		sc.Mpesa, secret = mc, cfg.Mpesa.CallbackSecretMatches
-	}
-	svc, err := checkout.NewService(sc)
-	return svc, secret, err
-}
-
 func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {
 	empty, err := seed.IsEmpty(ctx, client)
 	if err != nil || !empty {
@@ -391,22 +340,12 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)
+	svc, closeApp, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	client := db.Client()
-	if cfg.RedisURL != "" && cfg.Protection.CatalogCache {
-		// Running servers share the catalogue cache through Redis: the
-		// loaded catalogue must invalidate it.
-		rdb, err := openRedis(ctx, cfg.RedisURL, log)
-		if err != nil {
-			return err
-		}
-		defer rdb.Close()
-		cache.InvalidateOnWrite(client, catalogCache(cfg.Protection, rdb, log), log)
-	}
+	defer closeApp()
+	client := svc.Client
 	start := time.Now()
 	res, err := seed.Load(ctx, client, cat)
 	if err != nil {
@@ -421,52 +360,65 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	return nil
 }
 
+// openApp opens the database (and Redis, when configured: running
+// servers share the catalogue cache, refresh tokens and events through
+// it) and builds the store on them for a one-off command, with the same
+// client and hooks as serve: a loaded catalogue invalidates the servers'
+// cache, a reset password revokes the refresh tokens where they are kept.
+func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *app.Services, closeAll func(), err error) {
+	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rdb *redis.Client
+	closeAll = func() {
+		if rdb != nil {
+			_ = rdb.Close()
+		}
+		_ = db.Close()
+	}
+	if cfg.RedisURL != "" {
+		if rdb, err = openRedis(ctx, cfg.RedisURL, log); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+	}
+	svc, _, _, err = newApp(ctx, cfg, db, rdb, log, instruments{})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return svc, closeAll, nil
+}
+
+// createAdmin creates an ADMIN account, or makes an existing one ADMIN
+// with the new password, through the account service: the email
+// normalised, the password policy of registration, and every session of
+// an existing account revoked.
 func createAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
 	email := fs.String("email", "", "the admin's email")
-	password := fs.String("password", "", "the admin's password (at least 10 characters)")
+	password := fs.String("password", "", "the admin's password (at least 10 characters, not a common one)")
 	name := fs.String("name", "Administrator", "the admin's name")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	addr := strings.ToLower(strings.TrimSpace(*email))
-	if addr == "" || *password == "" {
+	if strings.TrimSpace(*email) == "" || *password == "" {
 		return errors.New("create-admin: --email and --password are required")
 	}
-	hash, err := auth.HashPassword(*password)
-	if err != nil {
-		return fmt.Errorf("create-admin: %w", err)
-	}
-	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)
+	svc, closeApp, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	client := db.Client()
-	// The command line acts as the system: no one is signed in, and
-	// creating an ADMIN is exactly what the privacy rules forbid others.
-	ctx = auth.SystemContext(ctx)
-	existing, err := client.Customer.Query().Where(customer.Email(addr)).Only(ctx)
-	switch {
-	case ent.IsNotFound(err):
-		_, err = client.Customer.Create().
-			SetEmail(addr).
-			SetName(*name).
-			SetPasswordHash(hash).
-			SetRole(customer.RoleADMIN).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("create-admin: %w", err)
-		}
-		log.Info("admin created", slog.String("email", addr))
-	case err != nil:
+	defer closeApp()
+	c, created, err := svc.Auth.EnsureAdmin(ctx, auth.AdminInput{Email: *email, Password: *password, Name: *name})
+	if err != nil {
 		return fmt.Errorf("create-admin: %w", err)
-	default:
-		err = existing.Update().SetRole(customer.RoleADMIN).SetPasswordHash(hash).SetPasswordChangedAt(time.Now()).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("create-admin: %w", err)
-		}
-		log.Info("existing account promoted to admin", slog.String("email", addr))
+	}
+	if created {
+		log.Info("admin created", slog.String("email", c.Email))
+	} else {
+		log.Info("existing account promoted to admin; its sessions are revoked", slog.String("email", c.Email))
 	}
 	return nil
 }

@@ -12,10 +12,10 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 const staffRead = `{ customers(first: 1) { totalCount } }`

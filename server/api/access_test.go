@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
@@ -124,9 +125,11 @@ func TestStoreNotificationsAreStaffOnly(t *testing.T) {
 		sys := auth.SystemContext(context.Background())
 		owner, ownerID := s.asCustomer(t, "owner")
 		staff := s.asStaff()
-		o := s.client.Order.Create().SetCustomerID(ownerID).SetNumber("SV-NOTE").SetCurrency("KES").
-			SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey("note").
-			SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).SaveX(sys)
+		o := placed(t, s.client, func(c *ent.Client) *ent.OrderCreate {
+			return c.Order.Create().SetCustomerID(ownerID).SetNumber("SV-NOTE").SetCurrency("KES").
+				SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey("note").
+				SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"})
+		})
 		mine := s.client.Notification.Create().SetOrderID(o.ID).SetChannel(notification.ChannelEMAIL).
 			SetRecipient("owner@example.com").SetTemplate("order_placed").SaveX(sys)
 		storeCopy := s.client.Notification.Create().SetOrderID(o.ID).SetChannel(notification.ChannelEMAIL).

@@ -14,12 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
-	"github.com/savannah-commerce/savannah/internal/checkout"
-	"github.com/savannah-commerce/savannah/internal/events"
-	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/playground"
 )
 
@@ -32,17 +29,10 @@ type Checker interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps is what the HTTP surface needs.
-type Deps struct {
-	Client *ent.Client
-	// Dialect is the database's: dialect.Postgres or dialect.SQLite.
-	Dialect       string
-	Currency      string
-	Log           *slog.Logger
+// Config is how the HTTP surface serves; the store's services come
+// apart, as app.Services.
+type Config struct {
 	Introspection bool
-	// Auth is the account service; its token issuer verifies bearer
-	// tokens and publishes the JWKS.
-	Auth *auth.Service
 	// Social, when set, serves sign-in with OpenID Connect providers at
 	// /auth/{provider}; SocialRedirectURL is the front-end page that
 	// receives the tokens in its fragment (empty: answer JSON).
@@ -57,19 +47,10 @@ type Deps struct {
 	Registry *prometheus.Registry
 	// Protection: cost limits, rate limits, persisted queries, CORS.
 	Protection Protection
-	// Checkout is the cart, order and payment service; nil builds one
-	// with defaults and no M-Pesa.
-	Checkout *checkout.Service
 	// MpesaSecretMatches checks the secret path segment of
 	// /webhooks/mpesa/{secret} (mpesa.Config.CallbackSecretMatches); nil
 	// when M-Pesa is not configured, and the route answers 404.
 	MpesaSecretMatches func(segment string) bool
-	// Outbox re-enqueues failed notifications for staff; nil leaves
-	// retryNotification NOT_IMPLEMENTED.
-	Outbox *outbox.Outbox
-	// Events carries order changes to GraphQL subscriptions; nil leaves
-	// them NOT_IMPLEMENTED.
-	Events events.Bus
 	// Tracer, when set (telemetry.Setup), traces every request and the
 	// GraphQL resolvers it runs.
 	Tracer trace.TracerProvider
@@ -84,39 +65,26 @@ type Deps struct {
 type Server struct {
 	handler  http.Handler
 	draining atomic.Bool
-	deps     Deps
+	cfg      Config
+	svc      *app.Services
+	log      *slog.Logger
 	sockets  *sockets
 }
 
-// New builds the handler.
-func New(d Deps) *Server {
-	if d.Checkout == nil {
-		svc, err := checkout.NewService(checkout.Config{Client: d.Client, Dialect: d.Dialect, Currency: d.Currency})
-		if err != nil {
-			panic(err) // a wiring mistake: the dialect or currency is wrong
-		}
-		d.Checkout = svc
-	}
-	s := &Server{deps: d, sockets: newSockets()}
-	gql := graph.NewHandler(d.Protection.graphConfig(graph.HandlerConfig{
-		Client:        d.Client,
-		Dialect:       d.Dialect,
-		Currency:      d.Currency,
-		Log:           d.Log,
+// New builds the handler over the store's services.
+func New(svc *app.Services, d Config) *Server {
+	s := &Server{cfg: d, svc: svc, log: svc.Log, sockets: newSockets()}
+	gql := graph.NewHandler(svc, d.Protection.graphConfig(graph.HandlerConfig{
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
-		Auth:          d.Auth,
-		Checkout:      d.Checkout,
-		Outbox:        d.Outbox,
-		Events:        d.Events,
 		Metrics:       d.Registry,
 		Tracer:        d.Tracer,
 		Websocket:     d.Websocket,
 	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.sockets.track(withViewer(d.Auth, withBodyLimit(MaxBodyBytes, gql))))
+	mux.Handle("/graphql", s.sockets.track(withViewer(svc.Auth, withBodyLimit(MaxBodyBytes, gql))))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, d.Auth.Tokens().JWKS())
+		writeJSON(w, http.StatusOK, svc.Auth.Tokens().JWKS())
 	})
 	if d.Introspection {
 		mux.Handle("GET /{$}", playground.Page("/graphql"))
@@ -132,7 +100,7 @@ func New(d Deps) *Server {
 	if err != nil {
 		panic(err) // fixed options: a programming mistake
 	}
-	s.handler = withRequestID(d.Protection.outer(withAccessLog(d.Log, m, d.Tracer, withRecover(d.Log, compressed))))
+	s.handler = withRequestID(d.Protection.outer(withAccessLog(svc.Log, m, d.Tracer, withRecover(svc.Log, compressed))))
 	return s
 }
 
@@ -158,9 +126,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	status, code := map[string]string{}, http.StatusOK
-	for name, c := range s.deps.Checks {
+	for name, c := range s.cfg.Checks {
 		if err := c.Ping(ctx); err != nil {
-			s.deps.Log.WarnContext(ctx, "readiness check failed", slog.String("check", name), slog.Any("err", err))
+			s.log.WarnContext(ctx, "readiness check failed", slog.String("check", name), slog.Any("err", err))
 			status[name], code = "unavailable", http.StatusServiceUnavailable
 			continue
 		}

@@ -16,13 +16,13 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // catalogQuery reads categories, products, variants, prices and stock:

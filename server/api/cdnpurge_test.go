@@ -20,13 +20,14 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/cdn"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // purgeServer is a local CDN purge API (Cloudflare's purge by tag): it
@@ -71,22 +72,25 @@ func newPurgingStore(t *testing.T, db *database.DB, ps *purgeServer) *store {
 	t.Helper()
 	require.NoError(t, jobs.Migrate(context.Background(), db))
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return newStoreWith(t, db, demoCatalog(t), storeSetup{
+	s := newStoreWith(t, db, demoCatalog(t), storeSetup{
 		protection: api.Protection{CatalogCache: cache.NewMemory(8<<20, 2*time.Minute, time.Now)},
-		deps: func(d *api.Deps) {
-			workers := river.NewWorkers()
-			river.AddWorker(workers, cdn.NewWorker(cdn.WorkerConfig{URL: ps.URL + "/client/v4/zones/zone/purge_cache", Token: purgeToken}))
-			rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: quiet})
-			require.NoError(t, err)
-			cdn.NewPurger(rc, 2).Register(d.Client)
-			require.NoError(t, rc.Start(context.Background()))
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				require.NoError(t, jobs.Stop(ctx, rc))
-			})
-		},
+		app:        func(c *app.Config) { c.CDNPurge, c.CDNPurgeMaxAttempts = true, 2 },
 	})
+	// The demo catalogue's own purges, enqueued as it was loaded, are not
+	// what the tests look at.
+	_, err := db.SQL.Exec(`DELETE FROM river_job WHERE kind = 'cdn_purge'`)
+	require.NoError(t, err)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, cdn.NewWorker(cdn.WorkerConfig{URL: ps.URL + "/client/v4/zones/zone/purge_cache", Token: purgeToken}))
+	rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: quiet})
+	require.NoError(t, err)
+	require.NoError(t, rc.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, jobs.Stop(ctx, rc))
+	})
+	return s
 }
 
 // purgeJobs returns how many purge jobs exist and how many are finished.

@@ -19,11 +19,13 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
-	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/events"
+	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // store is a running API over a fresh database, with every SQL statement
@@ -34,11 +36,13 @@ type store struct {
 	client *ent.Client
 	count  *database.CountingDriver
 	api    *api.Server
-	srv    *httptest.Server
-	ops    map[string]string // contract operations by name, with their fragments
-	auth   *auth.Service
-	tokens *auth.Tokens
-	key    auth.SigningKey
+	// services are the store's, built by the composition root.
+	services *app.Services
+	srv      *httptest.Server
+	ops      map[string]string // contract operations by name, with their fragments
+	auth     *auth.Service
+	tokens   *auth.Tokens
+	key      auth.SigningKey
 	// bearer, when set, is sent as the access token of every request.
 	bearer string
 }
@@ -55,60 +59,84 @@ type storeSetup struct {
 	auth          []func(*auth.ServiceConfig)
 	protection    api.Protection
 	introspection bool
-	// deps has the last word on the API's dependencies (an outbox, say).
-	deps func(*api.Deps)
+	// app has the last word on how the store is built (a bus, a tracer,
+	// checkout's clock); deps on how it is served over HTTP.
+	app  func(*app.Config)
+	deps func(*api.Config)
 }
 
+// newStoreWith builds the store through the composition root
+// (internal/app), as the server does, so every test runs the production
+// client and hooks; only the driver under them counts statements.
 func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeSetup) *store {
 	t.Helper()
+	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	count := database.NewCountingDriver(db.Driver())
-	client := ent.NewClient(ent.Driver(count))
-	if setup.protection.CatalogCache != nil {
-		cache.InvalidateOnWrite(client, setup.protection.CatalogCache, log)
-	}
-	if cat != nil {
-		_, err := seed.Load(context.Background(), client, cat)
-		require.NoError(t, err)
-	}
+	// The hooks enqueue notifications in River's tables.
+	require.NoError(t, jobs.Migrate(ctx, db))
+	enqueue, err := jobs.New(db, jobs.Config{Logger: log})
+	require.NoError(t, err)
 	key, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
 	tokens := auth.NewTokens("savannah-test", "savannah-test", key)
-	sc := auth.ServiceConfig{
-		Client:   client,
-		Dialect:  db.Dialect,
-		Tokens:   tokens,
-		Refresh:  auth.NewDBRefreshStore(client),
-		Failures: auth.NewMemoryCounter(),
-		// The auth service updates the cache itself on every change it
-		// makes, so a long TTL changes no answer; it keeps the statement
-		// budgets at their steady state (no version read per request).
-		Versions: auth.NewMemoryVersionCache(time.Hour),
-		Log:      log,
+	cfg := app.Config{
+		DB:           db,
+		Log:          log,
+		Currency:     "KES",
+		Driver:       count,
+		Jobs:         enqueue,
+		CatalogCache: setup.protection.CatalogCache,
+		Events:       events.NewLocal(),
+		Auth: auth.ServiceConfig{
+			Tokens: tokens,
+			// The auth service updates the cache itself on every change it
+			// makes, so a long TTL changes no answer; it keeps the statement
+			// budgets at their steady state (no version read per request).
+			Versions: auth.NewMemoryVersionCache(time.Hour),
+		},
 	}
 	for _, o := range setup.auth {
-		o(&sc)
+		o(&cfg.Auth)
 	}
-	accounts, err := auth.NewService(sc)
+	if setup.app != nil {
+		setup.app(&cfg)
+	}
+	client, err := app.NewClient(cfg)
 	require.NoError(t, err)
-	deps := api.Deps{
-		Client:        client,
-		Dialect:       db.Dialect,
-		Auth:          accounts,
-		Currency:      "KES",
-		Log:           log,
+	if cat != nil {
+		_, err := seed.Load(ctx, client, cat)
+		require.NoError(t, err)
+	}
+	svc, err := app.NewServices(client, cfg)
+	require.NoError(t, err)
+	hc := api.Config{
 		Introspection: setup.introspection,
 		Checks:        map[string]api.Checker{"database": db},
 		Registry:      prometheus.NewRegistry(),
 		Protection:    setup.protection,
 	}
 	if setup.deps != nil {
-		setup.deps(&deps)
+		setup.deps(&hc)
 	}
-	a := api.New(deps)
+	a := api.New(svc, hc)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &store{t: t, db: db, client: client, count: count, api: a, srv: srv, ops: contractOps(t), auth: accounts, tokens: tokens, key: key}
+	return &store{t: t, db: db, client: client, count: count, api: a, services: svc, srv: srv, ops: contractOps(t), auth: svc.Auth, tokens: cfg.Auth.Tokens, key: key}
+}
+
+// placed saves the order that create builds, as the system, in a
+// transaction of client's: the production hooks notify of orders only in the
+// transaction that writes them.
+func placed(t testing.TB, client *ent.Client, create func(*ent.Client) *ent.OrderCreate) *ent.Order {
+	t.Helper()
+	var o *ent.Order
+	require.NoError(t, database.InTx(auth.SystemContext(context.Background()), client, func(ctx context.Context) error {
+		var err error
+		o, err = create(ent.FromContext(ctx)).Save(ctx)
+		return err
+	}))
+	return o
 }
 
 func demoCatalog(t *testing.T) *seed.Catalog {

@@ -20,11 +20,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/graph"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // exchange is one HTTP request and its answer, body read (and not
@@ -157,7 +158,7 @@ func TestIntrospectionOff(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		logs := &logBuffer{}
-		off := newStoreWith(t, db, demoCatalog(t), storeSetup{deps: func(d *api.Deps) {
+		off := newStoreWith(t, db, demoCatalog(t), storeSetup{app: func(d *app.Config) {
 			d.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}})
 		on := newStoreWith(t, db, nil, storeSetup{introspection: true})

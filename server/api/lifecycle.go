@@ -83,7 +83,7 @@ func (s *Server) CloseSubscriptions(ctx context.Context) error { return s.socket
 // worker role): liveness, readiness over checks, and metrics, behind the
 // same request IDs and access log.
 func NewProbes(log *slog.Logger, checks map[string]Checker, reg *prometheus.Registry) *Server {
-	s := &Server{deps: Deps{Log: log, Checks: checks, Registry: reg}, sockets: newSockets()}
+	s := &Server{cfg: Config{Checks: checks, Registry: reg}, log: log, sockets: newSockets()}
 	mux := http.NewServeMux()
 	s.probeRoutes(mux)
 	m := newHTTPMetrics(reg)
@@ -97,5 +97,5 @@ func (s *Server) probeRoutes(mux *http.ServeMux) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.deps.Registry, promhttp.HandlerOpts{Registry: s.deps.Registry}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{Registry: s.cfg.Registry}))
 }

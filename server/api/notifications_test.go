@@ -16,7 +16,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
@@ -43,23 +43,23 @@ func newNotifyingStore(t *testing.T, db *database.DB, gw *smstest.Server) *store
 	set, err := templates.New()
 	require.NoError(t, err)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return newStoreWith(t, db, nil, storeSetup{introspection: true, deps: func(d *api.Deps) {
-		workers := river.NewWorkers()
-		river.AddWorker(workers, outbox.NewWorker(outbox.WorkerConfig{
-			Client: d.Client, Templates: set, SMS: smsClient, Email: notify.NewLogSender(quiet),
-			StoreName: "Savannah", Backoff: outbox.Backoff{Base: time.Millisecond, Max: time.Millisecond},
-		}))
-		rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: quiet})
-		require.NoError(t, err)
-		d.Outbox = outbox.New(outbox.Config{Jobs: rc, AdminEmails: []string{"ops@savannah.example"}, MaxAttempts: 2})
-		d.Outbox.Register(d.Client)
-		require.NoError(t, rc.Start(context.Background()))
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			require.NoError(t, jobs.Stop(ctx, rc))
-		})
+	s := newStoreWith(t, db, nil, storeSetup{introspection: true, app: func(c *app.Config) {
+		c.AdminEmails, c.NotifyMaxAttempts = []string{"ops@savannah.example"}, 2
 	}})
+	workers := river.NewWorkers()
+	river.AddWorker(workers, outbox.NewWorker(outbox.WorkerConfig{
+		Client: s.client, Templates: set, SMS: smsClient, Email: notify.NewLogSender(quiet),
+		StoreName: "Savannah", Backoff: outbox.Backoff{Base: time.Millisecond, Max: time.Millisecond},
+	}))
+	rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: quiet})
+	require.NoError(t, err)
+	require.NoError(t, rc.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, jobs.Stop(ctx, rc))
+	})
+	return s
 }
 
 type notificationsData struct {

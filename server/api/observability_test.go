@@ -17,19 +17,18 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/logging"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
-	"github.com/savannah-commerce/savannah/internal/telemetry"
 	"github.com/savannah-commerce/savannah/internal/viewer"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // metric finds the series of name with exactly labels in reg, or nil.
@@ -93,7 +92,7 @@ func TestGraphQLOperationMetrics(t *testing.T) {
 		limiter := ratelimit.New(ratelimit.NewMemory(time.Now), slowPolicy(1000))
 		s := newStoreWith(t, db, demoCatalog(t), storeSetup{
 			protection: api.Protection{RateLimit: limiter, Limits: graph.Limits{MaxCost: 1000}},
-			deps:       func(d *api.Deps) { reg = d.Registry },
+			deps:       func(d *api.Config) { reg = d.Registry },
 		})
 		const ops, dur, cost, errs = "savannah_graphql_operations_total", "savannah_graphql_operation_duration_seconds",
 			"savannah_graphql_operation_requested_cost", "savannah_graphql_errors_total"
@@ -211,7 +210,7 @@ func TestRequestLogs(t *testing.T) {
 		s := newStoreWith(t, db, demoCatalog(t), storeSetup{
 			auth:          []func(*auth.ServiceConfig){func(c *auth.ServiceConfig) { c.Log = log }},
 			introspection: true,
-			deps:          func(d *api.Deps) { d.Log = log },
+			app:           func(d *app.Config) { d.Log = log },
 		})
 
 		const password = "wildebeest-migration-2026"
@@ -280,12 +279,10 @@ func TestOrdersPlacedMetric(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		reg := prometheus.NewRegistry()
 		var shop *checkout.Service
-		s := newStoreWith(t, db, demoCatalog(t), storeSetup{deps: func(d *api.Deps) {
-			var err error
-			shop, err = checkout.NewService(checkout.Config{Client: d.Client, Dialect: d.Dialect, Currency: d.Currency, Metrics: reg})
-			require.NoError(t, err)
-			d.Checkout = shop
+		s := newStoreWith(t, db, demoCatalog(t), storeSetup{app: func(d *app.Config) {
+			d.Checkout.Metrics = reg
 		}})
+		shop = s.services.Checkout
 		placed := func() float64 {
 			return counter(t, reg, "savannah_orders_placed_total", map[string]string{"payment_method": "CASH_ON_DELIVERY"})
 		}
@@ -329,17 +326,18 @@ func TestTracing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-		s := newStoreWith(t, db, demoCatalog(t), storeSetup{deps: func(d *api.Deps) {
-			d.Tracer = tp
-			d.Client = ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
-		}})
+		s := newStoreWith(t, db, demoCatalog(t), storeSetup{
+			app:  func(d *app.Config) { d.Tracer = tp },
+			deps: func(d *api.Config) { d.Tracer = tp },
+		})
+		seeding := len(rec.Ended()) // the demo catalogue's statements, traced too
 		const parent = "4bf92f3577b34da6a3ce929d0e0e4736"
 		_, out := s.sendRaw(map[string]any{"query": s.ops["CategoryTree"], "operationName": "CategoryTree"},
 			map[string]string{"traceparent": "00-" + parent + "-00f067aa0ba902b7-01"})
 		require.Empty(t, out.Errors)
 
 		spans := map[string]sdktrace.ReadOnlySpan{}
-		for _, sp := range rec.Ended() {
+		for _, sp := range rec.Ended()[seeding:] {
 			require.Equal(t, parent, sp.SpanContext().TraceID().String(), "%s continues the caller's trace", sp.Name())
 			if _, seen := spans[sp.Name()]; !seen {
 				spans[sp.Name()] = sp

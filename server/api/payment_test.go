@@ -3,8 +3,6 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -21,13 +18,14 @@ import (
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa/mpesatest"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // shop is a store whose checkout takes M-Pesa through a local Daraja, with
@@ -44,30 +42,21 @@ func (sh *shop) now() time.Time { return time.Now().Add(time.Duration(sh.skew.Lo
 
 func newShop(t *testing.T, db *database.DB) *shop {
 	t.Helper()
-	s := newStore(t, db, demoCatalog(t))
-	sh := &shop{store: s, daraja: mpesatest.New(t), skew: &atomic.Int64{}}
+	sh := &shop{daraja: mpesatest.New(t), skew: &atomic.Int64{}}
 	var h atomic.Pointer[api.Server]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	mc := sh.daraja.Config(srv.URL + "/webhooks/mpesa")
 	client, err := mpesa.New(mc)
 	require.NoError(t, err)
-	sh.checkout, err = checkout.NewService(checkout.Config{
-		Client: s.client, Dialect: db.Dialect, Currency: "KES", Mpesa: client, Now: sh.now,
+	s := newStoreWith(t, db, demoCatalog(t), storeSetup{
+		introspection: true,
+		app:           func(c *app.Config) { c.Checkout.Mpesa, c.Checkout.Now = client, sh.now },
+		deps:          func(c *api.Config) { c.MpesaSecretMatches = mc.CallbackSecretMatches },
 	})
-	require.NoError(t, err)
-	h.Store(api.New(api.Deps{
-		Client:             s.client,
-		Dialect:            db.Dialect,
-		Auth:               s.auth,
-		Currency:           "KES",
-		Log:                slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Checks:             map[string]api.Checker{"database": db},
-		Registry:           prometheus.NewRegistry(),
-		Checkout:           sh.checkout,
-		MpesaSecretMatches: mc.CallbackSecretMatches,
-	}))
+	h.Store(s.api)
 	s.srv = srv
+	sh.store, sh.checkout = s, s.services.Checkout
 	return sh
 }
 
@@ -343,8 +332,7 @@ func TestPurgeCarts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, demoCatalog(t))
 		v := stocked(t, s, 10)
-		svc, err := checkout.NewService(checkout.Config{Client: s.client, Dialect: db.Dialect, Currency: "KES"})
-		require.NoError(t, err)
+		svc := s.services.Checkout
 		guest := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})
 		alice, _ := s.asCustomer(t, "alice")
 		own := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}})

@@ -40,9 +40,11 @@ func seedOwned(t *testing.T, c *ent.Client, email string, n int) owned {
 	ctx := auth.SystemContext(context.Background())
 	cu := c.Customer.Create().SetEmail(email).SetName(email).SaveX(ctx)
 	a := c.Address.Create().SetCustomerID(cu.ID).SetLine1("1 Road").SetCity("Nairobi").SetCountryCode("KE").SaveX(ctx)
-	o := c.Order.Create().SetCustomerID(cu.ID).SetNumber("SV-" + email).SetCurrency("KES").
-		SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey(email).
-		SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).SaveX(ctx)
+	o := placed(t, c, func(c *ent.Client) *ent.OrderCreate {
+		return c.Order.Create().SetCustomerID(cu.ID).SetNumber("SV-" + email).SetCurrency("KES").
+			SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey(email).
+			SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"})
+	})
 	l := c.OrderLine.Create().SetOrderID(o.ID).SetProductName("Tea").SetVariantName("1kg").SetSku("TEA-" + email).
 		SetQuantity(n).SetUnitPriceMinor(1000).SetLineTotalMinor(1000 * int64(n)).SaveX(ctx)
 	e := c.OrderEvent.Create().SetOrderID(o.ID).SetType(orderevent.TypePLACED).SaveX(ctx)
@@ -241,7 +243,8 @@ func TestPrivacyAcrossViewers(t *testing.T) {
 					require.Equal(t, want, s.client.OrderLine.Query().CountX(ctx))
 					require.Equal(t, want, s.client.OrderEvent.Query().CountX(ctx))
 					require.Equal(t, want, s.client.Payment.Query().CountX(ctx))
-					require.Equal(t, want, s.client.Notification.Query().CountX(ctx))
+					// Each order's: the one seeded and the outbox's order_placed.
+					require.Equal(t, 2*want, s.client.Notification.Query().CountX(ctx))
 					// Eager loading and traversals go through the same policy:
 					// the system reads A, but the viewer loads A's orders.
 					sys := auth.SystemContext(context.Background())

@@ -18,13 +18,13 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // protectedStore is a store whose API runs with the given protection and

@@ -23,7 +23,7 @@ func (s *Server) socialRoutes(mux *http.ServeMux) {
 }
 
 func (s *Server) socialBegin(w http.ResponseWriter, r *http.Request) {
-	authURL, cookie, err := s.deps.Social.Begin(r.PathValue("provider"))
+	authURL, cookie, err := s.cfg.Social.Begin(r.PathValue("provider"))
 	if err != nil {
 		s.socialError(w, r, err)
 		return
@@ -40,12 +40,12 @@ func (s *Server) socialCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	// Single use: whatever happens next, the state is spent.
 	http.SetCookie(w, s.stateCookie(r, "", -1))
-	_, pair, err := s.deps.Social.Complete(r.Context(), r.PathValue("provider"), r.URL.Query(), cookie)
+	_, pair, err := s.cfg.Social.Complete(r.Context(), r.PathValue("provider"), r.URL.Query(), cookie)
 	if err != nil {
 		s.socialError(w, r, err)
 		return
 	}
-	if s.deps.SocialRedirectURL == "" {
+	if s.cfg.SocialRedirectURL == "" {
 		writeJSON(w, http.StatusOK, map[string]string{
 			"accessToken":  pair.AccessToken,
 			"refreshToken": pair.RefreshToken,
@@ -62,7 +62,7 @@ func (s *Server) socialCallback(w http.ResponseWriter, r *http.Request) {
 		"token_type":    {"Bearer"},
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, s.deps.SocialRedirectURL+"#"+frag.Encode(), http.StatusFound)
+	http.Redirect(w, r, s.cfg.SocialRedirectURL+"#"+frag.Encode(), http.StatusFound)
 }
 
 func (s *Server) stateCookie(r *http.Request, value string, maxAge int) *http.Cookie {
@@ -72,7 +72,7 @@ func (s *Server) stateCookie(r *http.Request, value string, maxAge int) *http.Co
 		Path:     "/auth/",
 		MaxAge:   maxAge,
 		HttpOnly: true,
-		Secure:   r.TLS != nil || s.deps.SecureCookies,
+		Secure:   r.TLS != nil || s.cfg.SecureCookies,
 		// Lax: the provider's redirect back is a top-level GET, which Lax
 		// cookies accompany; cross-site subrequests do not get it.
 		SameSite: http.SameSiteLaxMode,
@@ -89,11 +89,11 @@ func (s *Server) socialError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, auth.ErrSocialDenied), errors.Is(err, auth.ErrEmailUnverified):
 		code = "INVALID_CREDENTIALS"
 	default:
-		s.deps.Log.ErrorContext(r.Context(), "social sign-in failed", slog.String("request_id", RequestID(r.Context())), slog.Any("err", err))
+		s.log.ErrorContext(r.Context(), "social sign-in failed", slog.String("request_id", RequestID(r.Context())), slog.Any("err", err))
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "INTERNAL_SERVER_ERROR", "message": "internal server error", "requestId": RequestID(r.Context())})
 		return
 	}
-	s.deps.Log.InfoContext(r.Context(), "social sign-in refused", slog.String("request_id", RequestID(r.Context())), slog.Any("err", err))
+	s.log.InfoContext(r.Context(), "social sign-in refused", slog.String("request_id", RequestID(r.Context())), slog.Any("err", err))
 	msg := err.Error()
 	if errors.Is(err, auth.ErrSocialState) {
 		msg = auth.ErrSocialState.Error() // the cause stays in the log

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/cookiejar"
@@ -26,10 +25,10 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // idp is a local OpenID Connect provider: discovery, JWKS, authorization
@@ -157,16 +156,7 @@ type socialAPI struct {
 
 func newSocialAPI(t *testing.T, db *database.DB, p *idp, redirect string) socialAPI {
 	t.Helper()
-	client := db.Client()
-	key, err := auth.GenerateSigningKey()
-	require.NoError(t, err)
-	tokens := auth.NewTokens("savannah-test", "savannah-test", key)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := auth.NewService(auth.ServiceConfig{
-		Client: client, Dialect: db.Dialect, Tokens: tokens,
-		Refresh: auth.NewDBRefreshStore(client), Failures: auth.NewMemoryCounter(), Log: log,
-	})
-	require.NoError(t, err)
+	s := newStoreWith(t, db, nil, storeSetup{})
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
@@ -175,12 +165,11 @@ func newSocialAPI(t *testing.T, db *database.DB, p *idp, redirect string) social
 		CallbackURL: srv.URL + "/auth/local/callback",
 	})
 	require.NoError(t, err)
-	h = api.New(api.Deps{
-		Client: client, Dialect: db.Dialect, Auth: svc, Social: auth.NewSocial(svc, auth.StateKeyFrom(key), prov),
-		SocialRedirectURL: redirect, Currency: "KES", Log: log,
+	h = api.New(s.services, api.Config{
+		Social: auth.NewSocial(s.auth, auth.StateKeyFrom(s.key), prov), SocialRedirectURL: redirect,
 		Checks: map[string]api.Checker{"database": db}, Registry: prometheus.NewRegistry(),
 	})
-	return socialAPI{url: srv.URL, client: client, tokens: tokens}
+	return socialAPI{url: srv.URL, client: s.client, tokens: s.tokens}
 }
 
 // browser follows no redirects by itself, so each leg can be inspected.

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/events"
@@ -23,10 +23,7 @@ import (
 
 // withBus runs the store's API with order events on bus.
 func withBus(bus events.Bus) storeSetup {
-	return storeSetup{introspection: true, deps: func(d *api.Deps) {
-		events.Register(d.Client, bus, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		d.Events = bus
-	}}
+	return storeSetup{introspection: true, app: func(d *app.Config) { d.Events = bus }}
 }
 
 // counted is a bus that says how many subscribe to it.

@@ -24,7 +24,7 @@ const maxWebhookBody = 64 << 10
 // Daraja resending it cannot fix it, and the log says why.
 func (s *Server) mpesaWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if s.deps.MpesaSecretMatches == nil || !s.deps.MpesaSecretMatches(r.PathValue("secret")) {
+	if s.cfg.MpesaSecretMatches == nil || !s.cfg.MpesaSecretMatches(r.PathValue("secret")) {
 		http.NotFound(w, r)
 		return
 	}
@@ -35,22 +35,22 @@ func (s *Server) mpesaWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	cb, err := mpesa.ParseCallback(body)
 	if err != nil {
-		s.deps.Log.WarnContext(ctx, "m-pesa callback malformed", slog.String("request_id", RequestID(ctx)), slog.Any("err", err))
+		s.log.WarnContext(ctx, "m-pesa callback malformed", slog.String("request_id", RequestID(ctx)), slog.Any("err", err))
 		writeJSON(w, http.StatusBadRequest, map[string]any{"ResultCode": 1, "ResultDesc": "malformed callback"})
 		return
 	}
-	err = s.deps.Checkout.ApplyResult(ctx, cb.Result())
+	err = s.svc.Checkout.ApplyResult(ctx, cb.Result())
 	switch {
 	case err == nil:
 	case errors.Is(err, checkout.ErrLatePayment):
-		s.deps.Log.ErrorContext(ctx, "m-pesa payment succeeded for a payment given up: refund or reinstate the order",
+		s.log.ErrorContext(ctx, "m-pesa payment succeeded for a payment given up: refund or reinstate the order",
 			slog.String("request_id", RequestID(ctx)), slog.String("checkout_request_id", cb.CheckoutRequestID), slog.Any("err", err))
 	case errors.Is(err, checkout.ErrUnknownPayment), errors.Is(err, checkout.ErrAmountMismatch):
-		s.deps.Log.WarnContext(ctx, "m-pesa callback not applied",
+		s.log.WarnContext(ctx, "m-pesa callback not applied",
 			slog.String("request_id", RequestID(ctx)), slog.String("checkout_request_id", cb.CheckoutRequestID), slog.Any("err", err))
 	default:
 		// A database failure: let Daraja retry later.
-		s.deps.Log.ErrorContext(ctx, "m-pesa callback failed", slog.String("request_id", RequestID(ctx)), slog.Any("err", err))
+		s.log.ErrorContext(ctx, "m-pesa callback failed", slog.String("request_id", RequestID(ctx)), slog.Any("err", err))
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"ResultCode": 1, "ResultDesc": "try again"})
 		return
 	}

@@ -17,13 +17,13 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 const feedQuery = "subscription { orderEvents { type } }"
@@ -116,7 +116,7 @@ func TestWebsocketRateLimit(t *testing.T) {
 
 // protocolStore runs a store whose sockets time out and ping quickly,
 // with order events for long-lived subscriptions.
-func protocolStore(t *testing.T, cfg func(*api.Deps)) *store {
+func protocolStore(t *testing.T, cfg func(*api.Config)) *store {
 	t.Helper()
 	db := dbtest.Open(t, "sqlite://"+t.TempDir()+"/t.db")
 	return newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(events.NewLocal()), cfg))
@@ -126,7 +126,7 @@ func protocolStore(t *testing.T, cfg func(*api.Deps)) *store {
 // socket with the protocol's code, next to the same step done right.
 func TestWebsocketCloseCodes(t *testing.T) {
 	const initTimeout = 300 * time.Millisecond
-	s := protocolStore(t, func(d *api.Deps) {
+	s := protocolStore(t, func(d *api.Config) {
 		d.Websocket.InitTimeout = initTimeout
 		d.Websocket.MaxSubscriptions = 2
 		d.Websocket.MaxMessageBytes = 2048
@@ -204,7 +204,7 @@ func TestWebsocketCloseCodes(t *testing.T) {
 // one that does not is closed.
 func TestWebsocketKeepAlive(t *testing.T) {
 	const interval = 100 * time.Millisecond
-	s := protocolStore(t, func(d *api.Deps) { d.Websocket.PingInterval = interval })
+	s := protocolStore(t, func(d *api.Config) { d.Websocket.PingInterval = interval })
 
 	answering := s.mustDialWS(t, "")
 	for pings := 0; pings < 5; {
@@ -294,7 +294,7 @@ func expiringToken(t *testing.T, s *store, id int, left time.Duration) string {
 func TestWebsocketViewerRecheck(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		bus := events.NewLocal()
-		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Deps) {
+		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
 			d.Websocket.RecheckInterval = 50 * time.Millisecond
 		}))
 		staff, err := s.client.Customer.Create().SetEmail("fading@example.com").SetName("Fading").SetRole(customer.RoleSTAFF).
@@ -362,7 +362,7 @@ func TestWebsocketProtection(t *testing.T) {
 func TestDemotedStaffSocketStops(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		bus := events.NewLocal()
-		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Deps) {
+		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
 			d.Websocket.RecheckInterval = 200 * time.Millisecond
 		}))
 		_, admin := member(t, s, s.tokens, "feed-admin@example.com", customer.RoleADMIN)

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 type wsMessage struct {
@@ -173,9 +173,9 @@ func (m wsFrame) codes(t *testing.T) []string {
 }
 
 // withWebsocket runs the store with a WebSocket configuration.
-func withWebsocket(setup storeSetup, cfg func(*api.Deps)) storeSetup {
+func withWebsocket(setup storeSetup, cfg func(*api.Config)) storeSetup {
 	prev := setup.deps
-	setup.deps = func(d *api.Deps) {
+	setup.deps = func(d *api.Config) {
 		if prev != nil {
 			prev(d)
 		}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 // BenchmarkWire records the bytes on the wire and the time of the

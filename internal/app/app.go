@@ -1,0 +1,200 @@
+// Package app is the composition root: NewClient builds the ent client
+// with every hook production uses, and NewServices builds every service
+// over it into one Services struct, which the HTTP and GraphQL layers
+// receive whole. The server's serve, each subcommand and the tests build
+// the store through these two, so the tests exercise the client and the
+// side effects production runs.
+//
+// Dependencies point one way: server → HTTP/GraphQL (server/api, graph)
+// → internal services → ent. Nothing here imports the layers above.
+package app
+
+import (
+	"errors"
+	"log/slog"
+
+	"entgo.io/ent/dialect"
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/cdn"
+	"github.com/savannah-commerce/savannah/internal/checkout"
+	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/events"
+	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/telemetry"
+)
+
+// Config is what the store is built from: the database, the backends
+// the hooks write to, and the services' settings.
+type Config struct {
+	// DB is the open (and migrated) database, River's tables included.
+	DB *database.DB
+	// Log is the process's logger.
+	Log *slog.Logger
+	// Currency is the store's ISO 4217 currency.
+	Currency string
+
+	// Driver is the driver under the instrumentation; nil means
+	// DB.Driver(). Tests pass a statement-counting one.
+	Driver dialect.Driver
+	// Statements, when set, is told every SQL statement run (the
+	// statements metric).
+	Statements func(query string)
+	// Tracer, when set, traces every SQL statement.
+	Tracer trace.TracerProvider
+
+	// Jobs enqueues, in the transaction of the change, the notifications
+	// of order and payment changes and the CDN purges of catalogue
+	// writes. An insert-only client will do (jobs.New without workers):
+	// workers fetch the jobs from the database.
+	Jobs *jobs.Client
+	// CatalogCache, when set, is invalidated by every committed catalogue
+	// write (cache.InvalidateOnWrite).
+	CatalogCache cache.Catalog
+	// Events carries order changes to subscriptions, published by the
+	// client's hooks; nil publishes nothing and leaves subscriptions
+	// NOT_IMPLEMENTED.
+	Events events.Bus
+	// AdminEmails receive the store's copy of new orders.
+	AdminEmails []string
+	// NotifyMaxAttempts is each notification's budget of delivery
+	// attempts; zero means outbox.DefaultMaxAttempts.
+	NotifyMaxAttempts int
+	// CDNPurge adds the hooks that enqueue a CDN purge for every
+	// catalogue write (CDN_PURGE_URL is set); CDNPurgeMaxAttempts zero
+	// means cdn.DefaultMaxAttempts.
+	CDNPurge            bool
+	CDNPurgeMaxAttempts int
+
+	// Redis, when set, is shared by the replicas: the account service
+	// keeps refresh tokens, sign-in failure counts and token versions in
+	// it (falling back to the database and the process while it is down).
+	Redis *redis.Client
+	// Auth configures the account service: Tokens is required; Refresh,
+	// Failures and Versions, when nil, are chosen by Redis above. Client,
+	// Dialect and Log are filled in by NewServices.
+	Auth auth.ServiceConfig
+	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
+	// metrics). Client, Dialect and Currency are filled in by
+	// NewServices.
+	Checkout checkout.Config
+}
+
+// Services is every service of the store, built once by NewServices and
+// passed whole to the layers that serve it (server/api, graph).
+type Services struct {
+	// Client is the ent client with every production hook (NewClient).
+	Client *ent.Client
+	// Dialect is the database's: dialect.Postgres or dialect.SQLite.
+	Dialect string
+	// Currency is the store's ISO 4217 currency.
+	Currency string
+	Log      *slog.Logger
+	// Auth is the account service: registration, sign-in, tokens,
+	// profiles, roles, passwords.
+	Auth *auth.Service
+	// Catalog writes categories, products and variants.
+	Catalog *catalog.Service
+	// Checkout carries out carts, orders and payments.
+	Checkout *checkout.Service
+	// Outbox re-enqueues failed notifications.
+	Outbox *outbox.Outbox
+	// Events carries order changes to subscriptions; nil answers them
+	// NOT_IMPLEMENTED.
+	Events events.Bus
+}
+
+// NewClient returns the ent client every part of the store uses, over
+// cfg.DB: every statement metered and traced, and the hooks that make a
+// write's side effects happen, in the order they run: catalogue cache
+// invalidation, order events for subscriptions, the notification outbox
+// and, when configured, the CDN purge.
+func NewClient(cfg Config) (*ent.Client, error) {
+	if cfg.DB == nil || cfg.Log == nil || cfg.Jobs == nil {
+		return nil, errors.New("app: database, logger and job client are required")
+	}
+	drv := cfg.Driver
+	if drv == nil {
+		drv = cfg.DB.Driver()
+	}
+	if cfg.Statements != nil {
+		drv = database.NewMeteredDriver(drv, cfg.Statements)
+	}
+	client := ent.NewClient(ent.Driver(telemetry.Driver(drv, cfg.Tracer)))
+	if cfg.CatalogCache != nil {
+		cache.InvalidateOnWrite(client, cfg.CatalogCache, cfg.Log)
+	}
+	if cfg.Events != nil {
+		events.Register(client, cfg.Events, cfg.Log)
+	}
+	cfg.outbox().Register(client)
+	if cfg.CDNPurge {
+		cdn.NewPurger(cfg.Jobs, cfg.CDNPurgeMaxAttempts).Register(client)
+	}
+	return client, nil
+}
+
+// NewServices builds every service over client, which NewClient(cfg)
+// returned.
+func NewServices(client *ent.Client, cfg Config) (*Services, error) {
+	if client == nil || cfg.DB == nil || cfg.Log == nil || cfg.Jobs == nil {
+		return nil, errors.New("app: client, database, logger and job client are required")
+	}
+	ac := cfg.Auth
+	ac.Client, ac.Dialect, ac.Log = client, cfg.DB.Dialect, cfg.Log
+	switch {
+	case cfg.Redis != nil:
+		// While Redis is down, new sign-ins are kept in the database and
+		// failures counted in process, so signing in keeps working (see
+		// README, "When Redis is down").
+		if ac.Refresh == nil {
+			ac.Refresh = auth.FallbackRefreshStore{Primary: auth.NewRedisRefreshStore(cfg.Redis, "savannah:refresh:"), Fallback: auth.NewDBRefreshStore(client), Log: cfg.Log}
+		}
+		if ac.Failures == nil {
+			ac.Failures = auth.FallbackCounter{Primary: auth.NewRedisCounter(cfg.Redis, "savannah:signin-failures:"), Fallback: auth.NewMemoryCounter(), Log: cfg.Log}
+		}
+		if ac.Versions == nil {
+			ac.Versions = auth.NewRedisVersionCache(cfg.Redis, "savannah:token-version:")
+		}
+	default:
+		if ac.Refresh == nil {
+			ac.Refresh = auth.NewDBRefreshStore(client)
+		}
+		if ac.Failures == nil {
+			ac.Failures = auth.NewMemoryCounter()
+		}
+	}
+	accounts, err := auth.NewService(ac)
+	if err != nil {
+		return nil, err
+	}
+	cc := cfg.Checkout
+	cc.Client, cc.Dialect, cc.Currency = client, cfg.DB.Dialect, cfg.Currency
+	shop, err := checkout.NewService(cc)
+	if err != nil {
+		return nil, err
+	}
+	return &Services{
+		Client:   client,
+		Dialect:  cfg.DB.Dialect,
+		Currency: cfg.Currency,
+		Log:      cfg.Log,
+		Auth:     accounts,
+		Catalog:  catalog.NewService(client, cfg.DB.Dialect),
+		Checkout: shop,
+		Outbox:   cfg.outbox(),
+		Events:   cfg.Events,
+	}, nil
+}
+
+// outbox is the notification outbox: its hooks (NewClient) and its
+// retries (Services.Outbox) enqueue alike.
+func (cfg Config) outbox() *outbox.Outbox {
+	return outbox.New(outbox.Config{Jobs: cfg.Jobs, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
+}
