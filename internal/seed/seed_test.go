@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/internal/app/apptest"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/seed"
@@ -51,8 +52,8 @@ func TestLoadDemo(t *testing.T) {
 	require.Equal(t, seed.Result{CategoriesCreated: 34, ProductsCreated: 42, VariantsCreated: 87}, wantResult(cat),
 		"the demo catalogue changed; update this test")
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
-		client := db.Client()
+		ctx := viewer.SystemContext(context.Background())      // inspects every row, stock ledger included
+		client := apptest.New(t, apptest.Config(t, db)).Client // the production client and hooks
 
 		empty, err := seed.IsEmpty(ctx, client)
 		require.NoError(t, err)
@@ -79,8 +80,8 @@ func TestLoadDemo(t *testing.T) {
 func TestLoadExtendsExistingStore(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
-		client := db.Client()
+		ctx := viewer.SystemContext(context.Background())      // inspects every row, stock ledger included
+		client := apptest.New(t, apptest.Config(t, db)).Client // the production client and hooks
 		cat := demoCatalog(t)
 		_, err := seed.Load(ctx, client, cat)
 		require.NoError(t, err)
@@ -126,7 +127,9 @@ func TestLoadBenchCatalog(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
 		counter := database.NewCountingDriver(db.Driver())
-		client := ent.NewClient(ent.Driver(counter))
+		cfg := apptest.Config(t, db)
+		cfg.Driver = counter
+		client := apptest.New(t, cfg).Client
 
 		start := time.Now()
 		res, err := seed.Load(ctx, client, cat)

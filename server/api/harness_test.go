@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,10 +18,9 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/app"
+	"github.com/savannah-commerce/savannah/internal/app/apptest"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
-	"github.com/savannah-commerce/savannah/internal/events"
-	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/seed"
 	"github.com/savannah-commerce/savannah/server/api"
 )
@@ -71,31 +68,14 @@ type storeSetup struct {
 func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeSetup) *store {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	count := database.NewCountingDriver(db.Driver())
-	// The hooks enqueue notifications in River's tables.
-	require.NoError(t, jobs.Migrate(ctx, db))
-	enqueue, err := jobs.New(db, jobs.Config{Logger: log})
-	require.NoError(t, err)
+	cfg := apptest.Config(t, db)
+	cfg.Driver = count
+	cfg.CatalogCache = setup.protection.CatalogCache
+	// The key is kept: social sign-in signs its state with it.
 	key, err := auth.GenerateSigningKey()
 	require.NoError(t, err)
-	tokens := auth.NewTokens("savannah-test", "savannah-test", key)
-	cfg := app.Config{
-		DB:           db,
-		Log:          log,
-		Currency:     "KES",
-		Driver:       count,
-		Jobs:         enqueue,
-		CatalogCache: setup.protection.CatalogCache,
-		Events:       events.NewLocal(),
-		Auth: auth.ServiceConfig{
-			Tokens: tokens,
-			// The auth service updates the cache itself on every change it
-			// makes, so a long TTL changes no answer; it keeps the statement
-			// budgets at their steady state (no version read per request).
-			Versions: auth.NewMemoryVersionCache(time.Hour),
-		},
-	}
+	cfg.Auth.Tokens = auth.NewTokens("savannah-test", "savannah-test", key)
 	for _, o := range setup.auth {
 		o(&cfg.Auth)
 	}
