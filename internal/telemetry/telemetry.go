@@ -4,9 +4,10 @@
 // POST <endpoint>/v1/traces). Unset, nothing is traced and nothing is
 // exported.
 //
-// The tracer provider is handed down explicitly (api.Deps.Tracer, the
-// SQL driver wrapper), never installed as OpenTelemetry's global, so the
-// store keeps no package-level mutable state.
+// The tracer provider is handed down explicitly (api.Config.Tracer, and
+// app.Config.Tracer for the SQL driver), never installed as
+// OpenTelemetry's global, so the store keeps no package-level mutable
+// state.
 package telemetry
 
 import (
