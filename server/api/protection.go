@@ -36,7 +36,8 @@ type Protection struct {
 	// run (PERSISTED_QUERIES_ONLY).
 	PersistedOnly map[string]string
 	// CatalogCache, when set, answers anonymous catalogue queries; the
-	// ent client must carry cache.InvalidateOnWrite with the same cache.
+	// store must be built with the same cache (app.Config.CatalogCache),
+	// whose hook invalidates it.
 	CatalogCache cache.Catalog
 	// CORSOrigins are the browser origins allowed to call the API and to
 	// open its WebSocket (CORS_ORIGINS); "*" allows any. The API's own
