@@ -10,8 +10,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
-	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // money shows integer minor units in the store's currency.
@@ -87,24 +85,12 @@ func (r *Resolver) nodeVisible(ctx context.Context, n ent.Noder) (bool, error) {
 	}
 }
 
-// staff reports whether the viewer is STAFF or ADMIN.
-func staff(ctx context.Context) bool {
-	v, ok := auth.ViewerFrom(ctx)
-	return ok && v.Has(viewer.Staff)
-}
-
 // orderOf returns the order a line belongs to, loaded or queried.
 func (r *Resolver) orderOf(ctx context.Context, l *ent.OrderLine) (*ent.Order, error) {
 	if o, err := l.Edges.OrderOrErr(); err == nil {
 		return o, nil
 	}
 	return l.QueryOrder().Only(ctx)
-}
-
-// alias is the name the current field has in the response, under which
-// field collection stores the edges it loaded.
-func alias(ctx context.Context) string {
-	return graphql.GetFieldContext(ctx).Field.Alias
 }
 
 // requested reports whether the query selects the field at path below the

@@ -15,19 +15,10 @@ import (
 // (anything else, for the error presenter). The list is never nil: the
 // contract declares it non-null.
 func userErrors(err error) ([]*model.UserError, error) {
-	var (
-		accountErrs auth.UserErrors
-		inputErr    *input.Error
-	)
+	var inputErr *input.Error
 	switch {
 	case err == nil:
 		return []*model.UserError{}, nil
-	case errors.As(err, &accountErrs):
-		out := make([]*model.UserError, len(accountErrs))
-		for i, e := range accountErrs {
-			out[i] = &model.UserError{Field: e.Field, Message: e.Message, Code: model.ErrorCode(e.Code)}
-		}
-		return out, nil
 	case errors.As(err, &inputErr):
 		out := make([]*model.UserError, len(inputErr.Problems))
 		for i, p := range inputErr.Problems {
@@ -58,6 +49,12 @@ func errorCode(kind error) model.ErrorCode {
 		return model.ErrorCodeInvalidTransition
 	case errors.Is(kind, input.ErrCartEmpty):
 		return model.ErrorCodeCartEmpty
+	case errors.Is(kind, input.ErrInvalidCredentials):
+		return model.ErrorCodeInvalidCredentials
+	case errors.Is(kind, input.ErrInvalidToken):
+		return model.ErrorCodeInvalidToken
+	case errors.Is(kind, input.ErrTooManyAttempts):
+		return model.ErrorCodeTooManyAttempts
 	default:
 		return model.ErrorCodeInvalid
 	}

@@ -245,12 +245,12 @@ func (c *wsConn) serve() {
 	defer c.stopAll()
 
 	msgs := make(chan []byte)
-	readErr := make(chan error, 1)
+	readEnded := make(chan struct{}) // the client closed the socket, or it broke
 	go func() {
 		for {
 			_, b, err := c.conn.Read(readCtx)
 			if err != nil {
-				readErr <- err
+				close(readEnded)
 				return
 			}
 			select {
@@ -274,7 +274,7 @@ func (c *wsConn) serve() {
 		select {
 		case <-c.ctx.Done():
 			end = closeWith(closeGoingAway, "Going away")
-		case <-readErr:
+		case <-readEnded:
 			return // the client closed the socket, or it broke
 		case <-initTimer.C:
 			if !c.initialised {

@@ -50,7 +50,10 @@ func startServe(t *testing.T, env map[string]string, args ...string) *running {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-r.done:
+		case err := <-r.done:
+			if err != nil {
+				t.Logf("server stopped: %v", err)
+			}
 		case <-time.After(20 * time.Second):
 			t.Error("server did not stop")
 		}

@@ -197,8 +197,8 @@ func (op operation) body(i int) []byte {
 	return b
 }
 
-// drive runs fn from n workers for d or until max calls, and measures.
-func drive(n int, d time.Duration, max int, fn func(i int) error) result {
+// drive runs fn from n workers for d or until limit calls, and measures.
+func drive(n int, d time.Duration, limit int, fn func(i int) error) result {
 	var next atomic.Int64
 	deadline := time.Now().Add(d)
 	lat := make([][]time.Duration, n)
@@ -211,7 +211,7 @@ func drive(n int, d time.Duration, max int, fn func(i int) error) result {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
 				i := int(next.Add(1))
-				if i > max {
+				if i > limit {
 					return
 				}
 				t := time.Now()

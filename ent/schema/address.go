@@ -5,6 +5,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 )
 
 // Address is an entry in a customer's address book.
@@ -20,7 +22,7 @@ func (Address) Fields() []ent.Field {
 		field.String("city").NotEmpty().MaxLen(100),
 		field.String("region").Optional().MaxLen(100),
 		field.String("postal_code").Optional().MaxLen(20),
-		field.String("country_code").Match(countryCode),
+		field.String("country_code").Validate(schematype.CheckCountryCode),
 		field.String("phone").Optional().Validate(validatePhone),
 		field.Bool("is_default").Default(false),
 		field.Int("customer_id").Immutable(),

@@ -8,6 +8,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 )
 
 // Category is a node of the catalogue tree, of any depth.
@@ -31,7 +33,7 @@ func (Category) Fields() []ent.Field {
 		field.String("slug").
 			MaxLen(200).
 			Unique().
-			Match(slugPattern),
+			Validate(schematype.CheckSlug),
 		field.Text("description").
 			Default(""),
 		field.Int("position").

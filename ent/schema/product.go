@@ -8,6 +8,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 )
 
 // Product is a sellable item with one or more variants, in one category.
@@ -25,7 +27,7 @@ func (Product) Fields() []ent.Field {
 		field.String("slug").
 			MaxLen(200).
 			Unique().
-			Match(slugPattern),
+			Validate(schematype.CheckSlug),
 		field.Text("description").
 			Default(""),
 		field.Enum("status").

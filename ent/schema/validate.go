@@ -8,9 +8,7 @@ import (
 
 var (
 	e164Pattern  = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-	slugPattern  = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 	emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	countryCode  = regexp.MustCompile(`^[A-Z]{2}$`)
 )
 
 // validateEmail accepts only addresses already normalised (trimmed and

@@ -7,11 +7,12 @@ import (
 	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
-	"github.com/nyaruka/phonenumbers"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/input"
 )
 
 // AddressInput is a new address, or (for UpdateAddress) the fields to
@@ -172,7 +173,7 @@ func (s *Service) lockAddressBook(ctx context.Context, db *ent.Client, customerI
 func (s *Service) ownAddress(ctx context.Context, v Viewer, id int) (*ent.Address, error) {
 	a, err := s.db(ctx).Address.Query().Where(address.ID(id), address.CustomerID(v.CustomerID)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, userError([]string{"id"}, CodeNotFound, "no such address")
+		return nil, input.Fail(input.ErrNotFound, "no such address", "id")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find address: %w", err)
@@ -205,7 +206,7 @@ type addressFields struct {
 // checkAddress validates and normalises an address: trimmed text, an
 // upper-case ISO 3166-1 alpha-2 country, an E.164 phone.
 func checkAddress(in AddressInput) (addressFields, error) {
-	var c checker
+	var c input.Problems
 	text := func(v *string, name string, limit int, required bool) string {
 		s := ""
 		if v != nil {
@@ -213,9 +214,9 @@ func checkAddress(in AddressInput) (addressFields, error) {
 		}
 		switch {
 		case s == "" && required:
-			c.add([]string{"input", name}, CodeRequired, name+" is required")
+			c.Add(input.ErrRequired, name+" is required", "input", name)
 		case utf8.RuneCountInString(s) > limit:
-			c.add([]string{"input", name}, CodeInvalid, fmt.Sprintf("%s must be at most %d characters", name, limit))
+			c.Add(input.ErrInvalid, fmt.Sprintf("%s must be at most %d characters", name, limit), "input", name)
 		}
 		return s
 	}
@@ -227,11 +228,11 @@ func checkAddress(in AddressInput) (addressFields, error) {
 		postalCode: text(in.PostalCode, "postalCode", 20, false),
 	}
 	f.countryCode = strings.ToUpper(text(in.CountryCode, "countryCode", 2, true))
-	if f.countryCode != "" && len(f.countryCode) == 2 && !phonenumbers.GetSupportedRegions()[f.countryCode] {
-		c.add([]string{"input", "countryCode"}, CodeInvalid, "countryCode is not an ISO 3166-1 alpha-2 code, such as KE")
+	if len(f.countryCode) == 2 && !schematype.ValidCountryCode(f.countryCode) {
+		c.Add(input.ErrInvalid, "countryCode is not an ISO 3166-1 alpha-2 code, such as KE", "input", "countryCode")
 	}
 	f.phone = checkPhone(&c, []string{"input", "phone"}, in.Phone)
-	return f, c.err()
+	return f, c.Err()
 }
 
 // nonEmpty is nil for "": an empty optional field is left unset, as the

@@ -17,6 +17,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/input"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -174,14 +175,14 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // Register creates a customer account and signs it in.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer, *TokenPair, error) {
-	var c checker
+	var c input.Problems
 	email := NormalizeEmail(in.Email)
 	s.checkEmail(&c, []string{"input", "email"}, email)
 	s.checkNewPassword(&c, []string{"input", "password"}, in.Password, email)
 	name := strings.TrimSpace(in.Name)
 	checkName(&c, []string{"input", "name"}, name)
 	phone := checkPhone(&c, []string{"input", "phone"}, in.Phone)
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, nil, err
 	}
 	// Registration is anonymous: the auth service acts as the system to
@@ -193,7 +194,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 		return nil, nil, fmt.Errorf("check email: %w", err)
 	}
 	if taken {
-		return nil, nil, userError([]string{"input", "email"}, CodeTaken, "an account with this email already exists")
+		return nil, nil, input.Fail(input.ErrTaken, "an account with this email already exists", "input", "email")
 	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
@@ -208,7 +209,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 	// which on PostgreSQL would abort the surrounding transaction.
 	id, err := create.OnConflictColumns(customer.FieldEmail).DoNothing().ID(ctx)
 	if errors.Is(err, stdsql.ErrNoRows) || ent.IsConstraintError(err) {
-		return nil, nil, userError([]string{"input", "email"}, CodeTaken, "an account with this email already exists")
+		return nil, nil, input.Fail(input.ErrTaken, "an account with this email already exists", "input", "email")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("create customer: %w", err)
@@ -252,7 +253,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*ent.Custo
 				return nil, nil, err
 			}
 		}
-		return nil, nil, userError(nil, CodeInvalidCredentials, "the email or password is incorrect")
+		return nil, nil, input.Fail(input.ErrInvalidCredentials, "the email or password is incorrect")
 	}
 	if err := s.cfg.Failures.Reset(ctx, keys[0].key); err != nil {
 		return nil, nil, err
@@ -316,7 +317,7 @@ func (s *Service) pair(cust *ent.Customer, refresh string) (*TokenPair, error) {
 // Refresh rotates a refresh token: the presented one is spent and a new
 // pair returned, with the customer's current role.
 func (s *Service) Refresh(ctx context.Context, refreshToken string) (*TokenPair, error) {
-	invalid := userError([]string{"refreshToken"}, CodeInvalidToken, "the refresh token is invalid, expired or revoked")
+	invalid := input.Fail(input.ErrInvalidToken, "the refresh token is invalid, expired or revoked", "refreshToken")
 	token, hash, err := newRefreshToken()
 	if err != nil {
 		return nil, err
@@ -371,14 +372,14 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 		if _, _, err := s.cfg.Failures.Incr(ctx, key, FailureWindow); err != nil {
 			return nil, err
 		}
-		return nil, userError([]string{"currentPassword"}, CodeInvalidCredentials, "the current password is incorrect")
+		return nil, input.Fail(input.ErrInvalidCredentials, "the current password is incorrect", "currentPassword")
 	}
-	var c checker
+	var c input.Problems
 	s.checkNewPassword(&c, []string{"newPassword"}, next, cust.Email)
 	if subtle.ConstantTimeCompare([]byte(current), []byte(next)) == 1 {
-		c.add([]string{"newPassword"}, CodeInvalid, "the new password must differ from the current one")
+		c.Add(input.ErrInvalid, "the new password must differ from the current one", "newPassword")
 	}
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, err
 	}
 	hash, err := HashPassword(next)
@@ -397,7 +398,7 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 		return nil, fmt.Errorf("update password: %w", err)
 	}
 	if n == 0 {
-		return nil, userError([]string{"currentPassword"}, CodeInvalidCredentials, "the current password is incorrect")
+		return nil, input.Fail(input.ErrInvalidCredentials, "the current password is incorrect", "currentPassword")
 	}
 	if cust, err = s.revokeAccess(ctx, cust.ID); err != nil {
 		return nil, err
@@ -416,7 +417,7 @@ type ProfileInput struct {
 
 // UpdateProfile changes the viewer's name and phone.
 func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) (*ent.Customer, error) {
-	var c checker
+	var c input.Problems
 	upd := s.db(ctx).Customer.UpdateOneID(v.CustomerID)
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
@@ -430,7 +431,7 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 			upd.SetPhone(phone)
 		}
 	}
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, err
 	}
 	cust, err := upd.Save(ctx)
@@ -449,12 +450,12 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 		return nil, ErrForbidden
 	}
 	if err := customer.RoleValidator(role); err != nil {
-		return nil, userError([]string{"role"}, CodeInvalid, "unknown role")
+		return nil, input.Fail(input.ErrInvalid, "unknown role", "role")
 	}
 	db := s.db(ctx)
 	target, err := db.Customer.Get(ctx, id)
 	if ent.IsNotFound(err) {
-		return nil, userError([]string{"id"}, CodeNotFound, "no such customer")
+		return nil, input.Fail(input.ErrNotFound, "no such customer", "id")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find customer: %w", err)
@@ -475,7 +476,7 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 			return nil, fmt.Errorf("count admins: %w", err)
 		}
 		if len(admins) <= 1 {
-			return nil, userError([]string{"role"}, CodeInvalid, "the last ADMIN cannot be demoted")
+			return nil, input.Fail(input.ErrInvalid, "the last ADMIN cannot be demoted", "role")
 		}
 	}
 	if _, err := target.Update().SetRole(role).Save(ctx); err != nil {
@@ -496,55 +497,55 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 // ErrForbidden is returned when the viewer's role does not allow the call.
 var ErrForbidden = errors.New("forbidden")
 
-func (s *Service) checkEmail(c *checker, field []string, email string) {
+func (s *Service) checkEmail(c *input.Problems, field []string, email string) {
 	if email == "" {
-		c.add(field, CodeRequired, "email is required")
+		c.Add(input.ErrRequired, "email is required", field...)
 		return
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
-		c.add(field, CodeInvalid, "email is not a valid address")
+		c.Add(input.ErrInvalid, "email is not a valid address", field...)
 	}
 }
 
-func (s *Service) checkNewPassword(c *checker, field []string, password, email string) {
+func (s *Service) checkNewPassword(c *input.Problems, field []string, password, email string) {
 	switch n := utf8.RuneCountInString(password); {
 	case password == "":
-		c.add(field, CodeRequired, "password is required")
+		c.Add(input.ErrRequired, "password is required", field...)
 	case n < MinPasswordLength:
-		c.add(field, CodeInvalid, fmt.Sprintf("password must be at least %d characters", MinPasswordLength))
+		c.Add(input.ErrInvalid, fmt.Sprintf("password must be at least %d characters", MinPasswordLength), field...)
 	case len(password) > maxPasswordLength:
-		c.add(field, CodeInvalid, fmt.Sprintf("password must be at most %d bytes", maxPasswordLength))
+		c.Add(input.ErrInvalid, fmt.Sprintf("password must be at most %d bytes", maxPasswordLength), field...)
 	case s.common.Contains(password), strings.EqualFold(password, email),
 		email != "" && strings.EqualFold(password, email[:max(strings.Index(email, "@"), 0)]):
-		c.add(field, CodeInvalid, "password is too common or too easy to guess")
+		c.Add(input.ErrInvalid, "password is too common or too easy to guess", field...)
 	}
 }
 
-func checkName(c *checker, field []string, name string) {
+func checkName(c *input.Problems, field []string, name string) {
 	switch {
 	case name == "":
-		c.add(field, CodeRequired, "name is required")
+		c.Add(input.ErrRequired, "name is required", field...)
 	case utf8.RuneCountInString(name) > 200:
-		c.add(field, CodeInvalid, "name must be at most 200 characters")
+		c.Add(input.ErrInvalid, "name must be at most 200 characters", field...)
 	}
 }
 
 // checkPhone returns the phone in E.164 form, or "" when none was given.
 // Only numbers in international form (+ and country code) are accepted:
 // the store serves several countries, so no default region is guessed.
-func checkPhone(c *checker, field []string, phone *string) string {
+func checkPhone(c *input.Problems, field []string, phone *string) string {
 	if phone == nil || strings.TrimSpace(*phone) == "" {
 		return ""
 	}
 	p := strings.TrimSpace(*phone)
 	if !strings.HasPrefix(p, "+") {
-		c.add(field, CodeInvalid, "phone must be in E.164 form, such as +254712345678")
+		c.Add(input.ErrInvalid, "phone must be in E.164 form, such as +254712345678", field...)
 		return ""
 	}
 	num, err := phonenumbers.Parse(p, "")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		c.add(field, CodeInvalid, "phone is not a valid number; use E.164 form, such as +254712345678")
+		c.Add(input.ErrInvalid, "phone is not a valid number; use E.164 form, such as +254712345678", field...)
 		return ""
 	}
 	return phonenumbers.Format(num, phonenumbers.E164)

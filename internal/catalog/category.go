@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 )
 
 // Limits of category and product text fields.
@@ -359,7 +360,7 @@ func checkSlug(ps *problems, slug *string) string {
 	if slug == nil {
 		return ""
 	}
-	if !validSlug(*slug) {
+	if !schematype.ValidSlug(*slug) {
 		ps.Add(ErrInvalid, "a slug is lower-case letters, digits and single hyphens, at most 200 characters", "input", "slug")
 		return ""
 	}

@@ -300,12 +300,11 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 func checkVariant(ps *problems, in VariantInput, create bool, path []string) checkedVariant {
 	at := func(f ...string) []string { return append(append([]string(nil), path...), f...) }
 	var v checkedVariant
-	switch {
-	case in.SKU == nil:
+	if in.SKU == nil {
 		if create {
 			ps.Add(ErrRequired, "a SKU is required", at("sku")...)
 		}
-	default:
+	} else {
 		v.sku = strings.TrimSpace(*in.SKU)
 		switch {
 		case v.sku == "":

@@ -10,16 +10,10 @@ import (
 	"github.com/gosimple/unidecode"
 )
 
-// MaxSlugLen is the longest slug accepted, as the schema allows.
-const MaxSlugLen = 200
-
-// slugBaseLen leaves room for a "-NNN" suffix under MaxSlugLen.
+// slugBaseLen leaves room for a "-NNN" suffix under schematype.MaxSlugLen.
 const slugBaseLen = 80
 
-var (
-	slugPattern = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	nonSlugRun  = regexp.MustCompile(`[^a-z0-9]+`)
-)
+var nonSlugRun = regexp.MustCompile(`[^a-z0-9]+`)
 
 // Slugify turns any name into a URL slug of ASCII letters, digits and
 // single hyphens: "Café Crème 250g" → "cafe-creme-250g", "Кофе" → "kofe".
@@ -33,11 +27,6 @@ func Slugify(name string) string {
 		s = strings.TrimRight(s[:slugBaseLen], "-")
 	}
 	return s
-}
-
-// validSlug reports whether an explicit slug is acceptable as it is.
-func validSlug(s string) bool {
-	return len(s) <= MaxSlugLen && slugPattern.MatchString(s)
 }
 
 // uniqueSlug returns base if no row uses it, else base with the lowest free

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,8 +52,6 @@ type PlaceOrderInput struct {
 	Note           string
 }
 
-var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
-
 // check validates the input before anything is read.
 func (in *PlaceOrderInput) check() error {
 	var ps problems
@@ -97,7 +94,7 @@ func (in *PlaceOrderInput) check() error {
 			}
 		}
 		a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
-		if !countryCode.MatchString(a.CountryCode) {
+		if !schematype.ValidCountryCode(a.CountryCode) {
 			ps.Add(ErrInvalid, "countryCode must be an ISO 3166-1 alpha-2 code such as KE", "input", "shippingAddress", "countryCode")
 		}
 	}

@@ -41,7 +41,7 @@ func document(t testing.TB, s *ast.Schema, src string) *ast.QueryDocument {
 	t.Helper()
 	doc, err := parser.ParseQuery(&ast.Source{Input: src})
 	require.NoError(t, err)
-	require.Empty(t, validator.Validate(s, doc))
+	require.Empty(t, validator.ValidateWithRules(s, doc, nil))
 	return doc
 }
 

@@ -44,7 +44,9 @@ func (db *DB) migrateUp(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		m.GracefulStop <- true
-		<-done
+		if err := <-done; err != nil && !errors.Is(err, migrate.ErrNoChange) {
+			return fmt.Errorf("apply migrations: %w (%w)", ctx.Err(), err)
+		}
 		return ctx.Err()
 	case err := <-done:
 		if err != nil && !errors.Is(err, migrate.ErrNoChange) {

@@ -20,6 +20,11 @@ var (
 	ErrInsufficientStock = errors.New("insufficient stock")
 	ErrInvalidTransition = errors.New("invalid transition")
 	ErrCartEmpty         = errors.New("cart empty")
+	// Accounts: a wrong password, a refresh token that cannot be used,
+	// sign-in throttled.
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	ErrInvalidToken       = errors.New("invalid token")
+	ErrTooManyAttempts    = errors.New("too many attempts")
 )
 
 // Problem is one thing wrong with a request.

@@ -522,15 +522,15 @@ func rateLimit(ctx context.Context, args []string) error {
 		}
 		if res.Status == http.StatusTooManyRequests {
 			if len(res.Errors) == 0 || res.Errors[0].code() != "RATE_LIMITED" {
-				return fmt.Errorf("A answered 429 without RATE_LIMITED: %+v", res.Errors)
+				return fmt.Errorf("replica A answered 429 without RATE_LIMITED: %+v", res.Errors)
 			}
 			break
 		}
 		if res.Status != http.StatusOK || len(res.Errors) > 0 {
-			return fmt.Errorf("A answered %d: %+v", res.Status, res.Errors)
+			return fmt.Errorf("replica A answered %d: %+v", res.Status, res.Errors)
 		}
 		if served++; served > 100 {
-			return errors.New("A served 100 dear queries without a rate limit: is RATE_LIMIT_CAPACITY small?")
+			return errors.New("replica A served 100 dear queries without a rate limit: is RATE_LIMIT_CAPACITY small?")
 		}
 	}
 	fmt.Printf("ratelimit: A served client %s %d dear queries, then answered 429 RATE_LIMITED\n", *addr, served)
@@ -540,7 +540,7 @@ func rateLimit(ctx context.Context, args []string) error {
 		return err
 	}
 	if res.Status != http.StatusTooManyRequests || len(res.Errors) == 0 || res.Errors[0].code() != "RATE_LIMITED" {
-		return fmt.Errorf("B answered the same client %d %+v: the bucket is not shared", res.Status, res.Errors)
+		return fmt.Errorf("replica B answered the same client %d %+v: the bucket is not shared", res.Status, res.Errors)
 	}
 	fmt.Printf("ratelimit: B answers the same client 429 RATE_LIMITED at once: %s\n", res.Errors[0].Message)
 	res, err = client{http: c.http, addr: *other}.do(ctx, b, dearOp, nil)
@@ -548,7 +548,7 @@ func rateLimit(ctx context.Context, args []string) error {
 		return err
 	}
 	if res.Status != http.StatusOK || len(res.Errors) > 0 {
-		return fmt.Errorf("B refused another client too (%d %+v): the limit is not per client", res.Status, res.Errors)
+		return fmt.Errorf("replica B refused another client too (%d %+v): the limit is not per client", res.Status, res.Errors)
 	}
 	fmt.Printf("ratelimit: B serves another client (%s) as usual\n", *other)
 	return nil

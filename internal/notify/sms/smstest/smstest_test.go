@@ -117,6 +117,8 @@ func TestCloseReleasesHangingRequests(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close blocked on a hanging request")
 	}
-	<-done
+	if err := <-done; err != nil { // answered or cut off: either way it ended
+		t.Logf("the hanging request ended: %v", err)
+	}
 	s.Close() // twice is harmless
 }
