@@ -7,6 +7,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/input"
 )
 
 // AdminInput is the operator's create-admin: the account's email, its new
@@ -18,7 +19,7 @@ type AdminInput struct {
 // EnsureAdmin makes the account with in.Email an ADMIN with in.Password,
 // creating it when there is none (created reports which). The rules are
 // the account rules of registration: the email is normalised and the
-// password must pass the same policy (UserErrors otherwise, and nothing
+// password must pass the same policy (an *input.Error otherwise, and nothing
 // is written). Resetting an existing account's password signs it out
 // everywhere, as a password change does: every refresh token is revoked
 // and every access token issued before is refused.
@@ -26,13 +27,13 @@ type AdminInput struct {
 // It acts as the system: no one is signed in on the command line, and
 // creating an ADMIN is exactly what the privacy rules forbid others.
 func (s *Service) EnsureAdmin(ctx context.Context, in AdminInput) (cust *ent.Customer, created bool, err error) {
-	var c checker
+	var c input.Problems
 	email := NormalizeEmail(in.Email)
 	s.checkEmail(&c, []string{"email"}, email)
 	s.checkNewPassword(&c, []string{"password"}, in.Password, email)
 	name := strings.TrimSpace(in.Name)
 	checkName(&c, []string{"name"}, name)
-	if err := c.err(); err != nil {
+	if err := c.Err(); err != nil {
 		return nil, false, err
 	}
 	hash, err := HashPassword(in.Password)

@@ -9,6 +9,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/app/apptest"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/input"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
@@ -35,9 +36,9 @@ func TestEnsureAdmin(t *testing.T) {
 		}
 		for _, tt := range refused {
 			_, _, err := svc.EnsureAdmin(ctx, tt.in)
-			var ue auth.UserErrors
+			var ue *input.Error
 			require.ErrorAs(t, err, &ue, tt.name)
-			require.Equal(t, []string{tt.field}, ue[0].Field, tt.name)
+			require.Equal(t, []string{tt.field}, ue.Problems[0].Field, tt.name)
 		}
 
 		// Works: created, the email normalised.
