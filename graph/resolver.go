@@ -6,6 +6,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -13,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/events"
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 )
 
@@ -34,9 +36,14 @@ type Resolver struct {
 // NewResolver returns a resolver over the ent client; currency is the
 // store's ISO 4217 currency code, dialect the database's (dialect.Postgres
 // or dialect.SQLite), which the catalogue's tree writes depend on;
-// accounts are the identity service.
+// accounts are the identity service. An unsupported currency is a wiring
+// mistake (config.Load refuses it) and panics.
 func NewResolver(client *ent.Client, dialect, currency string, log *slog.Logger, accounts *auth.Service) *Resolver {
-	return &Resolver{client: client, currency: currency, log: log, catalog: catalog.NewService(client, dialect), auth: accounts}
+	cur, err := money.StoreCurrency(currency)
+	if err != nil {
+		panic(fmt.Sprintf("graph: store currency: %v", err))
+	}
+	return &Resolver{client: client, currency: currency, log: log, catalog: catalog.NewService(client, dialect, cur), auth: accounts}
 }
 
 // db returns the ent client to use: the transaction's when the operation

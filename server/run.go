@@ -157,7 +157,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	}
 	events.Register(client, bus, log)
 	if runsAPI && cfg.SeedDemo {
-		if err := seedDemo(ctx, client, log); err != nil {
+		if err := seedDemo(ctx, client, cfg.Currency, log); err != nil {
 			return err
 		}
 	}
@@ -322,12 +322,15 @@ func newCheckout(cfg config.Config, dialect string, client *ent.Client, reg prom
 	return svc, secret, err
 }
 
-func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {
+func seedDemo(ctx context.Context, client *ent.Client, currency string, log *slog.Logger) error {
 	empty, err := seed.IsEmpty(ctx, client)
 	if err != nil || !empty {
 		return err
 	}
 	cat, err := seed.Parse(bytes.NewReader(seed.Demo()))
+	if err == nil {
+		err = cat.ForStore(currency, true) // the demo's figures in the store's currency
+	}
 	if err != nil {
 		return err
 	}
@@ -388,6 +391,9 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	}
 	defer f.Close()
 	cat, err := seed.Parse(f)
+	if err == nil {
+		err = cat.ForStore(cfg.Currency, false)
+	}
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
