@@ -138,7 +138,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return err
 	}
 	if runsAPI && cfg.SeedDemo {
-		if err := seedDemo(ctx, svc.Client, log); err != nil {
+		if err := seedDemo(ctx, svc.Client, cfg.Currency, log); err != nil {
 			return err
 		}
 	}
@@ -271,12 +271,15 @@ func shutdown(cfg config.Config, log *slog.Logger, srv *http.Server, handler *ap
 	return nil
 }
 
-func seedDemo(ctx context.Context, client *ent.Client, log *slog.Logger) error {
+func seedDemo(ctx context.Context, client *ent.Client, currency string, log *slog.Logger) error {
 	empty, err := seed.IsEmpty(ctx, client)
 	if err != nil || !empty {
 		return err
 	}
 	cat, err := seed.Parse(bytes.NewReader(seed.Demo()))
+	if err == nil {
+		err = cat.ForStore(currency, true) // the demo's figures in the store's currency
+	}
 	if err != nil {
 		return err
 	}
@@ -337,6 +340,9 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	}
 	defer f.Close()
 	cat, err := seed.Parse(f)
+	if err == nil {
+		err = cat.ForStore(cfg.Currency, false)
+	}
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

@@ -168,6 +168,8 @@ func TestSubcommands(t *testing.T) {
 			require.NoError(t, run(ctx, seed, env, &out), "seed is idempotent")
 			require.Contains(t, out.String(), `"products_created":42`)
 			require.Contains(t, out.String(), `"products_created":0`)
+			ugx := envOf(map[string]string{"DATABASE_URL": b.URL, "STORE_CURRENCY": "UGX"})
+			require.ErrorContains(t, run(ctx, seed, ugx, io.Discard), "catalogue priced in another currency: KES, the store sells in UGX")
 
 			admin := []string{"create-admin", "--email", " Admin@Example.COM ", "--password", "correct horse battery"}
 			require.NoError(t, run(ctx, admin, env, &out))

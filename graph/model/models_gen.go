@@ -12,7 +12,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
-	"github.com/shopspring/decimal"
 )
 
 type AddAddressPayload struct {
@@ -92,7 +91,7 @@ type CreateProductInput struct {
 type CreateProductVariantInput struct {
 	Sku         string                `json:"sku"`
 	Name        string                `json:"name"`
-	Price       decimal.Decimal       `json:"price"`
+	Price       string                `json:"price"`
 	StockOnHand *int                  `json:"stockOnHand,omitempty"`
 	Options     []*VariantOptionInput `json:"options,omitempty"`
 }
@@ -233,7 +232,7 @@ type UpdateProductInput struct {
 type UpdateProductVariantInput struct {
 	Sku     *string               `json:"sku,omitempty"`
 	Name    *string               `json:"name,omitempty"`
-	Price   *decimal.Decimal      `json:"price,omitempty"`
+	Price   *string               `json:"price,omitempty"`
 	Options []*VariantOptionInput `json:"options,omitempty"`
 }
 
@@ -260,12 +259,13 @@ type VariantOptionInput struct {
 	Value string `json:"value"`
 }
 
-// ISO 4217 code of a currency with two decimal places.
+// ISO 4217 code of a currency the store can sell in.
 type CurrencyCode string
 
 const (
 	CurrencyCodeKes CurrencyCode = "KES"
 	CurrencyCodeTzs CurrencyCode = "TZS"
+	CurrencyCodeUgx CurrencyCode = "UGX"
 	CurrencyCodeUsd CurrencyCode = "USD"
 	CurrencyCodeEur CurrencyCode = "EUR"
 	CurrencyCodeGbp CurrencyCode = "GBP"
@@ -277,6 +277,7 @@ const (
 var AllCurrencyCode = []CurrencyCode{
 	CurrencyCodeKes,
 	CurrencyCodeTzs,
+	CurrencyCodeUgx,
 	CurrencyCodeUsd,
 	CurrencyCodeEur,
 	CurrencyCodeGbp,
@@ -287,7 +288,7 @@ var AllCurrencyCode = []CurrencyCode{
 
 func (e CurrencyCode) IsValid() bool {
 	switch e {
-	case CurrencyCodeKes, CurrencyCodeTzs, CurrencyCodeUsd, CurrencyCodeEur, CurrencyCodeGbp, CurrencyCodeZar, CurrencyCodeNgn, CurrencyCodeGhs:
+	case CurrencyCodeKes, CurrencyCodeTzs, CurrencyCodeUgx, CurrencyCodeUsd, CurrencyCodeEur, CurrencyCodeGbp, CurrencyCodeZar, CurrencyCodeNgn, CurrencyCodeGhs:
 		return true
 	}
 	return false

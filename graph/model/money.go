@@ -2,15 +2,16 @@
 // gqlgen generates into models_gen.go and a few written by hand.
 package model
 
-import "github.com/shopspring/decimal"
+import "github.com/savannah-commerce/savannah/internal/money"
 
-// Money is an amount in a currency, built from integer minor units.
+// Money is an amount in a currency, kept in integer minor units; its
+// amount is written as a Decimal with the currency's decimals.
 type Money struct {
-	Amount       decimal.Decimal `json:"amount"`
-	CurrencyCode CurrencyCode    `json:"currencyCode"`
+	Amount       money.Amount `json:"amount"`
+	CurrencyCode CurrencyCode `json:"currencyCode"`
 }
 
-// NewMoney converts integer minor units (cents) into Money.
+// NewMoney shows integer minor units of currency as Money.
 func NewMoney(minor int64, currency string) *Money {
-	return &Money{Amount: decimal.New(minor, -2), CurrencyCode: CurrencyCode(currency)}
+	return &Money{Amount: money.Amount{Minor: minor, Currency: currency}, CurrencyCode: CurrencyCode(currency)}
 }

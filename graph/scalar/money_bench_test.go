@@ -2,44 +2,58 @@ package scalar_test
 
 import (
 	"bytes"
-	"math"
-	"strconv"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 )
 
-// TestMoneyFormatting pins what the benchmark measures.
+// TestMoneyFormatting pins what the benchmark measures: an amount is
+// written with exactly its currency's decimals.
 func TestMoneyFormatting(t *testing.T) {
 	t.Parallel()
-	for minor, want := range map[int64]string{129900: `"1299.00"`, 5: `"0.05"`, 0: `"0.00"`, -250: `"-2.50"`} {
+	for _, tt := range []struct {
+		minor    int64
+		currency string
+		want     string
+	}{
+		{129900, "KES", `"1299.00"`},
+		{5, "KES", `"0.05"`},
+		{0, "KES", `"0.00"`},
+		{-250, "KES", `"-2.50"`},
+		{1500, "UGX", `"1500"`},
+		{1500, "KWD", `"1.500"`},
+	} {
 		var buf bytes.Buffer
-		scalar.MarshalDecimal(model.NewMoney(minor, "KES").Amount).MarshalGQL(&buf)
-		require.Equal(t, want, buf.String())
+		scalar.MarshalAmount(model.NewMoney(tt.minor, tt.currency).Amount).MarshalGQL(&buf)
+		require.Equal(t, tt.want, buf.String())
 	}
 }
 
-// TestDecimalFormatting: amounts in minor units are written from the
-// integer, every other decimal through StringFixed; both agree.
-func TestDecimalFormatting(t *testing.T) {
+// TestUnmarshalDecimal: the scalar takes decimal text and refuses the rest
+// with the messages clients have always had.
+func TestUnmarshalDecimal(t *testing.T) {
 	t.Parallel()
-	write := func(d decimal.Decimal) string {
-		var buf bytes.Buffer
-		scalar.MarshalDecimal(d).MarshalGQL(&buf)
-		return buf.String()
+	for _, s := range []string{"1299.00", "1500", "-5", "1e3", "1.005"} {
+		got, err := scalar.UnmarshalDecimal(s)
+		require.NoError(t, err, s)
+		require.Equal(t, s, got)
 	}
-	for _, minor := range []int64{0, 1, -1, 5, -5, 99, 100, -100, 101, 129900, -129999, 1e17 + 7, -(1e17 + 7), math.MaxInt64, math.MinInt64} {
-		d := decimal.New(minor, -2)
-		require.Equal(t, strconv.Quote(d.StringFixed(2)), write(d), "%d minor units", minor)
+	for in, want := range map[any]string{
+		12.5:         `decimal must be a string, such as "1299.00"`,
+		"abc":        `"abc" is not a decimal number`,
+		"NaN":        `"NaN" is not a decimal number`,
+		"1e99999999": `"1e99999999" is out of range`,
+		"1e40":       `"1e40" is out of range`,
+		"1" + string(bytes.Repeat([]byte("0"), 64)): "a decimal has at most 64 characters",
+	} {
+		_, err := scalar.UnmarshalDecimal(in)
+		require.EqualError(t, err, want)
 	}
-	for src, want := range map[string]string{"12.345": `"12.35"`, "7": `"7.00"`, "-0.004": `"0.00"`, "1.5": `"1.50"`, "0.125": `"0.13"`} {
-		require.Equal(t, want, write(decimal.RequireFromString(src)), src)
-	}
-	require.Equal(t, `"0.00"`, write(decimal.Decimal{}))
+	_, err := scalar.UnmarshalAmount("1")
+	require.Error(t, err, "amounts are output only")
 }
 
 // BenchmarkMoneyFormatting is one price as a listing shows it: minor
@@ -49,6 +63,6 @@ func BenchmarkMoneyFormatting(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		buf.Reset()
-		scalar.MarshalDecimal(model.NewMoney(int64(i)*37, "KES").Amount).MarshalGQL(&buf)
+		scalar.MarshalAmount(model.NewMoney(int64(i)*37, "KES").Amount).MarshalGQL(&buf)
 	}
 }

@@ -1,16 +1,17 @@
 // Package scalar marshals the GraphQL scalars that have no gqlgen built-in:
-// opaque global IDs and Decimal strings.
+// opaque global IDs, and Decimal strings (amounts out, decimal text in).
 package scalar
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/shopspring/decimal"
 
 	"github.com/savannah-commerce/savannah/internal/globalid"
+	"github.com/savannah-commerce/savannah/internal/money"
 )
 
 // InputError is a malformed scalar value sent by the client.
@@ -68,58 +69,50 @@ func UnmarshalIntID(v any) (int, error) {
 	return DecodeID(s)
 }
 
-// MarshalDecimal writes a decimal as a JSON string with two decimal places,
-// such as "1299.00".
-func MarshalDecimal(d decimal.Decimal) graphql.Marshaler {
+// MarshalAmount writes an amount as the Decimal scalar: a JSON string
+// with exactly its currency's decimals, such as "1299.00" for KES or "1500"
+// for UGX (see money.Amount.Decimal).
+func MarshalAmount(a money.Amount) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
 		var buf [32]byte
-		_, _ = w.Write(appendFixed2(buf[:0], d))
+		b := append(buf[:0], '"')
+		b = a.AppendDecimal(b)
+		_, _ = w.Write(append(b, '"'))
 	})
 }
 
-// appendFixed2 appends d as a quoted decimal with two places. Money is
-// built from integer minor units (exponent -2), which are written from the
-// integer without rounding or allocating; any other decimal goes through
-// StringFixed.
-func appendFixed2(b []byte, d decimal.Decimal) []byte {
-	if d.Exponent() != -2 || d.NumDigits() > 18 {
-		return strconv.AppendQuote(b, d.StringFixed(2))
-	}
-	minor := d.CoefficientInt64()
-	b = append(b, '"')
-	u := uint64(minor)
-	if minor < 0 {
-		b = append(b, '-')
-		u = -u
-	}
-	b = strconv.AppendUint(b, u/100, 10)
-	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10), '"')
+// UnmarshalAmount refuses: an amount is only ever sent to clients. A
+// Decimal argument arrives as text (UnmarshalDecimal) and is read in the
+// store's currency by the service that takes it.
+func UnmarshalAmount(any) (money.Amount, error) {
+	return money.Amount{}, &InputError{msg: "an amount is not an input"}
 }
 
-// Bounds of a Decimal input: far beyond any amount, and small enough that
-// no arithmetic or formatting on it is ever costly ("1e99999999" is ten
-// characters and a hundred million digits).
-const (
-	maxDecimalLen      = 64
-	maxDecimalExponent = 32
-)
+// MarshalDecimal writes decimal text as it was received.
+func MarshalDecimal(s string) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = io.WriteString(w, strconv.Quote(s))
+	})
+}
 
-// UnmarshalDecimal reads a decimal from a string. Numbers are refused: JSON
-// floats cannot carry money exactly.
-func UnmarshalDecimal(v any) (decimal.Decimal, error) {
+// UnmarshalDecimal reads a Decimal argument: a string holding a decimal
+// number (money.CheckDecimal). Numbers are refused: JSON floats cannot
+// carry money exactly. The text is returned as sent; the service that
+// takes it reads it in its currency (money.Currency.Parse), which decides
+// how many decimals are allowed.
+func UnmarshalDecimal(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return decimal.Decimal{}, &InputError{msg: `decimal must be a string, such as "1299.00"`}
+		return "", &InputError{msg: `decimal must be a string, such as "1299.00"`}
 	}
-	if len(s) > maxDecimalLen {
-		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("a decimal has at most %d characters", maxDecimalLen)}
+	if len(s) > money.MaxDecimalLen {
+		return "", &InputError{msg: fmt.Sprintf("a decimal has at most %d characters", money.MaxDecimalLen)}
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("%q is not a decimal number", s)}
+	switch err := money.CheckDecimal(s); {
+	case errors.Is(err, money.ErrOutOfRange):
+		return "", &InputError{msg: fmt.Sprintf("%q is out of range", s)}
+	case err != nil:
+		return "", &InputError{msg: fmt.Sprintf("%q is not a decimal number", s)}
 	}
-	if e := d.Exponent(); e > maxDecimalExponent || e < -maxDecimalExponent {
-		return decimal.Decimal{}, &InputError{msg: fmt.Sprintf("%q is out of range", s)}
-	}
-	return d, nil
+	return s, nil
 }

@@ -11,6 +11,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"entgo.io/ent/dialect"
@@ -26,6 +27,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
@@ -174,6 +176,10 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	cur, err := money.StoreCurrency(cfg.Currency)
+	if err != nil {
+		return nil, fmt.Errorf("store currency: %w", err)
+	}
 	cc := cfg.Checkout
 	cc.Client, cc.Dialect, cc.Currency = client, cfg.DB.Dialect, cfg.Currency
 	shop, err := checkout.NewService(cc)
@@ -186,7 +192,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Currency: cfg.Currency,
 		Log:      cfg.Log,
 		Auth:     accounts,
-		Catalog:  catalog.NewService(client, cfg.DB.Dialect),
+		Catalog:  catalog.NewService(client, cfg.DB.Dialect, cur),
 		Checkout: shop,
 		Outbox:   cfg.outbox(),
 		Events:   cfg.Events,

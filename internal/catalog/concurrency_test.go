@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/internal/catalog"
@@ -132,7 +131,7 @@ func TestConcurrentStock(t *testing.T) {
 		svc, client := newService(t, db)
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Unga")})
 		require.NoError(t, err)
-		price := decimal.RequireFromString("199")
+		price := "199"
 		_, err = svc.CreateProduct(ctx, catalog.ProductInput{Name: ptr("Unga wa ngano"), CategoryID: &cat.ID,
 			Variants: []catalog.VariantInput{{SKU: ptr("UNGA-2KG"), Name: ptr("2 kg"), Price: &price, StockOnHand: ptr(20)}}}, nil)
 		require.NoError(t, err)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,13 +10,13 @@ import (
 	"unicode/utf8"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
-	"github.com/shopspring/decimal"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/money"
 )
 
 // Limits of product and variant fields.
@@ -32,10 +33,10 @@ const (
 	MaxStock = 1_000_000
 )
 
-// MaxPriceMinor is the highest price accepted, in minor units: 100 million
-// in the store's currency, well above anything sold and far below what
-// int64 minor units hold.
-const MaxPriceMinor int64 = 100_000_000_00
+// MaxPrice is the highest price accepted, in major units of the store's
+// currency (100 million: KES 100,000,000.00), well above anything sold and
+// far below what int64 minor units hold in any currency.
+const MaxPrice int64 = 100_000_000
 
 // InitialStockReason is the ledger reason of a variant's opening stock.
 const InitialStockReason = "initial stock"
@@ -54,9 +55,11 @@ type ProductInput struct {
 // VariantInput creates or changes a variant. On update, nil fields are
 // left as they are; a non-nil Options replaces them all.
 type VariantInput struct {
-	SKU         *string
-	Name        *string
-	Price       *decimal.Decimal
+	SKU  *string
+	Name *string
+	// Price is decimal text as the client sent it (money.CheckDecimal),
+	// read in the store's currency: "1299.00" for KES, "1500" for UGX.
+	Price       *string
 	StockOnHand *int
 	Options     []schematype.VariantOption
 	// OptionsSet tells "replace the options by none" from "leave them".
@@ -89,7 +92,7 @@ func (s *Service) CreateProduct(ctx context.Context, in ProductInput, actorID *i
 	seenSKU := map[string]int{}
 	for i, v := range in.Variants {
 		path := []string{"input", "variants", strconv.Itoa(i)}
-		variants[i] = checkVariant(&ps, v, true, path)
+		variants[i] = s.checkVariant(&ps, v, true, path)
 		if sku := variants[i].sku; sku != "" {
 			if j, dup := seenSKU[sku]; dup {
 				ps.Add(ErrTaken, fmt.Sprintf("variant %d has the same SKU", j), append(path, "sku")...)
@@ -205,7 +208,7 @@ func (s *Service) ArchiveProduct(ctx context.Context, id int) (*ent.Product, err
 // opening stock in the ledger, and updates the product's price range.
 func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantInput, actorID *int) (*ent.ProductVariant, error) {
 	var ps problems
-	v := checkVariant(&ps, in, true, []string{"input"})
+	v := s.checkVariant(&ps, in, true, []string{"input"})
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
@@ -251,7 +254,7 @@ func (s *Service) CreateVariant(ctx context.Context, productID int, in VariantIn
 // so that the ledger explains them.
 func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*ent.ProductVariant, error) {
 	var ps problems
-	v := checkVariant(&ps, in, false, []string{"input"})
+	v := s.checkVariant(&ps, in, false, []string{"input"})
 	if in.StockOnHand != nil {
 		ps.Add(ErrInvalid, "change stock with adjustStock", "input", "stockOnHand")
 	}
@@ -297,7 +300,7 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 
 // checkVariant validates one variant input; on creation SKU, name and price
 // are required. Problems are reported under path.
-func checkVariant(ps *problems, in VariantInput, create bool, path []string) checkedVariant {
+func (s *Service) checkVariant(ps *problems, in VariantInput, create bool, path []string) checkedVariant {
 	at := func(f ...string) []string { return append(append([]string(nil), path...), f...) }
 	var v checkedVariant
 	if in.SKU == nil {
@@ -323,7 +326,7 @@ func checkVariant(ps *problems, in VariantInput, create bool, path []string) che
 			ps.Add(ErrRequired, "a price is required", at("price")...)
 		}
 	} else {
-		minor, err := PriceMinor(*in.Price)
+		minor, err := PriceMinor(s.currency, *in.Price)
 		if err != nil {
 			ps.Add(ErrInvalid, err.Error(), at("price")...)
 		}
@@ -375,18 +378,26 @@ func checkOptions(ps *problems, opts []schematype.VariantOption, path []string) 
 	return out
 }
 
-// PriceMinor converts a price to integer minor units, refusing negative
-// prices, more than two decimals and prices above MaxPriceMinor.
-func PriceMinor(d decimal.Decimal) (int64, error) {
+// PriceMinor reads a price in cur as integer minor units, refusing
+// negative prices, more decimals than the currency has and prices above
+// MaxPrice.
+func PriceMinor(cur money.Currency, price string) (int64, error) {
+	max := cur.Amount(MaxPrice * cur.Scale())
+	minor, err := cur.Parse(price)
+	var pe *money.PrecisionError
 	switch {
-	case d.IsNegative():
+	case err != nil && !errors.Is(err, money.ErrNotDecimal) && strings.HasPrefix(price, "-"), minor < 0:
 		return 0, fmt.Errorf("a price cannot be negative")
-	case !d.Equal(d.Round(2)):
-		return 0, fmt.Errorf("a price has at most two decimals")
-	case d.GreaterThan(decimal.New(MaxPriceMinor, -2)):
-		return 0, fmt.Errorf("a price is at most %s", decimal.New(MaxPriceMinor, -2).StringFixed(2))
+	case errors.As(err, &pe):
+		return 0, fmt.Errorf("a price has %s", pe.Limit())
+	case errors.Is(err, money.ErrOutOfRange):
+		return 0, fmt.Errorf("a price is at most %s", max.Decimal())
+	case err != nil:
+		return 0, fmt.Errorf("a price is a decimal number, such as %q", cur.Amount(129900).Decimal())
+	case minor > max.Minor:
+		return 0, fmt.Errorf("a price is at most %s", max.Decimal())
 	}
-	return d.Shift(2).IntPart(), nil
+	return minor, nil
 }
 
 // createVariant inserts one validated variant and its opening stock

@@ -9,6 +9,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/money"
 )
 
 // Service carries out the catalogue's writes: the category tree, products
@@ -18,18 +19,23 @@ import (
 // a savepoint, or else in a transaction of its own. A method that returns an
 // *InputError has rolled back everything it wrote.
 type Service struct {
-	client  *ent.Client
-	dialect string
+	client   *ent.Client
+	dialect  string
+	currency money.Currency
 }
 
 // NewService returns the catalogue service over client, whose database
 // speaks dia (dialect.Postgres or dialect.SQLite): tree writes are
-// serialised differently on each.
-func NewService(client *ent.Client, dia string) *Service {
+// serialised differently on each. Prices are read in cur, the store's
+// currency.
+func NewService(client *ent.Client, dia string, cur money.Currency) *Service {
 	if dia != dialect.Postgres && dia != dialect.SQLite {
 		panic(fmt.Sprintf("catalog: unsupported dialect %q", dia))
 	}
-	return &Service{client: client, dialect: dia}
+	if cur.Code() == "" {
+		panic("catalog: no store currency")
+	}
+	return &Service{client: client, dialect: dia, currency: cur}
 }
 
 // savepoint is the name of the savepoint a method runs under inside the

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -18,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -26,7 +26,7 @@ func ptr[T any](v T) *T { return &v }
 func newService(t *testing.T, db *database.DB) (*catalog.Service, *ent.Client) {
 	t.Helper()
 	client := db.Client()
-	return catalog.NewService(client, db.Dialect), client
+	return catalog.NewService(client, db.Dialect, kes(t)), client
 }
 
 // checkTree asserts every invariant of the whole category tree: each
@@ -194,26 +194,45 @@ func TestSlugify(t *testing.T) {
 	require.LessOrEqual(t, len(catalog.Slugify(strings.Repeat("word ", 100))), 80)
 }
 
+// kes is the store currency of these tests.
+func kes(t testing.TB) money.Currency {
+	t.Helper()
+	c, err := money.StoreCurrency("KES")
+	require.NoError(t, err)
+	return c
+}
+
+// TestPriceMinor: prices are read in the store's currency, with its
+// decimals, and every refusal says what to fix.
 func TestPriceMinor(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		in   string
-		want int64
-		ok   bool
+		code, in string
+		want     int64
+		err      string
 	}{
-		{"1299.00", 129900, true},
-		{"0", 0, true},
-		{"5.5", 550, true},
-		{"1.500", 150, true},
-		{"1.005", 0, false},
-		{"-1", 0, false},
-		{"100000000", 10000000000, true},
-		{"100000000.01", 0, false},
+		{"KES", "1299.00", 129900, ""},
+		{"KES", "0", 0, ""},
+		{"KES", "5.5", 550, ""},
+		{"KES", "1.500", 150, ""},
+		{"KES", "1.005", 0, "a price has at most two decimals"},
+		{"KES", "-1", 0, "a price cannot be negative"},
+		{"KES", "-1.005", 0, "a price cannot be negative"},
+		{"KES", "100000000", 10000000000, ""},
+		{"KES", "100000000.01", 0, "a price is at most 100000000.00"},
+		{"KES", "1e40", 0, "a price is at most 100000000.00"},
+		{"UGX", "1500", 1500, ""},
+		{"UGX", "15.00", 15, ""},
+		{"UGX", "1500.5", 0, "a price has no decimals"},
+		{"UGX", "100000001", 0, "a price is at most 100000000"},
+		{"KES", "abc", 0, `a price is a decimal number, such as "1299.00"`},
 	}
 	for _, tt := range tests {
-		got, err := catalog.PriceMinor(decimal.RequireFromString(tt.in))
-		if !tt.ok {
-			require.Error(t, err, tt.in)
+		cur, err := money.StoreCurrency(tt.code)
+		require.NoError(t, err)
+		got, err := catalog.PriceMinor(cur, tt.in)
+		if tt.err != "" {
+			require.EqualError(t, err, tt.err, tt.in)
 			continue
 		}
 		require.NoError(t, err, tt.in)
@@ -227,7 +246,7 @@ func TestProducts(t *testing.T) {
 		svc, client := newService(t, db)
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Phones")})
 		require.NoError(t, err)
-		price := func(s string) *decimal.Decimal { return ptr(decimal.RequireFromString(s)) }
+		price := func(s string) *string { return ptr(s) }
 		p, err := svc.CreateProduct(ctx, catalog.ProductInput{
 			Name:       ptr("Simu Bora X"),
 			Status:     ptr(product.StatusACTIVE),
@@ -344,7 +363,7 @@ func TestAdjustStock(t *testing.T) {
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Tea")})
 		require.NoError(t, err)
 		_, err = svc.CreateProduct(ctx, catalog.ProductInput{Name: ptr("Chai"), CategoryID: &cat.ID,
-			Variants: []catalog.VariantInput{{SKU: ptr("CHAI"), Name: ptr("500 g"), Price: ptr(decimal.RequireFromString("350")), StockOnHand: ptr(10)}}}, nil)
+			Variants: []catalog.VariantInput{{SKU: ptr("CHAI"), Name: ptr("500 g"), Price: ptr("350"), StockOnHand: ptr(10)}}}, nil)
 		require.NoError(t, err)
 		v, err := client.ProductVariant.Query().Where(productvariant.Sku("CHAI")).Only(ctx)
 		require.NoError(t, err)

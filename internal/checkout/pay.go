@@ -299,7 +299,7 @@ func (s *Service) apply(sys context.Context, c *ent.Client, p *ent.Payment, res 
 		if res.Reference != "" {
 			upd.SetReference(res.Reference)
 		}
-		event, msg = orderevent.TypePAYMENT_SUCCEEDED, fmt.Sprintf("%s payment of %s succeeded", p.Method, pay.Money{Minor: p.AmountMinor, Currency: p.Currency})
+		event, msg = orderevent.TypePAYMENT_SUCCEEDED, fmt.Sprintf("%s payment of %s succeeded", p.Method, pay.Money{Minor: p.AmountMinor, Currency: p.Currency}.Plain())
 		if res.Reference != "" {
 			msg += ", reference " + res.Reference
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/payment"
 )
 
@@ -76,8 +77,8 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Dialect != dialect.Postgres && cfg.Dialect != dialect.SQLite {
 		return nil, fmt.Errorf("checkout: unsupported dialect %q", cfg.Dialect)
 	}
-	if len(cfg.Currency) != 3 {
-		return nil, fmt.Errorf("checkout: currency %q is not an ISO 4217 code", cfg.Currency)
+	if _, err := money.StoreCurrency(cfg.Currency); err != nil {
+		return nil, fmt.Errorf("checkout: %w", err)
 	}
 	if cfg.CartTTL <= 0 {
 		cfg.CartTTL = DefaultCartTTL

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/sms"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 )
@@ -33,7 +34,8 @@ type Config struct {
 	// SeedDemo loads the demo catalogue into an empty database on start
 	// (SEED_DEMO).
 	SeedDemo bool
-	// Currency is the store's ISO 4217 currency (STORE_CURRENCY).
+	// Currency is the store's ISO 4217 currency (STORE_CURRENCY), one of
+	// money.Supported(); its decimals come from internal/money.
 	Currency string
 	// Environment is "development" or "production" (APP_ENV).
 	Environment string
@@ -160,8 +162,6 @@ func ValidRole(role string) bool { return role == RoleAPI || role == RoleWorker 
 // Production reports whether the server runs in production mode.
 func (c Config) Production() bool { return c.Environment == "production" }
 
-var currencies = map[string]bool{"KES": true, "TZS": true, "USD": true, "EUR": true, "GBP": true, "ZAR": true, "NGN": true, "GHS": true}
-
 // Load reads the configuration through getenv. Every problem is reported,
 // each naming its variable.
 func Load(getenv func(string) string) (Config, error) {
@@ -286,7 +286,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if !slugLike(c.OIDCName) || c.OIDCName == "google" {
 		errs = append(errs, fmt.Errorf("OIDC_PROVIDER_NAME: %q must be lower-case letters, digits and dashes, and not google", c.OIDCName))
 	}
-	if !currencies[c.Currency] {
+	if _, err := money.StoreCurrency(c.Currency); err != nil {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(str("LOG_LEVEL", "info"))); err != nil {

@@ -189,3 +189,18 @@ func TestLoadMpesa(t *testing.T) {
 	require.True(t, c.Mpesa.CallbackSecretMatches("0123456789abcdefghijklmnop"))
 	require.NotContains(t, slog.AnyValue(c).Resolve().String(), "passkey", "secrets stay out of the log")
 }
+
+// TestStoreCurrency: STORE_CURRENCY is any currency internal/money
+// supports, whatever its decimals; anything else names the variable.
+func TestStoreCurrency(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"KES": "KES", "ugx": "UGX", "USD": "USD"} {
+		c, err := config.Load(env(map[string]string{"STORE_CURRENCY": in}))
+		require.NoError(t, err, in)
+		require.Equal(t, want, c.Currency)
+	}
+	for _, in := range []string{"XYZ", "KWD", "KSH"} {
+		_, err := config.Load(env(map[string]string{"STORE_CURRENCY": in}))
+		require.ErrorContains(t, err, `STORE_CURRENCY: "`+in+`" is not a supported currency`)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -22,7 +23,9 @@ func TestSearchIndexSetup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := viewer.SystemContext(context.Background()) // test set-up writes as the system
 		client := db.Client()
-		svc := catalog.NewService(client, db.Dialect)
+		kes, err := money.StoreCurrency("KES")
+		require.NoError(t, err)
+		svc := catalog.NewService(client, db.Dialect, kes)
 		name := "Thermos"
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: &name})
 		require.NoError(t, err)

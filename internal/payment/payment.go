@@ -20,6 +20,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/savannah-commerce/savannah/internal/money"
 )
 
 // Method names a way to pay, matching the contract's PaymentMethod enum.
@@ -58,20 +60,7 @@ const (
 
 // Money is an amount in integer minor units of an ISO 4217 currency, the
 // way the store keeps every amount (KES 1,299.00 is {129900, "KES"}).
-type Money struct {
-	Minor    int64
-	Currency string
-}
-
-// String formats m for messages and logs, e.g. "KES 1299.00".
-func (m Money) String() string {
-	sign := ""
-	v := m.Minor
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s %s%d.%02d", m.Currency, sign, v/100, v%100)
-}
+type Money = money.Amount
 
 // Request asks a provider to collect a payment for one order.
 type Request struct {

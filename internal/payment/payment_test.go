@@ -55,10 +55,3 @@ func TestProviderErrorClass(t *testing.T) {
 	require.False(t, errors.Is(rejected, payment.ErrInvalidAmount))
 	require.Equal(t, "mpesa stk push: rejected: http 400: 400.002.02: Bad Request - Invalid PhoneNumber", rejected.Error())
 }
-
-func TestMoneyString(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "KES 1299.50", payment.Money{Minor: 129950, Currency: "KES"}.String())
-	require.Equal(t, "KES 0.05", payment.Money{Minor: 5, Currency: "KES"}.String())
-	require.Equal(t, "KES -1.00", payment.Money{Minor: -100, Currency: "KES"}.String())
-}

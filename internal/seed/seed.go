@@ -22,6 +22,7 @@ import (
 	_ "github.com/savannah-commerce/savannah/ent/runtime" // the schema validators Validate uses
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -119,6 +120,9 @@ func (c *Catalog) Validate() error {
 	if c.Format != Format {
 		return fmt.Errorf("%w: format %q, want %q", ErrInvalidCatalog, c.Format, Format)
 	}
+	if _, err := money.ParseCurrency(c.Currency); err != nil {
+		return fmt.Errorf("%w: currency: %w", ErrInvalidCatalog, err)
+	}
 	categoryIDs := make(map[int]bool, len(c.Categories))
 	categorySlugs := make(map[string]bool, len(c.Categories))
 	for _, cat := range c.Categories {
@@ -136,6 +140,50 @@ func (c *Catalog) Validate() error {
 		}
 		productSlugs[p.Slug] = true
 	}
+	return nil
+}
+
+// ErrOtherCurrency is returned by ForStore for a catalogue priced in
+// another currency than the store's.
+var ErrOtherCurrency = errors.New("catalogue priced in another currency")
+
+// ForStore checks that c is priced in the store's currency (its prices are
+// minor units of c.Currency). With keepFigures, as for the demo catalogue,
+// a catalogue in another currency is repriced instead: the same figures in
+// the store's currency and its decimals (KES 1,299.00 becomes UGX 1,299 or
+// KWD 1,299.000), refusing a price that has no exact equivalent.
+func (c *Catalog) ForStore(store string, keepFigures bool) error {
+	to, err := money.StoreCurrency(store)
+	if err != nil {
+		return err
+	}
+	if c.Currency == store {
+		return nil
+	}
+	if !keepFigures {
+		return fmt.Errorf("%w: %s, the store sells in %s", ErrOtherCurrency, c.Currency, store)
+	}
+	from, err := money.ParseCurrency(c.Currency)
+	if err != nil {
+		return fmt.Errorf("%w: currency: %w", ErrInvalidCatalog, err)
+	}
+	prices := make([][]int64, len(c.Products))
+	for i, p := range c.Products {
+		prices[i] = make([]int64, len(p.Variants))
+		for j, v := range p.Variants {
+			minor, err := to.Parse(from.Amount(v.Price).Decimal())
+			if err != nil {
+				return fmt.Errorf("%w: variant %q: price in %s: %w", ErrInvalidCatalog, v.SKU, store, err)
+			}
+			prices[i][j] = minor
+		}
+	}
+	for i, p := range c.Products {
+		for j := range p.Variants {
+			p.Variants[j].Price = prices[i][j]
+		}
+	}
+	c.Currency = store
 	return nil
 }
 

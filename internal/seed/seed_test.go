@@ -210,6 +210,11 @@ func TestParse(t *testing.T) {
 			edit: func(c map[string]any) { variant(c, 0, 0)["price"] = -1 },
 			want: "price:",
 		},
+		{
+			name: "unknown currency",
+			edit: func(c map[string]any) { c["currency"] = "KSH" },
+			want: `currency: unknown currency: "KSH"`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,6 +241,31 @@ func TestParse(t *testing.T) {
 		_, err := seed.Parse(strings.NewReader("{"))
 		require.ErrorIs(t, err, seed.ErrInvalidCatalog)
 	})
+}
+
+// TestForStore: a catalogue loads only into a store of its currency; the
+// demo keeps its figures in the store's currency and decimals.
+func TestForStore(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, demoCatalog(t).ForStore("KES", false))
+
+	cat := demoCatalog(t)
+	require.ErrorIs(t, cat.ForStore("UGX", false), seed.ErrOtherCurrency)
+	require.Error(t, cat.ForStore("KWD", true), "not a store currency")
+
+	kes, ugx := demoCatalog(t), demoCatalog(t)
+	require.NoError(t, ugx.ForStore("UGX", true))
+	require.Equal(t, "UGX", ugx.Currency)
+	v, w := kes.Products[0].Variants[0], ugx.Products[0].Variants[0]
+	require.Equal(t, v.Price/100, w.Price, "KES %d.00 is UGX %d", v.Price/100, w.Price)
+	require.NoError(t, ugx.Validate())
+
+	// A price with cents has no exact UGX figure: refused, nothing changed.
+	odd := demoCatalog(t)
+	odd.Products[1].Variants[0].Price = 129950
+	require.ErrorContains(t, odd.ForStore("UGX", true), "UGX amounts have no decimals")
+	require.Equal(t, "KES", odd.Currency)
+	require.Equal(t, kes.Products[0].Variants[0].Price, odd.Products[0].Variants[0].Price)
 }
 
 func productAt(c map[string]any, i int) map[string]any {

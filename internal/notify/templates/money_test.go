@@ -1,7 +1,6 @@
 package templates_test
 
 import (
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,38 +8,36 @@ import (
 	"github.com/savannah-commerce/savannah/internal/notify/templates"
 )
 
-func TestFormatMoney(t *testing.T) {
+// TestAmountsInTheOrdersCurrency: a store in UGX (no decimals) sends
+// "UGX 1,500", not "UGX 15.00"; KES amounts keep their two decimals (the
+// golden files pin every KES message).
+func TestAmountsInTheOrdersCurrency(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		minor    int64
-		currency string
-		want     string
+	s := newSet(t)
+	for _, tt := range []struct {
+		currency   string
+		tot        int64
+		want, nope string
 	}{
-		{129900, "KES", "KES 1,299.00"},
-		{0, "KES", "KES 0.00"},
-		{5, "KES", "KES 0.05"},
-		{50, "USD", "USD 0.50"},
-		{99999, "EUR", "EUR 999.99"},
-		{100000, "GBP", "GBP 1,000.00"},
-		{123456789, "TZS", "TZS 1,234,567.89"},
-		{-129900, "KES", "KES -1,299.00"},
-		{-5, "KES", "KES -0.05"},
-		{1500000, "UGX", "UGX 1,500,000"},
-		{1234, "KWD", "KWD 1.234"},
-		{math.MaxInt64, "KES", "KES 92,233,720,368,547,758.07"},
-		{math.MinInt64, "KES", "KES -92,233,720,368,547,758.08"},
-		{100, "", "1.00"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			require.Equal(t, tt.want, templates.FormatMoney(tt.minor, tt.currency))
-			require.Equal(t, tt.want, templates.Money{Minor: tt.minor, Currency: tt.currency}.String())
-		})
-	}
-}
-
-func BenchmarkFormatMoney(b *testing.B) {
-	for b.Loop() {
-		_ = templates.FormatMoney(123456789, "KES")
+		{"UGX", 3000, "UGX 3,000", "30.00"},
+		{"KES", 300000, "KES 3,000.00", "KES 300,000"},
+	} {
+		d := typical()
+		d.Items = []templates.Item{{Name: "Kikoy Beach Towel", Quantity: 2, LineTotal: templates.Money{Minor: tt.tot, Currency: tt.currency}}}
+		d.Total = templates.Money{Minor: tt.tot, Currency: tt.currency}
+		for _, ev := range templates.Events() {
+			sms, err := s.SMS(ev, d)
+			require.NoError(t, err)
+			if ev == templates.OrderPlaced {
+				require.Contains(t, sms.Body, "total "+tt.want, ev)
+			}
+			require.NotContains(t, sms.Body, tt.nope, ev)
+			mail, err := s.Email(ev, d)
+			require.NoError(t, err)
+			for _, part := range []string{mail.Text, mail.HTML} {
+				require.Contains(t, part, tt.want, ev)
+				require.NotContains(t, part, tt.nope, ev)
+			}
+		}
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/savannah-commerce/savannah/internal/input"
 	"github.com/savannah-commerce/savannah/internal/payment"
 )
@@ -131,12 +129,12 @@ func ParseCallback(body []byte) (Callback, error) {
 		}
 		switch it.Name {
 		case "Amount":
-			amt, err := decimal.NewFromString(v)
-			minor := amt.Shift(2)
-			if err != nil || !minor.IsInteger() || !minor.IsPositive() || !minor.BigInt().IsInt64() {
+			cur := kes()
+			minor, err := cur.Parse(v)
+			if err != nil || minor <= 0 {
 				return Callback{}, fmt.Errorf("%w: Amount %q", ErrMalformedCallback, v)
 			}
-			cb.Amount = payment.Money{Minor: minor.IntPart(), Currency: "KES"}
+			cb.Amount = cur.Amount(minor)
 		case "MpesaReceiptNumber":
 			cb.Receipt = v
 		case "PhoneNumber":

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/payment"
 )
 
@@ -233,6 +234,16 @@ func resultFor(code int, desc string) payment.Result {
 	return r
 }
 
+// kes is the currency M-Pesa charges: Daraja takes whole shillings, the
+// store keeps KES in minor units of the currency's exponent (cents).
+func kes() money.Currency {
+	c, err := money.ParseCurrency("KES")
+	if err != nil {
+		panic(err) // the currency library always knows KES
+	}
+	return c
+}
+
 // shillings converts amount to the whole shillings Daraja takes, refusing
 // what cannot be charged exactly.
 func (c *Client) shillings(amount payment.Money) (int64, error) {
@@ -242,10 +253,11 @@ func (c *Client) shillings(amount payment.Money) (int64, error) {
 	if amount.Minor <= 0 {
 		return 0, fmt.Errorf("%w: %s is not positive", payment.ErrInvalidAmount, amount)
 	}
-	if amount.Minor%100 != 0 {
+	scale := kes().Scale()
+	if amount.Minor%scale != 0 {
 		return 0, fmt.Errorf("%w: %s has cents; m-pesa takes whole shillings", payment.ErrInvalidAmount, amount)
 	}
-	if s := amount.Minor / 100; s <= c.cfg.maxAmount() {
+	if s := amount.Minor / scale; s <= c.cfg.maxAmount() {
 		return s, nil
 	}
 	return 0, fmt.Errorf("%w: %s is above the m-pesa limit of KES %d", payment.ErrInvalidAmount, amount, c.cfg.maxAmount())
