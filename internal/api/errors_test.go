@@ -24,7 +24,9 @@ func TestDatabaseFailure(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 
 		var list struct {
-			Products struct{ Edges []struct{ Node struct{ ID string } } }
+			Products struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		s.op("ProductList", map[string]any{"first": 1}, &list)
 		id := list.Products.Edges[0].Node.ID
