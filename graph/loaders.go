@@ -19,7 +19,8 @@ type loaders struct {
 	childrenOf   *dataloadgen.Loader[int, []*ent.Category]
 	variantsOf   *dataloadgen.Loader[int, []*ent.ProductVariant]
 	// currencyOf is an order's currency, by order ID: the currency of its
-	// lines' money.
+	// lines' money. It is immutable, so caching it for a whole operation
+	// (a subscription included) is exact.
 	currencyOf *dataloadgen.Loader[int, string]
 }
 
