@@ -19,7 +19,7 @@ func (r *customerResolver) Orders(ctx context.Context, obj *ent.Customer, after 
 	if err != nil {
 		return nil, err
 	}
-	return obj.QueryOrders().Paginate(ctx, after, first, before, last, ent.WithOrderOrder(orderBy), ent.WithOrderFilter(where.Filter))
+	return obj.Orders(ctx, after, first, before, last, orderBy, where)
 }
 
 // Category is the resolver for the category field.
@@ -45,9 +45,6 @@ func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) 
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, error) {
-	if len(ids) > MaxPageSize {
-		return nil, badInput("at most %d ids", MaxPageSize)
-	}
 	nids, err := scalar.DecodeIDs(ids)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 )
 
@@ -17,6 +18,10 @@ type loaders struct {
 	categoryByID *dataloadgen.Loader[int, *ent.Category]
 	childrenOf   *dataloadgen.Loader[int, []*ent.Category]
 	variantsOf   *dataloadgen.Loader[int, []*ent.ProductVariant]
+	// currencyOf is an order's currency, by order ID: the currency of its
+	// lines' money. It is immutable, so caching it for a whole operation
+	// (a subscription included) is exact.
+	currencyOf *dataloadgen.Loader[int, string]
 }
 
 type loadersKey struct{}
@@ -31,6 +36,7 @@ func (r *Resolver) newLoaders() *loaders {
 		categoryByID: dataloadgen.NewLoader(r.fetchCategories, opt),
 		childrenOf:   dataloadgen.NewLoader(r.fetchChildren, opt),
 		variantsOf:   dataloadgen.NewLoader(r.fetchVariants, opt),
+		currencyOf:   dataloadgen.NewLoader(r.fetchCurrencies, opt),
 	}
 }
 
@@ -87,6 +93,31 @@ func (r *Resolver) fetchVariants(ctx context.Context, products []int) ([][]*ent.
 		return nil, fill(len(products), err)
 	}
 	return group(products, rows, func(v *ent.ProductVariant) int { return v.ProductID }), nil
+}
+
+// fetchCurrencies reads the currencies of orders, through the orders'
+// read rule: a line of an order the viewer may not see has no currency.
+func (r *Resolver) fetchCurrencies(ctx context.Context, orders []int) ([]string, []error) {
+	rows, err := r.db(ctx).Order.Query().
+		Where(order.IDIn(orders...)).
+		Select(order.FieldID, order.FieldCurrency).
+		All(ctx)
+	if err != nil {
+		return nil, fill(len(orders), err)
+	}
+	byID := make(map[int]string, len(rows))
+	for _, o := range rows {
+		byID[o.ID] = o.Currency
+	}
+	out := make([]string, len(orders))
+	errs := make([]error, len(orders))
+	for i, id := range orders {
+		var ok bool
+		if out[i], ok = byID[id]; !ok {
+			errs[i] = &ent.NotFoundError{}
+		}
+	}
+	return out, errs
 }
 
 // group splits rows by key into one slice per requested key, in order;

@@ -2,9 +2,12 @@ package graph
 
 import (
 	"context"
+	"errors"
 
+	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -44,53 +47,102 @@ func orNil[T any](v *T, err error) (*T, error) {
 	return v, err
 }
 
-// visibleNodes resolves global IDs to objects, answering null for IDs that
-// do not exist and for objects the viewer may not see. Noder's queries go
-// through the ent privacy policies, so another customer's row is simply
-// not found; on top of that, only types the graph shows as Node resolve
+// visibleNodes resolves global IDs to objects, in the order asked,
+// answering null for IDs that do not exist and for objects the viewer may
+// not see. ent's Noders loads each type in one query, through the ent
+// privacy policies (another customer's row is simply not found) and field
+// collection; on top of that, only types the graph shows as Node resolve
 // (a cart is reached by its token, never by a guessable number), and
-// products and variants obey the storefront's visibility rule.
+// variants obey the storefront's visibility rule, checked for all of them
+// in one query.
 func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	out := make([]ent.Noder, len(ids))
-	for i, id := range ids {
-		n, err := r.db(ctx).Noder(ctx, id)
-		if err != nil {
-			continue // unknown type range, no such row, or not the viewer's: as if it did not exist
+	// Noders reports each ID it cannot resolve as an error of the
+	// response. Here such an ID is null, as if it did not exist, so its
+	// reports go to a response context of their own, which keeps only a
+	// failure (the database's, say) for the caller.
+	var failed error
+	quiet := graphql.WithResponseContext(ctx, func(_ context.Context, err error) *gqlerror.Error {
+		if failed == nil && !absent(err) {
+			failed = err
 		}
-		ok, err := r.nodeVisible(ctx, n)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out[i] = n
+		return nil
+	}, graphql.DefaultRecover)
+	nodes, err := r.db(ctx).Noders(quiet, ids)
+	if err == nil {
+		err = failed
+	}
+	switch {
+	case err != nil && !absent(err):
+		return nil, err
+	case nodes == nil:
+		nodes = make([]ent.Noder, len(ids)) // one ID, not found
+	}
+	shown, err := r.shownVariants(ctx, nodes)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range nodes {
+		switch n := n.(type) {
+		case *ent.Category, *ent.Customer, *ent.Address, *ent.Order, *ent.OrderLine,
+			*ent.OrderEvent, *ent.Payment, *ent.Notification, *ent.Product:
+		case *ent.ProductVariant:
+			if !shown[n.ID] {
+				nodes[i] = nil
+			}
+		default:
+			nodes[i] = nil
 		}
 	}
-	return out, nil
+	return nodes, nil
 }
 
-// nodeVisible says whether a node the privacy rules let through is one the
-// graph shows. A variant shows when its product does: HasProduct applies
-// the products' read rule (ent/schema/privacy.go) to the edge.
-func (r *Resolver) nodeVisible(ctx context.Context, n ent.Noder) (bool, error) {
-	switch n := n.(type) {
-	case *ent.Category, *ent.Customer, *ent.Address, *ent.Order, *ent.OrderLine,
-		*ent.OrderEvent, *ent.Payment, *ent.Notification, *ent.Product:
-		return true, nil
-	case *ent.ProductVariant:
-		return r.db(ctx).ProductVariant.Query().
-			Where(productvariant.ID(n.ID), productvariant.HasProduct()).
-			Exist(ctx)
-	default:
-		return false, nil
+// absent reports whether an error of Noders means the node is not there
+// for this viewer: no such row, an ID of no Node type, or a row the
+// privacy rules hide.
+func absent(err error) bool {
+	var gqlErr *gqlerror.Error
+	return ent.IsNotFound(err) || errors.Is(err, privacy.Deny) ||
+		errors.As(err, &gqlErr) && gqlErr.Err == nil && gqlErr.Extensions["code"] == CodeNotFound
+}
+
+// shownVariants returns which of the variants among nodes the graph shows:
+// a variant shows when its product does. HasProductWith applies the
+// products' read rule (ent/schema/privacy.go) to the edge.
+func (r *Resolver) shownVariants(ctx context.Context, nodes []ent.Noder) (map[int]bool, error) {
+	var ids []int
+	for _, n := range nodes {
+		if v, ok := n.(*ent.ProductVariant); ok {
+			ids = append(ids, v.ID)
+		}
 	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	visible, err := r.db(ctx).ProductVariant.Query().
+		Where(productvariant.IDIn(ids...), productvariant.HasProductWith()).
+		IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	shown := make(map[int]bool, len(visible))
+	for _, id := range visible {
+		shown[id] = true
+	}
+	return shown, nil
 }
 
-// orderOf returns the order a line belongs to, loaded or queried.
-func (r *Resolver) orderOf(ctx context.Context, l *ent.OrderLine) (*ent.Order, error) {
+// lineMoney shows an amount of an order line in its order's currency:
+// the order's, when loaded with the line, else batched for all the lines
+// of the operation.
+func (r *Resolver) lineMoney(ctx context.Context, l *ent.OrderLine, minor int64) (*model.Money, error) {
 	if o, err := l.Edges.OrderOrErr(); err == nil {
-		return o, nil
+		return model.NewMoney(minor, o.Currency), nil
 	}
-	return l.QueryOrder().Only(ctx)
+	currency, err := r.loadersFrom(ctx).currencyOf.Load(ctx, l.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewMoney(minor, currency), nil
 }
 
 // requested reports whether the query selects the field at path below the

@@ -83,20 +83,12 @@ func (r *orderResolver) Total(ctx context.Context, obj *ent.Order) (*model.Money
 
 // UnitPrice is the resolver for the unitPrice field.
 func (r *orderLineResolver) UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	o, err := r.orderOf(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return model.NewMoney(obj.UnitPriceMinor, o.Currency), nil
+	return r.lineMoney(ctx, obj, obj.UnitPriceMinor)
 }
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *orderLineResolver) LineTotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
-	o, err := r.orderOf(ctx, obj)
-	if err != nil {
-		return nil, err
-	}
-	return model.NewMoney(obj.LineTotalMinor, o.Currency), nil
+	return r.lineMoney(ctx, obj, obj.LineTotalMinor)
 }
 
 // Amount is the resolver for the amount field.

@@ -1,11 +1,21 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/orderline"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/seed"
@@ -67,5 +77,209 @@ func TestStatementBudget(t *testing.T) {
 		// categories, their variants.
 		require.Equal(t, int64(5), search100, "Search with 100 products")
 		require.Equal(t, search10, search100, "Search must not grow with the page")
+	})
+}
+
+// statementsOf runs a document that is not a contract operation and
+// returns its data and how many SQL statements it took.
+func (s *store) statementsOf(query string, vars map[string]any) (json.RawMessage, int64) {
+	s.t.Helper()
+	s.count.Reset()
+	resp := s.post(query, "", vars)
+	n := s.count.Count()
+	for i, q := range s.count.Statements() {
+		s.t.Logf("statement %d: %s", i+1, q)
+	}
+	require.Empty(s.t, resp.Errors)
+	return resp.Data, n
+}
+
+// nodesQuery asks each catalogue type for a field of its own row and one
+// of a related row.
+const nodesQuery = `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename
+	... on Category { name parent { id } }
+	... on Product { name category { id } }
+	... on ProductVariant { sku price { amount currencyCode } }
+} }`
+
+// TestStatementBudgetNodes: nodes(ids:) costs a fixed number of statements
+// however many IDs it is given, and answers them in the order asked.
+func TestStatementBudgetNodes(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, syntheticCatalog(50))
+		ctx := auth.SystemContext(context.Background())
+		var ids []any
+		for _, id := range s.client.Category.Query().Order(ent.Asc(category.FieldID)).IDsX(ctx) {
+			ids = append(ids, scalar.EncodeID(id))
+		}
+		variants := s.client.ProductVariant.Query().Order(ent.Desc(productvariant.FieldID)).Limit(50).IDsX(ctx)
+		products := s.client.Product.Query().Order(ent.Asc(product.FieldID)).Limit(45).IDsX(ctx)
+		for i := range 50 {
+			// Interleaved, so that the answer's order is not the tables'.
+			ids = append(ids, scalar.EncodeID(variants[i]))
+			if i < len(products) {
+				ids = append(ids, scalar.EncodeID(products[i]))
+			}
+		}
+		require.Len(t, ids, 100)
+
+		few, n10 := s.statementsOf(nodesQuery, map[string]any{"ids": ids[:10]})
+		all, n100 := s.statementsOf(nodesQuery, map[string]any{"ids": ids})
+		for _, c := range []struct {
+			data json.RawMessage
+			ids  []any
+		}{{few, ids[:10]}, {all, ids}} {
+			var out struct{ Nodes []*struct{ ID string } }
+			require.NoError(t, json.Unmarshal(c.data, &out))
+			require.Len(t, out.Nodes, len(c.ids))
+			for i, n := range out.Nodes {
+				require.NotNil(t, n, "node %d", i)
+				require.Equal(t, c.ids[i], n.ID, "node %d", i)
+			}
+		}
+		// One query per type, one per edge asked (the categories' parents,
+		// the products' categories), the variants' visibility.
+		require.Equal(t, int64(6), n100, "nodes with 100 IDs")
+		require.Equal(t, n10, n100, "nodes must not grow with the IDs")
+	})
+}
+
+// seedOrder creates, as the system, an order of the customer with n lines.
+func seedOrder(t *testing.T, c *ent.Client, customerID int, key string, n int) *ent.Order {
+	t.Helper()
+	ctx := auth.SystemContext(context.Background())
+	o := c.Order.Create().SetCustomerID(customerID).SetNumber("SV-" + key).SetCurrency("KES").
+		SetSubtotalMinor(1000 * int64(n)).SetTotalMinor(1000 * int64(n)).SetIdempotencyKey(key).
+		SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).SaveX(ctx)
+	for i := range n {
+		c.OrderLine.Create().SetOrderID(o.ID).SetProductName("Tea").SetVariantName("1kg").
+			SetSku(fmt.Sprintf("TEA-%s-%d", key, i)).SetQuantity(1).
+			SetUnitPriceMinor(1000 + int64(i)).SetLineTotalMinor(1000 + int64(i)).ExecX(ctx)
+	}
+	return o
+}
+
+const orderLinesQuery = `query($id: ID!) { order(id: $id) { id total { amount currencyCode }
+	lines { sku unitPrice { amount currencyCode } lineTotal { amount currencyCode } } } }`
+
+// TestStatementBudgetOrderLines: an order's lines show their money in the
+// order's currency without a statement per line.
+func TestStatementBudgetOrderLines(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		as, cid := s.asCustomer(t, "lines")
+		small := seedOrder(t, s.client, cid, "small", 2)
+		big := seedOrder(t, s.client, cid, "big", 20)
+
+		as.statementsOf(orderLinesQuery, map[string]any{"id": scalar.EncodeID(small.ID)}) // the token's first use reads its version
+		_, n2 := as.statementsOf(orderLinesQuery, map[string]any{"id": scalar.EncodeID(small.ID)})
+		data, n20 := as.statementsOf(orderLinesQuery, map[string]any{"id": scalar.EncodeID(big.ID)})
+		var out struct {
+			Order struct {
+				Lines []struct {
+					SKU       string
+					UnitPrice money
+					LineTotal money
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal(data, &out))
+		require.Len(t, out.Order.Lines, 20)
+		for _, l := range out.Order.Lines {
+			require.Equal(t, "KES", l.UnitPrice.CurrencyCode)
+			require.Equal(t, "KES", l.LineTotal.CurrencyCode)
+			require.Equal(t, l.UnitPrice, l.LineTotal)
+		}
+		require.Equal(t, "10.19", out.Order.Lines[19].LineTotal.Amount)
+		// The order, its lines, their currency.
+		require.Equal(t, int64(3), n20, "an order with 20 lines")
+		require.Equal(t, n2, n20, "an order must not cost more with more lines")
+
+		// Lines reached by their IDs, without their order: one query for
+		// the lines, one for their orders.
+		ids := []any{}
+		for _, id := range s.client.OrderLine.Query().Order(ent.Asc(orderline.FieldID)).IDsX(auth.SystemContext(context.Background())) {
+			ids = append(ids, scalar.EncodeID(id))
+		}
+		const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on OrderLine { unitPrice { amount currencyCode } lineTotal { amount } } } }`
+		_, few := as.statementsOf(q, map[string]any{"ids": ids[:2]})
+		data, many := as.statementsOf(q, map[string]any{"ids": ids})
+		var nodes struct {
+			Nodes []*struct {
+				ID        string
+				UnitPrice money
+			}
+		}
+		require.NoError(t, json.Unmarshal(data, &nodes))
+		require.Len(t, nodes.Nodes, 22)
+		for i, n := range nodes.Nodes {
+			require.NotNil(t, n)
+			require.Equal(t, ids[i], n.ID)
+			require.Equal(t, "KES", n.UnitPrice.CurrencyCode)
+		}
+		require.Equal(t, int64(2), many, "22 order lines by ID")
+		require.Equal(t, few, many, "lines by ID must not cost more with more lines")
+	})
+}
+
+const customerOrdersQuery = `{ customers(first: 50) { totalCount edges { node { id email
+	orders(first: 2) { totalCount edges { node { id number total { amount currencyCode } } } } } } } }`
+
+// TestStatementBudgetCustomerOrders: a staff list of customers with their
+// orders costs the same however many customers it shows.
+func TestStatementBudgetCustomerOrders(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		staffer := s.asStaff()
+		ctx := auth.SystemContext(context.Background())
+		seedCustomers := func(from, to int) {
+			for i := from; i < to; i++ {
+				c := s.client.Customer.Create().SetEmail(fmt.Sprintf("c%d@example.com", i)).SetName("C").SaveX(ctx)
+				for j := range i % 4 {
+					seedOrder(t, s.client, c.ID, fmt.Sprintf("c%d-%d", i, j), 1)
+				}
+			}
+		}
+		seedCustomers(0, 3)
+		staffer.statementsOf(customerOrdersQuery, nil) // the staff token's first use reads its version
+		_, few := staffer.statementsOf(customerOrdersQuery, nil)
+		seedCustomers(3, 30)
+		data, many := staffer.statementsOf(customerOrdersQuery, nil)
+
+		var out struct {
+			Customers struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct {
+						Email  string
+						Orders struct {
+							TotalCount int
+							Edges      []struct{ Node struct{ Number string } }
+						}
+					}
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal(data, &out))
+		require.Equal(t, 31, out.Customers.TotalCount) // and the staff member
+		for _, e := range out.Customers.Edges {
+			var i int
+			if _, err := fmt.Sscanf(e.Node.Email, "c%d@", &i); err != nil {
+				require.Zero(t, e.Node.Orders.TotalCount, e.Node.Email)
+				continue
+			}
+			require.Equal(t, i%4, e.Node.Orders.TotalCount, e.Node.Email)
+			require.Len(t, e.Node.Orders.Edges, min(i%4, 2), e.Node.Email)
+			for j, o := range e.Node.Orders.Edges {
+				require.Equal(t, fmt.Sprintf("SV-c%d-%d", i, j), o.Node.Number)
+			}
+		}
+		// The customers and their count, their first orders and the
+		// orders' counts.
+		require.Equal(t, int64(4), many, "30 customers with their orders")
+		require.Equal(t, few, many, "a customer list must not cost more with more customers")
 	})
 }

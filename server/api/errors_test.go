@@ -23,9 +23,22 @@ func TestDatabaseFailure(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 
+		var list struct {
+			Products struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		}
+		s.op("ProductList", map[string]any{"first": 1}, &list)
+		id := list.Products.Edges[0].Node.ID
+
 		require.NoError(t, db.SQL.Close())
 
-		out := s.post(s.ops["ProductList"], "ProductList", nil)
+		// nodes(ids:) fails as loudly as a list: a failed read is not an
+		// object that does not exist.
+		out := s.post(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, "", map[string]any{"ids": []string{id, id}})
+		require.Equal(t, []string{"INTERNAL_SERVER_ERROR"}, out.codes())
+
+		out = s.post(s.ops["ProductList"], "ProductList", nil)
 		require.Equal(t, []string{"INTERNAL_SERVER_ERROR"}, out.codes())
 		raw, err := json.Marshal(out.Errors)
 		require.NoError(t, err)
