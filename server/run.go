@@ -32,6 +32,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/seed"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=…".
@@ -445,7 +446,7 @@ func createAdmin(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	client := db.Client()
 	// The command line acts as the system: no one is signed in, and
 	// creating an ADMIN is exactly what the privacy rules forbid others.
-	ctx = auth.SystemContext(ctx)
+	ctx = viewer.System(ctx, "create-admin: command line")
 	existing, err := client.Customer.Query().Where(customer.Email(addr)).Only(ctx)
 	switch {
 	case ent.IsNotFound(err):

@@ -24,6 +24,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // store is a running API over a fresh database, with every SQL statement
@@ -241,7 +242,7 @@ func (s *store) asStaff() *store {
 		SetEmail(fmt.Sprintf("staff-%d@example.com", time.Now().UnixNano())).
 		SetName("Staff").
 		SetRole(customer.RoleSTAFF).
-		Save(auth.SystemContext(context.Background()))
+		Save(viewer.System(context.Background(), "test: set up"))
 	require.NoError(s.t, err)
 	tok, _, err := s.tokens.Issue(c.ID, customer.RoleSTAFF, 0)
 	require.NoError(s.t, err)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/api"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 type wsMessage struct {
@@ -190,7 +190,7 @@ func withWebsocket(setup storeSetup, cfg func(*api.Deps)) storeSetup {
 func TestWebsocketAuth(t *testing.T) {
 	db := dbtest.Open(t, "sqlite://"+t.TempDir()+"/t.db")
 	s := newStore(t, db, nil)
-	c := s.client.Customer.Create().SetEmail("ws@example.com").SetName("W").SaveX(auth.SystemContext(context.Background()))
+	c := s.client.Customer.Create().SetEmail("ws@example.com").SetName("W").SaveX(viewer.System(context.Background(), "test: set up"))
 	good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)
 	require.NoError(t, err)
 

@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // AddressInput is a new address, or (for UpdateAddress) the fields to
@@ -161,7 +162,7 @@ func (s *Service) lockAddressBook(ctx context.Context, db *ent.Client, customerI
 	if s.cfg.Dialect != dialect.Postgres {
 		return nil
 	}
-	if _, err := db.Customer.Query().Where(customer.ID(customerID)).ForUpdate().OnlyID(SystemContext(ctx)); err != nil {
+	if _, err := db.Customer.Query().Where(customer.ID(customerID)).ForUpdate().OnlyID(viewer.System(ctx, "auth: lock the customer's address book")); err != nil {
 		return fmt.Errorf("lock address book: %w", err)
 	}
 	return nil

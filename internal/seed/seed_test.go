@@ -51,7 +51,7 @@ func TestLoadDemo(t *testing.T) {
 	require.Equal(t, seed.Result{CategoriesCreated: 34, ProductsCreated: 42, VariantsCreated: 87}, wantResult(cat),
 		"the demo catalogue changed; update this test")
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+		ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 		client := db.Client()
 
 		empty, err := seed.IsEmpty(ctx, client)
@@ -79,7 +79,7 @@ func TestLoadDemo(t *testing.T) {
 func TestLoadExtendsExistingStore(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+		ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 		client := db.Client()
 		cat := demoCatalog(t)
 		_, err := seed.Load(ctx, client, cat)
@@ -124,7 +124,7 @@ func TestLoadBenchCatalog(t *testing.T) {
 	require.NoError(t, err)
 
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+		ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 		counter := database.NewCountingDriver(db.Driver())
 		client := ent.NewClient(ent.Driver(counter))
 
@@ -247,7 +247,7 @@ func variant(c map[string]any, p, v int) map[string]any {
 // the catalogue cat.
 func checkStore(t *testing.T, client *ent.Client, cat *seed.Catalog) {
 	t.Helper()
-	ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+	ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 
 	// The whole category tree: paths and depths follow the parents.
 	cats := client.Category.Query().AllX(ctx)
@@ -348,7 +348,7 @@ type snapshot struct {
 
 func takeSnapshot(t *testing.T, client *ent.Client) snapshot {
 	t.Helper()
-	ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+	ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 	var s snapshot
 	for _, c := range client.Category.Query().Order(ent.Asc(category.FieldID)).AllX(ctx) {
 		s.Categories = append(s.Categories, fmt.Sprint(c.ID, c.Slug, c.Path, c.Depth, c.Position, c.UpdatedAt.UnixNano()))
