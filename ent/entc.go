@@ -35,6 +35,8 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureUpsert,
 			gen.FeatureGlobalID,
+			gen.FeaturePrivacy,
+			gen.FeatureEntQL,
 		},
 	}, entc.Extensions(ex), entc.TemplateFiles("ent/template/edgefilter.tmpl"))
 	if err != nil {

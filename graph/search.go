@@ -16,7 +16,8 @@ import (
 // results; nobody reads page 500, and deep offsets cost the database.
 const maxSearchOffset = 10_000
 
-// searchProducts answers searchProducts: one page of ACTIVE products in
+// searchProducts answers searchProducts: one page of the products a
+// shopper sees (catalog.Search reads them through privacy), in
 // relevance order. Relevance has no stable column to seek on, so a cursor
 // carries the result's position, counted from 1 (a zero would be dropped
 // by the cursor's encoding), and the next page starts after it.

@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // TestCreateAdmin: create-admin keeps the account rules of the account
@@ -24,7 +25,7 @@ func TestCreateAdmin(t *testing.T) {
 	t.Parallel()
 	for _, b := range dbtest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			sys := auth.SystemContext(context.Background())
+			sys := viewer.System(context.Background(), "test: set up")
 			env := envOf(map[string]string{"DATABASE_URL": b.URL})
 			require.NoError(t, run(sys, []string{"migrate"}, env, io.Discard))
 			db := dbtest.Open(t, b.URL)

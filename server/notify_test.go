@@ -88,7 +88,7 @@ func TestCrashedServerDeliversOnce(t *testing.T) {
 				t.Helper()
 				deadline := time.Now().Add(30 * time.Second)
 				for {
-					ns, err := client.Notification.Query().Where(notification.OrderID(o.ID)).All(viewer.SystemContext(ctx))
+					ns, err := client.Notification.Query().Where(notification.OrderID(o.ID)).All(viewer.System(ctx, "test: set up"))
 					require.NoError(t, err)
 					sent := 0
 					for _, n := range ns {
@@ -117,7 +117,7 @@ func TestCrashedServerDeliversOnce(t *testing.T) {
 			require.Len(t, msgs, 2, "each order's SMS once, none again after the restart")
 			require.Equal(t, "+254711000001", msgs[0].To)
 			require.Equal(t, "+254711000002", msgs[1].To)
-			for _, n := range client.Notification.Query().AllX(viewer.SystemContext(ctx)) {
+			for _, n := range client.Notification.Query().AllX(viewer.System(ctx, "test: set up")) {
 				require.Equal(t, 1, n.Attempts, "%s to %s", n.Template, n.Recipient)
 			}
 		})

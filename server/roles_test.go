@@ -191,7 +191,7 @@ func writeOrder(client *ent.Client, phone string) (*ent.Order, error) {
 	var o *ent.Order
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
-	sys := viewer.SystemContext(context.Background())
+	sys := viewer.System(context.Background(), "test: set up")
 	err := database.InTx(sys, client, func(ctx context.Context) error {
 		var err error
 		o, err = ent.FromContext(ctx).Order.Create().SetNumber("SV-" + hex.EncodeToString(rnd[:])).

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // logBuffer collects the server's JSON log lines while it runs.
@@ -156,7 +156,7 @@ func TestSubcommands(t *testing.T) {
 	t.Parallel()
 	for _, b := range dbtest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			ctx := auth.SystemContext(context.Background()) // inspects the admin account
+			ctx := viewer.System(context.Background(), "test: set up") // inspects the admin account
 			env := envOf(map[string]string{"DATABASE_URL": b.URL})
 			var out bytes.Buffer
 

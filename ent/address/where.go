@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -723,8 +723,8 @@ func HasCustomer() predicate.Address {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CustomerTable, CustomerColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCustomerStep(), f)
 			return
 		}
 
@@ -737,7 +737,7 @@ func HasCustomerWith(preds ...predicate.Customer) predicate.Address {
 	return predicate.Address(func(s *sql.Selector) {
 		step := newCustomerStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
 		}
 

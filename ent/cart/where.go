@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -373,8 +373,8 @@ func HasCustomer() predicate.Cart {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CustomerTable, CustomerColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCustomerStep(), f)
 			return
 		}
 
@@ -387,7 +387,7 @@ func HasCustomerWith(preds ...predicate.Customer) predicate.Cart {
 	return predicate.Cart(func(s *sql.Selector) {
 		step := newCustomerStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
 		}
 
@@ -406,8 +406,8 @@ func HasLines() predicate.Cart {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, LinesTable, LinesColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "CartLine"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newLinesStep(), f)
 			return
 		}
 
@@ -420,7 +420,7 @@ func HasLinesWith(preds ...predicate.CartLine) predicate.Cart {
 	return predicate.Cart(func(s *sql.Selector) {
 		step := newLinesStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "CartLine"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.CartLine(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -248,8 +248,8 @@ func HasCart() predicate.CartLine {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CartTable, CartColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Cart"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCartStep(), f)
 			return
 		}
 
@@ -262,7 +262,7 @@ func HasCartWith(preds ...predicate.Cart) predicate.CartLine {
 	return predicate.CartLine(func(s *sql.Selector) {
 		step := newCartStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Cart"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Cart(f))
 		}
 
@@ -281,8 +281,8 @@ func HasVariant() predicate.CartLine {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, VariantTable, VariantColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newVariantStep(), f)
 			return
 		}
 
@@ -295,7 +295,7 @@ func HasVariantWith(preds ...predicate.ProductVariant) predicate.CartLine {
 	return predicate.CartLine(func(s *sql.Selector) {
 		step := newVariantStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -558,8 +558,8 @@ func HasParent() predicate.Category {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, ParentTable, ParentColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Category"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newParentStep(), f)
 			return
 		}
 
@@ -572,7 +572,7 @@ func HasParentWith(preds ...predicate.Category) predicate.Category {
 	return predicate.Category(func(s *sql.Selector) {
 		step := newParentStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Category"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Category(f))
 		}
 
@@ -591,8 +591,8 @@ func HasChildren() predicate.Category {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, ChildrenTable, ChildrenColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Category"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newChildrenStep(), f)
 			return
 		}
 
@@ -605,7 +605,7 @@ func HasChildrenWith(preds ...predicate.Category) predicate.Category {
 	return predicate.Category(func(s *sql.Selector) {
 		step := newChildrenStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Category"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Category(f))
 		}
 
@@ -624,8 +624,8 @@ func HasProducts() predicate.Category {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, ProductsTable, ProductsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Product"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newProductsStep(), f)
 			return
 		}
 
@@ -638,7 +638,7 @@ func HasProductsWith(preds ...predicate.Product) predicate.Category {
 	return predicate.Category(func(s *sql.Selector) {
 		step := newProductsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Product"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Product(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -573,8 +573,8 @@ func HasAddresses() predicate.Customer {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, AddressesTable, AddressesColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Address"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newAddressesStep(), f)
 			return
 		}
 
@@ -587,7 +587,7 @@ func HasAddressesWith(preds ...predicate.Address) predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {
 		step := newAddressesStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Address"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Address(f))
 		}
 
@@ -606,8 +606,8 @@ func HasIdentities() predicate.Customer {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, IdentitiesTable, IdentitiesColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Identity"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newIdentitiesStep(), f)
 			return
 		}
 
@@ -620,7 +620,7 @@ func HasIdentitiesWith(preds ...predicate.Identity) predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {
 		step := newIdentitiesStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Identity"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Identity(f))
 		}
 
@@ -639,8 +639,8 @@ func HasOrders() predicate.Customer {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, OrdersTable, OrdersColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Order"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOrdersStep(), f)
 			return
 		}
 
@@ -653,7 +653,7 @@ func HasOrdersWith(preds ...predicate.Order) predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {
 		step := newOrdersStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Order"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
 		}
 
@@ -672,8 +672,8 @@ func HasCarts() predicate.Customer {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, CartsTable, CartsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Cart"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCartsStep(), f)
 			return
 		}
 
@@ -686,7 +686,7 @@ func HasCartsWith(preds ...predicate.Cart) predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {
 		step := newCartsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Cart"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Cart(f))
 		}
 
@@ -705,8 +705,8 @@ func HasRefreshTokens() predicate.Customer {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, RefreshTokensTable, RefreshTokensColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "RefreshToken"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newRefreshTokensStep(), f)
 			return
 		}
 
@@ -719,7 +719,7 @@ func HasRefreshTokensWith(preds ...predicate.RefreshToken) predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {
 		step := newRefreshTokensStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "RefreshToken"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.RefreshToken(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -648,8 +648,8 @@ func HasOrder() predicate.Notification {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Order"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOrderStep(), f)
 			return
 		}
 
@@ -662,7 +662,7 @@ func HasOrderWith(preds ...predicate.Order) predicate.Notification {
 	return predicate.Notification(func(s *sql.Selector) {
 		step := newOrderStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Order"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -838,8 +838,8 @@ func HasCustomer() predicate.Order {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CustomerTable, CustomerColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCustomerStep(), f)
 			return
 		}
 
@@ -852,7 +852,7 @@ func HasCustomerWith(preds ...predicate.Customer) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newCustomerStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
 		}
 
@@ -871,8 +871,8 @@ func HasLines() predicate.Order {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, LinesTable, LinesColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "OrderLine"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newLinesStep(), f)
 			return
 		}
 
@@ -885,7 +885,7 @@ func HasLinesWith(preds ...predicate.OrderLine) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newLinesStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "OrderLine"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.OrderLine(f))
 		}
 
@@ -904,8 +904,8 @@ func HasEvents() predicate.Order {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "OrderEvent"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newEventsStep(), f)
 			return
 		}
 
@@ -918,7 +918,7 @@ func HasEventsWith(preds ...predicate.OrderEvent) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newEventsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "OrderEvent"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.OrderEvent(f))
 		}
 
@@ -937,8 +937,8 @@ func HasPayments() predicate.Order {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, PaymentsTable, PaymentsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Payment"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newPaymentsStep(), f)
 			return
 		}
 
@@ -951,7 +951,7 @@ func HasPaymentsWith(preds ...predicate.Payment) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newPaymentsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Payment"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Payment(f))
 		}
 
@@ -970,8 +970,8 @@ func HasNotifications() predicate.Order {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, NotificationsTable, NotificationsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Notification"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newNotificationsStep(), f)
 			return
 		}
 
@@ -984,7 +984,7 @@ func HasNotificationsWith(preds ...predicate.Notification) predicate.Order {
 	return predicate.Order(func(s *sql.Selector) {
 		step := newNotificationsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Notification"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Notification(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -463,8 +463,8 @@ func HasOrder() predicate.OrderEvent {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Order"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOrderStep(), f)
 			return
 		}
 
@@ -477,7 +477,7 @@ func HasOrderWith(preds ...predicate.Order) predicate.OrderEvent {
 	return predicate.OrderEvent(func(s *sql.Selector) {
 		step := newOrderStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Order"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
 		}
 
@@ -496,8 +496,8 @@ func HasActor() predicate.OrderEvent {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, ActorTable, ActorColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newActorStep(), f)
 			return
 		}
 
@@ -510,7 +510,7 @@ func HasActorWith(preds ...predicate.Customer) predicate.OrderEvent {
 	return predicate.OrderEvent(func(s *sql.Selector) {
 		step := newActorStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
 		}
 

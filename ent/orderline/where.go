@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -558,8 +558,8 @@ func HasOrder() predicate.OrderLine {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, OrderTable, OrderColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Order"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOrderStep(), f)
 			return
 		}
 
@@ -572,7 +572,7 @@ func HasOrderWith(preds ...predicate.Order) predicate.OrderLine {
 	return predicate.OrderLine(func(s *sql.Selector) {
 		step := newOrderStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Order"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
 		}
 
@@ -591,8 +591,8 @@ func HasVariant() predicate.OrderLine {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, VariantTable, VariantColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newVariantStep(), f)
 			return
 		}
 
@@ -605,7 +605,7 @@ func HasVariantWith(preds ...predicate.ProductVariant) predicate.OrderLine {
 	return predicate.OrderLine(func(s *sql.Selector) {
 		step := newVariantStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
 		}
 

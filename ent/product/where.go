@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -498,8 +498,8 @@ func HasCategory() predicate.Product {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, CategoryTable, CategoryColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Category"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCategoryStep(), f)
 			return
 		}
 
@@ -512,7 +512,7 @@ func HasCategoryWith(preds ...predicate.Category) predicate.Product {
 	return predicate.Product(func(s *sql.Selector) {
 		step := newCategoryStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Category"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Category(f))
 		}
 
@@ -531,8 +531,8 @@ func HasVariants() predicate.Product {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, VariantsTable, VariantsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newVariantsStep(), f)
 			return
 		}
 
@@ -545,7 +545,7 @@ func HasVariantsWith(preds ...predicate.ProductVariant) predicate.Product {
 	return predicate.Product(func(s *sql.Selector) {
 		step := newVariantsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
 		}
 

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -513,8 +513,8 @@ func HasProduct() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, ProductTable, ProductColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Product"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newProductStep(), f)
 			return
 		}
 
@@ -527,7 +527,7 @@ func HasProductWith(preds ...predicate.Product) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newProductStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Product"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Product(f))
 		}
 
@@ -546,8 +546,8 @@ func HasStockMovements() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, StockMovementsTable, StockMovementsColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "StockMovement"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newStockMovementsStep(), f)
 			return
 		}
 
@@ -560,7 +560,7 @@ func HasStockMovementsWith(preds ...predicate.StockMovement) predicate.ProductVa
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newStockMovementsStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "StockMovement"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.StockMovement(f))
 		}
 
@@ -579,8 +579,8 @@ func HasCartLines() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, CartLinesTable, CartLinesColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "CartLine"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCartLinesStep(), f)
 			return
 		}
 
@@ -593,7 +593,7 @@ func HasCartLinesWith(preds ...predicate.CartLine) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newCartLinesStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "CartLine"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.CartLine(f))
 		}
 
@@ -612,8 +612,8 @@ func HasOrderLines() predicate.ProductVariant {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, OrderLinesTable, OrderLinesColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "OrderLine"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOrderLinesStep(), f)
 			return
 		}
 
@@ -626,7 +626,7 @@ func HasOrderLinesWith(preds ...predicate.OrderLine) predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
 		step := newOrderLinesStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "OrderLine"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.OrderLine(f))
 		}
 

@@ -34,7 +34,7 @@ import (
 // to their package variables.
 func init() {
 	addressMixin := schema.Address{}.Mixin()
-	address.Policy = privacy.NewPolicies(schema.Address{})
+	address.Policy = privacy.NewPolicies(addressMixin[0], schema.Address{})
 	address.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := address.Policy.EvalMutation(ctx, m); err != nil {
@@ -43,16 +43,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	addressMixinFields0 := addressMixin[0].Fields()
-	_ = addressMixinFields0
+	addressMixinFields1 := addressMixin[1].Fields()
+	_ = addressMixinFields1
 	addressFields := schema.Address{}.Fields()
 	_ = addressFields
 	// addressDescCreatedAt is the schema descriptor for created_at field.
-	addressDescCreatedAt := addressMixinFields0[0].Descriptor()
+	addressDescCreatedAt := addressMixinFields1[0].Descriptor()
 	// address.DefaultCreatedAt holds the default value on creation for the created_at field.
 	address.DefaultCreatedAt = addressDescCreatedAt.Default.(func() time.Time)
 	// addressDescUpdatedAt is the schema descriptor for updated_at field.
-	addressDescUpdatedAt := addressMixinFields0[1].Descriptor()
+	addressDescUpdatedAt := addressMixinFields1[1].Descriptor()
 	// address.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	address.DefaultUpdatedAt = addressDescUpdatedAt.Default.(func() time.Time)
 	// address.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -118,7 +118,7 @@ func init() {
 	// address.DefaultIsDefault holds the default value on creation for the is_default field.
 	address.DefaultIsDefault = addressDescIsDefault.Default.(bool)
 	cartMixin := schema.Cart{}.Mixin()
-	cart.Policy = privacy.NewPolicies(schema.Cart{})
+	cart.Policy = privacy.NewPolicies(cartMixin[0], schema.Cart{})
 	cart.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := cart.Policy.EvalMutation(ctx, m); err != nil {
@@ -127,16 +127,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	cartMixinFields0 := cartMixin[0].Fields()
-	_ = cartMixinFields0
+	cartMixinFields1 := cartMixin[1].Fields()
+	_ = cartMixinFields1
 	cartFields := schema.Cart{}.Fields()
 	_ = cartFields
 	// cartDescCreatedAt is the schema descriptor for created_at field.
-	cartDescCreatedAt := cartMixinFields0[0].Descriptor()
+	cartDescCreatedAt := cartMixinFields1[0].Descriptor()
 	// cart.DefaultCreatedAt holds the default value on creation for the created_at field.
 	cart.DefaultCreatedAt = cartDescCreatedAt.Default.(func() time.Time)
 	// cartDescUpdatedAt is the schema descriptor for updated_at field.
-	cartDescUpdatedAt := cartMixinFields0[1].Descriptor()
+	cartDescUpdatedAt := cartMixinFields1[1].Descriptor()
 	// cart.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	cart.DefaultUpdatedAt = cartDescUpdatedAt.Default.(func() time.Time)
 	// cart.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -170,7 +170,7 @@ func init() {
 	// cart.DefaultExpiresAt holds the default value on creation for the expires_at field.
 	cart.DefaultExpiresAt = cartDescExpiresAt.Default.(func() time.Time)
 	cartlineMixin := schema.CartLine{}.Mixin()
-	cartline.Policy = privacy.NewPolicies(schema.CartLine{})
+	cartline.Policy = privacy.NewPolicies(cartlineMixin[0], schema.CartLine{})
 	cartline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := cartline.Policy.EvalMutation(ctx, m); err != nil {
@@ -179,16 +179,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	cartlineMixinFields0 := cartlineMixin[0].Fields()
-	_ = cartlineMixinFields0
+	cartlineMixinFields1 := cartlineMixin[1].Fields()
+	_ = cartlineMixinFields1
 	cartlineFields := schema.CartLine{}.Fields()
 	_ = cartlineFields
 	// cartlineDescCreatedAt is the schema descriptor for created_at field.
-	cartlineDescCreatedAt := cartlineMixinFields0[0].Descriptor()
+	cartlineDescCreatedAt := cartlineMixinFields1[0].Descriptor()
 	// cartline.DefaultCreatedAt holds the default value on creation for the created_at field.
 	cartline.DefaultCreatedAt = cartlineDescCreatedAt.Default.(func() time.Time)
 	// cartlineDescUpdatedAt is the schema descriptor for updated_at field.
-	cartlineDescUpdatedAt := cartlineMixinFields0[1].Descriptor()
+	cartlineDescUpdatedAt := cartlineMixinFields1[1].Descriptor()
 	// cartline.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	cartline.DefaultUpdatedAt = cartlineDescUpdatedAt.Default.(func() time.Time)
 	// cartline.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -198,7 +198,7 @@ func init() {
 	// cartline.QuantityValidator is a validator for the "quantity" field. It is called by the builders before save.
 	cartline.QuantityValidator = cartlineDescQuantity.Validators[0].(func(int) error)
 	categoryMixin := schema.Category{}.Mixin()
-	category.Policy = privacy.NewPolicies(schema.Category{})
+	category.Policy = privacy.NewPolicies(categoryMixin[0], schema.Category{})
 	category.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := category.Policy.EvalMutation(ctx, m); err != nil {
@@ -207,16 +207,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	categoryMixinFields0 := categoryMixin[0].Fields()
-	_ = categoryMixinFields0
+	categoryMixinFields1 := categoryMixin[1].Fields()
+	_ = categoryMixinFields1
 	categoryFields := schema.Category{}.Fields()
 	_ = categoryFields
 	// categoryDescCreatedAt is the schema descriptor for created_at field.
-	categoryDescCreatedAt := categoryMixinFields0[0].Descriptor()
+	categoryDescCreatedAt := categoryMixinFields1[0].Descriptor()
 	// category.DefaultCreatedAt holds the default value on creation for the created_at field.
 	category.DefaultCreatedAt = categoryDescCreatedAt.Default.(func() time.Time)
 	// categoryDescUpdatedAt is the schema descriptor for updated_at field.
-	categoryDescUpdatedAt := categoryMixinFields0[1].Descriptor()
+	categoryDescUpdatedAt := categoryMixinFields1[1].Descriptor()
 	// category.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	category.DefaultUpdatedAt = categoryDescUpdatedAt.Default.(func() time.Time)
 	// category.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -276,7 +276,7 @@ func init() {
 	// category.DefaultPath holds the default value on creation for the path field.
 	category.DefaultPath = categoryDescPath.Default.(string)
 	customerMixin := schema.Customer{}.Mixin()
-	customer.Policy = privacy.NewPolicies(schema.Customer{})
+	customer.Policy = privacy.NewPolicies(customerMixin[0], schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := customer.Policy.EvalMutation(ctx, m); err != nil {
@@ -285,16 +285,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	customerMixinFields0 := customerMixin[0].Fields()
-	_ = customerMixinFields0
+	customerMixinFields1 := customerMixin[1].Fields()
+	_ = customerMixinFields1
 	customerFields := schema.Customer{}.Fields()
 	_ = customerFields
 	// customerDescCreatedAt is the schema descriptor for created_at field.
-	customerDescCreatedAt := customerMixinFields0[0].Descriptor()
+	customerDescCreatedAt := customerMixinFields1[0].Descriptor()
 	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
 	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
 	// customerDescUpdatedAt is the schema descriptor for updated_at field.
-	customerDescUpdatedAt := customerMixinFields0[1].Descriptor()
+	customerDescUpdatedAt := customerMixinFields1[1].Descriptor()
 	// customer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	customer.DefaultUpdatedAt = customerDescUpdatedAt.Default.(func() time.Time)
 	// customer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -346,7 +346,7 @@ func init() {
 	// customer.TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
 	customer.TokenVersionValidator = customerDescTokenVersion.Validators[0].(func(int) error)
 	identityMixin := schema.Identity{}.Mixin()
-	identity.Policy = privacy.NewPolicies(schema.Identity{})
+	identity.Policy = privacy.NewPolicies(identityMixin[0], schema.Identity{})
 	identity.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := identity.Policy.EvalMutation(ctx, m); err != nil {
@@ -355,16 +355,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	identityMixinFields0 := identityMixin[0].Fields()
-	_ = identityMixinFields0
+	identityMixinFields1 := identityMixin[1].Fields()
+	_ = identityMixinFields1
 	identityFields := schema.Identity{}.Fields()
 	_ = identityFields
 	// identityDescCreatedAt is the schema descriptor for created_at field.
-	identityDescCreatedAt := identityMixinFields0[0].Descriptor()
+	identityDescCreatedAt := identityMixinFields1[0].Descriptor()
 	// identity.DefaultCreatedAt holds the default value on creation for the created_at field.
 	identity.DefaultCreatedAt = identityDescCreatedAt.Default.(func() time.Time)
 	// identityDescUpdatedAt is the schema descriptor for updated_at field.
-	identityDescUpdatedAt := identityMixinFields0[1].Descriptor()
+	identityDescUpdatedAt := identityMixinFields1[1].Descriptor()
 	// identity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	identity.DefaultUpdatedAt = identityDescUpdatedAt.Default.(func() time.Time)
 	// identity.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -410,7 +410,7 @@ func init() {
 	// identity.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	identity.EmailValidator = identityDescEmail.Validators[0].(func(string) error)
 	notificationMixin := schema.Notification{}.Mixin()
-	notification.Policy = privacy.NewPolicies(schema.Notification{})
+	notification.Policy = privacy.NewPolicies(notificationMixin[0], schema.Notification{})
 	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := notification.Policy.EvalMutation(ctx, m); err != nil {
@@ -419,16 +419,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	notificationMixinFields0 := notificationMixin[0].Fields()
-	_ = notificationMixinFields0
+	notificationMixinFields1 := notificationMixin[1].Fields()
+	_ = notificationMixinFields1
 	notificationFields := schema.Notification{}.Fields()
 	_ = notificationFields
 	// notificationDescCreatedAt is the schema descriptor for created_at field.
-	notificationDescCreatedAt := notificationMixinFields0[0].Descriptor()
+	notificationDescCreatedAt := notificationMixinFields1[0].Descriptor()
 	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
 	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
 	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
-	notificationDescUpdatedAt := notificationMixinFields0[1].Descriptor()
+	notificationDescUpdatedAt := notificationMixinFields1[1].Descriptor()
 	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
 	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -480,7 +480,7 @@ func init() {
 	// notification.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	notification.LastErrorValidator = notificationDescLastError.Validators[0].(func(string) error)
 	orderMixin := schema.Order{}.Mixin()
-	order.Policy = privacy.NewPolicies(schema.Order{})
+	order.Policy = privacy.NewPolicies(orderMixin[0], schema.Order{})
 	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := order.Policy.EvalMutation(ctx, m); err != nil {
@@ -489,16 +489,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	orderMixinFields0 := orderMixin[0].Fields()
-	_ = orderMixinFields0
+	orderMixinFields1 := orderMixin[1].Fields()
+	_ = orderMixinFields1
 	orderFields := schema.Order{}.Fields()
 	_ = orderFields
 	// orderDescCreatedAt is the schema descriptor for created_at field.
-	orderDescCreatedAt := orderMixinFields0[0].Descriptor()
+	orderDescCreatedAt := orderMixinFields1[0].Descriptor()
 	// order.DefaultCreatedAt holds the default value on creation for the created_at field.
 	order.DefaultCreatedAt = orderDescCreatedAt.Default.(func() time.Time)
 	// orderDescUpdatedAt is the schema descriptor for updated_at field.
-	orderDescUpdatedAt := orderMixinFields0[1].Descriptor()
+	orderDescUpdatedAt := orderMixinFields1[1].Descriptor()
 	// order.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	order.DefaultUpdatedAt = orderDescUpdatedAt.Default.(func() time.Time)
 	// order.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -584,7 +584,7 @@ func init() {
 	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
 	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
 	ordereventMixin := schema.OrderEvent{}.Mixin()
-	orderevent.Policy = privacy.NewPolicies(schema.OrderEvent{})
+	orderevent.Policy = privacy.NewPolicies(ordereventMixin[0], schema.OrderEvent{})
 	orderevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := orderevent.Policy.EvalMutation(ctx, m); err != nil {
@@ -593,16 +593,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	ordereventMixinFields0 := ordereventMixin[0].Fields()
-	_ = ordereventMixinFields0
+	ordereventMixinFields1 := ordereventMixin[1].Fields()
+	_ = ordereventMixinFields1
 	ordereventFields := schema.OrderEvent{}.Fields()
 	_ = ordereventFields
 	// ordereventDescCreatedAt is the schema descriptor for created_at field.
-	ordereventDescCreatedAt := ordereventMixinFields0[0].Descriptor()
+	ordereventDescCreatedAt := ordereventMixinFields1[0].Descriptor()
 	// orderevent.DefaultCreatedAt holds the default value on creation for the created_at field.
 	orderevent.DefaultCreatedAt = ordereventDescCreatedAt.Default.(func() time.Time)
 	// ordereventDescUpdatedAt is the schema descriptor for updated_at field.
-	ordereventDescUpdatedAt := ordereventMixinFields0[1].Descriptor()
+	ordereventDescUpdatedAt := ordereventMixinFields1[1].Descriptor()
 	// orderevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	orderevent.DefaultUpdatedAt = ordereventDescUpdatedAt.Default.(func() time.Time)
 	// orderevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -614,7 +614,7 @@ func init() {
 	// orderevent.MessageValidator is a validator for the "message" field. It is called by the builders before save.
 	orderevent.MessageValidator = ordereventDescMessage.Validators[0].(func(string) error)
 	orderlineMixin := schema.OrderLine{}.Mixin()
-	orderline.Policy = privacy.NewPolicies(schema.OrderLine{})
+	orderline.Policy = privacy.NewPolicies(orderlineMixin[0], schema.OrderLine{})
 	orderline.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := orderline.Policy.EvalMutation(ctx, m); err != nil {
@@ -623,16 +623,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	orderlineMixinFields0 := orderlineMixin[0].Fields()
-	_ = orderlineMixinFields0
+	orderlineMixinFields1 := orderlineMixin[1].Fields()
+	_ = orderlineMixinFields1
 	orderlineFields := schema.OrderLine{}.Fields()
 	_ = orderlineFields
 	// orderlineDescCreatedAt is the schema descriptor for created_at field.
-	orderlineDescCreatedAt := orderlineMixinFields0[0].Descriptor()
+	orderlineDescCreatedAt := orderlineMixinFields1[0].Descriptor()
 	// orderline.DefaultCreatedAt holds the default value on creation for the created_at field.
 	orderline.DefaultCreatedAt = orderlineDescCreatedAt.Default.(func() time.Time)
 	// orderlineDescUpdatedAt is the schema descriptor for updated_at field.
-	orderlineDescUpdatedAt := orderlineMixinFields0[1].Descriptor()
+	orderlineDescUpdatedAt := orderlineMixinFields1[1].Descriptor()
 	// orderline.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	orderline.DefaultUpdatedAt = orderlineDescUpdatedAt.Default.(func() time.Time)
 	// orderline.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -662,7 +662,7 @@ func init() {
 	// orderline.LineTotalMinorValidator is a validator for the "line_total_minor" field. It is called by the builders before save.
 	orderline.LineTotalMinorValidator = orderlineDescLineTotalMinor.Validators[0].(func(int64) error)
 	paymentMixin := schema.Payment{}.Mixin()
-	payment.Policy = privacy.NewPolicies(schema.Payment{})
+	payment.Policy = privacy.NewPolicies(paymentMixin[0], schema.Payment{})
 	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := payment.Policy.EvalMutation(ctx, m); err != nil {
@@ -671,16 +671,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	paymentMixinFields0 := paymentMixin[0].Fields()
-	_ = paymentMixinFields0
+	paymentMixinFields1 := paymentMixin[1].Fields()
+	_ = paymentMixinFields1
 	paymentFields := schema.Payment{}.Fields()
 	_ = paymentFields
 	// paymentDescCreatedAt is the schema descriptor for created_at field.
-	paymentDescCreatedAt := paymentMixinFields0[0].Descriptor()
+	paymentDescCreatedAt := paymentMixinFields1[0].Descriptor()
 	// payment.DefaultCreatedAt holds the default value on creation for the created_at field.
 	payment.DefaultCreatedAt = paymentDescCreatedAt.Default.(func() time.Time)
 	// paymentDescUpdatedAt is the schema descriptor for updated_at field.
-	paymentDescUpdatedAt := paymentMixinFields0[1].Descriptor()
+	paymentDescUpdatedAt := paymentMixinFields1[1].Descriptor()
 	// payment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	payment.DefaultUpdatedAt = paymentDescUpdatedAt.Default.(func() time.Time)
 	// payment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -708,7 +708,7 @@ func init() {
 		}
 	}()
 	productMixin := schema.Product{}.Mixin()
-	product.Policy = privacy.NewPolicies(schema.Product{})
+	product.Policy = privacy.NewPolicies(productMixin[0], schema.Product{})
 	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := product.Policy.EvalMutation(ctx, m); err != nil {
@@ -717,16 +717,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	productMixinFields0 := productMixin[0].Fields()
-	_ = productMixinFields0
+	productMixinFields1 := productMixin[1].Fields()
+	_ = productMixinFields1
 	productFields := schema.Product{}.Fields()
 	_ = productFields
 	// productDescCreatedAt is the schema descriptor for created_at field.
-	productDescCreatedAt := productMixinFields0[0].Descriptor()
+	productDescCreatedAt := productMixinFields1[0].Descriptor()
 	// product.DefaultCreatedAt holds the default value on creation for the created_at field.
 	product.DefaultCreatedAt = productDescCreatedAt.Default.(func() time.Time)
 	// productDescUpdatedAt is the schema descriptor for updated_at field.
-	productDescUpdatedAt := productMixinFields0[1].Descriptor()
+	productDescUpdatedAt := productMixinFields1[1].Descriptor()
 	// product.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	product.DefaultUpdatedAt = productDescUpdatedAt.Default.(func() time.Time)
 	// product.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -784,7 +784,7 @@ func init() {
 	// product.MaxPriceMinorValidator is a validator for the "max_price_minor" field. It is called by the builders before save.
 	product.MaxPriceMinorValidator = productDescMaxPriceMinor.Validators[0].(func(int64) error)
 	productvariantMixin := schema.ProductVariant{}.Mixin()
-	productvariant.Policy = privacy.NewPolicies(schema.ProductVariant{})
+	productvariant.Policy = privacy.NewPolicies(productvariantMixin[0], schema.ProductVariant{})
 	productvariant.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := productvariant.Policy.EvalMutation(ctx, m); err != nil {
@@ -793,16 +793,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	productvariantMixinFields0 := productvariantMixin[0].Fields()
-	_ = productvariantMixinFields0
+	productvariantMixinFields1 := productvariantMixin[1].Fields()
+	_ = productvariantMixinFields1
 	productvariantFields := schema.ProductVariant{}.Fields()
 	_ = productvariantFields
 	// productvariantDescCreatedAt is the schema descriptor for created_at field.
-	productvariantDescCreatedAt := productvariantMixinFields0[0].Descriptor()
+	productvariantDescCreatedAt := productvariantMixinFields1[0].Descriptor()
 	// productvariant.DefaultCreatedAt holds the default value on creation for the created_at field.
 	productvariant.DefaultCreatedAt = productvariantDescCreatedAt.Default.(func() time.Time)
 	// productvariantDescUpdatedAt is the schema descriptor for updated_at field.
-	productvariantDescUpdatedAt := productvariantMixinFields0[1].Descriptor()
+	productvariantDescUpdatedAt := productvariantMixinFields1[1].Descriptor()
 	// productvariant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	productvariant.DefaultUpdatedAt = productvariantDescUpdatedAt.Default.(func() time.Time)
 	// productvariant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -872,7 +872,7 @@ func init() {
 	// productvariant.DefaultPosition holds the default value on creation for the position field.
 	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
-	refreshtoken.Policy = privacy.NewPolicies(schema.RefreshToken{})
+	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[0], schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := refreshtoken.Policy.EvalMutation(ctx, m); err != nil {
@@ -881,16 +881,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
-	_ = refreshtokenMixinFields0
+	refreshtokenMixinFields1 := refreshtokenMixin[1].Fields()
+	_ = refreshtokenMixinFields1
 	refreshtokenFields := schema.RefreshToken{}.Fields()
 	_ = refreshtokenFields
 	// refreshtokenDescCreatedAt is the schema descriptor for created_at field.
-	refreshtokenDescCreatedAt := refreshtokenMixinFields0[0].Descriptor()
+	refreshtokenDescCreatedAt := refreshtokenMixinFields1[0].Descriptor()
 	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
 	// refreshtokenDescUpdatedAt is the schema descriptor for updated_at field.
-	refreshtokenDescUpdatedAt := refreshtokenMixinFields0[1].Descriptor()
+	refreshtokenDescUpdatedAt := refreshtokenMixinFields1[1].Descriptor()
 	// refreshtoken.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	refreshtoken.DefaultUpdatedAt = refreshtokenDescUpdatedAt.Default.(func() time.Time)
 	// refreshtoken.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
@@ -903,7 +903,8 @@ func init() {
 	refreshtokenDescFamily := refreshtokenFields[1].Descriptor()
 	// refreshtoken.FamilyValidator is a validator for the "family" field. It is called by the builders before save.
 	refreshtoken.FamilyValidator = refreshtokenDescFamily.Validators[0].(func(string) error)
-	sequence.Policy = privacy.NewPolicies(schema.Sequence{})
+	sequenceMixin := schema.Sequence{}.Mixin()
+	sequence.Policy = privacy.NewPolicies(sequenceMixin[0], schema.Sequence{})
 	sequence.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := sequence.Policy.EvalMutation(ctx, m); err != nil {
@@ -937,7 +938,7 @@ func init() {
 	// sequence.DefaultValue holds the default value on creation for the value field.
 	sequence.DefaultValue = sequenceDescValue.Default.(int64)
 	stockmovementMixin := schema.StockMovement{}.Mixin()
-	stockmovement.Policy = privacy.NewPolicies(schema.StockMovement{})
+	stockmovement.Policy = privacy.NewPolicies(stockmovementMixin[0], schema.StockMovement{})
 	stockmovement.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := stockmovement.Policy.EvalMutation(ctx, m); err != nil {
@@ -946,16 +947,16 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
-	stockmovementMixinFields0 := stockmovementMixin[0].Fields()
-	_ = stockmovementMixinFields0
+	stockmovementMixinFields1 := stockmovementMixin[1].Fields()
+	_ = stockmovementMixinFields1
 	stockmovementFields := schema.StockMovement{}.Fields()
 	_ = stockmovementFields
 	// stockmovementDescCreatedAt is the schema descriptor for created_at field.
-	stockmovementDescCreatedAt := stockmovementMixinFields0[0].Descriptor()
+	stockmovementDescCreatedAt := stockmovementMixinFields1[0].Descriptor()
 	// stockmovement.DefaultCreatedAt holds the default value on creation for the created_at field.
 	stockmovement.DefaultCreatedAt = stockmovementDescCreatedAt.Default.(func() time.Time)
 	// stockmovementDescUpdatedAt is the schema descriptor for updated_at field.
-	stockmovementDescUpdatedAt := stockmovementMixinFields0[1].Descriptor()
+	stockmovementDescUpdatedAt := stockmovementMixinFields1[1].Descriptor()
 	// stockmovement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	stockmovement.DefaultUpdatedAt = stockmovementDescUpdatedAt.Default.(func() time.Time)
 	// stockmovement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.

@@ -48,5 +48,5 @@ func (Address) Indexes() []ent.Index {
 
 // Mixin of the Address.
 func (Address) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }

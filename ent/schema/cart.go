@@ -72,7 +72,7 @@ func (Cart) Indexes() []ent.Index {
 
 // Mixin of the Cart.
 func (Cart) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Cart. The GraphQL Cart type is written by hand in
@@ -120,7 +120,7 @@ func (CartLine) Indexes() []ent.Index {
 
 // Mixin of the CartLine.
 func (CartLine) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the CartLine.

@@ -77,7 +77,7 @@ func (Category) Indexes() []ent.Index {
 
 // Mixin of the Category.
 func (Category) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Category.

@@ -67,7 +67,7 @@ func (Customer) Edges() []ent.Edge {
 
 // Mixin of the Customer.
 func (Customer) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Customer.

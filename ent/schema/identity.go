@@ -46,7 +46,7 @@ func (Identity) Indexes() []ent.Index {
 
 // Mixin of the Identity.
 func (Identity) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Identity.

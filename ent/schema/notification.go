@@ -55,7 +55,7 @@ func (Notification) Indexes() []ent.Index {
 
 // Mixin of the Notification.
 func (Notification) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Notification.

@@ -101,7 +101,7 @@ func (Order) Indexes() []ent.Index {
 
 // Mixin of the Order.
 func (Order) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Order.
@@ -154,7 +154,7 @@ func (OrderLine) Indexes() []ent.Index {
 
 // Mixin of the OrderLine.
 func (OrderLine) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // OrderEvent is one entry of an order's history: placed, a status change,
@@ -201,5 +201,5 @@ func (OrderEvent) Indexes() []ent.Index {
 
 // Mixin of the OrderEvent.
 func (OrderEvent) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }

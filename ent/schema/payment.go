@@ -60,5 +60,5 @@ func (Payment) Indexes() []ent.Index {
 
 // Mixin of the Payment.
 func (Payment) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }

@@ -74,7 +74,7 @@ func (Product) Indexes() []ent.Index {
 
 // Mixin of the Product.
 func (Product) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the Product.

@@ -76,5 +76,5 @@ func (ProductVariant) Indexes() []ent.Index {
 
 // Mixin of the ProductVariant.
 func (ProductVariant) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }

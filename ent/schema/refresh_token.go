@@ -51,7 +51,7 @@ func (RefreshToken) Indexes() []ent.Index {
 
 // Mixin of the RefreshToken.
 func (RefreshToken) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the RefreshToken.

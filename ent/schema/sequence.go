@@ -28,3 +28,8 @@ func (Sequence) Fields() []ent.Field {
 func (Sequence) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
+
+// Mixin of the Sequence.
+func (Sequence) Mixin() []ent.Mixin {
+	return []ent.Mixin{Base{}}
+}

@@ -55,7 +55,7 @@ func (StockMovement) Indexes() []ent.Index {
 
 // Mixin of the StockMovement.
 func (StockMovement) Mixin() []ent.Mixin {
-	return []ent.Mixin{TimeMixin{}}
+	return []ent.Mixin{Base{}, TimeMixin{}}
 }
 
 // Annotations of the StockMovement.

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/predicate"
-	"github.com/savannah-commerce/savannah/ent/schema"
+	"github.com/savannah-commerce/savannah/ent/schema/access"
 )
 
 // ID filters vertices based on their ID field.
@@ -408,8 +408,8 @@ func HasVariant() predicate.StockMovement {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, VariantTable, VariantColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newVariantStep(), f)
 			return
 		}
 
@@ -422,7 +422,7 @@ func HasVariantWith(preds ...predicate.ProductVariant) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newVariantStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "ProductVariant"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.ProductVariant(f))
 		}
 
@@ -441,8 +441,8 @@ func HasActor() predicate.StockMovement {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, ActorTable, ActorColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newActorStep(), f)
 			return
 		}
 
@@ -455,7 +455,7 @@ func HasActorWith(preds ...predicate.Customer) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newActorStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Customer"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Customer(f))
 		}
 
@@ -474,8 +474,8 @@ func HasOrder() predicate.StockMovement {
 			sqlgraph.From(Table, FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, OrderTable, OrderColumn),
 		)
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
-			sqlgraph.HasNeighborsWith(s, step, f)
+		if f := access.EdgeFilter(s, "Order"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOrderStep(), f)
 			return
 		}
 
@@ -488,7 +488,7 @@ func HasOrderWith(preds ...predicate.Order) predicate.StockMovement {
 	return predicate.StockMovement(func(s *sql.Selector) {
 		step := newOrderStep()
 		preds := preds
-		if f := schema.EdgeFilter(s, step.To.Table); f != nil {
+		if f := access.EdgeFilter(s, "Order"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.Order(f))
 		}
 

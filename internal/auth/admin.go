@@ -8,6 +8,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/input"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // AdminInput is the operator's create-admin: the account's email, its new
@@ -40,7 +41,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, in AdminInput) (cust *ent.Cus
 	if err != nil {
 		return nil, false, err
 	}
-	ctx = SystemContext(ctx)
+	ctx = viewer.System(ctx, "auth: create or reset an admin")
 	tx, err := s.cfg.Client.Tx(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("begin: %w", err)

@@ -108,7 +108,7 @@ func (s *Service) VerifyAccess(ctx context.Context, raw string) (Viewer, error) 
 // tokenVersion reads a customer's token version, deleted when there is no
 // such account.
 func (s *Service) tokenVersion(ctx context.Context, id int) (int, error) {
-	sys := SystemContext(ctx) // the token is the credential; no viewer yet
+	sys := viewer.System(ctx, "auth: check a token's version") // the token is the credential; no viewer yet
 	vs, err := s.cfg.Client.Customer.Query().Where(customer.ID(id)).Select(customer.FieldTokenVersion).Ints(sys)
 	if err != nil {
 		return 0, fmt.Errorf("read token version: %w", err)
@@ -123,7 +123,7 @@ func (s *Service) tokenVersion(ctx context.Context, id int) (int, error) {
 // transaction, so every access token issued before is refused, and
 // caches the new version at once. It returns the updated customer.
 func (s *Service) revokeAccess(ctx context.Context, id int) (*ent.Customer, error) {
-	cust, err := s.db(ctx).Customer.UpdateOneID(id).AddTokenVersion(1).Save(SystemContext(ctx))
+	cust, err := s.db(ctx).Customer.UpdateOneID(id).AddTokenVersion(1).Save(viewer.System(ctx, "auth: revoke access tokens"))
 	if err != nil {
 		return nil, fmt.Errorf("bump token version: %w", err)
 	}
@@ -141,7 +141,7 @@ func (s *Service) LogoutAll(ctx context.Context, v Viewer) error {
 	if _, err := s.revokeAccess(ctx, v.CustomerID); err != nil {
 		return err
 	}
-	return s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), v.CustomerID)
+	return s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, "auth: sign out everywhere"), v.CustomerID)
 }
 
 // Tokens returns the access-token issuer, for the HTTP middleware and the
@@ -187,7 +187,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 	}
 	// Registration is anonymous: the auth service acts as the system to
 	// look up and create the account, and to start its sign-in.
-	ctx = SystemContext(ctx)
+	ctx = viewer.System(ctx, "auth: register")
 	db := s.db(ctx)
 	taken, err := db.Customer.Query().Where(customer.Email(email)).Exist(ctx)
 	if err != nil {
@@ -273,7 +273,7 @@ func (s *Service) checkCredentials(ctx context.Context, email, password string) 
 		password = password[:maxPasswordLength]
 	}
 	// Sign-in finds an account before anyone is signed in: a system read.
-	sys := SystemContext(ctx)
+	sys := viewer.System(ctx, "auth: sign in")
 	cust, err := s.db(sys).Customer.Query().Where(customer.Email(email)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, false, fmt.Errorf("find customer: %w", err)
@@ -300,7 +300,7 @@ func (s *Service) signIn(ctx context.Context, cust *ent.Customer) (*TokenPair, e
 	}
 	// Refresh tokens are the auth service's own records: only it writes
 	// them, as the system.
-	if err := s.cfg.Refresh.Create(SystemContext(ctx), cust.ID, hash, RefreshTokenTTL); err != nil {
+	if err := s.cfg.Refresh.Create(viewer.System(ctx, "auth: issue a refresh token"), cust.ID, hash, RefreshTokenTTL); err != nil {
 		return nil, err
 	}
 	return s.pair(cust, token)
@@ -322,7 +322,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*TokenPair,
 	if err != nil {
 		return nil, err
 	}
-	ctx = SystemContext(ctx) // the caller is anonymous; the token is the credential
+	ctx = viewer.System(ctx, "auth: refresh a session") // the caller is anonymous; the token is the credential
 	id, err := s.cfg.Refresh.Rotate(ctx, hashRefreshToken(refreshToken), hash, RefreshTokenTTL)
 	switch {
 	case errors.Is(err, ErrRefreshReused):
@@ -346,7 +346,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*TokenPair,
 // Logout revokes the family of the presented refresh token. Unknown tokens
 // are accepted silently: logging out twice is not an error.
 func (s *Service) Logout(ctx context.Context, refreshToken string) error {
-	return s.cfg.Refresh.RevokeFamily(SystemContext(ctx), hashRefreshToken(refreshToken))
+	return s.cfg.Refresh.RevokeFamily(viewer.System(ctx, "auth: log out"), hashRefreshToken(refreshToken))
 }
 
 // ChangePassword sets a new password after checking the current one, and
@@ -403,7 +403,7 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if cust, err = s.revokeAccess(ctx, cust.ID); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), cust.ID); err != nil {
+	if err := s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, "auth: revoke sessions on a password change"), cust.ID); err != nil {
 		return nil, err
 	}
 	return s.signIn(ctx, cust)
@@ -487,7 +487,7 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 		return nil, err
 	}
 	if !(Viewer{Role: viewer.Role(role)}).Has(viewer.Role(target.Role)) {
-		if err := s.cfg.Refresh.RevokeCustomer(SystemContext(ctx), id); err != nil {
+		if err := s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, "auth: revoke sessions on a role change"), id); err != nil {
 			return nil, err
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/internal/input"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // SocialStateTTL is how long a started social sign-in may take.
@@ -239,7 +240,7 @@ func (s *Social) mac(payload string) []byte {
 // links the account with the same verified email, or creates one (with no
 // password), and signs them in.
 func (s *Service) SocialSignIn(ctx context.Context, provider, subject, email string, emailVerified bool, name string) (*ent.Customer, *TokenPair, error) {
-	ctx = SystemContext(ctx) // no one is signed in yet: the flow itself vouches
+	ctx = viewer.System(ctx, "auth: social sign-in") // no one is signed in yet: the flow itself vouches
 	// The provider's text obeys the store's one text rule, as a client's
 	// would: an unusable subject or email refuses the sign-in, an
 	// unusable name is replaced as a missing one is.

@@ -14,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // redisClient returns a client on TEST_REDIS_URL, flushing its database
@@ -49,7 +50,7 @@ func twoCustomers(t *testing.T, client *ent.Client) [2]int {
 	t.Helper()
 	var out [2]int
 	for i, email := range []string{"a@example.com", "b@example.com"} {
-		c, err := client.Customer.Create().SetEmail(email).SetName("x").Save(auth.SystemContext(context.Background()))
+		c, err := client.Customer.Create().SetEmail(email).SetName("x").Save(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 		out[i] = c.ID
 	}
@@ -141,17 +142,17 @@ func TestRefreshStoreConcurrentRotation(t *testing.T) {
 type systemStore struct{ s auth.RefreshStore }
 
 func (w systemStore) Create(ctx context.Context, customerID int, hash string, ttl time.Duration) error {
-	return w.s.Create(auth.SystemContext(ctx), customerID, hash, ttl)
+	return w.s.Create(viewer.System(ctx, "test: set up"), customerID, hash, ttl)
 }
 
 func (w systemStore) Rotate(ctx context.Context, oldHash, newHash string, ttl time.Duration) (int, error) {
-	return w.s.Rotate(auth.SystemContext(ctx), oldHash, newHash, ttl)
+	return w.s.Rotate(viewer.System(ctx, "test: set up"), oldHash, newHash, ttl)
 }
 
 func (w systemStore) RevokeFamily(ctx context.Context, hash string) error {
-	return w.s.RevokeFamily(auth.SystemContext(ctx), hash)
+	return w.s.RevokeFamily(viewer.System(ctx, "test: set up"), hash)
 }
 
 func (w systemStore) RevokeCustomer(ctx context.Context, customerID int) error {
-	return w.s.RevokeCustomer(auth.SystemContext(ctx), customerID)
+	return w.s.RevokeCustomer(viewer.System(ctx, "test: set up"), customerID)
 }

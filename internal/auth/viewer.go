@@ -16,10 +16,6 @@ func WithViewer(ctx context.Context, v Viewer) context.Context { return viewer.W
 // request.
 func ViewerFrom(ctx context.Context) (Viewer, bool) { return viewer.From(ctx) }
 
-// SystemContext returns ctx that bypasses the privacy rules; see
-// viewer.SystemContext.
-func SystemContext(ctx context.Context) context.Context { return viewer.SystemContext(ctx) }
-
 type clientAddrKey struct{}
 
 // WithClientAddr returns ctx carrying the client's network address, which

@@ -34,7 +34,7 @@ func (c *countingCatalog) Bump(ctx context.Context) error {
 // one bumps nothing; a write outside a transaction bumps at once.
 func TestInvalidateOnWriteOncePerTransaction(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		client := ent.NewClient(ent.Driver(db.Driver()))
 		c := &countingCatalog{Memory: cache.NewMemory(1<<20, time.Minute, time.Now)}
 		cache.InvalidateOnWrite(client, c, slog.New(slog.NewTextHandler(io.Discard, nil)))

@@ -41,7 +41,7 @@ func treeMoves(t *testing.T) int {
 func TestConcurrentMoves(t *testing.T) {
 	total := treeMoves(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		svc, client := newService(t, db)
 		var ids []int
 		for i := range 40 {
@@ -127,7 +127,7 @@ func TestConcurrentMoves(t *testing.T) {
 // explains the level.
 func TestConcurrentStock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		svc, client := newService(t, db)
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Unga")})
 		require.NoError(t, err)

@@ -8,8 +8,11 @@ import (
 	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // Limits of a search query: longer text is refused rather than cut, so a
@@ -43,13 +46,17 @@ type SearchPage struct {
 	Total int
 }
 
-// Search finds ACTIVE products whose name or description holds every word
-// of query, the last word also as a prefix (as a shopper types), ranked by
-// relevance: a name equal to the query first, then names that start with
-// it (a shopper typing "kett" looks for a kettle, not for a stand that
-// mentions kettles twice), then by how well the words match, a name
-// weighing more than a description; ties by ID. offset and
-// limit pick the page.
+// Search finds the products a shopper sees (for staff too: search is the
+// storefront's) whose name or description holds every word of query, the
+// last word also as a prefix (as a shopper types), ranked by relevance: a
+// name equal to the query first, then names that start with it (a
+// shopper typing "kett" looks for a kettle, not for a stand that mentions
+// kettles twice), then by how well the words match, a name weighing more
+// than a description; ties by ID. offset and limit pick the page.
+//
+// Which products a shopper sees is the Product read rule
+// (ent/schema/access): the search is an ent query read through privacy
+// as a shopper (viewer.AsShopper), so it restates no visibility rule.
 func (s *Service) Search(ctx context.Context, query string, offset, limit int) (SearchPage, error) {
 	terms, err := SearchTerms(query)
 	if err != nil || len(terms) == 0 {
@@ -60,7 +67,10 @@ func (s *Service) Search(ctx context.Context, query string, offset, limit int) (
 		c = tc
 	}
 	exact := strings.ToLower(strings.TrimSpace(query))
-	var match, count, page string
+	var (
+		match func(*sql.Selector) // products matching the terms
+		rank  func(*sql.Selector) // the full-text relevance, as an ORDER BY term
+	)
 	switch s.dialect {
 	case dialect.Postgres:
 		// Every term is letters and digits only, so none can carry
@@ -68,14 +78,19 @@ func (s *Service) Search(ctx context.Context, query string, offset, limit int) (
 		parts := make([]string, len(terms))
 		copy(parts, terms)
 		parts[len(parts)-1] += ":*"
-		match = strings.Join(parts, " & ")
-		count = `SELECT count(*) FROM products p
-			WHERE p.status = 'ACTIVE' AND p.search_vector @@ to_tsquery('simple', $1)`
-		page = `SELECT p.id FROM products p, to_tsquery('simple', $1) q
-			WHERE p.status = 'ACTIVE' AND p.search_vector @@ q
-			ORDER BY lower(p.name) = $2 DESC, substr(lower(p.name), 1, length($2)) = $2 DESC,
-				ts_rank(p.search_vector, q) DESC, p.id
-			LIMIT $3 OFFSET $4`
+		tsquery := strings.Join(parts, " & ")
+		match = func(s *sql.Selector) {
+			s.Where(sql.P(func(b *sql.Builder) {
+				b.Ident(s.C("search_vector")).WriteString(" @@ to_tsquery('simple', ").Arg(tsquery).WriteString(")")
+			}))
+		}
+		rank = func(s *sql.Selector) {
+			// ORDER BY arguments go through ExprFunc: OrderExprFunc
+			// drops them.
+			s.OrderExpr(sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString("ts_rank(").Ident(s.C("search_vector")).WriteString(", to_tsquery('simple', ").Arg(tsquery).WriteString(")) DESC")
+			}))
+		}
 	default:
 		// FTS5 strings in double quotes are taken literally; the terms
 		// hold no quotes.
@@ -84,58 +99,44 @@ func (s *Service) Search(ctx context.Context, query string, offset, limit int) (
 			parts[i] = `"` + t + `"`
 		}
 		parts[len(parts)-1] += "*"
-		match = strings.Join(parts, " ")
-		count = `SELECT count(*) FROM product_search JOIN products p ON p.id = product_search.rowid
-			WHERE product_search MATCH ? AND p.status = 'ACTIVE'`
-		page = `SELECT p.id FROM product_search JOIN products p ON p.id = product_search.rowid
-			WHERE product_search MATCH ?1 AND p.status = 'ACTIVE'
-			ORDER BY lower(p.name) = ?2 DESC, substr(lower(p.name), 1, length(?2)) = ?2 DESC,
-				bm25(product_search, 10.0, 1.0), p.id
-			LIMIT ?3 OFFSET ?4`
-	}
-	var out SearchPage
-	rows, err := c.QueryContext(ctx, count, match)
-	if err != nil {
-		return SearchPage{}, fmt.Errorf("count search results: %w", err)
-	}
-	for rows.Next() {
-		if err := rows.Scan(&out.Total); err != nil {
-			_ = rows.Close()
-			return SearchPage{}, fmt.Errorf("count search results: %w", err)
+		fts := strings.Join(parts, " ")
+		match = func(s *sql.Selector) {
+			t := sql.Table("product_search")
+			s.Join(t).On(s.C("id"), t.C("rowid"))
+			s.Where(sql.P(func(b *sql.Builder) { b.WriteString("product_search MATCH ").Arg(fts) }))
+		}
+		rank = func(s *sql.Selector) {
+			s.OrderExpr(sql.Expr("bm25(product_search, 10.0, 1.0)"))
 		}
 	}
-	if err := closeRows(rows); err != nil {
+	shopper := viewer.AsShopper(ctx)
+	var out SearchPage
+	q := c.Product.Query()
+	q.Modify(match)
+	if out.Total, err = q.Count(shopper); err != nil {
 		return SearchPage{}, fmt.Errorf("count search results: %w", err)
 	}
 	if limit == 0 || offset >= out.Total {
 		return out, nil
 	}
-	rows, err = c.QueryContext(ctx, page, match, exact, limit, offset)
+	out.IDs, err = c.Product.Query().
+		Select(product.FieldID).
+		Modify(match, func(s *sql.Selector) {
+			name := func(b *sql.Builder) *sql.Builder {
+				return b.WriteString("lower(").Ident(s.C(product.FieldName)).WriteString(")")
+			}
+			s.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { name(b).WriteString(" = ").Arg(exact).WriteString(" DESC") }))
+			s.OrderExpr(sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString("substr(")
+				name(b).WriteString(", 1, length(").Arg(exact).WriteString(")) = ").Arg(exact).WriteString(" DESC")
+			}))
+			rank(s)
+			s.OrderBy(s.C(product.FieldID))
+			s.Limit(limit).Offset(offset)
+		}).
+		Ints(shopper)
 	if err != nil {
 		return SearchPage{}, fmt.Errorf("search: %w", err)
 	}
-	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
-			_ = rows.Close()
-			return SearchPage{}, fmt.Errorf("search: %w", err)
-		}
-		out.IDs = append(out.IDs, id)
-	}
-	if err := closeRows(rows); err != nil {
-		return SearchPage{}, fmt.Errorf("search: %w", err)
-	}
 	return out, nil
-}
-
-// closeRows reports an iteration error before the close error.
-func closeRows(rows interface {
-	Err() error
-	Close() error
-}) error {
-	if err := rows.Err(); err != nil {
-		_ = rows.Close()
-		return err
-	}
-	return rows.Close()
 }

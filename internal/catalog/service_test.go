@@ -35,7 +35,7 @@ func newService(t *testing.T, db *database.DB) (*catalog.Service, *ent.Client) {
 // category reaches a root (no cycles, no orphans).
 func checkTree(t *testing.T, client *ent.Client) {
 	t.Helper()
-	all, err := client.Category.Query().All(viewer.SystemContext(context.Background()))
+	all, err := client.Category.Query().All(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	byID := make(map[int]*ent.Category, len(all))
 	for _, c := range all {
@@ -60,7 +60,7 @@ func checkTree(t *testing.T, client *ent.Client) {
 
 func TestCategoryTree(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		svc, client := newService(t, db)
 		mk := func(name string, parent *ent.Category) *ent.Category {
 			in := catalog.CategoryInput{Name: ptr(name)}
@@ -134,7 +134,7 @@ func TestCategoryTree(t *testing.T) {
 // change.
 func snapshotTree(t *testing.T, client *ent.Client) []string {
 	t.Helper()
-	all, err := client.Category.Query().Order(ent.Asc(category.FieldID)).All(viewer.SystemContext(context.Background()))
+	all, err := client.Category.Query().Order(ent.Asc(category.FieldID)).All(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	out := make([]string, len(all))
 	for i, c := range all {
@@ -149,7 +149,7 @@ func snapshotTree(t *testing.T, client *ent.Client) []string {
 
 func TestCategoryValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		svc, client := newService(t, db)
 		tests := []struct {
 			name  string
@@ -242,7 +242,7 @@ func TestPriceMinor(t *testing.T) {
 
 func TestProducts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		svc, client := newService(t, db)
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Phones")})
 		require.NoError(t, err)
@@ -333,7 +333,7 @@ func TestProducts(t *testing.T) {
 
 func requireRange(t *testing.T, client *ent.Client, id int, lo, hi int64) {
 	t.Helper()
-	p, err := client.Product.Get(viewer.SystemContext(context.Background()), id)
+	p, err := client.Product.Get(viewer.System(context.Background(), "test: set up"), id)
 	require.NoError(t, err)
 	require.Equal(t, [2]int64{lo, hi}, [2]int64{p.MinPriceMinor, p.MaxPriceMinor})
 }
@@ -342,7 +342,7 @@ func requireRange(t *testing.T, client *ent.Client, id int, lo, hi int64) {
 // variant's movements sum to its stock on hand.
 func checkLedger(t *testing.T, client *ent.Client) {
 	t.Helper()
-	ctx := viewer.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	vs, err := client.ProductVariant.Query().All(ctx)
 	require.NoError(t, err)
 	for _, v := range vs {
@@ -358,7 +358,7 @@ func checkLedger(t *testing.T, client *ent.Client) {
 
 func TestAdjustStock(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		svc, client := newService(t, db)
 		cat, err := svc.CreateCategory(ctx, catalog.CategoryInput{Name: ptr("Tea")})
 		require.NoError(t, err)

@@ -96,7 +96,7 @@ func (p *Purger) hook(next ent.Mutator) ent.Mutator {
 		if !ok {
 			return next.Mutate(ctx, m)
 		}
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "cdn: find the rows a write purges")
 		var ids []int
 		if !m.Op().Is(ent.OpCreate) {
 			before, err := im.IDs(sys)

@@ -62,7 +62,7 @@ func (s *Service) CreateCart(ctx context.Context, lines []LineInput) (*ent.Cart,
 	}
 	var id int
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "checkout: create a cart")
 		var crt *ent.Cart
 		if v, ok := viewer.From(ctx); ok {
 			own, err := s.customerCart(sys, c, v.CustomerID)
@@ -149,7 +149,7 @@ func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineU
 			at := []string{"lines", strconv.Itoa(i)}
 			l, err := c.CartLine.Query().
 				Where(cartline.ID(u.LineID), cartline.CartID(crt.ID)).
-				WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
+				WithVariant().
 				Only(sys)
 			if ent.IsNotFound(err) {
 				ps.Add(ErrNotFound, "no such line in this cart", append(at, "lineId")...)
@@ -168,6 +168,9 @@ func (s *Service) UpdateLines(ctx context.Context, token string, updates []LineU
 			if u.Quantity > l.Quantity {
 				// Only growing a line needs stock; a shopper may always
 				// lower a quantity, even below a level now out of stock.
+				if err := shopperProducts(sys, c, l.Edges.Variant); err != nil {
+					return err
+				}
 				if p := s.checkVariant(l.Edges.Variant, u.Quantity, append(at, "quantity")); p != nil {
 					ps = append(ps, *p)
 					continue
@@ -219,7 +222,7 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 	}
 	var id int
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "checkout: merge a guest cart")
 		// Claim the guest cart before reading it: a concurrent merge of
 		// the same cart waits here until this one commits, then finds it
 		// gone and is told so, instead of merging it twice.
@@ -236,7 +239,7 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 		guest, err := c.Cart.Query().
 			Where(cart.Token(guestToken), cart.CustomerIDIsNil()).
 			WithLines(func(q *ent.CartLineQuery) {
-				q.Order(ent.Asc(cartline.FieldID)).WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() })
+				q.Order(ent.Asc(cartline.FieldID)).WithVariant()
 			}).
 			Only(ctx)
 		if ent.IsNotFound(err) {
@@ -250,9 +253,12 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 			return err
 		}
 		id = own.ID
+		if err := shopperProducts(sys, c, variantsOf(guest.Edges.Lines)...); err != nil {
+			return err
+		}
 		for _, gl := range guest.Edges.Lines {
 			pv := gl.Edges.Variant
-			if pv.Edges.Product == nil || pv.Edges.Product.Status != product.StatusACTIVE {
+			if !forSale(pv) {
 				continue
 			}
 			if _, _, err := s.upsertLine(sys, c, own.ID, pv, gl.Quantity, true); err != nil {
@@ -273,13 +279,13 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 	return s.loadCart(ctx, s.db(ctx), cart.ID(id))
 }
 
-// writeCart finds the cart with token as the viewer sees it (NOT_FOUND at
+// writeCart finds the cart with token as a shopper sees it (NOT_FOUND at
 // cartId otherwise), runs fn on it with system rights, renews the cart's
 // idle expiry, and returns the cart as it is now.
 func (s *Service) writeCart(ctx context.Context, token string, fn func(sys context.Context, c *ent.Client, crt *ent.Cart) error) (*ent.Cart, error) {
 	var id int
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		crt, err := c.Cart.Query().Where(cart.Token(token)).Only(ctx)
+		crt, err := c.Cart.Query().Where(cart.Token(token)).Only(viewer.AsShopper(ctx))
 		if ent.IsNotFound(err) {
 			return fail(ErrNotFound, "no such cart", "cartId")
 		}
@@ -287,7 +293,7 @@ func (s *Service) writeCart(ctx context.Context, token string, fn func(sys conte
 			return fmt.Errorf("read cart: %w", err)
 		}
 		id = crt.ID
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "checkout: write a cart")
 		if err := s.lockCart(sys, c, crt.ID, "cartId"); err != nil {
 			return err
 		}
@@ -368,10 +374,11 @@ func (s *Service) addLines(sys context.Context, c *ent.Client, crt *ent.Cart, li
 	for _, vid := range order {
 		w := wants[vid]
 		at := []string{root, strconv.Itoa(w.index)}
+		// The variant is public; its product loads as a shopper sees it.
 		pv, err := c.ProductVariant.Query().
 			Where(productvariant.ID(vid)).
 			WithProduct().
-			Only(sys)
+			Only(viewer.AsShopper(sys))
 		if ent.IsNotFound(err) {
 			ps.Add(ErrNotFound, "no such variant", append(at, "variantId")...)
 			continue
@@ -504,11 +511,11 @@ func (s *Service) lineQuantity(sys context.Context, c *ent.Client, cartID, varia
 	return l.Quantity, nil
 }
 
-// checkVariant says whether quantity units of pv (loaded with its product)
-// may be in a cart: the product must be for sale and, when inventory is
-// tracked, the units available.
+// checkVariant says whether quantity units of pv (loaded with its product
+// as a shopper sees it) may be in a cart: the product must be for sale
+// and, when inventory is tracked, the units available.
 func (s *Service) checkVariant(pv *ent.ProductVariant, quantity int, field []string) *Problem {
-	if pv.Edges.Product == nil || pv.Edges.Product.Status != product.StatusACTIVE {
+	if !forSale(pv) {
 		return &Problem{Field: field, Kind: ErrNotFound, Message: "this product is not for sale"}
 	}
 	if pv.TrackInventory {
@@ -517,4 +524,44 @@ func (s *Service) checkVariant(pv *ent.ProductVariant, quantity int, field []str
 		}
 	}
 	return nil
+}
+
+// shopperProducts sets each variant's product edge to its product as a
+// shopper sees it, read through privacy (viewer.AsShopper): nil when the
+// Product read rule (ent/schema/access, the one home of product
+// visibility) hides it from shoppers. One query for all of them.
+func shopperProducts(ctx context.Context, c *ent.Client, pvs ...*ent.ProductVariant) error {
+	if len(pvs) == 0 {
+		return nil
+	}
+	ids := make([]int, len(pvs))
+	for i, pv := range pvs {
+		ids[i] = pv.ProductID
+	}
+	visible, err := c.Product.Query().Where(product.IDIn(ids...)).All(viewer.AsShopper(ctx))
+	if err != nil {
+		return fmt.Errorf("read products: %w", err)
+	}
+	byID := make(map[int]*ent.Product, len(visible))
+	for _, p := range visible {
+		byID[p.ID] = p
+	}
+	for _, pv := range pvs {
+		pv.Edges.Product = byID[pv.ProductID]
+	}
+	return nil
+}
+
+// forSale reports whether a shopper may buy pv: its product, loaded as a
+// shopper sees it (shopperProducts, or WithProduct under
+// viewer.AsShopper), is visible to them.
+func forSale(pv *ent.ProductVariant) bool { return pv.Edges.Product != nil }
+
+// variantsOf is the variants of lines loaded with them.
+func variantsOf(lines []*ent.CartLine) []*ent.ProductVariant {
+	out := make([]*ent.ProductVariant, len(lines))
+	for i, l := range lines {
+		out[i] = l.Edges.Variant
+	}
+	return out
 }

@@ -32,7 +32,7 @@ func (s *Service) RecoverPayments(ctx context.Context) (int, error) {
 	if s.cfg.Mpesa == nil {
 		return 0, nil
 	}
-	sys := viewer.SystemContext(ctx)
+	sys := viewer.System(ctx, "checkout: reconcile M-Pesa payments")
 	stale, err := s.cfg.Client.Payment.Query().
 		Where(
 			payment.MethodEQ(payment.MethodMPESA),
@@ -74,7 +74,7 @@ func (s *Service) RecoverPayments(ctx context.Context) (int, error) {
 // paid within PaymentTimeout of now, releasing their stock. Cash on
 // delivery orders wait for staff. It returns how many it cancelled.
 func (s *Service) CancelStaleOrders(ctx context.Context, now time.Time) (int, error) {
-	sys := viewer.SystemContext(ctx)
+	sys := viewer.System(ctx, "checkout: cancel unpaid orders")
 	stale, err := s.cfg.Client.Order.Query().
 		Where(
 			order.StatusEQ(order.StatusPENDING),
@@ -100,7 +100,7 @@ func (s *Service) CancelStaleOrders(ctx context.Context, now time.Time) (int, er
 	cancelled := 0
 	for _, o := range stale {
 		err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-			_, err := s.transition(viewer.SystemContext(ctx), c, o, order.StatusCANCELLED, nil,
+			_, err := s.transition(viewer.System(ctx, "checkout: cancel an unpaid order"), c, o, order.StatusCANCELLED, nil,
 				fmt.Sprintf("Cancelled automatically: not paid within %s", s.cfg.PaymentTimeout), "id")
 			return err
 		})
@@ -121,7 +121,7 @@ func (s *Service) CancelStaleOrders(ctx context.Context, now time.Time) (int, er
 func (s *Service) PurgeCarts(ctx context.Context, now time.Time) (int, error) {
 	deleted := 0
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "checkout: purge expired carts")
 		expired := cart.And(cart.CustomerIDIsNil(), cart.ExpiresAtLT(now))
 		if _, err := c.CartLine.Delete().Where(cartline.HasCartWith(expired)).Exec(sys); err != nil {
 			return fmt.Errorf("delete expired cart lines: %w", err)

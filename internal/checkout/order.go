@@ -19,7 +19,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/payment"
-	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/viewer"
@@ -133,13 +132,14 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 		placed bool // a new order, not the replay of a key
 	)
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "checkout: place an order")
 		if err := s.lockCustomer(ctx, c, v.CustomerID); err != nil {
 			return err
 		}
+		// The customer's own orders, through privacy.
 		prior, err := c.Order.Query().
-			Where(order.CustomerID(v.CustomerID), order.IdempotencyKey(in.IdempotencyKey)).
-			Only(sys)
+			Where(order.IdempotencyKey(in.IdempotencyKey)).
+			Only(viewer.AsShopper(ctx))
 		if err == nil {
 			out = prior
 			return nil
@@ -162,8 +162,8 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 }
 
 func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.Viewer, in PlaceOrderInput) (*ent.Order, error) {
-	// The viewer's context finds only their own cart or a guest cart.
-	crt, err := c.Cart.Query().Where(cart.Token(in.CartToken)).Only(ctx)
+	// A shopper finds only their own cart or a guest cart (privacy).
+	crt, err := c.Cart.Query().Where(cart.Token(in.CartToken)).Only(viewer.AsShopper(ctx))
 	if ent.IsNotFound(err) {
 		return nil, fail(ErrNotFound, "no such cart", "input", "cartId")
 	}
@@ -175,7 +175,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	}
 	lines, err := c.CartLine.Query().
 		Where(cartline.CartID(crt.ID)).
-		WithVariant(func(q *ent.ProductVariantQuery) { q.WithProduct() }).
+		WithVariant().
 		All(sys)
 	if err != nil {
 		return nil, fmt.Errorf("read cart lines: %w", err)
@@ -188,7 +188,10 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	// cannot deadlock on PostgreSQL.
 	sort.Slice(lines, func(i, j int) bool { return lines[i].VariantID < lines[j].VariantID })
 
-	snapshot, err := s.shippingAddress(sys, c, v, in)
+	if err := shopperProducts(sys, c, variantsOf(lines)...); err != nil {
+		return nil, err
+	}
+	snapshot, err := s.shippingAddress(ctx, c, in)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +201,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	)
 	for _, l := range lines {
 		pv := l.Edges.Variant
-		if pv.Edges.Product == nil || pv.Edges.Product.Status != product.StatusACTIVE {
+		if !forSale(pv) {
 			ps.Add(ErrNotFound, pv.Name+" is no longer for sale; remove it from the cart", "input", "cartId")
 			continue
 		}
@@ -296,14 +299,15 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 }
 
 // shippingAddress returns the order's address snapshot: the input's, or a
-// copy of an address from the customer's own book.
-func (s *Service) shippingAddress(sys context.Context, c *ent.Client, v viewer.Viewer, in PlaceOrderInput) (schematype.AddressSnapshot, error) {
+// copy of an address from the customer's own book (read through privacy
+// as the customer: another's address is not found).
+func (s *Service) shippingAddress(ctx context.Context, c *ent.Client, in PlaceOrderInput) (schematype.AddressSnapshot, error) {
 	if in.Address != nil {
 		return *in.Address, nil
 	}
 	a, err := c.Address.Query().
-		Where(address.ID(*in.AddressID), address.CustomerID(v.CustomerID)).
-		Only(sys)
+		Where(address.ID(*in.AddressID)).
+		Only(viewer.AsShopper(ctx))
 	if ent.IsNotFound(err) {
 		return schematype.AddressSnapshot{}, fail(ErrNotFound, "no such address in your address book", "input", "shippingAddressId")
 	}

@@ -6,8 +6,9 @@
 // Privacy: reads on behalf of a shopper use the shopper's context, so the
 // ent privacy rules decide what exists for them; writes to rows a shopper
 // may not write themself (orders, their lines, events and payments, stock
-// reservations) run under viewer.SystemContext after the service checked
-// ownership itself.
+// reservations) run as the system (viewer.System, with the reason) once
+// the shopper's own read, through privacy, found the row. What a shopper
+// may buy is what a shopper may see (viewer.AsShopper).
 package checkout
 
 import (

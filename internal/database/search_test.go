@@ -21,7 +21,7 @@ import (
 // existing product.
 func TestSearchIndexSetup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // test set-up writes as the system
+		ctx := viewer.System(context.Background(), "test: set up") // test set-up writes as the system
 		client := db.Client()
 		kes, err := money.StoreCurrency("KES")
 		require.NoError(t, err)

@@ -21,7 +21,7 @@ func TestInTxExposesSQLTx(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		client := db.Client()
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		_, err := database.SQLTx(ctx)
 		require.ErrorIs(t, err, database.ErrNoTx)
 
@@ -72,7 +72,7 @@ func TestMeteredDriverRawSQL(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		var n atomic.Int64
 		client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { n.Add(1) })))
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		_, err := client.ExecContext(ctx, "SELECT 1")
 		require.NoError(t, err)
 		require.NoError(t, database.InTx(ctx, client, func(ctx context.Context) error {

@@ -27,7 +27,7 @@ func Register(client *ent.Client, bus Bus, log *slog.Logger) {
 			var ids []int
 			if !m.Op().Is(ent.OpCreate) {
 				var err error
-				if ids, err = m.IDs(viewer.SystemContext(ctx)); err != nil {
+				if ids, err = m.IDs(viewer.System(ctx, "events: find the rows a write changes")); err != nil {
 					return nil, err
 				}
 			}
@@ -64,7 +64,7 @@ func Register(client *ent.Client, bus Bus, log *slog.Logger) {
 			var payments []int
 			if statusSet && !m.Op().Is(ent.OpCreate) {
 				var err error
-				if payments, err = m.IDs(viewer.SystemContext(ctx)); err != nil {
+				if payments, err = m.IDs(viewer.System(ctx, "events: find the payments a write changes")); err != nil {
 					return nil, err
 				}
 			}
@@ -76,7 +76,7 @@ func Register(client *ent.Client, bus Bus, log *slog.Logger) {
 				p.after(ctx, m.Tx, Updated, []int{id})
 			} else if len(payments) > 0 {
 				// A status change names the payment, not its order.
-				sys := viewer.SystemContext(ctx)
+				sys := viewer.System(ctx, "events: find a payment's order")
 				ids, err := m.Client().Payment.Query().Where(payment.IDIn(payments...)).QueryOrder().IDs(sys)
 				if err != nil {
 					return nil, err

@@ -277,7 +277,7 @@ type Result struct {
 func Load(ctx context.Context, client *ent.Client, cat *Catalog) (Result, error) {
 	// Loading a catalogue is the system's act, whoever runs it: it
 	// bypasses the privacy rules (catalogue writes are STAFF-only).
-	ctx = viewer.SystemContext(ctx)
+	ctx = viewer.System(ctx, "seed: load a catalogue")
 	var res Result
 	if err := cat.Validate(); err != nil {
 		return res, err

@@ -52,8 +52,8 @@ func TestLoadDemo(t *testing.T) {
 	require.Equal(t, seed.Result{CategoriesCreated: 34, ProductsCreated: 42, VariantsCreated: 87}, wantResult(cat),
 		"the demo catalogue changed; update this test")
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())      // inspects every row, stock ledger included
-		client := apptest.New(t, apptest.Config(t, db)).Client // the production client and hooks
+		ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
+		client := apptest.New(t, apptest.Config(t, db)).Client     // the production client and hooks
 
 		empty, err := seed.IsEmpty(ctx, client)
 		require.NoError(t, err)
@@ -80,8 +80,8 @@ func TestLoadDemo(t *testing.T) {
 func TestLoadExtendsExistingStore(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background())      // inspects every row, stock ledger included
-		client := apptest.New(t, apptest.Config(t, db)).Client // the production client and hooks
+		ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
+		client := apptest.New(t, apptest.Config(t, db)).Client     // the production client and hooks
 		cat := demoCatalog(t)
 		_, err := seed.Load(ctx, client, cat)
 		require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestLoadBenchCatalog(t *testing.T) {
 	require.NoError(t, err)
 
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+		ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 		counter := database.NewCountingDriver(db.Driver())
 		cfg := apptest.Config(t, db)
 		cfg.Driver = counter
@@ -280,7 +280,7 @@ func variant(c map[string]any, p, v int) map[string]any {
 // the catalogue cat.
 func checkStore(t *testing.T, client *ent.Client, cat *seed.Catalog) {
 	t.Helper()
-	ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+	ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 
 	// The whole category tree: paths and depths follow the parents.
 	cats := client.Category.Query().AllX(ctx)
@@ -381,7 +381,7 @@ type snapshot struct {
 
 func takeSnapshot(t *testing.T, client *ent.Client) snapshot {
 	t.Helper()
-	ctx := viewer.SystemContext(context.Background()) // inspects every row, stock ledger included
+	ctx := viewer.System(context.Background(), "test: set up") // inspects every row, stock ledger included
 	var s snapshot
 	for _, c := range client.Category.Query().Order(ent.Asc(category.FieldID)).AllX(ctx) {
 		s.Categories = append(s.Categories, fmt.Sprint(c.ID, c.Slug, c.Path, c.Depth, c.Position, c.UpdatedAt.UnixNano()))

@@ -14,10 +14,10 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/savannah-commerce/savannah/ent"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -69,7 +69,7 @@ func TestSetupExportsToCollector(t *testing.T) {
 
 	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
 	client := ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
-	_, err = client.Category.Query().Count(auth.SystemContext(ctx))
+	_, err = client.Category.Query().Count(viewer.System(ctx, "test: set up"))
 	require.NoError(t, err)
 
 	col.mu.Lock()
@@ -98,7 +98,7 @@ func TestDriverTracesStatements(t *testing.T) {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 		client := ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 
 		_, err := client.Category.Create().SetName("Secret Name 123").SetSlug("secret-name-123").Save(ctx)
 		require.NoError(t, err)

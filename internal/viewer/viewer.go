@@ -6,8 +6,6 @@ package viewer
 
 import (
 	"context"
-
-	"entgo.io/ent/privacy"
 )
 
 // Role is a customer's role, as stored (CUSTOMER, STAFF, ADMIN).
@@ -48,10 +46,45 @@ func From(ctx context.Context) (Viewer, bool) {
 	return v, ok
 }
 
-// SystemContext returns ctx that bypasses every privacy rule: for
-// background workers, seeding, the command line, sign-in itself (which
-// must find an account before anyone is signed in) and tests that set up
-// data. It is the one bypass; grep for it to audit them all.
-func SystemContext(ctx context.Context) context.Context {
-	return privacy.DecisionContext(ctx, privacy.Allow)
+type systemKey struct{}
+
+// System returns ctx acting as the store itself, past every privacy rule:
+// the one named way a service reads or writes what no viewer may (a
+// checkout reserving stock, a worker sending mail, sign-in finding an
+// account before anyone is signed in, tests setting up data). reason says
+// why in a few words, "package: what" (such as "checkout: reserve
+// stock"); it travels with ctx (SystemReason), and grepping for
+// viewer.System( lists every such write and its reason.
+func System(ctx context.Context, reason string) context.Context {
+	if reason == "" {
+		reason = "unnamed"
+	}
+	return context.WithValue(ctx, systemKey{}, reason)
+}
+
+// SystemReason returns why ctx acts as the system, or false when it acts
+// for a viewer or nobody.
+func SystemReason(ctx context.Context) (string, bool) {
+	r, ok := ctx.Value(systemKey{}).(string)
+	return r, ok && r != ""
+}
+
+// IsSystem reports whether ctx acts as the system (see System).
+func IsSystem(ctx context.Context) bool {
+	_, ok := SystemReason(ctx)
+	return ok
+}
+
+// AsShopper returns ctx seeing the store as a shopper does: the system's
+// pass and any staff role set aside, the signed-in customer kept. Reads
+// made with it answer "what may a shopper see or buy": search, the
+// products checkout sells, a customer's own orders.
+func AsShopper(ctx context.Context) context.Context {
+	if IsSystem(ctx) {
+		ctx = context.WithValue(ctx, systemKey{}, "")
+	}
+	if v, ok := From(ctx); ok && v.Role != Customer {
+		ctx = With(ctx, Viewer{CustomerID: v.CustomerID, Role: Customer})
+	}
+	return ctx
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -24,7 +25,7 @@ const staffRead = `{ customers(first: 1) { totalCount } }`
 // and a store acting with a token issued by tokens.
 func member(t *testing.T, s *store, tokens *auth.Tokens, email string, role customer.Role) (int, *store) {
 	t.Helper()
-	c := s.client.Customer.Create().SetEmail(email).SetName(email).SetRole(role).SaveX(auth.SystemContext(context.Background()))
+	c := s.client.Customer.Create().SetEmail(email).SetName(email).SetRole(role).SaveX(viewer.System(context.Background(), "test: set up"))
 	tok, _, err := tokens.Issue(c.ID, role, c.TokenVersion)
 	require.NoError(t, err)
 	return c.ID, s.as(tok)
@@ -96,7 +97,7 @@ func TestDeletedAccountTokensStop(t *testing.T) {
 		goneID, gone := member(t, s, s.tokens, "gone@example.com", customer.RoleCUSTOMER)
 		_, stays := member(t, s, s.tokens, "stays@example.com", customer.RoleCUSTOMER)
 		require.Empty(t, gone.post(`{ me { id } }`, "", nil).Errors)
-		require.NoError(t, s.client.Customer.DeleteOneID(goneID).Exec(auth.SystemContext(context.Background())))
+		require.NoError(t, s.client.Customer.DeleteOneID(goneID).Exec(viewer.System(context.Background(), "test: set up")))
 		refusedWithin(t, gone, `{ me { id } }`, 5*time.Second)
 		require.Empty(t, stays.post(`{ me { id } }`, "", nil).Errors)
 	})

@@ -13,9 +13,9 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // firstCount digs the first totalCount out of a response.
@@ -122,7 +122,7 @@ func TestFiltersSeeOnlyWhatReadsSee(t *testing.T) {
 func TestStoreNotificationsAreStaffOnly(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		sys := auth.SystemContext(context.Background())
+		sys := viewer.System(context.Background(), "test: set up")
 		owner, ownerID := s.asCustomer(t, "owner")
 		staff := s.asStaff()
 		o := placed(t, s.client, func(c *ent.Client) *ent.OrderCreate {
@@ -201,7 +201,7 @@ func TestCartHidesProductsNoLongerForSale(t *testing.T) {
 		s := newStore(t, db, demoCatalog(t))
 		v := stocked(t, s, 10)
 		p := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 2)}})
-		sys := auth.SystemContext(context.Background())
+		sys := viewer.System(context.Background(), "test: set up")
 		lines := func() int {
 			resp := s.post(s.ops["Cart"], "Cart", map[string]any{"id": p.Cart.ID})
 			require.Empty(t, resp.Errors)

@@ -15,10 +15,10 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // syntheticCatalog is a two-level tree with n products of three variants,
@@ -108,7 +108,7 @@ func TestStatementBudgetNodes(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, syntheticCatalog(50))
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		var ids []any
 		for _, id := range s.client.Category.Query().Order(ent.Asc(category.FieldID)).IDsX(ctx) {
 			ids = append(ids, scalar.EncodeID(id))
@@ -148,7 +148,7 @@ func TestStatementBudgetNodes(t *testing.T) {
 // seedOrder creates, as the system, an order of the customer with n lines.
 func seedOrder(t *testing.T, c *ent.Client, customerID int, key string, n int) *ent.Order {
 	t.Helper()
-	ctx := auth.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	o := c.Order.Create().SetCustomerID(customerID).SetNumber("SV-" + key).SetCurrency("KES").
 		SetSubtotalMinor(1000 * int64(n)).SetTotalMinor(1000 * int64(n)).SetIdempotencyKey(key).
 		SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).SaveX(ctx)
@@ -200,7 +200,7 @@ func TestStatementBudgetOrderLines(t *testing.T) {
 		// Lines reached by their IDs, without their order: one query for
 		// the lines, one for their orders.
 		ids := []any{}
-		for _, id := range s.client.OrderLine.Query().Order(ent.Asc(orderline.FieldID)).IDsX(auth.SystemContext(context.Background())) {
+		for _, id := range s.client.OrderLine.Query().Order(ent.Asc(orderline.FieldID)).IDsX(viewer.System(context.Background(), "test: set up")) {
 			ids = append(ids, scalar.EncodeID(id))
 		}
 		const q = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on OrderLine { unitPrice { amount currencyCode } lineTotal { amount } } } }`
@@ -234,7 +234,7 @@ func TestStatementBudgetCustomerOrders(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
 		staffer := s.asStaff()
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		seedCustomers := func(from, to int) {
 			for i := from; i < to; i++ {
 				c := s.client.Customer.Create().SetEmail(fmt.Sprintf("c%d@example.com", i)).SetName("C").SaveX(ctx)

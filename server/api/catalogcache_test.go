@@ -16,12 +16,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -94,7 +94,7 @@ func read(t *testing.T, s *store) (catalogView, int64) {
 // checks that reader's very next answer shows it, while unchanged
 // catalogues are answered from the cache without SQL.
 func noStaleReads(t *testing.T, writer, reader *store) {
-	ctx := auth.SystemContext(context.Background()) // catalogue writes straight through ent, as the system
+	ctx := viewer.System(context.Background(), "test: set up") // catalogue writes straight through ent, as the system
 	c := writer.client
 	warm := func() catalogView {
 		t.Helper()

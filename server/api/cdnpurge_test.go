@@ -21,12 +21,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/cdn"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -126,7 +126,7 @@ func TestCDNPurge(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ps := newPurgeServer(t)
 		s := newPurgingStore(t, db, ps)
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		prods, err := s.client.Product.Query().Order(ent.Asc(product.FieldID)).WithVariants().WithCategory().Limit(2).All(ctx)
 		require.NoError(t, err)
 		require.Len(t, prods, 2)

@@ -17,9 +17,9 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 type cartData struct {
@@ -62,7 +62,7 @@ type orderData struct {
 // onHand units and nothing reserved.
 func stocked(t *testing.T, s *store, onHand int) *ent.ProductVariant {
 	t.Helper()
-	ctx := auth.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	v, err := s.client.ProductVariant.Query().
 		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
 		Order(ent.Asc(productvariant.FieldID)).
@@ -80,7 +80,7 @@ func (s *store) asCustomer(t *testing.T, name string) (*store, int) {
 		SetEmail(fmt.Sprintf("%s-%s@example.com", name, t.Name()[len(t.Name())-6:])).
 		SetName(name).
 		SetRole(customer.RoleCUSTOMER).
-		Save(auth.SystemContext(context.Background()))
+		Save(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	tok, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)
 	require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestNoOversell(t *testing.T) {
 		require.Equal(t, units, placed)
 		require.Equal(t, buyers-units, insufficient)
 
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		got, err := s.client.ProductVariant.Get(ctx, v.ID)
 		require.NoError(t, err)
 		require.Equal(t, units, got.StockOnHand)
@@ -287,7 +287,7 @@ func reservedByOpenOrders(t *testing.T, s *store, variantID int) int {
 	t.Helper()
 	lines, err := s.client.OrderLine.Query().
 		Where(orderline.VariantID(variantID), orderline.HasOrderWith(order.StatusIn(order.StatusPENDING, order.StatusCONFIRMED))).
-		All(auth.SystemContext(context.Background()))
+		All(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	sum := 0
 	for _, l := range lines {
@@ -326,7 +326,7 @@ func TestIdempotentPlaceOrder(t *testing.T) {
 		for _, id := range ids {
 			require.Equal(t, ids[0], id)
 		}
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		n, err := s.client.Order.Query().Count(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
@@ -372,7 +372,7 @@ func TestPlaceOrder(t *testing.T) {
 		require.Equal(t, []string{"NOT_FOUND"}, codesOf(out.PlaceOrder.UserErrors), "another customer's cart does not exist")
 
 		// Stock taken meanwhile: refused, nothing reserved, cart intact.
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		require.NoError(t, s.client.ProductVariant.UpdateOneID(v.ID).SetStockOnHand(1).Exec(ctx))
 		out = decodePlace(t, alice.post(s.ops["PlaceOrder"], "PlaceOrder", placeOrderVars(p.Cart.ID, "k")))
 		require.Equal(t, []string{"INSUFFICIENT_STOCK"}, codesOf(out.PlaceOrder.UserErrors))
@@ -452,7 +452,7 @@ func TestOrderTransitions(t *testing.T) {
 		v := stocked(t, s, 1000)
 		alice, _ := s.asCustomer(t, "alice")
 		staff := s.asStaff()
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		n := 0
 		place := func() string {
 			n++
@@ -556,7 +556,7 @@ func contains(xs []string, x string) bool {
 func TestCartStatements(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, demoCatalog(t))
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		vs, err := s.client.ProductVariant.Query().
 			Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
 			Order(ent.Asc(productvariant.FieldID)).
@@ -619,7 +619,7 @@ func TestConcurrentTransitions(t *testing.T) {
 			}
 		}
 		wg.Wait()
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		all, err := s.client.Order.Query().WithEvents().All(ctx)
 		require.NoError(t, err)
 		shipped := 0
@@ -677,7 +677,7 @@ func TestPlaceOrderFromAddressBook(t *testing.T) {
 		v := stocked(t, s, 10)
 		alice, aliceID := s.asCustomer(t, "alice")
 		_, bobID := s.asCustomer(t, "bob")
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		mine, err := s.client.Address.Create().SetCustomerID(aliceID).SetLine1("Kenyatta Ave 5").SetCity("Mombasa").SetCountryCode("KE").Save(ctx)
 		require.NoError(t, err)
 		theirs, err := s.client.Address.Create().SetCustomerID(bobID).SetLine1("Elsewhere 1").SetCity("Kisumu").SetCountryCode("KE").Save(ctx)

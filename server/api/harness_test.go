@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -111,7 +112,7 @@ func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeS
 func placed(t testing.TB, client *ent.Client, create func(*ent.Client) *ent.OrderCreate) *ent.Order {
 	t.Helper()
 	var o *ent.Order
-	require.NoError(t, database.InTx(auth.SystemContext(context.Background()), client, func(ctx context.Context) error {
+	require.NoError(t, database.InTx(viewer.System(context.Background(), "test: set up"), client, func(ctx context.Context) error {
 		var err error
 		o, err = create(ent.FromContext(ctx)).Save(ctx)
 		return err
@@ -249,7 +250,7 @@ func (s *store) asStaff() *store {
 		SetEmail(fmt.Sprintf("staff-%d@example.com", time.Now().UnixNano())).
 		SetName("Staff").
 		SetRole(customer.RoleSTAFF).
-		Save(auth.SystemContext(context.Background()))
+		Save(viewer.System(context.Background(), "test: set up"))
 	require.NoError(s.t, err)
 	tok, _, err := s.tokens.Issue(c.ID, customer.RoleSTAFF, 0)
 	require.NoError(s.t, err)

@@ -21,10 +21,10 @@ import (
 
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/app"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -218,7 +218,7 @@ func TestGETConventions(t *testing.T) {
 		require.Equal(t, http.StatusMethodNotAllowed, got.status)
 		require.Equal(t, "POST", got.header.Get("Allow"))
 		require.Equal(t, []string{graph.CodeBadUserInput}, got.answer(t).codes())
-		n, err := s.client.Cart.Query().Count(auth.SystemContext(context.Background()))
+		n, err := s.client.Cart.Query().Count(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 		require.Zero(t, n, "the mutation did not run")
 
@@ -415,7 +415,7 @@ func TestCDNCaching(t *testing.T) {
 		require.Equal(t, gz.header.Get("ETag"), gz304.header.Get("ETag"))
 
 		// A write changes the answer, so the ETag: 200 with the new one.
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		p, err := s.client.Product.Query().First(ctx)
 		require.NoError(t, err)
 		require.NoError(t, p.Update().SetName(p.Name+" (new)").Exec(ctx))

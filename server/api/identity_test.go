@@ -23,6 +23,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 type authToken struct {
@@ -106,7 +107,7 @@ const goodPassword = "kilimanjaro-sunrise-42"
 func TestRegister(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
+		ctx := viewer.System(context.Background(), "test: set up") // test set-up and inspection
 
 		out := s.register("  Wanjiku@Example.COM ", goodPassword, " Wanjiku Kamau ", ptr("+254 712 345678"))
 		require.Empty(t, out.Register.UserErrors)
@@ -193,7 +194,7 @@ func TestRegisterConcurrently(t *testing.T) {
 		}
 		require.Equal(t, 1, created)
 		require.Equal(t, n-1, taken)
-		require.Equal(t, 1, s.client.Customer.Query().CountX(auth.SystemContext(context.Background())))
+		require.Equal(t, 1, s.client.Customer.Query().CountX(viewer.System(context.Background(), "test: set up")))
 	})
 }
 
@@ -495,7 +496,7 @@ func TestAccount(t *testing.T) {
 func TestRoles(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
+		ctx := viewer.System(context.Background(), "test: set up") // test set-up and inspection
 		mk := func(email string, role customer.Role) (int, *store) {
 			c, err := s.client.Customer.Create().SetEmail(email).SetName(email).SetRole(role).Save(ctx)
 			require.NoError(t, err)
@@ -582,7 +583,7 @@ func TestRoles(t *testing.T) {
 func TestAccessTokenAttacks(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)
-		ctx := auth.SystemContext(context.Background()) // test set-up and inspection
+		ctx := viewer.System(context.Background(), "test: set up") // test set-up and inspection
 		c, err := s.client.Customer.Create().SetEmail("victim@example.com").SetName("V").Save(ctx)
 		require.NoError(t, err)
 		good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)

@@ -11,9 +11,9 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // TestNodes: nodes(ids:) answers in the order asked, repeats included;
@@ -25,7 +25,7 @@ func TestNodes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, syntheticCatalog(3))
 		staff := s.asStaff()
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		products := s.client.Product.Query().Order(ent.Asc(product.FieldID)).AllX(ctx)
 		shown, hidden := products[0], products[1]
 		hidden.Update().SetStatus(product.StatusDRAFT).ExecX(ctx)

@@ -17,7 +17,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/app"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
@@ -26,6 +25,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/notify/sms"
 	"github.com/savannah-commerce/savannah/internal/notify/sms/smstest"
 	"github.com/savannah-commerce/savannah/internal/notify/templates"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 const retryNotificationDoc = `mutation Retry($id: ID!) {
@@ -110,7 +110,7 @@ func TestNotificationsDeliveryLog(t *testing.T) {
 		anon := newNotifyingStore(t, db, gw)
 		staff := anon.asStaff()
 
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		require.NoError(t, database.InTx(ctx, anon.client, func(ctx context.Context) error {
 			return ent.FromContext(ctx).Order.Create().SetNumber("SV-100042").SetCurrency("KES").
 				SetSubtotalMinor(150000).SetTotalMinor(150000).SetEmail("amina@example.com").SetPhone("+254711000111").

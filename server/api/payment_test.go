@@ -19,12 +19,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa/mpesatest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -77,7 +77,7 @@ func (sh *shop) mpesaOrder(t *testing.T, as *store, key string) *orderData {
 	t.Helper()
 	if sh.variant == nil {
 		sh.variant = stocked(t, sh.store, 100)
-		require.NoError(t, sh.client.ProductVariant.UpdateOneID(sh.variant.ID).SetPriceMinor(150000).Exec(auth.SystemContext(context.Background())))
+		require.NoError(t, sh.client.ProductVariant.UpdateOneID(sh.variant.ID).SetPriceMinor(150000).Exec(viewer.System(context.Background(), "test: set up")))
 	}
 	v := sh.variant
 	p := as.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 2)}})
@@ -101,7 +101,7 @@ func (sh *shop) events(t *testing.T, orderID string) map[orderevent.Type]int {
 	t.Helper()
 	id, err := scalar.DecodeID(orderID)
 	require.NoError(t, err)
-	evs, err := sh.client.OrderEvent.Query().Where(orderevent.OrderID(id)).All(auth.SystemContext(context.Background()))
+	evs, err := sh.client.OrderEvent.Query().Where(orderevent.OrderID(id)).All(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	out := map[orderevent.Type]int{}
 	for _, e := range evs {
@@ -114,7 +114,7 @@ func (sh *shop) order(t *testing.T, orderID string) *ent.Order {
 	t.Helper()
 	id, err := scalar.DecodeID(orderID)
 	require.NoError(t, err)
-	o, err := sh.client.Order.Query().Where(order.ID(id)).WithPayments().Only(auth.SystemContext(context.Background()))
+	o, err := sh.client.Order.Query().Where(order.ID(id)).WithPayments().Only(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	return o
 }
@@ -235,7 +235,7 @@ func TestMpesaFlow(t *testing.T) {
 		require.Equal(t, order.StatusCANCELLED, sh.order(t, o3.ID).Status)
 		require.Equal(t, order.StatusCANCELLED, sh.order(t, o4.ID).Status)
 		require.Equal(t, order.StatusCONFIRMED, sh.order(t, o.ID).Status)
-		pv, err := sh.client.ProductVariant.Get(auth.SystemContext(ctx), sh.variant.ID)
+		pv, err := sh.client.ProductVariant.Get(viewer.System(ctx, "test: set up"), sh.variant.ID)
 		require.NoError(t, err)
 		require.Equal(t, 6, pv.Reserved, "o, o2 and the cash order hold 2 units each; the cancelled orders released theirs")
 		require.Equal(t, reservedByOpenOrders(t, sh.store, sh.variant.ID), pv.Reserved)
@@ -343,7 +343,7 @@ func TestPurgeCarts(t *testing.T) {
 		n, err = svc.PurgeCarts(ctx, time.Now().Add(31*24*time.Hour))
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
-		sys := auth.SystemContext(ctx)
+		sys := viewer.System(ctx, "test: set up")
 		left, err := s.client.Cart.Query().Where(cart.TokenIn(guest.Cart.ID, own.Cart.ID)).All(sys)
 		require.NoError(t, err)
 		require.Len(t, left, 1)
@@ -402,7 +402,7 @@ func TestCallbackRacingCancel(t *testing.T) {
 				require.NoError(t, err)
 				cancel, err := sh.client.OrderEvent.Query().
 					Where(orderevent.OrderID(oid), orderevent.ToStatus("CANCELLED")).
-					Only(auth.SystemContext(ctx))
+					Only(viewer.System(ctx, "test: set up"))
 				require.NoError(t, err)
 				if o.Edges.Payments[0].Status == "SUCCEEDED" {
 					require.Equal(t, "CONFIRMED", cancel.FromStatus)
@@ -414,7 +414,7 @@ func TestCallbackRacingCancel(t *testing.T) {
 				t.Fatalf("order %s ended %s", p.id, o.Status)
 			}
 		}
-		pv, err := sh.client.ProductVariant.Get(auth.SystemContext(ctx), sh.variant.ID)
+		pv, err := sh.client.ProductVariant.Get(viewer.System(ctx, "test: set up"), sh.variant.ID)
 		require.NoError(t, err)
 		require.Equal(t, reservedByOpenOrders(t, sh.store, sh.variant.ID), pv.Reserved)
 	})

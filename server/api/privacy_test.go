@@ -19,6 +19,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // owned is one customer's rows of every owned type reachable in the graph.
@@ -37,7 +38,7 @@ func (o owned) byType() map[string]int {
 // system (set-up bypasses the rules it then tests).
 func seedOwned(t *testing.T, c *ent.Client, email string, n int) owned {
 	t.Helper()
-	ctx := auth.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	cu := c.Customer.Create().SetEmail(email).SetName(email).SaveX(ctx)
 	a := c.Address.Create().SetCustomerID(cu.ID).SetLine1("1 Road").SetCity("Nairobi").SetCountryCode("KE").SaveX(ctx)
 	o := placed(t, c, func(c *ent.Client) *ent.OrderCreate {
@@ -67,7 +68,7 @@ func viewers(t *testing.T, s *store) ([]viewerCase, owned, owned) {
 	t.Helper()
 	a := seedOwned(t, s.client, "a@example.com", 1)
 	b := seedOwned(t, s.client, "b@example.com", 2)
-	sys := auth.SystemContext(context.Background())
+	sys := viewer.System(context.Background(), "test: set up")
 	staffC := s.client.Customer.Create().SetEmail("staff@example.com").SetName("S").SetRole(customer.RoleSTAFF).SaveX(sys)
 	adminC := s.client.Customer.Create().SetEmail("admin@example.com").SetName("D").SetRole(customer.RoleADMIN).SaveX(sys)
 	as := func(id int, role customer.Role) (*store, context.Context) {
@@ -247,7 +248,7 @@ func TestPrivacyAcrossViewers(t *testing.T) {
 					require.Equal(t, 2*want, s.client.Notification.Query().CountX(ctx))
 					// Eager loading and traversals go through the same policy:
 					// the system reads A, but the viewer loads A's orders.
-					sys := auth.SystemContext(context.Background())
+					sys := viewer.System(context.Background(), "test: set up")
 					ca := s.client.Customer.GetX(sys, a.customer)
 					orders := ca.QueryOrders().QueryLines().CountX(ctx)
 					addrs := s.client.Address.Query().Where(address.CustomerID(a.customer)).CountX(ctx)
@@ -329,7 +330,7 @@ func TestPrivacyWrites(t *testing.T) {
 
 		// Refresh tokens: only the auth service (system) writes them.
 		_, err = s.client.RefreshToken.Create().SetCustomerID(a.customer).SetTokenHash("h").SetFamily("f").
-			SetExpiresAt(s.client.Customer.GetX(auth.SystemContext(context.Background()), a.customer).CreatedAt).Save(ctxA)
+			SetExpiresAt(s.client.Customer.GetX(viewer.System(context.Background(), "test: set up"), a.customer).CreatedAt).Save(ctxA)
 		require.ErrorContains(t, err, "privacy")
 	})
 }

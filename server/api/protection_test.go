@@ -18,12 +18,12 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -508,7 +508,7 @@ func TestSignInAndRegistrationLimits(t *testing.T) {
 		secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
 		require.NoError(t, err)
 		require.Positive(t, secs)
-		n, err := s.client.Customer.Query().Where(customer.EmailHasPrefix("limit-203.0.113.7-")).Count(auth.SystemContext(context.Background()))
+		n, err := s.client.Customer.Query().Where(customer.EmailHasPrefix("limit-203.0.113.7-")).Count(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 		require.Equal(t, 2, n, "the two allowed registrations created accounts, the refused one none")
 

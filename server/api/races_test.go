@@ -15,17 +15,17 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // stockedVariants returns n variants of the demo store on sale, each with
 // exactly onHand units and nothing reserved.
 func stockedVariants(t *testing.T, s *store, n, onHand int) []*ent.ProductVariant {
 	t.Helper()
-	ctx := auth.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	vs, err := s.client.ProductVariant.Query().
 		Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE))).
 		Order(ent.Asc(productvariant.FieldID)).
@@ -96,7 +96,7 @@ func repeat(s string, n int) []string {
 // database, counting lines so duplicates would show.
 func lineQuantities(t *testing.T, s *store, token string) (map[int]int, int) {
 	t.Helper()
-	c, err := s.client.Cart.Query().Where(cart.Token(token)).WithLines().Only(auth.SystemContext(context.Background()))
+	c, err := s.client.Cart.Query().Where(cart.Token(token)).WithLines().Only(viewer.System(context.Background(), "test: set up"))
 	require.NoError(t, err)
 	out := map[int]int{}
 	for _, l := range c.Edges.Lines {
@@ -115,7 +115,7 @@ func TestConcurrentCartAdds(t *testing.T) {
 		s := newStore(t, db, demoCatalog(t))
 		vs := stockedVariants(t, s, 4, 1000)
 		plenty, fresh, scarce, capped := vs[0], vs[1], vs[2], vs[3]
-		scarce, err := scarce.Update().SetStockOnHand(10).Save(auth.SystemContext(context.Background()))
+		scarce, err := scarce.Update().SetStockOnHand(10).Save(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 
 		p := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(plenty, 1), line(scarce, 5), line(capped, checkout.DefaultMaxLineQuantity-5)}})
@@ -168,7 +168,7 @@ func TestConcurrentCartAdds(t *testing.T) {
 		require.Empty(t, other)
 		require.Empty(t, codes)
 		require.Equal(t, 8, ok)
-		carts, err := s.client.Cart.Query().Where(cart.CustomerID(aliceID)).All(auth.SystemContext(context.Background()))
+		carts, err := s.client.Cart.Query().Where(cart.CustomerID(aliceID)).All(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 		require.Len(t, carts, 1)
 		own, _ := lineQuantities(t, s, carts[0].Token)
@@ -189,12 +189,12 @@ func TestConcurrentCartAdds(t *testing.T) {
 		require.Empty(t, other)
 		require.Equal(t, 1, ok)
 		require.Equal(t, repeat("NOT_FOUND", 7), codes)
-		n, err := s.client.Cart.Query().Where(cart.Token(guest.Cart.ID)).Count(auth.SystemContext(context.Background()))
+		n, err := s.client.Cart.Query().Where(cart.Token(guest.Cart.ID)).Count(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 		require.Zero(t, n, "the guest cart is gone")
 		aliceCart, _ := lineQuantities(t, s, carts[0].Token)
 		var bobCart map[int]int
-		if bc, err := s.client.Cart.Query().Where(cart.HasCustomerWith()).All(auth.SystemContext(context.Background())); err == nil {
+		if bc, err := s.client.Cart.Query().Where(cart.HasCustomerWith()).All(viewer.System(context.Background(), "test: set up")); err == nil {
 			for _, c := range bc {
 				if c.ID != carts[0].ID {
 					bobCart, _ = lineQuantities(t, s, c.Token)
@@ -216,7 +216,7 @@ func TestConcurrentAddressBook(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, demoCatalog(t))
 		me, id := s.asCustomer(t, "amina")
-		sys := auth.SystemContext(context.Background())
+		sys := viewer.System(context.Background(), "test: set up")
 		defaults := func() int {
 			k, err := s.client.Address.Query().Where(address.CustomerID(id), address.IsDefault(true)).Count(sys)
 			require.NoError(t, err)

@@ -13,10 +13,10 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 type money struct {
@@ -316,7 +316,7 @@ func TestStorefrontReadPath(t *testing.T) {
 		})
 
 		t.Run("Node", func(t *testing.T) {
-			ctx := auth.SystemContext(context.Background()) // test set-up: a catalogue write
+			ctx := viewer.System(context.Background(), "test: set up") // test set-up: a catalogue write
 			p := s.client.Product.Query().FirstX(ctx)
 			c := s.client.Category.Query().FirstX(ctx)
 			type node struct {
@@ -343,7 +343,7 @@ func TestStorefrontReadPath(t *testing.T) {
 		})
 
 		t.Run("drafts are hidden", func(t *testing.T) {
-			ctx := auth.SystemContext(context.Background()) // test set-up: a catalogue write
+			ctx := viewer.System(context.Background(), "test: set up") // test set-up: a catalogue write
 			p := s.client.Product.Query().Where(product.Slug(cat.Products[0].Slug)).OnlyX(ctx)
 			s.client.Product.UpdateOne(p).SetStatus(product.StatusDRAFT).ExecX(ctx)
 			t.Cleanup(func() { s.client.Product.UpdateOne(p).SetStatus(product.StatusACTIVE).ExecX(ctx) })

@@ -28,6 +28,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -223,7 +224,7 @@ func TestSocialSignIn(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		p := newIDP(t)
 		a := newSocialAPI(t, db, p, "")
-		sys := auth.SystemContext(context.Background())
+		sys := viewer.System(context.Background(), "test: set up")
 
 		// First sign-in creates the customer and links the identity.
 		p.signIn(idpUser{Sub: "u-1", Email: "Imani@Example.com", Name: "Imani", Verified: true}, nil, "")

@@ -16,9 +16,9 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // refusedText asserts a response is one BAD_USER_INPUT error that names
@@ -38,7 +38,7 @@ func refusedText(t *testing.T, resp gqlResponse, path string) {
 func TestTextHygiene(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, demoCatalog(t))
-		sys := auth.SystemContext(context.Background())
+		sys := viewer.System(context.Background(), "test: set up")
 
 		// A slug lookup.
 		resp := s.post(s.ops["ProductDetail"], "ProductDetail", map[string]any{"slug": "x\x00"})
@@ -156,7 +156,7 @@ func TestMultilineText(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, demoCatalog(t))
 		staff := s.asStaff()
-		sys := auth.SystemContext(context.Background())
+		sys := viewer.System(context.Background(), "test: set up")
 		cat, err := s.client.Category.Query().First(sys)
 		require.NoError(t, err)
 		create := func(name, description string) gqlResponse {

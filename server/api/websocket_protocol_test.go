@@ -23,6 +23,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -70,7 +71,7 @@ func TestWebsocketOperationsRunOnce(t *testing.T) {
 		require.NotEmpty(t, field(data, "cartCreate", "cart", "id"), "%v", data)
 		requireComplete(t, ws.recv(), "write")
 		ws.quiet()
-		ctx := auth.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		require.Equal(t, 1, s.client.Cart.Query().CountX(ctx))
 		require.Equal(t, 1, s.client.CartLine.Query().CountX(ctx))
 	})
@@ -298,7 +299,7 @@ func TestWebsocketViewerRecheck(t *testing.T) {
 			d.Websocket.RecheckInterval = 50 * time.Millisecond
 		}))
 		staff, err := s.client.Customer.Create().SetEmail("fading@example.com").SetName("Fading").SetRole(customer.RoleSTAFF).
-			Save(auth.SystemContext(context.Background()))
+			Save(viewer.System(context.Background(), "test: set up"))
 		require.NoError(t, err)
 
 		lasting := s.asStaff().subscribe(t, "OrderFeed", nil)

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
-	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -190,7 +190,7 @@ func withWebsocket(setup storeSetup, cfg func(*api.Config)) storeSetup {
 func TestWebsocketAuth(t *testing.T) {
 	db := dbtest.Open(t, "sqlite://"+t.TempDir()+"/t.db")
 	s := newStore(t, db, nil)
-	c := s.client.Customer.Create().SetEmail("ws@example.com").SetName("W").SaveX(auth.SystemContext(context.Background()))
+	c := s.client.Customer.Create().SetEmail("ws@example.com").SetName("W").SaveX(viewer.System(context.Background(), "test: set up"))
 	good, _, err := s.tokens.Issue(c.ID, customer.RoleCUSTOMER, 0)
 	require.NoError(t, err)
 

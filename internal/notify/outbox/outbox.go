@@ -132,7 +132,7 @@ func (o *Outbox) orderHook(next ent.Mutator) ent.Mutator {
 		}
 		// The statuses before the change, so that setting the status an
 		// order already has tells nobody anything.
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "outbox: read order statuses before a change")
 		ids, err := m.IDs(sys)
 		if err != nil {
 			return nil, fmt.Errorf("outbox: orders changed: %w", err)
@@ -174,7 +174,7 @@ func (o *Outbox) paymentHook(next ent.Mutator) ent.Mutator {
 			}
 			return v, o.enqueue(ctx, m.Client(), orderID, ev)
 		}
-		sys := viewer.SystemContext(ctx)
+		sys := viewer.System(ctx, "outbox: read payment statuses before a change")
 		ids, err := m.IDs(sys)
 		if err != nil {
 			return nil, fmt.Errorf("outbox: payments changed: %w", err)
@@ -220,7 +220,7 @@ func (o *Outbox) enqueue(ctx context.Context, client *ent.Client, orderID int, e
 	}
 	// The hook writes on the system's behalf: a customer placing an order
 	// may not write notifications, but the store must.
-	sys := viewer.SystemContext(ctx)
+	sys := viewer.System(ctx, "outbox: enqueue a notification")
 	ord, err := client.Order.Query().Where(order.ID(orderID)).WithCustomer().Only(sys)
 	if err != nil {
 		return fmt.Errorf("outbox: order %d: %w", orderID, err)

@@ -183,7 +183,7 @@ func (e *env) customer(n int) customer {
 // checkout does, and returns it; fail makes the transaction roll back.
 func (e *env) placeOrder(c customer, fail error) (*ent.Order, error) {
 	e.t.Helper()
-	ctx := viewer.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	var o *ent.Order
 	err := database.InTx(ctx, e.client, func(ctx context.Context) error {
 		tx := ent.FromContext(ctx)
@@ -217,7 +217,7 @@ func (e *env) placeOrder(c customer, fail error) (*ent.Order, error) {
 // on its history as staff would give.
 func (e *env) setStatus(o *ent.Order, status order.Status, message string) {
 	e.t.Helper()
-	ctx := viewer.SystemContext(context.Background())
+	ctx := viewer.System(context.Background(), "test: set up")
 	require.NoError(e.t, database.InTx(ctx, e.client, func(ctx context.Context) error {
 		tx := ent.FromContext(ctx)
 		if message != "" {
@@ -233,7 +233,7 @@ func (e *env) setStatus(o *ent.Order, status order.Status, message string) {
 func (e *env) notifications(orderID int) []*ent.Notification {
 	e.t.Helper()
 	ns, err := e.client.Notification.Query().Where(notification.OrderID(orderID)).
-		Order(ent.Asc(notification.FieldID)).All(viewer.SystemContext(context.Background()))
+		Order(ent.Asc(notification.FieldID)).All(viewer.System(context.Background(), "test: set up"))
 	require.NoError(e.t, err)
 	return ns
 }
@@ -404,7 +404,7 @@ func TestOrderLifeNotifies(t *testing.T) {
 		o2, err := e.placeOrder(c2, nil)
 		require.NoError(t, err)
 		e.waitSettled(o2.ID, 4)
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		require.NoError(t, database.InTx(ctx, e.client, func(ctx context.Context) error {
 			p, err := ent.FromContext(ctx).Payment.Create().SetOrderID(o2.ID).SetMethod(payment.MethodMPESA).
 				SetAmountMinor(o2.TotalMinor).SetCurrency("KES").SetPhone(c2.phone).Save(ctx)
@@ -435,7 +435,7 @@ func TestRolledBackOrderNotifiesNobody(t *testing.T) {
 		boom := errors.New("stock ran out")
 		o, err := e.placeOrder(e.customer(1), boom)
 		require.ErrorIs(t, err, boom)
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		require.Zero(t, e.client.Order.Query().CountX(ctx))
 		require.Zero(t, e.client.Notification.Query().CountX(ctx))
 		require.Zero(t, e.jobCount(), "no job survives the rollback")
@@ -452,7 +452,7 @@ func TestRolledBackOrderNotifiesNobody(t *testing.T) {
 func TestOutsideTransactionFails(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db, envOpts{})
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		_, err := e.client.Order.Create().SetNumber("SV-1").SetCurrency("KES").SetSubtotalMinor(1).SetTotalMinor(1).
 			SetShippingAddress(schematype.AddressSnapshot{Line1: "x", City: "Nairobi", CountryCode: "KE"}).
 			SetIdempotencyKey("k").Save(ctx)
@@ -513,7 +513,7 @@ func TestOutageLongerThanBudgetFailsThenRetries(t *testing.T) {
 		require.Equal(t, 1.0, e.attempts("sms", "failed"), "out of attempts")
 
 		// Only a failed one can be retried.
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		for _, n := range e.notifications(o.ID) {
 			if n.Status == notification.StatusSENT {
 				err := database.InTx(ctx, e.client, func(ctx context.Context) error {
@@ -600,7 +600,7 @@ func TestCrashBeforeDeliveryDeliversOnce(t *testing.T) {
 		require.Len(t, second.mail.to(c.email), 1)
 
 		// The same deliveries enqueued again (a re-run) send nothing.
-		ctx := viewer.SystemContext(context.Background())
+		ctx := viewer.System(context.Background(), "test: set up")
 		delivered := second.notifications(o.ID) // read before the transaction: SQLite has one connection
 		require.NoError(t, database.InTx(ctx, second.client, func(ctx context.Context) error {
 			tx, err := database.SQLTx(ctx)

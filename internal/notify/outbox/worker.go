@@ -148,7 +148,7 @@ func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 
 // Work delivers one notification.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	ctx = viewer.SystemContext(ctx)
+	ctx = viewer.System(ctx, "outbox: deliver a notification")
 	c := w.cfg.Client
 	id := job.Args.NotificationID
 	n, err := c.Notification.Get(ctx, id)
