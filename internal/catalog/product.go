@@ -16,6 +16,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 )
 
 // Limits of product and variant fields.
@@ -28,8 +29,8 @@ const (
 	MaxOptionValueLen = 100
 	// MaxStock bounds a variant's stock on hand, on creation and after
 	// every adjustment, and one adjustment's size, so a typo cannot create
-	// billions of units.
-	MaxStock = 1_000_000
+	// billions of units (the inventory's bound).
+	MaxStock = inventory.MaxStock
 )
 
 // MaxPriceMinor is the highest price accepted, in minor units: 100 million
@@ -38,7 +39,7 @@ const (
 const MaxPriceMinor int64 = 100_000_000_00
 
 // InitialStockReason is the ledger reason of a variant's opening stock.
-const InitialStockReason = "initial stock"
+const InitialStockReason = inventory.OpeningReason
 
 // ProductInput creates or changes a product. On update, nil fields are left
 // as they are; Variants applies only to creation.
@@ -406,15 +407,8 @@ func createVariant(ctx context.Context, c *ent.Client, productID, position int, 
 	if err != nil {
 		return nil, takenOr(err, "create variant", "another variant has this SKU", skuField...)
 	}
-	if v.stock > 0 {
-		err := c.StockMovement.Create().
-			SetVariantID(pv.ID).
-			SetDelta(v.stock).
-			SetResultingLevel(v.stock).
-			SetReason(InitialStockReason).
-			SetNillableActorID(actorID).
-			Exec(ctx)
-		if err != nil {
+	if m := inventory.Opening(c, pv, InitialStockReason, actorID); m != nil {
+		if err := m.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("record opening stock: %w", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 )
 
 // Service carries out the catalogue's writes: the category tree, products
@@ -18,8 +19,9 @@ import (
 // a savepoint, or else in a transaction of its own. A method that returns an
 // *InputError has rolled back everything it wrote.
 type Service struct {
-	client  *ent.Client
-	dialect string
+	client    *ent.Client
+	dialect   string
+	inventory *inventory.Inventory
 }
 
 // NewService returns the catalogue service over client, whose database
@@ -29,7 +31,7 @@ func NewService(client *ent.Client, dia string) *Service {
 	if dia != dialect.Postgres && dia != dialect.SQLite {
 		panic(fmt.Sprintf("catalog: unsupported dialect %q", dia))
 	}
-	return &Service{client: client, dialect: dia}
+	return &Service{client: client, dialect: dia, inventory: inventory.New(client)}
 }
 
 // savepoint is the name of the savepoint a method runs under inside the

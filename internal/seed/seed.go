@@ -22,6 +22,7 @@ import (
 	_ "github.com/savannah-commerce/savannah/ent/runtime" // the schema validators Validate uses
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -468,12 +469,8 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 	// The stock ledger: the initial stock of every new variant that has some.
 	var movements []*ent.StockMovementCreate
 	for _, v := range variants {
-		if v.StockOnHand > 0 {
-			movements = append(movements, tx.StockMovement.Create().
-				SetVariantID(v.ID).
-				SetDelta(v.StockOnHand).
-				SetResultingLevel(v.StockOnHand).
-				SetReason(StockReason))
+		if m := inventory.Opening(tx.Client(), v, StockReason, nil); m != nil {
+			movements = append(movements, m)
 		}
 	}
 	if _, err := inBatches(movements, func(b []*ent.StockMovementCreate) ([]*ent.StockMovement, error) {
