@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/shopspring/decimal"
 
@@ -415,30 +416,49 @@ func createVariant(ctx context.Context, c *ent.Client, productID, position int, 
 	return pv, nil
 }
 
-// reprice sets the product's lowest and highest variant price from its
-// variants as they are now (zero without variants), so price sorting and
-// priceRange never need a join.
+// reprice sets the product's price range (Reprice) and returns the
+// product as it is now.
 func reprice(ctx context.Context, c *ent.Client, productID int) (*ent.Product, error) {
-	var r []struct {
-		Min *int64 `json:"min"`
-		Max *int64 `json:"max"`
+	if err := Reprice(ctx, c, productID); err != nil {
+		return nil, err
 	}
-	err := c.ProductVariant.Query().
-		Where(productvariant.ProductID(productID)).
-		Aggregate(ent.As(ent.Min(productvariant.FieldPriceMinor), "min"), ent.As(ent.Max(productvariant.FieldPriceMinor), "max")).
-		Scan(ctx, &r)
+	p, err := c.Product.Get(ctx, productID)
 	if err != nil {
-		return nil, fmt.Errorf("compute price range: %w", err)
-	}
-	var lo, hi int64
-	if len(r) == 1 && r[0].Min != nil && r[0].Max != nil {
-		lo, hi = *r[0].Min, *r[0].Max
-	}
-	p, err := c.Product.UpdateOneID(productID).SetMinPriceMinor(lo).SetMaxPriceMinor(hi).Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("set price range: %w", err)
+		return nil, fmt.Errorf("read product: %w", err)
 	}
 	return p, nil
+}
+
+// Reprice sets each product's price range, the lowest and highest price
+// among its variants as they are now (zero without variants), so that
+// price sorting and priceRange never need a join. It is the one place the
+// range is computed: every writer of variant prices (this service, the
+// seed import) calls it after writing, and it takes one statement however
+// many products it is given.
+func Reprice(ctx context.Context, c *ent.Client, productIDs ...int) error {
+	if len(productIDs) == 0 {
+		return nil
+	}
+	of := func(agg string) sql.Querier {
+		return sql.ExprFunc(func(b *sql.Builder) {
+			b.WriteString("COALESCE((SELECT " + agg + "(").Ident(productvariant.FieldPriceMinor).
+				WriteString(") FROM ").Ident(productvariant.Table).
+				WriteString(" WHERE ").Ident(productvariant.Table).WriteByte('.').Ident(productvariant.FieldProductID).
+				WriteString(" = ").Ident(product.Table).WriteByte('.').Ident(product.FieldID).
+				WriteString("), 0)")
+		})
+	}
+	err := c.Product.Update().
+		Where(product.IDIn(productIDs...)).
+		Modify(func(u *sql.UpdateBuilder) {
+			u.Set(product.FieldMinPriceMinor, of("MIN"))
+			u.Set(product.FieldMaxPriceMinor, of("MAX"))
+		}).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set price range: %w", err)
+	}
+	return nil
 }
 
 // checkSKUsFree answers TAKEN, at skuPath(i) for the i-th variant, for a
