@@ -29,6 +29,9 @@ import (
 const (
 	noStockQuery = `query NoStock { products(first: 100) { edges { node { id name variants { sku price { amount } } } } } }`
 	stockQuery   = `query Stock { products(first: 100) { edges { node { id variants { sku quantityAvailable } } } } }`
+	// The stock field behind a fragment spread and an inline fragment.
+	stockFragmentQuery = `query StockByFragment { products(first: 100) { edges { node { ...Avail } } } }
+fragment Avail on Product { id variants { sku ... on ProductVariant { quantityAvailable } } }`
 )
 
 type productsView struct {
@@ -87,6 +90,7 @@ func TestStockMovesKeepCachedCatalogue(t *testing.T) {
 		}
 		before := warm(noStockQuery)
 		warm(stockQuery)
+		warm(stockFragmentQuery)
 
 		buyer, _ := s.asCustomer(t, "buyer")
 		cart := buyer.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 3)}})
@@ -102,6 +106,10 @@ func TestStockMovesKeepCachedCatalogue(t *testing.T) {
 		got, n := readAnon(t, s, stockQuery)
 		require.Positive(t, n, "a reservation invalidates answers that show stock")
 		_, avail, _ := got.sku(v.Sku)
+		require.Equal(t, 7, avail)
+		got, n = readAnon(t, s, stockFragmentQuery)
+		require.Positive(t, n, "stock asked for through fragments counts too")
+		_, avail, _ = got.sku(v.Sku)
 		require.Equal(t, 7, avail)
 
 		// Releasing (the customer cancels) is a stock move as well.
