@@ -21,20 +21,12 @@ func (r *cartResolver) ID(ctx context.Context, obj *ent.Cart) (string, error) {
 
 // TotalQuantity is the resolver for the totalQuantity field.
 func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error) {
-	n := 0
-	for _, l := range obj.Edges.Lines {
-		n += l.Quantity
-	}
-	return n, nil
+	return checkout.Price(obj.Edges.Lines).Quantity, nil
 }
 
 // Subtotal is the resolver for the subtotal field.
 func (r *cartResolver) Subtotal(ctx context.Context, obj *ent.Cart) (*model.Money, error) {
-	var sum int64
-	for _, l := range obj.Edges.Lines {
-		sum += lineTotal(l)
-	}
-	return r.money(sum), nil
+	return r.money(checkout.Price(obj.Edges.Lines).SubtotalMinor), nil
 }
 
 // Lines is the resolver for the lines field.
@@ -44,7 +36,7 @@ func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*ent.CartLin
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *cartLineResolver) LineTotal(ctx context.Context, obj *ent.CartLine) (*model.Money, error) {
-	return r.money(lineTotal(obj)), nil
+	return r.money(checkout.PriceLine(obj).TotalMinor), nil
 }
 
 // Variant is the resolver for the variant field.

@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 )
 
 // Ancestors is the resolver for the ancestors field.
@@ -182,9 +183,7 @@ func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(vs, func(v *ent.ProductVariant) bool {
-		return !v.TrackInventory || v.QuantityAvailable() > 0
-	}), nil
+	return slices.ContainsFunc(vs, inventory.InStock), nil
 }
 
 // Price is the resolver for the price field.

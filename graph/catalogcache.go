@@ -51,10 +51,19 @@ func (c catalogCache) InterceptResponse(ctx context.Context, next graphql.Respon
 	}
 	// The version is read before the data: a write committing meanwhile
 	// bumps it, so whatever this request reads is stored under the old
-	// version, which no later request asks for.
+	// version, which no later request asks for. An answer that shows
+	// stock depends on the stock version too; one that does not outlives
+	// every order placed.
 	version, err := c.cache.Version(ctx)
 	if err != nil {
 		return next(ctx)
+	}
+	if showsStock(opCtx.Operation.SelectionSet) {
+		stock, err := c.cache.StockVersion(ctx)
+		if err != nil {
+			return next(ctx)
+		}
+		version += ".s" + stock
 	}
 	key, ok := cacheKey(version, opCtx)
 	if !ok {
@@ -91,6 +100,44 @@ func onlyCatalog(op *ast.OperationDefinition) bool {
 		}
 	}
 	return true
+}
+
+// stockField reports whether field of typ is one whose value a stock move
+// (inventory.StockOnly) changes: the stock figures, what derives from
+// them, and the variant's updatedAt, which every move sets.
+func stockField(typ, field string) bool {
+	switch typ {
+	case "ProductVariant":
+		return field == "quantityAvailable" || field == "stockOnHand" || field == "reserved" || field == "updatedAt"
+	case "Product":
+		return field == "availableForSale"
+	}
+	return false
+}
+
+// showsStock reports whether a selection asks, at any depth and through
+// any fragment, for a field a stock move changes.
+func showsStock(set ast.SelectionSet) bool {
+	for _, s := range set {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.ObjectDefinition != nil && stockField(s.ObjectDefinition.Name, s.Name) {
+				return true
+			}
+			if showsStock(s.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if showsStock(s.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && showsStock(s.Definition.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cacheKey digests everything the answer depends on: the catalogue

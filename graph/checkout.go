@@ -3,7 +3,6 @@ package graph
 import (
 	"strconv"
 
-	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/checkout"
@@ -25,15 +24,6 @@ func addressSnapshot(in *model.AddressInput) *schematype.AddressSnapshot {
 		Line1: in.Line1, Line2: deref(in.Line2), City: in.City, Region: deref(in.Region),
 		PostalCode: deref(in.PostalCode), CountryCode: in.CountryCode, Phone: deref(in.Phone),
 	}
-}
-
-// lineTotal is a cart line's price now: the catalogue's current price,
-// never one remembered in the cart.
-func lineTotal(l *ent.CartLine) int64 {
-	if l.Edges.Variant == nil {
-		return 0
-	}
-	return l.Edges.Variant.PriceMinor * int64(l.Quantity)
 }
 
 // cartLines decodes cart line inputs.

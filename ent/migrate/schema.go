@@ -683,6 +683,9 @@ func init() {
 	ProductVariantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
+	ProductVariantsTable.Annotation.Checks = map[string]string{
+		"product_variant_stock": "reserved >= 0 AND reserved <= stock_on_hand",
+	}
 	RefreshTokensTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),

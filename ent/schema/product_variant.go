@@ -4,6 +4,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -73,6 +74,23 @@ func (ProductVariant) Indexes() []ent.Index {
 		index.Fields("product_id", "position"),
 	}
 }
+
+// Annotations of the ProductVariant.
+func (ProductVariant) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		// The stock invariant, 0 <= reserved <= stock_on_hand, held by the
+		// database itself on both dialects. internal/inventory moves stock
+		// with conditional updates that never break it; this constraint is
+		// the last line should any writer ever try.
+		entsql.Checks(map[string]string{
+			StockCheck: "reserved >= 0 AND reserved <= stock_on_hand",
+		}),
+	}
+}
+
+// StockCheck names the CHECK constraint on a variant's stock, so that a
+// violation reaching the database is recognised (internal/inventory).
+const StockCheck = "product_variant_stock"
 
 // Mixin of the ProductVariant.
 func (ProductVariant) Mixin() []ent.Mixin {

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 )
 
 // Catalog caches anonymous catalogue answers. Every entry's key includes
@@ -22,11 +23,21 @@ import (
 // visible on the very next request; entries of old versions are never
 // read again and age out. With Redis the version and the entries are
 // shared by every replica, so a write on one replica invalidates all.
+//
+// Stock is versioned apart: a write that only moves stock
+// (inventory.StockOnly: every reservation, release and shipment of an
+// order) bumps the stock version alone. An answer that shows stock keys
+// on both versions; one that does not survives every order.
 type Catalog interface {
 	// Version returns the current catalogue version.
 	Version(ctx context.Context) (string, error)
 	// Bump moves to a new version, orphaning every entry.
 	Bump(ctx context.Context) error
+	// StockVersion returns the current stock version.
+	StockVersion(ctx context.Context) (string, error)
+	// BumpStock moves to a new stock version, orphaning the entries that
+	// show stock.
+	BumpStock(ctx context.Context) error
 	// Get returns the entry under key.
 	Get(ctx context.Context, key string) ([]byte, bool)
 	// Set stores an entry under key.
@@ -43,47 +54,55 @@ var catalogTypes = map[string]bool{ent.TypeCategory: true, ent.TypeProduct: true
 // InvalidateOnWrite registers a runtime hook on client so that every
 // successful write to the catalogue, by any writer using this client
 // (resolvers, services, the seed loader, tests), bumps the catalogue
-// version: at once outside a transaction, after commit inside one, so that
-// no reader caches the old rows under the new version.
+// version, or only the stock version for a write that only moves stock:
+// at once outside a transaction, after commit inside one, so that no
+// reader caches the old rows under the new version.
 func InvalidateOnWrite(client *ent.Client, c Catalog, log *slog.Logger) {
-	bump := func(ctx context.Context) {
-		if err := c.Bump(ctx); err != nil {
+	bump := func(ctx context.Context, stock bool) {
+		do := c.Bump
+		if stock {
+			do = c.BumpStock
+		}
+		if err := do(ctx); err != nil {
 			// The write happened; only the cache may now be stale until
 			// its entries expire. Say so loudly.
 			log.ErrorContext(ctx, "catalogue cache invalidation failed", slog.Any("err", err))
 		}
 	}
-	// One bump per transaction, after it commits, however many rows it
-	// writes (a catalogue import writes thousands). Every write in a
-	// transaction adds a commit hook (ent hands out a new *ent.Tx per
-	// call, so there is no key to remember one by); at commit the
-	// outermost hook marks the context, the others see the mark and only
-	// pass the commit on, and the outermost bumps once it succeeded.
+	// One bump of each kind per transaction, after it commits, however
+	// many rows it writes (a catalogue import writes thousands). Every
+	// write in a transaction adds a commit hook (ent hands out a new
+	// *ent.Tx per call, so there is no key to remember one by); at commit
+	// the outermost hook of each kind marks the context, the others of
+	// that kind see the mark and only pass the commit on, and the
+	// outermost bumps once it succeeded.
 	client.Use(func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			v, err := next.Mutate(ctx, m)
 			if err != nil || !catalogTypes[m.Type()] {
 				return v, err
 			}
+			stock := inventory.StockOnly(m)
 			txm, ok := m.(interface{ Tx() (*ent.Tx, error) })
 			if !ok {
-				bump(ctx)
+				bump(ctx, stock)
 				return v, nil
 			}
 			tx, terr := txm.Tx()
 			if terr != nil {
-				bump(ctx) // not in a transaction: already committed
+				bump(ctx, stock) // not in a transaction: already committed
 				return v, nil
 			}
+			mark := bumpingKey{stock: stock}
 			tx.OnCommit(func(next ent.Committer) ent.Committer {
 				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					if ctx.Value(bumpingKey{}) != nil {
+					if ctx.Value(mark) != nil {
 						return next.Commit(ctx, tx)
 					}
-					if err := next.Commit(context.WithValue(ctx, bumpingKey{}, true), tx); err != nil {
+					if err := next.Commit(context.WithValue(ctx, mark, true), tx); err != nil {
 						return err
 					}
-					bump(context.WithoutCancel(ctx))
+					bump(context.WithoutCancel(ctx), stock)
 					return nil
 				})
 			})
@@ -92,14 +111,15 @@ func InvalidateOnWrite(client *ent.Client, c Catalog, log *slog.Logger) {
 	})
 }
 
-// bumpingKey marks a commit whose outermost catalogue hook will bump the
-// version once it succeeds.
-type bumpingKey struct{}
+// bumpingKey marks a commit whose outermost catalogue hook of a kind (a
+// stock-only write or not) will bump that version once it succeeds.
+type bumpingKey struct{ stock bool }
 
 // Memory is a Catalog in the process, bounded in bytes: the least
 // recently used entries go first.
 type Memory struct {
 	version  atomic.Int64
+	stock    atomic.Int64
 	maxBytes int
 	ttl      time.Duration
 	now      func() time.Time
@@ -128,6 +148,18 @@ func (m *Memory) TTL() time.Duration { return m.ttl }
 // Version implements Catalog.
 func (m *Memory) Version(context.Context) (string, error) {
 	return strconv.FormatInt(m.version.Load(), 10), nil
+}
+
+// StockVersion implements Catalog.
+func (m *Memory) StockVersion(context.Context) (string, error) {
+	return strconv.FormatInt(m.stock.Load(), 10), nil
+}
+
+// BumpStock implements Catalog; the entries showing stock are left to
+// age out (least recently used first), the others stay.
+func (m *Memory) BumpStock(context.Context) error {
+	m.stock.Add(1)
+	return nil
 }
 
 // Bump implements Catalog; in process the old entries are dropped at
@@ -212,6 +244,26 @@ func (r *Redis) Version(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("catalogue cache version: %w", err)
 	}
 	return v, nil
+}
+
+// StockVersion implements Catalog, as Version does.
+func (r *Redis) StockVersion(ctx context.Context) (string, error) {
+	v, err := r.client.Get(ctx, r.prefix+"stock-version").Result()
+	if errors.Is(err, redis.Nil) {
+		return "0", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("catalogue cache stock version: %w", err)
+	}
+	return v, nil
+}
+
+// BumpStock implements Catalog.
+func (r *Redis) BumpStock(ctx context.Context) error {
+	if err := r.client.Incr(ctx, r.prefix+"stock-version").Err(); err != nil {
+		return fmt.Errorf("catalogue cache stock bump: %w", err)
+	}
+	return nil
 }
 
 // Bump implements Catalog.

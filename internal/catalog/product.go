@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -16,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 )
 
@@ -29,8 +31,8 @@ const (
 	MaxOptionValueLen = 100
 	// MaxStock bounds a variant's stock on hand, on creation and after
 	// every adjustment, and one adjustment's size, so a typo cannot create
-	// billions of units.
-	MaxStock = 1_000_000
+	// billions of units (the inventory's bound).
+	MaxStock = inventory.MaxStock
 )
 
 // MaxPrice is the highest price accepted, in major units of the store's
@@ -39,7 +41,7 @@ const (
 const MaxPrice int64 = 100_000_000
 
 // InitialStockReason is the ledger reason of a variant's opening stock.
-const InitialStockReason = "initial stock"
+const InitialStockReason = inventory.OpeningReason
 
 // ProductInput creates or changes a product. On update, nil fields are left
 // as they are; Variants applies only to creation.
@@ -416,45 +418,57 @@ func createVariant(ctx context.Context, c *ent.Client, productID, position int, 
 	if err != nil {
 		return nil, takenOr(err, "create variant", "another variant has this SKU", skuField...)
 	}
-	if v.stock > 0 {
-		err := c.StockMovement.Create().
-			SetVariantID(pv.ID).
-			SetDelta(v.stock).
-			SetResultingLevel(v.stock).
-			SetReason(InitialStockReason).
-			SetNillableActorID(actorID).
-			Exec(ctx)
-		if err != nil {
+	if m := inventory.Opening(c, pv, InitialStockReason, actorID); m != nil {
+		if err := m.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("record opening stock: %w", err)
 		}
 	}
 	return pv, nil
 }
 
-// reprice sets the product's lowest and highest variant price from its
-// variants as they are now (zero without variants), so price sorting and
-// priceRange never need a join.
+// reprice sets the product's price range (Reprice) and returns the
+// product as it is now.
 func reprice(ctx context.Context, c *ent.Client, productID int) (*ent.Product, error) {
-	var r []struct {
-		Min *int64 `json:"min"`
-		Max *int64 `json:"max"`
+	if err := Reprice(ctx, c, productID); err != nil {
+		return nil, err
 	}
-	err := c.ProductVariant.Query().
-		Where(productvariant.ProductID(productID)).
-		Aggregate(ent.As(ent.Min(productvariant.FieldPriceMinor), "min"), ent.As(ent.Max(productvariant.FieldPriceMinor), "max")).
-		Scan(ctx, &r)
+	p, err := c.Product.Get(ctx, productID)
 	if err != nil {
-		return nil, fmt.Errorf("compute price range: %w", err)
-	}
-	var lo, hi int64
-	if len(r) == 1 && r[0].Min != nil && r[0].Max != nil {
-		lo, hi = *r[0].Min, *r[0].Max
-	}
-	p, err := c.Product.UpdateOneID(productID).SetMinPriceMinor(lo).SetMaxPriceMinor(hi).Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("set price range: %w", err)
+		return nil, fmt.Errorf("read product: %w", err)
 	}
 	return p, nil
+}
+
+// Reprice sets each product's price range, the lowest and highest price
+// among its variants as they are now (zero without variants), so that
+// price sorting and priceRange never need a join. It is the one place the
+// range is computed: every writer of variant prices (this service, the
+// seed import) calls it after writing, and it takes one statement however
+// many products it is given.
+func Reprice(ctx context.Context, c *ent.Client, productIDs ...int) error {
+	if len(productIDs) == 0 {
+		return nil
+	}
+	of := func(agg string) sql.Querier {
+		return sql.ExprFunc(func(b *sql.Builder) {
+			b.WriteString("COALESCE((SELECT " + agg + "(").Ident(productvariant.FieldPriceMinor).
+				WriteString(") FROM ").Ident(productvariant.Table).
+				WriteString(" WHERE ").Ident(productvariant.Table).WriteByte('.').Ident(productvariant.FieldProductID).
+				WriteString(" = ").Ident(product.Table).WriteByte('.').Ident(product.FieldID).
+				WriteString("), 0)")
+		})
+	}
+	err := c.Product.Update().
+		Where(product.IDIn(productIDs...)).
+		Modify(func(u *sql.UpdateBuilder) {
+			u.Set(product.FieldMinPriceMinor, of("MIN"))
+			u.Set(product.FieldMaxPriceMinor, of("MAX"))
+		}).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set price range: %w", err)
+	}
+	return nil
 }
 
 // checkSKUsFree answers TAKEN, at skuPath(i) for the i-th variant, for a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 )
 
@@ -19,9 +20,10 @@ import (
 // a savepoint, or else in a transaction of its own. A method that returns an
 // *InputError has rolled back everything it wrote.
 type Service struct {
-	client   *ent.Client
-	dialect  string
-	currency money.Currency
+	client    *ent.Client
+	dialect   string
+	currency  money.Currency
+	inventory *inventory.Inventory
 }
 
 // NewService returns the catalogue service over client, whose database
@@ -35,7 +37,7 @@ func NewService(client *ent.Client, dia string, cur money.Currency) *Service {
 	if cur.Code() == "" {
 		panic("catalog: no store currency")
 	}
-	return &Service{client: client, dialect: dia, currency: cur}
+	return &Service{client: client, dialect: dia, currency: cur, inventory: inventory.New(client)}
 }
 
 // savepoint is the name of the savepoint a method runs under inside the

@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -427,11 +428,7 @@ func (s *Service) lineProblem(pv *ent.ProductVariant, quantity int, at []string)
 
 // lineCap is the most units of pv one cart line may hold.
 func (s *Service) lineCap(pv *ent.ProductVariant) int {
-	limit := s.cfg.MaxLineQuantity
-	if pv.TrackInventory {
-		limit = min(limit, pv.QuantityAvailable())
-	}
-	return limit
+	return inventory.Cap(pv, s.cfg.MaxLineQuantity)
 }
 
 // upsertLine adds quantity units of pv to the cart's line for it in one
@@ -518,10 +515,8 @@ func (s *Service) checkVariant(pv *ent.ProductVariant, quantity int, field []str
 	if !forSale(pv) {
 		return &Problem{Field: field, Kind: ErrNotFound, Message: "this product is not for sale"}
 	}
-	if pv.TrackInventory {
-		if avail := pv.QuantityAvailable(); quantity > avail {
-			return &Problem{Field: field, Kind: ErrInsufficientStock, Message: fmt.Sprintf("only %d of %s available", avail, pv.Sku)}
-		}
+	if !inventory.Covers(pv, quantity) {
+		return &Problem{Field: field, Kind: ErrInsufficientStock, Message: fmt.Sprintf("only %d of %s available", inventory.Available(pv), pv.Sku)}
 	}
 	return nil
 }

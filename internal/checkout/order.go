@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/address"
@@ -19,7 +18,6 @@ import (
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/payment"
-	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -195,30 +193,21 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, err
 	}
-	var (
-		ps       problems
-		subtotal int64
-	)
+	var ps problems
 	for _, l := range lines {
 		pv := l.Edges.Variant
 		if !forSale(pv) {
 			ps.Add(ErrNotFound, pv.Name+" is no longer for sale; remove it from the cart", "input", "cartId")
 			continue
 		}
-		if pv.TrackInventory {
-			n, err := c.ProductVariant.Update().
-				Where(productvariant.ID(pv.ID), productvariant.TrackInventory(true), availableAtLeast(l.Quantity)).
-				AddReserved(l.Quantity).
-				Save(sys)
-			if err != nil {
-				return nil, fmt.Errorf("reserve stock: %w", err)
-			}
-			if n == 0 {
-				ps.Add(ErrInsufficientStock, fmt.Sprintf("not enough %s (%s) in stock for %d", pv.Name, pv.Sku, l.Quantity), "input", "cartId")
-				continue
-			}
+		ok, err := s.inventory.Reserve(sys, pv, l.Quantity)
+		if err != nil {
+			return nil, err
 		}
-		subtotal += pv.PriceMinor * int64(l.Quantity)
+		if !ok {
+			ps.Add(ErrInsufficientStock, fmt.Sprintf("not enough %s (%s) in stock for %d", pv.Name, pv.Sku, l.Quantity), "input", "cartId")
+			continue
+		}
 	}
 	if err := ps.Err(); err != nil {
 		return nil, err
@@ -238,13 +227,13 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, err
 	}
-	const shipping = 0 // flat free shipping until shipping rates exist
+	totals := Price(lines)
 	o, err := c.Order.Create().
 		SetNumber(number).
 		SetCurrency(s.cfg.Currency).
-		SetSubtotalMinor(subtotal).
-		SetShippingMinor(shipping).
-		SetTotalMinor(subtotal + shipping).
+		SetSubtotalMinor(totals.SubtotalMinor).
+		SetShippingMinor(totals.ShippingMinor).
+		SetTotalMinor(totals.TotalMinor).
 		SetEmail(cust.Email).
 		SetPhone(phone).
 		SetShippingAddress(snapshot).
@@ -258,16 +247,16 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	}
 	creates := make([]*ent.OrderLineCreate, len(lines))
 	for i, l := range lines {
-		pv := l.Edges.Variant
+		pv, priced := l.Edges.Variant, totals.Lines[i]
 		creates[i] = c.OrderLine.Create().
 			SetOrderID(o.ID).
 			SetVariantID(pv.ID).
 			SetProductName(pv.Edges.Product.Name).
 			SetVariantName(pv.Name).
 			SetSku(pv.Sku).
-			SetQuantity(l.Quantity).
-			SetUnitPriceMinor(pv.PriceMinor).
-			SetLineTotalMinor(pv.PriceMinor * int64(l.Quantity))
+			SetQuantity(priced.Quantity).
+			SetUnitPriceMinor(priced.UnitMinor).
+			SetLineTotalMinor(priced.TotalMinor)
 	}
 	if err := c.OrderLine.CreateBulk(creates...).Exec(sys); err != nil {
 		return nil, fmt.Errorf("create order lines: %w", err)
@@ -318,19 +307,6 @@ func (s *Service) shippingAddress(ctx context.Context, c *ent.Client, in PlaceOr
 		Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region,
 		PostalCode: a.PostalCode, CountryCode: a.CountryCode, Phone: a.Phone,
 	}, nil
-}
-
-// availableAtLeast matches a variant with at least q units not reserved.
-// As the WHERE of the reserving UPDATE it is evaluated on the locked,
-// current row (PostgreSQL re-checks it after waiting for a concurrent
-// writer; SQLite has one writer), so it cannot oversell.
-func availableAtLeast(q int) func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		s.Where(sql.P(func(b *sql.Builder) {
-			b.Ident(s.C(productvariant.FieldStockOnHand)).WriteString(" - ").
-				Ident(s.C(productvariant.FieldReserved)).WriteString(" >= ").Arg(q)
-		}))
-	}
 }
 
 // lockCustomer serialises one customer's checkouts and first carts on

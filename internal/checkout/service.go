@@ -21,6 +21,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/payment"
 )
@@ -66,8 +67,9 @@ type Config struct {
 // GraphQL handler opens per mutation), or in a transaction of its own. A
 // method that returns an *InputError has rolled back everything it wrote.
 type Service struct {
-	cfg     Config
-	metrics *metrics
+	cfg       Config
+	metrics   *metrics
+	inventory *inventory.Inventory
 }
 
 // NewService returns the checkout service.
@@ -96,7 +98,7 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, metrics: newMetrics(cfg.Metrics)}, nil
+	return &Service{cfg: cfg, metrics: newMetrics(cfg.Metrics), inventory: inventory.New(cfg.Client)}, nil
 }
 
 // savepoint is the name of the savepoint a method runs under inside the

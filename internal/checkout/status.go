@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"strings"
 
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
-	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -166,12 +163,8 @@ func (s *Service) releaseStock(sys context.Context, c *ent.Client, orderID int) 
 		return fmt.Errorf("read order lines: %w", err)
 	}
 	for _, l := range lines {
-		_, err := c.ProductVariant.Update().
-			Where(productvariant.ID(*l.VariantID), productvariant.TrackInventory(true), reservedAtLeast(l.Quantity)).
-			AddReserved(-l.Quantity).
-			Save(sys)
-		if err != nil {
-			return fmt.Errorf("release stock: %w", err)
+		if err := s.inventory.Release(sys, *l.VariantID, l.Quantity); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -186,38 +179,9 @@ func (s *Service) shipStock(sys context.Context, c *ent.Client, o *ent.Order) er
 		return fmt.Errorf("read order lines: %w", err)
 	}
 	for _, l := range lines {
-		n, err := c.ProductVariant.Update().
-			Where(productvariant.ID(*l.VariantID), productvariant.TrackInventory(true), reservedAtLeast(l.Quantity),
-				productvariant.StockOnHandGTE(l.Quantity)).
-			AddReserved(-l.Quantity).
-			AddStockOnHand(-l.Quantity).
-			Save(sys)
-		if err != nil {
-			return fmt.Errorf("ship stock: %w", err)
-		}
-		if n == 0 {
-			continue // inventory not tracked: nothing was reserved
-		}
-		pv, err := c.ProductVariant.Get(sys, *l.VariantID)
-		if err != nil {
-			return fmt.Errorf("read variant: %w", err)
-		}
-		err = c.StockMovement.Create().
-			SetVariantID(pv.ID).
-			SetDelta(-l.Quantity).
-			SetReason("shipped in order " + o.Number).
-			SetResultingLevel(pv.StockOnHand).
-			SetOrderID(o.ID).
-			Exec(sys)
-		if err != nil {
-			return fmt.Errorf("record stock movement: %w", err)
+		if err := s.inventory.Ship(sys, *l.VariantID, l.Quantity, o); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-func reservedAtLeast(q int) func(*sql.Selector) {
-	return func(s *sql.Selector) {
-		s.Where(sql.GTE(s.C(productvariant.FieldReserved), q))
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -72,10 +73,22 @@ func sqliteDown(ctx context.Context, folder string) error {
 			fmt.Fprintf(&b, "-- %s\n", c.Comment)
 		}
 		fmt.Fprintf(&b, "%s;\n", strings.TrimSuffix(c.Cmd, ";"))
+		// atlas's up file seeds a copied table's AUTOINCREMENT sequence
+		// (ent's per-type ID range); its plan back does not, and dropping
+		// the old table drops its sequence, so an empty table would start
+		// again at 1, inside another type's range. Carry it over.
+		if m := newTable.FindStringSubmatch(c.Cmd); m != nil && strings.Contains(c.Cmd, "AUTOINCREMENT") {
+			fmt.Fprintf(&b, "-- carry the id sequence of %q over to %q\n", m[2], m[1])
+			fmt.Fprintf(&b, "INSERT INTO sqlite_sequence (name, seq) SELECT '%s', seq FROM sqlite_sequence WHERE name = '%s';\n", m[1], m[2])
+		}
 	}
 	down := strings.TrimSuffix(newest, ".up.sql") + ".down.sql"
 	return os.WriteFile(down, []byte(b.String()), 0o644)
 }
+
+// newTable matches the statement that creates the copy of a table, with
+// the copy's name and the table's.
+var newTable = regexp.MustCompile("^CREATE TABLE `(new_([A-Za-z0-9_]+))`")
 
 // replay applies the up files, in order, to a new in-memory database.
 func replay(ctx context.Context, files []string) (*sql.DB, error) {

@@ -22,6 +22,7 @@ import (
 	_ "github.com/savannah-commerce/savannah/ent/runtime" // the schema validators Validate uses
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -452,7 +453,7 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 		skuExists[s] = true
 	}
 
-	// Products: the new ones, priced by the variants created with them.
+	// Products: the new ones, priced below once their variants exist.
 	var newProducts []*ent.ProductCreate
 	var newSlugs []string
 	for _, p := range products {
@@ -465,9 +466,6 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 			SetDescription(p.Description).
 			SetStatus(product.StatusACTIVE).
 			SetCategoryID(categoryIDs[p.CategoryID])
-		if lo, hi, ok := priceRange(p.Variants, skuExists); ok {
-			b.SetMinPriceMinor(lo).SetMaxPriceMinor(hi)
-		}
 		newProducts = append(newProducts, b)
 		newSlugs = append(newSlugs, p.Slug)
 	}
@@ -477,15 +475,13 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 	if err != nil {
 		return 0, 0, fmt.Errorf("create products: %w", err)
 	}
-	isNew := make(map[string]bool, len(created))
 	for i, p := range created {
 		productIDs[newSlugs[i]] = p.ID
-		isNew[newSlugs[i]] = true
 	}
 
 	// Variants: every SKU not in the store yet, in new or existing products.
 	var newVariants []*ent.ProductVariantCreate
-	var widened []int // existing products that gain a variant
+	var repriced []int // products that gain a variant, new or existing
 	for _, p := range products {
 		n := len(newVariants)
 		for i, v := range p.Variants {
@@ -502,8 +498,8 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 				SetOptions([]schematype.VariantOption{{Name: "size", Value: v.Size}}).
 				SetPosition(i))
 		}
-		if len(newVariants) > n && !isNew[p.Slug] {
-			widened = append(widened, productIDs[p.Slug])
+		if len(newVariants) > n {
+			repriced = append(repriced, productIDs[p.Slug])
 		}
 	}
 	variants, err := inBatches(newVariants, func(b []*ent.ProductVariantCreate) ([]*ent.ProductVariant, error) {
@@ -516,12 +512,8 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 	// The stock ledger: the initial stock of every new variant that has some.
 	var movements []*ent.StockMovementCreate
 	for _, v := range variants {
-		if v.StockOnHand > 0 {
-			movements = append(movements, tx.StockMovement.Create().
-				SetVariantID(v.ID).
-				SetDelta(v.StockOnHand).
-				SetResultingLevel(v.StockOnHand).
-				SetReason(StockReason))
+		if m := inventory.Opening(tx.Client(), v, StockReason, nil); m != nil {
+			movements = append(movements, m)
 		}
 	}
 	if _, err := inBatches(movements, func(b []*ent.StockMovementCreate) ([]*ent.StockMovement, error) {
@@ -530,61 +522,13 @@ func loadProducts(ctx context.Context, tx *ent.Tx, products []Product, categoryI
 		return 0, 0, fmt.Errorf("record initial stock: %w", err)
 	}
 
-	if err := repriceProducts(ctx, tx, widened); err != nil {
-		return 0, 0, err
+	// The price ranges, as the catalogue keeps them (catalog.Reprice).
+	if _, err := inBatches(repriced, func(ids []int) ([]int, error) {
+		return nil, catalog.Reprice(ctx, tx.Client(), ids...)
+	}); err != nil {
+		return 0, 0, fmt.Errorf("reprice products: %w", err)
 	}
 	return len(created), len(variants), nil
-}
-
-// priceRange returns the lowest and highest price among the variants that
-// are not in the store yet, and false if there are none.
-func priceRange(variants []Variant, skuExists map[string]bool) (lo, hi int64, ok bool) {
-	for _, v := range variants {
-		if skuExists[v.SKU] {
-			continue
-		}
-		if !ok || v.Price < lo {
-			lo = v.Price
-		}
-		if !ok || v.Price > hi {
-			hi = v.Price
-		}
-		ok = true
-	}
-	return lo, hi, ok
-}
-
-// repriceProducts sets the price range of existing products that gained
-// variants from all their variants, old and new. It runs one UPDATE per
-// product, but only for products a catalogue extends, which are few.
-func repriceProducts(ctx context.Context, tx *ent.Tx, productIDs []int) error {
-	if len(productIDs) == 0 {
-		return nil
-	}
-	var ranges []struct {
-		ProductID int   `json:"product_id"`
-		Min       int64 `json:"min"`
-		Max       int64 `json:"max"`
-	}
-	err := tx.ProductVariant.Query().
-		Where(productvariant.ProductIDIn(productIDs...)).
-		GroupBy(productvariant.FieldProductID).
-		Aggregate(ent.Min(productvariant.FieldPriceMinor), ent.Max(productvariant.FieldPriceMinor)).
-		Scan(ctx, &ranges)
-	if err != nil {
-		return fmt.Errorf("compute price ranges: %w", err)
-	}
-	for _, r := range ranges {
-		err := tx.Product.Update().
-			Where(product.ID(r.ProductID)).
-			SetMinPriceMinor(r.Min).
-			SetMaxPriceMinor(r.Max).
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("reprice product %d: %w", r.ProductID, err)
-		}
-	}
-	return nil
 }
 
 // inBatches calls fn on items in batches of at most rowsPerStatement and
