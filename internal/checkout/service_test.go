@@ -24,7 +24,7 @@ import (
 )
 
 // The business-layer tests call the checkout service directly, next to
-// the black-box GraphQL tests of internal/api; small factories build what
+// the black-box GraphQL tests of server/api; small factories build what
 // each case needs.
 
 // shop is one case's store: the service over a fresh database.

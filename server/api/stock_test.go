@@ -228,7 +228,7 @@ func (c *countingCache) Get(ctx context.Context, key string) ([]byte, bool) {
 // show no stock (names, prices) and for answers that do
 // (quantityAvailable). Every order reserves stock.
 //
-//	go test ./internal/api -run '^$' -bench CatalogCacheDuringCheckouts -benchtime=400x
+//	go test ./server/api -run '^$' -bench CatalogCacheDuringCheckouts -benchtime=400x
 func BenchmarkCatalogCacheDuringCheckouts(b *testing.B) {
 	queries := map[string]string{
 		"no-stock":   `query P($slug: String!) { product(slug: $slug) { id name variants { sku price { amount } } priceRange { minVariantPrice { amount } } } }`,
