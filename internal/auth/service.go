@@ -50,7 +50,6 @@ type ServiceConfig struct {
 // address books and roles.
 type Service struct {
 	cfg       ServiceConfig
-	common    CommonPasswords
 	dummyHash string
 	now       func() time.Time
 }
@@ -68,7 +67,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = NewMemoryVersionCache(VersionTTL)
 	}
-	return &Service{cfg: cfg, common: LoadCommonPasswords(), dummyHash: dummy, now: time.Now}, nil
+	return &Service{cfg: cfg, dummyHash: dummy, now: time.Now}, nil
 }
 
 // VerifyAccess is the one check of an access token that a request (HTTP
@@ -177,8 +176,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 	var c checker
 	email := NormalizeEmail(in.Email)
 	s.checkEmail(&c, []string{"input", "email"}, email)
-	s.checkNewPassword(&c, []string{"input", "password"}, in.Password, email)
 	name := strings.TrimSpace(in.Name)
+	checkNewPassword(&c, []string{"input", "password"}, in.Password, email, name)
 	checkName(&c, []string{"input", "name"}, name)
 	phone := checkPhone(&c, []string{"input", "phone"}, in.Phone)
 	if err := c.err(); err != nil {
@@ -374,7 +373,7 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 		return nil, userError([]string{"currentPassword"}, CodeInvalidCredentials, "the current password is incorrect")
 	}
 	var c checker
-	s.checkNewPassword(&c, []string{"newPassword"}, next, cust.Email)
+	checkNewPassword(&c, []string{"newPassword"}, next, cust.Email, cust.Name)
 	if subtle.ConstantTimeCompare([]byte(current), []byte(next)) == 1 {
 		c.add([]string{"newPassword"}, CodeInvalid, "the new password must differ from the current one")
 	}
@@ -507,7 +506,12 @@ func (s *Service) checkEmail(c *checker, field []string, email string) {
 	}
 }
 
-func (s *Service) checkNewPassword(c *checker, field []string, password, email string) {
+// checkNewPassword is the password policy, for every way a password is
+// set: at least MinPasswordLength characters, at most maxPasswordLength
+// bytes, and hard to guess by zxcvbn's frequency-based estimate (at least
+// MinPasswordScore), with the account's email and name counted as known to
+// the attacker.
+func checkNewPassword(c *checker, field []string, password, email, name string) {
 	switch n := utf8.RuneCountInString(password); {
 	case password == "":
 		c.add(field, CodeRequired, "password is required")
@@ -515,9 +519,8 @@ func (s *Service) checkNewPassword(c *checker, field []string, password, email s
 		c.add(field, CodeInvalid, fmt.Sprintf("password must be at least %d characters", MinPasswordLength))
 	case len(password) > maxPasswordLength:
 		c.add(field, CodeInvalid, fmt.Sprintf("password must be at most %d bytes", maxPasswordLength))
-	case s.common.Contains(password), strings.EqualFold(password, email),
-		email != "" && strings.EqualFold(password, email[:max(strings.Index(email, "@"), 0)]):
-		c.add(field, CodeInvalid, "password is too common or too easy to guess")
+	case !strongEnough(password, email, name):
+		c.add(field, CodeInvalid, "password is too common or too easy to guess: avoid common words, names, dates, keyboard patterns and your email; a few unrelated words work well")
 	}
 }
 
