@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 // googleIssuer is Google's OpenID Connect issuer: "Sign in with Google"
@@ -79,11 +81,11 @@ func newAuth(ctx context.Context, cfg config.Config, db *database.DB, client *en
 		// are kept in the database and failures counted in process, so
 		// signing in keeps working (see README, "When Redis is down").
 		sc.Refresh = auth.FallbackRefreshStore{Primary: auth.NewRedisRefreshStore(rdb, "savannah:refresh:"), Fallback: auth.NewDBRefreshStore(client), Log: log}
-		sc.Failures = auth.FallbackCounter{Primary: auth.NewRedisCounter(rdb, "savannah:signin-failures:"), Fallback: auth.NewMemoryCounter(), Log: log}
+		sc.Failures = ratelimit.Fallback{Primary: ratelimit.NewRedis(rdb, "savannah:signin-failures:"), Secondary: ratelimit.NewMemory(time.Now), Log: log}
 		sc.Versions = auth.NewRedisVersionCache(rdb, "savannah:token-version:")
 	} else {
 		sc.Refresh = auth.NewDBRefreshStore(client)
-		sc.Failures = auth.NewMemoryCounter()
+		sc.Failures = ratelimit.NewMemory(time.Now)
 	}
 	svc, err := auth.NewService(sc)
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/seed"
 )
 
@@ -79,7 +80,7 @@ func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeS
 		Dialect:  db.Dialect,
 		Tokens:   tokens,
 		Refresh:  auth.NewDBRefreshStore(client),
-		Failures: auth.NewMemoryCounter(),
+		Failures: ratelimit.NewMemory(time.Now),
 		// The auth service updates the cache itself on every change it
 		// makes, so a long TTL changes no answer; it keeps the statement
 		// budgets at their steady state (no version read per request).

@@ -30,6 +30,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 // idp is a local OpenID Connect provider: discovery, JWKS, authorization
@@ -164,7 +165,7 @@ func newSocialAPI(t *testing.T, db *database.DB, p *idp, redirect string) social
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := auth.NewService(auth.ServiceConfig{
 		Client: client, Dialect: db.Dialect, Tokens: tokens,
-		Refresh: auth.NewDBRefreshStore(client), Failures: auth.NewMemoryCounter(), Log: log,
+		Refresh: auth.NewDBRefreshStore(client), Failures: ratelimit.NewMemory(time.Now), Log: log,
 	})
 	require.NoError(t, err)
 	var h http.Handler

@@ -17,29 +17,24 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
-// Sign-in throttling: failures are counted per account and per client
-// address in fixed windows; at the limit, sign-in is refused (before the
-// password is even checked) until the window ends.
-const (
-	FailureWindow     = 15 * time.Minute
-	MaxAccountFailure = 5
-	MaxAddressFailure = 30
-	// maxPasswordLength bounds the work one request can ask of argon2id.
-	maxPasswordLength = 256
-)
+// maxPasswordLength bounds the work one request can ask of argon2id.
+const maxPasswordLength = 256
 
 // ServiceConfig is what the Service needs.
 type ServiceConfig struct {
 	Client *ent.Client
 	// Dialect is the database's (dialect.Postgres or dialect.SQLite): on
 	// PostgreSQL, role changes lock the admin rows.
-	Dialect  string
-	Tokens   *Tokens
-	Refresh  RefreshStore
-	Failures Counter
+	Dialect string
+	Tokens  *Tokens
+	Refresh RefreshStore
+	// Failures holds the sign-in failure budgets (see throttle.go): the
+	// rate-limit store, behind ratelimit.Fallback with Redis.
+	Failures ratelimit.Store
 	// Versions caches customers' token versions (VerifyAccess); nil means
 	// an in-process cache. With Redis, share one between replicas.
 	Versions VersionCache
@@ -228,32 +223,21 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 // throttled per account and per client address.
 func (s *Service) Login(ctx context.Context, email, password string) (*ent.Customer, *TokenPair, error) {
 	email = NormalizeEmail(email)
-	keys := []struct {
-		key   string
-		limit int64
-	}{{"acct:" + email, MaxAccountFailure}, {"addr:" + ClientAddr(ctx), MaxAddressFailure}}
-	for _, k := range keys {
-		n, until, err := s.cfg.Failures.Get(ctx, k.key)
-		if err != nil {
-			return nil, nil, err
-		}
-		if n >= k.limit {
-			return nil, nil, tooManyAttempts(until)
-		}
+	budgets := []failureBudget{accountBudget(email), addressBudget(ClientAddr(ctx))}
+	if err := s.checkThrottle(ctx, budgets...); err != nil {
+		return nil, nil, err
 	}
 	cust, ok, err := s.checkCredentials(ctx, email, password)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
-		for _, k := range keys {
-			if _, _, err := s.cfg.Failures.Incr(ctx, k.key, FailureWindow); err != nil {
-				return nil, nil, err
-			}
+		if err := s.countFailure(ctx, budgets...); err != nil {
+			return nil, nil, err
 		}
 		return nil, nil, userError(nil, CodeInvalidCredentials, "the email or password is incorrect")
 	}
-	if err := s.cfg.Failures.Reset(ctx, keys[0].key); err != nil {
+	if err := s.resetFailures(ctx, budgets[0]); err != nil {
 		return nil, nil, err
 	}
 	pair, err := s.signIn(ctx, cust)
@@ -354,11 +338,9 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if err != nil {
 		return nil, fmt.Errorf("find customer: %w", err)
 	}
-	key := "acct:" + cust.Email
-	if n, until, err := s.cfg.Failures.Get(ctx, key); err != nil {
+	budget := accountBudget(cust.Email)
+	if err := s.checkThrottle(ctx, budget); err != nil {
 		return nil, err
-	} else if n >= MaxAccountFailure {
-		return nil, tooManyAttempts(until)
 	}
 	ok := false
 	if cust.PasswordHash != "" {
@@ -367,7 +349,7 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 		}
 	}
 	if !ok {
-		if _, _, err := s.cfg.Failures.Incr(ctx, key, FailureWindow); err != nil {
+		if err := s.countFailure(ctx, budget); err != nil {
 			return nil, err
 		}
 		return nil, userError([]string{"currentPassword"}, CodeInvalidCredentials, "the current password is incorrect")

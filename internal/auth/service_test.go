@@ -2,15 +2,19 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 // newAccounts is the account service over db with in-process stores, the
@@ -25,7 +29,7 @@ func newAccounts(t *testing.T, db *database.DB, opts ...func(*auth.ServiceConfig
 		Dialect:  db.Dialect,
 		Tokens:   auth.NewTokens("savannah-test", "savannah-test", key),
 		Refresh:  auth.NewDBRefreshStore(client),
-		Failures: newFailures(),
+		Failures: ratelimit.NewMemory(time.Now),
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
@@ -83,5 +87,73 @@ func TestPasswordPolicy(t *testing.T) {
 				require.Contains(t, fe.Message, "too easy to guess")
 			})
 		}
+	})
+}
+
+// failureStores runs fn with the sign-in failure budgets in process and,
+// when TEST_REDIS_URL is set, in Redis (under a key prefix of their own).
+func failureStores(t *testing.T, fn func(t *testing.T, failures ratelimit.Store)) {
+	t.Run("memory", func(t *testing.T) { fn(t, ratelimit.NewMemory(time.Now)) })
+	if rdb := redisClient(t); rdb != nil {
+		t.Run("redis", func(t *testing.T) {
+			fn(t, ratelimit.NewRedis(rdb, fmt.Sprintf("test:%s:%d:", t.Name(), time.Now().UnixNano())))
+		})
+	}
+}
+
+// TestLoginThrottle: an account's failure budget refuses even the right
+// password once spent, with the time the next attempt fits; a success
+// restores it; an address's budget spans accounts and leaves other
+// addresses alone.
+func TestLoginThrottle(t *testing.T) {
+	failureStores(t, func(t *testing.T, failures ratelimit.Store) {
+		db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
+		s := newAccounts(t, db, func(c *auth.ServiceConfig) { c.Failures = failures })
+		const good = "kilimanjaro-sunrise-42"
+		from := func(addr string) context.Context { return auth.WithClientAddr(context.Background(), addr) }
+		for _, email := range []string{"juma@example.com", "neema@example.com", "amani@example.com"} {
+			_, _, err := s.Register(context.Background(), auth.RegisterInput{Email: email, Password: good, Name: "N"})
+			require.NoError(t, err)
+		}
+
+		// Neema fails all but once, signs in, and has her whole budget back.
+		for range auth.MaxAccountFailure - 1 {
+			_, _, err := s.Login(from("192.0.2.1"), "neema@example.com", "guess-guess-guess")
+			requireUserError(t, err, nil, auth.CodeInvalidCredentials)
+		}
+		_, pair, err := s.Login(from("192.0.2.1"), "neema@example.com", good)
+		require.NoError(t, err)
+		require.NotEmpty(t, pair.AccessToken)
+		for range auth.MaxAccountFailure {
+			_, _, err := s.Login(from("192.0.2.1"), "neema@example.com", "guess-guess-guess")
+			requireUserError(t, err, nil, auth.CodeInvalidCredentials)
+		}
+
+		// Juma's budget runs out: then even his password is refused.
+		for range auth.MaxAccountFailure {
+			_, _, err := s.Login(from("192.0.2.2"), "Juma@Example.com ", "guess-guess-guess")
+			requireUserError(t, err, nil, auth.CodeInvalidCredentials)
+		}
+		_, _, err = s.Login(from("192.0.2.3"), "juma@example.com", good)
+		fe := requireUserError(t, err, nil, auth.CodeTooManyAttempts)
+		retry, err := time.Parse(time.RFC3339, fe.Message[strings.LastIndex(fe.Message, " ")+1:])
+		require.NoError(t, err)
+		require.WithinDuration(t, time.Now().Add(auth.FailureWindow), retry, time.Minute)
+
+		// One address spraying many accounts runs out too; another does not.
+		spray := from("198.51.100.7")
+		for i := 0; ; i++ {
+			require.LessOrEqual(t, i, auth.MaxAddressFailure+1, "the address was never throttled (one refill allowed for slow runs)")
+			_, _, err := s.Login(spray, fmt.Sprintf("spray%d@example.com", i), "guess-guess-guess")
+			var ue auth.UserErrors
+			require.ErrorAs(t, err, &ue)
+			if ue[0].Code == auth.CodeTooManyAttempts {
+				break
+			}
+		}
+		_, _, err = s.Login(from("198.51.100.8"), "juma@example.com", "guess-guess-guess")
+		requireUserError(t, err, nil, auth.CodeTooManyAttempts)
+		_, _, err = s.Login(from("198.51.100.8"), "amani@example.com", good)
+		require.NoError(t, err, "another address and account are not throttled")
 	})
 }
