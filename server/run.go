@@ -128,7 +128,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		Name: "savannah_sql_statements_total",
 		Help: "SQL statements run, inside transactions too; divided by requests, statements per request.",
 	})
-	client := ent.NewClient(ent.Driver(telemetry.Driver(database.NewMeteredDriver(db.Driver(), func(string) { sqlStatements.Inc() }), tracer)))
+	client := ent.NewClient(ent.Driver(database.Instrument(db.Driver(), database.Observe(func(string) { sqlStatements.Inc() }), telemetry.SQLHook(tracer, db.Dialect))))
 	// The protection is built before seeding, so that the seed's writes
 	// invalidate the catalogue cache. A worker's writes (a cancelled
 	// order releases stock) invalidate the shared cache too.

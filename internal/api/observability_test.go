@@ -331,7 +331,7 @@ func TestTracing(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 		s := newStoreWith(t, db, demoCatalog(t), storeSetup{deps: func(d *api.Deps) {
 			d.Tracer = tp
-			d.Client = ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
+			d.Client = ent.NewClient(ent.Driver(database.Instrument(db.Driver(), telemetry.SQLHook(tp, db.Dialect))))
 		}})
 		const parent = "4bf92f3577b34da6a3ce929d0e0e4736"
 		_, out := s.sendRaw(map[string]any{"query": s.ops["CategoryTree"], "operationName": "CategoryTree"},
