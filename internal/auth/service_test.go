@@ -11,10 +11,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // newAccounts is the account service over db with in-process stores, the
@@ -155,5 +157,144 @@ func TestLoginThrottle(t *testing.T) {
 		requireUserError(t, err, nil, auth.CodeTooManyAttempts)
 		_, _, err = s.Login(from("198.51.100.8"), "amani@example.com", good)
 		require.NoError(t, err, "another address and account are not throttled")
+	})
+}
+
+// signedUp registers an account through the service and returns the
+// viewer of its access token, with a context carrying it.
+func signedUp(t *testing.T, s *auth.Service, email string) (context.Context, auth.Viewer, *auth.TokenPair) {
+	t.Helper()
+	_, pair, err := s.Register(context.Background(), auth.RegisterInput{Email: email, Password: "kilimanjaro-sunrise-42", Name: "N"})
+	require.NoError(t, err)
+	v, err := s.VerifyAccess(context.Background(), pair.AccessToken)
+	require.NoError(t, err)
+	return auth.WithViewer(context.Background(), v), v, pair
+}
+
+// TestRegisterValidation: every field is checked before anything is
+// written, each problem on its own field; a valid account is stored
+// normalised.
+func TestRegisterValidation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newAccounts(t, db)
+		phone := func(p string) *string { return &p }
+		_, _, err := s.Register(context.Background(), auth.RegisterInput{Email: "taken@example.com", Password: "kilimanjaro-sunrise-42", Name: "T"})
+		require.NoError(t, err)
+		tests := []struct {
+			name  string
+			in    auth.RegisterInput
+			field []string
+			code  string
+		}{
+			{"email missing", auth.RegisterInput{Password: "kilimanjaro-sunrise-42", Name: "A"}, []string{"input", "email"}, auth.CodeRequired},
+			{"email malformed", auth.RegisterInput{Email: "not-an-address", Password: "kilimanjaro-sunrise-42", Name: "A"}, []string{"input", "email"}, auth.CodeInvalid},
+			{"email taken, in another case", auth.RegisterInput{Email: " Taken@Example.COM ", Password: "kilimanjaro-sunrise-42", Name: "A"}, []string{"input", "email"}, auth.CodeTaken},
+			{"password missing", auth.RegisterInput{Email: "a@example.com", Name: "A"}, []string{"input", "password"}, auth.CodeRequired},
+			{"password short", auth.RegisterInput{Email: "a@example.com", Password: "short", Name: "A"}, []string{"input", "password"}, auth.CodeInvalid},
+			{"name blank", auth.RegisterInput{Email: "a@example.com", Password: "kilimanjaro-sunrise-42", Name: "  "}, []string{"input", "name"}, auth.CodeRequired},
+			{"phone not international", auth.RegisterInput{Email: "a@example.com", Password: "kilimanjaro-sunrise-42", Name: "A", Phone: phone("0712345678")}, []string{"input", "phone"}, auth.CodeInvalid},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, _, err := s.Register(context.Background(), tt.in)
+				requireUserError(t, err, tt.field, tt.code)
+			})
+		}
+		n, err := db.Client().Customer.Query().Count(auth.SystemContext(context.Background()))
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "no refused registration wrote anything")
+
+		cust, pair, err := s.Register(context.Background(), auth.RegisterInput{Email: "  Wanjiku@Example.COM ", Password: "kilimanjaro-sunrise-42", Name: " Wanjiku Kamau ", Phone: phone("+254 712 345678")})
+		require.NoError(t, err)
+		require.Equal(t, "wanjiku@example.com", cust.Email)
+		require.Equal(t, "Wanjiku Kamau", cust.Name)
+		require.Equal(t, "+254712345678", cust.Phone)
+		require.NotEmpty(t, pair.RefreshToken)
+	})
+}
+
+// TestChangePassword: a wrong current password and an unchanged one are
+// refused; a change revokes every refresh token and access token issued
+// before, and the new password signs in.
+func TestChangePassword(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newAccounts(t, db)
+		ctx, v, _ := signedUp(t, s, "neema@example.com")
+		_, second, err := s.Login(context.Background(), "neema@example.com", "kilimanjaro-sunrise-42")
+		require.NoError(t, err)
+
+		refused := []struct {
+			name, current, next string
+			field               []string
+			code                string
+		}{
+			{"wrong current password", "not-my-password", "wildebeest-migration-2026", []string{"currentPassword"}, auth.CodeInvalidCredentials},
+			{"same password", "kilimanjaro-sunrise-42", "kilimanjaro-sunrise-42", []string{"newPassword"}, auth.CodeInvalid},
+			{"guessable password", "kilimanjaro-sunrise-42", "Password1234", []string{"newPassword"}, auth.CodeInvalid},
+		}
+		for _, tt := range refused {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := s.ChangePassword(ctx, v, tt.current, tt.next)
+				requireUserError(t, err, tt.field, tt.code)
+			})
+		}
+		pair, err := s.ChangePassword(ctx, v, "kilimanjaro-sunrise-42", "wildebeest-migration-2026")
+		require.NoError(t, err)
+		require.NotEmpty(t, pair.AccessToken)
+		_, err = s.Refresh(context.Background(), second.RefreshToken)
+		requireUserError(t, err, []string{"refreshToken"}, auth.CodeInvalidToken)
+		_, err = s.VerifyAccess(context.Background(), second.AccessToken)
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "access tokens issued before the change stop working")
+		_, err = s.VerifyAccess(context.Background(), pair.AccessToken)
+		require.NoError(t, err)
+		_, _, err = s.Login(context.Background(), "neema@example.com", "wildebeest-migration-2026")
+		require.NoError(t, err)
+	})
+}
+
+// TestSetRole: only an ADMIN changes roles; the last ADMIN stays one; a
+// demotion revokes the account's tokens.
+func TestSetRole(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newAccounts(t, db)
+		sys := auth.SystemContext(context.Background())
+		_, admin, _ := signedUp(t, s, "admin@example.com")
+		require.NoError(t, db.Client().Customer.UpdateOneID(admin.CustomerID).SetRole(customer.RoleADMIN).Exec(sys))
+		admin.Role = viewer.Admin
+		adminCtx := auth.WithViewer(context.Background(), admin)
+		customerCtx, staff, staffPair := signedUp(t, s, "staff@example.com")
+
+		_, err := s.SetRole(customerCtx, staff, staff.CustomerID, customer.RoleADMIN)
+		require.ErrorIs(t, err, auth.ErrForbidden, "a customer cannot promote itself")
+
+		tests := []struct {
+			name string
+			id   int
+			role customer.Role
+			code string // "" when allowed
+		}{
+			{"unknown role", staff.CustomerID, customer.Role("OWNER"), auth.CodeInvalid},
+			{"no such customer", staff.CustomerID + 1000, customer.RoleSTAFF, auth.CodeNotFound},
+			{"the last admin demoted", admin.CustomerID, customer.RoleCUSTOMER, auth.CodeInvalid},
+			{"promoted to staff", staff.CustomerID, customer.RoleSTAFF, ""},
+			{"demoted again", staff.CustomerID, customer.RoleCUSTOMER, ""},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := s.SetRole(adminCtx, admin, tt.id, tt.role)
+				if tt.code != "" {
+					var ue auth.UserErrors
+					require.ErrorAs(t, err, &ue)
+					require.Equal(t, tt.code, ue[0].Code)
+					return
+				}
+				require.NoError(t, err)
+				require.Equal(t, tt.role, got.Role)
+			})
+		}
+		_, err = s.VerifyAccess(context.Background(), staffPair.AccessToken)
+		require.ErrorIs(t, err, auth.ErrInvalidToken, "a role change ends the old access tokens")
+		_, err = s.Refresh(context.Background(), staffPair.RefreshToken)
+		requireUserError(t, err, []string{"refreshToken"}, auth.CodeInvalidToken)
 	})
 }
