@@ -310,8 +310,8 @@ func environment(getenv func(string) string) (map[string]string, error) {
 
 // parse fills dst from vars, turning each of the library's errors into one
 // that names the variable and says what it wants. A number or duration that
-// is set must be positive: the few settings that take zero (or a range)
-// have envDefault "0s" and a check of their own.
+// is set must be positive, except SHUTDOWN_DRAIN_DELAY, which may be zero
+// and has a range check of its own in Load.
 func parse(dst any, vars map[string]string) []error {
 	keys := map[string]string{} // field name → variable
 	fieldKeys(reflect.TypeOf(dst).Elem(), keys)
