@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/redis/go-redis/v9"
@@ -29,6 +30,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
@@ -125,10 +127,11 @@ func NewClient(cfg Config) (*ent.Client, error) {
 	if drv == nil {
 		drv = cfg.DB.Driver()
 	}
+	var count database.Hook
 	if cfg.Statements != nil {
-		drv = database.NewMeteredDriver(drv, cfg.Statements)
+		count = database.Observe(cfg.Statements)
 	}
-	client := ent.NewClient(ent.Driver(telemetry.Driver(drv, cfg.Tracer)))
+	client := ent.NewClient(ent.Driver(database.Instrument(drv, count, telemetry.SQLHook(cfg.Tracer, cfg.DB.Dialect))))
 	if cfg.CatalogCache != nil {
 		cache.InvalidateOnWrite(client, cfg.CatalogCache, cfg.Log)
 	}
@@ -159,7 +162,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 			ac.Refresh = auth.FallbackRefreshStore{Primary: auth.NewRedisRefreshStore(cfg.Redis, "savannah:refresh:"), Fallback: auth.NewDBRefreshStore(client), Log: cfg.Log}
 		}
 		if ac.Failures == nil {
-			ac.Failures = auth.FallbackCounter{Primary: auth.NewRedisCounter(cfg.Redis, "savannah:signin-failures:"), Fallback: auth.NewMemoryCounter(), Log: cfg.Log}
+			ac.Failures = ratelimit.Fallback{Primary: ratelimit.NewRedis(cfg.Redis, "savannah:signin-failures:"), Secondary: ratelimit.NewMemory(time.Now), Log: cfg.Log}
 		}
 		if ac.Versions == nil {
 			ac.Versions = auth.NewRedisVersionCache(cfg.Redis, "savannah:token-version:")
@@ -169,7 +172,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 			ac.Refresh = auth.NewDBRefreshStore(client)
 		}
 		if ac.Failures == nil {
-			ac.Failures = auth.NewMemoryCounter()
+			ac.Failures = ratelimit.NewMemory(time.Now)
 		}
 	}
 	accounts, err := auth.NewService(ac)

@@ -31,8 +31,8 @@ func (s *Service) EnsureAdmin(ctx context.Context, in AdminInput) (cust *ent.Cus
 	var c input.Problems
 	email := NormalizeEmail(in.Email)
 	s.checkEmail(&c, []string{"email"}, email)
-	s.checkNewPassword(&c, []string{"password"}, in.Password, email)
 	name := strings.TrimSpace(in.Name)
+	checkNewPassword(&c, []string{"password"}, in.Password, email, name)
 	checkName(&c, []string{"name"}, name)
 	if err := c.Err(); err != nil {
 		return nil, false, err

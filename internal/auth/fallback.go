@@ -13,51 +13,6 @@ import (
 // when retried shortly.
 var ErrUnavailable = errors.New("account storage is temporarily unavailable; retry shortly")
 
-// FallbackCounter counts in Primary (Redis, shared by every replica) and,
-// while it fails, in Fallback (in process): sign-in keeps working, and
-// keeps being throttled per process, when Redis is down.
-type FallbackCounter struct {
-	Primary, Fallback Counter
-	Log               *slog.Logger
-}
-
-func (f FallbackCounter) warn(ctx context.Context, err error) {
-	f.Log.WarnContext(ctx, "sign-in failure counter unavailable; counting in process", slog.String("error", err.Error()))
-}
-
-// Incr implements Counter.
-func (f FallbackCounter) Incr(ctx context.Context, key string, window time.Duration) (int64, time.Time, error) {
-	n, until, err := f.Primary.Incr(ctx, key, window)
-	if err != nil {
-		f.warn(ctx, err)
-		return f.Fallback.Incr(ctx, key, window)
-	}
-	return n, until, nil
-}
-
-// Get implements Counter.
-func (f FallbackCounter) Get(ctx context.Context, key string) (int64, time.Time, error) {
-	n, until, err := f.Primary.Get(ctx, key)
-	if err != nil {
-		f.warn(ctx, err)
-		return f.Fallback.Get(ctx, key)
-	}
-	// Failures counted in process while Redis was down still count.
-	if m, mu, err := f.Fallback.Get(ctx, key); err == nil && m > n {
-		return m, mu, nil
-	}
-	return n, until, nil
-}
-
-// Reset implements Counter.
-func (f FallbackCounter) Reset(ctx context.Context, key string) error {
-	ferr := f.Fallback.Reset(ctx, key)
-	if err := f.Primary.Reset(ctx, key); err != nil {
-		f.warn(ctx, err)
-	}
-	return ferr
-}
-
 // FallbackRefreshStore keeps new refresh families in Primary (Redis) and,
 // while it fails, in Fallback (the database), so sign-in works with Redis
 // down. A token is rotated where it lives: one that only Redis holds

@@ -4,12 +4,35 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/trustelem/zxcvbn"
 )
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 10
+
+// MinPasswordScore is the least zxcvbn score (0 to 4) a new password must
+// reach: 3 is "safely unguessable", about 10^8 guesses or more, which is
+// what the estimator's authors recommend for an online service whose
+// hashes are slow (argon2id here).
+const MinPasswordScore = 3
+
+// strongEnough reports whether zxcvbn scores password at least
+// MinPasswordScore, counting what an attacker knows of the account (its
+// email, the email's local part and the name) as guessed first.
+func strongEnough(password, email, name string) bool {
+	known := strings.Fields(name)
+	if email != "" {
+		local, _, _ := strings.Cut(email, "@")
+		known = append(known, email, local)
+	}
+	if name != "" {
+		known = append(known, name)
+	}
+	return zxcvbn.PasswordStrength(password, known).Score >= MinPasswordScore
+}
 
 // ErrPasswordTooShort is returned for a password under MinPasswordLength.
 var ErrPasswordTooShort = fmt.Errorf("password must be at least %d characters", MinPasswordLength)

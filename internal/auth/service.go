@@ -18,29 +18,24 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/internal/input"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
-// Sign-in throttling: failures are counted per account and per client
-// address in fixed windows; at the limit, sign-in is refused (before the
-// password is even checked) until the window ends.
-const (
-	FailureWindow     = 15 * time.Minute
-	MaxAccountFailure = 5
-	MaxAddressFailure = 30
-	// maxPasswordLength bounds the work one request can ask of argon2id.
-	maxPasswordLength = 256
-)
+// maxPasswordLength bounds the work one request can ask of argon2id.
+const maxPasswordLength = 256
 
 // ServiceConfig is what the Service needs.
 type ServiceConfig struct {
 	Client *ent.Client
 	// Dialect is the database's (dialect.Postgres or dialect.SQLite): on
 	// PostgreSQL, role changes lock the admin rows.
-	Dialect  string
-	Tokens   *Tokens
-	Refresh  RefreshStore
-	Failures Counter
+	Dialect string
+	Tokens  *Tokens
+	Refresh RefreshStore
+	// Failures holds the sign-in failure budgets (see throttle.go): the
+	// rate-limit store, behind ratelimit.Fallback with Redis.
+	Failures ratelimit.Store
 	// Versions caches customers' token versions (VerifyAccess); nil means
 	// an in-process cache. With Redis, share one between replicas.
 	Versions VersionCache
@@ -51,7 +46,6 @@ type ServiceConfig struct {
 // address books and roles.
 type Service struct {
 	cfg       ServiceConfig
-	common    CommonPasswords
 	dummyHash string
 	now       func() time.Time
 }
@@ -69,7 +63,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = NewMemoryVersionCache(VersionTTL)
 	}
-	return &Service{cfg: cfg, common: LoadCommonPasswords(), dummyHash: dummy, now: time.Now}, nil
+	return &Service{cfg: cfg, dummyHash: dummy, now: time.Now}, nil
 }
 
 // VerifyAccess is the one check of an access token that a request (HTTP
@@ -178,8 +172,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 	var c input.Problems
 	email := NormalizeEmail(in.Email)
 	s.checkEmail(&c, []string{"input", "email"}, email)
-	s.checkNewPassword(&c, []string{"input", "password"}, in.Password, email)
 	name := strings.TrimSpace(in.Name)
+	checkNewPassword(&c, []string{"input", "password"}, in.Password, email, name)
 	checkName(&c, []string{"input", "name"}, name)
 	phone := checkPhone(&c, []string{"input", "phone"}, in.Phone)
 	if err := c.Err(); err != nil {
@@ -230,32 +224,21 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer
 // throttled per account and per client address.
 func (s *Service) Login(ctx context.Context, email, password string) (*ent.Customer, *TokenPair, error) {
 	email = NormalizeEmail(email)
-	keys := []struct {
-		key   string
-		limit int64
-	}{{"acct:" + email, MaxAccountFailure}, {"addr:" + ClientAddr(ctx), MaxAddressFailure}}
-	for _, k := range keys {
-		n, until, err := s.cfg.Failures.Get(ctx, k.key)
-		if err != nil {
-			return nil, nil, err
-		}
-		if n >= k.limit {
-			return nil, nil, tooManyAttempts(until)
-		}
+	budgets := []failureBudget{accountBudget(email), addressBudget(ClientAddr(ctx))}
+	if err := s.checkThrottle(ctx, budgets...); err != nil {
+		return nil, nil, err
 	}
 	cust, ok, err := s.checkCredentials(ctx, email, password)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
-		for _, k := range keys {
-			if _, _, err := s.cfg.Failures.Incr(ctx, k.key, FailureWindow); err != nil {
-				return nil, nil, err
-			}
+		if err := s.countFailure(ctx, budgets...); err != nil {
+			return nil, nil, err
 		}
 		return nil, nil, input.Fail(input.ErrInvalidCredentials, "the email or password is incorrect")
 	}
-	if err := s.cfg.Failures.Reset(ctx, keys[0].key); err != nil {
+	if err := s.resetFailures(ctx, budgets[0]); err != nil {
 		return nil, nil, err
 	}
 	pair, err := s.signIn(ctx, cust)
@@ -356,11 +339,9 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if err != nil {
 		return nil, fmt.Errorf("find customer: %w", err)
 	}
-	key := "acct:" + cust.Email
-	if n, until, err := s.cfg.Failures.Get(ctx, key); err != nil {
+	budget := accountBudget(cust.Email)
+	if err := s.checkThrottle(ctx, budget); err != nil {
 		return nil, err
-	} else if n >= MaxAccountFailure {
-		return nil, tooManyAttempts(until)
 	}
 	ok := false
 	if cust.PasswordHash != "" {
@@ -369,13 +350,13 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 		}
 	}
 	if !ok {
-		if _, _, err := s.cfg.Failures.Incr(ctx, key, FailureWindow); err != nil {
+		if err := s.countFailure(ctx, budget); err != nil {
 			return nil, err
 		}
 		return nil, input.Fail(input.ErrInvalidCredentials, "the current password is incorrect", "currentPassword")
 	}
 	var c input.Problems
-	s.checkNewPassword(&c, []string{"newPassword"}, next, cust.Email)
+	checkNewPassword(&c, []string{"newPassword"}, next, cust.Email, cust.Name)
 	if subtle.ConstantTimeCompare([]byte(current), []byte(next)) == 1 {
 		c.Add(input.ErrInvalid, "the new password must differ from the current one", "newPassword")
 	}
@@ -508,7 +489,12 @@ func (s *Service) checkEmail(c *input.Problems, field []string, email string) {
 	}
 }
 
-func (s *Service) checkNewPassword(c *input.Problems, field []string, password, email string) {
+// checkNewPassword is the password policy, for every way a password is
+// set: at least MinPasswordLength characters, at most maxPasswordLength
+// bytes, and hard to guess by zxcvbn's frequency-based estimate (at least
+// MinPasswordScore), with the account's email and name counted as known to
+// the attacker.
+func checkNewPassword(c *input.Problems, field []string, password, email, name string) {
 	switch n := utf8.RuneCountInString(password); {
 	case password == "":
 		c.Add(input.ErrRequired, "password is required", field...)
@@ -516,9 +502,8 @@ func (s *Service) checkNewPassword(c *input.Problems, field []string, password, 
 		c.Add(input.ErrInvalid, fmt.Sprintf("password must be at least %d characters", MinPasswordLength), field...)
 	case len(password) > maxPasswordLength:
 		c.Add(input.ErrInvalid, fmt.Sprintf("password must be at most %d bytes", maxPasswordLength), field...)
-	case s.common.Contains(password), strings.EqualFold(password, email),
-		email != "" && strings.EqualFold(password, email[:max(strings.Index(email, "@"), 0)]):
-		c.Add(input.ErrInvalid, "password is too common or too easy to guess", field...)
+	case !strongEnough(password, email, name):
+		c.Add(input.ErrInvalid, "password is too common or too easy to guess: avoid common words, names, dates, keyboard patterns and your email; a few unrelated words work well", field...)
 	}
 }
 

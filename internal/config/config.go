@@ -1,5 +1,10 @@
 // Package config reads the server's configuration from the environment,
 // once, with defaults and validation that names the offending variable.
+//
+// Each setting's variable and default are the `env` and `envDefault` tags
+// of its field, read by github.com/caarlos0/env; Load adds what the tags
+// cannot say: defaults that depend on another variable, ranges, formats and
+// the checks across variables.
 package config
 
 import (
@@ -10,10 +15,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/netip"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/caarlos0/env/v11"
 
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/sms"
@@ -23,130 +32,156 @@ import (
 // Config is the effective configuration of the server.
 type Config struct {
 	// HTTPAddr is the listen address (HTTP_ADDR).
-	HTTPAddr string
+	HTTPAddr string `env:"HTTP_ADDR" envDefault:":8080"`
 	// DatabaseURL is sqlite://path or postgres://… (DATABASE_URL).
-	DatabaseURL string
+	DatabaseURL string `env:"DATABASE_URL" envDefault:"sqlite://savannah.db"`
 	// RedisURL enables shared sessions, cache and rate limits (REDIS_URL).
-	RedisURL string
+	RedisURL string `env:"REDIS_URL"`
 	// AutoMigrate applies migrations on start (AUTO_MIGRATE); production
 	// turns it off and runs `server migrate` before rolling out.
-	AutoMigrate bool
+	AutoMigrate bool `env:"AUTO_MIGRATE" envDefault:"true"`
 	// SeedDemo loads the demo catalogue into an empty database on start
 	// (SEED_DEMO).
-	SeedDemo bool
+	SeedDemo bool `env:"SEED_DEMO"`
 	// Currency is the store's ISO 4217 currency (STORE_CURRENCY), one of
 	// money.Supported(); its decimals come from internal/money.
-	Currency string
+	Currency string `env:"STORE_CURRENCY" envDefault:"KES"`
 	// Environment is "development" or "production" (APP_ENV).
-	Environment string
+	Environment string `env:"APP_ENV" envDefault:"development"`
 	// Introspection enables schema introspection and the playground
 	// (GRAPHQL_INTROSPECTION); on by default in development.
-	Introspection bool
+	Introspection bool `env:"GRAPHQL_INTROSPECTION"`
 	// LogLevel is debug, info, warn or error (LOG_LEVEL).
-	LogLevel slog.Level
+	LogLevel slog.Level `env:"LOG_LEVEL" envDefault:"info"`
 	// LogFormat is json or text (LOG_FORMAT).
-	LogFormat string
+	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
 	// ShutdownTimeout bounds graceful shutdown (SHUTDOWN_TIMEOUT).
-	ShutdownTimeout time.Duration
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	// ShutdownDrainDelay is how long a stopping server keeps serving with
 	// readiness failing, before it stops accepting connections
 	// (SHUTDOWN_DRAIN_DELAY, default 0): time for load balancers to notice.
 	// Kubernetes gets the same from the pod's preStop sleep instead.
-	ShutdownDrainDelay time.Duration
+	ShutdownDrainDelay time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"0s"`
 	// Role is what `serve` runs (SERVER_ROLE, or serve --role): "api"
 	// serves HTTP and only enqueues jobs, "worker" runs the jobs and the
 	// periodic tasks and serves only probes and metrics, "all" (the
 	// default) does both in one process.
-	Role string
+	Role string `env:"SERVER_ROLE" envDefault:"all"`
 	// ReadTimeout, WriteTimeout and IdleTimeout are the HTTP server's
 	// timeouts (HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT).
-	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	ReadTimeout  time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"15s"`
+	WriteTimeout time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
+	IdleTimeout  time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"120s"`
 	// WebsocketInitTimeout is how long a GraphQL WebSocket may wait
 	// before connection_init (WS_INIT_TIMEOUT), WebsocketPingInterval how
 	// often the server pings it (WS_PING_INTERVAL; keep it below every
 	// proxy's idle timeout). Zero takes graph.DefaultWebsocketConfig's
 	// (3s and 15s).
-	WebsocketInitTimeout, WebsocketPingInterval time.Duration
+	WebsocketInitTimeout  time.Duration `env:"WS_INIT_TIMEOUT"`
+	WebsocketPingInterval time.Duration `env:"WS_PING_INTERVAL"`
 
 	// CDNPurgeURL is the CDN's purge-by-tag endpoint (CDN_PURGE_URL),
 	// e.g. Cloudflare's …/zones/{zone}/purge_cache; empty turns purging
 	// off. CDNPurgeToken is its Bearer token (CDN_PURGE_TOKEN).
-	CDNPurgeURL, CDNPurgeToken string
+	CDNPurgeURL   string `env:"CDN_PURGE_URL"`
+	CDNPurgeToken string `env:"CDN_PURGE_TOKEN"`
 
 	// SMTPURL is where notification emails go (SMTP_URL):
 	// smtp://user:pass@host:port with STARTTLS (?starttls=optional for a
 	// local test server) or smtps:// for implicit TLS. Empty writes each
 	// email to the log instead, the development default.
-	SMTPURL string
+	SMTPURL string `env:"SMTP_URL"`
 	// SMTPFrom is the notification emails' sender (SMTP_FROM), required
 	// with SMTP_URL.
-	SMTPFrom string
+	SMTPFrom string `env:"SMTP_FROM"`
 	// AdminEmails receive the store's copy of new orders
 	// (NOTIFY_ADMIN_EMAILS, a comma-separated address list).
-	AdminEmails []string
+	AdminEmails []string `env:"NOTIFY_ADMIN_EMAILS"`
 	// SMSUsername and SMSAPIKey are the Africa's Talking application's
 	// username and API key (AT_USERNAME, AT_API_KEY). Without them each
 	// SMS is written to the log instead, the development default.
-	SMSUsername, SMSAPIKey string
+	SMSUsername string `env:"AT_USERNAME"`
+	SMSAPIKey   string `env:"AT_API_KEY"`
 	// SMSSenderID is the registered sender ID or short code
 	// (AT_SENDER_ID); empty uses the provider's default.
-	SMSSenderID string
+	SMSSenderID string `env:"AT_SENDER_ID"`
 	// SMSBaseURL is the Africa's Talking API (AT_BASE_URL): the sandbox
 	// when the username is "sandbox", the live API otherwise.
-	SMSBaseURL string
+	SMSBaseURL string `env:"AT_BASE_URL"`
 	// Mpesa is the M-Pesa (Daraja) configuration, from the MPESA_*
-	// variables; nil when none is set, and then M-Pesa payments are
-	// refused with a clear message. Set one and all required ones must be.
-	Mpesa *mpesa.Config
+	// variables (mpesaVars); nil when none is set, and then M-Pesa payments
+	// are refused with a clear message. Set one and all required ones must be.
+	Mpesa *mpesa.Config `env:"-"`
 	// PaymentTimeout is how long an M-Pesa order may stay unpaid before it
 	// is cancelled and its stock released (ORDER_PAYMENT_TIMEOUT).
-	PaymentTimeout time.Duration
+	PaymentTimeout time.Duration `env:"ORDER_PAYMENT_TIMEOUT" envDefault:"30m"`
 	// CartTTL is how long an idle guest cart lives (GUEST_CART_TTL).
-	CartTTL time.Duration
+	CartTTL time.Duration `env:"GUEST_CART_TTL" envDefault:"720h"`
 	// StoreName signs every notification (STORE_NAME).
-	StoreName string
+	StoreName string `env:"STORE_NAME" envDefault:"Savannah"`
 	// JobsPollInterval is how often the job runner looks for new jobs
 	// (JOBS_POLL_INTERVAL); PostgreSQL over lib/pq only polls.
-	JobsPollInterval time.Duration
+	JobsPollInterval time.Duration `env:"JOBS_POLL_INTERVAL" envDefault:"200ms"`
 	// NotifyMaxAttempts is each notification's budget of delivery attempts
 	// (NOTIFY_MAX_ATTEMPTS).
-	NotifyMaxAttempts int
+	NotifyMaxAttempts int `env:"NOTIFY_MAX_ATTEMPTS" envDefault:"12"`
 	// NotifyRetryBase and NotifyRetryMax bound the exponential backoff
 	// between attempts (NOTIFY_RETRY_BASE, NOTIFY_RETRY_MAX).
-	NotifyRetryBase, NotifyRetryMax time.Duration
+	NotifyRetryBase time.Duration `env:"NOTIFY_RETRY_BASE" envDefault:"1s"`
+	NotifyRetryMax  time.Duration `env:"NOTIFY_RETRY_MAX" envDefault:"1h"`
 	// JWTPrivateKey is the Ed25519 key (PKCS#8 PEM) that signs access
 	// tokens (JWT_PRIVATE_KEY); required in production. A literal "\n" in
 	// the variable stands for a newline, for one-line secret stores.
-	JWTPrivateKey string
+	JWTPrivateKey string `env:"JWT_PRIVATE_KEY"`
 	// JWTPreviousPublicKeys are the public halves (PKIX PEM blocks, one
 	// after another) of signing keys rotated out (JWT_PREVIOUS_PUBLIC_KEYS):
 	// tokens they signed keep verifying, and the JWKS publishes them.
 	// Keep a key here for at least an access-token lifetime (15 minutes)
 	// after rotating it out. A literal "\n" stands for a newline.
-	JWTPreviousPublicKeys string
+	JWTPreviousPublicKeys string `env:"JWT_PREVIOUS_PUBLIC_KEYS"`
 	// JWTIssuer and JWTAudience are the iss and aud of access tokens
 	// (JWT_ISSUER, JWT_AUDIENCE).
-	JWTIssuer, JWTAudience string
+	JWTIssuer   string `env:"JWT_ISSUER" envDefault:"savannah"`
+	JWTAudience string `env:"JWT_AUDIENCE" envDefault:"savannah"`
 	// DataDir keeps files the server makes for itself in development,
 	// such as the generated signing key (DATA_DIR).
-	DataDir string
+	DataDir string `env:"DATA_DIR" envDefault:"./data"`
 	// PublicURL is where browsers reach this server (PUBLIC_URL), for the
 	// social sign-in callback URLs: <PublicURL>/auth/{provider}/callback.
-	PublicURL string
+	PublicURL string `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
 	// AuthRedirectURL is the front-end page that receives the tokens of a
 	// social sign-in in its URL fragment (AUTH_REDIRECT_URL); empty means
 	// the callback answers JSON.
-	AuthRedirectURL string
+	AuthRedirectURL string `env:"AUTH_REDIRECT_URL"`
 	// GoogleClientID and GoogleClientSecret enable "Sign in with Google"
 	// at /auth/google (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET).
-	GoogleClientID, GoogleClientSecret string
+	GoogleClientID     string `env:"GOOGLE_CLIENT_ID"`
+	GoogleClientSecret string `env:"GOOGLE_CLIENT_SECRET"`
 	// OIDCIssuerURL, OIDCClientID and OIDCClientSecret enable any OpenID
 	// Connect provider at /auth/{OIDCName} (OIDC_ISSUER_URL,
 	// OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME, default oidc).
-	OIDCIssuerURL, OIDCClientID, OIDCClientSecret, OIDCName string
+	OIDCIssuerURL    string `env:"OIDC_ISSUER_URL"`
+	OIDCClientID     string `env:"OIDC_CLIENT_ID"`
+	OIDCClientSecret string `env:"OIDC_CLIENT_SECRET"`
+	OIDCName         string `env:"OIDC_PROVIDER_NAME" envDefault:"oidc"`
 	// Protection holds the API's defences (query limits, rate limits,
 	// persisted queries, CORS); see protection.go.
 	Protection Protection
+}
+
+// mpesaVars are the MPESA_* variables, copied into an mpesa.Config when
+// any is set.
+type mpesaVars struct {
+	BaseURL         string                `env:"MPESA_BASE_URL"`
+	ConsumerKey     string                `env:"MPESA_CONSUMER_KEY"`
+	ConsumerSecret  string                `env:"MPESA_CONSUMER_SECRET"`
+	ShortCode       string                `env:"MPESA_SHORTCODE"`
+	PassKey         string                `env:"MPESA_PASSKEY"`
+	TransactionType mpesa.TransactionType `env:"MPESA_TRANSACTION_TYPE"`
+	TillNumber      string                `env:"MPESA_TILL_NUMBER"`
+	CallbackURL     string                `env:"MPESA_CALLBACK_URL"`
+	CallbackSecret  string                `env:"MPESA_CALLBACK_SECRET"`
+	Timeout         time.Duration         `env:"MPESA_TIMEOUT"`
 }
 
 // The roles of `serve`.
@@ -165,82 +200,41 @@ func (c Config) Production() bool { return c.Environment == "production" }
 // Load reads the configuration through getenv. Every problem is reported,
 // each naming its variable.
 func Load(getenv func(string) string) (Config, error) {
-	var errs []error
-	str := func(key, def string) string {
-		if v := strings.TrimSpace(getenv(key)); v != "" {
-			return v
-		}
-		return def
+	vars, err := environment(getenv)
+	if err != nil {
+		return Config{}, err
 	}
-	boolean := func(key string, def bool) bool {
-		v := str(key, "")
-		if v == "" {
-			return def
+	// Defaults that depend on another variable.
+	production := vars["APP_ENV"] == "production"
+	for key, def := range map[string]string{
+		"SEED_DEMO":             strconv.FormatBool(!production),
+		"GRAPHQL_INTROSPECTION": strconv.FormatBool(!production),
+		"AT_BASE_URL":           sms.LiveBaseURL,
+	} {
+		if vars[key] == "" {
+			vars[key] = def
 		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %q is not true or false", key, v))
-		}
-		return b
 	}
-	duration := func(key string, def time.Duration) time.Duration {
-		v := str(key, "")
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a positive duration such as 30s", key, v))
-		}
-		return d
+	if vars["AT_USERNAME"] == "sandbox" && vars["AT_BASE_URL"] == sms.LiveBaseURL {
+		vars["AT_BASE_URL"] = sms.SandboxBaseURL
 	}
 
-	c := Config{
-		HTTPAddr:           str("HTTP_ADDR", ":8080"),
-		DatabaseURL:        str("DATABASE_URL", "sqlite://savannah.db"),
-		RedisURL:           str("REDIS_URL", ""),
-		Currency:           strings.ToUpper(str("STORE_CURRENCY", "KES")),
-		Environment:        str("APP_ENV", "development"),
-		LogFormat:          str("LOG_FORMAT", "json"),
-		ShutdownTimeout:    duration("SHUTDOWN_TIMEOUT", 20*time.Second),
-		ReadTimeout:        duration("HTTP_READ_TIMEOUT", 15*time.Second),
-		WriteTimeout:       duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
-		IdleTimeout:        duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
-		JWTPrivateKey:      strings.ReplaceAll(str("JWT_PRIVATE_KEY", ""), `\n`, "\n"),
-		JWTIssuer:          str("JWT_ISSUER", "savannah"),
-		JWTAudience:        str("JWT_AUDIENCE", "savannah"),
-		DataDir:            str("DATA_DIR", "./data"),
-		PublicURL:          strings.TrimSuffix(str("PUBLIC_URL", "http://localhost:8080"), "/"),
-		AuthRedirectURL:    str("AUTH_REDIRECT_URL", ""),
-		GoogleClientID:     str("GOOGLE_CLIENT_ID", ""),
-		GoogleClientSecret: str("GOOGLE_CLIENT_SECRET", ""),
-		OIDCIssuerURL:      str("OIDC_ISSUER_URL", ""),
-		OIDCClientID:       str("OIDC_CLIENT_ID", ""),
-		OIDCClientSecret:   str("OIDC_CLIENT_SECRET", ""),
-		OIDCName:           str("OIDC_PROVIDER_NAME", "oidc"),
-		StoreName:          str("STORE_NAME", "Savannah"),
-		JobsPollInterval:   duration("JOBS_POLL_INTERVAL", 200*time.Millisecond),
-		NotifyRetryBase:    duration("NOTIFY_RETRY_BASE", time.Second),
-		NotifyRetryMax:     duration("NOTIFY_RETRY_MAX", time.Hour),
-	}
-	c.Role = strings.ToLower(str("SERVER_ROLE", RoleAll))
+	var c Config
+	errs := parse(&c, vars)
+	c.Currency = strings.ToUpper(c.Currency)
+	c.Role = strings.ToLower(c.Role)
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	c.JWTPrivateKey = strings.ReplaceAll(c.JWTPrivateKey, `\n`, "\n")
+	c.JWTPreviousPublicKeys = strings.ReplaceAll(c.JWTPreviousPublicKeys, `\n`, "\n")
+
 	if !ValidRole(c.Role) {
 		errs = append(errs, fmt.Errorf("SERVER_ROLE: %q is not api, worker or all", c.Role))
 	}
-	if v := str("SHUTDOWN_DRAIN_DELAY", ""); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > 5*time.Minute {
-			errs = append(errs, fmt.Errorf("SHUTDOWN_DRAIN_DELAY: %q is not a duration from 0s to 5m", v))
-		}
-		c.ShutdownDrainDelay = d
+	if (c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > 5*time.Minute) && !hasParseError(errs, "SHUTDOWN_DRAIN_DELAY") {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_DRAIN_DELAY: %q is not a duration from 0s to 5m", vars["SHUTDOWN_DRAIN_DELAY"]))
 	}
-	c.NotifyMaxAttempts = 12
-	if v := str("NOTIFY_MAX_ATTEMPTS", ""); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			errs = append(errs, fmt.Errorf("NOTIFY_MAX_ATTEMPTS: %q is not a number from 1 to 100", v))
-		}
-		c.NotifyMaxAttempts = n
+	if c.NotifyMaxAttempts > 100 {
+		errs = append(errs, fmt.Errorf("NOTIFY_MAX_ATTEMPTS: %q is not a number from 1 to 100", vars["NOTIFY_MAX_ATTEMPTS"]))
 	}
 	if c.NotifyRetryMax < c.NotifyRetryBase {
 		errs = append(errs, errors.New("NOTIFY_RETRY_MAX: must not be shorter than NOTIFY_RETRY_BASE"))
@@ -248,11 +242,6 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Environment != "development" && c.Environment != "production" {
 		errs = append(errs, fmt.Errorf("APP_ENV: %q is not development or production", c.Environment))
 	}
-	c.AutoMigrate = boolean("AUTO_MIGRATE", true)
-	c.JWTPreviousPublicKeys = strings.ReplaceAll(str("JWT_PREVIOUS_PUBLIC_KEYS", ""), `\n`, "\n")
-	c.SeedDemo = boolean("SEED_DEMO", !c.Production())
-	c.Introspection = boolean("GRAPHQL_INTROSPECTION", !c.Production())
-
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("DATABASE_URL: want sqlite://path or postgres://…"))
 	}
@@ -289,41 +278,167 @@ func Load(getenv func(string) string) (Config, error) {
 	if _, err := money.StoreCurrency(c.Currency); err != nil {
 		errs = append(errs, fmt.Errorf("STORE_CURRENCY: %q is not a supported currency", c.Currency))
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(str("LOG_LEVEL", "info"))); err != nil {
-		errs = append(errs, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", getenv("LOG_LEVEL")))
-	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT: %q is not json or text", c.LogFormat))
 	}
-	errs = append(errs, c.loadNotify(str)...)
-	var perrs []error
-	c.Protection, perrs = loadProtection(getenv)
-	errs = append(errs, perrs...)
-
-	c.WebsocketInitTimeout = duration("WS_INIT_TIMEOUT", 0)
-	c.WebsocketPingInterval = duration("WS_PING_INTERVAL", 0)
-	c.PaymentTimeout = duration("ORDER_PAYMENT_TIMEOUT", 30*time.Minute)
-	c.CartTTL = duration("GUEST_CART_TTL", 30*24*time.Hour)
-	mpesaErrs := c.loadMpesa(str, duration) // duration appends to errs itself
-	errs = append(errs, mpesaErrs...)
+	errs = append(errs, c.checkNotify()...)
+	errs = append(errs, c.Protection.check()...)
+	errs = append(errs, c.loadMpesa(vars)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
 	}
 	return c, nil
 }
 
-// loadNotify reads the notification channels' settings. Each channel is
+// environment reads every variable that Config and mpesaVars name through
+// getenv, trimmed of spaces.
+func environment(getenv func(string) string) (map[string]string, error) {
+	vars := map[string]string{}
+	for _, v := range []any{&Config{}, &mpesaVars{}} {
+		params, err := env.GetFieldParams(v)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		for _, p := range params {
+			if p.Key != "" {
+				vars[p.Key] = strings.TrimSpace(getenv(p.Key))
+			}
+		}
+	}
+	return vars, nil
+}
+
+// parse fills dst from vars, turning each of the library's errors into one
+// that names the variable and says what it wants. A number or duration that
+// is set must be positive, except SHUTDOWN_DRAIN_DELAY, which may be zero
+// and has a range check of its own in Load.
+func parse(dst any, vars map[string]string) []error {
+	keys := map[string]string{} // field name → variable
+	fieldKeys(reflect.TypeOf(dst).Elem(), keys)
+	var errs []error
+	err := env.ParseWithOptions(dst, env.Options{Environment: vars, FuncMap: parsers()})
+	var agg env.AggregateError
+	if errors.As(err, &agg) {
+		for _, e := range agg.Errors {
+			var pe env.ParseError
+			if !errors.As(e, &pe) {
+				errs = append(errs, e)
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s: %q %s", keys[pe.Name], vars[keys[pe.Name]], wants(pe)))
+		}
+	} else if err != nil {
+		errs = append(errs, err)
+	}
+	forFields(reflect.ValueOf(dst).Elem(), func(key string, f reflect.Value) {
+		if vars[key] == "" || key == "SHUTDOWN_DRAIN_DELAY" {
+			return
+		}
+		var bad bool
+		switch x := f.Interface().(type) {
+		case time.Duration:
+			bad = x <= 0
+		case int:
+			bad = x <= 0
+		case float64:
+			bad = !(x > 0) || x > 1e12
+		}
+		if bad && !hasParseError(errs, key) {
+			errs = append(errs, fmt.Errorf("%s: %q %s", key, vars[key], wants(env.ParseError{Type: f.Type()})))
+		}
+	})
+	return errs
+}
+
+// parsers are the parsers of the types the library does not know, or
+// reads differently: lists are comma-separated with spaces and empty items
+// dropped, networks are CIDRs or single addresses.
+func parsers() map[reflect.Type]env.ParserFunc {
+	return map[reflect.Type]env.ParserFunc{
+		reflect.TypeFor[[]string](): func(v string) (any, error) { return list(v), nil },
+		reflect.TypeFor[[]netip.Prefix](): func(v string) (any, error) {
+			var out []netip.Prefix
+			for _, s := range list(v) {
+				p, err := netip.ParsePrefix(s)
+				if err != nil {
+					a, aerr := netip.ParseAddr(s)
+					if aerr != nil {
+						return nil, fmt.Errorf("has %q, which is not a CIDR such as 10.0.0.0/8 or an address", s)
+					}
+					p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+				}
+				out = append(out, p.Masked())
+			}
+			return out, nil
+		},
+	}
+}
+
+// wants says what a variable of the parse error's type must be.
+func wants(pe env.ParseError) string {
+	switch pe.Type {
+	case reflect.TypeFor[time.Duration]():
+		return "is not a positive duration such as 30s"
+	case reflect.TypeFor[bool]():
+		return "is not true or false"
+	case reflect.TypeFor[int]():
+		return "is not a positive whole number"
+	case reflect.TypeFor[float64]():
+		return "is not a positive number"
+	case reflect.TypeFor[slog.Level]():
+		return "is not debug, info, warn or error"
+	}
+	return pe.Err.Error()
+}
+
+func hasParseError(errs []error, key string) bool {
+	for _, e := range errs {
+		if strings.HasPrefix(e.Error(), key+":") {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldKeys maps the names of t's tagged fields, and of its nested
+// structs' fields, to their variables. Field names are unique across
+// Config and Protection.
+func fieldKeys(t reflect.Type, keys map[string]string) {
+	for _, f := range reflect.VisibleFields(t) {
+		key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		switch {
+		case key != "" && key != "-":
+			keys[f.Name] = key
+		case f.Type.Kind() == reflect.Struct:
+			fieldKeys(f.Type, keys)
+		}
+	}
+}
+
+// forFields calls fn with each tagged field of v, nested structs included.
+func forFields(v reflect.Value, fn func(key string, f reflect.Value)) {
+	for i := range v.NumField() {
+		f, sf := v.Field(i), v.Type().Field(i)
+		key, _, _ := strings.Cut(sf.Tag.Get("env"), ",")
+		switch {
+		case key != "" && key != "-":
+			fn(key, f)
+		case sf.Type.Kind() == reflect.Struct && key == "":
+			forFields(f, fn)
+		}
+	}
+}
+
+// checkNotify checks the notification channels' settings. Each channel is
 // all or nothing: half a configuration is an error rather than a silent
 // fallback to the log.
-func (c *Config) loadNotify(str func(key, def string) string) []error {
+func (c *Config) checkNotify() []error {
 	var errs []error
-	c.CDNPurgeURL, c.CDNPurgeToken = str("CDN_PURGE_URL", ""), str("CDN_PURGE_TOKEN", "")
 	if c.CDNPurgeURL != "" {
 		if u, err := url.Parse(c.CDNPurgeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, errors.New("CDN_PURGE_URL: want http://… or https://…"))
 		}
 	}
-	c.SMTPURL, c.SMTPFrom = str("SMTP_URL", ""), str("SMTP_FROM", "")
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			errs = append(errs, errors.New("SMTP_URL: want smtp://[user:pass@]host[:port] or smtps://…"))
@@ -337,25 +452,17 @@ func (c *Config) loadNotify(str func(key, def string) string) []error {
 			errs = append(errs, fmt.Errorf("SMTP_FROM: %q is not an email address", c.SMTPFrom))
 		}
 	}
-	if v := str("NOTIFY_ADMIN_EMAILS", ""); v != "" {
-		list, err := mail.ParseAddressList(v)
+	for i, s := range c.AdminEmails {
+		a, err := mail.ParseAddress(s)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("NOTIFY_ADMIN_EMAILS: %q is not a comma-separated list of email addresses", v))
+			errs = append(errs, fmt.Errorf("NOTIFY_ADMIN_EMAILS: %q is not an email address (want a comma-separated list)", s))
+			continue
 		}
-		for _, a := range list {
-			c.AdminEmails = append(c.AdminEmails, a.String())
-		}
+		c.AdminEmails[i] = a.String()
 	}
-
-	c.SMSUsername, c.SMSAPIKey, c.SMSSenderID = str("AT_USERNAME", ""), str("AT_API_KEY", ""), str("AT_SENDER_ID", "")
 	if (c.SMSUsername == "") != (c.SMSAPIKey == "") {
 		errs = append(errs, errors.New("AT_USERNAME, AT_API_KEY: set both or neither"))
 	}
-	def := sms.LiveBaseURL
-	if c.SMSUsername == "sandbox" {
-		def = sms.SandboxBaseURL
-	}
-	c.SMSBaseURL = str("AT_BASE_URL", def)
 	if u, err := url.Parse(c.SMSBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("AT_BASE_URL: %q is not an http(s) URL", c.SMSBaseURL))
 	}
@@ -364,22 +471,23 @@ func (c *Config) loadNotify(str func(key, def string) string) []error {
 
 // loadMpesa reads the MPESA_* variables: all unset is "M-Pesa off"; any
 // set asks for a complete, valid configuration.
-func (c *Config) loadMpesa(str func(key, def string) string, duration func(string, time.Duration) time.Duration) []error {
-	m := mpesa.Config{
-		BaseURL:         str("MPESA_BASE_URL", ""),
-		ConsumerKey:     str("MPESA_CONSUMER_KEY", ""),
-		ConsumerSecret:  str("MPESA_CONSUMER_SECRET", ""),
-		ShortCode:       str("MPESA_SHORTCODE", ""),
-		PassKey:         str("MPESA_PASSKEY", ""),
-		TransactionType: mpesa.TransactionType(str("MPESA_TRANSACTION_TYPE", "")),
-		TillNumber:      str("MPESA_TILL_NUMBER", ""),
-		CallbackURL:     str("MPESA_CALLBACK_URL", ""),
-		CallbackSecret:  str("MPESA_CALLBACK_SECRET", ""),
+func (c *Config) loadMpesa(vars map[string]string) []error {
+	var v mpesaVars
+	if errs := parse(&v, vars); len(errs) > 0 {
+		return errs
 	}
-	if countSet(m.BaseURL, m.ConsumerKey, m.ConsumerSecret, m.ShortCode, m.PassKey, string(m.TransactionType), m.TillNumber, m.CallbackURL, m.CallbackSecret, str("MPESA_TIMEOUT", "")) == 0 {
+	if v == (mpesaVars{}) {
 		return nil
 	}
-	m.Timeout = duration("MPESA_TIMEOUT", mpesa.DefaultTimeout)
+	if v.Timeout == 0 {
+		v.Timeout = mpesa.DefaultTimeout
+	}
+	m := mpesa.Config{
+		BaseURL: v.BaseURL, ConsumerKey: v.ConsumerKey, ConsumerSecret: v.ConsumerSecret,
+		ShortCode: v.ShortCode, PassKey: v.PassKey, TransactionType: v.TransactionType,
+		TillNumber: v.TillNumber, CallbackURL: v.CallbackURL, CallbackSecret: v.CallbackSecret,
+		Timeout: v.Timeout,
+	}
 	if err := m.Validate(); err != nil {
 		return []error{err}
 	}

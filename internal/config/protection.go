@@ -17,40 +17,45 @@ type Protection struct {
 	// MaxCost, MaxDepth, MaxAliases, MaxRootFields and MaxTokens bound one
 	// GraphQL operation (QUERY_MAX_COST, QUERY_MAX_DEPTH,
 	// QUERY_MAX_ALIASES, QUERY_MAX_ROOT_FIELDS, QUERY_MAX_TOKENS).
-	MaxCost, MaxDepth, MaxAliases, MaxRootFields, MaxTokens int
+	MaxCost       int `env:"QUERY_MAX_COST" envDefault:"1000"`
+	MaxDepth      int `env:"QUERY_MAX_DEPTH" envDefault:"15"`
+	MaxAliases    int `env:"QUERY_MAX_ALIASES" envDefault:"30"`
+	MaxRootFields int `env:"QUERY_MAX_ROOT_FIELDS" envDefault:"10"`
+	MaxTokens     int `env:"QUERY_MAX_TOKENS" envDefault:"15000"`
 	// RateLimit turns the cost-based rate limit on (RATE_LIMIT_ENABLED).
-	RateLimit bool
+	RateLimit bool `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
 	// RateLimitCapacity is the bucket size in cost points
 	// (RATE_LIMIT_CAPACITY); at least MaxCost, or the dearest allowed
 	// query could never run.
-	RateLimitCapacity float64
+	RateLimitCapacity float64 `env:"RATE_LIMIT_CAPACITY" envDefault:"2000"`
 	// RateLimitRestoreRate is the points restored per second
 	// (RATE_LIMIT_RESTORE_RATE).
-	RateLimitRestoreRate float64
+	RateLimitRestoreRate float64 `env:"RATE_LIMIT_RESTORE_RATE" envDefault:"100"`
 	// SignInLimit and RegisterLimit are the stricter per-client limits on
 	// the login and register mutations (RATE_LIMIT_SIGN_IN,
 	// RATE_LIMIT_REGISTER), written BURST/PERIOD: "10/30s" allows a burst
 	// of 10 and then one every 30 seconds. They apply when RateLimit does.
-	SignInLimit, RegisterLimit FieldLimit
+	SignInLimit   FieldLimit `env:"RATE_LIMIT_SIGN_IN" envDefault:"10/30s"`
+	RegisterLimit FieldLimit `env:"RATE_LIMIT_REGISTER" envDefault:"5/5m"`
 	// RateLimitExempt are networks without rate limit (RATE_LIMIT_EXEMPT,
 	// comma-separated CIDRs or addresses).
-	RateLimitExempt []netip.Prefix
+	RateLimitExempt []netip.Prefix `env:"RATE_LIMIT_EXEMPT"`
 	// TrustedProxies are the networks whose X-Forwarded-For is believed
 	// (TRUSTED_PROXIES).
-	TrustedProxies []netip.Prefix
+	TrustedProxies []netip.Prefix `env:"TRUSTED_PROXIES"`
 	// PersistedQueriesOnly lets only registered documents run
 	// (PERSISTED_QUERIES_ONLY), read from PersistedQueriesPath
 	// (PERSISTED_QUERIES_PATH: a .graphql file or a directory of them).
-	PersistedQueriesOnly bool
-	PersistedQueriesPath string
+	PersistedQueriesOnly bool   `env:"PERSISTED_QUERIES_ONLY"`
+	PersistedQueriesPath string `env:"PERSISTED_QUERIES_PATH"`
 	// CORSOrigins are the browser origins allowed to call the API and to
 	// open its WebSocket (CORS_ORIGINS, comma-separated, or "*").
-	CORSOrigins []string
+	CORSOrigins []string `env:"CORS_ORIGINS"`
 	// CatalogCache caches anonymous catalogue answers (CATALOG_CACHE), in
 	// Redis when REDIS_URL is set, each for at most CatalogCacheTTL
 	// (CATALOG_CACHE_TTL); writes invalidate them at once regardless.
-	CatalogCache    bool
-	CatalogCacheTTL time.Duration
+	CatalogCache    bool          `env:"CATALOG_CACHE" envDefault:"true"`
+	CatalogCacheTTL time.Duration `env:"CATALOG_CACHE_TTL" envDefault:"5m"`
 }
 
 // FieldLimit is a burst of Burst requests, then one per Every.
@@ -62,118 +67,28 @@ type FieldLimit struct {
 // String writes the limit as it is configured, BURST/PERIOD.
 func (f FieldLimit) String() string { return strconv.Itoa(f.Burst) + "/" + f.Every.String() }
 
-// parseFieldLimit reads BURST/PERIOD, such as 10/30s.
-func parseFieldLimit(s string) (FieldLimit, bool) {
-	burst, period, ok := strings.Cut(s, "/")
+// UnmarshalText reads BURST/PERIOD, such as 10/30s.
+func (f *FieldLimit) UnmarshalText(text []byte) error {
+	const want = "is not BURST/PERIOD such as 10/30s"
+	burst, period, ok := strings.Cut(string(text), "/")
 	if !ok {
-		return FieldLimit{}, false
+		return errors.New(want)
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(burst))
 	if err != nil || n <= 0 || n > 1_000_000 {
-		return FieldLimit{}, false
+		return errors.New(want)
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(period))
 	if err != nil || d <= 0 {
-		return FieldLimit{}, false
+		return errors.New(want)
 	}
-	return FieldLimit{Burst: n, Every: d}, true
+	*f = FieldLimit{Burst: n, Every: d}
+	return nil
 }
 
-// loadProtection reads the protection settings; every problem names its
-// variable.
-func loadProtection(getenv func(string) string) (Protection, []error) {
+// check checks the protection settings across variables.
+func (p Protection) check() []error {
 	var errs []error
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	integer := func(key string, def int) int {
-		v := get(key)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number", key, v))
-		}
-		return n
-	}
-	number := func(key string, def float64) float64 {
-		v := get(key)
-		if v == "" {
-			return def
-		}
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(f > 0) || f > 1e12 {
-			errs = append(errs, fmt.Errorf("%s: %q is not a positive number", key, v))
-		}
-		return f
-	}
-	prefixes := func(key string) []netip.Prefix {
-		var out []netip.Prefix
-		for _, s := range list(get(key)) {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				a, aerr := netip.ParseAddr(s)
-				if aerr != nil {
-					errs = append(errs, fmt.Errorf("%s: %q is not a CIDR such as 10.0.0.0/8 or an address", key, s))
-					continue
-				}
-				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
-			}
-			out = append(out, p.Masked())
-		}
-		return out
-	}
-	p := Protection{
-		MaxCost:              integer("QUERY_MAX_COST", 1000),
-		MaxDepth:             integer("QUERY_MAX_DEPTH", 15),
-		MaxAliases:           integer("QUERY_MAX_ALIASES", 30),
-		MaxRootFields:        integer("QUERY_MAX_ROOT_FIELDS", 10),
-		MaxTokens:            integer("QUERY_MAX_TOKENS", 15000),
-		RateLimit:            true,
-		RateLimitCapacity:    number("RATE_LIMIT_CAPACITY", 2000),
-		RateLimitRestoreRate: number("RATE_LIMIT_RESTORE_RATE", 100),
-		RateLimitExempt:      prefixes("RATE_LIMIT_EXEMPT"),
-		TrustedProxies:       prefixes("TRUSTED_PROXIES"),
-		PersistedQueriesPath: get("PERSISTED_QUERIES_PATH"),
-		CORSOrigins:          list(get("CORS_ORIGINS")),
-		CatalogCache:         true,
-		CatalogCacheTTL:      5 * time.Minute,
-	}
-	for _, f := range []struct {
-		key string
-		dst *FieldLimit
-		def FieldLimit
-	}{
-		{"RATE_LIMIT_SIGN_IN", &p.SignInLimit, FieldLimit{Burst: 10, Every: 30 * time.Second}},
-		{"RATE_LIMIT_REGISTER", &p.RegisterLimit, FieldLimit{Burst: 5, Every: 5 * time.Minute}},
-	} {
-		*f.dst = f.def
-		if v := get(f.key); v != "" {
-			l, ok := parseFieldLimit(v)
-			if !ok {
-				errs = append(errs, fmt.Errorf("%s: %q is not BURST/PERIOD such as %s", f.key, v, f.def))
-			}
-			*f.dst = l
-		}
-	}
-	if v := get("CATALOG_CACHE_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("CATALOG_CACHE_TTL: %q is not a positive duration such as 5m", v))
-		}
-		p.CatalogCacheTTL = d
-	}
-	for _, b := range []struct {
-		key string
-		dst *bool
-	}{{"RATE_LIMIT_ENABLED", &p.RateLimit}, {"PERSISTED_QUERIES_ONLY", &p.PersistedQueriesOnly}, {"CATALOG_CACHE", &p.CatalogCache}} {
-		if v := get(b.key); v != "" {
-			val, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %q is not true or false", b.key, v))
-			}
-			*b.dst = val
-		}
-	}
 	if p.RateLimit && p.RateLimitCapacity < float64(p.MaxCost) {
 		errs = append(errs, fmt.Errorf("RATE_LIMIT_CAPACITY: %v is below QUERY_MAX_COST %d, so the dearest allowed query could never run", p.RateLimitCapacity, p.MaxCost))
 	}
@@ -189,7 +104,7 @@ func loadProtection(getenv func(string) string) (Protection, []error) {
 			errs = append(errs, fmt.Errorf("CORS_ORIGINS: %q is not an origin such as https://shop.example.com", o))
 		}
 	}
-	return p, errs
+	return errs
 }
 
 // list splits a comma-separated setting, dropping empty items.

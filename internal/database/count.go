@@ -7,11 +7,11 @@ import (
 	"entgo.io/ent/dialect"
 )
 
-// CountingDriver is a MeteredDriver that counts and keeps the statements
-// it runs. Tests use it to hold queries to a statement budget, so an N+1
-// regression fails.
+// CountingDriver is an instrumented driver that counts and keeps the
+// statements it runs. Tests use it to hold queries to a statement budget,
+// so an N+1 regression fails.
 type CountingDriver struct {
-	*MeteredDriver
+	*instrumented
 	n   atomic.Int64
 	mu  sync.Mutex
 	log []string
@@ -20,7 +20,7 @@ type CountingDriver struct {
 // NewCountingDriver wraps drv.
 func NewCountingDriver(drv dialect.Driver) *CountingDriver {
 	d := &CountingDriver{}
-	d.MeteredDriver = NewMeteredDriver(drv, d.record)
+	d.instrumented = instrument(drv, []Hook{Observe(d.record)})
 	return d
 }
 

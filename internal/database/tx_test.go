@@ -64,14 +64,14 @@ func TestInTxExposesSQLTx(t *testing.T) {
 	})
 }
 
-// TestMeteredDriverRawSQL: raw statements (savepoints, as catalogue writes
-// use) work through the metered driver in and out of transactions, and are
+// TestInstrumentRawSQL: raw statements (savepoints, as catalogue writes
+// use) work through the instrumented driver in and out of transactions, and are
 // counted.
-func TestMeteredDriverRawSQL(t *testing.T) {
+func TestInstrumentRawSQL(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		var n atomic.Int64
-		client := ent.NewClient(ent.Driver(database.NewMeteredDriver(db.Driver(), func(string) { n.Add(1) })))
+		client := ent.NewClient(ent.Driver(database.Instrument(db.Driver(), database.Observe(func(string) { n.Add(1) }))))
 		ctx := viewer.System(context.Background(), "test: set up")
 		_, err := client.ExecContext(ctx, "SELECT 1")
 		require.NoError(t, err)

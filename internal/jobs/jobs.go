@@ -56,8 +56,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// driver returns River's driver for db's dialect.
-func driver(db *database.DB) (riverdriver.Driver[*sql.Tx], error) {
+// Driver returns River's driver for db's dialect (tests pass it to
+// rivertest's helpers).
+func Driver(db *database.DB) (riverdriver.Driver[*sql.Tx], error) {
 	switch db.Dialect {
 	case dialect.Postgres:
 		return riverdatabasesql.New(db.SQL), nil
@@ -72,7 +73,7 @@ func driver(db *database.DB) (riverdriver.Driver[*sql.Tx], error) {
 // river_migration, apart from the store's schema_migrations) up to date.
 // It is idempotent, and runs wherever the store's migrations run.
 func Migrate(ctx context.Context, db *database.DB) error {
-	drv, err := driver(db)
+	drv, err := Driver(db)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func Migrate(ctx context.Context, db *database.DB) error {
 // New returns a River client over db. Start it to run jobs; Stop it to stop
 // fetching and let running jobs finish.
 func New(db *database.DB, cfg Config) (*Client, error) {
-	drv, err := driver(db)
+	drv, err := Driver(db)
 	if err != nil {
 		return nil, err
 	}

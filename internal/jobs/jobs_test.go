@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertest"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/jobs/jobstest"
 )
 
 type pingArgs struct{ N int }
@@ -69,9 +72,12 @@ func TestInsertTxAndRun(t *testing.T) {
 		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		require.NoError(t, jobs.Stop(stopCtx, c))
-		var total int
-		require.NoError(t, db.SQL.QueryRow(`SELECT count(*) FROM river_job`).Scan(&total))
-		require.Equal(t, 1, total, "the rolled-back job never existed")
+		drv, err := jobs.Driver(db)
+		require.NoError(t, err)
+		// Exactly one ping job, the committed one: the rolled-back job
+		// never existed.
+		job := rivertest.RequireInserted(ctx, t, drv, pingArgs{}, &rivertest.RequireInsertedOpts{State: rivertype.JobStateCompleted})
+		require.Equal(t, 2, job.Args.N)
 		require.Empty(t, w.done)
 	})
 }
@@ -115,18 +121,7 @@ func TestPeriodic(t *testing.T) {
 
 		// Each ran once (a period is an hour), and the failed run is not
 		// retried: it is discarded, and the next period runs it again.
-		rows, err := db.SQL.QueryContext(ctx, `SELECT state, count(*) FROM river_job WHERE kind = 'periodic_task' GROUP BY state ORDER BY state`)
-		require.NoError(t, err)
-		defer rows.Close()
-		states := map[string]int{}
-		for rows.Next() {
-			var state string
-			var n int
-			require.NoError(t, rows.Scan(&state, &n))
-			states[state] = n
-		}
-		require.NoError(t, rows.Err())
-		require.Equal(t, map[string]int{"completed": 1, "discarded": 1}, states)
+		require.Equal(t, map[rivertype.JobState]int{rivertype.JobStateCompleted: 1, rivertype.JobStateDiscarded: 1}, jobstest.States(t, c, "periodic_task"))
 		require.Empty(t, ran)
 	})
 

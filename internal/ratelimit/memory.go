@@ -50,7 +50,7 @@ func (m *Memory) Take(_ context.Context, p Policy, key string, cost float64) (Re
 		res.Allowed, res.Available = true, b.tokens
 		return res, nil
 	}
-	res.RetryAfter = retryAfter(p, b.tokens, cost)
+	res.RetryAfter = p.RetryAfter(b.tokens, cost)
 	return res, nil
 }
 

@@ -9,6 +9,10 @@
 // so that guessing passwords or creating accounts in bulk is limited apart
 // from browsing.
 //
+// Sign-in throttling (internal/auth) keeps its failure budgets per account
+// and per client address on the same stores, behind Fallback so that it
+// keeps counting in process while Redis is down.
+//
 // A policy's name is part of the key, so policies never share buckets.
 package ratelimit
 
@@ -16,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"time"
 )
@@ -77,10 +82,36 @@ func (l *Limiter) Take(ctx context.Context, key string, cost float64) (Result, e
 	return l.store.Take(ctx, l.policy, key, cost)
 }
 
-// retryAfter is how long a bucket holding available takes to hold cost.
-func retryAfter(p Policy, available, cost float64) time.Duration {
+// RetryAfter is how long a bucket of this policy holding available takes
+// to hold cost.
+func (p Policy) RetryAfter(available, cost float64) time.Duration {
 	if cost <= available {
 		return 0
 	}
 	return time.Duration(math.Ceil((cost - available) / p.RefillPerSecond * float64(time.Second)))
+}
+
+// Fallback takes from Primary (Redis, shared by every replica) and, while
+// Primary fails, from Secondary (in process), so that a limit which must
+// not fail open keeps holding per process. A read (cost 0) or refund
+// (negative cost) goes to both: what was taken from Secondary while
+// Primary was down still counts, and a refund clears it.
+type Fallback struct {
+	Primary, Secondary Store
+	Log                *slog.Logger
+}
+
+// Take implements Store.
+func (f Fallback) Take(ctx context.Context, p Policy, key string, cost float64) (Result, error) {
+	res, err := f.Primary.Take(ctx, p, key, cost)
+	if err != nil {
+		f.Log.WarnContext(ctx, "rate-limit store unavailable; counting in process", slog.String("policy", p.Name), slog.String("error", err.Error()))
+		return f.Secondary.Take(ctx, p, key, cost)
+	}
+	if cost <= 0 {
+		if sres, serr := f.Secondary.Take(ctx, p, key, cost); serr == nil && sres.Available < res.Available {
+			return sres, nil
+		}
+	}
+	return res, nil
 }

@@ -2,7 +2,10 @@ package ratelimit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -182,4 +185,51 @@ func BenchmarkRedisTake(b *testing.B) {
 	for b.Loop() {
 		_, _ = store.Take(ctx, p, key, 1)
 	}
+}
+
+// flaky is a store that fails while down is set, like Redis out of reach.
+type flaky struct {
+	ratelimit.Store
+	down *bool
+}
+
+func (f flaky) Take(ctx context.Context, p ratelimit.Policy, key string, cost float64) (ratelimit.Result, error) {
+	if *f.down {
+		return ratelimit.Result{}, errors.New("connection refused")
+	}
+	return f.Store.Take(ctx, p, key, cost)
+}
+
+// TestFallback: while the primary store fails, takes go to the secondary,
+// so the limit still holds; once the primary is back, a read still sees
+// what was taken meanwhile, and a refund restores both.
+func TestFallback(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	down := true
+	f := ratelimit.Fallback{
+		Primary:   flaky{ratelimit.NewMemory(time.Now), &down},
+		Secondary: ratelimit.NewMemory(time.Now),
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	p := ratelimit.Policy{Name: "signin", Capacity: 2, RefillPerSecond: 0.0001}
+	for range 2 {
+		res, err := f.Take(ctx, p, "k", 1)
+		require.NoError(t, err)
+		require.True(t, res.Allowed)
+	}
+	res, err := f.Take(ctx, p, "k", 1)
+	require.NoError(t, err)
+	require.False(t, res.Allowed, "the secondary holds the limit while the primary is down")
+
+	down = false
+	res, err = f.Take(ctx, p, "k", 0)
+	require.NoError(t, err)
+	require.Less(t, res.Available, 1.0, "what the secondary counted still counts")
+
+	_, err = f.Take(ctx, p, "k", -p.Capacity)
+	require.NoError(t, err)
+	res, err = f.Take(ctx, p, "k", 0)
+	require.NoError(t, err)
+	require.InDelta(t, p.Capacity, res.Available, 0.01, "a refund restores both stores")
 }

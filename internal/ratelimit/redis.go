@@ -71,7 +71,7 @@ func (r *Redis) Take(ctx context.Context, p Policy, key string, cost float64) (R
 	}
 	res := Result{Allowed: allowed == 1, Available: available}
 	if !res.Allowed {
-		res.RetryAfter = retryAfter(p, available, cost)
+		res.RetryAfter = p.RetryAfter(available, cost)
 	}
 	return res, nil
 }

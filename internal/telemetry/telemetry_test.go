@@ -68,7 +68,7 @@ func TestSetupExportsToCollector(t *testing.T) {
 	require.NotNil(t, tp)
 
 	db := dbtest.Open(t, dbtest.Backends(t)[0].URL)
-	client := ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
+	client := ent.NewClient(ent.Driver(database.Instrument(db.Driver(), telemetry.SQLHook(tp, db.Dialect))))
 	_, err = client.Category.Query().Count(viewer.System(ctx, "test: set up"))
 	require.NoError(t, err)
 
@@ -97,7 +97,7 @@ func TestDriverTracesStatements(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-		client := ent.NewClient(ent.Driver(telemetry.Driver(db.Driver(), tp)))
+		client := ent.NewClient(ent.Driver(database.Instrument(db.Driver(), telemetry.SQLHook(tp, db.Dialect))))
 		ctx := viewer.System(context.Background(), "test: set up")
 
 		_, err := client.Category.Create().SetName("Secret Name 123").SetSlug("secret-name-123").Save(ctx)

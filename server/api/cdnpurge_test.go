@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -28,6 +29,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
+	"github.com/savannah-commerce/savannah/internal/jobs/jobstest"
 )
 
 // purgeServer is a local CDN purge API (Cloudflare's purge by tag): it
@@ -93,26 +95,22 @@ func newPurgingStore(t *testing.T, db *database.DB, ps *purgeServer) *store {
 	return s
 }
 
-// purgeJobs returns how many purge jobs exist and how many are finished.
+// purgeJobs returns how many purge jobs exist and how many are finished,
+// as River lists them.
 func purgeJobs(t *testing.T, db *database.DB) (all, done int) {
 	t.Helper()
-	row := db.SQL.QueryRow(`SELECT COUNT(*), COUNT(CASE WHEN state = 'completed' THEN 1 END) FROM river_job WHERE kind = 'cdn_purge'`)
-	require.NoError(t, row.Scan(&all, &done))
-	return all, done
+	c, err := jobs.New(db, jobs.Config{}) // insert-only: lists jobs
+	require.NoError(t, err)
+	states := jobstest.States(t, c, "cdn_purge")
+	return jobstest.Total(states), states[rivertype.JobStateCompleted]
 }
 
 // settledPurges waits until every purge job has completed.
 func settledPurges(t *testing.T, db *database.DB, ps *purgeServer) [][]string {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		all, done := purgeJobs(t, db)
-		if all == done {
-			return ps.received()
-		}
-		require.False(t, time.Now().After(deadline), "purge jobs not settled: %d of %d done", done, all)
-		time.Sleep(20 * time.Millisecond) // polling a condition, with a deadline
-	}
+	require.Eventually(t, func() bool { all, done := purgeJobs(t, db); return all == done },
+		20*time.Second, 20*time.Millisecond, "purge jobs not settled")
+	return ps.received()
 }
 
 // A cacheable answer carries the global IDs it shows as cache tags

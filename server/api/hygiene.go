@@ -3,9 +3,9 @@ package api
 import (
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/rs/cors"
 )
 
 // cspAPI is the Content-Security-Policy of everything but the playground:
@@ -44,9 +44,6 @@ func withSecurityHeaders(hsts bool, next http.Handler) http.Handler {
 	})
 }
 
-// corsMaxAge lets browsers cache a preflight answer for ten minutes.
-var corsMaxAge = strconv.Itoa(int((10 * time.Minute).Seconds()))
-
 // originAllowed is the one rule for browser pages on other origins, for
 // HTTP (CORS) and WebSocket upgrades alike: the origin is in the
 // configured list (CORS_ORIGINS), or the list holds "*".
@@ -54,56 +51,29 @@ func originAllowed(origins []string, origin string) bool {
 	return origin != "" && (slices.Contains(origins, "*") || slices.Contains(origins, origin))
 }
 
-// withCORS allows the configured browser origins to call the API. An
-// origin not in the list gets no CORS headers, so the browser blocks it;
-// "*" allows any origin (without credentials, as browsers require).
-// Preflights are answered here and never reach GraphQL.
+// corsHeaders are the request headers a GraphQL client on another origin
+// may send; a preflight asking for any other gets no CORS headers.
+var corsHeaders = []string{"Content-Type", "Authorization", "X-Request-ID", "Apollographql-Client-Name", "Apollographql-Client-Version", "X-Cart-ID"}
+
+// withCORS allows the configured browser origins to call the API, through
+// rs/cors with originAllowed as its rule. An origin not in the list gets
+// no CORS headers, so the browser blocks it; "*" allows any origin
+// (without credentials, as browsers require). Preflights are answered
+// here (204, cached ten minutes) and never reach GraphQL.
 func withCORS(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		return next
 	}
-	anyOrigin := slices.Contains(origins, "*")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		h := w.Header()
-		h.Add("Vary", "Origin")
-		allowed := originAllowed(origins, origin)
-		if allowed {
-			if anyOrigin {
-				h.Set("Access-Control-Allow-Origin", "*")
-			} else {
-				h.Set("Access-Control-Allow-Origin", origin)
-				h.Set("Access-Control-Allow-Credentials", "true")
-			}
-			h.Set("Access-Control-Expose-Headers", "X-Request-ID, Retry-After")
-		}
-		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-			if allowed {
-				h.Add("Vary", "Access-Control-Request-Method")
-				h.Add("Vary", "Access-Control-Request-Headers")
-				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", allowedHeaders(r.Header.Get("Access-Control-Request-Headers")))
-				h.Set("Access-Control-Max-Age", corsMaxAge)
-			}
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// allowedHeaders keeps the request headers a GraphQL client needs.
-func allowedHeaders(requested string) string {
-	ok := []string{}
-	for _, h := range strings.Split(requested, ",") {
-		h = strings.TrimSpace(h)
-		switch strings.ToLower(h) {
-		case "content-type", "authorization", "x-request-id", "apollographql-client-name", "apollographql-client-version", "x-cart-id":
-			ok = append(ok, h)
-		}
+	opts := cors.Options{
+		AllowOriginFunc:  func(origin string) bool { return originAllowed(origins, origin) },
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   corsHeaders,
+		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
+		AllowCredentials: true,
+		MaxAge:           int((10 * time.Minute).Seconds()),
 	}
-	if len(ok) == 0 {
-		return "Content-Type, Authorization"
+	if slices.Contains(origins, "*") {
+		opts.AllowOriginFunc, opts.AllowedOrigins, opts.AllowCredentials = nil, []string{"*"}, false
 	}
-	return strings.Join(ok, ", ")
+	return cors.New(opts).Handler(next)
 }

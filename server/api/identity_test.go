@@ -24,6 +24,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/viewer"
+	"github.com/savannah-commerce/savannah/internal/ratelimit"
 )
 
 type authToken struct {
@@ -267,7 +268,7 @@ func eachAuthBackend(t *testing.T, fn func(t *testing.T, s *store)) {
 		db := dbtest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "t.db"))
 		fn(t, newStore(t, db, nil, func(c *auth.ServiceConfig) {
 			c.Refresh = auth.NewRedisRefreshStore(rdb, prefix+"refresh:")
-			c.Failures = auth.NewRedisCounter(rdb, prefix+"failures:")
+			c.Failures = ratelimit.NewRedis(rdb, prefix+"failures:")
 		}))
 	})
 }

@@ -360,23 +360,29 @@ func TestHTTPHygiene(t *testing.T) {
 	resp.Body.Close()
 	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "connect-src 'self'", "the playground may call the API")
 
-	preflight := func(origin string) *http.Response {
+	// Browsers name the headers of a preflight lower-case and sorted.
+	preflight := func(origin, headers string) *http.Response {
 		req, err := http.NewRequest(http.MethodOptions, open.srv.URL+"/graphql", nil)
 		require.NoError(t, err)
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", "POST")
-		req.Header.Set("Access-Control-Request-Headers", "content-type, authorization, x-evil")
+		req.Header.Set("Access-Control-Request-Headers", headers)
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
 		return resp
 	}
-	resp = preflight("https://shop.example.com")
+	resp = preflight("https://shop.example.com", "authorization,content-type")
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	require.Equal(t, "https://shop.example.com", resp.Header.Get("Access-Control-Allow-Origin"))
+	require.Equal(t, "true", resp.Header.Get("Access-Control-Allow-Credentials"))
 	require.Contains(t, resp.Header.Get("Access-Control-Allow-Methods"), "POST")
-	require.Equal(t, "content-type, authorization", resp.Header.Get("Access-Control-Allow-Headers"))
-	resp = preflight("https://evil.example.com")
+	require.Equal(t, "authorization,content-type", resp.Header.Get("Access-Control-Allow-Headers"))
+	require.Equal(t, "600", resp.Header.Get("Access-Control-Max-Age"))
+	resp = preflight("https://shop.example.com", "authorization,content-type,x-evil")
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "a header not allowed: the browser sends nothing")
+	resp = preflight("https://evil.example.com", "content-type")
 	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
 
 	resp, _ = open.sendRaw(map[string]any{"query": "{ categoryTree { id } }"}, map[string]string{"Origin": "https://shop.example.com"})

@@ -1,13 +1,12 @@
-// Package email sends notification emails over SMTP: one connection per
-// message, STARTTLS or implicit TLS, PLAIN authentication, and a MIME
-// message built with the standard library (multipart/alternative with
-// quoted-printable text and HTML parts, an RFC 2047 subject, CRLF line
-// endings). SMTP replies are classified for the job runner: 4xx is
-// transient, 5xx permanent.
+// Package email sends notification emails over SMTP through
+// github.com/wneessen/go-mail: one connection per message, STARTTLS or
+// implicit TLS, PLAIN authentication, and a multipart/alternative MIME
+// message (quoted-printable text and HTML parts, an RFC 2047 subject).
+// SMTP replies are classified for the job runner: 4xx is transient, 5xx
+// permanent.
 package email
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -16,17 +15,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"net/smtp"
 	"net/textproto"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/savannah-commerce/savannah/internal/notify"
 )
@@ -76,8 +74,8 @@ type Config struct {
 // Sender sends email through one SMTP server. It is safe for concurrent
 // use: every message has its own connection.
 type Sender struct {
-	addr     string // host:port
 	host     string
+	port     int
 	implicit bool   // smtps://
 	starttls string // one of the StartTLS modes; unused when implicit
 	user     string
@@ -114,7 +112,9 @@ func New(cfg Config) (*Sender, error) {
 	if p := u.Port(); p != "" {
 		port = p
 	}
-	s.addr = net.JoinHostPort(s.host, port)
+	if s.port, err = strconv.Atoi(port); err != nil || s.port <= 0 || s.port > 65535 {
+		return nil, fmt.Errorf("email: SMTP URL port %q is not a port number", port)
+	}
 	if u.User != nil {
 		s.user = u.User.Username()
 		s.pass, _ = u.User.Password()
@@ -165,7 +165,38 @@ func New(cfg Config) (*Sender, error) {
 	if s.starttls == StartTLSInsecure {
 		s.tls.InsecureSkipVerify = true // the operator asked for it by name, for local servers
 	}
+	if _, err := s.client(s.timeout); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// client is a go-mail client for one message, its session bounded by
+// timeout.
+func (s *Sender) client(timeout time.Duration) (*gomail.Client, error) {
+	opts := []gomail.Option{
+		gomail.WithPort(s.port),
+		gomail.WithTimeout(timeout),
+		gomail.WithHELO(s.hello),
+		gomail.WithTLSConfig(s.tls),
+		gomail.WithoutNoop(),
+	}
+	switch {
+	case s.implicit:
+		opts = append(opts, gomail.WithSSL())
+	case s.starttls == StartTLSRequired:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if s.hasAuth {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
+	}
+	c, err := gomail.NewClient(s.host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("email: %w", err)
+	}
+	return c, nil
 }
 
 // Admins returns the administrators' addresses, for the To of their copy.
@@ -194,97 +225,62 @@ func (s *Sender) SendEmail(ctx context.Context, e notify.Email) (notify.SendResu
 		return notify.SendResult{}, notify.Permanent(err)
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	// go-mail bounds the session by its timeout (the context only bounds
+	// dialling): the shorter of ours and the caller's deadline.
+	timeout := s.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	if timeout <= 0 {
+		return notify.SendResult{}, notify.Transient(fmt.Errorf("email: %w", context.DeadlineExceeded))
+	}
+	deadline := time.Now().Add(timeout)
+	c, err := s.client(timeout)
+	if err != nil {
+		return notify.SendResult{}, notify.Permanent(err)
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	if err := s.deliver(ctx, rcpts, msg); err != nil {
+	if err := s.deliver(ctx, c, msg); err != nil {
 		// The connection's deadline is the context's, and either may fire
 		// first: report both the same way, as time running out.
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return notify.SendResult{}, notify.Transient(fmt.Errorf("email: %w", ctxErr))
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return notify.SendResult{}, notify.Transient(fmt.Errorf("email: %w", context.DeadlineExceeded))
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) || !time.Now().Before(deadline) {
+			return notify.SendResult{}, notify.Transient(fmt.Errorf("email: %w: %w", context.DeadlineExceeded, err))
 		}
 		return notify.SendResult{}, err
 	}
 	return notify.SendResult{ProviderID: strings.Trim(id, "<>")}, nil
 }
 
-// deliver runs one SMTP session.
-func (s *Sender) deliver(ctx context.Context, rcpts []*mail.Address, msg []byte) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.addr)
+// deliver runs one SMTP session: connect, TLS, EHLO and AUTH first, so
+// that their failures are told apart from the message's.
+func (s *Sender) deliver(ctx context.Context, c *gomail.Client, msg *gomail.Msg) error {
+	conn, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return notify.Transient(fmt.Errorf("email: connect: %w", err))
-	}
-	// Deadlines bound every read and write; closing on cancellation stops
-	// a session the caller no longer waits for.
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	if s.implicit {
-		tc := tls.Client(conn, s.tls)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			_ = conn.Close()
-			return classify("tls handshake", err)
-		}
-		conn = tc
-	}
-	c, err := smtp.NewClient(conn, s.host)
-	if err != nil {
-		_ = conn.Close()
-		return classify("greeting", err)
-	}
-	defer c.Close()
-	if err := c.Hello(s.hello); err != nil {
-		return classify("ehlo", err)
-	}
-	if !s.implicit {
-		if ok, _ := c.Extension("STARTTLS"); ok {
-			if err := c.StartTLS(s.tls); err != nil {
-				return classify("starttls", err)
-			}
-		} else if s.starttls == StartTLSRequired {
-			return notify.Permanent(errors.New("email: server does not offer STARTTLS; use smtps:// or ?starttls=optional for a local test server"))
-		}
-	}
-	if s.hasAuth {
-		if ok, _ := c.Extension("AUTH"); !ok {
-			return notify.Permanent(errors.New("email: server does not offer AUTH but the SMTP URL has credentials"))
-		}
-		if err := c.Auth(smtp.PlainAuth("", s.user, s.pass, s.host)); err != nil {
-			return classify("auth", err)
-		}
-	}
-	if err := c.Mail(s.from.Address); err != nil {
-		return classify("mail from", err)
-	}
-	for _, r := range rcpts {
-		if err := c.Rcpt(r.Address); err != nil {
-			return classify("rcpt to "+r.Address, err)
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return classify("data", err)
-	}
-	if _, err := w.Write(msg); err != nil {
-		return classify("data", err)
-	}
-	if err := w.Close(); err != nil {
-		return classify("data", err)
+		return classify("connect", err)
 	}
 	// The message is accepted once DATA is answered; a failing QUIT does
 	// not make it undelivered, and sending it again would duplicate it.
-	_ = c.Quit()
+	defer func() { _ = c.CloseWithSMTPClient(conn) }()
+	if err := c.SendWithSMTPClient(conn, msg); err != nil {
+		var se *gomail.SendError
+		if errors.As(err, &se) {
+			switch {
+			case se.ErrorCode() >= 500:
+				return notify.Permanent(fmt.Errorf("email: %w", err))
+			case se.ErrorCode() >= 400 || se.IsTemp():
+				return notify.Transient(fmt.Errorf("email: %w", err))
+			}
+		}
+		return classify("send", err)
+	}
 	return nil
 }
 
-// classify wraps an SMTP session error: 5xx replies, rejected certificates
-// and refused authentication are permanent; 4xx replies and everything on
-// the network are transient.
+// classify wraps an SMTP session error: 5xx replies, rejected
+// certificates, and what the server lacks (STARTTLS, AUTH) or refuses
+// (authentication) are permanent; 4xx replies and everything on the
+// network are transient.
 func classify(stage string, err error) error {
 	err = fmt.Errorf("email: %s: %w", stage, err)
 	var reply *textproto.Error
@@ -301,14 +297,14 @@ func classify(stage string, err error) error {
 	if errors.As(err, &verify) || errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &invalid) {
 		return notify.Permanent(err)
 	}
-	// net/smtp refuses PLAIN over an unencrypted connection to another
-	// host with a plain error: a configuration problem that retries cannot
-	// fix. A connection lost during AUTH is still a network problem.
 	var netErr net.Error
-	if stage == "auth" && !errors.As(err, &netErr) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return notify.Permanent(err)
+	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return notify.Transient(err)
 	}
-	return notify.Transient(err)
+	// The rest are go-mail's own refusals before anything is sent: no
+	// STARTTLS where it is required, no AUTH where credentials are set,
+	// PLAIN over clear text to another host. Retries cannot fix them.
+	return notify.Permanent(err)
 }
 
 // newMessageID returns "<random@domain>" with the sender's domain, so that
@@ -321,75 +317,24 @@ func newMessageID(from string) string {
 
 // compose builds the message: headers, then a multipart/alternative body
 // with the text part first (clients show the last part they understand),
-// or a single text part when e has no HTML. Every line ends in CRLF.
-func compose(from *mail.Address, to []*mail.Address, e notify.Email, date time.Time, id string) ([]byte, error) {
-	var b bytes.Buffer
-	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
-	header("From", from.String())
-	tos := make([]string, len(to))
-	for i, a := range to {
-		tos[i] = a.String()
-	}
-	header("To", strings.Join(tos, ",\r\n "))
-	header("Subject", encodeSubject(e.Subject))
-	header("Date", date.Format(time.RFC1123Z))
-	header("Message-ID", id)
-	header("MIME-Version", "1.0")
-
+// or a single text part when e has no HTML.
+func compose(from *mail.Address, to []*mail.Address, e notify.Email, date time.Time, id string) (*gomail.Msg, error) {
+	m := gomail.NewMsg(gomail.WithCharset("utf-8"), gomail.WithEncoding(gomail.EncodingQP), gomail.WithNoDefaultUserAgent())
+	m.FromMailAddress(from)
+	m.ToMailAddress(to...)
+	// One logical line: a line break in the subject would start a header.
+	m.Subject(strings.Join(strings.Fields(e.Subject), " "))
+	m.SetDateWithValue(date)
+	m.SetMessageIDWithValue(strings.Trim(id, "<>"))
 	text := e.Text
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	if e.HTML == "" {
-		header("Content-Type", "text/plain; charset=utf-8")
-		header("Content-Transfer-Encoding", "quoted-printable")
-		b.WriteString("\r\n")
-		if err := writeQP(&b, text); err != nil {
-			return nil, err
-		}
-		return b.Bytes(), nil
+	m.SetBodyString(gomail.TypeTextPlain, text)
+	if e.HTML != "" {
+		m.AddAlternativeString(gomail.TypeTextHTML, e.HTML)
 	}
-
-	mw := multipart.NewWriter(&b)
-	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}))
-	b.WriteString("\r\n")
-	for _, p := range []struct{ ctype, body string }{{"text/plain; charset=utf-8", text}, {"text/html; charset=utf-8", e.HTML}} {
-		w, err := mw.CreatePart(textproto.MIMEHeader{
-			"Content-Type":              {p.ctype},
-			"Content-Transfer-Encoding": {"quoted-printable"},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("email: compose: %w", err)
-		}
-		if err := writeQP(w, p.body); err != nil {
-			return nil, err
-		}
-	}
-	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("email: compose: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// writeQP writes body quoted-printable; the encoder turns its line breaks
-// into CRLF and keeps lines under 76 characters.
-func writeQP(w io.Writer, body string) error {
-	qp := quotedprintable.NewWriter(w)
-	if _, err := qp.Write([]byte(body)); err != nil {
-		return fmt.Errorf("email: compose: %w", err)
-	}
-	if err := qp.Close(); err != nil {
-		return fmt.Errorf("email: compose: %w", err)
-	}
-	return nil
-}
-
-// encodeSubject keeps the subject on one logical line (a line break in it
-// would start a new header) and RFC 2047-encodes it when it is not plain
-// ASCII, folding between encoded words so that no line is overlong.
-func encodeSubject(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.ReplaceAll(mime.QEncoding.Encode("utf-8", s), "?= =?", "?=\r\n =?")
+	return m, nil
 }
 
 var _ notify.EmailSender = (*Sender)(nil)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -28,6 +29,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/jobs/jobstest"
 	"github.com/savannah-commerce/savannah/internal/notify"
 	"github.com/savannah-commerce/savannah/internal/notify/email"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
@@ -266,25 +268,13 @@ func (e *env) waitSettled(orderID, want int) []*ent.Notification {
 // waitJobsFinalized waits until no River job is left to run.
 func (e *env) waitJobsFinalized() {
 	e.t.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
-		var n int
-		require.NoError(e.t, e.db.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&n))
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("after %s: %d jobs not finalized", waitFor, n)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
-	}
+	require.Eventually(e.t, func() bool { return jobstest.Unfinished(jobstest.States(e.t, e.jobs)) == 0 },
+		waitFor, 10*time.Millisecond, "jobs not finalized: %v", jobstest.States(e.t, e.jobs))
 }
 
 func (e *env) jobCount() int {
 	e.t.Helper()
-	var n int
-	require.NoError(e.t, e.db.SQL.QueryRow(`SELECT count(*) FROM river_job`).Scan(&n))
-	return n
+	return jobstest.Total(jobstest.States(e.t, e.jobs))
 }
 
 // smsTo returns the SMS accepted for phone.
@@ -567,9 +557,7 @@ func TestPermanentFailureFailsAtOnce(t *testing.T) {
 			}
 		}
 		e.waitJobsFinalized()
-		var cancelled int
-		require.NoError(t, db.SQL.QueryRow(`SELECT count(*) FROM river_job WHERE state = 'cancelled'`).Scan(&cancelled))
-		require.Equal(t, 1, cancelled)
+		require.Equal(t, 1, jobstest.States(t, e.jobs)[rivertype.JobStateCancelled])
 	})
 }
 
