@@ -27,9 +27,9 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/jobs/jobstest"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
-	"github.com/savannah-commerce/savannah/internal/jobs/jobstest"
 )
 
 // purgeServer is a local CDN purge API (Cloudflare's purge by tag): it
