@@ -384,7 +384,7 @@ func checkOptions(ps *problems, opts []schematype.VariantOption, path []string) 
 // negative prices, more decimals than the currency has and prices above
 // MaxPrice.
 func PriceMinor(cur money.Currency, price string) (int64, error) {
-	max := cur.Amount(MaxPrice * cur.Scale())
+	ceiling := cur.Amount(MaxPrice * cur.Scale())
 	minor, err := cur.Parse(price)
 	var pe *money.PrecisionError
 	switch {
@@ -393,11 +393,11 @@ func PriceMinor(cur money.Currency, price string) (int64, error) {
 	case errors.As(err, &pe):
 		return 0, fmt.Errorf("a price has %s", pe.Limit())
 	case errors.Is(err, money.ErrOutOfRange):
-		return 0, fmt.Errorf("a price is at most %s", max.Decimal())
+		return 0, fmt.Errorf("a price is at most %s", ceiling.Decimal())
 	case err != nil:
 		return 0, fmt.Errorf("a price is a decimal number, such as %q", cur.Amount(129900).Decimal())
-	case minor > max.Minor:
-		return 0, fmt.Errorf("a price is at most %s", max.Decimal())
+	case minor > ceiling.Minor:
+		return 0, fmt.Errorf("a price is at most %s", ceiling.Decimal())
 	}
 	return minor, nil
 }
