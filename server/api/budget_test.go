@@ -148,15 +148,27 @@ func TestStatementBudgetNodes(t *testing.T) {
 // seedOrder creates, as the system, an order of the customer with n lines.
 func seedOrder(t *testing.T, c *ent.Client, customerID int, key string, n int) *ent.Order {
 	t.Helper()
-	ctx := viewer.System(context.Background(), "test: set up")
-	o := c.Order.Create().SetCustomerID(customerID).SetNumber("SV-" + key).SetCurrency("KES").
-		SetSubtotalMinor(1000 * int64(n)).SetTotalMinor(1000 * int64(n)).SetIdempotencyKey(key).
-		SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).SaveX(ctx)
-	for i := range n {
-		c.OrderLine.Create().SetOrderID(o.ID).SetProductName("Tea").SetVariantName("1kg").
-			SetSku(fmt.Sprintf("TEA-%s-%d", key, i)).SetQuantity(1).
-			SetUnitPriceMinor(1000 + int64(i)).SetLineTotalMinor(1000 + int64(i)).ExecX(ctx)
-	}
+	// Orders change only in a transaction (the outbox notifies the
+	// customer in it), as checkout writes them.
+	var o *ent.Order
+	require.NoError(t, database.InTx(viewer.System(context.Background(), "test: set up"), c, func(ctx context.Context) error {
+		tx := ent.FromContext(ctx)
+		var err error
+		o, err = tx.Order.Create().SetCustomerID(customerID).SetNumber("SV-" + key).SetCurrency("KES").
+			SetSubtotalMinor(1000 * int64(n)).SetTotalMinor(1000 * int64(n)).SetIdempotencyKey(key).
+			SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).Save(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if err := tx.OrderLine.Create().SetOrderID(o.ID).SetProductName("Tea").SetVariantName("1kg").
+				SetSku(fmt.Sprintf("TEA-%s-%d", key, i)).SetQuantity(1).
+				SetUnitPriceMinor(1000 + int64(i)).SetLineTotalMinor(1000 + int64(i)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	return o
 }
 
