@@ -131,6 +131,9 @@ func (r *Resolver) ProductVariant() ProductVariantResolver { return &productVari
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// ShippingMethod returns ShippingMethodResolver implementation.
+func (r *Resolver) ShippingMethod() ShippingMethodResolver { return &shippingMethodResolver{r} }
+
 type (
 	categoryResolver       struct{ *Resolver }
 	customerResolver       struct{ *Resolver }
@@ -140,4 +143,5 @@ type (
 	productResolver        struct{ *Resolver }
 	productVariantResolver struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	shippingMethodResolver struct{ *Resolver }
 )

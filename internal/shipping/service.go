@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/internal/input"
 	"github.com/savannah-commerce/savannah/internal/money"
 )
 
@@ -100,7 +101,7 @@ func (s *Service) Weight(items []Item) int64 {
 // (minor units) and weight (grams), cheapest first. No zone, or no
 // method, is an empty list. It takes three SQL statements: the country's
 // zones, the zone's methods, and their pickup points.
-func (s *Service) Options(ctx context.Context, a Address, subtotalMinor, weightGrams int64) ([]Option, error) {
+func (s *Service) Options(ctx context.Context, a Address, subtotalMinor, weightGrams int64) ([]*Option, error) {
 	c := s.db(ctx)
 	zones, err := c.ShippingZone.Query().
 		Where(shippingzone.CountryCodeEQ(strings.ToUpper(strings.TrimSpace(a.CountryCode)))).
@@ -110,7 +111,7 @@ func (s *Service) Options(ctx context.Context, a Address, subtotalMinor, weightG
 	}
 	zone := Match(zones, a)
 	if zone == nil {
-		return []Option{}, nil
+		return []*Option{}, nil
 	}
 	methods, err := c.ShippingMethod.Query().
 		Where(shippingmethod.ZoneID(zone.ID), shippingmethod.Active(true)).
@@ -120,16 +121,31 @@ func (s *Service) Options(ctx context.Context, a Address, subtotalMinor, weightG
 	if err != nil {
 		return nil, fmt.Errorf("read shipping methods: %w", err)
 	}
-	out := make([]Option, 0, len(methods))
+	out := make([]*Option, 0, len(methods))
 	for _, m := range methods {
 		if m.Kind == shippingmethod.KindPICKUP && len(m.Edges.PickupPoints) == 0 {
 			continue // nowhere to pick up
 		}
 		m.Edges.Zone = zone
-		out = append(out, Option{Method: m, Zone: zone, PriceMinor: Price(m, subtotalMinor, weightGrams)})
+		out = append(out, &Option{Method: m, Zone: zone, PriceMinor: Price(m, subtotalMinor, weightGrams)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].PriceMinor < out[j].PriceMinor })
 	return out, nil
+}
+
+// OptionsAt is Options for a subtotal given as decimal text in the
+// store currency, as a storefront sends it; a subtotal or weight that is
+// not one is an *input.Error.
+func (s *Service) OptionsAt(ctx context.Context, a Address, subtotal string, weightGrams int) ([]*Option, error) {
+	var ps input.Problems
+	minor := s.amount(&ps, subtotal, "subtotal")
+	if weightGrams < 0 {
+		ps.Add(input.ErrInvalid, "a weight cannot be negative", "weightGrams")
+	}
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	return s.Options(ctx, a, minor, int64(weightGrams))
 }
 
 // Quote prices one method for the address and cart, for checkout: it is
@@ -141,7 +157,7 @@ func (s *Service) Quote(ctx context.Context, methodID int, a Address, subtotalMi
 	}
 	for _, o := range opts {
 		if o.Method.ID == methodID {
-			return o, nil
+			return *o, nil
 		}
 	}
 	return Option{}, fmt.Errorf("method %d: %w", methodID, ErrUnavailable)
