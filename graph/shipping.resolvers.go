@@ -66,7 +66,9 @@ func (r *mutationResolver) DeleteShippingMethod(ctx context.Context, id string) 
 func (r *mutationResolver) CreatePickupPoint(ctx context.Context, methodID string, input model.PickupPointInput) (*model.PickupPointPayload, error) {
 	var d ids
 	mid := d.decode(methodID, "methodId")
-	p, ue, err := serviceWrite(&d, func() (*ent.PickupPoint, error) { return r.shipping.CreatePickupPoint(ctx, mid, pickupPointInput(input)) })
+	p, ue, err := serviceWrite(&d, func() (*ent.PickupPoint, error) {
+		return r.shipping.CreatePickupPoint(ctx, mid, pickupPointInput(input))
+	})
 	return &model.PickupPointPayload{PickupPoint: p, UserErrors: ue}, err
 }
 
@@ -74,7 +76,9 @@ func (r *mutationResolver) CreatePickupPoint(ctx context.Context, methodID strin
 func (r *mutationResolver) UpdatePickupPoint(ctx context.Context, id string, input model.PickupPointInput) (*model.PickupPointPayload, error) {
 	var d ids
 	pid := d.decode(id, "id")
-	p, ue, err := serviceWrite(&d, func() (*ent.PickupPoint, error) { return r.shipping.UpdatePickupPoint(ctx, pid, pickupPointInput(input)) })
+	p, ue, err := serviceWrite(&d, func() (*ent.PickupPoint, error) {
+		return r.shipping.UpdatePickupPoint(ctx, pid, pickupPointInput(input))
+	})
 	return &model.PickupPointPayload{PickupPoint: p, UserErrors: ue}, err
 }
 
