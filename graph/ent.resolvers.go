@@ -107,6 +107,11 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 	return conn, r.primeVariants(ctx, conn)
 }
 
+// PickupPoints is the resolver for the pickupPoints field.
+func (r *shippingMethodResolver) PickupPoints(ctx context.Context, obj *ent.ShippingMethod) ([]*ent.PickupPoint, error) {
+	return pickupPoints(ctx, obj)
+}
+
 // Category returns CategoryResolver implementation.
 func (r *Resolver) Category() CategoryResolver { return &categoryResolver{r} }
 

@@ -700,6 +700,7 @@ type QueryResolver interface {
 	ShippingOptions(ctx context.Context, address model.ShippingAddressInput, subtotal string, weightGrams int) ([]*shipping.Option, error)
 }
 type ShippingMethodResolver interface {
+	PickupPoints(ctx context.Context, obj *ent.ShippingMethod) ([]*ent.PickupPoint, error)
 	Rate(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
 	Bands(ctx context.Context, obj *ent.ShippingMethod) ([]*model.ShippingRateBand, error)
 	FreeOver(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
@@ -15719,7 +15720,7 @@ func (ec *executionContext) _ShippingMethod_pickupPoints(ctx context.Context, fi
 			return ec.fieldContext_ShippingMethod_pickupPoints(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PickupPoints(ctx)
+			return ec.Resolvers.ShippingMethod().PickupPoints(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PickupPoint) graphql.Marshaler {
@@ -15734,7 +15735,7 @@ func (ec *executionContext) fieldContext_ShippingMethod_pickupPoints(_ context.C
 		Object:     "ShippingMethod",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PickupPoint(ctx, field)
 		},

@@ -10,7 +10,6 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
-	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 )
@@ -92,7 +91,7 @@ func (r *mutationResolver) DeletePickupPoint(ctx context.Context, id string) (*m
 
 // ShippingZones is the resolver for the shippingZones field.
 func (r *queryResolver) ShippingZones(ctx context.Context) ([]*ent.ShippingZone, error) {
-	return r.db(ctx).ShippingZone.Query().Order(ent.Asc(shippingzone.FieldCountryCode), ent.Asc(shippingzone.FieldID)).All(ctx)
+	return r.shippingZones(ctx)
 }
 
 // ShippingOptions is the resolver for the shippingOptions field.

@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 )
@@ -59,4 +62,25 @@ func (r *Resolver) rateBands(m *ent.ShippingMethod) []*model.ShippingRateBand {
 		out[i] = band
 	}
 	return out
+}
+
+// shippingZones lists every zone for staff, with the methods and pickup
+// points the query asks for loaded in one statement per level.
+func (r *Resolver) shippingZones(ctx context.Context) ([]*ent.ShippingZone, error) {
+	q, err := r.db(ctx).ShippingZone.Query().
+		Order(ent.Asc(shippingzone.FieldCountryCode), ent.Asc(shippingzone.FieldID)).
+		CollectFields(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return q.All(ctx)
+}
+
+// pickupPoints are a method's pickup points: those loaded with it (the
+// shipping options), else the generated edge resolver's.
+func pickupPoints(ctx context.Context, m *ent.ShippingMethod) ([]*ent.PickupPoint, error) {
+	if pts, err := m.Edges.PickupPointsOrErr(); err == nil {
+		return pts, nil
+	}
+	return m.PickupPoints(ctx)
 }
