@@ -19865,7 +19865,7 @@ func (ec *executionContext) unmarshalInputCreateProductVariantInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name", "price", "stockOnHand", "options"}
+	fieldsInOrder := [...]string{"sku", "name", "price", "stockOnHand", "options", "weightGrams"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19907,6 +19907,13 @@ func (ec *executionContext) unmarshalInputCreateProductVariantInput(ctx context.
 				return it, err
 			}
 			it.Options = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
 		}
 	}
 	return it, nil
@@ -29298,7 +29305,7 @@ func (ec *executionContext) unmarshalInputUpdateProductVariantInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name", "price", "options"}
+	fieldsInOrder := [...]string{"sku", "name", "price", "options", "weightGrams"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29333,6 +29340,13 @@ func (ec *executionContext) unmarshalInputUpdateProductVariantInput(ctx context.
 				return it, err
 			}
 			it.Options = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
 		}
 	}
 	return it, nil

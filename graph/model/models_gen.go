@@ -95,6 +95,8 @@ type CreateProductVariantInput struct {
 	Price       string                `json:"price"`
 	StockOnHand *int                  `json:"stockOnHand,omitempty"`
 	Options     []*VariantOptionInput `json:"options,omitempty"`
+	// Shipping weight in grams; without one, the store's default (SHIPPING_DEFAULT_WEIGHT_GRAMS) counts.
+	WeightGrams *int `json:"weightGrams,omitempty"`
 }
 
 type CustomerPayload struct {
@@ -318,6 +320,8 @@ type UpdateProductVariantInput struct {
 	Name    *string               `json:"name,omitempty"`
 	Price   *string               `json:"price,omitempty"`
 	Options []*VariantOptionInput `json:"options,omitempty"`
+	// Shipping weight in grams.
+	WeightGrams *int `json:"weightGrams,omitempty"`
 }
 
 type UpdateProfileInput struct {

@@ -8,9 +8,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/seed"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 type shippingZonePayload struct {
@@ -297,5 +299,39 @@ func TestDemoShipping(t *testing.T) {
 		require.Equal(t, []string{"Mombasa: Mombasa delivery 400.00"}, optionNames(c.options(map[string]any{"countryCode": "KE", "region": "Mombasa", "town": "Nyali"}, "1000", 0)))
 		require.Equal(t, []string{"Kisumu: Kisumu delivery 0.00"}, optionNames(c.options(map[string]any{"countryCode": "KE", "region": "Kisumu"}, "7500", 0)))
 		require.Equal(t, []string{"Rest of Kenya: Countrywide courier 700.00"}, optionNames(c.options(map[string]any{"countryCode": "KE", "town": "Nakuru"}, "1000", 2500)))
+	})
+}
+
+// TestVariantWeight: staff give variants a shipping weight, within bounds.
+func TestVariantWeight(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		shop := newStore(t, db, demoCatalog(t))
+		staff := shop.asStaff()
+		p, err := shop.client.Product.Query().First(viewer.System(context.Background(), "test: pick a product"))
+		require.NoError(t, err)
+		const doc = `mutation W($productId: ID!, $input: CreateProductVariantInput!) {
+  createProductVariant(productId: $productId, input: $input) { variant { weightGrams } userErrors { field code } }
+}`
+		create := func(sku string, grams int) (variant *struct{ WeightGrams *int }, errs []userError) {
+			resp := staff.post(doc, "W", map[string]any{"productId": scalar.EncodeID(p.ID),
+				"input": map[string]any{"sku": sku, "name": sku, "price": "100", "weightGrams": grams}})
+			require.Empty(t, resp.Errors)
+			var out struct {
+				P struct {
+					Variant    *struct{ WeightGrams *int } `json:"variant"`
+					UserErrors []userError                 `json:"userErrors"`
+				} `json:"createProductVariant"`
+			}
+			require.NoError(t, json.Unmarshal(resp.Data, &out))
+			return out.P.Variant, out.P.UserErrors
+		}
+		v, errs := create("W-0", 0)
+		require.Nil(t, v)
+		require.Equal(t, []string{"INVALID"}, codesOf(errs))
+		require.Equal(t, []string{"input", "weightGrams"}, errs[0].Field)
+		v, errs = create("W-1500", 1500)
+		require.Empty(t, errs)
+		require.Equal(t, 1500, *v.WeightGrams)
 	})
 }
