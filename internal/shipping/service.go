@@ -96,24 +96,33 @@ func (s *Service) Weight(items []Item) int64 {
 	return total
 }
 
+// ZoneFor returns the zone the address is in (the most specific that
+// matches), or nil: for rules that follow the destination, such as tax
+// rates per zone. One SQL statement.
+func (s *Service) ZoneFor(ctx context.Context, a Address) (*ent.ShippingZone, error) {
+	zones, err := s.db(ctx).ShippingZone.Query().
+		Where(shippingzone.CountryCodeEQ(strings.ToUpper(strings.TrimSpace(a.CountryCode)))).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read shipping zones: %w", err)
+	}
+	return Match(zones, a), nil
+}
+
 // Options returns the methods of the zone the address is in, active ones
 // as the viewer of ctx sees them, each priced for a cart of this subtotal
 // (minor units) and weight (grams), cheapest first. No zone, or no
 // method, is an empty list. It takes three SQL statements: the country's
 // zones, the zone's methods, and their pickup points.
 func (s *Service) Options(ctx context.Context, a Address, subtotalMinor, weightGrams int64) ([]*Option, error) {
-	c := s.db(ctx)
-	zones, err := c.ShippingZone.Query().
-		Where(shippingzone.CountryCodeEQ(strings.ToUpper(strings.TrimSpace(a.CountryCode)))).
-		All(ctx)
+	zone, err := s.ZoneFor(ctx, a)
 	if err != nil {
-		return nil, fmt.Errorf("read shipping zones: %w", err)
+		return nil, err
 	}
-	zone := Match(zones, a)
 	if zone == nil {
 		return []*Option{}, nil
 	}
-	methods, err := c.ShippingMethod.Query().
+	methods, err := s.db(ctx).ShippingMethod.Query().
 		Where(shippingmethod.ZoneID(zone.ID), shippingmethod.Active(true)).
 		WithPickupPoints().
 		Order(ent.Asc(shippingmethod.FieldID)).
