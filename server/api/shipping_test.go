@@ -220,6 +220,12 @@ func TestShippingConfiguredByStaff(t *testing.T) {
 		staff.method(nairobi.Zone.ID, map[string]any{"name": "Express", "kind": "DELIVERY", "rateType": "FLAT", "rate": "600"})
 		require.Equal(t, int64(3), shop.statements("ShippingOptions", map[string]any{"address": nbo, "subtotal": "100", "weightGrams": 0}))
 
+		// Staff's list is one statement per level too.
+		staffZones := staff.s.statements("ShippingZones", nil)
+		require.Equal(t, int64(3), staffZones, "zones, methods, pickup points")
+		staff.s.op("CreatePickupPoint", map[string]any{"methodId": pickup.Method.ID, "input": pointInput("Fourth", "+254711000010")}, &struct{}{})
+		require.Equal(t, staffZones, staff.s.statements("ShippingZones", nil), "ShippingZones must not grow with the points")
+
 		// Updating and deleting.
 		var upd struct {
 			P shippingZonePayload `json:"updateShippingZone"`
