@@ -26,10 +26,13 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 
 	stdsql "database/sql"
@@ -62,6 +65,8 @@ type Client struct {
 	OrderLine *OrderLineClient
 	// Payment is the client for interacting with the Payment builders.
 	Payment *PaymentClient
+	// PickupPoint is the client for interacting with the PickupPoint builders.
+	PickupPoint *PickupPointClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// ProductVariant is the client for interacting with the ProductVariant builders.
@@ -70,6 +75,10 @@ type Client struct {
 	RefreshToken *RefreshTokenClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
+	// ShippingMethod is the client for interacting with the ShippingMethod builders.
+	ShippingMethod *ShippingMethodClient
+	// ShippingZone is the client for interacting with the ShippingZone builders.
+	ShippingZone *ShippingZoneClient
 	// StockMovement is the client for interacting with the StockMovement builders.
 	StockMovement *StockMovementClient
 }
@@ -94,10 +103,13 @@ func (c *Client) init() {
 	c.OrderEvent = NewOrderEventClient(c.config)
 	c.OrderLine = NewOrderLineClient(c.config)
 	c.Payment = NewPaymentClient(c.config)
+	c.PickupPoint = NewPickupPointClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.ProductVariant = NewProductVariantClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
+	c.ShippingMethod = NewShippingMethodClient(c.config)
+	c.ShippingZone = NewShippingZoneClient(c.config)
 	c.StockMovement = NewStockMovementClient(c.config)
 }
 
@@ -202,10 +214,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		OrderEvent:     NewOrderEventClient(cfg),
 		OrderLine:      NewOrderLineClient(cfg),
 		Payment:        NewPaymentClient(cfg),
+		PickupPoint:    NewPickupPointClient(cfg),
 		Product:        NewProductClient(cfg),
 		ProductVariant: NewProductVariantClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
 		Sequence:       NewSequenceClient(cfg),
+		ShippingMethod: NewShippingMethodClient(cfg),
+		ShippingZone:   NewShippingZoneClient(cfg),
 		StockMovement:  NewStockMovementClient(cfg),
 	}, nil
 }
@@ -237,10 +252,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		OrderEvent:     NewOrderEventClient(cfg),
 		OrderLine:      NewOrderLineClient(cfg),
 		Payment:        NewPaymentClient(cfg),
+		PickupPoint:    NewPickupPointClient(cfg),
 		Product:        NewProductClient(cfg),
 		ProductVariant: NewProductVariantClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
 		Sequence:       NewSequenceClient(cfg),
+		ShippingMethod: NewShippingMethodClient(cfg),
+		ShippingZone:   NewShippingZoneClient(cfg),
 		StockMovement:  NewStockMovementClient(cfg),
 	}, nil
 }
@@ -272,8 +290,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
-		c.Notification, c.Order, c.OrderEvent, c.OrderLine, c.Payment, c.Product,
-		c.ProductVariant, c.RefreshToken, c.Sequence, c.StockMovement,
+		c.Notification, c.Order, c.OrderEvent, c.OrderLine, c.Payment, c.PickupPoint,
+		c.Product, c.ProductVariant, c.RefreshToken, c.Sequence, c.ShippingMethod,
+		c.ShippingZone, c.StockMovement,
 	} {
 		n.Use(hooks...)
 	}
@@ -284,8 +303,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
-		c.Notification, c.Order, c.OrderEvent, c.OrderLine, c.Payment, c.Product,
-		c.ProductVariant, c.RefreshToken, c.Sequence, c.StockMovement,
+		c.Notification, c.Order, c.OrderEvent, c.OrderLine, c.Payment, c.PickupPoint,
+		c.Product, c.ProductVariant, c.RefreshToken, c.Sequence, c.ShippingMethod,
+		c.ShippingZone, c.StockMovement,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -316,6 +336,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OrderLine.mutate(ctx, m)
 	case *PaymentMutation:
 		return c.Payment.mutate(ctx, m)
+	case *PickupPointMutation:
+		return c.PickupPoint.mutate(ctx, m)
 	case *ProductMutation:
 		return c.Product.mutate(ctx, m)
 	case *ProductVariantMutation:
@@ -324,6 +346,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RefreshToken.mutate(ctx, m)
 	case *SequenceMutation:
 		return c.Sequence.mutate(ctx, m)
+	case *ShippingMethodMutation:
+		return c.ShippingMethod.mutate(ctx, m)
+	case *ShippingZoneMutation:
+		return c.ShippingZone.mutate(ctx, m)
 	case *StockMovementMutation:
 		return c.StockMovement.mutate(ctx, m)
 	default:
@@ -2205,6 +2231,156 @@ func (c *PaymentClient) mutate(ctx context.Context, m *PaymentMutation) (Value, 
 	}
 }
 
+// PickupPointClient is a client for the PickupPoint schema.
+type PickupPointClient struct {
+	config
+}
+
+// NewPickupPointClient returns a client for the PickupPoint from the given config.
+func NewPickupPointClient(c config) *PickupPointClient {
+	return &PickupPointClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pickuppoint.Hooks(f(g(h())))`.
+func (c *PickupPointClient) Use(hooks ...Hook) {
+	c.hooks.PickupPoint = append(c.hooks.PickupPoint, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pickuppoint.Intercept(f(g(h())))`.
+func (c *PickupPointClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PickupPoint = append(c.inters.PickupPoint, interceptors...)
+}
+
+// Create returns a builder for creating a PickupPoint entity.
+func (c *PickupPointClient) Create() *PickupPointCreate {
+	mutation := newPickupPointMutation(c.config, OpCreate)
+	return &PickupPointCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PickupPoint entities.
+func (c *PickupPointClient) CreateBulk(builders ...*PickupPointCreate) *PickupPointCreateBulk {
+	return &PickupPointCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PickupPointClient) MapCreateBulk(slice any, setFunc func(*PickupPointCreate, int)) *PickupPointCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PickupPointCreateBulk{err: fmt.Errorf("calling to PickupPointClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PickupPointCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PickupPointCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PickupPoint.
+func (c *PickupPointClient) Update() *PickupPointUpdate {
+	mutation := newPickupPointMutation(c.config, OpUpdate)
+	return &PickupPointUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PickupPointClient) UpdateOne(_m *PickupPoint) *PickupPointUpdateOne {
+	mutation := newPickupPointMutation(c.config, OpUpdateOne, withPickupPoint(_m))
+	return &PickupPointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PickupPointClient) UpdateOneID(id int) *PickupPointUpdateOne {
+	mutation := newPickupPointMutation(c.config, OpUpdateOne, withPickupPointID(id))
+	return &PickupPointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PickupPoint.
+func (c *PickupPointClient) Delete() *PickupPointDelete {
+	mutation := newPickupPointMutation(c.config, OpDelete)
+	return &PickupPointDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PickupPointClient) DeleteOne(_m *PickupPoint) *PickupPointDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PickupPointClient) DeleteOneID(id int) *PickupPointDeleteOne {
+	builder := c.Delete().Where(pickuppoint.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PickupPointDeleteOne{builder}
+}
+
+// Query returns a query builder for PickupPoint.
+func (c *PickupPointClient) Query() *PickupPointQuery {
+	return &PickupPointQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePickupPoint},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PickupPoint entity by its id.
+func (c *PickupPointClient) Get(ctx context.Context, id int) (*PickupPoint, error) {
+	return c.Query().Where(pickuppoint.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PickupPointClient) GetX(ctx context.Context, id int) *PickupPoint {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMethod queries the method edge of a PickupPoint.
+func (c *PickupPointClient) QueryMethod(_m *PickupPoint) *ShippingMethodQuery {
+	query := (&ShippingMethodClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pickuppoint.Table, pickuppoint.FieldID, id),
+			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, pickuppoint.MethodTable, pickuppoint.MethodColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PickupPointClient) Hooks() []Hook {
+	hooks := c.hooks.PickupPoint
+	return append(hooks[:len(hooks):len(hooks)], pickuppoint.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PickupPointClient) Interceptors() []Interceptor {
+	return c.inters.PickupPoint
+}
+
+func (c *PickupPointClient) mutate(ctx context.Context, m *PickupPointMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PickupPointCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PickupPointUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PickupPointUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PickupPointDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PickupPoint mutation op: %q", m.Op())
+	}
+}
+
 // ProductClient is a client for the Product schema.
 type ProductClient struct {
 	config
@@ -2853,6 +3029,322 @@ func (c *SequenceClient) mutate(ctx context.Context, m *SequenceMutation) (Value
 	}
 }
 
+// ShippingMethodClient is a client for the ShippingMethod schema.
+type ShippingMethodClient struct {
+	config
+}
+
+// NewShippingMethodClient returns a client for the ShippingMethod from the given config.
+func NewShippingMethodClient(c config) *ShippingMethodClient {
+	return &ShippingMethodClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `shippingmethod.Hooks(f(g(h())))`.
+func (c *ShippingMethodClient) Use(hooks ...Hook) {
+	c.hooks.ShippingMethod = append(c.hooks.ShippingMethod, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `shippingmethod.Intercept(f(g(h())))`.
+func (c *ShippingMethodClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ShippingMethod = append(c.inters.ShippingMethod, interceptors...)
+}
+
+// Create returns a builder for creating a ShippingMethod entity.
+func (c *ShippingMethodClient) Create() *ShippingMethodCreate {
+	mutation := newShippingMethodMutation(c.config, OpCreate)
+	return &ShippingMethodCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ShippingMethod entities.
+func (c *ShippingMethodClient) CreateBulk(builders ...*ShippingMethodCreate) *ShippingMethodCreateBulk {
+	return &ShippingMethodCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ShippingMethodClient) MapCreateBulk(slice any, setFunc func(*ShippingMethodCreate, int)) *ShippingMethodCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ShippingMethodCreateBulk{err: fmt.Errorf("calling to ShippingMethodClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ShippingMethodCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ShippingMethodCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ShippingMethod.
+func (c *ShippingMethodClient) Update() *ShippingMethodUpdate {
+	mutation := newShippingMethodMutation(c.config, OpUpdate)
+	return &ShippingMethodUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ShippingMethodClient) UpdateOne(_m *ShippingMethod) *ShippingMethodUpdateOne {
+	mutation := newShippingMethodMutation(c.config, OpUpdateOne, withShippingMethod(_m))
+	return &ShippingMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ShippingMethodClient) UpdateOneID(id int) *ShippingMethodUpdateOne {
+	mutation := newShippingMethodMutation(c.config, OpUpdateOne, withShippingMethodID(id))
+	return &ShippingMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ShippingMethod.
+func (c *ShippingMethodClient) Delete() *ShippingMethodDelete {
+	mutation := newShippingMethodMutation(c.config, OpDelete)
+	return &ShippingMethodDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ShippingMethodClient) DeleteOne(_m *ShippingMethod) *ShippingMethodDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ShippingMethodClient) DeleteOneID(id int) *ShippingMethodDeleteOne {
+	builder := c.Delete().Where(shippingmethod.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ShippingMethodDeleteOne{builder}
+}
+
+// Query returns a query builder for ShippingMethod.
+func (c *ShippingMethodClient) Query() *ShippingMethodQuery {
+	return &ShippingMethodQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeShippingMethod},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ShippingMethod entity by its id.
+func (c *ShippingMethodClient) Get(ctx context.Context, id int) (*ShippingMethod, error) {
+	return c.Query().Where(shippingmethod.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ShippingMethodClient) GetX(ctx context.Context, id int) *ShippingMethod {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryZone queries the zone edge of a ShippingMethod.
+func (c *ShippingMethodClient) QueryZone(_m *ShippingMethod) *ShippingZoneQuery {
+	query := (&ShippingZoneClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingmethod.Table, shippingmethod.FieldID, id),
+			sqlgraph.To(shippingzone.Table, shippingzone.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, shippingmethod.ZoneTable, shippingmethod.ZoneColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPickupPoints queries the pickup_points edge of a ShippingMethod.
+func (c *ShippingMethodClient) QueryPickupPoints(_m *ShippingMethod) *PickupPointQuery {
+	query := (&PickupPointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingmethod.Table, shippingmethod.FieldID, id),
+			sqlgraph.To(pickuppoint.Table, pickuppoint.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shippingmethod.PickupPointsTable, shippingmethod.PickupPointsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ShippingMethodClient) Hooks() []Hook {
+	hooks := c.hooks.ShippingMethod
+	return append(hooks[:len(hooks):len(hooks)], shippingmethod.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ShippingMethodClient) Interceptors() []Interceptor {
+	return c.inters.ShippingMethod
+}
+
+func (c *ShippingMethodClient) mutate(ctx context.Context, m *ShippingMethodMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ShippingMethodCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ShippingMethodUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ShippingMethodUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ShippingMethodDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ShippingMethod mutation op: %q", m.Op())
+	}
+}
+
+// ShippingZoneClient is a client for the ShippingZone schema.
+type ShippingZoneClient struct {
+	config
+}
+
+// NewShippingZoneClient returns a client for the ShippingZone from the given config.
+func NewShippingZoneClient(c config) *ShippingZoneClient {
+	return &ShippingZoneClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `shippingzone.Hooks(f(g(h())))`.
+func (c *ShippingZoneClient) Use(hooks ...Hook) {
+	c.hooks.ShippingZone = append(c.hooks.ShippingZone, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `shippingzone.Intercept(f(g(h())))`.
+func (c *ShippingZoneClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ShippingZone = append(c.inters.ShippingZone, interceptors...)
+}
+
+// Create returns a builder for creating a ShippingZone entity.
+func (c *ShippingZoneClient) Create() *ShippingZoneCreate {
+	mutation := newShippingZoneMutation(c.config, OpCreate)
+	return &ShippingZoneCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ShippingZone entities.
+func (c *ShippingZoneClient) CreateBulk(builders ...*ShippingZoneCreate) *ShippingZoneCreateBulk {
+	return &ShippingZoneCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ShippingZoneClient) MapCreateBulk(slice any, setFunc func(*ShippingZoneCreate, int)) *ShippingZoneCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ShippingZoneCreateBulk{err: fmt.Errorf("calling to ShippingZoneClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ShippingZoneCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ShippingZoneCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ShippingZone.
+func (c *ShippingZoneClient) Update() *ShippingZoneUpdate {
+	mutation := newShippingZoneMutation(c.config, OpUpdate)
+	return &ShippingZoneUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ShippingZoneClient) UpdateOne(_m *ShippingZone) *ShippingZoneUpdateOne {
+	mutation := newShippingZoneMutation(c.config, OpUpdateOne, withShippingZone(_m))
+	return &ShippingZoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ShippingZoneClient) UpdateOneID(id int) *ShippingZoneUpdateOne {
+	mutation := newShippingZoneMutation(c.config, OpUpdateOne, withShippingZoneID(id))
+	return &ShippingZoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ShippingZone.
+func (c *ShippingZoneClient) Delete() *ShippingZoneDelete {
+	mutation := newShippingZoneMutation(c.config, OpDelete)
+	return &ShippingZoneDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ShippingZoneClient) DeleteOne(_m *ShippingZone) *ShippingZoneDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ShippingZoneClient) DeleteOneID(id int) *ShippingZoneDeleteOne {
+	builder := c.Delete().Where(shippingzone.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ShippingZoneDeleteOne{builder}
+}
+
+// Query returns a query builder for ShippingZone.
+func (c *ShippingZoneClient) Query() *ShippingZoneQuery {
+	return &ShippingZoneQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeShippingZone},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ShippingZone entity by its id.
+func (c *ShippingZoneClient) Get(ctx context.Context, id int) (*ShippingZone, error) {
+	return c.Query().Where(shippingzone.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ShippingZoneClient) GetX(ctx context.Context, id int) *ShippingZone {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMethods queries the methods edge of a ShippingZone.
+func (c *ShippingZoneClient) QueryMethods(_m *ShippingZone) *ShippingMethodQuery {
+	query := (&ShippingMethodClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingzone.Table, shippingzone.FieldID, id),
+			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shippingzone.MethodsTable, shippingzone.MethodsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ShippingZoneClient) Hooks() []Hook {
+	hooks := c.hooks.ShippingZone
+	return append(hooks[:len(hooks):len(hooks)], shippingzone.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ShippingZoneClient) Interceptors() []Interceptor {
+	return c.inters.ShippingZone
+}
+
+func (c *ShippingZoneClient) mutate(ctx context.Context, m *ShippingZoneMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ShippingZoneCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ShippingZoneUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ShippingZoneUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ShippingZoneDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ShippingZone mutation op: %q", m.Op())
+	}
+}
+
 // StockMovementClient is a client for the StockMovement schema.
 type StockMovementClient struct {
 	config
@@ -3039,13 +3531,14 @@ func (c *StockMovementClient) mutate(ctx context.Context, m *StockMovementMutati
 type (
 	hooks struct {
 		Address, Cart, CartLine, Category, Customer, Identity, Notification, Order,
-		OrderEvent, OrderLine, Payment, Product, ProductVariant, RefreshToken,
-		Sequence, StockMovement []ent.Hook
+		OrderEvent, OrderLine, Payment, PickupPoint, Product, ProductVariant,
+		RefreshToken, Sequence, ShippingMethod, ShippingZone, StockMovement []ent.Hook
 	}
 	inters struct {
 		Address, Cart, CartLine, Category, Customer, Identity, Notification, Order,
-		OrderEvent, OrderLine, Payment, Product, ProductVariant, RefreshToken,
-		Sequence, StockMovement []ent.Interceptor
+		OrderEvent, OrderLine, Payment, PickupPoint, Product, ProductVariant,
+		RefreshToken, Sequence, ShippingMethod, ShippingZone,
+		StockMovement []ent.Interceptor
 	}
 )
 

@@ -23,10 +23,13 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 )
 
@@ -99,10 +102,13 @@ func checkColumn(t, c string) error {
 			orderevent.Table:     orderevent.ValidColumn,
 			orderline.Table:      orderline.ValidColumn,
 			payment.Table:        payment.ValidColumn,
+			pickuppoint.Table:    pickuppoint.ValidColumn,
 			product.Table:        product.ValidColumn,
 			productvariant.Table: productvariant.ValidColumn,
 			refreshtoken.Table:   refreshtoken.ValidColumn,
 			sequence.Table:       sequence.ValidColumn,
+			shippingmethod.Table: shippingmethod.ValidColumn,
+			shippingzone.Table:   shippingzone.ValidColumn,
 			stockmovement.Table:  stockmovement.ValidColumn,
 		})
 	})

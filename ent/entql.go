@@ -14,11 +14,14 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 
 	"entgo.io/ent/dialect/sql"
@@ -29,7 +32,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -277,6 +280,32 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   pickuppoint.Table,
+			Columns: pickuppoint.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: pickuppoint.FieldID,
+			},
+		},
+		Type: "PickupPoint",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			pickuppoint.FieldCreatedAt:    {Type: field.TypeTime, Column: pickuppoint.FieldCreatedAt},
+			pickuppoint.FieldUpdatedAt:    {Type: field.TypeTime, Column: pickuppoint.FieldUpdatedAt},
+			pickuppoint.FieldName:         {Type: field.TypeString, Column: pickuppoint.FieldName},
+			pickuppoint.FieldLine1:        {Type: field.TypeString, Column: pickuppoint.FieldLine1},
+			pickuppoint.FieldLine2:        {Type: field.TypeString, Column: pickuppoint.FieldLine2},
+			pickuppoint.FieldTown:         {Type: field.TypeString, Column: pickuppoint.FieldTown},
+			pickuppoint.FieldRegion:       {Type: field.TypeString, Column: pickuppoint.FieldRegion},
+			pickuppoint.FieldPostalCode:   {Type: field.TypeString, Column: pickuppoint.FieldPostalCode},
+			pickuppoint.FieldCountryCode:  {Type: field.TypeString, Column: pickuppoint.FieldCountryCode},
+			pickuppoint.FieldOpeningHours: {Type: field.TypeString, Column: pickuppoint.FieldOpeningHours},
+			pickuppoint.FieldPhone:        {Type: field.TypeString, Column: pickuppoint.FieldPhone},
+			pickuppoint.FieldActive:       {Type: field.TypeBool, Column: pickuppoint.FieldActive},
+			pickuppoint.FieldMethodID:     {Type: field.TypeInt, Column: pickuppoint.FieldMethodID},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -297,7 +326,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldMaxPriceMinor: {Type: field.TypeInt64, Column: product.FieldMaxPriceMinor},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productvariant.Table,
 			Columns: productvariant.Columns,
@@ -318,10 +347,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldTrackInventory: {Type: field.TypeBool, Column: productvariant.FieldTrackInventory},
 			productvariant.FieldOptions:        {Type: field.TypeJSON, Column: productvariant.FieldOptions},
 			productvariant.FieldPosition:       {Type: field.TypeInt, Column: productvariant.FieldPosition},
+			productvariant.FieldWeightGrams:    {Type: field.TypeInt, Column: productvariant.FieldWeightGrams},
 			productvariant.FieldProductID:      {Type: field.TypeInt, Column: productvariant.FieldProductID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -342,7 +372,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldCustomerID: {Type: field.TypeInt, Column: refreshtoken.FieldCustomerID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -357,7 +387,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldValue: {Type: field.TypeInt64, Column: sequence.FieldValue},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   shippingmethod.Table,
+			Columns: shippingmethod.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: shippingmethod.FieldID,
+			},
+		},
+		Type: "ShippingMethod",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			shippingmethod.FieldCreatedAt:         {Type: field.TypeTime, Column: shippingmethod.FieldCreatedAt},
+			shippingmethod.FieldUpdatedAt:         {Type: field.TypeTime, Column: shippingmethod.FieldUpdatedAt},
+			shippingmethod.FieldName:              {Type: field.TypeString, Column: shippingmethod.FieldName},
+			shippingmethod.FieldKind:              {Type: field.TypeEnum, Column: shippingmethod.FieldKind},
+			shippingmethod.FieldRateType:          {Type: field.TypeEnum, Column: shippingmethod.FieldRateType},
+			shippingmethod.FieldRateMinor:         {Type: field.TypeInt64, Column: shippingmethod.FieldRateMinor},
+			shippingmethod.FieldBands:             {Type: field.TypeJSON, Column: shippingmethod.FieldBands},
+			shippingmethod.FieldFreeOverMinor:     {Type: field.TypeInt64, Column: shippingmethod.FieldFreeOverMinor},
+			shippingmethod.FieldMinDays:           {Type: field.TypeInt, Column: shippingmethod.FieldMinDays},
+			shippingmethod.FieldMaxDays:           {Type: field.TypeInt, Column: shippingmethod.FieldMaxDays},
+			shippingmethod.FieldSameDayCutoffHour: {Type: field.TypeInt, Column: shippingmethod.FieldSameDayCutoffHour},
+			shippingmethod.FieldActive:            {Type: field.TypeBool, Column: shippingmethod.FieldActive},
+			shippingmethod.FieldZoneID:            {Type: field.TypeInt, Column: shippingmethod.FieldZoneID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   shippingzone.Table,
+			Columns: shippingzone.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: shippingzone.FieldID,
+			},
+		},
+		Type: "ShippingZone",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			shippingzone.FieldCreatedAt:         {Type: field.TypeTime, Column: shippingzone.FieldCreatedAt},
+			shippingzone.FieldUpdatedAt:         {Type: field.TypeTime, Column: shippingzone.FieldUpdatedAt},
+			shippingzone.FieldName:              {Type: field.TypeString, Column: shippingzone.FieldName},
+			shippingzone.FieldCountryCode:       {Type: field.TypeString, Column: shippingzone.FieldCountryCode},
+			shippingzone.FieldRegion:            {Type: field.TypeString, Column: shippingzone.FieldRegion},
+			shippingzone.FieldTown:              {Type: field.TypeString, Column: shippingzone.FieldTown},
+			shippingzone.FieldPostalCodePattern: {Type: field.TypeString, Column: shippingzone.FieldPostalCodePattern},
+			shippingzone.FieldMatchKey:          {Type: field.TypeString, Column: shippingzone.FieldMatchKey},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -679,6 +756,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Order",
 	)
 	graph.MustAddE(
+		"method",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   pickuppoint.MethodTable,
+			Columns: []string{pickuppoint.MethodColumn},
+			Bidi:    false,
+		},
+		"PickupPoint",
+		"ShippingMethod",
+	)
+	graph.MustAddE(
 		"category",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -761,6 +850,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"RefreshToken",
 		"Customer",
+	)
+	graph.MustAddE(
+		"zone",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   shippingmethod.ZoneTable,
+			Columns: []string{shippingmethod.ZoneColumn},
+			Bidi:    false,
+		},
+		"ShippingMethod",
+		"ShippingZone",
+	)
+	graph.MustAddE(
+		"pickup_points",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.PickupPointsTable,
+			Columns: []string{shippingmethod.PickupPointsColumn},
+			Bidi:    false,
+		},
+		"ShippingMethod",
+		"PickupPoint",
+	)
+	graph.MustAddE(
+		"methods",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.MethodsTable,
+			Columns: []string{shippingzone.MethodsColumn},
+			Bidi:    false,
+		},
+		"ShippingZone",
+		"ShippingMethod",
 	)
 	graph.MustAddE(
 		"variant",
@@ -2108,6 +2233,125 @@ func (f *PaymentFilter) WhereHasOrderWith(preds ...predicate.Order) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PickupPointQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PickupPointQuery builder.
+func (_q *PickupPointQuery) Filter() *PickupPointFilter {
+	return &PickupPointFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PickupPointMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PickupPointMutation builder.
+func (m *PickupPointMutation) Filter() *PickupPointFilter {
+	return &PickupPointFilter{config: m.config, predicateAdder: m}
+}
+
+// PickupPointFilter provides a generic filtering capability at runtime for PickupPointQuery.
+type PickupPointFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PickupPointFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PickupPointFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(pickuppoint.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PickupPointFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(pickuppoint.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PickupPointFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(pickuppoint.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *PickupPointFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldName))
+}
+
+// WhereLine1 applies the entql string predicate on the line1 field.
+func (f *PickupPointFilter) WhereLine1(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldLine1))
+}
+
+// WhereLine2 applies the entql string predicate on the line2 field.
+func (f *PickupPointFilter) WhereLine2(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldLine2))
+}
+
+// WhereTown applies the entql string predicate on the town field.
+func (f *PickupPointFilter) WhereTown(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldTown))
+}
+
+// WhereRegion applies the entql string predicate on the region field.
+func (f *PickupPointFilter) WhereRegion(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldRegion))
+}
+
+// WherePostalCode applies the entql string predicate on the postal_code field.
+func (f *PickupPointFilter) WherePostalCode(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldPostalCode))
+}
+
+// WhereCountryCode applies the entql string predicate on the country_code field.
+func (f *PickupPointFilter) WhereCountryCode(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldCountryCode))
+}
+
+// WhereOpeningHours applies the entql string predicate on the opening_hours field.
+func (f *PickupPointFilter) WhereOpeningHours(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldOpeningHours))
+}
+
+// WherePhone applies the entql string predicate on the phone field.
+func (f *PickupPointFilter) WherePhone(p entql.StringP) {
+	f.Where(p.Field(pickuppoint.FieldPhone))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *PickupPointFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(pickuppoint.FieldActive))
+}
+
+// WhereMethodID applies the entql int predicate on the method_id field.
+func (f *PickupPointFilter) WhereMethodID(p entql.IntP) {
+	f.Where(p.Field(pickuppoint.FieldMethodID))
+}
+
+// WhereHasMethod applies a predicate to check if query has an edge method.
+func (f *PickupPointFilter) WhereHasMethod() {
+	f.Where(entql.HasEdge("method"))
+}
+
+// WhereHasMethodWith applies a predicate to check if query has an edge method with a given conditions (other predicates).
+func (f *PickupPointFilter) WhereHasMethodWith(preds ...predicate.ShippingMethod) {
+	f.Where(entql.HasEdgeWith("method", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProductQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2136,7 +2380,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2249,7 +2493,7 @@ type ProductVariantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductVariantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2308,6 +2552,11 @@ func (f *ProductVariantFilter) WhereOptions(p entql.BytesP) {
 // WherePosition applies the entql int predicate on the position field.
 func (f *ProductVariantFilter) WherePosition(p entql.IntP) {
 	f.Where(p.Field(productvariant.FieldPosition))
+}
+
+// WhereWeightGrams applies the entql int predicate on the weight_grams field.
+func (f *ProductVariantFilter) WhereWeightGrams(p entql.IntP) {
+	f.Where(p.Field(productvariant.FieldWeightGrams))
 }
 
 // WhereProductID applies the entql int predicate on the product_id field.
@@ -2400,7 +2649,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2494,7 +2743,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2513,6 +2762,233 @@ func (f *SequenceFilter) WhereName(p entql.StringP) {
 // WhereValue applies the entql int64 predicate on the value field.
 func (f *SequenceFilter) WhereValue(p entql.Int64P) {
 	f.Where(p.Field(sequence.FieldValue))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ShippingMethodQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ShippingMethodQuery builder.
+func (_q *ShippingMethodQuery) Filter() *ShippingMethodFilter {
+	return &ShippingMethodFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ShippingMethodMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ShippingMethodMutation builder.
+func (m *ShippingMethodMutation) Filter() *ShippingMethodFilter {
+	return &ShippingMethodFilter{config: m.config, predicateAdder: m}
+}
+
+// ShippingMethodFilter provides a generic filtering capability at runtime for ShippingMethodQuery.
+type ShippingMethodFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ShippingMethodFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ShippingMethodFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(shippingmethod.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ShippingMethodFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(shippingmethod.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ShippingMethodFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(shippingmethod.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ShippingMethodFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(shippingmethod.FieldName))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *ShippingMethodFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(shippingmethod.FieldKind))
+}
+
+// WhereRateType applies the entql string predicate on the rate_type field.
+func (f *ShippingMethodFilter) WhereRateType(p entql.StringP) {
+	f.Where(p.Field(shippingmethod.FieldRateType))
+}
+
+// WhereRateMinor applies the entql int64 predicate on the rate_minor field.
+func (f *ShippingMethodFilter) WhereRateMinor(p entql.Int64P) {
+	f.Where(p.Field(shippingmethod.FieldRateMinor))
+}
+
+// WhereBands applies the entql json.RawMessage predicate on the bands field.
+func (f *ShippingMethodFilter) WhereBands(p entql.BytesP) {
+	f.Where(p.Field(shippingmethod.FieldBands))
+}
+
+// WhereFreeOverMinor applies the entql int64 predicate on the free_over_minor field.
+func (f *ShippingMethodFilter) WhereFreeOverMinor(p entql.Int64P) {
+	f.Where(p.Field(shippingmethod.FieldFreeOverMinor))
+}
+
+// WhereMinDays applies the entql int predicate on the min_days field.
+func (f *ShippingMethodFilter) WhereMinDays(p entql.IntP) {
+	f.Where(p.Field(shippingmethod.FieldMinDays))
+}
+
+// WhereMaxDays applies the entql int predicate on the max_days field.
+func (f *ShippingMethodFilter) WhereMaxDays(p entql.IntP) {
+	f.Where(p.Field(shippingmethod.FieldMaxDays))
+}
+
+// WhereSameDayCutoffHour applies the entql int predicate on the same_day_cutoff_hour field.
+func (f *ShippingMethodFilter) WhereSameDayCutoffHour(p entql.IntP) {
+	f.Where(p.Field(shippingmethod.FieldSameDayCutoffHour))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *ShippingMethodFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(shippingmethod.FieldActive))
+}
+
+// WhereZoneID applies the entql int predicate on the zone_id field.
+func (f *ShippingMethodFilter) WhereZoneID(p entql.IntP) {
+	f.Where(p.Field(shippingmethod.FieldZoneID))
+}
+
+// WhereHasZone applies a predicate to check if query has an edge zone.
+func (f *ShippingMethodFilter) WhereHasZone() {
+	f.Where(entql.HasEdge("zone"))
+}
+
+// WhereHasZoneWith applies a predicate to check if query has an edge zone with a given conditions (other predicates).
+func (f *ShippingMethodFilter) WhereHasZoneWith(preds ...predicate.ShippingZone) {
+	f.Where(entql.HasEdgeWith("zone", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPickupPoints applies a predicate to check if query has an edge pickup_points.
+func (f *ShippingMethodFilter) WhereHasPickupPoints() {
+	f.Where(entql.HasEdge("pickup_points"))
+}
+
+// WhereHasPickupPointsWith applies a predicate to check if query has an edge pickup_points with a given conditions (other predicates).
+func (f *ShippingMethodFilter) WhereHasPickupPointsWith(preds ...predicate.PickupPoint) {
+	f.Where(entql.HasEdgeWith("pickup_points", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ShippingZoneQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ShippingZoneQuery builder.
+func (_q *ShippingZoneQuery) Filter() *ShippingZoneFilter {
+	return &ShippingZoneFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ShippingZoneMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ShippingZoneMutation builder.
+func (m *ShippingZoneMutation) Filter() *ShippingZoneFilter {
+	return &ShippingZoneFilter{config: m.config, predicateAdder: m}
+}
+
+// ShippingZoneFilter provides a generic filtering capability at runtime for ShippingZoneQuery.
+type ShippingZoneFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ShippingZoneFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ShippingZoneFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(shippingzone.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ShippingZoneFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(shippingzone.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ShippingZoneFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(shippingzone.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ShippingZoneFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(shippingzone.FieldName))
+}
+
+// WhereCountryCode applies the entql string predicate on the country_code field.
+func (f *ShippingZoneFilter) WhereCountryCode(p entql.StringP) {
+	f.Where(p.Field(shippingzone.FieldCountryCode))
+}
+
+// WhereRegion applies the entql string predicate on the region field.
+func (f *ShippingZoneFilter) WhereRegion(p entql.StringP) {
+	f.Where(p.Field(shippingzone.FieldRegion))
+}
+
+// WhereTown applies the entql string predicate on the town field.
+func (f *ShippingZoneFilter) WhereTown(p entql.StringP) {
+	f.Where(p.Field(shippingzone.FieldTown))
+}
+
+// WherePostalCodePattern applies the entql string predicate on the postal_code_pattern field.
+func (f *ShippingZoneFilter) WherePostalCodePattern(p entql.StringP) {
+	f.Where(p.Field(shippingzone.FieldPostalCodePattern))
+}
+
+// WhereMatchKey applies the entql string predicate on the match_key field.
+func (f *ShippingZoneFilter) WhereMatchKey(p entql.StringP) {
+	f.Where(p.Field(shippingzone.FieldMatchKey))
+}
+
+// WhereHasMethods applies a predicate to check if query has an edge methods.
+func (f *ShippingZoneFilter) WhereHasMethods() {
+	f.Where(entql.HasEdge("methods"))
+}
+
+// WhereHasMethodsWith applies a predicate to check if query has an edge methods with a given conditions (other predicates).
+func (f *ShippingZoneFilter) WhereHasMethodsWith(preds ...predicate.ShippingMethod) {
+	f.Where(entql.HasEdgeWith("methods", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2544,7 +3020,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -18,8 +18,11 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -1316,6 +1319,170 @@ func newPaymentPaginateArgs(rv map[string]any) *paymentPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PickupPointQuery) CollectFields(ctx context.Context, satisfies ...string) (*PickupPointQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PickupPointQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(pickuppoint.Columns))
+		selectedFields = []string{pickuppoint.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "method":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ShippingMethodClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, shippingmethodImplementors)...); err != nil {
+				return err
+			}
+			_q.withMethod = query
+			if _, ok := fieldSeen[pickuppoint.FieldMethodID]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldMethodID)
+				fieldSeen[pickuppoint.FieldMethodID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[pickuppoint.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldCreatedAt)
+				fieldSeen[pickuppoint.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[pickuppoint.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldUpdatedAt)
+				fieldSeen[pickuppoint.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[pickuppoint.FieldName]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldName)
+				fieldSeen[pickuppoint.FieldName] = struct{}{}
+			}
+		case "line1":
+			if _, ok := fieldSeen[pickuppoint.FieldLine1]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldLine1)
+				fieldSeen[pickuppoint.FieldLine1] = struct{}{}
+			}
+		case "line2":
+			if _, ok := fieldSeen[pickuppoint.FieldLine2]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldLine2)
+				fieldSeen[pickuppoint.FieldLine2] = struct{}{}
+			}
+		case "town":
+			if _, ok := fieldSeen[pickuppoint.FieldTown]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldTown)
+				fieldSeen[pickuppoint.FieldTown] = struct{}{}
+			}
+		case "region":
+			if _, ok := fieldSeen[pickuppoint.FieldRegion]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldRegion)
+				fieldSeen[pickuppoint.FieldRegion] = struct{}{}
+			}
+		case "postalCode":
+			if _, ok := fieldSeen[pickuppoint.FieldPostalCode]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldPostalCode)
+				fieldSeen[pickuppoint.FieldPostalCode] = struct{}{}
+			}
+		case "countryCode":
+			if _, ok := fieldSeen[pickuppoint.FieldCountryCode]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldCountryCode)
+				fieldSeen[pickuppoint.FieldCountryCode] = struct{}{}
+			}
+		case "openingHours":
+			if _, ok := fieldSeen[pickuppoint.FieldOpeningHours]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldOpeningHours)
+				fieldSeen[pickuppoint.FieldOpeningHours] = struct{}{}
+			}
+		case "phone":
+			if _, ok := fieldSeen[pickuppoint.FieldPhone]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldPhone)
+				fieldSeen[pickuppoint.FieldPhone] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[pickuppoint.FieldActive]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldActive)
+				fieldSeen[pickuppoint.FieldActive] = struct{}{}
+			}
+		case "methodID":
+			if _, ok := fieldSeen[pickuppoint.FieldMethodID]; !ok {
+				selectedFields = append(selectedFields, pickuppoint.FieldMethodID)
+				fieldSeen[pickuppoint.FieldMethodID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type pickuppointPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PickupPointPaginateOption
+}
+
+func newPickupPointPaginateArgs(rv map[string]any) *pickuppointPaginateArgs {
+	args := &pickuppointPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PickupPointOrder{Field: &PickupPointOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPickupPointOrder(order))
+			}
+		case *PickupPointOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPickupPointOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PickupPointWhereInput); ok {
+		args.opts = append(args.opts, WithPickupPointFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ProductQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProductQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1530,6 +1697,11 @@ func (_q *ProductVariantQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, productvariant.FieldPosition)
 				fieldSeen[productvariant.FieldPosition] = struct{}{}
 			}
+		case "weightGrams":
+			if _, ok := fieldSeen[productvariant.FieldWeightGrams]; !ok {
+				selectedFields = append(selectedFields, productvariant.FieldWeightGrams)
+				fieldSeen[productvariant.FieldWeightGrams] = struct{}{}
+			}
 		case "productID":
 			if _, ok := fieldSeen[productvariant.FieldProductID]; !ok {
 				selectedFields = append(selectedFields, productvariant.FieldProductID)
@@ -1594,6 +1766,300 @@ func newProductVariantPaginateArgs(rv map[string]any) *productvariantPaginateArg
 	}
 	if v, ok := rv[whereField].(*ProductVariantWhereInput); ok {
 		args.opts = append(args.opts, WithProductVariantFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ShippingMethodQuery) CollectFields(ctx context.Context, satisfies ...string) (*ShippingMethodQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ShippingMethodQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(shippingmethod.Columns))
+		selectedFields = []string{shippingmethod.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "zone":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ShippingZoneClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, shippingzoneImplementors)...); err != nil {
+				return err
+			}
+			_q.withZone = query
+			if _, ok := fieldSeen[shippingmethod.FieldZoneID]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldZoneID)
+				fieldSeen[shippingmethod.FieldZoneID] = struct{}{}
+			}
+
+		case "pickupPoints":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PickupPointClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, pickuppointImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedPickupPoints(alias, func(wq *PickupPointQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[shippingmethod.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldCreatedAt)
+				fieldSeen[shippingmethod.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[shippingmethod.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldUpdatedAt)
+				fieldSeen[shippingmethod.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[shippingmethod.FieldName]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldName)
+				fieldSeen[shippingmethod.FieldName] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[shippingmethod.FieldKind]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldKind)
+				fieldSeen[shippingmethod.FieldKind] = struct{}{}
+			}
+		case "rateType":
+			if _, ok := fieldSeen[shippingmethod.FieldRateType]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldRateType)
+				fieldSeen[shippingmethod.FieldRateType] = struct{}{}
+			}
+		case "minDays":
+			if _, ok := fieldSeen[shippingmethod.FieldMinDays]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldMinDays)
+				fieldSeen[shippingmethod.FieldMinDays] = struct{}{}
+			}
+		case "maxDays":
+			if _, ok := fieldSeen[shippingmethod.FieldMaxDays]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldMaxDays)
+				fieldSeen[shippingmethod.FieldMaxDays] = struct{}{}
+			}
+		case "sameDayCutoffHour":
+			if _, ok := fieldSeen[shippingmethod.FieldSameDayCutoffHour]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldSameDayCutoffHour)
+				fieldSeen[shippingmethod.FieldSameDayCutoffHour] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[shippingmethod.FieldActive]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldActive)
+				fieldSeen[shippingmethod.FieldActive] = struct{}{}
+			}
+		case "zoneID":
+			if _, ok := fieldSeen[shippingmethod.FieldZoneID]; !ok {
+				selectedFields = append(selectedFields, shippingmethod.FieldZoneID)
+				fieldSeen[shippingmethod.FieldZoneID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type shippingmethodPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ShippingMethodPaginateOption
+}
+
+func newShippingMethodPaginateArgs(rv map[string]any) *shippingmethodPaginateArgs {
+	args := &shippingmethodPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ShippingMethodOrder{Field: &ShippingMethodOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithShippingMethodOrder(order))
+			}
+		case *ShippingMethodOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithShippingMethodOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ShippingMethodWhereInput); ok {
+		args.opts = append(args.opts, WithShippingMethodFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ShippingZoneQuery) CollectFields(ctx context.Context, satisfies ...string) (*ShippingZoneQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ShippingZoneQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(shippingzone.Columns))
+		selectedFields = []string{shippingzone.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "methods":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ShippingMethodClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, shippingmethodImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedMethods(alias, func(wq *ShippingMethodQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[shippingzone.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldCreatedAt)
+				fieldSeen[shippingzone.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[shippingzone.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldUpdatedAt)
+				fieldSeen[shippingzone.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[shippingzone.FieldName]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldName)
+				fieldSeen[shippingzone.FieldName] = struct{}{}
+			}
+		case "countryCode":
+			if _, ok := fieldSeen[shippingzone.FieldCountryCode]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldCountryCode)
+				fieldSeen[shippingzone.FieldCountryCode] = struct{}{}
+			}
+		case "region":
+			if _, ok := fieldSeen[shippingzone.FieldRegion]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldRegion)
+				fieldSeen[shippingzone.FieldRegion] = struct{}{}
+			}
+		case "town":
+			if _, ok := fieldSeen[shippingzone.FieldTown]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldTown)
+				fieldSeen[shippingzone.FieldTown] = struct{}{}
+			}
+		case "postalCodePattern":
+			if _, ok := fieldSeen[shippingzone.FieldPostalCodePattern]; !ok {
+				selectedFields = append(selectedFields, shippingzone.FieldPostalCodePattern)
+				fieldSeen[shippingzone.FieldPostalCodePattern] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type shippingzonePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ShippingZonePaginateOption
+}
+
+func newShippingZonePaginateArgs(rv map[string]any) *shippingzonePaginateArgs {
+	args := &shippingzonePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ShippingZoneOrder{Field: &ShippingZoneOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithShippingZoneOrder(order))
+			}
+		case *ShippingZoneOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithShippingZoneOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ShippingZoneWhereInput); ok {
+		args.opts = append(args.opts, WithShippingZoneFilter(v.Filter))
 	}
 	return args
 }

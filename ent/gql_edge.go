@@ -141,6 +141,14 @@ func (_m *Payment) Order(ctx context.Context) (*Order, error) {
 	return result, err
 }
 
+func (_m *PickupPoint) Method(ctx context.Context) (*ShippingMethod, error) {
+	result, err := _m.Edges.MethodOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMethod().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Product) Category(ctx context.Context) (*Category, error) {
 	result, err := _m.Edges.CategoryOrErr()
 	if IsNotLoaded(err) {
@@ -153,6 +161,38 @@ func (_m *ProductVariant) Product(ctx context.Context) (*Product, error) {
 	result, err := _m.Edges.ProductOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryProduct().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ShippingMethod) Zone(ctx context.Context) (*ShippingZone, error) {
+	result, err := _m.Edges.ZoneOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryZone().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ShippingMethod) PickupPoints(ctx context.Context) (result []*PickupPoint, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedPickupPoints(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.PickupPointsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPickupPoints().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *ShippingZone) Methods(ctx context.Context) (result []*ShippingMethod, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedMethods(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.MethodsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMethods().All(ctx)
 	}
 	return result, err
 }

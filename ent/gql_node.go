@@ -19,8 +19,11 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 )
 
 // Noder wraps the basic Node method.
@@ -68,6 +71,11 @@ var paymentImplementors = []string{"Payment", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Payment) IsNode() {}
 
+var pickuppointImplementors = []string{"PickupPoint", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PickupPoint) IsNode() {}
+
 var productImplementors = []string{"Product", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -77,6 +85,16 @@ var productvariantImplementors = []string{"ProductVariant", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ProductVariant) IsNode() {}
+
+var shippingmethodImplementors = []string{"ShippingMethod", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ShippingMethod) IsNode() {}
+
+var shippingzoneImplementors = []string{"ShippingZone", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ShippingZone) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -227,6 +245,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case pickuppoint.Table:
+		query := c.PickupPoint.Query().
+			Where(pickuppoint.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, pickuppointImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case product.Table:
 		query := c.Product.Query().
 			Where(product.ID(id))
@@ -241,6 +268,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(productvariant.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, productvariantImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case shippingmethod.Table:
+		query := c.ShippingMethod.Query().
+			Where(shippingmethod.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, shippingmethodImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case shippingzone.Table:
+		query := c.ShippingZone.Query().
+			Where(shippingzone.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, shippingzoneImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -446,6 +491,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case pickuppoint.Table:
+		query := c.PickupPoint.Query().
+			Where(pickuppoint.IDIn(ids...))
+		query, err := query.CollectFields(ctx, pickuppointImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case product.Table:
 		query := c.Product.Query().
 			Where(product.IDIn(ids...))
@@ -466,6 +527,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ProductVariant.Query().
 			Where(productvariant.IDIn(ids...))
 		query, err := query.CollectFields(ctx, productvariantImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case shippingmethod.Table:
+		query := c.ShippingMethod.Query().
+			Where(shippingmethod.IDIn(ids...))
+		query, err := query.CollectFields(ctx, shippingmethodImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case shippingzone.Table:
+		query := c.ShippingZone.Query().
+			Where(shippingzone.IDIn(ids...))
+		query, err := query.CollectFields(ctx, shippingzoneImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -22,8 +22,11 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -2691,6 +2694,320 @@ func (_m *Payment) ToEdge(order *PaymentOrder) *PaymentEdge {
 	}
 }
 
+// PickupPointEdge is the edge representation of PickupPoint.
+type PickupPointEdge struct {
+	Node   *PickupPoint `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// PickupPointConnection is the connection containing edges to PickupPoint.
+type PickupPointConnection struct {
+	Edges      []*PickupPointEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *PickupPointConnection) build(nodes []*PickupPoint, pager *pickuppointPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PickupPoint
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PickupPoint {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PickupPoint {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PickupPointEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PickupPointEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PickupPointPaginateOption enables pagination customization.
+type PickupPointPaginateOption func(*pickuppointPager) error
+
+// WithPickupPointOrder configures pagination ordering.
+func WithPickupPointOrder(order *PickupPointOrder) PickupPointPaginateOption {
+	if order == nil {
+		order = DefaultPickupPointOrder
+	}
+	o := *order
+	return func(pager *pickuppointPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPickupPointOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPickupPointFilter configures pagination filter.
+func WithPickupPointFilter(filter func(*PickupPointQuery) (*PickupPointQuery, error)) PickupPointPaginateOption {
+	return func(pager *pickuppointPager) error {
+		if filter == nil {
+			return errors.New("PickupPointQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type pickuppointPager struct {
+	reverse bool
+	order   *PickupPointOrder
+	filter  func(*PickupPointQuery) (*PickupPointQuery, error)
+}
+
+func newPickupPointPager(opts []PickupPointPaginateOption, reverse bool) (*pickuppointPager, error) {
+	pager := &pickuppointPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPickupPointOrder
+	}
+	return pager, nil
+}
+
+func (p *pickuppointPager) applyFilter(query *PickupPointQuery) (*PickupPointQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *pickuppointPager) toCursor(_m *PickupPoint) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *pickuppointPager) applyCursors(query *PickupPointQuery, after, before *Cursor) (*PickupPointQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPickupPointOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *pickuppointPager) applyOrder(query *PickupPointQuery) *PickupPointQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPickupPointOrder.Field {
+		query = query.Order(DefaultPickupPointOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *pickuppointPager) orderExpr(query *PickupPointQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPickupPointOrder.Field {
+			b.Comma().Ident(DefaultPickupPointOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PickupPoint.
+func (_m *PickupPointQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PickupPointPaginateOption,
+) (*PickupPointConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPickupPointPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PickupPointConnection{Edges: []*PickupPointEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PickupPointOrderFieldCreatedAt orders PickupPoint by created_at.
+	PickupPointOrderFieldCreatedAt = &PickupPointOrderField{
+		Value: func(_m *PickupPoint) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: pickuppoint.FieldCreatedAt,
+		toTerm: pickuppoint.ByCreatedAt,
+		toCursor: func(_m *PickupPoint) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// PickupPointOrderFieldUpdatedAt orders PickupPoint by updated_at.
+	PickupPointOrderFieldUpdatedAt = &PickupPointOrderField{
+		Value: func(_m *PickupPoint) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: pickuppoint.FieldUpdatedAt,
+		toTerm: pickuppoint.ByUpdatedAt,
+		toCursor: func(_m *PickupPoint) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PickupPointOrderField) String() string {
+	var str string
+	switch f.column {
+	case PickupPointOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case PickupPointOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PickupPointOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PickupPointOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PickupPointOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PickupPointOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *PickupPointOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PickupPointOrderField", str)
+	}
+	return nil
+}
+
+// PickupPointOrderField defines the ordering field of PickupPoint.
+type PickupPointOrderField struct {
+	// Value extracts the ordering value from the given PickupPoint.
+	Value    func(*PickupPoint) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) pickuppoint.OrderOption
+	toCursor func(*PickupPoint) Cursor
+}
+
+// PickupPointOrder defines the ordering of PickupPoint.
+type PickupPointOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *PickupPointOrderField `json:"field"`
+}
+
+// DefaultPickupPointOrder is the default ordering of PickupPoint.
+var DefaultPickupPointOrder = &PickupPointOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PickupPointOrderField{
+		Value: func(_m *PickupPoint) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: pickuppoint.FieldID,
+		toTerm: pickuppoint.ByID,
+		toCursor: func(_m *PickupPoint) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PickupPoint into PickupPointEdge.
+func (_m *PickupPoint) ToEdge(order *PickupPointOrder) *PickupPointEdge {
+	if order == nil {
+		order = DefaultPickupPointOrder
+	}
+	return &PickupPointEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // ProductEdge is the edge representation of Product.
 type ProductEdge struct {
 	Node   *Product `json:"node"`
@@ -3350,6 +3667,634 @@ func (_m *ProductVariant) ToEdge(order *ProductVariantOrder) *ProductVariantEdge
 		order = DefaultProductVariantOrder
 	}
 	return &ProductVariantEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ShippingMethodEdge is the edge representation of ShippingMethod.
+type ShippingMethodEdge struct {
+	Node   *ShippingMethod `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// ShippingMethodConnection is the connection containing edges to ShippingMethod.
+type ShippingMethodConnection struct {
+	Edges      []*ShippingMethodEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *ShippingMethodConnection) build(nodes []*ShippingMethod, pager *shippingmethodPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ShippingMethod
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ShippingMethod {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ShippingMethod {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ShippingMethodEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ShippingMethodEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ShippingMethodPaginateOption enables pagination customization.
+type ShippingMethodPaginateOption func(*shippingmethodPager) error
+
+// WithShippingMethodOrder configures pagination ordering.
+func WithShippingMethodOrder(order *ShippingMethodOrder) ShippingMethodPaginateOption {
+	if order == nil {
+		order = DefaultShippingMethodOrder
+	}
+	o := *order
+	return func(pager *shippingmethodPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultShippingMethodOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithShippingMethodFilter configures pagination filter.
+func WithShippingMethodFilter(filter func(*ShippingMethodQuery) (*ShippingMethodQuery, error)) ShippingMethodPaginateOption {
+	return func(pager *shippingmethodPager) error {
+		if filter == nil {
+			return errors.New("ShippingMethodQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type shippingmethodPager struct {
+	reverse bool
+	order   *ShippingMethodOrder
+	filter  func(*ShippingMethodQuery) (*ShippingMethodQuery, error)
+}
+
+func newShippingMethodPager(opts []ShippingMethodPaginateOption, reverse bool) (*shippingmethodPager, error) {
+	pager := &shippingmethodPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultShippingMethodOrder
+	}
+	return pager, nil
+}
+
+func (p *shippingmethodPager) applyFilter(query *ShippingMethodQuery) (*ShippingMethodQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *shippingmethodPager) toCursor(_m *ShippingMethod) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *shippingmethodPager) applyCursors(query *ShippingMethodQuery, after, before *Cursor) (*ShippingMethodQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultShippingMethodOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *shippingmethodPager) applyOrder(query *ShippingMethodQuery) *ShippingMethodQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultShippingMethodOrder.Field {
+		query = query.Order(DefaultShippingMethodOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *shippingmethodPager) orderExpr(query *ShippingMethodQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultShippingMethodOrder.Field {
+			b.Comma().Ident(DefaultShippingMethodOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ShippingMethod.
+func (_m *ShippingMethodQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ShippingMethodPaginateOption,
+) (*ShippingMethodConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newShippingMethodPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ShippingMethodConnection{Edges: []*ShippingMethodEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ShippingMethodOrderFieldCreatedAt orders ShippingMethod by created_at.
+	ShippingMethodOrderFieldCreatedAt = &ShippingMethodOrderField{
+		Value: func(_m *ShippingMethod) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: shippingmethod.FieldCreatedAt,
+		toTerm: shippingmethod.ByCreatedAt,
+		toCursor: func(_m *ShippingMethod) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ShippingMethodOrderFieldUpdatedAt orders ShippingMethod by updated_at.
+	ShippingMethodOrderFieldUpdatedAt = &ShippingMethodOrderField{
+		Value: func(_m *ShippingMethod) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: shippingmethod.FieldUpdatedAt,
+		toTerm: shippingmethod.ByUpdatedAt,
+		toCursor: func(_m *ShippingMethod) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ShippingMethodOrderField) String() string {
+	var str string
+	switch f.column {
+	case ShippingMethodOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ShippingMethodOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ShippingMethodOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ShippingMethodOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ShippingMethodOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ShippingMethodOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ShippingMethodOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ShippingMethodOrderField", str)
+	}
+	return nil
+}
+
+// ShippingMethodOrderField defines the ordering field of ShippingMethod.
+type ShippingMethodOrderField struct {
+	// Value extracts the ordering value from the given ShippingMethod.
+	Value    func(*ShippingMethod) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) shippingmethod.OrderOption
+	toCursor func(*ShippingMethod) Cursor
+}
+
+// ShippingMethodOrder defines the ordering of ShippingMethod.
+type ShippingMethodOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *ShippingMethodOrderField `json:"field"`
+}
+
+// DefaultShippingMethodOrder is the default ordering of ShippingMethod.
+var DefaultShippingMethodOrder = &ShippingMethodOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ShippingMethodOrderField{
+		Value: func(_m *ShippingMethod) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: shippingmethod.FieldID,
+		toTerm: shippingmethod.ByID,
+		toCursor: func(_m *ShippingMethod) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ShippingMethod into ShippingMethodEdge.
+func (_m *ShippingMethod) ToEdge(order *ShippingMethodOrder) *ShippingMethodEdge {
+	if order == nil {
+		order = DefaultShippingMethodOrder
+	}
+	return &ShippingMethodEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ShippingZoneEdge is the edge representation of ShippingZone.
+type ShippingZoneEdge struct {
+	Node   *ShippingZone `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// ShippingZoneConnection is the connection containing edges to ShippingZone.
+type ShippingZoneConnection struct {
+	Edges      []*ShippingZoneEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *ShippingZoneConnection) build(nodes []*ShippingZone, pager *shippingzonePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ShippingZone
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ShippingZone {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ShippingZone {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ShippingZoneEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ShippingZoneEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ShippingZonePaginateOption enables pagination customization.
+type ShippingZonePaginateOption func(*shippingzonePager) error
+
+// WithShippingZoneOrder configures pagination ordering.
+func WithShippingZoneOrder(order *ShippingZoneOrder) ShippingZonePaginateOption {
+	if order == nil {
+		order = DefaultShippingZoneOrder
+	}
+	o := *order
+	return func(pager *shippingzonePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultShippingZoneOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithShippingZoneFilter configures pagination filter.
+func WithShippingZoneFilter(filter func(*ShippingZoneQuery) (*ShippingZoneQuery, error)) ShippingZonePaginateOption {
+	return func(pager *shippingzonePager) error {
+		if filter == nil {
+			return errors.New("ShippingZoneQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type shippingzonePager struct {
+	reverse bool
+	order   *ShippingZoneOrder
+	filter  func(*ShippingZoneQuery) (*ShippingZoneQuery, error)
+}
+
+func newShippingZonePager(opts []ShippingZonePaginateOption, reverse bool) (*shippingzonePager, error) {
+	pager := &shippingzonePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultShippingZoneOrder
+	}
+	return pager, nil
+}
+
+func (p *shippingzonePager) applyFilter(query *ShippingZoneQuery) (*ShippingZoneQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *shippingzonePager) toCursor(_m *ShippingZone) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *shippingzonePager) applyCursors(query *ShippingZoneQuery, after, before *Cursor) (*ShippingZoneQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultShippingZoneOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *shippingzonePager) applyOrder(query *ShippingZoneQuery) *ShippingZoneQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultShippingZoneOrder.Field {
+		query = query.Order(DefaultShippingZoneOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *shippingzonePager) orderExpr(query *ShippingZoneQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultShippingZoneOrder.Field {
+			b.Comma().Ident(DefaultShippingZoneOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ShippingZone.
+func (_m *ShippingZoneQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ShippingZonePaginateOption,
+) (*ShippingZoneConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newShippingZonePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ShippingZoneConnection{Edges: []*ShippingZoneEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ShippingZoneOrderFieldCreatedAt orders ShippingZone by created_at.
+	ShippingZoneOrderFieldCreatedAt = &ShippingZoneOrderField{
+		Value: func(_m *ShippingZone) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: shippingzone.FieldCreatedAt,
+		toTerm: shippingzone.ByCreatedAt,
+		toCursor: func(_m *ShippingZone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ShippingZoneOrderFieldUpdatedAt orders ShippingZone by updated_at.
+	ShippingZoneOrderFieldUpdatedAt = &ShippingZoneOrderField{
+		Value: func(_m *ShippingZone) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: shippingzone.FieldUpdatedAt,
+		toTerm: shippingzone.ByUpdatedAt,
+		toCursor: func(_m *ShippingZone) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ShippingZoneOrderField) String() string {
+	var str string
+	switch f.column {
+	case ShippingZoneOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ShippingZoneOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ShippingZoneOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ShippingZoneOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ShippingZoneOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ShippingZoneOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ShippingZoneOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ShippingZoneOrderField", str)
+	}
+	return nil
+}
+
+// ShippingZoneOrderField defines the ordering field of ShippingZone.
+type ShippingZoneOrderField struct {
+	// Value extracts the ordering value from the given ShippingZone.
+	Value    func(*ShippingZone) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) shippingzone.OrderOption
+	toCursor func(*ShippingZone) Cursor
+}
+
+// ShippingZoneOrder defines the ordering of ShippingZone.
+type ShippingZoneOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *ShippingZoneOrderField `json:"field"`
+}
+
+// DefaultShippingZoneOrder is the default ordering of ShippingZone.
+var DefaultShippingZoneOrder = &ShippingZoneOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ShippingZoneOrderField{
+		Value: func(_m *ShippingZone) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: shippingzone.FieldID,
+		toTerm: shippingzone.ByID,
+		toCursor: func(_m *ShippingZone) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ShippingZone into ShippingZoneEdge.
+func (_m *ShippingZone) ToEdge(order *ShippingZoneOrder) *ShippingZoneEdge {
+	if order == nil {
+		order = DefaultShippingZoneOrder
+	}
+	return &ShippingZoneEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -15,9 +15,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 )
 
 // AddressWhereInput represents a where input for filtering Address queries.
@@ -4306,6 +4309,734 @@ func (i *PaymentWhereInput) P() (predicate.Payment, error) {
 	}
 }
 
+// PickupPointWhereInput represents a where input for filtering PickupPoint queries.
+type PickupPointWhereInput struct {
+	Predicates []predicate.PickupPoint  `json:"-"`
+	Not        *PickupPointWhereInput   `json:"not,omitempty"`
+	Or         []*PickupPointWhereInput `json:"or,omitempty"`
+	And        []*PickupPointWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "line1" field predicates.
+	Line1             *string  `json:"line1,omitempty"`
+	Line1NEQ          *string  `json:"line1NEQ,omitempty"`
+	Line1In           []string `json:"line1In,omitempty"`
+	Line1NotIn        []string `json:"line1NotIn,omitempty"`
+	Line1GT           *string  `json:"line1GT,omitempty"`
+	Line1GTE          *string  `json:"line1GTE,omitempty"`
+	Line1LT           *string  `json:"line1LT,omitempty"`
+	Line1LTE          *string  `json:"line1LTE,omitempty"`
+	Line1Contains     *string  `json:"line1Contains,omitempty"`
+	Line1HasPrefix    *string  `json:"line1HasPrefix,omitempty"`
+	Line1HasSuffix    *string  `json:"line1HasSuffix,omitempty"`
+	Line1EqualFold    *string  `json:"line1EqualFold,omitempty"`
+	Line1ContainsFold *string  `json:"line1ContainsFold,omitempty"`
+
+	// "line2" field predicates.
+	Line2             *string  `json:"line2,omitempty"`
+	Line2NEQ          *string  `json:"line2NEQ,omitempty"`
+	Line2In           []string `json:"line2In,omitempty"`
+	Line2NotIn        []string `json:"line2NotIn,omitempty"`
+	Line2GT           *string  `json:"line2GT,omitempty"`
+	Line2GTE          *string  `json:"line2GTE,omitempty"`
+	Line2LT           *string  `json:"line2LT,omitempty"`
+	Line2LTE          *string  `json:"line2LTE,omitempty"`
+	Line2Contains     *string  `json:"line2Contains,omitempty"`
+	Line2HasPrefix    *string  `json:"line2HasPrefix,omitempty"`
+	Line2HasSuffix    *string  `json:"line2HasSuffix,omitempty"`
+	Line2EqualFold    *string  `json:"line2EqualFold,omitempty"`
+	Line2ContainsFold *string  `json:"line2ContainsFold,omitempty"`
+
+	// "town" field predicates.
+	Town             *string  `json:"town,omitempty"`
+	TownNEQ          *string  `json:"townNEQ,omitempty"`
+	TownIn           []string `json:"townIn,omitempty"`
+	TownNotIn        []string `json:"townNotIn,omitempty"`
+	TownGT           *string  `json:"townGT,omitempty"`
+	TownGTE          *string  `json:"townGTE,omitempty"`
+	TownLT           *string  `json:"townLT,omitempty"`
+	TownLTE          *string  `json:"townLTE,omitempty"`
+	TownContains     *string  `json:"townContains,omitempty"`
+	TownHasPrefix    *string  `json:"townHasPrefix,omitempty"`
+	TownHasSuffix    *string  `json:"townHasSuffix,omitempty"`
+	TownEqualFold    *string  `json:"townEqualFold,omitempty"`
+	TownContainsFold *string  `json:"townContainsFold,omitempty"`
+
+	// "region" field predicates.
+	Region             *string  `json:"region,omitempty"`
+	RegionNEQ          *string  `json:"regionNEQ,omitempty"`
+	RegionIn           []string `json:"regionIn,omitempty"`
+	RegionNotIn        []string `json:"regionNotIn,omitempty"`
+	RegionGT           *string  `json:"regionGT,omitempty"`
+	RegionGTE          *string  `json:"regionGTE,omitempty"`
+	RegionLT           *string  `json:"regionLT,omitempty"`
+	RegionLTE          *string  `json:"regionLTE,omitempty"`
+	RegionContains     *string  `json:"regionContains,omitempty"`
+	RegionHasPrefix    *string  `json:"regionHasPrefix,omitempty"`
+	RegionHasSuffix    *string  `json:"regionHasSuffix,omitempty"`
+	RegionEqualFold    *string  `json:"regionEqualFold,omitempty"`
+	RegionContainsFold *string  `json:"regionContainsFold,omitempty"`
+
+	// "postal_code" field predicates.
+	PostalCode             *string  `json:"postalCode,omitempty"`
+	PostalCodeNEQ          *string  `json:"postalCodeNEQ,omitempty"`
+	PostalCodeIn           []string `json:"postalCodeIn,omitempty"`
+	PostalCodeNotIn        []string `json:"postalCodeNotIn,omitempty"`
+	PostalCodeGT           *string  `json:"postalCodeGT,omitempty"`
+	PostalCodeGTE          *string  `json:"postalCodeGTE,omitempty"`
+	PostalCodeLT           *string  `json:"postalCodeLT,omitempty"`
+	PostalCodeLTE          *string  `json:"postalCodeLTE,omitempty"`
+	PostalCodeContains     *string  `json:"postalCodeContains,omitempty"`
+	PostalCodeHasPrefix    *string  `json:"postalCodeHasPrefix,omitempty"`
+	PostalCodeHasSuffix    *string  `json:"postalCodeHasSuffix,omitempty"`
+	PostalCodeEqualFold    *string  `json:"postalCodeEqualFold,omitempty"`
+	PostalCodeContainsFold *string  `json:"postalCodeContainsFold,omitempty"`
+
+	// "country_code" field predicates.
+	CountryCode             *string  `json:"countryCode,omitempty"`
+	CountryCodeNEQ          *string  `json:"countryCodeNEQ,omitempty"`
+	CountryCodeIn           []string `json:"countryCodeIn,omitempty"`
+	CountryCodeNotIn        []string `json:"countryCodeNotIn,omitempty"`
+	CountryCodeGT           *string  `json:"countryCodeGT,omitempty"`
+	CountryCodeGTE          *string  `json:"countryCodeGTE,omitempty"`
+	CountryCodeLT           *string  `json:"countryCodeLT,omitempty"`
+	CountryCodeLTE          *string  `json:"countryCodeLTE,omitempty"`
+	CountryCodeContains     *string  `json:"countryCodeContains,omitempty"`
+	CountryCodeHasPrefix    *string  `json:"countryCodeHasPrefix,omitempty"`
+	CountryCodeHasSuffix    *string  `json:"countryCodeHasSuffix,omitempty"`
+	CountryCodeEqualFold    *string  `json:"countryCodeEqualFold,omitempty"`
+	CountryCodeContainsFold *string  `json:"countryCodeContainsFold,omitempty"`
+
+	// "opening_hours" field predicates.
+	OpeningHours             *string  `json:"openingHours,omitempty"`
+	OpeningHoursNEQ          *string  `json:"openingHoursNEQ,omitempty"`
+	OpeningHoursIn           []string `json:"openingHoursIn,omitempty"`
+	OpeningHoursNotIn        []string `json:"openingHoursNotIn,omitempty"`
+	OpeningHoursGT           *string  `json:"openingHoursGT,omitempty"`
+	OpeningHoursGTE          *string  `json:"openingHoursGTE,omitempty"`
+	OpeningHoursLT           *string  `json:"openingHoursLT,omitempty"`
+	OpeningHoursLTE          *string  `json:"openingHoursLTE,omitempty"`
+	OpeningHoursContains     *string  `json:"openingHoursContains,omitempty"`
+	OpeningHoursHasPrefix    *string  `json:"openingHoursHasPrefix,omitempty"`
+	OpeningHoursHasSuffix    *string  `json:"openingHoursHasSuffix,omitempty"`
+	OpeningHoursEqualFold    *string  `json:"openingHoursEqualFold,omitempty"`
+	OpeningHoursContainsFold *string  `json:"openingHoursContainsFold,omitempty"`
+
+	// "phone" field predicates.
+	Phone             *string  `json:"phone,omitempty"`
+	PhoneNEQ          *string  `json:"phoneNEQ,omitempty"`
+	PhoneIn           []string `json:"phoneIn,omitempty"`
+	PhoneNotIn        []string `json:"phoneNotIn,omitempty"`
+	PhoneGT           *string  `json:"phoneGT,omitempty"`
+	PhoneGTE          *string  `json:"phoneGTE,omitempty"`
+	PhoneLT           *string  `json:"phoneLT,omitempty"`
+	PhoneLTE          *string  `json:"phoneLTE,omitempty"`
+	PhoneContains     *string  `json:"phoneContains,omitempty"`
+	PhoneHasPrefix    *string  `json:"phoneHasPrefix,omitempty"`
+	PhoneHasSuffix    *string  `json:"phoneHasSuffix,omitempty"`
+	PhoneEqualFold    *string  `json:"phoneEqualFold,omitempty"`
+	PhoneContainsFold *string  `json:"phoneContainsFold,omitempty"`
+
+	// "active" field predicates.
+	Active    *bool `json:"active,omitempty"`
+	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
+
+	// "method_id" field predicates.
+	MethodID      *int  `json:"methodID,omitempty"`
+	MethodIDNEQ   *int  `json:"methodIDNEQ,omitempty"`
+	MethodIDIn    []int `json:"methodIDIn,omitempty"`
+	MethodIDNotIn []int `json:"methodIDNotIn,omitempty"`
+
+	// "method" edge predicates.
+	HasMethod     *bool                       `json:"hasMethod,omitempty"`
+	HasMethodWith []*ShippingMethodWhereInput `json:"hasMethodWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PickupPointWhereInput) AddPredicates(predicates ...predicate.PickupPoint) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PickupPointWhereInput filter on the PickupPointQuery builder.
+func (i *PickupPointWhereInput) Filter(q *PickupPointQuery) (*PickupPointQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPickupPointWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPickupPointWhereInput is returned in case the PickupPointWhereInput is empty.
+var ErrEmptyPickupPointWhereInput = errors.New("ent: empty predicate PickupPointWhereInput")
+
+// P returns a predicate for filtering pickuppoints.
+// An error is returned if the input is empty or invalid.
+func (i *PickupPointWhereInput) P() (predicate.PickupPoint, error) {
+	var predicates []predicate.PickupPoint
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, pickuppoint.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PickupPoint, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, pickuppoint.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PickupPoint, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, pickuppoint.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, pickuppoint.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, pickuppoint.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, pickuppoint.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, pickuppoint.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, pickuppoint.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, pickuppoint.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, pickuppoint.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, pickuppoint.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, pickuppoint.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, pickuppoint.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, pickuppoint.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, pickuppoint.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, pickuppoint.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, pickuppoint.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, pickuppoint.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, pickuppoint.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, pickuppoint.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, pickuppoint.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, pickuppoint.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, pickuppoint.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, pickuppoint.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, pickuppoint.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, pickuppoint.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, pickuppoint.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, pickuppoint.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, pickuppoint.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, pickuppoint.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, pickuppoint.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, pickuppoint.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, pickuppoint.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, pickuppoint.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Line1 != nil {
+		predicates = append(predicates, pickuppoint.Line1EQ(*i.Line1))
+	}
+	if i.Line1NEQ != nil {
+		predicates = append(predicates, pickuppoint.Line1NEQ(*i.Line1NEQ))
+	}
+	if len(i.Line1In) > 0 {
+		predicates = append(predicates, pickuppoint.Line1In(i.Line1In...))
+	}
+	if len(i.Line1NotIn) > 0 {
+		predicates = append(predicates, pickuppoint.Line1NotIn(i.Line1NotIn...))
+	}
+	if i.Line1GT != nil {
+		predicates = append(predicates, pickuppoint.Line1GT(*i.Line1GT))
+	}
+	if i.Line1GTE != nil {
+		predicates = append(predicates, pickuppoint.Line1GTE(*i.Line1GTE))
+	}
+	if i.Line1LT != nil {
+		predicates = append(predicates, pickuppoint.Line1LT(*i.Line1LT))
+	}
+	if i.Line1LTE != nil {
+		predicates = append(predicates, pickuppoint.Line1LTE(*i.Line1LTE))
+	}
+	if i.Line1Contains != nil {
+		predicates = append(predicates, pickuppoint.Line1Contains(*i.Line1Contains))
+	}
+	if i.Line1HasPrefix != nil {
+		predicates = append(predicates, pickuppoint.Line1HasPrefix(*i.Line1HasPrefix))
+	}
+	if i.Line1HasSuffix != nil {
+		predicates = append(predicates, pickuppoint.Line1HasSuffix(*i.Line1HasSuffix))
+	}
+	if i.Line1EqualFold != nil {
+		predicates = append(predicates, pickuppoint.Line1EqualFold(*i.Line1EqualFold))
+	}
+	if i.Line1ContainsFold != nil {
+		predicates = append(predicates, pickuppoint.Line1ContainsFold(*i.Line1ContainsFold))
+	}
+	if i.Line2 != nil {
+		predicates = append(predicates, pickuppoint.Line2EQ(*i.Line2))
+	}
+	if i.Line2NEQ != nil {
+		predicates = append(predicates, pickuppoint.Line2NEQ(*i.Line2NEQ))
+	}
+	if len(i.Line2In) > 0 {
+		predicates = append(predicates, pickuppoint.Line2In(i.Line2In...))
+	}
+	if len(i.Line2NotIn) > 0 {
+		predicates = append(predicates, pickuppoint.Line2NotIn(i.Line2NotIn...))
+	}
+	if i.Line2GT != nil {
+		predicates = append(predicates, pickuppoint.Line2GT(*i.Line2GT))
+	}
+	if i.Line2GTE != nil {
+		predicates = append(predicates, pickuppoint.Line2GTE(*i.Line2GTE))
+	}
+	if i.Line2LT != nil {
+		predicates = append(predicates, pickuppoint.Line2LT(*i.Line2LT))
+	}
+	if i.Line2LTE != nil {
+		predicates = append(predicates, pickuppoint.Line2LTE(*i.Line2LTE))
+	}
+	if i.Line2Contains != nil {
+		predicates = append(predicates, pickuppoint.Line2Contains(*i.Line2Contains))
+	}
+	if i.Line2HasPrefix != nil {
+		predicates = append(predicates, pickuppoint.Line2HasPrefix(*i.Line2HasPrefix))
+	}
+	if i.Line2HasSuffix != nil {
+		predicates = append(predicates, pickuppoint.Line2HasSuffix(*i.Line2HasSuffix))
+	}
+	if i.Line2EqualFold != nil {
+		predicates = append(predicates, pickuppoint.Line2EqualFold(*i.Line2EqualFold))
+	}
+	if i.Line2ContainsFold != nil {
+		predicates = append(predicates, pickuppoint.Line2ContainsFold(*i.Line2ContainsFold))
+	}
+	if i.Town != nil {
+		predicates = append(predicates, pickuppoint.TownEQ(*i.Town))
+	}
+	if i.TownNEQ != nil {
+		predicates = append(predicates, pickuppoint.TownNEQ(*i.TownNEQ))
+	}
+	if len(i.TownIn) > 0 {
+		predicates = append(predicates, pickuppoint.TownIn(i.TownIn...))
+	}
+	if len(i.TownNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.TownNotIn(i.TownNotIn...))
+	}
+	if i.TownGT != nil {
+		predicates = append(predicates, pickuppoint.TownGT(*i.TownGT))
+	}
+	if i.TownGTE != nil {
+		predicates = append(predicates, pickuppoint.TownGTE(*i.TownGTE))
+	}
+	if i.TownLT != nil {
+		predicates = append(predicates, pickuppoint.TownLT(*i.TownLT))
+	}
+	if i.TownLTE != nil {
+		predicates = append(predicates, pickuppoint.TownLTE(*i.TownLTE))
+	}
+	if i.TownContains != nil {
+		predicates = append(predicates, pickuppoint.TownContains(*i.TownContains))
+	}
+	if i.TownHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.TownHasPrefix(*i.TownHasPrefix))
+	}
+	if i.TownHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.TownHasSuffix(*i.TownHasSuffix))
+	}
+	if i.TownEqualFold != nil {
+		predicates = append(predicates, pickuppoint.TownEqualFold(*i.TownEqualFold))
+	}
+	if i.TownContainsFold != nil {
+		predicates = append(predicates, pickuppoint.TownContainsFold(*i.TownContainsFold))
+	}
+	if i.Region != nil {
+		predicates = append(predicates, pickuppoint.RegionEQ(*i.Region))
+	}
+	if i.RegionNEQ != nil {
+		predicates = append(predicates, pickuppoint.RegionNEQ(*i.RegionNEQ))
+	}
+	if len(i.RegionIn) > 0 {
+		predicates = append(predicates, pickuppoint.RegionIn(i.RegionIn...))
+	}
+	if len(i.RegionNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.RegionNotIn(i.RegionNotIn...))
+	}
+	if i.RegionGT != nil {
+		predicates = append(predicates, pickuppoint.RegionGT(*i.RegionGT))
+	}
+	if i.RegionGTE != nil {
+		predicates = append(predicates, pickuppoint.RegionGTE(*i.RegionGTE))
+	}
+	if i.RegionLT != nil {
+		predicates = append(predicates, pickuppoint.RegionLT(*i.RegionLT))
+	}
+	if i.RegionLTE != nil {
+		predicates = append(predicates, pickuppoint.RegionLTE(*i.RegionLTE))
+	}
+	if i.RegionContains != nil {
+		predicates = append(predicates, pickuppoint.RegionContains(*i.RegionContains))
+	}
+	if i.RegionHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.RegionHasPrefix(*i.RegionHasPrefix))
+	}
+	if i.RegionHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.RegionHasSuffix(*i.RegionHasSuffix))
+	}
+	if i.RegionEqualFold != nil {
+		predicates = append(predicates, pickuppoint.RegionEqualFold(*i.RegionEqualFold))
+	}
+	if i.RegionContainsFold != nil {
+		predicates = append(predicates, pickuppoint.RegionContainsFold(*i.RegionContainsFold))
+	}
+	if i.PostalCode != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeEQ(*i.PostalCode))
+	}
+	if i.PostalCodeNEQ != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeNEQ(*i.PostalCodeNEQ))
+	}
+	if len(i.PostalCodeIn) > 0 {
+		predicates = append(predicates, pickuppoint.PostalCodeIn(i.PostalCodeIn...))
+	}
+	if len(i.PostalCodeNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.PostalCodeNotIn(i.PostalCodeNotIn...))
+	}
+	if i.PostalCodeGT != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeGT(*i.PostalCodeGT))
+	}
+	if i.PostalCodeGTE != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeGTE(*i.PostalCodeGTE))
+	}
+	if i.PostalCodeLT != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeLT(*i.PostalCodeLT))
+	}
+	if i.PostalCodeLTE != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeLTE(*i.PostalCodeLTE))
+	}
+	if i.PostalCodeContains != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeContains(*i.PostalCodeContains))
+	}
+	if i.PostalCodeHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeHasPrefix(*i.PostalCodeHasPrefix))
+	}
+	if i.PostalCodeHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeHasSuffix(*i.PostalCodeHasSuffix))
+	}
+	if i.PostalCodeEqualFold != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeEqualFold(*i.PostalCodeEqualFold))
+	}
+	if i.PostalCodeContainsFold != nil {
+		predicates = append(predicates, pickuppoint.PostalCodeContainsFold(*i.PostalCodeContainsFold))
+	}
+	if i.CountryCode != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeEQ(*i.CountryCode))
+	}
+	if i.CountryCodeNEQ != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeNEQ(*i.CountryCodeNEQ))
+	}
+	if len(i.CountryCodeIn) > 0 {
+		predicates = append(predicates, pickuppoint.CountryCodeIn(i.CountryCodeIn...))
+	}
+	if len(i.CountryCodeNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.CountryCodeNotIn(i.CountryCodeNotIn...))
+	}
+	if i.CountryCodeGT != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeGT(*i.CountryCodeGT))
+	}
+	if i.CountryCodeGTE != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeGTE(*i.CountryCodeGTE))
+	}
+	if i.CountryCodeLT != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeLT(*i.CountryCodeLT))
+	}
+	if i.CountryCodeLTE != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeLTE(*i.CountryCodeLTE))
+	}
+	if i.CountryCodeContains != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeContains(*i.CountryCodeContains))
+	}
+	if i.CountryCodeHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeHasPrefix(*i.CountryCodeHasPrefix))
+	}
+	if i.CountryCodeHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeHasSuffix(*i.CountryCodeHasSuffix))
+	}
+	if i.CountryCodeEqualFold != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeEqualFold(*i.CountryCodeEqualFold))
+	}
+	if i.CountryCodeContainsFold != nil {
+		predicates = append(predicates, pickuppoint.CountryCodeContainsFold(*i.CountryCodeContainsFold))
+	}
+	if i.OpeningHours != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursEQ(*i.OpeningHours))
+	}
+	if i.OpeningHoursNEQ != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursNEQ(*i.OpeningHoursNEQ))
+	}
+	if len(i.OpeningHoursIn) > 0 {
+		predicates = append(predicates, pickuppoint.OpeningHoursIn(i.OpeningHoursIn...))
+	}
+	if len(i.OpeningHoursNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.OpeningHoursNotIn(i.OpeningHoursNotIn...))
+	}
+	if i.OpeningHoursGT != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursGT(*i.OpeningHoursGT))
+	}
+	if i.OpeningHoursGTE != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursGTE(*i.OpeningHoursGTE))
+	}
+	if i.OpeningHoursLT != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursLT(*i.OpeningHoursLT))
+	}
+	if i.OpeningHoursLTE != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursLTE(*i.OpeningHoursLTE))
+	}
+	if i.OpeningHoursContains != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursContains(*i.OpeningHoursContains))
+	}
+	if i.OpeningHoursHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursHasPrefix(*i.OpeningHoursHasPrefix))
+	}
+	if i.OpeningHoursHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursHasSuffix(*i.OpeningHoursHasSuffix))
+	}
+	if i.OpeningHoursEqualFold != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursEqualFold(*i.OpeningHoursEqualFold))
+	}
+	if i.OpeningHoursContainsFold != nil {
+		predicates = append(predicates, pickuppoint.OpeningHoursContainsFold(*i.OpeningHoursContainsFold))
+	}
+	if i.Phone != nil {
+		predicates = append(predicates, pickuppoint.PhoneEQ(*i.Phone))
+	}
+	if i.PhoneNEQ != nil {
+		predicates = append(predicates, pickuppoint.PhoneNEQ(*i.PhoneNEQ))
+	}
+	if len(i.PhoneIn) > 0 {
+		predicates = append(predicates, pickuppoint.PhoneIn(i.PhoneIn...))
+	}
+	if len(i.PhoneNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.PhoneNotIn(i.PhoneNotIn...))
+	}
+	if i.PhoneGT != nil {
+		predicates = append(predicates, pickuppoint.PhoneGT(*i.PhoneGT))
+	}
+	if i.PhoneGTE != nil {
+		predicates = append(predicates, pickuppoint.PhoneGTE(*i.PhoneGTE))
+	}
+	if i.PhoneLT != nil {
+		predicates = append(predicates, pickuppoint.PhoneLT(*i.PhoneLT))
+	}
+	if i.PhoneLTE != nil {
+		predicates = append(predicates, pickuppoint.PhoneLTE(*i.PhoneLTE))
+	}
+	if i.PhoneContains != nil {
+		predicates = append(predicates, pickuppoint.PhoneContains(*i.PhoneContains))
+	}
+	if i.PhoneHasPrefix != nil {
+		predicates = append(predicates, pickuppoint.PhoneHasPrefix(*i.PhoneHasPrefix))
+	}
+	if i.PhoneHasSuffix != nil {
+		predicates = append(predicates, pickuppoint.PhoneHasSuffix(*i.PhoneHasSuffix))
+	}
+	if i.PhoneEqualFold != nil {
+		predicates = append(predicates, pickuppoint.PhoneEqualFold(*i.PhoneEqualFold))
+	}
+	if i.PhoneContainsFold != nil {
+		predicates = append(predicates, pickuppoint.PhoneContainsFold(*i.PhoneContainsFold))
+	}
+	if i.Active != nil {
+		predicates = append(predicates, pickuppoint.ActiveEQ(*i.Active))
+	}
+	if i.ActiveNEQ != nil {
+		predicates = append(predicates, pickuppoint.ActiveNEQ(*i.ActiveNEQ))
+	}
+	if i.MethodID != nil {
+		predicates = append(predicates, pickuppoint.MethodIDEQ(*i.MethodID))
+	}
+	if i.MethodIDNEQ != nil {
+		predicates = append(predicates, pickuppoint.MethodIDNEQ(*i.MethodIDNEQ))
+	}
+	if len(i.MethodIDIn) > 0 {
+		predicates = append(predicates, pickuppoint.MethodIDIn(i.MethodIDIn...))
+	}
+	if len(i.MethodIDNotIn) > 0 {
+		predicates = append(predicates, pickuppoint.MethodIDNotIn(i.MethodIDNotIn...))
+	}
+
+	if i.HasMethod != nil {
+		p := pickuppoint.HasMethod()
+		if !*i.HasMethod {
+			p = pickuppoint.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMethodWith) > 0 {
+		with := make([]predicate.ShippingMethod, 0, len(i.HasMethodWith))
+		for _, w := range i.HasMethodWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMethodWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, pickuppoint.HasMethodWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPickupPointWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return pickuppoint.And(predicates...), nil
+	}
+}
+
 // ProductWhereInput represents a where input for filtering Product queries.
 type ProductWhereInput struct {
 	Predicates []predicate.Product  `json:"-"`
@@ -4821,6 +5552,18 @@ type ProductVariantWhereInput struct {
 	PositionLT    *int  `json:"positionLT,omitempty"`
 	PositionLTE   *int  `json:"positionLTE,omitempty"`
 
+	// "weight_grams" field predicates.
+	WeightGrams       *int  `json:"weightGrams,omitempty"`
+	WeightGramsNEQ    *int  `json:"weightGramsNEQ,omitempty"`
+	WeightGramsIn     []int `json:"weightGramsIn,omitempty"`
+	WeightGramsNotIn  []int `json:"weightGramsNotIn,omitempty"`
+	WeightGramsGT     *int  `json:"weightGramsGT,omitempty"`
+	WeightGramsGTE    *int  `json:"weightGramsGTE,omitempty"`
+	WeightGramsLT     *int  `json:"weightGramsLT,omitempty"`
+	WeightGramsLTE    *int  `json:"weightGramsLTE,omitempty"`
+	WeightGramsIsNil  bool  `json:"weightGramsIsNil,omitempty"`
+	WeightGramsNotNil bool  `json:"weightGramsNotNil,omitempty"`
+
 	// "product_id" field predicates.
 	ProductID      *int  `json:"productID,omitempty"`
 	ProductIDNEQ   *int  `json:"productIDNEQ,omitempty"`
@@ -5083,6 +5826,36 @@ func (i *ProductVariantWhereInput) P() (predicate.ProductVariant, error) {
 	if i.PositionLTE != nil {
 		predicates = append(predicates, productvariant.PositionLTE(*i.PositionLTE))
 	}
+	if i.WeightGrams != nil {
+		predicates = append(predicates, productvariant.WeightGramsEQ(*i.WeightGrams))
+	}
+	if i.WeightGramsNEQ != nil {
+		predicates = append(predicates, productvariant.WeightGramsNEQ(*i.WeightGramsNEQ))
+	}
+	if len(i.WeightGramsIn) > 0 {
+		predicates = append(predicates, productvariant.WeightGramsIn(i.WeightGramsIn...))
+	}
+	if len(i.WeightGramsNotIn) > 0 {
+		predicates = append(predicates, productvariant.WeightGramsNotIn(i.WeightGramsNotIn...))
+	}
+	if i.WeightGramsGT != nil {
+		predicates = append(predicates, productvariant.WeightGramsGT(*i.WeightGramsGT))
+	}
+	if i.WeightGramsGTE != nil {
+		predicates = append(predicates, productvariant.WeightGramsGTE(*i.WeightGramsGTE))
+	}
+	if i.WeightGramsLT != nil {
+		predicates = append(predicates, productvariant.WeightGramsLT(*i.WeightGramsLT))
+	}
+	if i.WeightGramsLTE != nil {
+		predicates = append(predicates, productvariant.WeightGramsLTE(*i.WeightGramsLTE))
+	}
+	if i.WeightGramsIsNil {
+		predicates = append(predicates, productvariant.WeightGramsIsNil())
+	}
+	if i.WeightGramsNotNil {
+		predicates = append(predicates, productvariant.WeightGramsNotNil())
+	}
 	if i.ProductID != nil {
 		predicates = append(predicates, productvariant.ProductIDEQ(*i.ProductID))
 	}
@@ -5121,5 +5894,953 @@ func (i *ProductVariantWhereInput) P() (predicate.ProductVariant, error) {
 		return predicates[0], nil
 	default:
 		return productvariant.And(predicates...), nil
+	}
+}
+
+// ShippingMethodWhereInput represents a where input for filtering ShippingMethod queries.
+type ShippingMethodWhereInput struct {
+	Predicates []predicate.ShippingMethod  `json:"-"`
+	Not        *ShippingMethodWhereInput   `json:"not,omitempty"`
+	Or         []*ShippingMethodWhereInput `json:"or,omitempty"`
+	And        []*ShippingMethodWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *shippingmethod.Kind  `json:"kind,omitempty"`
+	KindNEQ   *shippingmethod.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []shippingmethod.Kind `json:"kindIn,omitempty"`
+	KindNotIn []shippingmethod.Kind `json:"kindNotIn,omitempty"`
+
+	// "rate_type" field predicates.
+	RateType      *shippingmethod.RateType  `json:"rateType,omitempty"`
+	RateTypeNEQ   *shippingmethod.RateType  `json:"rateTypeNEQ,omitempty"`
+	RateTypeIn    []shippingmethod.RateType `json:"rateTypeIn,omitempty"`
+	RateTypeNotIn []shippingmethod.RateType `json:"rateTypeNotIn,omitempty"`
+
+	// "min_days" field predicates.
+	MinDays      *int  `json:"minDays,omitempty"`
+	MinDaysNEQ   *int  `json:"minDaysNEQ,omitempty"`
+	MinDaysIn    []int `json:"minDaysIn,omitempty"`
+	MinDaysNotIn []int `json:"minDaysNotIn,omitempty"`
+	MinDaysGT    *int  `json:"minDaysGT,omitempty"`
+	MinDaysGTE   *int  `json:"minDaysGTE,omitempty"`
+	MinDaysLT    *int  `json:"minDaysLT,omitempty"`
+	MinDaysLTE   *int  `json:"minDaysLTE,omitempty"`
+
+	// "max_days" field predicates.
+	MaxDays      *int  `json:"maxDays,omitempty"`
+	MaxDaysNEQ   *int  `json:"maxDaysNEQ,omitempty"`
+	MaxDaysIn    []int `json:"maxDaysIn,omitempty"`
+	MaxDaysNotIn []int `json:"maxDaysNotIn,omitempty"`
+	MaxDaysGT    *int  `json:"maxDaysGT,omitempty"`
+	MaxDaysGTE   *int  `json:"maxDaysGTE,omitempty"`
+	MaxDaysLT    *int  `json:"maxDaysLT,omitempty"`
+	MaxDaysLTE   *int  `json:"maxDaysLTE,omitempty"`
+
+	// "same_day_cutoff_hour" field predicates.
+	SameDayCutoffHour       *int  `json:"sameDayCutoffHour,omitempty"`
+	SameDayCutoffHourNEQ    *int  `json:"sameDayCutoffHourNEQ,omitempty"`
+	SameDayCutoffHourIn     []int `json:"sameDayCutoffHourIn,omitempty"`
+	SameDayCutoffHourNotIn  []int `json:"sameDayCutoffHourNotIn,omitempty"`
+	SameDayCutoffHourGT     *int  `json:"sameDayCutoffHourGT,omitempty"`
+	SameDayCutoffHourGTE    *int  `json:"sameDayCutoffHourGTE,omitempty"`
+	SameDayCutoffHourLT     *int  `json:"sameDayCutoffHourLT,omitempty"`
+	SameDayCutoffHourLTE    *int  `json:"sameDayCutoffHourLTE,omitempty"`
+	SameDayCutoffHourIsNil  bool  `json:"sameDayCutoffHourIsNil,omitempty"`
+	SameDayCutoffHourNotNil bool  `json:"sameDayCutoffHourNotNil,omitempty"`
+
+	// "active" field predicates.
+	Active    *bool `json:"active,omitempty"`
+	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
+
+	// "zone_id" field predicates.
+	ZoneID      *int  `json:"zoneID,omitempty"`
+	ZoneIDNEQ   *int  `json:"zoneIDNEQ,omitempty"`
+	ZoneIDIn    []int `json:"zoneIDIn,omitempty"`
+	ZoneIDNotIn []int `json:"zoneIDNotIn,omitempty"`
+
+	// "zone" edge predicates.
+	HasZone     *bool                     `json:"hasZone,omitempty"`
+	HasZoneWith []*ShippingZoneWhereInput `json:"hasZoneWith,omitempty"`
+
+	// "pickup_points" edge predicates.
+	HasPickupPoints     *bool                    `json:"hasPickupPoints,omitempty"`
+	HasPickupPointsWith []*PickupPointWhereInput `json:"hasPickupPointsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ShippingMethodWhereInput) AddPredicates(predicates ...predicate.ShippingMethod) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ShippingMethodWhereInput filter on the ShippingMethodQuery builder.
+func (i *ShippingMethodWhereInput) Filter(q *ShippingMethodQuery) (*ShippingMethodQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyShippingMethodWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyShippingMethodWhereInput is returned in case the ShippingMethodWhereInput is empty.
+var ErrEmptyShippingMethodWhereInput = errors.New("ent: empty predicate ShippingMethodWhereInput")
+
+// P returns a predicate for filtering shippingmethods.
+// An error is returned if the input is empty or invalid.
+func (i *ShippingMethodWhereInput) P() (predicate.ShippingMethod, error) {
+	var predicates []predicate.ShippingMethod
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, shippingmethod.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ShippingMethod, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, shippingmethod.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ShippingMethod, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, shippingmethod.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, shippingmethod.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, shippingmethod.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, shippingmethod.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, shippingmethod.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, shippingmethod.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, shippingmethod.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, shippingmethod.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, shippingmethod.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, shippingmethod.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, shippingmethod.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, shippingmethod.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, shippingmethod.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, shippingmethod.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, shippingmethod.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, shippingmethod.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, shippingmethod.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, shippingmethod.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, shippingmethod.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, shippingmethod.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, shippingmethod.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, shippingmethod.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, shippingmethod.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, shippingmethod.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, shippingmethod.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, shippingmethod.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, shippingmethod.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, shippingmethod.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, shippingmethod.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, shippingmethod.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, shippingmethod.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, shippingmethod.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, shippingmethod.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, shippingmethod.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, shippingmethod.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, shippingmethod.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, shippingmethod.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.KindNotIn(i.KindNotIn...))
+	}
+	if i.RateType != nil {
+		predicates = append(predicates, shippingmethod.RateTypeEQ(*i.RateType))
+	}
+	if i.RateTypeNEQ != nil {
+		predicates = append(predicates, shippingmethod.RateTypeNEQ(*i.RateTypeNEQ))
+	}
+	if len(i.RateTypeIn) > 0 {
+		predicates = append(predicates, shippingmethod.RateTypeIn(i.RateTypeIn...))
+	}
+	if len(i.RateTypeNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.RateTypeNotIn(i.RateTypeNotIn...))
+	}
+	if i.MinDays != nil {
+		predicates = append(predicates, shippingmethod.MinDaysEQ(*i.MinDays))
+	}
+	if i.MinDaysNEQ != nil {
+		predicates = append(predicates, shippingmethod.MinDaysNEQ(*i.MinDaysNEQ))
+	}
+	if len(i.MinDaysIn) > 0 {
+		predicates = append(predicates, shippingmethod.MinDaysIn(i.MinDaysIn...))
+	}
+	if len(i.MinDaysNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.MinDaysNotIn(i.MinDaysNotIn...))
+	}
+	if i.MinDaysGT != nil {
+		predicates = append(predicates, shippingmethod.MinDaysGT(*i.MinDaysGT))
+	}
+	if i.MinDaysGTE != nil {
+		predicates = append(predicates, shippingmethod.MinDaysGTE(*i.MinDaysGTE))
+	}
+	if i.MinDaysLT != nil {
+		predicates = append(predicates, shippingmethod.MinDaysLT(*i.MinDaysLT))
+	}
+	if i.MinDaysLTE != nil {
+		predicates = append(predicates, shippingmethod.MinDaysLTE(*i.MinDaysLTE))
+	}
+	if i.MaxDays != nil {
+		predicates = append(predicates, shippingmethod.MaxDaysEQ(*i.MaxDays))
+	}
+	if i.MaxDaysNEQ != nil {
+		predicates = append(predicates, shippingmethod.MaxDaysNEQ(*i.MaxDaysNEQ))
+	}
+	if len(i.MaxDaysIn) > 0 {
+		predicates = append(predicates, shippingmethod.MaxDaysIn(i.MaxDaysIn...))
+	}
+	if len(i.MaxDaysNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.MaxDaysNotIn(i.MaxDaysNotIn...))
+	}
+	if i.MaxDaysGT != nil {
+		predicates = append(predicates, shippingmethod.MaxDaysGT(*i.MaxDaysGT))
+	}
+	if i.MaxDaysGTE != nil {
+		predicates = append(predicates, shippingmethod.MaxDaysGTE(*i.MaxDaysGTE))
+	}
+	if i.MaxDaysLT != nil {
+		predicates = append(predicates, shippingmethod.MaxDaysLT(*i.MaxDaysLT))
+	}
+	if i.MaxDaysLTE != nil {
+		predicates = append(predicates, shippingmethod.MaxDaysLTE(*i.MaxDaysLTE))
+	}
+	if i.SameDayCutoffHour != nil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourEQ(*i.SameDayCutoffHour))
+	}
+	if i.SameDayCutoffHourNEQ != nil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourNEQ(*i.SameDayCutoffHourNEQ))
+	}
+	if len(i.SameDayCutoffHourIn) > 0 {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourIn(i.SameDayCutoffHourIn...))
+	}
+	if len(i.SameDayCutoffHourNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourNotIn(i.SameDayCutoffHourNotIn...))
+	}
+	if i.SameDayCutoffHourGT != nil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourGT(*i.SameDayCutoffHourGT))
+	}
+	if i.SameDayCutoffHourGTE != nil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourGTE(*i.SameDayCutoffHourGTE))
+	}
+	if i.SameDayCutoffHourLT != nil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourLT(*i.SameDayCutoffHourLT))
+	}
+	if i.SameDayCutoffHourLTE != nil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourLTE(*i.SameDayCutoffHourLTE))
+	}
+	if i.SameDayCutoffHourIsNil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourIsNil())
+	}
+	if i.SameDayCutoffHourNotNil {
+		predicates = append(predicates, shippingmethod.SameDayCutoffHourNotNil())
+	}
+	if i.Active != nil {
+		predicates = append(predicates, shippingmethod.ActiveEQ(*i.Active))
+	}
+	if i.ActiveNEQ != nil {
+		predicates = append(predicates, shippingmethod.ActiveNEQ(*i.ActiveNEQ))
+	}
+	if i.ZoneID != nil {
+		predicates = append(predicates, shippingmethod.ZoneIDEQ(*i.ZoneID))
+	}
+	if i.ZoneIDNEQ != nil {
+		predicates = append(predicates, shippingmethod.ZoneIDNEQ(*i.ZoneIDNEQ))
+	}
+	if len(i.ZoneIDIn) > 0 {
+		predicates = append(predicates, shippingmethod.ZoneIDIn(i.ZoneIDIn...))
+	}
+	if len(i.ZoneIDNotIn) > 0 {
+		predicates = append(predicates, shippingmethod.ZoneIDNotIn(i.ZoneIDNotIn...))
+	}
+
+	if i.HasZone != nil {
+		p := shippingmethod.HasZone()
+		if !*i.HasZone {
+			p = shippingmethod.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasZoneWith) > 0 {
+		with := make([]predicate.ShippingZone, 0, len(i.HasZoneWith))
+		for _, w := range i.HasZoneWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasZoneWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, shippingmethod.HasZoneWith(with...))
+	}
+	if i.HasPickupPoints != nil {
+		p := shippingmethod.HasPickupPoints()
+		if !*i.HasPickupPoints {
+			p = shippingmethod.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPickupPointsWith) > 0 {
+		with := make([]predicate.PickupPoint, 0, len(i.HasPickupPointsWith))
+		for _, w := range i.HasPickupPointsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPickupPointsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, shippingmethod.HasPickupPointsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyShippingMethodWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return shippingmethod.And(predicates...), nil
+	}
+}
+
+// ShippingZoneWhereInput represents a where input for filtering ShippingZone queries.
+type ShippingZoneWhereInput struct {
+	Predicates []predicate.ShippingZone  `json:"-"`
+	Not        *ShippingZoneWhereInput   `json:"not,omitempty"`
+	Or         []*ShippingZoneWhereInput `json:"or,omitempty"`
+	And        []*ShippingZoneWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "country_code" field predicates.
+	CountryCode             *string  `json:"countryCode,omitempty"`
+	CountryCodeNEQ          *string  `json:"countryCodeNEQ,omitempty"`
+	CountryCodeIn           []string `json:"countryCodeIn,omitempty"`
+	CountryCodeNotIn        []string `json:"countryCodeNotIn,omitempty"`
+	CountryCodeGT           *string  `json:"countryCodeGT,omitempty"`
+	CountryCodeGTE          *string  `json:"countryCodeGTE,omitempty"`
+	CountryCodeLT           *string  `json:"countryCodeLT,omitempty"`
+	CountryCodeLTE          *string  `json:"countryCodeLTE,omitempty"`
+	CountryCodeContains     *string  `json:"countryCodeContains,omitempty"`
+	CountryCodeHasPrefix    *string  `json:"countryCodeHasPrefix,omitempty"`
+	CountryCodeHasSuffix    *string  `json:"countryCodeHasSuffix,omitempty"`
+	CountryCodeEqualFold    *string  `json:"countryCodeEqualFold,omitempty"`
+	CountryCodeContainsFold *string  `json:"countryCodeContainsFold,omitempty"`
+
+	// "region" field predicates.
+	Region             *string  `json:"region,omitempty"`
+	RegionNEQ          *string  `json:"regionNEQ,omitempty"`
+	RegionIn           []string `json:"regionIn,omitempty"`
+	RegionNotIn        []string `json:"regionNotIn,omitempty"`
+	RegionGT           *string  `json:"regionGT,omitempty"`
+	RegionGTE          *string  `json:"regionGTE,omitempty"`
+	RegionLT           *string  `json:"regionLT,omitempty"`
+	RegionLTE          *string  `json:"regionLTE,omitempty"`
+	RegionContains     *string  `json:"regionContains,omitempty"`
+	RegionHasPrefix    *string  `json:"regionHasPrefix,omitempty"`
+	RegionHasSuffix    *string  `json:"regionHasSuffix,omitempty"`
+	RegionEqualFold    *string  `json:"regionEqualFold,omitempty"`
+	RegionContainsFold *string  `json:"regionContainsFold,omitempty"`
+
+	// "town" field predicates.
+	Town             *string  `json:"town,omitempty"`
+	TownNEQ          *string  `json:"townNEQ,omitempty"`
+	TownIn           []string `json:"townIn,omitempty"`
+	TownNotIn        []string `json:"townNotIn,omitempty"`
+	TownGT           *string  `json:"townGT,omitempty"`
+	TownGTE          *string  `json:"townGTE,omitempty"`
+	TownLT           *string  `json:"townLT,omitempty"`
+	TownLTE          *string  `json:"townLTE,omitempty"`
+	TownContains     *string  `json:"townContains,omitempty"`
+	TownHasPrefix    *string  `json:"townHasPrefix,omitempty"`
+	TownHasSuffix    *string  `json:"townHasSuffix,omitempty"`
+	TownEqualFold    *string  `json:"townEqualFold,omitempty"`
+	TownContainsFold *string  `json:"townContainsFold,omitempty"`
+
+	// "postal_code_pattern" field predicates.
+	PostalCodePattern             *string  `json:"postalCodePattern,omitempty"`
+	PostalCodePatternNEQ          *string  `json:"postalCodePatternNEQ,omitempty"`
+	PostalCodePatternIn           []string `json:"postalCodePatternIn,omitempty"`
+	PostalCodePatternNotIn        []string `json:"postalCodePatternNotIn,omitempty"`
+	PostalCodePatternGT           *string  `json:"postalCodePatternGT,omitempty"`
+	PostalCodePatternGTE          *string  `json:"postalCodePatternGTE,omitempty"`
+	PostalCodePatternLT           *string  `json:"postalCodePatternLT,omitempty"`
+	PostalCodePatternLTE          *string  `json:"postalCodePatternLTE,omitempty"`
+	PostalCodePatternContains     *string  `json:"postalCodePatternContains,omitempty"`
+	PostalCodePatternHasPrefix    *string  `json:"postalCodePatternHasPrefix,omitempty"`
+	PostalCodePatternHasSuffix    *string  `json:"postalCodePatternHasSuffix,omitempty"`
+	PostalCodePatternEqualFold    *string  `json:"postalCodePatternEqualFold,omitempty"`
+	PostalCodePatternContainsFold *string  `json:"postalCodePatternContainsFold,omitempty"`
+
+	// "methods" edge predicates.
+	HasMethods     *bool                       `json:"hasMethods,omitempty"`
+	HasMethodsWith []*ShippingMethodWhereInput `json:"hasMethodsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ShippingZoneWhereInput) AddPredicates(predicates ...predicate.ShippingZone) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ShippingZoneWhereInput filter on the ShippingZoneQuery builder.
+func (i *ShippingZoneWhereInput) Filter(q *ShippingZoneQuery) (*ShippingZoneQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyShippingZoneWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyShippingZoneWhereInput is returned in case the ShippingZoneWhereInput is empty.
+var ErrEmptyShippingZoneWhereInput = errors.New("ent: empty predicate ShippingZoneWhereInput")
+
+// P returns a predicate for filtering shippingzones.
+// An error is returned if the input is empty or invalid.
+func (i *ShippingZoneWhereInput) P() (predicate.ShippingZone, error) {
+	var predicates []predicate.ShippingZone
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, shippingzone.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ShippingZone, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, shippingzone.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ShippingZone, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, shippingzone.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, shippingzone.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, shippingzone.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, shippingzone.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, shippingzone.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, shippingzone.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, shippingzone.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, shippingzone.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, shippingzone.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, shippingzone.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, shippingzone.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, shippingzone.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, shippingzone.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, shippingzone.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, shippingzone.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, shippingzone.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, shippingzone.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, shippingzone.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, shippingzone.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, shippingzone.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, shippingzone.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, shippingzone.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, shippingzone.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, shippingzone.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, shippingzone.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, shippingzone.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, shippingzone.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, shippingzone.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, shippingzone.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, shippingzone.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, shippingzone.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, shippingzone.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, shippingzone.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, shippingzone.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, shippingzone.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, shippingzone.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, shippingzone.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, shippingzone.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.CountryCode != nil {
+		predicates = append(predicates, shippingzone.CountryCodeEQ(*i.CountryCode))
+	}
+	if i.CountryCodeNEQ != nil {
+		predicates = append(predicates, shippingzone.CountryCodeNEQ(*i.CountryCodeNEQ))
+	}
+	if len(i.CountryCodeIn) > 0 {
+		predicates = append(predicates, shippingzone.CountryCodeIn(i.CountryCodeIn...))
+	}
+	if len(i.CountryCodeNotIn) > 0 {
+		predicates = append(predicates, shippingzone.CountryCodeNotIn(i.CountryCodeNotIn...))
+	}
+	if i.CountryCodeGT != nil {
+		predicates = append(predicates, shippingzone.CountryCodeGT(*i.CountryCodeGT))
+	}
+	if i.CountryCodeGTE != nil {
+		predicates = append(predicates, shippingzone.CountryCodeGTE(*i.CountryCodeGTE))
+	}
+	if i.CountryCodeLT != nil {
+		predicates = append(predicates, shippingzone.CountryCodeLT(*i.CountryCodeLT))
+	}
+	if i.CountryCodeLTE != nil {
+		predicates = append(predicates, shippingzone.CountryCodeLTE(*i.CountryCodeLTE))
+	}
+	if i.CountryCodeContains != nil {
+		predicates = append(predicates, shippingzone.CountryCodeContains(*i.CountryCodeContains))
+	}
+	if i.CountryCodeHasPrefix != nil {
+		predicates = append(predicates, shippingzone.CountryCodeHasPrefix(*i.CountryCodeHasPrefix))
+	}
+	if i.CountryCodeHasSuffix != nil {
+		predicates = append(predicates, shippingzone.CountryCodeHasSuffix(*i.CountryCodeHasSuffix))
+	}
+	if i.CountryCodeEqualFold != nil {
+		predicates = append(predicates, shippingzone.CountryCodeEqualFold(*i.CountryCodeEqualFold))
+	}
+	if i.CountryCodeContainsFold != nil {
+		predicates = append(predicates, shippingzone.CountryCodeContainsFold(*i.CountryCodeContainsFold))
+	}
+	if i.Region != nil {
+		predicates = append(predicates, shippingzone.RegionEQ(*i.Region))
+	}
+	if i.RegionNEQ != nil {
+		predicates = append(predicates, shippingzone.RegionNEQ(*i.RegionNEQ))
+	}
+	if len(i.RegionIn) > 0 {
+		predicates = append(predicates, shippingzone.RegionIn(i.RegionIn...))
+	}
+	if len(i.RegionNotIn) > 0 {
+		predicates = append(predicates, shippingzone.RegionNotIn(i.RegionNotIn...))
+	}
+	if i.RegionGT != nil {
+		predicates = append(predicates, shippingzone.RegionGT(*i.RegionGT))
+	}
+	if i.RegionGTE != nil {
+		predicates = append(predicates, shippingzone.RegionGTE(*i.RegionGTE))
+	}
+	if i.RegionLT != nil {
+		predicates = append(predicates, shippingzone.RegionLT(*i.RegionLT))
+	}
+	if i.RegionLTE != nil {
+		predicates = append(predicates, shippingzone.RegionLTE(*i.RegionLTE))
+	}
+	if i.RegionContains != nil {
+		predicates = append(predicates, shippingzone.RegionContains(*i.RegionContains))
+	}
+	if i.RegionHasPrefix != nil {
+		predicates = append(predicates, shippingzone.RegionHasPrefix(*i.RegionHasPrefix))
+	}
+	if i.RegionHasSuffix != nil {
+		predicates = append(predicates, shippingzone.RegionHasSuffix(*i.RegionHasSuffix))
+	}
+	if i.RegionEqualFold != nil {
+		predicates = append(predicates, shippingzone.RegionEqualFold(*i.RegionEqualFold))
+	}
+	if i.RegionContainsFold != nil {
+		predicates = append(predicates, shippingzone.RegionContainsFold(*i.RegionContainsFold))
+	}
+	if i.Town != nil {
+		predicates = append(predicates, shippingzone.TownEQ(*i.Town))
+	}
+	if i.TownNEQ != nil {
+		predicates = append(predicates, shippingzone.TownNEQ(*i.TownNEQ))
+	}
+	if len(i.TownIn) > 0 {
+		predicates = append(predicates, shippingzone.TownIn(i.TownIn...))
+	}
+	if len(i.TownNotIn) > 0 {
+		predicates = append(predicates, shippingzone.TownNotIn(i.TownNotIn...))
+	}
+	if i.TownGT != nil {
+		predicates = append(predicates, shippingzone.TownGT(*i.TownGT))
+	}
+	if i.TownGTE != nil {
+		predicates = append(predicates, shippingzone.TownGTE(*i.TownGTE))
+	}
+	if i.TownLT != nil {
+		predicates = append(predicates, shippingzone.TownLT(*i.TownLT))
+	}
+	if i.TownLTE != nil {
+		predicates = append(predicates, shippingzone.TownLTE(*i.TownLTE))
+	}
+	if i.TownContains != nil {
+		predicates = append(predicates, shippingzone.TownContains(*i.TownContains))
+	}
+	if i.TownHasPrefix != nil {
+		predicates = append(predicates, shippingzone.TownHasPrefix(*i.TownHasPrefix))
+	}
+	if i.TownHasSuffix != nil {
+		predicates = append(predicates, shippingzone.TownHasSuffix(*i.TownHasSuffix))
+	}
+	if i.TownEqualFold != nil {
+		predicates = append(predicates, shippingzone.TownEqualFold(*i.TownEqualFold))
+	}
+	if i.TownContainsFold != nil {
+		predicates = append(predicates, shippingzone.TownContainsFold(*i.TownContainsFold))
+	}
+	if i.PostalCodePattern != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternEQ(*i.PostalCodePattern))
+	}
+	if i.PostalCodePatternNEQ != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternNEQ(*i.PostalCodePatternNEQ))
+	}
+	if len(i.PostalCodePatternIn) > 0 {
+		predicates = append(predicates, shippingzone.PostalCodePatternIn(i.PostalCodePatternIn...))
+	}
+	if len(i.PostalCodePatternNotIn) > 0 {
+		predicates = append(predicates, shippingzone.PostalCodePatternNotIn(i.PostalCodePatternNotIn...))
+	}
+	if i.PostalCodePatternGT != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternGT(*i.PostalCodePatternGT))
+	}
+	if i.PostalCodePatternGTE != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternGTE(*i.PostalCodePatternGTE))
+	}
+	if i.PostalCodePatternLT != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternLT(*i.PostalCodePatternLT))
+	}
+	if i.PostalCodePatternLTE != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternLTE(*i.PostalCodePatternLTE))
+	}
+	if i.PostalCodePatternContains != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternContains(*i.PostalCodePatternContains))
+	}
+	if i.PostalCodePatternHasPrefix != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternHasPrefix(*i.PostalCodePatternHasPrefix))
+	}
+	if i.PostalCodePatternHasSuffix != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternHasSuffix(*i.PostalCodePatternHasSuffix))
+	}
+	if i.PostalCodePatternEqualFold != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternEqualFold(*i.PostalCodePatternEqualFold))
+	}
+	if i.PostalCodePatternContainsFold != nil {
+		predicates = append(predicates, shippingzone.PostalCodePatternContainsFold(*i.PostalCodePatternContainsFold))
+	}
+
+	if i.HasMethods != nil {
+		p := shippingzone.HasMethods()
+		if !*i.HasMethods {
+			p = shippingzone.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMethodsWith) > 0 {
+		with := make([]predicate.ShippingMethod, 0, len(i.HasMethodsWith))
+		for _, w := range i.HasMethodsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMethodsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, shippingzone.HasMethodsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyShippingZoneWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return shippingzone.And(predicates...), nil
 	}
 }

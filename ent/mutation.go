@@ -22,12 +22,15 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/sequence"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 )
 
@@ -51,10 +54,13 @@ const (
 	TypeOrderEvent     = "OrderEvent"
 	TypeOrderLine      = "OrderLine"
 	TypePayment        = "Payment"
+	TypePickupPoint    = "PickupPoint"
 	TypeProduct        = "Product"
 	TypeProductVariant = "ProductVariant"
 	TypeRefreshToken   = "RefreshToken"
 	TypeSequence       = "Sequence"
+	TypeShippingMethod = "ShippingMethod"
+	TypeShippingZone   = "ShippingZone"
 	TypeStockMovement  = "StockMovement"
 )
 
@@ -11201,6 +11207,1037 @@ func (m *PaymentMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Payment edge %s", name)
 }
 
+// PickupPointMutation represents an operation that mutates the PickupPoint nodes in the graph.
+type PickupPointMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	name          *string
+	line1         *string
+	line2         *string
+	town          *string
+	region        *string
+	postal_code   *string
+	country_code  *string
+	opening_hours *string
+	phone         *string
+	active        *bool
+	clearedFields map[string]struct{}
+	method        *int
+	clearedmethod bool
+	done          bool
+	oldValue      func(context.Context) (*PickupPoint, error)
+	predicates    []predicate.PickupPoint
+}
+
+var _ ent.Mutation = (*PickupPointMutation)(nil)
+
+// pickuppointOption allows management of the mutation configuration using functional options.
+type pickuppointOption func(*PickupPointMutation)
+
+// newPickupPointMutation creates new mutation for the PickupPoint entity.
+func newPickupPointMutation(c config, op Op, opts ...pickuppointOption) *PickupPointMutation {
+	m := &PickupPointMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePickupPoint,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPickupPointID sets the ID field of the mutation.
+func withPickupPointID(id int) pickuppointOption {
+	return func(m *PickupPointMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PickupPoint
+		)
+		m.oldValue = func(ctx context.Context) (*PickupPoint, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PickupPoint.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPickupPoint sets the old PickupPoint of the mutation.
+func withPickupPoint(node *PickupPoint) pickuppointOption {
+	return func(m *PickupPointMutation) {
+		m.oldValue = func(context.Context) (*PickupPoint, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PickupPointMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PickupPointMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PickupPointMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PickupPointMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PickupPoint.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PickupPointMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PickupPointMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PickupPointMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PickupPointMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PickupPointMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PickupPointMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *PickupPointMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *PickupPointMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *PickupPointMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLine1 sets the "line1" field.
+func (m *PickupPointMutation) SetLine1(s string) {
+	m.line1 = &s
+}
+
+// Line1 returns the value of the "line1" field in the mutation.
+func (m *PickupPointMutation) Line1() (r string, exists bool) {
+	v := m.line1
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLine1 returns the old "line1" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldLine1(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLine1 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLine1 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLine1: %w", err)
+	}
+	return oldValue.Line1, nil
+}
+
+// ResetLine1 resets all changes to the "line1" field.
+func (m *PickupPointMutation) ResetLine1() {
+	m.line1 = nil
+}
+
+// SetLine2 sets the "line2" field.
+func (m *PickupPointMutation) SetLine2(s string) {
+	m.line2 = &s
+}
+
+// Line2 returns the value of the "line2" field in the mutation.
+func (m *PickupPointMutation) Line2() (r string, exists bool) {
+	v := m.line2
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLine2 returns the old "line2" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldLine2(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLine2 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLine2 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLine2: %w", err)
+	}
+	return oldValue.Line2, nil
+}
+
+// ResetLine2 resets all changes to the "line2" field.
+func (m *PickupPointMutation) ResetLine2() {
+	m.line2 = nil
+}
+
+// SetTown sets the "town" field.
+func (m *PickupPointMutation) SetTown(s string) {
+	m.town = &s
+}
+
+// Town returns the value of the "town" field in the mutation.
+func (m *PickupPointMutation) Town() (r string, exists bool) {
+	v := m.town
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTown returns the old "town" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldTown(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTown is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTown requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTown: %w", err)
+	}
+	return oldValue.Town, nil
+}
+
+// ResetTown resets all changes to the "town" field.
+func (m *PickupPointMutation) ResetTown() {
+	m.town = nil
+}
+
+// SetRegion sets the "region" field.
+func (m *PickupPointMutation) SetRegion(s string) {
+	m.region = &s
+}
+
+// Region returns the value of the "region" field in the mutation.
+func (m *PickupPointMutation) Region() (r string, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegion returns the old "region" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegion: %w", err)
+	}
+	return oldValue.Region, nil
+}
+
+// ResetRegion resets all changes to the "region" field.
+func (m *PickupPointMutation) ResetRegion() {
+	m.region = nil
+}
+
+// SetPostalCode sets the "postal_code" field.
+func (m *PickupPointMutation) SetPostalCode(s string) {
+	m.postal_code = &s
+}
+
+// PostalCode returns the value of the "postal_code" field in the mutation.
+func (m *PickupPointMutation) PostalCode() (r string, exists bool) {
+	v := m.postal_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostalCode returns the old "postal_code" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldPostalCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostalCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostalCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostalCode: %w", err)
+	}
+	return oldValue.PostalCode, nil
+}
+
+// ResetPostalCode resets all changes to the "postal_code" field.
+func (m *PickupPointMutation) ResetPostalCode() {
+	m.postal_code = nil
+}
+
+// SetCountryCode sets the "country_code" field.
+func (m *PickupPointMutation) SetCountryCode(s string) {
+	m.country_code = &s
+}
+
+// CountryCode returns the value of the "country_code" field in the mutation.
+func (m *PickupPointMutation) CountryCode() (r string, exists bool) {
+	v := m.country_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCountryCode returns the old "country_code" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldCountryCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCountryCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCountryCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCountryCode: %w", err)
+	}
+	return oldValue.CountryCode, nil
+}
+
+// ResetCountryCode resets all changes to the "country_code" field.
+func (m *PickupPointMutation) ResetCountryCode() {
+	m.country_code = nil
+}
+
+// SetOpeningHours sets the "opening_hours" field.
+func (m *PickupPointMutation) SetOpeningHours(s string) {
+	m.opening_hours = &s
+}
+
+// OpeningHours returns the value of the "opening_hours" field in the mutation.
+func (m *PickupPointMutation) OpeningHours() (r string, exists bool) {
+	v := m.opening_hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpeningHours returns the old "opening_hours" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldOpeningHours(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpeningHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpeningHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpeningHours: %w", err)
+	}
+	return oldValue.OpeningHours, nil
+}
+
+// ResetOpeningHours resets all changes to the "opening_hours" field.
+func (m *PickupPointMutation) ResetOpeningHours() {
+	m.opening_hours = nil
+}
+
+// SetPhone sets the "phone" field.
+func (m *PickupPointMutation) SetPhone(s string) {
+	m.phone = &s
+}
+
+// Phone returns the value of the "phone" field in the mutation.
+func (m *PickupPointMutation) Phone() (r string, exists bool) {
+	v := m.phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhone returns the old "phone" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhone: %w", err)
+	}
+	return oldValue.Phone, nil
+}
+
+// ResetPhone resets all changes to the "phone" field.
+func (m *PickupPointMutation) ResetPhone() {
+	m.phone = nil
+}
+
+// SetActive sets the "active" field.
+func (m *PickupPointMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *PickupPointMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *PickupPointMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetMethodID sets the "method_id" field.
+func (m *PickupPointMutation) SetMethodID(i int) {
+	m.method = &i
+}
+
+// MethodID returns the value of the "method_id" field in the mutation.
+func (m *PickupPointMutation) MethodID() (r int, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethodID returns the old "method_id" field's value of the PickupPoint entity.
+// If the PickupPoint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PickupPointMutation) OldMethodID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethodID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethodID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethodID: %w", err)
+	}
+	return oldValue.MethodID, nil
+}
+
+// ResetMethodID resets all changes to the "method_id" field.
+func (m *PickupPointMutation) ResetMethodID() {
+	m.method = nil
+}
+
+// ClearMethod clears the "method" edge to the ShippingMethod entity.
+func (m *PickupPointMutation) ClearMethod() {
+	m.clearedmethod = true
+	m.clearedFields[pickuppoint.FieldMethodID] = struct{}{}
+}
+
+// MethodCleared reports if the "method" edge to the ShippingMethod entity was cleared.
+func (m *PickupPointMutation) MethodCleared() bool {
+	return m.clearedmethod
+}
+
+// MethodIDs returns the "method" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MethodID instead. It exists only for internal usage by the builders.
+func (m *PickupPointMutation) MethodIDs() (ids []int) {
+	if id := m.method; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMethod resets all changes to the "method" edge.
+func (m *PickupPointMutation) ResetMethod() {
+	m.method = nil
+	m.clearedmethod = false
+}
+
+// Where appends a list predicates to the PickupPointMutation builder.
+func (m *PickupPointMutation) Where(ps ...predicate.PickupPoint) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PickupPointMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PickupPointMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PickupPoint, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PickupPointMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PickupPointMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PickupPoint).
+func (m *PickupPointMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PickupPointMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, pickuppoint.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, pickuppoint.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, pickuppoint.FieldName)
+	}
+	if m.line1 != nil {
+		fields = append(fields, pickuppoint.FieldLine1)
+	}
+	if m.line2 != nil {
+		fields = append(fields, pickuppoint.FieldLine2)
+	}
+	if m.town != nil {
+		fields = append(fields, pickuppoint.FieldTown)
+	}
+	if m.region != nil {
+		fields = append(fields, pickuppoint.FieldRegion)
+	}
+	if m.postal_code != nil {
+		fields = append(fields, pickuppoint.FieldPostalCode)
+	}
+	if m.country_code != nil {
+		fields = append(fields, pickuppoint.FieldCountryCode)
+	}
+	if m.opening_hours != nil {
+		fields = append(fields, pickuppoint.FieldOpeningHours)
+	}
+	if m.phone != nil {
+		fields = append(fields, pickuppoint.FieldPhone)
+	}
+	if m.active != nil {
+		fields = append(fields, pickuppoint.FieldActive)
+	}
+	if m.method != nil {
+		fields = append(fields, pickuppoint.FieldMethodID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PickupPointMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pickuppoint.FieldCreatedAt:
+		return m.CreatedAt()
+	case pickuppoint.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case pickuppoint.FieldName:
+		return m.Name()
+	case pickuppoint.FieldLine1:
+		return m.Line1()
+	case pickuppoint.FieldLine2:
+		return m.Line2()
+	case pickuppoint.FieldTown:
+		return m.Town()
+	case pickuppoint.FieldRegion:
+		return m.Region()
+	case pickuppoint.FieldPostalCode:
+		return m.PostalCode()
+	case pickuppoint.FieldCountryCode:
+		return m.CountryCode()
+	case pickuppoint.FieldOpeningHours:
+		return m.OpeningHours()
+	case pickuppoint.FieldPhone:
+		return m.Phone()
+	case pickuppoint.FieldActive:
+		return m.Active()
+	case pickuppoint.FieldMethodID:
+		return m.MethodID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PickupPointMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pickuppoint.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case pickuppoint.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case pickuppoint.FieldName:
+		return m.OldName(ctx)
+	case pickuppoint.FieldLine1:
+		return m.OldLine1(ctx)
+	case pickuppoint.FieldLine2:
+		return m.OldLine2(ctx)
+	case pickuppoint.FieldTown:
+		return m.OldTown(ctx)
+	case pickuppoint.FieldRegion:
+		return m.OldRegion(ctx)
+	case pickuppoint.FieldPostalCode:
+		return m.OldPostalCode(ctx)
+	case pickuppoint.FieldCountryCode:
+		return m.OldCountryCode(ctx)
+	case pickuppoint.FieldOpeningHours:
+		return m.OldOpeningHours(ctx)
+	case pickuppoint.FieldPhone:
+		return m.OldPhone(ctx)
+	case pickuppoint.FieldActive:
+		return m.OldActive(ctx)
+	case pickuppoint.FieldMethodID:
+		return m.OldMethodID(ctx)
+	}
+	return nil, fmt.Errorf("unknown PickupPoint field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PickupPointMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pickuppoint.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case pickuppoint.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case pickuppoint.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case pickuppoint.FieldLine1:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLine1(v)
+		return nil
+	case pickuppoint.FieldLine2:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLine2(v)
+		return nil
+	case pickuppoint.FieldTown:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTown(v)
+		return nil
+	case pickuppoint.FieldRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegion(v)
+		return nil
+	case pickuppoint.FieldPostalCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostalCode(v)
+		return nil
+	case pickuppoint.FieldCountryCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCountryCode(v)
+		return nil
+	case pickuppoint.FieldOpeningHours:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpeningHours(v)
+		return nil
+	case pickuppoint.FieldPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhone(v)
+		return nil
+	case pickuppoint.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case pickuppoint.FieldMethodID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethodID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PickupPoint field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PickupPointMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PickupPointMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PickupPointMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PickupPoint numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PickupPointMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PickupPointMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PickupPointMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown PickupPoint nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PickupPointMutation) ResetField(name string) error {
+	switch name {
+	case pickuppoint.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case pickuppoint.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case pickuppoint.FieldName:
+		m.ResetName()
+		return nil
+	case pickuppoint.FieldLine1:
+		m.ResetLine1()
+		return nil
+	case pickuppoint.FieldLine2:
+		m.ResetLine2()
+		return nil
+	case pickuppoint.FieldTown:
+		m.ResetTown()
+		return nil
+	case pickuppoint.FieldRegion:
+		m.ResetRegion()
+		return nil
+	case pickuppoint.FieldPostalCode:
+		m.ResetPostalCode()
+		return nil
+	case pickuppoint.FieldCountryCode:
+		m.ResetCountryCode()
+		return nil
+	case pickuppoint.FieldOpeningHours:
+		m.ResetOpeningHours()
+		return nil
+	case pickuppoint.FieldPhone:
+		m.ResetPhone()
+		return nil
+	case pickuppoint.FieldActive:
+		m.ResetActive()
+		return nil
+	case pickuppoint.FieldMethodID:
+		m.ResetMethodID()
+		return nil
+	}
+	return fmt.Errorf("unknown PickupPoint field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PickupPointMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.method != nil {
+		edges = append(edges, pickuppoint.EdgeMethod)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PickupPointMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case pickuppoint.EdgeMethod:
+		if id := m.method; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PickupPointMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PickupPointMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PickupPointMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmethod {
+		edges = append(edges, pickuppoint.EdgeMethod)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PickupPointMutation) EdgeCleared(name string) bool {
+	switch name {
+	case pickuppoint.EdgeMethod:
+		return m.clearedmethod
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PickupPointMutation) ClearEdge(name string) error {
+	switch name {
+	case pickuppoint.EdgeMethod:
+		m.ClearMethod()
+		return nil
+	}
+	return fmt.Errorf("unknown PickupPoint unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PickupPointMutation) ResetEdge(name string) error {
+	switch name {
+	case pickuppoint.EdgeMethod:
+		m.ResetMethod()
+		return nil
+	}
+	return fmt.Errorf("unknown PickupPoint edge %s", name)
+}
+
 // ProductMutation represents an operation that mutates the Product nodes in the graph.
 type ProductMutation struct {
 	config
@@ -12188,6 +13225,8 @@ type ProductVariantMutation struct {
 	appendoptions          []schematype.VariantOption
 	position               *int
 	addposition            *int
+	weight_grams           *int
+	addweight_grams        *int
 	clearedFields          map[string]struct{}
 	product                *int
 	clearedproduct         bool
@@ -12758,6 +13797,76 @@ func (m *ProductVariantMutation) ResetPosition() {
 	m.addposition = nil
 }
 
+// SetWeightGrams sets the "weight_grams" field.
+func (m *ProductVariantMutation) SetWeightGrams(i int) {
+	m.weight_grams = &i
+	m.addweight_grams = nil
+}
+
+// WeightGrams returns the value of the "weight_grams" field in the mutation.
+func (m *ProductVariantMutation) WeightGrams() (r int, exists bool) {
+	v := m.weight_grams
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWeightGrams returns the old "weight_grams" field's value of the ProductVariant entity.
+// If the ProductVariant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductVariantMutation) OldWeightGrams(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWeightGrams is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWeightGrams requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWeightGrams: %w", err)
+	}
+	return oldValue.WeightGrams, nil
+}
+
+// AddWeightGrams adds i to the "weight_grams" field.
+func (m *ProductVariantMutation) AddWeightGrams(i int) {
+	if m.addweight_grams != nil {
+		*m.addweight_grams += i
+	} else {
+		m.addweight_grams = &i
+	}
+}
+
+// AddedWeightGrams returns the value that was added to the "weight_grams" field in this mutation.
+func (m *ProductVariantMutation) AddedWeightGrams() (r int, exists bool) {
+	v := m.addweight_grams
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearWeightGrams clears the value of the "weight_grams" field.
+func (m *ProductVariantMutation) ClearWeightGrams() {
+	m.weight_grams = nil
+	m.addweight_grams = nil
+	m.clearedFields[productvariant.FieldWeightGrams] = struct{}{}
+}
+
+// WeightGramsCleared returns if the "weight_grams" field was cleared in this mutation.
+func (m *ProductVariantMutation) WeightGramsCleared() bool {
+	_, ok := m.clearedFields[productvariant.FieldWeightGrams]
+	return ok
+}
+
+// ResetWeightGrams resets all changes to the "weight_grams" field.
+func (m *ProductVariantMutation) ResetWeightGrams() {
+	m.weight_grams = nil
+	m.addweight_grams = nil
+	delete(m.clearedFields, productvariant.FieldWeightGrams)
+}
+
 // SetProductID sets the "product_id" field.
 func (m *ProductVariantMutation) SetProductID(i int) {
 	m.product = &i
@@ -13017,7 +14126,7 @@ func (m *ProductVariantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProductVariantMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, productvariant.FieldCreatedAt)
 	}
@@ -13047,6 +14156,9 @@ func (m *ProductVariantMutation) Fields() []string {
 	}
 	if m.position != nil {
 		fields = append(fields, productvariant.FieldPosition)
+	}
+	if m.weight_grams != nil {
+		fields = append(fields, productvariant.FieldWeightGrams)
 	}
 	if m.product != nil {
 		fields = append(fields, productvariant.FieldProductID)
@@ -13079,6 +14191,8 @@ func (m *ProductVariantMutation) Field(name string) (ent.Value, bool) {
 		return m.Options()
 	case productvariant.FieldPosition:
 		return m.Position()
+	case productvariant.FieldWeightGrams:
+		return m.WeightGrams()
 	case productvariant.FieldProductID:
 		return m.ProductID()
 	}
@@ -13110,6 +14224,8 @@ func (m *ProductVariantMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldOptions(ctx)
 	case productvariant.FieldPosition:
 		return m.OldPosition(ctx)
+	case productvariant.FieldWeightGrams:
+		return m.OldWeightGrams(ctx)
 	case productvariant.FieldProductID:
 		return m.OldProductID(ctx)
 	}
@@ -13191,6 +14307,13 @@ func (m *ProductVariantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPosition(v)
 		return nil
+	case productvariant.FieldWeightGrams:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWeightGrams(v)
+		return nil
 	case productvariant.FieldProductID:
 		v, ok := value.(int)
 		if !ok {
@@ -13218,6 +14341,9 @@ func (m *ProductVariantMutation) AddedFields() []string {
 	if m.addposition != nil {
 		fields = append(fields, productvariant.FieldPosition)
 	}
+	if m.addweight_grams != nil {
+		fields = append(fields, productvariant.FieldWeightGrams)
+	}
 	return fields
 }
 
@@ -13234,6 +14360,8 @@ func (m *ProductVariantMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedReserved()
 	case productvariant.FieldPosition:
 		return m.AddedPosition()
+	case productvariant.FieldWeightGrams:
+		return m.AddedWeightGrams()
 	}
 	return nil, false
 }
@@ -13271,6 +14399,13 @@ func (m *ProductVariantMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddPosition(v)
 		return nil
+	case productvariant.FieldWeightGrams:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWeightGrams(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant numeric field %s", name)
 }
@@ -13278,7 +14413,11 @@ func (m *ProductVariantMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ProductVariantMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(productvariant.FieldWeightGrams) {
+		fields = append(fields, productvariant.FieldWeightGrams)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -13291,6 +14430,11 @@ func (m *ProductVariantMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ProductVariantMutation) ClearField(name string) error {
+	switch name {
+	case productvariant.FieldWeightGrams:
+		m.ClearWeightGrams()
+		return nil
+	}
 	return fmt.Errorf("unknown ProductVariant nullable field %s", name)
 }
 
@@ -13327,6 +14471,9 @@ func (m *ProductVariantMutation) ResetField(name string) error {
 		return nil
 	case productvariant.FieldPosition:
 		m.ResetPosition()
+		return nil
+	case productvariant.FieldWeightGrams:
+		m.ResetWeightGrams()
 		return nil
 	case productvariant.FieldProductID:
 		m.ResetProductID()
@@ -14705,6 +15852,2143 @@ func (m *SequenceMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SequenceMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Sequence edge %s", name)
+}
+
+// ShippingMethodMutation represents an operation that mutates the ShippingMethod nodes in the graph.
+type ShippingMethodMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	name                    *string
+	kind                    *shippingmethod.Kind
+	rate_type               *shippingmethod.RateType
+	rate_minor              *int64
+	addrate_minor           *int64
+	bands                   *[]schematype.RateBand
+	appendbands             []schematype.RateBand
+	free_over_minor         *int64
+	addfree_over_minor      *int64
+	min_days                *int
+	addmin_days             *int
+	max_days                *int
+	addmax_days             *int
+	same_day_cutoff_hour    *int
+	addsame_day_cutoff_hour *int
+	active                  *bool
+	clearedFields           map[string]struct{}
+	zone                    *int
+	clearedzone             bool
+	pickup_points           map[int]struct{}
+	removedpickup_points    map[int]struct{}
+	clearedpickup_points    bool
+	done                    bool
+	oldValue                func(context.Context) (*ShippingMethod, error)
+	predicates              []predicate.ShippingMethod
+}
+
+var _ ent.Mutation = (*ShippingMethodMutation)(nil)
+
+// shippingmethodOption allows management of the mutation configuration using functional options.
+type shippingmethodOption func(*ShippingMethodMutation)
+
+// newShippingMethodMutation creates new mutation for the ShippingMethod entity.
+func newShippingMethodMutation(c config, op Op, opts ...shippingmethodOption) *ShippingMethodMutation {
+	m := &ShippingMethodMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeShippingMethod,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withShippingMethodID sets the ID field of the mutation.
+func withShippingMethodID(id int) shippingmethodOption {
+	return func(m *ShippingMethodMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ShippingMethod
+		)
+		m.oldValue = func(ctx context.Context) (*ShippingMethod, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ShippingMethod.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withShippingMethod sets the old ShippingMethod of the mutation.
+func withShippingMethod(node *ShippingMethod) shippingmethodOption {
+	return func(m *ShippingMethodMutation) {
+		m.oldValue = func(context.Context) (*ShippingMethod, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ShippingMethodMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ShippingMethodMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ShippingMethodMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ShippingMethodMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ShippingMethod.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ShippingMethodMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ShippingMethodMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ShippingMethodMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ShippingMethodMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ShippingMethodMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ShippingMethodMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *ShippingMethodMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ShippingMethodMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ShippingMethodMutation) ResetName() {
+	m.name = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *ShippingMethodMutation) SetKind(s shippingmethod.Kind) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *ShippingMethodMutation) Kind() (r shippingmethod.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldKind(ctx context.Context) (v shippingmethod.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *ShippingMethodMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetRateType sets the "rate_type" field.
+func (m *ShippingMethodMutation) SetRateType(st shippingmethod.RateType) {
+	m.rate_type = &st
+}
+
+// RateType returns the value of the "rate_type" field in the mutation.
+func (m *ShippingMethodMutation) RateType() (r shippingmethod.RateType, exists bool) {
+	v := m.rate_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRateType returns the old "rate_type" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldRateType(ctx context.Context) (v shippingmethod.RateType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRateType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRateType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRateType: %w", err)
+	}
+	return oldValue.RateType, nil
+}
+
+// ResetRateType resets all changes to the "rate_type" field.
+func (m *ShippingMethodMutation) ResetRateType() {
+	m.rate_type = nil
+}
+
+// SetRateMinor sets the "rate_minor" field.
+func (m *ShippingMethodMutation) SetRateMinor(i int64) {
+	m.rate_minor = &i
+	m.addrate_minor = nil
+}
+
+// RateMinor returns the value of the "rate_minor" field in the mutation.
+func (m *ShippingMethodMutation) RateMinor() (r int64, exists bool) {
+	v := m.rate_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRateMinor returns the old "rate_minor" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldRateMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRateMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRateMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRateMinor: %w", err)
+	}
+	return oldValue.RateMinor, nil
+}
+
+// AddRateMinor adds i to the "rate_minor" field.
+func (m *ShippingMethodMutation) AddRateMinor(i int64) {
+	if m.addrate_minor != nil {
+		*m.addrate_minor += i
+	} else {
+		m.addrate_minor = &i
+	}
+}
+
+// AddedRateMinor returns the value that was added to the "rate_minor" field in this mutation.
+func (m *ShippingMethodMutation) AddedRateMinor() (r int64, exists bool) {
+	v := m.addrate_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRateMinor resets all changes to the "rate_minor" field.
+func (m *ShippingMethodMutation) ResetRateMinor() {
+	m.rate_minor = nil
+	m.addrate_minor = nil
+}
+
+// SetBands sets the "bands" field.
+func (m *ShippingMethodMutation) SetBands(sb []schematype.RateBand) {
+	m.bands = &sb
+	m.appendbands = nil
+}
+
+// Bands returns the value of the "bands" field in the mutation.
+func (m *ShippingMethodMutation) Bands() (r []schematype.RateBand, exists bool) {
+	v := m.bands
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBands returns the old "bands" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldBands(ctx context.Context) (v []schematype.RateBand, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBands is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBands requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBands: %w", err)
+	}
+	return oldValue.Bands, nil
+}
+
+// AppendBands adds sb to the "bands" field.
+func (m *ShippingMethodMutation) AppendBands(sb []schematype.RateBand) {
+	m.appendbands = append(m.appendbands, sb...)
+}
+
+// AppendedBands returns the list of values that were appended to the "bands" field in this mutation.
+func (m *ShippingMethodMutation) AppendedBands() ([]schematype.RateBand, bool) {
+	if len(m.appendbands) == 0 {
+		return nil, false
+	}
+	return m.appendbands, true
+}
+
+// ResetBands resets all changes to the "bands" field.
+func (m *ShippingMethodMutation) ResetBands() {
+	m.bands = nil
+	m.appendbands = nil
+}
+
+// SetFreeOverMinor sets the "free_over_minor" field.
+func (m *ShippingMethodMutation) SetFreeOverMinor(i int64) {
+	m.free_over_minor = &i
+	m.addfree_over_minor = nil
+}
+
+// FreeOverMinor returns the value of the "free_over_minor" field in the mutation.
+func (m *ShippingMethodMutation) FreeOverMinor() (r int64, exists bool) {
+	v := m.free_over_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFreeOverMinor returns the old "free_over_minor" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldFreeOverMinor(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFreeOverMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFreeOverMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFreeOverMinor: %w", err)
+	}
+	return oldValue.FreeOverMinor, nil
+}
+
+// AddFreeOverMinor adds i to the "free_over_minor" field.
+func (m *ShippingMethodMutation) AddFreeOverMinor(i int64) {
+	if m.addfree_over_minor != nil {
+		*m.addfree_over_minor += i
+	} else {
+		m.addfree_over_minor = &i
+	}
+}
+
+// AddedFreeOverMinor returns the value that was added to the "free_over_minor" field in this mutation.
+func (m *ShippingMethodMutation) AddedFreeOverMinor() (r int64, exists bool) {
+	v := m.addfree_over_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFreeOverMinor clears the value of the "free_over_minor" field.
+func (m *ShippingMethodMutation) ClearFreeOverMinor() {
+	m.free_over_minor = nil
+	m.addfree_over_minor = nil
+	m.clearedFields[shippingmethod.FieldFreeOverMinor] = struct{}{}
+}
+
+// FreeOverMinorCleared returns if the "free_over_minor" field was cleared in this mutation.
+func (m *ShippingMethodMutation) FreeOverMinorCleared() bool {
+	_, ok := m.clearedFields[shippingmethod.FieldFreeOverMinor]
+	return ok
+}
+
+// ResetFreeOverMinor resets all changes to the "free_over_minor" field.
+func (m *ShippingMethodMutation) ResetFreeOverMinor() {
+	m.free_over_minor = nil
+	m.addfree_over_minor = nil
+	delete(m.clearedFields, shippingmethod.FieldFreeOverMinor)
+}
+
+// SetMinDays sets the "min_days" field.
+func (m *ShippingMethodMutation) SetMinDays(i int) {
+	m.min_days = &i
+	m.addmin_days = nil
+}
+
+// MinDays returns the value of the "min_days" field in the mutation.
+func (m *ShippingMethodMutation) MinDays() (r int, exists bool) {
+	v := m.min_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinDays returns the old "min_days" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldMinDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinDays: %w", err)
+	}
+	return oldValue.MinDays, nil
+}
+
+// AddMinDays adds i to the "min_days" field.
+func (m *ShippingMethodMutation) AddMinDays(i int) {
+	if m.addmin_days != nil {
+		*m.addmin_days += i
+	} else {
+		m.addmin_days = &i
+	}
+}
+
+// AddedMinDays returns the value that was added to the "min_days" field in this mutation.
+func (m *ShippingMethodMutation) AddedMinDays() (r int, exists bool) {
+	v := m.addmin_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinDays resets all changes to the "min_days" field.
+func (m *ShippingMethodMutation) ResetMinDays() {
+	m.min_days = nil
+	m.addmin_days = nil
+}
+
+// SetMaxDays sets the "max_days" field.
+func (m *ShippingMethodMutation) SetMaxDays(i int) {
+	m.max_days = &i
+	m.addmax_days = nil
+}
+
+// MaxDays returns the value of the "max_days" field in the mutation.
+func (m *ShippingMethodMutation) MaxDays() (r int, exists bool) {
+	v := m.max_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxDays returns the old "max_days" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldMaxDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxDays: %w", err)
+	}
+	return oldValue.MaxDays, nil
+}
+
+// AddMaxDays adds i to the "max_days" field.
+func (m *ShippingMethodMutation) AddMaxDays(i int) {
+	if m.addmax_days != nil {
+		*m.addmax_days += i
+	} else {
+		m.addmax_days = &i
+	}
+}
+
+// AddedMaxDays returns the value that was added to the "max_days" field in this mutation.
+func (m *ShippingMethodMutation) AddedMaxDays() (r int, exists bool) {
+	v := m.addmax_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxDays resets all changes to the "max_days" field.
+func (m *ShippingMethodMutation) ResetMaxDays() {
+	m.max_days = nil
+	m.addmax_days = nil
+}
+
+// SetSameDayCutoffHour sets the "same_day_cutoff_hour" field.
+func (m *ShippingMethodMutation) SetSameDayCutoffHour(i int) {
+	m.same_day_cutoff_hour = &i
+	m.addsame_day_cutoff_hour = nil
+}
+
+// SameDayCutoffHour returns the value of the "same_day_cutoff_hour" field in the mutation.
+func (m *ShippingMethodMutation) SameDayCutoffHour() (r int, exists bool) {
+	v := m.same_day_cutoff_hour
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSameDayCutoffHour returns the old "same_day_cutoff_hour" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldSameDayCutoffHour(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSameDayCutoffHour is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSameDayCutoffHour requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSameDayCutoffHour: %w", err)
+	}
+	return oldValue.SameDayCutoffHour, nil
+}
+
+// AddSameDayCutoffHour adds i to the "same_day_cutoff_hour" field.
+func (m *ShippingMethodMutation) AddSameDayCutoffHour(i int) {
+	if m.addsame_day_cutoff_hour != nil {
+		*m.addsame_day_cutoff_hour += i
+	} else {
+		m.addsame_day_cutoff_hour = &i
+	}
+}
+
+// AddedSameDayCutoffHour returns the value that was added to the "same_day_cutoff_hour" field in this mutation.
+func (m *ShippingMethodMutation) AddedSameDayCutoffHour() (r int, exists bool) {
+	v := m.addsame_day_cutoff_hour
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSameDayCutoffHour clears the value of the "same_day_cutoff_hour" field.
+func (m *ShippingMethodMutation) ClearSameDayCutoffHour() {
+	m.same_day_cutoff_hour = nil
+	m.addsame_day_cutoff_hour = nil
+	m.clearedFields[shippingmethod.FieldSameDayCutoffHour] = struct{}{}
+}
+
+// SameDayCutoffHourCleared returns if the "same_day_cutoff_hour" field was cleared in this mutation.
+func (m *ShippingMethodMutation) SameDayCutoffHourCleared() bool {
+	_, ok := m.clearedFields[shippingmethod.FieldSameDayCutoffHour]
+	return ok
+}
+
+// ResetSameDayCutoffHour resets all changes to the "same_day_cutoff_hour" field.
+func (m *ShippingMethodMutation) ResetSameDayCutoffHour() {
+	m.same_day_cutoff_hour = nil
+	m.addsame_day_cutoff_hour = nil
+	delete(m.clearedFields, shippingmethod.FieldSameDayCutoffHour)
+}
+
+// SetActive sets the "active" field.
+func (m *ShippingMethodMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *ShippingMethodMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *ShippingMethodMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetZoneID sets the "zone_id" field.
+func (m *ShippingMethodMutation) SetZoneID(i int) {
+	m.zone = &i
+}
+
+// ZoneID returns the value of the "zone_id" field in the mutation.
+func (m *ShippingMethodMutation) ZoneID() (r int, exists bool) {
+	v := m.zone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldZoneID returns the old "zone_id" field's value of the ShippingMethod entity.
+// If the ShippingMethod object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingMethodMutation) OldZoneID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldZoneID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldZoneID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldZoneID: %w", err)
+	}
+	return oldValue.ZoneID, nil
+}
+
+// ResetZoneID resets all changes to the "zone_id" field.
+func (m *ShippingMethodMutation) ResetZoneID() {
+	m.zone = nil
+}
+
+// ClearZone clears the "zone" edge to the ShippingZone entity.
+func (m *ShippingMethodMutation) ClearZone() {
+	m.clearedzone = true
+	m.clearedFields[shippingmethod.FieldZoneID] = struct{}{}
+}
+
+// ZoneCleared reports if the "zone" edge to the ShippingZone entity was cleared.
+func (m *ShippingMethodMutation) ZoneCleared() bool {
+	return m.clearedzone
+}
+
+// ZoneIDs returns the "zone" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ZoneID instead. It exists only for internal usage by the builders.
+func (m *ShippingMethodMutation) ZoneIDs() (ids []int) {
+	if id := m.zone; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetZone resets all changes to the "zone" edge.
+func (m *ShippingMethodMutation) ResetZone() {
+	m.zone = nil
+	m.clearedzone = false
+}
+
+// AddPickupPointIDs adds the "pickup_points" edge to the PickupPoint entity by ids.
+func (m *ShippingMethodMutation) AddPickupPointIDs(ids ...int) {
+	if m.pickup_points == nil {
+		m.pickup_points = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.pickup_points[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPickupPoints clears the "pickup_points" edge to the PickupPoint entity.
+func (m *ShippingMethodMutation) ClearPickupPoints() {
+	m.clearedpickup_points = true
+}
+
+// PickupPointsCleared reports if the "pickup_points" edge to the PickupPoint entity was cleared.
+func (m *ShippingMethodMutation) PickupPointsCleared() bool {
+	return m.clearedpickup_points
+}
+
+// RemovePickupPointIDs removes the "pickup_points" edge to the PickupPoint entity by IDs.
+func (m *ShippingMethodMutation) RemovePickupPointIDs(ids ...int) {
+	if m.removedpickup_points == nil {
+		m.removedpickup_points = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.pickup_points, ids[i])
+		m.removedpickup_points[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPickupPoints returns the removed IDs of the "pickup_points" edge to the PickupPoint entity.
+func (m *ShippingMethodMutation) RemovedPickupPointsIDs() (ids []int) {
+	for id := range m.removedpickup_points {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PickupPointsIDs returns the "pickup_points" edge IDs in the mutation.
+func (m *ShippingMethodMutation) PickupPointsIDs() (ids []int) {
+	for id := range m.pickup_points {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPickupPoints resets all changes to the "pickup_points" edge.
+func (m *ShippingMethodMutation) ResetPickupPoints() {
+	m.pickup_points = nil
+	m.clearedpickup_points = false
+	m.removedpickup_points = nil
+}
+
+// Where appends a list predicates to the ShippingMethodMutation builder.
+func (m *ShippingMethodMutation) Where(ps ...predicate.ShippingMethod) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ShippingMethodMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ShippingMethodMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ShippingMethod, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ShippingMethodMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ShippingMethodMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ShippingMethod).
+func (m *ShippingMethodMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ShippingMethodMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, shippingmethod.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, shippingmethod.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, shippingmethod.FieldName)
+	}
+	if m.kind != nil {
+		fields = append(fields, shippingmethod.FieldKind)
+	}
+	if m.rate_type != nil {
+		fields = append(fields, shippingmethod.FieldRateType)
+	}
+	if m.rate_minor != nil {
+		fields = append(fields, shippingmethod.FieldRateMinor)
+	}
+	if m.bands != nil {
+		fields = append(fields, shippingmethod.FieldBands)
+	}
+	if m.free_over_minor != nil {
+		fields = append(fields, shippingmethod.FieldFreeOverMinor)
+	}
+	if m.min_days != nil {
+		fields = append(fields, shippingmethod.FieldMinDays)
+	}
+	if m.max_days != nil {
+		fields = append(fields, shippingmethod.FieldMaxDays)
+	}
+	if m.same_day_cutoff_hour != nil {
+		fields = append(fields, shippingmethod.FieldSameDayCutoffHour)
+	}
+	if m.active != nil {
+		fields = append(fields, shippingmethod.FieldActive)
+	}
+	if m.zone != nil {
+		fields = append(fields, shippingmethod.FieldZoneID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ShippingMethodMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case shippingmethod.FieldCreatedAt:
+		return m.CreatedAt()
+	case shippingmethod.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case shippingmethod.FieldName:
+		return m.Name()
+	case shippingmethod.FieldKind:
+		return m.Kind()
+	case shippingmethod.FieldRateType:
+		return m.RateType()
+	case shippingmethod.FieldRateMinor:
+		return m.RateMinor()
+	case shippingmethod.FieldBands:
+		return m.Bands()
+	case shippingmethod.FieldFreeOverMinor:
+		return m.FreeOverMinor()
+	case shippingmethod.FieldMinDays:
+		return m.MinDays()
+	case shippingmethod.FieldMaxDays:
+		return m.MaxDays()
+	case shippingmethod.FieldSameDayCutoffHour:
+		return m.SameDayCutoffHour()
+	case shippingmethod.FieldActive:
+		return m.Active()
+	case shippingmethod.FieldZoneID:
+		return m.ZoneID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ShippingMethodMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case shippingmethod.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case shippingmethod.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case shippingmethod.FieldName:
+		return m.OldName(ctx)
+	case shippingmethod.FieldKind:
+		return m.OldKind(ctx)
+	case shippingmethod.FieldRateType:
+		return m.OldRateType(ctx)
+	case shippingmethod.FieldRateMinor:
+		return m.OldRateMinor(ctx)
+	case shippingmethod.FieldBands:
+		return m.OldBands(ctx)
+	case shippingmethod.FieldFreeOverMinor:
+		return m.OldFreeOverMinor(ctx)
+	case shippingmethod.FieldMinDays:
+		return m.OldMinDays(ctx)
+	case shippingmethod.FieldMaxDays:
+		return m.OldMaxDays(ctx)
+	case shippingmethod.FieldSameDayCutoffHour:
+		return m.OldSameDayCutoffHour(ctx)
+	case shippingmethod.FieldActive:
+		return m.OldActive(ctx)
+	case shippingmethod.FieldZoneID:
+		return m.OldZoneID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ShippingMethod field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShippingMethodMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case shippingmethod.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case shippingmethod.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case shippingmethod.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case shippingmethod.FieldKind:
+		v, ok := value.(shippingmethod.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case shippingmethod.FieldRateType:
+		v, ok := value.(shippingmethod.RateType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRateType(v)
+		return nil
+	case shippingmethod.FieldRateMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRateMinor(v)
+		return nil
+	case shippingmethod.FieldBands:
+		v, ok := value.([]schematype.RateBand)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBands(v)
+		return nil
+	case shippingmethod.FieldFreeOverMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFreeOverMinor(v)
+		return nil
+	case shippingmethod.FieldMinDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinDays(v)
+		return nil
+	case shippingmethod.FieldMaxDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxDays(v)
+		return nil
+	case shippingmethod.FieldSameDayCutoffHour:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSameDayCutoffHour(v)
+		return nil
+	case shippingmethod.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case shippingmethod.FieldZoneID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetZoneID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingMethod field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ShippingMethodMutation) AddedFields() []string {
+	var fields []string
+	if m.addrate_minor != nil {
+		fields = append(fields, shippingmethod.FieldRateMinor)
+	}
+	if m.addfree_over_minor != nil {
+		fields = append(fields, shippingmethod.FieldFreeOverMinor)
+	}
+	if m.addmin_days != nil {
+		fields = append(fields, shippingmethod.FieldMinDays)
+	}
+	if m.addmax_days != nil {
+		fields = append(fields, shippingmethod.FieldMaxDays)
+	}
+	if m.addsame_day_cutoff_hour != nil {
+		fields = append(fields, shippingmethod.FieldSameDayCutoffHour)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ShippingMethodMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case shippingmethod.FieldRateMinor:
+		return m.AddedRateMinor()
+	case shippingmethod.FieldFreeOverMinor:
+		return m.AddedFreeOverMinor()
+	case shippingmethod.FieldMinDays:
+		return m.AddedMinDays()
+	case shippingmethod.FieldMaxDays:
+		return m.AddedMaxDays()
+	case shippingmethod.FieldSameDayCutoffHour:
+		return m.AddedSameDayCutoffHour()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShippingMethodMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case shippingmethod.FieldRateMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRateMinor(v)
+		return nil
+	case shippingmethod.FieldFreeOverMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFreeOverMinor(v)
+		return nil
+	case shippingmethod.FieldMinDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinDays(v)
+		return nil
+	case shippingmethod.FieldMaxDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxDays(v)
+		return nil
+	case shippingmethod.FieldSameDayCutoffHour:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSameDayCutoffHour(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingMethod numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ShippingMethodMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(shippingmethod.FieldFreeOverMinor) {
+		fields = append(fields, shippingmethod.FieldFreeOverMinor)
+	}
+	if m.FieldCleared(shippingmethod.FieldSameDayCutoffHour) {
+		fields = append(fields, shippingmethod.FieldSameDayCutoffHour)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ShippingMethodMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ShippingMethodMutation) ClearField(name string) error {
+	switch name {
+	case shippingmethod.FieldFreeOverMinor:
+		m.ClearFreeOverMinor()
+		return nil
+	case shippingmethod.FieldSameDayCutoffHour:
+		m.ClearSameDayCutoffHour()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingMethod nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ShippingMethodMutation) ResetField(name string) error {
+	switch name {
+	case shippingmethod.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case shippingmethod.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case shippingmethod.FieldName:
+		m.ResetName()
+		return nil
+	case shippingmethod.FieldKind:
+		m.ResetKind()
+		return nil
+	case shippingmethod.FieldRateType:
+		m.ResetRateType()
+		return nil
+	case shippingmethod.FieldRateMinor:
+		m.ResetRateMinor()
+		return nil
+	case shippingmethod.FieldBands:
+		m.ResetBands()
+		return nil
+	case shippingmethod.FieldFreeOverMinor:
+		m.ResetFreeOverMinor()
+		return nil
+	case shippingmethod.FieldMinDays:
+		m.ResetMinDays()
+		return nil
+	case shippingmethod.FieldMaxDays:
+		m.ResetMaxDays()
+		return nil
+	case shippingmethod.FieldSameDayCutoffHour:
+		m.ResetSameDayCutoffHour()
+		return nil
+	case shippingmethod.FieldActive:
+		m.ResetActive()
+		return nil
+	case shippingmethod.FieldZoneID:
+		m.ResetZoneID()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingMethod field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ShippingMethodMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.zone != nil {
+		edges = append(edges, shippingmethod.EdgeZone)
+	}
+	if m.pickup_points != nil {
+		edges = append(edges, shippingmethod.EdgePickupPoints)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ShippingMethodMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case shippingmethod.EdgeZone:
+		if id := m.zone; id != nil {
+			return []ent.Value{*id}
+		}
+	case shippingmethod.EdgePickupPoints:
+		ids := make([]ent.Value, 0, len(m.pickup_points))
+		for id := range m.pickup_points {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ShippingMethodMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedpickup_points != nil {
+		edges = append(edges, shippingmethod.EdgePickupPoints)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ShippingMethodMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case shippingmethod.EdgePickupPoints:
+		ids := make([]ent.Value, 0, len(m.removedpickup_points))
+		for id := range m.removedpickup_points {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ShippingMethodMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedzone {
+		edges = append(edges, shippingmethod.EdgeZone)
+	}
+	if m.clearedpickup_points {
+		edges = append(edges, shippingmethod.EdgePickupPoints)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ShippingMethodMutation) EdgeCleared(name string) bool {
+	switch name {
+	case shippingmethod.EdgeZone:
+		return m.clearedzone
+	case shippingmethod.EdgePickupPoints:
+		return m.clearedpickup_points
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ShippingMethodMutation) ClearEdge(name string) error {
+	switch name {
+	case shippingmethod.EdgeZone:
+		m.ClearZone()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingMethod unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ShippingMethodMutation) ResetEdge(name string) error {
+	switch name {
+	case shippingmethod.EdgeZone:
+		m.ResetZone()
+		return nil
+	case shippingmethod.EdgePickupPoints:
+		m.ResetPickupPoints()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingMethod edge %s", name)
+}
+
+// ShippingZoneMutation represents an operation that mutates the ShippingZone nodes in the graph.
+type ShippingZoneMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	country_code        *string
+	region              *string
+	town                *string
+	postal_code_pattern *string
+	match_key           *string
+	clearedFields       map[string]struct{}
+	methods             map[int]struct{}
+	removedmethods      map[int]struct{}
+	clearedmethods      bool
+	done                bool
+	oldValue            func(context.Context) (*ShippingZone, error)
+	predicates          []predicate.ShippingZone
+}
+
+var _ ent.Mutation = (*ShippingZoneMutation)(nil)
+
+// shippingzoneOption allows management of the mutation configuration using functional options.
+type shippingzoneOption func(*ShippingZoneMutation)
+
+// newShippingZoneMutation creates new mutation for the ShippingZone entity.
+func newShippingZoneMutation(c config, op Op, opts ...shippingzoneOption) *ShippingZoneMutation {
+	m := &ShippingZoneMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeShippingZone,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withShippingZoneID sets the ID field of the mutation.
+func withShippingZoneID(id int) shippingzoneOption {
+	return func(m *ShippingZoneMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ShippingZone
+		)
+		m.oldValue = func(ctx context.Context) (*ShippingZone, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ShippingZone.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withShippingZone sets the old ShippingZone of the mutation.
+func withShippingZone(node *ShippingZone) shippingzoneOption {
+	return func(m *ShippingZoneMutation) {
+		m.oldValue = func(context.Context) (*ShippingZone, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ShippingZoneMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ShippingZoneMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ShippingZoneMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ShippingZoneMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ShippingZone.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ShippingZoneMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ShippingZoneMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ShippingZoneMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ShippingZoneMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ShippingZoneMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ShippingZoneMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *ShippingZoneMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ShippingZoneMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ShippingZoneMutation) ResetName() {
+	m.name = nil
+}
+
+// SetCountryCode sets the "country_code" field.
+func (m *ShippingZoneMutation) SetCountryCode(s string) {
+	m.country_code = &s
+}
+
+// CountryCode returns the value of the "country_code" field in the mutation.
+func (m *ShippingZoneMutation) CountryCode() (r string, exists bool) {
+	v := m.country_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCountryCode returns the old "country_code" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldCountryCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCountryCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCountryCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCountryCode: %w", err)
+	}
+	return oldValue.CountryCode, nil
+}
+
+// ResetCountryCode resets all changes to the "country_code" field.
+func (m *ShippingZoneMutation) ResetCountryCode() {
+	m.country_code = nil
+}
+
+// SetRegion sets the "region" field.
+func (m *ShippingZoneMutation) SetRegion(s string) {
+	m.region = &s
+}
+
+// Region returns the value of the "region" field in the mutation.
+func (m *ShippingZoneMutation) Region() (r string, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegion returns the old "region" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegion: %w", err)
+	}
+	return oldValue.Region, nil
+}
+
+// ResetRegion resets all changes to the "region" field.
+func (m *ShippingZoneMutation) ResetRegion() {
+	m.region = nil
+}
+
+// SetTown sets the "town" field.
+func (m *ShippingZoneMutation) SetTown(s string) {
+	m.town = &s
+}
+
+// Town returns the value of the "town" field in the mutation.
+func (m *ShippingZoneMutation) Town() (r string, exists bool) {
+	v := m.town
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTown returns the old "town" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldTown(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTown is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTown requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTown: %w", err)
+	}
+	return oldValue.Town, nil
+}
+
+// ResetTown resets all changes to the "town" field.
+func (m *ShippingZoneMutation) ResetTown() {
+	m.town = nil
+}
+
+// SetPostalCodePattern sets the "postal_code_pattern" field.
+func (m *ShippingZoneMutation) SetPostalCodePattern(s string) {
+	m.postal_code_pattern = &s
+}
+
+// PostalCodePattern returns the value of the "postal_code_pattern" field in the mutation.
+func (m *ShippingZoneMutation) PostalCodePattern() (r string, exists bool) {
+	v := m.postal_code_pattern
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPostalCodePattern returns the old "postal_code_pattern" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldPostalCodePattern(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPostalCodePattern is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPostalCodePattern requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPostalCodePattern: %w", err)
+	}
+	return oldValue.PostalCodePattern, nil
+}
+
+// ResetPostalCodePattern resets all changes to the "postal_code_pattern" field.
+func (m *ShippingZoneMutation) ResetPostalCodePattern() {
+	m.postal_code_pattern = nil
+}
+
+// SetMatchKey sets the "match_key" field.
+func (m *ShippingZoneMutation) SetMatchKey(s string) {
+	m.match_key = &s
+}
+
+// MatchKey returns the value of the "match_key" field in the mutation.
+func (m *ShippingZoneMutation) MatchKey() (r string, exists bool) {
+	v := m.match_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMatchKey returns the old "match_key" field's value of the ShippingZone entity.
+// If the ShippingZone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ShippingZoneMutation) OldMatchKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMatchKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMatchKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMatchKey: %w", err)
+	}
+	return oldValue.MatchKey, nil
+}
+
+// ResetMatchKey resets all changes to the "match_key" field.
+func (m *ShippingZoneMutation) ResetMatchKey() {
+	m.match_key = nil
+}
+
+// AddMethodIDs adds the "methods" edge to the ShippingMethod entity by ids.
+func (m *ShippingZoneMutation) AddMethodIDs(ids ...int) {
+	if m.methods == nil {
+		m.methods = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.methods[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMethods clears the "methods" edge to the ShippingMethod entity.
+func (m *ShippingZoneMutation) ClearMethods() {
+	m.clearedmethods = true
+}
+
+// MethodsCleared reports if the "methods" edge to the ShippingMethod entity was cleared.
+func (m *ShippingZoneMutation) MethodsCleared() bool {
+	return m.clearedmethods
+}
+
+// RemoveMethodIDs removes the "methods" edge to the ShippingMethod entity by IDs.
+func (m *ShippingZoneMutation) RemoveMethodIDs(ids ...int) {
+	if m.removedmethods == nil {
+		m.removedmethods = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.methods, ids[i])
+		m.removedmethods[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMethods returns the removed IDs of the "methods" edge to the ShippingMethod entity.
+func (m *ShippingZoneMutation) RemovedMethodsIDs() (ids []int) {
+	for id := range m.removedmethods {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MethodsIDs returns the "methods" edge IDs in the mutation.
+func (m *ShippingZoneMutation) MethodsIDs() (ids []int) {
+	for id := range m.methods {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMethods resets all changes to the "methods" edge.
+func (m *ShippingZoneMutation) ResetMethods() {
+	m.methods = nil
+	m.clearedmethods = false
+	m.removedmethods = nil
+}
+
+// Where appends a list predicates to the ShippingZoneMutation builder.
+func (m *ShippingZoneMutation) Where(ps ...predicate.ShippingZone) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ShippingZoneMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ShippingZoneMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ShippingZone, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ShippingZoneMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ShippingZoneMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ShippingZone).
+func (m *ShippingZoneMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ShippingZoneMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, shippingzone.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, shippingzone.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, shippingzone.FieldName)
+	}
+	if m.country_code != nil {
+		fields = append(fields, shippingzone.FieldCountryCode)
+	}
+	if m.region != nil {
+		fields = append(fields, shippingzone.FieldRegion)
+	}
+	if m.town != nil {
+		fields = append(fields, shippingzone.FieldTown)
+	}
+	if m.postal_code_pattern != nil {
+		fields = append(fields, shippingzone.FieldPostalCodePattern)
+	}
+	if m.match_key != nil {
+		fields = append(fields, shippingzone.FieldMatchKey)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ShippingZoneMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case shippingzone.FieldCreatedAt:
+		return m.CreatedAt()
+	case shippingzone.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case shippingzone.FieldName:
+		return m.Name()
+	case shippingzone.FieldCountryCode:
+		return m.CountryCode()
+	case shippingzone.FieldRegion:
+		return m.Region()
+	case shippingzone.FieldTown:
+		return m.Town()
+	case shippingzone.FieldPostalCodePattern:
+		return m.PostalCodePattern()
+	case shippingzone.FieldMatchKey:
+		return m.MatchKey()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ShippingZoneMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case shippingzone.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case shippingzone.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case shippingzone.FieldName:
+		return m.OldName(ctx)
+	case shippingzone.FieldCountryCode:
+		return m.OldCountryCode(ctx)
+	case shippingzone.FieldRegion:
+		return m.OldRegion(ctx)
+	case shippingzone.FieldTown:
+		return m.OldTown(ctx)
+	case shippingzone.FieldPostalCodePattern:
+		return m.OldPostalCodePattern(ctx)
+	case shippingzone.FieldMatchKey:
+		return m.OldMatchKey(ctx)
+	}
+	return nil, fmt.Errorf("unknown ShippingZone field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShippingZoneMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case shippingzone.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case shippingzone.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case shippingzone.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case shippingzone.FieldCountryCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCountryCode(v)
+		return nil
+	case shippingzone.FieldRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegion(v)
+		return nil
+	case shippingzone.FieldTown:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTown(v)
+		return nil
+	case shippingzone.FieldPostalCodePattern:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPostalCodePattern(v)
+		return nil
+	case shippingzone.FieldMatchKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMatchKey(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingZone field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ShippingZoneMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ShippingZoneMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ShippingZoneMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ShippingZone numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ShippingZoneMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ShippingZoneMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ShippingZoneMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ShippingZone nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ShippingZoneMutation) ResetField(name string) error {
+	switch name {
+	case shippingzone.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case shippingzone.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case shippingzone.FieldName:
+		m.ResetName()
+		return nil
+	case shippingzone.FieldCountryCode:
+		m.ResetCountryCode()
+		return nil
+	case shippingzone.FieldRegion:
+		m.ResetRegion()
+		return nil
+	case shippingzone.FieldTown:
+		m.ResetTown()
+		return nil
+	case shippingzone.FieldPostalCodePattern:
+		m.ResetPostalCodePattern()
+		return nil
+	case shippingzone.FieldMatchKey:
+		m.ResetMatchKey()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingZone field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ShippingZoneMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.methods != nil {
+		edges = append(edges, shippingzone.EdgeMethods)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ShippingZoneMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case shippingzone.EdgeMethods:
+		ids := make([]ent.Value, 0, len(m.methods))
+		for id := range m.methods {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ShippingZoneMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedmethods != nil {
+		edges = append(edges, shippingzone.EdgeMethods)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ShippingZoneMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case shippingzone.EdgeMethods:
+		ids := make([]ent.Value, 0, len(m.removedmethods))
+		for id := range m.removedmethods {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ShippingZoneMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmethods {
+		edges = append(edges, shippingzone.EdgeMethods)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ShippingZoneMutation) EdgeCleared(name string) bool {
+	switch name {
+	case shippingzone.EdgeMethods:
+		return m.clearedmethods
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ShippingZoneMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ShippingZone unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ShippingZoneMutation) ResetEdge(name string) error {
+	switch name {
+	case shippingzone.EdgeMethods:
+		m.ResetMethods()
+		return nil
+	}
+	return fmt.Errorf("unknown ShippingZone edge %s", name)
 }
 
 // StockMovementMutation represents an operation that mutates the StockMovement nodes in the graph.

@@ -40,6 +40,8 @@ type ProductVariant struct {
 	Options []schematype.VariantOption `json:"options,omitempty"`
 	// Position holds the value of the "position" field.
 	Position int `json:"position,omitempty"`
+	// WeightGrams holds the value of the "weight_grams" field.
+	WeightGrams *int `json:"weight_grams,omitempty"`
 	// ProductID holds the value of the "product_id" field.
 	ProductID int `json:"product_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -116,7 +118,7 @@ func (*ProductVariant) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case productvariant.FieldTrackInventory:
 			values[i] = new(sql.NullBool)
-		case productvariant.FieldID, productvariant.FieldPriceMinor, productvariant.FieldStockOnHand, productvariant.FieldReserved, productvariant.FieldPosition, productvariant.FieldProductID:
+		case productvariant.FieldID, productvariant.FieldPriceMinor, productvariant.FieldStockOnHand, productvariant.FieldReserved, productvariant.FieldPosition, productvariant.FieldWeightGrams, productvariant.FieldProductID:
 			values[i] = new(sql.NullInt64)
 		case productvariant.FieldSku, productvariant.FieldName:
 			values[i] = new(sql.NullString)
@@ -204,6 +206,13 @@ func (_m *ProductVariant) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field position", values[i])
 			} else if value.Valid {
 				_m.Position = int(value.Int64)
+			}
+		case productvariant.FieldWeightGrams:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field weight_grams", values[i])
+			} else if value.Valid {
+				_m.WeightGrams = new(int)
+				*_m.WeightGrams = int(value.Int64)
 			}
 		case productvariant.FieldProductID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -296,6 +305,11 @@ func (_m *ProductVariant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))
+	builder.WriteString(", ")
+	if v := _m.WeightGrams; v != nil {
+		builder.WriteString("weight_grams=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("product_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ProductID))

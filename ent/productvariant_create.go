@@ -135,6 +135,20 @@ func (_c *ProductVariantCreate) SetNillablePosition(v *int) *ProductVariantCreat
 	return _c
 }
 
+// SetWeightGrams sets the "weight_grams" field.
+func (_c *ProductVariantCreate) SetWeightGrams(v int) *ProductVariantCreate {
+	_c.mutation.SetWeightGrams(v)
+	return _c
+}
+
+// SetNillableWeightGrams sets the "weight_grams" field if the given value is not nil.
+func (_c *ProductVariantCreate) SetNillableWeightGrams(v *int) *ProductVariantCreate {
+	if v != nil {
+		_c.SetWeightGrams(*v)
+	}
+	return _c
+}
+
 // SetProductID sets the "product_id" field.
 func (_c *ProductVariantCreate) SetProductID(v int) *ProductVariantCreate {
 	_c.mutation.SetProductID(v)
@@ -322,6 +336,11 @@ func (_c *ProductVariantCreate) check() error {
 	if _, ok := _c.mutation.Position(); !ok {
 		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "ProductVariant.position"`)}
 	}
+	if v, ok := _c.mutation.WeightGrams(); ok {
+		if err := productvariant.WeightGramsValidator(v); err != nil {
+			return &ValidationError{Name: "weight_grams", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.weight_grams": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.ProductID(); !ok {
 		return &ValidationError{Name: "product_id", err: errors.New(`ent: missing required field "ProductVariant.product_id"`)}
 	}
@@ -394,6 +413,10 @@ func (_c *ProductVariantCreate) createSpec() (*ProductVariant, *sqlgraph.CreateS
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(productvariant.FieldPosition, field.TypeInt, value)
 		_node.Position = value
+	}
+	if value, ok := _c.mutation.WeightGrams(); ok {
+		_spec.SetField(productvariant.FieldWeightGrams, field.TypeInt, value)
+		_node.WeightGrams = &value
 	}
 	if nodes := _c.mutation.ProductIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -644,6 +667,30 @@ func (u *ProductVariantUpsert) AddPosition(v int) *ProductVariantUpsert {
 	return u
 }
 
+// SetWeightGrams sets the "weight_grams" field.
+func (u *ProductVariantUpsert) SetWeightGrams(v int) *ProductVariantUpsert {
+	u.Set(productvariant.FieldWeightGrams, v)
+	return u
+}
+
+// UpdateWeightGrams sets the "weight_grams" field to the value that was provided on create.
+func (u *ProductVariantUpsert) UpdateWeightGrams() *ProductVariantUpsert {
+	u.SetExcluded(productvariant.FieldWeightGrams)
+	return u
+}
+
+// AddWeightGrams adds v to the "weight_grams" field.
+func (u *ProductVariantUpsert) AddWeightGrams(v int) *ProductVariantUpsert {
+	u.Add(productvariant.FieldWeightGrams, v)
+	return u
+}
+
+// ClearWeightGrams clears the value of the "weight_grams" field.
+func (u *ProductVariantUpsert) ClearWeightGrams() *ProductVariantUpsert {
+	u.SetNull(productvariant.FieldWeightGrams)
+	return u
+}
+
 // SetProductID sets the "product_id" field.
 func (u *ProductVariantUpsert) SetProductID(v int) *ProductVariantUpsert {
 	u.Set(productvariant.FieldProductID, v)
@@ -852,6 +899,34 @@ func (u *ProductVariantUpsertOne) AddPosition(v int) *ProductVariantUpsertOne {
 func (u *ProductVariantUpsertOne) UpdatePosition() *ProductVariantUpsertOne {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdatePosition()
+	})
+}
+
+// SetWeightGrams sets the "weight_grams" field.
+func (u *ProductVariantUpsertOne) SetWeightGrams(v int) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetWeightGrams(v)
+	})
+}
+
+// AddWeightGrams adds v to the "weight_grams" field.
+func (u *ProductVariantUpsertOne) AddWeightGrams(v int) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddWeightGrams(v)
+	})
+}
+
+// UpdateWeightGrams sets the "weight_grams" field to the value that was provided on create.
+func (u *ProductVariantUpsertOne) UpdateWeightGrams() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateWeightGrams()
+	})
+}
+
+// ClearWeightGrams clears the value of the "weight_grams" field.
+func (u *ProductVariantUpsertOne) ClearWeightGrams() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.ClearWeightGrams()
 	})
 }
 
@@ -1231,6 +1306,34 @@ func (u *ProductVariantUpsertBulk) AddPosition(v int) *ProductVariantUpsertBulk 
 func (u *ProductVariantUpsertBulk) UpdatePosition() *ProductVariantUpsertBulk {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdatePosition()
+	})
+}
+
+// SetWeightGrams sets the "weight_grams" field.
+func (u *ProductVariantUpsertBulk) SetWeightGrams(v int) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetWeightGrams(v)
+	})
+}
+
+// AddWeightGrams adds v to the "weight_grams" field.
+func (u *ProductVariantUpsertBulk) AddWeightGrams(v int) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddWeightGrams(v)
+	})
+}
+
+// UpdateWeightGrams sets the "weight_grams" field to the value that was provided on create.
+func (u *ProductVariantUpsertBulk) UpdateWeightGrams() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateWeightGrams()
+	})
+}
+
+// ClearWeightGrams clears the value of the "weight_grams" field.
+func (u *ProductVariantUpsertBulk) ClearWeightGrams() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.ClearWeightGrams()
 	})
 }
 

@@ -179,6 +179,33 @@ func (_u *ProductVariantUpdate) AddPosition(v int) *ProductVariantUpdate {
 	return _u
 }
 
+// SetWeightGrams sets the "weight_grams" field.
+func (_u *ProductVariantUpdate) SetWeightGrams(v int) *ProductVariantUpdate {
+	_u.mutation.ResetWeightGrams()
+	_u.mutation.SetWeightGrams(v)
+	return _u
+}
+
+// SetNillableWeightGrams sets the "weight_grams" field if the given value is not nil.
+func (_u *ProductVariantUpdate) SetNillableWeightGrams(v *int) *ProductVariantUpdate {
+	if v != nil {
+		_u.SetWeightGrams(*v)
+	}
+	return _u
+}
+
+// AddWeightGrams adds value to the "weight_grams" field.
+func (_u *ProductVariantUpdate) AddWeightGrams(v int) *ProductVariantUpdate {
+	_u.mutation.AddWeightGrams(v)
+	return _u
+}
+
+// ClearWeightGrams clears the value of the "weight_grams" field.
+func (_u *ProductVariantUpdate) ClearWeightGrams() *ProductVariantUpdate {
+	_u.mutation.ClearWeightGrams()
+	return _u
+}
+
 // SetProductID sets the "product_id" field.
 func (_u *ProductVariantUpdate) SetProductID(v int) *ProductVariantUpdate {
 	_u.mutation.SetProductID(v)
@@ -386,6 +413,11 @@ func (_u *ProductVariantUpdate) check() error {
 			return &ValidationError{Name: "reserved", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.reserved": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WeightGrams(); ok {
+		if err := productvariant.WeightGramsValidator(v); err != nil {
+			return &ValidationError{Name: "weight_grams", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.weight_grams": %w`, err)}
+		}
+	}
 	if _u.mutation.ProductCleared() && len(_u.mutation.ProductIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ProductVariant.product"`)
 	}
@@ -453,6 +485,15 @@ func (_u *ProductVariantUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(productvariant.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WeightGrams(); ok {
+		_spec.SetField(productvariant.FieldWeightGrams, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedWeightGrams(); ok {
+		_spec.AddField(productvariant.FieldWeightGrams, field.TypeInt, value)
+	}
+	if _u.mutation.WeightGramsCleared() {
+		_spec.ClearField(productvariant.FieldWeightGrams, field.TypeInt)
 	}
 	if _u.mutation.ProductCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -784,6 +825,33 @@ func (_u *ProductVariantUpdateOne) AddPosition(v int) *ProductVariantUpdateOne {
 	return _u
 }
 
+// SetWeightGrams sets the "weight_grams" field.
+func (_u *ProductVariantUpdateOne) SetWeightGrams(v int) *ProductVariantUpdateOne {
+	_u.mutation.ResetWeightGrams()
+	_u.mutation.SetWeightGrams(v)
+	return _u
+}
+
+// SetNillableWeightGrams sets the "weight_grams" field if the given value is not nil.
+func (_u *ProductVariantUpdateOne) SetNillableWeightGrams(v *int) *ProductVariantUpdateOne {
+	if v != nil {
+		_u.SetWeightGrams(*v)
+	}
+	return _u
+}
+
+// AddWeightGrams adds value to the "weight_grams" field.
+func (_u *ProductVariantUpdateOne) AddWeightGrams(v int) *ProductVariantUpdateOne {
+	_u.mutation.AddWeightGrams(v)
+	return _u
+}
+
+// ClearWeightGrams clears the value of the "weight_grams" field.
+func (_u *ProductVariantUpdateOne) ClearWeightGrams() *ProductVariantUpdateOne {
+	_u.mutation.ClearWeightGrams()
+	return _u
+}
+
 // SetProductID sets the "product_id" field.
 func (_u *ProductVariantUpdateOne) SetProductID(v int) *ProductVariantUpdateOne {
 	_u.mutation.SetProductID(v)
@@ -1004,6 +1072,11 @@ func (_u *ProductVariantUpdateOne) check() error {
 			return &ValidationError{Name: "reserved", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.reserved": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.WeightGrams(); ok {
+		if err := productvariant.WeightGramsValidator(v); err != nil {
+			return &ValidationError{Name: "weight_grams", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.weight_grams": %w`, err)}
+		}
+	}
 	if _u.mutation.ProductCleared() && len(_u.mutation.ProductIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ProductVariant.product"`)
 	}
@@ -1088,6 +1161,15 @@ func (_u *ProductVariantUpdateOne) sqlSave(ctx context.Context) (_node *ProductV
 	}
 	if value, ok := _u.mutation.AddedPosition(); ok {
 		_spec.AddField(productvariant.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WeightGrams(); ok {
+		_spec.SetField(productvariant.FieldWeightGrams, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedWeightGrams(); ok {
+		_spec.AddField(productvariant.FieldWeightGrams, field.TypeInt, value)
+	}
+	if _u.mutation.WeightGramsCleared() {
+		_spec.ClearField(productvariant.FieldWeightGrams, field.TypeInt)
 	}
 	if _u.mutation.ProductCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -36,6 +36,8 @@ type Tx struct {
 	OrderLine *OrderLineClient
 	// Payment is the client for interacting with the Payment builders.
 	Payment *PaymentClient
+	// PickupPoint is the client for interacting with the PickupPoint builders.
+	PickupPoint *PickupPointClient
 	// Product is the client for interacting with the Product builders.
 	Product *ProductClient
 	// ProductVariant is the client for interacting with the ProductVariant builders.
@@ -44,6 +46,10 @@ type Tx struct {
 	RefreshToken *RefreshTokenClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
+	// ShippingMethod is the client for interacting with the ShippingMethod builders.
+	ShippingMethod *ShippingMethodClient
+	// ShippingZone is the client for interacting with the ShippingZone builders.
+	ShippingZone *ShippingZoneClient
 	// StockMovement is the client for interacting with the StockMovement builders.
 	StockMovement *StockMovementClient
 
@@ -188,10 +194,13 @@ func (tx *Tx) init() {
 	tx.OrderEvent = NewOrderEventClient(tx.config)
 	tx.OrderLine = NewOrderLineClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
+	tx.PickupPoint = NewPickupPointClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.ProductVariant = NewProductVariantClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
+	tx.ShippingMethod = NewShippingMethodClient(tx.config)
+	tx.ShippingZone = NewShippingZoneClient(tx.config)
 	tx.StockMovement = NewStockMovementClient(tx.config)
 }
 

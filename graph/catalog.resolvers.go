@@ -144,11 +144,12 @@ func (r *mutationResolver) UpdateProductVariant(ctx context.Context, id string, 
 	var d ids
 	variantID := d.decode(id, "id")
 	in := catalog.VariantInput{
-		SKU:        input.Sku,
-		Name:       input.Name,
-		Price:      input.Price,
-		Options:    options(input.Options),
-		OptionsSet: input.Options != nil,
+		SKU:         input.Sku,
+		Name:        input.Name,
+		Price:       input.Price,
+		Options:     options(input.Options),
+		OptionsSet:  input.Options != nil,
+		WeightGrams: input.WeightGrams,
 	}
 	v, ue, err := serviceWrite(&d, func() (*ent.ProductVariant, error) { return r.catalog.UpdateVariant(ctx, variantID, in) })
 	return &model.ProductVariantPayload{Variant: v, UserErrors: ue}, err

@@ -31,6 +31,7 @@ func createVariantInput(in *model.CreateProductVariantInput) catalog.VariantInpu
 		StockOnHand: in.StockOnHand,
 		Options:     options(in.Options),
 		OptionsSet:  true,
+		WeightGrams: in.WeightGrams,
 	}
 }
 

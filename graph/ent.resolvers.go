@@ -107,6 +107,11 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 	return conn, r.primeVariants(ctx, conn)
 }
 
+// PickupPoints is the resolver for the pickupPoints field.
+func (r *shippingMethodResolver) PickupPoints(ctx context.Context, obj *ent.ShippingMethod) ([]*ent.PickupPoint, error) {
+	return pickupPoints(ctx, obj)
+}
+
 // Category returns CategoryResolver implementation.
 func (r *Resolver) Category() CategoryResolver { return &categoryResolver{r} }
 
@@ -131,6 +136,9 @@ func (r *Resolver) ProductVariant() ProductVariantResolver { return &productVari
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// ShippingMethod returns ShippingMethodResolver implementation.
+func (r *Resolver) ShippingMethod() ShippingMethodResolver { return &shippingMethodResolver{r} }
+
 type (
 	categoryResolver       struct{ *Resolver }
 	customerResolver       struct{ *Resolver }
@@ -140,4 +148,5 @@ type (
 	productResolver        struct{ *Resolver }
 	productVariantResolver struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	shippingMethodResolver struct{ *Resolver }
 )

@@ -14,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/input"
 )
 
 // Top-level error codes of the contract, in extensions.code.
@@ -68,12 +69,18 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		var coded *codedError
 		var inputErr *scalar.InputError
+		var problems *input.Error
 		switch {
 		case errors.As(err, &coded):
 			out.Message = coded.msg
 			setCode(out, coded.code)
 		case errors.As(err, &inputErr):
 			out.Message = inputErr.Error()
+			setCode(out, CodeBadUserInput)
+		case errors.As(err, &problems):
+			// A query's argument a service refused (a mutation reports
+			// these as userErrors instead).
+			out.Message = problems.Error()
 			setCode(out, CodeBadUserInput)
 		case argumentsFailed(ctx):
 			// An argument did not decode (a malformed cursor, say): the

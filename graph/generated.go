@@ -24,9 +24,11 @@ import (
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/money"
+	"github.com/savannah-commerce/savannah/internal/shipping"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -52,6 +54,8 @@ type ResolverRoot interface {
 	Product() ProductResolver
 	ProductVariant() ProductVariantResolver
 	Query() QueryResolver
+	ShippingMethod() ShippingMethodResolver
+	ShippingOption() ShippingOptionResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -201,6 +205,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeleteShippingPayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Customer   func(childComplexity int) int
 		Token      func(childComplexity int) int
@@ -229,10 +238,16 @@ type ComplexityRoot struct {
 		ChangePassword       func(childComplexity int, currentPassword string, newPassword string) int
 		ConfirmPayment       func(childComplexity int, paymentID string, reference *string) int
 		CreateCategory       func(childComplexity int, input model.CreateCategoryInput) int
+		CreatePickupPoint    func(childComplexity int, methodID string, input model.PickupPointInput) int
 		CreateProduct        func(childComplexity int, input model.CreateProductInput) int
 		CreateProductVariant func(childComplexity int, productID string, input model.CreateProductVariantInput) int
+		CreateShippingMethod func(childComplexity int, zoneID string, input model.ShippingMethodInput) int
+		CreateShippingZone   func(childComplexity int, input model.ShippingZoneInput) int
 		DeleteAddress        func(childComplexity int, id string) int
 		DeleteCategory       func(childComplexity int, id string) int
+		DeletePickupPoint    func(childComplexity int, id string) int
+		DeleteShippingMethod func(childComplexity int, id string) int
+		DeleteShippingZone   func(childComplexity int, id string) int
 		Login                func(childComplexity int, email string, password string) int
 		Logout               func(childComplexity int, refreshToken string) int
 		PayOrder             func(childComplexity int, orderID string, method payment.Method, phone *string) int
@@ -245,9 +260,12 @@ type ComplexityRoot struct {
 		UpdateAddress        func(childComplexity int, id string, input model.UpdateAddressInput) int
 		UpdateCategory       func(childComplexity int, id string, input model.UpdateCategoryInput) int
 		UpdateOrderStatus    func(childComplexity int, id string, status order.Status, note *string) int
+		UpdatePickupPoint    func(childComplexity int, id string, input model.PickupPointInput) int
 		UpdateProduct        func(childComplexity int, id string, input model.UpdateProductInput) int
 		UpdateProductVariant func(childComplexity int, id string, input model.UpdateProductVariantInput) int
 		UpdateProfile        func(childComplexity int, input model.UpdateProfileInput) int
+		UpdateShippingMethod func(childComplexity int, id string, input model.ShippingMethodInput) int
+		UpdateShippingZone   func(childComplexity int, id string, input model.ShippingZoneInput) int
 	}
 
 	Notification struct {
@@ -381,6 +399,29 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	PickupPoint struct {
+		Active       func(childComplexity int) int
+		CountryCode  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Line1        func(childComplexity int) int
+		Line2        func(childComplexity int) int
+		Method       func(childComplexity int) int
+		MethodID     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		OpeningHours func(childComplexity int) int
+		Phone        func(childComplexity int) int
+		PostalCode   func(childComplexity int) int
+		Region       func(childComplexity int) int
+		Town         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	PickupPointPayload struct {
+		PickupPoint func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	PlaceOrderPayload struct {
 		Order      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -437,6 +478,7 @@ type ComplexityRoot struct {
 		StockOnHand       func(childComplexity int) int
 		TrackInventory    func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
+		WeightGrams       func(childComplexity int) int
 	}
 
 	ProductVariantPayload struct {
@@ -445,20 +487,22 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Cart           func(childComplexity int, id string) int
-		Categories     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
-		Category       func(childComplexity int, id *string, slug *string) int
-		CategoryTree   func(childComplexity int) int
-		Customers      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
-		Me             func(childComplexity int) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Notifications  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
-		Order          func(childComplexity int, id string) int
-		Orders         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Product        func(childComplexity int, id *string, slug *string) int
-		Products       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
-		SearchProducts func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
+		Cart            func(childComplexity int, id string) int
+		Categories      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
+		Category        func(childComplexity int, id *string, slug *string) int
+		CategoryTree    func(childComplexity int) int
+		Customers       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		Me              func(childComplexity int) int
+		Node            func(childComplexity int, id string) int
+		Nodes           func(childComplexity int, ids []string) int
+		Notifications   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		Order           func(childComplexity int, id string) int
+		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Product         func(childComplexity int, id *string, slug *string) int
+		Products        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
+		SearchProducts  func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
+		ShippingOptions func(childComplexity int, address model.ShippingAddressInput, subtotal string, weightGrams int) int
+		ShippingZones   func(childComplexity int) int
 	}
 
 	RefreshTokenPayload struct {
@@ -475,6 +519,59 @@ type ComplexityRoot struct {
 	RetryNotificationPayload struct {
 		Notification func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	ShippingMethod struct {
+		Active            func(childComplexity int) int
+		Bands             func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		FreeOver          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		MaxDays           func(childComplexity int) int
+		MinDays           func(childComplexity int) int
+		Name              func(childComplexity int) int
+		PickupPoints      func(childComplexity int) int
+		Rate              func(childComplexity int) int
+		RateType          func(childComplexity int) int
+		SameDayCutoffHour func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Zone              func(childComplexity int) int
+		ZoneID            func(childComplexity int) int
+	}
+
+	ShippingMethodPayload struct {
+		Method     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ShippingOption struct {
+		Method func(childComplexity int) int
+		Price  func(childComplexity int) int
+		Zone   func(childComplexity int) int
+	}
+
+	ShippingRateBand struct {
+		FromSubtotal    func(childComplexity int) int
+		FromWeightGrams func(childComplexity int) int
+		Price           func(childComplexity int) int
+	}
+
+	ShippingZone struct {
+		CountryCode       func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Methods           func(childComplexity int) int
+		Name              func(childComplexity int) int
+		PostalCodePattern func(childComplexity int) int
+		Region            func(childComplexity int) int
+		Town              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+	}
+
+	ShippingZonePayload struct {
+		UserErrors func(childComplexity int) int
+		Zone       func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -553,6 +650,15 @@ type MutationResolver interface {
 	CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error)
 	UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error)
 	ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error)
+	CreateShippingZone(ctx context.Context, input model.ShippingZoneInput) (*model.ShippingZonePayload, error)
+	UpdateShippingZone(ctx context.Context, id string, input model.ShippingZoneInput) (*model.ShippingZonePayload, error)
+	DeleteShippingZone(ctx context.Context, id string) (*model.DeleteShippingPayload, error)
+	CreateShippingMethod(ctx context.Context, zoneID string, input model.ShippingMethodInput) (*model.ShippingMethodPayload, error)
+	UpdateShippingMethod(ctx context.Context, id string, input model.ShippingMethodInput) (*model.ShippingMethodPayload, error)
+	DeleteShippingMethod(ctx context.Context, id string) (*model.DeleteShippingPayload, error)
+	CreatePickupPoint(ctx context.Context, methodID string, input model.PickupPointInput) (*model.PickupPointPayload, error)
+	UpdatePickupPoint(ctx context.Context, id string, input model.PickupPointInput) (*model.PickupPointPayload, error)
+	DeletePickupPoint(ctx context.Context, id string) (*model.DeleteShippingPayload, error)
 }
 type OrderResolver interface {
 	Subtotal(ctx context.Context, obj *ent.Order) (*model.Money, error)
@@ -590,6 +696,17 @@ type QueryResolver interface {
 	Product(ctx context.Context, id *string, slug *string) (*ent.Product, error)
 	SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error)
 	Order(ctx context.Context, id string) (*ent.Order, error)
+	ShippingZones(ctx context.Context) ([]*ent.ShippingZone, error)
+	ShippingOptions(ctx context.Context, address model.ShippingAddressInput, subtotal string, weightGrams int) ([]*shipping.Option, error)
+}
+type ShippingMethodResolver interface {
+	PickupPoints(ctx context.Context, obj *ent.ShippingMethod) ([]*ent.PickupPoint, error)
+	Rate(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
+	Bands(ctx context.Context, obj *ent.ShippingMethod) ([]*model.ShippingRateBand, error)
+	FreeOver(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
+}
+type ShippingOptionResolver interface {
+	Price(ctx context.Context, obj *shipping.Option) (*model.Money, error)
 }
 type SubscriptionResolver interface {
 	OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error)
@@ -1135,6 +1252,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteCategoryPayload.UserErrors(childComplexity), true
 
+	case "DeleteShippingPayload.deletedID":
+		if e.ComplexityRoot.DeleteShippingPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteShippingPayload.DeletedID(childComplexity), true
+	case "DeleteShippingPayload.userErrors":
+		if e.ComplexityRoot.DeleteShippingPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteShippingPayload.UserErrors(childComplexity), true
+
 	case "LoginPayload.customer":
 		if e.ComplexityRoot.LoginPayload.Customer == nil {
 			break
@@ -1306,6 +1436,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCategory(childComplexity, args["input"].(model.CreateCategoryInput)), true
+	case "Mutation.createPickupPoint":
+		if e.ComplexityRoot.Mutation.CreatePickupPoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPickupPoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePickupPoint(childComplexity, args["methodId"].(string), args["input"].(model.PickupPointInput)), true
 	case "Mutation.createProduct":
 		if e.ComplexityRoot.Mutation.CreateProduct == nil {
 			break
@@ -1328,6 +1469,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProductVariant(childComplexity, args["productId"].(string), args["input"].(model.CreateProductVariantInput)), true
+	case "Mutation.createShippingMethod":
+		if e.ComplexityRoot.Mutation.CreateShippingMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createShippingMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateShippingMethod(childComplexity, args["zoneId"].(string), args["input"].(model.ShippingMethodInput)), true
+	case "Mutation.createShippingZone":
+		if e.ComplexityRoot.Mutation.CreateShippingZone == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createShippingZone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateShippingZone(childComplexity, args["input"].(model.ShippingZoneInput)), true
 	case "Mutation.deleteAddress":
 		if e.ComplexityRoot.Mutation.DeleteAddress == nil {
 			break
@@ -1350,6 +1513,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCategory(childComplexity, args["id"].(string)), true
+	case "Mutation.deletePickupPoint":
+		if e.ComplexityRoot.Mutation.DeletePickupPoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePickupPoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePickupPoint(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteShippingMethod":
+		if e.ComplexityRoot.Mutation.DeleteShippingMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteShippingMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteShippingMethod(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteShippingZone":
+		if e.ComplexityRoot.Mutation.DeleteShippingZone == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteShippingZone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteShippingZone(childComplexity, args["id"].(string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1482,6 +1678,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateOrderStatus(childComplexity, args["id"].(string), args["status"].(order.Status), args["note"].(*string)), true
+	case "Mutation.updatePickupPoint":
+		if e.ComplexityRoot.Mutation.UpdatePickupPoint == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePickupPoint_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePickupPoint(childComplexity, args["id"].(string), args["input"].(model.PickupPointInput)), true
 	case "Mutation.updateProduct":
 		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
 			break
@@ -1515,6 +1722,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.updateShippingMethod":
+		if e.ComplexityRoot.Mutation.UpdateShippingMethod == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateShippingMethod_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateShippingMethod(childComplexity, args["id"].(string), args["input"].(model.ShippingMethodInput)), true
+	case "Mutation.updateShippingZone":
+		if e.ComplexityRoot.Mutation.UpdateShippingZone == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateShippingZone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateShippingZone(childComplexity, args["id"].(string), args["input"].(model.ShippingZoneInput)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -2064,6 +2293,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PaymentPayload.UserErrors(childComplexity), true
 
+	case "PickupPoint.active":
+		if e.ComplexityRoot.PickupPoint.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Active(childComplexity), true
+	case "PickupPoint.countryCode":
+		if e.ComplexityRoot.PickupPoint.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.CountryCode(childComplexity), true
+	case "PickupPoint.createdAt":
+		if e.ComplexityRoot.PickupPoint.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.CreatedAt(childComplexity), true
+	case "PickupPoint.id":
+		if e.ComplexityRoot.PickupPoint.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.ID(childComplexity), true
+	case "PickupPoint.line1":
+		if e.ComplexityRoot.PickupPoint.Line1 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Line1(childComplexity), true
+	case "PickupPoint.line2":
+		if e.ComplexityRoot.PickupPoint.Line2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Line2(childComplexity), true
+	case "PickupPoint.method":
+		if e.ComplexityRoot.PickupPoint.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Method(childComplexity), true
+	case "PickupPoint.methodID":
+		if e.ComplexityRoot.PickupPoint.MethodID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.MethodID(childComplexity), true
+	case "PickupPoint.name":
+		if e.ComplexityRoot.PickupPoint.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Name(childComplexity), true
+	case "PickupPoint.openingHours":
+		if e.ComplexityRoot.PickupPoint.OpeningHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.OpeningHours(childComplexity), true
+	case "PickupPoint.phone":
+		if e.ComplexityRoot.PickupPoint.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Phone(childComplexity), true
+	case "PickupPoint.postalCode":
+		if e.ComplexityRoot.PickupPoint.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.PostalCode(childComplexity), true
+	case "PickupPoint.region":
+		if e.ComplexityRoot.PickupPoint.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Region(childComplexity), true
+	case "PickupPoint.town":
+		if e.ComplexityRoot.PickupPoint.Town == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.Town(childComplexity), true
+	case "PickupPoint.updatedAt":
+		if e.ComplexityRoot.PickupPoint.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPoint.UpdatedAt(childComplexity), true
+
+	case "PickupPointPayload.pickupPoint":
+		if e.ComplexityRoot.PickupPointPayload.PickupPoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPointPayload.PickupPoint(childComplexity), true
+	case "PickupPointPayload.userErrors":
+		if e.ComplexityRoot.PickupPointPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPointPayload.UserErrors(childComplexity), true
+
 	case "PlaceOrderPayload.order":
 		if e.ComplexityRoot.PlaceOrderPayload.Order == nil {
 			break
@@ -2292,6 +2625,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductVariant.UpdatedAt(childComplexity), true
+	case "ProductVariant.weightGrams":
+		if e.ComplexityRoot.ProductVariant.WeightGrams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariant.WeightGrams(childComplexity), true
 
 	case "ProductVariantPayload.userErrors":
 		if e.ComplexityRoot.ProductVariantPayload.UserErrors == nil {
@@ -2451,6 +2790,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SearchProducts(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*entgql.Cursor[int]), args["last"].(*int), args["before"].(*entgql.Cursor[int])), true
+	case "Query.shippingOptions":
+		if e.ComplexityRoot.Query.ShippingOptions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shippingOptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShippingOptions(childComplexity, args["address"].(model.ShippingAddressInput), args["subtotal"].(string), args["weightGrams"].(int)), true
+	case "Query.shippingZones":
+		if e.ComplexityRoot.Query.ShippingZones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ShippingZones(childComplexity), true
 
 	case "RefreshTokenPayload.token":
 		if e.ComplexityRoot.RefreshTokenPayload.Token == nil {
@@ -2496,6 +2852,222 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RetryNotificationPayload.UserErrors(childComplexity), true
+
+	case "ShippingMethod.active":
+		if e.ComplexityRoot.ShippingMethod.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.Active(childComplexity), true
+	case "ShippingMethod.bands":
+		if e.ComplexityRoot.ShippingMethod.Bands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.Bands(childComplexity), true
+	case "ShippingMethod.createdAt":
+		if e.ComplexityRoot.ShippingMethod.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.CreatedAt(childComplexity), true
+	case "ShippingMethod.freeOver":
+		if e.ComplexityRoot.ShippingMethod.FreeOver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.FreeOver(childComplexity), true
+	case "ShippingMethod.id":
+		if e.ComplexityRoot.ShippingMethod.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.ID(childComplexity), true
+	case "ShippingMethod.kind":
+		if e.ComplexityRoot.ShippingMethod.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.Kind(childComplexity), true
+	case "ShippingMethod.maxDays":
+		if e.ComplexityRoot.ShippingMethod.MaxDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.MaxDays(childComplexity), true
+	case "ShippingMethod.minDays":
+		if e.ComplexityRoot.ShippingMethod.MinDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.MinDays(childComplexity), true
+	case "ShippingMethod.name":
+		if e.ComplexityRoot.ShippingMethod.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.Name(childComplexity), true
+	case "ShippingMethod.pickupPoints":
+		if e.ComplexityRoot.ShippingMethod.PickupPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.PickupPoints(childComplexity), true
+	case "ShippingMethod.rate":
+		if e.ComplexityRoot.ShippingMethod.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.Rate(childComplexity), true
+	case "ShippingMethod.rateType":
+		if e.ComplexityRoot.ShippingMethod.RateType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.RateType(childComplexity), true
+	case "ShippingMethod.sameDayCutoffHour":
+		if e.ComplexityRoot.ShippingMethod.SameDayCutoffHour == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.SameDayCutoffHour(childComplexity), true
+	case "ShippingMethod.updatedAt":
+		if e.ComplexityRoot.ShippingMethod.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.UpdatedAt(childComplexity), true
+	case "ShippingMethod.zone":
+		if e.ComplexityRoot.ShippingMethod.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.Zone(childComplexity), true
+	case "ShippingMethod.zoneID":
+		if e.ComplexityRoot.ShippingMethod.ZoneID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.ZoneID(childComplexity), true
+
+	case "ShippingMethodPayload.method":
+		if e.ComplexityRoot.ShippingMethodPayload.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethodPayload.Method(childComplexity), true
+	case "ShippingMethodPayload.userErrors":
+		if e.ComplexityRoot.ShippingMethodPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethodPayload.UserErrors(childComplexity), true
+
+	case "ShippingOption.method":
+		if e.ComplexityRoot.ShippingOption.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingOption.Method(childComplexity), true
+	case "ShippingOption.price":
+		if e.ComplexityRoot.ShippingOption.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingOption.Price(childComplexity), true
+	case "ShippingOption.zone":
+		if e.ComplexityRoot.ShippingOption.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingOption.Zone(childComplexity), true
+
+	case "ShippingRateBand.fromSubtotal":
+		if e.ComplexityRoot.ShippingRateBand.FromSubtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingRateBand.FromSubtotal(childComplexity), true
+	case "ShippingRateBand.fromWeightGrams":
+		if e.ComplexityRoot.ShippingRateBand.FromWeightGrams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingRateBand.FromWeightGrams(childComplexity), true
+	case "ShippingRateBand.price":
+		if e.ComplexityRoot.ShippingRateBand.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingRateBand.Price(childComplexity), true
+
+	case "ShippingZone.countryCode":
+		if e.ComplexityRoot.ShippingZone.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.CountryCode(childComplexity), true
+	case "ShippingZone.createdAt":
+		if e.ComplexityRoot.ShippingZone.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.CreatedAt(childComplexity), true
+	case "ShippingZone.id":
+		if e.ComplexityRoot.ShippingZone.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.ID(childComplexity), true
+	case "ShippingZone.methods":
+		if e.ComplexityRoot.ShippingZone.Methods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.Methods(childComplexity), true
+	case "ShippingZone.name":
+		if e.ComplexityRoot.ShippingZone.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.Name(childComplexity), true
+	case "ShippingZone.postalCodePattern":
+		if e.ComplexityRoot.ShippingZone.PostalCodePattern == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.PostalCodePattern(childComplexity), true
+	case "ShippingZone.region":
+		if e.ComplexityRoot.ShippingZone.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.Region(childComplexity), true
+	case "ShippingZone.town":
+		if e.ComplexityRoot.ShippingZone.Town == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.Town(childComplexity), true
+	case "ShippingZone.updatedAt":
+		if e.ComplexityRoot.ShippingZone.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZone.UpdatedAt(childComplexity), true
+
+	case "ShippingZonePayload.userErrors":
+		if e.ComplexityRoot.ShippingZonePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZonePayload.UserErrors(childComplexity), true
+	case "ShippingZonePayload.zone":
+		if e.ComplexityRoot.ShippingZonePayload.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingZonePayload.Zone(childComplexity), true
 
 	case "Subscription.orderEvents":
 		if e.ComplexityRoot.Subscription.OrderEvents == nil {
@@ -2591,12 +3163,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrderWhereInput", ec.unmarshalInputOrderWhereInput),
 			graphql.NewInputUnmarshaler("PaymentOrder", ec.unmarshalInputPaymentOrder),
 			graphql.NewInputUnmarshaler("PaymentWhereInput", ec.unmarshalInputPaymentWhereInput),
+			graphql.NewInputUnmarshaler("PickupPointInput", ec.unmarshalInputPickupPointInput),
+			graphql.NewInputUnmarshaler("PickupPointOrder", ec.unmarshalInputPickupPointOrder),
+			graphql.NewInputUnmarshaler("PickupPointWhereInput", ec.unmarshalInputPickupPointWhereInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("ProductOrder", ec.unmarshalInputProductOrder),
 			graphql.NewInputUnmarshaler("ProductVariantOrder", ec.unmarshalInputProductVariantOrder),
 			graphql.NewInputUnmarshaler("ProductVariantWhereInput", ec.unmarshalInputProductVariantWhereInput),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("ShippingAddressInput", ec.unmarshalInputShippingAddressInput),
+			graphql.NewInputUnmarshaler("ShippingMethodInput", ec.unmarshalInputShippingMethodInput),
+			graphql.NewInputUnmarshaler("ShippingMethodOrder", ec.unmarshalInputShippingMethodOrder),
+			graphql.NewInputUnmarshaler("ShippingMethodWhereInput", ec.unmarshalInputShippingMethodWhereInput),
+			graphql.NewInputUnmarshaler("ShippingRateBandInput", ec.unmarshalInputShippingRateBandInput),
+			graphql.NewInputUnmarshaler("ShippingZoneInput", ec.unmarshalInputShippingZoneInput),
+			graphql.NewInputUnmarshaler("ShippingZoneOrder", ec.unmarshalInputShippingZoneOrder),
+			graphql.NewInputUnmarshaler("ShippingZoneWhereInput", ec.unmarshalInputShippingZoneWhereInput),
 			graphql.NewInputUnmarshaler("UpdateAddressInput", ec.unmarshalInputUpdateAddressInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
@@ -2695,7 +3278,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphql" "cart.graphql" "catalog.graphql" "ent.graphql" "notification.graphql" "order.graphql" "schema.graphql"
+//go:embed "account.graphql" "cart.graphql" "catalog.graphql" "ent.graphql" "notification.graphql" "order.graphql" "schema.graphql" "shipping.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2714,6 +3297,7 @@ var sources = []*ast.Source{
 	{Name: "notification.graphql", Input: sourceData("notification.graphql"), BuiltIn: false},
 	{Name: "order.graphql", Input: sourceData("order.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
+	{Name: "shipping.graphql", Input: sourceData("shipping.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2997,6 +3581,16 @@ func (ec *executionContext) childFields_DeleteCategoryPayload(ctx context.Contex
 		return ec.fieldContext_DeleteCategoryPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteCategoryPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteShippingPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_DeleteShippingPayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteShippingPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteShippingPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3291,6 +3885,52 @@ func (ec *executionContext) childFields_PaymentPayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PaymentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_PickupPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PickupPoint_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PickupPoint_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PickupPoint_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_PickupPoint_name(ctx, field)
+	case "line1":
+		return ec.fieldContext_PickupPoint_line1(ctx, field)
+	case "line2":
+		return ec.fieldContext_PickupPoint_line2(ctx, field)
+	case "town":
+		return ec.fieldContext_PickupPoint_town(ctx, field)
+	case "region":
+		return ec.fieldContext_PickupPoint_region(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_PickupPoint_postalCode(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_PickupPoint_countryCode(ctx, field)
+	case "openingHours":
+		return ec.fieldContext_PickupPoint_openingHours(ctx, field)
+	case "phone":
+		return ec.fieldContext_PickupPoint_phone(ctx, field)
+	case "active":
+		return ec.fieldContext_PickupPoint_active(ctx, field)
+	case "methodID":
+		return ec.fieldContext_PickupPoint_methodID(ctx, field)
+	case "method":
+		return ec.fieldContext_PickupPoint_method(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PickupPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_PickupPointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pickupPoint":
+		return ec.fieldContext_PickupPointPayload_pickupPoint(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PickupPointPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PickupPointPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "order":
@@ -3395,6 +4035,8 @@ func (ec *executionContext) childFields_ProductVariant(ctx context.Context, fiel
 		return ec.fieldContext_ProductVariant_options(ctx, field)
 	case "position":
 		return ec.fieldContext_ProductVariant_position(ctx, field)
+	case "weightGrams":
+		return ec.fieldContext_ProductVariant_weightGrams(ctx, field)
 	case "productID":
 		return ec.fieldContext_ProductVariant_productID(ctx, field)
 	case "product":
@@ -3447,6 +4089,112 @@ func (ec *executionContext) childFields_RetryNotificationPayload(ctx context.Con
 		return ec.fieldContext_RetryNotificationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RetryNotificationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShippingMethod_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ShippingMethod_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ShippingMethod_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ShippingMethod_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_ShippingMethod_kind(ctx, field)
+	case "rateType":
+		return ec.fieldContext_ShippingMethod_rateType(ctx, field)
+	case "minDays":
+		return ec.fieldContext_ShippingMethod_minDays(ctx, field)
+	case "maxDays":
+		return ec.fieldContext_ShippingMethod_maxDays(ctx, field)
+	case "sameDayCutoffHour":
+		return ec.fieldContext_ShippingMethod_sameDayCutoffHour(ctx, field)
+	case "active":
+		return ec.fieldContext_ShippingMethod_active(ctx, field)
+	case "zoneID":
+		return ec.fieldContext_ShippingMethod_zoneID(ctx, field)
+	case "zone":
+		return ec.fieldContext_ShippingMethod_zone(ctx, field)
+	case "pickupPoints":
+		return ec.fieldContext_ShippingMethod_pickupPoints(ctx, field)
+	case "rate":
+		return ec.fieldContext_ShippingMethod_rate(ctx, field)
+	case "bands":
+		return ec.fieldContext_ShippingMethod_bands(ctx, field)
+	case "freeOver":
+		return ec.fieldContext_ShippingMethod_freeOver(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingMethod", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingMethodPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_ShippingMethodPayload_method(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShippingMethodPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingMethodPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "method":
+		return ec.fieldContext_ShippingOption_method(ctx, field)
+	case "zone":
+		return ec.fieldContext_ShippingOption_zone(ctx, field)
+	case "price":
+		return ec.fieldContext_ShippingOption_price(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingOption", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingRateBand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromSubtotal":
+		return ec.fieldContext_ShippingRateBand_fromSubtotal(ctx, field)
+	case "fromWeightGrams":
+		return ec.fieldContext_ShippingRateBand_fromWeightGrams(ctx, field)
+	case "price":
+		return ec.fieldContext_ShippingRateBand_price(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingRateBand", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingZone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShippingZone_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ShippingZone_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ShippingZone_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ShippingZone_name(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_ShippingZone_countryCode(ctx, field)
+	case "region":
+		return ec.fieldContext_ShippingZone_region(ctx, field)
+	case "town":
+		return ec.fieldContext_ShippingZone_town(ctx, field)
+	case "postalCodePattern":
+		return ec.fieldContext_ShippingZone_postalCodePattern(ctx, field)
+	case "methods":
+		return ec.fieldContext_ShippingZone_methods(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingZone", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingZonePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "zone":
+		return ec.fieldContext_ShippingZonePayload_zone(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShippingZonePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingZonePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3995,6 +4743,28 @@ func (ec *executionContext) field_Mutation_createCategory_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPickupPoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "methodId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["methodId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PickupPointInput, error) {
+			return ec.unmarshalNPickupPointInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPickupPointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProductVariant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4031,6 +4801,42 @@ func (ec *executionContext) field_Mutation_createProduct_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createShippingMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "zoneId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["zoneId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShippingMethodInput, error) {
+			return ec.unmarshalNShippingMethodInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingMethodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createShippingZone_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShippingZoneInput, error) {
+			return ec.unmarshalNShippingZoneInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingZoneInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4046,6 +4852,48 @@ func (ec *executionContext) field_Mutation_deleteAddress_args(ctx context.Contex
 }
 
 func (ec *executionContext) field_Mutation_deleteCategory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deletePickupPoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteShippingMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteShippingZone_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -4327,6 +5175,28 @@ func (ec *executionContext) field_Mutation_updateOrderStatus_argsNote(
 	}
 }
 
+func (ec *executionContext) field_Mutation_updatePickupPoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PickupPointInput, error) {
+			return ec.unmarshalNPickupPointInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPickupPointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateProductVariant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4382,6 +5252,50 @@ func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateShippingMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShippingMethodInput, error) {
+			return ec.unmarshalNShippingMethodInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingMethodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateShippingZone_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ShippingZoneInput, error) {
+			return ec.unmarshalNShippingZoneInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingZoneInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -4812,6 +5726,36 @@ func (ec *executionContext) field_Query_searchProducts_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shippingOptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "address",
+		func(ctx context.Context, v any) (model.ShippingAddressInput, error) {
+			return ec.unmarshalNShippingAddressInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingAddressInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["address"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "subtotal",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNDecimal2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subtotal"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "weightGrams",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["weightGrams"] = arg2
 	return args, nil
 }
 
@@ -7092,6 +8036,61 @@ func (ec *executionContext) fieldContext_DeleteCategoryPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteShippingPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteShippingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteShippingPayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteShippingPayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteShippingPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteShippingPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteShippingPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteShippingPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteShippingPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteShippingPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LoginPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8988,6 +9987,564 @@ func (ec *executionContext) fieldContext_Mutation_confirmPayment(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_confirmPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createShippingZone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShippingZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShippingZone(ctx, fc.Args["input"].(model.ShippingZoneInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ShippingZonePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ShippingZonePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingZonePayload) graphql.Marshaler {
+			return ec.marshalNShippingZonePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingZonePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShippingZone(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZonePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShippingZone_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateShippingZone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateShippingZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateShippingZone(ctx, fc.Args["id"].(string), fc.Args["input"].(model.ShippingZoneInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ShippingZonePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ShippingZonePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingZonePayload) graphql.Marshaler {
+			return ec.marshalNShippingZonePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingZonePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateShippingZone(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZonePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateShippingZone_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteShippingZone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteShippingZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteShippingZone(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.DeleteShippingPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteShippingPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteShippingPayload) graphql.Marshaler {
+			return ec.marshalNDeleteShippingPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteShippingPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteShippingZone(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteShippingPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteShippingZone_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createShippingMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShippingMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShippingMethod(ctx, fc.Args["zoneId"].(string), fc.Args["input"].(model.ShippingMethodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ShippingMethodPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ShippingMethodPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingMethodPayload) graphql.Marshaler {
+			return ec.marshalNShippingMethodPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingMethodPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShippingMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingMethodPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShippingMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateShippingMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateShippingMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateShippingMethod(ctx, fc.Args["id"].(string), fc.Args["input"].(model.ShippingMethodInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ShippingMethodPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ShippingMethodPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingMethodPayload) graphql.Marshaler {
+			return ec.marshalNShippingMethodPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingMethodPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateShippingMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingMethodPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateShippingMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteShippingMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteShippingMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteShippingMethod(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.DeleteShippingPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteShippingPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteShippingPayload) graphql.Marshaler {
+			return ec.marshalNDeleteShippingPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteShippingPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteShippingMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteShippingPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteShippingMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPickupPoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPickupPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePickupPoint(ctx, fc.Args["methodId"].(string), fc.Args["input"].(model.PickupPointInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PickupPointPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PickupPointPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PickupPointPayload) graphql.Marshaler {
+			return ec.marshalNPickupPointPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPickupPointPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPickupPoint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PickupPointPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPickupPoint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePickupPoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePickupPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePickupPoint(ctx, fc.Args["id"].(string), fc.Args["input"].(model.PickupPointInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PickupPointPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PickupPointPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PickupPointPayload) graphql.Marshaler {
+			return ec.marshalNPickupPointPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPickupPointPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePickupPoint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PickupPointPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePickupPoint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deletePickupPoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deletePickupPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeletePickupPoint(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.DeleteShippingPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteShippingPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteShippingPayload) graphql.Marshaler {
+			return ec.marshalNDeleteShippingPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteShippingPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deletePickupPoint(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteShippingPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deletePickupPoint_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11302,6 +12859,424 @@ func (ec *executionContext) fieldContext_PaymentPayload_userErrors(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _PickupPoint_id(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PickupPoint_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PickupPoint_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PickupPoint_name(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_line1(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_line1(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line1, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_line2(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_line2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_town(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_town(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Town, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_town(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_region(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_postalCode(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_countryCode(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_countryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_openingHours(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_openingHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpeningHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_openingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_phone(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPoint_active(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PickupPoint_methodID(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_methodID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MethodID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_methodID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PickupPoint_method(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPoint_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingMethod) graphql.Marshaler {
+			return ec.marshalNShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPoint_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PickupPoint",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PickupPointPayload_pickupPoint(ctx context.Context, field graphql.CollectedField, obj *model.PickupPointPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPointPayload_pickupPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PickupPoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PickupPoint) graphql.Marshaler {
+			return ec.marshalOPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPointPayload_pickupPoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PickupPointPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PickupPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PickupPointPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PickupPointPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPointPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPointPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PickupPointPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PlaceOrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12214,6 +14189,29 @@ func (ec *executionContext) fieldContext_ProductVariant_position(_ context.Conte
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "Int")
 }
 
+func (ec *executionContext) _ProductVariant_weightGrams(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductVariant_weightGrams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WeightGrams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductVariant_weightGrams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ProductVariant_productID(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13034,6 +15032,100 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_shippingZones(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingZones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ShippingZones(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []*ent.ShippingZone
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*ent.ShippingZone
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ShippingZone) graphql.Marshaler {
+			return ec.marshalNShippingZone2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingZones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shippingOptions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingOptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShippingOptions(ctx, fc.Args["address"].(model.ShippingAddressInput), fc.Args["subtotal"].(string), fc.Args["weightGrams"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*shipping.Option) graphql.Marshaler {
+			return ec.marshalNShippingOption2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingOptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingOption(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shippingOptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13324,6 +15416,946 @@ func (ec *executionContext) _RetryNotificationPayload_userErrors(ctx context.Con
 func (ec *executionContext) fieldContext_RetryNotificationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RetryNotificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_id(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShippingMethod_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShippingMethod_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShippingMethod_name(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingMethod_kind(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shippingmethod.Kind) graphql.Marshaler {
+			return ec.marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ShippingMethodKind")
+}
+
+func (ec *executionContext) _ShippingMethod_rateType(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_rateType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RateType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shippingmethod.RateType) graphql.Marshaler {
+			return ec.marshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_rateType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ShippingMethodRateType")
+}
+
+func (ec *executionContext) _ShippingMethod_minDays(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_minDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_minDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingMethod_maxDays(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_maxDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_maxDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingMethod_sameDayCutoffHour(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_sameDayCutoffHour(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SameDayCutoffHour, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_sameDayCutoffHour(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingMethod_active(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ShippingMethod_zoneID(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_zoneID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ZoneID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_zoneID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShippingMethod_zone(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {
+			return ec.marshalNShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_pickupPoints(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_pickupPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingMethod().PickupPoints(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.PickupPoint) graphql.Marshaler {
+			return ec.marshalOPickupPoint2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_pickupPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PickupPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_rate(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingMethod().Rate(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_bands(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_bands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingMethod().Bands(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingRateBand) graphql.Marshaler {
+			return ec.marshalNShippingRateBand2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_bands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingRateBand(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_freeOver(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_freeOver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingMethod().FreeOver(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_freeOver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethodPayload_method(ctx context.Context, field graphql.CollectedField, obj *model.ShippingMethodPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethodPayload_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingMethod) graphql.Marshaler {
+			return ec.marshalOShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethodPayload_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethodPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethodPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShippingMethodPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethodPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethodPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethodPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingOption_method(ctx context.Context, field graphql.CollectedField, obj *shipping.Option) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingOption_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingMethod) graphql.Marshaler {
+			return ec.marshalNShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingOption_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingOption",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingOption_zone(ctx context.Context, field graphql.CollectedField, obj *shipping.Option) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingOption_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {
+			return ec.marshalNShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingOption_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingOption",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingOption_price(ctx context.Context, field graphql.CollectedField, obj *shipping.Option) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingOption_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingOption().Price(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingOption_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingOption",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingRateBand_fromSubtotal(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRateBand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRateBand_fromSubtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromSubtotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRateBand_fromSubtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRateBand",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingRateBand_fromWeightGrams(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRateBand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRateBand_fromWeightGrams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromWeightGrams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRateBand_fromWeightGrams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRateBand", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingRateBand_price(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRateBand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRateBand_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRateBand_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRateBand",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingZone_id(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShippingZone_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShippingZone_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShippingZone_name(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_countryCode(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_countryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_region(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_town(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_town(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Town, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_town(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_postalCodePattern(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_postalCodePattern(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCodePattern, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_postalCodePattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_methods(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_methods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Methods(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ShippingMethod) graphql.Marshaler {
+			return ec.marshalOShippingMethod2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_methods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingZone",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingMethod(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingZonePayload_zone(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZonePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZonePayload_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {
+			return ec.marshalOShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZonePayload_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingZonePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingZonePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZonePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZonePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZonePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingZonePayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -16833,7 +19865,7 @@ func (ec *executionContext) unmarshalInputCreateProductVariantInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name", "price", "stockOnHand", "options"}
+	fieldsInOrder := [...]string{"sku", "name", "price", "stockOnHand", "options", "weightGrams"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16875,6 +19907,13 @@ func (ec *executionContext) unmarshalInputCreateProductVariantInput(ctx context.
 				return it, err
 			}
 			it.Options = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
 		}
 	}
 	return it, nil
@@ -21564,6 +24603,1267 @@ func UnmarshalPaymentWhereInput(ctx context.Context, raw any) (ent.PaymentWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPickupPointInput(ctx context.Context, obj any) (model.PickupPointInput, error) {
+	var it model.PickupPointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["active"]; !present {
+		asMap["active"] = true
+	}
+
+	fieldsInOrder := [...]string{"name", "line1", "line2", "town", "region", "postalCode", "countryCode", "openingHours", "phone", "active"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "line1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1 = data
+		case "line2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2 = data
+		case "town":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("town"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Town = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "openingHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHours"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHours = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPickupPointInput unmarshals raw into the PickupPointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPickupPointInput(ctx context.Context, raw any) (model.PickupPointInput, error) {
+	var out model.PickupPointInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PickupPointInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPickupPointOrder(ctx context.Context, obj any) (ent.PickupPointOrder, error) {
+	var it ent.PickupPointOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPickupPointOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPickupPointOrder unmarshals raw into the PickupPointOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPickupPointOrder(ctx context.Context, raw any) (ent.PickupPointOrder, error) {
+	var out ent.PickupPointOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PickupPointOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPickupPointWhereInput(ctx context.Context, obj any) (ent.PickupPointWhereInput, error) {
+	var it ent.PickupPointWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "line1", "line1NEQ", "line1In", "line1NotIn", "line1GT", "line1GTE", "line1LT", "line1LTE", "line1Contains", "line1HasPrefix", "line1HasSuffix", "line1EqualFold", "line1ContainsFold", "line2", "line2NEQ", "line2In", "line2NotIn", "line2GT", "line2GTE", "line2LT", "line2LTE", "line2Contains", "line2HasPrefix", "line2HasSuffix", "line2EqualFold", "line2ContainsFold", "town", "townNEQ", "townIn", "townNotIn", "townGT", "townGTE", "townLT", "townLTE", "townContains", "townHasPrefix", "townHasSuffix", "townEqualFold", "townContainsFold", "region", "regionNEQ", "regionIn", "regionNotIn", "regionGT", "regionGTE", "regionLT", "regionLTE", "regionContains", "regionHasPrefix", "regionHasSuffix", "regionEqualFold", "regionContainsFold", "postalCode", "postalCodeNEQ", "postalCodeIn", "postalCodeNotIn", "postalCodeGT", "postalCodeGTE", "postalCodeLT", "postalCodeLTE", "postalCodeContains", "postalCodeHasPrefix", "postalCodeHasSuffix", "postalCodeEqualFold", "postalCodeContainsFold", "countryCode", "countryCodeNEQ", "countryCodeIn", "countryCodeNotIn", "countryCodeGT", "countryCodeGTE", "countryCodeLT", "countryCodeLTE", "countryCodeContains", "countryCodeHasPrefix", "countryCodeHasSuffix", "countryCodeEqualFold", "countryCodeContainsFold", "openingHours", "openingHoursNEQ", "openingHoursIn", "openingHoursNotIn", "openingHoursGT", "openingHoursGTE", "openingHoursLT", "openingHoursLTE", "openingHoursContains", "openingHoursHasPrefix", "openingHoursHasSuffix", "openingHoursEqualFold", "openingHoursContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneEqualFold", "phoneContainsFold", "active", "activeNEQ", "methodID", "methodIDNEQ", "methodIDIn", "methodIDNotIn", "hasMethod", "hasMethodWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPickupPointWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPickupPointWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPickupPointWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "line1":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1 = data
+		case "line1NEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1NEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1NEQ = data
+		case "line1In":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1In"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1In = data
+		case "line1NotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1NotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1NotIn = data
+		case "line1GT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1GT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1GT = data
+		case "line1GTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1GTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1GTE = data
+		case "line1LT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1LT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1LT = data
+		case "line1LTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1LTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1LTE = data
+		case "line1Contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1Contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1Contains = data
+		case "line1HasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1HasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1HasPrefix = data
+		case "line1HasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1HasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1HasSuffix = data
+		case "line1EqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1EqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1EqualFold = data
+		case "line1ContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line1ContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line1ContainsFold = data
+		case "line2":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2 = data
+		case "line2NEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2NEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2NEQ = data
+		case "line2In":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2In"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2In = data
+		case "line2NotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2NotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2NotIn = data
+		case "line2GT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2GT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2GT = data
+		case "line2GTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2GTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2GTE = data
+		case "line2LT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2LT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2LT = data
+		case "line2LTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2LTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2LTE = data
+		case "line2Contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2Contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2Contains = data
+		case "line2HasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2HasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2HasPrefix = data
+		case "line2HasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2HasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2HasSuffix = data
+		case "line2EqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2EqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2EqualFold = data
+		case "line2ContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line2ContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line2ContainsFold = data
+		case "town":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("town"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Town = data
+		case "townNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownNEQ = data
+		case "townIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownIn = data
+		case "townNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownNotIn = data
+		case "townGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownGT = data
+		case "townGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownGTE = data
+		case "townLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownLT = data
+		case "townLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownLTE = data
+		case "townContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownContains = data
+		case "townHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownHasPrefix = data
+		case "townHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownHasSuffix = data
+		case "townEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownEqualFold = data
+		case "townContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownContainsFold = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "regionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionNEQ = data
+		case "regionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIn = data
+		case "regionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionNotIn = data
+		case "regionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionGT = data
+		case "regionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionGTE = data
+		case "regionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionLT = data
+		case "regionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionLTE = data
+		case "regionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionContains = data
+		case "regionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionHasPrefix = data
+		case "regionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionHasSuffix = data
+		case "regionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionEqualFold = data
+		case "regionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionContainsFold = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "postalCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeNEQ = data
+		case "postalCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeIn = data
+		case "postalCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeNotIn = data
+		case "postalCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeGT = data
+		case "postalCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeGTE = data
+		case "postalCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeLT = data
+		case "postalCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeLTE = data
+		case "postalCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeContains = data
+		case "postalCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeHasPrefix = data
+		case "postalCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeHasSuffix = data
+		case "postalCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeEqualFold = data
+		case "postalCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodeContainsFold = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "countryCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeNEQ = data
+		case "countryCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeIn = data
+		case "countryCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeNotIn = data
+		case "countryCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeGT = data
+		case "countryCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeGTE = data
+		case "countryCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeLT = data
+		case "countryCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeLTE = data
+		case "countryCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeContains = data
+		case "countryCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeHasPrefix = data
+		case "countryCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeHasSuffix = data
+		case "countryCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeEqualFold = data
+		case "countryCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeContainsFold = data
+		case "openingHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHours"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHours = data
+		case "openingHoursNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursNEQ = data
+		case "openingHoursIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursIn = data
+		case "openingHoursNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursNotIn = data
+		case "openingHoursGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursGT = data
+		case "openingHoursGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursGTE = data
+		case "openingHoursLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursLT = data
+		case "openingHoursLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursLTE = data
+		case "openingHoursContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursContains = data
+		case "openingHoursHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursHasPrefix = data
+		case "openingHoursHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursHasSuffix = data
+		case "openingHoursEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursEqualFold = data
+		case "openingHoursContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openingHoursContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpeningHoursContainsFold = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "phoneNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNEQ = data
+		case "phoneIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneIn = data
+		case "phoneNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneNotIn = data
+		case "phoneGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneGT = data
+		case "phoneGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneGTE = data
+		case "phoneLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneLT = data
+		case "phoneLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneLTE = data
+		case "phoneContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneContains = data
+		case "phoneHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneHasPrefix = data
+		case "phoneHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneHasSuffix = data
+		case "phoneEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneEqualFold = data
+		case "phoneContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phoneContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PhoneContainsFold = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "activeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveNEQ = data
+		case "methodID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodID = data
+		case "methodIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodIDNEQ = data
+		case "methodIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodIDIn = data
+		case "methodIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("methodIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MethodIDNotIn = data
+		case "hasMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMethod"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMethod = data
+		case "hasMethodWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMethodWith"))
+			data, err := ec.unmarshalOShippingMethodWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMethodWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPickupPointWhereInput unmarshals raw into the PickupPointWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPickupPointWhereInput(ctx context.Context, raw any) (ent.PickupPointWhereInput, error) {
+	var out ent.PickupPointWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PickupPointWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, obj any) (model.PlaceOrderInput, error) {
 	var it model.PlaceOrderInput
 	if obj == nil {
@@ -21775,7 +26075,7 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "trackInventory", "trackInventoryNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "hasProduct", "hasProductWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "trackInventory", "trackInventoryNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "weightGrams", "weightGramsNEQ", "weightGramsIn", "weightGramsNotIn", "weightGramsGT", "weightGramsGTE", "weightGramsLT", "weightGramsLTE", "weightGramsIsNil", "weightGramsNotNil", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "hasProduct", "hasProductWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22223,6 +26523,76 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 				return it, err
 			}
 			it.PositionLTE = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
+		case "weightGramsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsNEQ = data
+		case "weightGramsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsIn = data
+		case "weightGramsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsNotIn = data
+		case "weightGramsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsGT = data
+		case "weightGramsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsGTE = data
+		case "weightGramsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsLT = data
+		case "weightGramsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsLTE = data
+		case "weightGramsIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsIsNil = data
+		case "weightGramsNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGramsNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGramsNotNil = data
 		case "productID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -22926,6 +27296,1732 @@ func UnmarshalRegisterInput(ctx context.Context, raw any) (model.RegisterInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputShippingAddressInput(ctx context.Context, obj any) (model.ShippingAddressInput, error) {
+	var it model.ShippingAddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"countryCode", "region", "town", "postalCode"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "town":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("town"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Town = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingAddressInput unmarshals raw into the ShippingAddressInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingAddressInput(ctx context.Context, raw any) (model.ShippingAddressInput, error) {
+	var out model.ShippingAddressInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingAddressInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingMethodInput(ctx context.Context, obj any) (model.ShippingMethodInput, error) {
+	var it model.ShippingMethodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["minDays"]; !present {
+		asMap["minDays"] = 0
+	}
+	if _, present := asMap["maxDays"]; !present {
+		asMap["maxDays"] = 0
+	}
+	if _, present := asMap["active"]; !present {
+		asMap["active"] = true
+	}
+
+	fieldsInOrder := [...]string{"name", "kind", "rateType", "rate", "bands", "freeOver", "minDays", "maxDays", "sameDayCutoffHour", "active"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "rateType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateType"))
+			data, err := ec.unmarshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateType = data
+		case "rate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rate"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rate = data
+		case "bands":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bands"))
+			data, err := ec.unmarshalOShippingRateBandInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bands = data
+		case "freeOver":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freeOver"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FreeOver = data
+		case "minDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDays = data
+		case "maxDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDays = data
+		case "sameDayCutoffHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHour"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHour = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingMethodInput unmarshals raw into the ShippingMethodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingMethodInput(ctx context.Context, raw any) (model.ShippingMethodInput, error) {
+	var out model.ShippingMethodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingMethodInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingMethodOrder(ctx context.Context, obj any) (ent.ShippingMethodOrder, error) {
+	var it ent.ShippingMethodOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNShippingMethodOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingMethodOrder unmarshals raw into the ShippingMethodOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingMethodOrder(ctx context.Context, raw any) (ent.ShippingMethodOrder, error) {
+	var out ent.ShippingMethodOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingMethodOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingMethodWhereInput(ctx context.Context, obj any) (ent.ShippingMethodWhereInput, error) {
+	var it ent.ShippingMethodWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "rateType", "rateTypeNEQ", "rateTypeIn", "rateTypeNotIn", "minDays", "minDaysNEQ", "minDaysIn", "minDaysNotIn", "minDaysGT", "minDaysGTE", "minDaysLT", "minDaysLTE", "maxDays", "maxDaysNEQ", "maxDaysIn", "maxDaysNotIn", "maxDaysGT", "maxDaysGTE", "maxDaysLT", "maxDaysLTE", "sameDayCutoffHour", "sameDayCutoffHourNEQ", "sameDayCutoffHourIn", "sameDayCutoffHourNotIn", "sameDayCutoffHourGT", "sameDayCutoffHourGTE", "sameDayCutoffHourLT", "sameDayCutoffHourLTE", "sameDayCutoffHourIsNil", "sameDayCutoffHourNotNil", "active", "activeNEQ", "zoneID", "zoneIDNEQ", "zoneIDIn", "zoneIDNotIn", "hasZone", "hasZoneWith", "hasPickupPoints", "hasPickupPointsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOShippingMethodWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOShippingMethodWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOShippingMethodWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOShippingMethodKind2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "kindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
+			data, err := ec.unmarshalOShippingMethodKind2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNEQ = data
+		case "kindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
+			data, err := ec.unmarshalOShippingMethodKind2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindIn = data
+		case "kindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
+			data, err := ec.unmarshalOShippingMethodKind2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KindNotIn = data
+		case "rateType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateType"))
+			data, err := ec.unmarshalOShippingMethodRateType2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateType = data
+		case "rateTypeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateTypeNEQ"))
+			data, err := ec.unmarshalOShippingMethodRateType2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateTypeNEQ = data
+		case "rateTypeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateTypeIn"))
+			data, err := ec.unmarshalOShippingMethodRateType2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateTypeIn = data
+		case "rateTypeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateTypeNotIn"))
+			data, err := ec.unmarshalOShippingMethodRateType2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateTypeNotIn = data
+		case "minDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDays = data
+		case "minDaysNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysNEQ = data
+		case "minDaysIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysIn = data
+		case "minDaysNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysNotIn = data
+		case "minDaysGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysGT = data
+		case "minDaysGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysGTE = data
+		case "minDaysLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysLT = data
+		case "minDaysLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDaysLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDaysLTE = data
+		case "maxDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDays = data
+		case "maxDaysNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysNEQ = data
+		case "maxDaysIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysIn = data
+		case "maxDaysNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysNotIn = data
+		case "maxDaysGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysGT = data
+		case "maxDaysGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysGTE = data
+		case "maxDaysLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysLT = data
+		case "maxDaysLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDaysLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDaysLTE = data
+		case "sameDayCutoffHour":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHour"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHour = data
+		case "sameDayCutoffHourNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourNEQ = data
+		case "sameDayCutoffHourIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourIn = data
+		case "sameDayCutoffHourNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourNotIn = data
+		case "sameDayCutoffHourGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourGT = data
+		case "sameDayCutoffHourGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourGTE = data
+		case "sameDayCutoffHourLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourLT = data
+		case "sameDayCutoffHourLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourLTE = data
+		case "sameDayCutoffHourIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourIsNil = data
+		case "sameDayCutoffHourNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sameDayCutoffHourNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameDayCutoffHourNotNil = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "activeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveNEQ = data
+		case "zoneID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneID = data
+		case "zoneIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDNEQ = data
+		case "zoneIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDIn = data
+		case "zoneIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDNotIn = data
+		case "hasZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasZone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasZone = data
+		case "hasZoneWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasZoneWith"))
+			data, err := ec.unmarshalOShippingZoneWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasZoneWith = data
+		case "hasPickupPoints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPickupPoints"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPickupPoints = data
+		case "hasPickupPointsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPickupPointsWith"))
+			data, err := ec.unmarshalOPickupPointWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPickupPointsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingMethodWhereInput unmarshals raw into the ShippingMethodWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingMethodWhereInput(ctx context.Context, raw any) (ent.ShippingMethodWhereInput, error) {
+	var out ent.ShippingMethodWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingMethodWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingRateBandInput(ctx context.Context, obj any) (model.ShippingRateBandInput, error) {
+	var it model.ShippingRateBandInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"fromSubtotal", "fromWeightGrams", "price"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "fromSubtotal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromSubtotal"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromSubtotal = data
+		case "fromWeightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromWeightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromWeightGrams = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingRateBandInput unmarshals raw into the ShippingRateBandInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingRateBandInput(ctx context.Context, raw any) (model.ShippingRateBandInput, error) {
+	var out model.ShippingRateBandInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingRateBandInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingZoneInput(ctx context.Context, obj any) (model.ShippingZoneInput, error) {
+	var it model.ShippingZoneInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "countryCode", "region", "town", "postalCodePattern"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "town":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("town"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Town = data
+		case "postalCodePattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePattern"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePattern = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingZoneInput unmarshals raw into the ShippingZoneInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingZoneInput(ctx context.Context, raw any) (model.ShippingZoneInput, error) {
+	var out model.ShippingZoneInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingZoneInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingZoneOrder(ctx context.Context, obj any) (ent.ShippingZoneOrder, error) {
+	var it ent.ShippingZoneOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNShippingZoneOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingZoneOrder unmarshals raw into the ShippingZoneOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingZoneOrder(ctx context.Context, raw any) (ent.ShippingZoneOrder, error) {
+	var out ent.ShippingZoneOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingZoneOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputShippingZoneWhereInput(ctx context.Context, obj any) (ent.ShippingZoneWhereInput, error) {
+	var it ent.ShippingZoneWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "countryCode", "countryCodeNEQ", "countryCodeIn", "countryCodeNotIn", "countryCodeGT", "countryCodeGTE", "countryCodeLT", "countryCodeLTE", "countryCodeContains", "countryCodeHasPrefix", "countryCodeHasSuffix", "countryCodeEqualFold", "countryCodeContainsFold", "region", "regionNEQ", "regionIn", "regionNotIn", "regionGT", "regionGTE", "regionLT", "regionLTE", "regionContains", "regionHasPrefix", "regionHasSuffix", "regionEqualFold", "regionContainsFold", "town", "townNEQ", "townIn", "townNotIn", "townGT", "townGTE", "townLT", "townLTE", "townContains", "townHasPrefix", "townHasSuffix", "townEqualFold", "townContainsFold", "postalCodePattern", "postalCodePatternNEQ", "postalCodePatternIn", "postalCodePatternNotIn", "postalCodePatternGT", "postalCodePatternGTE", "postalCodePatternLT", "postalCodePatternLTE", "postalCodePatternContains", "postalCodePatternHasPrefix", "postalCodePatternHasSuffix", "postalCodePatternEqualFold", "postalCodePatternContainsFold", "hasMethods", "hasMethodsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOShippingZoneWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOShippingZoneWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOShippingZoneWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "countryCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "countryCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeNEQ = data
+		case "countryCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeIn = data
+		case "countryCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeNotIn = data
+		case "countryCodeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeGT = data
+		case "countryCodeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeGTE = data
+		case "countryCodeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeLT = data
+		case "countryCodeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeLTE = data
+		case "countryCodeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeContains = data
+		case "countryCodeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeHasPrefix = data
+		case "countryCodeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeHasSuffix = data
+		case "countryCodeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeEqualFold = data
+		case "countryCodeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countryCodeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCodeContainsFold = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "regionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionNEQ = data
+		case "regionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionIn = data
+		case "regionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionNotIn = data
+		case "regionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionGT = data
+		case "regionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionGTE = data
+		case "regionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionLT = data
+		case "regionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionLTE = data
+		case "regionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionContains = data
+		case "regionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionHasPrefix = data
+		case "regionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionHasSuffix = data
+		case "regionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionEqualFold = data
+		case "regionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionContainsFold = data
+		case "town":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("town"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Town = data
+		case "townNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownNEQ = data
+		case "townIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownIn = data
+		case "townNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownNotIn = data
+		case "townGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownGT = data
+		case "townGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownGTE = data
+		case "townLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownLT = data
+		case "townLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownLTE = data
+		case "townContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownContains = data
+		case "townHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownHasPrefix = data
+		case "townHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownHasSuffix = data
+		case "townEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownEqualFold = data
+		case "townContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownContainsFold = data
+		case "postalCodePattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePattern"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePattern = data
+		case "postalCodePatternNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternNEQ = data
+		case "postalCodePatternIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternIn = data
+		case "postalCodePatternNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternNotIn = data
+		case "postalCodePatternGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternGT = data
+		case "postalCodePatternGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternGTE = data
+		case "postalCodePatternLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternLT = data
+		case "postalCodePatternLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternLTE = data
+		case "postalCodePatternContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternContains = data
+		case "postalCodePatternHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternHasPrefix = data
+		case "postalCodePatternHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternHasSuffix = data
+		case "postalCodePatternEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternEqualFold = data
+		case "postalCodePatternContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCodePatternContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCodePatternContainsFold = data
+		case "hasMethods":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMethods"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMethods = data
+		case "hasMethodsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMethodsWith"))
+			data, err := ec.unmarshalOShippingMethodWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMethodsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingZoneWhereInput unmarshals raw into the ShippingZoneWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingZoneWhereInput(ctx context.Context, raw any) (ent.ShippingZoneWhereInput, error) {
+	var out ent.ShippingZoneWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingZoneWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateAddressInput(ctx context.Context, obj any) (model.UpdateAddressInput, error) {
 	var it model.UpdateAddressInput
 	if obj == nil {
@@ -23209,7 +29305,7 @@ func (ec *executionContext) unmarshalInputUpdateProductVariantInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name", "price", "options"}
+	fieldsInOrder := [...]string{"sku", "name", "price", "options", "weightGrams"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23244,6 +29340,13 @@ func (ec *executionContext) unmarshalInputUpdateProductVariantInput(ctx context.
 				return it, err
 			}
 			it.Options = data
+		case "weightGrams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weightGrams"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WeightGrams = data
 		}
 	}
 	return it, nil
@@ -23367,6 +29470,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.ShippingZone:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ShippingZone(ctx, sel, obj)
+	case *ent.ShippingMethod:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ShippingMethod(ctx, sel, obj)
 	case *ent.ProductVariant:
 		if obj == nil {
 			return graphql.Null
@@ -23377,6 +29490,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Product(ctx, sel, obj)
+	case *ent.PickupPoint:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PickupPoint(ctx, sel, obj)
 	case *ent.Payment:
 		if obj == nil {
 			return graphql.Null
@@ -24385,6 +30503,44 @@ func (ec *executionContext) _DeleteCategoryPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var deleteShippingPayloadImplementors = []string{"DeleteShippingPayload"}
+
+func (ec *executionContext) _DeleteShippingPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteShippingPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteShippingPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteShippingPayload")
+		case "deletedID":
+			out.Values[i] = ec._DeleteShippingPayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteShippingPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -24731,6 +30887,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "confirmPayment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_confirmPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createShippingZone":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShippingZone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateShippingZone":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateShippingZone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteShippingZone":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteShippingZone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createShippingMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShippingMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateShippingMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateShippingMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteShippingMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteShippingMethod(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPickupPoint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPickupPoint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePickupPoint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePickupPoint(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletePickupPoint":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deletePickupPoint(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25604,6 +31823,148 @@ func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var pickupPointImplementors = []string{"PickupPoint", "Node"}
+
+func (ec *executionContext) _PickupPoint(ctx context.Context, sel ast.SelectionSet, obj *ent.PickupPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pickupPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PickupPoint")
+		case "id":
+			out.Values[i] = ec._PickupPoint_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._PickupPoint_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._PickupPoint_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._PickupPoint_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "line1":
+			out.Values[i] = ec._PickupPoint_line1(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "line2":
+			out.Values[i] = ec._PickupPoint_line2(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "town":
+			out.Values[i] = ec._PickupPoint_town(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.Values[i] = ec._PickupPoint_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postalCode":
+			out.Values[i] = ec._PickupPoint_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countryCode":
+			out.Values[i] = ec._PickupPoint_countryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "openingHours":
+			out.Values[i] = ec._PickupPoint_openingHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "phone":
+			out.Values[i] = ec._PickupPoint_phone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.Values[i] = ec._PickupPoint_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "methodID":
+			out.Values[i] = ec._PickupPoint_methodID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "method":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PickupPoint_method(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pickupPointPayloadImplementors = []string{"PickupPointPayload"}
+
+func (ec *executionContext) _PickupPointPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PickupPointPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pickupPointPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PickupPointPayload")
+		case "pickupPoint":
+			out.Values[i] = ec._PickupPointPayload_pickupPoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PickupPointPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
 
 func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PlaceOrderPayload) graphql.Marshaler {
@@ -25952,6 +32313,11 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "weightGrams":
+			out.Values[i] = ec._ProductVariant_weightGrams(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "productID":
 			out.Values[i] = ec._ProductVariant_productID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -26132,6 +32498,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_order(ctx, field)
 				})
+		case "shippingZones":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingZones(ctx, field)
+				})
+		case "shippingOptions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingOptions(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -26262,6 +32640,356 @@ func (ec *executionContext) _RetryNotificationPayload(ctx context.Context, sel a
 			}
 		case "userErrors":
 			out.Values[i] = ec._RetryNotificationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingMethodImplementors = []string{"ShippingMethod", "Node"}
+
+func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *ent.ShippingMethod) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingMethodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingMethod")
+		case "id":
+			out.Values[i] = ec._ShippingMethod_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ShippingMethod_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ShippingMethod_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ShippingMethod_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._ShippingMethod_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rateType":
+			out.Values[i] = ec._ShippingMethod_rateType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minDays":
+			out.Values[i] = ec._ShippingMethod_minDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxDays":
+			out.Values[i] = ec._ShippingMethod_maxDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sameDayCutoffHour":
+			out.Values[i] = ec._ShippingMethod_sameDayCutoffHour(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.Values[i] = ec._ShippingMethod_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "zoneID":
+			out.Values[i] = ec._ShippingMethod_zoneID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "zone":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_zone(ctx, field, obj)
+				})
+		case "pickupPoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_pickupPoints(ctx, field, obj)
+				})
+		case "rate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_rate(ctx, field, obj)
+				})
+		case "bands":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_bands(ctx, field, obj)
+				})
+		case "freeOver":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_freeOver(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingMethodPayloadImplementors = []string{"ShippingMethodPayload"}
+
+func (ec *executionContext) _ShippingMethodPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingMethodPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingMethodPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingMethodPayload")
+		case "method":
+			out.Values[i] = ec._ShippingMethodPayload_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShippingMethodPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingOptionImplementors = []string{"ShippingOption"}
+
+func (ec *executionContext) _ShippingOption(ctx context.Context, sel ast.SelectionSet, obj *shipping.Option) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingOptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingOption")
+		case "method":
+			out.Values[i] = ec._ShippingOption_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "zone":
+			out.Values[i] = ec._ShippingOption_zone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "price":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingOption_price(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingRateBandImplementors = []string{"ShippingRateBand"}
+
+func (ec *executionContext) _ShippingRateBand(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingRateBand) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingRateBandImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingRateBand")
+		case "fromSubtotal":
+			out.Values[i] = ec._ShippingRateBand_fromSubtotal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fromWeightGrams":
+			out.Values[i] = ec._ShippingRateBand_fromWeightGrams(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._ShippingRateBand_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingZoneImplementors = []string{"ShippingZone", "Node"}
+
+func (ec *executionContext) _ShippingZone(ctx context.Context, sel ast.SelectionSet, obj *ent.ShippingZone) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingZoneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingZone")
+		case "id":
+			out.Values[i] = ec._ShippingZone_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ShippingZone_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ShippingZone_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ShippingZone_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countryCode":
+			out.Values[i] = ec._ShippingZone_countryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "region":
+			out.Values[i] = ec._ShippingZone_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "town":
+			out.Values[i] = ec._ShippingZone_town(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "postalCodePattern":
+			out.Values[i] = ec._ShippingZone_postalCodePattern(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "methods":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingZone_methods(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingZonePayloadImplementors = []string{"ShippingZonePayload"}
+
+func (ec *executionContext) _ShippingZonePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingZonePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingZonePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingZonePayload")
+		case "zone":
+			out.Values[i] = ec._ShippingZonePayload_zone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShippingZonePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27119,6 +33847,14 @@ func (ec *executionContext) marshalNDeleteCategoryPayload2ᚖgithubᚗcomᚋsava
 	return ec._DeleteCategoryPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDeleteShippingPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteShippingPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteShippingPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteShippingPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteShippingPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐErrorCode(ctx context.Context, v any) (model.ErrorCode, error) {
 	var res model.ErrorCode
 	err := res.UnmarshalGQL(v)
@@ -27493,6 +34229,46 @@ func (ec *executionContext) unmarshalNPaymentWhereInput2ᚖgithubᚗcomᚋsavann
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx context.Context, sel ast.SelectionSet, v *ent.PickupPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PickupPoint!")
+		return graphql.Null
+	}
+	return ec._PickupPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPickupPointInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPickupPointInput(ctx context.Context, v any) (model.PickupPointInput, error) {
+	res, err := ec.unmarshalInputPickupPointInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPickupPointOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointOrderField(ctx context.Context, v any) (*ent.PickupPointOrderField, error) {
+	var res = new(ent.PickupPointOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPickupPointOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PickupPointOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PickupPointOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNPickupPointPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPickupPointPayload(ctx context.Context, sel ast.SelectionSet, v *model.PickupPointPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PickupPointPayload!")
+		return graphql.Null
+	}
+	return ec._PickupPointPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPickupPointWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInput(ctx context.Context, v any) (*ent.PickupPointWhereInput, error) {
+	res, err := ec.unmarshalInputPickupPointWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPlaceOrderInput(ctx context.Context, v any) (model.PlaceOrderInput, error) {
 	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27655,6 +34431,180 @@ func (ec *executionContext) unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋ
 
 func (ec *executionContext) marshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx context.Context, sel ast.SelectionSet, v customer.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNShippingAddressInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingAddressInput(ctx context.Context, v any) (model.ShippingAddressInput, error) {
+	res, err := ec.unmarshalInputShippingAddressInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingMethod) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingMethod!")
+		return graphql.Null
+	}
+	return ec._ShippingMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingMethodInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingMethodInput(ctx context.Context, v any) (model.ShippingMethodInput, error) {
+	res, err := ec.unmarshalInputShippingMethodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx context.Context, v any) (shippingmethod.Kind, error) {
+	var res shippingmethod.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx context.Context, sel ast.SelectionSet, v shippingmethod.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNShippingMethodOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodOrderField(ctx context.Context, v any) (*ent.ShippingMethodOrderField, error) {
+	var res = new(ent.ShippingMethodOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingMethodOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingMethodOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingMethodOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNShippingMethodPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingMethodPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShippingMethodPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingMethodPayload!")
+		return graphql.Null
+	}
+	return ec._ShippingMethodPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx context.Context, v any) (shippingmethod.RateType, error) {
+	var res shippingmethod.RateType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx context.Context, sel ast.SelectionSet, v shippingmethod.RateType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNShippingMethodWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInput(ctx context.Context, v any) (*ent.ShippingMethodWhereInput, error) {
+	res, err := ec.unmarshalInputShippingMethodWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingOption2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*shipping.Option) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingOption2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingOption2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOption(ctx context.Context, sel ast.SelectionSet, v *shipping.Option) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingOption!")
+		return graphql.Null
+	}
+	return ec._ShippingOption(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShippingRateBand2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingRateBand) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingRateBand2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBand(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingRateBand2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBand(ctx context.Context, sel ast.SelectionSet, v *model.ShippingRateBand) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingRateBand!")
+		return graphql.Null
+	}
+	return ec._ShippingRateBand(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingRateBandInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandInput(ctx context.Context, v any) (*model.ShippingRateBandInput, error) {
+	res, err := ec.unmarshalInputShippingRateBandInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingZone2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ShippingZone) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingZone!")
+		return graphql.Null
+	}
+	return ec._ShippingZone(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingZoneInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingZoneInput(ctx context.Context, v any) (model.ShippingZoneInput, error) {
+	res, err := ec.unmarshalInputShippingZoneInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShippingZoneOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneOrderField(ctx context.Context, v any) (*ent.ShippingZoneOrderField, error) {
+	var res = new(ent.ShippingZoneOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingZoneOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingZoneOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingZoneOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNShippingZonePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingZonePayload(ctx context.Context, sel ast.SelectionSet, v *model.ShippingZonePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingZonePayload!")
+		return graphql.Null
+	}
+	return ec._ShippingZonePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingZoneWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInput(ctx context.Context, v any) (*ent.ShippingZoneWhereInput, error) {
+	res, err := ec.unmarshalInputShippingZoneWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -28324,6 +35274,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -28902,6 +35859,57 @@ func (ec *executionContext) unmarshalOPaymentWhereInput2ᚖgithubᚗcomᚋsavann
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPickupPoint2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PickupPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx context.Context, sel ast.SelectionSet, v *ent.PickupPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PickupPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPickupPointWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInputᚄ(ctx context.Context, v any) ([]*ent.PickupPointWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PickupPointWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPickupPointWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPickupPointWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInput(ctx context.Context, v any) (*ent.PickupPointWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPickupPointWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProduct(ctx context.Context, sel ast.SelectionSet, v *ent.Product) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -29096,6 +36104,210 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋsavannahᚑcommerce�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOShippingMethod2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ShippingMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOShippingMethodKind2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKindᚄ(ctx context.Context, v any) ([]shippingmethod.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]shippingmethod.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOShippingMethodKind2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []shippingmethod.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOShippingMethodKind2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx context.Context, v any) (*shippingmethod.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(shippingmethod.Kind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOShippingMethodKind2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx context.Context, sel ast.SelectionSet, v *shippingmethod.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOShippingMethodRateType2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateTypeᚄ(ctx context.Context, v any) ([]shippingmethod.RateType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]shippingmethod.RateType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOShippingMethodRateType2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []shippingmethod.RateType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOShippingMethodRateType2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx context.Context, v any) (*shippingmethod.RateType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(shippingmethod.RateType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOShippingMethodRateType2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx context.Context, sel ast.SelectionSet, v *shippingmethod.RateType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOShippingMethodWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInputᚄ(ctx context.Context, v any) ([]*ent.ShippingMethodWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ShippingMethodWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShippingMethodWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOShippingMethodWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethodWhereInput(ctx context.Context, v any) (*ent.ShippingMethodWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputShippingMethodWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOShippingRateBandInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandInputᚄ(ctx context.Context, v any) ([]*model.ShippingRateBandInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ShippingRateBandInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShippingRateBandInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingZone(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOShippingZoneWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInputᚄ(ctx context.Context, v any) ([]*ent.ShippingZoneWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ShippingZoneWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShippingZoneWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOShippingZoneWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInput(ctx context.Context, v any) (*ent.ShippingZoneWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputShippingZoneWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/shipping"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -25,6 +26,7 @@ type Resolver struct {
 	catalog  *catalog.Service
 	auth     *auth.Service
 	checkout *checkout.Service
+	shipping *shipping.Service
 	// outbox re-enqueues failed notifications.
 	outbox *outbox.Outbox
 	// events carries order changes to subscriptions; nil answers them
@@ -42,6 +44,7 @@ func NewResolver(svc *app.Services) *Resolver {
 		catalog:  svc.Catalog,
 		auth:     svc.Auth,
 		checkout: svc.Checkout,
+		shipping: svc.Shipping,
 		outbox:   svc.Outbox,
 		events:   svc.Events,
 	}

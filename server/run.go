@@ -18,7 +18,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/riverqueue/river"
 
-	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
@@ -138,7 +137,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return err
 	}
 	if runsAPI && cfg.SeedDemo {
-		if err := seedDemo(ctx, svc.Client, cfg.Currency, log); err != nil {
+		if err := seedDemo(ctx, svc, cfg.Currency, log); err != nil {
 			return err
 		}
 	}
@@ -271,7 +270,8 @@ func shutdown(cfg config.Config, log *slog.Logger, srv *http.Server, handler *ap
 	return nil
 }
 
-func seedDemo(ctx context.Context, client *ent.Client, currency string, log *slog.Logger) error {
+func seedDemo(ctx context.Context, svc *app.Services, currency string, log *slog.Logger) error {
+	client := svc.Client
 	empty, err := seed.IsEmpty(ctx, client)
 	if err != nil || !empty {
 		return err
@@ -286,6 +286,9 @@ func seedDemo(ctx context.Context, client *ent.Client, currency string, log *slo
 	res, err := seed.Load(ctx, client, cat)
 	if err != nil {
 		return fmt.Errorf("seed demo store: %w", err)
+	}
+	if err := seed.DemoShipping(ctx, svc.Shipping); err != nil {
+		return fmt.Errorf("seed demo shipping: %w", err)
 	}
 	log.Info("seeded demo store", slog.Int("categories", res.CategoriesCreated), slog.Int("products", res.ProductsCreated))
 	return nil

@@ -132,6 +132,15 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 			require.Contains(t, body, "savannah_jobs_queue_depth_up 1")
 			require.Contains(t, body, `go_sql_open_connections{db_name="savannah"}`)
 
+			// The demo store ships: Nairobi has delivery and pickup.
+			resp, err = http.Post(base+"/graphql", "application/json", strings.NewReader(
+				`{"query":"{ shippingOptions(address: {countryCode: \"KE\", town: \"Nairobi\"}, subtotal: \"1000\") { method { name } price { amount } } }"}`))
+			require.NoError(t, err)
+			body2, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Contains(t, string(body2), `{"method":{"name":"Nairobi same-day delivery"},"price":{"amount":"250.00"}}`)
+			require.Contains(t, string(body2), `"Pick up in Nairobi"`)
+
 			// The logger adds the customer to the signed-in request's line.
 			logs.mu.Lock()
 			signedIn := regexp.MustCompile(`"msg":"http request".*"customer_id":[1-9]`).MatchString(logs.buf.String())

@@ -19,11 +19,14 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 )
 
@@ -380,6 +383,33 @@ func (f TraversePayment) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
 }
 
+// The PickupPointFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PickupPointFunc func(context.Context, *ent.PickupPointQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PickupPointFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PickupPointQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PickupPointQuery", q)
+}
+
+// The TraversePickupPoint type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePickupPoint func(context.Context, *ent.PickupPointQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePickupPoint) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePickupPoint) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PickupPointQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PickupPointQuery", q)
+}
+
 // The ProductFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ProductFunc func(context.Context, *ent.ProductQuery) (ent.Value, error)
 
@@ -488,6 +518,60 @@ func (f TraverseSequence) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SequenceQuery", q)
 }
 
+// The ShippingMethodFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ShippingMethodFunc func(context.Context, *ent.ShippingMethodQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ShippingMethodFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ShippingMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ShippingMethodQuery", q)
+}
+
+// The TraverseShippingMethod type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseShippingMethod func(context.Context, *ent.ShippingMethodQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseShippingMethod) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseShippingMethod) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ShippingMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ShippingMethodQuery", q)
+}
+
+// The ShippingZoneFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ShippingZoneFunc func(context.Context, *ent.ShippingZoneQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ShippingZoneFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ShippingZoneQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ShippingZoneQuery", q)
+}
+
+// The TraverseShippingZone type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseShippingZone func(context.Context, *ent.ShippingZoneQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseShippingZone) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseShippingZone) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ShippingZoneQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ShippingZoneQuery", q)
+}
+
 // The StockMovementFunc type is an adapter to allow the use of ordinary function as a Querier.
 type StockMovementFunc func(context.Context, *ent.StockMovementQuery) (ent.Value, error)
 
@@ -540,6 +624,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrderLineQuery, predicate.OrderLine, orderline.OrderOption]{typ: ent.TypeOrderLine, tq: q}, nil
 	case *ent.PaymentQuery:
 		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
+	case *ent.PickupPointQuery:
+		return &query[*ent.PickupPointQuery, predicate.PickupPoint, pickuppoint.OrderOption]{typ: ent.TypePickupPoint, tq: q}, nil
 	case *ent.ProductQuery:
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.ProductVariantQuery:
@@ -548,6 +634,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.SequenceQuery:
 		return &query[*ent.SequenceQuery, predicate.Sequence, sequence.OrderOption]{typ: ent.TypeSequence, tq: q}, nil
+	case *ent.ShippingMethodQuery:
+		return &query[*ent.ShippingMethodQuery, predicate.ShippingMethod, shippingmethod.OrderOption]{typ: ent.TypeShippingMethod, tq: q}, nil
+	case *ent.ShippingZoneQuery:
+		return &query[*ent.ShippingZoneQuery, predicate.ShippingZone, shippingzone.OrderOption]{typ: ent.TypeShippingZone, tq: q}, nil
 	case *ent.StockMovementQuery:
 		return &query[*ent.StockMovementQuery, predicate.StockMovement, stockmovement.OrderOption]{typ: ent.TypeStockMovement, tq: q}, nil
 	default:

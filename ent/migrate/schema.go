@@ -427,6 +427,44 @@ var (
 			},
 		},
 	}
+	// PickupPointsColumns holds the columns for the "pickup_points" table.
+	PickupPointsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "line1", Type: field.TypeString, Size: 200},
+		{Name: "line2", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "town", Type: field.TypeString, Size: 100},
+		{Name: "region", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "postal_code", Type: field.TypeString, Size: 20, Default: ""},
+		{Name: "country_code", Type: field.TypeString},
+		{Name: "opening_hours", Type: field.TypeString, Size: 500},
+		{Name: "phone", Type: field.TypeString},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "method_id", Type: field.TypeInt},
+	}
+	// PickupPointsTable holds the schema information for the "pickup_points" table.
+	PickupPointsTable = &schema.Table{
+		Name:       "pickup_points",
+		Columns:    PickupPointsColumns,
+		PrimaryKey: []*schema.Column{PickupPointsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pickup_points_shipping_methods_pickup_points",
+				Columns:    []*schema.Column{PickupPointsColumns[13]},
+				RefColumns: []*schema.Column{ShippingMethodsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pickuppoint_method_id",
+				Unique:  false,
+				Columns: []*schema.Column{PickupPointsColumns[13]},
+			},
+		},
+	}
 	// ProductsColumns holds the columns for the "products" table.
 	ProductsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -484,6 +522,7 @@ var (
 		{Name: "track_inventory", Type: field.TypeBool, Default: true},
 		{Name: "options", Type: field.TypeJSON},
 		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "weight_grams", Type: field.TypeInt, Nullable: true},
 		{Name: "product_id", Type: field.TypeInt},
 	}
 	// ProductVariantsTable holds the schema information for the "product_variants" table.
@@ -494,7 +533,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "product_variants_products_variants",
-				Columns:    []*schema.Column{ProductVariantsColumns[11]},
+				Columns:    []*schema.Column{ProductVariantsColumns[12]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -503,7 +542,7 @@ var (
 			{
 				Name:    "productvariant_product_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{ProductVariantsColumns[11], ProductVariantsColumns[10]},
+				Columns: []*schema.Column{ProductVariantsColumns[12], ProductVariantsColumns[10]},
 			},
 		},
 	}
@@ -561,6 +600,62 @@ var (
 		Name:       "sequences",
 		Columns:    SequencesColumns,
 		PrimaryKey: []*schema.Column{SequencesColumns[0]},
+	}
+	// ShippingMethodsColumns holds the columns for the "shipping_methods" table.
+	ShippingMethodsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"DELIVERY", "PICKUP"}},
+		{Name: "rate_type", Type: field.TypeEnum, Enums: []string{"FLAT", "SUBTOTAL_BANDS", "WEIGHT_BANDS"}},
+		{Name: "rate_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "bands", Type: field.TypeJSON},
+		{Name: "free_over_minor", Type: field.TypeInt64, Nullable: true},
+		{Name: "min_days", Type: field.TypeInt, Default: 0},
+		{Name: "max_days", Type: field.TypeInt, Default: 0},
+		{Name: "same_day_cutoff_hour", Type: field.TypeInt, Nullable: true},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "zone_id", Type: field.TypeInt},
+	}
+	// ShippingMethodsTable holds the schema information for the "shipping_methods" table.
+	ShippingMethodsTable = &schema.Table{
+		Name:       "shipping_methods",
+		Columns:    ShippingMethodsColumns,
+		PrimaryKey: []*schema.Column{ShippingMethodsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "shipping_methods_shipping_zones_methods",
+				Columns:    []*schema.Column{ShippingMethodsColumns[13]},
+				RefColumns: []*schema.Column{ShippingZonesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "shippingmethod_zone_id",
+				Unique:  false,
+				Columns: []*schema.Column{ShippingMethodsColumns[13]},
+			},
+		},
+	}
+	// ShippingZonesColumns holds the columns for the "shipping_zones" table.
+	ShippingZonesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "country_code", Type: field.TypeString},
+		{Name: "region", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "town", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "postal_code_pattern", Type: field.TypeString, Size: 20, Default: ""},
+		{Name: "match_key", Type: field.TypeString, Unique: true},
+	}
+	// ShippingZonesTable holds the schema information for the "shipping_zones" table.
+	ShippingZonesTable = &schema.Table{
+		Name:       "shipping_zones",
+		Columns:    ShippingZonesColumns,
+		PrimaryKey: []*schema.Column{ShippingZonesColumns[0]},
 	}
 	// StockMovementsColumns holds the columns for the "stock_movements" table.
 	StockMovementsColumns = []*schema.Column{
@@ -620,10 +715,13 @@ var (
 		OrderEventsTable,
 		OrderLinesTable,
 		PaymentsTable,
+		PickupPointsTable,
 		ProductsTable,
 		ProductVariantsTable,
 		RefreshTokensTable,
 		SequencesTable,
+		ShippingMethodsTable,
+		ShippingZonesTable,
 		StockMovementsTable,
 	}
 )
@@ -675,6 +773,10 @@ func init() {
 	PaymentsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
 	}
+	PickupPointsTable.ForeignKeys[0].RefTable = ShippingMethodsTable
+	PickupPointsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(68719476736),
+	}
 	ProductsTable.ForeignKeys[0].RefTable = CategoriesTable
 	ProductsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
@@ -692,6 +794,16 @@ func init() {
 	}
 	SequencesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
+	}
+	ShippingMethodsTable.ForeignKeys[0].RefTable = ShippingZonesTable
+	ShippingMethodsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(73014444032),
+	}
+	ShippingMethodsTable.Annotation.Checks = map[string]string{
+		"shipping_method_days": "max_days >= min_days",
+	}
+	ShippingZonesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(77309411328),
 	}
 	StockMovementsTable.ForeignKeys[0].RefTable = ProductVariantsTable
 	StockMovementsTable.ForeignKeys[1].RefTable = CustomersTable

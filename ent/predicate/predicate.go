@@ -39,6 +39,9 @@ type OrderLine func(*sql.Selector)
 // Payment is the predicate function for payment builders.
 type Payment func(*sql.Selector)
 
+// PickupPoint is the predicate function for pickuppoint builders.
+type PickupPoint func(*sql.Selector)
+
 // Product is the predicate function for product builders.
 type Product func(*sql.Selector)
 
@@ -50,6 +53,12 @@ type RefreshToken func(*sql.Selector)
 
 // Sequence is the predicate function for sequence builders.
 type Sequence func(*sql.Selector)
+
+// ShippingMethod is the predicate function for shippingmethod builders.
+type ShippingMethod func(*sql.Selector)
+
+// ShippingZone is the predicate function for shippingzone builders.
+type ShippingZone func(*sql.Selector)
 
 // StockMovement is the predicate function for stockmovement builders.
 type StockMovement func(*sql.Selector)

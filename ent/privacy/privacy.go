@@ -375,6 +375,30 @@ func (f PaymentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMutation", m)
 }
 
+// The PickupPointQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PickupPointQueryRuleFunc func(context.Context, *ent.PickupPointQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PickupPointQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PickupPointQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PickupPointQuery", q)
+}
+
+// The PickupPointMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PickupPointMutationRuleFunc func(context.Context, *ent.PickupPointMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PickupPointMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PickupPointMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PickupPointMutation", m)
+}
+
 // The ProductQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ProductQueryRuleFunc func(context.Context, *ent.ProductQuery) error
@@ -471,6 +495,54 @@ func (f SequenceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SequenceMutation", m)
 }
 
+// The ShippingMethodQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ShippingMethodQueryRuleFunc func(context.Context, *ent.ShippingMethodQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ShippingMethodQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ShippingMethodQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ShippingMethodQuery", q)
+}
+
+// The ShippingMethodMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ShippingMethodMutationRuleFunc func(context.Context, *ent.ShippingMethodMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ShippingMethodMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ShippingMethodMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ShippingMethodMutation", m)
+}
+
+// The ShippingZoneQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ShippingZoneQueryRuleFunc func(context.Context, *ent.ShippingZoneQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ShippingZoneQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ShippingZoneQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ShippingZoneQuery", q)
+}
+
+// The ShippingZoneMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ShippingZoneMutationRuleFunc func(context.Context, *ent.ShippingZoneMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ShippingZoneMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ShippingZoneMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ShippingZoneMutation", m)
+}
+
 // The StockMovementQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type StockMovementQueryRuleFunc func(context.Context, *ent.StockMovementQuery) error
@@ -552,6 +624,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PaymentQuery:
 		return q.Filter(), nil
+	case *ent.PickupPointQuery:
+		return q.Filter(), nil
 	case *ent.ProductQuery:
 		return q.Filter(), nil
 	case *ent.ProductVariantQuery:
@@ -559,6 +633,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.SequenceQuery:
+		return q.Filter(), nil
+	case *ent.ShippingMethodQuery:
+		return q.Filter(), nil
+	case *ent.ShippingZoneQuery:
 		return q.Filter(), nil
 	case *ent.StockMovementQuery:
 		return q.Filter(), nil
@@ -591,6 +669,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.PaymentMutation:
 		return m.Filter(), nil
+	case *ent.PickupPointMutation:
+		return m.Filter(), nil
 	case *ent.ProductMutation:
 		return m.Filter(), nil
 	case *ent.ProductVariantMutation:
@@ -598,6 +678,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.SequenceMutation:
+		return m.Filter(), nil
+	case *ent.ShippingMethodMutation:
+		return m.Filter(), nil
+	case *ent.ShippingZoneMutation:
 		return m.Filter(), nil
 	case *ent.StockMovementMutation:
 		return m.Filter(), nil

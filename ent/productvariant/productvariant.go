@@ -36,6 +36,8 @@ const (
 	FieldOptions = "options"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
+	// FieldWeightGrams holds the string denoting the weight_grams field in the database.
+	FieldWeightGrams = "weight_grams"
 	// FieldProductID holds the string denoting the product_id field in the database.
 	FieldProductID = "product_id"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
@@ -91,6 +93,7 @@ var Columns = []string{
 	FieldTrackInventory,
 	FieldOptions,
 	FieldPosition,
+	FieldWeightGrams,
 	FieldProductID,
 }
 
@@ -138,6 +141,8 @@ var (
 	DefaultOptions []schematype.VariantOption
 	// DefaultPosition holds the default value on creation for the "position" field.
 	DefaultPosition int
+	// WeightGramsValidator is a validator for the "weight_grams" field. It is called by the builders before save.
+	WeightGramsValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the ProductVariant queries.
@@ -191,6 +196,11 @@ func ByTrackInventory(opts ...sql.OrderTermOption) OrderOption {
 // ByPosition orders the results by the position field.
 func ByPosition(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPosition, opts...).ToFunc()
+}
+
+// ByWeightGrams orders the results by the weight_grams field.
+func ByWeightGrams(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWeightGrams, opts...).ToFunc()
 }
 
 // ByProductID orders the results by the product_id field.

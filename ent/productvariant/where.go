@@ -101,6 +101,11 @@ func Position(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldPosition, v))
 }
 
+// WeightGrams applies equality check predicate on the "weight_grams" field. It's identical to WeightGramsEQ.
+func WeightGrams(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldWeightGrams, v))
+}
+
 // ProductID applies equality check predicate on the "product_id" field. It's identical to ProductIDEQ.
 func ProductID(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldProductID, v))
@@ -484,6 +489,56 @@ func PositionLT(v int) predicate.ProductVariant {
 // PositionLTE applies the LTE predicate on the "position" field.
 func PositionLTE(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldLTE(FieldPosition, v))
+}
+
+// WeightGramsEQ applies the EQ predicate on the "weight_grams" field.
+func WeightGramsEQ(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldWeightGrams, v))
+}
+
+// WeightGramsNEQ applies the NEQ predicate on the "weight_grams" field.
+func WeightGramsNEQ(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNEQ(FieldWeightGrams, v))
+}
+
+// WeightGramsIn applies the In predicate on the "weight_grams" field.
+func WeightGramsIn(vs ...int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIn(FieldWeightGrams, vs...))
+}
+
+// WeightGramsNotIn applies the NotIn predicate on the "weight_grams" field.
+func WeightGramsNotIn(vs ...int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotIn(FieldWeightGrams, vs...))
+}
+
+// WeightGramsGT applies the GT predicate on the "weight_grams" field.
+func WeightGramsGT(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGT(FieldWeightGrams, v))
+}
+
+// WeightGramsGTE applies the GTE predicate on the "weight_grams" field.
+func WeightGramsGTE(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGTE(FieldWeightGrams, v))
+}
+
+// WeightGramsLT applies the LT predicate on the "weight_grams" field.
+func WeightGramsLT(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLT(FieldWeightGrams, v))
+}
+
+// WeightGramsLTE applies the LTE predicate on the "weight_grams" field.
+func WeightGramsLTE(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLTE(FieldWeightGrams, v))
+}
+
+// WeightGramsIsNil applies the IsNil predicate on the "weight_grams" field.
+func WeightGramsIsNil() predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIsNull(FieldWeightGrams))
+}
+
+// WeightGramsNotNil applies the NotNil predicate on the "weight_grams" field.
+func WeightGramsNotNil() predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotNull(FieldWeightGrams))
 }
 
 // ProductIDEQ applies the EQ predicate on the "product_id" field.

@@ -17,12 +17,15 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/schema"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/sequence"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 
 	"entgo.io/ent"
@@ -707,6 +710,132 @@ func init() {
 			return nil
 		}
 	}()
+	pickuppointMixin := schema.PickupPoint{}.Mixin()
+	pickuppoint.Policy = privacy.NewPolicies(pickuppointMixin[0], schema.PickupPoint{})
+	pickuppoint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pickuppoint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pickuppointMixinFields1 := pickuppointMixin[1].Fields()
+	_ = pickuppointMixinFields1
+	pickuppointFields := schema.PickupPoint{}.Fields()
+	_ = pickuppointFields
+	// pickuppointDescCreatedAt is the schema descriptor for created_at field.
+	pickuppointDescCreatedAt := pickuppointMixinFields1[0].Descriptor()
+	// pickuppoint.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pickuppoint.DefaultCreatedAt = pickuppointDescCreatedAt.Default.(func() time.Time)
+	// pickuppointDescUpdatedAt is the schema descriptor for updated_at field.
+	pickuppointDescUpdatedAt := pickuppointMixinFields1[1].Descriptor()
+	// pickuppoint.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pickuppoint.DefaultUpdatedAt = pickuppointDescUpdatedAt.Default.(func() time.Time)
+	// pickuppoint.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pickuppoint.UpdateDefaultUpdatedAt = pickuppointDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pickuppointDescName is the schema descriptor for name field.
+	pickuppointDescName := pickuppointFields[0].Descriptor()
+	// pickuppoint.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	pickuppoint.NameValidator = func() func(string) error {
+		validators := pickuppointDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pickuppointDescLine1 is the schema descriptor for line1 field.
+	pickuppointDescLine1 := pickuppointFields[1].Descriptor()
+	// pickuppoint.Line1Validator is a validator for the "line1" field. It is called by the builders before save.
+	pickuppoint.Line1Validator = func() func(string) error {
+		validators := pickuppointDescLine1.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(line1 string) error {
+			for _, fn := range fns {
+				if err := fn(line1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pickuppointDescLine2 is the schema descriptor for line2 field.
+	pickuppointDescLine2 := pickuppointFields[2].Descriptor()
+	// pickuppoint.DefaultLine2 holds the default value on creation for the line2 field.
+	pickuppoint.DefaultLine2 = pickuppointDescLine2.Default.(string)
+	// pickuppoint.Line2Validator is a validator for the "line2" field. It is called by the builders before save.
+	pickuppoint.Line2Validator = pickuppointDescLine2.Validators[0].(func(string) error)
+	// pickuppointDescTown is the schema descriptor for town field.
+	pickuppointDescTown := pickuppointFields[3].Descriptor()
+	// pickuppoint.TownValidator is a validator for the "town" field. It is called by the builders before save.
+	pickuppoint.TownValidator = func() func(string) error {
+		validators := pickuppointDescTown.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(town string) error {
+			for _, fn := range fns {
+				if err := fn(town); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pickuppointDescRegion is the schema descriptor for region field.
+	pickuppointDescRegion := pickuppointFields[4].Descriptor()
+	// pickuppoint.DefaultRegion holds the default value on creation for the region field.
+	pickuppoint.DefaultRegion = pickuppointDescRegion.Default.(string)
+	// pickuppoint.RegionValidator is a validator for the "region" field. It is called by the builders before save.
+	pickuppoint.RegionValidator = pickuppointDescRegion.Validators[0].(func(string) error)
+	// pickuppointDescPostalCode is the schema descriptor for postal_code field.
+	pickuppointDescPostalCode := pickuppointFields[5].Descriptor()
+	// pickuppoint.DefaultPostalCode holds the default value on creation for the postal_code field.
+	pickuppoint.DefaultPostalCode = pickuppointDescPostalCode.Default.(string)
+	// pickuppoint.PostalCodeValidator is a validator for the "postal_code" field. It is called by the builders before save.
+	pickuppoint.PostalCodeValidator = pickuppointDescPostalCode.Validators[0].(func(string) error)
+	// pickuppointDescCountryCode is the schema descriptor for country_code field.
+	pickuppointDescCountryCode := pickuppointFields[6].Descriptor()
+	// pickuppoint.CountryCodeValidator is a validator for the "country_code" field. It is called by the builders before save.
+	pickuppoint.CountryCodeValidator = pickuppointDescCountryCode.Validators[0].(func(string) error)
+	// pickuppointDescOpeningHours is the schema descriptor for opening_hours field.
+	pickuppointDescOpeningHours := pickuppointFields[7].Descriptor()
+	// pickuppoint.OpeningHoursValidator is a validator for the "opening_hours" field. It is called by the builders before save.
+	pickuppoint.OpeningHoursValidator = func() func(string) error {
+		validators := pickuppointDescOpeningHours.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(opening_hours string) error {
+			for _, fn := range fns {
+				if err := fn(opening_hours); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pickuppointDescPhone is the schema descriptor for phone field.
+	pickuppointDescPhone := pickuppointFields[8].Descriptor()
+	// pickuppoint.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
+	pickuppoint.PhoneValidator = pickuppointDescPhone.Validators[0].(func(string) error)
+	// pickuppointDescActive is the schema descriptor for active field.
+	pickuppointDescActive := pickuppointFields[9].Descriptor()
+	// pickuppoint.DefaultActive holds the default value on creation for the active field.
+	pickuppoint.DefaultActive = pickuppointDescActive.Default.(bool)
 	productMixin := schema.Product{}.Mixin()
 	product.Policy = privacy.NewPolicies(productMixin[0], schema.Product{})
 	product.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -871,6 +1000,10 @@ func init() {
 	productvariantDescPosition := productvariantFields[7].Descriptor()
 	// productvariant.DefaultPosition holds the default value on creation for the position field.
 	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
+	// productvariantDescWeightGrams is the schema descriptor for weight_grams field.
+	productvariantDescWeightGrams := productvariantFields[8].Descriptor()
+	// productvariant.WeightGramsValidator is a validator for the "weight_grams" field. It is called by the builders before save.
+	productvariant.WeightGramsValidator = productvariantDescWeightGrams.Validators[0].(func(int) error)
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[0], schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -937,6 +1070,150 @@ func init() {
 	sequenceDescValue := sequenceFields[1].Descriptor()
 	// sequence.DefaultValue holds the default value on creation for the value field.
 	sequence.DefaultValue = sequenceDescValue.Default.(int64)
+	shippingmethodMixin := schema.ShippingMethod{}.Mixin()
+	shippingmethod.Policy = privacy.NewPolicies(shippingmethodMixin[0], schema.ShippingMethod{})
+	shippingmethod.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := shippingmethod.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	shippingmethodMixinFields1 := shippingmethodMixin[1].Fields()
+	_ = shippingmethodMixinFields1
+	shippingmethodFields := schema.ShippingMethod{}.Fields()
+	_ = shippingmethodFields
+	// shippingmethodDescCreatedAt is the schema descriptor for created_at field.
+	shippingmethodDescCreatedAt := shippingmethodMixinFields1[0].Descriptor()
+	// shippingmethod.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shippingmethod.DefaultCreatedAt = shippingmethodDescCreatedAt.Default.(func() time.Time)
+	// shippingmethodDescUpdatedAt is the schema descriptor for updated_at field.
+	shippingmethodDescUpdatedAt := shippingmethodMixinFields1[1].Descriptor()
+	// shippingmethod.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	shippingmethod.DefaultUpdatedAt = shippingmethodDescUpdatedAt.Default.(func() time.Time)
+	// shippingmethod.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	shippingmethod.UpdateDefaultUpdatedAt = shippingmethodDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shippingmethodDescName is the schema descriptor for name field.
+	shippingmethodDescName := shippingmethodFields[0].Descriptor()
+	// shippingmethod.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	shippingmethod.NameValidator = func() func(string) error {
+		validators := shippingmethodDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shippingmethodDescRateMinor is the schema descriptor for rate_minor field.
+	shippingmethodDescRateMinor := shippingmethodFields[3].Descriptor()
+	// shippingmethod.DefaultRateMinor holds the default value on creation for the rate_minor field.
+	shippingmethod.DefaultRateMinor = shippingmethodDescRateMinor.Default.(int64)
+	// shippingmethod.RateMinorValidator is a validator for the "rate_minor" field. It is called by the builders before save.
+	shippingmethod.RateMinorValidator = shippingmethodDescRateMinor.Validators[0].(func(int64) error)
+	// shippingmethodDescBands is the schema descriptor for bands field.
+	shippingmethodDescBands := shippingmethodFields[4].Descriptor()
+	// shippingmethod.DefaultBands holds the default value on creation for the bands field.
+	shippingmethod.DefaultBands = shippingmethodDescBands.Default.([]schematype.RateBand)
+	// shippingmethodDescFreeOverMinor is the schema descriptor for free_over_minor field.
+	shippingmethodDescFreeOverMinor := shippingmethodFields[5].Descriptor()
+	// shippingmethod.FreeOverMinorValidator is a validator for the "free_over_minor" field. It is called by the builders before save.
+	shippingmethod.FreeOverMinorValidator = shippingmethodDescFreeOverMinor.Validators[0].(func(int64) error)
+	// shippingmethodDescMinDays is the schema descriptor for min_days field.
+	shippingmethodDescMinDays := shippingmethodFields[6].Descriptor()
+	// shippingmethod.DefaultMinDays holds the default value on creation for the min_days field.
+	shippingmethod.DefaultMinDays = shippingmethodDescMinDays.Default.(int)
+	// shippingmethod.MinDaysValidator is a validator for the "min_days" field. It is called by the builders before save.
+	shippingmethod.MinDaysValidator = shippingmethodDescMinDays.Validators[0].(func(int) error)
+	// shippingmethodDescMaxDays is the schema descriptor for max_days field.
+	shippingmethodDescMaxDays := shippingmethodFields[7].Descriptor()
+	// shippingmethod.DefaultMaxDays holds the default value on creation for the max_days field.
+	shippingmethod.DefaultMaxDays = shippingmethodDescMaxDays.Default.(int)
+	// shippingmethod.MaxDaysValidator is a validator for the "max_days" field. It is called by the builders before save.
+	shippingmethod.MaxDaysValidator = shippingmethodDescMaxDays.Validators[0].(func(int) error)
+	// shippingmethodDescSameDayCutoffHour is the schema descriptor for same_day_cutoff_hour field.
+	shippingmethodDescSameDayCutoffHour := shippingmethodFields[8].Descriptor()
+	// shippingmethod.SameDayCutoffHourValidator is a validator for the "same_day_cutoff_hour" field. It is called by the builders before save.
+	shippingmethod.SameDayCutoffHourValidator = shippingmethodDescSameDayCutoffHour.Validators[0].(func(int) error)
+	// shippingmethodDescActive is the schema descriptor for active field.
+	shippingmethodDescActive := shippingmethodFields[9].Descriptor()
+	// shippingmethod.DefaultActive holds the default value on creation for the active field.
+	shippingmethod.DefaultActive = shippingmethodDescActive.Default.(bool)
+	shippingzoneMixin := schema.ShippingZone{}.Mixin()
+	shippingzone.Policy = privacy.NewPolicies(shippingzoneMixin[0], schema.ShippingZone{})
+	shippingzone.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := shippingzone.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	shippingzoneMixinFields1 := shippingzoneMixin[1].Fields()
+	_ = shippingzoneMixinFields1
+	shippingzoneFields := schema.ShippingZone{}.Fields()
+	_ = shippingzoneFields
+	// shippingzoneDescCreatedAt is the schema descriptor for created_at field.
+	shippingzoneDescCreatedAt := shippingzoneMixinFields1[0].Descriptor()
+	// shippingzone.DefaultCreatedAt holds the default value on creation for the created_at field.
+	shippingzone.DefaultCreatedAt = shippingzoneDescCreatedAt.Default.(func() time.Time)
+	// shippingzoneDescUpdatedAt is the schema descriptor for updated_at field.
+	shippingzoneDescUpdatedAt := shippingzoneMixinFields1[1].Descriptor()
+	// shippingzone.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	shippingzone.DefaultUpdatedAt = shippingzoneDescUpdatedAt.Default.(func() time.Time)
+	// shippingzone.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	shippingzone.UpdateDefaultUpdatedAt = shippingzoneDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// shippingzoneDescName is the schema descriptor for name field.
+	shippingzoneDescName := shippingzoneFields[0].Descriptor()
+	// shippingzone.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	shippingzone.NameValidator = func() func(string) error {
+		validators := shippingzoneDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// shippingzoneDescCountryCode is the schema descriptor for country_code field.
+	shippingzoneDescCountryCode := shippingzoneFields[1].Descriptor()
+	// shippingzone.CountryCodeValidator is a validator for the "country_code" field. It is called by the builders before save.
+	shippingzone.CountryCodeValidator = shippingzoneDescCountryCode.Validators[0].(func(string) error)
+	// shippingzoneDescRegion is the schema descriptor for region field.
+	shippingzoneDescRegion := shippingzoneFields[2].Descriptor()
+	// shippingzone.DefaultRegion holds the default value on creation for the region field.
+	shippingzone.DefaultRegion = shippingzoneDescRegion.Default.(string)
+	// shippingzone.RegionValidator is a validator for the "region" field. It is called by the builders before save.
+	shippingzone.RegionValidator = shippingzoneDescRegion.Validators[0].(func(string) error)
+	// shippingzoneDescTown is the schema descriptor for town field.
+	shippingzoneDescTown := shippingzoneFields[3].Descriptor()
+	// shippingzone.DefaultTown holds the default value on creation for the town field.
+	shippingzone.DefaultTown = shippingzoneDescTown.Default.(string)
+	// shippingzone.TownValidator is a validator for the "town" field. It is called by the builders before save.
+	shippingzone.TownValidator = shippingzoneDescTown.Validators[0].(func(string) error)
+	// shippingzoneDescPostalCodePattern is the schema descriptor for postal_code_pattern field.
+	shippingzoneDescPostalCodePattern := shippingzoneFields[4].Descriptor()
+	// shippingzone.DefaultPostalCodePattern holds the default value on creation for the postal_code_pattern field.
+	shippingzone.DefaultPostalCodePattern = shippingzoneDescPostalCodePattern.Default.(string)
+	// shippingzone.PostalCodePatternValidator is a validator for the "postal_code_pattern" field. It is called by the builders before save.
+	shippingzone.PostalCodePatternValidator = shippingzoneDescPostalCodePattern.Validators[0].(func(string) error)
+	// shippingzoneDescMatchKey is the schema descriptor for match_key field.
+	shippingzoneDescMatchKey := shippingzoneFields[5].Descriptor()
+	// shippingzone.MatchKeyValidator is a validator for the "match_key" field. It is called by the builders before save.
+	shippingzone.MatchKeyValidator = shippingzoneDescMatchKey.Validators[0].(func(string) error)
 	stockmovementMixin := schema.StockMovement{}.Mixin()
 	stockmovement.Policy = privacy.NewPolicies(stockmovementMixin[0], schema.StockMovement{})
 	stockmovement.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -181,9 +181,11 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 	case "CartLine":
 		return filterMutation(access.CartLines, anyone), true
 	case "Order", "OrderLine", "OrderEvent", "Payment", "Notification", "StockMovement",
-		"Category", "Product", "ProductVariant":
+		"Category", "Product", "ProductVariant",
+		"ShippingZone", "ShippingMethod", "PickupPoint":
 		// Only staff (or a service, as the system) write: orders and
-		// their payments through checkout, the catalogue through staff.
+		// their payments through checkout, the catalogue and shipping
+		// through staff.
 		return allowRole(viewer.Staff), true
 	case "Identity", "RefreshToken", "Sequence":
 		// Only the system writes: the auth service, the order counter.

@@ -47,6 +47,12 @@ func (ProductVariant) Fields() []ent.Field {
 			Annotations(entgql.Type("[VariantOption!]")),
 		field.Int("position").
 			Default(0),
+		// The variant's shipping weight; without one, the store's default
+		// (SHIPPING_DEFAULT_WEIGHT_GRAMS) counts (internal/shipping).
+		field.Int("weight_grams").
+			Optional().
+			Nillable().
+			Positive(),
 		field.Int("product_id"),
 	}
 }

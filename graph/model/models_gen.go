@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 )
 
 type AddAddressPayload struct {
@@ -94,6 +95,8 @@ type CreateProductVariantInput struct {
 	Price       string                `json:"price"`
 	StockOnHand *int                  `json:"stockOnHand,omitempty"`
 	Options     []*VariantOptionInput `json:"options,omitempty"`
+	// Shipping weight in grams; without one, the store's default (SHIPPING_DEFAULT_WEIGHT_GRAMS) counts.
+	WeightGrams *int `json:"weightGrams,omitempty"`
 }
 
 type CustomerPayload struct {
@@ -107,6 +110,11 @@ type DeleteAddressPayload struct {
 }
 
 type DeleteCategoryPayload struct {
+	DeletedID  *string      `json:"deletedID,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type DeleteShippingPayload struct {
 	DeletedID  *string      `json:"deletedID,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -139,6 +147,25 @@ type PayOrderPayload struct {
 type PaymentPayload struct {
 	Payment    *ent.Payment `json:"payment,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type PickupPointInput struct {
+	Name         string  `json:"name"`
+	Line1        string  `json:"line1"`
+	Line2        *string `json:"line2,omitempty"`
+	Town         string  `json:"town"`
+	Region       *string `json:"region,omitempty"`
+	PostalCode   *string `json:"postalCode,omitempty"`
+	CountryCode  string  `json:"countryCode"`
+	OpeningHours string  `json:"openingHours"`
+	// E.164, such as +254712345678.
+	Phone  string `json:"phone"`
+	Active bool   `json:"active"`
+}
+
+type PickupPointPayload struct {
+	PickupPoint *ent.PickupPoint `json:"pickupPoint,omitempty"`
+	UserErrors  []*UserError     `json:"userErrors"`
 }
 
 type PlaceOrderInput struct {
@@ -198,6 +225,65 @@ type RetryNotificationPayload struct {
 	UserErrors   []*UserError      `json:"userErrors"`
 }
 
+// The address a storefront asks shipping options for.
+type ShippingAddressInput struct {
+	CountryCode string  `json:"countryCode"`
+	Region      *string `json:"region,omitempty"`
+	Town        *string `json:"town,omitempty"`
+	PostalCode  *string `json:"postalCode,omitempty"`
+}
+
+type ShippingMethodInput struct {
+	Name     string                  `json:"name"`
+	Kind     shippingmethod.Kind     `json:"kind"`
+	RateType shippingmethod.RateType `json:"rateType"`
+	// The FLAT price.
+	Rate *string `json:"rate,omitempty"`
+	// The bands of SUBTOTAL_BANDS and WEIGHT_BANDS: the first from 0, each above the one before.
+	Bands             []*ShippingRateBandInput `json:"bands,omitempty"`
+	FreeOver          *string                  `json:"freeOver,omitempty"`
+	MinDays           int                      `json:"minDays"`
+	MaxDays           int                      `json:"maxDays"`
+	SameDayCutoffHour *int                     `json:"sameDayCutoffHour,omitempty"`
+	Active            bool                     `json:"active"`
+}
+
+type ShippingMethodPayload struct {
+	Method     *ent.ShippingMethod `json:"method,omitempty"`
+	UserErrors []*UserError        `json:"userErrors"`
+}
+
+// One band of a banded rate: from this subtotal (SUBTOTAL_BANDS) or weight (WEIGHT_BANDS) up to the next band's, this price.
+type ShippingRateBand struct {
+	FromSubtotal    *Money `json:"fromSubtotal,omitempty"`
+	FromWeightGrams *int   `json:"fromWeightGrams,omitempty"`
+	Price           *Money `json:"price"`
+}
+
+type ShippingRateBandInput struct {
+	// Start of a SUBTOTAL_BANDS band.
+	FromSubtotal *string `json:"fromSubtotal,omitempty"`
+	// Start of a WEIGHT_BANDS band, in grams.
+	FromWeightGrams *int   `json:"fromWeightGrams,omitempty"`
+	Price           string `json:"price"`
+}
+
+type ShippingZoneInput struct {
+	Name string `json:"name"`
+	// ISO 3166-1 alpha-2, such as KE.
+	CountryCode string `json:"countryCode"`
+	// A region (county); empty or absent for the whole country.
+	Region *string `json:"region,omitempty"`
+	Town   *string `json:"town,omitempty"`
+	// A postal code ("00100") or a prefix ("001*").
+	PostalCodePattern *string `json:"postalCodePattern,omitempty"`
+}
+
+type ShippingZonePayload struct {
+	Zone       *ent.ShippingZone `json:"zone,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
 type Subscription struct {
 }
 
@@ -234,6 +320,8 @@ type UpdateProductVariantInput struct {
 	Name    *string               `json:"name,omitempty"`
 	Price   *string               `json:"price,omitempty"`
 	Options []*VariantOptionInput `json:"options,omitempty"`
+	// Shipping weight in grams.
+	WeightGrams *int `json:"weightGrams,omitempty"`
 }
 
 type UpdateProfileInput struct {

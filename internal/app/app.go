@@ -31,6 +31,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
+	"github.com/savannah-commerce/savannah/internal/shipping"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
 )
 
@@ -84,6 +85,9 @@ type Config struct {
 	// Failures and Versions, when nil, are chosen by Redis above. Client,
 	// Dialect and Log are filled in by NewServices.
 	Auth auth.ServiceConfig
+	// ShippingDefaultWeightGrams is the shipping weight of a variant
+	// without one (internal/shipping).
+	ShippingDefaultWeightGrams int
 	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
 	// metrics). Client, Dialect and Currency are filled in by
 	// NewServices.
@@ -107,6 +111,9 @@ type Services struct {
 	Catalog *catalog.Service
 	// Checkout carries out carts, orders and payments.
 	Checkout *checkout.Service
+	// Shipping matches addresses to zones, prices shipping methods and
+	// carries out staff's shipping writes.
+	Shipping *shipping.Service
 	// Outbox re-enqueues failed notifications.
 	Outbox *outbox.Outbox
 	// Events carries order changes to subscriptions; nil answers them
@@ -189,7 +196,12 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams})
+	if err != nil {
+		return nil, err
+	}
 	return &Services{
+		Shipping: ship,
 		Client:   client,
 		Dialect:  cfg.DB.Dialect,
 		Currency: cfg.Currency,

@@ -66,7 +66,13 @@ type VariantInput struct {
 	Options     []schematype.VariantOption
 	// OptionsSet tells "replace the options by none" from "leave them".
 	OptionsSet bool
+	// WeightGrams is the shipping weight (internal/shipping); nil leaves
+	// it (on creation: none, so the store's default counts).
+	WeightGrams *int
 }
+
+// MaxWeightGrams is the heaviest variant accepted: a tonne.
+const MaxWeightGrams = 1_000_000
 
 // checkedVariant is a VariantInput that passed validation.
 type checkedVariant struct {
@@ -74,6 +80,7 @@ type checkedVariant struct {
 	priceMinor int64
 	stock      int
 	options    []schematype.VariantOption
+	weight     *int
 }
 
 // CreateProduct adds a product with its variants, their opening stock
@@ -288,6 +295,7 @@ func (s *Service) UpdateVariant(ctx context.Context, id int, in VariantInput) (*
 		if in.OptionsSet {
 			upd.SetOptions(v.options)
 		}
+		upd.SetNillableWeightGrams(v.weight)
 		out, err = upd.Save(ctx)
 		if err != nil {
 			return takenOr(err, "update variant", "another variant has this SKU", "input", "sku")
@@ -341,6 +349,10 @@ func (s *Service) checkVariant(ps *problems, in VariantInput, create bool, path 
 		}
 	}
 	v.options = checkOptions(ps, in.Options, at("options"))
+	if w := in.WeightGrams; w != nil && (*w < 1 || *w > MaxWeightGrams) {
+		ps.Add(ErrInvalid, fmt.Sprintf("a weight is from 1 to %d grams", MaxWeightGrams), at("weightGrams")...)
+	}
+	v.weight = in.WeightGrams
 	return v
 }
 
@@ -413,6 +425,7 @@ func createVariant(ctx context.Context, c *ent.Client, productID, position int, 
 		SetPriceMinor(v.priceMinor).
 		SetStockOnHand(v.stock).
 		SetOptions(v.options).
+		SetNillableWeightGrams(v.weight).
 		SetPosition(position).
 		Save(ctx)
 	if err != nil {

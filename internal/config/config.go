@@ -117,6 +117,9 @@ type Config struct {
 	PaymentTimeout time.Duration `env:"ORDER_PAYMENT_TIMEOUT" envDefault:"30m"`
 	// CartTTL is how long an idle guest cart lives (GUEST_CART_TTL).
 	CartTTL time.Duration `env:"GUEST_CART_TTL" envDefault:"720h"`
+	// ShippingDefaultWeightGrams is the shipping weight of a variant that
+	// has none (SHIPPING_DEFAULT_WEIGHT_GRAMS), for weight-banded rates.
+	ShippingDefaultWeightGrams int `env:"SHIPPING_DEFAULT_WEIGHT_GRAMS" envDefault:"500"`
 	// StoreName signs every notification (STORE_NAME).
 	StoreName string `env:"STORE_NAME" envDefault:"Savannah"`
 	// JobsPollInterval is how often the job runner looks for new jobs
@@ -235,6 +238,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.NotifyMaxAttempts > 100 {
 		errs = append(errs, fmt.Errorf("NOTIFY_MAX_ATTEMPTS: %q is not a number from 1 to 100", vars["NOTIFY_MAX_ATTEMPTS"]))
+	}
+	if c.ShippingDefaultWeightGrams < 0 || c.ShippingDefaultWeightGrams > 1_000_000 {
+		errs = append(errs, fmt.Errorf("SHIPPING_DEFAULT_WEIGHT_GRAMS: %q is not a number of grams from 0 to 1000000", vars["SHIPPING_DEFAULT_WEIGHT_GRAMS"]))
 	}
 	if c.NotifyRetryMax < c.NotifyRetryBase {
 		errs = append(errs, errors.New("NOTIFY_RETRY_MAX: must not be shorter than NOTIFY_RETRY_BASE"))
@@ -514,6 +520,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("store_name", c.StoreName),
 		slog.Duration("jobs_poll_interval", c.JobsPollInterval),
 		slog.Int("notify_max_attempts", c.NotifyMaxAttempts),
+		slog.Int("shipping_default_weight_grams", c.ShippingDefaultWeightGrams),
 		slog.Duration("notify_retry_base", c.NotifyRetryBase),
 		slog.Duration("notify_retry_max", c.NotifyRetryMax),
 		slog.String("cdn_purge_url", MaskURL(c.CDNPurgeURL)),

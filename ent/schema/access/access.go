@@ -128,6 +128,11 @@ func toCustomer(v *viewer.Viewer) func(*sql.Selector) {
 	return sql.AndPredicates(sql.FieldEQ("audience", "CUSTOMER"), OrderChildren(v))
 }
 
+// activeShipping: shipping methods and pickup points in use.
+func activeShipping(*viewer.Viewer) func(*sql.Selector) {
+	return sql.FieldEQ("active", true)
+}
+
 func none(*viewer.Viewer) func(*sql.Selector) { return Nothing }
 
 // Of is the read rule of each entity (by its ent type name), in one
@@ -170,6 +175,17 @@ func Of(typ string) (Rule, bool) {
 		return Rule{viewer.Staff, storefront}, true
 	case "Sequence":
 		return Rule{"", none}, true
+	case "ShippingZone":
+		// Public: where the store ships is no secret.
+		return Rule{}, true
+	case "ShippingMethod":
+		// Shoppers see active methods; staff see every one.
+		return Rule{viewer.Staff, activeShipping}, true
+	case "PickupPoint":
+		// Shoppers see active points of active methods.
+		return Rule{viewer.Staff, func(v *viewer.Viewer) func(*sql.Selector) {
+			return sql.AndPredicates(activeShipping(v), ThroughParent("method_id", "shipping_methods", activeShipping)(v))
+		}}, true
 	}
 	return Rule{}, false
 }

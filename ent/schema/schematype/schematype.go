@@ -21,3 +21,13 @@ type AddressSnapshot struct {
 	CountryCode string `json:"countryCode"`
 	Phone       string `json:"phone,omitempty"`
 }
+
+// RateBand is one band of a shipping method's banded rate: from From
+// (minor units of the cart subtotal, or grams of the cart weight,
+// inclusive) up to the next band's From, the shipping price is PriceMinor.
+// A method's bands start at 0 and rise strictly, so every subtotal or
+// weight falls in exactly one band.
+type RateBand struct {
+	From       int64 `json:"from"`
+	PriceMinor int64 `json:"price_minor"`
+}
