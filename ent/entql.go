@@ -10,6 +10,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -29,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -133,6 +134,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldRole:              {Type: field.TypeEnum, Column: customer.FieldRole},
 			customer.FieldPasswordChangedAt: {Type: field.TypeTime, Column: customer.FieldPasswordChangedAt},
 			customer.FieldTokenVersion:      {Type: field.TypeInt, Column: customer.FieldTokenVersion},
+			customer.FieldEmailVerifiedAt:   {Type: field.TypeTime, Column: customer.FieldEmailVerifiedAt},
+			customer.FieldPhoneVerifiedAt:   {Type: field.TypeTime, Column: customer.FieldPhoneVerifiedAt},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -176,10 +179,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldSentAt:            {Type: field.TypeTime, Column: notification.FieldSentAt},
 			notification.FieldProviderMessageID: {Type: field.TypeString, Column: notification.FieldProviderMessageID},
 			notification.FieldOrderID:           {Type: field.TypeInt, Column: notification.FieldOrderID},
+			notification.FieldSecret:            {Type: field.TypeString, Column: notification.FieldSecret},
 			notification.FieldAudience:          {Type: field.TypeEnum, Column: notification.FieldAudience},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   onetimesecret.Table,
+			Columns: onetimesecret.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: onetimesecret.FieldID,
+			},
+		},
+		Type: "OneTimeSecret",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			onetimesecret.FieldCreatedAt:  {Type: field.TypeTime, Column: onetimesecret.FieldCreatedAt},
+			onetimesecret.FieldUpdatedAt:  {Type: field.TypeTime, Column: onetimesecret.FieldUpdatedAt},
+			onetimesecret.FieldPurpose:    {Type: field.TypeEnum, Column: onetimesecret.FieldPurpose},
+			onetimesecret.FieldTarget:     {Type: field.TypeString, Column: onetimesecret.FieldTarget},
+			onetimesecret.FieldSalt:       {Type: field.TypeString, Column: onetimesecret.FieldSalt},
+			onetimesecret.FieldHash:       {Type: field.TypeString, Column: onetimesecret.FieldHash},
+			onetimesecret.FieldExpiresAt:  {Type: field.TypeTime, Column: onetimesecret.FieldExpiresAt},
+			onetimesecret.FieldUsedAt:     {Type: field.TypeTime, Column: onetimesecret.FieldUsedAt},
+			onetimesecret.FieldCustomerID: {Type: field.TypeInt, Column: onetimesecret.FieldCustomerID},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -207,7 +233,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldCustomerID:      {Type: field.TypeInt, Column: order.FieldCustomerID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -228,7 +254,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldActorID:    {Type: field.TypeInt, Column: orderevent.FieldActorID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -251,7 +277,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -275,7 +301,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldOrderID:           {Type: field.TypeInt, Column: payment.FieldOrderID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -297,7 +323,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldMaxPriceMinor: {Type: field.TypeInt64, Column: product.FieldMaxPriceMinor},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productvariant.Table,
 			Columns: productvariant.Columns,
@@ -321,7 +347,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldProductID:      {Type: field.TypeInt, Column: productvariant.FieldProductID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -342,7 +368,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldCustomerID: {Type: field.TypeInt, Column: refreshtoken.FieldCustomerID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -357,7 +383,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldValue: {Type: field.TypeInt64, Column: sequence.FieldValue},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -535,6 +561,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"RefreshToken",
 	)
 	graph.MustAddE(
+		"one_time_secrets",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+		},
+		"Customer",
+		"OneTimeSecret",
+	)
+	graph.MustAddE(
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -557,6 +595,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Notification",
 		"Order",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   onetimesecret.CustomerTable,
+			Columns: []string{onetimesecret.CustomerColumn},
+			Bidi:    false,
+		},
+		"OneTimeSecret",
+		"Customer",
 	)
 	graph.MustAddE(
 		"customer",
@@ -1319,6 +1369,16 @@ func (f *CustomerFilter) WhereTokenVersion(p entql.IntP) {
 	f.Where(p.Field(customer.FieldTokenVersion))
 }
 
+// WhereEmailVerifiedAt applies the entql time.Time predicate on the email_verified_at field.
+func (f *CustomerFilter) WhereEmailVerifiedAt(p entql.TimeP) {
+	f.Where(p.Field(customer.FieldEmailVerifiedAt))
+}
+
+// WherePhoneVerifiedAt applies the entql time.Time predicate on the phone_verified_at field.
+func (f *CustomerFilter) WherePhoneVerifiedAt(p entql.TimeP) {
+	f.Where(p.Field(customer.FieldPhoneVerifiedAt))
+}
+
 // WhereHasAddresses applies a predicate to check if query has an edge addresses.
 func (f *CustomerFilter) WhereHasAddresses() {
 	f.Where(entql.HasEdge("addresses"))
@@ -1383,6 +1443,20 @@ func (f *CustomerFilter) WhereHasRefreshTokens() {
 // WhereHasRefreshTokensWith applies a predicate to check if query has an edge refresh_tokens with a given conditions (other predicates).
 func (f *CustomerFilter) WhereHasRefreshTokensWith(preds ...predicate.RefreshToken) {
 	f.Where(entql.HasEdgeWith("refresh_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOneTimeSecrets applies a predicate to check if query has an edge one_time_secrets.
+func (f *CustomerFilter) WhereHasOneTimeSecrets() {
+	f.Where(entql.HasEdge("one_time_secrets"))
+}
+
+// WhereHasOneTimeSecretsWith applies a predicate to check if query has an edge one_time_secrets with a given conditions (other predicates).
+func (f *CustomerFilter) WhereHasOneTimeSecretsWith(preds ...predicate.OneTimeSecret) {
+	f.Where(entql.HasEdgeWith("one_time_secrets", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1568,6 +1642,11 @@ func (f *NotificationFilter) WhereOrderID(p entql.IntP) {
 	f.Where(p.Field(notification.FieldOrderID))
 }
 
+// WhereSecret applies the entql string predicate on the secret field.
+func (f *NotificationFilter) WhereSecret(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSecret))
+}
+
 // WhereAudience applies the entql string predicate on the audience field.
 func (f *NotificationFilter) WhereAudience(p entql.StringP) {
 	f.Where(p.Field(notification.FieldAudience))
@@ -1581,6 +1660,105 @@ func (f *NotificationFilter) WhereHasOrder() {
 // WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
 func (f *NotificationFilter) WhereHasOrderWith(preds ...predicate.Order) {
 	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *OneTimeSecretQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OneTimeSecretQuery builder.
+func (_q *OneTimeSecretQuery) Filter() *OneTimeSecretFilter {
+	return &OneTimeSecretFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OneTimeSecretMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OneTimeSecretMutation builder.
+func (m *OneTimeSecretMutation) Filter() *OneTimeSecretFilter {
+	return &OneTimeSecretFilter{config: m.config, predicateAdder: m}
+}
+
+// OneTimeSecretFilter provides a generic filtering capability at runtime for OneTimeSecretQuery.
+type OneTimeSecretFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OneTimeSecretFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OneTimeSecretFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(onetimesecret.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OneTimeSecretFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *OneTimeSecretFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldUpdatedAt))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *OneTimeSecretFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldPurpose))
+}
+
+// WhereTarget applies the entql string predicate on the target field.
+func (f *OneTimeSecretFilter) WhereTarget(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldTarget))
+}
+
+// WhereSalt applies the entql string predicate on the salt field.
+func (f *OneTimeSecretFilter) WhereSalt(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldSalt))
+}
+
+// WhereHash applies the entql string predicate on the hash field.
+func (f *OneTimeSecretFilter) WhereHash(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *OneTimeSecretFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *OneTimeSecretFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldUsedAt))
+}
+
+// WhereCustomerID applies the entql int predicate on the customer_id field.
+func (f *OneTimeSecretFilter) WhereCustomerID(p entql.IntP) {
+	f.Where(p.Field(onetimesecret.FieldCustomerID))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *OneTimeSecretFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *OneTimeSecretFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1616,7 +1794,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1801,7 +1979,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1909,7 +2087,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2027,7 +2205,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2136,7 +2314,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2249,7 +2427,7 @@ type ProductVariantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductVariantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2400,7 +2578,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2494,7 +2672,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2544,7 +2722,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
