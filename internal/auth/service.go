@@ -45,7 +45,9 @@ type ServiceConfig struct {
 	// ResetURL is the front-end page a reset email links to; the link
 	// adds email and token to its query (see recovery.go).
 	ResetURL string
-	Log      *slog.Logger
+	// Now is the clock of expiries; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Service holds accounts: registration, sign-in, tokens, profiles,
@@ -69,7 +71,10 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = NewMemoryVersionCache(VersionTTL)
 	}
-	return &Service{cfg: cfg, dummyHash: dummy, now: time.Now}, nil
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, dummyHash: dummy, now: cfg.Now}, nil
 }
 
 // VerifyAccess is the one check of an access token that a request (HTTP
