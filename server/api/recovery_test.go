@@ -359,3 +359,47 @@ func otherCode(code string) string {
 	}
 	return "0" + code[1:]
 }
+
+// TestPasswordResetRace: the same link sent by many clients at once
+// resets the password exactly once.
+func TestPasswordResetRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newRecoveryStore(t, db)
+		s.register(t, "amina@example.com", nil)
+		ue, _ := s.requestReset(t, map[string]any{"email": "amina@example.com"})
+		require.Empty(t, ue)
+		link, err := url.Parse(linkRE.FindString(s.mail.wait(t, 1)[0].Text))
+		require.NoError(t, err)
+		const n = 8
+		answers := make([]gqlResponse, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i] = s.postAsync(s.ops["ResetPassword"], "ResetPassword", map[string]any{"input": map[string]any{
+					"email": "amina@example.com", "token": link.Query().Get("token"), "newPassword": resetPassword,
+				}})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, a := range answers {
+			require.Empty(t, a.Errors)
+			var d struct {
+				ResetPassword struct {
+					UserErrors []userError `json:"userErrors"`
+				} `json:"resetPassword"`
+			}
+			require.NoError(t, json.Unmarshal(a.Data, &d))
+			if len(d.ResetPassword.UserErrors) == 0 {
+				ok++
+			} else {
+				// Spent, or (after five losers counted) throttled.
+				require.Subset(t, []string{"INVALID_TOKEN", "TOO_MANY_ATTEMPTS"}, codesOf(d.ResetPassword.UserErrors))
+			}
+		}
+		require.Equal(t, 1, ok, "one reset per link")
+		require.Empty(t, s.login(t, "amina@example.com", resetPassword))
+	})
+}
