@@ -3,10 +3,14 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
+	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +24,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/notify"
+	"github.com/savannah-commerce/savannah/internal/notify/email"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/notify/sms"
 	"github.com/savannah-commerce/savannah/internal/notify/sms/smstest"
@@ -72,7 +77,17 @@ type recoveryStore struct {
 
 func newRecoveryStore(t *testing.T, db *database.DB) recoveryStore {
 	t.Helper()
+	return newRecoveryStoreWith(t, db, nil)
+}
+
+// newRecoveryStoreWith delivers email to sender, when not nil, instead
+// of the mailbox.
+func newRecoveryStoreWith(t *testing.T, db *database.DB, sender notify.EmailSender) recoveryStore {
+	t.Helper()
 	gw, mail := smstest.New(t), &mailbox{}
+	if sender == nil {
+		sender = mail
+	}
 	smsClient, err := sms.New(sms.Config{BaseURL: gw.URL(), Username: smstest.Username, APIKey: smstest.APIKey, Timeout: time.Second})
 	require.NoError(t, err)
 	set, err := templates.New()
@@ -83,7 +98,7 @@ func newRecoveryStore(t *testing.T, db *database.DB) recoveryStore {
 	}})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, outbox.NewWorker(outbox.WorkerConfig{
-		Client: s.client, Templates: set, SMS: smsClient, Email: mail,
+		Client: s.client, Templates: set, SMS: smsClient, Email: sender,
 		StoreName: "Savannah", Backoff: outbox.Backoff{Base: time.Millisecond, Max: time.Millisecond},
 	}))
 	rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: quiet})
@@ -401,5 +416,63 @@ func TestPasswordResetRace(t *testing.T) {
 		}
 		require.Equal(t, 1, ok, "one reset per link")
 		require.Empty(t, s.login(t, "amina@example.com", resetPassword))
+	})
+}
+
+// TestPasswordResetThroughMailpit: the reset email travels over SMTP to
+// Mailpit (TEST_SMTP_URL, TEST_MAILPIT_API; skipped without them), and
+// its link resets the password.
+func TestPasswordResetThroughMailpit(t *testing.T) {
+	smtpURL, mpAPI := os.Getenv("TEST_SMTP_URL"), strings.TrimRight(os.Getenv("TEST_MAILPIT_API"), "/")
+	if smtpURL == "" || mpAPI == "" {
+		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
+			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_SMTP_URL or TEST_MAILPIT_API is not set")
+		}
+		t.Skip("TEST_SMTP_URL and TEST_MAILPIT_API are not set: no Mailpit to send to")
+	}
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		sender, err := email.New(email.Config{URL: smtpURL, From: "Savannah <shop@savannah.example>", Timeout: 10 * time.Second})
+		require.NoError(t, err)
+		s := newRecoveryStoreWith(t, db, sender)
+		addr := fmt.Sprintf("amina.%d@example.com", time.Now().UnixNano())
+		s.register(t, addr, nil)
+		ue, _ := s.requestReset(t, map[string]any{"email": addr})
+		require.Empty(t, ue)
+
+		// The mailbox is shared with other tests: search by recipient.
+		var id string
+		require.Eventually(t, func() bool {
+			var res struct {
+				Messages []struct {
+					ID string `json:"ID"`
+				} `json:"messages"`
+			}
+			resp, err := http.Get(mpAPI + "/api/v1/search?query=" + url.QueryEscape("to:"+addr))
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			if json.NewDecoder(resp.Body).Decode(&res) != nil || len(res.Messages) == 0 {
+				return false
+			}
+			id = res.Messages[0].ID
+			return true
+		}, 20*time.Second, 50*time.Millisecond)
+		resp, err := http.Get(mpAPI + "/api/v1/message/" + id)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var msg struct {
+			Subject string `json:"Subject"`
+			Text    string `json:"Text"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&msg))
+		require.Contains(t, msg.Subject, "Reset your password")
+		link, err := url.Parse(linkRE.FindString(msg.Text))
+		require.NoError(t, err)
+		require.Equal(t, addr, link.Query().Get("email"))
+
+		ue = s.reset(t, map[string]any{"email": addr, "token": link.Query().Get("token"), "newPassword": resetPassword})
+		require.Empty(t, ue)
+		require.Empty(t, s.login(t, addr, resetPassword))
 	})
 }
