@@ -234,6 +234,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.JWTPrivateKey = strings.ReplaceAll(c.JWTPrivateKey, `\n`, "\n")
 	c.JWTPreviousPublicKeys = strings.ReplaceAll(c.JWTPreviousPublicKeys, `\n`, "\n")
 
+	if u, err := url.Parse(c.PasswordResetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("PASSWORD_RESET_URL: %q is not an http(s) URL", c.PasswordResetURL))
+	}
 	if !ValidRole(c.Role) {
 		errs = append(errs, fmt.Errorf("SERVER_ROLE: %q is not api, worker or all", c.Role))
 	}
