@@ -185,7 +185,7 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// Only staff (or a service, as the system) write: orders and
 		// their payments through checkout, the catalogue through staff.
 		return allowRole(viewer.Staff), true
-	case "Identity", "RefreshToken", "Sequence":
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true
 	}

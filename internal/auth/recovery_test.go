@@ -189,6 +189,12 @@ func TestResetRequestUnknownAccount(t *testing.T) {
 		decoys, err := db.Client().OneTimeSecret.Query().Where(onetimesecret.CustomerIDIsNil()).Count(sys)
 		require.NoError(t, err)
 		require.Equal(t, 3, decoys, "each unknown request did the same work")
+		// Nobody but the system reads or writes secrets, not even their owner.
+		owner := auth.WithViewer(ctx, auth.Viewer{CustomerID: 1, Role: viewer.Admin})
+		n, err := db.Client().OneTimeSecret.Query().Count(owner)
+		require.True(t, err != nil || n == 0, "an ADMIN reads no secrets")
+		_, err = db.Client().OneTimeSecret.Update().SetUsedAt(time.Now()).Save(owner)
+		require.Error(t, err, "nor writes them")
 		hashes, err := db.Client().OneTimeSecret.Query().Select(onetimesecret.FieldHash).Strings(sys)
 		require.NoError(t, err)
 		for _, h := range hashes {
