@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -57,6 +58,8 @@ type Client struct {
 	Identity *IdentityClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OneTimeSecret is the client for interacting with the OneTimeSecret builders.
+	OneTimeSecret *OneTimeSecretClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
@@ -99,6 +102,7 @@ func (c *Client) init() {
 	c.Customer = NewCustomerClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.OneTimeSecret = NewOneTimeSecretClient(c.config)
 	c.Order = NewOrderClient(c.config)
 	c.OrderEvent = NewOrderEventClient(c.config)
 	c.OrderLine = NewOrderLineClient(c.config)
@@ -210,6 +214,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Customer:       NewCustomerClient(cfg),
 		Identity:       NewIdentityClient(cfg),
 		Notification:   NewNotificationClient(cfg),
+		OneTimeSecret:  NewOneTimeSecretClient(cfg),
 		Order:          NewOrderClient(cfg),
 		OrderEvent:     NewOrderEventClient(cfg),
 		OrderLine:      NewOrderLineClient(cfg),
@@ -248,6 +253,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Customer:       NewCustomerClient(cfg),
 		Identity:       NewIdentityClient(cfg),
 		Notification:   NewNotificationClient(cfg),
+		OneTimeSecret:  NewOneTimeSecretClient(cfg),
 		Order:          NewOrderClient(cfg),
 		OrderEvent:     NewOrderEventClient(cfg),
 		OrderLine:      NewOrderLineClient(cfg),
@@ -290,9 +296,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
-		c.Notification, c.Order, c.OrderEvent, c.OrderLine, c.Payment, c.PickupPoint,
-		c.Product, c.ProductVariant, c.RefreshToken, c.Sequence, c.ShippingMethod,
-		c.ShippingZone, c.StockMovement,
+		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
+		c.PickupPoint, c.Product, c.ProductVariant, c.RefreshToken, c.Sequence,
+		c.ShippingMethod, c.ShippingZone, c.StockMovement,
 	} {
 		n.Use(hooks...)
 	}
@@ -303,9 +309,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
-		c.Notification, c.Order, c.OrderEvent, c.OrderLine, c.Payment, c.PickupPoint,
-		c.Product, c.ProductVariant, c.RefreshToken, c.Sequence, c.ShippingMethod,
-		c.ShippingZone, c.StockMovement,
+		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
+		c.PickupPoint, c.Product, c.ProductVariant, c.RefreshToken, c.Sequence,
+		c.ShippingMethod, c.ShippingZone, c.StockMovement,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -328,6 +334,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Identity.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *OneTimeSecretMutation:
+		return c.OneTimeSecret.mutate(ctx, m)
 	case *OrderMutation:
 		return c.Order.mutate(ctx, m)
 	case *OrderEventMutation:
@@ -1209,6 +1217,22 @@ func (c *CustomerClient) QueryRefreshTokens(_m *Customer) *RefreshTokenQuery {
 	return query
 }
 
+// QueryOneTimeSecrets queries the one_time_secrets edge of a Customer.
+func (c *CustomerClient) QueryOneTimeSecrets(_m *Customer) *OneTimeSecretQuery {
+	query := (&OneTimeSecretClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, id),
+			sqlgraph.To(onetimesecret.Table, onetimesecret.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.OneTimeSecretsTable, customer.OneTimeSecretsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
 	hooks := c.hooks.Customer
@@ -1532,6 +1556,156 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// OneTimeSecretClient is a client for the OneTimeSecret schema.
+type OneTimeSecretClient struct {
+	config
+}
+
+// NewOneTimeSecretClient returns a client for the OneTimeSecret from the given config.
+func NewOneTimeSecretClient(c config) *OneTimeSecretClient {
+	return &OneTimeSecretClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `onetimesecret.Hooks(f(g(h())))`.
+func (c *OneTimeSecretClient) Use(hooks ...Hook) {
+	c.hooks.OneTimeSecret = append(c.hooks.OneTimeSecret, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `onetimesecret.Intercept(f(g(h())))`.
+func (c *OneTimeSecretClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OneTimeSecret = append(c.inters.OneTimeSecret, interceptors...)
+}
+
+// Create returns a builder for creating a OneTimeSecret entity.
+func (c *OneTimeSecretClient) Create() *OneTimeSecretCreate {
+	mutation := newOneTimeSecretMutation(c.config, OpCreate)
+	return &OneTimeSecretCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OneTimeSecret entities.
+func (c *OneTimeSecretClient) CreateBulk(builders ...*OneTimeSecretCreate) *OneTimeSecretCreateBulk {
+	return &OneTimeSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OneTimeSecretClient) MapCreateBulk(slice any, setFunc func(*OneTimeSecretCreate, int)) *OneTimeSecretCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OneTimeSecretCreateBulk{err: fmt.Errorf("calling to OneTimeSecretClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OneTimeSecretCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OneTimeSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OneTimeSecret.
+func (c *OneTimeSecretClient) Update() *OneTimeSecretUpdate {
+	mutation := newOneTimeSecretMutation(c.config, OpUpdate)
+	return &OneTimeSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OneTimeSecretClient) UpdateOne(_m *OneTimeSecret) *OneTimeSecretUpdateOne {
+	mutation := newOneTimeSecretMutation(c.config, OpUpdateOne, withOneTimeSecret(_m))
+	return &OneTimeSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OneTimeSecretClient) UpdateOneID(id int) *OneTimeSecretUpdateOne {
+	mutation := newOneTimeSecretMutation(c.config, OpUpdateOne, withOneTimeSecretID(id))
+	return &OneTimeSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OneTimeSecret.
+func (c *OneTimeSecretClient) Delete() *OneTimeSecretDelete {
+	mutation := newOneTimeSecretMutation(c.config, OpDelete)
+	return &OneTimeSecretDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OneTimeSecretClient) DeleteOne(_m *OneTimeSecret) *OneTimeSecretDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OneTimeSecretClient) DeleteOneID(id int) *OneTimeSecretDeleteOne {
+	builder := c.Delete().Where(onetimesecret.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OneTimeSecretDeleteOne{builder}
+}
+
+// Query returns a query builder for OneTimeSecret.
+func (c *OneTimeSecretClient) Query() *OneTimeSecretQuery {
+	return &OneTimeSecretQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOneTimeSecret},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OneTimeSecret entity by its id.
+func (c *OneTimeSecretClient) Get(ctx context.Context, id int) (*OneTimeSecret, error) {
+	return c.Query().Where(onetimesecret.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OneTimeSecretClient) GetX(ctx context.Context, id int) *OneTimeSecret {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCustomer queries the customer edge of a OneTimeSecret.
+func (c *OneTimeSecretClient) QueryCustomer(_m *OneTimeSecret) *CustomerQuery {
+	query := (&CustomerClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(onetimesecret.Table, onetimesecret.FieldID, id),
+			sqlgraph.To(customer.Table, customer.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, onetimesecret.CustomerTable, onetimesecret.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OneTimeSecretClient) Hooks() []Hook {
+	hooks := c.hooks.OneTimeSecret
+	return append(hooks[:len(hooks):len(hooks)], onetimesecret.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OneTimeSecretClient) Interceptors() []Interceptor {
+	return c.inters.OneTimeSecret
+}
+
+func (c *OneTimeSecretClient) mutate(ctx context.Context, m *OneTimeSecretMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OneTimeSecretCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OneTimeSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OneTimeSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OneTimeSecretDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OneTimeSecret mutation op: %q", m.Op())
 	}
 }
 
@@ -3530,14 +3704,15 @@ func (c *StockMovementClient) mutate(ctx context.Context, m *StockMovementMutati
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Address, Cart, CartLine, Category, Customer, Identity, Notification, Order,
-		OrderEvent, OrderLine, Payment, PickupPoint, Product, ProductVariant,
-		RefreshToken, Sequence, ShippingMethod, ShippingZone, StockMovement []ent.Hook
+		Address, Cart, CartLine, Category, Customer, Identity, Notification,
+		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
+		ProductVariant, RefreshToken, Sequence, ShippingMethod, ShippingZone,
+		StockMovement []ent.Hook
 	}
 	inters struct {
-		Address, Cart, CartLine, Category, Customer, Identity, Notification, Order,
-		OrderEvent, OrderLine, Payment, PickupPoint, Product, ProductVariant,
-		RefreshToken, Sequence, ShippingMethod, ShippingZone,
+		Address, Cart, CartLine, Category, Customer, Identity, Notification,
+		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
+		ProductVariant, RefreshToken, Sequence, ShippingMethod, ShippingZone,
 		StockMovement []ent.Interceptor
 	}
 )

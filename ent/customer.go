@@ -35,6 +35,10 @@ type Customer struct {
 	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
 	// TokenVersion holds the value of the "token_version" field.
 	TokenVersion int `json:"token_version,omitempty"`
+	// EmailVerifiedAt holds the value of the "email_verified_at" field.
+	EmailVerifiedAt *time.Time `json:"email_verified_at,omitempty"`
+	// PhoneVerifiedAt holds the value of the "phone_verified_at" field.
+	PhoneVerifiedAt *time.Time `json:"phone_verified_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -53,17 +57,20 @@ type CustomerEdges struct {
 	Carts []*Cart `json:"carts,omitempty"`
 	// RefreshTokens holds the value of the refresh_tokens edge.
 	RefreshTokens []*RefreshToken `json:"refresh_tokens,omitempty"`
+	// OneTimeSecrets holds the value of the one_time_secrets edge.
+	OneTimeSecrets []*OneTimeSecret `json:"one_time_secrets,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
-	namedAddresses     map[string][]*Address
-	namedIdentities    map[string][]*Identity
-	namedOrders        map[string][]*Order
-	namedCarts         map[string][]*Cart
-	namedRefreshTokens map[string][]*RefreshToken
+	namedAddresses      map[string][]*Address
+	namedIdentities     map[string][]*Identity
+	namedOrders         map[string][]*Order
+	namedCarts          map[string][]*Cart
+	namedRefreshTokens  map[string][]*RefreshToken
+	namedOneTimeSecrets map[string][]*OneTimeSecret
 }
 
 // AddressesOrErr returns the Addresses value or an error if the edge
@@ -111,6 +118,15 @@ func (e CustomerEdges) RefreshTokensOrErr() ([]*RefreshToken, error) {
 	return nil, &NotLoadedError{edge: "refresh_tokens"}
 }
 
+// OneTimeSecretsOrErr returns the OneTimeSecrets value or an error if the edge
+// was not loaded in eager-loading.
+func (e CustomerEdges) OneTimeSecretsOrErr() ([]*OneTimeSecret, error) {
+	if e.loadedTypes[5] {
+		return e.OneTimeSecrets, nil
+	}
+	return nil, &NotLoadedError{edge: "one_time_secrets"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -120,7 +136,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldPasswordHash, customer.FieldRole:
 			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldPasswordChangedAt:
+		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldPasswordChangedAt, customer.FieldEmailVerifiedAt, customer.FieldPhoneVerifiedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -198,6 +214,20 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TokenVersion = int(value.Int64)
 			}
+		case customer.FieldEmailVerifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field email_verified_at", values[i])
+			} else if value.Valid {
+				_m.EmailVerifiedAt = new(time.Time)
+				*_m.EmailVerifiedAt = value.Time
+			}
+		case customer.FieldPhoneVerifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field phone_verified_at", values[i])
+			} else if value.Valid {
+				_m.PhoneVerifiedAt = new(time.Time)
+				*_m.PhoneVerifiedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -234,6 +264,11 @@ func (_m *Customer) QueryCarts() *CartQuery {
 // QueryRefreshTokens queries the "refresh_tokens" edge of the Customer entity.
 func (_m *Customer) QueryRefreshTokens() *RefreshTokenQuery {
 	return NewCustomerClient(_m.config).QueryRefreshTokens(_m)
+}
+
+// QueryOneTimeSecrets queries the "one_time_secrets" edge of the Customer entity.
+func (_m *Customer) QueryOneTimeSecrets() *OneTimeSecretQuery {
+	return NewCustomerClient(_m.config).QueryOneTimeSecrets(_m)
 }
 
 // Update returns a builder for updating this Customer.
@@ -286,6 +321,16 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("token_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TokenVersion))
+	builder.WriteString(", ")
+	if v := _m.EmailVerifiedAt; v != nil {
+		builder.WriteString("email_verified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.PhoneVerifiedAt; v != nil {
+		builder.WriteString("phone_verified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -407,6 +452,30 @@ func (_m *Customer) appendNamedRefreshTokens(name string, edges ...*RefreshToken
 		_m.Edges.namedRefreshTokens[name] = []*RefreshToken{}
 	} else {
 		_m.Edges.namedRefreshTokens[name] = append(_m.Edges.namedRefreshTokens[name], edges...)
+	}
+}
+
+// NamedOneTimeSecrets returns the OneTimeSecrets named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Customer) NamedOneTimeSecrets(name string) ([]*OneTimeSecret, error) {
+	if _m.Edges.namedOneTimeSecrets == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedOneTimeSecrets[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Customer) appendNamedOneTimeSecrets(name string, edges ...*OneTimeSecret) {
+	if _m.Edges.namedOneTimeSecrets == nil {
+		_m.Edges.namedOneTimeSecrets = make(map[string][]*OneTimeSecret)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedOneTimeSecrets[name] = []*OneTimeSecret{}
+	} else {
+		_m.Edges.namedOneTimeSecrets[name] = append(_m.Edges.namedOneTimeSecrets[name], edges...)
 	}
 }
 

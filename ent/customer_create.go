@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 )
@@ -137,6 +138,34 @@ func (_c *CustomerCreate) SetNillableTokenVersion(v *int) *CustomerCreate {
 	return _c
 }
 
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (_c *CustomerCreate) SetEmailVerifiedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetEmailVerifiedAt(v)
+	return _c
+}
+
+// SetNillableEmailVerifiedAt sets the "email_verified_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableEmailVerifiedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetEmailVerifiedAt(*v)
+	}
+	return _c
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (_c *CustomerCreate) SetPhoneVerifiedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetPhoneVerifiedAt(v)
+	return _c
+}
+
+// SetNillablePhoneVerifiedAt sets the "phone_verified_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillablePhoneVerifiedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetPhoneVerifiedAt(*v)
+	}
+	return _c
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_c *CustomerCreate) AddAddressIDs(ids ...int) *CustomerCreate {
 	_c.mutation.AddAddressIDs(ids...)
@@ -210,6 +239,21 @@ func (_c *CustomerCreate) AddRefreshTokens(v ...*RefreshToken) *CustomerCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRefreshTokenIDs(ids...)
+}
+
+// AddOneTimeSecretIDs adds the "one_time_secrets" edge to the OneTimeSecret entity by IDs.
+func (_c *CustomerCreate) AddOneTimeSecretIDs(ids ...int) *CustomerCreate {
+	_c.mutation.AddOneTimeSecretIDs(ids...)
+	return _c
+}
+
+// AddOneTimeSecrets adds the "one_time_secrets" edges to the OneTimeSecret entity.
+func (_c *CustomerCreate) AddOneTimeSecrets(v ...*OneTimeSecret) *CustomerCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddOneTimeSecretIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -382,6 +426,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldTokenVersion, field.TypeInt, value)
 		_node.TokenVersion = value
 	}
+	if value, ok := _c.mutation.EmailVerifiedAt(); ok {
+		_spec.SetField(customer.FieldEmailVerifiedAt, field.TypeTime, value)
+		_node.EmailVerifiedAt = &value
+	}
+	if value, ok := _c.mutation.PhoneVerifiedAt(); ok {
+		_spec.SetField(customer.FieldPhoneVerifiedAt, field.TypeTime, value)
+		_node.PhoneVerifiedAt = &value
+	}
 	if nodes := _c.mutation.AddressesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -455,6 +507,22 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OneTimeSecretsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -631,6 +699,42 @@ func (u *CustomerUpsert) UpdateTokenVersion() *CustomerUpsert {
 // AddTokenVersion adds v to the "token_version" field.
 func (u *CustomerUpsert) AddTokenVersion(v int) *CustomerUpsert {
 	u.Add(customer.FieldTokenVersion, v)
+	return u
+}
+
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (u *CustomerUpsert) SetEmailVerifiedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldEmailVerifiedAt, v)
+	return u
+}
+
+// UpdateEmailVerifiedAt sets the "email_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateEmailVerifiedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldEmailVerifiedAt)
+	return u
+}
+
+// ClearEmailVerifiedAt clears the value of the "email_verified_at" field.
+func (u *CustomerUpsert) ClearEmailVerifiedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldEmailVerifiedAt)
+	return u
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (u *CustomerUpsert) SetPhoneVerifiedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldPhoneVerifiedAt, v)
+	return u
+}
+
+// UpdatePhoneVerifiedAt sets the "phone_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdatePhoneVerifiedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldPhoneVerifiedAt)
+	return u
+}
+
+// ClearPhoneVerifiedAt clears the value of the "phone_verified_at" field.
+func (u *CustomerUpsert) ClearPhoneVerifiedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldPhoneVerifiedAt)
 	return u
 }
 
@@ -816,6 +920,48 @@ func (u *CustomerUpsertOne) AddTokenVersion(v int) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateTokenVersion() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateTokenVersion()
+	})
+}
+
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (u *CustomerUpsertOne) SetEmailVerifiedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetEmailVerifiedAt(v)
+	})
+}
+
+// UpdateEmailVerifiedAt sets the "email_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateEmailVerifiedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateEmailVerifiedAt()
+	})
+}
+
+// ClearEmailVerifiedAt clears the value of the "email_verified_at" field.
+func (u *CustomerUpsertOne) ClearEmailVerifiedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearEmailVerifiedAt()
+	})
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (u *CustomerUpsertOne) SetPhoneVerifiedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPhoneVerifiedAt(v)
+	})
+}
+
+// UpdatePhoneVerifiedAt sets the "phone_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdatePhoneVerifiedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePhoneVerifiedAt()
+	})
+}
+
+// ClearPhoneVerifiedAt clears the value of the "phone_verified_at" field.
+func (u *CustomerUpsertOne) ClearPhoneVerifiedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPhoneVerifiedAt()
 	})
 }
 
@@ -1167,6 +1313,48 @@ func (u *CustomerUpsertBulk) AddTokenVersion(v int) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateTokenVersion() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateTokenVersion()
+	})
+}
+
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (u *CustomerUpsertBulk) SetEmailVerifiedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetEmailVerifiedAt(v)
+	})
+}
+
+// UpdateEmailVerifiedAt sets the "email_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateEmailVerifiedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateEmailVerifiedAt()
+	})
+}
+
+// ClearEmailVerifiedAt clears the value of the "email_verified_at" field.
+func (u *CustomerUpsertBulk) ClearEmailVerifiedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearEmailVerifiedAt()
+	})
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (u *CustomerUpsertBulk) SetPhoneVerifiedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPhoneVerifiedAt(v)
+	})
+}
+
+// UpdatePhoneVerifiedAt sets the "phone_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdatePhoneVerifiedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePhoneVerifiedAt()
+	})
+}
+
+// ClearPhoneVerifiedAt clears the value of the "phone_verified_at" field.
+func (u *CustomerUpsertBulk) ClearPhoneVerifiedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPhoneVerifiedAt()
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
@@ -26,22 +27,24 @@ import (
 // CustomerQuery is the builder for querying Customer entities.
 type CustomerQuery struct {
 	config
-	ctx                    *QueryContext
-	order                  []customer.OrderOption
-	inters                 []Interceptor
-	predicates             []predicate.Customer
-	withAddresses          *AddressQuery
-	withIdentities         *IdentityQuery
-	withOrders             *OrderQuery
-	withCarts              *CartQuery
-	withRefreshTokens      *RefreshTokenQuery
-	loadTotal              []func(context.Context, []*Customer) error
-	modifiers              []func(*sql.Selector)
-	withNamedAddresses     map[string]*AddressQuery
-	withNamedIdentities    map[string]*IdentityQuery
-	withNamedOrders        map[string]*OrderQuery
-	withNamedCarts         map[string]*CartQuery
-	withNamedRefreshTokens map[string]*RefreshTokenQuery
+	ctx                     *QueryContext
+	order                   []customer.OrderOption
+	inters                  []Interceptor
+	predicates              []predicate.Customer
+	withAddresses           *AddressQuery
+	withIdentities          *IdentityQuery
+	withOrders              *OrderQuery
+	withCarts               *CartQuery
+	withRefreshTokens       *RefreshTokenQuery
+	withOneTimeSecrets      *OneTimeSecretQuery
+	loadTotal               []func(context.Context, []*Customer) error
+	modifiers               []func(*sql.Selector)
+	withNamedAddresses      map[string]*AddressQuery
+	withNamedIdentities     map[string]*IdentityQuery
+	withNamedOrders         map[string]*OrderQuery
+	withNamedCarts          map[string]*CartQuery
+	withNamedRefreshTokens  map[string]*RefreshTokenQuery
+	withNamedOneTimeSecrets map[string]*OneTimeSecretQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -181,6 +184,28 @@ func (_q *CustomerQuery) QueryRefreshTokens() *RefreshTokenQuery {
 			sqlgraph.From(customer.Table, customer.FieldID, selector),
 			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, customer.RefreshTokensTable, customer.RefreshTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryOneTimeSecrets chains the current query on the "one_time_secrets" edge.
+func (_q *CustomerQuery) QueryOneTimeSecrets() *OneTimeSecretQuery {
+	query := (&OneTimeSecretClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customer.Table, customer.FieldID, selector),
+			sqlgraph.To(onetimesecret.Table, onetimesecret.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, customer.OneTimeSecretsTable, customer.OneTimeSecretsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -375,16 +400,17 @@ func (_q *CustomerQuery) Clone() *CustomerQuery {
 		return nil
 	}
 	return &CustomerQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]customer.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Customer{}, _q.predicates...),
-		withAddresses:     _q.withAddresses.Clone(),
-		withIdentities:    _q.withIdentities.Clone(),
-		withOrders:        _q.withOrders.Clone(),
-		withCarts:         _q.withCarts.Clone(),
-		withRefreshTokens: _q.withRefreshTokens.Clone(),
+		config:             _q.config,
+		ctx:                _q.ctx.Clone(),
+		order:              append([]customer.OrderOption{}, _q.order...),
+		inters:             append([]Interceptor{}, _q.inters...),
+		predicates:         append([]predicate.Customer{}, _q.predicates...),
+		withAddresses:      _q.withAddresses.Clone(),
+		withIdentities:     _q.withIdentities.Clone(),
+		withOrders:         _q.withOrders.Clone(),
+		withCarts:          _q.withCarts.Clone(),
+		withRefreshTokens:  _q.withRefreshTokens.Clone(),
+		withOneTimeSecrets: _q.withOneTimeSecrets.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -444,6 +470,17 @@ func (_q *CustomerQuery) WithRefreshTokens(opts ...func(*RefreshTokenQuery)) *Cu
 		opt(query)
 	}
 	_q.withRefreshTokens = query
+	return _q
+}
+
+// WithOneTimeSecrets tells the query-builder to eager-load the nodes that are connected to
+// the "one_time_secrets" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithOneTimeSecrets(opts ...func(*OneTimeSecretQuery)) *CustomerQuery {
+	query := (&OneTimeSecretClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOneTimeSecrets = query
 	return _q
 }
 
@@ -531,12 +568,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 	var (
 		nodes       = []*Customer{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withAddresses != nil,
 			_q.withIdentities != nil,
 			_q.withOrders != nil,
 			_q.withCarts != nil,
 			_q.withRefreshTokens != nil,
+			_q.withOneTimeSecrets != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -599,6 +637,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 			return nil, err
 		}
 	}
+	if query := _q.withOneTimeSecrets; query != nil {
+		if err := _q.loadOneTimeSecrets(ctx, query, nodes,
+			func(n *Customer) { n.Edges.OneTimeSecrets = []*OneTimeSecret{} },
+			func(n *Customer, e *OneTimeSecret) { n.Edges.OneTimeSecrets = append(n.Edges.OneTimeSecrets, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAddresses {
 		if err := _q.loadAddresses(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedAddresses(name) },
@@ -631,6 +676,13 @@ func (_q *CustomerQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cus
 		if err := _q.loadRefreshTokens(ctx, query, nodes,
 			func(n *Customer) { n.appendNamedRefreshTokens(name) },
 			func(n *Customer, e *RefreshToken) { n.appendNamedRefreshTokens(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedOneTimeSecrets {
+		if err := _q.loadOneTimeSecrets(ctx, query, nodes,
+			func(n *Customer) { n.appendNamedOneTimeSecrets(name) },
+			func(n *Customer, e *OneTimeSecret) { n.appendNamedOneTimeSecrets(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -793,6 +845,39 @@ func (_q *CustomerQuery) loadRefreshTokens(ctx context.Context, query *RefreshTo
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CustomerQuery) loadOneTimeSecrets(ctx context.Context, query *OneTimeSecretQuery, nodes []*Customer, init func(*Customer), assign func(*Customer, *OneTimeSecret)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Customer)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(onetimesecret.FieldCustomerID)
+	}
+	query.Where(predicate.OneTimeSecret(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(customer.OneTimeSecretsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CustomerID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "customer_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "customer_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -991,6 +1076,20 @@ func (_q *CustomerQuery) WithNamedRefreshTokens(name string, opts ...func(*Refre
 		_q.withNamedRefreshTokens = make(map[string]*RefreshTokenQuery)
 	}
 	_q.withNamedRefreshTokens[name] = query
+	return _q
+}
+
+// WithNamedOneTimeSecrets tells the query-builder to eager-load the nodes that are connected to the "one_time_secrets"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CustomerQuery) WithNamedOneTimeSecrets(name string, opts ...func(*OneTimeSecretQuery)) *CustomerQuery {
+	query := (&OneTimeSecretClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedOneTimeSecrets == nil {
+		_q.withNamedOneTimeSecrets = make(map[string]*OneTimeSecretQuery)
+	}
+	_q.withNamedOneTimeSecrets[name] = query
 	return _q
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
@@ -163,6 +164,46 @@ func (_u *CustomerUpdate) AddTokenVersion(v int) *CustomerUpdate {
 	return _u
 }
 
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (_u *CustomerUpdate) SetEmailVerifiedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetEmailVerifiedAt(v)
+	return _u
+}
+
+// SetNillableEmailVerifiedAt sets the "email_verified_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableEmailVerifiedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetEmailVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearEmailVerifiedAt clears the value of the "email_verified_at" field.
+func (_u *CustomerUpdate) ClearEmailVerifiedAt() *CustomerUpdate {
+	_u.mutation.ClearEmailVerifiedAt()
+	return _u
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (_u *CustomerUpdate) SetPhoneVerifiedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetPhoneVerifiedAt(v)
+	return _u
+}
+
+// SetNillablePhoneVerifiedAt sets the "phone_verified_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillablePhoneVerifiedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetPhoneVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearPhoneVerifiedAt clears the value of the "phone_verified_at" field.
+func (_u *CustomerUpdate) ClearPhoneVerifiedAt() *CustomerUpdate {
+	_u.mutation.ClearPhoneVerifiedAt()
+	return _u
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_u *CustomerUpdate) AddAddressIDs(ids ...int) *CustomerUpdate {
 	_u.mutation.AddAddressIDs(ids...)
@@ -236,6 +277,21 @@ func (_u *CustomerUpdate) AddRefreshTokens(v ...*RefreshToken) *CustomerUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRefreshTokenIDs(ids...)
+}
+
+// AddOneTimeSecretIDs adds the "one_time_secrets" edge to the OneTimeSecret entity by IDs.
+func (_u *CustomerUpdate) AddOneTimeSecretIDs(ids ...int) *CustomerUpdate {
+	_u.mutation.AddOneTimeSecretIDs(ids...)
+	return _u
+}
+
+// AddOneTimeSecrets adds the "one_time_secrets" edges to the OneTimeSecret entity.
+func (_u *CustomerUpdate) AddOneTimeSecrets(v ...*OneTimeSecret) *CustomerUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOneTimeSecretIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -346,6 +402,27 @@ func (_u *CustomerUpdate) RemoveRefreshTokens(v ...*RefreshToken) *CustomerUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRefreshTokenIDs(ids...)
+}
+
+// ClearOneTimeSecrets clears all "one_time_secrets" edges to the OneTimeSecret entity.
+func (_u *CustomerUpdate) ClearOneTimeSecrets() *CustomerUpdate {
+	_u.mutation.ClearOneTimeSecrets()
+	return _u
+}
+
+// RemoveOneTimeSecretIDs removes the "one_time_secrets" edge to OneTimeSecret entities by IDs.
+func (_u *CustomerUpdate) RemoveOneTimeSecretIDs(ids ...int) *CustomerUpdate {
+	_u.mutation.RemoveOneTimeSecretIDs(ids...)
+	return _u
+}
+
+// RemoveOneTimeSecrets removes "one_time_secrets" edges to OneTimeSecret entities.
+func (_u *CustomerUpdate) RemoveOneTimeSecrets(v ...*OneTimeSecret) *CustomerUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOneTimeSecretIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -473,6 +550,18 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedTokenVersion(); ok {
 		_spec.AddField(customer.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.EmailVerifiedAt(); ok {
+		_spec.SetField(customer.FieldEmailVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EmailVerifiedAtCleared() {
+		_spec.ClearField(customer.FieldEmailVerifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PhoneVerifiedAt(); ok {
+		_spec.SetField(customer.FieldPhoneVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PhoneVerifiedAtCleared() {
+		_spec.ClearField(customer.FieldPhoneVerifiedAt, field.TypeTime)
 	}
 	if _u.mutation.AddressesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -692,6 +781,51 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OneTimeSecretsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOneTimeSecretsIDs(); len(nodes) > 0 && !_u.mutation.OneTimeSecretsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OneTimeSecretsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -850,6 +984,46 @@ func (_u *CustomerUpdateOne) AddTokenVersion(v int) *CustomerUpdateOne {
 	return _u
 }
 
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (_u *CustomerUpdateOne) SetEmailVerifiedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetEmailVerifiedAt(v)
+	return _u
+}
+
+// SetNillableEmailVerifiedAt sets the "email_verified_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableEmailVerifiedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetEmailVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearEmailVerifiedAt clears the value of the "email_verified_at" field.
+func (_u *CustomerUpdateOne) ClearEmailVerifiedAt() *CustomerUpdateOne {
+	_u.mutation.ClearEmailVerifiedAt()
+	return _u
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (_u *CustomerUpdateOne) SetPhoneVerifiedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetPhoneVerifiedAt(v)
+	return _u
+}
+
+// SetNillablePhoneVerifiedAt sets the "phone_verified_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillablePhoneVerifiedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetPhoneVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearPhoneVerifiedAt clears the value of the "phone_verified_at" field.
+func (_u *CustomerUpdateOne) ClearPhoneVerifiedAt() *CustomerUpdateOne {
+	_u.mutation.ClearPhoneVerifiedAt()
+	return _u
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by IDs.
 func (_u *CustomerUpdateOne) AddAddressIDs(ids ...int) *CustomerUpdateOne {
 	_u.mutation.AddAddressIDs(ids...)
@@ -923,6 +1097,21 @@ func (_u *CustomerUpdateOne) AddRefreshTokens(v ...*RefreshToken) *CustomerUpdat
 		ids[i] = v[i].ID
 	}
 	return _u.AddRefreshTokenIDs(ids...)
+}
+
+// AddOneTimeSecretIDs adds the "one_time_secrets" edge to the OneTimeSecret entity by IDs.
+func (_u *CustomerUpdateOne) AddOneTimeSecretIDs(ids ...int) *CustomerUpdateOne {
+	_u.mutation.AddOneTimeSecretIDs(ids...)
+	return _u
+}
+
+// AddOneTimeSecrets adds the "one_time_secrets" edges to the OneTimeSecret entity.
+func (_u *CustomerUpdateOne) AddOneTimeSecrets(v ...*OneTimeSecret) *CustomerUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddOneTimeSecretIDs(ids...)
 }
 
 // Mutation returns the CustomerMutation object of the builder.
@@ -1033,6 +1222,27 @@ func (_u *CustomerUpdateOne) RemoveRefreshTokens(v ...*RefreshToken) *CustomerUp
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRefreshTokenIDs(ids...)
+}
+
+// ClearOneTimeSecrets clears all "one_time_secrets" edges to the OneTimeSecret entity.
+func (_u *CustomerUpdateOne) ClearOneTimeSecrets() *CustomerUpdateOne {
+	_u.mutation.ClearOneTimeSecrets()
+	return _u
+}
+
+// RemoveOneTimeSecretIDs removes the "one_time_secrets" edge to OneTimeSecret entities by IDs.
+func (_u *CustomerUpdateOne) RemoveOneTimeSecretIDs(ids ...int) *CustomerUpdateOne {
+	_u.mutation.RemoveOneTimeSecretIDs(ids...)
+	return _u
+}
+
+// RemoveOneTimeSecrets removes "one_time_secrets" edges to OneTimeSecret entities.
+func (_u *CustomerUpdateOne) RemoveOneTimeSecrets(v ...*OneTimeSecret) *CustomerUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveOneTimeSecretIDs(ids...)
 }
 
 // Where appends a list predicates to the CustomerUpdate builder.
@@ -1190,6 +1400,18 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.AddedTokenVersion(); ok {
 		_spec.AddField(customer.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.EmailVerifiedAt(); ok {
+		_spec.SetField(customer.FieldEmailVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EmailVerifiedAtCleared() {
+		_spec.ClearField(customer.FieldEmailVerifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PhoneVerifiedAt(); ok {
+		_spec.SetField(customer.FieldPhoneVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PhoneVerifiedAtCleared() {
+		_spec.ClearField(customer.FieldPhoneVerifiedAt, field.TypeTime)
 	}
 	if _u.mutation.AddressesCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1409,6 +1631,51 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OneTimeSecretsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedOneTimeSecretsIDs(); len(nodes) > 0 && !_u.mutation.OneTimeSecretsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OneTimeSecretsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(onetimesecret.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

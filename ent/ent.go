@@ -19,6 +19,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -98,6 +99,7 @@ func checkColumn(t, c string) error {
 			customer.Table:       customer.ValidColumn,
 			identity.Table:       identity.ValidColumn,
 			notification.Table:   notification.ValidColumn,
+			onetimesecret.Table:  onetimesecret.ValidColumn,
 			order.Table:          order.ValidColumn,
 			orderevent.Table:     orderevent.ValidColumn,
 			orderline.Table:      orderline.ValidColumn,

@@ -10,6 +10,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -32,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 19)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -136,6 +137,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldRole:              {Type: field.TypeEnum, Column: customer.FieldRole},
 			customer.FieldPasswordChangedAt: {Type: field.TypeTime, Column: customer.FieldPasswordChangedAt},
 			customer.FieldTokenVersion:      {Type: field.TypeInt, Column: customer.FieldTokenVersion},
+			customer.FieldEmailVerifiedAt:   {Type: field.TypeTime, Column: customer.FieldEmailVerifiedAt},
+			customer.FieldPhoneVerifiedAt:   {Type: field.TypeTime, Column: customer.FieldPhoneVerifiedAt},
 		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
@@ -179,10 +182,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldSentAt:            {Type: field.TypeTime, Column: notification.FieldSentAt},
 			notification.FieldProviderMessageID: {Type: field.TypeString, Column: notification.FieldProviderMessageID},
 			notification.FieldOrderID:           {Type: field.TypeInt, Column: notification.FieldOrderID},
+			notification.FieldSecret:            {Type: field.TypeString, Column: notification.FieldSecret},
 			notification.FieldAudience:          {Type: field.TypeEnum, Column: notification.FieldAudience},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   onetimesecret.Table,
+			Columns: onetimesecret.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: onetimesecret.FieldID,
+			},
+		},
+		Type: "OneTimeSecret",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			onetimesecret.FieldCreatedAt:  {Type: field.TypeTime, Column: onetimesecret.FieldCreatedAt},
+			onetimesecret.FieldUpdatedAt:  {Type: field.TypeTime, Column: onetimesecret.FieldUpdatedAt},
+			onetimesecret.FieldPurpose:    {Type: field.TypeEnum, Column: onetimesecret.FieldPurpose},
+			onetimesecret.FieldTarget:     {Type: field.TypeString, Column: onetimesecret.FieldTarget},
+			onetimesecret.FieldSalt:       {Type: field.TypeString, Column: onetimesecret.FieldSalt},
+			onetimesecret.FieldHash:       {Type: field.TypeString, Column: onetimesecret.FieldHash},
+			onetimesecret.FieldExpiresAt:  {Type: field.TypeTime, Column: onetimesecret.FieldExpiresAt},
+			onetimesecret.FieldUsedAt:     {Type: field.TypeTime, Column: onetimesecret.FieldUsedAt},
+			onetimesecret.FieldCustomerID: {Type: field.TypeInt, Column: onetimesecret.FieldCustomerID},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -210,7 +236,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldCustomerID:      {Type: field.TypeInt, Column: order.FieldCustomerID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -231,7 +257,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldActorID:    {Type: field.TypeInt, Column: orderevent.FieldActorID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -254,7 +280,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -278,7 +304,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldOrderID:           {Type: field.TypeInt, Column: payment.FieldOrderID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pickuppoint.Table,
 			Columns: pickuppoint.Columns,
@@ -304,7 +330,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pickuppoint.FieldMethodID:     {Type: field.TypeInt, Column: pickuppoint.FieldMethodID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -326,7 +352,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldMaxPriceMinor: {Type: field.TypeInt64, Column: product.FieldMaxPriceMinor},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productvariant.Table,
 			Columns: productvariant.Columns,
@@ -351,7 +377,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldProductID:      {Type: field.TypeInt, Column: productvariant.FieldProductID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -372,7 +398,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldCustomerID: {Type: field.TypeInt, Column: refreshtoken.FieldCustomerID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -387,7 +413,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldValue: {Type: field.TypeInt64, Column: sequence.FieldValue},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingmethod.Table,
 			Columns: shippingmethod.Columns,
@@ -413,7 +439,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingmethod.FieldZoneID:            {Type: field.TypeInt, Column: shippingmethod.FieldZoneID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingzone.Table,
 			Columns: shippingzone.Columns,
@@ -434,7 +460,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingzone.FieldMatchKey:          {Type: field.TypeString, Column: shippingzone.FieldMatchKey},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -612,6 +638,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"RefreshToken",
 	)
 	graph.MustAddE(
+		"one_time_secrets",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   customer.OneTimeSecretsTable,
+			Columns: []string{customer.OneTimeSecretsColumn},
+			Bidi:    false,
+		},
+		"Customer",
+		"OneTimeSecret",
+	)
+	graph.MustAddE(
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -634,6 +672,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Notification",
 		"Order",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   onetimesecret.CustomerTable,
+			Columns: []string{onetimesecret.CustomerColumn},
+			Bidi:    false,
+		},
+		"OneTimeSecret",
+		"Customer",
 	)
 	graph.MustAddE(
 		"customer",
@@ -1444,6 +1494,16 @@ func (f *CustomerFilter) WhereTokenVersion(p entql.IntP) {
 	f.Where(p.Field(customer.FieldTokenVersion))
 }
 
+// WhereEmailVerifiedAt applies the entql time.Time predicate on the email_verified_at field.
+func (f *CustomerFilter) WhereEmailVerifiedAt(p entql.TimeP) {
+	f.Where(p.Field(customer.FieldEmailVerifiedAt))
+}
+
+// WherePhoneVerifiedAt applies the entql time.Time predicate on the phone_verified_at field.
+func (f *CustomerFilter) WherePhoneVerifiedAt(p entql.TimeP) {
+	f.Where(p.Field(customer.FieldPhoneVerifiedAt))
+}
+
 // WhereHasAddresses applies a predicate to check if query has an edge addresses.
 func (f *CustomerFilter) WhereHasAddresses() {
 	f.Where(entql.HasEdge("addresses"))
@@ -1508,6 +1568,20 @@ func (f *CustomerFilter) WhereHasRefreshTokens() {
 // WhereHasRefreshTokensWith applies a predicate to check if query has an edge refresh_tokens with a given conditions (other predicates).
 func (f *CustomerFilter) WhereHasRefreshTokensWith(preds ...predicate.RefreshToken) {
 	f.Where(entql.HasEdgeWith("refresh_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOneTimeSecrets applies a predicate to check if query has an edge one_time_secrets.
+func (f *CustomerFilter) WhereHasOneTimeSecrets() {
+	f.Where(entql.HasEdge("one_time_secrets"))
+}
+
+// WhereHasOneTimeSecretsWith applies a predicate to check if query has an edge one_time_secrets with a given conditions (other predicates).
+func (f *CustomerFilter) WhereHasOneTimeSecretsWith(preds ...predicate.OneTimeSecret) {
+	f.Where(entql.HasEdgeWith("one_time_secrets", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1693,6 +1767,11 @@ func (f *NotificationFilter) WhereOrderID(p entql.IntP) {
 	f.Where(p.Field(notification.FieldOrderID))
 }
 
+// WhereSecret applies the entql string predicate on the secret field.
+func (f *NotificationFilter) WhereSecret(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSecret))
+}
+
 // WhereAudience applies the entql string predicate on the audience field.
 func (f *NotificationFilter) WhereAudience(p entql.StringP) {
 	f.Where(p.Field(notification.FieldAudience))
@@ -1706,6 +1785,105 @@ func (f *NotificationFilter) WhereHasOrder() {
 // WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
 func (f *NotificationFilter) WhereHasOrderWith(preds ...predicate.Order) {
 	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *OneTimeSecretQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OneTimeSecretQuery builder.
+func (_q *OneTimeSecretQuery) Filter() *OneTimeSecretFilter {
+	return &OneTimeSecretFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OneTimeSecretMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OneTimeSecretMutation builder.
+func (m *OneTimeSecretMutation) Filter() *OneTimeSecretFilter {
+	return &OneTimeSecretFilter{config: m.config, predicateAdder: m}
+}
+
+// OneTimeSecretFilter provides a generic filtering capability at runtime for OneTimeSecretQuery.
+type OneTimeSecretFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OneTimeSecretFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OneTimeSecretFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(onetimesecret.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OneTimeSecretFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *OneTimeSecretFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldUpdatedAt))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *OneTimeSecretFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldPurpose))
+}
+
+// WhereTarget applies the entql string predicate on the target field.
+func (f *OneTimeSecretFilter) WhereTarget(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldTarget))
+}
+
+// WhereSalt applies the entql string predicate on the salt field.
+func (f *OneTimeSecretFilter) WhereSalt(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldSalt))
+}
+
+// WhereHash applies the entql string predicate on the hash field.
+func (f *OneTimeSecretFilter) WhereHash(p entql.StringP) {
+	f.Where(p.Field(onetimesecret.FieldHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *OneTimeSecretFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *OneTimeSecretFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(onetimesecret.FieldUsedAt))
+}
+
+// WhereCustomerID applies the entql int predicate on the customer_id field.
+func (f *OneTimeSecretFilter) WhereCustomerID(p entql.IntP) {
+	f.Where(p.Field(onetimesecret.FieldCustomerID))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *OneTimeSecretFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *OneTimeSecretFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1741,7 +1919,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1926,7 +2104,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2034,7 +2212,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2152,7 +2330,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2261,7 +2439,7 @@ type PickupPointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PickupPointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2380,7 +2558,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2493,7 +2671,7 @@ type ProductVariantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductVariantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2649,7 +2827,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2743,7 +2921,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2793,7 +2971,7 @@ type ShippingMethodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingMethodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2926,7 +3104,7 @@ type ShippingZoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingZoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3020,7 +3198,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -471,6 +471,16 @@ func (_q *CustomerQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, customer.FieldRole)
 				fieldSeen[customer.FieldRole] = struct{}{}
 			}
+		case "emailVerifiedAt":
+			if _, ok := fieldSeen[customer.FieldEmailVerifiedAt]; !ok {
+				selectedFields = append(selectedFields, customer.FieldEmailVerifiedAt)
+				fieldSeen[customer.FieldEmailVerifiedAt] = struct{}{}
+			}
+		case "phoneVerifiedAt":
+			if _, ok := fieldSeen[customer.FieldPhoneVerifiedAt]; !ok {
+				selectedFields = append(selectedFields, customer.FieldPhoneVerifiedAt)
+				fieldSeen[customer.FieldPhoneVerifiedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

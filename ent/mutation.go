@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -50,6 +51,7 @@ const (
 	TypeCustomer       = "Customer"
 	TypeIdentity       = "Identity"
 	TypeNotification   = "Notification"
+	TypeOneTimeSecret  = "OneTimeSecret"
 	TypeOrder          = "Order"
 	TypeOrderEvent     = "OrderEvent"
 	TypeOrderLine      = "OrderLine"
@@ -3578,38 +3580,43 @@ func (m *CategoryMutation) ResetEdge(name string) error {
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
 type CustomerMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	created_at            *time.Time
-	updated_at            *time.Time
-	email                 *string
-	name                  *string
-	phone                 *string
-	password_hash         *string
-	role                  *customer.Role
-	password_changed_at   *time.Time
-	token_version         *int
-	addtoken_version      *int
-	clearedFields         map[string]struct{}
-	addresses             map[int]struct{}
-	removedaddresses      map[int]struct{}
-	clearedaddresses      bool
-	identities            map[int]struct{}
-	removedidentities     map[int]struct{}
-	clearedidentities     bool
-	orders                map[int]struct{}
-	removedorders         map[int]struct{}
-	clearedorders         bool
-	carts                 map[int]struct{}
-	removedcarts          map[int]struct{}
-	clearedcarts          bool
-	refresh_tokens        map[int]struct{}
-	removedrefresh_tokens map[int]struct{}
-	clearedrefresh_tokens bool
-	done                  bool
-	oldValue              func(context.Context) (*Customer, error)
-	predicates            []predicate.Customer
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	email                   *string
+	name                    *string
+	phone                   *string
+	password_hash           *string
+	role                    *customer.Role
+	password_changed_at     *time.Time
+	token_version           *int
+	addtoken_version        *int
+	email_verified_at       *time.Time
+	phone_verified_at       *time.Time
+	clearedFields           map[string]struct{}
+	addresses               map[int]struct{}
+	removedaddresses        map[int]struct{}
+	clearedaddresses        bool
+	identities              map[int]struct{}
+	removedidentities       map[int]struct{}
+	clearedidentities       bool
+	orders                  map[int]struct{}
+	removedorders           map[int]struct{}
+	clearedorders           bool
+	carts                   map[int]struct{}
+	removedcarts            map[int]struct{}
+	clearedcarts            bool
+	refresh_tokens          map[int]struct{}
+	removedrefresh_tokens   map[int]struct{}
+	clearedrefresh_tokens   bool
+	one_time_secrets        map[int]struct{}
+	removedone_time_secrets map[int]struct{}
+	clearedone_time_secrets bool
+	done                    bool
+	oldValue                func(context.Context) (*Customer, error)
+	predicates              []predicate.Customer
 }
 
 var _ ent.Mutation = (*CustomerMutation)(nil)
@@ -4093,6 +4100,104 @@ func (m *CustomerMutation) ResetTokenVersion() {
 	m.addtoken_version = nil
 }
 
+// SetEmailVerifiedAt sets the "email_verified_at" field.
+func (m *CustomerMutation) SetEmailVerifiedAt(t time.Time) {
+	m.email_verified_at = &t
+}
+
+// EmailVerifiedAt returns the value of the "email_verified_at" field in the mutation.
+func (m *CustomerMutation) EmailVerifiedAt() (r time.Time, exists bool) {
+	v := m.email_verified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailVerifiedAt returns the old "email_verified_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldEmailVerifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailVerifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailVerifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailVerifiedAt: %w", err)
+	}
+	return oldValue.EmailVerifiedAt, nil
+}
+
+// ClearEmailVerifiedAt clears the value of the "email_verified_at" field.
+func (m *CustomerMutation) ClearEmailVerifiedAt() {
+	m.email_verified_at = nil
+	m.clearedFields[customer.FieldEmailVerifiedAt] = struct{}{}
+}
+
+// EmailVerifiedAtCleared returns if the "email_verified_at" field was cleared in this mutation.
+func (m *CustomerMutation) EmailVerifiedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldEmailVerifiedAt]
+	return ok
+}
+
+// ResetEmailVerifiedAt resets all changes to the "email_verified_at" field.
+func (m *CustomerMutation) ResetEmailVerifiedAt() {
+	m.email_verified_at = nil
+	delete(m.clearedFields, customer.FieldEmailVerifiedAt)
+}
+
+// SetPhoneVerifiedAt sets the "phone_verified_at" field.
+func (m *CustomerMutation) SetPhoneVerifiedAt(t time.Time) {
+	m.phone_verified_at = &t
+}
+
+// PhoneVerifiedAt returns the value of the "phone_verified_at" field in the mutation.
+func (m *CustomerMutation) PhoneVerifiedAt() (r time.Time, exists bool) {
+	v := m.phone_verified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneVerifiedAt returns the old "phone_verified_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldPhoneVerifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneVerifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneVerifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneVerifiedAt: %w", err)
+	}
+	return oldValue.PhoneVerifiedAt, nil
+}
+
+// ClearPhoneVerifiedAt clears the value of the "phone_verified_at" field.
+func (m *CustomerMutation) ClearPhoneVerifiedAt() {
+	m.phone_verified_at = nil
+	m.clearedFields[customer.FieldPhoneVerifiedAt] = struct{}{}
+}
+
+// PhoneVerifiedAtCleared returns if the "phone_verified_at" field was cleared in this mutation.
+func (m *CustomerMutation) PhoneVerifiedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldPhoneVerifiedAt]
+	return ok
+}
+
+// ResetPhoneVerifiedAt resets all changes to the "phone_verified_at" field.
+func (m *CustomerMutation) ResetPhoneVerifiedAt() {
+	m.phone_verified_at = nil
+	delete(m.clearedFields, customer.FieldPhoneVerifiedAt)
+}
+
 // AddAddressIDs adds the "addresses" edge to the Address entity by ids.
 func (m *CustomerMutation) AddAddressIDs(ids ...int) {
 	if m.addresses == nil {
@@ -4363,6 +4468,60 @@ func (m *CustomerMutation) ResetRefreshTokens() {
 	m.removedrefresh_tokens = nil
 }
 
+// AddOneTimeSecretIDs adds the "one_time_secrets" edge to the OneTimeSecret entity by ids.
+func (m *CustomerMutation) AddOneTimeSecretIDs(ids ...int) {
+	if m.one_time_secrets == nil {
+		m.one_time_secrets = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.one_time_secrets[ids[i]] = struct{}{}
+	}
+}
+
+// ClearOneTimeSecrets clears the "one_time_secrets" edge to the OneTimeSecret entity.
+func (m *CustomerMutation) ClearOneTimeSecrets() {
+	m.clearedone_time_secrets = true
+}
+
+// OneTimeSecretsCleared reports if the "one_time_secrets" edge to the OneTimeSecret entity was cleared.
+func (m *CustomerMutation) OneTimeSecretsCleared() bool {
+	return m.clearedone_time_secrets
+}
+
+// RemoveOneTimeSecretIDs removes the "one_time_secrets" edge to the OneTimeSecret entity by IDs.
+func (m *CustomerMutation) RemoveOneTimeSecretIDs(ids ...int) {
+	if m.removedone_time_secrets == nil {
+		m.removedone_time_secrets = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.one_time_secrets, ids[i])
+		m.removedone_time_secrets[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedOneTimeSecrets returns the removed IDs of the "one_time_secrets" edge to the OneTimeSecret entity.
+func (m *CustomerMutation) RemovedOneTimeSecretsIDs() (ids []int) {
+	for id := range m.removedone_time_secrets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// OneTimeSecretsIDs returns the "one_time_secrets" edge IDs in the mutation.
+func (m *CustomerMutation) OneTimeSecretsIDs() (ids []int) {
+	for id := range m.one_time_secrets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetOneTimeSecrets resets all changes to the "one_time_secrets" edge.
+func (m *CustomerMutation) ResetOneTimeSecrets() {
+	m.one_time_secrets = nil
+	m.clearedone_time_secrets = false
+	m.removedone_time_secrets = nil
+}
+
 // Where appends a list predicates to the CustomerMutation builder.
 func (m *CustomerMutation) Where(ps ...predicate.Customer) {
 	m.predicates = append(m.predicates, ps...)
@@ -4397,7 +4556,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4425,6 +4584,12 @@ func (m *CustomerMutation) Fields() []string {
 	if m.token_version != nil {
 		fields = append(fields, customer.FieldTokenVersion)
 	}
+	if m.email_verified_at != nil {
+		fields = append(fields, customer.FieldEmailVerifiedAt)
+	}
+	if m.phone_verified_at != nil {
+		fields = append(fields, customer.FieldPhoneVerifiedAt)
+	}
 	return fields
 }
 
@@ -4451,6 +4616,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordChangedAt()
 	case customer.FieldTokenVersion:
 		return m.TokenVersion()
+	case customer.FieldEmailVerifiedAt:
+		return m.EmailVerifiedAt()
+	case customer.FieldPhoneVerifiedAt:
+		return m.PhoneVerifiedAt()
 	}
 	return nil, false
 }
@@ -4478,6 +4647,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPasswordChangedAt(ctx)
 	case customer.FieldTokenVersion:
 		return m.OldTokenVersion(ctx)
+	case customer.FieldEmailVerifiedAt:
+		return m.OldEmailVerifiedAt(ctx)
+	case customer.FieldPhoneVerifiedAt:
+		return m.OldPhoneVerifiedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -4550,6 +4723,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTokenVersion(v)
 		return nil
+	case customer.FieldEmailVerifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailVerifiedAt(v)
+		return nil
+	case customer.FieldPhoneVerifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneVerifiedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -4604,6 +4791,12 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldPasswordChangedAt) {
 		fields = append(fields, customer.FieldPasswordChangedAt)
 	}
+	if m.FieldCleared(customer.FieldEmailVerifiedAt) {
+		fields = append(fields, customer.FieldEmailVerifiedAt)
+	}
+	if m.FieldCleared(customer.FieldPhoneVerifiedAt) {
+		fields = append(fields, customer.FieldPhoneVerifiedAt)
+	}
 	return fields
 }
 
@@ -4626,6 +4819,12 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldPasswordChangedAt:
 		m.ClearPasswordChangedAt()
+		return nil
+	case customer.FieldEmailVerifiedAt:
+		m.ClearEmailVerifiedAt()
+		return nil
+	case customer.FieldPhoneVerifiedAt:
+		m.ClearPhoneVerifiedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer nullable field %s", name)
@@ -4662,13 +4861,19 @@ func (m *CustomerMutation) ResetField(name string) error {
 	case customer.FieldTokenVersion:
 		m.ResetTokenVersion()
 		return nil
+	case customer.FieldEmailVerifiedAt:
+		m.ResetEmailVerifiedAt()
+		return nil
+	case customer.FieldPhoneVerifiedAt:
+		m.ResetPhoneVerifiedAt()
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CustomerMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.addresses != nil {
 		edges = append(edges, customer.EdgeAddresses)
 	}
@@ -4683,6 +4888,9 @@ func (m *CustomerMutation) AddedEdges() []string {
 	}
 	if m.refresh_tokens != nil {
 		edges = append(edges, customer.EdgeRefreshTokens)
+	}
+	if m.one_time_secrets != nil {
+		edges = append(edges, customer.EdgeOneTimeSecrets)
 	}
 	return edges
 }
@@ -4721,13 +4929,19 @@ func (m *CustomerMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeOneTimeSecrets:
+		ids := make([]ent.Value, 0, len(m.one_time_secrets))
+		for id := range m.one_time_secrets {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CustomerMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedaddresses != nil {
 		edges = append(edges, customer.EdgeAddresses)
 	}
@@ -4742,6 +4956,9 @@ func (m *CustomerMutation) RemovedEdges() []string {
 	}
 	if m.removedrefresh_tokens != nil {
 		edges = append(edges, customer.EdgeRefreshTokens)
+	}
+	if m.removedone_time_secrets != nil {
+		edges = append(edges, customer.EdgeOneTimeSecrets)
 	}
 	return edges
 }
@@ -4780,13 +4997,19 @@ func (m *CustomerMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case customer.EdgeOneTimeSecrets:
+		ids := make([]ent.Value, 0, len(m.removedone_time_secrets))
+		for id := range m.removedone_time_secrets {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CustomerMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedaddresses {
 		edges = append(edges, customer.EdgeAddresses)
 	}
@@ -4801,6 +5024,9 @@ func (m *CustomerMutation) ClearedEdges() []string {
 	}
 	if m.clearedrefresh_tokens {
 		edges = append(edges, customer.EdgeRefreshTokens)
+	}
+	if m.clearedone_time_secrets {
+		edges = append(edges, customer.EdgeOneTimeSecrets)
 	}
 	return edges
 }
@@ -4819,6 +5045,8 @@ func (m *CustomerMutation) EdgeCleared(name string) bool {
 		return m.clearedcarts
 	case customer.EdgeRefreshTokens:
 		return m.clearedrefresh_tokens
+	case customer.EdgeOneTimeSecrets:
+		return m.clearedone_time_secrets
 	}
 	return false
 }
@@ -4849,6 +5077,9 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 		return nil
 	case customer.EdgeRefreshTokens:
 		m.ResetRefreshTokens()
+		return nil
+	case customer.EdgeOneTimeSecrets:
+		m.ResetOneTimeSecrets()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
@@ -5546,6 +5777,7 @@ type NotificationMutation struct {
 	last_error          *string
 	sent_at             *time.Time
 	provider_message_id *string
+	secret              *string
 	audience            *notification.Audience
 	clearedFields       map[string]struct{}
 	_order              *int
@@ -6121,6 +6353,55 @@ func (m *NotificationMutation) ResetOrderID() {
 	delete(m.clearedFields, notification.FieldOrderID)
 }
 
+// SetSecret sets the "secret" field.
+func (m *NotificationMutation) SetSecret(s string) {
+	m.secret = &s
+}
+
+// Secret returns the value of the "secret" field in the mutation.
+func (m *NotificationMutation) Secret() (r string, exists bool) {
+	v := m.secret
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecret returns the old "secret" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSecret(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecret is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecret requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecret: %w", err)
+	}
+	return oldValue.Secret, nil
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (m *NotificationMutation) ClearSecret() {
+	m.secret = nil
+	m.clearedFields[notification.FieldSecret] = struct{}{}
+}
+
+// SecretCleared returns if the "secret" field was cleared in this mutation.
+func (m *NotificationMutation) SecretCleared() bool {
+	_, ok := m.clearedFields[notification.FieldSecret]
+	return ok
+}
+
+// ResetSecret resets all changes to the "secret" field.
+func (m *NotificationMutation) ResetSecret() {
+	m.secret = nil
+	delete(m.clearedFields, notification.FieldSecret)
+}
+
 // SetAudience sets the "audience" field.
 func (m *NotificationMutation) SetAudience(n notification.Audience) {
 	m.audience = &n
@@ -6218,7 +6499,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -6251,6 +6532,9 @@ func (m *NotificationMutation) Fields() []string {
 	}
 	if m._order != nil {
 		fields = append(fields, notification.FieldOrderID)
+	}
+	if m.secret != nil {
+		fields = append(fields, notification.FieldSecret)
 	}
 	if m.audience != nil {
 		fields = append(fields, notification.FieldAudience)
@@ -6285,6 +6569,8 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.ProviderMessageID()
 	case notification.FieldOrderID:
 		return m.OrderID()
+	case notification.FieldSecret:
+		return m.Secret()
 	case notification.FieldAudience:
 		return m.Audience()
 	}
@@ -6318,6 +6604,8 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldProviderMessageID(ctx)
 	case notification.FieldOrderID:
 		return m.OldOrderID(ctx)
+	case notification.FieldSecret:
+		return m.OldSecret(ctx)
 	case notification.FieldAudience:
 		return m.OldAudience(ctx)
 	}
@@ -6406,6 +6694,13 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOrderID(v)
 		return nil
+	case notification.FieldSecret:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecret(v)
+		return nil
 	case notification.FieldAudience:
 		v, ok := value.(notification.Audience)
 		if !ok {
@@ -6470,6 +6765,9 @@ func (m *NotificationMutation) ClearedFields() []string {
 	if m.FieldCleared(notification.FieldOrderID) {
 		fields = append(fields, notification.FieldOrderID)
 	}
+	if m.FieldCleared(notification.FieldSecret) {
+		fields = append(fields, notification.FieldSecret)
+	}
 	return fields
 }
 
@@ -6495,6 +6793,9 @@ func (m *NotificationMutation) ClearField(name string) error {
 		return nil
 	case notification.FieldOrderID:
 		m.ClearOrderID()
+		return nil
+	case notification.FieldSecret:
+		m.ClearSecret()
 		return nil
 	}
 	return fmt.Errorf("unknown Notification nullable field %s", name)
@@ -6536,6 +6837,9 @@ func (m *NotificationMutation) ResetField(name string) error {
 		return nil
 	case notification.FieldOrderID:
 		m.ResetOrderID()
+		return nil
+	case notification.FieldSecret:
+		m.ResetSecret()
 		return nil
 	case notification.FieldAudience:
 		m.ResetAudience()
@@ -6616,6 +6920,862 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// OneTimeSecretMutation represents an operation that mutates the OneTimeSecret nodes in the graph.
+type OneTimeSecretMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	purpose         *onetimesecret.Purpose
+	target          *string
+	salt            *string
+	hash            *string
+	expires_at      *time.Time
+	used_at         *time.Time
+	clearedFields   map[string]struct{}
+	customer        *int
+	clearedcustomer bool
+	done            bool
+	oldValue        func(context.Context) (*OneTimeSecret, error)
+	predicates      []predicate.OneTimeSecret
+}
+
+var _ ent.Mutation = (*OneTimeSecretMutation)(nil)
+
+// onetimesecretOption allows management of the mutation configuration using functional options.
+type onetimesecretOption func(*OneTimeSecretMutation)
+
+// newOneTimeSecretMutation creates new mutation for the OneTimeSecret entity.
+func newOneTimeSecretMutation(c config, op Op, opts ...onetimesecretOption) *OneTimeSecretMutation {
+	m := &OneTimeSecretMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOneTimeSecret,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOneTimeSecretID sets the ID field of the mutation.
+func withOneTimeSecretID(id int) onetimesecretOption {
+	return func(m *OneTimeSecretMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OneTimeSecret
+		)
+		m.oldValue = func(ctx context.Context) (*OneTimeSecret, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OneTimeSecret.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOneTimeSecret sets the old OneTimeSecret of the mutation.
+func withOneTimeSecret(node *OneTimeSecret) onetimesecretOption {
+	return func(m *OneTimeSecretMutation) {
+		m.oldValue = func(context.Context) (*OneTimeSecret, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OneTimeSecretMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OneTimeSecretMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OneTimeSecretMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OneTimeSecretMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OneTimeSecret.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OneTimeSecretMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OneTimeSecretMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OneTimeSecretMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OneTimeSecretMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OneTimeSecretMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OneTimeSecretMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPurpose sets the "purpose" field.
+func (m *OneTimeSecretMutation) SetPurpose(o onetimesecret.Purpose) {
+	m.purpose = &o
+}
+
+// Purpose returns the value of the "purpose" field in the mutation.
+func (m *OneTimeSecretMutation) Purpose() (r onetimesecret.Purpose, exists bool) {
+	v := m.purpose
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurpose returns the old "purpose" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldPurpose(ctx context.Context) (v onetimesecret.Purpose, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurpose is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurpose requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurpose: %w", err)
+	}
+	return oldValue.Purpose, nil
+}
+
+// ResetPurpose resets all changes to the "purpose" field.
+func (m *OneTimeSecretMutation) ResetPurpose() {
+	m.purpose = nil
+}
+
+// SetTarget sets the "target" field.
+func (m *OneTimeSecretMutation) SetTarget(s string) {
+	m.target = &s
+}
+
+// Target returns the value of the "target" field in the mutation.
+func (m *OneTimeSecretMutation) Target() (r string, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTarget returns the old "target" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldTarget(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTarget: %w", err)
+	}
+	return oldValue.Target, nil
+}
+
+// ResetTarget resets all changes to the "target" field.
+func (m *OneTimeSecretMutation) ResetTarget() {
+	m.target = nil
+}
+
+// SetSalt sets the "salt" field.
+func (m *OneTimeSecretMutation) SetSalt(s string) {
+	m.salt = &s
+}
+
+// Salt returns the value of the "salt" field in the mutation.
+func (m *OneTimeSecretMutation) Salt() (r string, exists bool) {
+	v := m.salt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSalt returns the old "salt" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldSalt(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSalt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSalt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSalt: %w", err)
+	}
+	return oldValue.Salt, nil
+}
+
+// ResetSalt resets all changes to the "salt" field.
+func (m *OneTimeSecretMutation) ResetSalt() {
+	m.salt = nil
+}
+
+// SetHash sets the "hash" field.
+func (m *OneTimeSecretMutation) SetHash(s string) {
+	m.hash = &s
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *OneTimeSecretMutation) Hash() (r string, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *OneTimeSecretMutation) ResetHash() {
+	m.hash = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OneTimeSecretMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OneTimeSecretMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OneTimeSecretMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *OneTimeSecretMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *OneTimeSecretMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *OneTimeSecretMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[onetimesecret.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *OneTimeSecretMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[onetimesecret.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *OneTimeSecretMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, onetimesecret.FieldUsedAt)
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *OneTimeSecretMutation) SetCustomerID(i int) {
+	m.customer = &i
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *OneTimeSecretMutation) CustomerID() (r int, exists bool) {
+	v := m.customer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the OneTimeSecret entity.
+// If the OneTimeSecret object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OneTimeSecretMutation) OldCustomerID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ClearCustomerID clears the value of the "customer_id" field.
+func (m *OneTimeSecretMutation) ClearCustomerID() {
+	m.customer = nil
+	m.clearedFields[onetimesecret.FieldCustomerID] = struct{}{}
+}
+
+// CustomerIDCleared returns if the "customer_id" field was cleared in this mutation.
+func (m *OneTimeSecretMutation) CustomerIDCleared() bool {
+	_, ok := m.clearedFields[onetimesecret.FieldCustomerID]
+	return ok
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *OneTimeSecretMutation) ResetCustomerID() {
+	m.customer = nil
+	delete(m.clearedFields, onetimesecret.FieldCustomerID)
+}
+
+// ClearCustomer clears the "customer" edge to the Customer entity.
+func (m *OneTimeSecretMutation) ClearCustomer() {
+	m.clearedcustomer = true
+	m.clearedFields[onetimesecret.FieldCustomerID] = struct{}{}
+}
+
+// CustomerCleared reports if the "customer" edge to the Customer entity was cleared.
+func (m *OneTimeSecretMutation) CustomerCleared() bool {
+	return m.CustomerIDCleared() || m.clearedcustomer
+}
+
+// CustomerIDs returns the "customer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CustomerID instead. It exists only for internal usage by the builders.
+func (m *OneTimeSecretMutation) CustomerIDs() (ids []int) {
+	if id := m.customer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCustomer resets all changes to the "customer" edge.
+func (m *OneTimeSecretMutation) ResetCustomer() {
+	m.customer = nil
+	m.clearedcustomer = false
+}
+
+// Where appends a list predicates to the OneTimeSecretMutation builder.
+func (m *OneTimeSecretMutation) Where(ps ...predicate.OneTimeSecret) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OneTimeSecretMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OneTimeSecretMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OneTimeSecret, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OneTimeSecretMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OneTimeSecretMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OneTimeSecret).
+func (m *OneTimeSecretMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OneTimeSecretMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, onetimesecret.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, onetimesecret.FieldUpdatedAt)
+	}
+	if m.purpose != nil {
+		fields = append(fields, onetimesecret.FieldPurpose)
+	}
+	if m.target != nil {
+		fields = append(fields, onetimesecret.FieldTarget)
+	}
+	if m.salt != nil {
+		fields = append(fields, onetimesecret.FieldSalt)
+	}
+	if m.hash != nil {
+		fields = append(fields, onetimesecret.FieldHash)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, onetimesecret.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, onetimesecret.FieldUsedAt)
+	}
+	if m.customer != nil {
+		fields = append(fields, onetimesecret.FieldCustomerID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OneTimeSecretMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case onetimesecret.FieldCreatedAt:
+		return m.CreatedAt()
+	case onetimesecret.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case onetimesecret.FieldPurpose:
+		return m.Purpose()
+	case onetimesecret.FieldTarget:
+		return m.Target()
+	case onetimesecret.FieldSalt:
+		return m.Salt()
+	case onetimesecret.FieldHash:
+		return m.Hash()
+	case onetimesecret.FieldExpiresAt:
+		return m.ExpiresAt()
+	case onetimesecret.FieldUsedAt:
+		return m.UsedAt()
+	case onetimesecret.FieldCustomerID:
+		return m.CustomerID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OneTimeSecretMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case onetimesecret.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case onetimesecret.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case onetimesecret.FieldPurpose:
+		return m.OldPurpose(ctx)
+	case onetimesecret.FieldTarget:
+		return m.OldTarget(ctx)
+	case onetimesecret.FieldSalt:
+		return m.OldSalt(ctx)
+	case onetimesecret.FieldHash:
+		return m.OldHash(ctx)
+	case onetimesecret.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case onetimesecret.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case onetimesecret.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	}
+	return nil, fmt.Errorf("unknown OneTimeSecret field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OneTimeSecretMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case onetimesecret.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case onetimesecret.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case onetimesecret.FieldPurpose:
+		v, ok := value.(onetimesecret.Purpose)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurpose(v)
+		return nil
+	case onetimesecret.FieldTarget:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTarget(v)
+		return nil
+	case onetimesecret.FieldSalt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSalt(v)
+		return nil
+	case onetimesecret.FieldHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
+	case onetimesecret.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case onetimesecret.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case onetimesecret.FieldCustomerID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OneTimeSecret field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OneTimeSecretMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OneTimeSecretMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OneTimeSecretMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OneTimeSecret numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OneTimeSecretMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(onetimesecret.FieldUsedAt) {
+		fields = append(fields, onetimesecret.FieldUsedAt)
+	}
+	if m.FieldCleared(onetimesecret.FieldCustomerID) {
+		fields = append(fields, onetimesecret.FieldCustomerID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OneTimeSecretMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OneTimeSecretMutation) ClearField(name string) error {
+	switch name {
+	case onetimesecret.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case onetimesecret.FieldCustomerID:
+		m.ClearCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown OneTimeSecret nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OneTimeSecretMutation) ResetField(name string) error {
+	switch name {
+	case onetimesecret.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case onetimesecret.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case onetimesecret.FieldPurpose:
+		m.ResetPurpose()
+		return nil
+	case onetimesecret.FieldTarget:
+		m.ResetTarget()
+		return nil
+	case onetimesecret.FieldSalt:
+		m.ResetSalt()
+		return nil
+	case onetimesecret.FieldHash:
+		m.ResetHash()
+		return nil
+	case onetimesecret.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case onetimesecret.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case onetimesecret.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	}
+	return fmt.Errorf("unknown OneTimeSecret field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OneTimeSecretMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.customer != nil {
+		edges = append(edges, onetimesecret.EdgeCustomer)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OneTimeSecretMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case onetimesecret.EdgeCustomer:
+		if id := m.customer; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OneTimeSecretMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OneTimeSecretMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OneTimeSecretMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedcustomer {
+		edges = append(edges, onetimesecret.EdgeCustomer)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OneTimeSecretMutation) EdgeCleared(name string) bool {
+	switch name {
+	case onetimesecret.EdgeCustomer:
+		return m.clearedcustomer
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OneTimeSecretMutation) ClearEdge(name string) error {
+	switch name {
+	case onetimesecret.EdgeCustomer:
+		m.ClearCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown OneTimeSecret unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OneTimeSecretMutation) ResetEdge(name string) error {
+	switch name {
+	case onetimesecret.EdgeCustomer:
+		m.ResetCustomer()
+		return nil
+	}
+	return fmt.Errorf("unknown OneTimeSecret edge %s", name)
 }
 
 // OrderMutation represents an operation that mutates the Order nodes in the graph.

@@ -40,6 +40,8 @@ type Notification struct {
 	ProviderMessageID string `json:"provider_message_id,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID *int `json:"order_id,omitempty"`
+	// Secret holds the value of the "secret" field.
+	Secret *string `json:"-"`
 	// Audience holds the value of the "audience" field.
 	Audience notification.Audience `json:"audience,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -77,7 +79,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case notification.FieldID, notification.FieldAttempts, notification.FieldOrderID:
 			values[i] = new(sql.NullInt64)
-		case notification.FieldChannel, notification.FieldRecipient, notification.FieldTemplate, notification.FieldStatus, notification.FieldLastError, notification.FieldProviderMessageID, notification.FieldAudience:
+		case notification.FieldChannel, notification.FieldRecipient, notification.FieldTemplate, notification.FieldStatus, notification.FieldLastError, notification.FieldProviderMessageID, notification.FieldSecret, notification.FieldAudience:
 			values[i] = new(sql.NullString)
 		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldSentAt:
 			values[i] = new(sql.NullTime)
@@ -171,6 +173,13 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 				_m.OrderID = new(int)
 				*_m.OrderID = int(value.Int64)
 			}
+		case notification.FieldSecret:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field secret", values[i])
+			} else if value.Valid {
+				_m.Secret = new(string)
+				*_m.Secret = value.String
+			}
 		case notification.FieldAudience:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field audience", values[i])
@@ -256,6 +265,8 @@ func (_m *Notification) String() string {
 		builder.WriteString("order_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("secret=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("audience=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Audience))

@@ -153,6 +153,20 @@ func (_c *NotificationCreate) SetNillableOrderID(v *int) *NotificationCreate {
 	return _c
 }
 
+// SetSecret sets the "secret" field.
+func (_c *NotificationCreate) SetSecret(v string) *NotificationCreate {
+	_c.mutation.SetSecret(v)
+	return _c
+}
+
+// SetNillableSecret sets the "secret" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableSecret(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetSecret(*v)
+	}
+	return _c
+}
+
 // SetAudience sets the "audience" field.
 func (_c *NotificationCreate) SetAudience(v notification.Audience) *NotificationCreate {
 	_c.mutation.SetAudience(v)
@@ -366,6 +380,10 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 		_spec.SetField(notification.FieldProviderMessageID, field.TypeString, value)
 		_node.ProviderMessageID = value
 	}
+	if value, ok := _c.mutation.Secret(); ok {
+		_spec.SetField(notification.FieldSecret, field.TypeString, value)
+		_node.Secret = &value
+	}
 	if value, ok := _c.mutation.Audience(); ok {
 		_spec.SetField(notification.FieldAudience, field.TypeEnum, value)
 		_node.Audience = value
@@ -532,6 +550,24 @@ func (u *NotificationUpsert) UpdateProviderMessageID() *NotificationUpsert {
 // ClearProviderMessageID clears the value of the "provider_message_id" field.
 func (u *NotificationUpsert) ClearProviderMessageID() *NotificationUpsert {
 	u.SetNull(notification.FieldProviderMessageID)
+	return u
+}
+
+// SetSecret sets the "secret" field.
+func (u *NotificationUpsert) SetSecret(v string) *NotificationUpsert {
+	u.Set(notification.FieldSecret, v)
+	return u
+}
+
+// UpdateSecret sets the "secret" field to the value that was provided on create.
+func (u *NotificationUpsert) UpdateSecret() *NotificationUpsert {
+	u.SetExcluded(notification.FieldSecret)
+	return u
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (u *NotificationUpsert) ClearSecret() *NotificationUpsert {
+	u.SetNull(notification.FieldSecret)
 	return u
 }
 
@@ -704,6 +740,27 @@ func (u *NotificationUpsertOne) UpdateProviderMessageID() *NotificationUpsertOne
 func (u *NotificationUpsertOne) ClearProviderMessageID() *NotificationUpsertOne {
 	return u.Update(func(s *NotificationUpsert) {
 		s.ClearProviderMessageID()
+	})
+}
+
+// SetSecret sets the "secret" field.
+func (u *NotificationUpsertOne) SetSecret(v string) *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetSecret(v)
+	})
+}
+
+// UpdateSecret sets the "secret" field to the value that was provided on create.
+func (u *NotificationUpsertOne) UpdateSecret() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateSecret()
+	})
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (u *NotificationUpsertOne) ClearSecret() *NotificationUpsertOne {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearSecret()
 	})
 }
 
@@ -1042,6 +1099,27 @@ func (u *NotificationUpsertBulk) UpdateProviderMessageID() *NotificationUpsertBu
 func (u *NotificationUpsertBulk) ClearProviderMessageID() *NotificationUpsertBulk {
 	return u.Update(func(s *NotificationUpsert) {
 		s.ClearProviderMessageID()
+	})
+}
+
+// SetSecret sets the "secret" field.
+func (u *NotificationUpsertBulk) SetSecret(v string) *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.SetSecret(v)
+	})
+}
+
+// UpdateSecret sets the "secret" field to the value that was provided on create.
+func (u *NotificationUpsertBulk) UpdateSecret() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.UpdateSecret()
+	})
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (u *NotificationUpsertBulk) ClearSecret() *NotificationUpsertBulk {
+	return u.Update(func(s *NotificationUpsert) {
+		s.ClearSecret()
 	})
 }
 

@@ -130,6 +130,26 @@ func (_u *NotificationUpdate) ClearProviderMessageID() *NotificationUpdate {
 	return _u
 }
 
+// SetSecret sets the "secret" field.
+func (_u *NotificationUpdate) SetSecret(v string) *NotificationUpdate {
+	_u.mutation.SetSecret(v)
+	return _u
+}
+
+// SetNillableSecret sets the "secret" field if the given value is not nil.
+func (_u *NotificationUpdate) SetNillableSecret(v *string) *NotificationUpdate {
+	if v != nil {
+		_u.SetSecret(*v)
+	}
+	return _u
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (_u *NotificationUpdate) ClearSecret() *NotificationUpdate {
+	_u.mutation.ClearSecret()
+	return _u
+}
+
 // Mutation returns the NotificationMutation object of the builder.
 func (_u *NotificationUpdate) Mutation() *NotificationMutation {
 	return _u.mutation
@@ -244,6 +264,12 @@ func (_u *NotificationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.ProviderMessageIDCleared() {
 		_spec.ClearField(notification.FieldProviderMessageID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Secret(); ok {
+		_spec.SetField(notification.FieldSecret, field.TypeString, value)
+	}
+	if _u.mutation.SecretCleared() {
+		_spec.ClearField(notification.FieldSecret, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -365,6 +391,26 @@ func (_u *NotificationUpdateOne) SetNillableProviderMessageID(v *string) *Notifi
 // ClearProviderMessageID clears the value of the "provider_message_id" field.
 func (_u *NotificationUpdateOne) ClearProviderMessageID() *NotificationUpdateOne {
 	_u.mutation.ClearProviderMessageID()
+	return _u
+}
+
+// SetSecret sets the "secret" field.
+func (_u *NotificationUpdateOne) SetSecret(v string) *NotificationUpdateOne {
+	_u.mutation.SetSecret(v)
+	return _u
+}
+
+// SetNillableSecret sets the "secret" field if the given value is not nil.
+func (_u *NotificationUpdateOne) SetNillableSecret(v *string) *NotificationUpdateOne {
+	if v != nil {
+		_u.SetSecret(*v)
+	}
+	return _u
+}
+
+// ClearSecret clears the value of the "secret" field.
+func (_u *NotificationUpdateOne) ClearSecret() *NotificationUpdateOne {
+	_u.mutation.ClearSecret()
 	return _u
 }
 
@@ -512,6 +558,12 @@ func (_u *NotificationUpdateOne) sqlSave(ctx context.Context) (_node *Notificati
 	}
 	if _u.mutation.ProviderMessageIDCleared() {
 		_spec.ClearField(notification.FieldProviderMessageID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Secret(); ok {
+		_spec.SetField(notification.FieldSecret, field.TypeString, value)
+	}
+	if _u.mutation.SecretCleared() {
+		_spec.ClearField(notification.FieldSecret, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Notification{config: _u.config}

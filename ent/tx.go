@@ -28,6 +28,8 @@ type Tx struct {
 	Identity *IdentityClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OneTimeSecret is the client for interacting with the OneTimeSecret builders.
+	OneTimeSecret *OneTimeSecretClient
 	// Order is the client for interacting with the Order builders.
 	Order *OrderClient
 	// OrderEvent is the client for interacting with the OrderEvent builders.
@@ -190,6 +192,7 @@ func (tx *Tx) init() {
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.OneTimeSecret = NewOneTimeSecretClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)
 	tx.OrderEvent = NewOrderEventClient(tx.config)
 	tx.OrderLine = NewOrderLineClient(tx.config)

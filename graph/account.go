@@ -40,3 +40,22 @@ func addressPayload(a *ent.Address, err error) (*model.AddAddressPayload, error)
 	}
 	return &model.AddAddressPayload{Address: a, UserErrors: ue}, nil
 }
+
+// requestVerificationPayload answers a verification request.
+func requestVerificationPayload(err error) (*model.RequestVerificationPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RequestVerificationPayload{UserErrors: ue}, nil
+}
+
+// confirmVerificationPayload answers a verification with the customer,
+// or with the user errors err carries.
+func confirmVerificationPayload(c *ent.Customer, err error) (*model.ConfirmVerificationPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ConfirmVerificationPayload{Customer: c, UserErrors: ue}, nil
+}

@@ -69,7 +69,7 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 		ShippingDefaultWeightGrams: cfg.ShippingDefaultWeightGrams,
 		CDNPurge:                   cfg.CDNPurgeURL != "",
 		Redis:                      rdb,
-		Auth:                       auth.ServiceConfig{Tokens: tokens},
+		Auth:                       auth.ServiceConfig{Tokens: tokens, ResetURL: cfg.PasswordResetURL},
 		Checkout: checkout.Config{
 			CartTTL:        cfg.CartTTL,
 			PaymentTimeout: cfg.PaymentTimeout,

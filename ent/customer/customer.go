@@ -36,6 +36,10 @@ const (
 	FieldPasswordChangedAt = "password_changed_at"
 	// FieldTokenVersion holds the string denoting the token_version field in the database.
 	FieldTokenVersion = "token_version"
+	// FieldEmailVerifiedAt holds the string denoting the email_verified_at field in the database.
+	FieldEmailVerifiedAt = "email_verified_at"
+	// FieldPhoneVerifiedAt holds the string denoting the phone_verified_at field in the database.
+	FieldPhoneVerifiedAt = "phone_verified_at"
 	// EdgeAddresses holds the string denoting the addresses edge name in mutations.
 	EdgeAddresses = "addresses"
 	// EdgeIdentities holds the string denoting the identities edge name in mutations.
@@ -46,6 +50,8 @@ const (
 	EdgeCarts = "carts"
 	// EdgeRefreshTokens holds the string denoting the refresh_tokens edge name in mutations.
 	EdgeRefreshTokens = "refresh_tokens"
+	// EdgeOneTimeSecrets holds the string denoting the one_time_secrets edge name in mutations.
+	EdgeOneTimeSecrets = "one_time_secrets"
 	// Table holds the table name of the customer in the database.
 	Table = "customers"
 	// AddressesTable is the table that holds the addresses relation/edge.
@@ -83,6 +89,13 @@ const (
 	RefreshTokensInverseTable = "refresh_tokens"
 	// RefreshTokensColumn is the table column denoting the refresh_tokens relation/edge.
 	RefreshTokensColumn = "customer_id"
+	// OneTimeSecretsTable is the table that holds the one_time_secrets relation/edge.
+	OneTimeSecretsTable = "one_time_secrets"
+	// OneTimeSecretsInverseTable is the table name for the OneTimeSecret entity.
+	// It exists in this package in order to avoid circular dependency with the "onetimesecret" package.
+	OneTimeSecretsInverseTable = "one_time_secrets"
+	// OneTimeSecretsColumn is the table column denoting the one_time_secrets relation/edge.
+	OneTimeSecretsColumn = "customer_id"
 )
 
 // Columns holds all SQL columns for customer fields.
@@ -97,6 +110,8 @@ var Columns = []string{
 	FieldRole,
 	FieldPasswordChangedAt,
 	FieldTokenVersion,
+	FieldEmailVerifiedAt,
+	FieldPhoneVerifiedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -215,6 +230,16 @@ func ByTokenVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTokenVersion, opts...).ToFunc()
 }
 
+// ByEmailVerifiedAt orders the results by the email_verified_at field.
+func ByEmailVerifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailVerifiedAt, opts...).ToFunc()
+}
+
+// ByPhoneVerifiedAt orders the results by the phone_verified_at field.
+func ByPhoneVerifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPhoneVerifiedAt, opts...).ToFunc()
+}
+
 // ByAddressesCount orders the results by addresses count.
 func ByAddressesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -284,6 +309,20 @@ func ByRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByOneTimeSecretsCount orders the results by one_time_secrets count.
+func ByOneTimeSecretsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newOneTimeSecretsStep(), opts...)
+	}
+}
+
+// ByOneTimeSecrets orders the results by one_time_secrets terms.
+func ByOneTimeSecrets(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOneTimeSecretsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newAddressesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -317,6 +356,13 @@ func newRefreshTokensStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RefreshTokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RefreshTokensTable, RefreshTokensColumn),
+	)
+}
+func newOneTimeSecretsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OneTimeSecretsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, OneTimeSecretsTable, OneTimeSecretsColumn),
 	)
 }
 

@@ -96,6 +96,16 @@ func TokenVersion(v int) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldTokenVersion, v))
 }
 
+// EmailVerifiedAt applies equality check predicate on the "email_verified_at" field. It's identical to EmailVerifiedAtEQ.
+func EmailVerifiedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldEmailVerifiedAt, v))
+}
+
+// PhoneVerifiedAt applies equality check predicate on the "phone_verified_at" field. It's identical to PhoneVerifiedAtEQ.
+func PhoneVerifiedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPhoneVerifiedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldCreatedAt, v))
@@ -566,6 +576,106 @@ func TokenVersionLTE(v int) predicate.Customer {
 	return predicate.Customer(sql.FieldLTE(FieldTokenVersion, v))
 }
 
+// EmailVerifiedAtEQ applies the EQ predicate on the "email_verified_at" field.
+func EmailVerifiedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldEmailVerifiedAt, v))
+}
+
+// EmailVerifiedAtNEQ applies the NEQ predicate on the "email_verified_at" field.
+func EmailVerifiedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldEmailVerifiedAt, v))
+}
+
+// EmailVerifiedAtIn applies the In predicate on the "email_verified_at" field.
+func EmailVerifiedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldEmailVerifiedAt, vs...))
+}
+
+// EmailVerifiedAtNotIn applies the NotIn predicate on the "email_verified_at" field.
+func EmailVerifiedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldEmailVerifiedAt, vs...))
+}
+
+// EmailVerifiedAtGT applies the GT predicate on the "email_verified_at" field.
+func EmailVerifiedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldEmailVerifiedAt, v))
+}
+
+// EmailVerifiedAtGTE applies the GTE predicate on the "email_verified_at" field.
+func EmailVerifiedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldEmailVerifiedAt, v))
+}
+
+// EmailVerifiedAtLT applies the LT predicate on the "email_verified_at" field.
+func EmailVerifiedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldEmailVerifiedAt, v))
+}
+
+// EmailVerifiedAtLTE applies the LTE predicate on the "email_verified_at" field.
+func EmailVerifiedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldEmailVerifiedAt, v))
+}
+
+// EmailVerifiedAtIsNil applies the IsNil predicate on the "email_verified_at" field.
+func EmailVerifiedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldEmailVerifiedAt))
+}
+
+// EmailVerifiedAtNotNil applies the NotNil predicate on the "email_verified_at" field.
+func EmailVerifiedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldEmailVerifiedAt))
+}
+
+// PhoneVerifiedAtEQ applies the EQ predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPhoneVerifiedAt, v))
+}
+
+// PhoneVerifiedAtNEQ applies the NEQ predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldPhoneVerifiedAt, v))
+}
+
+// PhoneVerifiedAtIn applies the In predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldPhoneVerifiedAt, vs...))
+}
+
+// PhoneVerifiedAtNotIn applies the NotIn predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldPhoneVerifiedAt, vs...))
+}
+
+// PhoneVerifiedAtGT applies the GT predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldPhoneVerifiedAt, v))
+}
+
+// PhoneVerifiedAtGTE applies the GTE predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldPhoneVerifiedAt, v))
+}
+
+// PhoneVerifiedAtLT applies the LT predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldPhoneVerifiedAt, v))
+}
+
+// PhoneVerifiedAtLTE applies the LTE predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldPhoneVerifiedAt, v))
+}
+
+// PhoneVerifiedAtIsNil applies the IsNil predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldPhoneVerifiedAt))
+}
+
+// PhoneVerifiedAtNotNil applies the NotNil predicate on the "phone_verified_at" field.
+func PhoneVerifiedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldPhoneVerifiedAt))
+}
+
 // HasAddresses applies the HasEdge predicate on the "addresses" edge.
 func HasAddresses() predicate.Customer {
 	return predicate.Customer(func(s *sql.Selector) {
@@ -721,6 +831,39 @@ func HasRefreshTokensWith(preds ...predicate.RefreshToken) predicate.Customer {
 		preds := preds
 		if f := access.EdgeFilter(s, "RefreshToken"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.RefreshToken(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasOneTimeSecrets applies the HasEdge predicate on the "one_time_secrets" edge.
+func HasOneTimeSecrets() predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, OneTimeSecretsTable, OneTimeSecretsColumn),
+		)
+		if f := access.EdgeFilter(s, "OneTimeSecret"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newOneTimeSecretsStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOneTimeSecretsWith applies the HasEdge predicate on the "one_time_secrets" edge with a given conditions (other predicates).
+func HasOneTimeSecretsWith(preds ...predicate.OneTimeSecret) predicate.Customer {
+	return predicate.Customer(func(s *sql.Selector) {
+		step := newOneTimeSecretsStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "OneTimeSecret"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.OneTimeSecret(f))
 		}
 
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {

@@ -93,6 +93,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The OneTimeSecretFunc type is an adapter to allow the use of ordinary
+// function as OneTimeSecret mutator.
+type OneTimeSecretFunc func(context.Context, *ent.OneTimeSecretMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OneTimeSecretFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OneTimeSecretMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OneTimeSecretMutation", m)
+}
+
 // The OrderFunc type is an adapter to allow the use of ordinary
 // function as Order mutator.
 type OrderFunc func(context.Context, *ent.OrderMutation) (ent.Value, error)

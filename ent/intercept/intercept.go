@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -273,6 +274,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The OneTimeSecretFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OneTimeSecretFunc func(context.Context, *ent.OneTimeSecretQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OneTimeSecretFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OneTimeSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OneTimeSecretQuery", q)
+}
+
+// The TraverseOneTimeSecret type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOneTimeSecret func(context.Context, *ent.OneTimeSecretQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOneTimeSecret) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOneTimeSecret) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OneTimeSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OneTimeSecretQuery", q)
 }
 
 // The OrderFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -616,6 +644,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IdentityQuery, predicate.Identity, identity.OrderOption]{typ: ent.TypeIdentity, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.OneTimeSecretQuery:
+		return &query[*ent.OneTimeSecretQuery, predicate.OneTimeSecret, onetimesecret.OrderOption]{typ: ent.TypeOneTimeSecret, tq: q}, nil
 	case *ent.OrderQuery:
 		return &query[*ent.OrderQuery, predicate.Order, order.OrderOption]{typ: ent.TypeOrder, tq: q}, nil
 	case *ent.OrderEventQuery:

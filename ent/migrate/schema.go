@@ -171,6 +171,8 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STAFF", "ADMIN"}, Default: "CUSTOMER"},
 		{Name: "password_changed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "token_version", Type: field.TypeInt, Default: 0},
+		{Name: "email_verified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "phone_verified_at", Type: field.TypeTime, Nullable: true},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
 	CustomersTable = &schema.Table{
@@ -222,6 +224,7 @@ var (
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
 		{Name: "provider_message_id", Type: field.TypeString, Nullable: true},
+		{Name: "secret", Type: field.TypeString, Nullable: true},
 		{Name: "audience", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STORE"}, Default: "CUSTOMER"},
 		{Name: "order_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -233,7 +236,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "notifications_orders_notifications",
-				Columns:    []*schema.Column{NotificationsColumns[12]},
+				Columns:    []*schema.Column{NotificationsColumns[13]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -247,7 +250,51 @@ var (
 			{
 				Name:    "notification_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[12]},
+				Columns: []*schema.Column{NotificationsColumns[13]},
+			},
+		},
+	}
+	// OneTimeSecretsColumns holds the columns for the "one_time_secrets" table.
+	OneTimeSecretsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "purpose", Type: field.TypeEnum, Enums: []string{"PASSWORD_RESET", "VERIFY_EMAIL", "VERIFY_PHONE"}},
+		{Name: "target", Type: field.TypeString, Size: 254},
+		{Name: "salt", Type: field.TypeString},
+		{Name: "hash", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
+	}
+	// OneTimeSecretsTable holds the schema information for the "one_time_secrets" table.
+	OneTimeSecretsTable = &schema.Table{
+		Name:       "one_time_secrets",
+		Columns:    OneTimeSecretsColumns,
+		PrimaryKey: []*schema.Column{OneTimeSecretsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "one_time_secrets_customers_one_time_secrets",
+				Columns:    []*schema.Column{OneTimeSecretsColumns[9]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "onetimesecret_purpose_target",
+				Unique:  false,
+				Columns: []*schema.Column{OneTimeSecretsColumns[3], OneTimeSecretsColumns[4]},
+			},
+			{
+				Name:    "onetimesecret_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{OneTimeSecretsColumns[9]},
+			},
+			{
+				Name:    "onetimesecret_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{OneTimeSecretsColumns[7]},
 			},
 		},
 	}
@@ -711,6 +758,7 @@ var (
 		CustomersTable,
 		IdentitiesTable,
 		NotificationsTable,
+		OneTimeSecretsTable,
 		OrdersTable,
 		OrderEventsTable,
 		OrderLinesTable,
@@ -754,6 +802,10 @@ func init() {
 	NotificationsTable.ForeignKeys[0].RefTable = OrdersTable
 	NotificationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
+	OneTimeSecretsTable.ForeignKeys[0].RefTable = CustomersTable
+	OneTimeSecretsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(81604378624),
 	}
 	OrdersTable.ForeignKeys[0].RefTable = CustomersTable
 	OrdersTable.Annotation = &entsql.Annotation{

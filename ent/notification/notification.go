@@ -40,6 +40,8 @@ const (
 	FieldProviderMessageID = "provider_message_id"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
+	// FieldSecret holds the string denoting the secret field in the database.
+	FieldSecret = "secret"
 	// FieldAudience holds the string denoting the audience field in the database.
 	FieldAudience = "audience"
 	// EdgeOrder holds the string denoting the order edge name in mutations.
@@ -69,6 +71,7 @@ var Columns = []string{
 	FieldSentAt,
 	FieldProviderMessageID,
 	FieldOrderID,
+	FieldSecret,
 	FieldAudience,
 }
 
@@ -245,6 +248,11 @@ func ByProviderMessageID(opts ...sql.OrderTermOption) OrderOption {
 // ByOrderID orders the results by the order_id field.
 func ByOrderID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOrderID, opts...).ToFunc()
+}
+
+// BySecret orders the results by the secret field.
+func BySecret(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSecret, opts...).ToFunc()
 }
 
 // ByAudience orders the results by the audience field.

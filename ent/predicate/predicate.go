@@ -27,6 +27,9 @@ type Identity func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// OneTimeSecret is the predicate function for onetimesecret builders.
+type OneTimeSecret func(*sql.Selector)
+
 // Order is the predicate function for order builders.
 type Order func(*sql.Selector)
 

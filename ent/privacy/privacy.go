@@ -279,6 +279,30 @@ func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
 }
 
+// The OneTimeSecretQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OneTimeSecretQueryRuleFunc func(context.Context, *ent.OneTimeSecretQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OneTimeSecretQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OneTimeSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OneTimeSecretQuery", q)
+}
+
+// The OneTimeSecretMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OneTimeSecretMutationRuleFunc func(context.Context, *ent.OneTimeSecretMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OneTimeSecretMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OneTimeSecretMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OneTimeSecretMutation", m)
+}
+
 // The OrderQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OrderQueryRuleFunc func(context.Context, *ent.OrderQuery) error
@@ -616,6 +640,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
+	case *ent.OneTimeSecretQuery:
+		return q.Filter(), nil
 	case *ent.OrderQuery:
 		return q.Filter(), nil
 	case *ent.OrderEventQuery:
@@ -660,6 +686,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.IdentityMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.OneTimeSecretMutation:
 		return m.Filter(), nil
 	case *ent.OrderMutation:
 		return m.Filter(), nil

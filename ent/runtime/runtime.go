@@ -13,6 +13,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
 	"github.com/savannah-commerce/savannah/ent/notification"
+	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
@@ -482,6 +483,56 @@ func init() {
 	notificationDescLastError := notificationFields[5].Descriptor()
 	// notification.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	notification.LastErrorValidator = notificationDescLastError.Validators[0].(func(string) error)
+	onetimesecretMixin := schema.OneTimeSecret{}.Mixin()
+	onetimesecret.Policy = privacy.NewPolicies(onetimesecretMixin[0], schema.OneTimeSecret{})
+	onetimesecret.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := onetimesecret.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	onetimesecretMixinFields1 := onetimesecretMixin[1].Fields()
+	_ = onetimesecretMixinFields1
+	onetimesecretFields := schema.OneTimeSecret{}.Fields()
+	_ = onetimesecretFields
+	// onetimesecretDescCreatedAt is the schema descriptor for created_at field.
+	onetimesecretDescCreatedAt := onetimesecretMixinFields1[0].Descriptor()
+	// onetimesecret.DefaultCreatedAt holds the default value on creation for the created_at field.
+	onetimesecret.DefaultCreatedAt = onetimesecretDescCreatedAt.Default.(func() time.Time)
+	// onetimesecretDescUpdatedAt is the schema descriptor for updated_at field.
+	onetimesecretDescUpdatedAt := onetimesecretMixinFields1[1].Descriptor()
+	// onetimesecret.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	onetimesecret.DefaultUpdatedAt = onetimesecretDescUpdatedAt.Default.(func() time.Time)
+	// onetimesecret.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	onetimesecret.UpdateDefaultUpdatedAt = onetimesecretDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// onetimesecretDescTarget is the schema descriptor for target field.
+	onetimesecretDescTarget := onetimesecretFields[1].Descriptor()
+	// onetimesecret.TargetValidator is a validator for the "target" field. It is called by the builders before save.
+	onetimesecret.TargetValidator = func() func(string) error {
+		validators := onetimesecretDescTarget.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(target string) error {
+			for _, fn := range fns {
+				if err := fn(target); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// onetimesecretDescSalt is the schema descriptor for salt field.
+	onetimesecretDescSalt := onetimesecretFields[2].Descriptor()
+	// onetimesecret.SaltValidator is a validator for the "salt" field. It is called by the builders before save.
+	onetimesecret.SaltValidator = onetimesecretDescSalt.Validators[0].(func(string) error)
+	// onetimesecretDescHash is the schema descriptor for hash field.
+	onetimesecretDescHash := onetimesecretFields[3].Descriptor()
+	// onetimesecret.HashValidator is a validator for the "hash" field. It is called by the builders before save.
+	onetimesecret.HashValidator = onetimesecretDescHash.Validators[0].(func(string) error)
 	orderMixin := schema.Order{}.Mixin()
 	order.Policy = privacy.NewPolicies(orderMixin[0], schema.Order{})
 	order.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -46,8 +46,22 @@ func (Customer) Fields() []ent.Field {
 			NonNegative().
 			Default(0).
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// When the customer proved control of the email or phone with a
+		// one-time code (or a reset link); nil while unproven. Changing
+		// the phone clears its mark.
+		field.Time("email_verified_at").
+			Optional().
+			Nillable().
+			Annotations(verifiedMark),
+		field.Time("phone_verified_at").
+			Optional().
+			Nillable().
+			Annotations(verifiedMark),
 	}
 }
+
+// verifiedMark shows a verification time in GraphQL, read-only.
+var verifiedMark = entgql.Skip(entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput, entgql.SkipOrderField)
 
 // Edges of the Customer.
 func (Customer) Edges() []ent.Edge {
@@ -61,6 +75,8 @@ func (Customer) Edges() []ent.Edge {
 		edge.To("carts", Cart.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 		edge.To("refresh_tokens", RefreshToken.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
+		edge.To("one_time_secrets", OneTimeSecret.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 	}
 }

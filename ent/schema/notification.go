@@ -29,6 +29,10 @@ func (Notification) Fields() []ent.Field {
 		field.Int("order_id").Optional().Nillable().Immutable(),
 		// Who the message is for: the order's customer, or the store (the
 		// staff's copy), which only staff may read.
+		// The one-time code or reset link an account message carries,
+		// kept only until the message is delivered or given up on.
+		field.String("secret").Optional().Nillable().Sensitive().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Enum("audience").Values("CUSTOMER", "STORE").Default("CUSTOMER").Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}

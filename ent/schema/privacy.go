@@ -187,7 +187,7 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// their payments through checkout, the catalogue and shipping
 		// through staff.
 		return allowRole(viewer.Staff), true
-	case "Identity", "RefreshToken", "Sequence":
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true
 	}

@@ -72,6 +72,11 @@ type ChangePasswordPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type ConfirmVerificationPayload struct {
+	Customer   *ent.Customer `json:"customer,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
 type CreateCategoryInput struct {
 	Name        string  `json:"name"`
 	Slug        *string `json:"slug,omitempty"`
@@ -217,6 +222,37 @@ type RegisterPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+// The account a reset is for: its email or its (verified) phone, exactly one.
+type RequestPasswordResetInput struct {
+	Email *string `json:"email,omitempty"`
+	// E.164, such as +254712345678.
+	Phone *string `json:"phone,omitempty"`
+}
+
+// The same whether or not an account exists: a link or code is on its way
+// if it does.
+type RequestPasswordResetPayload struct {
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type RequestVerificationPayload struct {
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A reset: the email with the token of the emailed link, or the phone with
+// the SMS code; and the new password.
+type ResetPasswordInput struct {
+	Email       *string `json:"email,omitempty"`
+	Phone       *string `json:"phone,omitempty"`
+	Token       *string `json:"token,omitempty"`
+	Code        *string `json:"code,omitempty"`
+	NewPassword string  `json:"newPassword"`
+}
+
+type ResetPasswordPayload struct {
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type RetryNotificationPayload struct {

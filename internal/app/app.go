@@ -82,8 +82,9 @@ type Config struct {
 	// it (falling back to the database and the process while it is down).
 	Redis *redis.Client
 	// Auth configures the account service: Tokens is required; Refresh,
-	// Failures and Versions, when nil, are chosen by Redis above. Client,
-	// Dialect and Log are filled in by NewServices.
+	// Failures and Versions, when nil, are chosen by Redis above; Notify,
+	// when nil, is the outbox. Client, Dialect and Log are filled in by
+	// NewServices.
 	Auth auth.ServiceConfig
 	// ShippingDefaultWeightGrams is the shipping weight of a variant
 	// without one (internal/shipping).
@@ -160,6 +161,9 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	}
 	ac := cfg.Auth
 	ac.Client, ac.Dialect, ac.Log = client, cfg.DB.Dialect, cfg.Log
+	if ac.Notify == nil {
+		ac.Notify = cfg.outbox() // reset links and codes go out through the outbox
+	}
 	switch {
 	case cfg.Redis != nil:
 		// While Redis is down, new sign-ins are kept in the database and

@@ -12,7 +12,7 @@ import (
 // (the one exception: a reused refresh token revokes its family).
 
 // tooManyAttempts says when to retry, in the message (clients show it).
-func tooManyAttempts(until time.Time) error {
+func tooManyAttempts(what string, until time.Time) error {
 	return input.Fail(input.ErrTooManyAttempts,
-		fmt.Sprintf("too many failed sign-in attempts; try again after %s", until.UTC().Format(time.RFC3339)))
+		fmt.Sprintf("%s; try again after %s", what, until.UTC().Format(time.RFC3339)))
 }

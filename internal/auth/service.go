@@ -39,7 +39,15 @@ type ServiceConfig struct {
 	// Versions caches customers' token versions (VerifyAccess); nil means
 	// an in-process cache. With Redis, share one between replicas.
 	Versions VersionCache
-	Log      *slog.Logger
+	// Notify writes account messages (reset links, codes) to the
+	// outbox; nil refuses recovery and verification requests.
+	Notify AccountNotifier
+	// ResetURL is the front-end page a reset email links to; the link
+	// adds email and token to its query (see recovery.go).
+	ResetURL string
+	// Now is the clock of expiries; nil means time.Now.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Service holds accounts: registration, sign-in, tokens, profiles,
@@ -63,7 +71,10 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Versions == nil {
 		cfg.Versions = NewMemoryVersionCache(VersionTTL)
 	}
-	return &Service{cfg: cfg, dummyHash: dummy, now: time.Now}, nil
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, dummyHash: dummy, now: cfg.Now}, nil
 }
 
 // VerifyAccess is the one check of an access token that a request (HTTP
@@ -381,13 +392,25 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if n == 0 {
 		return nil, input.Fail(input.ErrInvalidCredentials, "the current password is incorrect", "currentPassword")
 	}
-	if cust, err = s.revokeAccess(ctx, cust.ID); err != nil {
-		return nil, err
-	}
-	if err := s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, "auth: revoke sessions on a password change"), cust.ID); err != nil {
+	if cust, err = s.revokeSessions(ctx, cust.ID, "auth: revoke sessions on a password change"); err != nil {
 		return nil, err
 	}
 	return s.signIn(ctx, cust)
+}
+
+// revokeSessions signs a customer out everywhere, as a password change
+// or reset must: every access token is refused from now on
+// (revokeAccess) and every refresh-token family revoked. why names the
+// system bypass. It returns the updated customer.
+func (s *Service) revokeSessions(ctx context.Context, id int, why string) (*ent.Customer, error) {
+	cust, err := s.revokeAccess(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, why), id); err != nil {
+		return nil, err
+	}
+	return cust, nil
 }
 
 // ProfileInput changes a profile: nil leaves a field as it is; an empty
@@ -405,8 +428,9 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 		checkName(&c, []string{"input", "name"}, name)
 		upd.SetName(name)
 	}
+	phone := ""
 	if in.Phone != nil {
-		if phone := checkPhone(&c, []string{"input", "phone"}, in.Phone); phone == "" {
+		if phone = checkPhone(&c, []string{"input", "phone"}, in.Phone); phone == "" {
 			upd.ClearPhone()
 		} else {
 			upd.SetPhone(phone)
@@ -414,6 +438,16 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 	}
 	if err := c.Err(); err != nil {
 		return nil, err
+	}
+	if in.Phone != nil {
+		// A new number is unproven: its verification goes with the old.
+		n, err := s.db(ctx).Customer.Query().Where(customer.ID(v.CustomerID), customer.Phone(phone)).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read phone: %w", err)
+		}
+		if n == 0 {
+			upd.ClearPhoneVerifiedAt()
+		}
 	}
 	cust, err := upd.Save(ctx)
 	if err != nil {

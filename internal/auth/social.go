@@ -291,7 +291,8 @@ func (s *Service) linkIdentity(ctx context.Context, c *ent.Client, provider, sub
 		if name == "" {
 			name = email[:strings.Index(email, "@")]
 		}
-		cust, err = c.Customer.Create().SetEmail(email).SetName(name).Save(ctx)
+		// The provider vouched for the email: it is verified.
+		cust, err = c.Customer.Create().SetEmail(email).SetName(name).SetEmailVerifiedAt(s.now()).Save(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find or create customer: %w", err)

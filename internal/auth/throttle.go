@@ -40,13 +40,18 @@ func addressBudget(addr string) failureBudget {
 // checkThrottle refuses with TOO_MANY_ATTEMPTS when any budget holds less
 // than one failure.
 func (s *Service) checkThrottle(ctx context.Context, budgets ...failureBudget) error {
+	return s.throttle(ctx, "too many failed sign-in attempts", budgets...)
+}
+
+// throttle is checkThrottle with what the refusal says was too many.
+func (s *Service) throttle(ctx context.Context, what string, budgets ...failureBudget) error {
 	for _, b := range budgets {
 		res, err := s.cfg.Failures.Take(ctx, b.policy, b.key, 0)
 		if err != nil {
-			return fmt.Errorf("read sign-in failures: %w", err)
+			return fmt.Errorf("read %s budget: %w", b.policy.Name, err)
 		}
 		if res.Available < 1 {
-			return tooManyAttempts(s.now().Add(b.policy.RetryAfter(res.Available, 1)))
+			return tooManyAttempts(what, s.now().Add(b.policy.RetryAfter(res.Available, 1)))
 		}
 	}
 	return nil
@@ -56,7 +61,7 @@ func (s *Service) checkThrottle(ctx context.Context, budgets ...failureBudget) e
 func (s *Service) countFailure(ctx context.Context, budgets ...failureBudget) error {
 	for _, b := range budgets {
 		if _, err := s.cfg.Failures.Take(ctx, b.policy, b.key, 1); err != nil {
-			return fmt.Errorf("count sign-in failure: %w", err)
+			return fmt.Errorf("count %s: %w", b.policy.Name, err)
 		}
 	}
 	return nil

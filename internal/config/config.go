@@ -152,6 +152,10 @@ type Config struct {
 	// PublicURL is where browsers reach this server (PUBLIC_URL), for the
 	// social sign-in callback URLs: <PublicURL>/auth/{provider}/callback.
 	PublicURL string `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
+	// PasswordResetURL is the front-end page a password-reset email links
+	// to, with email and token added to its query (PASSWORD_RESET_URL);
+	// empty means <PublicURL>/reset-password.
+	PasswordResetURL string `env:"PASSWORD_RESET_URL"`
 	// AuthRedirectURL is the front-end page that receives the tokens of a
 	// social sign-in in its URL fragment (AUTH_REDIRECT_URL); empty means
 	// the callback answers JSON.
@@ -227,9 +231,15 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Currency = strings.ToUpper(c.Currency)
 	c.Role = strings.ToLower(c.Role)
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if c.PasswordResetURL == "" {
+		c.PasswordResetURL = c.PublicURL + "/reset-password"
+	}
 	c.JWTPrivateKey = strings.ReplaceAll(c.JWTPrivateKey, `\n`, "\n")
 	c.JWTPreviousPublicKeys = strings.ReplaceAll(c.JWTPreviousPublicKeys, `\n`, "\n")
 
+	if u, err := url.Parse(c.PasswordResetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("PASSWORD_RESET_URL: %q is not an http(s) URL", c.PasswordResetURL))
+	}
 	if !ValidRole(c.Role) {
 		errs = append(errs, fmt.Errorf("SERVER_ROLE: %q is not api, worker or all", c.Role))
 	}

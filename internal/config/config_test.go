@@ -204,3 +204,16 @@ func TestStoreCurrency(t *testing.T) {
 		require.ErrorContains(t, err, `STORE_CURRENCY: "`+in+`" is not a supported currency`)
 	}
 }
+
+// TestLoadPasswordResetURL: the reset page defaults to the public URL's
+// /reset-password, and a front end's own page replaces it.
+func TestLoadPasswordResetURL(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"PUBLIC_URL": "https://shop.example/"}))
+	require.NoError(t, err)
+	require.Equal(t, "https://shop.example/reset-password", c.PasswordResetURL)
+	c, err = config.Load(env(map[string]string{"PASSWORD_RESET_URL": "https://app.example/account/reset"}))
+	require.NoError(t, err)
+	require.Equal(t, "https://app.example/account/reset", c.PasswordResetURL)
+	_, err = config.Load(env(map[string]string{"PASSWORD_RESET_URL": "/reset"}))
+	require.ErrorContains(t, err, "PASSWORD_RESET_URL")
+}

@@ -267,6 +267,30 @@ func (o *Outbox) enqueue(ctx context.Context, client *ent.Client, orderID int, e
 	return nil
 }
 
+// Account writes one account message (templates.IsAccount: a reset link,
+// a one-time code) to one recipient and enqueues its delivery, in the
+// transaction ctx runs in, as enqueue does for orders. The row keeps the
+// secret only until the message is delivered or given up on (Worker).
+func (o *Outbox) Account(ctx context.Context, client *ent.Client, ch notification.Channel, to string, ev templates.Event, secret string) error {
+	if !templates.IsAccount(ev) {
+		return fmt.Errorf("outbox: %s is not an account message", ev)
+	}
+	tx, err := database.SQLTx(ctx)
+	if err != nil {
+		return fmt.Errorf("outbox: %s must be written in a transaction: %w", ev, err)
+	}
+	sys := viewer.System(ctx, "outbox: enqueue an account message")
+	n, err := client.Notification.Create().SetChannel(ch).SetRecipient(to).SetTemplate(string(ev)).
+		SetSecret(secret).SetAudience(notification.AudienceCUSTOMER).Save(sys)
+	if err != nil {
+		return fmt.Errorf("outbox: write notification: %w", err)
+	}
+	if _, err := o.cfg.Jobs.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: DeliverArgs{NotificationID: n.ID}, InsertOpts: o.insertOpts()}}); err != nil {
+		return fmt.Errorf("outbox: enqueue delivery: %w", err)
+	}
+	return nil
+}
+
 func (o *Outbox) insertOpts() *river.InsertOpts {
 	return &river.InsertOpts{MaxAttempts: o.cfg.MaxAttempts}
 }

@@ -181,6 +181,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 				SetSentAt(time.Now()).
 				SetProviderMessageID(res.ProviderID).
 				ClearLastError().
+				ClearSecret().
 				Exec(ctx)
 			if err != nil {
 				return fmt.Errorf("notification %d: mark sent: %w", id, err)
@@ -207,7 +208,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 	upd := c.Notification.UpdateOneID(id).SetLastError(truncate(sendErr.Error(), maxLastError))
 	if final {
-		upd.SetStatus(notification.StatusFAILED)
+		upd.SetStatus(notification.StatusFAILED).ClearSecret()
 	}
 	if err := upd.Exec(ctx); err != nil {
 		return errors.Join(sendErr, fmt.Errorf("notification %d: record failure: %w", id, err))
@@ -262,6 +263,12 @@ func (w *Worker) send(ctx context.Context, n *ent.Notification) (notify.SendResu
 // data gathers what the templates show about n's order. A database error
 // is transient (retried); a notification without an order is permanent.
 func (w *Worker) data(ctx context.Context, n *ent.Notification, ev templates.Event) (templates.Data, error) {
+	if templates.IsAccount(ev) {
+		if n.Secret == nil {
+			return templates.Data{}, notify.Permanent(errors.New("account message has no secret"))
+		}
+		return templates.Data{StoreName: w.cfg.StoreName, Secret: *n.Secret}, nil
+	}
 	if n.OrderID == nil {
 		return templates.Data{}, notify.Permanent(errors.New("notification has no order"))
 	}

@@ -42,6 +42,38 @@ func Events() []Event {
 	return []Event{OrderPlaced, OrderConfirmed, OrderShipped, OrderDelivered, OrderCancelled, PaymentSucceeded, PaymentFailed}
 }
 
+// The account events: messages about the account, not an order, each
+// carrying a one-time secret (Data.Secret).
+const (
+	// PasswordReset carries a reset link (email) or code (SMS).
+	PasswordReset Event = "password_reset"
+	// VerifyEmail carries the code that verifies an email address.
+	VerifyEmail Event = "verify_email"
+	// VerifyPhone carries the code that verifies a phone number.
+	VerifyPhone Event = "verify_phone"
+)
+
+// accountEvents lists the account events with the channels they are
+// sent on.
+var accountEvents = []struct {
+	ev         Event
+	sms, email bool
+}{
+	{PasswordReset, true, true},
+	{VerifyEmail, false, true},
+	{VerifyPhone, true, false},
+}
+
+// IsAccount reports whether ev is an account event (no order behind it).
+func IsAccount(ev Event) bool {
+	for _, a := range accountEvents {
+		if a.ev == ev {
+			return true
+		}
+	}
+	return false
+}
+
 // adminEvents lists the events the administrators get an email for.
 var adminEvents = []Event{OrderPlaced}
 
@@ -65,6 +97,8 @@ type Data struct {
 	// Note is the reason of a cancellation or a failed payment, or a
 	// delivery note; optional.
 	Note string
+	// Secret is an account event's one-time code or reset link.
+	Secret string
 }
 
 // Item is one line of an order.
@@ -168,6 +202,20 @@ func parse(fsys fs.FS) (*Set, error) {
 		s.sms[ev] = t.Lookup(string(ev) + ".txt")
 		if err := load(ev, "", s.text, s.html); err != nil {
 			return nil, err
+		}
+	}
+	for _, a := range accountEvents {
+		if a.sms {
+			t, err := texttemplate.New(string(a.ev)).Funcs(funcs).ParseFS(fsys, "tmpl/sms/"+string(a.ev)+".txt")
+			if err != nil {
+				return nil, fmt.Errorf("templates: %w", err)
+			}
+			s.sms[a.ev] = t.Lookup(string(a.ev) + ".txt")
+		}
+		if a.email {
+			if err := load(a.ev, "", s.text, s.html); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, ev := range adminEvents {
