@@ -28,6 +28,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -104,6 +106,8 @@ func checkColumn(t, c string) error {
 			refreshtoken.Table:   refreshtoken.ValidColumn,
 			sequence.Table:       sequence.ValidColumn,
 			stockmovement.Table:  stockmovement.ValidColumn,
+			taxclass.Table:       taxclass.ValidColumn,
+			taxrate.Table:        taxrate.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -21,6 +21,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // Noder wraps the basic Node method.
@@ -77,6 +79,16 @@ var productvariantImplementors = []string{"ProductVariant", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ProductVariant) IsNode() {}
+
+var taxclassImplementors = []string{"TaxClass", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TaxClass) IsNode() {}
+
+var taxrateImplementors = []string{"TaxRate", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TaxRate) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -241,6 +253,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(productvariant.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, productvariantImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case taxclass.Table:
+		query := c.TaxClass.Query().
+			Where(taxclass.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, taxclassImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case taxrate.Table:
+		query := c.TaxRate.Query().
+			Where(taxrate.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, taxrateImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -466,6 +496,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ProductVariant.Query().
 			Where(productvariant.IDIn(ids...))
 		query, err := query.CollectFields(ctx, productvariantImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case taxclass.Table:
+		query := c.TaxClass.Query().
+			Where(taxclass.IDIn(ids...))
+		query, err := query.CollectFields(ctx, taxclassImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case taxrate.Table:
+		query := c.TaxRate.Query().
+			Where(taxrate.IDIn(ids...))
+		query, err := query.CollectFields(ctx, taxrateImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -46,6 +46,10 @@ type Tx struct {
 	Sequence *SequenceClient
 	// StockMovement is the client for interacting with the StockMovement builders.
 	StockMovement *StockMovementClient
+	// TaxClass is the client for interacting with the TaxClass builders.
+	TaxClass *TaxClassClient
+	// TaxRate is the client for interacting with the TaxRate builders.
+	TaxRate *TaxRateClient
 
 	// lazily loaded.
 	client     *Client
@@ -193,6 +197,8 @@ func (tx *Tx) init() {
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.StockMovement = NewStockMovementClient(tx.config)
+	tx.TaxClass = NewTaxClassClient(tx.config)
+	tx.TaxRate = NewTaxRateClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

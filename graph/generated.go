@@ -278,25 +278,26 @@ type ComplexityRoot struct {
 	}
 
 	Order struct {
-		CreatedAt       func(childComplexity int) int
-		Currency        func(childComplexity int) int
-		Customer        func(childComplexity int) int
-		CustomerID      func(childComplexity int) int
-		Email           func(childComplexity int) int
-		Events          func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Lines           func(childComplexity int) int
-		Note            func(childComplexity int) int
-		Number          func(childComplexity int) int
-		Payments        func(childComplexity int) int
-		Phone           func(childComplexity int) int
-		PlacedAt        func(childComplexity int) int
-		ShippingAddress func(childComplexity int) int
-		ShippingTotal   func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Subtotal        func(childComplexity int) int
-		Total           func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Currency         func(childComplexity int) int
+		Customer         func(childComplexity int) int
+		CustomerID       func(childComplexity int) int
+		Email            func(childComplexity int) int
+		Events           func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Lines            func(childComplexity int) int
+		Note             func(childComplexity int) int
+		Number           func(childComplexity int) int
+		Payments         func(childComplexity int) int
+		Phone            func(childComplexity int) int
+		PlacedAt         func(childComplexity int) int
+		PricesIncludeTax func(childComplexity int) int
+		ShippingAddress  func(childComplexity int) int
+		ShippingTotal    func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Subtotal         func(childComplexity int) int
+		Total            func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	OrderConnection struct {
@@ -337,6 +338,7 @@ type ComplexityRoot struct {
 		ProductName func(childComplexity int) int
 		Quantity    func(childComplexity int) int
 		Sku         func(childComplexity int) int
+		TaxClass    func(childComplexity int) int
 		UnitPrice   func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 		Variant     func(childComplexity int) int
@@ -435,6 +437,8 @@ type ComplexityRoot struct {
 		Reserved          func(childComplexity int) int
 		Sku               func(childComplexity int) int
 		StockOnHand       func(childComplexity int) int
+		TaxClass          func(childComplexity int) int
+		TaxClassID        func(childComplexity int) int
 		TrackInventory    func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
 	}
@@ -480,6 +484,25 @@ type ComplexityRoot struct {
 	Subscription struct {
 		OrderEvents  func(childComplexity int) int
 		OrderUpdated func(childComplexity int, id string) int
+	}
+
+	TaxClass struct {
+		Code      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Rates     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	TaxRate struct {
+		BasisPoints func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		TaxClass    func(childComplexity int) int
+		TaxClassID  func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
 	}
 
 	UpdateProfilePayload struct {
@@ -1705,6 +1728,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.PlacedAt(childComplexity), true
+	case "Order.pricesIncludeTax":
+		if e.ComplexityRoot.Order.PricesIncludeTax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.PricesIncludeTax(childComplexity), true
 	case "Order.shippingAddress":
 		if e.ComplexityRoot.Order.ShippingAddress == nil {
 			break
@@ -1896,6 +1925,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.Sku(childComplexity), true
+	case "OrderLine.taxClass":
+		if e.ComplexityRoot.OrderLine.TaxClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.TaxClass(childComplexity), true
 	case "OrderLine.unitPrice":
 		if e.ComplexityRoot.OrderLine.UnitPrice == nil {
 			break
@@ -2280,6 +2315,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductVariant.StockOnHand(childComplexity), true
+	case "ProductVariant.taxClass":
+		if e.ComplexityRoot.ProductVariant.TaxClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariant.TaxClass(childComplexity), true
+	case "ProductVariant.taxClassID":
+		if e.ComplexityRoot.ProductVariant.TaxClassID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariant.TaxClassID(childComplexity), true
 	case "ProductVariant.trackInventory":
 		if e.ComplexityRoot.ProductVariant.TrackInventory == nil {
 			break
@@ -2515,6 +2562,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.OrderUpdated(childComplexity, args["id"].(string)), true
 
+	case "TaxClass.code":
+		if e.ComplexityRoot.TaxClass.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxClass.Code(childComplexity), true
+	case "TaxClass.createdAt":
+		if e.ComplexityRoot.TaxClass.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxClass.CreatedAt(childComplexity), true
+	case "TaxClass.id":
+		if e.ComplexityRoot.TaxClass.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxClass.ID(childComplexity), true
+	case "TaxClass.name":
+		if e.ComplexityRoot.TaxClass.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxClass.Name(childComplexity), true
+	case "TaxClass.rates":
+		if e.ComplexityRoot.TaxClass.Rates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxClass.Rates(childComplexity), true
+	case "TaxClass.updatedAt":
+		if e.ComplexityRoot.TaxClass.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxClass.UpdatedAt(childComplexity), true
+
+	case "TaxRate.basisPoints":
+		if e.ComplexityRoot.TaxRate.BasisPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.BasisPoints(childComplexity), true
+	case "TaxRate.createdAt":
+		if e.ComplexityRoot.TaxRate.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.CreatedAt(childComplexity), true
+	case "TaxRate.id":
+		if e.ComplexityRoot.TaxRate.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.ID(childComplexity), true
+	case "TaxRate.name":
+		if e.ComplexityRoot.TaxRate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.Name(childComplexity), true
+	case "TaxRate.taxClass":
+		if e.ComplexityRoot.TaxRate.TaxClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.TaxClass(childComplexity), true
+	case "TaxRate.taxClassID":
+		if e.ComplexityRoot.TaxRate.TaxClassID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.TaxClassID(childComplexity), true
+	case "TaxRate.updatedAt":
+		if e.ComplexityRoot.TaxRate.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.UpdatedAt(childComplexity), true
+
 	case "UpdateProfilePayload.customer":
 		if e.ComplexityRoot.UpdateProfilePayload.Customer == nil {
 			break
@@ -2597,6 +2724,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProductVariantWhereInput", ec.unmarshalInputProductVariantWhereInput),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("TaxClassOrder", ec.unmarshalInputTaxClassOrder),
+			graphql.NewInputUnmarshaler("TaxClassWhereInput", ec.unmarshalInputTaxClassWhereInput),
+			graphql.NewInputUnmarshaler("TaxRateOrder", ec.unmarshalInputTaxRateOrder),
+			graphql.NewInputUnmarshaler("TaxRateWhereInput", ec.unmarshalInputTaxRateWhereInput),
 			graphql.NewInputUnmarshaler("UpdateAddressInput", ec.unmarshalInputUpdateAddressInput),
 			graphql.NewInputUnmarshaler("UpdateCategoryInput", ec.unmarshalInputUpdateCategoryInput),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
@@ -3097,6 +3228,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_status(ctx, field)
 	case "currency":
 		return ec.fieldContext_Order_currency(ctx, field)
+	case "pricesIncludeTax":
+		return ec.fieldContext_Order_pricesIncludeTax(ctx, field)
 	case "email":
 		return ec.fieldContext_Order_email(ctx, field)
 	case "phone":
@@ -3201,6 +3334,8 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_sku(ctx, field)
 	case "quantity":
 		return ec.fieldContext_OrderLine_quantity(ctx, field)
+	case "taxClass":
+		return ec.fieldContext_OrderLine_taxClass(ctx, field)
 	case "orderID":
 		return ec.fieldContext_OrderLine_orderID(ctx, field)
 	case "variantID":
@@ -3397,8 +3532,12 @@ func (ec *executionContext) childFields_ProductVariant(ctx context.Context, fiel
 		return ec.fieldContext_ProductVariant_position(ctx, field)
 	case "productID":
 		return ec.fieldContext_ProductVariant_productID(ctx, field)
+	case "taxClassID":
+		return ec.fieldContext_ProductVariant_taxClassID(ctx, field)
 	case "product":
 		return ec.fieldContext_ProductVariant_product(ctx, field)
+	case "taxClass":
+		return ec.fieldContext_ProductVariant_taxClass(ctx, field)
 	case "price":
 		return ec.fieldContext_ProductVariant_price(ctx, field)
 	case "quantityAvailable":
@@ -3447,6 +3586,44 @@ func (ec *executionContext) childFields_RetryNotificationPayload(ctx context.Con
 		return ec.fieldContext_RetryNotificationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RetryNotificationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TaxClass(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TaxClass_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TaxClass_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TaxClass_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_TaxClass_code(ctx, field)
+	case "name":
+		return ec.fieldContext_TaxClass_name(ctx, field)
+	case "rates":
+		return ec.fieldContext_TaxClass_rates(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaxClass", field.Name)
+}
+
+func (ec *executionContext) childFields_TaxRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TaxRate_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TaxRate_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TaxRate_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_TaxRate_name(ctx, field)
+	case "basisPoints":
+		return ec.fieldContext_TaxRate_basisPoints(ctx, field)
+	case "taxClassID":
+		return ec.fieldContext_TaxRate_taxClassID(ctx, field)
+	case "taxClass":
+		return ec.fieldContext_TaxRate_taxClass(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TaxRate", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateProfilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9582,6 +9759,29 @@ func (ec *executionContext) fieldContext_Order_currency(_ context.Context, field
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
+func (ec *executionContext) _Order_pricesIncludeTax(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_pricesIncludeTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesIncludeTax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_pricesIncludeTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Order_email(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10548,6 +10748,29 @@ func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_OrderLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrderLine_taxClass(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_taxClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxClass, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_taxClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
@@ -12237,6 +12460,29 @@ func (ec *executionContext) fieldContext_ProductVariant_productID(_ context.Cont
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ProductVariant_taxClassID(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductVariant_taxClassID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxClassID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductVariant_taxClassID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "ID")
+}
+
 func (ec *executionContext) _ProductVariant_product(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12264,6 +12510,38 @@ func (ec *executionContext) fieldContext_ProductVariant_product(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductVariant_taxClass(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductVariant_taxClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxClass(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TaxClass) graphql.Marshaler {
+			return ec.marshalOTaxClass2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClass(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductVariant_taxClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductVariant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxClass(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13423,6 +13701,323 @@ func (ec *executionContext) fieldContext_Subscription_orderEvents(_ context.Cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderFeedEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaxClass_id(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxClass_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxClass_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TaxClass_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxClass_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxClass_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TaxClass_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxClass_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxClass_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TaxClass_code(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxClass_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxClass_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "String")
+}
+
+func (ec *executionContext) _TaxClass_name(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxClass_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxClass_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "String")
+}
+
+func (ec *executionContext) _TaxClass_rates(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxClass_rates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TaxRate) graphql.Marshaler {
+			return ec.marshalOTaxRate2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxClass_rates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaxClass",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaxRate_id(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TaxRate_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TaxRate_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TaxRate_name(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "String")
+}
+
+func (ec *executionContext) _TaxRate_basisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_basisPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BasisPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_basisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TaxRate_taxClassID(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_taxClassID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxClassID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_taxClassID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TaxRate_taxClass(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_taxClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxClass(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TaxClass) graphql.Marshaler {
+			return ec.marshalNTaxClass2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClass(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_taxClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaxRate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxClass(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19173,7 +19768,7 @@ func (ec *executionContext) unmarshalInputOrderLineWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "productName", "productNameNEQ", "productNameIn", "productNameNotIn", "productNameGT", "productNameGTE", "productNameLT", "productNameLTE", "productNameContains", "productNameHasPrefix", "productNameHasSuffix", "productNameEqualFold", "productNameContainsFold", "variantName", "variantNameNEQ", "variantNameIn", "variantNameNotIn", "variantNameGT", "variantNameGTE", "variantNameLT", "variantNameLTE", "variantNameContains", "variantNameHasPrefix", "variantNameHasSuffix", "variantNameEqualFold", "variantNameContainsFold", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "variantID", "variantIDNEQ", "variantIDIn", "variantIDNotIn", "variantIDIsNil", "variantIDNotNil", "hasOrder", "hasOrderWith", "hasVariant", "hasVariantWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "productName", "productNameNEQ", "productNameIn", "productNameNotIn", "productNameGT", "productNameGTE", "productNameLT", "productNameLTE", "productNameContains", "productNameHasPrefix", "productNameHasSuffix", "productNameEqualFold", "productNameContainsFold", "variantName", "variantNameNEQ", "variantNameIn", "variantNameNotIn", "variantNameGT", "variantNameGTE", "variantNameLT", "variantNameLTE", "variantNameContains", "variantNameHasPrefix", "variantNameHasSuffix", "variantNameEqualFold", "variantNameContainsFold", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "quantity", "quantityNEQ", "quantityIn", "quantityNotIn", "quantityGT", "quantityGTE", "quantityLT", "quantityLTE", "taxClass", "taxClassNEQ", "taxClassIn", "taxClassNotIn", "taxClassGT", "taxClassGTE", "taxClassLT", "taxClassLTE", "taxClassContains", "taxClassHasPrefix", "taxClassHasSuffix", "taxClassIsNil", "taxClassNotNil", "taxClassEqualFold", "taxClassContainsFold", "orderID", "orderIDNEQ", "orderIDIn", "orderIDNotIn", "variantID", "variantIDNEQ", "variantIDIn", "variantIDNotIn", "variantIDIsNil", "variantIDNotNil", "hasOrder", "hasOrderWith", "hasVariant", "hasVariantWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19698,6 +20293,111 @@ func (ec *executionContext) unmarshalInputOrderLineWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.QuantityLTE = data
+		case "taxClass":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClass"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClass = data
+		case "taxClassNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassNEQ = data
+		case "taxClassIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIn = data
+		case "taxClassNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassNotIn = data
+		case "taxClassGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassGT = data
+		case "taxClassGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassGTE = data
+		case "taxClassLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassLT = data
+		case "taxClassLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassLTE = data
+		case "taxClassContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassContains = data
+		case "taxClassHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassHasPrefix = data
+		case "taxClassHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassHasSuffix = data
+		case "taxClassIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIsNil = data
+		case "taxClassNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassNotNil = data
+		case "taxClassEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassEqualFold = data
+		case "taxClassContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassContainsFold = data
 		case "orderID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -19877,7 +20577,7 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "placedAt", "placedAtNEQ", "placedAtIn", "placedAtNotIn", "placedAtGT", "placedAtGTE", "placedAtLT", "placedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "hasCustomer", "hasCustomerWith", "hasLines", "hasLinesWith", "hasEvents", "hasEventsWith", "hasPayments", "hasPaymentsWith", "hasNotifications", "hasNotificationsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "number", "numberNEQ", "numberIn", "numberNotIn", "numberGT", "numberGTE", "numberLT", "numberLTE", "numberContains", "numberHasPrefix", "numberHasSuffix", "numberEqualFold", "numberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "currency", "currencyNEQ", "currencyIn", "currencyNotIn", "currencyGT", "currencyGTE", "currencyLT", "currencyLTE", "currencyContains", "currencyHasPrefix", "currencyHasSuffix", "currencyEqualFold", "currencyContainsFold", "pricesIncludeTax", "pricesIncludeTaxNEQ", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "phone", "phoneNEQ", "phoneIn", "phoneNotIn", "phoneGT", "phoneGTE", "phoneLT", "phoneLTE", "phoneContains", "phoneHasPrefix", "phoneHasSuffix", "phoneIsNil", "phoneNotNil", "phoneEqualFold", "phoneContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "placedAt", "placedAtNEQ", "placedAtIn", "placedAtNotIn", "placedAtGT", "placedAtGTE", "placedAtLT", "placedAtLTE", "customerID", "customerIDNEQ", "customerIDIn", "customerIDNotIn", "customerIDIsNil", "customerIDNotNil", "hasCustomer", "hasCustomerWith", "hasLines", "hasLinesWith", "hasEvents", "hasEventsWith", "hasPayments", "hasPaymentsWith", "hasNotifications", "hasNotificationsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20283,6 +20983,20 @@ func (ec *executionContext) unmarshalInputOrderWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.CurrencyContainsFold = data
+		case "pricesIncludeTax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pricesIncludeTax"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PricesIncludeTax = data
+		case "pricesIncludeTaxNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pricesIncludeTaxNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PricesIncludeTaxNEQ = data
 		case "email":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -21775,7 +22489,7 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "trackInventory", "trackInventoryNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "hasProduct", "hasProductWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "sku", "skuNEQ", "skuIn", "skuNotIn", "skuGT", "skuGTE", "skuLT", "skuLTE", "skuContains", "skuHasPrefix", "skuHasSuffix", "skuEqualFold", "skuContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "trackInventory", "trackInventoryNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE", "productID", "productIDNEQ", "productIDIn", "productIDNotIn", "taxClassID", "taxClassIDNEQ", "taxClassIDIn", "taxClassIDNotIn", "taxClassIDIsNil", "taxClassIDNotNil", "hasProduct", "hasProductWith", "hasTaxClass", "hasTaxClassWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22251,6 +22965,48 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 				return it, err
 			}
 			it.ProductIDNotIn = data
+		case "taxClassID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassID = data
+		case "taxClassIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDNEQ = data
+		case "taxClassIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDIn = data
+		case "taxClassIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDNotIn = data
+		case "taxClassIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDIsNil = data
+		case "taxClassIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDNotNil = data
 		case "hasProduct":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProduct"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -22265,6 +23021,20 @@ func (ec *executionContext) unmarshalInputProductVariantWhereInput(ctx context.C
 				return it, err
 			}
 			it.HasProductWith = data
+		case "hasTaxClass":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTaxClass"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTaxClass = data
+		case "hasTaxClassWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTaxClassWith"))
+			data, err := ec.unmarshalOTaxClassWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTaxClassWith = data
 		}
 	}
 	return it, nil
@@ -22926,6 +23696,945 @@ func UnmarshalRegisterInput(ctx context.Context, raw any) (model.RegisterInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTaxClassOrder(ctx context.Context, obj any) (ent.TaxClassOrder, error) {
+	var it ent.TaxClassOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTaxClassOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaxClassOrder unmarshals raw into the TaxClassOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaxClassOrder(ctx context.Context, raw any) (ent.TaxClassOrder, error) {
+	var out ent.TaxClassOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaxClassOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTaxClassWhereInput(ctx context.Context, obj any) (ent.TaxClassWhereInput, error) {
+	var it ent.TaxClassWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "hasRates", "hasRatesWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTaxClassWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTaxClassWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTaxClassWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "codeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNEQ = data
+		case "codeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeIn = data
+		case "codeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNotIn = data
+		case "codeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGT = data
+		case "codeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGTE = data
+		case "codeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLT = data
+		case "codeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLTE = data
+		case "codeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContains = data
+		case "codeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasPrefix = data
+		case "codeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasSuffix = data
+		case "codeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeEqualFold = data
+		case "codeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContainsFold = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "hasRates":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRates"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRates = data
+		case "hasRatesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRatesWith"))
+			data, err := ec.unmarshalOTaxRateWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRatesWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaxClassWhereInput unmarshals raw into the TaxClassWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaxClassWhereInput(ctx context.Context, raw any) (ent.TaxClassWhereInput, error) {
+	var out ent.TaxClassWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaxClassWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTaxRateOrder(ctx context.Context, obj any) (ent.TaxRateOrder, error) {
+	var it ent.TaxRateOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTaxRateOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaxRateOrder unmarshals raw into the TaxRateOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaxRateOrder(ctx context.Context, raw any) (ent.TaxRateOrder, error) {
+	var out ent.TaxRateOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaxRateOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTaxRateWhereInput(ctx context.Context, obj any) (ent.TaxRateWhereInput, error) {
+	var it ent.TaxRateWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "basisPoints", "basisPointsNEQ", "basisPointsIn", "basisPointsNotIn", "basisPointsGT", "basisPointsGTE", "basisPointsLT", "basisPointsLTE", "taxClassID", "taxClassIDNEQ", "taxClassIDIn", "taxClassIDNotIn", "hasTaxClass", "hasTaxClassWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTaxRateWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTaxRateWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTaxRateWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "basisPoints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPoints"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPoints = data
+		case "basisPointsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsNEQ = data
+		case "basisPointsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsIn = data
+		case "basisPointsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsNotIn = data
+		case "basisPointsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsGT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsGT = data
+		case "basisPointsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsGTE = data
+		case "basisPointsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsLT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsLT = data
+		case "basisPointsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("basisPointsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BasisPointsLTE = data
+		case "taxClassID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassID = data
+		case "taxClassIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDNEQ = data
+		case "taxClassIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDIn = data
+		case "taxClassIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxClassIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxClassIDNotIn = data
+		case "hasTaxClass":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTaxClass"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTaxClass = data
+		case "hasTaxClassWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTaxClassWith"))
+			data, err := ec.unmarshalOTaxClassWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTaxClassWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTaxRateWhereInput unmarshals raw into the TaxRateWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTaxRateWhereInput(ctx context.Context, raw any) (ent.TaxRateWhereInput, error) {
+	var out ent.TaxRateWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TaxRateWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateAddressInput(ctx context.Context, obj any) (model.UpdateAddressInput, error) {
 	var it model.UpdateAddressInput
 	if obj == nil {
@@ -23367,6 +25076,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.TaxRate:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TaxRate(ctx, sel, obj)
+	case *ent.TaxClass:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TaxClass(ctx, sel, obj)
 	case *ent.ProductVariant:
 		if obj == nil {
 			return graphql.Null
@@ -24968,6 +26687,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pricesIncludeTax":
+			out.Values[i] = ec._Order_pricesIncludeTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "email":
 			out.Values[i] = ec._Order_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -25299,6 +27023,11 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		case "quantity":
 			out.Values[i] = ec._OrderLine_quantity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxClass":
+			out.Values[i] = ec._OrderLine_taxClass(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "orderID":
@@ -25957,11 +27686,22 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "taxClassID":
+			out.Values[i] = ec._ProductVariant_taxClassID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "product":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ProductVariant_product(ctx, field, obj)
+				})
+		case "taxClass":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductVariant_taxClass(ctx, field, obj)
 				})
 		case "price":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -26302,6 +28042,129 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var taxClassImplementors = []string{"TaxClass", "Node"}
+
+func (ec *executionContext) _TaxClass(ctx context.Context, sel ast.SelectionSet, obj *ent.TaxClass) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taxClassImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaxClass")
+		case "id":
+			out.Values[i] = ec._TaxClass_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._TaxClass_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TaxClass_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._TaxClass_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._TaxClass_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TaxClass_rates(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var taxRateImplementors = []string{"TaxRate", "Node"}
+
+func (ec *executionContext) _TaxRate(ctx context.Context, sel ast.SelectionSet, obj *ent.TaxRate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, taxRateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TaxRate")
+		case "id":
+			out.Values[i] = ec._TaxRate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._TaxRate_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TaxRate_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._TaxRate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "basisPoints":
+			out.Values[i] = ec._TaxRate_basisPoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxClassID":
+			out.Values[i] = ec._TaxRate_taxClassID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "taxClass":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TaxRate_taxClass(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var updateProfilePayloadImplementors = []string{"UpdateProfilePayload"}
@@ -27200,6 +29063,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐLoginPayload(ctx context.Context, sel ast.SelectionSet, v *model.LoginPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LoginPayload!")
@@ -27669,6 +29546,60 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNTaxClass2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClass(ctx context.Context, sel ast.SelectionSet, v *ent.TaxClass) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaxClass!")
+		return graphql.Null
+	}
+	return ec._TaxClass(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTaxClassOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassOrderField(ctx context.Context, v any) (*ent.TaxClassOrderField, error) {
+	var res = new(ent.TaxClassOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaxClassOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.TaxClassOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaxClassOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNTaxClassWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInput(ctx context.Context, v any) (*ent.TaxClassWhereInput, error) {
+	res, err := ec.unmarshalInputTaxClassWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaxRate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRate(ctx context.Context, sel ast.SelectionSet, v *ent.TaxRate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaxRate!")
+		return graphql.Null
+	}
+	return ec._TaxRate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTaxRateOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateOrderField(ctx context.Context, v any) (*ent.TaxRateOrderField, error) {
+	var res = new(ent.TaxRateOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaxRateOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.TaxRateOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TaxRateOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNTaxRateWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInput(ctx context.Context, v any) (*ent.TaxRateWhereInput, error) {
+	res, err := ec.unmarshalInputTaxRateWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -28271,6 +30202,41 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOInt2ᚕint64ᚄ(ctx context.Context, v any) ([]int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕint64ᚄ(ctx context.Context, sel ast.SelectionSet, v []int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -28321,6 +30287,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 
@@ -29159,6 +31143,82 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	res := scalar.MarshalString(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOTaxClass2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClass(ctx context.Context, sel ast.SelectionSet, v *ent.TaxClass) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TaxClass(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTaxClassWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInputᚄ(ctx context.Context, v any) ([]*ent.TaxClassWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.TaxClassWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTaxClassWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTaxClassWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInput(ctx context.Context, v any) (*ent.TaxClassWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTaxClassWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTaxRate2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxRate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTaxRate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTaxRateWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInputᚄ(ctx context.Context, v any) ([]*ent.TaxRateWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.TaxRateWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTaxRateWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTaxRateWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRateWhereInput(ctx context.Context, v any) (*ent.TaxRateWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTaxRateWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {

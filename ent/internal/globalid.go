@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"addresses\":0,\"cart_lines\":8589934592,\"carts\":4294967296,\"categories\":12884901888,\"customers\":17179869184,\"identities\":21474836480,\"notifications\":25769803776,\"order_events\":34359738368,\"order_lines\":38654705664,\"orders\":30064771072,\"payments\":42949672960,\"product_variants\":51539607552,\"products\":47244640256,\"refresh_tokens\":55834574848,\"sequences\":64424509440,\"stock_movements\":60129542144}"
+const IncrementStarts = "{\"addresses\":0,\"cart_lines\":8589934592,\"carts\":4294967296,\"categories\":12884901888,\"customers\":17179869184,\"identities\":21474836480,\"notifications\":25769803776,\"order_events\":34359738368,\"order_lines\":38654705664,\"orders\":30064771072,\"payments\":42949672960,\"product_variants\":51539607552,\"products\":47244640256,\"refresh_tokens\":55834574848,\"sequences\":64424509440,\"stock_movements\":60129542144,\"tax_classes\":68719476736,\"tax_rates\":73014444032}"

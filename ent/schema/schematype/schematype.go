@@ -21,3 +21,15 @@ type AddressSnapshot struct {
 	CountryCode string `json:"countryCode"`
 	Phone       string `json:"phone,omitempty"`
 }
+
+// TaxLine is what one tax rate added to a placed order, as priced then:
+// later changes to the rate never change it.
+type TaxLine struct {
+	RateID      int    `json:"rateId"`
+	Name        string `json:"name"`
+	ClassName   string `json:"className"`
+	BasisPoints int64  `json:"basisPoints"`
+	// BaseMinor is the net amount the rate applied to.
+	BaseMinor int64 `json:"baseMinor"`
+	TaxMinor  int64 `json:"taxMinor"`
+}
