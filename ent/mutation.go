@@ -7363,10 +7363,24 @@ func (m *OrderMutation) AppendedTaxLines() ([]schematype.TaxLine, bool) {
 	return m.appendtax_lines, true
 }
 
+// ClearTaxLines clears the value of the "tax_lines" field.
+func (m *OrderMutation) ClearTaxLines() {
+	m.tax_lines = nil
+	m.appendtax_lines = nil
+	m.clearedFields[order.FieldTaxLines] = struct{}{}
+}
+
+// TaxLinesCleared returns if the "tax_lines" field was cleared in this mutation.
+func (m *OrderMutation) TaxLinesCleared() bool {
+	_, ok := m.clearedFields[order.FieldTaxLines]
+	return ok
+}
+
 // ResetTaxLines resets all changes to the "tax_lines" field.
 func (m *OrderMutation) ResetTaxLines() {
 	m.tax_lines = nil
 	m.appendtax_lines = nil
+	delete(m.clearedFields, order.FieldTaxLines)
 }
 
 // SetEmail sets the "email" field.
@@ -8362,6 +8376,9 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(order.FieldTaxLines) {
+		fields = append(fields, order.FieldTaxLines)
+	}
 	if m.FieldCleared(order.FieldEmail) {
 		fields = append(fields, order.FieldEmail)
 	}
@@ -8388,6 +8405,9 @@ func (m *OrderMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderMutation) ClearField(name string) error {
 	switch name {
+	case order.FieldTaxLines:
+		m.ClearTaxLines()
+		return nil
 	case order.FieldEmail:
 		m.ClearEmail()
 		return nil

@@ -392,10 +392,6 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultShippingTaxMinor
 		_c.mutation.SetShippingTaxMinor(v)
 	}
-	if _, ok := _c.mutation.TaxLines(); !ok {
-		v := order.DefaultTaxLines
-		_c.mutation.SetTaxLines(v)
-	}
 	if _, ok := _c.mutation.PlacedAt(); !ok {
 		if order.DefaultPlacedAt == nil {
 			return fmt.Errorf("ent: uninitialized order.DefaultPlacedAt (forgotten import ent/runtime?)")
@@ -488,9 +484,6 @@ func (_c *OrderCreate) check() error {
 		if err := order.ShippingTaxMinorValidator(v); err != nil {
 			return &ValidationError{Name: "shipping_tax_minor", err: fmt.Errorf(`ent: validator failed for field "Order.shipping_tax_minor": %w`, err)}
 		}
-	}
-	if _, ok := _c.mutation.TaxLines(); !ok {
-		return &ValidationError{Name: "tax_lines", err: errors.New(`ent: missing required field "Order.tax_lines"`)}
 	}
 	if v, ok := _c.mutation.Email(); ok {
 		if err := order.EmailValidator(v); err != nil {

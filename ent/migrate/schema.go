@@ -266,7 +266,7 @@ var (
 		{Name: "discount_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "shipping_tax_minor", Type: field.TypeInt64, Default: 0},
-		{Name: "tax_lines", Type: field.TypeJSON},
+		{Name: "tax_lines", Type: field.TypeJSON, Nullable: true},
 		{Name: "email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "phone", Type: field.TypeString, Nullable: true},
 		{Name: "shipping_address", Type: field.TypeJSON},

@@ -11,7 +11,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
-	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 )
 
 const (
@@ -183,8 +182,6 @@ var (
 	DefaultShippingTaxMinor int64
 	// ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
 	ShippingTaxMinorValidator func(int64) error
-	// DefaultTaxLines holds the default value on creation for the "tax_lines" field.
-	DefaultTaxLines []schematype.TaxLine
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.

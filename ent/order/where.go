@@ -621,6 +621,16 @@ func ShippingTaxMinorLTE(v int64) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldShippingTaxMinor, v))
 }
 
+// TaxLinesIsNil applies the IsNil predicate on the "tax_lines" field.
+func TaxLinesIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldTaxLines))
+}
+
+// TaxLinesNotNil applies the NotNil predicate on the "tax_lines" field.
+func TaxLinesNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldTaxLines))
+}
+
 // EmailEQ applies the EQ predicate on the "email" field.
 func EmailEQ(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldEmail, v))

@@ -577,10 +577,6 @@ func init() {
 	order.DefaultShippingTaxMinor = orderDescShippingTaxMinor.Default.(int64)
 	// order.ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
 	order.ShippingTaxMinorValidator = orderDescShippingTaxMinor.Validators[0].(func(int64) error)
-	// orderDescTaxLines is the schema descriptor for tax_lines field.
-	orderDescTaxLines := orderFields[10].Descriptor()
-	// order.DefaultTaxLines holds the default value on creation for the tax_lines field.
-	order.DefaultTaxLines = orderDescTaxLines.Default.([]schematype.TaxLine)
 	// orderDescEmail is the schema descriptor for email field.
 	orderDescEmail := orderFields[11].Descriptor()
 	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.

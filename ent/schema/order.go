@@ -52,8 +52,9 @@ func (Order) Fields() []ent.Field {
 		field.Int64("discount_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
 		field.Int64("tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
 		field.Int64("shipping_tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		// Null on orders placed before tax existed: no tax lines.
 		field.JSON("tax_lines", []schematype.TaxLine{}).
-			Default([]schematype.TaxLine{}).
+			Optional().
 			Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("email").

@@ -1,0 +1,62 @@
+-- disable the enforcement of foreign-keys constraints
+PRAGMA foreign_keys = off;
+-- create "new_orders" table
+CREATE TABLE `new_orders` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `number` text NOT NULL, `status` text NOT NULL DEFAULT ('PENDING'), `currency` text NOT NULL, `subtotal_minor` integer NOT NULL, `shipping_minor` integer NOT NULL DEFAULT (0), `total_minor` integer NOT NULL, `prices_include_tax` bool NOT NULL DEFAULT (true), `discount_minor` integer NOT NULL DEFAULT (0), `tax_minor` integer NOT NULL DEFAULT (0), `shipping_tax_minor` integer NOT NULL DEFAULT (0), `tax_lines` json NULL, `email` text NULL, `phone` text NULL, `shipping_address` json NOT NULL, `note` text NULL, `idempotency_key` text NOT NULL, `placed_at` datetime NOT NULL, `customer_id` integer NULL, CONSTRAINT `orders_customers_orders` FOREIGN KEY (`customer_id`) REFERENCES `customers` (`id`) ON DELETE SET NULL);
+-- set sequence for "new_orders" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("new_orders", 30064771072);
+-- copy rows from old table "orders" to new temporary table "new_orders"
+INSERT INTO `new_orders` (`id`, `created_at`, `updated_at`, `number`, `status`, `currency`, `subtotal_minor`, `shipping_minor`, `total_minor`, `email`, `phone`, `shipping_address`, `note`, `idempotency_key`, `placed_at`, `customer_id`) SELECT `id`, `created_at`, `updated_at`, `number`, `status`, `currency`, `subtotal_minor`, `shipping_minor`, `total_minor`, `email`, `phone`, `shipping_address`, `note`, `idempotency_key`, `placed_at`, `customer_id` FROM `orders`;
+-- drop "orders" table after copying rows
+DROP TABLE `orders`;
+-- rename temporary table "new_orders" to "orders"
+ALTER TABLE `new_orders` RENAME TO `orders`;
+-- create index "orders_number_key" to table: "orders"
+CREATE UNIQUE INDEX `orders_number_key` ON `orders` (`number`);
+-- create index "order_customer_id_idempotency_key" to table: "orders"
+CREATE UNIQUE INDEX `order_customer_id_idempotency_key` ON `orders` (`customer_id`, `idempotency_key`);
+-- create index "order_status_placed_at" to table: "orders"
+CREATE INDEX `order_status_placed_at` ON `orders` (`status`, `placed_at`);
+-- create index "order_placed_at" to table: "orders"
+CREATE INDEX `order_placed_at` ON `orders` (`placed_at`);
+-- create "new_order_lines" table
+CREATE TABLE `new_order_lines` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `product_name` text NOT NULL, `variant_name` text NOT NULL, `sku` text NOT NULL, `quantity` integer NOT NULL, `unit_price_minor` integer NOT NULL, `line_total_minor` integer NOT NULL, `discount_minor` integer NOT NULL DEFAULT (0), `tax_minor` integer NOT NULL DEFAULT (0), `tax_class` text NULL, `order_id` integer NOT NULL, `variant_id` integer NULL, CONSTRAINT `order_lines_orders_lines` FOREIGN KEY (`order_id`) REFERENCES `orders` (`id`) ON DELETE CASCADE, CONSTRAINT `order_lines_product_variants_order_lines` FOREIGN KEY (`variant_id`) REFERENCES `product_variants` (`id`) ON DELETE SET NULL);
+-- set sequence for "new_order_lines" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("new_order_lines", 38654705664);
+-- copy rows from old table "order_lines" to new temporary table "new_order_lines"
+INSERT INTO `new_order_lines` (`id`, `created_at`, `updated_at`, `product_name`, `variant_name`, `sku`, `quantity`, `unit_price_minor`, `line_total_minor`, `order_id`, `variant_id`) SELECT `id`, `created_at`, `updated_at`, `product_name`, `variant_name`, `sku`, `quantity`, `unit_price_minor`, `line_total_minor`, `order_id`, `variant_id` FROM `order_lines`;
+-- drop "order_lines" table after copying rows
+DROP TABLE `order_lines`;
+-- rename temporary table "new_order_lines" to "order_lines"
+ALTER TABLE `new_order_lines` RENAME TO `order_lines`;
+-- create index "orderline_order_id" to table: "order_lines"
+CREATE INDEX `orderline_order_id` ON `order_lines` (`order_id`);
+-- create index "orderline_variant_id" to table: "order_lines"
+CREATE INDEX `orderline_variant_id` ON `order_lines` (`variant_id`);
+-- create "new_product_variants" table
+CREATE TABLE `new_product_variants` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `sku` text NOT NULL, `name` text NOT NULL, `price_minor` integer NOT NULL, `stock_on_hand` integer NOT NULL DEFAULT (0), `reserved` integer NOT NULL DEFAULT (0), `track_inventory` bool NOT NULL DEFAULT (true), `options` json NOT NULL, `position` integer NOT NULL DEFAULT (0), `product_id` integer NOT NULL, `tax_class_id` integer NULL, CONSTRAINT `product_variants_products_variants` FOREIGN KEY (`product_id`) REFERENCES `products` (`id`) ON DELETE CASCADE, CONSTRAINT `product_variants_tax_classes_variants` FOREIGN KEY (`tax_class_id`) REFERENCES `tax_classes` (`id`) ON DELETE SET NULL, CONSTRAINT `product_variant_stock` CHECK (reserved >= 0 AND reserved <= stock_on_hand));
+-- set sequence for "new_product_variants" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("new_product_variants", 51539607552);
+-- copy rows from old table "product_variants" to new temporary table "new_product_variants"
+INSERT INTO `new_product_variants` (`id`, `created_at`, `updated_at`, `sku`, `name`, `price_minor`, `stock_on_hand`, `reserved`, `track_inventory`, `options`, `position`, `product_id`) SELECT `id`, `created_at`, `updated_at`, `sku`, `name`, `price_minor`, `stock_on_hand`, `reserved`, `track_inventory`, `options`, `position`, `product_id` FROM `product_variants`;
+-- drop "product_variants" table after copying rows
+DROP TABLE `product_variants`;
+-- rename temporary table "new_product_variants" to "product_variants"
+ALTER TABLE `new_product_variants` RENAME TO `product_variants`;
+-- create index "product_variants_sku_key" to table: "product_variants"
+CREATE UNIQUE INDEX `product_variants_sku_key` ON `product_variants` (`sku`);
+-- create index "productvariant_product_id_position" to table: "product_variants"
+CREATE INDEX `productvariant_product_id_position` ON `product_variants` (`product_id`, `position`);
+-- create "tax_classes" table
+CREATE TABLE `tax_classes` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `code` text NOT NULL, `name` text NOT NULL);
+-- set sequence for "tax_classes" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("tax_classes", 68719476736);
+-- create index "tax_classes_code_key" to table: "tax_classes"
+CREATE UNIQUE INDEX `tax_classes_code_key` ON `tax_classes` (`code`);
+-- create "tax_rates" table
+CREATE TABLE `tax_rates` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `name` text NOT NULL, `basis_points` integer NOT NULL, `tax_class_id` integer NOT NULL, CONSTRAINT `tax_rates_tax_classes_rates` FOREIGN KEY (`tax_class_id`) REFERENCES `tax_classes` (`id`) ON DELETE CASCADE);
+-- set sequence for "tax_rates" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("tax_rates", 73014444032);
+-- create index "taxrate_tax_class_id_name" to table: "tax_rates"
+CREATE UNIQUE INDEX `taxrate_tax_class_id_name` ON `tax_rates` (`tax_class_id`, `name`);
+-- enable back the enforcement of foreign-keys constraints
+PRAGMA foreign_keys = on;
