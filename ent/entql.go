@@ -256,6 +256,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldLineTotalMinor: {Type: field.TypeInt64, Column: orderline.FieldLineTotalMinor},
 			orderline.FieldDiscountMinor:  {Type: field.TypeInt64, Column: orderline.FieldDiscountMinor},
 			orderline.FieldTaxMinor:       {Type: field.TypeInt64, Column: orderline.FieldTaxMinor},
+			orderline.FieldGrossMinor:     {Type: field.TypeInt64, Column: orderline.FieldGrossMinor},
 			orderline.FieldTaxClass:       {Type: field.TypeString, Column: orderline.FieldTaxClass},
 			orderline.FieldOrderID:        {Type: field.TypeInt, Column: orderline.FieldOrderID},
 			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
@@ -2087,6 +2088,11 @@ func (f *OrderLineFilter) WhereDiscountMinor(p entql.Int64P) {
 // WhereTaxMinor applies the entql int64 predicate on the tax_minor field.
 func (f *OrderLineFilter) WhereTaxMinor(p entql.Int64P) {
 	f.Where(p.Field(orderline.FieldTaxMinor))
+}
+
+// WhereGrossMinor applies the entql int64 predicate on the gross_minor field.
+func (f *OrderLineFilter) WhereGrossMinor(p entql.Int64P) {
+	f.Where(p.Field(orderline.FieldGrossMinor))
 }
 
 // WhereTaxClass applies the entql string predicate on the tax_class field.

@@ -9560,6 +9560,8 @@ type OrderLineMutation struct {
 	adddiscount_minor   *int64
 	tax_minor           *int64
 	addtax_minor        *int64
+	gross_minor         *int64
+	addgross_minor      *int64
 	tax_class           *string
 	clearedFields       map[string]struct{}
 	_order              *int
@@ -10129,6 +10131,76 @@ func (m *OrderLineMutation) ResetTaxMinor() {
 	m.addtax_minor = nil
 }
 
+// SetGrossMinor sets the "gross_minor" field.
+func (m *OrderLineMutation) SetGrossMinor(i int64) {
+	m.gross_minor = &i
+	m.addgross_minor = nil
+}
+
+// GrossMinor returns the value of the "gross_minor" field in the mutation.
+func (m *OrderLineMutation) GrossMinor() (r int64, exists bool) {
+	v := m.gross_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrossMinor returns the old "gross_minor" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldGrossMinor(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrossMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrossMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrossMinor: %w", err)
+	}
+	return oldValue.GrossMinor, nil
+}
+
+// AddGrossMinor adds i to the "gross_minor" field.
+func (m *OrderLineMutation) AddGrossMinor(i int64) {
+	if m.addgross_minor != nil {
+		*m.addgross_minor += i
+	} else {
+		m.addgross_minor = &i
+	}
+}
+
+// AddedGrossMinor returns the value that was added to the "gross_minor" field in this mutation.
+func (m *OrderLineMutation) AddedGrossMinor() (r int64, exists bool) {
+	v := m.addgross_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearGrossMinor clears the value of the "gross_minor" field.
+func (m *OrderLineMutation) ClearGrossMinor() {
+	m.gross_minor = nil
+	m.addgross_minor = nil
+	m.clearedFields[orderline.FieldGrossMinor] = struct{}{}
+}
+
+// GrossMinorCleared returns if the "gross_minor" field was cleared in this mutation.
+func (m *OrderLineMutation) GrossMinorCleared() bool {
+	_, ok := m.clearedFields[orderline.FieldGrossMinor]
+	return ok
+}
+
+// ResetGrossMinor resets all changes to the "gross_minor" field.
+func (m *OrderLineMutation) ResetGrossMinor() {
+	m.gross_minor = nil
+	m.addgross_minor = nil
+	delete(m.clearedFields, orderline.FieldGrossMinor)
+}
+
 // SetTaxClass sets the "tax_class" field.
 func (m *OrderLineMutation) SetTaxClass(s string) {
 	m.tax_class = &s
@@ -10351,7 +10423,7 @@ func (m *OrderLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderLineMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, orderline.FieldCreatedAt)
 	}
@@ -10381,6 +10453,9 @@ func (m *OrderLineMutation) Fields() []string {
 	}
 	if m.tax_minor != nil {
 		fields = append(fields, orderline.FieldTaxMinor)
+	}
+	if m.gross_minor != nil {
+		fields = append(fields, orderline.FieldGrossMinor)
 	}
 	if m.tax_class != nil {
 		fields = append(fields, orderline.FieldTaxClass)
@@ -10419,6 +10494,8 @@ func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
 		return m.DiscountMinor()
 	case orderline.FieldTaxMinor:
 		return m.TaxMinor()
+	case orderline.FieldGrossMinor:
+		return m.GrossMinor()
 	case orderline.FieldTaxClass:
 		return m.TaxClass()
 	case orderline.FieldOrderID:
@@ -10454,6 +10531,8 @@ func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldDiscountMinor(ctx)
 	case orderline.FieldTaxMinor:
 		return m.OldTaxMinor(ctx)
+	case orderline.FieldGrossMinor:
+		return m.OldGrossMinor(ctx)
 	case orderline.FieldTaxClass:
 		return m.OldTaxClass(ctx)
 	case orderline.FieldOrderID:
@@ -10539,6 +10618,13 @@ func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTaxMinor(v)
 		return nil
+	case orderline.FieldGrossMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrossMinor(v)
+		return nil
 	case orderline.FieldTaxClass:
 		v, ok := value.(string)
 		if !ok {
@@ -10583,6 +10669,9 @@ func (m *OrderLineMutation) AddedFields() []string {
 	if m.addtax_minor != nil {
 		fields = append(fields, orderline.FieldTaxMinor)
 	}
+	if m.addgross_minor != nil {
+		fields = append(fields, orderline.FieldGrossMinor)
+	}
 	return fields
 }
 
@@ -10601,6 +10690,8 @@ func (m *OrderLineMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedDiscountMinor()
 	case orderline.FieldTaxMinor:
 		return m.AddedTaxMinor()
+	case orderline.FieldGrossMinor:
+		return m.AddedGrossMinor()
 	}
 	return nil, false
 }
@@ -10645,6 +10736,13 @@ func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddTaxMinor(v)
 		return nil
+	case orderline.FieldGrossMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGrossMinor(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderLine numeric field %s", name)
 }
@@ -10653,6 +10751,9 @@ func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderLineMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(orderline.FieldGrossMinor) {
+		fields = append(fields, orderline.FieldGrossMinor)
+	}
 	if m.FieldCleared(orderline.FieldTaxClass) {
 		fields = append(fields, orderline.FieldTaxClass)
 	}
@@ -10673,6 +10774,9 @@ func (m *OrderLineMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderLineMutation) ClearField(name string) error {
 	switch name {
+	case orderline.FieldGrossMinor:
+		m.ClearGrossMinor()
+		return nil
 	case orderline.FieldTaxClass:
 		m.ClearTaxClass()
 		return nil
@@ -10716,6 +10820,9 @@ func (m *OrderLineMutation) ResetField(name string) error {
 		return nil
 	case orderline.FieldTaxMinor:
 		m.ResetTaxMinor()
+		return nil
+	case orderline.FieldGrossMinor:
+		m.ResetGrossMinor()
 		return nil
 	case orderline.FieldTaxClass:
 		m.ResetTaxClass()

@@ -39,6 +39,8 @@ type OrderLine struct {
 	DiscountMinor int64 `json:"discount_minor,omitempty"`
 	// TaxMinor holds the value of the "tax_minor" field.
 	TaxMinor int64 `json:"tax_minor,omitempty"`
+	// GrossMinor holds the value of the "gross_minor" field.
+	GrossMinor *int64 `json:"gross_minor,omitempty"`
 	// TaxClass holds the value of the "tax_class" field.
 	TaxClass string `json:"tax_class,omitempty"`
 	// OrderID holds the value of the "order_id" field.
@@ -91,7 +93,7 @@ func (*OrderLine) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case orderline.FieldID, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldLineTotalMinor, orderline.FieldDiscountMinor, orderline.FieldTaxMinor, orderline.FieldOrderID, orderline.FieldVariantID:
+		case orderline.FieldID, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldLineTotalMinor, orderline.FieldDiscountMinor, orderline.FieldTaxMinor, orderline.FieldGrossMinor, orderline.FieldOrderID, orderline.FieldVariantID:
 			values[i] = new(sql.NullInt64)
 		case orderline.FieldProductName, orderline.FieldVariantName, orderline.FieldSku, orderline.FieldTaxClass:
 			values[i] = new(sql.NullString)
@@ -177,6 +179,13 @@ func (_m *OrderLine) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field tax_minor", values[i])
 			} else if value.Valid {
 				_m.TaxMinor = value.Int64
+			}
+		case orderline.FieldGrossMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field gross_minor", values[i])
+			} else if value.Valid {
+				_m.GrossMinor = new(int64)
+				*_m.GrossMinor = value.Int64
 			}
 		case orderline.FieldTaxClass:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -272,6 +281,11 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tax_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxMinor))
+	builder.WriteString(", ")
+	if v := _m.GrossMinor; v != nil {
+		builder.WriteString("gross_minor=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("tax_class=")
 	builder.WriteString(_m.TaxClass)

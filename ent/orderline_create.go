@@ -116,6 +116,20 @@ func (_c *OrderLineCreate) SetNillableTaxMinor(v *int64) *OrderLineCreate {
 	return _c
 }
 
+// SetGrossMinor sets the "gross_minor" field.
+func (_c *OrderLineCreate) SetGrossMinor(v int64) *OrderLineCreate {
+	_c.mutation.SetGrossMinor(v)
+	return _c
+}
+
+// SetNillableGrossMinor sets the "gross_minor" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableGrossMinor(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetGrossMinor(*v)
+	}
+	return _c
+}
+
 // SetTaxClass sets the "tax_class" field.
 func (_c *OrderLineCreate) SetTaxClass(v string) *OrderLineCreate {
 	_c.mutation.SetTaxClass(v)
@@ -294,6 +308,11 @@ func (_c *OrderLineCreate) check() error {
 			return &ValidationError{Name: "tax_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.tax_minor": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.GrossMinor(); ok {
+		if err := orderline.GrossMinorValidator(v); err != nil {
+			return &ValidationError{Name: "gross_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.gross_minor": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.TaxClass(); ok {
 		if err := orderline.TaxClassValidator(v); err != nil {
 			return &ValidationError{Name: "tax_class", err: fmt.Errorf(`ent: validator failed for field "OrderLine.tax_class": %w`, err)}
@@ -371,6 +390,10 @@ func (_c *OrderLineCreate) createSpec() (*OrderLine, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TaxMinor(); ok {
 		_spec.SetField(orderline.FieldTaxMinor, field.TypeInt64, value)
 		_node.TaxMinor = value
+	}
+	if value, ok := _c.mutation.GrossMinor(); ok {
+		_spec.SetField(orderline.FieldGrossMinor, field.TypeInt64, value)
+		_node.GrossMinor = &value
 	}
 	if value, ok := _c.mutation.TaxClass(); ok {
 		_spec.SetField(orderline.FieldTaxClass, field.TypeString, value)
@@ -529,6 +552,9 @@ func (u *OrderLineUpsertOne) UpdateNewValues() *OrderLineUpsertOne {
 		}
 		if _, exists := u.create.mutation.TaxMinor(); exists {
 			s.SetIgnore(orderline.FieldTaxMinor)
+		}
+		if _, exists := u.create.mutation.GrossMinor(); exists {
+			s.SetIgnore(orderline.FieldGrossMinor)
 		}
 		if _, exists := u.create.mutation.TaxClass(); exists {
 			s.SetIgnore(orderline.FieldTaxClass)
@@ -804,6 +830,9 @@ func (u *OrderLineUpsertBulk) UpdateNewValues() *OrderLineUpsertBulk {
 			}
 			if _, exists := b.mutation.TaxMinor(); exists {
 				s.SetIgnore(orderline.FieldTaxMinor)
+			}
+			if _, exists := b.mutation.GrossMinor(); exists {
+				s.SetIgnore(orderline.FieldGrossMinor)
 			}
 			if _, exists := b.mutation.TaxClass(); exists {
 				s.SetIgnore(orderline.FieldTaxClass)

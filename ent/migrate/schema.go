@@ -358,6 +358,7 @@ var (
 		{Name: "line_total_minor", Type: field.TypeInt64},
 		{Name: "discount_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "gross_minor", Type: field.TypeInt64, Nullable: true},
 		{Name: "tax_class", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "variant_id", Type: field.TypeInt, Nullable: true},
@@ -370,13 +371,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_lines_orders_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[12]},
+				Columns:    []*schema.Column{OrderLinesColumns[13]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "order_lines_product_variants_order_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[13]},
+				Columns:    []*schema.Column{OrderLinesColumns[14]},
 				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -385,12 +386,12 @@ var (
 			{
 				Name:    "orderline_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[12]},
+				Columns: []*schema.Column{OrderLinesColumns[13]},
 			},
 			{
 				Name:    "orderline_variant_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[13]},
+				Columns: []*schema.Column{OrderLinesColumns[14]},
 			},
 		},
 	}

@@ -35,6 +35,8 @@ const (
 	FieldDiscountMinor = "discount_minor"
 	// FieldTaxMinor holds the string denoting the tax_minor field in the database.
 	FieldTaxMinor = "tax_minor"
+	// FieldGrossMinor holds the string denoting the gross_minor field in the database.
+	FieldGrossMinor = "gross_minor"
 	// FieldTaxClass holds the string denoting the tax_class field in the database.
 	FieldTaxClass = "tax_class"
 	// FieldOrderID holds the string denoting the order_id field in the database.
@@ -76,6 +78,7 @@ var Columns = []string{
 	FieldLineTotalMinor,
 	FieldDiscountMinor,
 	FieldTaxMinor,
+	FieldGrossMinor,
 	FieldTaxClass,
 	FieldOrderID,
 	FieldVariantID,
@@ -125,6 +128,8 @@ var (
 	DefaultTaxMinor int64
 	// TaxMinorValidator is a validator for the "tax_minor" field. It is called by the builders before save.
 	TaxMinorValidator func(int64) error
+	// GrossMinorValidator is a validator for the "gross_minor" field. It is called by the builders before save.
+	GrossMinorValidator func(int64) error
 	// TaxClassValidator is a validator for the "tax_class" field. It is called by the builders before save.
 	TaxClassValidator func(string) error
 )
@@ -185,6 +190,11 @@ func ByDiscountMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByTaxMinor orders the results by the tax_minor field.
 func ByTaxMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTaxMinor, opts...).ToFunc()
+}
+
+// ByGrossMinor orders the results by the gross_minor field.
+func ByGrossMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGrossMinor, opts...).ToFunc()
 }
 
 // ByTaxClass orders the results by the tax_class field.

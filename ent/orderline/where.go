@@ -106,6 +106,11 @@ func TaxMinor(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldTaxMinor, v))
 }
 
+// GrossMinor applies equality check predicate on the "gross_minor" field. It's identical to GrossMinorEQ.
+func GrossMinor(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldGrossMinor, v))
+}
+
 // TaxClass applies equality check predicate on the "tax_class" field. It's identical to TaxClassEQ.
 func TaxClass(v string) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldTaxClass, v))
@@ -594,6 +599,56 @@ func TaxMinorLT(v int64) predicate.OrderLine {
 // TaxMinorLTE applies the LTE predicate on the "tax_minor" field.
 func TaxMinorLTE(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldLTE(FieldTaxMinor, v))
+}
+
+// GrossMinorEQ applies the EQ predicate on the "gross_minor" field.
+func GrossMinorEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldGrossMinor, v))
+}
+
+// GrossMinorNEQ applies the NEQ predicate on the "gross_minor" field.
+func GrossMinorNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldGrossMinor, v))
+}
+
+// GrossMinorIn applies the In predicate on the "gross_minor" field.
+func GrossMinorIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldGrossMinor, vs...))
+}
+
+// GrossMinorNotIn applies the NotIn predicate on the "gross_minor" field.
+func GrossMinorNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldGrossMinor, vs...))
+}
+
+// GrossMinorGT applies the GT predicate on the "gross_minor" field.
+func GrossMinorGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldGrossMinor, v))
+}
+
+// GrossMinorGTE applies the GTE predicate on the "gross_minor" field.
+func GrossMinorGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldGrossMinor, v))
+}
+
+// GrossMinorLT applies the LT predicate on the "gross_minor" field.
+func GrossMinorLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldGrossMinor, v))
+}
+
+// GrossMinorLTE applies the LTE predicate on the "gross_minor" field.
+func GrossMinorLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldGrossMinor, v))
+}
+
+// GrossMinorIsNil applies the IsNil predicate on the "gross_minor" field.
+func GrossMinorIsNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIsNull(FieldGrossMinor))
+}
+
+// GrossMinorNotNil applies the NotNil predicate on the "gross_minor" field.
+func GrossMinorNotNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotNull(FieldGrossMinor))
 }
 
 // TaxClassEQ applies the EQ predicate on the "tax_class" field.

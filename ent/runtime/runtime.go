@@ -697,8 +697,12 @@ func init() {
 	orderline.DefaultTaxMinor = orderlineDescTaxMinor.Default.(int64)
 	// orderline.TaxMinorValidator is a validator for the "tax_minor" field. It is called by the builders before save.
 	orderline.TaxMinorValidator = orderlineDescTaxMinor.Validators[0].(func(int64) error)
+	// orderlineDescGrossMinor is the schema descriptor for gross_minor field.
+	orderlineDescGrossMinor := orderlineFields[8].Descriptor()
+	// orderline.GrossMinorValidator is a validator for the "gross_minor" field. It is called by the builders before save.
+	orderline.GrossMinorValidator = orderlineDescGrossMinor.Validators[0].(func(int64) error)
 	// orderlineDescTaxClass is the schema descriptor for tax_class field.
-	orderlineDescTaxClass := orderlineFields[8].Descriptor()
+	orderlineDescTaxClass := orderlineFields[9].Descriptor()
 	// orderline.TaxClassValidator is a validator for the "tax_class" field. It is called by the builders before save.
 	orderline.TaxClassValidator = orderlineDescTaxClass.Validators[0].(func(string) error)
 	paymentMixin := schema.Payment{}.Mixin()

@@ -142,6 +142,10 @@ func (OrderLine) Fields() []ent.Field {
 		// the lines' shares sum to the order's).
 		field.Int64("discount_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
 		field.Int64("tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		// What the line costs after discounts, tax included (net is gross
+		// minus tax); null on lines placed before tax existed, whose
+		// gross is their line total.
+		field.Int64("gross_minor").Optional().Nillable().NonNegative().Annotations(hiddenMoney).Immutable(),
 		field.String("tax_class").Optional().MaxLen(200).Immutable(),
 		field.Int("order_id").Immutable(),
 		field.Int("variant_id").Optional().Nillable(),

@@ -11,4 +11,4 @@ DROP TABLE "tax_classes";
 -- reverse: modify "orders" table
 ALTER TABLE "orders" DROP COLUMN "tax_lines", DROP COLUMN "shipping_tax_minor", DROP COLUMN "tax_minor", DROP COLUMN "discount_minor", DROP COLUMN "prices_include_tax";
 -- reverse: modify "order_lines" table
-ALTER TABLE "order_lines" DROP COLUMN "tax_class", DROP COLUMN "tax_minor", DROP COLUMN "discount_minor";
+ALTER TABLE "order_lines" DROP COLUMN "tax_class", DROP COLUMN "gross_minor", DROP COLUMN "tax_minor", DROP COLUMN "discount_minor";

@@ -1,5 +1,5 @@
 -- modify "order_lines" table
-ALTER TABLE "order_lines" ADD COLUMN "discount_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "tax_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "tax_class" character varying NULL;
+ALTER TABLE "order_lines" ADD COLUMN "discount_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "tax_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "gross_minor" bigint NULL, ADD COLUMN "tax_class" character varying NULL;
 -- modify "orders" table
 ALTER TABLE "orders" ADD COLUMN "prices_include_tax" boolean NOT NULL DEFAULT true, ADD COLUMN "discount_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "tax_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "shipping_tax_minor" bigint NOT NULL DEFAULT 0, ADD COLUMN "tax_lines" jsonb NULL;
 -- create "tax_classes" table
