@@ -2,8 +2,6 @@
 DROP INDEX "taxrate_tax_class_id_name";
 -- reverse: create "tax_rates" table
 DROP TABLE "tax_rates";
--- reverse: modify "product_variants" table
-ALTER TABLE "product_variants" DROP CONSTRAINT "product_variants_tax_classes_variants", DROP COLUMN "tax_class_id";
 -- reverse: create index "tax_classes_code_key" to table: "tax_classes"
 DROP INDEX "tax_classes_code_key";
 -- reverse: create "tax_classes" table
