@@ -31,7 +31,7 @@ func (r *cartResolver) Subtotal(ctx context.Context, obj *ent.Cart) (*model.Mone
 
 // Lines is the resolver for the lines field.
 func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*ent.CartLine, error) {
-	return obj.Edges.Lines, nil
+	return linesOf(obj), nil
 }
 
 // LineTotal is the resolver for the lineTotal field.

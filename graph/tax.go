@@ -48,3 +48,13 @@ func taxLines(t pricing.Totals) []*schematype.TaxLine {
 func taxRateInput(in model.TaxRateInput) catalog.TaxRateInput {
 	return catalog.TaxRateInput{Name: in.Name, BasisPoints: in.BasisPoints}
 }
+
+// linesOf returns a cart's loaded lines, each pointing back to the cart:
+// a line's share of the tax is allocated over the whole cart, so its
+// resolver prices the cart (its lines are loaded already; no statement).
+func linesOf(c *ent.Cart) []*ent.CartLine {
+	for _, l := range c.Edges.Lines {
+		l.Edges.Cart = c
+	}
+	return c.Edges.Lines
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -132,8 +133,10 @@ func demoCatalog(t *testing.T) *seed.Catalog {
 func contractOps(t testing.TB) map[string]string {
 	t.Helper()
 	ops := map[string]string{}
-	for _, file := range []string{"storefront.graphql", "admin.graphql"} {
-		src, err := os.ReadFile("../../graph/testdata/contract/" + file)
+	files, err := filepath.Glob("../../graph/testdata/contract/*.graphql")
+	require.NoError(t, err)
+	for _, file := range files {
+		src, err := os.ReadFile(file)
 		require.NoError(t, err)
 		for _, m := range regexp.MustCompile(`(?m)^(?:query|mutation|subscription) (\w+)`).FindAllStringSubmatch(string(src), -1) {
 			_, dup := ops[m[1]]
