@@ -17,10 +17,10 @@ import (
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/internal/checkout"
-	"github.com/savannah-commerce/savannah/internal/pricing"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/input"
+	"github.com/savannah-commerce/savannah/internal/pricing"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
