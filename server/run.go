@@ -287,6 +287,9 @@ func seedDemo(ctx context.Context, client *ent.Client, currency string, log *slo
 	if err != nil {
 		return fmt.Errorf("seed demo store: %w", err)
 	}
+	if err := seed.LoadTax(ctx, client, seed.DemoTax()); err != nil {
+		return fmt.Errorf("seed demo store's tax: %w", err)
+	}
 	log.Info("seeded demo store", slog.Int("categories", res.CategoriesCreated), slog.Int("products", res.ProductsCreated))
 	return nil
 }
