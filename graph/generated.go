@@ -636,6 +636,7 @@ type OrderResolver interface {
 	TaxedSubtotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedTotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
+	TaxLines(ctx context.Context, obj *ent.Order) ([]*schematype.TaxLine, error)
 }
 type OrderLineResolver interface {
 	UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
@@ -11095,11 +11096,11 @@ func (ec *executionContext) _Order_taxLines(ctx context.Context, field graphql.C
 			return ec.fieldContext_Order_taxLines(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.TaxLines, nil
+			return ec.Resolvers.Order().TaxLines(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []schematype.TaxLine) graphql.Marshaler {
-			return ec.marshalNTaxLine2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLineᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*schematype.TaxLine) graphql.Marshaler {
+			return ec.marshalNTaxLine2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLineᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11109,8 +11110,8 @@ func (ec *executionContext) fieldContext_Order_taxLines(_ context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "Order",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TaxLine(ctx, field)
 		},
@@ -28331,10 +28332,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 					return ec._Order_taxedTotal(ctx, field, obj)
 				})
 		case "taxLines":
-			out.Values[i] = ec._Order_taxLines(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_taxLines(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31359,26 +31361,6 @@ func (ec *executionContext) marshalNTaxClassPayload2ᚖgithubᚗcomᚋsavannah�
 func (ec *executionContext) unmarshalNTaxClassWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassWhereInput(ctx context.Context, v any) (*ent.TaxClassWhereInput, error) {
 	res, err := ec.unmarshalInputTaxClassWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTaxLine2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLine(ctx context.Context, sel ast.SelectionSet, v schematype.TaxLine) graphql.Marshaler {
-	return ec._TaxLine(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNTaxLine2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLineᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.TaxLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTaxLine2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLine(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNTaxLine2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*schematype.TaxLine) graphql.Marshaler {

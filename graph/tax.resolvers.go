@@ -99,6 +99,15 @@ func (r *orderResolver) TaxedTotal(ctx context.Context, obj *ent.Order) (*model.
 	return taxedMoneyIn(checkout.AmountsOf(obj).Total, obj.Currency), nil
 }
 
+// TaxLines is the resolver for the taxLines field.
+func (r *orderResolver) TaxLines(ctx context.Context, obj *ent.Order) ([]*schematype.TaxLine, error) {
+	out := make([]*schematype.TaxLine, len(obj.TaxLines))
+	for i := range obj.TaxLines {
+		out[i] = &obj.TaxLines[i]
+	}
+	return out, nil
+}
+
 // TaxedTotal is the resolver for the taxedTotal field.
 func (r *orderLineResolver) TaxedTotal(ctx context.Context, obj *ent.OrderLine) (*model.TaxedMoney, error) {
 	a := checkout.LineAmount(obj)

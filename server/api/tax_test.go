@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
@@ -206,4 +207,22 @@ func TestVATExclusive(t *testing.T) {
 	})
 }
 
-var _ = ent.Asc
+// TestVATOrderBeforeTax reads an order written before tax existed (no tax
+// figures): it shows no tax lines, and its amounts are all gross.
+func TestVATOrderBeforeTax(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		alice, aliceID := s.asCustomer(t, "alice")
+		o := placed(t, s.client, func(c *ent.Client) *ent.OrderCreate {
+			return c.Order.Create().SetCustomerID(aliceID).SetNumber("SV-1").SetCurrency("KES").
+				SetSubtotalMinor(1234).SetTotalMinor(1234).SetIdempotencyKey("old").
+				SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"})
+		})
+		var order map[string]*taxFigures
+		alice.op("OrderTaxes", map[string]any{"id": scalar.EncodeID(o.ID)}, &order)
+		require.NotNil(t, order["order"])
+		require.Empty(t, order["order"].TaxLines)
+		require.NotNil(t, order["order"].TaxLines, "[] rather than null")
+		require.Equal(t, taxed{"12.34", "0.00", "12.34"}, order["order"].TaxedTotal)
+	})
+}
