@@ -35,6 +35,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 
 	stdsql "database/sql"
 )
@@ -84,6 +86,10 @@ type Client struct {
 	ShippingZone *ShippingZoneClient
 	// StockMovement is the client for interacting with the StockMovement builders.
 	StockMovement *StockMovementClient
+	// TaxClass is the client for interacting with the TaxClass builders.
+	TaxClass *TaxClassClient
+	// TaxRate is the client for interacting with the TaxRate builders.
+	TaxRate *TaxRateClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -115,6 +121,8 @@ func (c *Client) init() {
 	c.ShippingMethod = NewShippingMethodClient(c.config)
 	c.ShippingZone = NewShippingZoneClient(c.config)
 	c.StockMovement = NewStockMovementClient(c.config)
+	c.TaxClass = NewTaxClassClient(c.config)
+	c.TaxRate = NewTaxRateClient(c.config)
 }
 
 type (
@@ -227,6 +235,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ShippingMethod: NewShippingMethodClient(cfg),
 		ShippingZone:   NewShippingZoneClient(cfg),
 		StockMovement:  NewStockMovementClient(cfg),
+		TaxClass:       NewTaxClassClient(cfg),
+		TaxRate:        NewTaxRateClient(cfg),
 	}, nil
 }
 
@@ -266,6 +276,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ShippingMethod: NewShippingMethodClient(cfg),
 		ShippingZone:   NewShippingZoneClient(cfg),
 		StockMovement:  NewStockMovementClient(cfg),
+		TaxClass:       NewTaxClassClient(cfg),
+		TaxRate:        NewTaxRateClient(cfg),
 	}, nil
 }
 
@@ -298,7 +310,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
 		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
 		c.PickupPoint, c.Product, c.ProductVariant, c.RefreshToken, c.Sequence,
-		c.ShippingMethod, c.ShippingZone, c.StockMovement,
+		c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass, c.TaxRate,
 	} {
 		n.Use(hooks...)
 	}
@@ -311,7 +323,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
 		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
 		c.PickupPoint, c.Product, c.ProductVariant, c.RefreshToken, c.Sequence,
-		c.ShippingMethod, c.ShippingZone, c.StockMovement,
+		c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass, c.TaxRate,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -360,6 +372,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ShippingZone.mutate(ctx, m)
 	case *StockMovementMutation:
 		return c.StockMovement.mutate(ctx, m)
+	case *TaxClassMutation:
+		return c.TaxClass.mutate(ctx, m)
+	case *TaxRateMutation:
+		return c.TaxRate.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -2893,6 +2909,22 @@ func (c *ProductVariantClient) QueryOrderLines(_m *ProductVariant) *OrderLineQue
 	return query
 }
 
+// QueryTaxClass queries the tax_class edge of a ProductVariant.
+func (c *ProductVariantClient) QueryTaxClass(_m *ProductVariant) *TaxClassQuery {
+	query := (&TaxClassClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(productvariant.Table, productvariant.FieldID, id),
+			sqlgraph.To(taxclass.Table, taxclass.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, productvariant.TaxClassTable, productvariant.TaxClassColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ProductVariantClient) Hooks() []Hook {
 	hooks := c.hooks.ProductVariant
@@ -3701,19 +3733,335 @@ func (c *StockMovementClient) mutate(ctx context.Context, m *StockMovementMutati
 	}
 }
 
+// TaxClassClient is a client for the TaxClass schema.
+type TaxClassClient struct {
+	config
+}
+
+// NewTaxClassClient returns a client for the TaxClass from the given config.
+func NewTaxClassClient(c config) *TaxClassClient {
+	return &TaxClassClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `taxclass.Hooks(f(g(h())))`.
+func (c *TaxClassClient) Use(hooks ...Hook) {
+	c.hooks.TaxClass = append(c.hooks.TaxClass, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `taxclass.Intercept(f(g(h())))`.
+func (c *TaxClassClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TaxClass = append(c.inters.TaxClass, interceptors...)
+}
+
+// Create returns a builder for creating a TaxClass entity.
+func (c *TaxClassClient) Create() *TaxClassCreate {
+	mutation := newTaxClassMutation(c.config, OpCreate)
+	return &TaxClassCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TaxClass entities.
+func (c *TaxClassClient) CreateBulk(builders ...*TaxClassCreate) *TaxClassCreateBulk {
+	return &TaxClassCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TaxClassClient) MapCreateBulk(slice any, setFunc func(*TaxClassCreate, int)) *TaxClassCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TaxClassCreateBulk{err: fmt.Errorf("calling to TaxClassClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TaxClassCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TaxClassCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TaxClass.
+func (c *TaxClassClient) Update() *TaxClassUpdate {
+	mutation := newTaxClassMutation(c.config, OpUpdate)
+	return &TaxClassUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TaxClassClient) UpdateOne(_m *TaxClass) *TaxClassUpdateOne {
+	mutation := newTaxClassMutation(c.config, OpUpdateOne, withTaxClass(_m))
+	return &TaxClassUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TaxClassClient) UpdateOneID(id int) *TaxClassUpdateOne {
+	mutation := newTaxClassMutation(c.config, OpUpdateOne, withTaxClassID(id))
+	return &TaxClassUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TaxClass.
+func (c *TaxClassClient) Delete() *TaxClassDelete {
+	mutation := newTaxClassMutation(c.config, OpDelete)
+	return &TaxClassDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TaxClassClient) DeleteOne(_m *TaxClass) *TaxClassDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TaxClassClient) DeleteOneID(id int) *TaxClassDeleteOne {
+	builder := c.Delete().Where(taxclass.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TaxClassDeleteOne{builder}
+}
+
+// Query returns a query builder for TaxClass.
+func (c *TaxClassClient) Query() *TaxClassQuery {
+	return &TaxClassQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTaxClass},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TaxClass entity by its id.
+func (c *TaxClassClient) Get(ctx context.Context, id int) (*TaxClass, error) {
+	return c.Query().Where(taxclass.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TaxClassClient) GetX(ctx context.Context, id int) *TaxClass {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRates queries the rates edge of a TaxClass.
+func (c *TaxClassClient) QueryRates(_m *TaxClass) *TaxRateQuery {
+	query := (&TaxRateClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxclass.Table, taxclass.FieldID, id),
+			sqlgraph.To(taxrate.Table, taxrate.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, taxclass.RatesTable, taxclass.RatesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVariants queries the variants edge of a TaxClass.
+func (c *TaxClassClient) QueryVariants(_m *TaxClass) *ProductVariantQuery {
+	query := (&ProductVariantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxclass.Table, taxclass.FieldID, id),
+			sqlgraph.To(productvariant.Table, productvariant.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, taxclass.VariantsTable, taxclass.VariantsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TaxClassClient) Hooks() []Hook {
+	hooks := c.hooks.TaxClass
+	return append(hooks[:len(hooks):len(hooks)], taxclass.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TaxClassClient) Interceptors() []Interceptor {
+	return c.inters.TaxClass
+}
+
+func (c *TaxClassClient) mutate(ctx context.Context, m *TaxClassMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TaxClassCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TaxClassUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TaxClassUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TaxClassDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TaxClass mutation op: %q", m.Op())
+	}
+}
+
+// TaxRateClient is a client for the TaxRate schema.
+type TaxRateClient struct {
+	config
+}
+
+// NewTaxRateClient returns a client for the TaxRate from the given config.
+func NewTaxRateClient(c config) *TaxRateClient {
+	return &TaxRateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `taxrate.Hooks(f(g(h())))`.
+func (c *TaxRateClient) Use(hooks ...Hook) {
+	c.hooks.TaxRate = append(c.hooks.TaxRate, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `taxrate.Intercept(f(g(h())))`.
+func (c *TaxRateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TaxRate = append(c.inters.TaxRate, interceptors...)
+}
+
+// Create returns a builder for creating a TaxRate entity.
+func (c *TaxRateClient) Create() *TaxRateCreate {
+	mutation := newTaxRateMutation(c.config, OpCreate)
+	return &TaxRateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TaxRate entities.
+func (c *TaxRateClient) CreateBulk(builders ...*TaxRateCreate) *TaxRateCreateBulk {
+	return &TaxRateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TaxRateClient) MapCreateBulk(slice any, setFunc func(*TaxRateCreate, int)) *TaxRateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TaxRateCreateBulk{err: fmt.Errorf("calling to TaxRateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TaxRateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TaxRateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TaxRate.
+func (c *TaxRateClient) Update() *TaxRateUpdate {
+	mutation := newTaxRateMutation(c.config, OpUpdate)
+	return &TaxRateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TaxRateClient) UpdateOne(_m *TaxRate) *TaxRateUpdateOne {
+	mutation := newTaxRateMutation(c.config, OpUpdateOne, withTaxRate(_m))
+	return &TaxRateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TaxRateClient) UpdateOneID(id int) *TaxRateUpdateOne {
+	mutation := newTaxRateMutation(c.config, OpUpdateOne, withTaxRateID(id))
+	return &TaxRateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TaxRate.
+func (c *TaxRateClient) Delete() *TaxRateDelete {
+	mutation := newTaxRateMutation(c.config, OpDelete)
+	return &TaxRateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TaxRateClient) DeleteOne(_m *TaxRate) *TaxRateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TaxRateClient) DeleteOneID(id int) *TaxRateDeleteOne {
+	builder := c.Delete().Where(taxrate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TaxRateDeleteOne{builder}
+}
+
+// Query returns a query builder for TaxRate.
+func (c *TaxRateClient) Query() *TaxRateQuery {
+	return &TaxRateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTaxRate},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TaxRate entity by its id.
+func (c *TaxRateClient) Get(ctx context.Context, id int) (*TaxRate, error) {
+	return c.Query().Where(taxrate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TaxRateClient) GetX(ctx context.Context, id int) *TaxRate {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTaxClass queries the tax_class edge of a TaxRate.
+func (c *TaxRateClient) QueryTaxClass(_m *TaxRate) *TaxClassQuery {
+	query := (&TaxClassClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, id),
+			sqlgraph.To(taxclass.Table, taxclass.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, taxrate.TaxClassTable, taxrate.TaxClassColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TaxRateClient) Hooks() []Hook {
+	hooks := c.hooks.TaxRate
+	return append(hooks[:len(hooks):len(hooks)], taxrate.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TaxRateClient) Interceptors() []Interceptor {
+	return c.inters.TaxRate
+}
+
+func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TaxRateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TaxRateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TaxRateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TaxRateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TaxRate mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		Address, Cart, CartLine, Category, Customer, Identity, Notification,
 		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
 		ProductVariant, RefreshToken, Sequence, ShippingMethod, ShippingZone,
-		StockMovement []ent.Hook
+		StockMovement, TaxClass, TaxRate []ent.Hook
 	}
 	inters struct {
 		Address, Cart, CartLine, Category, Customer, Identity, Notification,
 		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
 		ProductVariant, RefreshToken, Sequence, ShippingMethod, ShippingZone,
-		StockMovement []ent.Interceptor
+		StockMovement, TaxClass, TaxRate []ent.Interceptor
 	}
 )
 

@@ -32,6 +32,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -112,6 +114,8 @@ func checkColumn(t, c string) error {
 			shippingmethod.Table: shippingmethod.ValidColumn,
 			shippingzone.Table:   shippingzone.ValidColumn,
 			stockmovement.Table:  stockmovement.ValidColumn,
+			taxclass.Table:       taxclass.ValidColumn,
+			taxrate.Table:        taxrate.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

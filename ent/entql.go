@@ -24,6 +24,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -33,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -219,21 +221,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Order",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			order.FieldCreatedAt:       {Type: field.TypeTime, Column: order.FieldCreatedAt},
-			order.FieldUpdatedAt:       {Type: field.TypeTime, Column: order.FieldUpdatedAt},
-			order.FieldNumber:          {Type: field.TypeString, Column: order.FieldNumber},
-			order.FieldStatus:          {Type: field.TypeEnum, Column: order.FieldStatus},
-			order.FieldCurrency:        {Type: field.TypeString, Column: order.FieldCurrency},
-			order.FieldSubtotalMinor:   {Type: field.TypeInt64, Column: order.FieldSubtotalMinor},
-			order.FieldShippingMinor:   {Type: field.TypeInt64, Column: order.FieldShippingMinor},
-			order.FieldTotalMinor:      {Type: field.TypeInt64, Column: order.FieldTotalMinor},
-			order.FieldEmail:           {Type: field.TypeString, Column: order.FieldEmail},
-			order.FieldPhone:           {Type: field.TypeString, Column: order.FieldPhone},
-			order.FieldShippingAddress: {Type: field.TypeJSON, Column: order.FieldShippingAddress},
-			order.FieldNote:            {Type: field.TypeString, Column: order.FieldNote},
-			order.FieldIdempotencyKey:  {Type: field.TypeString, Column: order.FieldIdempotencyKey},
-			order.FieldPlacedAt:        {Type: field.TypeTime, Column: order.FieldPlacedAt},
-			order.FieldCustomerID:      {Type: field.TypeInt, Column: order.FieldCustomerID},
+			order.FieldCreatedAt:        {Type: field.TypeTime, Column: order.FieldCreatedAt},
+			order.FieldUpdatedAt:        {Type: field.TypeTime, Column: order.FieldUpdatedAt},
+			order.FieldNumber:           {Type: field.TypeString, Column: order.FieldNumber},
+			order.FieldStatus:           {Type: field.TypeEnum, Column: order.FieldStatus},
+			order.FieldCurrency:         {Type: field.TypeString, Column: order.FieldCurrency},
+			order.FieldSubtotalMinor:    {Type: field.TypeInt64, Column: order.FieldSubtotalMinor},
+			order.FieldShippingMinor:    {Type: field.TypeInt64, Column: order.FieldShippingMinor},
+			order.FieldTotalMinor:       {Type: field.TypeInt64, Column: order.FieldTotalMinor},
+			order.FieldPricesIncludeTax: {Type: field.TypeBool, Column: order.FieldPricesIncludeTax},
+			order.FieldDiscountMinor:    {Type: field.TypeInt64, Column: order.FieldDiscountMinor},
+			order.FieldTaxMinor:         {Type: field.TypeInt64, Column: order.FieldTaxMinor},
+			order.FieldShippingTaxMinor: {Type: field.TypeInt64, Column: order.FieldShippingTaxMinor},
+			order.FieldTaxLines:         {Type: field.TypeJSON, Column: order.FieldTaxLines},
+			order.FieldEmail:            {Type: field.TypeString, Column: order.FieldEmail},
+			order.FieldPhone:            {Type: field.TypeString, Column: order.FieldPhone},
+			order.FieldShippingAddress:  {Type: field.TypeJSON, Column: order.FieldShippingAddress},
+			order.FieldNote:             {Type: field.TypeString, Column: order.FieldNote},
+			order.FieldIdempotencyKey:   {Type: field.TypeString, Column: order.FieldIdempotencyKey},
+			order.FieldPlacedAt:         {Type: field.TypeTime, Column: order.FieldPlacedAt},
+			order.FieldCustomerID:       {Type: field.TypeInt, Column: order.FieldCustomerID},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -276,6 +283,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldQuantity:       {Type: field.TypeInt, Column: orderline.FieldQuantity},
 			orderline.FieldUnitPriceMinor: {Type: field.TypeInt64, Column: orderline.FieldUnitPriceMinor},
 			orderline.FieldLineTotalMinor: {Type: field.TypeInt64, Column: orderline.FieldLineTotalMinor},
+			orderline.FieldDiscountMinor:  {Type: field.TypeInt64, Column: orderline.FieldDiscountMinor},
+			orderline.FieldTaxMinor:       {Type: field.TypeInt64, Column: orderline.FieldTaxMinor},
+			orderline.FieldGrossMinor:     {Type: field.TypeInt64, Column: orderline.FieldGrossMinor},
+			orderline.FieldTaxClass:       {Type: field.TypeString, Column: orderline.FieldTaxClass},
 			orderline.FieldOrderID:        {Type: field.TypeInt, Column: orderline.FieldOrderID},
 			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
 		},
@@ -375,6 +386,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldPosition:       {Type: field.TypeInt, Column: productvariant.FieldPosition},
 			productvariant.FieldWeightGrams:    {Type: field.TypeInt, Column: productvariant.FieldWeightGrams},
 			productvariant.FieldProductID:      {Type: field.TypeInt, Column: productvariant.FieldProductID},
+			productvariant.FieldTaxClassID:     {Type: field.TypeInt, Column: productvariant.FieldTaxClassID},
 		},
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
@@ -479,6 +491,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldVariantID:      {Type: field.TypeInt, Column: stockmovement.FieldVariantID},
 			stockmovement.FieldActorID:        {Type: field.TypeInt, Column: stockmovement.FieldActorID},
 			stockmovement.FieldOrderID:        {Type: field.TypeInt, Column: stockmovement.FieldOrderID},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   taxclass.Table,
+			Columns: taxclass.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: taxclass.FieldID,
+			},
+		},
+		Type: "TaxClass",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			taxclass.FieldCreatedAt: {Type: field.TypeTime, Column: taxclass.FieldCreatedAt},
+			taxclass.FieldUpdatedAt: {Type: field.TypeTime, Column: taxclass.FieldUpdatedAt},
+			taxclass.FieldCode:      {Type: field.TypeString, Column: taxclass.FieldCode},
+			taxclass.FieldName:      {Type: field.TypeString, Column: taxclass.FieldName},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   taxrate.Table,
+			Columns: taxrate.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: taxrate.FieldID,
+			},
+		},
+		Type: "TaxRate",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			taxrate.FieldCreatedAt:   {Type: field.TypeTime, Column: taxrate.FieldCreatedAt},
+			taxrate.FieldUpdatedAt:   {Type: field.TypeTime, Column: taxrate.FieldUpdatedAt},
+			taxrate.FieldName:        {Type: field.TypeString, Column: taxrate.FieldName},
+			taxrate.FieldBasisPoints: {Type: field.TypeInt64, Column: taxrate.FieldBasisPoints},
+			taxrate.FieldTaxClassID:  {Type: field.TypeInt, Column: taxrate.FieldTaxClassID},
 		},
 	}
 	graph.MustAddE(
@@ -890,6 +937,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"OrderLine",
 	)
 	graph.MustAddE(
+		"tax_class",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   productvariant.TaxClassTable,
+			Columns: []string{productvariant.TaxClassColumn},
+			Bidi:    false,
+		},
+		"ProductVariant",
+		"TaxClass",
+	)
+	graph.MustAddE(
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -972,6 +1031,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StockMovement",
 		"Order",
+	)
+	graph.MustAddE(
+		"rates",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taxclass.RatesTable,
+			Columns: []string{taxclass.RatesColumn},
+			Bidi:    false,
+		},
+		"TaxClass",
+		"TaxRate",
+	)
+	graph.MustAddE(
+		"variants",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taxclass.VariantsTable,
+			Columns: []string{taxclass.VariantsColumn},
+			Bidi:    false,
+		},
+		"TaxClass",
+		"ProductVariant",
+	)
+	graph.MustAddE(
+		"tax_class",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.TaxClassTable,
+			Columns: []string{taxrate.TaxClassColumn},
+			Bidi:    false,
+		},
+		"TaxRate",
+		"TaxClass",
 	)
 	return graph
 }()
@@ -1970,6 +2065,31 @@ func (f *OrderFilter) WhereTotalMinor(p entql.Int64P) {
 	f.Where(p.Field(order.FieldTotalMinor))
 }
 
+// WherePricesIncludeTax applies the entql bool predicate on the prices_include_tax field.
+func (f *OrderFilter) WherePricesIncludeTax(p entql.BoolP) {
+	f.Where(p.Field(order.FieldPricesIncludeTax))
+}
+
+// WhereDiscountMinor applies the entql int64 predicate on the discount_minor field.
+func (f *OrderFilter) WhereDiscountMinor(p entql.Int64P) {
+	f.Where(p.Field(order.FieldDiscountMinor))
+}
+
+// WhereTaxMinor applies the entql int64 predicate on the tax_minor field.
+func (f *OrderFilter) WhereTaxMinor(p entql.Int64P) {
+	f.Where(p.Field(order.FieldTaxMinor))
+}
+
+// WhereShippingTaxMinor applies the entql int64 predicate on the shipping_tax_minor field.
+func (f *OrderFilter) WhereShippingTaxMinor(p entql.Int64P) {
+	f.Where(p.Field(order.FieldShippingTaxMinor))
+}
+
+// WhereTaxLines applies the entql json.RawMessage predicate on the tax_lines field.
+func (f *OrderFilter) WhereTaxLines(p entql.BytesP) {
+	f.Where(p.Field(order.FieldTaxLines))
+}
+
 // WhereEmail applies the entql string predicate on the email field.
 func (f *OrderFilter) WhereEmail(p entql.StringP) {
 	f.Where(p.Field(order.FieldEmail))
@@ -2261,6 +2381,26 @@ func (f *OrderLineFilter) WhereUnitPriceMinor(p entql.Int64P) {
 // WhereLineTotalMinor applies the entql int64 predicate on the line_total_minor field.
 func (f *OrderLineFilter) WhereLineTotalMinor(p entql.Int64P) {
 	f.Where(p.Field(orderline.FieldLineTotalMinor))
+}
+
+// WhereDiscountMinor applies the entql int64 predicate on the discount_minor field.
+func (f *OrderLineFilter) WhereDiscountMinor(p entql.Int64P) {
+	f.Where(p.Field(orderline.FieldDiscountMinor))
+}
+
+// WhereTaxMinor applies the entql int64 predicate on the tax_minor field.
+func (f *OrderLineFilter) WhereTaxMinor(p entql.Int64P) {
+	f.Where(p.Field(orderline.FieldTaxMinor))
+}
+
+// WhereGrossMinor applies the entql int64 predicate on the gross_minor field.
+func (f *OrderLineFilter) WhereGrossMinor(p entql.Int64P) {
+	f.Where(p.Field(orderline.FieldGrossMinor))
+}
+
+// WhereTaxClass applies the entql string predicate on the tax_class field.
+func (f *OrderLineFilter) WhereTaxClass(p entql.StringP) {
+	f.Where(p.Field(orderline.FieldTaxClass))
 }
 
 // WhereOrderID applies the entql int predicate on the order_id field.
@@ -2742,6 +2882,11 @@ func (f *ProductVariantFilter) WhereProductID(p entql.IntP) {
 	f.Where(p.Field(productvariant.FieldProductID))
 }
 
+// WhereTaxClassID applies the entql int predicate on the tax_class_id field.
+func (f *ProductVariantFilter) WhereTaxClassID(p entql.IntP) {
+	f.Where(p.Field(productvariant.FieldTaxClassID))
+}
+
 // WhereHasProduct applies a predicate to check if query has an edge product.
 func (f *ProductVariantFilter) WhereHasProduct() {
 	f.Where(entql.HasEdge("product"))
@@ -2792,6 +2937,20 @@ func (f *ProductVariantFilter) WhereHasOrderLines() {
 // WhereHasOrderLinesWith applies a predicate to check if query has an edge order_lines with a given conditions (other predicates).
 func (f *ProductVariantFilter) WhereHasOrderLinesWith(preds ...predicate.OrderLine) {
 	f.Where(entql.HasEdgeWith("order_lines", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTaxClass applies a predicate to check if query has an edge tax_class.
+func (f *ProductVariantFilter) WhereHasTaxClass() {
+	f.Where(entql.HasEdge("tax_class"))
+}
+
+// WhereHasTaxClassWith applies a predicate to check if query has an edge tax_class with a given conditions (other predicates).
+func (f *ProductVariantFilter) WhereHasTaxClassWith(preds ...predicate.TaxClass) {
+	f.Where(entql.HasEdgeWith("tax_class", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3285,6 +3444,173 @@ func (f *StockMovementFilter) WhereHasOrder() {
 // WhereHasOrderWith applies a predicate to check if query has an edge order with a given conditions (other predicates).
 func (f *StockMovementFilter) WhereHasOrderWith(preds ...predicate.Order) {
 	f.Where(entql.HasEdgeWith("order", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TaxClassQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TaxClassQuery builder.
+func (_q *TaxClassQuery) Filter() *TaxClassFilter {
+	return &TaxClassFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TaxClassMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TaxClassMutation builder.
+func (m *TaxClassMutation) Filter() *TaxClassFilter {
+	return &TaxClassFilter{config: m.config, predicateAdder: m}
+}
+
+// TaxClassFilter provides a generic filtering capability at runtime for TaxClassQuery.
+type TaxClassFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TaxClassFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *TaxClassFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(taxclass.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TaxClassFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(taxclass.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TaxClassFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(taxclass.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *TaxClassFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(taxclass.FieldCode))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *TaxClassFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(taxclass.FieldName))
+}
+
+// WhereHasRates applies a predicate to check if query has an edge rates.
+func (f *TaxClassFilter) WhereHasRates() {
+	f.Where(entql.HasEdge("rates"))
+}
+
+// WhereHasRatesWith applies a predicate to check if query has an edge rates with a given conditions (other predicates).
+func (f *TaxClassFilter) WhereHasRatesWith(preds ...predicate.TaxRate) {
+	f.Where(entql.HasEdgeWith("rates", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVariants applies a predicate to check if query has an edge variants.
+func (f *TaxClassFilter) WhereHasVariants() {
+	f.Where(entql.HasEdge("variants"))
+}
+
+// WhereHasVariantsWith applies a predicate to check if query has an edge variants with a given conditions (other predicates).
+func (f *TaxClassFilter) WhereHasVariantsWith(preds ...predicate.ProductVariant) {
+	f.Where(entql.HasEdgeWith("variants", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TaxRateQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TaxRateQuery builder.
+func (_q *TaxRateQuery) Filter() *TaxRateFilter {
+	return &TaxRateFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TaxRateMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TaxRateMutation builder.
+func (m *TaxRateMutation) Filter() *TaxRateFilter {
+	return &TaxRateFilter{config: m.config, predicateAdder: m}
+}
+
+// TaxRateFilter provides a generic filtering capability at runtime for TaxRateQuery.
+type TaxRateFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TaxRateFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *TaxRateFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(taxrate.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TaxRateFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(taxrate.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TaxRateFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(taxrate.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *TaxRateFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(taxrate.FieldName))
+}
+
+// WhereBasisPoints applies the entql int64 predicate on the basis_points field.
+func (f *TaxRateFilter) WhereBasisPoints(p entql.Int64P) {
+	f.Where(p.Field(taxrate.FieldBasisPoints))
+}
+
+// WhereTaxClassID applies the entql int predicate on the tax_class_id field.
+func (f *TaxRateFilter) WhereTaxClassID(p entql.IntP) {
+	f.Where(p.Field(taxrate.FieldTaxClassID))
+}
+
+// WhereHasTaxClass applies a predicate to check if query has an edge tax_class.
+func (f *TaxRateFilter) WhereHasTaxClass() {
+	f.Where(entql.HasEdge("tax_class"))
+}
+
+// WhereHasTaxClassWith applies a predicate to check if query has an edge tax_class with a given conditions (other predicates).
+func (f *TaxRateFilter) WhereHasTaxClassWith(preds ...predicate.TaxClass) {
+	f.Where(entql.HasEdgeWith("tax_class", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

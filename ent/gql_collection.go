@@ -23,6 +23,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -798,6 +800,11 @@ func (_q *OrderQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, order.FieldCurrency)
 				fieldSeen[order.FieldCurrency] = struct{}{}
 			}
+		case "pricesIncludeTax":
+			if _, ok := fieldSeen[order.FieldPricesIncludeTax]; !ok {
+				selectedFields = append(selectedFields, order.FieldPricesIncludeTax)
+				fieldSeen[order.FieldPricesIncludeTax] = struct{}{}
+			}
 		case "email":
 			if _, ok := fieldSeen[order.FieldEmail]; !ok {
 				selectedFields = append(selectedFields, order.FieldEmail)
@@ -1110,6 +1117,11 @@ func (_q *OrderLineQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[orderline.FieldQuantity]; !ok {
 				selectedFields = append(selectedFields, orderline.FieldQuantity)
 				fieldSeen[orderline.FieldQuantity] = struct{}{}
+			}
+		case "taxClass":
+			if _, ok := fieldSeen[orderline.FieldTaxClass]; !ok {
+				selectedFields = append(selectedFields, orderline.FieldTaxClass)
+				fieldSeen[orderline.FieldTaxClass] = struct{}{}
 			}
 		case "orderID":
 			if _, ok := fieldSeen[orderline.FieldOrderID]; !ok {
@@ -1662,6 +1674,21 @@ func (_q *ProductVariantQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, productvariant.FieldProductID)
 				fieldSeen[productvariant.FieldProductID] = struct{}{}
 			}
+
+		case "taxClass":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TaxClassClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, taxclassImplementors)...); err != nil {
+				return err
+			}
+			_q.withTaxClass = query
+			if _, ok := fieldSeen[productvariant.FieldTaxClassID]; !ok {
+				selectedFields = append(selectedFields, productvariant.FieldTaxClassID)
+				fieldSeen[productvariant.FieldTaxClassID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[productvariant.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, productvariant.FieldCreatedAt)
@@ -1716,6 +1743,11 @@ func (_q *ProductVariantQuery) collectField(ctx context.Context, oneNode bool, o
 			if _, ok := fieldSeen[productvariant.FieldProductID]; !ok {
 				selectedFields = append(selectedFields, productvariant.FieldProductID)
 				fieldSeen[productvariant.FieldProductID] = struct{}{}
+			}
+		case "taxClassID":
+			if _, ok := fieldSeen[productvariant.FieldTaxClassID]; !ok {
+				selectedFields = append(selectedFields, productvariant.FieldTaxClassID)
+				fieldSeen[productvariant.FieldTaxClassID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2070,6 +2102,247 @@ func newShippingZonePaginateArgs(rv map[string]any) *shippingzonePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ShippingZoneWhereInput); ok {
 		args.opts = append(args.opts, WithShippingZoneFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TaxClassQuery) CollectFields(ctx context.Context, satisfies ...string) (*TaxClassQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TaxClassQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(taxclass.Columns))
+		selectedFields = []string{taxclass.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "rates":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TaxRateClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, taxrateImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedRates(alias, func(wq *TaxRateQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[taxclass.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, taxclass.FieldCreatedAt)
+				fieldSeen[taxclass.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[taxclass.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, taxclass.FieldUpdatedAt)
+				fieldSeen[taxclass.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[taxclass.FieldCode]; !ok {
+				selectedFields = append(selectedFields, taxclass.FieldCode)
+				fieldSeen[taxclass.FieldCode] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[taxclass.FieldName]; !ok {
+				selectedFields = append(selectedFields, taxclass.FieldName)
+				fieldSeen[taxclass.FieldName] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type taxclassPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TaxClassPaginateOption
+}
+
+func newTaxClassPaginateArgs(rv map[string]any) *taxclassPaginateArgs {
+	args := &taxclassPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TaxClassOrder{Field: &TaxClassOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTaxClassOrder(order))
+			}
+		case *TaxClassOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTaxClassOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*TaxClassWhereInput); ok {
+		args.opts = append(args.opts, WithTaxClassFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TaxRateQuery) CollectFields(ctx context.Context, satisfies ...string) (*TaxRateQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TaxRateQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(taxrate.Columns))
+		selectedFields = []string{taxrate.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "taxClass":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TaxClassClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, taxclassImplementors)...); err != nil {
+				return err
+			}
+			_q.withTaxClass = query
+			if _, ok := fieldSeen[taxrate.FieldTaxClassID]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldTaxClassID)
+				fieldSeen[taxrate.FieldTaxClassID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[taxrate.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldCreatedAt)
+				fieldSeen[taxrate.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[taxrate.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldUpdatedAt)
+				fieldSeen[taxrate.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[taxrate.FieldName]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldName)
+				fieldSeen[taxrate.FieldName] = struct{}{}
+			}
+		case "basisPoints":
+			if _, ok := fieldSeen[taxrate.FieldBasisPoints]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldBasisPoints)
+				fieldSeen[taxrate.FieldBasisPoints] = struct{}{}
+			}
+		case "taxClassID":
+			if _, ok := fieldSeen[taxrate.FieldTaxClassID]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldTaxClassID)
+				fieldSeen[taxrate.FieldTaxClassID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type taxratePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TaxRatePaginateOption
+}
+
+func newTaxRatePaginateArgs(rv map[string]any) *taxratePaginateArgs {
+	args := &taxratePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TaxRateOrder{Field: &TaxRateOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTaxRateOrder(order))
+			}
+		case *TaxRateOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTaxRateOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*TaxRateWhereInput); ok {
+		args.opts = append(args.opts, WithTaxRateFilter(v.Filter))
 	}
 	return args
 }

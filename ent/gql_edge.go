@@ -165,6 +165,14 @@ func (_m *ProductVariant) Product(ctx context.Context) (*Product, error) {
 	return result, err
 }
 
+func (_m *ProductVariant) TaxClass(ctx context.Context) (*TaxClass, error) {
+	result, err := _m.Edges.TaxClassOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTaxClass().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *ShippingMethod) Zone(ctx context.Context) (*ShippingZone, error) {
 	result, err := _m.Edges.ZoneOrErr()
 	if IsNotLoaded(err) {
@@ -193,6 +201,26 @@ func (_m *ShippingZone) Methods(ctx context.Context) (result []*ShippingMethod, 
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryMethods().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *TaxClass) Rates(ctx context.Context) (result []*TaxRate, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedRates(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.RatesOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryRates().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *TaxRate) TaxClass(ctx context.Context) (*TaxClass, error) {
+	result, err := _m.Edges.TaxClassOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTaxClass().Only(ctx)
 	}
 	return result, err
 }

@@ -24,6 +24,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // Noder wraps the basic Node method.
@@ -95,6 +97,16 @@ var shippingzoneImplementors = []string{"ShippingZone", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ShippingZone) IsNode() {}
+
+var taxclassImplementors = []string{"TaxClass", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TaxClass) IsNode() {}
+
+var taxrateImplementors = []string{"TaxRate", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TaxRate) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -286,6 +298,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(shippingzone.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, shippingzoneImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case taxclass.Table:
+		query := c.TaxClass.Query().
+			Where(taxclass.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, taxclassImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case taxrate.Table:
+		query := c.TaxRate.Query().
+			Where(taxrate.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, taxrateImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -559,6 +589,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ShippingZone.Query().
 			Where(shippingzone.IDIn(ids...))
 		query, err := query.CollectFields(ctx, shippingzoneImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case taxclass.Table:
+		query := c.TaxClass.Query().
+			Where(taxclass.IDIn(ids...))
+		query, err := query.CollectFields(ctx, taxclassImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case taxrate.Table:
+		query := c.TaxRate.Query().
+			Where(taxrate.IDIn(ids...))
+		query, err := query.CollectFields(ctx, taxrateImplementors...)
 		if err != nil {
 			return nil, err
 		}

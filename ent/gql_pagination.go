@@ -27,6 +27,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -4295,6 +4297,634 @@ func (_m *ShippingZone) ToEdge(order *ShippingZoneOrder) *ShippingZoneEdge {
 		order = DefaultShippingZoneOrder
 	}
 	return &ShippingZoneEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TaxClassEdge is the edge representation of TaxClass.
+type TaxClassEdge struct {
+	Node   *TaxClass `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// TaxClassConnection is the connection containing edges to TaxClass.
+type TaxClassConnection struct {
+	Edges      []*TaxClassEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *TaxClassConnection) build(nodes []*TaxClass, pager *taxclassPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TaxClass
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TaxClass {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TaxClass {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TaxClassEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TaxClassEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TaxClassPaginateOption enables pagination customization.
+type TaxClassPaginateOption func(*taxclassPager) error
+
+// WithTaxClassOrder configures pagination ordering.
+func WithTaxClassOrder(order *TaxClassOrder) TaxClassPaginateOption {
+	if order == nil {
+		order = DefaultTaxClassOrder
+	}
+	o := *order
+	return func(pager *taxclassPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultTaxClassOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithTaxClassFilter configures pagination filter.
+func WithTaxClassFilter(filter func(*TaxClassQuery) (*TaxClassQuery, error)) TaxClassPaginateOption {
+	return func(pager *taxclassPager) error {
+		if filter == nil {
+			return errors.New("TaxClassQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type taxclassPager struct {
+	reverse bool
+	order   *TaxClassOrder
+	filter  func(*TaxClassQuery) (*TaxClassQuery, error)
+}
+
+func newTaxClassPager(opts []TaxClassPaginateOption, reverse bool) (*taxclassPager, error) {
+	pager := &taxclassPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultTaxClassOrder
+	}
+	return pager, nil
+}
+
+func (p *taxclassPager) applyFilter(query *TaxClassQuery) (*TaxClassQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *taxclassPager) toCursor(_m *TaxClass) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *taxclassPager) applyCursors(query *TaxClassQuery, after, before *Cursor) (*TaxClassQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultTaxClassOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *taxclassPager) applyOrder(query *TaxClassQuery) *TaxClassQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultTaxClassOrder.Field {
+		query = query.Order(DefaultTaxClassOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *taxclassPager) orderExpr(query *TaxClassQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultTaxClassOrder.Field {
+			b.Comma().Ident(DefaultTaxClassOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TaxClass.
+func (_m *TaxClassQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TaxClassPaginateOption,
+) (*TaxClassConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTaxClassPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TaxClassConnection{Edges: []*TaxClassEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TaxClassOrderFieldCreatedAt orders TaxClass by created_at.
+	TaxClassOrderFieldCreatedAt = &TaxClassOrderField{
+		Value: func(_m *TaxClass) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: taxclass.FieldCreatedAt,
+		toTerm: taxclass.ByCreatedAt,
+		toCursor: func(_m *TaxClass) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TaxClassOrderFieldUpdatedAt orders TaxClass by updated_at.
+	TaxClassOrderFieldUpdatedAt = &TaxClassOrderField{
+		Value: func(_m *TaxClass) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: taxclass.FieldUpdatedAt,
+		toTerm: taxclass.ByUpdatedAt,
+		toCursor: func(_m *TaxClass) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TaxClassOrderField) String() string {
+	var str string
+	switch f.column {
+	case TaxClassOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TaxClassOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TaxClassOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TaxClassOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TaxClassOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TaxClassOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TaxClassOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TaxClassOrderField", str)
+	}
+	return nil
+}
+
+// TaxClassOrderField defines the ordering field of TaxClass.
+type TaxClassOrderField struct {
+	// Value extracts the ordering value from the given TaxClass.
+	Value    func(*TaxClass) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) taxclass.OrderOption
+	toCursor func(*TaxClass) Cursor
+}
+
+// TaxClassOrder defines the ordering of TaxClass.
+type TaxClassOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *TaxClassOrderField `json:"field"`
+}
+
+// DefaultTaxClassOrder is the default ordering of TaxClass.
+var DefaultTaxClassOrder = &TaxClassOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TaxClassOrderField{
+		Value: func(_m *TaxClass) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: taxclass.FieldID,
+		toTerm: taxclass.ByID,
+		toCursor: func(_m *TaxClass) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TaxClass into TaxClassEdge.
+func (_m *TaxClass) ToEdge(order *TaxClassOrder) *TaxClassEdge {
+	if order == nil {
+		order = DefaultTaxClassOrder
+	}
+	return &TaxClassEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TaxRateEdge is the edge representation of TaxRate.
+type TaxRateEdge struct {
+	Node   *TaxRate `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// TaxRateConnection is the connection containing edges to TaxRate.
+type TaxRateConnection struct {
+	Edges      []*TaxRateEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *TaxRateConnection) build(nodes []*TaxRate, pager *taxratePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TaxRate
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TaxRate {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TaxRate {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TaxRateEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TaxRateEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TaxRatePaginateOption enables pagination customization.
+type TaxRatePaginateOption func(*taxratePager) error
+
+// WithTaxRateOrder configures pagination ordering.
+func WithTaxRateOrder(order *TaxRateOrder) TaxRatePaginateOption {
+	if order == nil {
+		order = DefaultTaxRateOrder
+	}
+	o := *order
+	return func(pager *taxratePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultTaxRateOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithTaxRateFilter configures pagination filter.
+func WithTaxRateFilter(filter func(*TaxRateQuery) (*TaxRateQuery, error)) TaxRatePaginateOption {
+	return func(pager *taxratePager) error {
+		if filter == nil {
+			return errors.New("TaxRateQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type taxratePager struct {
+	reverse bool
+	order   *TaxRateOrder
+	filter  func(*TaxRateQuery) (*TaxRateQuery, error)
+}
+
+func newTaxRatePager(opts []TaxRatePaginateOption, reverse bool) (*taxratePager, error) {
+	pager := &taxratePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultTaxRateOrder
+	}
+	return pager, nil
+}
+
+func (p *taxratePager) applyFilter(query *TaxRateQuery) (*TaxRateQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *taxratePager) toCursor(_m *TaxRate) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *taxratePager) applyCursors(query *TaxRateQuery, after, before *Cursor) (*TaxRateQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultTaxRateOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *taxratePager) applyOrder(query *TaxRateQuery) *TaxRateQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultTaxRateOrder.Field {
+		query = query.Order(DefaultTaxRateOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *taxratePager) orderExpr(query *TaxRateQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultTaxRateOrder.Field {
+			b.Comma().Ident(DefaultTaxRateOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TaxRate.
+func (_m *TaxRateQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TaxRatePaginateOption,
+) (*TaxRateConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTaxRatePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TaxRateConnection{Edges: []*TaxRateEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TaxRateOrderFieldCreatedAt orders TaxRate by created_at.
+	TaxRateOrderFieldCreatedAt = &TaxRateOrderField{
+		Value: func(_m *TaxRate) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: taxrate.FieldCreatedAt,
+		toTerm: taxrate.ByCreatedAt,
+		toCursor: func(_m *TaxRate) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TaxRateOrderFieldUpdatedAt orders TaxRate by updated_at.
+	TaxRateOrderFieldUpdatedAt = &TaxRateOrderField{
+		Value: func(_m *TaxRate) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: taxrate.FieldUpdatedAt,
+		toTerm: taxrate.ByUpdatedAt,
+		toCursor: func(_m *TaxRate) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TaxRateOrderField) String() string {
+	var str string
+	switch f.column {
+	case TaxRateOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TaxRateOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TaxRateOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TaxRateOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TaxRateOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TaxRateOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TaxRateOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TaxRateOrderField", str)
+	}
+	return nil
+}
+
+// TaxRateOrderField defines the ordering field of TaxRate.
+type TaxRateOrderField struct {
+	// Value extracts the ordering value from the given TaxRate.
+	Value    func(*TaxRate) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) taxrate.OrderOption
+	toCursor func(*TaxRate) Cursor
+}
+
+// TaxRateOrder defines the ordering of TaxRate.
+type TaxRateOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *TaxRateOrderField `json:"field"`
+}
+
+// DefaultTaxRateOrder is the default ordering of TaxRate.
+var DefaultTaxRateOrder = &TaxRateOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TaxRateOrderField{
+		Value: func(_m *TaxRate) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: taxrate.FieldID,
+		toTerm: taxrate.ByID,
+		toCursor: func(_m *TaxRate) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TaxRate into TaxRateEdge.
+func (_m *TaxRate) ToEdge(order *TaxRateOrder) *TaxRateEdge {
+	if order == nil {
+		order = DefaultTaxRateOrder
+	}
+	return &TaxRateEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

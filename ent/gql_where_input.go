@@ -21,6 +21,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // AddressWhereInput represents a where input for filtering Address queries.
@@ -2270,6 +2272,10 @@ type OrderWhereInput struct {
 	CurrencyEqualFold    *string  `json:"currencyEqualFold,omitempty"`
 	CurrencyContainsFold *string  `json:"currencyContainsFold,omitempty"`
 
+	// "prices_include_tax" field predicates.
+	PricesIncludeTax    *bool `json:"pricesIncludeTax,omitempty"`
+	PricesIncludeTaxNEQ *bool `json:"pricesIncludeTaxNEQ,omitempty"`
+
 	// "email" field predicates.
 	Email             *string  `json:"email,omitempty"`
 	EmailNEQ          *string  `json:"emailNEQ,omitempty"`
@@ -2592,6 +2598,12 @@ func (i *OrderWhereInput) P() (predicate.Order, error) {
 	}
 	if i.CurrencyContainsFold != nil {
 		predicates = append(predicates, order.CurrencyContainsFold(*i.CurrencyContainsFold))
+	}
+	if i.PricesIncludeTax != nil {
+		predicates = append(predicates, order.PricesIncludeTaxEQ(*i.PricesIncludeTax))
+	}
+	if i.PricesIncludeTaxNEQ != nil {
+		predicates = append(predicates, order.PricesIncludeTaxNEQ(*i.PricesIncludeTaxNEQ))
 	}
 	if i.Email != nil {
 		predicates = append(predicates, order.EmailEQ(*i.Email))
@@ -3417,6 +3429,23 @@ type OrderLineWhereInput struct {
 	QuantityLT    *int  `json:"quantityLT,omitempty"`
 	QuantityLTE   *int  `json:"quantityLTE,omitempty"`
 
+	// "tax_class" field predicates.
+	TaxClass             *string  `json:"taxClass,omitempty"`
+	TaxClassNEQ          *string  `json:"taxClassNEQ,omitempty"`
+	TaxClassIn           []string `json:"taxClassIn,omitempty"`
+	TaxClassNotIn        []string `json:"taxClassNotIn,omitempty"`
+	TaxClassGT           *string  `json:"taxClassGT,omitempty"`
+	TaxClassGTE          *string  `json:"taxClassGTE,omitempty"`
+	TaxClassLT           *string  `json:"taxClassLT,omitempty"`
+	TaxClassLTE          *string  `json:"taxClassLTE,omitempty"`
+	TaxClassContains     *string  `json:"taxClassContains,omitempty"`
+	TaxClassHasPrefix    *string  `json:"taxClassHasPrefix,omitempty"`
+	TaxClassHasSuffix    *string  `json:"taxClassHasSuffix,omitempty"`
+	TaxClassIsNil        bool     `json:"taxClassIsNil,omitempty"`
+	TaxClassNotNil       bool     `json:"taxClassNotNil,omitempty"`
+	TaxClassEqualFold    *string  `json:"taxClassEqualFold,omitempty"`
+	TaxClassContainsFold *string  `json:"taxClassContainsFold,omitempty"`
+
 	// "order_id" field predicates.
 	OrderID      *int  `json:"orderID,omitempty"`
 	OrderIDNEQ   *int  `json:"orderIDNEQ,omitempty"`
@@ -3723,6 +3752,51 @@ func (i *OrderLineWhereInput) P() (predicate.OrderLine, error) {
 	}
 	if i.QuantityLTE != nil {
 		predicates = append(predicates, orderline.QuantityLTE(*i.QuantityLTE))
+	}
+	if i.TaxClass != nil {
+		predicates = append(predicates, orderline.TaxClassEQ(*i.TaxClass))
+	}
+	if i.TaxClassNEQ != nil {
+		predicates = append(predicates, orderline.TaxClassNEQ(*i.TaxClassNEQ))
+	}
+	if len(i.TaxClassIn) > 0 {
+		predicates = append(predicates, orderline.TaxClassIn(i.TaxClassIn...))
+	}
+	if len(i.TaxClassNotIn) > 0 {
+		predicates = append(predicates, orderline.TaxClassNotIn(i.TaxClassNotIn...))
+	}
+	if i.TaxClassGT != nil {
+		predicates = append(predicates, orderline.TaxClassGT(*i.TaxClassGT))
+	}
+	if i.TaxClassGTE != nil {
+		predicates = append(predicates, orderline.TaxClassGTE(*i.TaxClassGTE))
+	}
+	if i.TaxClassLT != nil {
+		predicates = append(predicates, orderline.TaxClassLT(*i.TaxClassLT))
+	}
+	if i.TaxClassLTE != nil {
+		predicates = append(predicates, orderline.TaxClassLTE(*i.TaxClassLTE))
+	}
+	if i.TaxClassContains != nil {
+		predicates = append(predicates, orderline.TaxClassContains(*i.TaxClassContains))
+	}
+	if i.TaxClassHasPrefix != nil {
+		predicates = append(predicates, orderline.TaxClassHasPrefix(*i.TaxClassHasPrefix))
+	}
+	if i.TaxClassHasSuffix != nil {
+		predicates = append(predicates, orderline.TaxClassHasSuffix(*i.TaxClassHasSuffix))
+	}
+	if i.TaxClassIsNil {
+		predicates = append(predicates, orderline.TaxClassIsNil())
+	}
+	if i.TaxClassNotNil {
+		predicates = append(predicates, orderline.TaxClassNotNil())
+	}
+	if i.TaxClassEqualFold != nil {
+		predicates = append(predicates, orderline.TaxClassEqualFold(*i.TaxClassEqualFold))
+	}
+	if i.TaxClassContainsFold != nil {
+		predicates = append(predicates, orderline.TaxClassContainsFold(*i.TaxClassContainsFold))
 	}
 	if i.OrderID != nil {
 		predicates = append(predicates, orderline.OrderIDEQ(*i.OrderID))
@@ -5570,9 +5644,21 @@ type ProductVariantWhereInput struct {
 	ProductIDIn    []int `json:"productIDIn,omitempty"`
 	ProductIDNotIn []int `json:"productIDNotIn,omitempty"`
 
+	// "tax_class_id" field predicates.
+	TaxClassID       *int  `json:"taxClassID,omitempty"`
+	TaxClassIDNEQ    *int  `json:"taxClassIDNEQ,omitempty"`
+	TaxClassIDIn     []int `json:"taxClassIDIn,omitempty"`
+	TaxClassIDNotIn  []int `json:"taxClassIDNotIn,omitempty"`
+	TaxClassIDIsNil  bool  `json:"taxClassIDIsNil,omitempty"`
+	TaxClassIDNotNil bool  `json:"taxClassIDNotNil,omitempty"`
+
 	// "product" edge predicates.
 	HasProduct     *bool                `json:"hasProduct,omitempty"`
 	HasProductWith []*ProductWhereInput `json:"hasProductWith,omitempty"`
+
+	// "tax_class" edge predicates.
+	HasTaxClass     *bool                 `json:"hasTaxClass,omitempty"`
+	HasTaxClassWith []*TaxClassWhereInput `json:"hasTaxClassWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -5868,6 +5954,24 @@ func (i *ProductVariantWhereInput) P() (predicate.ProductVariant, error) {
 	if len(i.ProductIDNotIn) > 0 {
 		predicates = append(predicates, productvariant.ProductIDNotIn(i.ProductIDNotIn...))
 	}
+	if i.TaxClassID != nil {
+		predicates = append(predicates, productvariant.TaxClassIDEQ(*i.TaxClassID))
+	}
+	if i.TaxClassIDNEQ != nil {
+		predicates = append(predicates, productvariant.TaxClassIDNEQ(*i.TaxClassIDNEQ))
+	}
+	if len(i.TaxClassIDIn) > 0 {
+		predicates = append(predicates, productvariant.TaxClassIDIn(i.TaxClassIDIn...))
+	}
+	if len(i.TaxClassIDNotIn) > 0 {
+		predicates = append(predicates, productvariant.TaxClassIDNotIn(i.TaxClassIDNotIn...))
+	}
+	if i.TaxClassIDIsNil {
+		predicates = append(predicates, productvariant.TaxClassIDIsNil())
+	}
+	if i.TaxClassIDNotNil {
+		predicates = append(predicates, productvariant.TaxClassIDNotNil())
+	}
 
 	if i.HasProduct != nil {
 		p := productvariant.HasProduct()
@@ -5886,6 +5990,24 @@ func (i *ProductVariantWhereInput) P() (predicate.ProductVariant, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, productvariant.HasProductWith(with...))
+	}
+	if i.HasTaxClass != nil {
+		p := productvariant.HasTaxClass()
+		if !*i.HasTaxClass {
+			p = productvariant.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTaxClassWith) > 0 {
+		with := make([]predicate.TaxClass, 0, len(i.HasTaxClassWith))
+		for _, w := range i.HasTaxClassWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTaxClassWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, productvariant.HasTaxClassWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -6842,5 +6964,647 @@ func (i *ShippingZoneWhereInput) P() (predicate.ShippingZone, error) {
 		return predicates[0], nil
 	default:
 		return shippingzone.And(predicates...), nil
+	}
+}
+
+// TaxClassWhereInput represents a where input for filtering TaxClass queries.
+type TaxClassWhereInput struct {
+	Predicates []predicate.TaxClass  `json:"-"`
+	Not        *TaxClassWhereInput   `json:"not,omitempty"`
+	Or         []*TaxClassWhereInput `json:"or,omitempty"`
+	And        []*TaxClassWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "code" field predicates.
+	Code             *string  `json:"code,omitempty"`
+	CodeNEQ          *string  `json:"codeNEQ,omitempty"`
+	CodeIn           []string `json:"codeIn,omitempty"`
+	CodeNotIn        []string `json:"codeNotIn,omitempty"`
+	CodeGT           *string  `json:"codeGT,omitempty"`
+	CodeGTE          *string  `json:"codeGTE,omitempty"`
+	CodeLT           *string  `json:"codeLT,omitempty"`
+	CodeLTE          *string  `json:"codeLTE,omitempty"`
+	CodeContains     *string  `json:"codeContains,omitempty"`
+	CodeHasPrefix    *string  `json:"codeHasPrefix,omitempty"`
+	CodeHasSuffix    *string  `json:"codeHasSuffix,omitempty"`
+	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
+	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "rates" edge predicates.
+	HasRates     *bool                `json:"hasRates,omitempty"`
+	HasRatesWith []*TaxRateWhereInput `json:"hasRatesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TaxClassWhereInput) AddPredicates(predicates ...predicate.TaxClass) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TaxClassWhereInput filter on the TaxClassQuery builder.
+func (i *TaxClassWhereInput) Filter(q *TaxClassQuery) (*TaxClassQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTaxClassWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTaxClassWhereInput is returned in case the TaxClassWhereInput is empty.
+var ErrEmptyTaxClassWhereInput = errors.New("ent: empty predicate TaxClassWhereInput")
+
+// P returns a predicate for filtering taxclasses.
+// An error is returned if the input is empty or invalid.
+func (i *TaxClassWhereInput) P() (predicate.TaxClass, error) {
+	var predicates []predicate.TaxClass
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, taxclass.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TaxClass, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, taxclass.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TaxClass, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, taxclass.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, taxclass.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, taxclass.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, taxclass.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, taxclass.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, taxclass.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, taxclass.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, taxclass.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, taxclass.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, taxclass.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, taxclass.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, taxclass.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, taxclass.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, taxclass.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, taxclass.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, taxclass.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, taxclass.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, taxclass.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, taxclass.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, taxclass.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, taxclass.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, taxclass.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, taxclass.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, taxclass.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, taxclass.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Code != nil {
+		predicates = append(predicates, taxclass.CodeEQ(*i.Code))
+	}
+	if i.CodeNEQ != nil {
+		predicates = append(predicates, taxclass.CodeNEQ(*i.CodeNEQ))
+	}
+	if len(i.CodeIn) > 0 {
+		predicates = append(predicates, taxclass.CodeIn(i.CodeIn...))
+	}
+	if len(i.CodeNotIn) > 0 {
+		predicates = append(predicates, taxclass.CodeNotIn(i.CodeNotIn...))
+	}
+	if i.CodeGT != nil {
+		predicates = append(predicates, taxclass.CodeGT(*i.CodeGT))
+	}
+	if i.CodeGTE != nil {
+		predicates = append(predicates, taxclass.CodeGTE(*i.CodeGTE))
+	}
+	if i.CodeLT != nil {
+		predicates = append(predicates, taxclass.CodeLT(*i.CodeLT))
+	}
+	if i.CodeLTE != nil {
+		predicates = append(predicates, taxclass.CodeLTE(*i.CodeLTE))
+	}
+	if i.CodeContains != nil {
+		predicates = append(predicates, taxclass.CodeContains(*i.CodeContains))
+	}
+	if i.CodeHasPrefix != nil {
+		predicates = append(predicates, taxclass.CodeHasPrefix(*i.CodeHasPrefix))
+	}
+	if i.CodeHasSuffix != nil {
+		predicates = append(predicates, taxclass.CodeHasSuffix(*i.CodeHasSuffix))
+	}
+	if i.CodeEqualFold != nil {
+		predicates = append(predicates, taxclass.CodeEqualFold(*i.CodeEqualFold))
+	}
+	if i.CodeContainsFold != nil {
+		predicates = append(predicates, taxclass.CodeContainsFold(*i.CodeContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, taxclass.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, taxclass.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, taxclass.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, taxclass.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, taxclass.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, taxclass.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, taxclass.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, taxclass.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, taxclass.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, taxclass.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, taxclass.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, taxclass.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, taxclass.NameContainsFold(*i.NameContainsFold))
+	}
+
+	if i.HasRates != nil {
+		p := taxclass.HasRates()
+		if !*i.HasRates {
+			p = taxclass.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRatesWith) > 0 {
+		with := make([]predicate.TaxRate, 0, len(i.HasRatesWith))
+		for _, w := range i.HasRatesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRatesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, taxclass.HasRatesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTaxClassWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return taxclass.And(predicates...), nil
+	}
+}
+
+// TaxRateWhereInput represents a where input for filtering TaxRate queries.
+type TaxRateWhereInput struct {
+	Predicates []predicate.TaxRate  `json:"-"`
+	Not        *TaxRateWhereInput   `json:"not,omitempty"`
+	Or         []*TaxRateWhereInput `json:"or,omitempty"`
+	And        []*TaxRateWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "basis_points" field predicates.
+	BasisPoints      *int64  `json:"basisPoints,omitempty"`
+	BasisPointsNEQ   *int64  `json:"basisPointsNEQ,omitempty"`
+	BasisPointsIn    []int64 `json:"basisPointsIn,omitempty"`
+	BasisPointsNotIn []int64 `json:"basisPointsNotIn,omitempty"`
+	BasisPointsGT    *int64  `json:"basisPointsGT,omitempty"`
+	BasisPointsGTE   *int64  `json:"basisPointsGTE,omitempty"`
+	BasisPointsLT    *int64  `json:"basisPointsLT,omitempty"`
+	BasisPointsLTE   *int64  `json:"basisPointsLTE,omitempty"`
+
+	// "tax_class_id" field predicates.
+	TaxClassID      *int  `json:"taxClassID,omitempty"`
+	TaxClassIDNEQ   *int  `json:"taxClassIDNEQ,omitempty"`
+	TaxClassIDIn    []int `json:"taxClassIDIn,omitempty"`
+	TaxClassIDNotIn []int `json:"taxClassIDNotIn,omitempty"`
+
+	// "tax_class" edge predicates.
+	HasTaxClass     *bool                 `json:"hasTaxClass,omitempty"`
+	HasTaxClassWith []*TaxClassWhereInput `json:"hasTaxClassWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TaxRateWhereInput) AddPredicates(predicates ...predicate.TaxRate) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TaxRateWhereInput filter on the TaxRateQuery builder.
+func (i *TaxRateWhereInput) Filter(q *TaxRateQuery) (*TaxRateQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTaxRateWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTaxRateWhereInput is returned in case the TaxRateWhereInput is empty.
+var ErrEmptyTaxRateWhereInput = errors.New("ent: empty predicate TaxRateWhereInput")
+
+// P returns a predicate for filtering taxrates.
+// An error is returned if the input is empty or invalid.
+func (i *TaxRateWhereInput) P() (predicate.TaxRate, error) {
+	var predicates []predicate.TaxRate
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, taxrate.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TaxRate, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, taxrate.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TaxRate, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, taxrate.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, taxrate.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, taxrate.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, taxrate.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, taxrate.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, taxrate.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, taxrate.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, taxrate.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, taxrate.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, taxrate.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, taxrate.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, taxrate.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, taxrate.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, taxrate.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, taxrate.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, taxrate.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, taxrate.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, taxrate.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, taxrate.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, taxrate.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, taxrate.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, taxrate.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, taxrate.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, taxrate.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, taxrate.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, taxrate.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, taxrate.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, taxrate.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, taxrate.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, taxrate.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, taxrate.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, taxrate.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, taxrate.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, taxrate.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, taxrate.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, taxrate.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, taxrate.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, taxrate.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.BasisPoints != nil {
+		predicates = append(predicates, taxrate.BasisPointsEQ(*i.BasisPoints))
+	}
+	if i.BasisPointsNEQ != nil {
+		predicates = append(predicates, taxrate.BasisPointsNEQ(*i.BasisPointsNEQ))
+	}
+	if len(i.BasisPointsIn) > 0 {
+		predicates = append(predicates, taxrate.BasisPointsIn(i.BasisPointsIn...))
+	}
+	if len(i.BasisPointsNotIn) > 0 {
+		predicates = append(predicates, taxrate.BasisPointsNotIn(i.BasisPointsNotIn...))
+	}
+	if i.BasisPointsGT != nil {
+		predicates = append(predicates, taxrate.BasisPointsGT(*i.BasisPointsGT))
+	}
+	if i.BasisPointsGTE != nil {
+		predicates = append(predicates, taxrate.BasisPointsGTE(*i.BasisPointsGTE))
+	}
+	if i.BasisPointsLT != nil {
+		predicates = append(predicates, taxrate.BasisPointsLT(*i.BasisPointsLT))
+	}
+	if i.BasisPointsLTE != nil {
+		predicates = append(predicates, taxrate.BasisPointsLTE(*i.BasisPointsLTE))
+	}
+	if i.TaxClassID != nil {
+		predicates = append(predicates, taxrate.TaxClassIDEQ(*i.TaxClassID))
+	}
+	if i.TaxClassIDNEQ != nil {
+		predicates = append(predicates, taxrate.TaxClassIDNEQ(*i.TaxClassIDNEQ))
+	}
+	if len(i.TaxClassIDIn) > 0 {
+		predicates = append(predicates, taxrate.TaxClassIDIn(i.TaxClassIDIn...))
+	}
+	if len(i.TaxClassIDNotIn) > 0 {
+		predicates = append(predicates, taxrate.TaxClassIDNotIn(i.TaxClassIDNotIn...))
+	}
+
+	if i.HasTaxClass != nil {
+		p := taxrate.HasTaxClass()
+		if !*i.HasTaxClass {
+			p = taxrate.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTaxClassWith) > 0 {
+		with := make([]predicate.TaxClass, 0, len(i.HasTaxClassWith))
+		for _, w := range i.HasTaxClassWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTaxClassWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, taxrate.HasTaxClassWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTaxRateWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return taxrate.And(predicates...), nil
 	}
 }

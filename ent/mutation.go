@@ -33,6 +33,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 const (
@@ -64,6 +66,8 @@ const (
 	TypeShippingMethod = "ShippingMethod"
 	TypeShippingZone   = "ShippingZone"
 	TypeStockMovement  = "StockMovement"
+	TypeTaxClass       = "TaxClass"
+	TypeTaxRate        = "TaxRate"
 )
 
 // AddressMutation represents an operation that mutates the Address nodes in the graph.
@@ -7781,44 +7785,53 @@ func (m *OneTimeSecretMutation) ResetEdge(name string) error {
 // OrderMutation represents an operation that mutates the Order nodes in the graph.
 type OrderMutation struct {
 	config
-	op                   Op
-	typ                  string
-	id                   *int
-	created_at           *time.Time
-	updated_at           *time.Time
-	number               *string
-	status               *order.Status
-	currency             *string
-	subtotal_minor       *int64
-	addsubtotal_minor    *int64
-	shipping_minor       *int64
-	addshipping_minor    *int64
-	total_minor          *int64
-	addtotal_minor       *int64
-	email                *string
-	phone                *string
-	shipping_address     *schematype.AddressSnapshot
-	note                 *string
-	idempotency_key      *string
-	placed_at            *time.Time
-	clearedFields        map[string]struct{}
-	customer             *int
-	clearedcustomer      bool
-	lines                map[int]struct{}
-	removedlines         map[int]struct{}
-	clearedlines         bool
-	events               map[int]struct{}
-	removedevents        map[int]struct{}
-	clearedevents        bool
-	payments             map[int]struct{}
-	removedpayments      map[int]struct{}
-	clearedpayments      bool
-	notifications        map[int]struct{}
-	removednotifications map[int]struct{}
-	clearednotifications bool
-	done                 bool
-	oldValue             func(context.Context) (*Order, error)
-	predicates           []predicate.Order
+	op                    Op
+	typ                   string
+	id                    *int
+	created_at            *time.Time
+	updated_at            *time.Time
+	number                *string
+	status                *order.Status
+	currency              *string
+	subtotal_minor        *int64
+	addsubtotal_minor     *int64
+	shipping_minor        *int64
+	addshipping_minor     *int64
+	total_minor           *int64
+	addtotal_minor        *int64
+	prices_include_tax    *bool
+	discount_minor        *int64
+	adddiscount_minor     *int64
+	tax_minor             *int64
+	addtax_minor          *int64
+	shipping_tax_minor    *int64
+	addshipping_tax_minor *int64
+	tax_lines             *[]schematype.TaxLine
+	appendtax_lines       []schematype.TaxLine
+	email                 *string
+	phone                 *string
+	shipping_address      *schematype.AddressSnapshot
+	note                  *string
+	idempotency_key       *string
+	placed_at             *time.Time
+	clearedFields         map[string]struct{}
+	customer              *int
+	clearedcustomer       bool
+	lines                 map[int]struct{}
+	removedlines          map[int]struct{}
+	clearedlines          bool
+	events                map[int]struct{}
+	removedevents         map[int]struct{}
+	clearedevents         bool
+	payments              map[int]struct{}
+	removedpayments       map[int]struct{}
+	clearedpayments       bool
+	notifications         map[int]struct{}
+	removednotifications  map[int]struct{}
+	clearednotifications  bool
+	done                  bool
+	oldValue              func(context.Context) (*Order, error)
+	predicates            []predicate.Order
 }
 
 var _ ent.Mutation = (*OrderMutation)(nil)
@@ -8265,6 +8278,275 @@ func (m *OrderMutation) AddedTotalMinor() (r int64, exists bool) {
 func (m *OrderMutation) ResetTotalMinor() {
 	m.total_minor = nil
 	m.addtotal_minor = nil
+}
+
+// SetPricesIncludeTax sets the "prices_include_tax" field.
+func (m *OrderMutation) SetPricesIncludeTax(b bool) {
+	m.prices_include_tax = &b
+}
+
+// PricesIncludeTax returns the value of the "prices_include_tax" field in the mutation.
+func (m *OrderMutation) PricesIncludeTax() (r bool, exists bool) {
+	v := m.prices_include_tax
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPricesIncludeTax returns the old "prices_include_tax" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPricesIncludeTax(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPricesIncludeTax is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPricesIncludeTax requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPricesIncludeTax: %w", err)
+	}
+	return oldValue.PricesIncludeTax, nil
+}
+
+// ResetPricesIncludeTax resets all changes to the "prices_include_tax" field.
+func (m *OrderMutation) ResetPricesIncludeTax() {
+	m.prices_include_tax = nil
+}
+
+// SetDiscountMinor sets the "discount_minor" field.
+func (m *OrderMutation) SetDiscountMinor(i int64) {
+	m.discount_minor = &i
+	m.adddiscount_minor = nil
+}
+
+// DiscountMinor returns the value of the "discount_minor" field in the mutation.
+func (m *OrderMutation) DiscountMinor() (r int64, exists bool) {
+	v := m.discount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscountMinor returns the old "discount_minor" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldDiscountMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscountMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscountMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscountMinor: %w", err)
+	}
+	return oldValue.DiscountMinor, nil
+}
+
+// AddDiscountMinor adds i to the "discount_minor" field.
+func (m *OrderMutation) AddDiscountMinor(i int64) {
+	if m.adddiscount_minor != nil {
+		*m.adddiscount_minor += i
+	} else {
+		m.adddiscount_minor = &i
+	}
+}
+
+// AddedDiscountMinor returns the value that was added to the "discount_minor" field in this mutation.
+func (m *OrderMutation) AddedDiscountMinor() (r int64, exists bool) {
+	v := m.adddiscount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDiscountMinor resets all changes to the "discount_minor" field.
+func (m *OrderMutation) ResetDiscountMinor() {
+	m.discount_minor = nil
+	m.adddiscount_minor = nil
+}
+
+// SetTaxMinor sets the "tax_minor" field.
+func (m *OrderMutation) SetTaxMinor(i int64) {
+	m.tax_minor = &i
+	m.addtax_minor = nil
+}
+
+// TaxMinor returns the value of the "tax_minor" field in the mutation.
+func (m *OrderMutation) TaxMinor() (r int64, exists bool) {
+	v := m.tax_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxMinor returns the old "tax_minor" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldTaxMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxMinor: %w", err)
+	}
+	return oldValue.TaxMinor, nil
+}
+
+// AddTaxMinor adds i to the "tax_minor" field.
+func (m *OrderMutation) AddTaxMinor(i int64) {
+	if m.addtax_minor != nil {
+		*m.addtax_minor += i
+	} else {
+		m.addtax_minor = &i
+	}
+}
+
+// AddedTaxMinor returns the value that was added to the "tax_minor" field in this mutation.
+func (m *OrderMutation) AddedTaxMinor() (r int64, exists bool) {
+	v := m.addtax_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTaxMinor resets all changes to the "tax_minor" field.
+func (m *OrderMutation) ResetTaxMinor() {
+	m.tax_minor = nil
+	m.addtax_minor = nil
+}
+
+// SetShippingTaxMinor sets the "shipping_tax_minor" field.
+func (m *OrderMutation) SetShippingTaxMinor(i int64) {
+	m.shipping_tax_minor = &i
+	m.addshipping_tax_minor = nil
+}
+
+// ShippingTaxMinor returns the value of the "shipping_tax_minor" field in the mutation.
+func (m *OrderMutation) ShippingTaxMinor() (r int64, exists bool) {
+	v := m.shipping_tax_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShippingTaxMinor returns the old "shipping_tax_minor" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldShippingTaxMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShippingTaxMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShippingTaxMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShippingTaxMinor: %w", err)
+	}
+	return oldValue.ShippingTaxMinor, nil
+}
+
+// AddShippingTaxMinor adds i to the "shipping_tax_minor" field.
+func (m *OrderMutation) AddShippingTaxMinor(i int64) {
+	if m.addshipping_tax_minor != nil {
+		*m.addshipping_tax_minor += i
+	} else {
+		m.addshipping_tax_minor = &i
+	}
+}
+
+// AddedShippingTaxMinor returns the value that was added to the "shipping_tax_minor" field in this mutation.
+func (m *OrderMutation) AddedShippingTaxMinor() (r int64, exists bool) {
+	v := m.addshipping_tax_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShippingTaxMinor resets all changes to the "shipping_tax_minor" field.
+func (m *OrderMutation) ResetShippingTaxMinor() {
+	m.shipping_tax_minor = nil
+	m.addshipping_tax_minor = nil
+}
+
+// SetTaxLines sets the "tax_lines" field.
+func (m *OrderMutation) SetTaxLines(sl []schematype.TaxLine) {
+	m.tax_lines = &sl
+	m.appendtax_lines = nil
+}
+
+// TaxLines returns the value of the "tax_lines" field in the mutation.
+func (m *OrderMutation) TaxLines() (r []schematype.TaxLine, exists bool) {
+	v := m.tax_lines
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxLines returns the old "tax_lines" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldTaxLines(ctx context.Context) (v []schematype.TaxLine, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxLines is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxLines requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxLines: %w", err)
+	}
+	return oldValue.TaxLines, nil
+}
+
+// AppendTaxLines adds sl to the "tax_lines" field.
+func (m *OrderMutation) AppendTaxLines(sl []schematype.TaxLine) {
+	m.appendtax_lines = append(m.appendtax_lines, sl...)
+}
+
+// AppendedTaxLines returns the list of values that were appended to the "tax_lines" field in this mutation.
+func (m *OrderMutation) AppendedTaxLines() ([]schematype.TaxLine, bool) {
+	if len(m.appendtax_lines) == 0 {
+		return nil, false
+	}
+	return m.appendtax_lines, true
+}
+
+// ClearTaxLines clears the value of the "tax_lines" field.
+func (m *OrderMutation) ClearTaxLines() {
+	m.tax_lines = nil
+	m.appendtax_lines = nil
+	m.clearedFields[order.FieldTaxLines] = struct{}{}
+}
+
+// TaxLinesCleared returns if the "tax_lines" field was cleared in this mutation.
+func (m *OrderMutation) TaxLinesCleared() bool {
+	_, ok := m.clearedFields[order.FieldTaxLines]
+	return ok
+}
+
+// ResetTaxLines resets all changes to the "tax_lines" field.
+func (m *OrderMutation) ResetTaxLines() {
+	m.tax_lines = nil
+	m.appendtax_lines = nil
+	delete(m.clearedFields, order.FieldTaxLines)
 }
 
 // SetEmail sets the "email" field.
@@ -8848,7 +9130,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -8872,6 +9154,21 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.total_minor != nil {
 		fields = append(fields, order.FieldTotalMinor)
+	}
+	if m.prices_include_tax != nil {
+		fields = append(fields, order.FieldPricesIncludeTax)
+	}
+	if m.discount_minor != nil {
+		fields = append(fields, order.FieldDiscountMinor)
+	}
+	if m.tax_minor != nil {
+		fields = append(fields, order.FieldTaxMinor)
+	}
+	if m.shipping_tax_minor != nil {
+		fields = append(fields, order.FieldShippingTaxMinor)
+	}
+	if m.tax_lines != nil {
+		fields = append(fields, order.FieldTaxLines)
 	}
 	if m.email != nil {
 		fields = append(fields, order.FieldEmail)
@@ -8918,6 +9215,16 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.ShippingMinor()
 	case order.FieldTotalMinor:
 		return m.TotalMinor()
+	case order.FieldPricesIncludeTax:
+		return m.PricesIncludeTax()
+	case order.FieldDiscountMinor:
+		return m.DiscountMinor()
+	case order.FieldTaxMinor:
+		return m.TaxMinor()
+	case order.FieldShippingTaxMinor:
+		return m.ShippingTaxMinor()
+	case order.FieldTaxLines:
+		return m.TaxLines()
 	case order.FieldEmail:
 		return m.Email()
 	case order.FieldPhone:
@@ -8957,6 +9264,16 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldShippingMinor(ctx)
 	case order.FieldTotalMinor:
 		return m.OldTotalMinor(ctx)
+	case order.FieldPricesIncludeTax:
+		return m.OldPricesIncludeTax(ctx)
+	case order.FieldDiscountMinor:
+		return m.OldDiscountMinor(ctx)
+	case order.FieldTaxMinor:
+		return m.OldTaxMinor(ctx)
+	case order.FieldShippingTaxMinor:
+		return m.OldShippingTaxMinor(ctx)
+	case order.FieldTaxLines:
+		return m.OldTaxLines(ctx)
 	case order.FieldEmail:
 		return m.OldEmail(ctx)
 	case order.FieldPhone:
@@ -9036,6 +9353,41 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTotalMinor(v)
 		return nil
+	case order.FieldPricesIncludeTax:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPricesIncludeTax(v)
+		return nil
+	case order.FieldDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscountMinor(v)
+		return nil
+	case order.FieldTaxMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxMinor(v)
+		return nil
+	case order.FieldShippingTaxMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShippingTaxMinor(v)
+		return nil
+	case order.FieldTaxLines:
+		v, ok := value.([]schematype.TaxLine)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxLines(v)
+		return nil
 	case order.FieldEmail:
 		v, ok := value.(string)
 		if !ok {
@@ -9102,6 +9454,15 @@ func (m *OrderMutation) AddedFields() []string {
 	if m.addtotal_minor != nil {
 		fields = append(fields, order.FieldTotalMinor)
 	}
+	if m.adddiscount_minor != nil {
+		fields = append(fields, order.FieldDiscountMinor)
+	}
+	if m.addtax_minor != nil {
+		fields = append(fields, order.FieldTaxMinor)
+	}
+	if m.addshipping_tax_minor != nil {
+		fields = append(fields, order.FieldShippingTaxMinor)
+	}
 	return fields
 }
 
@@ -9116,6 +9477,12 @@ func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedShippingMinor()
 	case order.FieldTotalMinor:
 		return m.AddedTotalMinor()
+	case order.FieldDiscountMinor:
+		return m.AddedDiscountMinor()
+	case order.FieldTaxMinor:
+		return m.AddedTaxMinor()
+	case order.FieldShippingTaxMinor:
+		return m.AddedShippingTaxMinor()
 	}
 	return nil, false
 }
@@ -9146,6 +9513,27 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddTotalMinor(v)
 		return nil
+	case order.FieldDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDiscountMinor(v)
+		return nil
+	case order.FieldTaxMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTaxMinor(v)
+		return nil
+	case order.FieldShippingTaxMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShippingTaxMinor(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Order numeric field %s", name)
 }
@@ -9154,6 +9542,9 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(order.FieldTaxLines) {
+		fields = append(fields, order.FieldTaxLines)
+	}
 	if m.FieldCleared(order.FieldEmail) {
 		fields = append(fields, order.FieldEmail)
 	}
@@ -9180,6 +9571,9 @@ func (m *OrderMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderMutation) ClearField(name string) error {
 	switch name {
+	case order.FieldTaxLines:
+		m.ClearTaxLines()
+		return nil
 	case order.FieldEmail:
 		m.ClearEmail()
 		return nil
@@ -9223,6 +9617,21 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldTotalMinor:
 		m.ResetTotalMinor()
+		return nil
+	case order.FieldPricesIncludeTax:
+		m.ResetPricesIncludeTax()
+		return nil
+	case order.FieldDiscountMinor:
+		m.ResetDiscountMinor()
+		return nil
+	case order.FieldTaxMinor:
+		m.ResetTaxMinor()
+		return nil
+	case order.FieldShippingTaxMinor:
+		m.ResetShippingTaxMinor()
+		return nil
+	case order.FieldTaxLines:
+		m.ResetTaxLines()
 		return nil
 	case order.FieldEmail:
 		m.ResetEmail()
@@ -10313,6 +10722,13 @@ type OrderLineMutation struct {
 	addunit_price_minor *int64
 	line_total_minor    *int64
 	addline_total_minor *int64
+	discount_minor      *int64
+	adddiscount_minor   *int64
+	tax_minor           *int64
+	addtax_minor        *int64
+	gross_minor         *int64
+	addgross_minor      *int64
+	tax_class           *string
 	clearedFields       map[string]struct{}
 	_order              *int
 	cleared_order       bool
@@ -10769,6 +11185,237 @@ func (m *OrderLineMutation) ResetLineTotalMinor() {
 	m.addline_total_minor = nil
 }
 
+// SetDiscountMinor sets the "discount_minor" field.
+func (m *OrderLineMutation) SetDiscountMinor(i int64) {
+	m.discount_minor = &i
+	m.adddiscount_minor = nil
+}
+
+// DiscountMinor returns the value of the "discount_minor" field in the mutation.
+func (m *OrderLineMutation) DiscountMinor() (r int64, exists bool) {
+	v := m.discount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscountMinor returns the old "discount_minor" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldDiscountMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscountMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscountMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscountMinor: %w", err)
+	}
+	return oldValue.DiscountMinor, nil
+}
+
+// AddDiscountMinor adds i to the "discount_minor" field.
+func (m *OrderLineMutation) AddDiscountMinor(i int64) {
+	if m.adddiscount_minor != nil {
+		*m.adddiscount_minor += i
+	} else {
+		m.adddiscount_minor = &i
+	}
+}
+
+// AddedDiscountMinor returns the value that was added to the "discount_minor" field in this mutation.
+func (m *OrderLineMutation) AddedDiscountMinor() (r int64, exists bool) {
+	v := m.adddiscount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDiscountMinor resets all changes to the "discount_minor" field.
+func (m *OrderLineMutation) ResetDiscountMinor() {
+	m.discount_minor = nil
+	m.adddiscount_minor = nil
+}
+
+// SetTaxMinor sets the "tax_minor" field.
+func (m *OrderLineMutation) SetTaxMinor(i int64) {
+	m.tax_minor = &i
+	m.addtax_minor = nil
+}
+
+// TaxMinor returns the value of the "tax_minor" field in the mutation.
+func (m *OrderLineMutation) TaxMinor() (r int64, exists bool) {
+	v := m.tax_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxMinor returns the old "tax_minor" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldTaxMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxMinor: %w", err)
+	}
+	return oldValue.TaxMinor, nil
+}
+
+// AddTaxMinor adds i to the "tax_minor" field.
+func (m *OrderLineMutation) AddTaxMinor(i int64) {
+	if m.addtax_minor != nil {
+		*m.addtax_minor += i
+	} else {
+		m.addtax_minor = &i
+	}
+}
+
+// AddedTaxMinor returns the value that was added to the "tax_minor" field in this mutation.
+func (m *OrderLineMutation) AddedTaxMinor() (r int64, exists bool) {
+	v := m.addtax_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTaxMinor resets all changes to the "tax_minor" field.
+func (m *OrderLineMutation) ResetTaxMinor() {
+	m.tax_minor = nil
+	m.addtax_minor = nil
+}
+
+// SetGrossMinor sets the "gross_minor" field.
+func (m *OrderLineMutation) SetGrossMinor(i int64) {
+	m.gross_minor = &i
+	m.addgross_minor = nil
+}
+
+// GrossMinor returns the value of the "gross_minor" field in the mutation.
+func (m *OrderLineMutation) GrossMinor() (r int64, exists bool) {
+	v := m.gross_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrossMinor returns the old "gross_minor" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldGrossMinor(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrossMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrossMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrossMinor: %w", err)
+	}
+	return oldValue.GrossMinor, nil
+}
+
+// AddGrossMinor adds i to the "gross_minor" field.
+func (m *OrderLineMutation) AddGrossMinor(i int64) {
+	if m.addgross_minor != nil {
+		*m.addgross_minor += i
+	} else {
+		m.addgross_minor = &i
+	}
+}
+
+// AddedGrossMinor returns the value that was added to the "gross_minor" field in this mutation.
+func (m *OrderLineMutation) AddedGrossMinor() (r int64, exists bool) {
+	v := m.addgross_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearGrossMinor clears the value of the "gross_minor" field.
+func (m *OrderLineMutation) ClearGrossMinor() {
+	m.gross_minor = nil
+	m.addgross_minor = nil
+	m.clearedFields[orderline.FieldGrossMinor] = struct{}{}
+}
+
+// GrossMinorCleared returns if the "gross_minor" field was cleared in this mutation.
+func (m *OrderLineMutation) GrossMinorCleared() bool {
+	_, ok := m.clearedFields[orderline.FieldGrossMinor]
+	return ok
+}
+
+// ResetGrossMinor resets all changes to the "gross_minor" field.
+func (m *OrderLineMutation) ResetGrossMinor() {
+	m.gross_minor = nil
+	m.addgross_minor = nil
+	delete(m.clearedFields, orderline.FieldGrossMinor)
+}
+
+// SetTaxClass sets the "tax_class" field.
+func (m *OrderLineMutation) SetTaxClass(s string) {
+	m.tax_class = &s
+}
+
+// TaxClass returns the value of the "tax_class" field in the mutation.
+func (m *OrderLineMutation) TaxClass() (r string, exists bool) {
+	v := m.tax_class
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxClass returns the old "tax_class" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldTaxClass(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxClass is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxClass requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxClass: %w", err)
+	}
+	return oldValue.TaxClass, nil
+}
+
+// ClearTaxClass clears the value of the "tax_class" field.
+func (m *OrderLineMutation) ClearTaxClass() {
+	m.tax_class = nil
+	m.clearedFields[orderline.FieldTaxClass] = struct{}{}
+}
+
+// TaxClassCleared returns if the "tax_class" field was cleared in this mutation.
+func (m *OrderLineMutation) TaxClassCleared() bool {
+	_, ok := m.clearedFields[orderline.FieldTaxClass]
+	return ok
+}
+
+// ResetTaxClass resets all changes to the "tax_class" field.
+func (m *OrderLineMutation) ResetTaxClass() {
+	m.tax_class = nil
+	delete(m.clearedFields, orderline.FieldTaxClass)
+}
+
 // SetOrderID sets the "order_id" field.
 func (m *OrderLineMutation) SetOrderID(i int) {
 	m._order = &i
@@ -10942,7 +11589,7 @@ func (m *OrderLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderLineMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, orderline.FieldCreatedAt)
 	}
@@ -10966,6 +11613,18 @@ func (m *OrderLineMutation) Fields() []string {
 	}
 	if m.line_total_minor != nil {
 		fields = append(fields, orderline.FieldLineTotalMinor)
+	}
+	if m.discount_minor != nil {
+		fields = append(fields, orderline.FieldDiscountMinor)
+	}
+	if m.tax_minor != nil {
+		fields = append(fields, orderline.FieldTaxMinor)
+	}
+	if m.gross_minor != nil {
+		fields = append(fields, orderline.FieldGrossMinor)
+	}
+	if m.tax_class != nil {
+		fields = append(fields, orderline.FieldTaxClass)
 	}
 	if m._order != nil {
 		fields = append(fields, orderline.FieldOrderID)
@@ -10997,6 +11656,14 @@ func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
 		return m.UnitPriceMinor()
 	case orderline.FieldLineTotalMinor:
 		return m.LineTotalMinor()
+	case orderline.FieldDiscountMinor:
+		return m.DiscountMinor()
+	case orderline.FieldTaxMinor:
+		return m.TaxMinor()
+	case orderline.FieldGrossMinor:
+		return m.GrossMinor()
+	case orderline.FieldTaxClass:
+		return m.TaxClass()
 	case orderline.FieldOrderID:
 		return m.OrderID()
 	case orderline.FieldVariantID:
@@ -11026,6 +11693,14 @@ func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldUnitPriceMinor(ctx)
 	case orderline.FieldLineTotalMinor:
 		return m.OldLineTotalMinor(ctx)
+	case orderline.FieldDiscountMinor:
+		return m.OldDiscountMinor(ctx)
+	case orderline.FieldTaxMinor:
+		return m.OldTaxMinor(ctx)
+	case orderline.FieldGrossMinor:
+		return m.OldGrossMinor(ctx)
+	case orderline.FieldTaxClass:
+		return m.OldTaxClass(ctx)
 	case orderline.FieldOrderID:
 		return m.OldOrderID(ctx)
 	case orderline.FieldVariantID:
@@ -11095,6 +11770,34 @@ func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLineTotalMinor(v)
 		return nil
+	case orderline.FieldDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscountMinor(v)
+		return nil
+	case orderline.FieldTaxMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxMinor(v)
+		return nil
+	case orderline.FieldGrossMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrossMinor(v)
+		return nil
+	case orderline.FieldTaxClass:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxClass(v)
+		return nil
 	case orderline.FieldOrderID:
 		v, ok := value.(int)
 		if !ok {
@@ -11126,6 +11829,15 @@ func (m *OrderLineMutation) AddedFields() []string {
 	if m.addline_total_minor != nil {
 		fields = append(fields, orderline.FieldLineTotalMinor)
 	}
+	if m.adddiscount_minor != nil {
+		fields = append(fields, orderline.FieldDiscountMinor)
+	}
+	if m.addtax_minor != nil {
+		fields = append(fields, orderline.FieldTaxMinor)
+	}
+	if m.addgross_minor != nil {
+		fields = append(fields, orderline.FieldGrossMinor)
+	}
 	return fields
 }
 
@@ -11140,6 +11852,12 @@ func (m *OrderLineMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedUnitPriceMinor()
 	case orderline.FieldLineTotalMinor:
 		return m.AddedLineTotalMinor()
+	case orderline.FieldDiscountMinor:
+		return m.AddedDiscountMinor()
+	case orderline.FieldTaxMinor:
+		return m.AddedTaxMinor()
+	case orderline.FieldGrossMinor:
+		return m.AddedGrossMinor()
 	}
 	return nil, false
 }
@@ -11170,6 +11888,27 @@ func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddLineTotalMinor(v)
 		return nil
+	case orderline.FieldDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDiscountMinor(v)
+		return nil
+	case orderline.FieldTaxMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTaxMinor(v)
+		return nil
+	case orderline.FieldGrossMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGrossMinor(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderLine numeric field %s", name)
 }
@@ -11178,6 +11917,12 @@ func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *OrderLineMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(orderline.FieldGrossMinor) {
+		fields = append(fields, orderline.FieldGrossMinor)
+	}
+	if m.FieldCleared(orderline.FieldTaxClass) {
+		fields = append(fields, orderline.FieldTaxClass)
+	}
 	if m.FieldCleared(orderline.FieldVariantID) {
 		fields = append(fields, orderline.FieldVariantID)
 	}
@@ -11195,6 +11940,12 @@ func (m *OrderLineMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *OrderLineMutation) ClearField(name string) error {
 	switch name {
+	case orderline.FieldGrossMinor:
+		m.ClearGrossMinor()
+		return nil
+	case orderline.FieldTaxClass:
+		m.ClearTaxClass()
+		return nil
 	case orderline.FieldVariantID:
 		m.ClearVariantID()
 		return nil
@@ -11229,6 +11980,18 @@ func (m *OrderLineMutation) ResetField(name string) error {
 		return nil
 	case orderline.FieldLineTotalMinor:
 		m.ResetLineTotalMinor()
+		return nil
+	case orderline.FieldDiscountMinor:
+		m.ResetDiscountMinor()
+		return nil
+	case orderline.FieldTaxMinor:
+		m.ResetTaxMinor()
+		return nil
+	case orderline.FieldGrossMinor:
+		m.ResetGrossMinor()
+		return nil
+	case orderline.FieldTaxClass:
+		m.ResetTaxClass()
 		return nil
 	case orderline.FieldOrderID:
 		m.ResetOrderID()
@@ -14399,6 +15162,8 @@ type ProductVariantMutation struct {
 	order_lines            map[int]struct{}
 	removedorder_lines     map[int]struct{}
 	clearedorder_lines     bool
+	tax_class              *int
+	clearedtax_class       bool
 	done                   bool
 	oldValue               func(context.Context) (*ProductVariant, error)
 	predicates             []predicate.ProductVariant
@@ -15063,6 +15828,55 @@ func (m *ProductVariantMutation) ResetProductID() {
 	m.product = nil
 }
 
+// SetTaxClassID sets the "tax_class_id" field.
+func (m *ProductVariantMutation) SetTaxClassID(i int) {
+	m.tax_class = &i
+}
+
+// TaxClassID returns the value of the "tax_class_id" field in the mutation.
+func (m *ProductVariantMutation) TaxClassID() (r int, exists bool) {
+	v := m.tax_class
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxClassID returns the old "tax_class_id" field's value of the ProductVariant entity.
+// If the ProductVariant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductVariantMutation) OldTaxClassID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxClassID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxClassID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxClassID: %w", err)
+	}
+	return oldValue.TaxClassID, nil
+}
+
+// ClearTaxClassID clears the value of the "tax_class_id" field.
+func (m *ProductVariantMutation) ClearTaxClassID() {
+	m.tax_class = nil
+	m.clearedFields[productvariant.FieldTaxClassID] = struct{}{}
+}
+
+// TaxClassIDCleared returns if the "tax_class_id" field was cleared in this mutation.
+func (m *ProductVariantMutation) TaxClassIDCleared() bool {
+	_, ok := m.clearedFields[productvariant.FieldTaxClassID]
+	return ok
+}
+
+// ResetTaxClassID resets all changes to the "tax_class_id" field.
+func (m *ProductVariantMutation) ResetTaxClassID() {
+	m.tax_class = nil
+	delete(m.clearedFields, productvariant.FieldTaxClassID)
+}
+
 // ClearProduct clears the "product" edge to the Product entity.
 func (m *ProductVariantMutation) ClearProduct() {
 	m.clearedproduct = true
@@ -15252,6 +16066,33 @@ func (m *ProductVariantMutation) ResetOrderLines() {
 	m.removedorder_lines = nil
 }
 
+// ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
+func (m *ProductVariantMutation) ClearTaxClass() {
+	m.clearedtax_class = true
+	m.clearedFields[productvariant.FieldTaxClassID] = struct{}{}
+}
+
+// TaxClassCleared reports if the "tax_class" edge to the TaxClass entity was cleared.
+func (m *ProductVariantMutation) TaxClassCleared() bool {
+	return m.TaxClassIDCleared() || m.clearedtax_class
+}
+
+// TaxClassIDs returns the "tax_class" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TaxClassID instead. It exists only for internal usage by the builders.
+func (m *ProductVariantMutation) TaxClassIDs() (ids []int) {
+	if id := m.tax_class; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTaxClass resets all changes to the "tax_class" edge.
+func (m *ProductVariantMutation) ResetTaxClass() {
+	m.tax_class = nil
+	m.clearedtax_class = false
+}
+
 // Where appends a list predicates to the ProductVariantMutation builder.
 func (m *ProductVariantMutation) Where(ps ...predicate.ProductVariant) {
 	m.predicates = append(m.predicates, ps...)
@@ -15286,7 +16127,7 @@ func (m *ProductVariantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProductVariantMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, productvariant.FieldCreatedAt)
 	}
@@ -15323,6 +16164,9 @@ func (m *ProductVariantMutation) Fields() []string {
 	if m.product != nil {
 		fields = append(fields, productvariant.FieldProductID)
 	}
+	if m.tax_class != nil {
+		fields = append(fields, productvariant.FieldTaxClassID)
+	}
 	return fields
 }
 
@@ -15355,6 +16199,8 @@ func (m *ProductVariantMutation) Field(name string) (ent.Value, bool) {
 		return m.WeightGrams()
 	case productvariant.FieldProductID:
 		return m.ProductID()
+	case productvariant.FieldTaxClassID:
+		return m.TaxClassID()
 	}
 	return nil, false
 }
@@ -15388,6 +16234,8 @@ func (m *ProductVariantMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldWeightGrams(ctx)
 	case productvariant.FieldProductID:
 		return m.OldProductID(ctx)
+	case productvariant.FieldTaxClassID:
+		return m.OldTaxClassID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ProductVariant field %s", name)
 }
@@ -15480,6 +16328,13 @@ func (m *ProductVariantMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetProductID(v)
+		return nil
+	case productvariant.FieldTaxClassID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxClassID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant field %s", name)
@@ -15577,6 +16432,9 @@ func (m *ProductVariantMutation) ClearedFields() []string {
 	if m.FieldCleared(productvariant.FieldWeightGrams) {
 		fields = append(fields, productvariant.FieldWeightGrams)
 	}
+	if m.FieldCleared(productvariant.FieldTaxClassID) {
+		fields = append(fields, productvariant.FieldTaxClassID)
+	}
 	return fields
 }
 
@@ -15593,6 +16451,9 @@ func (m *ProductVariantMutation) ClearField(name string) error {
 	switch name {
 	case productvariant.FieldWeightGrams:
 		m.ClearWeightGrams()
+		return nil
+	case productvariant.FieldTaxClassID:
+		m.ClearTaxClassID()
 		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant nullable field %s", name)
@@ -15638,13 +16499,16 @@ func (m *ProductVariantMutation) ResetField(name string) error {
 	case productvariant.FieldProductID:
 		m.ResetProductID()
 		return nil
+	case productvariant.FieldTaxClassID:
+		m.ResetTaxClassID()
+		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProductVariantMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.product != nil {
 		edges = append(edges, productvariant.EdgeProduct)
 	}
@@ -15656,6 +16520,9 @@ func (m *ProductVariantMutation) AddedEdges() []string {
 	}
 	if m.order_lines != nil {
 		edges = append(edges, productvariant.EdgeOrderLines)
+	}
+	if m.tax_class != nil {
+		edges = append(edges, productvariant.EdgeTaxClass)
 	}
 	return edges
 }
@@ -15686,13 +16553,17 @@ func (m *ProductVariantMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case productvariant.EdgeTaxClass:
+		if id := m.tax_class; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProductVariantMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedstock_movements != nil {
 		edges = append(edges, productvariant.EdgeStockMovements)
 	}
@@ -15733,7 +16604,7 @@ func (m *ProductVariantMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProductVariantMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedproduct {
 		edges = append(edges, productvariant.EdgeProduct)
 	}
@@ -15745,6 +16616,9 @@ func (m *ProductVariantMutation) ClearedEdges() []string {
 	}
 	if m.clearedorder_lines {
 		edges = append(edges, productvariant.EdgeOrderLines)
+	}
+	if m.clearedtax_class {
+		edges = append(edges, productvariant.EdgeTaxClass)
 	}
 	return edges
 }
@@ -15761,6 +16635,8 @@ func (m *ProductVariantMutation) EdgeCleared(name string) bool {
 		return m.clearedcart_lines
 	case productvariant.EdgeOrderLines:
 		return m.clearedorder_lines
+	case productvariant.EdgeTaxClass:
+		return m.clearedtax_class
 	}
 	return false
 }
@@ -15771,6 +16647,9 @@ func (m *ProductVariantMutation) ClearEdge(name string) error {
 	switch name {
 	case productvariant.EdgeProduct:
 		m.ClearProduct()
+		return nil
+	case productvariant.EdgeTaxClass:
+		m.ClearTaxClass()
 		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant unique edge %s", name)
@@ -15791,6 +16670,9 @@ func (m *ProductVariantMutation) ResetEdge(name string) error {
 		return nil
 	case productvariant.EdgeOrderLines:
 		m.ResetOrderLines()
+		return nil
+	case productvariant.EdgeTaxClass:
+		m.ResetTaxClass()
 		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant edge %s", name)
@@ -20109,4 +20991,1300 @@ func (m *StockMovementMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown StockMovement edge %s", name)
+}
+
+// TaxClassMutation represents an operation that mutates the TaxClass nodes in the graph.
+type TaxClassMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	code            *string
+	name            *string
+	clearedFields   map[string]struct{}
+	rates           map[int]struct{}
+	removedrates    map[int]struct{}
+	clearedrates    bool
+	variants        map[int]struct{}
+	removedvariants map[int]struct{}
+	clearedvariants bool
+	done            bool
+	oldValue        func(context.Context) (*TaxClass, error)
+	predicates      []predicate.TaxClass
+}
+
+var _ ent.Mutation = (*TaxClassMutation)(nil)
+
+// taxclassOption allows management of the mutation configuration using functional options.
+type taxclassOption func(*TaxClassMutation)
+
+// newTaxClassMutation creates new mutation for the TaxClass entity.
+func newTaxClassMutation(c config, op Op, opts ...taxclassOption) *TaxClassMutation {
+	m := &TaxClassMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTaxClass,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTaxClassID sets the ID field of the mutation.
+func withTaxClassID(id int) taxclassOption {
+	return func(m *TaxClassMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TaxClass
+		)
+		m.oldValue = func(ctx context.Context) (*TaxClass, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TaxClass.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTaxClass sets the old TaxClass of the mutation.
+func withTaxClass(node *TaxClass) taxclassOption {
+	return func(m *TaxClassMutation) {
+		m.oldValue = func(context.Context) (*TaxClass, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TaxClassMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TaxClassMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TaxClassMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TaxClassMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TaxClass.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TaxClassMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TaxClassMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TaxClass entity.
+// If the TaxClass object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxClassMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TaxClassMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TaxClassMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TaxClassMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TaxClass entity.
+// If the TaxClass object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxClassMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TaxClassMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *TaxClassMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *TaxClassMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the TaxClass entity.
+// If the TaxClass object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxClassMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *TaxClassMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetName sets the "name" field.
+func (m *TaxClassMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *TaxClassMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the TaxClass entity.
+// If the TaxClass object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxClassMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *TaxClassMutation) ResetName() {
+	m.name = nil
+}
+
+// AddRateIDs adds the "rates" edge to the TaxRate entity by ids.
+func (m *TaxClassMutation) AddRateIDs(ids ...int) {
+	if m.rates == nil {
+		m.rates = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.rates[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRates clears the "rates" edge to the TaxRate entity.
+func (m *TaxClassMutation) ClearRates() {
+	m.clearedrates = true
+}
+
+// RatesCleared reports if the "rates" edge to the TaxRate entity was cleared.
+func (m *TaxClassMutation) RatesCleared() bool {
+	return m.clearedrates
+}
+
+// RemoveRateIDs removes the "rates" edge to the TaxRate entity by IDs.
+func (m *TaxClassMutation) RemoveRateIDs(ids ...int) {
+	if m.removedrates == nil {
+		m.removedrates = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.rates, ids[i])
+		m.removedrates[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRates returns the removed IDs of the "rates" edge to the TaxRate entity.
+func (m *TaxClassMutation) RemovedRatesIDs() (ids []int) {
+	for id := range m.removedrates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RatesIDs returns the "rates" edge IDs in the mutation.
+func (m *TaxClassMutation) RatesIDs() (ids []int) {
+	for id := range m.rates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRates resets all changes to the "rates" edge.
+func (m *TaxClassMutation) ResetRates() {
+	m.rates = nil
+	m.clearedrates = false
+	m.removedrates = nil
+}
+
+// AddVariantIDs adds the "variants" edge to the ProductVariant entity by ids.
+func (m *TaxClassMutation) AddVariantIDs(ids ...int) {
+	if m.variants == nil {
+		m.variants = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.variants[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVariants clears the "variants" edge to the ProductVariant entity.
+func (m *TaxClassMutation) ClearVariants() {
+	m.clearedvariants = true
+}
+
+// VariantsCleared reports if the "variants" edge to the ProductVariant entity was cleared.
+func (m *TaxClassMutation) VariantsCleared() bool {
+	return m.clearedvariants
+}
+
+// RemoveVariantIDs removes the "variants" edge to the ProductVariant entity by IDs.
+func (m *TaxClassMutation) RemoveVariantIDs(ids ...int) {
+	if m.removedvariants == nil {
+		m.removedvariants = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.variants, ids[i])
+		m.removedvariants[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVariants returns the removed IDs of the "variants" edge to the ProductVariant entity.
+func (m *TaxClassMutation) RemovedVariantsIDs() (ids []int) {
+	for id := range m.removedvariants {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VariantsIDs returns the "variants" edge IDs in the mutation.
+func (m *TaxClassMutation) VariantsIDs() (ids []int) {
+	for id := range m.variants {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVariants resets all changes to the "variants" edge.
+func (m *TaxClassMutation) ResetVariants() {
+	m.variants = nil
+	m.clearedvariants = false
+	m.removedvariants = nil
+}
+
+// Where appends a list predicates to the TaxClassMutation builder.
+func (m *TaxClassMutation) Where(ps ...predicate.TaxClass) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TaxClassMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TaxClassMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TaxClass, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TaxClassMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TaxClassMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TaxClass).
+func (m *TaxClassMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TaxClassMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.created_at != nil {
+		fields = append(fields, taxclass.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, taxclass.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, taxclass.FieldCode)
+	}
+	if m.name != nil {
+		fields = append(fields, taxclass.FieldName)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TaxClassMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case taxclass.FieldCreatedAt:
+		return m.CreatedAt()
+	case taxclass.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case taxclass.FieldCode:
+		return m.Code()
+	case taxclass.FieldName:
+		return m.Name()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TaxClassMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case taxclass.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case taxclass.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case taxclass.FieldCode:
+		return m.OldCode(ctx)
+	case taxclass.FieldName:
+		return m.OldName(ctx)
+	}
+	return nil, fmt.Errorf("unknown TaxClass field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TaxClassMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case taxclass.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case taxclass.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case taxclass.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case taxclass.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TaxClass field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TaxClassMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TaxClassMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TaxClassMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TaxClass numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TaxClassMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TaxClassMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TaxClassMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TaxClass nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TaxClassMutation) ResetField(name string) error {
+	switch name {
+	case taxclass.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case taxclass.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case taxclass.FieldCode:
+		m.ResetCode()
+		return nil
+	case taxclass.FieldName:
+		m.ResetName()
+		return nil
+	}
+	return fmt.Errorf("unknown TaxClass field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TaxClassMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.rates != nil {
+		edges = append(edges, taxclass.EdgeRates)
+	}
+	if m.variants != nil {
+		edges = append(edges, taxclass.EdgeVariants)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TaxClassMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case taxclass.EdgeRates:
+		ids := make([]ent.Value, 0, len(m.rates))
+		for id := range m.rates {
+			ids = append(ids, id)
+		}
+		return ids
+	case taxclass.EdgeVariants:
+		ids := make([]ent.Value, 0, len(m.variants))
+		for id := range m.variants {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TaxClassMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedrates != nil {
+		edges = append(edges, taxclass.EdgeRates)
+	}
+	if m.removedvariants != nil {
+		edges = append(edges, taxclass.EdgeVariants)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TaxClassMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case taxclass.EdgeRates:
+		ids := make([]ent.Value, 0, len(m.removedrates))
+		for id := range m.removedrates {
+			ids = append(ids, id)
+		}
+		return ids
+	case taxclass.EdgeVariants:
+		ids := make([]ent.Value, 0, len(m.removedvariants))
+		for id := range m.removedvariants {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TaxClassMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedrates {
+		edges = append(edges, taxclass.EdgeRates)
+	}
+	if m.clearedvariants {
+		edges = append(edges, taxclass.EdgeVariants)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TaxClassMutation) EdgeCleared(name string) bool {
+	switch name {
+	case taxclass.EdgeRates:
+		return m.clearedrates
+	case taxclass.EdgeVariants:
+		return m.clearedvariants
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TaxClassMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TaxClass unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TaxClassMutation) ResetEdge(name string) error {
+	switch name {
+	case taxclass.EdgeRates:
+		m.ResetRates()
+		return nil
+	case taxclass.EdgeVariants:
+		m.ResetVariants()
+		return nil
+	}
+	return fmt.Errorf("unknown TaxClass edge %s", name)
+}
+
+// TaxRateMutation represents an operation that mutates the TaxRate nodes in the graph.
+type TaxRateMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	created_at       *time.Time
+	updated_at       *time.Time
+	name             *string
+	basis_points     *int64
+	addbasis_points  *int64
+	clearedFields    map[string]struct{}
+	tax_class        *int
+	clearedtax_class bool
+	done             bool
+	oldValue         func(context.Context) (*TaxRate, error)
+	predicates       []predicate.TaxRate
+}
+
+var _ ent.Mutation = (*TaxRateMutation)(nil)
+
+// taxrateOption allows management of the mutation configuration using functional options.
+type taxrateOption func(*TaxRateMutation)
+
+// newTaxRateMutation creates new mutation for the TaxRate entity.
+func newTaxRateMutation(c config, op Op, opts ...taxrateOption) *TaxRateMutation {
+	m := &TaxRateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTaxRate,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTaxRateID sets the ID field of the mutation.
+func withTaxRateID(id int) taxrateOption {
+	return func(m *TaxRateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TaxRate
+		)
+		m.oldValue = func(ctx context.Context) (*TaxRate, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TaxRate.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTaxRate sets the old TaxRate of the mutation.
+func withTaxRate(node *TaxRate) taxrateOption {
+	return func(m *TaxRateMutation) {
+		m.oldValue = func(context.Context) (*TaxRate, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TaxRateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TaxRateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TaxRateMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TaxRateMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TaxRate.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TaxRateMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TaxRateMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TaxRateMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TaxRateMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TaxRateMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TaxRateMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *TaxRateMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *TaxRateMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *TaxRateMutation) ResetName() {
+	m.name = nil
+}
+
+// SetBasisPoints sets the "basis_points" field.
+func (m *TaxRateMutation) SetBasisPoints(i int64) {
+	m.basis_points = &i
+	m.addbasis_points = nil
+}
+
+// BasisPoints returns the value of the "basis_points" field in the mutation.
+func (m *TaxRateMutation) BasisPoints() (r int64, exists bool) {
+	v := m.basis_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBasisPoints returns the old "basis_points" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldBasisPoints(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBasisPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBasisPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBasisPoints: %w", err)
+	}
+	return oldValue.BasisPoints, nil
+}
+
+// AddBasisPoints adds i to the "basis_points" field.
+func (m *TaxRateMutation) AddBasisPoints(i int64) {
+	if m.addbasis_points != nil {
+		*m.addbasis_points += i
+	} else {
+		m.addbasis_points = &i
+	}
+}
+
+// AddedBasisPoints returns the value that was added to the "basis_points" field in this mutation.
+func (m *TaxRateMutation) AddedBasisPoints() (r int64, exists bool) {
+	v := m.addbasis_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBasisPoints resets all changes to the "basis_points" field.
+func (m *TaxRateMutation) ResetBasisPoints() {
+	m.basis_points = nil
+	m.addbasis_points = nil
+}
+
+// SetTaxClassID sets the "tax_class_id" field.
+func (m *TaxRateMutation) SetTaxClassID(i int) {
+	m.tax_class = &i
+}
+
+// TaxClassID returns the value of the "tax_class_id" field in the mutation.
+func (m *TaxRateMutation) TaxClassID() (r int, exists bool) {
+	v := m.tax_class
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaxClassID returns the old "tax_class_id" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldTaxClassID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaxClassID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaxClassID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaxClassID: %w", err)
+	}
+	return oldValue.TaxClassID, nil
+}
+
+// ResetTaxClassID resets all changes to the "tax_class_id" field.
+func (m *TaxRateMutation) ResetTaxClassID() {
+	m.tax_class = nil
+}
+
+// ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
+func (m *TaxRateMutation) ClearTaxClass() {
+	m.clearedtax_class = true
+	m.clearedFields[taxrate.FieldTaxClassID] = struct{}{}
+}
+
+// TaxClassCleared reports if the "tax_class" edge to the TaxClass entity was cleared.
+func (m *TaxRateMutation) TaxClassCleared() bool {
+	return m.clearedtax_class
+}
+
+// TaxClassIDs returns the "tax_class" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TaxClassID instead. It exists only for internal usage by the builders.
+func (m *TaxRateMutation) TaxClassIDs() (ids []int) {
+	if id := m.tax_class; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTaxClass resets all changes to the "tax_class" edge.
+func (m *TaxRateMutation) ResetTaxClass() {
+	m.tax_class = nil
+	m.clearedtax_class = false
+}
+
+// Where appends a list predicates to the TaxRateMutation builder.
+func (m *TaxRateMutation) Where(ps ...predicate.TaxRate) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TaxRateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TaxRateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TaxRate, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TaxRateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TaxRateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TaxRate).
+func (m *TaxRateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TaxRateMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.created_at != nil {
+		fields = append(fields, taxrate.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, taxrate.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, taxrate.FieldName)
+	}
+	if m.basis_points != nil {
+		fields = append(fields, taxrate.FieldBasisPoints)
+	}
+	if m.tax_class != nil {
+		fields = append(fields, taxrate.FieldTaxClassID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TaxRateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case taxrate.FieldCreatedAt:
+		return m.CreatedAt()
+	case taxrate.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case taxrate.FieldName:
+		return m.Name()
+	case taxrate.FieldBasisPoints:
+		return m.BasisPoints()
+	case taxrate.FieldTaxClassID:
+		return m.TaxClassID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TaxRateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case taxrate.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case taxrate.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case taxrate.FieldName:
+		return m.OldName(ctx)
+	case taxrate.FieldBasisPoints:
+		return m.OldBasisPoints(ctx)
+	case taxrate.FieldTaxClassID:
+		return m.OldTaxClassID(ctx)
+	}
+	return nil, fmt.Errorf("unknown TaxRate field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TaxRateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case taxrate.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case taxrate.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case taxrate.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case taxrate.FieldBasisPoints:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBasisPoints(v)
+		return nil
+	case taxrate.FieldTaxClassID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaxClassID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TaxRate field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TaxRateMutation) AddedFields() []string {
+	var fields []string
+	if m.addbasis_points != nil {
+		fields = append(fields, taxrate.FieldBasisPoints)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TaxRateMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case taxrate.FieldBasisPoints:
+		return m.AddedBasisPoints()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TaxRateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case taxrate.FieldBasisPoints:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBasisPoints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TaxRate numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TaxRateMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TaxRateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TaxRateMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TaxRate nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TaxRateMutation) ResetField(name string) error {
+	switch name {
+	case taxrate.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case taxrate.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case taxrate.FieldName:
+		m.ResetName()
+		return nil
+	case taxrate.FieldBasisPoints:
+		m.ResetBasisPoints()
+		return nil
+	case taxrate.FieldTaxClassID:
+		m.ResetTaxClassID()
+		return nil
+	}
+	return fmt.Errorf("unknown TaxRate field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TaxRateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.tax_class != nil {
+		edges = append(edges, taxrate.EdgeTaxClass)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TaxRateMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case taxrate.EdgeTaxClass:
+		if id := m.tax_class; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TaxRateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TaxRateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TaxRateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedtax_class {
+		edges = append(edges, taxrate.EdgeTaxClass)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TaxRateMutation) EdgeCleared(name string) bool {
+	switch name {
+	case taxrate.EdgeTaxClass:
+		return m.clearedtax_class
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TaxRateMutation) ClearEdge(name string) error {
+	switch name {
+	case taxrate.EdgeTaxClass:
+		m.ClearTaxClass()
+		return nil
+	}
+	return fmt.Errorf("unknown TaxRate unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TaxRateMutation) ResetEdge(name string) error {
+	switch name {
+	case taxrate.EdgeTaxClass:
+		m.ResetTaxClass()
+		return nil
+	}
+	return fmt.Errorf("unknown TaxRate edge %s", name)
 }

@@ -36,6 +36,16 @@ type Order struct {
 	ShippingMinor int64 `json:"shipping_minor,omitempty"`
 	// TotalMinor holds the value of the "total_minor" field.
 	TotalMinor int64 `json:"total_minor,omitempty"`
+	// PricesIncludeTax holds the value of the "prices_include_tax" field.
+	PricesIncludeTax bool `json:"prices_include_tax,omitempty"`
+	// DiscountMinor holds the value of the "discount_minor" field.
+	DiscountMinor int64 `json:"discount_minor,omitempty"`
+	// TaxMinor holds the value of the "tax_minor" field.
+	TaxMinor int64 `json:"tax_minor,omitempty"`
+	// ShippingTaxMinor holds the value of the "shipping_tax_minor" field.
+	ShippingTaxMinor int64 `json:"shipping_tax_minor,omitempty"`
+	// TaxLines holds the value of the "tax_lines" field.
+	TaxLines []schematype.TaxLine `json:"tax_lines,omitempty"`
 	// Email holds the value of the "email" field.
 	Email string `json:"email,omitempty"`
 	// Phone holds the value of the "phone" field.
@@ -132,9 +142,11 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case order.FieldShippingAddress:
+		case order.FieldTaxLines, order.FieldShippingAddress:
 			values[i] = new([]byte)
-		case order.FieldID, order.FieldSubtotalMinor, order.FieldShippingMinor, order.FieldTotalMinor, order.FieldCustomerID:
+		case order.FieldPricesIncludeTax:
+			values[i] = new(sql.NullBool)
+		case order.FieldID, order.FieldSubtotalMinor, order.FieldShippingMinor, order.FieldTotalMinor, order.FieldDiscountMinor, order.FieldTaxMinor, order.FieldShippingTaxMinor, order.FieldCustomerID:
 			values[i] = new(sql.NullInt64)
 		case order.FieldNumber, order.FieldStatus, order.FieldCurrency, order.FieldEmail, order.FieldPhone, order.FieldNote, order.FieldIdempotencyKey:
 			values[i] = new(sql.NullString)
@@ -208,6 +220,38 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field total_minor", values[i])
 			} else if value.Valid {
 				_m.TotalMinor = value.Int64
+			}
+		case order.FieldPricesIncludeTax:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field prices_include_tax", values[i])
+			} else if value.Valid {
+				_m.PricesIncludeTax = value.Bool
+			}
+		case order.FieldDiscountMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field discount_minor", values[i])
+			} else if value.Valid {
+				_m.DiscountMinor = value.Int64
+			}
+		case order.FieldTaxMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_minor", values[i])
+			} else if value.Valid {
+				_m.TaxMinor = value.Int64
+			}
+		case order.FieldShippingTaxMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field shipping_tax_minor", values[i])
+			} else if value.Valid {
+				_m.ShippingTaxMinor = value.Int64
+			}
+		case order.FieldTaxLines:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_lines", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.TaxLines); err != nil {
+					return fmt.Errorf("unmarshal field tax_lines: %w", err)
+				}
 			}
 		case order.FieldEmail:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -338,6 +382,21 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("total_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TotalMinor))
+	builder.WriteString(", ")
+	builder.WriteString("prices_include_tax=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PricesIncludeTax))
+	builder.WriteString(", ")
+	builder.WriteString("discount_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DiscountMinor))
+	builder.WriteString(", ")
+	builder.WriteString("tax_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaxMinor))
+	builder.WriteString(", ")
+	builder.WriteString("shipping_tax_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ShippingTaxMinor))
+	builder.WriteString(", ")
+	builder.WriteString("tax_lines=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaxLines))
 	builder.WriteString(", ")
 	builder.WriteString("email=")
 	builder.WriteString(_m.Email)

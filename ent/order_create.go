@@ -108,6 +108,68 @@ func (_c *OrderCreate) SetTotalMinor(v int64) *OrderCreate {
 	return _c
 }
 
+// SetPricesIncludeTax sets the "prices_include_tax" field.
+func (_c *OrderCreate) SetPricesIncludeTax(v bool) *OrderCreate {
+	_c.mutation.SetPricesIncludeTax(v)
+	return _c
+}
+
+// SetNillablePricesIncludeTax sets the "prices_include_tax" field if the given value is not nil.
+func (_c *OrderCreate) SetNillablePricesIncludeTax(v *bool) *OrderCreate {
+	if v != nil {
+		_c.SetPricesIncludeTax(*v)
+	}
+	return _c
+}
+
+// SetDiscountMinor sets the "discount_minor" field.
+func (_c *OrderCreate) SetDiscountMinor(v int64) *OrderCreate {
+	_c.mutation.SetDiscountMinor(v)
+	return _c
+}
+
+// SetNillableDiscountMinor sets the "discount_minor" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableDiscountMinor(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetDiscountMinor(*v)
+	}
+	return _c
+}
+
+// SetTaxMinor sets the "tax_minor" field.
+func (_c *OrderCreate) SetTaxMinor(v int64) *OrderCreate {
+	_c.mutation.SetTaxMinor(v)
+	return _c
+}
+
+// SetNillableTaxMinor sets the "tax_minor" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableTaxMinor(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetTaxMinor(*v)
+	}
+	return _c
+}
+
+// SetShippingTaxMinor sets the "shipping_tax_minor" field.
+func (_c *OrderCreate) SetShippingTaxMinor(v int64) *OrderCreate {
+	_c.mutation.SetShippingTaxMinor(v)
+	return _c
+}
+
+// SetNillableShippingTaxMinor sets the "shipping_tax_minor" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableShippingTaxMinor(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetShippingTaxMinor(*v)
+	}
+	return _c
+}
+
+// SetTaxLines sets the "tax_lines" field.
+func (_c *OrderCreate) SetTaxLines(v []schematype.TaxLine) *OrderCreate {
+	_c.mutation.SetTaxLines(v)
+	return _c
+}
+
 // SetEmail sets the "email" field.
 func (_c *OrderCreate) SetEmail(v string) *OrderCreate {
 	_c.mutation.SetEmail(v)
@@ -314,6 +376,22 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultShippingMinor
 		_c.mutation.SetShippingMinor(v)
 	}
+	if _, ok := _c.mutation.PricesIncludeTax(); !ok {
+		v := order.DefaultPricesIncludeTax
+		_c.mutation.SetPricesIncludeTax(v)
+	}
+	if _, ok := _c.mutation.DiscountMinor(); !ok {
+		v := order.DefaultDiscountMinor
+		_c.mutation.SetDiscountMinor(v)
+	}
+	if _, ok := _c.mutation.TaxMinor(); !ok {
+		v := order.DefaultTaxMinor
+		_c.mutation.SetTaxMinor(v)
+	}
+	if _, ok := _c.mutation.ShippingTaxMinor(); !ok {
+		v := order.DefaultShippingTaxMinor
+		_c.mutation.SetShippingTaxMinor(v)
+	}
 	if _, ok := _c.mutation.PlacedAt(); !ok {
 		if order.DefaultPlacedAt == nil {
 			return fmt.Errorf("ent: uninitialized order.DefaultPlacedAt (forgotten import ent/runtime?)")
@@ -378,6 +456,33 @@ func (_c *OrderCreate) check() error {
 	if v, ok := _c.mutation.TotalMinor(); ok {
 		if err := order.TotalMinorValidator(v); err != nil {
 			return &ValidationError{Name: "total_minor", err: fmt.Errorf(`ent: validator failed for field "Order.total_minor": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PricesIncludeTax(); !ok {
+		return &ValidationError{Name: "prices_include_tax", err: errors.New(`ent: missing required field "Order.prices_include_tax"`)}
+	}
+	if _, ok := _c.mutation.DiscountMinor(); !ok {
+		return &ValidationError{Name: "discount_minor", err: errors.New(`ent: missing required field "Order.discount_minor"`)}
+	}
+	if v, ok := _c.mutation.DiscountMinor(); ok {
+		if err := order.DiscountMinorValidator(v); err != nil {
+			return &ValidationError{Name: "discount_minor", err: fmt.Errorf(`ent: validator failed for field "Order.discount_minor": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.TaxMinor(); !ok {
+		return &ValidationError{Name: "tax_minor", err: errors.New(`ent: missing required field "Order.tax_minor"`)}
+	}
+	if v, ok := _c.mutation.TaxMinor(); ok {
+		if err := order.TaxMinorValidator(v); err != nil {
+			return &ValidationError{Name: "tax_minor", err: fmt.Errorf(`ent: validator failed for field "Order.tax_minor": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ShippingTaxMinor(); !ok {
+		return &ValidationError{Name: "shipping_tax_minor", err: errors.New(`ent: missing required field "Order.shipping_tax_minor"`)}
+	}
+	if v, ok := _c.mutation.ShippingTaxMinor(); ok {
+		if err := order.ShippingTaxMinorValidator(v); err != nil {
+			return &ValidationError{Name: "shipping_tax_minor", err: fmt.Errorf(`ent: validator failed for field "Order.shipping_tax_minor": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.Email(); ok {
@@ -462,6 +567,26 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TotalMinor(); ok {
 		_spec.SetField(order.FieldTotalMinor, field.TypeInt64, value)
 		_node.TotalMinor = value
+	}
+	if value, ok := _c.mutation.PricesIncludeTax(); ok {
+		_spec.SetField(order.FieldPricesIncludeTax, field.TypeBool, value)
+		_node.PricesIncludeTax = value
+	}
+	if value, ok := _c.mutation.DiscountMinor(); ok {
+		_spec.SetField(order.FieldDiscountMinor, field.TypeInt64, value)
+		_node.DiscountMinor = value
+	}
+	if value, ok := _c.mutation.TaxMinor(); ok {
+		_spec.SetField(order.FieldTaxMinor, field.TypeInt64, value)
+		_node.TaxMinor = value
+	}
+	if value, ok := _c.mutation.ShippingTaxMinor(); ok {
+		_spec.SetField(order.FieldShippingTaxMinor, field.TypeInt64, value)
+		_node.ShippingTaxMinor = value
+	}
+	if value, ok := _c.mutation.TaxLines(); ok {
+		_spec.SetField(order.FieldTaxLines, field.TypeJSON, value)
+		_node.TaxLines = value
 	}
 	if value, ok := _c.mutation.Email(); ok {
 		_spec.SetField(order.FieldEmail, field.TypeString, value)
@@ -756,6 +881,21 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.TotalMinor(); exists {
 			s.SetIgnore(order.FieldTotalMinor)
+		}
+		if _, exists := u.create.mutation.PricesIncludeTax(); exists {
+			s.SetIgnore(order.FieldPricesIncludeTax)
+		}
+		if _, exists := u.create.mutation.DiscountMinor(); exists {
+			s.SetIgnore(order.FieldDiscountMinor)
+		}
+		if _, exists := u.create.mutation.TaxMinor(); exists {
+			s.SetIgnore(order.FieldTaxMinor)
+		}
+		if _, exists := u.create.mutation.ShippingTaxMinor(); exists {
+			s.SetIgnore(order.FieldShippingTaxMinor)
+		}
+		if _, exists := u.create.mutation.TaxLines(); exists {
+			s.SetIgnore(order.FieldTaxLines)
 		}
 		if _, exists := u.create.mutation.IdempotencyKey(); exists {
 			s.SetIgnore(order.FieldIdempotencyKey)
@@ -1113,6 +1253,21 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.TotalMinor(); exists {
 				s.SetIgnore(order.FieldTotalMinor)
+			}
+			if _, exists := b.mutation.PricesIncludeTax(); exists {
+				s.SetIgnore(order.FieldPricesIncludeTax)
+			}
+			if _, exists := b.mutation.DiscountMinor(); exists {
+				s.SetIgnore(order.FieldDiscountMinor)
+			}
+			if _, exists := b.mutation.TaxMinor(); exists {
+				s.SetIgnore(order.FieldTaxMinor)
+			}
+			if _, exists := b.mutation.ShippingTaxMinor(); exists {
+				s.SetIgnore(order.FieldShippingTaxMinor)
+			}
+			if _, exists := b.mutation.TaxLines(); exists {
+				s.SetIgnore(order.FieldTaxLines)
 			}
 			if _, exists := b.mutation.IdempotencyKey(); exists {
 				s.SetIgnore(order.FieldIdempotencyKey)

@@ -395,6 +395,9 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
 	}
+	if _u.mutation.TaxLinesCleared() {
+		_spec.ClearField(order.FieldTaxLines, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Email(); ok {
 		_spec.SetField(order.FieldEmail, field.TypeString, value)
 	}
@@ -1036,6 +1039,9 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(order.FieldStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.TaxLinesCleared() {
+		_spec.ClearField(order.FieldTaxLines, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Email(); ok {
 		_spec.SetField(order.FieldEmail, field.TypeString, value)

@@ -35,6 +35,14 @@ type OrderLine struct {
 	UnitPriceMinor int64 `json:"unit_price_minor,omitempty"`
 	// LineTotalMinor holds the value of the "line_total_minor" field.
 	LineTotalMinor int64 `json:"line_total_minor,omitempty"`
+	// DiscountMinor holds the value of the "discount_minor" field.
+	DiscountMinor int64 `json:"discount_minor,omitempty"`
+	// TaxMinor holds the value of the "tax_minor" field.
+	TaxMinor int64 `json:"tax_minor,omitempty"`
+	// GrossMinor holds the value of the "gross_minor" field.
+	GrossMinor *int64 `json:"gross_minor,omitempty"`
+	// TaxClass holds the value of the "tax_class" field.
+	TaxClass string `json:"tax_class,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
 	// VariantID holds the value of the "variant_id" field.
@@ -85,9 +93,9 @@ func (*OrderLine) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case orderline.FieldID, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldLineTotalMinor, orderline.FieldOrderID, orderline.FieldVariantID:
+		case orderline.FieldID, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldLineTotalMinor, orderline.FieldDiscountMinor, orderline.FieldTaxMinor, orderline.FieldGrossMinor, orderline.FieldOrderID, orderline.FieldVariantID:
 			values[i] = new(sql.NullInt64)
-		case orderline.FieldProductName, orderline.FieldVariantName, orderline.FieldSku:
+		case orderline.FieldProductName, orderline.FieldVariantName, orderline.FieldSku, orderline.FieldTaxClass:
 			values[i] = new(sql.NullString)
 		case orderline.FieldCreatedAt, orderline.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -159,6 +167,31 @@ func (_m *OrderLine) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field line_total_minor", values[i])
 			} else if value.Valid {
 				_m.LineTotalMinor = value.Int64
+			}
+		case orderline.FieldDiscountMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field discount_minor", values[i])
+			} else if value.Valid {
+				_m.DiscountMinor = value.Int64
+			}
+		case orderline.FieldTaxMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_minor", values[i])
+			} else if value.Valid {
+				_m.TaxMinor = value.Int64
+			}
+		case orderline.FieldGrossMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field gross_minor", values[i])
+			} else if value.Valid {
+				_m.GrossMinor = new(int64)
+				*_m.GrossMinor = value.Int64
+			}
+		case orderline.FieldTaxClass:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_class", values[i])
+			} else if value.Valid {
+				_m.TaxClass = value.String
 			}
 		case orderline.FieldOrderID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -242,6 +275,20 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("line_total_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.LineTotalMinor))
+	builder.WriteString(", ")
+	builder.WriteString("discount_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DiscountMinor))
+	builder.WriteString(", ")
+	builder.WriteString("tax_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaxMinor))
+	builder.WriteString(", ")
+	if v := _m.GrossMinor; v != nil {
+		builder.WriteString("gross_minor=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("tax_class=")
+	builder.WriteString(_m.TaxClass)
 	builder.WriteString(", ")
 	builder.WriteString("order_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OrderID))

@@ -88,6 +88,62 @@ func (_c *OrderLineCreate) SetLineTotalMinor(v int64) *OrderLineCreate {
 	return _c
 }
 
+// SetDiscountMinor sets the "discount_minor" field.
+func (_c *OrderLineCreate) SetDiscountMinor(v int64) *OrderLineCreate {
+	_c.mutation.SetDiscountMinor(v)
+	return _c
+}
+
+// SetNillableDiscountMinor sets the "discount_minor" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableDiscountMinor(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetDiscountMinor(*v)
+	}
+	return _c
+}
+
+// SetTaxMinor sets the "tax_minor" field.
+func (_c *OrderLineCreate) SetTaxMinor(v int64) *OrderLineCreate {
+	_c.mutation.SetTaxMinor(v)
+	return _c
+}
+
+// SetNillableTaxMinor sets the "tax_minor" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableTaxMinor(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetTaxMinor(*v)
+	}
+	return _c
+}
+
+// SetGrossMinor sets the "gross_minor" field.
+func (_c *OrderLineCreate) SetGrossMinor(v int64) *OrderLineCreate {
+	_c.mutation.SetGrossMinor(v)
+	return _c
+}
+
+// SetNillableGrossMinor sets the "gross_minor" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableGrossMinor(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetGrossMinor(*v)
+	}
+	return _c
+}
+
+// SetTaxClass sets the "tax_class" field.
+func (_c *OrderLineCreate) SetTaxClass(v string) *OrderLineCreate {
+	_c.mutation.SetTaxClass(v)
+	return _c
+}
+
+// SetNillableTaxClass sets the "tax_class" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableTaxClass(v *string) *OrderLineCreate {
+	if v != nil {
+		_c.SetTaxClass(*v)
+	}
+	return _c
+}
+
 // SetOrderID sets the "order_id" field.
 func (_c *OrderLineCreate) SetOrderID(v int) *OrderLineCreate {
 	_c.mutation.SetOrderID(v)
@@ -169,6 +225,14 @@ func (_c *OrderLineCreate) defaults() error {
 		v := orderline.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.DiscountMinor(); !ok {
+		v := orderline.DefaultDiscountMinor
+		_c.mutation.SetDiscountMinor(v)
+	}
+	if _, ok := _c.mutation.TaxMinor(); !ok {
+		v := orderline.DefaultTaxMinor
+		_c.mutation.SetTaxMinor(v)
+	}
 	return nil
 }
 
@@ -226,6 +290,32 @@ func (_c *OrderLineCreate) check() error {
 	if v, ok := _c.mutation.LineTotalMinor(); ok {
 		if err := orderline.LineTotalMinorValidator(v); err != nil {
 			return &ValidationError{Name: "line_total_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.line_total_minor": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.DiscountMinor(); !ok {
+		return &ValidationError{Name: "discount_minor", err: errors.New(`ent: missing required field "OrderLine.discount_minor"`)}
+	}
+	if v, ok := _c.mutation.DiscountMinor(); ok {
+		if err := orderline.DiscountMinorValidator(v); err != nil {
+			return &ValidationError{Name: "discount_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.discount_minor": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.TaxMinor(); !ok {
+		return &ValidationError{Name: "tax_minor", err: errors.New(`ent: missing required field "OrderLine.tax_minor"`)}
+	}
+	if v, ok := _c.mutation.TaxMinor(); ok {
+		if err := orderline.TaxMinorValidator(v); err != nil {
+			return &ValidationError{Name: "tax_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.tax_minor": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.GrossMinor(); ok {
+		if err := orderline.GrossMinorValidator(v); err != nil {
+			return &ValidationError{Name: "gross_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.gross_minor": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.TaxClass(); ok {
+		if err := orderline.TaxClassValidator(v); err != nil {
+			return &ValidationError{Name: "tax_class", err: fmt.Errorf(`ent: validator failed for field "OrderLine.tax_class": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.OrderID(); !ok {
@@ -292,6 +382,22 @@ func (_c *OrderLineCreate) createSpec() (*OrderLine, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LineTotalMinor(); ok {
 		_spec.SetField(orderline.FieldLineTotalMinor, field.TypeInt64, value)
 		_node.LineTotalMinor = value
+	}
+	if value, ok := _c.mutation.DiscountMinor(); ok {
+		_spec.SetField(orderline.FieldDiscountMinor, field.TypeInt64, value)
+		_node.DiscountMinor = value
+	}
+	if value, ok := _c.mutation.TaxMinor(); ok {
+		_spec.SetField(orderline.FieldTaxMinor, field.TypeInt64, value)
+		_node.TaxMinor = value
+	}
+	if value, ok := _c.mutation.GrossMinor(); ok {
+		_spec.SetField(orderline.FieldGrossMinor, field.TypeInt64, value)
+		_node.GrossMinor = &value
+	}
+	if value, ok := _c.mutation.TaxClass(); ok {
+		_spec.SetField(orderline.FieldTaxClass, field.TypeString, value)
+		_node.TaxClass = value
 	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -440,6 +546,18 @@ func (u *OrderLineUpsertOne) UpdateNewValues() *OrderLineUpsertOne {
 		}
 		if _, exists := u.create.mutation.LineTotalMinor(); exists {
 			s.SetIgnore(orderline.FieldLineTotalMinor)
+		}
+		if _, exists := u.create.mutation.DiscountMinor(); exists {
+			s.SetIgnore(orderline.FieldDiscountMinor)
+		}
+		if _, exists := u.create.mutation.TaxMinor(); exists {
+			s.SetIgnore(orderline.FieldTaxMinor)
+		}
+		if _, exists := u.create.mutation.GrossMinor(); exists {
+			s.SetIgnore(orderline.FieldGrossMinor)
+		}
+		if _, exists := u.create.mutation.TaxClass(); exists {
+			s.SetIgnore(orderline.FieldTaxClass)
 		}
 		if _, exists := u.create.mutation.OrderID(); exists {
 			s.SetIgnore(orderline.FieldOrderID)
@@ -706,6 +824,18 @@ func (u *OrderLineUpsertBulk) UpdateNewValues() *OrderLineUpsertBulk {
 			}
 			if _, exists := b.mutation.LineTotalMinor(); exists {
 				s.SetIgnore(orderline.FieldLineTotalMinor)
+			}
+			if _, exists := b.mutation.DiscountMinor(); exists {
+				s.SetIgnore(orderline.FieldDiscountMinor)
+			}
+			if _, exists := b.mutation.TaxMinor(); exists {
+				s.SetIgnore(orderline.FieldTaxMinor)
+			}
+			if _, exists := b.mutation.GrossMinor(); exists {
+				s.SetIgnore(orderline.FieldGrossMinor)
+			}
+			if _, exists := b.mutation.TaxClass(); exists {
+				s.SetIgnore(orderline.FieldTaxClass)
 			}
 			if _, exists := b.mutation.OrderID(); exists {
 				s.SetIgnore(orderline.FieldOrderID)

@@ -143,6 +143,12 @@ func (_u *OrderLineUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(orderline.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if _u.mutation.GrossMinorCleared() {
+		_spec.ClearField(orderline.FieldGrossMinor, field.TypeInt64)
+	}
+	if _u.mutation.TaxClassCleared() {
+		_spec.ClearField(orderline.FieldTaxClass, field.TypeString)
+	}
 	if _u.mutation.VariantCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -336,6 +342,12 @@ func (_u *OrderLineUpdateOne) sqlSave(ctx context.Context) (_node *OrderLine, er
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(orderline.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.GrossMinorCleared() {
+		_spec.ClearField(orderline.FieldGrossMinor, field.TypeInt64)
+	}
+	if _u.mutation.TaxClassCleared() {
+		_spec.ClearField(orderline.FieldTaxClass, field.TypeString)
 	}
 	if _u.mutation.VariantCleared() {
 		edge := &sqlgraph.EdgeSpec{

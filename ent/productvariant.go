@@ -13,6 +13,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
 )
 
 // ProductVariant is the model entity for the ProductVariant schema.
@@ -44,6 +45,8 @@ type ProductVariant struct {
 	WeightGrams *int `json:"weight_grams,omitempty"`
 	// ProductID holds the value of the "product_id" field.
 	ProductID int `json:"product_id,omitempty"`
+	// TaxClassID holds the value of the "tax_class_id" field.
+	TaxClassID *int `json:"tax_class_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProductVariantQuery when eager-loading is set.
 	Edges        ProductVariantEdges `json:"edges"`
@@ -60,11 +63,13 @@ type ProductVariantEdges struct {
 	CartLines []*CartLine `json:"cart_lines,omitempty"`
 	// OrderLines holds the value of the order_lines edge.
 	OrderLines []*OrderLine `json:"order_lines,omitempty"`
+	// TaxClass holds the value of the tax_class edge.
+	TaxClass *TaxClass `json:"tax_class,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
 	namedStockMovements map[string][]*StockMovement
 	namedCartLines      map[string][]*CartLine
@@ -109,6 +114,17 @@ func (e ProductVariantEdges) OrderLinesOrErr() ([]*OrderLine, error) {
 	return nil, &NotLoadedError{edge: "order_lines"}
 }
 
+// TaxClassOrErr returns the TaxClass value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ProductVariantEdges) TaxClassOrErr() (*TaxClass, error) {
+	if e.TaxClass != nil {
+		return e.TaxClass, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: taxclass.Label}
+	}
+	return nil, &NotLoadedError{edge: "tax_class"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*ProductVariant) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -118,7 +134,7 @@ func (*ProductVariant) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case productvariant.FieldTrackInventory:
 			values[i] = new(sql.NullBool)
-		case productvariant.FieldID, productvariant.FieldPriceMinor, productvariant.FieldStockOnHand, productvariant.FieldReserved, productvariant.FieldPosition, productvariant.FieldWeightGrams, productvariant.FieldProductID:
+		case productvariant.FieldID, productvariant.FieldPriceMinor, productvariant.FieldStockOnHand, productvariant.FieldReserved, productvariant.FieldPosition, productvariant.FieldWeightGrams, productvariant.FieldProductID, productvariant.FieldTaxClassID:
 			values[i] = new(sql.NullInt64)
 		case productvariant.FieldSku, productvariant.FieldName:
 			values[i] = new(sql.NullString)
@@ -220,6 +236,13 @@ func (_m *ProductVariant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ProductID = int(value.Int64)
 			}
+		case productvariant.FieldTaxClassID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field tax_class_id", values[i])
+			} else if value.Valid {
+				_m.TaxClassID = new(int)
+				*_m.TaxClassID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -251,6 +274,11 @@ func (_m *ProductVariant) QueryCartLines() *CartLineQuery {
 // QueryOrderLines queries the "order_lines" edge of the ProductVariant entity.
 func (_m *ProductVariant) QueryOrderLines() *OrderLineQuery {
 	return NewProductVariantClient(_m.config).QueryOrderLines(_m)
+}
+
+// QueryTaxClass queries the "tax_class" edge of the ProductVariant entity.
+func (_m *ProductVariant) QueryTaxClass() *TaxClassQuery {
+	return NewProductVariantClient(_m.config).QueryTaxClass(_m)
 }
 
 // Update returns a builder for updating this ProductVariant.
@@ -313,6 +341,11 @@ func (_m *ProductVariant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("product_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ProductID))
+	builder.WriteString(", ")
+	if v := _m.TaxClassID; v != nil {
+		builder.WriteString("tax_class_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

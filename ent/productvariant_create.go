@@ -17,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
 )
 
 // ProductVariantCreate is the builder for creating a ProductVariant entity.
@@ -155,6 +156,20 @@ func (_c *ProductVariantCreate) SetProductID(v int) *ProductVariantCreate {
 	return _c
 }
 
+// SetTaxClassID sets the "tax_class_id" field.
+func (_c *ProductVariantCreate) SetTaxClassID(v int) *ProductVariantCreate {
+	_c.mutation.SetTaxClassID(v)
+	return _c
+}
+
+// SetNillableTaxClassID sets the "tax_class_id" field if the given value is not nil.
+func (_c *ProductVariantCreate) SetNillableTaxClassID(v *int) *ProductVariantCreate {
+	if v != nil {
+		_c.SetTaxClassID(*v)
+	}
+	return _c
+}
+
 // SetProduct sets the "product" edge to the Product entity.
 func (_c *ProductVariantCreate) SetProduct(v *Product) *ProductVariantCreate {
 	return _c.SetProductID(v.ID)
@@ -203,6 +218,11 @@ func (_c *ProductVariantCreate) AddOrderLines(v ...*OrderLine) *ProductVariantCr
 		ids[i] = v[i].ID
 	}
 	return _c.AddOrderLineIDs(ids...)
+}
+
+// SetTaxClass sets the "tax_class" edge to the TaxClass entity.
+func (_c *ProductVariantCreate) SetTaxClass(v *TaxClass) *ProductVariantCreate {
+	return _c.SetTaxClassID(v.ID)
 }
 
 // Mutation returns the ProductVariantMutation object of the builder.
@@ -483,6 +503,23 @@ func (_c *ProductVariantCreate) createSpec() (*ProductVariant, *sqlgraph.CreateS
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.TaxClassIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   productvariant.TaxClassTable,
+			Columns: []string{productvariant.TaxClassColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaxClassID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -700,6 +737,24 @@ func (u *ProductVariantUpsert) SetProductID(v int) *ProductVariantUpsert {
 // UpdateProductID sets the "product_id" field to the value that was provided on create.
 func (u *ProductVariantUpsert) UpdateProductID() *ProductVariantUpsert {
 	u.SetExcluded(productvariant.FieldProductID)
+	return u
+}
+
+// SetTaxClassID sets the "tax_class_id" field.
+func (u *ProductVariantUpsert) SetTaxClassID(v int) *ProductVariantUpsert {
+	u.Set(productvariant.FieldTaxClassID, v)
+	return u
+}
+
+// UpdateTaxClassID sets the "tax_class_id" field to the value that was provided on create.
+func (u *ProductVariantUpsert) UpdateTaxClassID() *ProductVariantUpsert {
+	u.SetExcluded(productvariant.FieldTaxClassID)
+	return u
+}
+
+// ClearTaxClassID clears the value of the "tax_class_id" field.
+func (u *ProductVariantUpsert) ClearTaxClassID() *ProductVariantUpsert {
+	u.SetNull(productvariant.FieldTaxClassID)
 	return u
 }
 
@@ -941,6 +996,27 @@ func (u *ProductVariantUpsertOne) SetProductID(v int) *ProductVariantUpsertOne {
 func (u *ProductVariantUpsertOne) UpdateProductID() *ProductVariantUpsertOne {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdateProductID()
+	})
+}
+
+// SetTaxClassID sets the "tax_class_id" field.
+func (u *ProductVariantUpsertOne) SetTaxClassID(v int) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetTaxClassID(v)
+	})
+}
+
+// UpdateTaxClassID sets the "tax_class_id" field to the value that was provided on create.
+func (u *ProductVariantUpsertOne) UpdateTaxClassID() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateTaxClassID()
+	})
+}
+
+// ClearTaxClassID clears the value of the "tax_class_id" field.
+func (u *ProductVariantUpsertOne) ClearTaxClassID() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.ClearTaxClassID()
 	})
 }
 
@@ -1348,6 +1424,27 @@ func (u *ProductVariantUpsertBulk) SetProductID(v int) *ProductVariantUpsertBulk
 func (u *ProductVariantUpsertBulk) UpdateProductID() *ProductVariantUpsertBulk {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdateProductID()
+	})
+}
+
+// SetTaxClassID sets the "tax_class_id" field.
+func (u *ProductVariantUpsertBulk) SetTaxClassID(v int) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetTaxClassID(v)
+	})
+}
+
+// UpdateTaxClassID sets the "tax_class_id" field to the value that was provided on create.
+func (u *ProductVariantUpsertBulk) UpdateTaxClassID() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateTaxClassID()
+	})
+}
+
+// ClearTaxClassID clears the value of the "tax_class_id" field.
+func (u *ProductVariantUpsertBulk) ClearTaxClassID() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.ClearTaxClassID()
 	})
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
 )
 
 // ProductVariantQuery is the builder for querying ProductVariant entities.
@@ -33,6 +34,7 @@ type ProductVariantQuery struct {
 	withStockMovements      *StockMovementQuery
 	withCartLines           *CartLineQuery
 	withOrderLines          *OrderLineQuery
+	withTaxClass            *TaxClassQuery
 	loadTotal               []func(context.Context, []*ProductVariant) error
 	modifiers               []func(*sql.Selector)
 	withNamedStockMovements map[string]*StockMovementQuery
@@ -155,6 +157,28 @@ func (_q *ProductVariantQuery) QueryOrderLines() *OrderLineQuery {
 			sqlgraph.From(productvariant.Table, productvariant.FieldID, selector),
 			sqlgraph.To(orderline.Table, orderline.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, productvariant.OrderLinesTable, productvariant.OrderLinesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTaxClass chains the current query on the "tax_class" edge.
+func (_q *ProductVariantQuery) QueryTaxClass() *TaxClassQuery {
+	query := (&TaxClassClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(productvariant.Table, productvariant.FieldID, selector),
+			sqlgraph.To(taxclass.Table, taxclass.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, productvariant.TaxClassTable, productvariant.TaxClassColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -358,6 +382,7 @@ func (_q *ProductVariantQuery) Clone() *ProductVariantQuery {
 		withStockMovements: _q.withStockMovements.Clone(),
 		withCartLines:      _q.withCartLines.Clone(),
 		withOrderLines:     _q.withOrderLines.Clone(),
+		withTaxClass:       _q.withTaxClass.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -406,6 +431,17 @@ func (_q *ProductVariantQuery) WithOrderLines(opts ...func(*OrderLineQuery)) *Pr
 		opt(query)
 	}
 	_q.withOrderLines = query
+	return _q
+}
+
+// WithTaxClass tells the query-builder to eager-load the nodes that are connected to
+// the "tax_class" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductVariantQuery) WithTaxClass(opts ...func(*TaxClassQuery)) *ProductVariantQuery {
+	query := (&TaxClassClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTaxClass = query
 	return _q
 }
 
@@ -493,11 +529,12 @@ func (_q *ProductVariantQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ProductVariant{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withProduct != nil,
 			_q.withStockMovements != nil,
 			_q.withCartLines != nil,
 			_q.withOrderLines != nil,
+			_q.withTaxClass != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -549,6 +586,12 @@ func (_q *ProductVariantQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 		if err := _q.loadOrderLines(ctx, query, nodes,
 			func(n *ProductVariant) { n.Edges.OrderLines = []*OrderLine{} },
 			func(n *ProductVariant, e *OrderLine) { n.Edges.OrderLines = append(n.Edges.OrderLines, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTaxClass; query != nil {
+		if err := _q.loadTaxClass(ctx, query, nodes, nil,
+			func(n *ProductVariant, e *TaxClass) { n.Edges.TaxClass = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -703,6 +746,38 @@ func (_q *ProductVariantQuery) loadOrderLines(ctx context.Context, query *OrderL
 	}
 	return nil
 }
+func (_q *ProductVariantQuery) loadTaxClass(ctx context.Context, query *TaxClassQuery, nodes []*ProductVariant, init func(*ProductVariant), assign func(*ProductVariant, *TaxClass)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*ProductVariant)
+	for i := range nodes {
+		if nodes[i].TaxClassID == nil {
+			continue
+		}
+		fk := *nodes[i].TaxClassID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(taxclass.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "tax_class_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ProductVariantQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -738,6 +813,9 @@ func (_q *ProductVariantQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withProduct != nil {
 			_spec.Node.AddColumnOnce(productvariant.FieldProductID)
+		}
+		if _q.withTaxClass != nil {
+			_spec.Node.AddColumnOnce(productvariant.FieldTaxClassID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
 )
 
 // ProductVariantUpdate is the builder for updating ProductVariant entities.
@@ -220,6 +221,26 @@ func (_u *ProductVariantUpdate) SetNillableProductID(v *int) *ProductVariantUpda
 	return _u
 }
 
+// SetTaxClassID sets the "tax_class_id" field.
+func (_u *ProductVariantUpdate) SetTaxClassID(v int) *ProductVariantUpdate {
+	_u.mutation.SetTaxClassID(v)
+	return _u
+}
+
+// SetNillableTaxClassID sets the "tax_class_id" field if the given value is not nil.
+func (_u *ProductVariantUpdate) SetNillableTaxClassID(v *int) *ProductVariantUpdate {
+	if v != nil {
+		_u.SetTaxClassID(*v)
+	}
+	return _u
+}
+
+// ClearTaxClassID clears the value of the "tax_class_id" field.
+func (_u *ProductVariantUpdate) ClearTaxClassID() *ProductVariantUpdate {
+	_u.mutation.ClearTaxClassID()
+	return _u
+}
+
 // SetProduct sets the "product" edge to the Product entity.
 func (_u *ProductVariantUpdate) SetProduct(v *Product) *ProductVariantUpdate {
 	return _u.SetProductID(v.ID)
@@ -268,6 +289,11 @@ func (_u *ProductVariantUpdate) AddOrderLines(v ...*OrderLine) *ProductVariantUp
 		ids[i] = v[i].ID
 	}
 	return _u.AddOrderLineIDs(ids...)
+}
+
+// SetTaxClass sets the "tax_class" edge to the TaxClass entity.
+func (_u *ProductVariantUpdate) SetTaxClass(v *TaxClass) *ProductVariantUpdate {
+	return _u.SetTaxClassID(v.ID)
 }
 
 // Mutation returns the ProductVariantMutation object of the builder.
@@ -342,6 +368,12 @@ func (_u *ProductVariantUpdate) RemoveOrderLines(v ...*OrderLine) *ProductVarian
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOrderLineIDs(ids...)
+}
+
+// ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
+func (_u *ProductVariantUpdate) ClearTaxClass() *ProductVariantUpdate {
+	_u.mutation.ClearTaxClass()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -659,6 +691,35 @@ func (_u *ProductVariantUpdate) sqlSave(ctx context.Context) (_node int, err err
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TaxClassCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   productvariant.TaxClassTable,
+			Columns: []string{productvariant.TaxClassColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaxClassIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   productvariant.TaxClassTable,
+			Columns: []string{productvariant.TaxClassColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -866,6 +927,26 @@ func (_u *ProductVariantUpdateOne) SetNillableProductID(v *int) *ProductVariantU
 	return _u
 }
 
+// SetTaxClassID sets the "tax_class_id" field.
+func (_u *ProductVariantUpdateOne) SetTaxClassID(v int) *ProductVariantUpdateOne {
+	_u.mutation.SetTaxClassID(v)
+	return _u
+}
+
+// SetNillableTaxClassID sets the "tax_class_id" field if the given value is not nil.
+func (_u *ProductVariantUpdateOne) SetNillableTaxClassID(v *int) *ProductVariantUpdateOne {
+	if v != nil {
+		_u.SetTaxClassID(*v)
+	}
+	return _u
+}
+
+// ClearTaxClassID clears the value of the "tax_class_id" field.
+func (_u *ProductVariantUpdateOne) ClearTaxClassID() *ProductVariantUpdateOne {
+	_u.mutation.ClearTaxClassID()
+	return _u
+}
+
 // SetProduct sets the "product" edge to the Product entity.
 func (_u *ProductVariantUpdateOne) SetProduct(v *Product) *ProductVariantUpdateOne {
 	return _u.SetProductID(v.ID)
@@ -914,6 +995,11 @@ func (_u *ProductVariantUpdateOne) AddOrderLines(v ...*OrderLine) *ProductVarian
 		ids[i] = v[i].ID
 	}
 	return _u.AddOrderLineIDs(ids...)
+}
+
+// SetTaxClass sets the "tax_class" edge to the TaxClass entity.
+func (_u *ProductVariantUpdateOne) SetTaxClass(v *TaxClass) *ProductVariantUpdateOne {
+	return _u.SetTaxClassID(v.ID)
 }
 
 // Mutation returns the ProductVariantMutation object of the builder.
@@ -988,6 +1074,12 @@ func (_u *ProductVariantUpdateOne) RemoveOrderLines(v ...*OrderLine) *ProductVar
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveOrderLineIDs(ids...)
+}
+
+// ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
+func (_u *ProductVariantUpdateOne) ClearTaxClass() *ProductVariantUpdateOne {
+	_u.mutation.ClearTaxClass()
+	return _u
 }
 
 // Where appends a list predicates to the ProductVariantUpdate builder.
@@ -1328,6 +1420,35 @@ func (_u *ProductVariantUpdateOne) sqlSave(ctx context.Context) (_node *ProductV
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(orderline.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TaxClassCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   productvariant.TaxClassTable,
+			Columns: []string{productvariant.TaxClassColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaxClassIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   productvariant.TaxClassTable,
+			Columns: []string{productvariant.TaxClassColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

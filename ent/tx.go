@@ -54,6 +54,10 @@ type Tx struct {
 	ShippingZone *ShippingZoneClient
 	// StockMovement is the client for interacting with the StockMovement builders.
 	StockMovement *StockMovementClient
+	// TaxClass is the client for interacting with the TaxClass builders.
+	TaxClass *TaxClassClient
+	// TaxRate is the client for interacting with the TaxRate builders.
+	TaxRate *TaxRateClient
 
 	// lazily loaded.
 	client     *Client
@@ -205,6 +209,8 @@ func (tx *Tx) init() {
 	tx.ShippingMethod = NewShippingMethodClient(tx.config)
 	tx.ShippingZone = NewShippingZoneClient(tx.config)
 	tx.StockMovement = NewStockMovementClient(tx.config)
+	tx.TaxClass = NewTaxClassClient(tx.config)
+	tx.TaxRate = NewTaxRateClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

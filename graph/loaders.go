@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
@@ -10,6 +11,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // loaders batch what would otherwise be one query per object: each is
@@ -22,6 +24,24 @@ type loaders struct {
 	// lines' money. It is immutable, so caching it for a whole operation
 	// (a subscription included) is exact.
 	currencyOf *dataloadgen.Loader[int, string]
+	// tax is the store's tax setup, read once per operation by the
+	// first field that prices with tax.
+	tax taxMemo
+}
+
+// taxMemo reads the tax setup on first use, with that field's context
+// (inside a mutation's transaction, its client).
+type taxMemo struct {
+	once sync.Once
+	tax  checkout.Tax
+	err  error
+}
+
+// taxOf returns the operation's tax setup.
+func (r *Resolver) taxOf(ctx context.Context) (checkout.Tax, error) {
+	m := &r.loadersFrom(ctx).tax
+	m.once.Do(func() { m.tax, m.err = r.checkout.Tax(ctx) })
+	return m.tax, m.err
 }
 
 type loadersKey struct{}

@@ -74,6 +74,9 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 			CartTTL:        cfg.CartTTL,
 			PaymentTimeout: cfg.PaymentTimeout,
 			Metrics:        in.metrics,
+			// Tax: see README "Tax".
+			PricesExcludeTax: !cfg.PricesIncludeTax,
+			DefaultTaxClass:  cfg.TaxDefaultClass,
 		},
 	}
 	if cfg.Mpesa != nil {

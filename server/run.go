@@ -290,6 +290,9 @@ func seedDemo(ctx context.Context, svc *app.Services, currency string, log *slog
 	if err := seed.DemoShipping(ctx, svc.Shipping); err != nil {
 		return fmt.Errorf("seed demo shipping: %w", err)
 	}
+	if err := seed.LoadTax(ctx, client, seed.DemoTax()); err != nil {
+		return fmt.Errorf("seed demo store's tax: %w", err)
+	}
 	log.Info("seeded demo store", slog.Int("categories", res.CategoriesCreated), slog.Int("products", res.ProductsCreated))
 	return nil
 }

@@ -309,6 +309,11 @@ var (
 		{Name: "subtotal_minor", Type: field.TypeInt64},
 		{Name: "shipping_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "total_minor", Type: field.TypeInt64},
+		{Name: "prices_include_tax", Type: field.TypeBool, Default: true},
+		{Name: "discount_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "shipping_tax_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "tax_lines", Type: field.TypeJSON, Nullable: true},
 		{Name: "email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "phone", Type: field.TypeString, Nullable: true},
 		{Name: "shipping_address", Type: field.TypeJSON},
@@ -325,7 +330,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[15]},
+				Columns:    []*schema.Column{OrdersColumns[20]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -334,17 +339,17 @@ var (
 			{
 				Name:    "order_customer_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[15], OrdersColumns[13]},
+				Columns: []*schema.Column{OrdersColumns[20], OrdersColumns[18]},
 			},
 			{
 				Name:    "order_status_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[14]},
+				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[19]},
 			},
 			{
 				Name:    "order_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[14]},
+				Columns: []*schema.Column{OrdersColumns[19]},
 			},
 		},
 	}
@@ -398,6 +403,10 @@ var (
 		{Name: "quantity", Type: field.TypeInt},
 		{Name: "unit_price_minor", Type: field.TypeInt64},
 		{Name: "line_total_minor", Type: field.TypeInt64},
+		{Name: "discount_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "gross_minor", Type: field.TypeInt64, Nullable: true},
+		{Name: "tax_class", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "variant_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -409,13 +418,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_lines_orders_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[9]},
+				Columns:    []*schema.Column{OrderLinesColumns[13]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "order_lines_product_variants_order_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[10]},
+				Columns:    []*schema.Column{OrderLinesColumns[14]},
 				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -424,12 +433,12 @@ var (
 			{
 				Name:    "orderline_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[9]},
+				Columns: []*schema.Column{OrderLinesColumns[13]},
 			},
 			{
 				Name:    "orderline_variant_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[10]},
+				Columns: []*schema.Column{OrderLinesColumns[14]},
 			},
 		},
 	}
@@ -571,6 +580,7 @@ var (
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "weight_grams", Type: field.TypeInt, Nullable: true},
 		{Name: "product_id", Type: field.TypeInt},
+		{Name: "tax_class_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ProductVariantsTable holds the schema information for the "product_variants" table.
 	ProductVariantsTable = &schema.Table{
@@ -583,6 +593,12 @@ var (
 				Columns:    []*schema.Column{ProductVariantsColumns[12]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "product_variants_tax_classes_variants",
+				Columns:    []*schema.Column{ProductVariantsColumns[13]},
+				RefColumns: []*schema.Column{TaxClassesColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -749,6 +765,50 @@ var (
 			},
 		},
 	}
+	// TaxClassesColumns holds the columns for the "tax_classes" table.
+	TaxClassesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "name", Type: field.TypeString, Size: 200},
+	}
+	// TaxClassesTable holds the schema information for the "tax_classes" table.
+	TaxClassesTable = &schema.Table{
+		Name:       "tax_classes",
+		Columns:    TaxClassesColumns,
+		PrimaryKey: []*schema.Column{TaxClassesColumns[0]},
+	}
+	// TaxRatesColumns holds the columns for the "tax_rates" table.
+	TaxRatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "basis_points", Type: field.TypeInt64},
+		{Name: "tax_class_id", Type: field.TypeInt},
+	}
+	// TaxRatesTable holds the schema information for the "tax_rates" table.
+	TaxRatesTable = &schema.Table{
+		Name:       "tax_rates",
+		Columns:    TaxRatesColumns,
+		PrimaryKey: []*schema.Column{TaxRatesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "tax_rates_tax_classes_rates",
+				Columns:    []*schema.Column{TaxRatesColumns[5]},
+				RefColumns: []*schema.Column{TaxClassesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "taxrate_tax_class_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{TaxRatesColumns[5], TaxRatesColumns[3]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AddressesTable,
@@ -771,6 +831,8 @@ var (
 		ShippingMethodsTable,
 		ShippingZonesTable,
 		StockMovementsTable,
+		TaxClassesTable,
+		TaxRatesTable,
 	}
 )
 
@@ -834,6 +896,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 	ProductVariantsTable.ForeignKeys[0].RefTable = ProductsTable
+	ProductVariantsTable.ForeignKeys[1].RefTable = TaxClassesTable
 	ProductVariantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(51539607552),
 	}
@@ -862,5 +925,12 @@ func init() {
 	StockMovementsTable.ForeignKeys[2].RefTable = OrdersTable
 	StockMovementsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(60129542144),
+	}
+	TaxClassesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(85899345920),
+	}
+	TaxRatesTable.ForeignKeys[0].RefTable = TaxClassesTable
+	TaxRatesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 }

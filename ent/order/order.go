@@ -34,6 +34,16 @@ const (
 	FieldShippingMinor = "shipping_minor"
 	// FieldTotalMinor holds the string denoting the total_minor field in the database.
 	FieldTotalMinor = "total_minor"
+	// FieldPricesIncludeTax holds the string denoting the prices_include_tax field in the database.
+	FieldPricesIncludeTax = "prices_include_tax"
+	// FieldDiscountMinor holds the string denoting the discount_minor field in the database.
+	FieldDiscountMinor = "discount_minor"
+	// FieldTaxMinor holds the string denoting the tax_minor field in the database.
+	FieldTaxMinor = "tax_minor"
+	// FieldShippingTaxMinor holds the string denoting the shipping_tax_minor field in the database.
+	FieldShippingTaxMinor = "shipping_tax_minor"
+	// FieldTaxLines holds the string denoting the tax_lines field in the database.
+	FieldTaxLines = "tax_lines"
 	// FieldEmail holds the string denoting the email field in the database.
 	FieldEmail = "email"
 	// FieldPhone holds the string denoting the phone field in the database.
@@ -108,6 +118,11 @@ var Columns = []string{
 	FieldSubtotalMinor,
 	FieldShippingMinor,
 	FieldTotalMinor,
+	FieldPricesIncludeTax,
+	FieldDiscountMinor,
+	FieldTaxMinor,
+	FieldShippingTaxMinor,
+	FieldTaxLines,
 	FieldEmail,
 	FieldPhone,
 	FieldShippingAddress,
@@ -153,6 +168,20 @@ var (
 	ShippingMinorValidator func(int64) error
 	// TotalMinorValidator is a validator for the "total_minor" field. It is called by the builders before save.
 	TotalMinorValidator func(int64) error
+	// DefaultPricesIncludeTax holds the default value on creation for the "prices_include_tax" field.
+	DefaultPricesIncludeTax bool
+	// DefaultDiscountMinor holds the default value on creation for the "discount_minor" field.
+	DefaultDiscountMinor int64
+	// DiscountMinorValidator is a validator for the "discount_minor" field. It is called by the builders before save.
+	DiscountMinorValidator func(int64) error
+	// DefaultTaxMinor holds the default value on creation for the "tax_minor" field.
+	DefaultTaxMinor int64
+	// TaxMinorValidator is a validator for the "tax_minor" field. It is called by the builders before save.
+	TaxMinorValidator func(int64) error
+	// DefaultShippingTaxMinor holds the default value on creation for the "shipping_tax_minor" field.
+	DefaultShippingTaxMinor int64
+	// ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
+	ShippingTaxMinorValidator func(int64) error
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
@@ -239,6 +268,26 @@ func ByShippingMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByTotalMinor orders the results by the total_minor field.
 func ByTotalMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTotalMinor, opts...).ToFunc()
+}
+
+// ByPricesIncludeTax orders the results by the prices_include_tax field.
+func ByPricesIncludeTax(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPricesIncludeTax, opts...).ToFunc()
+}
+
+// ByDiscountMinor orders the results by the discount_minor field.
+func ByDiscountMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDiscountMinor, opts...).ToFunc()
+}
+
+// ByTaxMinor orders the results by the tax_minor field.
+func ByTaxMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaxMinor, opts...).ToFunc()
+}
+
+// ByShippingTaxMinor orders the results by the shipping_tax_minor field.
+func ByShippingTaxMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShippingTaxMinor, opts...).ToFunc()
 }
 
 // ByEmail orders the results by the email field.

@@ -91,6 +91,26 @@ func TotalMinor(v int64) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldTotalMinor, v))
 }
 
+// PricesIncludeTax applies equality check predicate on the "prices_include_tax" field. It's identical to PricesIncludeTaxEQ.
+func PricesIncludeTax(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPricesIncludeTax, v))
+}
+
+// DiscountMinor applies equality check predicate on the "discount_minor" field. It's identical to DiscountMinorEQ.
+func DiscountMinor(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldDiscountMinor, v))
+}
+
+// TaxMinor applies equality check predicate on the "tax_minor" field. It's identical to TaxMinorEQ.
+func TaxMinor(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldTaxMinor, v))
+}
+
+// ShippingTaxMinor applies equality check predicate on the "shipping_tax_minor" field. It's identical to ShippingTaxMinorEQ.
+func ShippingTaxMinor(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShippingTaxMinor, v))
+}
+
 // Email applies equality check predicate on the "email" field. It's identical to EmailEQ.
 func Email(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldEmail, v))
@@ -469,6 +489,146 @@ func TotalMinorLT(v int64) predicate.Order {
 // TotalMinorLTE applies the LTE predicate on the "total_minor" field.
 func TotalMinorLTE(v int64) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldTotalMinor, v))
+}
+
+// PricesIncludeTaxEQ applies the EQ predicate on the "prices_include_tax" field.
+func PricesIncludeTaxEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldPricesIncludeTax, v))
+}
+
+// PricesIncludeTaxNEQ applies the NEQ predicate on the "prices_include_tax" field.
+func PricesIncludeTaxNEQ(v bool) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldPricesIncludeTax, v))
+}
+
+// DiscountMinorEQ applies the EQ predicate on the "discount_minor" field.
+func DiscountMinorEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldDiscountMinor, v))
+}
+
+// DiscountMinorNEQ applies the NEQ predicate on the "discount_minor" field.
+func DiscountMinorNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldDiscountMinor, v))
+}
+
+// DiscountMinorIn applies the In predicate on the "discount_minor" field.
+func DiscountMinorIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldDiscountMinor, vs...))
+}
+
+// DiscountMinorNotIn applies the NotIn predicate on the "discount_minor" field.
+func DiscountMinorNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldDiscountMinor, vs...))
+}
+
+// DiscountMinorGT applies the GT predicate on the "discount_minor" field.
+func DiscountMinorGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldDiscountMinor, v))
+}
+
+// DiscountMinorGTE applies the GTE predicate on the "discount_minor" field.
+func DiscountMinorGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldDiscountMinor, v))
+}
+
+// DiscountMinorLT applies the LT predicate on the "discount_minor" field.
+func DiscountMinorLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldDiscountMinor, v))
+}
+
+// DiscountMinorLTE applies the LTE predicate on the "discount_minor" field.
+func DiscountMinorLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldDiscountMinor, v))
+}
+
+// TaxMinorEQ applies the EQ predicate on the "tax_minor" field.
+func TaxMinorEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldTaxMinor, v))
+}
+
+// TaxMinorNEQ applies the NEQ predicate on the "tax_minor" field.
+func TaxMinorNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldTaxMinor, v))
+}
+
+// TaxMinorIn applies the In predicate on the "tax_minor" field.
+func TaxMinorIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldTaxMinor, vs...))
+}
+
+// TaxMinorNotIn applies the NotIn predicate on the "tax_minor" field.
+func TaxMinorNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldTaxMinor, vs...))
+}
+
+// TaxMinorGT applies the GT predicate on the "tax_minor" field.
+func TaxMinorGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldTaxMinor, v))
+}
+
+// TaxMinorGTE applies the GTE predicate on the "tax_minor" field.
+func TaxMinorGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldTaxMinor, v))
+}
+
+// TaxMinorLT applies the LT predicate on the "tax_minor" field.
+func TaxMinorLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldTaxMinor, v))
+}
+
+// TaxMinorLTE applies the LTE predicate on the "tax_minor" field.
+func TaxMinorLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldTaxMinor, v))
+}
+
+// ShippingTaxMinorEQ applies the EQ predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShippingTaxMinor, v))
+}
+
+// ShippingTaxMinorNEQ applies the NEQ predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldShippingTaxMinor, v))
+}
+
+// ShippingTaxMinorIn applies the In predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldShippingTaxMinor, vs...))
+}
+
+// ShippingTaxMinorNotIn applies the NotIn predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldShippingTaxMinor, vs...))
+}
+
+// ShippingTaxMinorGT applies the GT predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldShippingTaxMinor, v))
+}
+
+// ShippingTaxMinorGTE applies the GTE predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldShippingTaxMinor, v))
+}
+
+// ShippingTaxMinorLT applies the LT predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldShippingTaxMinor, v))
+}
+
+// ShippingTaxMinorLTE applies the LTE predicate on the "shipping_tax_minor" field.
+func ShippingTaxMinorLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldShippingTaxMinor, v))
+}
+
+// TaxLinesIsNil applies the IsNil predicate on the "tax_lines" field.
+func TaxLinesIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldTaxLines))
+}
+
+// TaxLinesNotNil applies the NotNil predicate on the "tax_lines" field.
+func TaxLinesNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldTaxLines))
 }
 
 // EmailEQ applies the EQ predicate on the "email" field.

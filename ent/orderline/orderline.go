@@ -31,6 +31,14 @@ const (
 	FieldUnitPriceMinor = "unit_price_minor"
 	// FieldLineTotalMinor holds the string denoting the line_total_minor field in the database.
 	FieldLineTotalMinor = "line_total_minor"
+	// FieldDiscountMinor holds the string denoting the discount_minor field in the database.
+	FieldDiscountMinor = "discount_minor"
+	// FieldTaxMinor holds the string denoting the tax_minor field in the database.
+	FieldTaxMinor = "tax_minor"
+	// FieldGrossMinor holds the string denoting the gross_minor field in the database.
+	FieldGrossMinor = "gross_minor"
+	// FieldTaxClass holds the string denoting the tax_class field in the database.
+	FieldTaxClass = "tax_class"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
 	// FieldVariantID holds the string denoting the variant_id field in the database.
@@ -68,6 +76,10 @@ var Columns = []string{
 	FieldQuantity,
 	FieldUnitPriceMinor,
 	FieldLineTotalMinor,
+	FieldDiscountMinor,
+	FieldTaxMinor,
+	FieldGrossMinor,
+	FieldTaxClass,
 	FieldOrderID,
 	FieldVariantID,
 }
@@ -108,6 +120,18 @@ var (
 	UnitPriceMinorValidator func(int64) error
 	// LineTotalMinorValidator is a validator for the "line_total_minor" field. It is called by the builders before save.
 	LineTotalMinorValidator func(int64) error
+	// DefaultDiscountMinor holds the default value on creation for the "discount_minor" field.
+	DefaultDiscountMinor int64
+	// DiscountMinorValidator is a validator for the "discount_minor" field. It is called by the builders before save.
+	DiscountMinorValidator func(int64) error
+	// DefaultTaxMinor holds the default value on creation for the "tax_minor" field.
+	DefaultTaxMinor int64
+	// TaxMinorValidator is a validator for the "tax_minor" field. It is called by the builders before save.
+	TaxMinorValidator func(int64) error
+	// GrossMinorValidator is a validator for the "gross_minor" field. It is called by the builders before save.
+	GrossMinorValidator func(int64) error
+	// TaxClassValidator is a validator for the "tax_class" field. It is called by the builders before save.
+	TaxClassValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the OrderLine queries.
@@ -156,6 +180,26 @@ func ByUnitPriceMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByLineTotalMinor orders the results by the line_total_minor field.
 func ByLineTotalMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLineTotalMinor, opts...).ToFunc()
+}
+
+// ByDiscountMinor orders the results by the discount_minor field.
+func ByDiscountMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDiscountMinor, opts...).ToFunc()
+}
+
+// ByTaxMinor orders the results by the tax_minor field.
+func ByTaxMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaxMinor, opts...).ToFunc()
+}
+
+// ByGrossMinor orders the results by the gross_minor field.
+func ByGrossMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGrossMinor, opts...).ToFunc()
+}
+
+// ByTaxClass orders the results by the tax_class field.
+func ByTaxClass(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaxClass, opts...).ToFunc()
 }
 
 // ByOrderID orders the results by the order_id field.

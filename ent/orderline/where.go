@@ -96,6 +96,26 @@ func LineTotalMinor(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldLineTotalMinor, v))
 }
 
+// DiscountMinor applies equality check predicate on the "discount_minor" field. It's identical to DiscountMinorEQ.
+func DiscountMinor(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldDiscountMinor, v))
+}
+
+// TaxMinor applies equality check predicate on the "tax_minor" field. It's identical to TaxMinorEQ.
+func TaxMinor(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldTaxMinor, v))
+}
+
+// GrossMinor applies equality check predicate on the "gross_minor" field. It's identical to GrossMinorEQ.
+func GrossMinor(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldGrossMinor, v))
+}
+
+// TaxClass applies equality check predicate on the "tax_class" field. It's identical to TaxClassEQ.
+func TaxClass(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldTaxClass, v))
+}
+
 // OrderID applies equality check predicate on the "order_id" field. It's identical to OrderIDEQ.
 func OrderID(v int) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldOrderID, v))
@@ -499,6 +519,211 @@ func LineTotalMinorLT(v int64) predicate.OrderLine {
 // LineTotalMinorLTE applies the LTE predicate on the "line_total_minor" field.
 func LineTotalMinorLTE(v int64) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldLTE(FieldLineTotalMinor, v))
+}
+
+// DiscountMinorEQ applies the EQ predicate on the "discount_minor" field.
+func DiscountMinorEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldDiscountMinor, v))
+}
+
+// DiscountMinorNEQ applies the NEQ predicate on the "discount_minor" field.
+func DiscountMinorNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldDiscountMinor, v))
+}
+
+// DiscountMinorIn applies the In predicate on the "discount_minor" field.
+func DiscountMinorIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldDiscountMinor, vs...))
+}
+
+// DiscountMinorNotIn applies the NotIn predicate on the "discount_minor" field.
+func DiscountMinorNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldDiscountMinor, vs...))
+}
+
+// DiscountMinorGT applies the GT predicate on the "discount_minor" field.
+func DiscountMinorGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldDiscountMinor, v))
+}
+
+// DiscountMinorGTE applies the GTE predicate on the "discount_minor" field.
+func DiscountMinorGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldDiscountMinor, v))
+}
+
+// DiscountMinorLT applies the LT predicate on the "discount_minor" field.
+func DiscountMinorLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldDiscountMinor, v))
+}
+
+// DiscountMinorLTE applies the LTE predicate on the "discount_minor" field.
+func DiscountMinorLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldDiscountMinor, v))
+}
+
+// TaxMinorEQ applies the EQ predicate on the "tax_minor" field.
+func TaxMinorEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldTaxMinor, v))
+}
+
+// TaxMinorNEQ applies the NEQ predicate on the "tax_minor" field.
+func TaxMinorNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldTaxMinor, v))
+}
+
+// TaxMinorIn applies the In predicate on the "tax_minor" field.
+func TaxMinorIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldTaxMinor, vs...))
+}
+
+// TaxMinorNotIn applies the NotIn predicate on the "tax_minor" field.
+func TaxMinorNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldTaxMinor, vs...))
+}
+
+// TaxMinorGT applies the GT predicate on the "tax_minor" field.
+func TaxMinorGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldTaxMinor, v))
+}
+
+// TaxMinorGTE applies the GTE predicate on the "tax_minor" field.
+func TaxMinorGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldTaxMinor, v))
+}
+
+// TaxMinorLT applies the LT predicate on the "tax_minor" field.
+func TaxMinorLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldTaxMinor, v))
+}
+
+// TaxMinorLTE applies the LTE predicate on the "tax_minor" field.
+func TaxMinorLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldTaxMinor, v))
+}
+
+// GrossMinorEQ applies the EQ predicate on the "gross_minor" field.
+func GrossMinorEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldGrossMinor, v))
+}
+
+// GrossMinorNEQ applies the NEQ predicate on the "gross_minor" field.
+func GrossMinorNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldGrossMinor, v))
+}
+
+// GrossMinorIn applies the In predicate on the "gross_minor" field.
+func GrossMinorIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldGrossMinor, vs...))
+}
+
+// GrossMinorNotIn applies the NotIn predicate on the "gross_minor" field.
+func GrossMinorNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldGrossMinor, vs...))
+}
+
+// GrossMinorGT applies the GT predicate on the "gross_minor" field.
+func GrossMinorGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldGrossMinor, v))
+}
+
+// GrossMinorGTE applies the GTE predicate on the "gross_minor" field.
+func GrossMinorGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldGrossMinor, v))
+}
+
+// GrossMinorLT applies the LT predicate on the "gross_minor" field.
+func GrossMinorLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldGrossMinor, v))
+}
+
+// GrossMinorLTE applies the LTE predicate on the "gross_minor" field.
+func GrossMinorLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldGrossMinor, v))
+}
+
+// GrossMinorIsNil applies the IsNil predicate on the "gross_minor" field.
+func GrossMinorIsNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIsNull(FieldGrossMinor))
+}
+
+// GrossMinorNotNil applies the NotNil predicate on the "gross_minor" field.
+func GrossMinorNotNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotNull(FieldGrossMinor))
+}
+
+// TaxClassEQ applies the EQ predicate on the "tax_class" field.
+func TaxClassEQ(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldTaxClass, v))
+}
+
+// TaxClassNEQ applies the NEQ predicate on the "tax_class" field.
+func TaxClassNEQ(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldTaxClass, v))
+}
+
+// TaxClassIn applies the In predicate on the "tax_class" field.
+func TaxClassIn(vs ...string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldTaxClass, vs...))
+}
+
+// TaxClassNotIn applies the NotIn predicate on the "tax_class" field.
+func TaxClassNotIn(vs ...string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldTaxClass, vs...))
+}
+
+// TaxClassGT applies the GT predicate on the "tax_class" field.
+func TaxClassGT(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldTaxClass, v))
+}
+
+// TaxClassGTE applies the GTE predicate on the "tax_class" field.
+func TaxClassGTE(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldTaxClass, v))
+}
+
+// TaxClassLT applies the LT predicate on the "tax_class" field.
+func TaxClassLT(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldTaxClass, v))
+}
+
+// TaxClassLTE applies the LTE predicate on the "tax_class" field.
+func TaxClassLTE(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldTaxClass, v))
+}
+
+// TaxClassContains applies the Contains predicate on the "tax_class" field.
+func TaxClassContains(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldContains(FieldTaxClass, v))
+}
+
+// TaxClassHasPrefix applies the HasPrefix predicate on the "tax_class" field.
+func TaxClassHasPrefix(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldHasPrefix(FieldTaxClass, v))
+}
+
+// TaxClassHasSuffix applies the HasSuffix predicate on the "tax_class" field.
+func TaxClassHasSuffix(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldHasSuffix(FieldTaxClass, v))
+}
+
+// TaxClassIsNil applies the IsNil predicate on the "tax_class" field.
+func TaxClassIsNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIsNull(FieldTaxClass))
+}
+
+// TaxClassNotNil applies the NotNil predicate on the "tax_class" field.
+func TaxClassNotNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotNull(FieldTaxClass))
+}
+
+// TaxClassEqualFold applies the EqualFold predicate on the "tax_class" field.
+func TaxClassEqualFold(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEqualFold(FieldTaxClass, v))
+}
+
+// TaxClassContainsFold applies the ContainsFold predicate on the "tax_class" field.
+func TaxClassContainsFold(v string) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldContainsFold(FieldTaxClass, v))
 }
 
 // OrderIDEQ applies the EQ predicate on the "order_id" field.

@@ -65,3 +65,9 @@ type ShippingZone func(*sql.Selector)
 
 // StockMovement is the predicate function for stockmovement builders.
 type StockMovement func(*sql.Selector)
+
+// TaxClass is the predicate function for taxclass builders.
+type TaxClass func(*sql.Selector)
+
+// TaxRate is the predicate function for taxrate builders.
+type TaxRate func(*sql.Selector)

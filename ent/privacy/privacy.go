@@ -591,6 +591,54 @@ func (f StockMovementMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StockMovementMutation", m)
 }
 
+// The TaxClassQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TaxClassQueryRuleFunc func(context.Context, *ent.TaxClassQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TaxClassQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TaxClassQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TaxClassQuery", q)
+}
+
+// The TaxClassMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TaxClassMutationRuleFunc func(context.Context, *ent.TaxClassMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TaxClassMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TaxClassMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TaxClassMutation", m)
+}
+
+// The TaxRateQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TaxRateQueryRuleFunc func(context.Context, *ent.TaxRateQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TaxRateQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TaxRateQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TaxRateQuery", q)
+}
+
+// The TaxRateMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TaxRateMutationRuleFunc func(context.Context, *ent.TaxRateMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TaxRateMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TaxRateMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TaxRateMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -666,6 +714,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.StockMovementQuery:
 		return q.Filter(), nil
+	case *ent.TaxClassQuery:
+		return q.Filter(), nil
+	case *ent.TaxRateQuery:
+		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
 	}
@@ -712,6 +764,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ShippingZoneMutation:
 		return m.Filter(), nil
 	case *ent.StockMovementMutation:
+		return m.Filter(), nil
+	case *ent.TaxClassMutation:
+		return m.Filter(), nil
+	case *ent.TaxRateMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

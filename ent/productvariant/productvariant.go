@@ -40,6 +40,8 @@ const (
 	FieldWeightGrams = "weight_grams"
 	// FieldProductID holds the string denoting the product_id field in the database.
 	FieldProductID = "product_id"
+	// FieldTaxClassID holds the string denoting the tax_class_id field in the database.
+	FieldTaxClassID = "tax_class_id"
 	// EdgeProduct holds the string denoting the product edge name in mutations.
 	EdgeProduct = "product"
 	// EdgeStockMovements holds the string denoting the stock_movements edge name in mutations.
@@ -48,6 +50,8 @@ const (
 	EdgeCartLines = "cart_lines"
 	// EdgeOrderLines holds the string denoting the order_lines edge name in mutations.
 	EdgeOrderLines = "order_lines"
+	// EdgeTaxClass holds the string denoting the tax_class edge name in mutations.
+	EdgeTaxClass = "tax_class"
 	// Table holds the table name of the productvariant in the database.
 	Table = "product_variants"
 	// ProductTable is the table that holds the product relation/edge.
@@ -78,6 +82,13 @@ const (
 	OrderLinesInverseTable = "order_lines"
 	// OrderLinesColumn is the table column denoting the order_lines relation/edge.
 	OrderLinesColumn = "variant_id"
+	// TaxClassTable is the table that holds the tax_class relation/edge.
+	TaxClassTable = "product_variants"
+	// TaxClassInverseTable is the table name for the TaxClass entity.
+	// It exists in this package in order to avoid circular dependency with the "taxclass" package.
+	TaxClassInverseTable = "tax_classes"
+	// TaxClassColumn is the table column denoting the tax_class relation/edge.
+	TaxClassColumn = "tax_class_id"
 )
 
 // Columns holds all SQL columns for productvariant fields.
@@ -95,6 +106,7 @@ var Columns = []string{
 	FieldPosition,
 	FieldWeightGrams,
 	FieldProductID,
+	FieldTaxClassID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -208,6 +220,11 @@ func ByProductID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProductID, opts...).ToFunc()
 }
 
+// ByTaxClassID orders the results by the tax_class_id field.
+func ByTaxClassID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaxClassID, opts...).ToFunc()
+}
+
 // ByProductField orders the results by product field.
 func ByProductField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -256,6 +273,13 @@ func ByOrderLines(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newOrderLinesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTaxClassField orders the results by tax_class field.
+func ByTaxClassField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTaxClassStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newProductStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -282,5 +306,12 @@ func newOrderLinesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OrderLinesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, OrderLinesTable, OrderLinesColumn),
+	)
+}
+func newTaxClassStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TaxClassInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, TaxClassTable, TaxClassColumn),
 	)
 }

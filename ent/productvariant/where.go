@@ -111,6 +111,11 @@ func ProductID(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldProductID, v))
 }
 
+// TaxClassID applies equality check predicate on the "tax_class_id" field. It's identical to TaxClassIDEQ.
+func TaxClassID(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldTaxClassID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldCreatedAt, v))
@@ -561,6 +566,36 @@ func ProductIDNotIn(vs ...int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldNotIn(FieldProductID, vs...))
 }
 
+// TaxClassIDEQ applies the EQ predicate on the "tax_class_id" field.
+func TaxClassIDEQ(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldTaxClassID, v))
+}
+
+// TaxClassIDNEQ applies the NEQ predicate on the "tax_class_id" field.
+func TaxClassIDNEQ(v int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNEQ(FieldTaxClassID, v))
+}
+
+// TaxClassIDIn applies the In predicate on the "tax_class_id" field.
+func TaxClassIDIn(vs ...int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIn(FieldTaxClassID, vs...))
+}
+
+// TaxClassIDNotIn applies the NotIn predicate on the "tax_class_id" field.
+func TaxClassIDNotIn(vs ...int) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotIn(FieldTaxClassID, vs...))
+}
+
+// TaxClassIDIsNil applies the IsNil predicate on the "tax_class_id" field.
+func TaxClassIDIsNil() predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIsNull(FieldTaxClassID))
+}
+
+// TaxClassIDNotNil applies the NotNil predicate on the "tax_class_id" field.
+func TaxClassIDNotNil() predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotNull(FieldTaxClassID))
+}
+
 // HasProduct applies the HasEdge predicate on the "product" edge.
 func HasProduct() predicate.ProductVariant {
 	return predicate.ProductVariant(func(s *sql.Selector) {
@@ -683,6 +718,39 @@ func HasOrderLinesWith(preds ...predicate.OrderLine) predicate.ProductVariant {
 		preds := preds
 		if f := access.EdgeFilter(s, "OrderLine"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.OrderLine(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTaxClass applies the HasEdge predicate on the "tax_class" edge.
+func HasTaxClass() predicate.ProductVariant {
+	return predicate.ProductVariant(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, TaxClassTable, TaxClassColumn),
+		)
+		if f := access.EdgeFilter(s, "TaxClass"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newTaxClassStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTaxClassWith applies the HasEdge predicate on the "tax_class" edge with a given conditions (other predicates).
+func HasTaxClassWith(preds ...predicate.TaxClass) predicate.ProductVariant {
+	return predicate.ProductVariant(func(s *sql.Selector) {
+		step := newTaxClassStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "TaxClass"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.TaxClass(f))
 		}
 
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {

@@ -28,6 +28,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 
 	"entgo.io/ent"
 	"entgo.io/ent/privacy"
@@ -607,16 +609,38 @@ func init() {
 	orderDescTotalMinor := orderFields[5].Descriptor()
 	// order.TotalMinorValidator is a validator for the "total_minor" field. It is called by the builders before save.
 	order.TotalMinorValidator = orderDescTotalMinor.Validators[0].(func(int64) error)
+	// orderDescPricesIncludeTax is the schema descriptor for prices_include_tax field.
+	orderDescPricesIncludeTax := orderFields[6].Descriptor()
+	// order.DefaultPricesIncludeTax holds the default value on creation for the prices_include_tax field.
+	order.DefaultPricesIncludeTax = orderDescPricesIncludeTax.Default.(bool)
+	// orderDescDiscountMinor is the schema descriptor for discount_minor field.
+	orderDescDiscountMinor := orderFields[7].Descriptor()
+	// order.DefaultDiscountMinor holds the default value on creation for the discount_minor field.
+	order.DefaultDiscountMinor = orderDescDiscountMinor.Default.(int64)
+	// order.DiscountMinorValidator is a validator for the "discount_minor" field. It is called by the builders before save.
+	order.DiscountMinorValidator = orderDescDiscountMinor.Validators[0].(func(int64) error)
+	// orderDescTaxMinor is the schema descriptor for tax_minor field.
+	orderDescTaxMinor := orderFields[8].Descriptor()
+	// order.DefaultTaxMinor holds the default value on creation for the tax_minor field.
+	order.DefaultTaxMinor = orderDescTaxMinor.Default.(int64)
+	// order.TaxMinorValidator is a validator for the "tax_minor" field. It is called by the builders before save.
+	order.TaxMinorValidator = orderDescTaxMinor.Validators[0].(func(int64) error)
+	// orderDescShippingTaxMinor is the schema descriptor for shipping_tax_minor field.
+	orderDescShippingTaxMinor := orderFields[9].Descriptor()
+	// order.DefaultShippingTaxMinor holds the default value on creation for the shipping_tax_minor field.
+	order.DefaultShippingTaxMinor = orderDescShippingTaxMinor.Default.(int64)
+	// order.ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
+	order.ShippingTaxMinorValidator = orderDescShippingTaxMinor.Validators[0].(func(int64) error)
 	// orderDescEmail is the schema descriptor for email field.
-	orderDescEmail := orderFields[6].Descriptor()
+	orderDescEmail := orderFields[11].Descriptor()
 	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	order.EmailValidator = orderDescEmail.Validators[0].(func(string) error)
 	// orderDescNote is the schema descriptor for note field.
-	orderDescNote := orderFields[9].Descriptor()
+	orderDescNote := orderFields[14].Descriptor()
 	// order.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	order.NoteValidator = orderDescNote.Validators[0].(func(string) error)
 	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
-	orderDescIdempotencyKey := orderFields[10].Descriptor()
+	orderDescIdempotencyKey := orderFields[15].Descriptor()
 	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	order.IdempotencyKeyValidator = func() func(string) error {
 		validators := orderDescIdempotencyKey.Validators
@@ -634,7 +658,7 @@ func init() {
 		}
 	}()
 	// orderDescPlacedAt is the schema descriptor for placed_at field.
-	orderDescPlacedAt := orderFields[11].Descriptor()
+	orderDescPlacedAt := orderFields[16].Descriptor()
 	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
 	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
 	ordereventMixin := schema.OrderEvent{}.Mixin()
@@ -715,6 +739,26 @@ func init() {
 	orderlineDescLineTotalMinor := orderlineFields[5].Descriptor()
 	// orderline.LineTotalMinorValidator is a validator for the "line_total_minor" field. It is called by the builders before save.
 	orderline.LineTotalMinorValidator = orderlineDescLineTotalMinor.Validators[0].(func(int64) error)
+	// orderlineDescDiscountMinor is the schema descriptor for discount_minor field.
+	orderlineDescDiscountMinor := orderlineFields[6].Descriptor()
+	// orderline.DefaultDiscountMinor holds the default value on creation for the discount_minor field.
+	orderline.DefaultDiscountMinor = orderlineDescDiscountMinor.Default.(int64)
+	// orderline.DiscountMinorValidator is a validator for the "discount_minor" field. It is called by the builders before save.
+	orderline.DiscountMinorValidator = orderlineDescDiscountMinor.Validators[0].(func(int64) error)
+	// orderlineDescTaxMinor is the schema descriptor for tax_minor field.
+	orderlineDescTaxMinor := orderlineFields[7].Descriptor()
+	// orderline.DefaultTaxMinor holds the default value on creation for the tax_minor field.
+	orderline.DefaultTaxMinor = orderlineDescTaxMinor.Default.(int64)
+	// orderline.TaxMinorValidator is a validator for the "tax_minor" field. It is called by the builders before save.
+	orderline.TaxMinorValidator = orderlineDescTaxMinor.Validators[0].(func(int64) error)
+	// orderlineDescGrossMinor is the schema descriptor for gross_minor field.
+	orderlineDescGrossMinor := orderlineFields[8].Descriptor()
+	// orderline.GrossMinorValidator is a validator for the "gross_minor" field. It is called by the builders before save.
+	orderline.GrossMinorValidator = orderlineDescGrossMinor.Validators[0].(func(int64) error)
+	// orderlineDescTaxClass is the schema descriptor for tax_class field.
+	orderlineDescTaxClass := orderlineFields[9].Descriptor()
+	// orderline.TaxClassValidator is a validator for the "tax_class" field. It is called by the builders before save.
+	orderline.TaxClassValidator = orderlineDescTaxClass.Validators[0].(func(string) error)
 	paymentMixin := schema.Payment{}.Mixin()
 	payment.Policy = privacy.NewPolicies(paymentMixin[0], schema.Payment{})
 	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1311,6 +1355,112 @@ func init() {
 	stockmovementDescResultingLevel := stockmovementFields[2].Descriptor()
 	// stockmovement.ResultingLevelValidator is a validator for the "resulting_level" field. It is called by the builders before save.
 	stockmovement.ResultingLevelValidator = stockmovementDescResultingLevel.Validators[0].(func(int) error)
+	taxclassMixin := schema.TaxClass{}.Mixin()
+	taxclass.Policy = privacy.NewPolicies(taxclassMixin[0], schema.TaxClass{})
+	taxclass.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := taxclass.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taxclassMixinFields1 := taxclassMixin[1].Fields()
+	_ = taxclassMixinFields1
+	taxclassFields := schema.TaxClass{}.Fields()
+	_ = taxclassFields
+	// taxclassDescCreatedAt is the schema descriptor for created_at field.
+	taxclassDescCreatedAt := taxclassMixinFields1[0].Descriptor()
+	// taxclass.DefaultCreatedAt holds the default value on creation for the created_at field.
+	taxclass.DefaultCreatedAt = taxclassDescCreatedAt.Default.(func() time.Time)
+	// taxclassDescUpdatedAt is the schema descriptor for updated_at field.
+	taxclassDescUpdatedAt := taxclassMixinFields1[1].Descriptor()
+	// taxclass.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	taxclass.DefaultUpdatedAt = taxclassDescUpdatedAt.Default.(func() time.Time)
+	// taxclass.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	taxclass.UpdateDefaultUpdatedAt = taxclassDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taxclassDescCode is the schema descriptor for code field.
+	taxclassDescCode := taxclassFields[0].Descriptor()
+	// taxclass.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	taxclass.CodeValidator = func() func(string) error {
+		validators := taxclassDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// taxclassDescName is the schema descriptor for name field.
+	taxclassDescName := taxclassFields[1].Descriptor()
+	// taxclass.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	taxclass.NameValidator = func() func(string) error {
+		validators := taxclassDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	taxrateMixin := schema.TaxRate{}.Mixin()
+	taxrate.Policy = privacy.NewPolicies(taxrateMixin[0], schema.TaxRate{})
+	taxrate.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := taxrate.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taxrateMixinFields1 := taxrateMixin[1].Fields()
+	_ = taxrateMixinFields1
+	taxrateFields := schema.TaxRate{}.Fields()
+	_ = taxrateFields
+	// taxrateDescCreatedAt is the schema descriptor for created_at field.
+	taxrateDescCreatedAt := taxrateMixinFields1[0].Descriptor()
+	// taxrate.DefaultCreatedAt holds the default value on creation for the created_at field.
+	taxrate.DefaultCreatedAt = taxrateDescCreatedAt.Default.(func() time.Time)
+	// taxrateDescUpdatedAt is the schema descriptor for updated_at field.
+	taxrateDescUpdatedAt := taxrateMixinFields1[1].Descriptor()
+	// taxrate.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	taxrate.DefaultUpdatedAt = taxrateDescUpdatedAt.Default.(func() time.Time)
+	// taxrate.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	taxrate.UpdateDefaultUpdatedAt = taxrateDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taxrateDescName is the schema descriptor for name field.
+	taxrateDescName := taxrateFields[0].Descriptor()
+	// taxrate.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	taxrate.NameValidator = func() func(string) error {
+		validators := taxrateDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// taxrateDescBasisPoints is the schema descriptor for basis_points field.
+	taxrateDescBasisPoints := taxrateFields[1].Descriptor()
+	// taxrate.BasisPointsValidator is a validator for the "basis_points" field. It is called by the builders before save.
+	taxrate.BasisPointsValidator = taxrateDescBasisPoints.Validators[0].(func(int64) error)
 }
 
 const (

@@ -45,6 +45,18 @@ func (Order) Fields() []ent.Field {
 				entgql.OrderField("TOTAL"),
 				hiddenMoney,
 			),
+		// The tax figures as priced at checkout (internal/pricing): whether
+		// the prices included tax, the discount, the tax in total and on
+		// shipping, and one line per rate. Net and gross follow from them.
+		field.Bool("prices_include_tax").Default(true).Immutable(),
+		field.Int64("discount_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		field.Int64("tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		field.Int64("shipping_tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		// Null on orders placed before tax existed: no tax lines.
+		field.JSON("tax_lines", []schematype.TaxLine{}).
+			Optional().
+			Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("email").
 			Optional().
 			MaxLen(254),
@@ -126,6 +138,15 @@ func (OrderLine) Fields() []ent.Field {
 		field.Int("quantity").Positive().Immutable(),
 		field.Int64("unit_price_minor").NonNegative().Annotations(hiddenMoney).Immutable(),
 		field.Int64("line_total_minor").NonNegative().Annotations(hiddenMoney).Immutable(),
+		// The line's share of the order's discount and tax (exact:
+		// the lines' shares sum to the order's).
+		field.Int64("discount_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		field.Int64("tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		// What the line costs after discounts, tax included (net is gross
+		// minus tax); null on lines placed before tax existed, whose
+		// gross is their line total.
+		field.Int64("gross_minor").Optional().Nillable().NonNegative().Annotations(hiddenMoney).Immutable(),
+		field.String("tax_class").Optional().MaxLen(200).Immutable(),
 		field.Int("order_id").Immutable(),
 		field.Int("variant_id").Optional().Nillable(),
 	}

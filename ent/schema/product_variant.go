@@ -54,6 +54,10 @@ func (ProductVariant) Fields() []ent.Field {
 			Nillable().
 			Positive(),
 		field.Int("product_id"),
+		// None: the store's default tax class.
+		field.Int("tax_class_id").
+			Optional().
+			Nillable(),
 	}
 }
 
@@ -71,6 +75,10 @@ func (ProductVariant) Edges() []ent.Edge {
 			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 		edge.To("order_lines", OrderLine.Type).
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.From("tax_class", TaxClass.Type).
+			Ref("variants").
+			Field("tax_class_id").
+			Unique(),
 	}
 }
 

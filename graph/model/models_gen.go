@@ -104,6 +104,12 @@ type CreateProductVariantInput struct {
 	WeightGrams *int `json:"weightGrams,omitempty"`
 }
 
+type CreateTaxClassInput struct {
+	// A stable handle such as standard, zero-rated or exempt.
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
 type CustomerPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
@@ -321,6 +327,29 @@ type ShippingZonePayload struct {
 }
 
 type Subscription struct {
+}
+
+type TaxClassPayload struct {
+	TaxClass   *ent.TaxClass `json:"taxClass,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type TaxRateInput struct {
+	Name *string `json:"name,omitempty"`
+	// The rate in basis points, 0 to 10000: 1600 is 16 %.
+	BasisPoints *int `json:"basisPoints,omitempty"`
+}
+
+type TaxRatePayload struct {
+	TaxRate    *ent.TaxRate `json:"taxRate,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A taxed amount, exact to the minor unit: net + tax = gross.
+type TaxedMoney struct {
+	Net   *Money `json:"net"`
+	Tax   *Money `json:"tax"`
+	Gross *Money `json:"gross"`
 }
 
 type UpdateAddressInput struct {

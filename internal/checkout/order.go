@@ -19,6 +19,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/pricing"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -227,13 +228,29 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, err
 	}
-	totals := Price(lines)
+	tax, err := s.tax(sys, c)
+	if err != nil {
+		return nil, err
+	}
+	totals := Price(lines, tax)
+	taxLines := make([]schematype.TaxLine, len(totals.Taxes))
+	for i, tl := range totals.Taxes {
+		taxLines[i] = schematype.TaxLine{
+			RateID: tl.ID, Name: tl.Name, ClassName: tl.ClassName, BasisPoints: tl.BasisPoints,
+			BaseMinor: tl.BaseMinor, TaxMinor: tl.TaxMinor,
+		}
+	}
 	o, err := c.Order.Create().
 		SetNumber(number).
 		SetCurrency(s.cfg.Currency).
 		SetSubtotalMinor(totals.SubtotalMinor).
-		SetShippingMinor(totals.ShippingMinor).
-		SetTotalMinor(totals.TotalMinor).
+		SetShippingMinor(totals.Shipping.Gross - shippingTaxAdded(totals)).
+		SetTotalMinor(totals.Total.Gross).
+		SetPricesIncludeTax(totals.PricesIncludeTax).
+		SetDiscountMinor(totals.DiscountMinor).
+		SetTaxMinor(totals.Total.Tax).
+		SetShippingTaxMinor(totals.Shipping.Tax).
+		SetTaxLines(taxLines).
 		SetEmail(cust.Email).
 		SetPhone(phone).
 		SetShippingAddress(snapshot).
@@ -256,7 +273,11 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 			SetSku(pv.Sku).
 			SetQuantity(priced.Quantity).
 			SetUnitPriceMinor(priced.UnitMinor).
-			SetLineTotalMinor(priced.TotalMinor)
+			SetLineTotalMinor(priced.TotalMinor).
+			SetDiscountMinor(priced.DiscountMinor).
+			SetTaxMinor(priced.Amount.Tax).
+			SetGrossMinor(priced.Amount.Gross).
+			SetTaxClass(tax.ClassNames[priced.ClassID])
 	}
 	if err := c.OrderLine.CreateBulk(creates...).Exec(sys); err != nil {
 		return nil, fmt.Errorf("create order lines: %w", err)
@@ -374,4 +395,49 @@ func (s *Service) Order(ctx context.Context, id int) (*ent.Order, error) {
 		return nil, nil
 	}
 	return o, err
+}
+
+// shippingTaxAdded is the tax added on top of the shipping price in a
+// tax-exclusive store (0 when prices include tax): the order keeps the
+// shipping price as quoted, in the store's price mode.
+func shippingTaxAdded(t pricing.Totals) int64 {
+	if t.PricesIncludeTax {
+		return 0
+	}
+	return t.Shipping.Tax
+}
+
+// OrderAmounts are a placed order's taxed figures, from its snapshot.
+type OrderAmounts struct {
+	Items, Shipping, Total pricing.Amount
+}
+
+// AmountsOf derives the taxed figures of a placed order from what it
+// snapshotted (internal/pricing's rules: in a tax-inclusive order the
+// price is the gross, else the net), so every figure is exact and none
+// depends on today's rates.
+func AmountsOf(o *ent.Order) OrderAmounts {
+	itemsPrice := o.SubtotalMinor - o.DiscountMinor
+	a := OrderAmounts{
+		Items:    snapAmount(o.PricesIncludeTax, itemsPrice, o.TaxMinor-o.ShippingTaxMinor),
+		Shipping: snapAmount(o.PricesIncludeTax, o.ShippingMinor, o.ShippingTaxMinor),
+	}
+	a.Total = a.Items.Add(a.Shipping)
+	return a
+}
+
+// LineAmount is a placed order line's taxed figure, as it was placed.
+func LineAmount(l *ent.OrderLine) pricing.Amount {
+	gross := l.LineTotalMinor
+	if l.GrossMinor != nil {
+		gross = *l.GrossMinor
+	}
+	return pricing.Amount{Net: gross - l.TaxMinor, Tax: l.TaxMinor, Gross: gross}
+}
+
+func snapAmount(inclusive bool, price, tax int64) pricing.Amount {
+	if inclusive {
+		return pricing.Amount{Net: price - tax, Tax: tax, Gross: price}
+	}
+	return pricing.Amount{Net: price, Tax: tax, Gross: price + tax}
 }

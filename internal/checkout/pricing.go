@@ -1,58 +1,85 @@
 package checkout
 
-import "github.com/savannah-commerce/savannah/ent"
+import (
+	"context"
+	"fmt"
 
-// PricedLine is what one cart line costs, in the store currency's minor
-// units.
-type PricedLine struct {
-	LineID    int
-	VariantID int
-	Quantity  int
-	// UnitMinor is the variant's catalogue price now.
-	UnitMinor int64
-	// TotalMinor is UnitMinor times Quantity.
-	TotalMinor int64
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/internal/pricing"
+)
+
+// Tax is the store's tax setup as the pricing engine needs it: every rate,
+// the default class and whether prices include tax. Service.Tax reads it.
+type Tax struct {
+	Rates            []pricing.Rate
+	DefaultClassID   int
+	PricesIncludeTax bool
+	// ClassNames names the classes by ID, for order line snapshots.
+	ClassNames map[int]string
 }
 
-// Totals is what a cart costs, in the store currency's minor units. It is
-// the one shape both the Cart's GraphQL fields and placeOrder read; the
-// charges still to come (shipping rates, tax, discounts) become fields
-// here and terms of TotalMinor in Price, and nowhere else.
-type Totals struct {
-	// Lines are priced in the order given.
-	Lines []PricedLine
-	// Quantity is the number of units over all lines.
-	Quantity int
-	// SubtotalMinor is the sum of the line totals.
-	SubtotalMinor int64
-	// ShippingMinor is free (0) until shipping rates exist.
-	ShippingMinor int64
-	// TotalMinor is what the customer pays: subtotal plus shipping.
-	TotalMinor int64
+// Tax reads the store's tax classes and rates (two statements): the
+// default class is the one whose code is Config.DefaultTaxClass.
+func (s *Service) Tax(ctx context.Context) (Tax, error) {
+	return s.tax(ctx, s.db(ctx))
 }
 
-// Price prices cart lines at the catalogue's current prices, never one
-// remembered in the cart: line totals, subtotal and total. Each line needs
-// its variant loaded (WithVariant); one without costs nothing. Amounts
-// are integer minor units: formatting them is the money layer's job.
-func Price(lines []*ent.CartLine) Totals {
-	t := Totals{Lines: make([]PricedLine, len(lines))}
+func (s *Service) tax(ctx context.Context, c *ent.Client) (Tax, error) {
+	classes, err := c.TaxClass.Query().
+		Order(ent.Asc(taxclass.FieldID)).
+		WithRates(func(q *ent.TaxRateQuery) { q.Order(ent.Asc("id")) }).
+		All(ctx)
+	if err != nil {
+		return Tax{}, fmt.Errorf("read tax rates: %w", err)
+	}
+	t := Tax{PricesIncludeTax: !s.cfg.PricesExcludeTax, ClassNames: make(map[int]string, len(classes))}
+	for _, tc := range classes {
+		t.ClassNames[tc.ID] = tc.Name
+		if tc.Code == s.cfg.DefaultTaxClass {
+			t.DefaultClassID = tc.ID
+		}
+		for _, r := range tc.Edges.Rates {
+			t.Rates = append(t.Rates, pricing.Rate{
+				ID: r.ID, Name: r.Name, ClassID: tc.ID, ClassName: tc.Name, BasisPoints: r.BasisPoints,
+			})
+		}
+	}
+	return t, nil
+}
+
+// Price prices cart lines with the pricing engine at the catalogue's
+// current prices, never one remembered in the cart, under tax. Each line
+// needs its variant loaded (WithVariant); one without costs nothing. The
+// zero Tax prices without tax (quantities and subtotals need no rates).
+// Shipping is free until shipping rates exist: they become the engine's
+// ShippingMinor and ShippingClassID here, and nowhere else.
+func Price(lines []*ent.CartLine, tax Tax) pricing.Totals {
+	in := pricing.Input{
+		Lines:            make([]pricing.Line, len(lines)),
+		PricesIncludeTax: tax.PricesIncludeTax,
+		DefaultClassID:   tax.DefaultClassID,
+		Rates:            pricing.For(tax.Rates, 0),
+	}
 	for i, l := range lines {
-		pl := PriceLine(l)
-		t.Lines[i] = pl
-		t.Quantity += pl.Quantity
-		t.SubtotalMinor += pl.TotalMinor
+		pl := pricing.Line{ID: l.ID, Quantity: l.Quantity}
+		if v := l.Edges.Variant; v != nil {
+			pl.UnitMinor = v.PriceMinor
+			if v.TaxClassID != nil {
+				pl.ClassID = *v.TaxClassID
+			}
+		}
+		in.Lines[i] = pl
 	}
-	t.TotalMinor = t.SubtotalMinor + t.ShippingMinor
-	return t
+	return pricing.Price(in)
 }
 
-// PriceLine prices one cart line, as Price does each.
-func PriceLine(l *ent.CartLine) PricedLine {
-	pl := PricedLine{LineID: l.ID, VariantID: l.VariantID, Quantity: l.Quantity}
-	if v := l.Edges.Variant; v != nil {
-		pl.UnitMinor = v.PriceMinor
-		pl.TotalMinor = v.PriceMinor * int64(l.Quantity)
+// LineOf is the priced line of a cart line in t (the zero line if absent).
+func LineOf(t pricing.Totals, lineID int) pricing.PricedLine {
+	for _, l := range t.Lines {
+		if l.ID == lineID {
+			return l
+		}
 	}
-	return pl
+	return pricing.PricedLine{}
 }

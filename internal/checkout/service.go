@@ -32,6 +32,7 @@ const (
 	DefaultPaymentTimeout   = 30 * time.Minute
 	DefaultMaxLineQuantity  = 100
 	DefaultStatusQueryAfter = 2 * time.Minute
+	DefaultTaxClass         = "standard"
 )
 
 // Config is what the checkout service needs.
@@ -58,6 +59,12 @@ type Config struct {
 	StatusQueryAfter time.Duration
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
+	// PricesExcludeTax: catalogue prices are net, tax is added on top
+	// (default: prices include tax, as in Kenya).
+	PricesExcludeTax bool
+	// DefaultTaxClass is the code of the tax class of variants without
+	// one (and of shipping); no such class: untaxed. Default "standard".
+	DefaultTaxClass string
 	// Metrics, when set, registers and counts the orders placed.
 	Metrics prometheus.Registerer
 }
@@ -97,6 +104,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.DefaultTaxClass == "" {
+		cfg.DefaultTaxClass = DefaultTaxClass
 	}
 	return &Service{cfg: cfg, metrics: newMetrics(cfg.Metrics), inventory: inventory.New(cfg.Client)}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/input"
+	"github.com/savannah-commerce/savannah/internal/pricing"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -215,7 +216,7 @@ func TestStockInvariantInDatabase(t *testing.T) {
 }
 
 // TestPrice is the cart pricing function's table: line totals, subtotal,
-// quantity and total, in minor units.
+// quantity and total, in minor units, with and without tax.
 func TestPrice(t *testing.T) {
 	t.Parallel()
 	line := func(id int, price int64, q int) *ent.CartLine {
@@ -223,30 +224,50 @@ func TestPrice(t *testing.T) {
 		l.Edges.Variant = &ent.ProductVariant{ID: id * 10, PriceMinor: price}
 		return l
 	}
+	zeroRated := line(4, 1000, 1)
+	zeroRated.Edges.Variant.TaxClassID = new(2)
+	vat := checkout.Tax{
+		PricesIncludeTax: true, DefaultClassID: 1,
+		Rates: []pricing.Rate{{ID: 7, Name: "VAT", ClassID: 1, BasisPoints: 1600}, {ID: 8, Name: "VAT 0%", ClassID: 2}},
+	}
+	amount := func(net, tax, gross int64) pricing.Amount { return pricing.Amount{Net: net, Tax: tax, Gross: gross} }
 	for _, tc := range []struct {
 		name  string
 		lines []*ent.CartLine
-		want  checkout.Totals
+		tax   checkout.Tax
+		want  pricing.Totals
 	}{
-		{name: "empty", lines: nil, want: checkout.Totals{Lines: []checkout.PricedLine{}}},
-		{name: "one line", lines: []*ent.CartLine{line(1, 150000, 2)}, want: checkout.Totals{
-			Lines:    []checkout.PricedLine{{LineID: 1, VariantID: 10, Quantity: 2, UnitMinor: 150000, TotalMinor: 300000}},
-			Quantity: 2, SubtotalMinor: 300000, TotalMinor: 300000,
+		{name: "empty", lines: nil, want: pricing.Totals{Lines: []pricing.PricedLine{}}},
+		{name: "one line", lines: []*ent.CartLine{line(1, 150000, 2)}, want: pricing.Totals{
+			Lines:    []pricing.PricedLine{{ID: 1, Quantity: 2, UnitMinor: 150000, TotalMinor: 300000, Amount: amount(300000, 0, 300000)}},
+			Quantity: 2, SubtotalMinor: 300000, Items: amount(300000, 0, 300000), Total: amount(300000, 0, 300000),
 		}},
-		{name: "lines add up in order", lines: []*ent.CartLine{line(2, 99, 3), line(1, 1, 1)}, want: checkout.Totals{
-			Lines: []checkout.PricedLine{
-				{LineID: 2, VariantID: 20, Quantity: 3, UnitMinor: 99, TotalMinor: 297},
-				{LineID: 1, VariantID: 10, Quantity: 1, UnitMinor: 1, TotalMinor: 1},
+		{name: "lines add up in order", lines: []*ent.CartLine{line(2, 99, 3), line(1, 1, 1)}, want: pricing.Totals{
+			Lines: []pricing.PricedLine{
+				{ID: 2, Quantity: 3, UnitMinor: 99, TotalMinor: 297, Amount: amount(297, 0, 297)},
+				{ID: 1, Quantity: 1, UnitMinor: 1, TotalMinor: 1, Amount: amount(1, 0, 1)},
 			},
-			Quantity: 4, SubtotalMinor: 298, TotalMinor: 298,
+			Quantity: 4, SubtotalMinor: 298, Items: amount(298, 0, 298), Total: amount(298, 0, 298),
 		}},
-		{name: "a line without its variant costs nothing", lines: []*ent.CartLine{{ID: 3, VariantID: 30, Quantity: 5}}, want: checkout.Totals{
-			Lines:    []checkout.PricedLine{{LineID: 3, VariantID: 30, Quantity: 5}},
+		{name: "a line without its variant costs nothing", lines: []*ent.CartLine{{ID: 3, VariantID: 30, Quantity: 5}}, want: pricing.Totals{
+			Lines:    []pricing.PricedLine{{ID: 3, Quantity: 5}},
 			Quantity: 5,
+		}},
+		{name: "VAT included, by class", lines: []*ent.CartLine{line(1, 9999, 3), zeroRated}, tax: vat, want: pricing.Totals{
+			Lines: []pricing.PricedLine{
+				{ID: 1, Quantity: 3, UnitMinor: 9999, TotalMinor: 29997, ClassID: 1, Amount: amount(25859, 4138, 29997)},
+				{ID: 4, Quantity: 1, UnitMinor: 1000, TotalMinor: 1000, ClassID: 2, Amount: amount(1000, 0, 1000)},
+			},
+			Quantity: 4, SubtotalMinor: 30997, PricesIncludeTax: true,
+			Items: amount(26859, 4138, 30997), Total: amount(26859, 4138, 30997),
+			Taxes: []pricing.TaxLine{
+				{Rate: vat.Rates[0], BaseMinor: 25859, TaxMinor: 4138},
+				{Rate: vat.Rates[1], BaseMinor: 1000, TaxMinor: 0},
+			},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, checkout.Price(tc.lines))
+			require.Equal(t, tc.want, checkout.Price(tc.lines, tc.tax))
 		})
 	}
 }

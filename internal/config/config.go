@@ -122,6 +122,12 @@ type Config struct {
 	ShippingDefaultWeightGrams int `env:"SHIPPING_DEFAULT_WEIGHT_GRAMS" envDefault:"500"`
 	// StoreName signs every notification (STORE_NAME).
 	StoreName string `env:"STORE_NAME" envDefault:"Savannah"`
+	// PricesIncludeTax: catalogue (and shipping) prices include tax, as
+	// retail prices do in Kenya; false adds tax on top at checkout.
+	PricesIncludeTax bool `env:"PRICES_INCLUDE_TAX" envDefault:"true"`
+	// TaxDefaultClass is the code of the tax class of variants without
+	// one, and of shipping.
+	TaxDefaultClass string `env:"TAX_DEFAULT_CLASS" envDefault:"standard"`
 	// JobsPollInterval is how often the job runner looks for new jobs
 	// (JOBS_POLL_INTERVAL); PostgreSQL over lib/pq only polls.
 	JobsPollInterval time.Duration `env:"JOBS_POLL_INTERVAL" envDefault:"200ms"`

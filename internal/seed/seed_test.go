@@ -397,3 +397,29 @@ func takeSnapshot(t *testing.T, client *ent.Client) snapshot {
 	}
 	return s
 }
+
+// TestLoadDemoTax seeds Kenya's VAT: 16 % standard, a zero-rated class
+// with a few staples in it, an exempt class; loading again adds nothing.
+func TestLoadDemoTax(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := viewer.System(context.Background(), "test: set up")
+		client := apptest.New(t, apptest.Config(t, db)).Client
+		_, err := seed.Load(ctx, client, demoCatalog(t))
+		require.NoError(t, err)
+		for range 2 {
+			require.NoError(t, seed.LoadTax(ctx, client, seed.DemoTax()))
+		}
+		classes := client.TaxClass.Query().WithRates().AllX(ctx)
+		require.Len(t, classes, 3)
+		byCode := map[string]*ent.TaxClass{}
+		for _, c := range classes {
+			byCode[c.Code] = c
+		}
+		require.Equal(t, int64(1600), byCode["standard"].Edges.Rates[0].BasisPoints)
+		require.Equal(t, int64(0), byCode["zero-rated"].Edges.Rates[0].BasisPoints)
+		require.Empty(t, byCode["exempt"].Edges.Rates)
+		zero := client.ProductVariant.Query().Where(productvariant.TaxClassID(byCode["zero-rated"].ID)).CountX(ctx)
+		require.Positive(t, zero)
+	})
+}

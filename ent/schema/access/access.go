@@ -167,7 +167,7 @@ func Of(typ string) (Rule, bool) {
 	case "Identity", "RefreshToken":
 		// The owner reads; only the auth service (the system) writes.
 		return Rule{"", OwnedBy("customer_id")}, true
-	case "Category", "ProductVariant":
+	case "Category", "ProductVariant", "TaxClass", "TaxRate":
 		// Public; a variant's product is reached through its edge, which
 		// the Product rule filters.
 		return Rule{}, true

@@ -31,3 +31,15 @@ type RateBand struct {
 	From       int64 `json:"from"`
 	PriceMinor int64 `json:"price_minor"`
 }
+
+// TaxLine is what one tax rate added to a placed order, as priced then:
+// later changes to the rate never change it.
+type TaxLine struct {
+	RateID      int    `json:"rateId"`
+	Name        string `json:"name"`
+	ClassName   string `json:"className"`
+	BasisPoints int64  `json:"basisPoints"`
+	// BaseMinor is the net amount the rate applied to.
+	BaseMinor int64 `json:"baseMinor"`
+	TaxMinor  int64 `json:"taxMinor"`
+}

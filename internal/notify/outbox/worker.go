@@ -286,6 +286,12 @@ func (w *Worker) data(ctx context.Context, n *ent.Notification, ev templates.Eve
 		CustomerEmail: o.Email,
 		CustomerPhone: o.Phone,
 		Total:         templates.Money{Minor: o.TotalMinor, Currency: o.Currency},
+		// The tax as placed (internal/pricing's figures on the order).
+		PricesIncludeTax: o.PricesIncludeTax,
+		Tax:              templates.Money{Minor: o.TaxMinor, Currency: o.Currency},
+	}
+	for _, tl := range o.TaxLines {
+		d.Taxes = append(d.Taxes, templates.Tax{Name: tl.Name, Amount: templates.Money{Minor: tl.TaxMinor, Currency: o.Currency}})
 	}
 	if c := o.Edges.Customer; c != nil {
 		d.CustomerName = c.Name

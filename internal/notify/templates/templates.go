@@ -92,6 +92,14 @@ type Data struct {
 	Items []Item
 	// Total is what the order costs (or what the payment was for).
 	Total Money
+	// PricesIncludeTax says whether the items' prices included the tax
+	// (a tax-inclusive store, as in Kenya) or it was added to them; Total
+	// includes it either way.
+	PricesIncludeTax bool
+	// Tax is the order's tax in total; Taxes are its lines, one per rate
+	// (VAT 16 %...), as placed. None: the order bore no tax.
+	Tax   Money
+	Taxes []Tax
 	// Tracking is the carrier and tracking reference of a shipped order.
 	Tracking string
 	// Note is the reason of a cancellation or a failed payment, or a
@@ -112,6 +120,13 @@ type Item struct {
 	Quantity int
 	// LineTotal is the price of the line (unit price × quantity).
 	LineTotal Money
+}
+
+// Tax is what one tax rate adds to an order.
+type Tax struct {
+	// Name is the rate's, such as "VAT 16%".
+	Name   string
+	Amount Money
 }
 
 // SMS is a rendered text message.

@@ -30,9 +30,12 @@ func typical() templates.Data {
 			{Name: "Kikoy Beach Towel", Quantity: 1, LineTotal: templates.Money{Minor: 129900, Currency: "KES"}},
 			{Name: "Salt & Pepper Soapstone Set", Variant: "Natural", Quantity: 1, LineTotal: templates.Money{Minor: 85000, Currency: "KES"}},
 		},
-		Total:    templates.Money{Minor: 714700, Currency: "KES"},
-		Tracking: "G4S KE-88213409",
-		Note:     "Leave the parcel with the gate attendant.",
+		Total:            templates.Money{Minor: 714700, Currency: "KES"},
+		PricesIncludeTax: true,
+		Tax:              templates.Money{Minor: 98579, Currency: "KES"},
+		Taxes:            []templates.Tax{{Name: "VAT 16%", Amount: templates.Money{Minor: 98579, Currency: "KES"}}},
+		Tracking:         "G4S KE-88213409",
+		Note:             "Leave the parcel with the gate attendant.",
 	}
 }
 

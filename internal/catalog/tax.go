@@ -1,0 +1,167 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/taxclass"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
+)
+
+// Limits of tax classes and rates, as the schema allows.
+const (
+	MaxTaxClassCodeLen = 64
+	MaxTaxNameLen      = 100
+	MaxBasisPoints     = 10000
+)
+
+// TaxRateInput creates or changes a tax rate; nil fields are left alone
+// (and are required on create).
+type TaxRateInput struct {
+	Name        *string
+	BasisPoints *int
+}
+
+// TaxClasses returns every tax class, oldest first, with its rates.
+func (s *Service) TaxClasses(ctx context.Context) ([]*ent.TaxClass, error) {
+	c := s.client
+	if tc := ent.FromContext(ctx); tc != nil {
+		c = tc
+	}
+	return c.TaxClass.Query().
+		Order(ent.Asc(taxclass.FieldID)).
+		WithRates(func(q *ent.TaxRateQuery) { q.Order(ent.Asc(taxrate.FieldID)) }).
+		All(ctx)
+}
+
+// CreateTaxClass adds a tax class with a unique code.
+func (s *Service) CreateTaxClass(ctx context.Context, code, name string) (*ent.TaxClass, error) {
+	var ps problems
+	code = strings.TrimSpace(code)
+	if !schematype.ValidSlug(code) || len(code) > MaxTaxClassCodeLen {
+		ps.Add(ErrInvalid, fmt.Sprintf("a code is lowercase letters, digits and hyphens, at most %d bytes, such as zero-rated", MaxTaxClassCodeLen), "input", "code")
+	}
+	name = checkName(&ps, &name, true, MaxTaxNameLen, "input", "name")
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	var out *ent.TaxClass
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		tc, err := c.TaxClass.Create().SetCode(code).SetName(name).Save(ctx)
+		if err != nil {
+			return takenOr(err, "create tax class", "a tax class with this code exists", "input", "code")
+		}
+		out = tc
+		return nil
+	})
+	return out, err
+}
+
+// CreateTaxRate adds a rate to a tax class.
+func (s *Service) CreateTaxRate(ctx context.Context, classID int, in TaxRateInput) (*ent.TaxRate, error) {
+	var ps problems
+	name := checkName(&ps, in.Name, true, MaxTaxNameLen, "input", "name")
+	if in.BasisPoints == nil {
+		ps.Add(ErrRequired, "basisPoints is required", "input", "basisPoints")
+	}
+	checkBasisPoints(&ps, in.BasisPoints)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	var out *ent.TaxRate
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		exists, err := c.TaxClass.Query().Where(taxclass.ID(classID)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("read tax class: %w", err)
+		}
+		if !exists {
+			return fail(ErrNotFound, "no such tax class", "taxClassId")
+		}
+		r, err := c.TaxRate.Create().
+			SetTaxClassID(classID).
+			SetName(name).
+			SetBasisPoints(int64(*in.BasisPoints)).
+			Save(ctx)
+		if err != nil {
+			return takenOr(err, "create tax rate", "the class has a rate with this name", "input", "name")
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// UpdateTaxRate changes a rate. Carts are priced with it at once; placed
+// orders keep the figures they were placed with.
+func (s *Service) UpdateTaxRate(ctx context.Context, id int, in TaxRateInput) (*ent.TaxRate, error) {
+	var ps problems
+	var name string
+	if in.Name != nil {
+		name = checkName(&ps, in.Name, true, MaxTaxNameLen, "input", "name")
+	}
+	checkBasisPoints(&ps, in.BasisPoints)
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	var out *ent.TaxRate
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		u := c.TaxRate.UpdateOneID(id)
+		if in.Name != nil {
+			u.SetName(name)
+		}
+		if in.BasisPoints != nil {
+			u.SetBasisPoints(int64(*in.BasisPoints))
+		}
+		r, err := u.Save(ctx)
+		if ent.IsNotFound(err) {
+			return fail(ErrNotFound, "no such tax rate", "id")
+		}
+		if err != nil {
+			return takenOr(err, "update tax rate", "the class has a rate with this name", "input", "name")
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// SetVariantTaxClass sets a variant's tax class; nil: the store's default.
+func (s *Service) SetVariantTaxClass(ctx context.Context, variantID int, classID *int) (*ent.ProductVariant, error) {
+	var out *ent.ProductVariant
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		if classID != nil {
+			exists, err := c.TaxClass.Query().Where(taxclass.ID(*classID)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("read tax class: %w", err)
+			}
+			if !exists {
+				return fail(ErrNotFound, "no such tax class", "taxClassId")
+			}
+		}
+		u := c.ProductVariant.UpdateOneID(variantID)
+		if classID != nil {
+			u.SetTaxClassID(*classID)
+		} else {
+			u.ClearTaxClassID()
+		}
+		v, err := u.Save(ctx)
+		if ent.IsNotFound(err) {
+			return fail(ErrNotFound, "no such variant", "variantId")
+		}
+		if err != nil {
+			return fmt.Errorf("set variant tax class: %w", err)
+		}
+		out = v
+		return nil
+	})
+	return out, err
+}
+
+func checkBasisPoints(ps *problems, bp *int) {
+	if bp != nil && (*bp < 0 || *bp > MaxBasisPoints) {
+		ps.Add(ErrInvalid, fmt.Sprintf("basisPoints is from 0 to %d (1600 is 16 %%)", MaxBasisPoints), "input", "basisPoints")
+	}
+}
