@@ -437,13 +437,13 @@ func (s *Service) amount(ps *input.Problems, text string, field ...string) int64
 
 // checkText trims s and checks it is there when required and not too
 // long.
-func checkText(ps *input.Problems, s string, required bool, max int, field ...string) string {
+func checkText(ps *input.Problems, s string, required bool, maxLen int, field ...string) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "" && required:
 		ps.Add(input.ErrRequired, "required", field...)
-	case utf8.RuneCountInString(s) > max:
-		ps.Add(input.ErrInvalid, fmt.Sprintf("at most %d characters", max), field...)
+	case utf8.RuneCountInString(s) > maxLen:
+		ps.Add(input.ErrInvalid, fmt.Sprintf("at most %d characters", maxLen), field...)
 	}
 	return s
 }
