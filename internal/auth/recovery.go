@@ -233,7 +233,7 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) error {
 		SetUsedAt(s.now()).Exec(sys); err != nil {
 		return fmt.Errorf("spend reset secrets: %w", err)
 	}
-	_, err = s.revokeSessions(ctx, cust.ID, "auth: revoke sessions on a password reset")
+	_, err = s.revokeSessions(ctx, cust.ID)
 	return err
 }
 

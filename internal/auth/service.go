@@ -392,7 +392,7 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 	if n == 0 {
 		return nil, input.Fail(input.ErrInvalidCredentials, "the current password is incorrect", "currentPassword")
 	}
-	if cust, err = s.revokeSessions(ctx, cust.ID, "auth: revoke sessions on a password change"); err != nil {
+	if cust, err = s.revokeSessions(ctx, cust.ID); err != nil {
 		return nil, err
 	}
 	return s.signIn(ctx, cust)
@@ -400,14 +400,14 @@ func (s *Service) ChangePassword(ctx context.Context, v Viewer, current, next st
 
 // revokeSessions signs a customer out everywhere, as a password change
 // or reset must: every access token is refused from now on
-// (revokeAccess) and every refresh-token family revoked. why names the
-// system bypass. It returns the updated customer.
-func (s *Service) revokeSessions(ctx context.Context, id int, why string) (*ent.Customer, error) {
+// (revokeAccess) and every refresh-token family revoked. It returns the
+// updated customer.
+func (s *Service) revokeSessions(ctx context.Context, id int) (*ent.Customer, error) {
 	cust, err := s.revokeAccess(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, why), id); err != nil {
+	if err := s.cfg.Refresh.RevokeCustomer(viewer.System(ctx, "auth: sign a customer out everywhere"), id); err != nil {
 		return nil, err
 	}
 	return cust, nil
