@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 )
 
 // Cart is the model entity for the Cart schema.
@@ -30,6 +34,12 @@ type Cart struct {
 	CustomerID *int `json:"customer_id,omitempty"`
 	// ExpiresAt holds the value of the "expires_at" field.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// ShippingAddress holds the value of the "shipping_address" field.
+	ShippingAddress *schematype.AddressSnapshot `json:"shipping_address,omitempty"`
+	// ShippingMethodID holds the value of the "shipping_method_id" field.
+	ShippingMethodID *int `json:"shipping_method_id,omitempty"`
+	// PickupPointID holds the value of the "pickup_point_id" field.
+	PickupPointID *int `json:"pickup_point_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CartQuery when eager-loading is set.
 	Edges        CartEdges `json:"edges"`
@@ -42,11 +52,15 @@ type CartEdges struct {
 	Customer *Customer `json:"customer,omitempty"`
 	// Lines holds the value of the lines edge.
 	Lines []*CartLine `json:"lines,omitempty"`
+	// ShippingMethod holds the value of the shipping_method edge.
+	ShippingMethod *ShippingMethod `json:"shipping_method,omitempty"`
+	// PickupPoint holds the value of the pickup_point edge.
+	PickupPoint *PickupPoint `json:"pickup_point,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [3]map[string]int
 
 	namedLines map[string][]*CartLine
 }
@@ -71,12 +85,36 @@ func (e CartEdges) LinesOrErr() ([]*CartLine, error) {
 	return nil, &NotLoadedError{edge: "lines"}
 }
 
+// ShippingMethodOrErr returns the ShippingMethod value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e CartEdges) ShippingMethodOrErr() (*ShippingMethod, error) {
+	if e.ShippingMethod != nil {
+		return e.ShippingMethod, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: shippingmethod.Label}
+	}
+	return nil, &NotLoadedError{edge: "shipping_method"}
+}
+
+// PickupPointOrErr returns the PickupPoint value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e CartEdges) PickupPointOrErr() (*PickupPoint, error) {
+	if e.PickupPoint != nil {
+		return e.PickupPoint, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: pickuppoint.Label}
+	}
+	return nil, &NotLoadedError{edge: "pickup_point"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Cart) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case cart.FieldID, cart.FieldCustomerID:
+		case cart.FieldShippingAddress:
+			values[i] = new([]byte)
+		case cart.FieldID, cart.FieldCustomerID, cart.FieldShippingMethodID, cart.FieldPickupPointID:
 			values[i] = new(sql.NullInt64)
 		case cart.FieldToken, cart.FieldCurrency:
 			values[i] = new(sql.NullString)
@@ -140,6 +178,28 @@ func (_m *Cart) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExpiresAt = value.Time
 			}
+		case cart.FieldShippingAddress:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field shipping_address", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ShippingAddress); err != nil {
+					return fmt.Errorf("unmarshal field shipping_address: %w", err)
+				}
+			}
+		case cart.FieldShippingMethodID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field shipping_method_id", values[i])
+			} else if value.Valid {
+				_m.ShippingMethodID = new(int)
+				*_m.ShippingMethodID = int(value.Int64)
+			}
+		case cart.FieldPickupPointID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field pickup_point_id", values[i])
+			} else if value.Valid {
+				_m.PickupPointID = new(int)
+				*_m.PickupPointID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -161,6 +221,16 @@ func (_m *Cart) QueryCustomer() *CustomerQuery {
 // QueryLines queries the "lines" edge of the Cart entity.
 func (_m *Cart) QueryLines() *CartLineQuery {
 	return NewCartClient(_m.config).QueryLines(_m)
+}
+
+// QueryShippingMethod queries the "shipping_method" edge of the Cart entity.
+func (_m *Cart) QueryShippingMethod() *ShippingMethodQuery {
+	return NewCartClient(_m.config).QueryShippingMethod(_m)
+}
+
+// QueryPickupPoint queries the "pickup_point" edge of the Cart entity.
+func (_m *Cart) QueryPickupPoint() *PickupPointQuery {
+	return NewCartClient(_m.config).QueryPickupPoint(_m)
 }
 
 // Update returns a builder for updating this Cart.
@@ -204,6 +274,19 @@ func (_m *Cart) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("expires_at=")
 	builder.WriteString(_m.ExpiresAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("shipping_address=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ShippingAddress))
+	builder.WriteString(", ")
+	if v := _m.ShippingMethodID; v != nil {
+		builder.WriteString("shipping_method_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PickupPointID; v != nil {
+		builder.WriteString("pickup_point_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

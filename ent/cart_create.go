@@ -14,6 +14,9 @@ import (
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 )
 
 // CartCreate is the builder for creating a Cart entity.
@@ -108,6 +111,40 @@ func (_c *CartCreate) SetNillableExpiresAt(v *time.Time) *CartCreate {
 	return _c
 }
 
+// SetShippingAddress sets the "shipping_address" field.
+func (_c *CartCreate) SetShippingAddress(v *schematype.AddressSnapshot) *CartCreate {
+	_c.mutation.SetShippingAddress(v)
+	return _c
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (_c *CartCreate) SetShippingMethodID(v int) *CartCreate {
+	_c.mutation.SetShippingMethodID(v)
+	return _c
+}
+
+// SetNillableShippingMethodID sets the "shipping_method_id" field if the given value is not nil.
+func (_c *CartCreate) SetNillableShippingMethodID(v *int) *CartCreate {
+	if v != nil {
+		_c.SetShippingMethodID(*v)
+	}
+	return _c
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (_c *CartCreate) SetPickupPointID(v int) *CartCreate {
+	_c.mutation.SetPickupPointID(v)
+	return _c
+}
+
+// SetNillablePickupPointID sets the "pickup_point_id" field if the given value is not nil.
+func (_c *CartCreate) SetNillablePickupPointID(v *int) *CartCreate {
+	if v != nil {
+		_c.SetPickupPointID(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *CartCreate) SetCustomer(v *Customer) *CartCreate {
 	return _c.SetCustomerID(v.ID)
@@ -126,6 +163,16 @@ func (_c *CartCreate) AddLines(v ...*CartLine) *CartCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddLineIDs(ids...)
+}
+
+// SetShippingMethod sets the "shipping_method" edge to the ShippingMethod entity.
+func (_c *CartCreate) SetShippingMethod(v *ShippingMethod) *CartCreate {
+	return _c.SetShippingMethodID(v.ID)
+}
+
+// SetPickupPoint sets the "pickup_point" edge to the PickupPoint entity.
+func (_c *CartCreate) SetPickupPoint(v *PickupPoint) *CartCreate {
+	return _c.SetPickupPointID(v.ID)
 }
 
 // Mutation returns the CartMutation object of the builder.
@@ -269,6 +316,10 @@ func (_c *CartCreate) createSpec() (*Cart, *sqlgraph.CreateSpec) {
 		_spec.SetField(cart.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = value
 	}
+	if value, ok := _c.mutation.ShippingAddress(); ok {
+		_spec.SetField(cart.FieldShippingAddress, field.TypeJSON, value)
+		_node.ShippingAddress = value
+	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -300,6 +351,40 @@ func (_c *CartCreate) createSpec() (*Cart, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ShippingMethodIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.ShippingMethodTable,
+			Columns: []string{cart.ShippingMethodColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ShippingMethodID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PickupPointIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.PickupPointTable,
+			Columns: []string{cart.PickupPointColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PickupPointID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -405,6 +490,60 @@ func (u *CartUpsert) SetExpiresAt(v time.Time) *CartUpsert {
 // UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
 func (u *CartUpsert) UpdateExpiresAt() *CartUpsert {
 	u.SetExcluded(cart.FieldExpiresAt)
+	return u
+}
+
+// SetShippingAddress sets the "shipping_address" field.
+func (u *CartUpsert) SetShippingAddress(v *schematype.AddressSnapshot) *CartUpsert {
+	u.Set(cart.FieldShippingAddress, v)
+	return u
+}
+
+// UpdateShippingAddress sets the "shipping_address" field to the value that was provided on create.
+func (u *CartUpsert) UpdateShippingAddress() *CartUpsert {
+	u.SetExcluded(cart.FieldShippingAddress)
+	return u
+}
+
+// ClearShippingAddress clears the value of the "shipping_address" field.
+func (u *CartUpsert) ClearShippingAddress() *CartUpsert {
+	u.SetNull(cart.FieldShippingAddress)
+	return u
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (u *CartUpsert) SetShippingMethodID(v int) *CartUpsert {
+	u.Set(cart.FieldShippingMethodID, v)
+	return u
+}
+
+// UpdateShippingMethodID sets the "shipping_method_id" field to the value that was provided on create.
+func (u *CartUpsert) UpdateShippingMethodID() *CartUpsert {
+	u.SetExcluded(cart.FieldShippingMethodID)
+	return u
+}
+
+// ClearShippingMethodID clears the value of the "shipping_method_id" field.
+func (u *CartUpsert) ClearShippingMethodID() *CartUpsert {
+	u.SetNull(cart.FieldShippingMethodID)
+	return u
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (u *CartUpsert) SetPickupPointID(v int) *CartUpsert {
+	u.Set(cart.FieldPickupPointID, v)
+	return u
+}
+
+// UpdatePickupPointID sets the "pickup_point_id" field to the value that was provided on create.
+func (u *CartUpsert) UpdatePickupPointID() *CartUpsert {
+	u.SetExcluded(cart.FieldPickupPointID)
+	return u
+}
+
+// ClearPickupPointID clears the value of the "pickup_point_id" field.
+func (u *CartUpsert) ClearPickupPointID() *CartUpsert {
+	u.SetNull(cart.FieldPickupPointID)
 	return u
 }
 
@@ -516,6 +655,69 @@ func (u *CartUpsertOne) SetExpiresAt(v time.Time) *CartUpsertOne {
 func (u *CartUpsertOne) UpdateExpiresAt() *CartUpsertOne {
 	return u.Update(func(s *CartUpsert) {
 		s.UpdateExpiresAt()
+	})
+}
+
+// SetShippingAddress sets the "shipping_address" field.
+func (u *CartUpsertOne) SetShippingAddress(v *schematype.AddressSnapshot) *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.SetShippingAddress(v)
+	})
+}
+
+// UpdateShippingAddress sets the "shipping_address" field to the value that was provided on create.
+func (u *CartUpsertOne) UpdateShippingAddress() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdateShippingAddress()
+	})
+}
+
+// ClearShippingAddress clears the value of the "shipping_address" field.
+func (u *CartUpsertOne) ClearShippingAddress() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearShippingAddress()
+	})
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (u *CartUpsertOne) SetShippingMethodID(v int) *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.SetShippingMethodID(v)
+	})
+}
+
+// UpdateShippingMethodID sets the "shipping_method_id" field to the value that was provided on create.
+func (u *CartUpsertOne) UpdateShippingMethodID() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdateShippingMethodID()
+	})
+}
+
+// ClearShippingMethodID clears the value of the "shipping_method_id" field.
+func (u *CartUpsertOne) ClearShippingMethodID() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearShippingMethodID()
+	})
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (u *CartUpsertOne) SetPickupPointID(v int) *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.SetPickupPointID(v)
+	})
+}
+
+// UpdatePickupPointID sets the "pickup_point_id" field to the value that was provided on create.
+func (u *CartUpsertOne) UpdatePickupPointID() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdatePickupPointID()
+	})
+}
+
+// ClearPickupPointID clears the value of the "pickup_point_id" field.
+func (u *CartUpsertOne) ClearPickupPointID() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearPickupPointID()
 	})
 }
 
@@ -793,6 +995,69 @@ func (u *CartUpsertBulk) SetExpiresAt(v time.Time) *CartUpsertBulk {
 func (u *CartUpsertBulk) UpdateExpiresAt() *CartUpsertBulk {
 	return u.Update(func(s *CartUpsert) {
 		s.UpdateExpiresAt()
+	})
+}
+
+// SetShippingAddress sets the "shipping_address" field.
+func (u *CartUpsertBulk) SetShippingAddress(v *schematype.AddressSnapshot) *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.SetShippingAddress(v)
+	})
+}
+
+// UpdateShippingAddress sets the "shipping_address" field to the value that was provided on create.
+func (u *CartUpsertBulk) UpdateShippingAddress() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdateShippingAddress()
+	})
+}
+
+// ClearShippingAddress clears the value of the "shipping_address" field.
+func (u *CartUpsertBulk) ClearShippingAddress() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearShippingAddress()
+	})
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (u *CartUpsertBulk) SetShippingMethodID(v int) *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.SetShippingMethodID(v)
+	})
+}
+
+// UpdateShippingMethodID sets the "shipping_method_id" field to the value that was provided on create.
+func (u *CartUpsertBulk) UpdateShippingMethodID() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdateShippingMethodID()
+	})
+}
+
+// ClearShippingMethodID clears the value of the "shipping_method_id" field.
+func (u *CartUpsertBulk) ClearShippingMethodID() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearShippingMethodID()
+	})
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (u *CartUpsertBulk) SetPickupPointID(v int) *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.SetPickupPointID(v)
+	})
+}
+
+// UpdatePickupPointID sets the "pickup_point_id" field to the value that was provided on create.
+func (u *CartUpsertBulk) UpdatePickupPointID() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdatePickupPointID()
+	})
+}
+
+// ClearPickupPointID clears the value of the "pickup_point_id" field.
+func (u *CartUpsertBulk) ClearPickupPointID() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearPickupPointID()
 	})
 }
 

@@ -17,21 +17,25 @@ import (
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 )
 
 // CartQuery is the builder for querying Cart entities.
 type CartQuery struct {
 	config
-	ctx            *QueryContext
-	order          []cart.OrderOption
-	inters         []Interceptor
-	predicates     []predicate.Cart
-	withCustomer   *CustomerQuery
-	withLines      *CartLineQuery
-	loadTotal      []func(context.Context, []*Cart) error
-	modifiers      []func(*sql.Selector)
-	withNamedLines map[string]*CartLineQuery
+	ctx                *QueryContext
+	order              []cart.OrderOption
+	inters             []Interceptor
+	predicates         []predicate.Cart
+	withCustomer       *CustomerQuery
+	withLines          *CartLineQuery
+	withShippingMethod *ShippingMethodQuery
+	withPickupPoint    *PickupPointQuery
+	loadTotal          []func(context.Context, []*Cart) error
+	modifiers          []func(*sql.Selector)
+	withNamedLines     map[string]*CartLineQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -105,6 +109,50 @@ func (_q *CartQuery) QueryLines() *CartLineQuery {
 			sqlgraph.From(cart.Table, cart.FieldID, selector),
 			sqlgraph.To(cartline.Table, cartline.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, cart.LinesTable, cart.LinesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryShippingMethod chains the current query on the "shipping_method" edge.
+func (_q *CartQuery) QueryShippingMethod() *ShippingMethodQuery {
+	query := (&ShippingMethodClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cart.Table, cart.FieldID, selector),
+			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cart.ShippingMethodTable, cart.ShippingMethodColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPickupPoint chains the current query on the "pickup_point" edge.
+func (_q *CartQuery) QueryPickupPoint() *PickupPointQuery {
+	query := (&PickupPointClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cart.Table, cart.FieldID, selector),
+			sqlgraph.To(pickuppoint.Table, pickuppoint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cart.PickupPointTable, cart.PickupPointColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -299,13 +347,15 @@ func (_q *CartQuery) Clone() *CartQuery {
 		return nil
 	}
 	return &CartQuery{
-		config:       _q.config,
-		ctx:          _q.ctx.Clone(),
-		order:        append([]cart.OrderOption{}, _q.order...),
-		inters:       append([]Interceptor{}, _q.inters...),
-		predicates:   append([]predicate.Cart{}, _q.predicates...),
-		withCustomer: _q.withCustomer.Clone(),
-		withLines:    _q.withLines.Clone(),
+		config:             _q.config,
+		ctx:                _q.ctx.Clone(),
+		order:              append([]cart.OrderOption{}, _q.order...),
+		inters:             append([]Interceptor{}, _q.inters...),
+		predicates:         append([]predicate.Cart{}, _q.predicates...),
+		withCustomer:       _q.withCustomer.Clone(),
+		withLines:          _q.withLines.Clone(),
+		withShippingMethod: _q.withShippingMethod.Clone(),
+		withPickupPoint:    _q.withPickupPoint.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -332,6 +382,28 @@ func (_q *CartQuery) WithLines(opts ...func(*CartLineQuery)) *CartQuery {
 		opt(query)
 	}
 	_q.withLines = query
+	return _q
+}
+
+// WithShippingMethod tells the query-builder to eager-load the nodes that are connected to
+// the "shipping_method" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CartQuery) WithShippingMethod(opts ...func(*ShippingMethodQuery)) *CartQuery {
+	query := (&ShippingMethodClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withShippingMethod = query
+	return _q
+}
+
+// WithPickupPoint tells the query-builder to eager-load the nodes that are connected to
+// the "pickup_point" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CartQuery) WithPickupPoint(opts ...func(*PickupPointQuery)) *CartQuery {
+	query := (&PickupPointClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPickupPoint = query
 	return _q
 }
 
@@ -419,9 +491,11 @@ func (_q *CartQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cart, e
 	var (
 		nodes       = []*Cart{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [4]bool{
 			_q.withCustomer != nil,
 			_q.withLines != nil,
+			_q.withShippingMethod != nil,
+			_q.withPickupPoint != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -459,6 +533,18 @@ func (_q *CartQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cart, e
 		if err := _q.loadLines(ctx, query, nodes,
 			func(n *Cart) { n.Edges.Lines = []*CartLine{} },
 			func(n *Cart, e *CartLine) { n.Edges.Lines = append(n.Edges.Lines, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withShippingMethod; query != nil {
+		if err := _q.loadShippingMethod(ctx, query, nodes, nil,
+			func(n *Cart, e *ShippingMethod) { n.Edges.ShippingMethod = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPickupPoint; query != nil {
+		if err := _q.loadPickupPoint(ctx, query, nodes, nil,
+			func(n *Cart, e *PickupPoint) { n.Edges.PickupPoint = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -539,6 +625,70 @@ func (_q *CartQuery) loadLines(ctx context.Context, query *CartLineQuery, nodes 
 	}
 	return nil
 }
+func (_q *CartQuery) loadShippingMethod(ctx context.Context, query *ShippingMethodQuery, nodes []*Cart, init func(*Cart), assign func(*Cart, *ShippingMethod)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Cart)
+	for i := range nodes {
+		if nodes[i].ShippingMethodID == nil {
+			continue
+		}
+		fk := *nodes[i].ShippingMethodID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(shippingmethod.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "shipping_method_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *CartQuery) loadPickupPoint(ctx context.Context, query *PickupPointQuery, nodes []*Cart, init func(*Cart), assign func(*Cart, *PickupPoint)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Cart)
+	for i := range nodes {
+		if nodes[i].PickupPointID == nil {
+			continue
+		}
+		fk := *nodes[i].PickupPointID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(pickuppoint.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "pickup_point_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *CartQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -574,6 +724,12 @@ func (_q *CartQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withCustomer != nil {
 			_spec.Node.AddColumnOnce(cart.FieldCustomerID)
+		}
+		if _q.withShippingMethod != nil {
+			_spec.Node.AddColumnOnce(cart.FieldShippingMethodID)
+		}
+		if _q.withPickupPoint != nil {
+			_spec.Node.AddColumnOnce(cart.FieldPickupPointID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -14,7 +14,10 @@ import (
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 )
 
 // CartUpdate is the builder for updating Cart entities.
@@ -85,6 +88,58 @@ func (_u *CartUpdate) SetNillableExpiresAt(v *time.Time) *CartUpdate {
 	return _u
 }
 
+// SetShippingAddress sets the "shipping_address" field.
+func (_u *CartUpdate) SetShippingAddress(v *schematype.AddressSnapshot) *CartUpdate {
+	_u.mutation.SetShippingAddress(v)
+	return _u
+}
+
+// ClearShippingAddress clears the value of the "shipping_address" field.
+func (_u *CartUpdate) ClearShippingAddress() *CartUpdate {
+	_u.mutation.ClearShippingAddress()
+	return _u
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (_u *CartUpdate) SetShippingMethodID(v int) *CartUpdate {
+	_u.mutation.SetShippingMethodID(v)
+	return _u
+}
+
+// SetNillableShippingMethodID sets the "shipping_method_id" field if the given value is not nil.
+func (_u *CartUpdate) SetNillableShippingMethodID(v *int) *CartUpdate {
+	if v != nil {
+		_u.SetShippingMethodID(*v)
+	}
+	return _u
+}
+
+// ClearShippingMethodID clears the value of the "shipping_method_id" field.
+func (_u *CartUpdate) ClearShippingMethodID() *CartUpdate {
+	_u.mutation.ClearShippingMethodID()
+	return _u
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (_u *CartUpdate) SetPickupPointID(v int) *CartUpdate {
+	_u.mutation.SetPickupPointID(v)
+	return _u
+}
+
+// SetNillablePickupPointID sets the "pickup_point_id" field if the given value is not nil.
+func (_u *CartUpdate) SetNillablePickupPointID(v *int) *CartUpdate {
+	if v != nil {
+		_u.SetPickupPointID(*v)
+	}
+	return _u
+}
+
+// ClearPickupPointID clears the value of the "pickup_point_id" field.
+func (_u *CartUpdate) ClearPickupPointID() *CartUpdate {
+	_u.mutation.ClearPickupPointID()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_u *CartUpdate) SetCustomer(v *Customer) *CartUpdate {
 	return _u.SetCustomerID(v.ID)
@@ -103,6 +158,16 @@ func (_u *CartUpdate) AddLines(v ...*CartLine) *CartUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddLineIDs(ids...)
+}
+
+// SetShippingMethod sets the "shipping_method" edge to the ShippingMethod entity.
+func (_u *CartUpdate) SetShippingMethod(v *ShippingMethod) *CartUpdate {
+	return _u.SetShippingMethodID(v.ID)
+}
+
+// SetPickupPoint sets the "pickup_point" edge to the PickupPoint entity.
+func (_u *CartUpdate) SetPickupPoint(v *PickupPoint) *CartUpdate {
+	return _u.SetPickupPointID(v.ID)
 }
 
 // Mutation returns the CartMutation object of the builder.
@@ -135,6 +200,18 @@ func (_u *CartUpdate) RemoveLines(v ...*CartLine) *CartUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveLineIDs(ids...)
+}
+
+// ClearShippingMethod clears the "shipping_method" edge to the ShippingMethod entity.
+func (_u *CartUpdate) ClearShippingMethod() *CartUpdate {
+	_u.mutation.ClearShippingMethod()
+	return _u
+}
+
+// ClearPickupPoint clears the "pickup_point" edge to the PickupPoint entity.
+func (_u *CartUpdate) ClearPickupPoint() *CartUpdate {
+	_u.mutation.ClearPickupPoint()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -216,6 +293,12 @@ func (_u *CartUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(cart.FieldExpiresAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.ShippingAddress(); ok {
+		_spec.SetField(cart.FieldShippingAddress, field.TypeJSON, value)
+	}
+	if _u.mutation.ShippingAddressCleared() {
+		_spec.ClearField(cart.FieldShippingAddress, field.TypeJSON)
+	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -283,6 +366,64 @@ func (_u *CartUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(cartline.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ShippingMethodCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.ShippingMethodTable,
+			Columns: []string{cart.ShippingMethodColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ShippingMethodIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.ShippingMethodTable,
+			Columns: []string{cart.ShippingMethodColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PickupPointCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.PickupPointTable,
+			Columns: []string{cart.PickupPointColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PickupPointIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.PickupPointTable,
+			Columns: []string{cart.PickupPointColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -366,6 +507,58 @@ func (_u *CartUpdateOne) SetNillableExpiresAt(v *time.Time) *CartUpdateOne {
 	return _u
 }
 
+// SetShippingAddress sets the "shipping_address" field.
+func (_u *CartUpdateOne) SetShippingAddress(v *schematype.AddressSnapshot) *CartUpdateOne {
+	_u.mutation.SetShippingAddress(v)
+	return _u
+}
+
+// ClearShippingAddress clears the value of the "shipping_address" field.
+func (_u *CartUpdateOne) ClearShippingAddress() *CartUpdateOne {
+	_u.mutation.ClearShippingAddress()
+	return _u
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (_u *CartUpdateOne) SetShippingMethodID(v int) *CartUpdateOne {
+	_u.mutation.SetShippingMethodID(v)
+	return _u
+}
+
+// SetNillableShippingMethodID sets the "shipping_method_id" field if the given value is not nil.
+func (_u *CartUpdateOne) SetNillableShippingMethodID(v *int) *CartUpdateOne {
+	if v != nil {
+		_u.SetShippingMethodID(*v)
+	}
+	return _u
+}
+
+// ClearShippingMethodID clears the value of the "shipping_method_id" field.
+func (_u *CartUpdateOne) ClearShippingMethodID() *CartUpdateOne {
+	_u.mutation.ClearShippingMethodID()
+	return _u
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (_u *CartUpdateOne) SetPickupPointID(v int) *CartUpdateOne {
+	_u.mutation.SetPickupPointID(v)
+	return _u
+}
+
+// SetNillablePickupPointID sets the "pickup_point_id" field if the given value is not nil.
+func (_u *CartUpdateOne) SetNillablePickupPointID(v *int) *CartUpdateOne {
+	if v != nil {
+		_u.SetPickupPointID(*v)
+	}
+	return _u
+}
+
+// ClearPickupPointID clears the value of the "pickup_point_id" field.
+func (_u *CartUpdateOne) ClearPickupPointID() *CartUpdateOne {
+	_u.mutation.ClearPickupPointID()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_u *CartUpdateOne) SetCustomer(v *Customer) *CartUpdateOne {
 	return _u.SetCustomerID(v.ID)
@@ -384,6 +577,16 @@ func (_u *CartUpdateOne) AddLines(v ...*CartLine) *CartUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddLineIDs(ids...)
+}
+
+// SetShippingMethod sets the "shipping_method" edge to the ShippingMethod entity.
+func (_u *CartUpdateOne) SetShippingMethod(v *ShippingMethod) *CartUpdateOne {
+	return _u.SetShippingMethodID(v.ID)
+}
+
+// SetPickupPoint sets the "pickup_point" edge to the PickupPoint entity.
+func (_u *CartUpdateOne) SetPickupPoint(v *PickupPoint) *CartUpdateOne {
+	return _u.SetPickupPointID(v.ID)
 }
 
 // Mutation returns the CartMutation object of the builder.
@@ -416,6 +619,18 @@ func (_u *CartUpdateOne) RemoveLines(v ...*CartLine) *CartUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveLineIDs(ids...)
+}
+
+// ClearShippingMethod clears the "shipping_method" edge to the ShippingMethod entity.
+func (_u *CartUpdateOne) ClearShippingMethod() *CartUpdateOne {
+	_u.mutation.ClearShippingMethod()
+	return _u
+}
+
+// ClearPickupPoint clears the "pickup_point" edge to the PickupPoint entity.
+func (_u *CartUpdateOne) ClearPickupPoint() *CartUpdateOne {
+	_u.mutation.ClearPickupPoint()
+	return _u
 }
 
 // Where appends a list predicates to the CartUpdate builder.
@@ -527,6 +742,12 @@ func (_u *CartUpdateOne) sqlSave(ctx context.Context) (_node *Cart, err error) {
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(cart.FieldExpiresAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.ShippingAddress(); ok {
+		_spec.SetField(cart.FieldShippingAddress, field.TypeJSON, value)
+	}
+	if _u.mutation.ShippingAddressCleared() {
+		_spec.ClearField(cart.FieldShippingAddress, field.TypeJSON)
+	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -594,6 +815,64 @@ func (_u *CartUpdateOne) sqlSave(ctx context.Context) (_node *Cart, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(cartline.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ShippingMethodCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.ShippingMethodTable,
+			Columns: []string{cart.ShippingMethodColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ShippingMethodIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.ShippingMethodTable,
+			Columns: []string{cart.ShippingMethodColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PickupPointCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.PickupPointTable,
+			Columns: []string{cart.PickupPointColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PickupPointIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.PickupPointTable,
+			Columns: []string{cart.PickupPointColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

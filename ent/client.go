@@ -671,6 +671,38 @@ func (c *CartClient) QueryLines(_m *Cart) *CartLineQuery {
 	return query
 }
 
+// QueryShippingMethod queries the shipping_method edge of a Cart.
+func (c *CartClient) QueryShippingMethod(_m *Cart) *ShippingMethodQuery {
+	query := (&ShippingMethodClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cart.Table, cart.FieldID, id),
+			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cart.ShippingMethodTable, cart.ShippingMethodColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPickupPoint queries the pickup_point edge of a Cart.
+func (c *CartClient) QueryPickupPoint(_m *Cart) *PickupPointQuery {
+	query := (&PickupPointClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cart.Table, cart.FieldID, id),
+			sqlgraph.To(pickuppoint.Table, pickuppoint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cart.PickupPointTable, cart.PickupPointColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *CartClient) Hooks() []Hook {
 	hooks := c.hooks.Cart
@@ -2545,6 +2577,22 @@ func (c *PickupPointClient) QueryMethod(_m *PickupPoint) *ShippingMethodQuery {
 	return query
 }
 
+// QueryCarts queries the carts edge of a PickupPoint.
+func (c *PickupPointClient) QueryCarts(_m *PickupPoint) *CartQuery {
+	query := (&CartClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pickuppoint.Table, pickuppoint.FieldID, id),
+			sqlgraph.To(cart.Table, cart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, pickuppoint.CartsTable, pickuppoint.CartsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PickupPointClient) Hooks() []Hook {
 	hooks := c.hooks.PickupPoint
@@ -3375,6 +3423,22 @@ func (c *ShippingMethodClient) QueryPickupPoints(_m *ShippingMethod) *PickupPoin
 	return query
 }
 
+// QueryCarts queries the carts edge of a ShippingMethod.
+func (c *ShippingMethodClient) QueryCarts(_m *ShippingMethod) *CartQuery {
+	query := (&CartClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingmethod.Table, shippingmethod.FieldID, id),
+			sqlgraph.To(cart.Table, cart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shippingmethod.CartsTable, shippingmethod.CartsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ShippingMethodClient) Hooks() []Hook {
 	hooks := c.hooks.ShippingMethod
@@ -3518,6 +3582,22 @@ func (c *ShippingZoneClient) QueryMethods(_m *ShippingZone) *ShippingMethodQuery
 			sqlgraph.From(shippingzone.Table, shippingzone.FieldID, id),
 			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, shippingzone.MethodsTable, shippingzone.MethodsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTaxRates queries the tax_rates edge of a ShippingZone.
+func (c *ShippingZoneClient) QueryTaxRates(_m *ShippingZone) *TaxRateQuery {
+	query := (&TaxRateClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingzone.Table, shippingzone.FieldID, id),
+			sqlgraph.To(taxrate.Table, taxrate.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shippingzone.TaxRatesTable, shippingzone.TaxRatesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4016,6 +4096,22 @@ func (c *TaxRateClient) QueryTaxClass(_m *TaxRate) *TaxClassQuery {
 			sqlgraph.From(taxrate.Table, taxrate.FieldID, id),
 			sqlgraph.To(taxclass.Table, taxclass.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, taxrate.TaxClassTable, taxrate.TaxClassColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryZone queries the zone edge of a TaxRate.
+func (c *TaxRateClient) QueryZone(_m *TaxRate) *ShippingZoneQuery {
+	query := (&ShippingZoneClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, id),
+			sqlgraph.To(shippingzone.Table, shippingzone.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, taxrate.ZoneTable, taxrate.ZoneColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

@@ -71,12 +71,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Cart",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			cart.FieldCreatedAt:  {Type: field.TypeTime, Column: cart.FieldCreatedAt},
-			cart.FieldUpdatedAt:  {Type: field.TypeTime, Column: cart.FieldUpdatedAt},
-			cart.FieldToken:      {Type: field.TypeString, Column: cart.FieldToken},
-			cart.FieldCurrency:   {Type: field.TypeString, Column: cart.FieldCurrency},
-			cart.FieldCustomerID: {Type: field.TypeInt, Column: cart.FieldCustomerID},
-			cart.FieldExpiresAt:  {Type: field.TypeTime, Column: cart.FieldExpiresAt},
+			cart.FieldCreatedAt:        {Type: field.TypeTime, Column: cart.FieldCreatedAt},
+			cart.FieldUpdatedAt:        {Type: field.TypeTime, Column: cart.FieldUpdatedAt},
+			cart.FieldToken:            {Type: field.TypeString, Column: cart.FieldToken},
+			cart.FieldCurrency:         {Type: field.TypeString, Column: cart.FieldCurrency},
+			cart.FieldCustomerID:       {Type: field.TypeInt, Column: cart.FieldCustomerID},
+			cart.FieldExpiresAt:        {Type: field.TypeTime, Column: cart.FieldExpiresAt},
+			cart.FieldShippingAddress:  {Type: field.TypeJSON, Column: cart.FieldShippingAddress},
+			cart.FieldShippingMethodID: {Type: field.TypeInt, Column: cart.FieldShippingMethodID},
+			cart.FieldPickupPointID:    {Type: field.TypeInt, Column: cart.FieldPickupPointID},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -237,6 +240,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldEmail:            {Type: field.TypeString, Column: order.FieldEmail},
 			order.FieldPhone:            {Type: field.TypeString, Column: order.FieldPhone},
 			order.FieldShippingAddress:  {Type: field.TypeJSON, Column: order.FieldShippingAddress},
+			order.FieldShippingMethod:   {Type: field.TypeJSON, Column: order.FieldShippingMethod},
 			order.FieldNote:             {Type: field.TypeString, Column: order.FieldNote},
 			order.FieldIdempotencyKey:   {Type: field.TypeString, Column: order.FieldIdempotencyKey},
 			order.FieldPlacedAt:         {Type: field.TypeTime, Column: order.FieldPlacedAt},
@@ -526,6 +530,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taxrate.FieldName:        {Type: field.TypeString, Column: taxrate.FieldName},
 			taxrate.FieldBasisPoints: {Type: field.TypeInt64, Column: taxrate.FieldBasisPoints},
 			taxrate.FieldTaxClassID:  {Type: field.TypeInt, Column: taxrate.FieldTaxClassID},
+			taxrate.FieldZoneID:      {Type: field.TypeInt, Column: taxrate.FieldZoneID},
 		},
 	}
 	graph.MustAddE(
@@ -563,6 +568,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Cart",
 		"CartLine",
+	)
+	graph.MustAddE(
+		"shipping_method",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.ShippingMethodTable,
+			Columns: []string{cart.ShippingMethodColumn},
+			Bidi:    false,
+		},
+		"Cart",
+		"ShippingMethod",
+	)
+	graph.MustAddE(
+		"pickup_point",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   cart.PickupPointTable,
+			Columns: []string{cart.PickupPointColumn},
+			Bidi:    false,
+		},
+		"Cart",
+		"PickupPoint",
 	)
 	graph.MustAddE(
 		"cart",
@@ -865,6 +894,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ShippingMethod",
 	)
 	graph.MustAddE(
+		"carts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+		},
+		"PickupPoint",
+		"Cart",
+	)
+	graph.MustAddE(
 		"category",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -985,6 +1026,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"PickupPoint",
 	)
 	graph.MustAddE(
+		"carts",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+		},
+		"ShippingMethod",
+		"Cart",
+	)
+	graph.MustAddE(
 		"methods",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -995,6 +1048,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ShippingZone",
 		"ShippingMethod",
+	)
+	graph.MustAddE(
+		"tax_rates",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+		},
+		"ShippingZone",
+		"TaxRate",
 	)
 	graph.MustAddE(
 		"variant",
@@ -1067,6 +1132,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"TaxRate",
 		"TaxClass",
+	)
+	graph.MustAddE(
+		"zone",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.ZoneTable,
+			Columns: []string{taxrate.ZoneColumn},
+			Bidi:    false,
+		},
+		"TaxRate",
+		"ShippingZone",
 	)
 	return graph
 }()
@@ -1256,6 +1333,21 @@ func (f *CartFilter) WhereExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(cart.FieldExpiresAt))
 }
 
+// WhereShippingAddress applies the entql json.RawMessage predicate on the shipping_address field.
+func (f *CartFilter) WhereShippingAddress(p entql.BytesP) {
+	f.Where(p.Field(cart.FieldShippingAddress))
+}
+
+// WhereShippingMethodID applies the entql int predicate on the shipping_method_id field.
+func (f *CartFilter) WhereShippingMethodID(p entql.IntP) {
+	f.Where(p.Field(cart.FieldShippingMethodID))
+}
+
+// WherePickupPointID applies the entql int predicate on the pickup_point_id field.
+func (f *CartFilter) WherePickupPointID(p entql.IntP) {
+	f.Where(p.Field(cart.FieldPickupPointID))
+}
+
 // WhereHasCustomer applies a predicate to check if query has an edge customer.
 func (f *CartFilter) WhereHasCustomer() {
 	f.Where(entql.HasEdge("customer"))
@@ -1278,6 +1370,34 @@ func (f *CartFilter) WhereHasLines() {
 // WhereHasLinesWith applies a predicate to check if query has an edge lines with a given conditions (other predicates).
 func (f *CartFilter) WhereHasLinesWith(preds ...predicate.CartLine) {
 	f.Where(entql.HasEdgeWith("lines", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasShippingMethod applies a predicate to check if query has an edge shipping_method.
+func (f *CartFilter) WhereHasShippingMethod() {
+	f.Where(entql.HasEdge("shipping_method"))
+}
+
+// WhereHasShippingMethodWith applies a predicate to check if query has an edge shipping_method with a given conditions (other predicates).
+func (f *CartFilter) WhereHasShippingMethodWith(preds ...predicate.ShippingMethod) {
+	f.Where(entql.HasEdgeWith("shipping_method", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPickupPoint applies a predicate to check if query has an edge pickup_point.
+func (f *CartFilter) WhereHasPickupPoint() {
+	f.Where(entql.HasEdge("pickup_point"))
+}
+
+// WhereHasPickupPointWith applies a predicate to check if query has an edge pickup_point with a given conditions (other predicates).
+func (f *CartFilter) WhereHasPickupPointWith(preds ...predicate.PickupPoint) {
+	f.Where(entql.HasEdgeWith("pickup_point", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2105,6 +2225,11 @@ func (f *OrderFilter) WhereShippingAddress(p entql.BytesP) {
 	f.Where(p.Field(order.FieldShippingAddress))
 }
 
+// WhereShippingMethod applies the entql json.RawMessage predicate on the shipping_method field.
+func (f *OrderFilter) WhereShippingMethod(p entql.BytesP) {
+	f.Where(p.Field(order.FieldShippingMethod))
+}
+
 // WhereNote applies the entql string predicate on the note field.
 func (f *OrderFilter) WhereNote(p entql.StringP) {
 	f.Where(p.Field(order.FieldNote))
@@ -2663,6 +2788,20 @@ func (f *PickupPointFilter) WhereHasMethod() {
 // WhereHasMethodWith applies a predicate to check if query has an edge method with a given conditions (other predicates).
 func (f *PickupPointFilter) WhereHasMethodWith(preds ...predicate.ShippingMethod) {
 	f.Where(entql.HasEdgeWith("method", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCarts applies a predicate to check if query has an edge carts.
+func (f *PickupPointFilter) WhereHasCarts() {
+	f.Where(entql.HasEdge("carts"))
+}
+
+// WhereHasCartsWith applies a predicate to check if query has an edge carts with a given conditions (other predicates).
+func (f *PickupPointFilter) WhereHasCartsWith(preds ...predicate.Cart) {
+	f.Where(entql.HasEdgeWith("carts", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3234,6 +3373,20 @@ func (f *ShippingMethodFilter) WhereHasPickupPointsWith(preds ...predicate.Picku
 	})))
 }
 
+// WhereHasCarts applies a predicate to check if query has an edge carts.
+func (f *ShippingMethodFilter) WhereHasCarts() {
+	f.Where(entql.HasEdge("carts"))
+}
+
+// WhereHasCartsWith applies a predicate to check if query has an edge carts with a given conditions (other predicates).
+func (f *ShippingMethodFilter) WhereHasCartsWith(preds ...predicate.Cart) {
+	f.Where(entql.HasEdgeWith("carts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ShippingZoneQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3322,6 +3475,20 @@ func (f *ShippingZoneFilter) WhereHasMethods() {
 // WhereHasMethodsWith applies a predicate to check if query has an edge methods with a given conditions (other predicates).
 func (f *ShippingZoneFilter) WhereHasMethodsWith(preds ...predicate.ShippingMethod) {
 	f.Where(entql.HasEdgeWith("methods", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTaxRates applies a predicate to check if query has an edge tax_rates.
+func (f *ShippingZoneFilter) WhereHasTaxRates() {
+	f.Where(entql.HasEdge("tax_rates"))
+}
+
+// WhereHasTaxRatesWith applies a predicate to check if query has an edge tax_rates with a given conditions (other predicates).
+func (f *ShippingZoneFilter) WhereHasTaxRatesWith(preds ...predicate.TaxRate) {
+	f.Where(entql.HasEdgeWith("tax_rates", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3603,6 +3770,11 @@ func (f *TaxRateFilter) WhereTaxClassID(p entql.IntP) {
 	f.Where(p.Field(taxrate.FieldTaxClassID))
 }
 
+// WhereZoneID applies the entql int predicate on the zone_id field.
+func (f *TaxRateFilter) WhereZoneID(p entql.IntP) {
+	f.Where(p.Field(taxrate.FieldZoneID))
+}
+
 // WhereHasTaxClass applies a predicate to check if query has an edge tax_class.
 func (f *TaxRateFilter) WhereHasTaxClass() {
 	f.Where(entql.HasEdge("tax_class"))
@@ -3611,6 +3783,20 @@ func (f *TaxRateFilter) WhereHasTaxClass() {
 // WhereHasTaxClassWith applies a predicate to check if query has an edge tax_class with a given conditions (other predicates).
 func (f *TaxRateFilter) WhereHasTaxClassWith(preds ...predicate.TaxClass) {
 	f.Where(entql.HasEdgeWith("tax_class", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasZone applies a predicate to check if query has an edge zone.
+func (f *TaxRateFilter) WhereHasZone() {
+	f.Where(entql.HasEdge("zone"))
+}
+
+// WhereHasZoneWith applies a predicate to check if query has an edge zone with a given conditions (other predicates).
+func (f *TaxRateFilter) WhereHasZoneWith(preds ...predicate.ShippingZone) {
+	f.Where(entql.HasEdgeWith("zone", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -2259,6 +2259,21 @@ func (_q *TaxRateQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, taxrate.FieldTaxClassID)
 				fieldSeen[taxrate.FieldTaxClassID] = struct{}{}
 			}
+
+		case "zone":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ShippingZoneClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, shippingzoneImplementors)...); err != nil {
+				return err
+			}
+			_q.withZone = query
+			if _, ok := fieldSeen[taxrate.FieldZoneID]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldZoneID)
+				fieldSeen[taxrate.FieldZoneID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[taxrate.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, taxrate.FieldCreatedAt)
@@ -2283,6 +2298,11 @@ func (_q *TaxRateQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[taxrate.FieldTaxClassID]; !ok {
 				selectedFields = append(selectedFields, taxrate.FieldTaxClassID)
 				fieldSeen[taxrate.FieldTaxClassID] = struct{}{}
+			}
+		case "zoneID":
+			if _, ok := fieldSeen[taxrate.FieldZoneID]; !ok {
+				selectedFields = append(selectedFields, taxrate.FieldZoneID)
+				fieldSeen[taxrate.FieldZoneID] = struct{}{}
 			}
 		case "id":
 		case "__typename":

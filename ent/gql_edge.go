@@ -224,3 +224,11 @@ func (_m *TaxRate) TaxClass(ctx context.Context) (*TaxClass, error) {
 	}
 	return result, err
 }
+
+func (_m *TaxRate) Zone(ctx context.Context) (*ShippingZone, error) {
+	result, err := _m.Edges.ZoneOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryZone().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}

@@ -7357,9 +7357,21 @@ type TaxRateWhereInput struct {
 	TaxClassIDIn    []int `json:"taxClassIDIn,omitempty"`
 	TaxClassIDNotIn []int `json:"taxClassIDNotIn,omitempty"`
 
+	// "zone_id" field predicates.
+	ZoneID       *int  `json:"zoneID,omitempty"`
+	ZoneIDNEQ    *int  `json:"zoneIDNEQ,omitempty"`
+	ZoneIDIn     []int `json:"zoneIDIn,omitempty"`
+	ZoneIDNotIn  []int `json:"zoneIDNotIn,omitempty"`
+	ZoneIDIsNil  bool  `json:"zoneIDIsNil,omitempty"`
+	ZoneIDNotNil bool  `json:"zoneIDNotNil,omitempty"`
+
 	// "tax_class" edge predicates.
 	HasTaxClass     *bool                 `json:"hasTaxClass,omitempty"`
 	HasTaxClassWith []*TaxClassWhereInput `json:"hasTaxClassWith,omitempty"`
+
+	// "zone" edge predicates.
+	HasZone     *bool                     `json:"hasZone,omitempty"`
+	HasZoneWith []*ShippingZoneWhereInput `json:"hasZoneWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -7580,6 +7592,24 @@ func (i *TaxRateWhereInput) P() (predicate.TaxRate, error) {
 	if len(i.TaxClassIDNotIn) > 0 {
 		predicates = append(predicates, taxrate.TaxClassIDNotIn(i.TaxClassIDNotIn...))
 	}
+	if i.ZoneID != nil {
+		predicates = append(predicates, taxrate.ZoneIDEQ(*i.ZoneID))
+	}
+	if i.ZoneIDNEQ != nil {
+		predicates = append(predicates, taxrate.ZoneIDNEQ(*i.ZoneIDNEQ))
+	}
+	if len(i.ZoneIDIn) > 0 {
+		predicates = append(predicates, taxrate.ZoneIDIn(i.ZoneIDIn...))
+	}
+	if len(i.ZoneIDNotIn) > 0 {
+		predicates = append(predicates, taxrate.ZoneIDNotIn(i.ZoneIDNotIn...))
+	}
+	if i.ZoneIDIsNil {
+		predicates = append(predicates, taxrate.ZoneIDIsNil())
+	}
+	if i.ZoneIDNotNil {
+		predicates = append(predicates, taxrate.ZoneIDNotNil())
+	}
 
 	if i.HasTaxClass != nil {
 		p := taxrate.HasTaxClass()
@@ -7598,6 +7628,24 @@ func (i *TaxRateWhereInput) P() (predicate.TaxRate, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, taxrate.HasTaxClassWith(with...))
+	}
+	if i.HasZone != nil {
+		p := taxrate.HasZone()
+		if !*i.HasZone {
+			p = taxrate.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasZoneWith) > 0 {
+		with := make([]predicate.ShippingZone, 0, len(i.HasZoneWith))
+		for _, w := range i.HasZoneWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasZoneWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, taxrate.HasZoneWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

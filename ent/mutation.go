@@ -1075,23 +1075,28 @@ func (m *AddressMutation) ResetEdge(name string) error {
 // CartMutation represents an operation that mutates the Cart nodes in the graph.
 type CartMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	created_at      *time.Time
-	updated_at      *time.Time
-	token           *string
-	currency        *string
-	expires_at      *time.Time
-	clearedFields   map[string]struct{}
-	customer        *int
-	clearedcustomer bool
-	lines           map[int]struct{}
-	removedlines    map[int]struct{}
-	clearedlines    bool
-	done            bool
-	oldValue        func(context.Context) (*Cart, error)
-	predicates      []predicate.Cart
+	op                     Op
+	typ                    string
+	id                     *int
+	created_at             *time.Time
+	updated_at             *time.Time
+	token                  *string
+	currency               *string
+	expires_at             *time.Time
+	shipping_address       **schematype.AddressSnapshot
+	clearedFields          map[string]struct{}
+	customer               *int
+	clearedcustomer        bool
+	lines                  map[int]struct{}
+	removedlines           map[int]struct{}
+	clearedlines           bool
+	shipping_method        *int
+	clearedshipping_method bool
+	pickup_point           *int
+	clearedpickup_point    bool
+	done                   bool
+	oldValue               func(context.Context) (*Cart, error)
+	predicates             []predicate.Cart
 }
 
 var _ ent.Mutation = (*CartMutation)(nil)
@@ -1421,6 +1426,153 @@ func (m *CartMutation) ResetExpiresAt() {
 	m.expires_at = nil
 }
 
+// SetShippingAddress sets the "shipping_address" field.
+func (m *CartMutation) SetShippingAddress(ss *schematype.AddressSnapshot) {
+	m.shipping_address = &ss
+}
+
+// ShippingAddress returns the value of the "shipping_address" field in the mutation.
+func (m *CartMutation) ShippingAddress() (r *schematype.AddressSnapshot, exists bool) {
+	v := m.shipping_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShippingAddress returns the old "shipping_address" field's value of the Cart entity.
+// If the Cart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CartMutation) OldShippingAddress(ctx context.Context) (v *schematype.AddressSnapshot, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShippingAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShippingAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShippingAddress: %w", err)
+	}
+	return oldValue.ShippingAddress, nil
+}
+
+// ClearShippingAddress clears the value of the "shipping_address" field.
+func (m *CartMutation) ClearShippingAddress() {
+	m.shipping_address = nil
+	m.clearedFields[cart.FieldShippingAddress] = struct{}{}
+}
+
+// ShippingAddressCleared returns if the "shipping_address" field was cleared in this mutation.
+func (m *CartMutation) ShippingAddressCleared() bool {
+	_, ok := m.clearedFields[cart.FieldShippingAddress]
+	return ok
+}
+
+// ResetShippingAddress resets all changes to the "shipping_address" field.
+func (m *CartMutation) ResetShippingAddress() {
+	m.shipping_address = nil
+	delete(m.clearedFields, cart.FieldShippingAddress)
+}
+
+// SetShippingMethodID sets the "shipping_method_id" field.
+func (m *CartMutation) SetShippingMethodID(i int) {
+	m.shipping_method = &i
+}
+
+// ShippingMethodID returns the value of the "shipping_method_id" field in the mutation.
+func (m *CartMutation) ShippingMethodID() (r int, exists bool) {
+	v := m.shipping_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShippingMethodID returns the old "shipping_method_id" field's value of the Cart entity.
+// If the Cart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CartMutation) OldShippingMethodID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShippingMethodID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShippingMethodID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShippingMethodID: %w", err)
+	}
+	return oldValue.ShippingMethodID, nil
+}
+
+// ClearShippingMethodID clears the value of the "shipping_method_id" field.
+func (m *CartMutation) ClearShippingMethodID() {
+	m.shipping_method = nil
+	m.clearedFields[cart.FieldShippingMethodID] = struct{}{}
+}
+
+// ShippingMethodIDCleared returns if the "shipping_method_id" field was cleared in this mutation.
+func (m *CartMutation) ShippingMethodIDCleared() bool {
+	_, ok := m.clearedFields[cart.FieldShippingMethodID]
+	return ok
+}
+
+// ResetShippingMethodID resets all changes to the "shipping_method_id" field.
+func (m *CartMutation) ResetShippingMethodID() {
+	m.shipping_method = nil
+	delete(m.clearedFields, cart.FieldShippingMethodID)
+}
+
+// SetPickupPointID sets the "pickup_point_id" field.
+func (m *CartMutation) SetPickupPointID(i int) {
+	m.pickup_point = &i
+}
+
+// PickupPointID returns the value of the "pickup_point_id" field in the mutation.
+func (m *CartMutation) PickupPointID() (r int, exists bool) {
+	v := m.pickup_point
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPickupPointID returns the old "pickup_point_id" field's value of the Cart entity.
+// If the Cart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CartMutation) OldPickupPointID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPickupPointID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPickupPointID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPickupPointID: %w", err)
+	}
+	return oldValue.PickupPointID, nil
+}
+
+// ClearPickupPointID clears the value of the "pickup_point_id" field.
+func (m *CartMutation) ClearPickupPointID() {
+	m.pickup_point = nil
+	m.clearedFields[cart.FieldPickupPointID] = struct{}{}
+}
+
+// PickupPointIDCleared returns if the "pickup_point_id" field was cleared in this mutation.
+func (m *CartMutation) PickupPointIDCleared() bool {
+	_, ok := m.clearedFields[cart.FieldPickupPointID]
+	return ok
+}
+
+// ResetPickupPointID resets all changes to the "pickup_point_id" field.
+func (m *CartMutation) ResetPickupPointID() {
+	m.pickup_point = nil
+	delete(m.clearedFields, cart.FieldPickupPointID)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *CartMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -1502,6 +1654,60 @@ func (m *CartMutation) ResetLines() {
 	m.removedlines = nil
 }
 
+// ClearShippingMethod clears the "shipping_method" edge to the ShippingMethod entity.
+func (m *CartMutation) ClearShippingMethod() {
+	m.clearedshipping_method = true
+	m.clearedFields[cart.FieldShippingMethodID] = struct{}{}
+}
+
+// ShippingMethodCleared reports if the "shipping_method" edge to the ShippingMethod entity was cleared.
+func (m *CartMutation) ShippingMethodCleared() bool {
+	return m.ShippingMethodIDCleared() || m.clearedshipping_method
+}
+
+// ShippingMethodIDs returns the "shipping_method" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ShippingMethodID instead. It exists only for internal usage by the builders.
+func (m *CartMutation) ShippingMethodIDs() (ids []int) {
+	if id := m.shipping_method; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetShippingMethod resets all changes to the "shipping_method" edge.
+func (m *CartMutation) ResetShippingMethod() {
+	m.shipping_method = nil
+	m.clearedshipping_method = false
+}
+
+// ClearPickupPoint clears the "pickup_point" edge to the PickupPoint entity.
+func (m *CartMutation) ClearPickupPoint() {
+	m.clearedpickup_point = true
+	m.clearedFields[cart.FieldPickupPointID] = struct{}{}
+}
+
+// PickupPointCleared reports if the "pickup_point" edge to the PickupPoint entity was cleared.
+func (m *CartMutation) PickupPointCleared() bool {
+	return m.PickupPointIDCleared() || m.clearedpickup_point
+}
+
+// PickupPointIDs returns the "pickup_point" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PickupPointID instead. It exists only for internal usage by the builders.
+func (m *CartMutation) PickupPointIDs() (ids []int) {
+	if id := m.pickup_point; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPickupPoint resets all changes to the "pickup_point" edge.
+func (m *CartMutation) ResetPickupPoint() {
+	m.pickup_point = nil
+	m.clearedpickup_point = false
+}
+
 // Where appends a list predicates to the CartMutation builder.
 func (m *CartMutation) Where(ps ...predicate.Cart) {
 	m.predicates = append(m.predicates, ps...)
@@ -1536,7 +1742,7 @@ func (m *CartMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CartMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, cart.FieldCreatedAt)
 	}
@@ -1554,6 +1760,15 @@ func (m *CartMutation) Fields() []string {
 	}
 	if m.expires_at != nil {
 		fields = append(fields, cart.FieldExpiresAt)
+	}
+	if m.shipping_address != nil {
+		fields = append(fields, cart.FieldShippingAddress)
+	}
+	if m.shipping_method != nil {
+		fields = append(fields, cart.FieldShippingMethodID)
+	}
+	if m.pickup_point != nil {
+		fields = append(fields, cart.FieldPickupPointID)
 	}
 	return fields
 }
@@ -1575,6 +1790,12 @@ func (m *CartMutation) Field(name string) (ent.Value, bool) {
 		return m.CustomerID()
 	case cart.FieldExpiresAt:
 		return m.ExpiresAt()
+	case cart.FieldShippingAddress:
+		return m.ShippingAddress()
+	case cart.FieldShippingMethodID:
+		return m.ShippingMethodID()
+	case cart.FieldPickupPointID:
+		return m.PickupPointID()
 	}
 	return nil, false
 }
@@ -1596,6 +1817,12 @@ func (m *CartMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCustomerID(ctx)
 	case cart.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case cart.FieldShippingAddress:
+		return m.OldShippingAddress(ctx)
+	case cart.FieldShippingMethodID:
+		return m.OldShippingMethodID(ctx)
+	case cart.FieldPickupPointID:
+		return m.OldPickupPointID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Cart field %s", name)
 }
@@ -1647,6 +1874,27 @@ func (m *CartMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetExpiresAt(v)
 		return nil
+	case cart.FieldShippingAddress:
+		v, ok := value.(*schematype.AddressSnapshot)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShippingAddress(v)
+		return nil
+	case cart.FieldShippingMethodID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShippingMethodID(v)
+		return nil
+	case cart.FieldPickupPointID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPickupPointID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Cart field %s", name)
 }
@@ -1683,6 +1931,15 @@ func (m *CartMutation) ClearedFields() []string {
 	if m.FieldCleared(cart.FieldCustomerID) {
 		fields = append(fields, cart.FieldCustomerID)
 	}
+	if m.FieldCleared(cart.FieldShippingAddress) {
+		fields = append(fields, cart.FieldShippingAddress)
+	}
+	if m.FieldCleared(cart.FieldShippingMethodID) {
+		fields = append(fields, cart.FieldShippingMethodID)
+	}
+	if m.FieldCleared(cart.FieldPickupPointID) {
+		fields = append(fields, cart.FieldPickupPointID)
+	}
 	return fields
 }
 
@@ -1699,6 +1956,15 @@ func (m *CartMutation) ClearField(name string) error {
 	switch name {
 	case cart.FieldCustomerID:
 		m.ClearCustomerID()
+		return nil
+	case cart.FieldShippingAddress:
+		m.ClearShippingAddress()
+		return nil
+	case cart.FieldShippingMethodID:
+		m.ClearShippingMethodID()
+		return nil
+	case cart.FieldPickupPointID:
+		m.ClearPickupPointID()
 		return nil
 	}
 	return fmt.Errorf("unknown Cart nullable field %s", name)
@@ -1726,18 +1992,33 @@ func (m *CartMutation) ResetField(name string) error {
 	case cart.FieldExpiresAt:
 		m.ResetExpiresAt()
 		return nil
+	case cart.FieldShippingAddress:
+		m.ResetShippingAddress()
+		return nil
+	case cart.FieldShippingMethodID:
+		m.ResetShippingMethodID()
+		return nil
+	case cart.FieldPickupPointID:
+		m.ResetPickupPointID()
+		return nil
 	}
 	return fmt.Errorf("unknown Cart field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CartMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 4)
 	if m.customer != nil {
 		edges = append(edges, cart.EdgeCustomer)
 	}
 	if m.lines != nil {
 		edges = append(edges, cart.EdgeLines)
+	}
+	if m.shipping_method != nil {
+		edges = append(edges, cart.EdgeShippingMethod)
+	}
+	if m.pickup_point != nil {
+		edges = append(edges, cart.EdgePickupPoint)
 	}
 	return edges
 }
@@ -1756,13 +2037,21 @@ func (m *CartMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case cart.EdgeShippingMethod:
+		if id := m.shipping_method; id != nil {
+			return []ent.Value{*id}
+		}
+	case cart.EdgePickupPoint:
+		if id := m.pickup_point; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CartMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 4)
 	if m.removedlines != nil {
 		edges = append(edges, cart.EdgeLines)
 	}
@@ -1785,12 +2074,18 @@ func (m *CartMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CartMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 4)
 	if m.clearedcustomer {
 		edges = append(edges, cart.EdgeCustomer)
 	}
 	if m.clearedlines {
 		edges = append(edges, cart.EdgeLines)
+	}
+	if m.clearedshipping_method {
+		edges = append(edges, cart.EdgeShippingMethod)
+	}
+	if m.clearedpickup_point {
+		edges = append(edges, cart.EdgePickupPoint)
 	}
 	return edges
 }
@@ -1803,6 +2098,10 @@ func (m *CartMutation) EdgeCleared(name string) bool {
 		return m.clearedcustomer
 	case cart.EdgeLines:
 		return m.clearedlines
+	case cart.EdgeShippingMethod:
+		return m.clearedshipping_method
+	case cart.EdgePickupPoint:
+		return m.clearedpickup_point
 	}
 	return false
 }
@@ -1813,6 +2112,12 @@ func (m *CartMutation) ClearEdge(name string) error {
 	switch name {
 	case cart.EdgeCustomer:
 		m.ClearCustomer()
+		return nil
+	case cart.EdgeShippingMethod:
+		m.ClearShippingMethod()
+		return nil
+	case cart.EdgePickupPoint:
+		m.ClearPickupPoint()
 		return nil
 	}
 	return fmt.Errorf("unknown Cart unique edge %s", name)
@@ -1827,6 +2132,12 @@ func (m *CartMutation) ResetEdge(name string) error {
 		return nil
 	case cart.EdgeLines:
 		m.ResetLines()
+		return nil
+	case cart.EdgeShippingMethod:
+		m.ResetShippingMethod()
+		return nil
+	case cart.EdgePickupPoint:
+		m.ResetPickupPoint()
 		return nil
 	}
 	return fmt.Errorf("unknown Cart edge %s", name)
@@ -7811,6 +8122,7 @@ type OrderMutation struct {
 	email                 *string
 	phone                 *string
 	shipping_address      *schematype.AddressSnapshot
+	shipping_method       **schematype.ShippingSnapshot
 	note                  *string
 	idempotency_key       *string
 	placed_at             *time.Time
@@ -8683,6 +8995,55 @@ func (m *OrderMutation) ResetShippingAddress() {
 	m.shipping_address = nil
 }
 
+// SetShippingMethod sets the "shipping_method" field.
+func (m *OrderMutation) SetShippingMethod(ss *schematype.ShippingSnapshot) {
+	m.shipping_method = &ss
+}
+
+// ShippingMethod returns the value of the "shipping_method" field in the mutation.
+func (m *OrderMutation) ShippingMethod() (r *schematype.ShippingSnapshot, exists bool) {
+	v := m.shipping_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShippingMethod returns the old "shipping_method" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldShippingMethod(ctx context.Context) (v *schematype.ShippingSnapshot, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShippingMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShippingMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShippingMethod: %w", err)
+	}
+	return oldValue.ShippingMethod, nil
+}
+
+// ClearShippingMethod clears the value of the "shipping_method" field.
+func (m *OrderMutation) ClearShippingMethod() {
+	m.shipping_method = nil
+	m.clearedFields[order.FieldShippingMethod] = struct{}{}
+}
+
+// ShippingMethodCleared returns if the "shipping_method" field was cleared in this mutation.
+func (m *OrderMutation) ShippingMethodCleared() bool {
+	_, ok := m.clearedFields[order.FieldShippingMethod]
+	return ok
+}
+
+// ResetShippingMethod resets all changes to the "shipping_method" field.
+func (m *OrderMutation) ResetShippingMethod() {
+	m.shipping_method = nil
+	delete(m.clearedFields, order.FieldShippingMethod)
+}
+
 // SetNote sets the "note" field.
 func (m *OrderMutation) SetNote(s string) {
 	m.note = &s
@@ -9130,7 +9491,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -9178,6 +9539,9 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.shipping_address != nil {
 		fields = append(fields, order.FieldShippingAddress)
+	}
+	if m.shipping_method != nil {
+		fields = append(fields, order.FieldShippingMethod)
 	}
 	if m.note != nil {
 		fields = append(fields, order.FieldNote)
@@ -9231,6 +9595,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.Phone()
 	case order.FieldShippingAddress:
 		return m.ShippingAddress()
+	case order.FieldShippingMethod:
+		return m.ShippingMethod()
 	case order.FieldNote:
 		return m.Note()
 	case order.FieldIdempotencyKey:
@@ -9280,6 +9646,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPhone(ctx)
 	case order.FieldShippingAddress:
 		return m.OldShippingAddress(ctx)
+	case order.FieldShippingMethod:
+		return m.OldShippingMethod(ctx)
 	case order.FieldNote:
 		return m.OldNote(ctx)
 	case order.FieldIdempotencyKey:
@@ -9408,6 +9776,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetShippingAddress(v)
+		return nil
+	case order.FieldShippingMethod:
+		v, ok := value.(*schematype.ShippingSnapshot)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShippingMethod(v)
 		return nil
 	case order.FieldNote:
 		v, ok := value.(string)
@@ -9551,6 +9926,9 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldPhone) {
 		fields = append(fields, order.FieldPhone)
 	}
+	if m.FieldCleared(order.FieldShippingMethod) {
+		fields = append(fields, order.FieldShippingMethod)
+	}
 	if m.FieldCleared(order.FieldNote) {
 		fields = append(fields, order.FieldNote)
 	}
@@ -9579,6 +9957,9 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldPhone:
 		m.ClearPhone()
+		return nil
+	case order.FieldShippingMethod:
+		m.ClearShippingMethod()
 		return nil
 	case order.FieldNote:
 		m.ClearNote()
@@ -9641,6 +10022,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldShippingAddress:
 		m.ResetShippingAddress()
+		return nil
+	case order.FieldShippingMethod:
+		m.ResetShippingMethod()
 		return nil
 	case order.FieldNote:
 		m.ResetNote()
@@ -13151,6 +13535,9 @@ type PickupPointMutation struct {
 	clearedFields map[string]struct{}
 	method        *int
 	clearedmethod bool
+	carts         map[int]struct{}
+	removedcarts  map[int]struct{}
+	clearedcarts  bool
 	done          bool
 	oldValue      func(context.Context) (*PickupPoint, error)
 	predicates    []predicate.PickupPoint
@@ -13749,6 +14136,60 @@ func (m *PickupPointMutation) ResetMethod() {
 	m.clearedmethod = false
 }
 
+// AddCartIDs adds the "carts" edge to the Cart entity by ids.
+func (m *PickupPointMutation) AddCartIDs(ids ...int) {
+	if m.carts == nil {
+		m.carts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.carts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCarts clears the "carts" edge to the Cart entity.
+func (m *PickupPointMutation) ClearCarts() {
+	m.clearedcarts = true
+}
+
+// CartsCleared reports if the "carts" edge to the Cart entity was cleared.
+func (m *PickupPointMutation) CartsCleared() bool {
+	return m.clearedcarts
+}
+
+// RemoveCartIDs removes the "carts" edge to the Cart entity by IDs.
+func (m *PickupPointMutation) RemoveCartIDs(ids ...int) {
+	if m.removedcarts == nil {
+		m.removedcarts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.carts, ids[i])
+		m.removedcarts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCarts returns the removed IDs of the "carts" edge to the Cart entity.
+func (m *PickupPointMutation) RemovedCartsIDs() (ids []int) {
+	for id := range m.removedcarts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CartsIDs returns the "carts" edge IDs in the mutation.
+func (m *PickupPointMutation) CartsIDs() (ids []int) {
+	for id := range m.carts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCarts resets all changes to the "carts" edge.
+func (m *PickupPointMutation) ResetCarts() {
+	m.carts = nil
+	m.clearedcarts = false
+	m.removedcarts = nil
+}
+
 // Where appends a list predicates to the PickupPointMutation builder.
 func (m *PickupPointMutation) Where(ps ...predicate.PickupPoint) {
 	m.predicates = append(m.predicates, ps...)
@@ -14089,9 +14530,12 @@ func (m *PickupPointMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *PickupPointMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.method != nil {
 		edges = append(edges, pickuppoint.EdgeMethod)
+	}
+	if m.carts != nil {
+		edges = append(edges, pickuppoint.EdgeCarts)
 	}
 	return edges
 }
@@ -14104,27 +14548,47 @@ func (m *PickupPointMutation) AddedIDs(name string) []ent.Value {
 		if id := m.method; id != nil {
 			return []ent.Value{*id}
 		}
+	case pickuppoint.EdgeCarts:
+		ids := make([]ent.Value, 0, len(m.carts))
+		for id := range m.carts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *PickupPointMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
+	if m.removedcarts != nil {
+		edges = append(edges, pickuppoint.EdgeCarts)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *PickupPointMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case pickuppoint.EdgeCarts:
+		ids := make([]ent.Value, 0, len(m.removedcarts))
+		for id := range m.removedcarts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *PickupPointMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedmethod {
 		edges = append(edges, pickuppoint.EdgeMethod)
+	}
+	if m.clearedcarts {
+		edges = append(edges, pickuppoint.EdgeCarts)
 	}
 	return edges
 }
@@ -14135,6 +14599,8 @@ func (m *PickupPointMutation) EdgeCleared(name string) bool {
 	switch name {
 	case pickuppoint.EdgeMethod:
 		return m.clearedmethod
+	case pickuppoint.EdgeCarts:
+		return m.clearedcarts
 	}
 	return false
 }
@@ -14156,6 +14622,9 @@ func (m *PickupPointMutation) ResetEdge(name string) error {
 	switch name {
 	case pickuppoint.EdgeMethod:
 		m.ResetMethod()
+		return nil
+	case pickuppoint.EdgeCarts:
+		m.ResetCarts()
 		return nil
 	}
 	return fmt.Errorf("unknown PickupPoint edge %s", name)
@@ -17926,6 +18395,9 @@ type ShippingMethodMutation struct {
 	pickup_points           map[int]struct{}
 	removedpickup_points    map[int]struct{}
 	clearedpickup_points    bool
+	carts                   map[int]struct{}
+	removedcarts            map[int]struct{}
+	clearedcarts            bool
 	done                    bool
 	oldValue                func(context.Context) (*ShippingMethod, error)
 	predicates              []predicate.ShippingMethod
@@ -18721,6 +19193,60 @@ func (m *ShippingMethodMutation) ResetPickupPoints() {
 	m.removedpickup_points = nil
 }
 
+// AddCartIDs adds the "carts" edge to the Cart entity by ids.
+func (m *ShippingMethodMutation) AddCartIDs(ids ...int) {
+	if m.carts == nil {
+		m.carts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.carts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCarts clears the "carts" edge to the Cart entity.
+func (m *ShippingMethodMutation) ClearCarts() {
+	m.clearedcarts = true
+}
+
+// CartsCleared reports if the "carts" edge to the Cart entity was cleared.
+func (m *ShippingMethodMutation) CartsCleared() bool {
+	return m.clearedcarts
+}
+
+// RemoveCartIDs removes the "carts" edge to the Cart entity by IDs.
+func (m *ShippingMethodMutation) RemoveCartIDs(ids ...int) {
+	if m.removedcarts == nil {
+		m.removedcarts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.carts, ids[i])
+		m.removedcarts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCarts returns the removed IDs of the "carts" edge to the Cart entity.
+func (m *ShippingMethodMutation) RemovedCartsIDs() (ids []int) {
+	for id := range m.removedcarts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CartsIDs returns the "carts" edge IDs in the mutation.
+func (m *ShippingMethodMutation) CartsIDs() (ids []int) {
+	for id := range m.carts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCarts resets all changes to the "carts" edge.
+func (m *ShippingMethodMutation) ResetCarts() {
+	m.carts = nil
+	m.clearedcarts = false
+	m.removedcarts = nil
+}
+
 // Where appends a list predicates to the ShippingMethodMutation builder.
 func (m *ShippingMethodMutation) Where(ps ...predicate.ShippingMethod) {
 	m.predicates = append(m.predicates, ps...)
@@ -19136,12 +19662,15 @@ func (m *ShippingMethodMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ShippingMethodMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.zone != nil {
 		edges = append(edges, shippingmethod.EdgeZone)
 	}
 	if m.pickup_points != nil {
 		edges = append(edges, shippingmethod.EdgePickupPoints)
+	}
+	if m.carts != nil {
+		edges = append(edges, shippingmethod.EdgeCarts)
 	}
 	return edges
 }
@@ -19160,15 +19689,24 @@ func (m *ShippingMethodMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case shippingmethod.EdgeCarts:
+		ids := make([]ent.Value, 0, len(m.carts))
+		for id := range m.carts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ShippingMethodMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedpickup_points != nil {
 		edges = append(edges, shippingmethod.EdgePickupPoints)
+	}
+	if m.removedcarts != nil {
+		edges = append(edges, shippingmethod.EdgeCarts)
 	}
 	return edges
 }
@@ -19183,18 +19721,27 @@ func (m *ShippingMethodMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case shippingmethod.EdgeCarts:
+		ids := make([]ent.Value, 0, len(m.removedcarts))
+		for id := range m.removedcarts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ShippingMethodMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedzone {
 		edges = append(edges, shippingmethod.EdgeZone)
 	}
 	if m.clearedpickup_points {
 		edges = append(edges, shippingmethod.EdgePickupPoints)
+	}
+	if m.clearedcarts {
+		edges = append(edges, shippingmethod.EdgeCarts)
 	}
 	return edges
 }
@@ -19207,6 +19754,8 @@ func (m *ShippingMethodMutation) EdgeCleared(name string) bool {
 		return m.clearedzone
 	case shippingmethod.EdgePickupPoints:
 		return m.clearedpickup_points
+	case shippingmethod.EdgeCarts:
+		return m.clearedcarts
 	}
 	return false
 }
@@ -19232,6 +19781,9 @@ func (m *ShippingMethodMutation) ResetEdge(name string) error {
 	case shippingmethod.EdgePickupPoints:
 		m.ResetPickupPoints()
 		return nil
+	case shippingmethod.EdgeCarts:
+		m.ResetCarts()
+		return nil
 	}
 	return fmt.Errorf("unknown ShippingMethod edge %s", name)
 }
@@ -19254,6 +19806,9 @@ type ShippingZoneMutation struct {
 	methods             map[int]struct{}
 	removedmethods      map[int]struct{}
 	clearedmethods      bool
+	tax_rates           map[int]struct{}
+	removedtax_rates    map[int]struct{}
+	clearedtax_rates    bool
 	done                bool
 	oldValue            func(context.Context) (*ShippingZone, error)
 	predicates          []predicate.ShippingZone
@@ -19699,6 +20254,60 @@ func (m *ShippingZoneMutation) ResetMethods() {
 	m.removedmethods = nil
 }
 
+// AddTaxRateIDs adds the "tax_rates" edge to the TaxRate entity by ids.
+func (m *ShippingZoneMutation) AddTaxRateIDs(ids ...int) {
+	if m.tax_rates == nil {
+		m.tax_rates = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.tax_rates[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTaxRates clears the "tax_rates" edge to the TaxRate entity.
+func (m *ShippingZoneMutation) ClearTaxRates() {
+	m.clearedtax_rates = true
+}
+
+// TaxRatesCleared reports if the "tax_rates" edge to the TaxRate entity was cleared.
+func (m *ShippingZoneMutation) TaxRatesCleared() bool {
+	return m.clearedtax_rates
+}
+
+// RemoveTaxRateIDs removes the "tax_rates" edge to the TaxRate entity by IDs.
+func (m *ShippingZoneMutation) RemoveTaxRateIDs(ids ...int) {
+	if m.removedtax_rates == nil {
+		m.removedtax_rates = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.tax_rates, ids[i])
+		m.removedtax_rates[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTaxRates returns the removed IDs of the "tax_rates" edge to the TaxRate entity.
+func (m *ShippingZoneMutation) RemovedTaxRatesIDs() (ids []int) {
+	for id := range m.removedtax_rates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TaxRatesIDs returns the "tax_rates" edge IDs in the mutation.
+func (m *ShippingZoneMutation) TaxRatesIDs() (ids []int) {
+	for id := range m.tax_rates {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTaxRates resets all changes to the "tax_rates" edge.
+func (m *ShippingZoneMutation) ResetTaxRates() {
+	m.tax_rates = nil
+	m.clearedtax_rates = false
+	m.removedtax_rates = nil
+}
+
 // Where appends a list predicates to the ShippingZoneMutation builder.
 func (m *ShippingZoneMutation) Where(ps ...predicate.ShippingZone) {
 	m.predicates = append(m.predicates, ps...)
@@ -19951,9 +20560,12 @@ func (m *ShippingZoneMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ShippingZoneMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.methods != nil {
 		edges = append(edges, shippingzone.EdgeMethods)
+	}
+	if m.tax_rates != nil {
+		edges = append(edges, shippingzone.EdgeTaxRates)
 	}
 	return edges
 }
@@ -19968,15 +20580,24 @@ func (m *ShippingZoneMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case shippingzone.EdgeTaxRates:
+		ids := make([]ent.Value, 0, len(m.tax_rates))
+		for id := range m.tax_rates {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ShippingZoneMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.removedmethods != nil {
 		edges = append(edges, shippingzone.EdgeMethods)
+	}
+	if m.removedtax_rates != nil {
+		edges = append(edges, shippingzone.EdgeTaxRates)
 	}
 	return edges
 }
@@ -19991,15 +20612,24 @@ func (m *ShippingZoneMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case shippingzone.EdgeTaxRates:
+		ids := make([]ent.Value, 0, len(m.removedtax_rates))
+		for id := range m.removedtax_rates {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ShippingZoneMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedmethods {
 		edges = append(edges, shippingzone.EdgeMethods)
+	}
+	if m.clearedtax_rates {
+		edges = append(edges, shippingzone.EdgeTaxRates)
 	}
 	return edges
 }
@@ -20010,6 +20640,8 @@ func (m *ShippingZoneMutation) EdgeCleared(name string) bool {
 	switch name {
 	case shippingzone.EdgeMethods:
 		return m.clearedmethods
+	case shippingzone.EdgeTaxRates:
+		return m.clearedtax_rates
 	}
 	return false
 }
@@ -20028,6 +20660,9 @@ func (m *ShippingZoneMutation) ResetEdge(name string) error {
 	switch name {
 	case shippingzone.EdgeMethods:
 		m.ResetMethods()
+		return nil
+	case shippingzone.EdgeTaxRates:
+		m.ResetTaxRates()
 		return nil
 	}
 	return fmt.Errorf("unknown ShippingZone edge %s", name)
@@ -21671,6 +22306,8 @@ type TaxRateMutation struct {
 	clearedFields    map[string]struct{}
 	tax_class        *int
 	clearedtax_class bool
+	zone             *int
+	clearedzone      bool
 	done             bool
 	oldValue         func(context.Context) (*TaxRate, error)
 	predicates       []predicate.TaxRate
@@ -21974,6 +22611,55 @@ func (m *TaxRateMutation) ResetTaxClassID() {
 	m.tax_class = nil
 }
 
+// SetZoneID sets the "zone_id" field.
+func (m *TaxRateMutation) SetZoneID(i int) {
+	m.zone = &i
+}
+
+// ZoneID returns the value of the "zone_id" field in the mutation.
+func (m *TaxRateMutation) ZoneID() (r int, exists bool) {
+	v := m.zone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldZoneID returns the old "zone_id" field's value of the TaxRate entity.
+// If the TaxRate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaxRateMutation) OldZoneID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldZoneID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldZoneID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldZoneID: %w", err)
+	}
+	return oldValue.ZoneID, nil
+}
+
+// ClearZoneID clears the value of the "zone_id" field.
+func (m *TaxRateMutation) ClearZoneID() {
+	m.zone = nil
+	m.clearedFields[taxrate.FieldZoneID] = struct{}{}
+}
+
+// ZoneIDCleared returns if the "zone_id" field was cleared in this mutation.
+func (m *TaxRateMutation) ZoneIDCleared() bool {
+	_, ok := m.clearedFields[taxrate.FieldZoneID]
+	return ok
+}
+
+// ResetZoneID resets all changes to the "zone_id" field.
+func (m *TaxRateMutation) ResetZoneID() {
+	m.zone = nil
+	delete(m.clearedFields, taxrate.FieldZoneID)
+}
+
 // ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
 func (m *TaxRateMutation) ClearTaxClass() {
 	m.clearedtax_class = true
@@ -21999,6 +22685,33 @@ func (m *TaxRateMutation) TaxClassIDs() (ids []int) {
 func (m *TaxRateMutation) ResetTaxClass() {
 	m.tax_class = nil
 	m.clearedtax_class = false
+}
+
+// ClearZone clears the "zone" edge to the ShippingZone entity.
+func (m *TaxRateMutation) ClearZone() {
+	m.clearedzone = true
+	m.clearedFields[taxrate.FieldZoneID] = struct{}{}
+}
+
+// ZoneCleared reports if the "zone" edge to the ShippingZone entity was cleared.
+func (m *TaxRateMutation) ZoneCleared() bool {
+	return m.ZoneIDCleared() || m.clearedzone
+}
+
+// ZoneIDs returns the "zone" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ZoneID instead. It exists only for internal usage by the builders.
+func (m *TaxRateMutation) ZoneIDs() (ids []int) {
+	if id := m.zone; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetZone resets all changes to the "zone" edge.
+func (m *TaxRateMutation) ResetZone() {
+	m.zone = nil
+	m.clearedzone = false
 }
 
 // Where appends a list predicates to the TaxRateMutation builder.
@@ -22035,7 +22748,7 @@ func (m *TaxRateMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TaxRateMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 6)
 	if m.created_at != nil {
 		fields = append(fields, taxrate.FieldCreatedAt)
 	}
@@ -22050,6 +22763,9 @@ func (m *TaxRateMutation) Fields() []string {
 	}
 	if m.tax_class != nil {
 		fields = append(fields, taxrate.FieldTaxClassID)
+	}
+	if m.zone != nil {
+		fields = append(fields, taxrate.FieldZoneID)
 	}
 	return fields
 }
@@ -22069,6 +22785,8 @@ func (m *TaxRateMutation) Field(name string) (ent.Value, bool) {
 		return m.BasisPoints()
 	case taxrate.FieldTaxClassID:
 		return m.TaxClassID()
+	case taxrate.FieldZoneID:
+		return m.ZoneID()
 	}
 	return nil, false
 }
@@ -22088,6 +22806,8 @@ func (m *TaxRateMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldBasisPoints(ctx)
 	case taxrate.FieldTaxClassID:
 		return m.OldTaxClassID(ctx)
+	case taxrate.FieldZoneID:
+		return m.OldZoneID(ctx)
 	}
 	return nil, fmt.Errorf("unknown TaxRate field %s", name)
 }
@@ -22131,6 +22851,13 @@ func (m *TaxRateMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTaxClassID(v)
+		return nil
+	case taxrate.FieldZoneID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetZoneID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown TaxRate field %s", name)
@@ -22176,7 +22903,11 @@ func (m *TaxRateMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *TaxRateMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(taxrate.FieldZoneID) {
+		fields = append(fields, taxrate.FieldZoneID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -22189,6 +22920,11 @@ func (m *TaxRateMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *TaxRateMutation) ClearField(name string) error {
+	switch name {
+	case taxrate.FieldZoneID:
+		m.ClearZoneID()
+		return nil
+	}
 	return fmt.Errorf("unknown TaxRate nullable field %s", name)
 }
 
@@ -22211,15 +22947,21 @@ func (m *TaxRateMutation) ResetField(name string) error {
 	case taxrate.FieldTaxClassID:
 		m.ResetTaxClassID()
 		return nil
+	case taxrate.FieldZoneID:
+		m.ResetZoneID()
+		return nil
 	}
 	return fmt.Errorf("unknown TaxRate field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TaxRateMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.tax_class != nil {
 		edges = append(edges, taxrate.EdgeTaxClass)
+	}
+	if m.zone != nil {
+		edges = append(edges, taxrate.EdgeZone)
 	}
 	return edges
 }
@@ -22232,13 +22974,17 @@ func (m *TaxRateMutation) AddedIDs(name string) []ent.Value {
 		if id := m.tax_class; id != nil {
 			return []ent.Value{*id}
 		}
+	case taxrate.EdgeZone:
+		if id := m.zone; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TaxRateMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	return edges
 }
 
@@ -22250,9 +22996,12 @@ func (m *TaxRateMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TaxRateMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedtax_class {
 		edges = append(edges, taxrate.EdgeTaxClass)
+	}
+	if m.clearedzone {
+		edges = append(edges, taxrate.EdgeZone)
 	}
 	return edges
 }
@@ -22263,6 +23012,8 @@ func (m *TaxRateMutation) EdgeCleared(name string) bool {
 	switch name {
 	case taxrate.EdgeTaxClass:
 		return m.clearedtax_class
+	case taxrate.EdgeZone:
+		return m.clearedzone
 	}
 	return false
 }
@@ -22274,6 +23025,9 @@ func (m *TaxRateMutation) ClearEdge(name string) error {
 	case taxrate.EdgeTaxClass:
 		m.ClearTaxClass()
 		return nil
+	case taxrate.EdgeZone:
+		m.ClearZone()
+		return nil
 	}
 	return fmt.Errorf("unknown TaxRate unique edge %s", name)
 }
@@ -22284,6 +23038,9 @@ func (m *TaxRateMutation) ResetEdge(name string) error {
 	switch name {
 	case taxrate.EdgeTaxClass:
 		m.ResetTaxClass()
+		return nil
+	case taxrate.EdgeZone:
+		m.ResetZone()
 		return nil
 	}
 	return fmt.Errorf("unknown TaxRate edge %s", name)

@@ -52,6 +52,8 @@ type Order struct {
 	Phone string `json:"phone,omitempty"`
 	// ShippingAddress holds the value of the "shipping_address" field.
 	ShippingAddress schematype.AddressSnapshot `json:"shipping_address,omitempty"`
+	// ShippingMethod holds the value of the "shipping_method" field.
+	ShippingMethod *schematype.ShippingSnapshot `json:"shipping_method,omitempty"`
 	// Note holds the value of the "note" field.
 	Note string `json:"note,omitempty"`
 	// IdempotencyKey holds the value of the "idempotency_key" field.
@@ -142,7 +144,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case order.FieldTaxLines, order.FieldShippingAddress:
+		case order.FieldTaxLines, order.FieldShippingAddress, order.FieldShippingMethod:
 			values[i] = new([]byte)
 		case order.FieldPricesIncludeTax:
 			values[i] = new(sql.NullBool)
@@ -271,6 +273,14 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.ShippingAddress); err != nil {
 					return fmt.Errorf("unmarshal field shipping_address: %w", err)
+				}
+			}
+		case order.FieldShippingMethod:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field shipping_method", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ShippingMethod); err != nil {
+					return fmt.Errorf("unmarshal field shipping_method: %w", err)
 				}
 			}
 		case order.FieldNote:
@@ -406,6 +416,9 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("shipping_address=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ShippingAddress))
+	builder.WriteString(", ")
+	builder.WriteString("shipping_method=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ShippingMethod))
 	builder.WriteString(", ")
 	builder.WriteString("note=")
 	builder.WriteString(_m.Note)

@@ -204,6 +204,12 @@ func (_c *OrderCreate) SetShippingAddress(v schematype.AddressSnapshot) *OrderCr
 	return _c
 }
 
+// SetShippingMethod sets the "shipping_method" field.
+func (_c *OrderCreate) SetShippingMethod(v *schematype.ShippingSnapshot) *OrderCreate {
+	_c.mutation.SetShippingMethod(v)
+	return _c
+}
+
 // SetNote sets the "note" field.
 func (_c *OrderCreate) SetNote(v string) *OrderCreate {
 	_c.mutation.SetNote(v)
@@ -600,6 +606,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 		_spec.SetField(order.FieldShippingAddress, field.TypeJSON, value)
 		_node.ShippingAddress = value
 	}
+	if value, ok := _c.mutation.ShippingMethod(); ok {
+		_spec.SetField(order.FieldShippingMethod, field.TypeJSON, value)
+		_node.ShippingMethod = value
+	}
 	if value, ok := _c.mutation.Note(); ok {
 		_spec.SetField(order.FieldNote, field.TypeString, value)
 		_node.Note = value
@@ -896,6 +906,9 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.TaxLines(); exists {
 			s.SetIgnore(order.FieldTaxLines)
+		}
+		if _, exists := u.create.mutation.ShippingMethod(); exists {
+			s.SetIgnore(order.FieldShippingMethod)
 		}
 		if _, exists := u.create.mutation.IdempotencyKey(); exists {
 			s.SetIgnore(order.FieldIdempotencyKey)
@@ -1268,6 +1281,9 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.TaxLines(); exists {
 				s.SetIgnore(order.FieldTaxLines)
+			}
+			if _, exists := b.mutation.ShippingMethod(); exists {
+				s.SetIgnore(order.FieldShippingMethod)
 			}
 			if _, exists := b.mutation.IdempotencyKey(); exists {
 				s.SetIgnore(order.FieldIdempotencyKey)

@@ -413,6 +413,9 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.ShippingAddress(); ok {
 		_spec.SetField(order.FieldShippingAddress, field.TypeJSON, value)
 	}
+	if _u.mutation.ShippingMethodCleared() {
+		_spec.ClearField(order.FieldShippingMethod, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Note(); ok {
 		_spec.SetField(order.FieldNote, field.TypeString, value)
 	}
@@ -1057,6 +1060,9 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if value, ok := _u.mutation.ShippingAddress(); ok {
 		_spec.SetField(order.FieldShippingAddress, field.TypeJSON, value)
+	}
+	if _u.mutation.ShippingMethodCleared() {
+		_spec.ClearField(order.FieldShippingMethod, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Note(); ok {
 		_spec.SetField(order.FieldNote, field.TypeString, value)

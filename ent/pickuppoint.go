@@ -54,11 +54,15 @@ type PickupPoint struct {
 type PickupPointEdges struct {
 	// Method holds the value of the method edge.
 	Method *ShippingMethod `json:"method,omitempty"`
+	// Carts holds the value of the carts edge.
+	Carts []*Cart `json:"carts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
+
+	namedCarts map[string][]*Cart
 }
 
 // MethodOrErr returns the Method value or an error if the edge
@@ -70,6 +74,15 @@ func (e PickupPointEdges) MethodOrErr() (*ShippingMethod, error) {
 		return nil, &NotFoundError{label: shippingmethod.Label}
 	}
 	return nil, &NotLoadedError{edge: "method"}
+}
+
+// CartsOrErr returns the Carts value or an error if the edge
+// was not loaded in eager-loading.
+func (e PickupPointEdges) CartsOrErr() ([]*Cart, error) {
+	if e.loadedTypes[1] {
+		return e.Carts, nil
+	}
+	return nil, &NotLoadedError{edge: "carts"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -202,6 +215,11 @@ func (_m *PickupPoint) QueryMethod() *ShippingMethodQuery {
 	return NewPickupPointClient(_m.config).QueryMethod(_m)
 }
 
+// QueryCarts queries the "carts" edge of the PickupPoint entity.
+func (_m *PickupPoint) QueryCarts() *CartQuery {
+	return NewPickupPointClient(_m.config).QueryCarts(_m)
+}
+
 // Update returns a builder for updating this PickupPoint.
 // Note that you need to call PickupPoint.Unwrap() before calling this method if this PickupPoint
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -265,6 +283,30 @@ func (_m *PickupPoint) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.MethodID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedCarts returns the Carts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *PickupPoint) NamedCarts(name string) ([]*Cart, error) {
+	if _m.Edges.namedCarts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCarts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *PickupPoint) appendNamedCarts(name string, edges ...*Cart) {
+	if _m.Edges.namedCarts == nil {
+		_m.Edges.namedCarts = make(map[string][]*Cart)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCarts[name] = []*Cart{}
+	} else {
+		_m.Edges.namedCarts[name] = append(_m.Edges.namedCarts[name], edges...)
+	}
 }
 
 // PickupPoints is a parsable slice of PickupPoint.

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 )
@@ -152,6 +153,21 @@ func (_c *PickupPointCreate) SetMethodID(v int) *PickupPointCreate {
 // SetMethod sets the "method" edge to the ShippingMethod entity.
 func (_c *PickupPointCreate) SetMethod(v *ShippingMethod) *PickupPointCreate {
 	return _c.SetMethodID(v.ID)
+}
+
+// AddCartIDs adds the "carts" edge to the Cart entity by IDs.
+func (_c *PickupPointCreate) AddCartIDs(ids ...int) *PickupPointCreate {
+	_c.mutation.AddCartIDs(ids...)
+	return _c
+}
+
+// AddCarts adds the "carts" edges to the Cart entity.
+func (_c *PickupPointCreate) AddCarts(v ...*Cart) *PickupPointCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCartIDs(ids...)
 }
 
 // Mutation returns the PickupPointMutation object of the builder.
@@ -403,6 +419,22 @@ func (_c *PickupPointCreate) createSpec() (*PickupPoint, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.MethodID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -21,13 +23,15 @@ import (
 // PickupPointQuery is the builder for querying PickupPoint entities.
 type PickupPointQuery struct {
 	config
-	ctx        *QueryContext
-	order      []pickuppoint.OrderOption
-	inters     []Interceptor
-	predicates []predicate.PickupPoint
-	withMethod *ShippingMethodQuery
-	loadTotal  []func(context.Context, []*PickupPoint) error
-	modifiers  []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []pickuppoint.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.PickupPoint
+	withMethod     *ShippingMethodQuery
+	withCarts      *CartQuery
+	loadTotal      []func(context.Context, []*PickupPoint) error
+	modifiers      []func(*sql.Selector)
+	withNamedCarts map[string]*CartQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -79,6 +83,28 @@ func (_q *PickupPointQuery) QueryMethod() *ShippingMethodQuery {
 			sqlgraph.From(pickuppoint.Table, pickuppoint.FieldID, selector),
 			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, pickuppoint.MethodTable, pickuppoint.MethodColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCarts chains the current query on the "carts" edge.
+func (_q *PickupPointQuery) QueryCarts() *CartQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pickuppoint.Table, pickuppoint.FieldID, selector),
+			sqlgraph.To(cart.Table, cart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, pickuppoint.CartsTable, pickuppoint.CartsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -279,6 +305,7 @@ func (_q *PickupPointQuery) Clone() *PickupPointQuery {
 		inters:     append([]Interceptor{}, _q.inters...),
 		predicates: append([]predicate.PickupPoint{}, _q.predicates...),
 		withMethod: _q.withMethod.Clone(),
+		withCarts:  _q.withCarts.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -294,6 +321,17 @@ func (_q *PickupPointQuery) WithMethod(opts ...func(*ShippingMethodQuery)) *Pick
 		opt(query)
 	}
 	_q.withMethod = query
+	return _q
+}
+
+// WithCarts tells the query-builder to eager-load the nodes that are connected to
+// the "carts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PickupPointQuery) WithCarts(opts ...func(*CartQuery)) *PickupPointQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCarts = query
 	return _q
 }
 
@@ -381,8 +419,9 @@ func (_q *PickupPointQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*PickupPoint{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withMethod != nil,
+			_q.withCarts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -413,6 +452,20 @@ func (_q *PickupPointQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if query := _q.withMethod; query != nil {
 		if err := _q.loadMethod(ctx, query, nodes, nil,
 			func(n *PickupPoint, e *ShippingMethod) { n.Edges.Method = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCarts; query != nil {
+		if err := _q.loadCarts(ctx, query, nodes,
+			func(n *PickupPoint) { n.Edges.Carts = []*Cart{} },
+			func(n *PickupPoint, e *Cart) { n.Edges.Carts = append(n.Edges.Carts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCarts {
+		if err := _q.loadCarts(ctx, query, nodes,
+			func(n *PickupPoint) { n.appendNamedCarts(name) },
+			func(n *PickupPoint, e *Cart) { n.appendNamedCarts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -450,6 +503,39 @@ func (_q *PickupPointQuery) loadMethod(ctx context.Context, query *ShippingMetho
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *PickupPointQuery) loadCarts(ctx context.Context, query *CartQuery, nodes []*PickupPoint, init func(*PickupPoint), assign func(*PickupPoint, *Cart)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*PickupPoint)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(cart.FieldPickupPointID)
+	}
+	query.Where(predicate.Cart(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(pickuppoint.CartsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.PickupPointID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "pickup_point_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "pickup_point_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -580,6 +666,20 @@ func (_q *PickupPointQuery) ForShare(opts ...sql.LockOption) *PickupPointQuery {
 func (_q *PickupPointQuery) Modify(modifiers ...func(s *sql.Selector)) *PickupPointSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedCarts tells the query-builder to eager-load the nodes that are connected to the "carts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *PickupPointQuery) WithNamedCarts(name string, opts ...func(*CartQuery)) *PickupPointQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCarts == nil {
+		_q.withNamedCarts = make(map[string]*CartQuery)
+	}
+	_q.withNamedCarts[name] = query
+	return _q
 }
 
 // PickupPointGroupBy is the group-by builder for PickupPoint entities.

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -195,6 +196,21 @@ func (_u *PickupPointUpdate) SetMethod(v *ShippingMethod) *PickupPointUpdate {
 	return _u.SetMethodID(v.ID)
 }
 
+// AddCartIDs adds the "carts" edge to the Cart entity by IDs.
+func (_u *PickupPointUpdate) AddCartIDs(ids ...int) *PickupPointUpdate {
+	_u.mutation.AddCartIDs(ids...)
+	return _u
+}
+
+// AddCarts adds the "carts" edges to the Cart entity.
+func (_u *PickupPointUpdate) AddCarts(v ...*Cart) *PickupPointUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCartIDs(ids...)
+}
+
 // Mutation returns the PickupPointMutation object of the builder.
 func (_u *PickupPointUpdate) Mutation() *PickupPointMutation {
 	return _u.mutation
@@ -204,6 +220,27 @@ func (_u *PickupPointUpdate) Mutation() *PickupPointMutation {
 func (_u *PickupPointUpdate) ClearMethod() *PickupPointUpdate {
 	_u.mutation.ClearMethod()
 	return _u
+}
+
+// ClearCarts clears all "carts" edges to the Cart entity.
+func (_u *PickupPointUpdate) ClearCarts() *PickupPointUpdate {
+	_u.mutation.ClearCarts()
+	return _u
+}
+
+// RemoveCartIDs removes the "carts" edge to Cart entities by IDs.
+func (_u *PickupPointUpdate) RemoveCartIDs(ids ...int) *PickupPointUpdate {
+	_u.mutation.RemoveCartIDs(ids...)
+	return _u
+}
+
+// RemoveCarts removes "carts" edges to Cart entities.
+func (_u *PickupPointUpdate) RemoveCarts(v ...*Cart) *PickupPointUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCartIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -374,6 +411,51 @@ func (_u *PickupPointUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCartsIDs(); len(nodes) > 0 && !_u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -568,6 +650,21 @@ func (_u *PickupPointUpdateOne) SetMethod(v *ShippingMethod) *PickupPointUpdateO
 	return _u.SetMethodID(v.ID)
 }
 
+// AddCartIDs adds the "carts" edge to the Cart entity by IDs.
+func (_u *PickupPointUpdateOne) AddCartIDs(ids ...int) *PickupPointUpdateOne {
+	_u.mutation.AddCartIDs(ids...)
+	return _u
+}
+
+// AddCarts adds the "carts" edges to the Cart entity.
+func (_u *PickupPointUpdateOne) AddCarts(v ...*Cart) *PickupPointUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCartIDs(ids...)
+}
+
 // Mutation returns the PickupPointMutation object of the builder.
 func (_u *PickupPointUpdateOne) Mutation() *PickupPointMutation {
 	return _u.mutation
@@ -577,6 +674,27 @@ func (_u *PickupPointUpdateOne) Mutation() *PickupPointMutation {
 func (_u *PickupPointUpdateOne) ClearMethod() *PickupPointUpdateOne {
 	_u.mutation.ClearMethod()
 	return _u
+}
+
+// ClearCarts clears all "carts" edges to the Cart entity.
+func (_u *PickupPointUpdateOne) ClearCarts() *PickupPointUpdateOne {
+	_u.mutation.ClearCarts()
+	return _u
+}
+
+// RemoveCartIDs removes the "carts" edge to Cart entities by IDs.
+func (_u *PickupPointUpdateOne) RemoveCartIDs(ids ...int) *PickupPointUpdateOne {
+	_u.mutation.RemoveCartIDs(ids...)
+	return _u
+}
+
+// RemoveCarts removes "carts" edges to Cart entities.
+func (_u *PickupPointUpdateOne) RemoveCarts(v ...*Cart) *PickupPointUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCartIDs(ids...)
 }
 
 // Where appends a list predicates to the PickupPointUpdate builder.
@@ -777,6 +895,51 @@ func (_u *PickupPointUpdateOne) sqlSave(ctx context.Context) (_node *PickupPoint
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCartsIDs(); len(nodes) > 0 && !_u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   pickuppoint.CartsTable,
+			Columns: []string{pickuppoint.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

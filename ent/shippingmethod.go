@@ -58,13 +58,16 @@ type ShippingMethodEdges struct {
 	Zone *ShippingZone `json:"zone,omitempty"`
 	// PickupPoints holds the value of the pickup_points edge.
 	PickupPoints []*PickupPoint `json:"pickup_points,omitempty"`
+	// Carts holds the value of the carts edge.
+	Carts []*Cart `json:"carts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedPickupPoints map[string][]*PickupPoint
+	namedCarts        map[string][]*Cart
 }
 
 // ZoneOrErr returns the Zone value or an error if the edge
@@ -85,6 +88,15 @@ func (e ShippingMethodEdges) PickupPointsOrErr() ([]*PickupPoint, error) {
 		return e.PickupPoints, nil
 	}
 	return nil, &NotLoadedError{edge: "pickup_points"}
+}
+
+// CartsOrErr returns the Carts value or an error if the edge
+// was not loaded in eager-loading.
+func (e ShippingMethodEdges) CartsOrErr() ([]*Cart, error) {
+	if e.loadedTypes[2] {
+		return e.Carts, nil
+	}
+	return nil, &NotLoadedError{edge: "carts"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -228,6 +240,11 @@ func (_m *ShippingMethod) QueryPickupPoints() *PickupPointQuery {
 	return NewShippingMethodClient(_m.config).QueryPickupPoints(_m)
 }
 
+// QueryCarts queries the "carts" edge of the ShippingMethod entity.
+func (_m *ShippingMethod) QueryCarts() *CartQuery {
+	return NewShippingMethodClient(_m.config).QueryCarts(_m)
+}
+
 // Update returns a builder for updating this ShippingMethod.
 // Note that you need to call ShippingMethod.Unwrap() before calling this method if this ShippingMethod
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -318,6 +335,30 @@ func (_m *ShippingMethod) appendNamedPickupPoints(name string, edges ...*PickupP
 		_m.Edges.namedPickupPoints[name] = []*PickupPoint{}
 	} else {
 		_m.Edges.namedPickupPoints[name] = append(_m.Edges.namedPickupPoints[name], edges...)
+	}
+}
+
+// NamedCarts returns the Carts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *ShippingMethod) NamedCarts(name string) ([]*Cart, error) {
+	if _m.Edges.namedCarts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCarts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *ShippingMethod) appendNamedCarts(name string, edges ...*Cart) {
+	if _m.Edges.namedCarts == nil {
+		_m.Edges.namedCarts = make(map[string][]*Cart)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCarts[name] = []*Cart{}
+	} else {
+		_m.Edges.namedCarts[name] = append(_m.Edges.namedCarts[name], edges...)
 	}
 }
 

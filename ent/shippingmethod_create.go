@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -185,6 +186,21 @@ func (_c *ShippingMethodCreate) AddPickupPoints(v ...*PickupPoint) *ShippingMeth
 		ids[i] = v[i].ID
 	}
 	return _c.AddPickupPointIDs(ids...)
+}
+
+// AddCartIDs adds the "carts" edge to the Cart entity by IDs.
+func (_c *ShippingMethodCreate) AddCartIDs(ids ...int) *ShippingMethodCreate {
+	_c.mutation.AddCartIDs(ids...)
+	return _c
+}
+
+// AddCarts adds the "carts" edges to the Cart entity.
+func (_c *ShippingMethodCreate) AddCarts(v ...*Cart) *ShippingMethodCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCartIDs(ids...)
 }
 
 // Mutation returns the ShippingMethodMutation object of the builder.
@@ -440,6 +456,22 @@ func (_c *ShippingMethodCreate) createSpec() (*ShippingMethod, *sqlgraph.CreateS
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -29,9 +30,11 @@ type ShippingMethodQuery struct {
 	predicates            []predicate.ShippingMethod
 	withZone              *ShippingZoneQuery
 	withPickupPoints      *PickupPointQuery
+	withCarts             *CartQuery
 	loadTotal             []func(context.Context, []*ShippingMethod) error
 	modifiers             []func(*sql.Selector)
 	withNamedPickupPoints map[string]*PickupPointQuery
+	withNamedCarts        map[string]*CartQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -105,6 +108,28 @@ func (_q *ShippingMethodQuery) QueryPickupPoints() *PickupPointQuery {
 			sqlgraph.From(shippingmethod.Table, shippingmethod.FieldID, selector),
 			sqlgraph.To(pickuppoint.Table, pickuppoint.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, shippingmethod.PickupPointsTable, shippingmethod.PickupPointsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCarts chains the current query on the "carts" edge.
+func (_q *ShippingMethodQuery) QueryCarts() *CartQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingmethod.Table, shippingmethod.FieldID, selector),
+			sqlgraph.To(cart.Table, cart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shippingmethod.CartsTable, shippingmethod.CartsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -306,6 +331,7 @@ func (_q *ShippingMethodQuery) Clone() *ShippingMethodQuery {
 		predicates:       append([]predicate.ShippingMethod{}, _q.predicates...),
 		withZone:         _q.withZone.Clone(),
 		withPickupPoints: _q.withPickupPoints.Clone(),
+		withCarts:        _q.withCarts.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -332,6 +358,17 @@ func (_q *ShippingMethodQuery) WithPickupPoints(opts ...func(*PickupPointQuery))
 		opt(query)
 	}
 	_q.withPickupPoints = query
+	return _q
+}
+
+// WithCarts tells the query-builder to eager-load the nodes that are connected to
+// the "carts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShippingMethodQuery) WithCarts(opts ...func(*CartQuery)) *ShippingMethodQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCarts = query
 	return _q
 }
 
@@ -419,9 +456,10 @@ func (_q *ShippingMethodQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ShippingMethod{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withZone != nil,
 			_q.withPickupPoints != nil,
+			_q.withCarts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -462,10 +500,24 @@ func (_q *ShippingMethodQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			return nil, err
 		}
 	}
+	if query := _q.withCarts; query != nil {
+		if err := _q.loadCarts(ctx, query, nodes,
+			func(n *ShippingMethod) { n.Edges.Carts = []*Cart{} },
+			func(n *ShippingMethod, e *Cart) { n.Edges.Carts = append(n.Edges.Carts, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPickupPoints {
 		if err := _q.loadPickupPoints(ctx, query, nodes,
 			func(n *ShippingMethod) { n.appendNamedPickupPoints(name) },
 			func(n *ShippingMethod, e *PickupPoint) { n.appendNamedPickupPoints(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCarts {
+		if err := _q.loadCarts(ctx, query, nodes,
+			func(n *ShippingMethod) { n.appendNamedCarts(name) },
+			func(n *ShippingMethod, e *Cart) { n.appendNamedCarts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -531,6 +583,39 @@ func (_q *ShippingMethodQuery) loadPickupPoints(ctx context.Context, query *Pick
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "method_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ShippingMethodQuery) loadCarts(ctx context.Context, query *CartQuery, nodes []*ShippingMethod, init func(*ShippingMethod), assign func(*ShippingMethod, *Cart)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*ShippingMethod)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(cart.FieldShippingMethodID)
+	}
+	query.Where(predicate.Cart(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(shippingmethod.CartsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ShippingMethodID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "shipping_method_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "shipping_method_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -676,6 +761,20 @@ func (_q *ShippingMethodQuery) WithNamedPickupPoints(name string, opts ...func(*
 		_q.withNamedPickupPoints = make(map[string]*PickupPointQuery)
 	}
 	_q.withNamedPickupPoints[name] = query
+	return _q
+}
+
+// WithNamedCarts tells the query-builder to eager-load the nodes that are connected to the "carts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShippingMethodQuery) WithNamedCarts(name string, opts ...func(*CartQuery)) *ShippingMethodQuery {
+	query := (&CartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCarts == nil {
+		_q.withNamedCarts = make(map[string]*CartQuery)
+	}
+	_q.withNamedCarts[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
@@ -258,6 +259,21 @@ func (_u *ShippingMethodUpdate) AddPickupPoints(v ...*PickupPoint) *ShippingMeth
 	return _u.AddPickupPointIDs(ids...)
 }
 
+// AddCartIDs adds the "carts" edge to the Cart entity by IDs.
+func (_u *ShippingMethodUpdate) AddCartIDs(ids ...int) *ShippingMethodUpdate {
+	_u.mutation.AddCartIDs(ids...)
+	return _u
+}
+
+// AddCarts adds the "carts" edges to the Cart entity.
+func (_u *ShippingMethodUpdate) AddCarts(v ...*Cart) *ShippingMethodUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCartIDs(ids...)
+}
+
 // Mutation returns the ShippingMethodMutation object of the builder.
 func (_u *ShippingMethodUpdate) Mutation() *ShippingMethodMutation {
 	return _u.mutation
@@ -288,6 +304,27 @@ func (_u *ShippingMethodUpdate) RemovePickupPoints(v ...*PickupPoint) *ShippingM
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePickupPointIDs(ids...)
+}
+
+// ClearCarts clears all "carts" edges to the Cart entity.
+func (_u *ShippingMethodUpdate) ClearCarts() *ShippingMethodUpdate {
+	_u.mutation.ClearCarts()
+	return _u
+}
+
+// RemoveCartIDs removes the "carts" edge to Cart entities by IDs.
+func (_u *ShippingMethodUpdate) RemoveCartIDs(ids ...int) *ShippingMethodUpdate {
+	_u.mutation.RemoveCartIDs(ids...)
+	return _u
+}
+
+// RemoveCarts removes "carts" edges to Cart entities.
+func (_u *ShippingMethodUpdate) RemoveCarts(v ...*Cart) *ShippingMethodUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCartIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -524,6 +561,51 @@ func (_u *ShippingMethodUpdate) sqlSave(ctx context.Context) (_node int, err err
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCartsIDs(); len(nodes) > 0 && !_u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -778,6 +860,21 @@ func (_u *ShippingMethodUpdateOne) AddPickupPoints(v ...*PickupPoint) *ShippingM
 	return _u.AddPickupPointIDs(ids...)
 }
 
+// AddCartIDs adds the "carts" edge to the Cart entity by IDs.
+func (_u *ShippingMethodUpdateOne) AddCartIDs(ids ...int) *ShippingMethodUpdateOne {
+	_u.mutation.AddCartIDs(ids...)
+	return _u
+}
+
+// AddCarts adds the "carts" edges to the Cart entity.
+func (_u *ShippingMethodUpdateOne) AddCarts(v ...*Cart) *ShippingMethodUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCartIDs(ids...)
+}
+
 // Mutation returns the ShippingMethodMutation object of the builder.
 func (_u *ShippingMethodUpdateOne) Mutation() *ShippingMethodMutation {
 	return _u.mutation
@@ -808,6 +905,27 @@ func (_u *ShippingMethodUpdateOne) RemovePickupPoints(v ...*PickupPoint) *Shippi
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePickupPointIDs(ids...)
+}
+
+// ClearCarts clears all "carts" edges to the Cart entity.
+func (_u *ShippingMethodUpdateOne) ClearCarts() *ShippingMethodUpdateOne {
+	_u.mutation.ClearCarts()
+	return _u
+}
+
+// RemoveCartIDs removes the "carts" edge to Cart entities by IDs.
+func (_u *ShippingMethodUpdateOne) RemoveCartIDs(ids ...int) *ShippingMethodUpdateOne {
+	_u.mutation.RemoveCartIDs(ids...)
+	return _u
+}
+
+// RemoveCarts removes "carts" edges to Cart entities.
+func (_u *ShippingMethodUpdateOne) RemoveCarts(v ...*Cart) *ShippingMethodUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCartIDs(ids...)
 }
 
 // Where appends a list predicates to the ShippingMethodUpdate builder.
@@ -1074,6 +1192,51 @@ func (_u *ShippingMethodUpdateOne) sqlSave(ctx context.Context) (_node *Shipping
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(pickuppoint.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCartsIDs(); len(nodes) > 0 && !_u.mutation.CartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingmethod.CartsTable,
+			Columns: []string{shippingmethod.CartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(cart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -43,13 +43,16 @@ type ShippingZone struct {
 type ShippingZoneEdges struct {
 	// Methods holds the value of the methods edge.
 	Methods []*ShippingMethod `json:"methods,omitempty"`
+	// TaxRates holds the value of the tax_rates edge.
+	TaxRates []*TaxRate `json:"tax_rates,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
-	namedMethods map[string][]*ShippingMethod
+	namedMethods  map[string][]*ShippingMethod
+	namedTaxRates map[string][]*TaxRate
 }
 
 // MethodsOrErr returns the Methods value or an error if the edge
@@ -59,6 +62,15 @@ func (e ShippingZoneEdges) MethodsOrErr() ([]*ShippingMethod, error) {
 		return e.Methods, nil
 	}
 	return nil, &NotLoadedError{edge: "methods"}
+}
+
+// TaxRatesOrErr returns the TaxRates value or an error if the edge
+// was not loaded in eager-loading.
+func (e ShippingZoneEdges) TaxRatesOrErr() ([]*TaxRate, error) {
+	if e.loadedTypes[1] {
+		return e.TaxRates, nil
+	}
+	return nil, &NotLoadedError{edge: "tax_rates"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -159,6 +171,11 @@ func (_m *ShippingZone) QueryMethods() *ShippingMethodQuery {
 	return NewShippingZoneClient(_m.config).QueryMethods(_m)
 }
 
+// QueryTaxRates queries the "tax_rates" edge of the ShippingZone entity.
+func (_m *ShippingZone) QueryTaxRates() *TaxRateQuery {
+	return NewShippingZoneClient(_m.config).QueryTaxRates(_m)
+}
+
 // Update returns a builder for updating this ShippingZone.
 // Note that you need to call ShippingZone.Unwrap() before calling this method if this ShippingZone
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -230,6 +247,30 @@ func (_m *ShippingZone) appendNamedMethods(name string, edges ...*ShippingMethod
 		_m.Edges.namedMethods[name] = []*ShippingMethod{}
 	} else {
 		_m.Edges.namedMethods[name] = append(_m.Edges.namedMethods[name], edges...)
+	}
+}
+
+// NamedTaxRates returns the TaxRates named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *ShippingZone) NamedTaxRates(name string) ([]*TaxRate, error) {
+	if _m.Edges.namedTaxRates == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTaxRates[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *ShippingZone) appendNamedTaxRates(name string, edges ...*TaxRate) {
+	if _m.Edges.namedTaxRates == nil {
+		_m.Edges.namedTaxRates = make(map[string][]*TaxRate)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTaxRates[name] = []*TaxRate{}
+	} else {
+		_m.Edges.namedTaxRates[name] = append(_m.Edges.namedTaxRates[name], edges...)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // ShippingZoneCreate is the builder for creating a ShippingZone entity.
@@ -124,6 +125,21 @@ func (_c *ShippingZoneCreate) AddMethods(v ...*ShippingMethod) *ShippingZoneCrea
 		ids[i] = v[i].ID
 	}
 	return _c.AddMethodIDs(ids...)
+}
+
+// AddTaxRateIDs adds the "tax_rates" edge to the TaxRate entity by IDs.
+func (_c *ShippingZoneCreate) AddTaxRateIDs(ids ...int) *ShippingZoneCreate {
+	_c.mutation.AddTaxRateIDs(ids...)
+	return _c
+}
+
+// AddTaxRates adds the "tax_rates" edges to the TaxRate entity.
+func (_c *ShippingZoneCreate) AddTaxRates(v ...*TaxRate) *ShippingZoneCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTaxRateIDs(ids...)
 }
 
 // Mutation returns the ShippingZoneMutation object of the builder.
@@ -316,6 +332,22 @@ func (_c *ShippingZoneCreate) createSpec() (*ShippingZone, *sqlgraph.CreateSpec)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaxRatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -17,19 +17,22 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // ShippingZoneQuery is the builder for querying ShippingZone entities.
 type ShippingZoneQuery struct {
 	config
-	ctx              *QueryContext
-	order            []shippingzone.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.ShippingZone
-	withMethods      *ShippingMethodQuery
-	loadTotal        []func(context.Context, []*ShippingZone) error
-	modifiers        []func(*sql.Selector)
-	withNamedMethods map[string]*ShippingMethodQuery
+	ctx               *QueryContext
+	order             []shippingzone.OrderOption
+	inters            []Interceptor
+	predicates        []predicate.ShippingZone
+	withMethods       *ShippingMethodQuery
+	withTaxRates      *TaxRateQuery
+	loadTotal         []func(context.Context, []*ShippingZone) error
+	modifiers         []func(*sql.Selector)
+	withNamedMethods  map[string]*ShippingMethodQuery
+	withNamedTaxRates map[string]*TaxRateQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -81,6 +84,28 @@ func (_q *ShippingZoneQuery) QueryMethods() *ShippingMethodQuery {
 			sqlgraph.From(shippingzone.Table, shippingzone.FieldID, selector),
 			sqlgraph.To(shippingmethod.Table, shippingmethod.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, shippingzone.MethodsTable, shippingzone.MethodsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTaxRates chains the current query on the "tax_rates" edge.
+func (_q *ShippingZoneQuery) QueryTaxRates() *TaxRateQuery {
+	query := (&TaxRateClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(shippingzone.Table, shippingzone.FieldID, selector),
+			sqlgraph.To(taxrate.Table, taxrate.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, shippingzone.TaxRatesTable, shippingzone.TaxRatesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -275,12 +300,13 @@ func (_q *ShippingZoneQuery) Clone() *ShippingZoneQuery {
 		return nil
 	}
 	return &ShippingZoneQuery{
-		config:      _q.config,
-		ctx:         _q.ctx.Clone(),
-		order:       append([]shippingzone.OrderOption{}, _q.order...),
-		inters:      append([]Interceptor{}, _q.inters...),
-		predicates:  append([]predicate.ShippingZone{}, _q.predicates...),
-		withMethods: _q.withMethods.Clone(),
+		config:       _q.config,
+		ctx:          _q.ctx.Clone(),
+		order:        append([]shippingzone.OrderOption{}, _q.order...),
+		inters:       append([]Interceptor{}, _q.inters...),
+		predicates:   append([]predicate.ShippingZone{}, _q.predicates...),
+		withMethods:  _q.withMethods.Clone(),
+		withTaxRates: _q.withTaxRates.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -296,6 +322,17 @@ func (_q *ShippingZoneQuery) WithMethods(opts ...func(*ShippingMethodQuery)) *Sh
 		opt(query)
 	}
 	_q.withMethods = query
+	return _q
+}
+
+// WithTaxRates tells the query-builder to eager-load the nodes that are connected to
+// the "tax_rates" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShippingZoneQuery) WithTaxRates(opts ...func(*TaxRateQuery)) *ShippingZoneQuery {
+	query := (&TaxRateClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTaxRates = query
 	return _q
 }
 
@@ -383,8 +420,9 @@ func (_q *ShippingZoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*ShippingZone{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withMethods != nil,
+			_q.withTaxRates != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -419,10 +457,24 @@ func (_q *ShippingZoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 			return nil, err
 		}
 	}
+	if query := _q.withTaxRates; query != nil {
+		if err := _q.loadTaxRates(ctx, query, nodes,
+			func(n *ShippingZone) { n.Edges.TaxRates = []*TaxRate{} },
+			func(n *ShippingZone, e *TaxRate) { n.Edges.TaxRates = append(n.Edges.TaxRates, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedMethods {
 		if err := _q.loadMethods(ctx, query, nodes,
 			func(n *ShippingZone) { n.appendNamedMethods(name) },
 			func(n *ShippingZone, e *ShippingMethod) { n.appendNamedMethods(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTaxRates {
+		if err := _q.loadTaxRates(ctx, query, nodes,
+			func(n *ShippingZone) { n.appendNamedTaxRates(name) },
+			func(n *ShippingZone, e *TaxRate) { n.appendNamedTaxRates(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -459,6 +511,39 @@ func (_q *ShippingZoneQuery) loadMethods(ctx context.Context, query *ShippingMet
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "zone_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ShippingZoneQuery) loadTaxRates(ctx context.Context, query *TaxRateQuery, nodes []*ShippingZone, init func(*ShippingZone), assign func(*ShippingZone, *TaxRate)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*ShippingZone)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(taxrate.FieldZoneID)
+	}
+	query.Where(predicate.TaxRate(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(shippingzone.TaxRatesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ZoneID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "zone_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "zone_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -601,6 +686,20 @@ func (_q *ShippingZoneQuery) WithNamedMethods(name string, opts ...func(*Shippin
 		_q.withNamedMethods = make(map[string]*ShippingMethodQuery)
 	}
 	_q.withNamedMethods[name] = query
+	return _q
+}
+
+// WithNamedTaxRates tells the query-builder to eager-load the nodes that are connected to the "tax_rates"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ShippingZoneQuery) WithNamedTaxRates(name string, opts ...func(*TaxRateQuery)) *ShippingZoneQuery {
+	query := (&TaxRateClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTaxRates == nil {
+		_q.withNamedTaxRates = make(map[string]*TaxRateQuery)
+	}
+	_q.withNamedTaxRates[name] = query
 	return _q
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
+	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
 
 // ShippingZoneUpdate is the builder for updating ShippingZone entities.
@@ -135,6 +136,21 @@ func (_u *ShippingZoneUpdate) AddMethods(v ...*ShippingMethod) *ShippingZoneUpda
 	return _u.AddMethodIDs(ids...)
 }
 
+// AddTaxRateIDs adds the "tax_rates" edge to the TaxRate entity by IDs.
+func (_u *ShippingZoneUpdate) AddTaxRateIDs(ids ...int) *ShippingZoneUpdate {
+	_u.mutation.AddTaxRateIDs(ids...)
+	return _u
+}
+
+// AddTaxRates adds the "tax_rates" edges to the TaxRate entity.
+func (_u *ShippingZoneUpdate) AddTaxRates(v ...*TaxRate) *ShippingZoneUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTaxRateIDs(ids...)
+}
+
 // Mutation returns the ShippingZoneMutation object of the builder.
 func (_u *ShippingZoneUpdate) Mutation() *ShippingZoneMutation {
 	return _u.mutation
@@ -159,6 +175,27 @@ func (_u *ShippingZoneUpdate) RemoveMethods(v ...*ShippingMethod) *ShippingZoneU
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMethodIDs(ids...)
+}
+
+// ClearTaxRates clears all "tax_rates" edges to the TaxRate entity.
+func (_u *ShippingZoneUpdate) ClearTaxRates() *ShippingZoneUpdate {
+	_u.mutation.ClearTaxRates()
+	return _u
+}
+
+// RemoveTaxRateIDs removes the "tax_rates" edge to TaxRate entities by IDs.
+func (_u *ShippingZoneUpdate) RemoveTaxRateIDs(ids ...int) *ShippingZoneUpdate {
+	_u.mutation.RemoveTaxRateIDs(ids...)
+	return _u
+}
+
+// RemoveTaxRates removes "tax_rates" edges to TaxRate entities.
+func (_u *ShippingZoneUpdate) RemoveTaxRates(v ...*TaxRate) *ShippingZoneUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTaxRateIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -322,6 +359,51 @@ func (_u *ShippingZoneUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TaxRatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTaxRatesIDs(); len(nodes) > 0 && !_u.mutation.TaxRatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaxRatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -449,6 +531,21 @@ func (_u *ShippingZoneUpdateOne) AddMethods(v ...*ShippingMethod) *ShippingZoneU
 	return _u.AddMethodIDs(ids...)
 }
 
+// AddTaxRateIDs adds the "tax_rates" edge to the TaxRate entity by IDs.
+func (_u *ShippingZoneUpdateOne) AddTaxRateIDs(ids ...int) *ShippingZoneUpdateOne {
+	_u.mutation.AddTaxRateIDs(ids...)
+	return _u
+}
+
+// AddTaxRates adds the "tax_rates" edges to the TaxRate entity.
+func (_u *ShippingZoneUpdateOne) AddTaxRates(v ...*TaxRate) *ShippingZoneUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTaxRateIDs(ids...)
+}
+
 // Mutation returns the ShippingZoneMutation object of the builder.
 func (_u *ShippingZoneUpdateOne) Mutation() *ShippingZoneMutation {
 	return _u.mutation
@@ -473,6 +570,27 @@ func (_u *ShippingZoneUpdateOne) RemoveMethods(v ...*ShippingMethod) *ShippingZo
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMethodIDs(ids...)
+}
+
+// ClearTaxRates clears all "tax_rates" edges to the TaxRate entity.
+func (_u *ShippingZoneUpdateOne) ClearTaxRates() *ShippingZoneUpdateOne {
+	_u.mutation.ClearTaxRates()
+	return _u
+}
+
+// RemoveTaxRateIDs removes the "tax_rates" edge to TaxRate entities by IDs.
+func (_u *ShippingZoneUpdateOne) RemoveTaxRateIDs(ids ...int) *ShippingZoneUpdateOne {
+	_u.mutation.RemoveTaxRateIDs(ids...)
+	return _u
+}
+
+// RemoveTaxRates removes "tax_rates" edges to TaxRate entities.
+func (_u *ShippingZoneUpdateOne) RemoveTaxRates(v ...*TaxRate) *ShippingZoneUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTaxRateIDs(ids...)
 }
 
 // Where appends a list predicates to the ShippingZoneUpdate builder.
@@ -659,6 +777,51 @@ func (_u *ShippingZoneUpdateOne) sqlSave(ctx context.Context) (_node *ShippingZo
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(shippingmethod.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TaxRatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTaxRatesIDs(); len(nodes) > 0 && !_u.mutation.TaxRatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaxRatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   shippingzone.TaxRatesTable,
+			Columns: []string{shippingzone.TaxRatesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taxrate.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

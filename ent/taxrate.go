@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
@@ -28,6 +29,8 @@ type TaxRate struct {
 	BasisPoints int64 `json:"basis_points,omitempty"`
 	// TaxClassID holds the value of the "tax_class_id" field.
 	TaxClassID int `json:"tax_class_id,omitempty"`
+	// ZoneID holds the value of the "zone_id" field.
+	ZoneID *int `json:"zone_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TaxRateQuery when eager-loading is set.
 	Edges        TaxRateEdges `json:"edges"`
@@ -38,11 +41,13 @@ type TaxRate struct {
 type TaxRateEdges struct {
 	// TaxClass holds the value of the tax_class edge.
 	TaxClass *TaxClass `json:"tax_class,omitempty"`
+	// Zone holds the value of the zone edge.
+	Zone *ShippingZone `json:"zone,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 }
 
 // TaxClassOrErr returns the TaxClass value or an error if the edge
@@ -56,12 +61,23 @@ func (e TaxRateEdges) TaxClassOrErr() (*TaxClass, error) {
 	return nil, &NotLoadedError{edge: "tax_class"}
 }
 
+// ZoneOrErr returns the Zone value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaxRateEdges) ZoneOrErr() (*ShippingZone, error) {
+	if e.Zone != nil {
+		return e.Zone, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: shippingzone.Label}
+	}
+	return nil, &NotLoadedError{edge: "zone"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*TaxRate) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case taxrate.FieldID, taxrate.FieldBasisPoints, taxrate.FieldTaxClassID:
+		case taxrate.FieldID, taxrate.FieldBasisPoints, taxrate.FieldTaxClassID, taxrate.FieldZoneID:
 			values[i] = new(sql.NullInt64)
 		case taxrate.FieldName:
 			values[i] = new(sql.NullString)
@@ -118,6 +134,13 @@ func (_m *TaxRate) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TaxClassID = int(value.Int64)
 			}
+		case taxrate.FieldZoneID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field zone_id", values[i])
+			} else if value.Valid {
+				_m.ZoneID = new(int)
+				*_m.ZoneID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -134,6 +157,11 @@ func (_m *TaxRate) Value(name string) (ent.Value, error) {
 // QueryTaxClass queries the "tax_class" edge of the TaxRate entity.
 func (_m *TaxRate) QueryTaxClass() *TaxClassQuery {
 	return NewTaxRateClient(_m.config).QueryTaxClass(_m)
+}
+
+// QueryZone queries the "zone" edge of the TaxRate entity.
+func (_m *TaxRate) QueryZone() *ShippingZoneQuery {
+	return NewTaxRateClient(_m.config).QueryZone(_m)
 }
 
 // Update returns a builder for updating this TaxRate.
@@ -173,6 +201,11 @@ func (_m *TaxRate) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tax_class_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxClassID))
+	builder.WriteString(", ")
+	if v := _m.ZoneID; v != nil {
+		builder.WriteString("zone_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
@@ -69,9 +70,28 @@ func (_c *TaxRateCreate) SetTaxClassID(v int) *TaxRateCreate {
 	return _c
 }
 
+// SetZoneID sets the "zone_id" field.
+func (_c *TaxRateCreate) SetZoneID(v int) *TaxRateCreate {
+	_c.mutation.SetZoneID(v)
+	return _c
+}
+
+// SetNillableZoneID sets the "zone_id" field if the given value is not nil.
+func (_c *TaxRateCreate) SetNillableZoneID(v *int) *TaxRateCreate {
+	if v != nil {
+		_c.SetZoneID(*v)
+	}
+	return _c
+}
+
 // SetTaxClass sets the "tax_class" edge to the TaxClass entity.
 func (_c *TaxRateCreate) SetTaxClass(v *TaxClass) *TaxRateCreate {
 	return _c.SetTaxClassID(v.ID)
+}
+
+// SetZone sets the "zone" edge to the ShippingZone entity.
+func (_c *TaxRateCreate) SetZone(v *ShippingZone) *TaxRateCreate {
+	return _c.SetZoneID(v.ID)
 }
 
 // Mutation returns the TaxRateMutation object of the builder.
@@ -218,6 +238,23 @@ func (_c *TaxRateCreate) createSpec() (*TaxRate, *sqlgraph.CreateSpec) {
 		_node.TaxClassID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.ZoneIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.ZoneTable,
+			Columns: []string{taxrate.ZoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingzone.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ZoneID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -321,6 +358,24 @@ func (u *TaxRateUpsert) SetTaxClassID(v int) *TaxRateUpsert {
 // UpdateTaxClassID sets the "tax_class_id" field to the value that was provided on create.
 func (u *TaxRateUpsert) UpdateTaxClassID() *TaxRateUpsert {
 	u.SetExcluded(taxrate.FieldTaxClassID)
+	return u
+}
+
+// SetZoneID sets the "zone_id" field.
+func (u *TaxRateUpsert) SetZoneID(v int) *TaxRateUpsert {
+	u.Set(taxrate.FieldZoneID, v)
+	return u
+}
+
+// UpdateZoneID sets the "zone_id" field to the value that was provided on create.
+func (u *TaxRateUpsert) UpdateZoneID() *TaxRateUpsert {
+	u.SetExcluded(taxrate.FieldZoneID)
+	return u
+}
+
+// ClearZoneID clears the value of the "zone_id" field.
+func (u *TaxRateUpsert) ClearZoneID() *TaxRateUpsert {
+	u.SetNull(taxrate.FieldZoneID)
 	return u
 }
 
@@ -429,6 +484,27 @@ func (u *TaxRateUpsertOne) SetTaxClassID(v int) *TaxRateUpsertOne {
 func (u *TaxRateUpsertOne) UpdateTaxClassID() *TaxRateUpsertOne {
 	return u.Update(func(s *TaxRateUpsert) {
 		s.UpdateTaxClassID()
+	})
+}
+
+// SetZoneID sets the "zone_id" field.
+func (u *TaxRateUpsertOne) SetZoneID(v int) *TaxRateUpsertOne {
+	return u.Update(func(s *TaxRateUpsert) {
+		s.SetZoneID(v)
+	})
+}
+
+// UpdateZoneID sets the "zone_id" field to the value that was provided on create.
+func (u *TaxRateUpsertOne) UpdateZoneID() *TaxRateUpsertOne {
+	return u.Update(func(s *TaxRateUpsert) {
+		s.UpdateZoneID()
+	})
+}
+
+// ClearZoneID clears the value of the "zone_id" field.
+func (u *TaxRateUpsertOne) ClearZoneID() *TaxRateUpsertOne {
+	return u.Update(func(s *TaxRateUpsert) {
+		s.ClearZoneID()
 	})
 }
 
@@ -703,6 +779,27 @@ func (u *TaxRateUpsertBulk) SetTaxClassID(v int) *TaxRateUpsertBulk {
 func (u *TaxRateUpsertBulk) UpdateTaxClassID() *TaxRateUpsertBulk {
 	return u.Update(func(s *TaxRateUpsert) {
 		s.UpdateTaxClassID()
+	})
+}
+
+// SetZoneID sets the "zone_id" field.
+func (u *TaxRateUpsertBulk) SetZoneID(v int) *TaxRateUpsertBulk {
+	return u.Update(func(s *TaxRateUpsert) {
+		s.SetZoneID(v)
+	})
+}
+
+// UpdateZoneID sets the "zone_id" field to the value that was provided on create.
+func (u *TaxRateUpsertBulk) UpdateZoneID() *TaxRateUpsertBulk {
+	return u.Update(func(s *TaxRateUpsert) {
+		s.UpdateZoneID()
+	})
+}
+
+// ClearZoneID clears the value of the "zone_id" field.
+func (u *TaxRateUpsertBulk) ClearZoneID() *TaxRateUpsertBulk {
+	return u.Update(func(s *TaxRateUpsert) {
+		s.ClearZoneID()
 	})
 }
 

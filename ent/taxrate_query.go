@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
@@ -26,6 +27,7 @@ type TaxRateQuery struct {
 	inters       []Interceptor
 	predicates   []predicate.TaxRate
 	withTaxClass *TaxClassQuery
+	withZone     *ShippingZoneQuery
 	loadTotal    []func(context.Context, []*TaxRate) error
 	modifiers    []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -79,6 +81,28 @@ func (_q *TaxRateQuery) QueryTaxClass() *TaxClassQuery {
 			sqlgraph.From(taxrate.Table, taxrate.FieldID, selector),
 			sqlgraph.To(taxclass.Table, taxclass.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, taxrate.TaxClassTable, taxrate.TaxClassColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryZone chains the current query on the "zone" edge.
+func (_q *TaxRateQuery) QueryZone() *ShippingZoneQuery {
+	query := (&ShippingZoneClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taxrate.Table, taxrate.FieldID, selector),
+			sqlgraph.To(shippingzone.Table, shippingzone.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, taxrate.ZoneTable, taxrate.ZoneColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -279,6 +303,7 @@ func (_q *TaxRateQuery) Clone() *TaxRateQuery {
 		inters:       append([]Interceptor{}, _q.inters...),
 		predicates:   append([]predicate.TaxRate{}, _q.predicates...),
 		withTaxClass: _q.withTaxClass.Clone(),
+		withZone:     _q.withZone.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -294,6 +319,17 @@ func (_q *TaxRateQuery) WithTaxClass(opts ...func(*TaxClassQuery)) *TaxRateQuery
 		opt(query)
 	}
 	_q.withTaxClass = query
+	return _q
+}
+
+// WithZone tells the query-builder to eager-load the nodes that are connected to
+// the "zone" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaxRateQuery) WithZone(opts ...func(*ShippingZoneQuery)) *TaxRateQuery {
+	query := (&ShippingZoneClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withZone = query
 	return _q
 }
 
@@ -381,8 +417,9 @@ func (_q *TaxRateQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*TaxR
 	var (
 		nodes       = []*TaxRate{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withTaxClass != nil,
+			_q.withZone != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -416,6 +453,12 @@ func (_q *TaxRateQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*TaxR
 			return nil, err
 		}
 	}
+	if query := _q.withZone; query != nil {
+		if err := _q.loadZone(ctx, query, nodes, nil,
+			func(n *TaxRate, e *ShippingZone) { n.Edges.Zone = e }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
@@ -446,6 +489,38 @@ func (_q *TaxRateQuery) loadTaxClass(ctx context.Context, query *TaxClassQuery, 
 		nodes, ok := nodeids[n.ID]
 		if !ok {
 			return fmt.Errorf(`unexpected foreign-key "tax_class_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TaxRateQuery) loadZone(ctx context.Context, query *ShippingZoneQuery, nodes []*TaxRate, init func(*TaxRate), assign func(*TaxRate, *ShippingZone)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*TaxRate)
+	for i := range nodes {
+		if nodes[i].ZoneID == nil {
+			continue
+		}
+		fk := *nodes[i].ZoneID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(shippingzone.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "zone_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -488,6 +563,9 @@ func (_q *TaxRateQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withTaxClass != nil {
 			_spec.Node.AddColumnOnce(taxrate.FieldTaxClassID)
+		}
+		if _q.withZone != nil {
+			_spec.Node.AddColumnOnce(taxrate.FieldZoneID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/predicate"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
@@ -85,9 +86,34 @@ func (_u *TaxRateUpdate) SetNillableTaxClassID(v *int) *TaxRateUpdate {
 	return _u
 }
 
+// SetZoneID sets the "zone_id" field.
+func (_u *TaxRateUpdate) SetZoneID(v int) *TaxRateUpdate {
+	_u.mutation.SetZoneID(v)
+	return _u
+}
+
+// SetNillableZoneID sets the "zone_id" field if the given value is not nil.
+func (_u *TaxRateUpdate) SetNillableZoneID(v *int) *TaxRateUpdate {
+	if v != nil {
+		_u.SetZoneID(*v)
+	}
+	return _u
+}
+
+// ClearZoneID clears the value of the "zone_id" field.
+func (_u *TaxRateUpdate) ClearZoneID() *TaxRateUpdate {
+	_u.mutation.ClearZoneID()
+	return _u
+}
+
 // SetTaxClass sets the "tax_class" edge to the TaxClass entity.
 func (_u *TaxRateUpdate) SetTaxClass(v *TaxClass) *TaxRateUpdate {
 	return _u.SetTaxClassID(v.ID)
+}
+
+// SetZone sets the "zone" edge to the ShippingZone entity.
+func (_u *TaxRateUpdate) SetZone(v *ShippingZone) *TaxRateUpdate {
+	return _u.SetZoneID(v.ID)
 }
 
 // Mutation returns the TaxRateMutation object of the builder.
@@ -98,6 +124,12 @@ func (_u *TaxRateUpdate) Mutation() *TaxRateMutation {
 // ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
 func (_u *TaxRateUpdate) ClearTaxClass() *TaxRateUpdate {
 	_u.mutation.ClearTaxClass()
+	return _u
+}
+
+// ClearZone clears the "zone" edge to the ShippingZone entity.
+func (_u *TaxRateUpdate) ClearZone() *TaxRateUpdate {
+	_u.mutation.ClearZone()
 	return _u
 }
 
@@ -220,6 +252,35 @@ func (_u *TaxRateUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ZoneCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.ZoneTable,
+			Columns: []string{taxrate.ZoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingzone.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ZoneIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.ZoneTable,
+			Columns: []string{taxrate.ZoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingzone.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -297,9 +358,34 @@ func (_u *TaxRateUpdateOne) SetNillableTaxClassID(v *int) *TaxRateUpdateOne {
 	return _u
 }
 
+// SetZoneID sets the "zone_id" field.
+func (_u *TaxRateUpdateOne) SetZoneID(v int) *TaxRateUpdateOne {
+	_u.mutation.SetZoneID(v)
+	return _u
+}
+
+// SetNillableZoneID sets the "zone_id" field if the given value is not nil.
+func (_u *TaxRateUpdateOne) SetNillableZoneID(v *int) *TaxRateUpdateOne {
+	if v != nil {
+		_u.SetZoneID(*v)
+	}
+	return _u
+}
+
+// ClearZoneID clears the value of the "zone_id" field.
+func (_u *TaxRateUpdateOne) ClearZoneID() *TaxRateUpdateOne {
+	_u.mutation.ClearZoneID()
+	return _u
+}
+
 // SetTaxClass sets the "tax_class" edge to the TaxClass entity.
 func (_u *TaxRateUpdateOne) SetTaxClass(v *TaxClass) *TaxRateUpdateOne {
 	return _u.SetTaxClassID(v.ID)
+}
+
+// SetZone sets the "zone" edge to the ShippingZone entity.
+func (_u *TaxRateUpdateOne) SetZone(v *ShippingZone) *TaxRateUpdateOne {
+	return _u.SetZoneID(v.ID)
 }
 
 // Mutation returns the TaxRateMutation object of the builder.
@@ -310,6 +396,12 @@ func (_u *TaxRateUpdateOne) Mutation() *TaxRateMutation {
 // ClearTaxClass clears the "tax_class" edge to the TaxClass entity.
 func (_u *TaxRateUpdateOne) ClearTaxClass() *TaxRateUpdateOne {
 	_u.mutation.ClearTaxClass()
+	return _u
+}
+
+// ClearZone clears the "zone" edge to the ShippingZone entity.
+func (_u *TaxRateUpdateOne) ClearZone() *TaxRateUpdateOne {
+	_u.mutation.ClearZone()
 	return _u
 }
 
@@ -455,6 +547,35 @@ func (_u *TaxRateUpdateOne) sqlSave(ctx context.Context) (_node *TaxRate, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ZoneCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.ZoneTable,
+			Columns: []string{taxrate.ZoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingzone.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ZoneIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taxrate.ZoneTable,
+			Columns: []string{taxrate.ZoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(shippingzone.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

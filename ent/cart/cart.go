@@ -27,10 +27,20 @@ const (
 	FieldCustomerID = "customer_id"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
 	FieldExpiresAt = "expires_at"
+	// FieldShippingAddress holds the string denoting the shipping_address field in the database.
+	FieldShippingAddress = "shipping_address"
+	// FieldShippingMethodID holds the string denoting the shipping_method_id field in the database.
+	FieldShippingMethodID = "shipping_method_id"
+	// FieldPickupPointID holds the string denoting the pickup_point_id field in the database.
+	FieldPickupPointID = "pickup_point_id"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeLines holds the string denoting the lines edge name in mutations.
 	EdgeLines = "lines"
+	// EdgeShippingMethod holds the string denoting the shipping_method edge name in mutations.
+	EdgeShippingMethod = "shipping_method"
+	// EdgePickupPoint holds the string denoting the pickup_point edge name in mutations.
+	EdgePickupPoint = "pickup_point"
 	// Table holds the table name of the cart in the database.
 	Table = "carts"
 	// CustomerTable is the table that holds the customer relation/edge.
@@ -47,6 +57,20 @@ const (
 	LinesInverseTable = "cart_lines"
 	// LinesColumn is the table column denoting the lines relation/edge.
 	LinesColumn = "cart_id"
+	// ShippingMethodTable is the table that holds the shipping_method relation/edge.
+	ShippingMethodTable = "carts"
+	// ShippingMethodInverseTable is the table name for the ShippingMethod entity.
+	// It exists in this package in order to avoid circular dependency with the "shippingmethod" package.
+	ShippingMethodInverseTable = "shipping_methods"
+	// ShippingMethodColumn is the table column denoting the shipping_method relation/edge.
+	ShippingMethodColumn = "shipping_method_id"
+	// PickupPointTable is the table that holds the pickup_point relation/edge.
+	PickupPointTable = "carts"
+	// PickupPointInverseTable is the table name for the PickupPoint entity.
+	// It exists in this package in order to avoid circular dependency with the "pickuppoint" package.
+	PickupPointInverseTable = "pickup_points"
+	// PickupPointColumn is the table column denoting the pickup_point relation/edge.
+	PickupPointColumn = "pickup_point_id"
 )
 
 // Columns holds all SQL columns for cart fields.
@@ -58,6 +82,9 @@ var Columns = []string{
 	FieldCurrency,
 	FieldCustomerID,
 	FieldExpiresAt,
+	FieldShippingAddress,
+	FieldShippingMethodID,
+	FieldPickupPointID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -132,6 +159,16 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
 }
 
+// ByShippingMethodID orders the results by the shipping_method_id field.
+func ByShippingMethodID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShippingMethodID, opts...).ToFunc()
+}
+
+// ByPickupPointID orders the results by the pickup_point_id field.
+func ByPickupPointID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPickupPointID, opts...).ToFunc()
+}
+
 // ByCustomerField orders the results by customer field.
 func ByCustomerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -152,6 +189,20 @@ func ByLines(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLinesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByShippingMethodField orders the results by shipping_method field.
+func ByShippingMethodField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newShippingMethodStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByPickupPointField orders the results by pickup_point field.
+func ByPickupPointField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPickupPointStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newCustomerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -164,5 +215,19 @@ func newLinesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LinesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, LinesTable, LinesColumn),
+	)
+}
+func newShippingMethodStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ShippingMethodInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ShippingMethodTable, ShippingMethodColumn),
+	)
+}
+func newPickupPointStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PickupPointInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, PickupPointTable, PickupPointColumn),
 	)
 }

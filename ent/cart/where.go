@@ -86,6 +86,16 @@ func ExpiresAt(v time.Time) predicate.Cart {
 	return predicate.Cart(sql.FieldEQ(FieldExpiresAt, v))
 }
 
+// ShippingMethodID applies equality check predicate on the "shipping_method_id" field. It's identical to ShippingMethodIDEQ.
+func ShippingMethodID(v int) predicate.Cart {
+	return predicate.Cart(sql.FieldEQ(FieldShippingMethodID, v))
+}
+
+// PickupPointID applies equality check predicate on the "pickup_point_id" field. It's identical to PickupPointIDEQ.
+func PickupPointID(v int) predicate.Cart {
+	return predicate.Cart(sql.FieldEQ(FieldPickupPointID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Cart {
 	return predicate.Cart(sql.FieldEQ(FieldCreatedAt, v))
@@ -366,6 +376,76 @@ func ExpiresAtLTE(v time.Time) predicate.Cart {
 	return predicate.Cart(sql.FieldLTE(FieldExpiresAt, v))
 }
 
+// ShippingAddressIsNil applies the IsNil predicate on the "shipping_address" field.
+func ShippingAddressIsNil() predicate.Cart {
+	return predicate.Cart(sql.FieldIsNull(FieldShippingAddress))
+}
+
+// ShippingAddressNotNil applies the NotNil predicate on the "shipping_address" field.
+func ShippingAddressNotNil() predicate.Cart {
+	return predicate.Cart(sql.FieldNotNull(FieldShippingAddress))
+}
+
+// ShippingMethodIDEQ applies the EQ predicate on the "shipping_method_id" field.
+func ShippingMethodIDEQ(v int) predicate.Cart {
+	return predicate.Cart(sql.FieldEQ(FieldShippingMethodID, v))
+}
+
+// ShippingMethodIDNEQ applies the NEQ predicate on the "shipping_method_id" field.
+func ShippingMethodIDNEQ(v int) predicate.Cart {
+	return predicate.Cart(sql.FieldNEQ(FieldShippingMethodID, v))
+}
+
+// ShippingMethodIDIn applies the In predicate on the "shipping_method_id" field.
+func ShippingMethodIDIn(vs ...int) predicate.Cart {
+	return predicate.Cart(sql.FieldIn(FieldShippingMethodID, vs...))
+}
+
+// ShippingMethodIDNotIn applies the NotIn predicate on the "shipping_method_id" field.
+func ShippingMethodIDNotIn(vs ...int) predicate.Cart {
+	return predicate.Cart(sql.FieldNotIn(FieldShippingMethodID, vs...))
+}
+
+// ShippingMethodIDIsNil applies the IsNil predicate on the "shipping_method_id" field.
+func ShippingMethodIDIsNil() predicate.Cart {
+	return predicate.Cart(sql.FieldIsNull(FieldShippingMethodID))
+}
+
+// ShippingMethodIDNotNil applies the NotNil predicate on the "shipping_method_id" field.
+func ShippingMethodIDNotNil() predicate.Cart {
+	return predicate.Cart(sql.FieldNotNull(FieldShippingMethodID))
+}
+
+// PickupPointIDEQ applies the EQ predicate on the "pickup_point_id" field.
+func PickupPointIDEQ(v int) predicate.Cart {
+	return predicate.Cart(sql.FieldEQ(FieldPickupPointID, v))
+}
+
+// PickupPointIDNEQ applies the NEQ predicate on the "pickup_point_id" field.
+func PickupPointIDNEQ(v int) predicate.Cart {
+	return predicate.Cart(sql.FieldNEQ(FieldPickupPointID, v))
+}
+
+// PickupPointIDIn applies the In predicate on the "pickup_point_id" field.
+func PickupPointIDIn(vs ...int) predicate.Cart {
+	return predicate.Cart(sql.FieldIn(FieldPickupPointID, vs...))
+}
+
+// PickupPointIDNotIn applies the NotIn predicate on the "pickup_point_id" field.
+func PickupPointIDNotIn(vs ...int) predicate.Cart {
+	return predicate.Cart(sql.FieldNotIn(FieldPickupPointID, vs...))
+}
+
+// PickupPointIDIsNil applies the IsNil predicate on the "pickup_point_id" field.
+func PickupPointIDIsNil() predicate.Cart {
+	return predicate.Cart(sql.FieldIsNull(FieldPickupPointID))
+}
+
+// PickupPointIDNotNil applies the NotNil predicate on the "pickup_point_id" field.
+func PickupPointIDNotNil() predicate.Cart {
+	return predicate.Cart(sql.FieldNotNull(FieldPickupPointID))
+}
+
 // HasCustomer applies the HasEdge predicate on the "customer" edge.
 func HasCustomer() predicate.Cart {
 	return predicate.Cart(func(s *sql.Selector) {
@@ -422,6 +502,72 @@ func HasLinesWith(preds ...predicate.CartLine) predicate.Cart {
 		preds := preds
 		if f := access.EdgeFilter(s, "CartLine"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.CartLine(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasShippingMethod applies the HasEdge predicate on the "shipping_method" edge.
+func HasShippingMethod() predicate.Cart {
+	return predicate.Cart(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ShippingMethodTable, ShippingMethodColumn),
+		)
+		if f := access.EdgeFilter(s, "ShippingMethod"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newShippingMethodStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasShippingMethodWith applies the HasEdge predicate on the "shipping_method" edge with a given conditions (other predicates).
+func HasShippingMethodWith(preds ...predicate.ShippingMethod) predicate.Cart {
+	return predicate.Cart(func(s *sql.Selector) {
+		step := newShippingMethodStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "ShippingMethod"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.ShippingMethod(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPickupPoint applies the HasEdge predicate on the "pickup_point" edge.
+func HasPickupPoint() predicate.Cart {
+	return predicate.Cart(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, PickupPointTable, PickupPointColumn),
+		)
+		if f := access.EdgeFilter(s, "PickupPoint"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newPickupPointStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPickupPointWith applies the HasEdge predicate on the "pickup_point" edge with a given conditions (other predicates).
+func HasPickupPointWith(preds ...predicate.PickupPoint) predicate.Cart {
+	return predicate.Cart(func(s *sql.Selector) {
+		step := newPickupPointStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "PickupPoint"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.PickupPoint(f))
 		}
 
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {

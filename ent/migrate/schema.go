@@ -53,7 +53,10 @@ var (
 		{Name: "token", Type: field.TypeString, Unique: true},
 		{Name: "currency", Type: field.TypeString, Size: 3, Default: "KES"},
 		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "shipping_address", Type: field.TypeJSON, Nullable: true},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
+		{Name: "pickup_point_id", Type: field.TypeInt, Nullable: true},
+		{Name: "shipping_method_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CartsTable holds the schema information for the "carts" table.
 	CartsTable = &schema.Table{
@@ -63,16 +66,28 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "carts_customers_carts",
-				Columns:    []*schema.Column{CartsColumns[6]},
+				Columns:    []*schema.Column{CartsColumns[7]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "carts_pickup_points_carts",
+				Columns:    []*schema.Column{CartsColumns[8]},
+				RefColumns: []*schema.Column{PickupPointsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "carts_shipping_methods_carts",
+				Columns:    []*schema.Column{CartsColumns[9]},
+				RefColumns: []*schema.Column{ShippingMethodsColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "cart_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{CartsColumns[6]},
+				Columns: []*schema.Column{CartsColumns[7]},
 			},
 			{
 				Name:    "cart_expires_at",
@@ -317,6 +332,7 @@ var (
 		{Name: "email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "phone", Type: field.TypeString, Nullable: true},
 		{Name: "shipping_address", Type: field.TypeJSON},
+		{Name: "shipping_method", Type: field.TypeJSON, Nullable: true},
 		{Name: "note", Type: field.TypeString, Nullable: true, Size: 1000},
 		{Name: "idempotency_key", Type: field.TypeString, Size: 255},
 		{Name: "placed_at", Type: field.TypeTime},
@@ -330,7 +346,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[20]},
+				Columns:    []*schema.Column{OrdersColumns[21]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -339,17 +355,17 @@ var (
 			{
 				Name:    "order_customer_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[20], OrdersColumns[18]},
+				Columns: []*schema.Column{OrdersColumns[21], OrdersColumns[19]},
 			},
 			{
 				Name:    "order_status_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[19]},
+				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[20]},
 			},
 			{
 				Name:    "order_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[19]},
+				Columns: []*schema.Column{OrdersColumns[20]},
 			},
 		},
 	}
@@ -786,6 +802,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "basis_points", Type: field.TypeInt64},
+		{Name: "zone_id", Type: field.TypeInt, Nullable: true},
 		{Name: "tax_class_id", Type: field.TypeInt},
 	}
 	// TaxRatesTable holds the schema information for the "tax_rates" table.
@@ -795,8 +812,14 @@ var (
 		PrimaryKey: []*schema.Column{TaxRatesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "tax_rates_tax_classes_rates",
+				Symbol:     "tax_rates_shipping_zones_tax_rates",
 				Columns:    []*schema.Column{TaxRatesColumns[5]},
+				RefColumns: []*schema.Column{ShippingZonesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "tax_rates_tax_classes_rates",
+				Columns:    []*schema.Column{TaxRatesColumns[6]},
 				RefColumns: []*schema.Column{TaxClassesColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -805,7 +828,7 @@ var (
 			{
 				Name:    "taxrate_tax_class_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{TaxRatesColumns[5], TaxRatesColumns[3]},
+				Columns: []*schema.Column{TaxRatesColumns[6], TaxRatesColumns[3]},
 			},
 		},
 	}
@@ -842,6 +865,8 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
 	CartsTable.ForeignKeys[0].RefTable = CustomersTable
+	CartsTable.ForeignKeys[1].RefTable = PickupPointsTable
+	CartsTable.ForeignKeys[2].RefTable = ShippingMethodsTable
 	CartsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
 	}
@@ -929,7 +954,8 @@ func init() {
 	TaxClassesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(85899345920),
 	}
-	TaxRatesTable.ForeignKeys[0].RefTable = TaxClassesTable
+	TaxRatesTable.ForeignKeys[0].RefTable = ShippingZonesTable
+	TaxRatesTable.ForeignKeys[1].RefTable = TaxClassesTable
 	TaxRatesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}

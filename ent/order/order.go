@@ -50,6 +50,8 @@ const (
 	FieldPhone = "phone"
 	// FieldShippingAddress holds the string denoting the shipping_address field in the database.
 	FieldShippingAddress = "shipping_address"
+	// FieldShippingMethod holds the string denoting the shipping_method field in the database.
+	FieldShippingMethod = "shipping_method"
 	// FieldNote holds the string denoting the note field in the database.
 	FieldNote = "note"
 	// FieldIdempotencyKey holds the string denoting the idempotency_key field in the database.
@@ -126,6 +128,7 @@ var Columns = []string{
 	FieldEmail,
 	FieldPhone,
 	FieldShippingAddress,
+	FieldShippingMethod,
 	FieldNote,
 	FieldIdempotencyKey,
 	FieldPlacedAt,

@@ -781,6 +781,16 @@ func PhoneContainsFold(v string) predicate.Order {
 	return predicate.Order(sql.FieldContainsFold(FieldPhone, v))
 }
 
+// ShippingMethodIsNil applies the IsNil predicate on the "shipping_method" field.
+func ShippingMethodIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldShippingMethod))
+}
+
+// ShippingMethodNotNil applies the NotNil predicate on the "shipping_method" field.
+func ShippingMethodNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldShippingMethod))
+}
+
 // NoteEQ applies the EQ predicate on the "note" field.
 func NoteEQ(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldNote, v))

@@ -43,6 +43,8 @@ const (
 	FieldMethodID = "method_id"
 	// EdgeMethod holds the string denoting the method edge name in mutations.
 	EdgeMethod = "method"
+	// EdgeCarts holds the string denoting the carts edge name in mutations.
+	EdgeCarts = "carts"
 	// Table holds the table name of the pickuppoint in the database.
 	Table = "pickup_points"
 	// MethodTable is the table that holds the method relation/edge.
@@ -52,6 +54,13 @@ const (
 	MethodInverseTable = "shipping_methods"
 	// MethodColumn is the table column denoting the method relation/edge.
 	MethodColumn = "method_id"
+	// CartsTable is the table that holds the carts relation/edge.
+	CartsTable = "carts"
+	// CartsInverseTable is the table name for the Cart entity.
+	// It exists in this package in order to avoid circular dependency with the "cart" package.
+	CartsInverseTable = "carts"
+	// CartsColumn is the table column denoting the carts relation/edge.
+	CartsColumn = "pickup_point_id"
 )
 
 // Columns holds all SQL columns for pickuppoint fields.
@@ -203,10 +212,31 @@ func ByMethodField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMethodStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByCartsCount orders the results by carts count.
+func ByCartsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCartsStep(), opts...)
+	}
+}
+
+// ByCarts orders the results by carts terms.
+func ByCarts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCartsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMethodStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MethodInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, MethodTable, MethodColumn),
+	)
+}
+func newCartsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CartsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, CartsTable, CartsColumn),
 	)
 }

@@ -849,6 +849,39 @@ func HasMethodWith(preds ...predicate.ShippingMethod) predicate.PickupPoint {
 	})
 }
 
+// HasCarts applies the HasEdge predicate on the "carts" edge.
+func HasCarts() predicate.PickupPoint {
+	return predicate.PickupPoint(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, CartsTable, CartsColumn),
+		)
+		if f := access.EdgeFilter(s, "Cart"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newCartsStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCartsWith applies the HasEdge predicate on the "carts" edge with a given conditions (other predicates).
+func HasCartsWith(preds ...predicate.Cart) predicate.PickupPoint {
+	return predicate.PickupPoint(func(s *sql.Selector) {
+		step := newCartsStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "Cart"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Cart(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.PickupPoint) predicate.PickupPoint {
 	return predicate.PickupPoint(sql.AndPredicates(predicates...))

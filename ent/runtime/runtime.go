@@ -636,11 +636,11 @@ func init() {
 	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	order.EmailValidator = orderDescEmail.Validators[0].(func(string) error)
 	// orderDescNote is the schema descriptor for note field.
-	orderDescNote := orderFields[14].Descriptor()
+	orderDescNote := orderFields[15].Descriptor()
 	// order.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	order.NoteValidator = orderDescNote.Validators[0].(func(string) error)
 	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
-	orderDescIdempotencyKey := orderFields[15].Descriptor()
+	orderDescIdempotencyKey := orderFields[16].Descriptor()
 	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	order.IdempotencyKeyValidator = func() func(string) error {
 		validators := orderDescIdempotencyKey.Validators
@@ -658,7 +658,7 @@ func init() {
 		}
 	}()
 	// orderDescPlacedAt is the schema descriptor for placed_at field.
-	orderDescPlacedAt := orderFields[16].Descriptor()
+	orderDescPlacedAt := orderFields[17].Descriptor()
 	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
 	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
 	ordereventMixin := schema.OrderEvent{}.Mixin()

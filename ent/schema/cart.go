@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 )
 
 // Cart is a shopping cart: a guest's, reached only by its unguessable
@@ -47,6 +49,19 @@ func (Cart) Fields() []ent.Field {
 		// A guest cart idle past this time is purged by a periodic job.
 		field.Time("expires_at").
 			Default(func() time.Time { return time.Now().Add(30 * 24 * time.Hour) }),
+		// Where the cart ships (cartSetShippingAddress): a copy, as an
+		// order keeps one, so address-book edits do not move it.
+		field.JSON("shipping_address", &schematype.AddressSnapshot{}).
+			Optional(),
+		// The chosen shipping method and, for a PICKUP method, where the
+		// shopper collects (cartSelectShippingOption); internal/checkout
+		// checks at placeOrder that the choice still applies.
+		field.Int("shipping_method_id").
+			Optional().
+			Nillable(),
+		field.Int("pickup_point_id").
+			Optional().
+			Nillable(),
 	}
 }
 
@@ -59,6 +74,14 @@ func (Cart) Edges() []ent.Edge {
 			Unique(),
 		edge.To("lines", CartLine.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.From("shipping_method", ShippingMethod.Type).
+			Ref("carts").
+			Field("shipping_method_id").
+			Unique(),
+		edge.From("pickup_point", PickupPoint.Type).
+			Ref("carts").
+			Field("pickup_point_id").
+			Unique(),
 	}
 }
 

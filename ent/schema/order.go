@@ -64,6 +64,12 @@ func (Order) Fields() []ent.Field {
 			Optional(),
 		field.JSON("shipping_address", schematype.AddressSnapshot{}).
 			Annotations(entgql.Type("AddressSnapshot")),
+		// The shipping method as chosen at checkout, with its pickup
+		// point; null when the store had no shipping methods.
+		field.JSON("shipping_method", &schematype.ShippingSnapshot{}).
+			Optional().
+			Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("note").
 			Optional().
 			MaxLen(1000),

@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -41,6 +43,9 @@ func (PickupPoint) Edges() []ent.Edge {
 			Field("method_id").
 			Unique().
 			Required(),
+		// Carts that chose the point forget it when it goes.
+		edge.To("carts", Cart.Type).
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -52,6 +52,9 @@ func (ShippingMethod) Edges() []ent.Edge {
 			Required(),
 		edge.To("pickup_points", PickupPoint.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		// Carts that chose the method forget the choice when it goes.
+		edge.To("carts", Cart.Type).
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

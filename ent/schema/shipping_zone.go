@@ -41,6 +41,9 @@ func (ShippingZone) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("methods", ShippingMethod.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		// Tax rates for this zone only go with it.
+		edge.To("tax_rates", TaxRate.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

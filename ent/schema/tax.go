@@ -51,9 +51,9 @@ func (TaxClass) Mixin() []ent.Mixin {
 
 // TaxRate is one rate of a tax class, in basis points (1600 = 16 %). All
 // rates of a class apply to the same net amount, each a tax line of its
-// own on the order. Rates apply everywhere for now; shipping zones add an
-// optional zone: a class's rates for the order's zone then replace its
-// zone-less ones (pricing.For).
+// own on the order. A rate without a zone applies everywhere; a class's
+// rates for the order's shipping zone replace its zone-less ones
+// (pricing.For).
 type TaxRate struct {
 	ent.Schema
 }
@@ -67,6 +67,10 @@ func (TaxRate) Fields() []ent.Field {
 		field.Int64("basis_points").
 			Range(0, 10000),
 		field.Int("tax_class_id"),
+		// The shipping zone the rate is for; none: every zone.
+		field.Int("zone_id").
+			Optional().
+			Nillable(),
 	}
 }
 
@@ -78,6 +82,10 @@ func (TaxRate) Edges() []ent.Edge {
 			Field("tax_class_id").
 			Unique().
 			Required(),
+		edge.From("zone", ShippingZone.Type).
+			Ref("tax_rates").
+			Field("zone_id").
+			Unique(),
 	}
 }
 

@@ -49,6 +49,8 @@ const (
 	EdgeZone = "zone"
 	// EdgePickupPoints holds the string denoting the pickup_points edge name in mutations.
 	EdgePickupPoints = "pickup_points"
+	// EdgeCarts holds the string denoting the carts edge name in mutations.
+	EdgeCarts = "carts"
 	// Table holds the table name of the shippingmethod in the database.
 	Table = "shipping_methods"
 	// ZoneTable is the table that holds the zone relation/edge.
@@ -65,6 +67,13 @@ const (
 	PickupPointsInverseTable = "pickup_points"
 	// PickupPointsColumn is the table column denoting the pickup_points relation/edge.
 	PickupPointsColumn = "method_id"
+	// CartsTable is the table that holds the carts relation/edge.
+	CartsTable = "carts"
+	// CartsInverseTable is the table name for the Cart entity.
+	// It exists in this package in order to avoid circular dependency with the "cart" package.
+	CartsInverseTable = "carts"
+	// CartsColumn is the table column denoting the carts relation/edge.
+	CartsColumn = "shipping_method_id"
 )
 
 // Columns holds all SQL columns for shippingmethod fields.
@@ -268,6 +277,20 @@ func ByPickupPoints(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newPickupPointsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCartsCount orders the results by carts count.
+func ByCartsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCartsStep(), opts...)
+	}
+}
+
+// ByCarts orders the results by carts terms.
+func ByCarts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCartsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newZoneStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -280,6 +303,13 @@ func newPickupPointsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(PickupPointsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, PickupPointsTable, PickupPointsColumn),
+	)
+}
+func newCartsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CartsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, CartsTable, CartsColumn),
 	)
 }
 

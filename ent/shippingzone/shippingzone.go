@@ -33,6 +33,8 @@ const (
 	FieldMatchKey = "match_key"
 	// EdgeMethods holds the string denoting the methods edge name in mutations.
 	EdgeMethods = "methods"
+	// EdgeTaxRates holds the string denoting the tax_rates edge name in mutations.
+	EdgeTaxRates = "tax_rates"
 	// Table holds the table name of the shippingzone in the database.
 	Table = "shipping_zones"
 	// MethodsTable is the table that holds the methods relation/edge.
@@ -42,6 +44,13 @@ const (
 	MethodsInverseTable = "shipping_methods"
 	// MethodsColumn is the table column denoting the methods relation/edge.
 	MethodsColumn = "zone_id"
+	// TaxRatesTable is the table that holds the tax_rates relation/edge.
+	TaxRatesTable = "tax_rates"
+	// TaxRatesInverseTable is the table name for the TaxRate entity.
+	// It exists in this package in order to avoid circular dependency with the "taxrate" package.
+	TaxRatesInverseTable = "tax_rates"
+	// TaxRatesColumn is the table column denoting the tax_rates relation/edge.
+	TaxRatesColumn = "zone_id"
 )
 
 // Columns holds all SQL columns for shippingzone fields.
@@ -162,10 +171,31 @@ func ByMethods(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMethodsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTaxRatesCount orders the results by tax_rates count.
+func ByTaxRatesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTaxRatesStep(), opts...)
+	}
+}
+
+// ByTaxRates orders the results by tax_rates terms.
+func ByTaxRates(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTaxRatesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newMethodsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MethodsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, MethodsTable, MethodsColumn),
+	)
+}
+func newTaxRatesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TaxRatesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TaxRatesTable, TaxRatesColumn),
 	)
 }

@@ -599,6 +599,39 @@ func HasMethodsWith(preds ...predicate.ShippingMethod) predicate.ShippingZone {
 	})
 }
 
+// HasTaxRates applies the HasEdge predicate on the "tax_rates" edge.
+func HasTaxRates() predicate.ShippingZone {
+	return predicate.ShippingZone(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TaxRatesTable, TaxRatesColumn),
+		)
+		if f := access.EdgeFilter(s, "TaxRate"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newTaxRatesStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTaxRatesWith applies the HasEdge predicate on the "tax_rates" edge with a given conditions (other predicates).
+func HasTaxRatesWith(preds ...predicate.TaxRate) predicate.ShippingZone {
+	return predicate.ShippingZone(func(s *sql.Selector) {
+		step := newTaxRatesStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "TaxRate"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.TaxRate(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.ShippingZone) predicate.ShippingZone {
 	return predicate.ShippingZone(sql.AndPredicates(predicates...))

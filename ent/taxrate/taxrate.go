@@ -25,8 +25,12 @@ const (
 	FieldBasisPoints = "basis_points"
 	// FieldTaxClassID holds the string denoting the tax_class_id field in the database.
 	FieldTaxClassID = "tax_class_id"
+	// FieldZoneID holds the string denoting the zone_id field in the database.
+	FieldZoneID = "zone_id"
 	// EdgeTaxClass holds the string denoting the tax_class edge name in mutations.
 	EdgeTaxClass = "tax_class"
+	// EdgeZone holds the string denoting the zone edge name in mutations.
+	EdgeZone = "zone"
 	// Table holds the table name of the taxrate in the database.
 	Table = "tax_rates"
 	// TaxClassTable is the table that holds the tax_class relation/edge.
@@ -36,6 +40,13 @@ const (
 	TaxClassInverseTable = "tax_classes"
 	// TaxClassColumn is the table column denoting the tax_class relation/edge.
 	TaxClassColumn = "tax_class_id"
+	// ZoneTable is the table that holds the zone relation/edge.
+	ZoneTable = "tax_rates"
+	// ZoneInverseTable is the table name for the ShippingZone entity.
+	// It exists in this package in order to avoid circular dependency with the "shippingzone" package.
+	ZoneInverseTable = "shipping_zones"
+	// ZoneColumn is the table column denoting the zone relation/edge.
+	ZoneColumn = "zone_id"
 )
 
 // Columns holds all SQL columns for taxrate fields.
@@ -46,6 +57,7 @@ var Columns = []string{
 	FieldName,
 	FieldBasisPoints,
 	FieldTaxClassID,
+	FieldZoneID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -111,10 +123,22 @@ func ByTaxClassID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTaxClassID, opts...).ToFunc()
 }
 
+// ByZoneID orders the results by the zone_id field.
+func ByZoneID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldZoneID, opts...).ToFunc()
+}
+
 // ByTaxClassField orders the results by tax_class field.
 func ByTaxClassField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newTaxClassStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByZoneField orders the results by zone field.
+func ByZoneField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newZoneStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newTaxClassStep() *sqlgraph.Step {
@@ -122,5 +146,12 @@ func newTaxClassStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TaxClassInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, TaxClassTable, TaxClassColumn),
+	)
+}
+func newZoneStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ZoneInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ZoneTable, ZoneColumn),
 	)
 }

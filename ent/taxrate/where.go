@@ -81,6 +81,11 @@ func TaxClassID(v int) predicate.TaxRate {
 	return predicate.TaxRate(sql.FieldEQ(FieldTaxClassID, v))
 }
 
+// ZoneID applies equality check predicate on the "zone_id" field. It's identical to ZoneIDEQ.
+func ZoneID(v int) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldZoneID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.TaxRate {
 	return predicate.TaxRate(sql.FieldEQ(FieldCreatedAt, v))
@@ -286,6 +291,36 @@ func TaxClassIDNotIn(vs ...int) predicate.TaxRate {
 	return predicate.TaxRate(sql.FieldNotIn(FieldTaxClassID, vs...))
 }
 
+// ZoneIDEQ applies the EQ predicate on the "zone_id" field.
+func ZoneIDEQ(v int) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldEQ(FieldZoneID, v))
+}
+
+// ZoneIDNEQ applies the NEQ predicate on the "zone_id" field.
+func ZoneIDNEQ(v int) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNEQ(FieldZoneID, v))
+}
+
+// ZoneIDIn applies the In predicate on the "zone_id" field.
+func ZoneIDIn(vs ...int) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldIn(FieldZoneID, vs...))
+}
+
+// ZoneIDNotIn applies the NotIn predicate on the "zone_id" field.
+func ZoneIDNotIn(vs ...int) predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNotIn(FieldZoneID, vs...))
+}
+
+// ZoneIDIsNil applies the IsNil predicate on the "zone_id" field.
+func ZoneIDIsNil() predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldIsNull(FieldZoneID))
+}
+
+// ZoneIDNotNil applies the NotNil predicate on the "zone_id" field.
+func ZoneIDNotNil() predicate.TaxRate {
+	return predicate.TaxRate(sql.FieldNotNull(FieldZoneID))
+}
+
 // HasTaxClass applies the HasEdge predicate on the "tax_class" edge.
 func HasTaxClass() predicate.TaxRate {
 	return predicate.TaxRate(func(s *sql.Selector) {
@@ -309,6 +344,39 @@ func HasTaxClassWith(preds ...predicate.TaxClass) predicate.TaxRate {
 		preds := preds
 		if f := access.EdgeFilter(s, "TaxClass"); f != nil {
 			preds = append(preds[:len(preds):len(preds)], predicate.TaxClass(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasZone applies the HasEdge predicate on the "zone" edge.
+func HasZone() predicate.TaxRate {
+	return predicate.TaxRate(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ZoneTable, ZoneColumn),
+		)
+		if f := access.EdgeFilter(s, "ShippingZone"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newZoneStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasZoneWith applies the HasEdge predicate on the "zone" edge with a given conditions (other predicates).
+func HasZoneWith(preds ...predicate.ShippingZone) predicate.TaxRate {
+	return predicate.TaxRate(func(s *sql.Selector) {
+		step := newZoneStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "ShippingZone"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.ShippingZone(f))
 		}
 
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {

@@ -43,3 +43,25 @@ type TaxLine struct {
 	BaseMinor int64 `json:"baseMinor"`
 	TaxMinor  int64 `json:"taxMinor"`
 }
+
+// ShippingSnapshot is an order's copy of the shipping method chosen at
+// checkout, taken when the order is placed, so later edits to the method
+// or its pickup points never change it. The price is the order's
+// shipping_minor.
+type ShippingSnapshot struct {
+	MethodID int    `json:"methodId"`
+	Name     string `json:"name"`
+	// Kind is DELIVERY or PICKUP.
+	Kind string `json:"kind"`
+	// PickupPoint is where a PICKUP order is collected.
+	PickupPoint *PickupPointSnapshot `json:"pickupPoint,omitempty"`
+}
+
+// PickupPointSnapshot is an order's copy of its pickup point.
+type PickupPointSnapshot struct {
+	PointID      int             `json:"pointId"`
+	Name         string          `json:"name"`
+	Address      AddressSnapshot `json:"address"`
+	OpeningHours string          `json:"openingHours"`
+	Phone        string          `json:"phone"`
+}
