@@ -21,12 +21,12 @@ func (r *cartResolver) ID(ctx context.Context, obj *ent.Cart) (string, error) {
 
 // TotalQuantity is the resolver for the totalQuantity field.
 func (r *cartResolver) TotalQuantity(ctx context.Context, obj *ent.Cart) (int, error) {
-	return checkout.Price(obj.Edges.Lines, checkout.Tax{}).Quantity, nil
+	return checkout.Price(obj.Edges.Lines, checkout.Tax{}, checkout.Shipping{}).Quantity, nil
 }
 
 // Subtotal is the resolver for the subtotal field.
 func (r *cartResolver) Subtotal(ctx context.Context, obj *ent.Cart) (*model.Money, error) {
-	return r.money(checkout.Price(obj.Edges.Lines, checkout.Tax{}).SubtotalMinor), nil
+	return r.money(checkout.Price(obj.Edges.Lines, checkout.Tax{}, checkout.Shipping{}).SubtotalMinor), nil
 }
 
 // Lines is the resolver for the lines field.
@@ -36,7 +36,7 @@ func (r *cartResolver) Lines(ctx context.Context, obj *ent.Cart) ([]*ent.CartLin
 
 // LineTotal is the resolver for the lineTotal field.
 func (r *cartLineResolver) LineTotal(ctx context.Context, obj *ent.CartLine) (*model.Money, error) {
-	return r.money(checkout.Price([]*ent.CartLine{obj}, checkout.Tax{}).Lines[0].TotalMinor), nil
+	return r.money(checkout.Price([]*ent.CartLine{obj}, checkout.Tax{}, checkout.Shipping{}).Lines[0].TotalMinor), nil
 }
 
 // Variant is the resolver for the variant field.

@@ -56,6 +56,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	ShippingMethod() ShippingMethodResolver
 	ShippingOption() ShippingOptionResolver
+	ShippingSnapshot() ShippingSnapshotResolver
 	Subscription() SubscriptionResolver
 	TaxLine() TaxLineResolver
 }
@@ -111,17 +112,21 @@ type ComplexityRoot struct {
 	}
 
 	Cart struct {
-		CreatedAt        func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Lines            func(childComplexity int) int
-		PricesIncludeTax func(childComplexity int) int
-		Subtotal         func(childComplexity int) int
-		TaxLines         func(childComplexity int) int
-		TaxedShipping    func(childComplexity int) int
-		TaxedSubtotal    func(childComplexity int) int
-		TaxedTotal       func(childComplexity int) int
-		TotalQuantity    func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Lines                  func(childComplexity int) int
+		PricesIncludeTax       func(childComplexity int) int
+		SelectedPickupPoint    func(childComplexity int) int
+		SelectedShippingOption func(childComplexity int) int
+		ShippingAddress        func(childComplexity int) int
+		ShippingOptions        func(childComplexity int) int
+		Subtotal               func(childComplexity int) int
+		TaxLines               func(childComplexity int) int
+		TaxedShipping          func(childComplexity int) int
+		TaxedSubtotal          func(childComplexity int) int
+		TaxedTotal             func(childComplexity int) int
+		TotalQuantity          func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
 	}
 
 	CartLine struct {
@@ -249,6 +254,8 @@ type ComplexityRoot struct {
 		CartLinesRemove          func(childComplexity int, cartID string, lineIds []string) int
 		CartLinesUpdate          func(childComplexity int, cartID string, lines []*model.CartLineUpdateInput) int
 		CartMerge                func(childComplexity int, guestCartID string) int
+		CartSelectShippingOption func(childComplexity int, cartID string, optionID string, pickupPointID *string) int
+		CartSetShippingAddress   func(childComplexity int, cartID string, address *model.AddressInput, addressID *string) int
 		ChangePassword           func(childComplexity int, currentPassword string, newPassword string) int
 		ConfirmEmailVerification func(childComplexity int, code string) int
 		ConfirmPayment           func(childComplexity int, paymentID string, reference *string) int
@@ -335,6 +342,7 @@ type ComplexityRoot struct {
 		PlacedAt         func(childComplexity int) int
 		PricesIncludeTax func(childComplexity int) int
 		ShippingAddress  func(childComplexity int) int
+		ShippingMethod   func(childComplexity int) int
 		ShippingTotal    func(childComplexity int) int
 		Status           func(childComplexity int) int
 		Subtotal         func(childComplexity int) int
@@ -451,6 +459,13 @@ type ComplexityRoot struct {
 	PickupPointPayload struct {
 		PickupPoint func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	PickupPointSnapshot struct {
+		Address      func(childComplexity int) int
+		Name         func(childComplexity int) int
+		OpeningHours func(childComplexity int) int
+		Phone        func(childComplexity int) int
 	}
 
 	PlaceOrderPayload struct {
@@ -603,6 +618,12 @@ type ComplexityRoot struct {
 		Price           func(childComplexity int) int
 	}
 
+	ShippingSnapshot struct {
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PickupPoint func(childComplexity int) int
+	}
+
 	ShippingZone struct {
 		CountryCode       func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
@@ -655,6 +676,8 @@ type ComplexityRoot struct {
 		TaxClass    func(childComplexity int) int
 		TaxClassID  func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
+		Zone        func(childComplexity int) int
+		ZoneID      func(childComplexity int) int
 	}
 
 	TaxRatePayload struct {
@@ -695,6 +718,9 @@ type CartResolver interface {
 	Subtotal(ctx context.Context, obj *ent.Cart) (*model.Money, error)
 	Lines(ctx context.Context, obj *ent.Cart) ([]*ent.CartLine, error)
 
+	ShippingOptions(ctx context.Context, obj *ent.Cart) ([]*shipping.Option, error)
+	SelectedShippingOption(ctx context.Context, obj *ent.Cart) (*shipping.Option, error)
+	SelectedPickupPoint(ctx context.Context, obj *ent.Cart) (*ent.PickupPoint, error)
 	PricesIncludeTax(ctx context.Context, obj *ent.Cart) (bool, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
@@ -731,6 +757,8 @@ type MutationResolver interface {
 	CartLinesUpdate(ctx context.Context, cartID string, lines []*model.CartLineUpdateInput) (*model.CartPayload, error)
 	CartLinesRemove(ctx context.Context, cartID string, lineIds []string) (*model.CartPayload, error)
 	CartMerge(ctx context.Context, guestCartID string) (*model.CartPayload, error)
+	CartSetShippingAddress(ctx context.Context, cartID string, address *model.AddressInput, addressID *string) (*model.CartPayload, error)
+	CartSelectShippingOption(ctx context.Context, cartID string, optionID string, pickupPointID *string) (*model.CartPayload, error)
 	CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error)
 	UpdateCategory(ctx context.Context, id string, input model.UpdateCategoryInput) (*model.CategoryPayload, error)
 	DeleteCategory(ctx context.Context, id string) (*model.DeleteCategoryPayload, error)
@@ -819,6 +847,9 @@ type ShippingMethodResolver interface {
 }
 type ShippingOptionResolver interface {
 	Price(ctx context.Context, obj *shipping.Option) (*model.Money, error)
+}
+type ShippingSnapshotResolver interface {
+	Kind(ctx context.Context, obj *schematype.ShippingSnapshot) (shippingmethod.Kind, error)
 }
 type SubscriptionResolver interface {
 	OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error)
@@ -1044,6 +1075,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.PricesIncludeTax(childComplexity), true
+	case "Cart.selectedPickupPoint":
+		if e.ComplexityRoot.Cart.SelectedPickupPoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.SelectedPickupPoint(childComplexity), true
+	case "Cart.selectedShippingOption":
+		if e.ComplexityRoot.Cart.SelectedShippingOption == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.SelectedShippingOption(childComplexity), true
+	case "Cart.shippingAddress":
+		if e.ComplexityRoot.Cart.ShippingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.ShippingAddress(childComplexity), true
+	case "Cart.shippingOptions":
+		if e.ComplexityRoot.Cart.ShippingOptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.ShippingOptions(childComplexity), true
 	case "Cart.subtotal":
 		if e.ComplexityRoot.Cart.Subtotal == nil {
 			break
@@ -1580,6 +1635,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CartMerge(childComplexity, args["guestCartId"].(string)), true
+	case "Mutation.cartSelectShippingOption":
+		if e.ComplexityRoot.Mutation.CartSelectShippingOption == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartSelectShippingOption_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartSelectShippingOption(childComplexity, args["cartId"].(string), args["optionId"].(string), args["pickupPointId"].(*string)), true
+	case "Mutation.cartSetShippingAddress":
+		if e.ComplexityRoot.Mutation.CartSetShippingAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartSetShippingAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartSetShippingAddress(childComplexity, args["cartId"].(string), args["address"].(*model.AddressInput), args["addressId"].(*string)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -2223,6 +2300,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ShippingAddress(childComplexity), true
+	case "Order.shippingMethod":
+		if e.ComplexityRoot.Order.ShippingMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShippingMethod(childComplexity), true
 	case "Order.shippingTotal":
 		if e.ComplexityRoot.Order.ShippingTotal == nil {
 			break
@@ -2715,6 +2798,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PickupPointPayload.UserErrors(childComplexity), true
+
+	case "PickupPointSnapshot.address":
+		if e.ComplexityRoot.PickupPointSnapshot.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPointSnapshot.Address(childComplexity), true
+	case "PickupPointSnapshot.name":
+		if e.ComplexityRoot.PickupPointSnapshot.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPointSnapshot.Name(childComplexity), true
+	case "PickupPointSnapshot.openingHours":
+		if e.ComplexityRoot.PickupPointSnapshot.OpeningHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPointSnapshot.OpeningHours(childComplexity), true
+	case "PickupPointSnapshot.phone":
+		if e.ComplexityRoot.PickupPointSnapshot.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PickupPointSnapshot.Phone(childComplexity), true
 
 	case "PlaceOrderPayload.order":
 		if e.ComplexityRoot.PlaceOrderPayload.Order == nil {
@@ -3359,6 +3467,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShippingRateBand.Price(childComplexity), true
 
+	case "ShippingSnapshot.kind":
+		if e.ComplexityRoot.ShippingSnapshot.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingSnapshot.Kind(childComplexity), true
+	case "ShippingSnapshot.name":
+		if e.ComplexityRoot.ShippingSnapshot.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingSnapshot.Name(childComplexity), true
+	case "ShippingSnapshot.pickupPoint":
+		if e.ComplexityRoot.ShippingSnapshot.PickupPoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingSnapshot.PickupPoint(childComplexity), true
+
 	case "ShippingZone.countryCode":
 		if e.ComplexityRoot.ShippingZone.CountryCode == nil {
 			break
@@ -3568,6 +3695,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TaxRate.UpdatedAt(childComplexity), true
+	case "TaxRate.zone":
+		if e.ComplexityRoot.TaxRate.Zone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.Zone(childComplexity), true
+	case "TaxRate.zoneID":
+		if e.ComplexityRoot.TaxRate.ZoneID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TaxRate.ZoneID(childComplexity), true
 
 	case "TaxRatePayload.taxRate":
 		if e.ComplexityRoot.TaxRatePayload.TaxRate == nil {
@@ -3800,7 +3939,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphql" "cart.graphql" "catalog.graphql" "ent.graphql" "notification.graphql" "order.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
+//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "notification.graphql" "order.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3814,6 +3953,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "account.graphql", Input: sourceData("account.graphql"), BuiltIn: false},
 	{Name: "cart.graphql", Input: sourceData("cart.graphql"), BuiltIn: false},
+	{Name: "cartshipping.graphql", Input: sourceData("cartshipping.graphql"), BuiltIn: false},
 	{Name: "catalog.graphql", Input: sourceData("catalog.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "notification.graphql", Input: sourceData("notification.graphql"), BuiltIn: false},
@@ -3929,6 +4069,14 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Cart_updatedAt(ctx, field)
+	case "shippingAddress":
+		return ec.fieldContext_Cart_shippingAddress(ctx, field)
+	case "shippingOptions":
+		return ec.fieldContext_Cart_shippingOptions(ctx, field)
+	case "selectedShippingOption":
+		return ec.fieldContext_Cart_selectedShippingOption(ctx, field)
+	case "selectedPickupPoint":
+		return ec.fieldContext_Cart_selectedPickupPoint(ctx, field)
 	case "pricesIncludeTax":
 		return ec.fieldContext_Cart_pricesIncludeTax(ctx, field)
 	case "taxedSubtotal":
@@ -4263,6 +4411,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_events(ctx, field)
 	case "payments":
 		return ec.fieldContext_Order_payments(ctx, field)
+	case "shippingMethod":
+		return ec.fieldContext_Order_shippingMethod(ctx, field)
 	case "subtotal":
 		return ec.fieldContext_Order_subtotal(ctx, field)
 	case "shippingTotal":
@@ -4493,6 +4643,20 @@ func (ec *executionContext) childFields_PickupPointPayload(ctx context.Context, 
 		return ec.fieldContext_PickupPointPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PickupPointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PickupPointSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_PickupPointSnapshot_name(ctx, field)
+	case "address":
+		return ec.fieldContext_PickupPointSnapshot_address(ctx, field)
+	case "openingHours":
+		return ec.fieldContext_PickupPointSnapshot_openingHours(ctx, field)
+	case "phone":
+		return ec.fieldContext_PickupPointSnapshot_phone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PickupPointSnapshot", field.Name)
 }
 
 func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4755,6 +4919,18 @@ func (ec *executionContext) childFields_ShippingRateBand(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ShippingRateBand", field.Name)
 }
 
+func (ec *executionContext) childFields_ShippingSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ShippingSnapshot_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_ShippingSnapshot_kind(ctx, field)
+	case "pickupPoint":
+		return ec.fieldContext_ShippingSnapshot_pickupPoint(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingSnapshot", field.Name)
+}
+
 func (ec *executionContext) childFields_ShippingZone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4847,8 +5023,12 @@ func (ec *executionContext) childFields_TaxRate(ctx context.Context, field graph
 		return ec.fieldContext_TaxRate_basisPoints(ctx, field)
 	case "taxClassID":
 		return ec.fieldContext_TaxRate_taxClassID(ctx, field)
+	case "zoneID":
+		return ec.fieldContext_TaxRate_zoneID(ctx, field)
 	case "taxClass":
 		return ec.fieldContext_TaxRate_taxClass(ctx, field)
+	case "zone":
+		return ec.fieldContext_TaxRate_zone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TaxRate", field.Name)
 }
@@ -5360,6 +5540,66 @@ func (ec *executionContext) field_Mutation_cartMerge_args(ctx context.Context, r
 		return nil, err
 	}
 	args["guestCartId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cartSelectShippingOption_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cartId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "optionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["optionId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "pickupPointId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pickupPointId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_cartSetShippingAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cartId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "address",
+		func(ctx context.Context, v any) (*model.AddressInput, error) {
+			return ec.unmarshalOAddressInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAddressInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["address"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "addressId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["addressId"] = arg2
 	return args, nil
 }
 
@@ -7504,6 +7744,134 @@ func (ec *executionContext) _Cart_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Cart_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Cart", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Cart_shippingAddress(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_shippingAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.AddressSnapshot) graphql.Marshaler {
+			return ec.marshalOAddressSnapshot2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAddressSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_shippingAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddressSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_shippingOptions(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_shippingOptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().ShippingOptions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*shipping.Option) graphql.Marshaler {
+			return ec.marshalNShippingOption2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_shippingOptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_selectedShippingOption(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_selectedShippingOption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().SelectedShippingOption(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *shipping.Option) graphql.Marshaler {
+			return ec.marshalOShippingOption2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOption(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_selectedShippingOption(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_selectedPickupPoint(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_selectedPickupPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().SelectedPickupPoint(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PickupPoint) graphql.Marshaler {
+			return ec.marshalOPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_selectedPickupPoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PickupPoint(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Cart_pricesIncludeTax(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
@@ -10179,6 +10547,94 @@ func (ec *executionContext) fieldContext_Mutation_cartMerge(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cartMerge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cartSetShippingAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cartSetShippingAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CartSetShippingAddress(ctx, fc.Args["cartId"].(string), fc.Args["address"].(*model.AddressInput), fc.Args["addressId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CartPayload) graphql.Marshaler {
+			return ec.marshalNCartPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cartSetShippingAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cartSetShippingAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cartSelectShippingOption(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cartSelectShippingOption(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CartSelectShippingOption(ctx, fc.Args["cartId"].(string), fc.Args["optionId"].(string), fc.Args["pickupPointId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CartPayload) graphql.Marshaler {
+			return ec.marshalNCartPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cartSelectShippingOption(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cartSelectShippingOption_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13084,6 +13540,38 @@ func (ec *executionContext) fieldContext_Order_payments(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_shippingMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_shippingMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingMethod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.ShippingSnapshot) graphql.Marshaler {
+			return ec.marshalOShippingSnapshot2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐShippingSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_shippingMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_subtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15128,6 +15616,107 @@ func (ec *executionContext) fieldContext_PickupPointPayload_userErrors(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PickupPointSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPointSnapshot_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPointSnapshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPointSnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPointSnapshot_address(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPointSnapshot_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.AddressSnapshot) graphql.Marshaler {
+			return ec.marshalNAddressSnapshot2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAddressSnapshot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPointSnapshot_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PickupPointSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddressSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PickupPointSnapshot_openingHours(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPointSnapshot_openingHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpeningHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPointSnapshot_openingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPointSnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _PickupPointSnapshot_phone(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PickupPointSnapshot_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PickupPointSnapshot_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PickupPointSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _PlaceOrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
@@ -18122,6 +18711,84 @@ func (ec *executionContext) fieldContext_ShippingRateBand_price(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _ShippingSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *schematype.ShippingSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingSnapshot_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingSnapshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingSnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingSnapshot_kind(ctx context.Context, field graphql.CollectedField, obj *schematype.ShippingSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingSnapshot_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingSnapshot().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v shippingmethod.Kind) graphql.Marshaler {
+			return ec.marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingSnapshot_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingSnapshot", field, true, true, "ShippingMethodKind")
+}
+
+func (ec *executionContext) _ShippingSnapshot_pickupPoint(ctx context.Context, field graphql.CollectedField, obj *schematype.ShippingSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingSnapshot_pickupPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PickupPoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *schematype.PickupPointSnapshot) graphql.Marshaler {
+			return ec.marshalOPickupPointSnapshot2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐPickupPointSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingSnapshot_pickupPoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PickupPointSnapshot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShippingZone_id(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18978,6 +19645,29 @@ func (ec *executionContext) fieldContext_TaxRate_taxClassID(_ context.Context, f
 	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "ID")
 }
 
+func (ec *executionContext) _TaxRate_zoneID(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_zoneID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ZoneID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_zoneID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "ID")
+}
+
 func (ec *executionContext) _TaxRate_taxClass(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19005,6 +19695,38 @@ func (ec *executionContext) fieldContext_TaxRate_taxClass(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TaxClass(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TaxRate_zone(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TaxRate_zone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Zone(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {
+			return ec.marshalOShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TaxRate_zone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TaxRate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
 		},
 	}
 	return fc, nil
@@ -32661,7 +33383,7 @@ func (ec *executionContext) unmarshalInputTaxRateWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "basisPoints", "basisPointsNEQ", "basisPointsIn", "basisPointsNotIn", "basisPointsGT", "basisPointsGTE", "basisPointsLT", "basisPointsLTE", "taxClassID", "taxClassIDNEQ", "taxClassIDIn", "taxClassIDNotIn", "hasTaxClass", "hasTaxClassWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "basisPoints", "basisPointsNEQ", "basisPointsIn", "basisPointsNotIn", "basisPointsGT", "basisPointsGTE", "basisPointsLT", "basisPointsLTE", "taxClassID", "taxClassIDNEQ", "taxClassIDIn", "taxClassIDNotIn", "zoneID", "zoneIDNEQ", "zoneIDIn", "zoneIDNotIn", "zoneIDIsNil", "zoneIDNotNil", "hasTaxClass", "hasTaxClassWith", "hasZone", "hasZoneWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33032,6 +33754,48 @@ func (ec *executionContext) unmarshalInputTaxRateWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.TaxClassIDNotIn = data
+		case "zoneID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneID = data
+		case "zoneIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDNEQ = data
+		case "zoneIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDIn = data
+		case "zoneIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDNotIn = data
+		case "zoneIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDIsNil = data
+		case "zoneIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneIDNotNil = data
 		case "hasTaxClass":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTaxClass"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -33046,6 +33810,20 @@ func (ec *executionContext) unmarshalInputTaxRateWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasTaxClassWith = data
+		case "hasZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasZone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasZone = data
+		case "hasZoneWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasZoneWith"))
+			data, err := ec.unmarshalOShippingZoneWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasZoneWith = data
 		}
 	}
 	return it, nil
@@ -33925,6 +34703,29 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "shippingAddress":
+			out.Values[i] = ec._Cart_shippingAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shippingOptions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_shippingOptions(ctx, field, obj)
+				})
+		case "selectedShippingOption":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_selectedShippingOption(ctx, field, obj)
+				})
+		case "selectedPickupPoint":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_selectedPickupPoint(ctx, field, obj)
+				})
 		case "pricesIncludeTax":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -34921,6 +35722,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cartSetShippingAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cartSetShippingAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cartSelectShippingOption":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cartSelectShippingOption(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCategory":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCategory(ctx, field)
@@ -35451,6 +36266,11 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_payments(ctx, field, obj)
 				})
+		case "shippingMethod":
+			out.Values[i] = ec._Order_shippingMethod(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "subtotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -36190,6 +37010,54 @@ func (ec *executionContext) _PickupPointPayload(ctx context.Context, sel ast.Sel
 			}
 		case "userErrors":
 			out.Values[i] = ec._PickupPointPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pickupPointSnapshotImplementors = []string{"PickupPointSnapshot"}
+
+func (ec *executionContext) _PickupPointSnapshot(ctx context.Context, sel ast.SelectionSet, obj *schematype.PickupPointSnapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pickupPointSnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PickupPointSnapshot")
+		case "name":
+			out.Values[i] = ec._PickupPointSnapshot_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "address":
+			out.Values[i] = ec._PickupPointSnapshot_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openingHours":
+			out.Values[i] = ec._PickupPointSnapshot_openingHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._PickupPointSnapshot_phone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37259,6 +38127,50 @@ func (ec *executionContext) _ShippingRateBand(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var shippingSnapshotImplementors = []string{"ShippingSnapshot"}
+
+func (ec *executionContext) _ShippingSnapshot(ctx context.Context, sel ast.SelectionSet, obj *schematype.ShippingSnapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingSnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingSnapshot")
+		case "name":
+			out.Values[i] = ec._ShippingSnapshot_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingSnapshot_kind(ctx, field, obj)
+				})
+		case "pickupPoint":
+			out.Values[i] = ec._ShippingSnapshot_pickupPoint(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var shippingZoneImplementors = []string{"ShippingZone", "Node"}
 
 func (ec *executionContext) _ShippingZone(ctx context.Context, sel ast.SelectionSet, obj *ent.ShippingZone) graphql.Marshaler {
@@ -37586,11 +38498,22 @@ func (ec *executionContext) _TaxRate(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "zoneID":
+			out.Values[i] = ec._TaxRate_zoneID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "taxClass":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TaxRate_taxClass(ctx, field, obj)
+				})
+		case "zone":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TaxRate_zone(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -39735,6 +40658,13 @@ func (ec *executionContext) unmarshalOAddressInput2ᚖgithubᚗcomᚋsavannahᚑ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOAddressSnapshot2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAddressSnapshot(ctx context.Context, sel ast.SelectionSet, v *schematype.AddressSnapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AddressSnapshot(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAddressWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐAddressWhereInputᚄ(ctx context.Context, v any) ([]*ent.AddressWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -40780,6 +41710,13 @@ func (ec *executionContext) marshalOPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcom
 	return ec._PickupPoint(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPickupPointSnapshot2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐPickupPointSnapshot(ctx context.Context, sel ast.SelectionSet, v *schematype.PickupPointSnapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PickupPointSnapshot(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPickupPointWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointWhereInputᚄ(ctx context.Context, v any) ([]*ent.PickupPointWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -41156,6 +42093,13 @@ func (ec *executionContext) unmarshalOShippingMethodWhereInput2ᚖgithubᚗcom�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOShippingOption2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOption(ctx context.Context, sel ast.SelectionSet, v *shipping.Option) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingOption(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOShippingRateBandInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandInputᚄ(ctx context.Context, v any) ([]*model.ShippingRateBandInput, error) {
 	if v == nil {
 		return nil, nil
@@ -41171,6 +42115,13 @@ func (ec *executionContext) unmarshalOShippingRateBandInput2ᚕᚖgithubᚗcom�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOShippingSnapshot2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐShippingSnapshot(ctx context.Context, sel ast.SelectionSet, v *schematype.ShippingSnapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingSnapshot(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx context.Context, sel ast.SelectionSet, v *ent.ShippingZone) graphql.Marshaler {

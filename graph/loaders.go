@@ -27,6 +27,8 @@ type loaders struct {
 	// tax is the store's tax setup, read once per operation by the
 	// first field that prices with tax.
 	tax taxMemo
+	// cartPrices are the carts priced so far (graph/cartshipping.go).
+	cartPrices cartPrices
 }
 
 // taxMemo reads the tax setup on first use, with that field's context

@@ -7,17 +7,13 @@ import (
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/internal/catalog"
-	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/pricing"
 )
 
-// cartTotals prices a cart with the operation's tax setup.
+// cartTotals is a cart's price with its shipping, once per operation.
 func (r *Resolver) cartTotals(ctx context.Context, c *ent.Cart) (pricing.Totals, error) {
-	tax, err := r.taxOf(ctx)
-	if err != nil {
-		return pricing.Totals{}, err
-	}
-	return checkout.Price(c.Edges.Lines, tax), nil
+	p, err := r.cartPrice(ctx, c)
+	return p.Totals, err
 }
 
 // taxedMoney shows a taxed amount in the store's currency.
@@ -51,7 +47,7 @@ func taxRateInput(in model.TaxRateInput) catalog.TaxRateInput {
 
 // linesOf returns a cart's loaded lines, each pointing back to the cart:
 // a line's share of the tax is allocated over the whole cart, so its
-// resolver prices the cart (its lines are loaded already; no statement).
+// resolver takes it from the cart's price (cartTotals).
 func linesOf(c *ent.Cart) []*ent.CartLine {
 	for _, l := range c.Edges.Lines {
 		l.Edges.Cart = c

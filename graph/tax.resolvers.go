@@ -46,12 +46,8 @@ func (r *cartResolver) TaxLines(ctx context.Context, obj *ent.Cart) ([]*schematy
 
 // TaxedTotal is the resolver for the taxedTotal field.
 func (r *cartLineResolver) TaxedTotal(ctx context.Context, obj *ent.CartLine) (*model.TaxedMoney, error) {
-	tax, err := r.taxOf(ctx)
-	lines := []*ent.CartLine{obj}
-	if c := obj.Edges.Cart; c != nil {
-		lines = c.Edges.Lines
-	}
-	return r.taxedMoney(checkout.LineOf(checkout.Price(lines, tax), obj.ID).Amount), err
+	t, err := r.cartTotals(ctx, obj.Edges.Cart)
+	return r.taxedMoney(checkout.LineOf(t, obj.ID).Amount), err
 }
 
 // CreateTaxClass is the resolver for the createTaxClass field.

@@ -55,6 +55,10 @@ func errorCode(kind error) model.ErrorCode {
 		return model.ErrorCodeInvalidToken
 	case errors.Is(kind, input.ErrTooManyAttempts):
 		return model.ErrorCodeTooManyAttempts
+	case errors.Is(kind, input.ErrShippingRequired):
+		return model.ErrorCodeShippingRequired
+	case errors.Is(kind, input.ErrShippingUnavailable):
+		return model.ErrorCodeShippingUnavailable
 	default:
 		return model.ErrorCodeInvalid
 	}

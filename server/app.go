@@ -77,6 +77,7 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 			// Tax: see README "Tax".
 			PricesExcludeTax: !cfg.PricesIncludeTax,
 			DefaultTaxClass:  cfg.TaxDefaultClass,
+			ShippingTaxClass: cfg.TaxShippingClass,
 		},
 	}
 	if cfg.Mpesa != nil {

@@ -485,16 +485,18 @@ func (e CurrencyCode) MarshalJSON() ([]byte, error) {
 type ErrorCode string
 
 const (
-	ErrorCodeInvalid            ErrorCode = "INVALID"
-	ErrorCodeRequired           ErrorCode = "REQUIRED"
-	ErrorCodeTaken              ErrorCode = "TAKEN"
-	ErrorCodeNotFound           ErrorCode = "NOT_FOUND"
-	ErrorCodeInsufficientStock  ErrorCode = "INSUFFICIENT_STOCK"
-	ErrorCodeInvalidTransition  ErrorCode = "INVALID_TRANSITION"
-	ErrorCodeInvalidCredentials ErrorCode = "INVALID_CREDENTIALS"
-	ErrorCodeInvalidToken       ErrorCode = "INVALID_TOKEN"
-	ErrorCodeTooManyAttempts    ErrorCode = "TOO_MANY_ATTEMPTS"
-	ErrorCodeCartEmpty          ErrorCode = "CART_EMPTY"
+	ErrorCodeInvalid             ErrorCode = "INVALID"
+	ErrorCodeRequired            ErrorCode = "REQUIRED"
+	ErrorCodeTaken               ErrorCode = "TAKEN"
+	ErrorCodeNotFound            ErrorCode = "NOT_FOUND"
+	ErrorCodeInsufficientStock   ErrorCode = "INSUFFICIENT_STOCK"
+	ErrorCodeInvalidTransition   ErrorCode = "INVALID_TRANSITION"
+	ErrorCodeInvalidCredentials  ErrorCode = "INVALID_CREDENTIALS"
+	ErrorCodeInvalidToken        ErrorCode = "INVALID_TOKEN"
+	ErrorCodeTooManyAttempts     ErrorCode = "TOO_MANY_ATTEMPTS"
+	ErrorCodeCartEmpty           ErrorCode = "CART_EMPTY"
+	ErrorCodeShippingRequired    ErrorCode = "SHIPPING_REQUIRED"
+	ErrorCodeShippingUnavailable ErrorCode = "SHIPPING_UNAVAILABLE"
 )
 
 var AllErrorCode = []ErrorCode{
@@ -508,11 +510,13 @@ var AllErrorCode = []ErrorCode{
 	ErrorCodeInvalidToken,
 	ErrorCodeTooManyAttempts,
 	ErrorCodeCartEmpty,
+	ErrorCodeShippingRequired,
+	ErrorCodeShippingUnavailable,
 }
 
 func (e ErrorCode) IsValid() bool {
 	switch e {
-	case ErrorCodeInvalid, ErrorCodeRequired, ErrorCodeTaken, ErrorCodeNotFound, ErrorCodeInsufficientStock, ErrorCodeInvalidTransition, ErrorCodeInvalidCredentials, ErrorCodeInvalidToken, ErrorCodeTooManyAttempts, ErrorCodeCartEmpty:
+	case ErrorCodeInvalid, ErrorCodeRequired, ErrorCodeTaken, ErrorCodeNotFound, ErrorCodeInsufficientStock, ErrorCodeInvalidTransition, ErrorCodeInvalidCredentials, ErrorCodeInvalidToken, ErrorCodeTooManyAttempts, ErrorCodeCartEmpty, ErrorCodeShippingRequired, ErrorCodeShippingUnavailable:
 		return true
 	}
 	return false

@@ -90,7 +90,7 @@ type Config struct {
 	// without one (internal/shipping).
 	ShippingDefaultWeightGrams int
 	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
-	// metrics). Client, Dialect and Currency are filled in by
+	// metrics). Client, Dialect, Currency and Shipping are filled in by
 	// NewServices.
 	Checkout checkout.Config
 }
@@ -194,13 +194,13 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store currency: %w", err)
 	}
-	cc := cfg.Checkout
-	cc.Client, cc.Dialect, cc.Currency = client, cfg.DB.Dialect, cfg.Currency
-	shop, err := checkout.NewService(cc)
+	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams})
 	if err != nil {
 		return nil, err
 	}
-	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams})
+	cc := cfg.Checkout
+	cc.Client, cc.Dialect, cc.Currency, cc.Shipping = client, cfg.DB.Dialect, cfg.Currency, ship
+	shop, err := checkout.NewService(cc)
 	if err != nil {
 		return nil, err
 	}

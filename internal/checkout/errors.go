@@ -16,6 +16,11 @@ var (
 	ErrInsufficientStock = input.ErrInsufficientStock
 	ErrInvalidTransition = input.ErrInvalidTransition
 	ErrCartEmpty         = input.ErrCartEmpty
+	// ErrShippingRequired: the store ships, and no option is chosen.
+	ErrShippingRequired = input.ErrShippingRequired
+	// ErrShippingUnavailable: the chosen option is not (or no longer)
+	// offered for the address.
+	ErrShippingUnavailable = input.ErrShippingUnavailable
 )
 
 // ErrUnauthenticated is returned by operations that need a signed-in

@@ -67,13 +67,28 @@ func (in *PlaceOrderInput) check() error {
 	if err := payment.MethodValidator(in.Method); err != nil {
 		ps.Add(ErrInvalid, "unknown payment method", "input", "paymentMethod")
 	}
+	// No address is fine when the cart has one (cartSetShippingAddress);
+	// placeOrder says so otherwise.
+	checkAddress(&ps, in.Address, in.AddressID, false,
+		[]string{"input", "shippingAddress"}, []string{"input", "shippingAddressId"})
+	return ps.Err()
+}
+
+// checkAddress validates a choice of shipping address before anything is
+// read: a new address (trimmed, checked and normalised in place, problems
+// under addrAt) or an address-book ID (idAt), never both, and one of them
+// when required. The address book's own rules are the Address schema's;
+// these are an address given at checkout, for a cart or an order.
+func checkAddress(ps *problems, a *schematype.AddressSnapshot, id *int, required bool, addrAt, idAt []string) {
+	at := func(base []string, f ...string) []string { return append(append([]string{}, base...), f...) }
 	switch {
-	case in.Address == nil && in.AddressID == nil:
-		ps.Add(ErrRequired, "give a shipping address or an address from your book", "input", "shippingAddress")
-	case in.Address != nil && in.AddressID != nil:
-		ps.Add(ErrInvalid, "give either shippingAddress or shippingAddressId, not both", "input", "shippingAddressId")
-	case in.Address != nil:
-		a := in.Address
+	case a == nil && id == nil:
+		if required {
+			ps.Add(ErrRequired, "give a shipping address or an address from your book", addrAt...)
+		}
+	case a != nil && id != nil:
+		ps.Add(ErrInvalid, "give either a new address or one from your book, not both", idAt...)
+	case a != nil:
 		for _, f := range []struct {
 			name     string
 			v        *string
@@ -86,17 +101,16 @@ func (in *PlaceOrderInput) check() error {
 			*f.v = strings.TrimSpace(*f.v)
 			switch {
 			case f.required && *f.v == "":
-				ps.Add(ErrRequired, f.name+" is required", "input", "shippingAddress", f.name)
+				ps.Add(ErrRequired, f.name+" is required", at(addrAt, f.name)...)
 			case len(*f.v) > maxAddressFieldLen:
-				ps.Add(ErrInvalid, fmt.Sprintf("%s is at most %d bytes", f.name, maxAddressFieldLen), "input", "shippingAddress", f.name)
+				ps.Add(ErrInvalid, fmt.Sprintf("%s is at most %d bytes", f.name, maxAddressFieldLen), at(addrAt, f.name)...)
 			}
 		}
 		a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
 		if !schematype.ValidCountryCode(a.CountryCode) {
-			ps.Add(ErrInvalid, "countryCode must be an ISO 3166-1 alpha-2 code such as KE", "input", "shippingAddress", "countryCode")
+			ps.Add(ErrInvalid, "countryCode must be an ISO 3166-1 alpha-2 code such as KE", at(addrAt, "countryCode")...)
 		}
 	}
-	return ps.Err()
 }
 
 // PlaceOrder turns the cart into an order in one unit of work: it reserves
@@ -190,7 +204,11 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err := shopperProducts(sys, c, variantsOf(lines)...); err != nil {
 		return nil, err
 	}
-	snapshot, err := s.shippingAddress(ctx, c, in)
+	snapshot, err := s.orderAddress(ctx, c, crt, in)
+	if err != nil {
+		return nil, err
+	}
+	ship, err := s.orderShipping(ctx, c, crt, lines, snapshot)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +250,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err != nil {
 		return nil, err
 	}
-	totals := Price(lines, tax)
+	totals := Price(lines, tax, ship.charge())
 	taxLines := make([]schematype.TaxLine, len(totals.Taxes))
 	for i, tl := range totals.Taxes {
 		taxLines[i] = schematype.TaxLine{
@@ -240,7 +258,11 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 			BaseMinor: tl.BaseMinor, TaxMinor: tl.TaxMinor,
 		}
 	}
-	o, err := c.Order.Create().
+	create := c.Order.Create()
+	if snap := ship.snapshot(); snap != nil {
+		create.SetShippingMethod(snap)
+	}
+	o, err := create.
 		SetNumber(number).
 		SetCurrency(s.cfg.Currency).
 		SetSubtotalMinor(totals.SubtotalMinor).
@@ -308,25 +330,39 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	return o, nil
 }
 
-// shippingAddress returns the order's address snapshot: the input's, or a
-// copy of an address from the customer's own book (read through privacy
-// as the customer: another's address is not found).
-func (s *Service) shippingAddress(ctx context.Context, c *ent.Client, in PlaceOrderInput) (schematype.AddressSnapshot, error) {
-	if in.Address != nil {
-		return *in.Address, nil
+// orderAddress returns the order's address snapshot: the input's, a copy
+// of an address from the customer's book, or else the cart's
+// (cartSetShippingAddress). Without any, the address is REQUIRED.
+func (s *Service) orderAddress(ctx context.Context, c *ent.Client, crt *ent.Cart, in PlaceOrderInput) (schematype.AddressSnapshot, error) {
+	if in.Address == nil && in.AddressID == nil {
+		if crt.ShippingAddress == nil {
+			return schematype.AddressSnapshot{}, fail(ErrRequired, "give a shipping address or an address from your book", "input", "shippingAddress")
+		}
+		return *crt.ShippingAddress, nil
 	}
-	a, err := c.Address.Query().
-		Where(address.ID(*in.AddressID)).
+	return s.shippingAddress(ctx, c, in.Address, in.AddressID, "input", "shippingAddressId")
+}
+
+// shippingAddress returns the snapshot of a checked address choice
+// (checkAddress): the new address, or a copy of an address from the
+// customer's own book (read through privacy as the customer: another's
+// address, or any for a guest, is NOT_FOUND at idAt).
+func (s *Service) shippingAddress(ctx context.Context, c *ent.Client, a *schematype.AddressSnapshot, id *int, idAt ...string) (schematype.AddressSnapshot, error) {
+	if a != nil {
+		return *a, nil
+	}
+	book, err := c.Address.Query().
+		Where(address.ID(*id)).
 		Only(viewer.AsShopper(ctx))
 	if ent.IsNotFound(err) {
-		return schematype.AddressSnapshot{}, fail(ErrNotFound, "no such address in your address book", "input", "shippingAddressId")
+		return schematype.AddressSnapshot{}, fail(ErrNotFound, "no such address in your address book", idAt...)
 	}
 	if err != nil {
 		return schematype.AddressSnapshot{}, fmt.Errorf("read address: %w", err)
 	}
 	return schematype.AddressSnapshot{
-		Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region,
-		PostalCode: a.PostalCode, CountryCode: a.CountryCode, Phone: a.Phone,
+		Line1: book.Line1, Line2: book.Line2, City: book.City, Region: book.Region,
+		PostalCode: book.PostalCode, CountryCode: book.CountryCode, Phone: book.Phone,
 	}, nil
 }
 

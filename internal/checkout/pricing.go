@@ -14,6 +14,8 @@ import (
 type Tax struct {
 	Rates            []pricing.Rate
 	DefaultClassID   int
+	// ShippingClassID is shipping's class (Config.ShippingTaxClass).
+	ShippingClassID  int
 	PricesIncludeTax bool
 	// ClassNames names the classes by ID, for order line snapshots.
 	ClassNames map[int]string
@@ -39,27 +41,43 @@ func (s *Service) tax(ctx context.Context, c *ent.Client) (Tax, error) {
 		if tc.Code == s.cfg.DefaultTaxClass {
 			t.DefaultClassID = tc.ID
 		}
+		if tc.Code == s.cfg.ShippingTaxClass {
+			t.ShippingClassID = tc.ID
+		}
 		for _, r := range tc.Edges.Rates {
-			t.Rates = append(t.Rates, pricing.Rate{
-				ID: r.ID, Name: r.Name, ClassID: tc.ID, ClassName: tc.Name, BasisPoints: r.BasisPoints,
-			})
+			rate := pricing.Rate{ID: r.ID, Name: r.Name, ClassID: tc.ID, ClassName: tc.Name, BasisPoints: r.BasisPoints}
+			if r.ZoneID != nil {
+				rate.ZoneID = *r.ZoneID
+			}
+			t.Rates = append(t.Rates, rate)
 		}
 	}
 	return t, nil
 }
 
+// Shipping is what shipping adds to a cart's price: the chosen option's
+// price, in the store's price mode, and the zone of the address it ships
+// to, whose tax rates replace the zone-less ones (pricing.For; 0: no zone).
+type Shipping struct {
+	PriceMinor int64
+	ZoneID     int
+}
+
 // Price prices cart lines with the pricing engine at the catalogue's
-// current prices, never one remembered in the cart, under tax. Each line
-// needs its variant loaded (WithVariant); one without costs nothing. The
-// zero Tax prices without tax (quantities and subtotals need no rates).
-// Shipping is free until shipping rates exist: they become the engine's
-// ShippingMinor and ShippingClassID here, and nowhere else.
-func Price(lines []*ent.CartLine, tax Tax) pricing.Totals {
+// current prices, never one remembered in the cart, under tax, with
+// shipping taxed in tax's shipping class. Each line needs its variant
+// loaded (WithVariant); one without costs nothing. The zero Tax prices
+// without tax (quantities and subtotals need no rates), and the zero
+// Shipping ships free to no known zone. The Cart (PriceCart) and
+// placeOrder both price here.
+func Price(lines []*ent.CartLine, tax Tax, ship Shipping) pricing.Totals {
 	in := pricing.Input{
 		Lines:            make([]pricing.Line, len(lines)),
 		PricesIncludeTax: tax.PricesIncludeTax,
 		DefaultClassID:   tax.DefaultClassID,
-		Rates:            pricing.For(tax.Rates, 0),
+		ShippingMinor:    ship.PriceMinor,
+		ShippingClassID:  tax.ShippingClassID,
+		Rates:            pricing.For(tax.Rates, ship.ZoneID),
 	}
 	for i, l := range lines {
 		pl := pricing.Line{ID: l.ID, Quantity: l.Quantity}

@@ -24,6 +24,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/payment"
+	"github.com/savannah-commerce/savannah/internal/shipping"
 )
 
 // Defaults of Config.
@@ -65,6 +66,12 @@ type Config struct {
 	// DefaultTaxClass is the code of the tax class of variants without
 	// one (and of shipping); no such class: untaxed. Default "standard".
 	DefaultTaxClass string
+	// ShippingTaxClass is the code of shipping's tax class; empty:
+	// DefaultTaxClass.
+	ShippingTaxClass string
+	// Shipping offers and prices the store's shipping methods; nil: the
+	// store ships free and needs no shipping choice.
+	Shipping *shipping.Service
 	// Metrics, when set, registers and counts the orders placed.
 	Metrics prometheus.Registerer
 }
@@ -107,6 +114,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.DefaultTaxClass == "" {
 		cfg.DefaultTaxClass = DefaultTaxClass
+	}
+	if cfg.ShippingTaxClass == "" {
+		cfg.ShippingTaxClass = cfg.DefaultTaxClass
 	}
 	return &Service{cfg: cfg, metrics: newMetrics(cfg.Metrics), inventory: inventory.New(cfg.Client)}, nil
 }

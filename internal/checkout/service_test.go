@@ -267,7 +267,7 @@ func TestPrice(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, checkout.Price(tc.lines, tc.tax))
+			require.Equal(t, tc.want, checkout.Price(tc.lines, tc.tax, checkout.Shipping{}))
 		})
 	}
 }

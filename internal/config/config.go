@@ -126,8 +126,11 @@ type Config struct {
 	// retail prices do in Kenya; false adds tax on top at checkout.
 	PricesIncludeTax bool `env:"PRICES_INCLUDE_TAX" envDefault:"true"`
 	// TaxDefaultClass is the code of the tax class of variants without
-	// one, and of shipping.
+	// one, and of shipping unless TaxShippingClass names another.
 	TaxDefaultClass string `env:"TAX_DEFAULT_CLASS" envDefault:"standard"`
+	// TaxShippingClass is the code of shipping's tax class
+	// (TAX_SHIPPING_CLASS); empty: TaxDefaultClass.
+	TaxShippingClass string `env:"TAX_SHIPPING_CLASS"`
 	// JobsPollInterval is how often the job runner looks for new jobs
 	// (JOBS_POLL_INTERVAL); PostgreSQL over lib/pq only polls.
 	JobsPollInterval time.Duration `env:"JOBS_POLL_INTERVAL" envDefault:"200ms"`

@@ -25,6 +25,10 @@ var (
 	ErrInvalidCredentials = errors.New("invalid credentials")
 	ErrInvalidToken       = errors.New("invalid token")
 	ErrTooManyAttempts    = errors.New("too many attempts")
+	// Checkout: an order that ships needs a shipping option chosen, and
+	// one that still applies.
+	ErrShippingRequired    = errors.New("shipping required")
+	ErrShippingUnavailable = errors.New("shipping unavailable")
 )
 
 // Problem is one thing wrong with a request.
