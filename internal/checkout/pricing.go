@@ -12,8 +12,8 @@ import (
 // Tax is the store's tax setup as the pricing engine needs it: every rate,
 // the default class and whether prices include tax. Service.Tax reads it.
 type Tax struct {
-	Rates            []pricing.Rate
-	DefaultClassID   int
+	Rates          []pricing.Rate
+	DefaultClassID int
 	// ShippingClassID is shipping's class (Config.ShippingTaxClass).
 	ShippingClassID  int
 	PricesIncludeTax bool
