@@ -14,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
@@ -293,5 +294,52 @@ func TestStatementBudgetCustomerOrders(t *testing.T) {
 		// orders' counts.
 		require.Equal(t, int64(4), many, "30 customers with their orders")
 		require.Equal(t, few, many, "a customer list must not cost more with more customers")
+	})
+}
+
+// TestStatementBudgetCartShipping: the cart with its shipping options,
+// chosen option, taxes and every line's tax takes a fixed number of SQL
+// statements, however many lines, methods and pickup points there are.
+func TestStatementBudgetCartShipping(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s, _ := shippingStore(t, db, true)
+		vs := stockedVariants(t, s, 6, 10)
+		alice, _ := s.asCustomer(t, "alice")
+		cartWith := func(n int) string {
+			lines := []any{}
+			for _, v := range vs[:n] {
+				lines = append(lines, line(v, 1))
+			}
+			// The customer has one cart: the lines go into it.
+			id := alice.cartOp(t, "CartCreate", map[string]any{"lines": lines}).Cart.ID
+			c, codes := alice.shipOp(t, "CartSetShippingAddress", map[string]any{"cartId": id, "address": nairobiAddress})
+			require.Empty(t, codes)
+			pickup := c.option(t, "Pick up in Nairobi")
+			_, codes = alice.shipOp(t, "CartSelectShippingOption", map[string]any{"cartId": id, "optionId": pickup.Method.ID, "pickupPointId": pickup.Method.PickupPoints[0].ID})
+			require.Empty(t, codes)
+			return id
+		}
+		one := cartWith(1)
+		n1 := alice.statements("CartShipping", map[string]any{"id": one})
+
+		// More lines, methods and pickup points.
+		ctx := viewer.System(context.Background(), "test: set up")
+		pickup := s.client.ShippingMethod.Query().Where(shippingmethod.Name("Pick up in Nairobi")).OnlyX(ctx)
+		for i := range 5 {
+			s.client.PickupPoint.Create().SetMethodID(pickup.ID).SetName(fmt.Sprintf("Agent %d", i)).SetLine1("Road").SetTown("Nairobi").
+				SetCountryCode("KE").SetOpeningHours("Daily").SetPhone("+254711000099").ExecX(ctx)
+			s.client.ShippingMethod.Create().SetZoneID(pickup.ZoneID).SetName(fmt.Sprintf("Courier %d", i)).
+				SetKind(shippingmethod.KindDELIVERY).SetRateType(shippingmethod.RateTypeFLAT).SetRateMinor(int64(100 * i)).ExecX(ctx)
+		}
+		many := cartWith(6)
+		c := alice.shipCart(t, many)
+		require.Len(t, c.Lines, 6)
+		require.Len(t, c.ShippingOptions, 7)
+		require.NotNil(t, c.SelectedPickupPoint)
+		n6 := alice.statements("CartShipping", map[string]any{"id": many})
+		// The cart, its lines, variants and products; the tax classes and
+		// rates; the zones, methods and pickup points.
+		require.Equal(t, n1, n6, "CartShipping must not grow with lines, methods or points")
+		require.LessOrEqual(t, n6, int64(9))
 	})
 }
