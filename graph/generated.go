@@ -33281,7 +33281,7 @@ func (ec *executionContext) unmarshalInputTaxRateInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "basisPoints"}
+	fieldsInOrder := [...]string{"name", "basisPoints", "zoneId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33302,6 +33302,13 @@ func (ec *executionContext) unmarshalInputTaxRateInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.BasisPoints = data
+		case "zoneId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneID = data
 		}
 	}
 	return it, nil

@@ -41,8 +41,8 @@ func taxLines(t pricing.Totals) []*schematype.TaxLine {
 	return out
 }
 
-func taxRateInput(in model.TaxRateInput) catalog.TaxRateInput {
-	return catalog.TaxRateInput{Name: in.Name, BasisPoints: in.BasisPoints}
+func taxRateInput(d *ids, in model.TaxRateInput) catalog.TaxRateInput {
+	return catalog.TaxRateInput{Name: in.Name, BasisPoints: in.BasisPoints, ZoneID: d.decodeOpt(in.ZoneID, "input", "zoneId")}
 }
 
 // linesOf returns a cart's loaded lines, each pointing back to the cart:

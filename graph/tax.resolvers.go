@@ -59,16 +59,16 @@ func (r *mutationResolver) CreateTaxClass(ctx context.Context, input model.Creat
 // CreateTaxRate is the resolver for the createTaxRate field.
 func (r *mutationResolver) CreateTaxRate(ctx context.Context, taxClassID string, input model.TaxRateInput) (*model.TaxRatePayload, error) {
 	var d ids
-	classID := d.decode(taxClassID, "taxClassId")
-	tr, ue, err := serviceWrite(&d, func() (*ent.TaxRate, error) { return r.catalog.CreateTaxRate(ctx, classID, taxRateInput(input)) })
+	classID, in := d.decode(taxClassID, "taxClassId"), taxRateInput(&d, input)
+	tr, ue, err := serviceWrite(&d, func() (*ent.TaxRate, error) { return r.catalog.CreateTaxRate(ctx, classID, in) })
 	return &model.TaxRatePayload{TaxRate: tr, UserErrors: ue}, err
 }
 
 // UpdateTaxRate is the resolver for the updateTaxRate field.
 func (r *mutationResolver) UpdateTaxRate(ctx context.Context, id string, input model.TaxRateInput) (*model.TaxRatePayload, error) {
 	var d ids
-	rateID := d.decode(id, "id")
-	tr, ue, err := serviceWrite(&d, func() (*ent.TaxRate, error) { return r.catalog.UpdateTaxRate(ctx, rateID, taxRateInput(input)) })
+	rateID, in := d.decode(id, "id"), taxRateInput(&d, input)
+	tr, ue, err := serviceWrite(&d, func() (*ent.TaxRate, error) { return r.catalog.UpdateTaxRate(ctx, rateID, in) })
 	return &model.TaxRatePayload{TaxRate: tr, UserErrors: ue}, err
 }
 

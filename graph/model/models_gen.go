@@ -338,6 +338,8 @@ type TaxRateInput struct {
 	Name *string `json:"name,omitempty"`
 	// The rate in basis points, 0 to 10000: 1600 is 16 %.
 	BasisPoints *int `json:"basisPoints,omitempty"`
+	// The shipping zone the rate is for: it replaces the class's rates without a zone for addresses in that zone. Absent on create: every zone.
+	ZoneID *string `json:"zoneId,omitempty"`
 }
 
 type TaxRatePayload struct {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 )
@@ -23,6 +24,10 @@ const (
 type TaxRateInput struct {
 	Name        *string
 	BasisPoints *int
+	// ZoneID is the shipping zone the rate is for: it replaces the
+	// class's zone-less rates for addresses in that zone (pricing.For).
+	// Nil on create: every zone; nil on update: unchanged.
+	ZoneID *int
 }
 
 // TaxClasses returns every tax class, oldest first, with its rates.
@@ -80,10 +85,14 @@ func (s *Service) CreateTaxRate(ctx context.Context, classID int, in TaxRateInpu
 		if !exists {
 			return fail(ErrNotFound, "no such tax class", "taxClassId")
 		}
+		if err := zoneExists(ctx, c, in.ZoneID); err != nil {
+			return err
+		}
 		r, err := c.TaxRate.Create().
 			SetTaxClassID(classID).
 			SetName(name).
 			SetBasisPoints(int64(*in.BasisPoints)).
+			SetNillableZoneID(in.ZoneID).
 			Save(ctx)
 		if err != nil {
 			return takenOr(err, "create tax rate", "the class has a rate with this name", "input", "name")
@@ -108,7 +117,10 @@ func (s *Service) UpdateTaxRate(ctx context.Context, id int, in TaxRateInput) (*
 	}
 	var out *ent.TaxRate
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
-		u := c.TaxRate.UpdateOneID(id)
+		if err := zoneExists(ctx, c, in.ZoneID); err != nil {
+			return err
+		}
+		u := c.TaxRate.UpdateOneID(id).SetNillableZoneID(in.ZoneID)
 		if in.Name != nil {
 			u.SetName(name)
 		}
@@ -164,4 +176,20 @@ func checkBasisPoints(ps *problems, bp *int) {
 	if bp != nil && (*bp < 0 || *bp > MaxBasisPoints) {
 		ps.Add(ErrInvalid, fmt.Sprintf("basisPoints is from 0 to %d (1600 is 16 %%)", MaxBasisPoints), "input", "basisPoints")
 	}
+}
+
+// zoneExists says NOT_FOUND at input.zoneId unless id (nil: none given)
+// is a shipping zone.
+func zoneExists(ctx context.Context, c *ent.Client, id *int) error {
+	if id == nil {
+		return nil
+	}
+	ok, err := c.ShippingZone.Query().Where(shippingzone.ID(*id)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("read shipping zone: %w", err)
+	}
+	if !ok {
+		return fail(ErrNotFound, "no such shipping zone", "input", "zoneId")
+	}
+	return nil
 }

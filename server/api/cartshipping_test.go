@@ -417,15 +417,22 @@ func TestNoShippingMethodsStore(t *testing.T) {
 	})
 }
 
-// TestZoneTaxRate: a tax rate for a shipping zone replaces the class's
-// zone-less rate for addresses in that zone, and only there.
+// TestZoneTaxRate: staff give a class a rate for a shipping zone; it
+// replaces the class's zone-less rate for addresses in that zone, and
+// only there.
 func TestZoneTaxRate(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s, vs := shippingStore(t, db, true)
 		ctx := viewer.System(context.Background(), "test: a zone's rate")
 		nairobi := s.client.ShippingZone.Query().Where(shippingzone.Name("Nairobi")).OnlyX(ctx)
 		standard := s.client.TaxClass.Query().Where(taxclass.Code("standard")).OnlyX(ctx)
-		require.NoError(t, s.client.TaxRate.Create().SetTaxClass(standard).SetName("VAT Nairobi").SetBasisPoints(800).SetZoneID(nairobi.ID).Exec(ctx))
+		staff := s.asStaff()
+		in := map[string]any{"name": "VAT Nairobi", "basisPoints": 800, "zoneId": scalar.EncodeID(999999)}
+		_, codes := staff.taxOp(t, "CreateTaxRate", "createTaxRate", "taxRate", map[string]any{"taxClassId": scalar.EncodeID(standard.ID), "input": in})
+		require.Equal(t, []string{"NOT_FOUND"}, codes, "no such zone")
+		in["zoneId"] = scalar.EncodeID(nairobi.ID)
+		_, codes = staff.taxOp(t, "CreateTaxRate", "createTaxRate", "taxRate", map[string]any{"taxClassId": scalar.EncodeID(standard.ID), "input": in})
+		require.Empty(t, codes)
 
 		eve, _ := s.asCustomer(t, "eve")
 		p := eve.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(vs[0], 3)}})
