@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, visit, Kind } from 'graphql';
 
-const files = ['storefront.graphql', 'admin.graphql'].map((f) =>
+const files = ['storefront.graphql', 'admin.graphql', 'cart-shipping.graphql'].map((f) =>
   parse(readFileSync(new URL(`../../graph/testdata/contract/${f}`, import.meta.url), 'utf8')));
 
 const fragments = new Map();

@@ -190,10 +190,17 @@ test('one event per change, in order, on the staff feed', async () => {
   await sleep(300); // the subscription is registered
 
   const cart = await post(op('CartCreate'), { lines: [{ variantId: v, quantity: 1 }] }, shopper);
+  // The demo store ships: the cart takes an address and a delivery option.
+  const cartId = cart.data.cartCreate.cart.id;
+  const address = { line1: '1 Moi Avenue', city: 'Nairobi', countryCode: 'KE', phone: '+254712345678' };
+  const shipTo = await post(op('CartSetShippingAddress'), { cartId, address }, shopper);
+  assert.deepEqual(shipTo.data.cartSetShippingAddress.userErrors, [], JSON.stringify(shipTo));
+  const delivery = shipTo.data.cartSetShippingAddress.cart.shippingOptions.find((o) => o.method.kind === 'DELIVERY');
+  const chosen = await post(op('CartSelectShippingOption'), { cartId, optionId: delivery.method.id }, shopper);
+  assert.deepEqual(chosen.data.cartSelectShippingOption.userErrors, [], JSON.stringify(chosen));
   const placed = await post(op('PlaceOrder'), {
     input: {
-      cartId: cart.data.cartCreate.cart.id,
-      shippingAddress: { line1: '1 Moi Avenue', city: 'Nairobi', countryCode: 'KE', phone: '+254712345678' },
+      cartId,
       paymentMethod: 'CASH_ON_DELIVERY',
       idempotencyKey: `clients-${process.pid}-${Date.now()}`,
     },

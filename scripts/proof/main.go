@@ -142,6 +142,43 @@ func (c client) do(ctx context.Context, base, query string, vars map[string]any)
 }
 
 // call is do for operations that must succeed; it decodes data into out.
+// ship sets the cart's Nairobi address (on base) and chooses its first
+// DELIVERY option (on next), as the demo store's shoppers do.
+func (c client) ship(ctx context.Context, base, next, cartID, phone string) error {
+	var set struct {
+		P struct {
+			Cart *struct {
+				ShippingOptions []struct {
+					Method struct{ ID, Kind string } `json:"method"`
+				} `json:"shippingOptions"`
+			} `json:"cart"`
+			UserErrors userErrors `json:"userErrors"`
+		} `json:"cartSetShippingAddress"`
+	}
+	address := map[string]any{"line1": "Moi Avenue 1", "city": "Nairobi", "countryCode": "KE", "phone": phone}
+	if err := c.call(ctx, base, shipToOp, map[string]any{"cartId": cartID, "address": address}, &set); err != nil {
+		return fmt.Errorf("cartSetShippingAddress: %w", err)
+	}
+	if err := set.P.UserErrors.err("cartSetShippingAddress"); err != nil || set.P.Cart == nil {
+		return fmt.Errorf("cartSetShippingAddress: %v", err)
+	}
+	for _, o := range set.P.Cart.ShippingOptions {
+		if o.Method.Kind != "DELIVERY" {
+			continue
+		}
+		var choose struct {
+			P struct {
+				UserErrors userErrors `json:"userErrors"`
+			} `json:"cartSelectShippingOption"`
+		}
+		if err := c.call(ctx, next, chooseOp, map[string]any{"cartId": cartID, "optionId": o.Method.ID}, &choose); err != nil {
+			return fmt.Errorf("cartSelectShippingOption: %w", err)
+		}
+		return choose.P.UserErrors.err("cartSelectShippingOption")
+	}
+	return errors.New("the demo store offers no delivery to Nairobi")
+}
+
 func (c client) call(ctx context.Context, base, query string, vars map[string]any, out any) error {
 	res, err := c.do(ctx, base, query, vars)
 	if err != nil {
@@ -174,6 +211,13 @@ const (
 	variantsOp = `query Variants { products(first: 50) { edges { node { variants { id quantityAvailable } } } } }`
 	cartOp     = `mutation CartCreate($lines: [CartLineInput!]) {
   cartCreate(lines: $lines) { cart { id totalQuantity } userErrors { field message code } } }`
+	// The demo store ships: a cart takes an address and a delivery
+	// option before placeOrder.
+	shipToOp = `mutation CartSetShippingAddress($cartId: ID!, $address: AddressInput) {
+  cartSetShippingAddress(cartId: $cartId, address: $address) {
+    cart { shippingOptions { method { id kind } } } userErrors { field message code } } }`
+	chooseOp = `mutation CartSelectShippingOption($cartId: ID!, $optionId: ID!) {
+  cartSelectShippingOption(cartId: $cartId, optionId: $optionId) { userErrors { field message code } } }`
 	placeOp = `mutation PlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) { order { id number status } userErrors { field message code } } }`
 	notificationsOp = `query Notifications($first: Int, $after: Cursor) {
@@ -278,6 +322,9 @@ func orders(ctx context.Context, args []string) error {
 		if err := cart.CartCreate.UserErrors.err("cartCreate"); err != nil || cart.CartCreate.Cart == nil {
 			return fmt.Errorf("order %d: %v", i, err)
 		}
+		if err := c.ship(ctx, on(1), on(2), cart.CartCreate.Cart.ID, phone); err != nil {
+			return fmt.Errorf("order %d: %w", i, err)
+		}
 		var place struct {
 			PlaceOrder struct {
 				Order      *struct{ Number, Status string } `json:"order"`
@@ -285,10 +332,9 @@ func orders(ctx context.Context, args []string) error {
 			} `json:"placeOrder"`
 		}
 		input := map[string]any{
-			"cartId":          cart.CartCreate.Cart.ID,
-			"shippingAddress": map[string]any{"line1": "Moi Avenue 1", "city": "Nairobi", "countryCode": "KE", "phone": phone},
-			"paymentMethod":   "CASH_ON_DELIVERY",
-			"idempotencyKey":  fmt.Sprintf("proof-%s-%d", *run, i),
+			"cartId":         cart.CartCreate.Cart.ID,
+			"paymentMethod":  "CASH_ON_DELIVERY",
+			"idempotencyKey": fmt.Sprintf("proof-%s-%d", *run, i),
 		}
 		if err := c.call(ctx, on(2), placeOp, map[string]any{"input": input}, &place); err != nil {
 			return fmt.Errorf("order %d: placeOrder: %w", i, err)
