@@ -26,7 +26,11 @@ type cartPrice struct {
 
 // cartPrice prices the cart once per operation, with the operation's tax
 // setup.
+// A line resolved without its cart (none is) has nothing to share.
 func (r *Resolver) cartPrice(ctx context.Context, c *ent.Cart) (checkout.CartPrice, error) {
+	if c == nil {
+		return checkout.CartPrice{}, nil
+	}
 	m := &r.loadersFrom(ctx).cartPrices
 	m.mu.Lock()
 	if m.byCart == nil {

@@ -213,8 +213,9 @@ func (s *Service) RemoveLines(ctx context.Context, token string, lineIDs []int) 
 // MergeCart folds the guest cart with guestToken into the signed-in
 // customer's cart and deletes the guest cart. Quantities of the same
 // variant add up, capped by what is available and by the line maximum;
-// variants no longer sold are dropped. Merging is what a storefront does
-// on sign-in, so it never fails on stock. Of concurrent merges of one
+// variants no longer sold are dropped; the guest cart's shipping address
+// and choice carry over to a customer cart without an address. Merging
+// is what a storefront does on sign-in, so it never fails on stock. Of concurrent merges of one
 // guest cart, one wins; the others find no such guest cart.
 func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, error) {
 	v, ok := viewer.From(ctx)
@@ -264,6 +265,18 @@ func (s *Service) MergeCart(ctx context.Context, guestToken string) (*ent.Cart, 
 			}
 			if _, _, err := s.upsertLine(sys, c, own.ID, pv, gl.Quantity, true); err != nil {
 				return err
+			}
+		}
+		if guest.ShippingAddress != nil && own.ShippingAddress == nil {
+			// The shipping chosen signed out carries over (and is
+			// checked again when priced and placed).
+			err := c.Cart.UpdateOneID(own.ID).
+				SetShippingAddress(guest.ShippingAddress).
+				SetNillableShippingMethodID(guest.ShippingMethodID).
+				SetNillablePickupPointID(guest.PickupPointID).
+				Exec(sys)
+			if err != nil {
+				return fmt.Errorf("carry shipping over: %w", err)
 			}
 		}
 		if _, err := c.CartLine.Delete().Where(cartline.CartID(guest.ID)).Exec(sys); err != nil {

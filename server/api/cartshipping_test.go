@@ -444,3 +444,26 @@ func TestZoneTaxRate(t *testing.T) {
 		require.Equal(t, "VAT 16%", c.TaxLines[0].Name)
 	})
 }
+
+// TestCartMergeKeepsShipping: the address and option a guest chose carry
+// over when they sign in and merge the cart.
+func TestCartMergeKeepsShipping(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s, vs := shippingStore(t, db, true)
+		guest := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(vs[0], 1)}})
+		c, codes := s.shipOp(t, "CartSetShippingAddress", map[string]any{"cartId": guest.Cart.ID, "address": nairobiAddress})
+		require.Empty(t, codes)
+		_, codes = s.shipOp(t, "CartSelectShippingOption", map[string]any{"cartId": guest.Cart.ID, "optionId": c.option(t, "Nairobi same-day delivery").Method.ID})
+		require.Empty(t, codes)
+
+		frank, _ := s.asCustomer(t, "frank")
+		merged := frank.cartOp(t, "CartMerge", map[string]any{"guestCartId": guest.Cart.ID})
+		require.Empty(t, merged.UserErrors)
+		own := frank.shipCart(t, merged.Cart.ID)
+		require.Equal(t, "Kenyatta Avenue 5", own.ShippingAddress.Line1)
+		require.Equal(t, "Nairobi same-day delivery", own.SelectedShippingOption.Method.Name)
+		out := frank.placeFromCart(t, merged.Cart.ID, "merged", nil)
+		require.Empty(t, out.PlaceOrder.UserErrors)
+		require.Equal(t, "349.99", out.PlaceOrder.Order.Total.Amount)
+	})
+}
