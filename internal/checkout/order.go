@@ -186,6 +186,11 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err := s.lockCart(ctx, c, crt.ID, "input", "cartId"); err != nil {
 		return nil, err
 	}
+	// The cart's shipping as of the lock: a choice committed while this
+	// waited for it counts, as lines added do.
+	if crt, err = c.Cart.Get(sys, crt.ID); err != nil {
+		return nil, fmt.Errorf("read cart: %w", err)
+	}
 	lines, err := c.CartLine.Query().
 		Where(cartline.CartID(crt.ID)).
 		WithVariant().

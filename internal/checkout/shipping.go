@@ -36,6 +36,10 @@ func (s *Service) SetShippingAddress(ctx context.Context, token string, in Shipp
 		return nil, err
 	}
 	return s.writeCart(ctx, token, func(sys context.Context, c *ent.Client, crt *ent.Cart) error {
+		crt, err := locked(sys, c, crt)
+		if err != nil {
+			return err
+		}
 		shopper := viewer.AsShopper(sys)
 		addr, err := s.shippingAddress(shopper, c, in.Address, in.AddressID, "addressId")
 		if err != nil {
@@ -63,6 +67,10 @@ func (s *Service) SetShippingAddress(ctx context.Context, token string, in Shipp
 // method, one of its pickup points; a DELIVERY method takes none.
 func (s *Service) SelectShippingOption(ctx context.Context, token string, methodID int, pickupPointID *int) (*ent.Cart, error) {
 	return s.writeCart(ctx, token, func(sys context.Context, c *ent.Client, crt *ent.Cart) error {
+		crt, err := locked(sys, c, crt)
+		if err != nil {
+			return err
+		}
 		if crt.ShippingAddress == nil {
 			return fail(ErrRequired, "set the cart's shipping address first", "cartId")
 		}
@@ -252,6 +260,17 @@ func (s *Service) orderShipping(ctx context.Context, c *ent.Client, crt *ent.Car
 		return quote{}, fail(ErrShippingUnavailable, "the cart's shipping option is no longer available for this address; choose another", "input", "cartId")
 	}
 	return q, nil
+}
+
+// locked re-reads a cart that writeCart locked, so that a shipping write
+// committed while this one waited for the lock is seen, not overwritten
+// from a stale read.
+func locked(sys context.Context, c *ent.Client, crt *ent.Cart) (*ent.Cart, error) {
+	fresh, err := c.Cart.Get(sys, crt.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read cart: %w", err)
+	}
+	return fresh, nil
 }
 
 // shipTo is an address as shipping zones match it.

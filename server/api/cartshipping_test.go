@@ -3,11 +3,14 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
@@ -465,5 +468,43 @@ func TestCartMergeKeepsShipping(t *testing.T) {
 		out := frank.placeFromCart(t, merged.Cart.ID, "merged", nil)
 		require.Empty(t, out.PlaceOrder.UserErrors)
 		require.Equal(t, "349.99", out.PlaceOrder.Order.Total.Amount)
+	})
+}
+
+// TestCartShippingRaces: concurrent address changes and choices on one
+// cart never leave it with a choice its address is not offered: each
+// write sees the one before it (the cart's lock, then a fresh read).
+func TestCartShippingRaces(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s, vs := shippingStore(t, db, true)
+		p := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(vs[0], 1)}})
+		id := p.Cart.ID
+		c, _ := s.shipOp(t, "CartSetShippingAddress", map[string]any{"cartId": id, "address": nairobiAddress})
+		delivery := c.option(t, "Nairobi same-day delivery").Method.ID
+		for round := range 3 {
+			var wg sync.WaitGroup
+			for i := range 12 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var resp gqlResponse
+					switch i % 3 {
+					case 0:
+						resp = s.post(s.ops["CartSetShippingAddress"], "CartSetShippingAddress", map[string]any{"cartId": id, "address": mombasaAddress})
+					case 1:
+						resp = s.post(s.ops["CartSetShippingAddress"], "CartSetShippingAddress", map[string]any{"cartId": id, "address": nairobiAddress})
+					default:
+						resp = s.post(s.ops["CartSelectShippingOption"], "CartSelectShippingOption", map[string]any{"cartId": id, "optionId": delivery})
+					}
+					assert.Empty(t, resp.Errors)
+				}()
+			}
+			wg.Wait()
+			crt, err := s.client.Cart.Query().Where(cart.Token(id)).Only(viewer.System(context.Background(), "test: read the cart"))
+			require.NoError(t, err)
+			if crt.ShippingMethodID != nil {
+				require.Equal(t, "Nairobi", crt.ShippingAddress.City, "round %d: a Nairobi choice on a %s address", round, crt.ShippingAddress.City)
+			}
+		}
 	})
 }
