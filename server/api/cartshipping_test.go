@@ -16,6 +16,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/seed"
@@ -153,9 +154,13 @@ var (
 // shippingStore is the demo catalogue with the demo store's VAT and
 // shipping, and two variants at KES 99.99 in the standard class (three
 // of them do not divide by 1.16).
-func shippingStore(t *testing.T, db *database.DB, withShipping bool) (*store, []*ent.ProductVariant) {
+func shippingStore(t *testing.T, db *database.DB, withShipping bool, configure ...func(*app.Config)) (*store, []*ent.ProductVariant) {
 	t.Helper()
-	s := newStore(t, db, demoCatalog(t))
+	s := newStoreWith(t, db, demoCatalog(t), storeSetup{introspection: true, app: func(cfg *app.Config) {
+		for _, f := range configure {
+			f(cfg)
+		}
+	}})
 	ctx := viewer.System(context.Background(), "test: set up")
 	require.NoError(t, seed.LoadTax(ctx, s.client, seed.DemoTax()))
 	if withShipping {
@@ -506,5 +511,30 @@ func TestCartShippingRaces(t *testing.T) {
 				require.Equal(t, "Nairobi", crt.ShippingAddress.City, "round %d: a Nairobi choice on a %s address", round, crt.ShippingAddress.City)
 			}
 		}
+	})
+}
+
+// TestShippingTaxClass: with TAX_SHIPPING_CLASS, shipping is taxed in its
+// own class (here zero-rated) while the lines keep theirs; by default it
+// is the standard class (TestCartShippingDelivery).
+func TestShippingTaxClass(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s, vs := shippingStore(t, db, true, func(cfg *app.Config) { cfg.Checkout.ShippingTaxClass = "zero-rated" })
+		grace, _ := s.asCustomer(t, "grace")
+		p := grace.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(vs[0], 3)}})
+		c, _ := grace.shipOp(t, "CartSetShippingAddress", map[string]any{"cartId": p.Cart.ID, "address": nairobiAddress})
+		c, codes := grace.shipOp(t, "CartSelectShippingOption", map[string]any{"cartId": p.Cart.ID, "optionId": c.option(t, "Nairobi same-day delivery").Method.ID})
+		require.Empty(t, codes)
+		require.Equal(t, taxed{"250.00", "0.00", "250.00"}, c.TaxedShipping)
+		require.Equal(t, taxed{"508.59", "41.38", "549.97"}, c.TaxedTotal)
+		require.Equal(t, []taxLine{
+			{Name: "VAT 16%", ClassName: "Standard", BasisPoints: 1600, Taxable: money{"258.59", "KES"}, Amount: money{"41.38", "KES"}},
+			{Name: "VAT 0%", ClassName: "Zero-rated", BasisPoints: 0, Taxable: money{"250.00", "KES"}, Amount: money{"0.00", "KES"}},
+		}, c.TaxLines)
+		out := grace.placeFromCart(t, p.Cart.ID, "zero-rated-shipping", nil)
+		require.Empty(t, out.PlaceOrder.UserErrors)
+		o, _ := grace.orderShipping(t, out.PlaceOrder.Order.ID)
+		require.Equal(t, c.TaxedShipping, o.TaxedShipping)
+		require.Equal(t, c.TaxLines, o.TaxLines)
 	})
 }
