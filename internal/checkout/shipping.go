@@ -95,11 +95,13 @@ func (s *Service) SelectShippingOption(ctx context.Context, token string, method
 		case opt.Method.Kind == shippingmethod.KindPICKUP && pointOf(opt.Method, *pickupPointID) == nil:
 			return fail(ErrNotFound, "no such pickup point for this option", "pickupPointId")
 		}
-		err = c.Cart.UpdateOneID(crt.ID).
-			SetShippingMethodID(methodID).
-			SetNillablePickupPointID(pickupPointID).
-			Exec(sys)
-		if err != nil {
+		upd := c.Cart.UpdateOneID(crt.ID).SetShippingMethodID(methodID)
+		if pickupPointID != nil {
+			upd.SetPickupPointID(*pickupPointID)
+		} else {
+			upd.ClearPickupPointID() // a pickup chosen before
+		}
+		if err := upd.Exec(sys); err != nil {
 			return fmt.Errorf("select shipping option: %w", err)
 		}
 		return nil

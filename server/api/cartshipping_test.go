@@ -236,7 +236,11 @@ func TestCartShippingDelivery(t *testing.T) {
 			_, codes := alice.shipOp(t, "CartSelectShippingOption", tc.vars)
 			require.Equal(t, []string{tc.code}, codes, "%v", tc.vars)
 		}
-		chosen, codes := alice.shipOp(t, "CartSelectShippingOption", map[string]any{"cartId": id, "optionId": delivery.Method.ID})
+		// A pickup first, then delivery after all.
+		chosen, codes := alice.shipOp(t, "CartSelectShippingOption", map[string]any{"cartId": id, "optionId": pickup.Method.ID, "pickupPointId": pickup.Method.PickupPoints[0].ID})
+		require.Empty(t, codes)
+		require.Equal(t, pickup.Method.PickupPoints[0].Name, chosen.SelectedPickupPoint.Name)
+		chosen, codes = alice.shipOp(t, "CartSelectShippingOption", map[string]any{"cartId": id, "optionId": delivery.Method.ID})
 		require.Empty(t, codes)
 		require.Equal(t, "Nairobi same-day delivery", chosen.SelectedShippingOption.Method.Name)
 		require.Nil(t, chosen.SelectedPickupPoint)
