@@ -130,6 +130,11 @@ type DeleteShippingPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type DeleteTaxPayload struct {
+	DeletedID  *string      `json:"deletedID,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type LoginPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`
@@ -228,6 +233,10 @@ type RegisterPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type RenameTaxClassInput struct {
+	Name string `json:"name"`
 }
 
 // The account a reset is for: its email or its (verified) phone, exactly one.

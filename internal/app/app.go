@@ -196,6 +196,11 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	}
 	cc := cfg.Checkout
 	cc.Client, cc.Dialect, cc.Currency = client, cfg.DB.Dialect, cfg.Currency
+	if cc.DefaultTaxClass == "" {
+		cc.DefaultTaxClass = checkout.DefaultTaxClass
+	}
+	cat := catalog.NewService(client, cfg.DB.Dialect, cur)
+	cat.SetDefaultTaxClass(cc.DefaultTaxClass)
 	shop, err := checkout.NewService(cc)
 	if err != nil {
 		return nil, err
@@ -211,7 +216,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Currency: cfg.Currency,
 		Log:      cfg.Log,
 		Auth:     accounts,
-		Catalog:  catalog.NewService(client, cfg.DB.Dialect, cur),
+		Catalog:  cat,
 		Checkout: shop,
 		Outbox:   cfg.outbox(),
 		Events:   cfg.Events,
