@@ -229,6 +229,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeliveryEstimate struct {
+		Earliest func(childComplexity int) int
+		Latest   func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Customer   func(childComplexity int) int
 		Token      func(childComplexity int) int
@@ -579,6 +584,7 @@ type ComplexityRoot struct {
 		Active            func(childComplexity int) int
 		Bands             func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		EstimatedDelivery func(childComplexity int) int
 		FreeOver          func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kind              func(childComplexity int) int
@@ -827,6 +833,7 @@ type ShippingMethodResolver interface {
 	Rate(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
 	Bands(ctx context.Context, obj *ent.ShippingMethod) ([]*model.ShippingRateBand, error)
 	FreeOver(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
+	EstimatedDelivery(ctx context.Context, obj *ent.ShippingMethod) (*model.DeliveryEstimate, error)
 }
 type ShippingOptionResolver interface {
 	Price(ctx context.Context, obj *shipping.Option) (*model.Money, error)
@@ -1465,6 +1472,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteTaxPayload.UserErrors(childComplexity), true
+
+	case "DeliveryEstimate.earliest":
+		if e.ComplexityRoot.DeliveryEstimate.Earliest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEstimate.Earliest(childComplexity), true
+	case "DeliveryEstimate.latest":
+		if e.ComplexityRoot.DeliveryEstimate.Latest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEstimate.Latest(childComplexity), true
 
 	case "LoginPayload.customer":
 		if e.ComplexityRoot.LoginPayload.Customer == nil {
@@ -3286,6 +3306,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShippingMethod.CreatedAt(childComplexity), true
+	case "ShippingMethod.estimatedDelivery":
+		if e.ComplexityRoot.ShippingMethod.EstimatedDelivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.EstimatedDelivery(childComplexity), true
 	case "ShippingMethod.freeOver":
 		if e.ComplexityRoot.ShippingMethod.FreeOver == nil {
 			break
@@ -4211,6 +4237,16 @@ func (ec *executionContext) childFields_DeleteTaxPayload(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type DeleteTaxPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeliveryEstimate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "earliest":
+		return ec.fieldContext_DeliveryEstimate_earliest(ctx, field)
+	case "latest":
+		return ec.fieldContext_DeliveryEstimate_latest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryEstimate", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "customer":
@@ -4785,6 +4821,8 @@ func (ec *executionContext) childFields_ShippingMethod(ctx context.Context, fiel
 		return ec.fieldContext_ShippingMethod_bands(ctx, field)
 	case "freeOver":
 		return ec.fieldContext_ShippingMethod_freeOver(ctx, field)
+	case "estimatedDelivery":
+		return ec.fieldContext_ShippingMethod_estimatedDelivery(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShippingMethod", field.Name)
 }
@@ -9369,6 +9407,52 @@ func (ec *executionContext) fieldContext_DeleteTaxPayload_userErrors(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryEstimate_earliest(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryEstimate_earliest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Earliest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryEstimate_earliest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeliveryEstimate_latest(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryEstimate_latest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryEstimate_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
 }
 
 func (ec *executionContext) _LoginPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -18229,6 +18313,38 @@ func (ec *executionContext) fieldContext_ShippingMethod_freeOver(_ context.Conte
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_estimatedDelivery(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_estimatedDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingMethod().EstimatedDelivery(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeliveryEstimate) graphql.Marshaler {
+			return ec.marshalNDeliveryEstimate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeliveryEstimate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_estimatedDelivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryEstimate(ctx, field)
 		},
 	}
 	return fc, nil
@@ -35115,6 +35231,44 @@ func (ec *executionContext) _DeleteTaxPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var deliveryEstimateImplementors = []string{"DeliveryEstimate"}
+
+func (ec *executionContext) _DeliveryEstimate(ctx context.Context, sel ast.SelectionSet, obj *model.DeliveryEstimate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryEstimateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryEstimate")
+		case "earliest":
+			out.Values[i] = ec._DeliveryEstimate_earliest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latest":
+			out.Values[i] = ec._DeliveryEstimate_latest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -37577,6 +37731,12 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ShippingMethod_freeOver(ctx, field, obj)
 				})
+		case "estimatedDelivery":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_estimatedDelivery(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38992,6 +39152,14 @@ func (ec *executionContext) marshalNDeleteTaxPayload2ᚖgithubᚗcomᚋsavannah�
 		return graphql.Null
 	}
 	return ec._DeleteTaxPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeliveryEstimate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeliveryEstimate(ctx context.Context, sel ast.SelectionSet, v *model.DeliveryEstimate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeliveryEstimate!")
+		return graphql.Null
+	}
+	return ec._DeliveryEstimate(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐErrorCode(ctx context.Context, v any) (model.ErrorCode, error) {

@@ -135,6 +135,12 @@ type DeleteTaxPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// Delivery (or pickup) dates, as YYYY-MM-DD calendar dates in the store's timezone.
+type DeliveryEstimate struct {
+	Earliest string `json:"earliest"`
+	Latest   string `json:"latest"`
+}
+
 type LoginPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`

@@ -89,6 +89,9 @@ type Config struct {
 	// ShippingDefaultWeightGrams is the shipping weight of a variant
 	// without one (internal/shipping).
 	ShippingDefaultWeightGrams int
+	// StoreLocation is the store's timezone (STORE_TIMEZONE), for
+	// delivery estimates; nil means shipping.DefaultTimezone.
+	StoreLocation *time.Location
 	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
 	// metrics). Client, Dialect and Currency are filled in by
 	// NewServices.
@@ -205,7 +208,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams})
+	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams, Location: cfg.StoreLocation})
 	if err != nil {
 		return nil, err
 	}
