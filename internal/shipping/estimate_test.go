@@ -17,7 +17,9 @@ func TestEstimate(t *testing.T) {
 	t.Parallel()
 	nairobi, err := time.LoadLocation("Africa/Nairobi")
 	require.NoError(t, err)
-	at := func(y int, mo time.Month, d, h, mi, s int) time.Time { return time.Date(y, mo, d, h, mi, s, 0, nairobi) }
+	at := func(y int, mo time.Month, d, h, mi, s int) time.Time {
+		return time.Date(y, mo, d, h, mi, s, 0, nairobi)
+	}
 	day := func(y int, mo time.Month, d int) time.Time { return time.Date(y, mo, d, 0, 0, 0, 0, nairobi) }
 	cutoff := func(h int) *int { return &h }
 	cases := []struct {
