@@ -229,6 +229,16 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeleteTaxPayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DeliveryEstimate struct {
+		Earliest func(childComplexity int) int
+		Latest   func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		Customer   func(childComplexity int) int
 		Token      func(childComplexity int) int
@@ -273,12 +283,15 @@ type ComplexityRoot struct {
 		DeletePickupPoint        func(childComplexity int, id string) int
 		DeleteShippingMethod     func(childComplexity int, id string) int
 		DeleteShippingZone       func(childComplexity int, id string) int
+		DeleteTaxClass           func(childComplexity int, id string) int
+		DeleteTaxRate            func(childComplexity int, id string) int
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int, refreshToken string) int
 		PayOrder                 func(childComplexity int, orderID string, method payment.Method, phone *string) int
 		PlaceOrder               func(childComplexity int, input model.PlaceOrderInput) int
 		RefreshToken             func(childComplexity int, refreshToken string) int
 		Register                 func(childComplexity int, input model.RegisterInput) int
+		RenameTaxClass           func(childComplexity int, id string, input model.RenameTaxClassInput) int
 		RequestEmailVerification func(childComplexity int) int
 		RequestPasswordReset     func(childComplexity int, input model.RequestPasswordResetInput) int
 		RequestPhoneVerification func(childComplexity int) int
@@ -586,6 +599,7 @@ type ComplexityRoot struct {
 		Active            func(childComplexity int) int
 		Bands             func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		EstimatedDelivery func(childComplexity int) int
 		FreeOver          func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kind              func(childComplexity int) int
@@ -792,6 +806,9 @@ type MutationResolver interface {
 	CreateTaxClass(ctx context.Context, input model.CreateTaxClassInput) (*model.TaxClassPayload, error)
 	CreateTaxRate(ctx context.Context, taxClassID string, input model.TaxRateInput) (*model.TaxRatePayload, error)
 	UpdateTaxRate(ctx context.Context, id string, input model.TaxRateInput) (*model.TaxRatePayload, error)
+	RenameTaxClass(ctx context.Context, id string, input model.RenameTaxClassInput) (*model.TaxClassPayload, error)
+	DeleteTaxClass(ctx context.Context, id string) (*model.DeleteTaxPayload, error)
+	DeleteTaxRate(ctx context.Context, id string) (*model.DeleteTaxPayload, error)
 	SetVariantTaxClass(ctx context.Context, variantID string, taxClassID *string) (*model.ProductVariantPayload, error)
 }
 type OrderResolver interface {
@@ -844,6 +861,7 @@ type ShippingMethodResolver interface {
 	Rate(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
 	Bands(ctx context.Context, obj *ent.ShippingMethod) ([]*model.ShippingRateBand, error)
 	FreeOver(ctx context.Context, obj *ent.ShippingMethod) (*model.Money, error)
+	EstimatedDelivery(ctx context.Context, obj *ent.ShippingMethod) (*model.DeliveryEstimate, error)
 }
 type ShippingOptionResolver interface {
 	Price(ctx context.Context, obj *shipping.Option) (*model.Money, error)
@@ -1497,6 +1515,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteShippingPayload.UserErrors(childComplexity), true
 
+	case "DeleteTaxPayload.deletedID":
+		if e.ComplexityRoot.DeleteTaxPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTaxPayload.DeletedID(childComplexity), true
+	case "DeleteTaxPayload.userErrors":
+		if e.ComplexityRoot.DeleteTaxPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTaxPayload.UserErrors(childComplexity), true
+
+	case "DeliveryEstimate.earliest":
+		if e.ComplexityRoot.DeliveryEstimate.Earliest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEstimate.Earliest(childComplexity), true
+	case "DeliveryEstimate.latest":
+		if e.ComplexityRoot.DeliveryEstimate.Latest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliveryEstimate.Latest(childComplexity), true
+
 	case "LoginPayload.customer":
 		if e.ComplexityRoot.LoginPayload.Customer == nil {
 			break
@@ -1844,6 +1888,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteShippingZone(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteTaxClass":
+		if e.ComplexityRoot.Mutation.DeleteTaxClass == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTaxClass_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTaxClass(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteTaxRate":
+		if e.ComplexityRoot.Mutation.DeleteTaxRate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTaxRate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTaxRate(childComplexity, args["id"].(string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1910,6 +1976,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(model.RegisterInput)), true
+	case "Mutation.renameTaxClass":
+		if e.ComplexityRoot.Mutation.RenameTaxClass == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_renameTaxClass_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RenameTaxClass(childComplexity, args["id"].(string), args["input"].(model.RenameTaxClassInput)), true
 	case "Mutation.requestEmailVerification":
 		if e.ComplexityRoot.Mutation.RequestEmailVerification == nil {
 			break
@@ -3337,6 +3414,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShippingMethod.CreatedAt(childComplexity), true
+	case "ShippingMethod.estimatedDelivery":
+		if e.ComplexityRoot.ShippingMethod.EstimatedDelivery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShippingMethod.EstimatedDelivery(childComplexity), true
 	case "ShippingMethod.freeOver":
 		if e.ComplexityRoot.ShippingMethod.FreeOver == nil {
 			break
@@ -3826,6 +3909,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProductVariantWhereInput", ec.unmarshalInputProductVariantWhereInput),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("RenameTaxClassInput", ec.unmarshalInputRenameTaxClassInput),
 			graphql.NewInputUnmarshaler("RequestPasswordResetInput", ec.unmarshalInputRequestPasswordResetInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("ShippingAddressInput", ec.unmarshalInputShippingAddressInput),
@@ -4289,6 +4373,26 @@ func (ec *executionContext) childFields_DeleteShippingPayload(ctx context.Contex
 		return ec.fieldContext_DeleteShippingPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteShippingPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteTaxPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_DeleteTaxPayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteTaxPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteTaxPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliveryEstimate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "earliest":
+		return ec.fieldContext_DeliveryEstimate_earliest(ctx, field)
+	case "latest":
+		return ec.fieldContext_DeliveryEstimate_latest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliveryEstimate", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4881,6 +4985,8 @@ func (ec *executionContext) childFields_ShippingMethod(ctx context.Context, fiel
 		return ec.fieldContext_ShippingMethod_bands(ctx, field)
 	case "freeOver":
 		return ec.fieldContext_ShippingMethod_freeOver(ctx, field)
+	case "estimatedDelivery":
+		return ec.fieldContext_ShippingMethod_estimatedDelivery(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShippingMethod", field.Name)
 }
@@ -5889,6 +5995,34 @@ func (ec *executionContext) field_Mutation_deleteShippingZone_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteTaxClass_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTaxRate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5994,6 +6128,28 @@ func (ec *executionContext) field_Mutation_register_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_renameTaxClass_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RenameTaxClassInput, error) {
+			return ec.unmarshalNRenameTaxClassInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐRenameTaxClassInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -9566,6 +9722,107 @@ func (ec *executionContext) fieldContext_DeleteShippingPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteTaxPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTaxPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTaxPayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTaxPayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteTaxPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteTaxPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteTaxPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteTaxPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteTaxPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteTaxPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliveryEstimate_earliest(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryEstimate_earliest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Earliest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryEstimate_earliest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeliveryEstimate_latest(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryEstimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliveryEstimate_latest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliveryEstimate_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
+}
+
 func (ec *executionContext) _LoginPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12586,6 +12843,192 @@ func (ec *executionContext) fieldContext_Mutation_updateTaxRate(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateTaxRate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_renameTaxClass(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_renameTaxClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RenameTaxClass(ctx, fc.Args["id"].(string), fc.Args["input"].(model.RenameTaxClassInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.TaxClassPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.TaxClassPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TaxClassPayload) graphql.Marshaler {
+			return ec.marshalNTaxClassPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐTaxClassPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_renameTaxClass(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxClassPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_renameTaxClass_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTaxClass(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTaxClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTaxClass(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.DeleteTaxPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteTaxPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteTaxPayload) graphql.Marshaler {
+			return ec.marshalNDeleteTaxPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteTaxPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTaxClass(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteTaxPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTaxClass_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTaxRate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTaxRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTaxRate(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.DeleteTaxPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteTaxPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteTaxPayload) graphql.Marshaler {
+			return ec.marshalNDeleteTaxPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteTaxPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTaxRate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteTaxPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTaxRate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18459,6 +18902,38 @@ func (ec *executionContext) fieldContext_ShippingMethod_freeOver(_ context.Conte
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingMethod_estimatedDelivery(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingMethod_estimatedDelivery(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ShippingMethod().EstimatedDelivery(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeliveryEstimate) graphql.Marshaler {
+			return ec.marshalNDeliveryEstimate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeliveryEstimate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingMethod_estimatedDelivery(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingMethod",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliveryEstimate(ctx, field)
 		},
 	}
 	return fc, nil
@@ -30952,6 +31427,48 @@ func UnmarshalRegisterInput(ctx context.Context, raw any) (model.RegisterInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRenameTaxClassInput(ctx context.Context, obj any) (model.RenameTaxClassInput, error) {
+	var it model.RenameTaxClassInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRenameTaxClassInput unmarshals raw into the RenameTaxClassInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRenameTaxClassInput(ctx context.Context, raw any) (model.RenameTaxClassInput, error) {
+	var out model.RenameTaxClassInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RenameTaxClassInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestPasswordResetInput(ctx context.Context, obj any) (model.RequestPasswordResetInput, error) {
 	var it model.RequestPasswordResetInput
 	if obj == nil {
@@ -35484,6 +36001,82 @@ func (ec *executionContext) _DeleteShippingPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var deleteTaxPayloadImplementors = []string{"DeleteTaxPayload"}
+
+func (ec *executionContext) _DeleteTaxPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteTaxPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteTaxPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteTaxPayload")
+		case "deletedID":
+			out.Values[i] = ec._DeleteTaxPayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteTaxPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deliveryEstimateImplementors = []string{"DeliveryEstimate"}
+
+func (ec *executionContext) _DeliveryEstimate(ctx context.Context, sel ast.SelectionSet, obj *model.DeliveryEstimate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryEstimateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliveryEstimate")
+		case "earliest":
+			out.Values[i] = ec._DeliveryEstimate_earliest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "latest":
+			out.Values[i] = ec._DeliveryEstimate_latest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
@@ -35970,6 +36563,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateTaxRate":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateTaxRate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "renameTaxClass":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_renameTaxClass(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTaxClass":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTaxClass(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTaxRate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTaxRate(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -37992,6 +38606,12 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ShippingMethod_freeOver(ctx, field, obj)
 				})
+		case "estimatedDelivery":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShippingMethod_estimatedDelivery(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -39456,6 +40076,22 @@ func (ec *executionContext) marshalNDeleteShippingPayload2ᚖgithubᚗcomᚋsava
 	return ec._DeleteShippingPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDeleteTaxPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteTaxPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteTaxPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteTaxPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteTaxPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeliveryEstimate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeliveryEstimate(ctx context.Context, sel ast.SelectionSet, v *model.DeliveryEstimate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeliveryEstimate!")
+		return graphql.Null
+	}
+	return ec._DeliveryEstimate(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐErrorCode(ctx context.Context, v any) (model.ErrorCode, error) {
 	var res model.ErrorCode
 	err := res.UnmarshalGQL(v)
@@ -40028,6 +40664,11 @@ func (ec *executionContext) marshalNRegisterPayload2ᚖgithubᚗcomᚋsavannah�
 		return graphql.Null
 	}
 	return ec._RegisterPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRenameTaxClassInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐRenameTaxClassInput(ctx context.Context, v any) (model.RenameTaxClassInput, error) {
+	res, err := ec.unmarshalInputRenameTaxClassInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRequestPasswordResetInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐRequestPasswordResetInput(ctx context.Context, v any) (model.RequestPasswordResetInput, error) {

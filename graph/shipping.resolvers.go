@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -118,6 +119,11 @@ func (r *shippingMethodResolver) FreeOver(ctx context.Context, obj *ent.Shipping
 		return nil, nil
 	}
 	return r.money(*obj.FreeOverMinor), nil
+}
+
+// EstimatedDelivery is the resolver for the estimatedDelivery field.
+func (r *shippingMethodResolver) EstimatedDelivery(ctx context.Context, obj *ent.ShippingMethod) (*model.DeliveryEstimate, error) {
+	return deliveryEstimate(r.shipping.EstimateAt(obj, time.Now())), nil
 }
 
 // Price is the resolver for the price field.

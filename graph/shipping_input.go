@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -83,4 +84,9 @@ func pickupPoints(ctx context.Context, m *ent.ShippingMethod) ([]*ent.PickupPoin
 		return pts, nil
 	}
 	return m.PickupPoints(ctx)
+}
+
+// deliveryEstimate shows an estimate's dates as calendar dates.
+func deliveryEstimate(earliest, latest time.Time) *model.DeliveryEstimate {
+	return &model.DeliveryEstimate{Earliest: earliest.Format(time.DateOnly), Latest: latest.Format(time.DateOnly)}
 }

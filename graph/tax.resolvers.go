@@ -72,6 +72,30 @@ func (r *mutationResolver) UpdateTaxRate(ctx context.Context, id string, input m
 	return &model.TaxRatePayload{TaxRate: tr, UserErrors: ue}, err
 }
 
+// RenameTaxClass is the resolver for the renameTaxClass field.
+func (r *mutationResolver) RenameTaxClass(ctx context.Context, id string, input model.RenameTaxClassInput) (*model.TaxClassPayload, error) {
+	var d ids
+	classID := d.decode(id, "id")
+	tc, ue, err := serviceWrite(&d, func() (*ent.TaxClass, error) { return r.catalog.RenameTaxClass(ctx, classID, input.Name) })
+	return &model.TaxClassPayload{TaxClass: tc, UserErrors: ue}, err
+}
+
+// DeleteTaxClass is the resolver for the deleteTaxClass field.
+func (r *mutationResolver) DeleteTaxClass(ctx context.Context, id string) (*model.DeleteTaxPayload, error) {
+	var d ids
+	classID := d.decode(id, "id")
+	deleted, ue, err := serviceWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteTaxClass(ctx, classID) })
+	return &model.DeleteTaxPayload{DeletedID: deleted, UserErrors: ue}, err
+}
+
+// DeleteTaxRate is the resolver for the deleteTaxRate field.
+func (r *mutationResolver) DeleteTaxRate(ctx context.Context, id string) (*model.DeleteTaxPayload, error) {
+	var d ids
+	rateID := d.decode(id, "id")
+	deleted, ue, err := serviceWrite(&d, func() (*string, error) { return &id, r.catalog.DeleteTaxRate(ctx, rateID) })
+	return &model.DeleteTaxPayload{DeletedID: deleted, UserErrors: ue}, err
+}
+
 // SetVariantTaxClass is the resolver for the setVariantTaxClass field.
 func (r *mutationResolver) SetVariantTaxClass(ctx context.Context, variantID string, taxClassID *string) (*model.ProductVariantPayload, error) {
 	var d ids

@@ -67,6 +67,7 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 		AdminEmails:                cfg.AdminEmails,
 		NotifyMaxAttempts:          cfg.NotifyMaxAttempts,
 		ShippingDefaultWeightGrams: cfg.ShippingDefaultWeightGrams,
+		StoreLocation:              &cfg.StoreTimezone,
 		CDNPurge:                   cfg.CDNPurgeURL != "",
 		Redis:                      rdb,
 		Auth:                       auth.ServiceConfig{Tokens: tokens, ResetURL: cfg.PasswordResetURL},

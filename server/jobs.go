@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/jobs"
 )
@@ -18,5 +19,14 @@ func checkoutTasks(svc *checkout.Service) []jobs.Task {
 		{Name: "recover_payments", Every: time.Minute, Run: svc.RecoverPayments},
 		{Name: "cancel_stale_orders", Every: time.Minute, Run: func(ctx context.Context) (int, error) { return svc.CancelStaleOrders(ctx, time.Now()) }},
 		{Name: "purge_carts", Every: time.Hour, Run: func(ctx context.Context) (int, error) { return svc.PurgeCarts(ctx, time.Now()) }},
+	}
+}
+
+// authTasks are the account service's periodic tasks: the purge of
+// one-time secrets (reset links, verification codes) that are used or
+// expired, which nothing can redeem any more.
+func authTasks(svc *auth.Service) []jobs.Task {
+	return []jobs.Task{
+		{Name: "purge_secrets", Every: time.Hour, Run: func(ctx context.Context) (int, error) { return svc.PurgeSecrets(ctx, time.Now()) }},
 	}
 }

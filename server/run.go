@@ -143,12 +143,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	}
 
 	// Jobs: every role enqueues (notifications and purges, in the
-	// transaction of the change); workers run them and checkout's
-	// periodic tasks.
+	// transaction of the change); workers run them and the periodic
+	// tasks (checkout's and the account service's).
 	var jobClient *jobs.Client
 	if runsJobs {
 		workers := river.NewWorkers()
-		periodic, err := jobs.Periodic(workers, log, checkoutTasks(svc.Checkout)...)
+		periodic, err := jobs.Periodic(workers, log, append(checkoutTasks(svc.Checkout), authTasks(svc.Auth)...)...)
 		if err != nil {
 			return err
 		}

@@ -130,6 +130,17 @@ type DeleteShippingPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type DeleteTaxPayload struct {
+	DeletedID  *string      `json:"deletedID,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// Delivery (or pickup) dates, as YYYY-MM-DD calendar dates in the store's timezone.
+type DeliveryEstimate struct {
+	Earliest string `json:"earliest"`
+	Latest   string `json:"latest"`
+}
+
 type LoginPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`
@@ -228,6 +239,10 @@ type RegisterPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type RenameTaxClassInput struct {
+	Name string `json:"name"`
 }
 
 // The account a reset is for: its email or its (verified) phone, exactly one.

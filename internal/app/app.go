@@ -89,6 +89,9 @@ type Config struct {
 	// ShippingDefaultWeightGrams is the shipping weight of a variant
 	// without one (internal/shipping).
 	ShippingDefaultWeightGrams int
+	// StoreLocation is the store's timezone (STORE_TIMEZONE), for
+	// delivery estimates; nil means shipping.DefaultTimezone.
+	StoreLocation *time.Location
 	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
 	// metrics). Client, Dialect, Currency and Shipping are filled in by
 	// NewServices.
@@ -194,12 +197,17 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store currency: %w", err)
 	}
-	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams})
+	ship, err := shipping.NewService(shipping.Config{Client: client, Dialect: cfg.DB.Dialect, Currency: cur, DefaultWeightGrams: cfg.ShippingDefaultWeightGrams, Location: cfg.StoreLocation})
 	if err != nil {
 		return nil, err
 	}
 	cc := cfg.Checkout
 	cc.Client, cc.Dialect, cc.Currency, cc.Shipping = client, cfg.DB.Dialect, cfg.Currency, ship
+	if cc.DefaultTaxClass == "" {
+		cc.DefaultTaxClass = checkout.DefaultTaxClass
+	}
+	cat := catalog.NewService(client, cfg.DB.Dialect, cur)
+	cat.SetDefaultTaxClass(cc.DefaultTaxClass)
 	shop, err := checkout.NewService(cc)
 	if err != nil {
 		return nil, err
@@ -211,7 +219,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Currency: cfg.Currency,
 		Log:      cfg.Log,
 		Auth:     accounts,
-		Catalog:  catalog.NewService(client, cfg.DB.Dialect, cur),
+		Catalog:  cat,
 		Checkout: shop,
 		Outbox:   cfg.outbox(),
 		Events:   cfg.Events,

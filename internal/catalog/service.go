@@ -24,6 +24,9 @@ type Service struct {
 	dialect   string
 	currency  money.Currency
 	inventory *inventory.Inventory
+	// defaultTaxClass is the code of the store's default tax class,
+	// which cannot be deleted (SetDefaultTaxClass).
+	defaultTaxClass string
 }
 
 // NewService returns the catalogue service over client, whose database
@@ -39,6 +42,11 @@ func NewService(client *ent.Client, dia string, cur money.Currency) *Service {
 	}
 	return &Service{client: client, dialect: dia, currency: cur, inventory: inventory.New(client)}
 }
+
+// SetDefaultTaxClass tells the service the code of the store's default
+// tax class (TAX_DEFAULT_CLASS), so that DeleteTaxClass keeps it. Call it
+// once, while wiring, before the service is used.
+func (s *Service) SetDefaultTaxClass(code string) { s.defaultTaxClass = code }
 
 // savepoint is the name of the savepoint a method runs under inside the
 // caller's transaction. Reusing one name is fine: nested savepoints of the

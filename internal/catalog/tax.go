@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"strings"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/sqlgraph"
+
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
@@ -94,6 +98,10 @@ func (s *Service) CreateTaxRate(ctx context.Context, classID int, in TaxRateInpu
 			SetBasisPoints(int64(*in.BasisPoints)).
 			SetNillableZoneID(in.ZoneID).
 			Save(ctx)
+		if sqlgraph.IsForeignKeyConstraintError(err) {
+			// The class was deleted after the check above.
+			return fail(ErrNotFound, "no such tax class", "taxClassId")
+		}
 		if err != nil {
 			return takenOr(err, "create tax rate", "the class has a rate with this name", "input", "name")
 		}
@@ -163,6 +171,10 @@ func (s *Service) SetVariantTaxClass(ctx context.Context, variantID int, classID
 		if ent.IsNotFound(err) {
 			return fail(ErrNotFound, "no such variant", "variantId")
 		}
+		if sqlgraph.IsForeignKeyConstraintError(err) {
+			// The class was deleted after the check above.
+			return fail(ErrNotFound, "no such tax class", "taxClassId")
+		}
 		if err != nil {
 			return fmt.Errorf("set variant tax class: %w", err)
 		}
@@ -170,6 +182,93 @@ func (s *Service) SetVariantTaxClass(ctx context.Context, variantID int, classID
 		return nil
 	})
 	return out, err
+}
+
+// RenameTaxClass changes a class's name; its code, which configuration
+// refers to, stays. Placed orders keep the name they were placed with.
+func (s *Service) RenameTaxClass(ctx context.Context, id int, name string) (*ent.TaxClass, error) {
+	var ps problems
+	name = checkName(&ps, &name, true, MaxTaxNameLen, "input", "name")
+	if err := ps.Err(); err != nil {
+		return nil, err
+	}
+	var out *ent.TaxClass
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		tc, err := c.TaxClass.UpdateOneID(id).SetName(name).Save(ctx)
+		if ent.IsNotFound(err) {
+			return fail(ErrNotFound, "no such tax class", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("rename tax class: %w", err)
+		}
+		out = tc
+		return nil
+	})
+	return out, err
+}
+
+// DeleteTaxClass removes a class nothing uses: it is refused while
+// variants or rates belong to it, and for the store's default class
+// (SetDefaultTaxClass), which variants without a class and shipping use.
+// Placed orders keep their figures: they snapshot them.
+func (s *Service) DeleteTaxClass(ctx context.Context, id int) error {
+	return s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		q := c.TaxClass.Query().Where(taxclass.ID(id))
+		if s.dialect == dialect.Postgres {
+			// Lock the class: a variant or rate that would join it
+			// meanwhile waits (its foreign key) and then finds it gone,
+			// instead of being moved to the default or deleted with it.
+			// SQLite's single writer serialises them already.
+			q = q.ForUpdate()
+		}
+		tc, err := q.Only(ctx)
+		if ent.IsNotFound(err) {
+			return fail(ErrNotFound, "no such tax class", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("read tax class: %w", err)
+		}
+		var ps problems
+		if tc.Code == s.defaultTaxClass {
+			ps.Add(ErrInvalid, fmt.Sprintf("%q is the store's default tax class (TAX_DEFAULT_CLASS)", tc.Code), "id")
+		}
+		variants, err := c.ProductVariant.Query().Where(productvariant.TaxClassID(id)).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count variants: %w", err)
+		}
+		if variants > 0 {
+			ps.Add(ErrInvalid, fmt.Sprintf("%d variants have this tax class; give them another first", variants), "id")
+		}
+		rates, err := c.TaxRate.Query().Where(taxrate.TaxClassID(id)).Count(ctx)
+		if err != nil {
+			return fmt.Errorf("count tax rates: %w", err)
+		}
+		if rates > 0 {
+			ps.Add(ErrInvalid, fmt.Sprintf("the class has %d rates; delete them first", rates), "id")
+		}
+		if err := ps.Err(); err != nil {
+			return err
+		}
+		if err := c.TaxClass.DeleteOneID(id).Exec(ctx); err != nil {
+			return fmt.Errorf("delete tax class: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteTaxRate removes a rate: carts are priced without it at once;
+// placed orders keep their tax lines.
+func (s *Service) DeleteTaxRate(ctx context.Context, id int) error {
+	return s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		err := c.TaxRate.DeleteOneID(id).Exec(ctx)
+		if ent.IsNotFound(err) {
+			return fail(ErrNotFound, "no such tax rate", "id")
+		}
+		if err != nil {
+			return fmt.Errorf("delete tax rate: %w", err)
+		}
+		return nil
+	})
 }
 
 func checkBasisPoints(ps *problems, bp *int) {

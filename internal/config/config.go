@@ -120,6 +120,9 @@ type Config struct {
 	// ShippingDefaultWeightGrams is the shipping weight of a variant that
 	// has none (SHIPPING_DEFAULT_WEIGHT_GRAMS), for weight-banded rates.
 	ShippingDefaultWeightGrams int `env:"SHIPPING_DEFAULT_WEIGHT_GRAMS" envDefault:"500"`
+	// StoreTimezone is the store's timezone (STORE_TIMEZONE, an IANA
+	// name): delivery estimates and same-day cutoff hours are in it.
+	StoreTimezone time.Location `env:"STORE_TIMEZONE" envDefault:"Africa/Nairobi"`
 	// StoreName signs every notification (STORE_NAME).
 	StoreName string `env:"STORE_NAME" envDefault:"Savannah"`
 	// PricesIncludeTax: catalogue (and shipping) prices include tax, as
@@ -540,6 +543,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("jobs_poll_interval", c.JobsPollInterval),
 		slog.Int("notify_max_attempts", c.NotifyMaxAttempts),
 		slog.Int("shipping_default_weight_grams", c.ShippingDefaultWeightGrams),
+		slog.String("store_timezone", c.StoreTimezone.String()),
 		slog.Duration("notify_retry_base", c.NotifyRetryBase),
 		slog.Duration("notify_retry_max", c.NotifyRetryMax),
 		slog.String("cdn_purge_url", MaskURL(c.CDNPurgeURL)),

@@ -37,6 +37,7 @@ func TestLoadDefaults(t *testing.T) {
 	require.Equal(t, 12, c.NotifyMaxAttempts)
 	require.Equal(t, time.Second, c.NotifyRetryBase)
 	require.Equal(t, time.Hour, c.NotifyRetryMax)
+	require.Equal(t, "Africa/Nairobi", c.StoreTimezone.String())
 }
 
 func TestLoadProductionDefaults(t *testing.T) {
@@ -90,6 +91,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"NOTIFY_RETRY_MAX":      {"NOTIFY_RETRY_BASE": "1m", "NOTIFY_RETRY_MAX": "1s"},
 		"SERVER_ROLE":           {"SERVER_ROLE": "scheduler"},
 		"SHUTDOWN_DRAIN_DELAY":  {"SHUTDOWN_DRAIN_DELAY": "-1s"},
+		"STORE_TIMEZONE":        {"STORE_TIMEZONE": "Africa/Atlantis"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {

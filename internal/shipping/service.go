@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -39,6 +40,9 @@ type Config struct {
 	Currency money.Currency
 	// DefaultWeightGrams is the weight of a variant that has none.
 	DefaultWeightGrams int
+	// Location is the store's timezone, for delivery estimates; nil
+	// means DefaultTimezone.
+	Location *time.Location
 }
 
 // Service prices shipping and carries out staff's shipping writes.
@@ -47,6 +51,7 @@ type Service struct {
 	dialect       string
 	currency      money.Currency
 	defaultWeight int
+	location      *time.Location
 }
 
 // NewService returns the shipping service.
@@ -63,7 +68,14 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.DefaultWeightGrams < 0 {
 		return nil, errors.New("shipping: negative default weight")
 	}
-	return &Service{client: cfg.Client, dialect: cfg.Dialect, currency: cfg.Currency, defaultWeight: cfg.DefaultWeightGrams}, nil
+	loc := cfg.Location
+	if loc == nil {
+		var err error
+		if loc, err = time.LoadLocation(DefaultTimezone); err != nil {
+			return nil, fmt.Errorf("shipping: %w", err)
+		}
+	}
+	return &Service{client: cfg.Client, dialect: cfg.Dialect, currency: cfg.Currency, defaultWeight: cfg.DefaultWeightGrams, location: loc}, nil
 }
 
 // Option is a method offered for an address, with its price for the cart.

@@ -19,6 +19,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/notify"
 	"github.com/savannah-commerce/savannah/internal/notify/templates"
@@ -290,6 +291,11 @@ func (w *Worker) data(ctx context.Context, n *ent.Notification, ev templates.Eve
 		PricesIncludeTax: o.PricesIncludeTax,
 		Tax:              templates.Money{Minor: o.TaxMinor, Currency: o.Currency},
 	}
+	// Net and shipping as placed: the order's snapshot, read as checkout
+	// reads it, never recomputed from today's rates.
+	amounts := checkout.AmountsOf(o)
+	d.Net = templates.Money{Minor: amounts.Total.Net, Currency: o.Currency}
+	d.Shipping = templates.Money{Minor: amounts.Shipping.Gross, Currency: o.Currency}
 	for _, tl := range o.TaxLines {
 		d.Taxes = append(d.Taxes, templates.Tax{Name: tl.Name, Amount: templates.Money{Minor: tl.TaxMinor, Currency: o.Currency}})
 	}

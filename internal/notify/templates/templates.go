@@ -100,6 +100,11 @@ type Data struct {
 	// (VAT 16 %...), as placed. None: the order bore no tax.
 	Tax   Money
 	Taxes []Tax
+	// Net is Total without its tax, as placed (Total is the gross).
+	Net Money
+	// Shipping is what delivery costs, tax included, as placed; zero
+	// for free shipping or pickup.
+	Shipping Money
 	// Tracking is the carrier and tracking reference of a shipped order.
 	Tracking string
 	// Note is the reason of a cancellation or a failed payment, or a

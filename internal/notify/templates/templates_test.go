@@ -34,6 +34,7 @@ func typical() templates.Data {
 		PricesIncludeTax: true,
 		Tax:              templates.Money{Minor: 98579, Currency: "KES"},
 		Taxes:            []templates.Tax{{Name: "VAT 16%", Amount: templates.Money{Minor: 98579, Currency: "KES"}}},
+		Net:              templates.Money{Minor: 616121, Currency: "KES"},
 		Tracking:         "G4S KE-88213409",
 		Note:             "Leave the parcel with the gate attendant.",
 	}
@@ -331,4 +332,31 @@ func BenchmarkRender(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestEmailShowsShippingAndTax: an order's email shows its shipping when
+// it cost something, and with tax its net, each rate's tax and the gross
+// total; an order without tax shows only its total.
+func TestEmailShowsShippingAndTax(t *testing.T) {
+	t.Parallel()
+	s := newSet(t)
+	kes := func(minor int64) templates.Money { return templates.Money{Minor: minor, Currency: "KES"} }
+	d := typical()
+	d.Shipping, d.Total, d.Net, d.Tax = kes(25000), kes(739700), kes(637672), kes(102028)
+	d.Taxes = []templates.Tax{{Name: "VAT 16%", Amount: kes(102028)}}
+	mail, err := s.Email(templates.OrderPlaced, d)
+	require.NoError(t, err)
+	require.Contains(t, mail.Text, "Shipping: KES 250.00\n\nTotal: KES 7,397.00\nNet (before tax): KES 6,376.72\nIncludes VAT 16%: KES 1,020.28\n")
+	require.Contains(t, mail.HTML, ">Shipping<")
+	require.Contains(t, mail.HTML, "KES 6,376.72")
+
+	d.Shipping, d.Taxes, d.Tax, d.Net = templates.Money{}, nil, templates.Money{}, d.Total
+	mail, err = s.Email(templates.OrderPlaced, d)
+	require.NoError(t, err)
+	require.Contains(t, mail.Text, "Total: KES 7,397.00\n\nSavannah Crafts")
+	for _, part := range []string{mail.Text, mail.HTML} {
+		require.NotContains(t, part, "Shipping")
+		require.NotContains(t, part, "Net (before tax)")
+		require.NotContains(t, part, "VAT")
+	}
 }
