@@ -77,6 +77,9 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 			// Tax: see README "Tax".
 			PricesExcludeTax: !cfg.PricesIncludeTax,
 			DefaultTaxClass:  cfg.TaxDefaultClass,
+			// Guest checkout: see README "Guest checkout".
+			GuestAccessTTL: cfg.GuestOrderTokenTTL,
+			GuestOrderURL:  cfg.GuestOrderURL,
 		},
 	}
 	if cfg.Mpesa != nil {

@@ -90,8 +90,8 @@ type Config struct {
 	// without one (internal/shipping).
 	ShippingDefaultWeightGrams int
 	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
-	// metrics). Client, Dialect and Currency are filled in by
-	// NewServices.
+	// metrics, guest checkout). Client, Dialect and Currency are filled
+	// in by NewServices; Notify, when nil, is the outbox.
 	Checkout checkout.Config
 }
 
@@ -196,6 +196,9 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	}
 	cc := cfg.Checkout
 	cc.Client, cc.Dialect, cc.Currency = client, cfg.DB.Dialect, cfg.Currency
+	if cc.Notify == nil {
+		cc.Notify = cfg.outbox() // a guest's order link goes out through the outbox
+	}
 	shop, err := checkout.NewService(cc)
 	if err != nil {
 		return nil, err

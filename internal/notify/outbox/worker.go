@@ -290,6 +290,9 @@ func (w *Worker) data(ctx context.Context, n *ent.Notification, ev templates.Eve
 		PricesIncludeTax: o.PricesIncludeTax,
 		Tax:              templates.Money{Minor: o.TaxMinor, Currency: o.Currency},
 	}
+	if n.Secret != nil { // a guest's order link (GuestOrderPlaced)
+		d.Secret = *n.Secret
+	}
 	for _, tl := range o.TaxLines {
 		d.Taxes = append(d.Taxes, templates.Tax{Name: tl.Name, Amount: templates.Money{Minor: tl.TaxMinor, Currency: o.Currency}})
 	}
