@@ -360,6 +360,17 @@ func TestGuestIdempotencyRace(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 1, msgs, "one link sent")
 
+		// The database holds the key unique per guest cart, whoever writes.
+		placedRow, err := sh.client.Order.Query().Only(sys)
+		require.NoError(t, err)
+		err = database.InTx(sys, sh.client, func(ctx context.Context) error {
+			return ent.FromContext(ctx).Order.Create().
+				SetNumber("SV-DUPLICATE").SetCurrency(placedRow.Currency).SetSubtotalMinor(0).SetTotalMinor(0).
+				SetShippingAddress(placedRow.ShippingAddress).SetIdempotencyKey("race-key").
+				SetGuestCartToken(cartID).SetGuestContact("race@example.com").Exec(ctx)
+		})
+		require.True(t, ent.IsConstraintError(err), "got %v", err)
+
 		// Another key from the same cart (refilled) is another order.
 		sh.cartOp(t, "CartLinesAdd", map[string]any{"cartId": cartID, "lines": []any{line(sh.variant, 1)}})
 		other, _ := sh.place(t, sh.store, cartID, "another-key", map[string]any{"email": "race@example.com"})
@@ -442,6 +453,17 @@ func TestGuestOrdersClaimed(t *testing.T) {
 		require.Empty(t, ue)
 		require.ElementsMatch(t, []string{byEmail.PlaceOrder.Order.Number, byPhone.PlaceOrder.Order.Number}, myOrders())
 
+		// Her own order with a key a claimed order has is her own: keys
+		// are unique per customer among the orders she placed herself.
+		withContact, _ := sh.place(t, amina, amina.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(sh.variant, 1)}}).Cart.ID, "c1", map[string]any{"email": "amina@example.com"})
+		require.Equal(t, []string{"INVALID"}, codesOf(withContact.PlaceOrder.UserErrors), "a customer's contact is the account")
+		own, _ := sh.place(t, amina, amina.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(sh.variant, 1)}}).Cart.ID, "c1", nil)
+		require.Empty(t, own.PlaceOrder.UserErrors)
+		require.NotContains(t, []string{byEmail.PlaceOrder.Order.Number, byPhone.PlaceOrder.Order.Number}, own.PlaceOrder.Order.Number)
+		again, _ := sh.place(t, amina, amina.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(sh.variant, 1)}}).Cart.ID, "c1", nil)
+		require.Equal(t, own.PlaceOrder.Order.Number, again.PlaceOrder.Order.Number, "her key returns her order")
+		require.ElementsMatch(t, []string{byEmail.PlaceOrder.Order.Number, byPhone.PlaceOrder.Order.Number, own.PlaceOrder.Order.Number}, myOrders())
+
 		// Baraka's order is still a guest's.
 		id, err := scalar.DecodeID(other.PlaceOrder.Order.ID)
 		require.NoError(t, err)
@@ -452,7 +474,7 @@ func TestGuestOrdersClaimed(t *testing.T) {
 		require.NoError(t, err)
 		claimed, err := sh.client.Order.Query().Where(order.CustomerID(c.ID)).Count(sys)
 		require.NoError(t, err)
-		require.Equal(t, 2, claimed)
+		require.Equal(t, 3, claimed)
 	})
 }
 
