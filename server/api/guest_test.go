@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/order"
+	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/checkout"
@@ -528,5 +529,64 @@ func TestGuestOrderThroughMailpit(t *testing.T) {
 		view := sh.guestOrder(t, tokenOf(t, msg.Text)).GuestOrder
 		require.NotNil(t, view)
 		require.Equal(t, got.PlaceOrder.Order.Number, view.Number)
+	})
+}
+
+// TestOrderGrantPrivacy: an order grant (what an order-access token
+// resolves to) lets its holder read that order, its lines, events and
+// payments, and nothing else of its customer's or anyone's; alongside a
+// signed-in customer it adds that one order to their own.
+func TestOrderGrantPrivacy(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		a := seedOwned(t, s.client, "a@example.com", 1)
+		b := seedOwned(t, s.client, "b@example.com", 2)
+		anon := context.Background()
+		granted := viewer.WithOrderGrant(anon, a.order)
+		customerB := viewer.With(anon, viewer.Viewer{CustomerID: b.customer, Role: viewer.Customer})
+		bGranted := viewer.WithOrderGrant(customerB, a.order)
+		reads := map[string]func(ctx context.Context, id int) error{
+			"Customer":     func(ctx context.Context, id int) error { _, err := s.client.Customer.Get(ctx, id); return err },
+			"Address":      func(ctx context.Context, id int) error { _, err := s.client.Address.Get(ctx, id); return err },
+			"Order":        func(ctx context.Context, id int) error { _, err := s.client.Order.Get(ctx, id); return err },
+			"OrderLine":    func(ctx context.Context, id int) error { _, err := s.client.OrderLine.Get(ctx, id); return err },
+			"OrderEvent":   func(ctx context.Context, id int) error { _, err := s.client.OrderEvent.Get(ctx, id); return err },
+			"Payment":      func(ctx context.Context, id int) error { _, err := s.client.Payment.Get(ctx, id); return err },
+			"Notification": func(ctx context.Context, id int) error { _, err := s.client.Notification.Get(ctx, id); return err },
+		}
+		orderRows := map[string]bool{"Order": true, "OrderLine": true, "OrderEvent": true, "Payment": true}
+		for _, tc := range []struct {
+			name string
+			ctx  context.Context
+			sees func(owner, typ string) bool
+		}{
+			{"anonymous", anon, func(string, string) bool { return false }},
+			{"anonymous with A's order", granted, func(owner, typ string) bool { return owner == "A" && orderRows[typ] }},
+			{"customer B", customerB, func(owner, _ string) bool { return owner == "B" }},
+			{"customer B with A's order", bGranted, func(owner, typ string) bool { return owner == "B" || orderRows[typ] }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for owner, rows := range map[string]owned{"A": a, "B": b} {
+					for typ, id := range rows.byType() {
+						err := reads[typ](tc.ctx, id)
+						if tc.sees(owner, typ) {
+							require.NoError(t, err, "%s of %s", typ, owner)
+						} else {
+							require.True(t, ent.IsNotFound(err), "%s of %s: %v", typ, owner, err)
+						}
+					}
+				}
+				// Filters through edges see what reads see.
+				n, err := s.client.OrderLine.Query().Where(orderline.HasOrderWith(order.IDIn(a.order, b.order))).Count(tc.ctx)
+				require.NoError(t, err)
+				want := 0 // each owner has one line
+				for _, owner := range []string{"A", "B"} {
+					if tc.sees(owner, "OrderLine") {
+						want++
+					}
+				}
+				require.Equal(t, want, n)
+			})
+		}
 	})
 }
