@@ -151,10 +151,10 @@ func (sh *guestShop) withToken(t *testing.T, token, op string, vars map[string]a
 
 type guestOrderData struct {
 	GuestOrder *struct {
-		ID       string `json:"id"`
-		Number   string `json:"number"`
-		Status   string `json:"status"`
-		Total    money  `json:"total"`
+		ID       string                 `json:"id"`
+		Number   string                 `json:"number"`
+		Status   string                 `json:"status"`
+		Total    money                  `json:"total"`
 		Lines    []struct{ Sku string } `json:"lines"`
 		Payments []struct {
 			Method string `json:"method"`
