@@ -23,6 +23,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderline"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/checkout"
@@ -588,5 +589,39 @@ func TestOrderGrantPrivacy(t *testing.T) {
 				require.Equal(t, want, n)
 			})
 		}
+	})
+}
+
+// TestGuestOrdersClaimedBySocialSignIn: a provider's verified email
+// claims the guest orders placed with it; an unverified one claims
+// nothing (and signs nobody in).
+func TestGuestOrdersClaimedBySocialSignIn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		p := newIDP(t)
+		a := newSocialAPI(t, db, p, "")
+		sys := viewer.System(context.Background(), "test: set up")
+		guestOrder := func(contact string) *ent.Order {
+			return placed(t, a.client, func(c *ent.Client) *ent.OrderCreate {
+				return c.Order.Create().SetNumber("SV-"+contact).SetCurrency("KES").
+					SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey("k").
+					SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).
+					SetGuestCartToken("cart-" + contact).SetGuestContact(contact).SetEmail(contact)
+			})
+		}
+		imanis, mallorys := guestOrder("imani@example.com"), guestOrder("mallory@example.com")
+
+		p.signIn(idpUser{Sub: "u-m", Email: "mallory@example.com", Verified: false}, nil, "")
+		require.Equal(t, http.StatusBadRequest, flow(t, browser(t), a).StatusCode)
+		require.Nil(t, a.client.Order.GetX(sys, mallorys.ID).CustomerID, "an unverified email claims nothing")
+
+		p.signIn(idpUser{Sub: "u-i", Email: "Imani@Example.com", Name: "Imani", Verified: true}, nil, "")
+		resp := flow(t, browser(t), a)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		v, err := a.tokens.Verify(decode(t, resp).AccessToken)
+		require.NoError(t, err)
+		got := a.client.Order.GetX(sys, imanis.ID).CustomerID
+		require.NotNil(t, got)
+		require.Equal(t, v.CustomerID, *got)
+		require.Nil(t, a.client.Order.GetX(sys, mallorys.ID).CustomerID)
 	})
 }
