@@ -602,7 +602,7 @@ func TestGuestOrdersClaimedBySocialSignIn(t *testing.T) {
 		sys := viewer.System(context.Background(), "test: set up")
 		guestOrder := func(contact string) *ent.Order {
 			return placed(t, a.client, func(c *ent.Client) *ent.OrderCreate {
-				return c.Order.Create().SetNumber("SV-"+contact).SetCurrency("KES").
+				return c.Order.Create().SetNumber("SV-" + contact).SetCurrency("KES").
 					SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey("k").
 					SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"}).
 					SetGuestCartToken("cart-" + contact).SetGuestContact(contact).SetEmail(contact)
