@@ -26,6 +26,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
@@ -70,6 +71,7 @@ func newGuestShop(t *testing.T, db *database.DB, sender notify.EmailSender) *gue
 	now := func() time.Time { return time.Now().Add(time.Duration(sh.skew.Load())) }
 	s := newStoreWith(t, db, demoCatalog(t), storeSetup{
 		introspection: true,
+		auth:          []func(*auth.ServiceConfig){func(c *auth.ServiceConfig) { c.ResetURL = resetPage }},
 		app: func(c *app.Config) {
 			c.Checkout.Mpesa, c.Checkout.Now, c.Checkout.GuestOrderURL = mp, now, guestPage
 		},
@@ -477,6 +479,38 @@ func TestGuestOrdersClaimed(t *testing.T) {
 		claimed, err := sh.client.Order.Query().Where(order.CustomerID(c.ID)).Count(sys)
 		require.NoError(t, err)
 		require.Equal(t, 3, claimed)
+	})
+}
+
+// TestGuestOrdersClaimedByReset: a password reset by emailed link proves
+// the email, so it claims the guest orders placed with it; asking for the
+// reset alone claims nothing.
+func TestGuestOrdersClaimedByReset(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		sh := newGuestShop(t, db, nil)
+		got, _ := sh.place(t, sh.store, sh.guestCart(t), "r1", map[string]any{"email": "zuri@example.com"})
+		require.Empty(t, got.PlaceOrder.UserErrors)
+		sh.mail.wait(t, 1)
+		rs := recoveryStore{store: sh.store, gw: sh.gw, mail: sh.mail}
+		rs.register(t, "zuri@example.com", nil)
+		ue, _ := rs.requestReset(t, map[string]any{"email": "zuri@example.com"})
+		require.Empty(t, ue)
+		sys := viewer.System(context.Background(), "test: inspect")
+		id, err := scalar.DecodeID(got.PlaceOrder.Order.ID)
+		require.NoError(t, err)
+		require.Nil(t, sh.client.Order.GetX(sys, id).CustomerID, "asking for a reset proves nothing")
+
+		msgs := sh.mail.wait(t, 2)
+		link, err := url.Parse(linkRE.FindString(msgs[len(msgs)-1].Text))
+		require.NoError(t, err)
+		ue = rs.reset(t, map[string]any{"email": "zuri@example.com", "token": link.Query().Get("token") + "x", "newPassword": resetPassword})
+		require.Equal(t, []string{"INVALID_TOKEN"}, codesOf(ue))
+		require.Nil(t, sh.client.Order.GetX(sys, id).CustomerID, "a wrong link claims nothing")
+		ue = rs.reset(t, map[string]any{"email": "zuri@example.com", "token": link.Query().Get("token"), "newPassword": resetPassword})
+		require.Empty(t, ue)
+		owner := sh.client.Order.GetX(sys, id).CustomerID
+		require.NotNil(t, owner)
+		require.Equal(t, sh.client.Customer.Query().Where(customer.Email("zuri@example.com")).OnlyIDX(sys), *owner)
 	})
 }
 
