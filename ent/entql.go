@@ -245,6 +245,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldIdempotencyKey:   {Type: field.TypeString, Column: order.FieldIdempotencyKey},
 			order.FieldPlacedAt:         {Type: field.TypeTime, Column: order.FieldPlacedAt},
 			order.FieldCustomerID:       {Type: field.TypeInt, Column: order.FieldCustomerID},
+			order.FieldGuestCartToken:   {Type: field.TypeString, Column: order.FieldGuestCartToken},
+			order.FieldGuestContact:     {Type: field.TypeString, Column: order.FieldGuestContact},
+			order.FieldAccessTokenHash:  {Type: field.TypeString, Column: order.FieldAccessTokenHash},
+			order.FieldAccessExpiresAt:  {Type: field.TypeTime, Column: order.FieldAccessExpiresAt},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -2248,6 +2252,26 @@ func (f *OrderFilter) WherePlacedAt(p entql.TimeP) {
 // WhereCustomerID applies the entql int predicate on the customer_id field.
 func (f *OrderFilter) WhereCustomerID(p entql.IntP) {
 	f.Where(p.Field(order.FieldCustomerID))
+}
+
+// WhereGuestCartToken applies the entql string predicate on the guest_cart_token field.
+func (f *OrderFilter) WhereGuestCartToken(p entql.StringP) {
+	f.Where(p.Field(order.FieldGuestCartToken))
+}
+
+// WhereGuestContact applies the entql string predicate on the guest_contact field.
+func (f *OrderFilter) WhereGuestContact(p entql.StringP) {
+	f.Where(p.Field(order.FieldGuestContact))
+}
+
+// WhereAccessTokenHash applies the entql string predicate on the access_token_hash field.
+func (f *OrderFilter) WhereAccessTokenHash(p entql.StringP) {
+	f.Where(p.Field(order.FieldAccessTokenHash))
+}
+
+// WhereAccessExpiresAt applies the entql time.Time predicate on the access_expires_at field.
+func (f *OrderFilter) WhereAccessExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(order.FieldAccessExpiresAt))
 }
 
 // WhereHasCustomer applies a predicate to check if query has an edge customer.

@@ -8126,6 +8126,10 @@ type OrderMutation struct {
 	note                  *string
 	idempotency_key       *string
 	placed_at             *time.Time
+	guest_cart_token      *string
+	guest_contact         *string
+	access_token_hash     *string
+	access_expires_at     *time.Time
 	clearedFields         map[string]struct{}
 	customer              *int
 	clearedcustomer       bool
@@ -9214,6 +9218,202 @@ func (m *OrderMutation) ResetCustomerID() {
 	delete(m.clearedFields, order.FieldCustomerID)
 }
 
+// SetGuestCartToken sets the "guest_cart_token" field.
+func (m *OrderMutation) SetGuestCartToken(s string) {
+	m.guest_cart_token = &s
+}
+
+// GuestCartToken returns the value of the "guest_cart_token" field in the mutation.
+func (m *OrderMutation) GuestCartToken() (r string, exists bool) {
+	v := m.guest_cart_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGuestCartToken returns the old "guest_cart_token" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldGuestCartToken(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGuestCartToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGuestCartToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGuestCartToken: %w", err)
+	}
+	return oldValue.GuestCartToken, nil
+}
+
+// ClearGuestCartToken clears the value of the "guest_cart_token" field.
+func (m *OrderMutation) ClearGuestCartToken() {
+	m.guest_cart_token = nil
+	m.clearedFields[order.FieldGuestCartToken] = struct{}{}
+}
+
+// GuestCartTokenCleared returns if the "guest_cart_token" field was cleared in this mutation.
+func (m *OrderMutation) GuestCartTokenCleared() bool {
+	_, ok := m.clearedFields[order.FieldGuestCartToken]
+	return ok
+}
+
+// ResetGuestCartToken resets all changes to the "guest_cart_token" field.
+func (m *OrderMutation) ResetGuestCartToken() {
+	m.guest_cart_token = nil
+	delete(m.clearedFields, order.FieldGuestCartToken)
+}
+
+// SetGuestContact sets the "guest_contact" field.
+func (m *OrderMutation) SetGuestContact(s string) {
+	m.guest_contact = &s
+}
+
+// GuestContact returns the value of the "guest_contact" field in the mutation.
+func (m *OrderMutation) GuestContact() (r string, exists bool) {
+	v := m.guest_contact
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGuestContact returns the old "guest_contact" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldGuestContact(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGuestContact is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGuestContact requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGuestContact: %w", err)
+	}
+	return oldValue.GuestContact, nil
+}
+
+// ClearGuestContact clears the value of the "guest_contact" field.
+func (m *OrderMutation) ClearGuestContact() {
+	m.guest_contact = nil
+	m.clearedFields[order.FieldGuestContact] = struct{}{}
+}
+
+// GuestContactCleared returns if the "guest_contact" field was cleared in this mutation.
+func (m *OrderMutation) GuestContactCleared() bool {
+	_, ok := m.clearedFields[order.FieldGuestContact]
+	return ok
+}
+
+// ResetGuestContact resets all changes to the "guest_contact" field.
+func (m *OrderMutation) ResetGuestContact() {
+	m.guest_contact = nil
+	delete(m.clearedFields, order.FieldGuestContact)
+}
+
+// SetAccessTokenHash sets the "access_token_hash" field.
+func (m *OrderMutation) SetAccessTokenHash(s string) {
+	m.access_token_hash = &s
+}
+
+// AccessTokenHash returns the value of the "access_token_hash" field in the mutation.
+func (m *OrderMutation) AccessTokenHash() (r string, exists bool) {
+	v := m.access_token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessTokenHash returns the old "access_token_hash" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldAccessTokenHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessTokenHash: %w", err)
+	}
+	return oldValue.AccessTokenHash, nil
+}
+
+// ClearAccessTokenHash clears the value of the "access_token_hash" field.
+func (m *OrderMutation) ClearAccessTokenHash() {
+	m.access_token_hash = nil
+	m.clearedFields[order.FieldAccessTokenHash] = struct{}{}
+}
+
+// AccessTokenHashCleared returns if the "access_token_hash" field was cleared in this mutation.
+func (m *OrderMutation) AccessTokenHashCleared() bool {
+	_, ok := m.clearedFields[order.FieldAccessTokenHash]
+	return ok
+}
+
+// ResetAccessTokenHash resets all changes to the "access_token_hash" field.
+func (m *OrderMutation) ResetAccessTokenHash() {
+	m.access_token_hash = nil
+	delete(m.clearedFields, order.FieldAccessTokenHash)
+}
+
+// SetAccessExpiresAt sets the "access_expires_at" field.
+func (m *OrderMutation) SetAccessExpiresAt(t time.Time) {
+	m.access_expires_at = &t
+}
+
+// AccessExpiresAt returns the value of the "access_expires_at" field in the mutation.
+func (m *OrderMutation) AccessExpiresAt() (r time.Time, exists bool) {
+	v := m.access_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccessExpiresAt returns the old "access_expires_at" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldAccessExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccessExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccessExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccessExpiresAt: %w", err)
+	}
+	return oldValue.AccessExpiresAt, nil
+}
+
+// ClearAccessExpiresAt clears the value of the "access_expires_at" field.
+func (m *OrderMutation) ClearAccessExpiresAt() {
+	m.access_expires_at = nil
+	m.clearedFields[order.FieldAccessExpiresAt] = struct{}{}
+}
+
+// AccessExpiresAtCleared returns if the "access_expires_at" field was cleared in this mutation.
+func (m *OrderMutation) AccessExpiresAtCleared() bool {
+	_, ok := m.clearedFields[order.FieldAccessExpiresAt]
+	return ok
+}
+
+// ResetAccessExpiresAt resets all changes to the "access_expires_at" field.
+func (m *OrderMutation) ResetAccessExpiresAt() {
+	m.access_expires_at = nil
+	delete(m.clearedFields, order.FieldAccessExpiresAt)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *OrderMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -9491,7 +9691,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 21)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -9555,6 +9755,18 @@ func (m *OrderMutation) Fields() []string {
 	if m.customer != nil {
 		fields = append(fields, order.FieldCustomerID)
 	}
+	if m.guest_cart_token != nil {
+		fields = append(fields, order.FieldGuestCartToken)
+	}
+	if m.guest_contact != nil {
+		fields = append(fields, order.FieldGuestContact)
+	}
+	if m.access_token_hash != nil {
+		fields = append(fields, order.FieldAccessTokenHash)
+	}
+	if m.access_expires_at != nil {
+		fields = append(fields, order.FieldAccessExpiresAt)
+	}
 	return fields
 }
 
@@ -9605,6 +9817,14 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.PlacedAt()
 	case order.FieldCustomerID:
 		return m.CustomerID()
+	case order.FieldGuestCartToken:
+		return m.GuestCartToken()
+	case order.FieldGuestContact:
+		return m.GuestContact()
+	case order.FieldAccessTokenHash:
+		return m.AccessTokenHash()
+	case order.FieldAccessExpiresAt:
+		return m.AccessExpiresAt()
 	}
 	return nil, false
 }
@@ -9656,6 +9876,14 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldPlacedAt(ctx)
 	case order.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case order.FieldGuestCartToken:
+		return m.OldGuestCartToken(ctx)
+	case order.FieldGuestContact:
+		return m.OldGuestContact(ctx)
+	case order.FieldAccessTokenHash:
+		return m.OldAccessTokenHash(ctx)
+	case order.FieldAccessExpiresAt:
+		return m.OldAccessExpiresAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Order field %s", name)
 }
@@ -9812,6 +10040,34 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCustomerID(v)
 		return nil
+	case order.FieldGuestCartToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGuestCartToken(v)
+		return nil
+	case order.FieldGuestContact:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGuestContact(v)
+		return nil
+	case order.FieldAccessTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessTokenHash(v)
+		return nil
+	case order.FieldAccessExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccessExpiresAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)
 }
@@ -9935,6 +10191,18 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldCustomerID) {
 		fields = append(fields, order.FieldCustomerID)
 	}
+	if m.FieldCleared(order.FieldGuestCartToken) {
+		fields = append(fields, order.FieldGuestCartToken)
+	}
+	if m.FieldCleared(order.FieldGuestContact) {
+		fields = append(fields, order.FieldGuestContact)
+	}
+	if m.FieldCleared(order.FieldAccessTokenHash) {
+		fields = append(fields, order.FieldAccessTokenHash)
+	}
+	if m.FieldCleared(order.FieldAccessExpiresAt) {
+		fields = append(fields, order.FieldAccessExpiresAt)
+	}
 	return fields
 }
 
@@ -9966,6 +10234,18 @@ func (m *OrderMutation) ClearField(name string) error {
 		return nil
 	case order.FieldCustomerID:
 		m.ClearCustomerID()
+		return nil
+	case order.FieldGuestCartToken:
+		m.ClearGuestCartToken()
+		return nil
+	case order.FieldGuestContact:
+		m.ClearGuestContact()
+		return nil
+	case order.FieldAccessTokenHash:
+		m.ClearAccessTokenHash()
+		return nil
+	case order.FieldAccessExpiresAt:
+		m.ClearAccessExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Order nullable field %s", name)
@@ -10037,6 +10317,18 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldCustomerID:
 		m.ResetCustomerID()
+		return nil
+	case order.FieldGuestCartToken:
+		m.ResetGuestCartToken()
+		return nil
+	case order.FieldGuestContact:
+		m.ResetGuestContact()
+		return nil
+	case order.FieldAccessTokenHash:
+		m.ResetAccessTokenHash()
+		return nil
+	case order.FieldAccessExpiresAt:
+		m.ResetAccessExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Order field %s", name)

@@ -62,6 +62,14 @@ type Order struct {
 	PlacedAt time.Time `json:"placed_at,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID *int `json:"customer_id,omitempty"`
+	// GuestCartToken holds the value of the "guest_cart_token" field.
+	GuestCartToken *string `json:"-"`
+	// GuestContact holds the value of the "guest_contact" field.
+	GuestContact *string `json:"guest_contact,omitempty"`
+	// AccessTokenHash holds the value of the "access_token_hash" field.
+	AccessTokenHash *string `json:"-"`
+	// AccessExpiresAt holds the value of the "access_expires_at" field.
+	AccessExpiresAt *time.Time `json:"access_expires_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrderQuery when eager-loading is set.
 	Edges        OrderEdges `json:"edges"`
@@ -150,9 +158,9 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case order.FieldID, order.FieldSubtotalMinor, order.FieldShippingMinor, order.FieldTotalMinor, order.FieldDiscountMinor, order.FieldTaxMinor, order.FieldShippingTaxMinor, order.FieldCustomerID:
 			values[i] = new(sql.NullInt64)
-		case order.FieldNumber, order.FieldStatus, order.FieldCurrency, order.FieldEmail, order.FieldPhone, order.FieldNote, order.FieldIdempotencyKey:
+		case order.FieldNumber, order.FieldStatus, order.FieldCurrency, order.FieldEmail, order.FieldPhone, order.FieldNote, order.FieldIdempotencyKey, order.FieldGuestCartToken, order.FieldGuestContact, order.FieldAccessTokenHash:
 			values[i] = new(sql.NullString)
-		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldPlacedAt:
+		case order.FieldCreatedAt, order.FieldUpdatedAt, order.FieldPlacedAt, order.FieldAccessExpiresAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -308,6 +316,34 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				_m.CustomerID = new(int)
 				*_m.CustomerID = int(value.Int64)
 			}
+		case order.FieldGuestCartToken:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field guest_cart_token", values[i])
+			} else if value.Valid {
+				_m.GuestCartToken = new(string)
+				*_m.GuestCartToken = value.String
+			}
+		case order.FieldGuestContact:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field guest_contact", values[i])
+			} else if value.Valid {
+				_m.GuestContact = new(string)
+				*_m.GuestContact = value.String
+			}
+		case order.FieldAccessTokenHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field access_token_hash", values[i])
+			} else if value.Valid {
+				_m.AccessTokenHash = new(string)
+				*_m.AccessTokenHash = value.String
+			}
+		case order.FieldAccessExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field access_expires_at", values[i])
+			} else if value.Valid {
+				_m.AccessExpiresAt = new(time.Time)
+				*_m.AccessExpiresAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -432,6 +468,20 @@ func (_m *Order) String() string {
 	if v := _m.CustomerID; v != nil {
 		builder.WriteString("customer_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("guest_cart_token=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.GuestContact; v != nil {
+		builder.WriteString("guest_contact=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("access_token_hash=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.AccessExpiresAt; v != nil {
+		builder.WriteString("access_expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -258,6 +258,62 @@ func (_c *OrderCreate) SetNillableCustomerID(v *int) *OrderCreate {
 	return _c
 }
 
+// SetGuestCartToken sets the "guest_cart_token" field.
+func (_c *OrderCreate) SetGuestCartToken(v string) *OrderCreate {
+	_c.mutation.SetGuestCartToken(v)
+	return _c
+}
+
+// SetNillableGuestCartToken sets the "guest_cart_token" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableGuestCartToken(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetGuestCartToken(*v)
+	}
+	return _c
+}
+
+// SetGuestContact sets the "guest_contact" field.
+func (_c *OrderCreate) SetGuestContact(v string) *OrderCreate {
+	_c.mutation.SetGuestContact(v)
+	return _c
+}
+
+// SetNillableGuestContact sets the "guest_contact" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableGuestContact(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetGuestContact(*v)
+	}
+	return _c
+}
+
+// SetAccessTokenHash sets the "access_token_hash" field.
+func (_c *OrderCreate) SetAccessTokenHash(v string) *OrderCreate {
+	_c.mutation.SetAccessTokenHash(v)
+	return _c
+}
+
+// SetNillableAccessTokenHash sets the "access_token_hash" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableAccessTokenHash(v *string) *OrderCreate {
+	if v != nil {
+		_c.SetAccessTokenHash(*v)
+	}
+	return _c
+}
+
+// SetAccessExpiresAt sets the "access_expires_at" field.
+func (_c *OrderCreate) SetAccessExpiresAt(v time.Time) *OrderCreate {
+	_c.mutation.SetAccessExpiresAt(v)
+	return _c
+}
+
+// SetNillableAccessExpiresAt sets the "access_expires_at" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableAccessExpiresAt(v *time.Time) *OrderCreate {
+	if v != nil {
+		_c.SetAccessExpiresAt(*v)
+	}
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *OrderCreate) SetCustomer(v *Customer) *OrderCreate {
 	return _c.SetCustomerID(v.ID)
@@ -515,6 +571,21 @@ func (_c *OrderCreate) check() error {
 	if _, ok := _c.mutation.PlacedAt(); !ok {
 		return &ValidationError{Name: "placed_at", err: errors.New(`ent: missing required field "Order.placed_at"`)}
 	}
+	if v, ok := _c.mutation.GuestCartToken(); ok {
+		if err := order.GuestCartTokenValidator(v); err != nil {
+			return &ValidationError{Name: "guest_cart_token", err: fmt.Errorf(`ent: validator failed for field "Order.guest_cart_token": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.GuestContact(); ok {
+		if err := order.GuestContactValidator(v); err != nil {
+			return &ValidationError{Name: "guest_contact", err: fmt.Errorf(`ent: validator failed for field "Order.guest_contact": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.AccessTokenHash(); ok {
+		if err := order.AccessTokenHashValidator(v); err != nil {
+			return &ValidationError{Name: "access_token_hash", err: fmt.Errorf(`ent: validator failed for field "Order.access_token_hash": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -621,6 +692,22 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PlacedAt(); ok {
 		_spec.SetField(order.FieldPlacedAt, field.TypeTime, value)
 		_node.PlacedAt = value
+	}
+	if value, ok := _c.mutation.GuestCartToken(); ok {
+		_spec.SetField(order.FieldGuestCartToken, field.TypeString, value)
+		_node.GuestCartToken = &value
+	}
+	if value, ok := _c.mutation.GuestContact(); ok {
+		_spec.SetField(order.FieldGuestContact, field.TypeString, value)
+		_node.GuestContact = &value
+	}
+	if value, ok := _c.mutation.AccessTokenHash(); ok {
+		_spec.SetField(order.FieldAccessTokenHash, field.TypeString, value)
+		_node.AccessTokenHash = &value
+	}
+	if value, ok := _c.mutation.AccessExpiresAt(); ok {
+		_spec.SetField(order.FieldAccessExpiresAt, field.TypeTime, value)
+		_node.AccessExpiresAt = &value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -915,6 +1002,18 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.PlacedAt(); exists {
 			s.SetIgnore(order.FieldPlacedAt)
+		}
+		if _, exists := u.create.mutation.GuestCartToken(); exists {
+			s.SetIgnore(order.FieldGuestCartToken)
+		}
+		if _, exists := u.create.mutation.GuestContact(); exists {
+			s.SetIgnore(order.FieldGuestContact)
+		}
+		if _, exists := u.create.mutation.AccessTokenHash(); exists {
+			s.SetIgnore(order.FieldAccessTokenHash)
+		}
+		if _, exists := u.create.mutation.AccessExpiresAt(); exists {
+			s.SetIgnore(order.FieldAccessExpiresAt)
 		}
 	}))
 	return u
@@ -1290,6 +1389,18 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.PlacedAt(); exists {
 				s.SetIgnore(order.FieldPlacedAt)
+			}
+			if _, exists := b.mutation.GuestCartToken(); exists {
+				s.SetIgnore(order.FieldGuestCartToken)
+			}
+			if _, exists := b.mutation.GuestContact(); exists {
+				s.SetIgnore(order.FieldGuestContact)
+			}
+			if _, exists := b.mutation.AccessTokenHash(); exists {
+				s.SetIgnore(order.FieldAccessTokenHash)
+			}
+			if _, exists := b.mutation.AccessExpiresAt(); exists {
+				s.SetIgnore(order.FieldAccessExpiresAt)
 			}
 		}
 	}))

@@ -422,6 +422,18 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(order.FieldNote, field.TypeString)
 	}
+	if _u.mutation.GuestCartTokenCleared() {
+		_spec.ClearField(order.FieldGuestCartToken, field.TypeString)
+	}
+	if _u.mutation.GuestContactCleared() {
+		_spec.ClearField(order.FieldGuestContact, field.TypeString)
+	}
+	if _u.mutation.AccessTokenHashCleared() {
+		_spec.ClearField(order.FieldAccessTokenHash, field.TypeString)
+	}
+	if _u.mutation.AccessExpiresAtCleared() {
+		_spec.ClearField(order.FieldAccessExpiresAt, field.TypeTime)
+	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1069,6 +1081,18 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.NoteCleared() {
 		_spec.ClearField(order.FieldNote, field.TypeString)
+	}
+	if _u.mutation.GuestCartTokenCleared() {
+		_spec.ClearField(order.FieldGuestCartToken, field.TypeString)
+	}
+	if _u.mutation.GuestContactCleared() {
+		_spec.ClearField(order.FieldGuestContact, field.TypeString)
+	}
+	if _u.mutation.AccessTokenHashCleared() {
+		_spec.ClearField(order.FieldAccessTokenHash, field.TypeString)
+	}
+	if _u.mutation.AccessExpiresAtCleared() {
+		_spec.ClearField(order.FieldAccessExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{

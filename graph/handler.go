@@ -125,9 +125,12 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 		// After Protection, so cached answers are still measured.
 		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
 	}
-	// payOrder calls M-Pesa, which must not happen inside a database
-	// transaction: it opens its own, short ones around the call.
-	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: svc.Client}, SkipTxFunc: func(op *ast.OperationDefinition) bool { return hasRootField(op, "payOrder") }}})
+	// payOrder and guestPayOrder call M-Pesa, which must not happen inside
+	// a database transaction: they open their own, short ones around the
+	// call.
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: svc.Client}, SkipTxFunc: func(op *ast.OperationDefinition) bool {
+		return hasRootField(op, "payOrder") || hasRootField(op, "guestPayOrder")
+	}}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})

@@ -25,6 +25,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrde
 		Method:         input.PaymentMethod,
 		IdempotencyKey: input.IdempotencyKey,
 		Note:           deref(input.Note),
+		Contact:        guestContact(input.Contact),
 	}
 	if input.ShippingAddressID != nil {
 		id := d.decode(*input.ShippingAddressID, "input", "shippingAddressId")

@@ -79,6 +79,9 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 			PricesExcludeTax: !cfg.PricesIncludeTax,
 			DefaultTaxClass:  cfg.TaxDefaultClass,
 			ShippingTaxClass: cfg.TaxShippingClass,
+			// Guest checkout: see README "Guest checkout".
+			GuestAccessTTL: cfg.GuestOrderTokenTTL,
+			GuestOrderURL:  cfg.GuestOrderURL,
 		},
 	}
 	if cfg.Mpesa != nil {

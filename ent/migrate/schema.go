@@ -336,6 +336,10 @@ var (
 		{Name: "note", Type: field.TypeString, Nullable: true, Size: 1000},
 		{Name: "idempotency_key", Type: field.TypeString, Size: 255},
 		{Name: "placed_at", Type: field.TypeTime},
+		{Name: "guest_cart_token", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "guest_contact", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "access_token_hash", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "access_expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
 	}
 	// OrdersTable holds the schema information for the "orders" table.
@@ -346,7 +350,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[21]},
+				Columns:    []*schema.Column{OrdersColumns[25]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -355,7 +359,20 @@ var (
 			{
 				Name:    "order_customer_id_idempotency_key",
 				Unique:  true,
+				Columns: []*schema.Column{OrdersColumns[25], OrdersColumns[19]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "guest_cart_token IS NULL",
+				},
+			},
+			{
+				Name:    "order_guest_cart_token_idempotency_key",
+				Unique:  true,
 				Columns: []*schema.Column{OrdersColumns[21], OrdersColumns[19]},
+			},
+			{
+				Name:    "order_guest_contact",
+				Unique:  false,
+				Columns: []*schema.Column{OrdersColumns[22]},
 			},
 			{
 				Name:    "order_status_placed_at",

@@ -60,6 +60,14 @@ const (
 	FieldPlacedAt = "placed_at"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
+	// FieldGuestCartToken holds the string denoting the guest_cart_token field in the database.
+	FieldGuestCartToken = "guest_cart_token"
+	// FieldGuestContact holds the string denoting the guest_contact field in the database.
+	FieldGuestContact = "guest_contact"
+	// FieldAccessTokenHash holds the string denoting the access_token_hash field in the database.
+	FieldAccessTokenHash = "access_token_hash"
+	// FieldAccessExpiresAt holds the string denoting the access_expires_at field in the database.
+	FieldAccessExpiresAt = "access_expires_at"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeLines holds the string denoting the lines edge name in mutations.
@@ -133,6 +141,10 @@ var Columns = []string{
 	FieldIdempotencyKey,
 	FieldPlacedAt,
 	FieldCustomerID,
+	FieldGuestCartToken,
+	FieldGuestContact,
+	FieldAccessTokenHash,
+	FieldAccessExpiresAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -193,6 +205,12 @@ var (
 	IdempotencyKeyValidator func(string) error
 	// DefaultPlacedAt holds the default value on creation for the "placed_at" field.
 	DefaultPlacedAt func() time.Time
+	// GuestCartTokenValidator is a validator for the "guest_cart_token" field. It is called by the builders before save.
+	GuestCartTokenValidator func(string) error
+	// GuestContactValidator is a validator for the "guest_contact" field. It is called by the builders before save.
+	GuestContactValidator func(string) error
+	// AccessTokenHashValidator is a validator for the "access_token_hash" field. It is called by the builders before save.
+	AccessTokenHashValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -321,6 +339,26 @@ func ByPlacedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByCustomerID orders the results by the customer_id field.
 func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
+}
+
+// ByGuestCartToken orders the results by the guest_cart_token field.
+func ByGuestCartToken(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGuestCartToken, opts...).ToFunc()
+}
+
+// ByGuestContact orders the results by the guest_contact field.
+func ByGuestContact(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldGuestContact, opts...).ToFunc()
+}
+
+// ByAccessTokenHash orders the results by the access_token_hash field.
+func ByAccessTokenHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccessTokenHash, opts...).ToFunc()
+}
+
+// ByAccessExpiresAt orders the results by the access_expires_at field.
+func ByAccessExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccessExpiresAt, opts...).ToFunc()
 }
 
 // ByCustomerField orders the results by customer field.

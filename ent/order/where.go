@@ -141,6 +141,26 @@ func CustomerID(v int) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCustomerID, v))
 }
 
+// GuestCartToken applies equality check predicate on the "guest_cart_token" field. It's identical to GuestCartTokenEQ.
+func GuestCartToken(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldGuestCartToken, v))
+}
+
+// GuestContact applies equality check predicate on the "guest_contact" field. It's identical to GuestContactEQ.
+func GuestContact(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldGuestContact, v))
+}
+
+// AccessTokenHash applies equality check predicate on the "access_token_hash" field. It's identical to AccessTokenHashEQ.
+func AccessTokenHash(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldAccessTokenHash, v))
+}
+
+// AccessExpiresAt applies equality check predicate on the "access_expires_at" field. It's identical to AccessExpiresAtEQ.
+func AccessExpiresAt(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldAccessExpiresAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldCreatedAt, v))
@@ -999,6 +1019,281 @@ func CustomerIDIsNil() predicate.Order {
 // CustomerIDNotNil applies the NotNil predicate on the "customer_id" field.
 func CustomerIDNotNil() predicate.Order {
 	return predicate.Order(sql.FieldNotNull(FieldCustomerID))
+}
+
+// GuestCartTokenEQ applies the EQ predicate on the "guest_cart_token" field.
+func GuestCartTokenEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenNEQ applies the NEQ predicate on the "guest_cart_token" field.
+func GuestCartTokenNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenIn applies the In predicate on the "guest_cart_token" field.
+func GuestCartTokenIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldGuestCartToken, vs...))
+}
+
+// GuestCartTokenNotIn applies the NotIn predicate on the "guest_cart_token" field.
+func GuestCartTokenNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldGuestCartToken, vs...))
+}
+
+// GuestCartTokenGT applies the GT predicate on the "guest_cart_token" field.
+func GuestCartTokenGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenGTE applies the GTE predicate on the "guest_cart_token" field.
+func GuestCartTokenGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenLT applies the LT predicate on the "guest_cart_token" field.
+func GuestCartTokenLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenLTE applies the LTE predicate on the "guest_cart_token" field.
+func GuestCartTokenLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenContains applies the Contains predicate on the "guest_cart_token" field.
+func GuestCartTokenContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenHasPrefix applies the HasPrefix predicate on the "guest_cart_token" field.
+func GuestCartTokenHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenHasSuffix applies the HasSuffix predicate on the "guest_cart_token" field.
+func GuestCartTokenHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenIsNil applies the IsNil predicate on the "guest_cart_token" field.
+func GuestCartTokenIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldGuestCartToken))
+}
+
+// GuestCartTokenNotNil applies the NotNil predicate on the "guest_cart_token" field.
+func GuestCartTokenNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldGuestCartToken))
+}
+
+// GuestCartTokenEqualFold applies the EqualFold predicate on the "guest_cart_token" field.
+func GuestCartTokenEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldGuestCartToken, v))
+}
+
+// GuestCartTokenContainsFold applies the ContainsFold predicate on the "guest_cart_token" field.
+func GuestCartTokenContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldGuestCartToken, v))
+}
+
+// GuestContactEQ applies the EQ predicate on the "guest_contact" field.
+func GuestContactEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldGuestContact, v))
+}
+
+// GuestContactNEQ applies the NEQ predicate on the "guest_contact" field.
+func GuestContactNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldGuestContact, v))
+}
+
+// GuestContactIn applies the In predicate on the "guest_contact" field.
+func GuestContactIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldGuestContact, vs...))
+}
+
+// GuestContactNotIn applies the NotIn predicate on the "guest_contact" field.
+func GuestContactNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldGuestContact, vs...))
+}
+
+// GuestContactGT applies the GT predicate on the "guest_contact" field.
+func GuestContactGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldGuestContact, v))
+}
+
+// GuestContactGTE applies the GTE predicate on the "guest_contact" field.
+func GuestContactGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldGuestContact, v))
+}
+
+// GuestContactLT applies the LT predicate on the "guest_contact" field.
+func GuestContactLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldGuestContact, v))
+}
+
+// GuestContactLTE applies the LTE predicate on the "guest_contact" field.
+func GuestContactLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldGuestContact, v))
+}
+
+// GuestContactContains applies the Contains predicate on the "guest_contact" field.
+func GuestContactContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldGuestContact, v))
+}
+
+// GuestContactHasPrefix applies the HasPrefix predicate on the "guest_contact" field.
+func GuestContactHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldGuestContact, v))
+}
+
+// GuestContactHasSuffix applies the HasSuffix predicate on the "guest_contact" field.
+func GuestContactHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldGuestContact, v))
+}
+
+// GuestContactIsNil applies the IsNil predicate on the "guest_contact" field.
+func GuestContactIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldGuestContact))
+}
+
+// GuestContactNotNil applies the NotNil predicate on the "guest_contact" field.
+func GuestContactNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldGuestContact))
+}
+
+// GuestContactEqualFold applies the EqualFold predicate on the "guest_contact" field.
+func GuestContactEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldGuestContact, v))
+}
+
+// GuestContactContainsFold applies the ContainsFold predicate on the "guest_contact" field.
+func GuestContactContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldGuestContact, v))
+}
+
+// AccessTokenHashEQ applies the EQ predicate on the "access_token_hash" field.
+func AccessTokenHashEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashNEQ applies the NEQ predicate on the "access_token_hash" field.
+func AccessTokenHashNEQ(v string) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashIn applies the In predicate on the "access_token_hash" field.
+func AccessTokenHashIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldAccessTokenHash, vs...))
+}
+
+// AccessTokenHashNotIn applies the NotIn predicate on the "access_token_hash" field.
+func AccessTokenHashNotIn(vs ...string) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldAccessTokenHash, vs...))
+}
+
+// AccessTokenHashGT applies the GT predicate on the "access_token_hash" field.
+func AccessTokenHashGT(v string) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashGTE applies the GTE predicate on the "access_token_hash" field.
+func AccessTokenHashGTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashLT applies the LT predicate on the "access_token_hash" field.
+func AccessTokenHashLT(v string) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashLTE applies the LTE predicate on the "access_token_hash" field.
+func AccessTokenHashLTE(v string) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashContains applies the Contains predicate on the "access_token_hash" field.
+func AccessTokenHashContains(v string) predicate.Order {
+	return predicate.Order(sql.FieldContains(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashHasPrefix applies the HasPrefix predicate on the "access_token_hash" field.
+func AccessTokenHashHasPrefix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasPrefix(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashHasSuffix applies the HasSuffix predicate on the "access_token_hash" field.
+func AccessTokenHashHasSuffix(v string) predicate.Order {
+	return predicate.Order(sql.FieldHasSuffix(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashIsNil applies the IsNil predicate on the "access_token_hash" field.
+func AccessTokenHashIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldAccessTokenHash))
+}
+
+// AccessTokenHashNotNil applies the NotNil predicate on the "access_token_hash" field.
+func AccessTokenHashNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldAccessTokenHash))
+}
+
+// AccessTokenHashEqualFold applies the EqualFold predicate on the "access_token_hash" field.
+func AccessTokenHashEqualFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldEqualFold(FieldAccessTokenHash, v))
+}
+
+// AccessTokenHashContainsFold applies the ContainsFold predicate on the "access_token_hash" field.
+func AccessTokenHashContainsFold(v string) predicate.Order {
+	return predicate.Order(sql.FieldContainsFold(FieldAccessTokenHash, v))
+}
+
+// AccessExpiresAtEQ applies the EQ predicate on the "access_expires_at" field.
+func AccessExpiresAtEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldAccessExpiresAt, v))
+}
+
+// AccessExpiresAtNEQ applies the NEQ predicate on the "access_expires_at" field.
+func AccessExpiresAtNEQ(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldAccessExpiresAt, v))
+}
+
+// AccessExpiresAtIn applies the In predicate on the "access_expires_at" field.
+func AccessExpiresAtIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldAccessExpiresAt, vs...))
+}
+
+// AccessExpiresAtNotIn applies the NotIn predicate on the "access_expires_at" field.
+func AccessExpiresAtNotIn(vs ...time.Time) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldAccessExpiresAt, vs...))
+}
+
+// AccessExpiresAtGT applies the GT predicate on the "access_expires_at" field.
+func AccessExpiresAtGT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldAccessExpiresAt, v))
+}
+
+// AccessExpiresAtGTE applies the GTE predicate on the "access_expires_at" field.
+func AccessExpiresAtGTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldAccessExpiresAt, v))
+}
+
+// AccessExpiresAtLT applies the LT predicate on the "access_expires_at" field.
+func AccessExpiresAtLT(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldAccessExpiresAt, v))
+}
+
+// AccessExpiresAtLTE applies the LTE predicate on the "access_expires_at" field.
+func AccessExpiresAtLTE(v time.Time) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldAccessExpiresAt, v))
+}
+
+// AccessExpiresAtIsNil applies the IsNil predicate on the "access_expires_at" field.
+func AccessExpiresAtIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldAccessExpiresAt))
+}
+
+// AccessExpiresAtNotNil applies the NotNil predicate on the "access_expires_at" field.
+func AccessExpiresAtNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldAccessExpiresAt))
 }
 
 // HasCustomer applies the HasEdge predicate on the "customer" edge.

@@ -661,6 +661,46 @@ func init() {
 	orderDescPlacedAt := orderFields[17].Descriptor()
 	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
 	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
+	// orderDescGuestCartToken is the schema descriptor for guest_cart_token field.
+	orderDescGuestCartToken := orderFields[19].Descriptor()
+	// order.GuestCartTokenValidator is a validator for the "guest_cart_token" field. It is called by the builders before save.
+	order.GuestCartTokenValidator = func() func(string) error {
+		validators := orderDescGuestCartToken.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(guest_cart_token string) error {
+			for _, fn := range fns {
+				if err := fn(guest_cart_token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescGuestContact is the schema descriptor for guest_contact field.
+	orderDescGuestContact := orderFields[20].Descriptor()
+	// order.GuestContactValidator is a validator for the "guest_contact" field. It is called by the builders before save.
+	order.GuestContactValidator = func() func(string) error {
+		validators := orderDescGuestContact.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(guest_contact string) error {
+			for _, fn := range fns {
+				if err := fn(guest_contact); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// orderDescAccessTokenHash is the schema descriptor for access_token_hash field.
+	orderDescAccessTokenHash := orderFields[21].Descriptor()
+	// order.AccessTokenHashValidator is a validator for the "access_token_hash" field. It is called by the builders before save.
+	order.AccessTokenHashValidator = orderDescAccessTokenHash.Validators[0].(func(string) error)
 	ordereventMixin := schema.OrderEvent{}.Mixin()
 	orderevent.Policy = privacy.NewPolicies(ordereventMixin[0], schema.OrderEvent{})
 	orderevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -87,6 +87,42 @@ func (Order) Fields() []ent.Field {
 		field.Int("customer_id").
 			Optional().
 			Nillable(),
+		// A guest order (internal/checkout, guest.go): the token of the
+		// guest cart it was placed from, which scopes its idempotency key
+		// (null on a customer's order, and stays set when a customer
+		// claims the order).
+		field.String("guest_cart_token").
+			Optional().
+			Nillable().
+			NotEmpty().
+			MaxLen(64).
+			Immutable().
+			Sensitive().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The guest's contact as given, normalised: an email or an E.164
+		// phone. A customer who verifies it claims the order.
+		field.String("guest_contact").
+			Optional().
+			Nillable().
+			NotEmpty().
+			MaxLen(254).
+			Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The hash of the guest's order-access token (the token itself is
+		// only sent to the contact) and when the token stops working.
+		field.String("access_token_hash").
+			Optional().
+			Nillable().
+			NotEmpty().
+			Unique().
+			Immutable().
+			Sensitive().
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("access_expires_at").
+			Optional().
+			Nillable().
+			Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -111,7 +147,13 @@ func (Order) Edges() []ent.Edge {
 // Indexes of the Order.
 func (Order) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("customer_id", "idempotency_key").Unique(),
+		// A customer's key is unique among the orders they placed
+		// themselves; a guest's among the orders of their cart, so a
+		// claimed guest order never collides with the customer's own.
+		index.Fields("customer_id", "idempotency_key").Unique().
+			Annotations(entsql.IndexWhere("guest_cart_token IS NULL")),
+		index.Fields("guest_cart_token", "idempotency_key").Unique(),
+		index.Fields("guest_contact"),
 		index.Fields("status", "placed_at"),
 		index.Fields("placed_at"),
 	}

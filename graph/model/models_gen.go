@@ -141,6 +141,13 @@ type DeliveryEstimate struct {
 	Latest   string `json:"latest"`
 }
 
+// A guest's contact for an order: an email or an E.164 phone, exactly one.
+type GuestContactInput struct {
+	Email *string `json:"email,omitempty"`
+	// E.164, such as +254712345678.
+	Phone *string `json:"phone,omitempty"`
+}
+
 type LoginPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	Token      *AuthToken    `json:"token,omitempty"`
@@ -200,6 +207,9 @@ type PlaceOrderInput struct {
 	// Retrying with the same key returns the same order.
 	IdempotencyKey string  `json:"idempotencyKey"`
 	Note           *string `json:"note,omitempty"`
+	// A guest's contact (signed-in customers leave it out): the order's link
+	// is sent there, and a customer who later verifies it claims the order.
+	Contact *GuestContactInput `json:"contact,omitempty"`
 }
 
 type PlaceOrderPayload struct {

@@ -93,8 +93,8 @@ type Config struct {
 	// delivery estimates; nil means shipping.DefaultTimezone.
 	StoreLocation *time.Location
 	// Checkout configures carts, orders and payments (M-Pesa, TTLs,
-	// metrics). Client, Dialect, Currency and Shipping are filled in by
-	// NewServices.
+	// metrics, guest checkout). Client, Dialect, Currency and Shipping are
+	// filled in by NewServices; Notify, when nil, is the outbox.
 	Checkout checkout.Config
 }
 
@@ -203,6 +203,9 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	}
 	cc := cfg.Checkout
 	cc.Client, cc.Dialect, cc.Currency, cc.Shipping = client, cfg.DB.Dialect, cfg.Currency, ship
+	if cc.Notify == nil {
+		cc.Notify = cfg.outbox() // a guest's order link goes out through the outbox
+	}
 	if cc.DefaultTaxClass == "" {
 		cc.DefaultTaxClass = checkout.DefaultTaxClass
 	}

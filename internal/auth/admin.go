@@ -30,7 +30,7 @@ type AdminInput struct {
 func (s *Service) EnsureAdmin(ctx context.Context, in AdminInput) (cust *ent.Customer, created bool, err error) {
 	var c input.Problems
 	email := NormalizeEmail(in.Email)
-	s.checkEmail(&c, []string{"email"}, email)
+	checkEmail(&c, []string{"email"}, email)
 	name := strings.TrimSpace(in.Name)
 	checkNewPassword(&c, []string{"password"}, in.Password, email, name)
 	checkName(&c, []string{"name"}, name)

@@ -73,21 +73,38 @@ type target struct {
 }
 
 func (s *Service) checkTarget(c *input.Problems, t RecoveryTarget) target {
+	return checkContact(c, t, "give the account's email or phone", "input")
+}
+
+// checkContact checks and normalises an email or an E.164 phone, exactly
+// one, with the account rules (checkEmail, checkPhone); problems name the
+// fields under prefix; required is the problem when neither is given.
+func checkContact(c *input.Problems, t RecoveryTarget, required string, prefix ...string) target {
+	at := func(f string) []string { return append(append([]string{}, prefix...), f) }
 	email := t.Email != nil && strings.TrimSpace(*t.Email) != ""
 	phone := t.Phone != nil && strings.TrimSpace(*t.Phone) != ""
 	switch {
 	case email && phone:
-		c.Add(input.ErrInvalid, "give an email or a phone, not both", "input", "phone")
+		c.Add(input.ErrInvalid, "give an email or a phone, not both", at("phone")...)
 	case email:
 		e := NormalizeEmail(*t.Email)
-		s.checkEmail(c, []string{"input", "email"}, e)
-		return target{notification.ChannelEMAIL, e, []string{"input", "email"}}
+		checkEmail(c, at("email"), e)
+		return target{notification.ChannelEMAIL, e, at("email")}
 	case phone:
-		return target{notification.ChannelSMS, checkPhone(c, []string{"input", "phone"}, t.Phone), []string{"input", "phone"}}
+		return target{notification.ChannelSMS, checkPhone(c, at("phone"), t.Phone), at("phone")}
 	default:
-		c.Add(input.ErrRequired, "give the account's email or phone", "input", "email")
+		c.Add(input.ErrRequired, required, at("email")...)
 	}
 	return target{}
+}
+
+// CheckContact checks a guest's contact (an email or an E.164 phone,
+// exactly one) with the same rules as an account's, and returns the
+// channel that reaches it and its normalised form, which is what a
+// customer later verifies to claim the guest's orders (ClaimGuestOrders).
+func CheckContact(c *input.Problems, t RecoveryTarget, prefix ...string) (notification.Channel, string) {
+	tg := checkContact(c, t, "give an email or a phone to send the order to", prefix...)
+	return tg.channel, tg.key
 }
 
 func requestBudgets(key, addr string) []failureBudget {
@@ -227,6 +244,10 @@ func (s *Service) ResetPassword(ctx context.Context, in ResetInput) error {
 	if err := upd.Exec(sys); err != nil {
 		return fmt.Errorf("update password: %w", err)
 	}
+	// The secret proved the email or the (verified) phone it went to.
+	if _, err := claimGuestOrders(sys, db, cust.ID, tg.key); err != nil {
+		return err
+	}
 	// Every other reset secret of the account goes with this one.
 	if err := db.OneTimeSecret.Update().
 		Where(onetimesecret.CustomerID(cust.ID), onetimesecret.PurposeEQ(onetimesecret.PurposePASSWORD_RESET), onetimesecret.UsedAtIsNil()).
@@ -321,6 +342,9 @@ func (s *Service) confirm(ctx context.Context, v Viewer, p onetimesecret.Purpose
 	updated, err := upd.Save(sys)
 	if err != nil {
 		return nil, fmt.Errorf("mark verified: %w", err)
+	}
+	if _, err := claimGuestOrders(sys, s.db(sys), cust.ID, to); err != nil {
+		return nil, err
 	}
 	return updated, nil
 }
@@ -427,6 +451,17 @@ func newCode() string {
 	}
 	return fmt.Sprintf("%0*d", codeDigits, n.Int64())
 }
+
+// NewAccessToken returns a new bearer secret for a grant looked up by its
+// hash (a guest's order-access token): 256 random bits, URL-safe, like a
+// reset link's token.
+func NewAccessToken() string { return newLinkToken() }
+
+// AccessTokenHash is the stored form of a bearer secret from
+// NewAccessToken, by which it is looked up: hashSecret with the grant's
+// purpose in place of a per-row salt (256 random bits need no salt; the
+// purpose keeps one kind of token from matching another's hash).
+func AccessTokenHash(purpose, token string) string { return hashSecret(purpose, token) }
 
 // newLinkToken returns 256 random bits, URL-safe.
 func newLinkToken() string {

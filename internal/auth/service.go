@@ -182,7 +182,7 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.Customer, *TokenPair, error) {
 	var c input.Problems
 	email := NormalizeEmail(in.Email)
-	s.checkEmail(&c, []string{"input", "email"}, email)
+	checkEmail(&c, []string{"input", "email"}, email)
 	name := strings.TrimSpace(in.Name)
 	checkNewPassword(&c, []string{"input", "password"}, in.Password, email, name)
 	checkName(&c, []string{"input", "name"}, name)
@@ -512,7 +512,7 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 // ErrForbidden is returned when the viewer's role does not allow the call.
 var ErrForbidden = errors.New("forbidden")
 
-func (s *Service) checkEmail(c *input.Problems, field []string, email string) {
+func checkEmail(c *input.Problems, field []string, email string) {
 	if email == "" {
 		c.Add(input.ErrRequired, "email is required", field...)
 		return

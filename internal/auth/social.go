@@ -301,5 +301,10 @@ func (s *Service) linkIdentity(ctx context.Context, c *ent.Client, provider, sub
 	if err != nil {
 		return nil, fmt.Errorf("link identity: %w", err)
 	}
+	// The provider vouched for the email: the guest orders placed with
+	// it are the customer's.
+	if _, err := claimGuestOrders(ctx, c, cust.ID, email); err != nil {
+		return nil, err
+	}
 	return cust, nil
 }

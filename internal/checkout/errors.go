@@ -24,7 +24,8 @@ var (
 )
 
 // ErrUnauthenticated is returned by operations that need a signed-in
-// customer (placing an order, merging carts, cancelling).
+// customer (merging carts; paying and cancelling without an order grant;
+// placing an order without a guest's contact).
 var ErrUnauthenticated = errors.New("sign in to do this")
 
 // Problem is one thing wrong with a request; see input.Problem.

@@ -48,6 +48,9 @@ type PlaceOrderInput struct {
 	Method         payment.Method
 	IdempotencyKey string
 	Note           string
+	// Contact is a guest's email or phone (guest.go); signed-in
+	// customers give none.
+	Contact *Contact
 }
 
 // check validates the input before anything is read.
@@ -120,19 +123,17 @@ func checkAddress(ps *problems, a *schematype.AddressSnapshot, id *int, required
 // PLACED event and a PENDING payment for the chosen method, and empties
 // the cart. Any problem rolls all of it back.
 //
-// Guests cannot check out: the idempotency guarantee is per customer (the
-// unique index on customer and key), and an order needs an owner who can
-// read, pay and cancel it. A guest signs in (or registers) and merges the
-// cart first; ErrUnauthenticated says so.
+// A guest checks out with a contact and gets an order-access token (see
+// guest.go).
 //
-// The same key from the same customer returns the same order, even when
-// the requests race: on PostgreSQL, one customer's checkouts are
-// serialised by a transaction-scoped advisory lock before the key is
-// looked up; SQLite has a single writer anyway.
+// The same key from the same customer (or the same guest cart) returns
+// the same order, even when the requests race: on PostgreSQL, one
+// buyer's checkouts are serialised by a transaction-scoped advisory lock
+// before the key is looked up; SQLite has a single writer anyway.
 func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Order, error) {
-	v, ok := viewer.From(ctx)
-	if !ok {
-		return nil, ErrUnauthenticated
+	b, err := s.buyerOf(ctx, in)
+	if err != nil {
+		return nil, err
 	}
 	if err := in.check(); err != nil {
 		return nil, err
@@ -144,23 +145,20 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 		out    *ent.Order
 		placed bool // a new order, not the replay of a key
 	)
-	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.System(ctx, "checkout: place an order")
-		if err := s.lockCustomer(ctx, c, v.CustomerID); err != nil {
+		if err := s.lock(ctx, c, b); err != nil {
 			return err
 		}
-		// The customer's own orders, through privacy.
-		prior, err := c.Order.Query().
-			Where(order.IdempotencyKey(in.IdempotencyKey)).
-			Only(viewer.AsShopper(ctx))
-		if err == nil {
+		prior, err := s.prior(ctx, c, b, in.IdempotencyKey)
+		if err != nil || prior != nil {
 			out = prior
-			return nil
+			return err
 		}
-		if !ent.IsNotFound(err) {
-			return fmt.Errorf("find order by idempotency key: %w", err)
+		o, err := s.placeOrder(ctx, sys, c, b, in)
+		if err == nil && b.guest() {
+			err = s.sendAccess(ctx, c, o, b)
 		}
-		o, err := s.placeOrder(ctx, sys, c, v, in)
 		out, placed = o, err == nil
 		return err
 	})
@@ -174,7 +172,7 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*ent.Orde
 	return out, nil
 }
 
-func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.Viewer, in PlaceOrderInput) (*ent.Order, error) {
+func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, in PlaceOrderInput) (*ent.Order, error) {
 	// A shopper finds only their own cart or a guest cart (privacy).
 	crt, err := c.Cart.Query().Where(cart.Token(in.CartToken)).Only(viewer.AsShopper(ctx))
 	if ent.IsNotFound(err) {
@@ -236,16 +234,9 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 	if err := ps.Err(); err != nil {
 		return nil, err
 	}
-	cust, err := c.Customer.Get(sys, v.CustomerID)
+	email, phone, err := s.contactOf(sys, c, b, &snapshot)
 	if err != nil {
-		return nil, fmt.Errorf("read customer: %w", err)
-	}
-	if snapshot.Name == "" {
-		snapshot.Name = cust.Name
-	}
-	phone := snapshot.Phone
-	if phone == "" {
-		phone = cust.Phone
+		return nil, err
 	}
 	number, err := s.nextNumber(ctx, c)
 	if err != nil {
@@ -263,7 +254,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 			BaseMinor: tl.BaseMinor, TaxMinor: tl.TaxMinor,
 		}
 	}
-	create := c.Order.Create()
+	create := s.own(c.Order.Create(), b)
 	if snap := ship.snapshot(); snap != nil {
 		create.SetShippingMethod(snap)
 	}
@@ -278,13 +269,12 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 		SetTaxMinor(totals.Total.Tax).
 		SetShippingTaxMinor(totals.Shipping.Tax).
 		SetTaxLines(taxLines).
-		SetEmail(cust.Email).
+		SetEmail(email).
 		SetPhone(phone).
 		SetShippingAddress(snapshot).
 		SetNote(in.Note).
 		SetIdempotencyKey(in.IdempotencyKey).
 		SetPlacedAt(s.cfg.Now()).
-		SetCustomerID(v.CustomerID).
 		Save(sys)
 	if err != nil {
 		return nil, fmt.Errorf("create order: %w", err)
@@ -314,7 +304,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, v viewer.V
 		SetType(orderevent.TypePLACED).
 		SetToStatus(string(order.StatusPENDING)).
 		SetMessage("Order " + number + " placed").
-		SetActorID(v.CustomerID).
+		SetNillableActorID(b.customerID).
 		Exec(sys)
 	if err != nil {
 		return nil, fmt.Errorf("record order event: %w", err)

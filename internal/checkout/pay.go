@@ -47,9 +47,9 @@ var (
 // CASH_ON_DELIVERY records (or returns) a PENDING payment that staff
 // settle with ConfirmPayment.
 func (s *Service) PayOrder(ctx context.Context, orderID int, method payment.Method, phone string) (*ent.Payment, error) {
-	v, ok := viewer.From(ctx)
-	if !ok {
-		return nil, ErrUnauthenticated
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := payment.MethodValidator(method); err != nil {
 		return nil, fail(ErrInvalid, "unknown payment method", "method")
@@ -63,7 +63,7 @@ func (s *Service) PayOrder(ctx context.Context, orderID int, method payment.Meth
 		o      *ent.Order
 		pushed bool
 	)
-	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.System(ctx, "checkout: start a payment")
 		if err := s.lockOrder(ctx, c, orderID); err != nil {
 			return err
@@ -171,7 +171,7 @@ func (s *Service) PayOrder(ctx context.Context, orderID int, method payment.Meth
 			SetOrderID(o.ID).
 			SetType(orderevent.TypePAYMENT_STARTED).
 			SetMessage("M-Pesa payment requested on " + p.Phone).
-			SetActorID(v.CustomerID).
+			SetNillableActorID(actor).
 			Exec(sys)
 	})
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package checkout turns carts into orders and moves orders through their
 // state machine: guest and customer carts, placeOrder (stock reserved by
 // conditional updates that cannot oversell, idempotent per customer and
-// key), cancellation, shipping into the stock ledger, and payments.
+// key, or per guest cart and key), guest checkout (guest.go), cancellation, shipping into the stock ledger, and payments.
 //
 // Privacy: reads on behalf of a shopper use the shopper's context, so the
 // ent privacy rules decide what exists for them; writes to rows a shopper
@@ -74,6 +74,13 @@ type Config struct {
 	Shipping *shipping.Service
 	// Metrics, when set, registers and counts the orders placed.
 	Metrics prometheus.Registerer
+	// GuestAccessTTL is how long a guest's order-access token works
+	// (default 30 days); GuestOrderURL is the front-end page its link
+	// opens, with the token in its query; Notify sends the link (the
+	// outbox). See guest.go.
+	GuestAccessTTL time.Duration
+	GuestOrderURL  string
+	Notify         GuestNotifier
 }
 
 // Service carries out carts, checkout and orders. Every write method runs
@@ -111,6 +118,9 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.GuestAccessTTL <= 0 {
+		cfg.GuestAccessTTL = DefaultGuestAccessTTL
 	}
 	if cfg.DefaultTaxClass == "" {
 		cfg.DefaultTaxClass = DefaultTaxClass

@@ -72,16 +72,16 @@ func (s *Service) UpdateOrderStatus(ctx context.Context, id int, to order.Status
 // CONFIRMED, releasing its reserved stock. Another customer's order is
 // NOT_FOUND, exactly as if it did not exist.
 func (s *Service) CancelOrder(ctx context.Context, id int, reason string) (*ent.Order, error) {
-	v, ok := viewer.From(ctx)
-	if !ok {
-		return nil, ErrUnauthenticated
+	actor, err := actorOf(ctx)
+	if err != nil {
+		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
 	if len(reason) > MaxNoteLen {
 		return nil, fail(ErrInvalid, fmt.Sprintf("a reason is at most %d bytes", MaxNoteLen), "reason")
 	}
 	var out *ent.Order
-	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+	err = s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		sys := viewer.System(ctx, "checkout: cancel a customer's order")
 		// The customer's own order, through privacy: another's is not found.
 		o, err := c.Order.Get(viewer.AsShopper(ctx), id)
@@ -95,7 +95,7 @@ func (s *Service) CancelOrder(ctx context.Context, id int, reason string) (*ent.
 		if reason != "" {
 			msg += ": " + reason
 		}
-		out, err = s.transition(sys, c, o, order.StatusCANCELLED, &v.CustomerID, msg, "id")
+		out, err = s.transition(sys, c, o, order.StatusCANCELLED, actor, msg, "id")
 		return err
 	})
 	return out, err

@@ -168,6 +168,13 @@ type Config struct {
 	// to, with email and token added to its query (PASSWORD_RESET_URL);
 	// empty means <PublicURL>/reset-password.
 	PasswordResetURL string `env:"PASSWORD_RESET_URL"`
+	// GuestOrderURL is the front-end page a guest's order message links
+	// to, with the order-access token added to its query
+	// (GUEST_ORDER_URL); empty means <PublicURL>/order.
+	GuestOrderURL string `env:"GUEST_ORDER_URL"`
+	// GuestOrderTokenTTL is how long a guest's order-access token works
+	// (GUEST_ORDER_TOKEN_TTL).
+	GuestOrderTokenTTL time.Duration `env:"GUEST_ORDER_TOKEN_TTL" envDefault:"720h"`
 	// AuthRedirectURL is the front-end page that receives the tokens of a
 	// social sign-in in its URL fragment (AUTH_REDIRECT_URL); empty means
 	// the callback answers JSON.
@@ -246,11 +253,20 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.PasswordResetURL == "" {
 		c.PasswordResetURL = c.PublicURL + "/reset-password"
 	}
+	if c.GuestOrderURL == "" {
+		c.GuestOrderURL = c.PublicURL + "/order"
+	}
 	c.JWTPrivateKey = strings.ReplaceAll(c.JWTPrivateKey, `\n`, "\n")
 	c.JWTPreviousPublicKeys = strings.ReplaceAll(c.JWTPreviousPublicKeys, `\n`, "\n")
 
 	if u, err := url.Parse(c.PasswordResetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("PASSWORD_RESET_URL: %q is not an http(s) URL", c.PasswordResetURL))
+	}
+	if u, err := url.Parse(c.GuestOrderURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("GUEST_ORDER_URL: %q is not an http(s) URL", c.GuestOrderURL))
+	}
+	if c.GuestOrderTokenTTL <= 0 && !hasParseError(errs, "GUEST_ORDER_TOKEN_TTL") {
+		errs = append(errs, fmt.Errorf("GUEST_ORDER_TOKEN_TTL: %s must be positive", c.GuestOrderTokenTTL))
 	}
 	if !ValidRole(c.Role) {
 		errs = append(errs, fmt.Errorf("SERVER_ROLE: %q is not api, worker or all", c.Role))
@@ -542,6 +558,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("store_name", c.StoreName),
 		slog.Duration("jobs_poll_interval", c.JobsPollInterval),
 		slog.Int("notify_max_attempts", c.NotifyMaxAttempts),
+		slog.String("guest_order_url", c.GuestOrderURL),
+		slog.Duration("guest_order_token_ttl", c.GuestOrderTokenTTL),
 		slog.Int("shipping_default_weight_grams", c.ShippingDefaultWeightGrams),
 		slog.String("store_timezone", c.StoreTimezone.String()),
 		slog.Duration("notify_retry_base", c.NotifyRetryBase),

@@ -75,6 +75,23 @@ func IsSystem(ctx context.Context) bool {
 	return ok
 }
 
+type orderGrantKey struct{}
+
+// WithOrderGrant returns ctx allowed to read one order (and its lines,
+// events and payments) besides what its viewer may: what a guest's
+// order-access token grants (internal/checkout, guest.go), resolved by
+// the HTTP layer. It grants reads only; the checkout service writes for
+// the guest once the read through privacy found the order.
+func WithOrderGrant(ctx context.Context, orderID int) context.Context {
+	return context.WithValue(ctx, orderGrantKey{}, orderID)
+}
+
+// OrderGrant returns the order ctx's order-access token grants, or false.
+func OrderGrant(ctx context.Context) (int, bool) {
+	id, ok := ctx.Value(orderGrantKey{}).(int)
+	return id, ok && id > 0
+}
+
 // AsShopper returns ctx seeing the store as a shopper does: the system's
 // pass and any staff role set aside, the signed-in customer kept. Reads
 // made with it answer "what may a shopper see or buy": search, the

@@ -82,7 +82,7 @@ func New(svc *app.Services, d Config) *Server {
 		Websocket:     d.Websocket,
 	}))
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.sockets.track(withViewer(svc.Auth, withBodyLimit(MaxBodyBytes, gql))))
+	mux.Handle("/graphql", s.sockets.track(withViewer(svc.Auth, withOrderGrant(svc.Log, svc.Checkout, withBodyLimit(MaxBodyBytes, gql)))))
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, svc.Auth.Tokens().JWKS())
 	})

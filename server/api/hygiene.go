@@ -53,7 +53,7 @@ func originAllowed(origins []string, origin string) bool {
 
 // corsHeaders are the request headers a GraphQL client on another origin
 // may send; a preflight asking for any other gets no CORS headers.
-var corsHeaders = []string{"Content-Type", "Authorization", "X-Request-ID", "Apollographql-Client-Name", "Apollographql-Client-Version", "X-Cart-ID"}
+var corsHeaders = []string{"Content-Type", "Authorization", "X-Request-ID", "Apollographql-Client-Name", "Apollographql-Client-Version", "X-Cart-ID", OrderTokenHeader}
 
 // withCORS allows the configured browser origins to call the API, through
 // rs/cors with originAllowed as its rule. An origin not in the list gets

@@ -88,14 +88,22 @@ func newRecoveryStoreWith(t *testing.T, db *database.DB, sender notify.EmailSend
 	if sender == nil {
 		sender = mail
 	}
+	s := newStoreWith(t, db, nil, storeSetup{introspection: true, auth: []func(*auth.ServiceConfig){
+		func(c *auth.ServiceConfig) { c.ResetURL = resetPage },
+	}})
+	deliver(t, s, db, gw, sender)
+	return recoveryStore{store: s, gw: gw, mail: mail}
+}
+
+// deliver runs the outbox's worker for s: SMS to gw (a local Africa's
+// Talking), email to sender.
+func deliver(t *testing.T, s *store, db *database.DB, gw *smstest.Server, sender notify.EmailSender) {
+	t.Helper()
 	smsClient, err := sms.New(sms.Config{BaseURL: gw.URL(), Username: smstest.Username, APIKey: smstest.APIKey, Timeout: time.Second})
 	require.NoError(t, err)
 	set, err := templates.New()
 	require.NoError(t, err)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := newStoreWith(t, db, nil, storeSetup{introspection: true, auth: []func(*auth.ServiceConfig){
-		func(c *auth.ServiceConfig) { c.ResetURL = resetPage },
-	}})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, outbox.NewWorker(outbox.WorkerConfig{
 		Client: s.client, Templates: set, SMS: smsClient, Email: sender,
@@ -109,7 +117,6 @@ func newRecoveryStoreWith(t *testing.T, db *database.DB, sender notify.EmailSend
 		defer cancel()
 		require.NoError(t, jobs.Stop(ctx, rc))
 	})
-	return recoveryStore{store: s, gw: gw, mail: mail}
 }
 
 // session is a signed-in customer's tokens.

@@ -27,10 +27,13 @@ type RowFilter func(v *viewer.Viewer) func(*sql.Selector)
 
 // Rule says which rows of an entity a viewer may read: every row from the
 // role All upwards (no one when All is ""), otherwise the rows Filter
-// leaves (every row when Filter is nil: public data).
+// leaves (every row when Filter is nil: public data), and, for a request
+// holding an order-access grant (viewer.WithOrderGrant), also the rows
+// Grant leaves for that order.
 type Rule struct {
 	All    viewer.Role
 	Filter RowFilter
+	Grant  func(orderID int) func(*sql.Selector)
 }
 
 // Predicate is the filter the rule puts on a query made with ctx, or nil
@@ -43,6 +46,9 @@ func (r Rule) Predicate(ctx context.Context) func(*sql.Selector) {
 	v := ViewerOf(ctx)
 	if r.Filter == nil || (r.All != "" && v != nil && v.Has(r.All)) {
 		return nil
+	}
+	if id, ok := viewer.OrderGrant(ctx); ok && r.Grant != nil {
+		return sql.OrPredicates(r.Filter(v), r.Grant(id))
 	}
 	return r.Filter(v)
 }
@@ -114,6 +120,11 @@ var (
 	OrderChildren = ThroughParent("order_id", "orders", Orders)
 )
 
+// grantedOrder: the one order an order-access grant reaches, and
+// grantedChildren its lines, events and payments.
+func grantedOrder(id int) func(*sql.Selector)    { return sql.FieldEQ("id", id) }
+func grantedChildren(id int) func(*sql.Selector) { return sql.FieldEQ("order_id", id) }
+
 // storefront: the products shoppers see, ACTIVE ones. This is the one
 // statement of product visibility; staff see every product, and a
 // shopper's view of the store (viewer.AsShopper: search, what checkout
@@ -141,51 +152,51 @@ func none(*viewer.Viewer) func(*sql.Selector) { return Nothing }
 func Of(typ string) (Rule, bool) {
 	switch typ {
 	case "Customer":
-		return Rule{viewer.Staff, Self}, true
+		return Rule{All: viewer.Staff, Filter: Self}, true
 	case "Address":
-		return Rule{viewer.Staff, Addresses}, true
+		return Rule{All: viewer.Staff, Filter: Addresses}, true
 	case "Cart":
-		return Rule{viewer.Staff, Carts}, true
+		return Rule{All: viewer.Staff, Filter: Carts}, true
 	case "CartLine":
 		// A shopper's cart shows only lines of products they may see: a
 		// line whose product was archived drops out of view (checkout
 		// refuses it as not for sale).
-		return Rule{viewer.Staff, func(v *viewer.Viewer) func(*sql.Selector) {
+		return Rule{All: viewer.Staff, Filter: func(v *viewer.Viewer) func(*sql.Selector) {
 			return sql.AndPredicates(
 				CartLines(v),
 				ThroughParent("variant_id", "product_variants", ThroughParent("product_id", "products", storefront))(v),
 			)
 		}}, true
 	case "Order":
-		return Rule{viewer.Staff, Orders}, true
+		return Rule{All: viewer.Staff, Filter: Orders, Grant: grantedOrder}, true
 	case "OrderLine", "OrderEvent", "Payment":
-		return Rule{viewer.Staff, OrderChildren}, true
+		return Rule{All: viewer.Staff, Filter: OrderChildren, Grant: grantedChildren}, true
 	case "Notification":
-		return Rule{viewer.Staff, toCustomer}, true
+		return Rule{All: viewer.Staff, Filter: toCustomer}, true
 	case "StockMovement":
-		return Rule{viewer.Staff, none}, true
+		return Rule{All: viewer.Staff, Filter: none}, true
 	case "Identity", "RefreshToken":
 		// The owner reads; only the auth service (the system) writes.
-		return Rule{"", OwnedBy("customer_id")}, true
+		return Rule{All: "", Filter: OwnedBy("customer_id")}, true
 	case "Category", "ProductVariant", "TaxClass", "TaxRate":
 		// Public; a variant's product is reached through its edge, which
 		// the Product rule filters.
 		return Rule{}, true
 	case "Product":
-		return Rule{viewer.Staff, storefront}, true
+		return Rule{All: viewer.Staff, Filter: storefront}, true
 	case "Sequence", "OneTimeSecret":
 		// Only the system: the order counter, the auth service's
 		// hashed reset links and codes.
-		return Rule{"", none}, true
+		return Rule{All: "", Filter: none}, true
 	case "ShippingZone":
 		// Public: where the store ships is no secret.
 		return Rule{}, true
 	case "ShippingMethod":
 		// Shoppers see active methods; staff see every one.
-		return Rule{viewer.Staff, activeShipping}, true
+		return Rule{All: viewer.Staff, Filter: activeShipping}, true
 	case "PickupPoint":
 		// Shoppers see active points of active methods.
-		return Rule{viewer.Staff, func(v *viewer.Viewer) func(*sql.Selector) {
+		return Rule{All: viewer.Staff, Filter: func(v *viewer.Viewer) func(*sql.Selector) {
 			return sql.AndPredicates(activeShipping(v), ThroughParent("method_id", "shipping_methods", activeShipping)(v))
 		}}, true
 	}

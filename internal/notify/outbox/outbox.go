@@ -239,10 +239,13 @@ func (o *Outbox) enqueue(ctx context.Context, client *ent.Client, orderID int, e
 		builders = append(builders, client.Notification.Create().
 			SetChannel(ch).SetRecipient(to).SetTemplate(tmpl).SetOrderID(orderID).SetAudience(aud))
 	}
-	if phone != "" {
+	// A guest learns of their new order from the message that carries
+	// its access link (GuestOrderPlaced), not from this one.
+	guestPlaced := ev == templates.OrderPlaced && ord.GuestCartToken != nil
+	if phone != "" && !guestPlaced {
 		add(notification.ChannelSMS, phone, string(ev), notification.AudienceCUSTOMER)
 	}
-	if email != "" {
+	if email != "" && !guestPlaced {
 		add(notification.ChannelEMAIL, email, string(ev), notification.AudienceCUSTOMER)
 	}
 	if ev == templates.OrderPlaced {
@@ -282,6 +285,29 @@ func (o *Outbox) Account(ctx context.Context, client *ent.Client, ch notificatio
 	sys := viewer.System(ctx, "outbox: enqueue an account message")
 	n, err := client.Notification.Create().SetChannel(ch).SetRecipient(to).SetTemplate(string(ev)).
 		SetSecret(secret).SetAudience(notification.AudienceCUSTOMER).Save(sys)
+	if err != nil {
+		return fmt.Errorf("outbox: write notification: %w", err)
+	}
+	if _, err := o.cfg.Jobs.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: DeliverArgs{NotificationID: n.ID}, InsertOpts: o.insertOpts()}}); err != nil {
+		return fmt.Errorf("outbox: enqueue delivery: %w", err)
+	}
+	return nil
+}
+
+// GuestOrderPlaced writes the message that tells a guest of their new
+// order (its number and total) with the link that opens it (the
+// order-access token), to the contact they gave, and enqueues its
+// delivery in the transaction ctx runs in, the order's. Like an account
+// message's secret, the link is kept only until the message is delivered
+// or given up on.
+func (o *Outbox) GuestOrderPlaced(ctx context.Context, client *ent.Client, orderID int, ch notification.Channel, to, link string) error {
+	tx, err := database.SQLTx(ctx)
+	if err != nil {
+		return fmt.Errorf("outbox: %s must be written in a transaction: %w", templates.GuestOrderPlaced, err)
+	}
+	sys := viewer.System(ctx, "outbox: enqueue a guest's order link")
+	n, err := client.Notification.Create().SetChannel(ch).SetRecipient(to).SetTemplate(string(templates.GuestOrderPlaced)).
+		SetOrderID(orderID).SetSecret(link).SetAudience(notification.AudienceCUSTOMER).Save(sys)
 	if err != nil {
 		return fmt.Errorf("outbox: write notification: %w", err)
 	}

@@ -296,6 +296,9 @@ func (w *Worker) data(ctx context.Context, n *ent.Notification, ev templates.Eve
 	amounts := checkout.AmountsOf(o)
 	d.Net = templates.Money{Minor: amounts.Total.Net, Currency: o.Currency}
 	d.Shipping = templates.Money{Minor: amounts.Shipping.Gross, Currency: o.Currency}
+	if n.Secret != nil { // a guest's order link (GuestOrderPlaced)
+		d.Secret = *n.Secret
+	}
 	for _, tl := range o.TaxLines {
 		d.Taxes = append(d.Taxes, templates.Tax{Name: tl.Name, Amount: templates.Money{Minor: tl.TaxMinor, Currency: o.Currency}})
 	}

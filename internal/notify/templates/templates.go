@@ -42,6 +42,10 @@ func Events() []Event {
 	return []Event{OrderPlaced, OrderConfirmed, OrderShipped, OrderDelivered, OrderCancelled, PaymentSucceeded, PaymentFailed}
 }
 
+// GuestOrderPlaced tells a guest of their new order, with the link that
+// opens it (Data.Secret: the order-access token), by SMS or email.
+const GuestOrderPlaced Event = "guest_order_placed"
+
 // The account events: messages about the account, not an order, each
 // carrying a one-time secret (Data.Secret).
 const (
@@ -110,7 +114,8 @@ type Data struct {
 	// Note is the reason of a cancellation or a failed payment, or a
 	// delivery note; optional.
 	Note string
-	// Secret is an account event's one-time code or reset link.
+	// Secret is an account event's one-time code or reset link, or a
+	// guest's order link (GuestOrderPlaced).
 	Secret string
 }
 
@@ -215,6 +220,17 @@ func parse(fsys fs.FS) (*Set, error) {
 		return nil
 	}
 	for _, ev := range Events() {
+		t, err := texttemplate.New(string(ev)).Funcs(funcs).ParseFS(fsys, "tmpl/sms/"+string(ev)+".txt")
+		if err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		s.sms[ev] = t.Lookup(string(ev) + ".txt")
+		if err := load(ev, "", s.text, s.html); err != nil {
+			return nil, err
+		}
+	}
+	{
+		ev := GuestOrderPlaced
 		t, err := texttemplate.New(string(ev)).Funcs(funcs).ParseFS(fsys, "tmpl/sms/"+string(ev)+".txt")
 		if err != nil {
 			return nil, fmt.Errorf("templates: %w", err)
