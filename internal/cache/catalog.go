@@ -48,8 +48,12 @@ type Catalog interface {
 }
 
 // catalogTypes are the entities whose writes change what the catalogue
-// shows; stock lives on the variant.
-var catalogTypes = map[string]bool{ent.TypeCategory: true, ent.TypeProduct: true, ent.TypeProductVariant: true}
+// shows; stock lives on the variant. A variant shows its tax class (and
+// the class its rates), so renaming a class or changing a rate counts.
+var catalogTypes = map[string]bool{
+	ent.TypeCategory: true, ent.TypeProduct: true, ent.TypeProductVariant: true,
+	ent.TypeTaxClass: true, ent.TypeTaxRate: true,
+}
 
 // InvalidateOnWrite registers a runtime hook on client so that every
 // successful write to the catalogue, by any writer using this client

@@ -62,3 +62,27 @@ func TestInvalidateOnWriteOncePerTransaction(t *testing.T) {
 		require.EqualValues(t, 2, c.bumps.Load(), "a write outside a transaction bumps at once")
 	})
 }
+
+// TestTaxWritesInvalidate: a variant shows its tax class, so a class
+// renamed or a rate changed bumps the catalogue version; a write to an
+// entity the catalogue does not show (an account) does not.
+func TestTaxWritesInvalidate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := viewer.System(context.Background(), "test: set up")
+		client := ent.NewClient(ent.Driver(db.Driver()))
+		c := &countingCatalog{Memory: cache.NewMemory(1<<20, time.Minute, time.Now)}
+		cache.InvalidateOnWrite(client, c, slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+		client.Customer.Create().SetName("Amina").SetEmail("amina@example.com").SetPasswordHash("x").SaveX(ctx)
+		require.Zero(t, c.bumps.Load(), "an account is not in the catalogue")
+
+		tc := client.TaxClass.Create().SetCode("standard").SetName("Standard").SaveX(ctx)
+		require.EqualValues(t, 1, c.bumps.Load())
+		tc.Update().SetName("Standard rate").SaveX(ctx)
+		require.EqualValues(t, 2, c.bumps.Load(), "a renamed class")
+		r := client.TaxRate.Create().SetTaxClassID(tc.ID).SetName("VAT").SetBasisPoints(1600).SaveX(ctx)
+		require.EqualValues(t, 3, c.bumps.Load())
+		r.Update().SetBasisPoints(800).SaveX(ctx)
+		require.EqualValues(t, 4, c.bumps.Load(), "a changed rate")
+	})
+}
