@@ -249,6 +249,9 @@ func (s *Service) check(ctx context.Context, key string) (Info, string, int64, e
 	case err != nil:
 		return Info{}, "", 0, err
 	}
+	if attrs.ContentType != info.Format.MIME() {
+		return Info{}, "", 0, input.Fail(input.ErrInvalid, fmt.Sprintf("the file is %s, not the %s its upload declared", info.Format.MIME(), attrs.ContentType), field)
+	}
 	if _, err := io.Copy(h, io.LimitReader(r, s.cfg.MaxBytes+1)); err != nil {
 		return Info{}, "", 0, fmt.Errorf("media: read upload: %w", err)
 	}

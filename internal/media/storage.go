@@ -24,9 +24,9 @@ type StorageConfig struct {
 	Driver string
 	// Dir is the directory of the file driver.
 	Dir string
-	// UploadURL is the absolute URL of the binary's upload endpoint
-	// (PUBLIC_URL + UploadPath), which the file driver's signed upload
-	// URLs point at.
+	// UploadURL is the URL of the binary's upload endpoint (PUBLIC_URL +
+	// UploadPath; a bare path makes relative upload URLs), which the file
+	// driver's signed upload URLs point at.
 	UploadURL string
 	// UploadSecret signs the file driver's upload URLs; every replica
 	// needs the same one.
@@ -65,8 +65,8 @@ func OpenStorage(ctx context.Context, cfg StorageConfig) (*Storage, error) {
 			return nil, errors.New("media: the file driver needs an upload secret")
 		}
 		u, err := url.Parse(cfg.UploadURL)
-		if err != nil || !u.IsAbs() {
-			return nil, fmt.Errorf("media: upload URL %q is not absolute", cfg.UploadURL)
+		if err != nil || (!u.IsAbs() && !strings.HasPrefix(u.Path, "/")) {
+			return nil, fmt.Errorf("media: upload URL %q is neither absolute nor a path", cfg.UploadURL)
 		}
 		if err := os.MkdirAll(cfg.Dir, 0o750); err != nil {
 			return nil, fmt.Errorf("media: %w", err)
