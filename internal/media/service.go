@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -92,6 +91,15 @@ func NewService(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg}, nil
 }
 
+// client is the transaction's client when ctx runs in one (a GraphQL
+// mutation's), else the root client.
+func (s *Service) client(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.cfg.Client
+}
+
 // Storage is the service's object store.
 func (s *Service) Storage() *Storage { return s.cfg.Storage }
 
@@ -124,9 +132,9 @@ func (s *Service) StageUpload(ctx context.Context, contentType string, size int6
 	_, _ = rand.Read(raw[:])
 	key := stagingPrefix + hex.EncodeToString(raw[:])
 	expires := time.Now().Add(s.cfg.UploadTTL)
-	u, err := s.cfg.Storage.Bucket.SignedURL(ctx, key, &blob.SignedURLOptions{Method: http.MethodPut, Expiry: s.cfg.UploadTTL, ContentType: contentType})
+	u, err := s.cfg.Storage.SignPUT(ctx, key, contentType, s.cfg.UploadTTL)
 	if err != nil {
-		return Upload{}, fmt.Errorf("media: sign upload: %w", err)
+		return Upload{}, err
 	}
 	return Upload{URL: u, ContentType: contentType, Key: key, ExpiresAt: expires}, nil
 }
@@ -264,7 +272,7 @@ func (s *Service) ownerExists(ctx context.Context, o Owner) error {
 		ok    bool
 		err   error
 		field string
-		c     = s.cfg.Client
+		c     = s.client(ctx)
 	)
 	switch {
 	case o.ProductID != nil && o.VariantID == nil && o.CategoryID == nil:
@@ -343,7 +351,7 @@ func sameSet(a, b []int) bool {
 // Delete removes an image. Its objects stay: other rows may name the
 // same content hash, and a CDN may hold the URLs anyway.
 func (s *Service) Delete(ctx context.Context, id int) error {
-	err := s.cfg.Client.Media.DeleteOneID(id).Exec(ctx)
+	err := s.client(ctx).Media.DeleteOneID(id).Exec(ctx)
 	if ent.IsNotFound(err) {
 		return input.Fail(input.ErrNotFound, "no such image", "id")
 	}
@@ -351,4 +359,16 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 		return fmt.Errorf("media: delete: %w", err)
 	}
 	return nil
+}
+
+// StageBytes stores data as a staged upload, as a client's PUT would, and
+// returns its key for Attach (seeds and imports).
+func (s *Service) StageBytes(ctx context.Context, data []byte, contentType string) (string, error) {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	key := stagingPrefix + hex.EncodeToString(raw[:])
+	if err := s.cfg.Storage.Bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType}); err != nil {
+		return "", fmt.Errorf("media: stage: %w", err)
+	}
+	return key, nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -93,6 +95,10 @@ func OpenStorage(ctx context.Context, cfg StorageConfig) (*Storage, error) {
 		client := s3.NewFromConfig(ac, func(o *s3.Options) {
 			if cfg.Endpoint != "" {
 				o.BaseEndpoint = aws.String(cfg.Endpoint)
+				// S3-compatible servers often lack the SDK's newer
+				// default checksums (aws-chunked trailers).
+				o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+				o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 			}
 			o.UsePathStyle = cfg.PathStyle
 		})
@@ -108,6 +114,31 @@ func OpenStorage(ctx context.Context, cfg StorageConfig) (*Storage, error) {
 
 // Close closes the bucket.
 func (s *Storage) Close() error { return s.Bucket.Close() }
+
+// SignPUT signs a PUT of key with the given Content-Type, valid for ttl:
+// the file driver's HMAC URL, or S3's presigned URL with the
+// Content-Type among its signed headers.
+func (s *Storage) SignPUT(ctx context.Context, key, contentType string, ttl time.Duration) (string, error) {
+	opts := &blob.SignedURLOptions{Method: http.MethodPut, Expiry: ttl}
+	if s.signer != nil {
+		opts.ContentType = contentType
+	} else {
+		// gocloud's s3blob refuses ContentType for PUT; the SDK signs the
+		// input's ContentType as a header.
+		opts.BeforeSign = func(as func(any) bool) error {
+			var in *s3.PutObjectInput
+			if as(&in) {
+				in.ContentType = aws.String(contentType)
+			}
+			return nil
+		}
+	}
+	u, err := s.Bucket.SignedURL(ctx, key, opts)
+	if err != nil {
+		return "", fmt.Errorf("media: sign upload: %w", err)
+	}
+	return u, nil
+}
 
 // Local reports whether uploads come to the binary (the file driver).
 func (s *Storage) Local() bool { return s.signer != nil }
