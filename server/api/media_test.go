@@ -397,3 +397,85 @@ func TestMediaUploadAccess(t *testing.T) {
 		})
 	})
 }
+
+// TestVariantAndCategoryImages: a variant's image is its own once set
+// (setting again replaces it), else its product's featured image; a
+// category's image shows to anonymous clients; images of a product
+// shoppers cannot see are not read by them; a customer cannot attach.
+func TestVariantAndCategoryImages(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newMediaStore(t, db, mediaStorage(t, "file"), time.Minute)
+		staff := s.asStaff()
+		ctx := viewer.System(context.Background(), "test: set up")
+		p, err := s.client.Product.Query().Where(product.StatusEQ(product.StatusACTIVE)).WithVariants().WithCategory().Order(ent.Asc(product.FieldID)).First(ctx)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, len(p.Edges.Variants), 2)
+		v := p.Edges.Variants[0]
+
+		setVariant := `mutation V($v: ID!, $in: MediaInput!) { variantMediaSet(variantId: $v, input: $in) { image { id } userErrors { code field } } }`
+		var ids []string
+		for range 2 {
+			u, ue := staff.stage("image/png", 100)
+			require.Empty(t, ue)
+			require.Equal(t, http.StatusCreated, staff.put(u, "image/png", mustPNG(t, 20, 20)))
+			resp := staff.post(setVariant, "V", map[string]any{"v": scalar.EncodeID(v.ID), "in": map[string]any{"uploadKey": u.UploadKey, "altText": "variant"}})
+			require.Empty(t, resp.Errors)
+			var out struct {
+				VariantMediaSet struct{ Image struct{ ID string } }
+			}
+			require.NoError(t, json.Unmarshal(resp.Data, &out))
+			ids = append(ids, out.VariantMediaSet.Image.ID)
+		}
+		n, err := s.client.Media.Query().Where(entmedia.VariantID(v.ID)).Count(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "setting a variant's image replaces the old one")
+
+		var out struct {
+			Product struct {
+				FeaturedImage *image
+				Variants      []struct {
+					ID    string
+					Image *struct{ ID string }
+				}
+			}
+		}
+		resp := s.post(productImages, "Images", map[string]any{"slug": p.Slug})
+		require.Empty(t, resp.Errors)
+		require.NoError(t, json.Unmarshal(resp.Data, &out))
+		require.Nil(t, out.Product.FeaturedImage)
+		require.Equal(t, ids[1], out.Product.Variants[0].Image.ID)
+		require.Nil(t, out.Product.Variants[1].Image, "no image of its own and none on the product")
+
+		u, _ := staff.stage("image/webp", 100)
+		require.Equal(t, http.StatusCreated, staff.put(u, "image/webp", mustPNG(t, 8, 8)))
+		resp = staff.post(`mutation C($c: ID!, $in: MediaInput!) { categoryImageSet(categoryId: $c, input: $in) { image { id } userErrors { code field message } } }`, "C",
+			map[string]any{"c": scalar.EncodeID(p.Edges.Category.ID), "in": map[string]any{"uploadKey": u.UploadKey}})
+		require.Contains(t, string(resp.Data), `"field":["uploadKey"]`, "a PNG uploaded as WebP is refused")
+		u, _ = staff.stage("image/png", 100)
+		require.Equal(t, http.StatusCreated, staff.put(u, "image/png", mustPNG(t, 8, 8)))
+		resp = staff.post(`mutation C($c: ID!, $in: MediaInput!) { categoryImageSet(categoryId: $c, input: $in) { image { id } userErrors { code field message } } }`, "C",
+			map[string]any{"c": scalar.EncodeID(p.Edges.Category.ID), "in": map[string]any{"uploadKey": u.UploadKey}})
+		require.Contains(t, string(resp.Data), `"userErrors":[]`)
+		resp = s.post(`query Cat($slug: String!) { category(slug: $slug) { image { width height url } } }`, "Cat", map[string]any{"slug": p.Edges.Category.Slug})
+		require.Empty(t, resp.Errors)
+		require.Contains(t, string(resp.Data), `"width":8`)
+
+		customer, _ := s.asCustomer(t, "amani")
+		resp = customer.post(attachMedia, "Attach", map[string]any{"p": scalar.EncodeID(p.ID), "in": map[string]any{"uploadKey": u.UploadKey}})
+		require.Equal(t, []string{"FORBIDDEN"}, resp.codes())
+
+		// A product taken off the storefront takes its images with it.
+		anon := context.Background()
+		visible, err := s.client.Media.Query().Where(entmedia.VariantID(v.ID)).Count(anon)
+		require.NoError(t, err)
+		require.Equal(t, 1, visible)
+		require.NoError(t, s.client.Product.UpdateOneID(p.ID).SetStatus(product.StatusDRAFT).Exec(ctx))
+		visible, err = s.client.Media.Query().Where(entmedia.VariantID(v.ID)).Count(anon)
+		require.NoError(t, err)
+		require.Zero(t, visible)
+		staffSees, err := s.client.Media.Query().Where(entmedia.VariantID(v.ID)).Count(viewer.With(anon, viewer.Viewer{CustomerID: 1, Role: viewer.Staff}))
+		require.NoError(t, err)
+		require.Equal(t, 1, staffSees)
+	})
+}
