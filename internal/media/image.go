@@ -151,8 +151,12 @@ func Derive(r io.Reader) (Derived, error) {
 		return Derived{}, fmt.Errorf("media: decode: %w", err)
 	}
 	b := img.Bounds()
-	flat := imaging.New(b.Dx(), b.Dy(), color.White)
-	flat = imaging.Overlay(flat, img, image.Pt(0, 0), 1)
+	// Flatten onto white only what has transparency: a JPEG is opaque,
+	// and a copy of a 40 MP image costs 160 MB.
+	flat := img
+	if o, ok := img.(interface{ Opaque() bool }); !ok || !o.Opaque() {
+		flat = imaging.Overlay(imaging.New(b.Dx(), b.Dy(), color.White), img, image.Pt(0, 0), 1)
+	}
 	out := Derived{Width: b.Dx(), Height: b.Dy()}
 	for _, w := range Widths(b.Dx()) {
 		var sized image.Image = flat

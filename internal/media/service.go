@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -225,10 +226,22 @@ func (s *Service) attach(ctx context.Context, owner Owner, in New, replace bool)
 // check verifies the staged object key names and returns its format,
 // size in pixels, content hash and size in bytes.
 func (s *Service) check(ctx context.Context, key string) (Info, string, int64, error) {
+	info, hash, size, err := s.inspect(ctx, key)
+	var refused *input.Error
+	if errors.As(err, &refused) && strings.HasPrefix(key, stagingPrefix) {
+		// A refused upload is of no further use.
+		if err := s.cfg.Storage.Bucket.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			s.cfg.Log.WarnContext(ctx, "media: refused upload not deleted", slog.String("key", key), slog.Any("err", err))
+		}
+	}
+	return info, hash, size, err
+}
+
+func (s *Service) inspect(ctx context.Context, key string) (Info, string, int64, error) {
 	const field = "uploadKey"
 	b := s.cfg.Storage.Bucket
 	notFound := input.Fail(input.ErrNotFound, "no uploaded file under this key", field)
-	if len(key) <= len(stagingPrefix) || key[:len(stagingPrefix)] != stagingPrefix {
+	if len(key) <= len(stagingPrefix) || !strings.HasPrefix(key, stagingPrefix) {
 		return Info{}, "", 0, notFound
 	}
 	attrs, err := b.Attributes(ctx, key)

@@ -19,6 +19,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+	"gocloud.dev/gcerrors"
 
 	"github.com/savannah-commerce/savannah/ent"
 	entmedia "github.com/savannah-commerce/savannah/ent/media"
@@ -309,6 +310,8 @@ func TestMediaRefusals(t *testing.T) {
 				require.Nil(t, img)
 				require.Equal(t, "INVALID", ue[0].Code)
 				require.Contains(t, ue[0].Message, "not a JPEG, PNG or WebP")
+				_, err := s.services.Media.Storage().Bucket.Attributes(context.Background(), u.UploadKey)
+				require.Equal(t, gcerrors.NotFound, gcerrors.Code(err), "a refused upload is deleted")
 
 				// 50,000 × 50,000 claimed in 60 bytes.
 				bomb := mediatest.PixelBomb(50_000, 50_000)
