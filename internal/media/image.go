@@ -159,7 +159,7 @@ func Derive(r io.Reader) (Derived, error) {
 	}
 	out := Derived{Width: b.Dx(), Height: b.Dy()}
 	for _, w := range Widths(b.Dx()) {
-		var sized image.Image = flat
+		sized := flat
 		if w != b.Dx() {
 			sized = imaging.Resize(flat, w, 0, imaging.Lanczos)
 		}
