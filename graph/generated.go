@@ -300,6 +300,7 @@ type ComplexityRoot struct {
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int, refreshToken string) int
 		MediaDelete              func(childComplexity int, id string) int
+		MediaUpdate              func(childComplexity int, id string, input model.MediaUpdateInput) int
 		PayOrder                 func(childComplexity int, orderID string, method payment.Method, phone *string) int
 		PlaceOrder               func(childComplexity int, input model.PlaceOrderInput) int
 		ProductMediaCreate       func(childComplexity int, productID string, input model.MediaInput) int
@@ -808,6 +809,7 @@ type MutationResolver interface {
 	VariantMediaSet(ctx context.Context, variantID string, input model.MediaInput) (*model.ImagePayload, error)
 	CategoryImageSet(ctx context.Context, categoryID string, input model.MediaInput) (*model.ImagePayload, error)
 	ProductMediaReorder(ctx context.Context, productID string, mediaIds []string) (*model.ProductMediaPayload, error)
+	MediaUpdate(ctx context.Context, id string, input model.MediaUpdateInput) (*model.ImagePayload, error)
 	MediaDelete(ctx context.Context, id string) (*model.DeleteMediaPayload, error)
 	RetryNotification(ctx context.Context, id string) (*model.RetryNotificationPayload, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error)
@@ -1988,6 +1990,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MediaDelete(childComplexity, args["id"].(string)), true
+	case "Mutation.mediaUpdate":
+		if e.ComplexityRoot.Mutation.MediaUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mediaUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MediaUpdate(childComplexity, args["id"].(string), args["input"].(model.MediaUpdateInput)), true
 	case "Mutation.payOrder":
 		if e.ComplexityRoot.Mutation.PayOrder == nil {
 			break
@@ -3988,6 +4001,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("FocalPointInput", ec.unmarshalInputFocalPointInput),
 			graphql.NewInputUnmarshaler("MediaInput", ec.unmarshalInputMediaInput),
+			graphql.NewInputUnmarshaler("MediaUpdateInput", ec.unmarshalInputMediaUpdateInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("OrderEventOrder", ec.unmarshalInputOrderEventOrder),
@@ -6158,6 +6172,28 @@ func (ec *executionContext) field_Mutation_mediaDelete_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mediaUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MediaUpdateInput, error) {
+			return ec.unmarshalNMediaUpdateInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -12014,6 +12050,68 @@ func (ec *executionContext) fieldContext_Mutation_productMediaReorder(ctx contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_productMediaReorder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mediaUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mediaUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MediaUpdate(ctx, fc.Args["id"].(string), fc.Args["input"].(model.MediaUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImagePayload) graphql.Marshaler {
+			return ec.marshalNImagePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mediaUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mediaUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25093,6 +25191,55 @@ func UnmarshalMediaInput(ctx context.Context, raw any) (model.MediaInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMediaUpdateInput(ctx context.Context, obj any) (model.MediaUpdateInput, error) {
+	var it model.MediaUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"altText", "focalPoint"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "altText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("altText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AltText = data
+		case "focalPoint":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("focalPoint"))
+			data, err := ec.unmarshalOFocalPointInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPointInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FocalPoint = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMediaUpdateInput unmarshals raw into the MediaUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMediaUpdateInput(ctx context.Context, raw any) (model.MediaUpdateInput, error) {
+	var out model.MediaUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MediaUpdateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNotificationOrder(ctx context.Context, obj any) (ent.NotificationOrder, error) {
 	var it ent.NotificationOrder
 	if obj == nil {
@@ -37041,6 +37188,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "mediaUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mediaUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "mediaDelete":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_mediaDelete(ctx, field)
@@ -40906,6 +41060,11 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋsavannahᚑc
 
 func (ec *executionContext) unmarshalNMediaInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaInput(ctx context.Context, v any) (model.MediaInput, error) {
 	res, err := ec.unmarshalInputMediaInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMediaUpdateInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaUpdateInput(ctx context.Context, v any) (model.MediaUpdateInput, error) {
+	res, err := ec.unmarshalInputMediaUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -58,13 +58,13 @@ const batchWait = 500 * time.Microsecond
 func (r *Resolver) newLoaders() *loaders {
 	opt := dataloadgen.WithWait(batchWait)
 	return &loaders{
-		categoryByID: dataloadgen.NewLoader(r.fetchCategories, opt),
-		childrenOf:   dataloadgen.NewLoader(r.fetchChildren, opt),
-		variantsOf:   dataloadgen.NewLoader(r.fetchVariants, opt),
+		categoryByID:  dataloadgen.NewLoader(r.fetchCategories, opt),
+		childrenOf:    dataloadgen.NewLoader(r.fetchChildren, opt),
+		variantsOf:    dataloadgen.NewLoader(r.fetchVariants, opt),
 		productMedia:  dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldProductID), opt),
 		variantMedia:  dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldVariantID), opt),
 		categoryMedia: dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldCategoryID), opt),
-		currencyOf:   dataloadgen.NewLoader(r.fetchCurrencies, opt),
+		currencyOf:    dataloadgen.NewLoader(r.fetchCurrencies, opt),
 	}
 }
 

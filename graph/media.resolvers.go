@@ -91,6 +91,17 @@ func (r *mutationResolver) ProductMediaReorder(ctx context.Context, productID st
 	return &model.ProductMediaPayload{Media: ms, UserErrors: ue}, err
 }
 
+// MediaUpdate is the resolver for the mediaUpdate field.
+func (r *mutationResolver) MediaUpdate(ctx context.Context, id string, input model.MediaUpdateInput) (*model.ImagePayload, error) {
+	d := &ids{}
+	mid := d.decode(id, "id")
+	var x, y *float64
+	if input.FocalPoint != nil {
+		x, y = &input.FocalPoint.X, &input.FocalPoint.Y
+	}
+	return r.imageWrite(d, func() (*ent.Media, error) { return r.media.Update(ctx, mid, input.AltText, x, y) })
+}
+
 // MediaDelete is the resolver for the mediaDelete field.
 func (r *mutationResolver) MediaDelete(ctx context.Context, id string) (*model.DeleteMediaPayload, error) {
 	if r.media == nil {
@@ -141,5 +152,7 @@ func (r *Resolver) Image() ImageResolver { return &imageResolver{r} }
 // StagedUpload returns StagedUploadResolver implementation.
 func (r *Resolver) StagedUpload() StagedUploadResolver { return &stagedUploadResolver{r} }
 
-type imageResolver struct{ *Resolver }
-type stagedUploadResolver struct{ *Resolver }
+type (
+	imageResolver        struct{ *Resolver }
+	stagedUploadResolver struct{ *Resolver }
+)

@@ -164,7 +164,14 @@ type LogoutPayload struct {
 
 type MediaInput struct {
 	// StagedUpload.uploadKey of the uploaded file.
-	UploadKey  string           `json:"uploadKey"`
+	UploadKey string `json:"uploadKey"`
+	// Required (non-empty) on every image of a product before it is published.
+	AltText    *string          `json:"altText,omitempty"`
+	FocalPoint *FocalPointInput `json:"focalPoint,omitempty"`
+}
+
+type MediaUpdateInput struct {
+	// Required (non-empty) on every image of a product before it is published.
 	AltText    *string          `json:"altText,omitempty"`
 	FocalPoint *FocalPointInput `json:"focalPoint,omitempty"`
 }

@@ -385,3 +385,27 @@ func (s *Service) StageBytes(ctx context.Context, data []byte, contentType strin
 	}
 	return key, nil
 }
+
+// Update changes an image's alt text and focal point (nil: unchanged).
+func (s *Service) Update(ctx context.Context, id int, altText *string, focalX, focalY *float64) (*ent.Media, error) {
+	upd := s.client(ctx).Media.UpdateOneID(id)
+	if altText != nil {
+		upd.SetAltText(*altText)
+	}
+	if focalX != nil && focalY != nil {
+		if *focalX < 0 || *focalX > 1 || *focalY < 0 || *focalY > 1 {
+			return nil, input.Fail(input.ErrInvalid, "the focal point's x and y are from 0 to 1", "input", "focalPoint")
+		}
+		upd.SetFocalX(*focalX).SetFocalY(*focalY)
+	}
+	m, err := upd.Save(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, input.Fail(input.ErrNotFound, "no such image", "id")
+	case ent.IsValidationError(err):
+		return nil, input.Fail(input.ErrInvalid, "alt text is at most 512 bytes", "input", "altText")
+	case err != nil:
+		return nil, fmt.Errorf("media: update: %w", err)
+	}
+	return m, nil
+}

@@ -482,3 +482,35 @@ func TestVariantAndCategoryImages(t *testing.T) {
 		require.Equal(t, 1, staffSees)
 	})
 }
+
+// TestPublishNeedsAltText: a product with an image without alt text
+// cannot be published (userErrors, nothing changed); once mediaUpdate
+// gives it one, it can.
+func TestPublishNeedsAltText(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newMediaStore(t, db, mediaStorage(t, "file"), time.Minute)
+		staff := s.asStaff()
+		p := firstProduct(t, s)
+		img, ue := staff.upload(p.ID, "image/png", mustPNG(t, 10, 10), "")
+		require.Empty(t, ue)
+		ctx := viewer.System(context.Background(), "test: set up")
+		require.NoError(t, s.client.Product.UpdateOneID(p.ID).SetStatus(product.StatusDRAFT).Exec(ctx))
+
+		publish := `mutation P($id: ID!) { updateProduct(id: $id, input: {status: ACTIVE}) { product { status } userErrors { field code message } } }`
+		resp := staff.post(publish, "P", map[string]any{"id": scalar.EncodeID(p.ID)})
+		require.Empty(t, resp.Errors)
+		require.Contains(t, string(resp.Data), `"field":["input","status"]`)
+		got, err := s.client.Product.Get(ctx, p.ID)
+		require.NoError(t, err)
+		require.Equal(t, product.StatusDRAFT, got.Status)
+
+		resp = staff.post(`mutation U($id: ID!) { mediaUpdate(id: $id, input: {altText: "Green kiondo basket", focalPoint: {x: 0.2, y: 0.8}}) { image { altText focalPoint { x y } } userErrors { code } } }`,
+			"U", map[string]any{"id": img.ID})
+		require.Empty(t, resp.Errors)
+		require.Contains(t, string(resp.Data), `"altText":"Green kiondo basket","focalPoint":{"x":0.2,"y":0.8}`)
+		resp = staff.post(publish, "P", map[string]any{"id": scalar.EncodeID(p.ID)})
+		require.Empty(t, resp.Errors)
+		require.Contains(t, string(resp.Data), `"status":"ACTIVE"`)
+	})
+}
