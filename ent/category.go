@@ -49,14 +49,17 @@ type CategoryEdges struct {
 	Children []*Category `json:"children,omitempty"`
 	// Products holds the value of the products edge.
 	Products []*Product `json:"products,omitempty"`
+	// Media holds the value of the media edge.
+	Media []*Media `json:"media,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedChildren map[string][]*Category
 	namedProducts map[string][]*Product
+	namedMedia    map[string][]*Media
 }
 
 // ParentOrErr returns the Parent value or an error if the edge
@@ -86,6 +89,15 @@ func (e CategoryEdges) ProductsOrErr() ([]*Product, error) {
 		return e.Products, nil
 	}
 	return nil, &NotLoadedError{edge: "products"}
+}
+
+// MediaOrErr returns the Media value or an error if the edge
+// was not loaded in eager-loading.
+func (e CategoryEdges) MediaOrErr() ([]*Media, error) {
+	if e.loadedTypes[3] {
+		return e.Media, nil
+	}
+	return nil, &NotLoadedError{edge: "media"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -203,6 +215,11 @@ func (_m *Category) QueryProducts() *ProductQuery {
 	return NewCategoryClient(_m.config).QueryProducts(_m)
 }
 
+// QueryMedia queries the "media" edge of the Category entity.
+func (_m *Category) QueryMedia() *MediaQuery {
+	return NewCategoryClient(_m.config).QueryMedia(_m)
+}
+
 // Update returns a builder for updating this Category.
 // Note that you need to call Category.Unwrap() before calling this method if this Category
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -303,6 +320,30 @@ func (_m *Category) appendNamedProducts(name string, edges ...*Product) {
 		_m.Edges.namedProducts[name] = []*Product{}
 	} else {
 		_m.Edges.namedProducts[name] = append(_m.Edges.namedProducts[name], edges...)
+	}
+}
+
+// NamedMedia returns the Media named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Category) NamedMedia(name string) ([]*Media, error) {
+	if _m.Edges.namedMedia == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMedia[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Category) appendNamedMedia(name string, edges ...*Media) {
+	if _m.Edges.namedMedia == nil {
+		_m.Edges.namedMedia = make(map[string][]*Media)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMedia[name] = []*Media{}
+	} else {
+		_m.Edges.namedMedia[name] = append(_m.Edges.namedMedia[name], edges...)
 	}
 }
 

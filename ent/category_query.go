@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 )
@@ -29,10 +30,12 @@ type CategoryQuery struct {
 	withParent        *CategoryQuery
 	withChildren      *CategoryQuery
 	withProducts      *ProductQuery
+	withMedia         *MediaQuery
 	loadTotal         []func(context.Context, []*Category) error
 	modifiers         []func(*sql.Selector)
 	withNamedChildren map[string]*CategoryQuery
 	withNamedProducts map[string]*ProductQuery
+	withNamedMedia    map[string]*MediaQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -128,6 +131,28 @@ func (_q *CategoryQuery) QueryProducts() *ProductQuery {
 			sqlgraph.From(category.Table, category.FieldID, selector),
 			sqlgraph.To(product.Table, product.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, category.ProductsTable, category.ProductsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMedia chains the current query on the "media" edge.
+func (_q *CategoryQuery) QueryMedia() *MediaQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(category.Table, category.FieldID, selector),
+			sqlgraph.To(media.Table, media.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, category.MediaTable, category.MediaColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -330,6 +355,7 @@ func (_q *CategoryQuery) Clone() *CategoryQuery {
 		withParent:   _q.withParent.Clone(),
 		withChildren: _q.withChildren.Clone(),
 		withProducts: _q.withProducts.Clone(),
+		withMedia:    _q.withMedia.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -367,6 +393,17 @@ func (_q *CategoryQuery) WithProducts(opts ...func(*ProductQuery)) *CategoryQuer
 		opt(query)
 	}
 	_q.withProducts = query
+	return _q
+}
+
+// WithMedia tells the query-builder to eager-load the nodes that are connected to
+// the "media" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CategoryQuery) WithMedia(opts ...func(*MediaQuery)) *CategoryQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMedia = query
 	return _q
 }
 
@@ -454,10 +491,11 @@ func (_q *CategoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cat
 	var (
 		nodes       = []*Category{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withParent != nil,
 			_q.withChildren != nil,
 			_q.withProducts != nil,
+			_q.withMedia != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -505,6 +543,13 @@ func (_q *CategoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cat
 			return nil, err
 		}
 	}
+	if query := _q.withMedia; query != nil {
+		if err := _q.loadMedia(ctx, query, nodes,
+			func(n *Category) { n.Edges.Media = []*Media{} },
+			func(n *Category, e *Media) { n.Edges.Media = append(n.Edges.Media, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChildren {
 		if err := _q.loadChildren(ctx, query, nodes,
 			func(n *Category) { n.appendNamedChildren(name) },
@@ -516,6 +561,13 @@ func (_q *CategoryQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cat
 		if err := _q.loadProducts(ctx, query, nodes,
 			func(n *Category) { n.appendNamedProducts(name) },
 			func(n *Category, e *Product) { n.appendNamedProducts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMedia {
+		if err := _q.loadMedia(ctx, query, nodes,
+			func(n *Category) { n.appendNamedMedia(name) },
+			func(n *Category, e *Media) { n.appendNamedMedia(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -617,6 +669,39 @@ func (_q *CategoryQuery) loadProducts(ctx context.Context, query *ProductQuery, 
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "category_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *CategoryQuery) loadMedia(ctx context.Context, query *MediaQuery, nodes []*Category, init func(*Category), assign func(*Category, *Media)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Category)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(media.FieldCategoryID)
+	}
+	query.Where(predicate.Media(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(category.MediaColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.CategoryID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "category_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "category_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -776,6 +861,20 @@ func (_q *CategoryQuery) WithNamedProducts(name string, opts ...func(*ProductQue
 		_q.withNamedProducts = make(map[string]*ProductQuery)
 	}
 	_q.withNamedProducts[name] = query
+	return _q
+}
+
+// WithNamedMedia tells the query-builder to eager-load the nodes that are connected to the "media"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CategoryQuery) WithNamedMedia(name string, opts ...func(*MediaQuery)) *CategoryQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMedia == nil {
+		_q.withNamedMedia = make(map[string]*MediaQuery)
+	}
+	_q.withNamedMedia[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 )
@@ -189,6 +190,21 @@ func (_u *CategoryUpdate) AddProducts(v ...*Product) *CategoryUpdate {
 	return _u.AddProductIDs(ids...)
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_u *CategoryUpdate) AddMediumIDs(ids ...int) *CategoryUpdate {
+	_u.mutation.AddMediumIDs(ids...)
+	return _u
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_u *CategoryUpdate) AddMedia(v ...*Media) *CategoryUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMediumIDs(ids...)
+}
+
 // Mutation returns the CategoryMutation object of the builder.
 func (_u *CategoryUpdate) Mutation() *CategoryMutation {
 	return _u.mutation
@@ -240,6 +256,27 @@ func (_u *CategoryUpdate) RemoveProducts(v ...*Product) *CategoryUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveProductIDs(ids...)
+}
+
+// ClearMedia clears all "media" edges to the Media entity.
+func (_u *CategoryUpdate) ClearMedia() *CategoryUpdate {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// RemoveMediumIDs removes the "media" edge to Media entities by IDs.
+func (_u *CategoryUpdate) RemoveMediumIDs(ids ...int) *CategoryUpdate {
+	_u.mutation.RemoveMediumIDs(ids...)
+	return _u
+}
+
+// RemoveMedia removes "media" edges to Media entities.
+func (_u *CategoryUpdate) RemoveMedia(v ...*Media) *CategoryUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMediumIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -468,6 +505,51 @@ func (_u *CategoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMediaIDs(); len(nodes) > 0 && !_u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -649,6 +731,21 @@ func (_u *CategoryUpdateOne) AddProducts(v ...*Product) *CategoryUpdateOne {
 	return _u.AddProductIDs(ids...)
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_u *CategoryUpdateOne) AddMediumIDs(ids ...int) *CategoryUpdateOne {
+	_u.mutation.AddMediumIDs(ids...)
+	return _u
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_u *CategoryUpdateOne) AddMedia(v ...*Media) *CategoryUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMediumIDs(ids...)
+}
+
 // Mutation returns the CategoryMutation object of the builder.
 func (_u *CategoryUpdateOne) Mutation() *CategoryMutation {
 	return _u.mutation
@@ -700,6 +797,27 @@ func (_u *CategoryUpdateOne) RemoveProducts(v ...*Product) *CategoryUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveProductIDs(ids...)
+}
+
+// ClearMedia clears all "media" edges to the Media entity.
+func (_u *CategoryUpdateOne) ClearMedia() *CategoryUpdateOne {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// RemoveMediumIDs removes the "media" edge to Media entities by IDs.
+func (_u *CategoryUpdateOne) RemoveMediumIDs(ids ...int) *CategoryUpdateOne {
+	_u.mutation.RemoveMediumIDs(ids...)
+	return _u
+}
+
+// RemoveMedia removes "media" edges to Media entities.
+func (_u *CategoryUpdateOne) RemoveMedia(v ...*Media) *CategoryUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMediumIDs(ids...)
 }
 
 // Where appends a list predicates to the CategoryUpdate builder.
@@ -951,6 +1069,51 @@ func (_u *CategoryUpdateOne) sqlSave(ctx context.Context) (_node *Category, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(product.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMediaIDs(); len(nodes) > 0 && !_u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

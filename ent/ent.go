@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 			category.Table:       category.ValidColumn,
 			customer.Table:       customer.ValidColumn,
 			identity.Table:       identity.ValidColumn,
+			media.Table:          media.ValidColumn,
 			notification.Table:   notification.ValidColumn,
 			onetimesecret.Table:  onetimesecret.ValidColumn,
 			order.Table:          order.ValidColumn,

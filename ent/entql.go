@@ -9,6 +9,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
@@ -35,7 +36,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -167,6 +168,36 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   media.Table,
+			Columns: media.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: media.FieldID,
+			},
+		},
+		Type: "Media",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			media.FieldCreatedAt:        {Type: field.TypeTime, Column: media.FieldCreatedAt},
+			media.FieldUpdatedAt:        {Type: field.TypeTime, Column: media.FieldUpdatedAt},
+			media.FieldContentHash:      {Type: field.TypeString, Column: media.FieldContentHash},
+			media.FieldFormat:           {Type: field.TypeEnum, Column: media.FieldFormat},
+			media.FieldBytes:            {Type: field.TypeInt64, Column: media.FieldBytes},
+			media.FieldWidth:            {Type: field.TypeInt, Column: media.FieldWidth},
+			media.FieldHeight:           {Type: field.TypeInt, Column: media.FieldHeight},
+			media.FieldAltText:          {Type: field.TypeString, Column: media.FieldAltText},
+			media.FieldPosition:         {Type: field.TypeInt, Column: media.FieldPosition},
+			media.FieldFocalX:           {Type: field.TypeFloat64, Column: media.FieldFocalX},
+			media.FieldFocalY:           {Type: field.TypeFloat64, Column: media.FieldFocalY},
+			media.FieldDerivativeStatus: {Type: field.TypeEnum, Column: media.FieldDerivativeStatus},
+			media.FieldDerivativeWidths: {Type: field.TypeJSON, Column: media.FieldDerivativeWidths},
+			media.FieldPlaceholder:      {Type: field.TypeString, Column: media.FieldPlaceholder},
+			media.FieldProductID:        {Type: field.TypeInt, Column: media.FieldProductID},
+			media.FieldVariantID:        {Type: field.TypeInt, Column: media.FieldVariantID},
+			media.FieldCategoryID:       {Type: field.TypeInt, Column: media.FieldCategoryID},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -191,7 +222,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldAudience:          {Type: field.TypeEnum, Column: notification.FieldAudience},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   onetimesecret.Table,
 			Columns: onetimesecret.Columns,
@@ -213,7 +244,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			onetimesecret.FieldCustomerID: {Type: field.TypeInt, Column: onetimesecret.FieldCustomerID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -251,7 +282,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldAccessExpiresAt:  {Type: field.TypeTime, Column: order.FieldAccessExpiresAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -272,7 +303,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldActorID:    {Type: field.TypeInt, Column: orderevent.FieldActorID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -299,7 +330,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -323,7 +354,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldOrderID:           {Type: field.TypeInt, Column: payment.FieldOrderID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pickuppoint.Table,
 			Columns: pickuppoint.Columns,
@@ -349,7 +380,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pickuppoint.FieldMethodID:     {Type: field.TypeInt, Column: pickuppoint.FieldMethodID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -371,7 +402,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldMaxPriceMinor: {Type: field.TypeInt64, Column: product.FieldMaxPriceMinor},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productvariant.Table,
 			Columns: productvariant.Columns,
@@ -397,7 +428,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldTaxClassID:     {Type: field.TypeInt, Column: productvariant.FieldTaxClassID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -418,7 +449,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldCustomerID: {Type: field.TypeInt, Column: refreshtoken.FieldCustomerID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -433,7 +464,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldValue: {Type: field.TypeInt64, Column: sequence.FieldValue},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingmethod.Table,
 			Columns: shippingmethod.Columns,
@@ -459,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingmethod.FieldZoneID:            {Type: field.TypeInt, Column: shippingmethod.FieldZoneID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingzone.Table,
 			Columns: shippingzone.Columns,
@@ -480,7 +511,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingzone.FieldMatchKey:          {Type: field.TypeString, Column: shippingzone.FieldMatchKey},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -501,7 +532,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldOrderID:        {Type: field.TypeInt, Column: stockmovement.FieldOrderID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taxclass.Table,
 			Columns: taxclass.Columns,
@@ -518,7 +549,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taxclass.FieldName:      {Type: field.TypeString, Column: taxclass.FieldName},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taxrate.Table,
 			Columns: taxrate.Columns,
@@ -658,6 +689,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Product",
 	)
 	graph.MustAddE(
+		"media",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   category.MediaTable,
+			Columns: []string{category.MediaColumn},
+			Bidi:    false,
+		},
+		"Category",
+		"Media",
+	)
+	graph.MustAddE(
 		"addresses",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -740,6 +783,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Identity",
 		"Customer",
+	)
+	graph.MustAddE(
+		"product",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   media.ProductTable,
+			Columns: []string{media.ProductColumn},
+			Bidi:    false,
+		},
+		"Media",
+		"Product",
+	)
+	graph.MustAddE(
+		"variant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   media.VariantTable,
+			Columns: []string{media.VariantColumn},
+			Bidi:    false,
+		},
+		"Media",
+		"ProductVariant",
+	)
+	graph.MustAddE(
+		"category",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   media.CategoryTable,
+			Columns: []string{media.CategoryColumn},
+			Bidi:    false,
+		},
+		"Media",
+		"Category",
 	)
 	graph.MustAddE(
 		"order",
@@ -934,6 +1013,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ProductVariant",
 	)
 	graph.MustAddE(
+		"media",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+		},
+		"Product",
+		"Media",
+	)
+	graph.MustAddE(
 		"product",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -992,6 +1083,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ProductVariant",
 		"TaxClass",
+	)
+	graph.MustAddE(
+		"media",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+		},
+		"ProductVariant",
+		"Media",
 	)
 	graph.MustAddE(
 		"customer",
@@ -1628,6 +1731,20 @@ func (f *CategoryFilter) WhereHasProductsWith(preds ...predicate.Product) {
 	})))
 }
 
+// WhereHasMedia applies a predicate to check if query has an edge media.
+func (f *CategoryFilter) WhereHasMedia() {
+	f.Where(entql.HasEdge("media"))
+}
+
+// WhereHasMediaWith applies a predicate to check if query has an edge media with a given conditions (other predicates).
+func (f *CategoryFilter) WhereHasMediaWith(preds ...predicate.Media) {
+	f.Where(entql.HasEdgeWith("media", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *CustomerQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1892,6 +2009,173 @@ func (f *IdentityFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MediaQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MediaQuery builder.
+func (_q *MediaQuery) Filter() *MediaFilter {
+	return &MediaFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MediaMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MediaMutation builder.
+func (m *MediaMutation) Filter() *MediaFilter {
+	return &MediaFilter{config: m.config, predicateAdder: m}
+}
+
+// MediaFilter provides a generic filtering capability at runtime for MediaQuery.
+type MediaFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MediaFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *MediaFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(media.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MediaFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(media.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MediaFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(media.FieldUpdatedAt))
+}
+
+// WhereContentHash applies the entql string predicate on the content_hash field.
+func (f *MediaFilter) WhereContentHash(p entql.StringP) {
+	f.Where(p.Field(media.FieldContentHash))
+}
+
+// WhereFormat applies the entql string predicate on the format field.
+func (f *MediaFilter) WhereFormat(p entql.StringP) {
+	f.Where(p.Field(media.FieldFormat))
+}
+
+// WhereBytes applies the entql int64 predicate on the bytes field.
+func (f *MediaFilter) WhereBytes(p entql.Int64P) {
+	f.Where(p.Field(media.FieldBytes))
+}
+
+// WhereWidth applies the entql int predicate on the width field.
+func (f *MediaFilter) WhereWidth(p entql.IntP) {
+	f.Where(p.Field(media.FieldWidth))
+}
+
+// WhereHeight applies the entql int predicate on the height field.
+func (f *MediaFilter) WhereHeight(p entql.IntP) {
+	f.Where(p.Field(media.FieldHeight))
+}
+
+// WhereAltText applies the entql string predicate on the alt_text field.
+func (f *MediaFilter) WhereAltText(p entql.StringP) {
+	f.Where(p.Field(media.FieldAltText))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *MediaFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(media.FieldPosition))
+}
+
+// WhereFocalX applies the entql float64 predicate on the focal_x field.
+func (f *MediaFilter) WhereFocalX(p entql.Float64P) {
+	f.Where(p.Field(media.FieldFocalX))
+}
+
+// WhereFocalY applies the entql float64 predicate on the focal_y field.
+func (f *MediaFilter) WhereFocalY(p entql.Float64P) {
+	f.Where(p.Field(media.FieldFocalY))
+}
+
+// WhereDerivativeStatus applies the entql string predicate on the derivative_status field.
+func (f *MediaFilter) WhereDerivativeStatus(p entql.StringP) {
+	f.Where(p.Field(media.FieldDerivativeStatus))
+}
+
+// WhereDerivativeWidths applies the entql json.RawMessage predicate on the derivative_widths field.
+func (f *MediaFilter) WhereDerivativeWidths(p entql.BytesP) {
+	f.Where(p.Field(media.FieldDerivativeWidths))
+}
+
+// WherePlaceholder applies the entql string predicate on the placeholder field.
+func (f *MediaFilter) WherePlaceholder(p entql.StringP) {
+	f.Where(p.Field(media.FieldPlaceholder))
+}
+
+// WhereProductID applies the entql int predicate on the product_id field.
+func (f *MediaFilter) WhereProductID(p entql.IntP) {
+	f.Where(p.Field(media.FieldProductID))
+}
+
+// WhereVariantID applies the entql int predicate on the variant_id field.
+func (f *MediaFilter) WhereVariantID(p entql.IntP) {
+	f.Where(p.Field(media.FieldVariantID))
+}
+
+// WhereCategoryID applies the entql int predicate on the category_id field.
+func (f *MediaFilter) WhereCategoryID(p entql.IntP) {
+	f.Where(p.Field(media.FieldCategoryID))
+}
+
+// WhereHasProduct applies a predicate to check if query has an edge product.
+func (f *MediaFilter) WhereHasProduct() {
+	f.Where(entql.HasEdge("product"))
+}
+
+// WhereHasProductWith applies a predicate to check if query has an edge product with a given conditions (other predicates).
+func (f *MediaFilter) WhereHasProductWith(preds ...predicate.Product) {
+	f.Where(entql.HasEdgeWith("product", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasVariant applies a predicate to check if query has an edge variant.
+func (f *MediaFilter) WhereHasVariant() {
+	f.Where(entql.HasEdge("variant"))
+}
+
+// WhereHasVariantWith applies a predicate to check if query has an edge variant with a given conditions (other predicates).
+func (f *MediaFilter) WhereHasVariantWith(preds ...predicate.ProductVariant) {
+	f.Where(entql.HasEdgeWith("variant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCategory applies a predicate to check if query has an edge category.
+func (f *MediaFilter) WhereHasCategory() {
+	f.Where(entql.HasEdge("category"))
+}
+
+// WhereHasCategoryWith applies a predicate to check if query has an edge category with a given conditions (other predicates).
+func (f *MediaFilter) WhereHasCategoryWith(preds ...predicate.Category) {
+	f.Where(entql.HasEdgeWith("category", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1920,7 +2204,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2039,7 +2323,7 @@ type OneTimeSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OneTimeSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2138,7 +2422,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2373,7 +2657,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2481,7 +2765,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2619,7 +2903,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2728,7 +3012,7 @@ type PickupPointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PickupPointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2861,7 +3145,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2945,6 +3229,20 @@ func (f *ProductFilter) WhereHasVariantsWith(preds ...predicate.ProductVariant) 
 	})))
 }
 
+// WhereHasMedia applies a predicate to check if query has an edge media.
+func (f *ProductFilter) WhereHasMedia() {
+	f.Where(entql.HasEdge("media"))
+}
+
+// WhereHasMediaWith applies a predicate to check if query has an edge media with a given conditions (other predicates).
+func (f *ProductFilter) WhereHasMediaWith(preds ...predicate.Media) {
+	f.Where(entql.HasEdgeWith("media", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ProductVariantQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2974,7 +3272,7 @@ type ProductVariantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductVariantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3120,6 +3418,20 @@ func (f *ProductVariantFilter) WhereHasTaxClassWith(preds ...predicate.TaxClass)
 	})))
 }
 
+// WhereHasMedia applies a predicate to check if query has an edge media.
+func (f *ProductVariantFilter) WhereHasMedia() {
+	f.Where(entql.HasEdge("media"))
+}
+
+// WhereHasMediaWith applies a predicate to check if query has an edge media with a given conditions (other predicates).
+func (f *ProductVariantFilter) WhereHasMediaWith(preds ...predicate.Media) {
+	f.Where(entql.HasEdgeWith("media", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3149,7 +3461,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3243,7 +3555,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3293,7 +3605,7 @@ type ShippingMethodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingMethodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3440,7 +3752,7 @@ type ShippingZoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingZoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3548,7 +3860,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3670,7 +3982,7 @@ type TaxClassFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaxClassFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3758,7 +4070,7 @@ type TaxRateFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaxRateFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
@@ -52,6 +53,7 @@ const (
 	TypeCategory       = "Category"
 	TypeCustomer       = "Customer"
 	TypeIdentity       = "Identity"
+	TypeMedia          = "Media"
 	TypeNotification   = "Notification"
 	TypeOneTimeSecret  = "OneTimeSecret"
 	TypeOrder          = "Order"
@@ -2846,6 +2848,9 @@ type CategoryMutation struct {
 	products        map[int]struct{}
 	removedproducts map[int]struct{}
 	clearedproducts bool
+	media           map[int]struct{}
+	removedmedia    map[int]struct{}
+	clearedmedia    bool
 	done            bool
 	oldValue        func(context.Context) (*Category, error)
 	predicates      []predicate.Category
@@ -3461,6 +3466,60 @@ func (m *CategoryMutation) ResetProducts() {
 	m.removedproducts = nil
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by ids.
+func (m *CategoryMutation) AddMediumIDs(ids ...int) {
+	if m.media == nil {
+		m.media = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.media[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMedia clears the "media" edge to the Media entity.
+func (m *CategoryMutation) ClearMedia() {
+	m.clearedmedia = true
+}
+
+// MediaCleared reports if the "media" edge to the Media entity was cleared.
+func (m *CategoryMutation) MediaCleared() bool {
+	return m.clearedmedia
+}
+
+// RemoveMediumIDs removes the "media" edge to the Media entity by IDs.
+func (m *CategoryMutation) RemoveMediumIDs(ids ...int) {
+	if m.removedmedia == nil {
+		m.removedmedia = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.media, ids[i])
+		m.removedmedia[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMedia returns the removed IDs of the "media" edge to the Media entity.
+func (m *CategoryMutation) RemovedMediaIDs() (ids []int) {
+	for id := range m.removedmedia {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MediaIDs returns the "media" edge IDs in the mutation.
+func (m *CategoryMutation) MediaIDs() (ids []int) {
+	for id := range m.media {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMedia resets all changes to the "media" edge.
+func (m *CategoryMutation) ResetMedia() {
+	m.media = nil
+	m.clearedmedia = false
+	m.removedmedia = nil
+}
+
 // Where appends a list predicates to the CategoryMutation builder.
 func (m *CategoryMutation) Where(ps ...predicate.Category) {
 	m.predicates = append(m.predicates, ps...)
@@ -3766,7 +3825,7 @@ func (m *CategoryMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CategoryMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.parent != nil {
 		edges = append(edges, category.EdgeParent)
 	}
@@ -3775,6 +3834,9 @@ func (m *CategoryMutation) AddedEdges() []string {
 	}
 	if m.products != nil {
 		edges = append(edges, category.EdgeProducts)
+	}
+	if m.media != nil {
+		edges = append(edges, category.EdgeMedia)
 	}
 	return edges
 }
@@ -3799,18 +3861,27 @@ func (m *CategoryMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case category.EdgeMedia:
+		ids := make([]ent.Value, 0, len(m.media))
+		for id := range m.media {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CategoryMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedchildren != nil {
 		edges = append(edges, category.EdgeChildren)
 	}
 	if m.removedproducts != nil {
 		edges = append(edges, category.EdgeProducts)
+	}
+	if m.removedmedia != nil {
+		edges = append(edges, category.EdgeMedia)
 	}
 	return edges
 }
@@ -3831,13 +3902,19 @@ func (m *CategoryMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case category.EdgeMedia:
+		ids := make([]ent.Value, 0, len(m.removedmedia))
+		for id := range m.removedmedia {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CategoryMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedparent {
 		edges = append(edges, category.EdgeParent)
 	}
@@ -3846,6 +3923,9 @@ func (m *CategoryMutation) ClearedEdges() []string {
 	}
 	if m.clearedproducts {
 		edges = append(edges, category.EdgeProducts)
+	}
+	if m.clearedmedia {
+		edges = append(edges, category.EdgeMedia)
 	}
 	return edges
 }
@@ -3860,6 +3940,8 @@ func (m *CategoryMutation) EdgeCleared(name string) bool {
 		return m.clearedchildren
 	case category.EdgeProducts:
 		return m.clearedproducts
+	case category.EdgeMedia:
+		return m.clearedmedia
 	}
 	return false
 }
@@ -3887,6 +3969,9 @@ func (m *CategoryMutation) ResetEdge(name string) error {
 		return nil
 	case category.EdgeProducts:
 		m.ResetProducts()
+		return nil
+	case category.EdgeMedia:
+		m.ResetMedia()
 		return nil
 	}
 	return fmt.Errorf("unknown Category edge %s", name)
@@ -6073,6 +6158,1659 @@ func (m *IdentityMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Identity edge %s", name)
+}
+
+// MediaMutation represents an operation that mutates the Media nodes in the graph.
+type MediaMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	content_hash            *string
+	format                  *media.Format
+	bytes                   *int64
+	addbytes                *int64
+	width                   *int
+	addwidth                *int
+	height                  *int
+	addheight               *int
+	alt_text                *string
+	position                *int
+	addposition             *int
+	focal_x                 *float64
+	addfocal_x              *float64
+	focal_y                 *float64
+	addfocal_y              *float64
+	derivative_status       *media.DerivativeStatus
+	derivative_widths       *[]int
+	appendderivative_widths []int
+	placeholder             *string
+	clearedFields           map[string]struct{}
+	product                 *int
+	clearedproduct          bool
+	variant                 *int
+	clearedvariant          bool
+	category                *int
+	clearedcategory         bool
+	done                    bool
+	oldValue                func(context.Context) (*Media, error)
+	predicates              []predicate.Media
+}
+
+var _ ent.Mutation = (*MediaMutation)(nil)
+
+// mediaOption allows management of the mutation configuration using functional options.
+type mediaOption func(*MediaMutation)
+
+// newMediaMutation creates new mutation for the Media entity.
+func newMediaMutation(c config, op Op, opts ...mediaOption) *MediaMutation {
+	m := &MediaMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMedia,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMediaID sets the ID field of the mutation.
+func withMediaID(id int) mediaOption {
+	return func(m *MediaMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Media
+		)
+		m.oldValue = func(ctx context.Context) (*Media, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Media.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMedia sets the old Media of the mutation.
+func withMedia(node *Media) mediaOption {
+	return func(m *MediaMutation) {
+		m.oldValue = func(context.Context) (*Media, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MediaMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MediaMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MediaMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MediaMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Media.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MediaMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MediaMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MediaMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MediaMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MediaMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MediaMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetContentHash sets the "content_hash" field.
+func (m *MediaMutation) SetContentHash(s string) {
+	m.content_hash = &s
+}
+
+// ContentHash returns the value of the "content_hash" field in the mutation.
+func (m *MediaMutation) ContentHash() (r string, exists bool) {
+	v := m.content_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentHash returns the old "content_hash" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldContentHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentHash: %w", err)
+	}
+	return oldValue.ContentHash, nil
+}
+
+// ResetContentHash resets all changes to the "content_hash" field.
+func (m *MediaMutation) ResetContentHash() {
+	m.content_hash = nil
+}
+
+// SetFormat sets the "format" field.
+func (m *MediaMutation) SetFormat(value media.Format) {
+	m.format = &value
+}
+
+// Format returns the value of the "format" field in the mutation.
+func (m *MediaMutation) Format() (r media.Format, exists bool) {
+	v := m.format
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormat returns the old "format" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldFormat(ctx context.Context) (v media.Format, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormat: %w", err)
+	}
+	return oldValue.Format, nil
+}
+
+// ResetFormat resets all changes to the "format" field.
+func (m *MediaMutation) ResetFormat() {
+	m.format = nil
+}
+
+// SetBytes sets the "bytes" field.
+func (m *MediaMutation) SetBytes(i int64) {
+	m.bytes = &i
+	m.addbytes = nil
+}
+
+// Bytes returns the value of the "bytes" field in the mutation.
+func (m *MediaMutation) Bytes() (r int64, exists bool) {
+	v := m.bytes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBytes returns the old "bytes" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldBytes(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBytes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBytes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBytes: %w", err)
+	}
+	return oldValue.Bytes, nil
+}
+
+// AddBytes adds i to the "bytes" field.
+func (m *MediaMutation) AddBytes(i int64) {
+	if m.addbytes != nil {
+		*m.addbytes += i
+	} else {
+		m.addbytes = &i
+	}
+}
+
+// AddedBytes returns the value that was added to the "bytes" field in this mutation.
+func (m *MediaMutation) AddedBytes() (r int64, exists bool) {
+	v := m.addbytes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBytes resets all changes to the "bytes" field.
+func (m *MediaMutation) ResetBytes() {
+	m.bytes = nil
+	m.addbytes = nil
+}
+
+// SetWidth sets the "width" field.
+func (m *MediaMutation) SetWidth(i int) {
+	m.width = &i
+	m.addwidth = nil
+}
+
+// Width returns the value of the "width" field in the mutation.
+func (m *MediaMutation) Width() (r int, exists bool) {
+	v := m.width
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWidth returns the old "width" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldWidth(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWidth is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWidth requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWidth: %w", err)
+	}
+	return oldValue.Width, nil
+}
+
+// AddWidth adds i to the "width" field.
+func (m *MediaMutation) AddWidth(i int) {
+	if m.addwidth != nil {
+		*m.addwidth += i
+	} else {
+		m.addwidth = &i
+	}
+}
+
+// AddedWidth returns the value that was added to the "width" field in this mutation.
+func (m *MediaMutation) AddedWidth() (r int, exists bool) {
+	v := m.addwidth
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWidth resets all changes to the "width" field.
+func (m *MediaMutation) ResetWidth() {
+	m.width = nil
+	m.addwidth = nil
+}
+
+// SetHeight sets the "height" field.
+func (m *MediaMutation) SetHeight(i int) {
+	m.height = &i
+	m.addheight = nil
+}
+
+// Height returns the value of the "height" field in the mutation.
+func (m *MediaMutation) Height() (r int, exists bool) {
+	v := m.height
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeight returns the old "height" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldHeight(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeight: %w", err)
+	}
+	return oldValue.Height, nil
+}
+
+// AddHeight adds i to the "height" field.
+func (m *MediaMutation) AddHeight(i int) {
+	if m.addheight != nil {
+		*m.addheight += i
+	} else {
+		m.addheight = &i
+	}
+}
+
+// AddedHeight returns the value that was added to the "height" field in this mutation.
+func (m *MediaMutation) AddedHeight() (r int, exists bool) {
+	v := m.addheight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetHeight resets all changes to the "height" field.
+func (m *MediaMutation) ResetHeight() {
+	m.height = nil
+	m.addheight = nil
+}
+
+// SetAltText sets the "alt_text" field.
+func (m *MediaMutation) SetAltText(s string) {
+	m.alt_text = &s
+}
+
+// AltText returns the value of the "alt_text" field in the mutation.
+func (m *MediaMutation) AltText() (r string, exists bool) {
+	v := m.alt_text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAltText returns the old "alt_text" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldAltText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAltText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAltText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAltText: %w", err)
+	}
+	return oldValue.AltText, nil
+}
+
+// ResetAltText resets all changes to the "alt_text" field.
+func (m *MediaMutation) ResetAltText() {
+	m.alt_text = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *MediaMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *MediaMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *MediaMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *MediaMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *MediaMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetFocalX sets the "focal_x" field.
+func (m *MediaMutation) SetFocalX(f float64) {
+	m.focal_x = &f
+	m.addfocal_x = nil
+}
+
+// FocalX returns the value of the "focal_x" field in the mutation.
+func (m *MediaMutation) FocalX() (r float64, exists bool) {
+	v := m.focal_x
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFocalX returns the old "focal_x" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldFocalX(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFocalX is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFocalX requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFocalX: %w", err)
+	}
+	return oldValue.FocalX, nil
+}
+
+// AddFocalX adds f to the "focal_x" field.
+func (m *MediaMutation) AddFocalX(f float64) {
+	if m.addfocal_x != nil {
+		*m.addfocal_x += f
+	} else {
+		m.addfocal_x = &f
+	}
+}
+
+// AddedFocalX returns the value that was added to the "focal_x" field in this mutation.
+func (m *MediaMutation) AddedFocalX() (r float64, exists bool) {
+	v := m.addfocal_x
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFocalX clears the value of the "focal_x" field.
+func (m *MediaMutation) ClearFocalX() {
+	m.focal_x = nil
+	m.addfocal_x = nil
+	m.clearedFields[media.FieldFocalX] = struct{}{}
+}
+
+// FocalXCleared returns if the "focal_x" field was cleared in this mutation.
+func (m *MediaMutation) FocalXCleared() bool {
+	_, ok := m.clearedFields[media.FieldFocalX]
+	return ok
+}
+
+// ResetFocalX resets all changes to the "focal_x" field.
+func (m *MediaMutation) ResetFocalX() {
+	m.focal_x = nil
+	m.addfocal_x = nil
+	delete(m.clearedFields, media.FieldFocalX)
+}
+
+// SetFocalY sets the "focal_y" field.
+func (m *MediaMutation) SetFocalY(f float64) {
+	m.focal_y = &f
+	m.addfocal_y = nil
+}
+
+// FocalY returns the value of the "focal_y" field in the mutation.
+func (m *MediaMutation) FocalY() (r float64, exists bool) {
+	v := m.focal_y
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFocalY returns the old "focal_y" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldFocalY(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFocalY is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFocalY requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFocalY: %w", err)
+	}
+	return oldValue.FocalY, nil
+}
+
+// AddFocalY adds f to the "focal_y" field.
+func (m *MediaMutation) AddFocalY(f float64) {
+	if m.addfocal_y != nil {
+		*m.addfocal_y += f
+	} else {
+		m.addfocal_y = &f
+	}
+}
+
+// AddedFocalY returns the value that was added to the "focal_y" field in this mutation.
+func (m *MediaMutation) AddedFocalY() (r float64, exists bool) {
+	v := m.addfocal_y
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFocalY clears the value of the "focal_y" field.
+func (m *MediaMutation) ClearFocalY() {
+	m.focal_y = nil
+	m.addfocal_y = nil
+	m.clearedFields[media.FieldFocalY] = struct{}{}
+}
+
+// FocalYCleared returns if the "focal_y" field was cleared in this mutation.
+func (m *MediaMutation) FocalYCleared() bool {
+	_, ok := m.clearedFields[media.FieldFocalY]
+	return ok
+}
+
+// ResetFocalY resets all changes to the "focal_y" field.
+func (m *MediaMutation) ResetFocalY() {
+	m.focal_y = nil
+	m.addfocal_y = nil
+	delete(m.clearedFields, media.FieldFocalY)
+}
+
+// SetDerivativeStatus sets the "derivative_status" field.
+func (m *MediaMutation) SetDerivativeStatus(ms media.DerivativeStatus) {
+	m.derivative_status = &ms
+}
+
+// DerivativeStatus returns the value of the "derivative_status" field in the mutation.
+func (m *MediaMutation) DerivativeStatus() (r media.DerivativeStatus, exists bool) {
+	v := m.derivative_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDerivativeStatus returns the old "derivative_status" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldDerivativeStatus(ctx context.Context) (v media.DerivativeStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDerivativeStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDerivativeStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDerivativeStatus: %w", err)
+	}
+	return oldValue.DerivativeStatus, nil
+}
+
+// ResetDerivativeStatus resets all changes to the "derivative_status" field.
+func (m *MediaMutation) ResetDerivativeStatus() {
+	m.derivative_status = nil
+}
+
+// SetDerivativeWidths sets the "derivative_widths" field.
+func (m *MediaMutation) SetDerivativeWidths(i []int) {
+	m.derivative_widths = &i
+	m.appendderivative_widths = nil
+}
+
+// DerivativeWidths returns the value of the "derivative_widths" field in the mutation.
+func (m *MediaMutation) DerivativeWidths() (r []int, exists bool) {
+	v := m.derivative_widths
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDerivativeWidths returns the old "derivative_widths" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldDerivativeWidths(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDerivativeWidths is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDerivativeWidths requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDerivativeWidths: %w", err)
+	}
+	return oldValue.DerivativeWidths, nil
+}
+
+// AppendDerivativeWidths adds i to the "derivative_widths" field.
+func (m *MediaMutation) AppendDerivativeWidths(i []int) {
+	m.appendderivative_widths = append(m.appendderivative_widths, i...)
+}
+
+// AppendedDerivativeWidths returns the list of values that were appended to the "derivative_widths" field in this mutation.
+func (m *MediaMutation) AppendedDerivativeWidths() ([]int, bool) {
+	if len(m.appendderivative_widths) == 0 {
+		return nil, false
+	}
+	return m.appendderivative_widths, true
+}
+
+// ResetDerivativeWidths resets all changes to the "derivative_widths" field.
+func (m *MediaMutation) ResetDerivativeWidths() {
+	m.derivative_widths = nil
+	m.appendderivative_widths = nil
+}
+
+// SetPlaceholder sets the "placeholder" field.
+func (m *MediaMutation) SetPlaceholder(s string) {
+	m.placeholder = &s
+}
+
+// Placeholder returns the value of the "placeholder" field in the mutation.
+func (m *MediaMutation) Placeholder() (r string, exists bool) {
+	v := m.placeholder
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPlaceholder returns the old "placeholder" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldPlaceholder(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPlaceholder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPlaceholder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPlaceholder: %w", err)
+	}
+	return oldValue.Placeholder, nil
+}
+
+// ResetPlaceholder resets all changes to the "placeholder" field.
+func (m *MediaMutation) ResetPlaceholder() {
+	m.placeholder = nil
+}
+
+// SetProductID sets the "product_id" field.
+func (m *MediaMutation) SetProductID(i int) {
+	m.product = &i
+}
+
+// ProductID returns the value of the "product_id" field in the mutation.
+func (m *MediaMutation) ProductID() (r int, exists bool) {
+	v := m.product
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductID returns the old "product_id" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldProductID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductID: %w", err)
+	}
+	return oldValue.ProductID, nil
+}
+
+// ClearProductID clears the value of the "product_id" field.
+func (m *MediaMutation) ClearProductID() {
+	m.product = nil
+	m.clearedFields[media.FieldProductID] = struct{}{}
+}
+
+// ProductIDCleared returns if the "product_id" field was cleared in this mutation.
+func (m *MediaMutation) ProductIDCleared() bool {
+	_, ok := m.clearedFields[media.FieldProductID]
+	return ok
+}
+
+// ResetProductID resets all changes to the "product_id" field.
+func (m *MediaMutation) ResetProductID() {
+	m.product = nil
+	delete(m.clearedFields, media.FieldProductID)
+}
+
+// SetVariantID sets the "variant_id" field.
+func (m *MediaMutation) SetVariantID(i int) {
+	m.variant = &i
+}
+
+// VariantID returns the value of the "variant_id" field in the mutation.
+func (m *MediaMutation) VariantID() (r int, exists bool) {
+	v := m.variant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVariantID returns the old "variant_id" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldVariantID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVariantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVariantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVariantID: %w", err)
+	}
+	return oldValue.VariantID, nil
+}
+
+// ClearVariantID clears the value of the "variant_id" field.
+func (m *MediaMutation) ClearVariantID() {
+	m.variant = nil
+	m.clearedFields[media.FieldVariantID] = struct{}{}
+}
+
+// VariantIDCleared returns if the "variant_id" field was cleared in this mutation.
+func (m *MediaMutation) VariantIDCleared() bool {
+	_, ok := m.clearedFields[media.FieldVariantID]
+	return ok
+}
+
+// ResetVariantID resets all changes to the "variant_id" field.
+func (m *MediaMutation) ResetVariantID() {
+	m.variant = nil
+	delete(m.clearedFields, media.FieldVariantID)
+}
+
+// SetCategoryID sets the "category_id" field.
+func (m *MediaMutation) SetCategoryID(i int) {
+	m.category = &i
+}
+
+// CategoryID returns the value of the "category_id" field in the mutation.
+func (m *MediaMutation) CategoryID() (r int, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryID returns the old "category_id" field's value of the Media entity.
+// If the Media object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MediaMutation) OldCategoryID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryID: %w", err)
+	}
+	return oldValue.CategoryID, nil
+}
+
+// ClearCategoryID clears the value of the "category_id" field.
+func (m *MediaMutation) ClearCategoryID() {
+	m.category = nil
+	m.clearedFields[media.FieldCategoryID] = struct{}{}
+}
+
+// CategoryIDCleared returns if the "category_id" field was cleared in this mutation.
+func (m *MediaMutation) CategoryIDCleared() bool {
+	_, ok := m.clearedFields[media.FieldCategoryID]
+	return ok
+}
+
+// ResetCategoryID resets all changes to the "category_id" field.
+func (m *MediaMutation) ResetCategoryID() {
+	m.category = nil
+	delete(m.clearedFields, media.FieldCategoryID)
+}
+
+// ClearProduct clears the "product" edge to the Product entity.
+func (m *MediaMutation) ClearProduct() {
+	m.clearedproduct = true
+	m.clearedFields[media.FieldProductID] = struct{}{}
+}
+
+// ProductCleared reports if the "product" edge to the Product entity was cleared.
+func (m *MediaMutation) ProductCleared() bool {
+	return m.ProductIDCleared() || m.clearedproduct
+}
+
+// ProductIDs returns the "product" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProductID instead. It exists only for internal usage by the builders.
+func (m *MediaMutation) ProductIDs() (ids []int) {
+	if id := m.product; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProduct resets all changes to the "product" edge.
+func (m *MediaMutation) ResetProduct() {
+	m.product = nil
+	m.clearedproduct = false
+}
+
+// ClearVariant clears the "variant" edge to the ProductVariant entity.
+func (m *MediaMutation) ClearVariant() {
+	m.clearedvariant = true
+	m.clearedFields[media.FieldVariantID] = struct{}{}
+}
+
+// VariantCleared reports if the "variant" edge to the ProductVariant entity was cleared.
+func (m *MediaMutation) VariantCleared() bool {
+	return m.VariantIDCleared() || m.clearedvariant
+}
+
+// VariantIDs returns the "variant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VariantID instead. It exists only for internal usage by the builders.
+func (m *MediaMutation) VariantIDs() (ids []int) {
+	if id := m.variant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVariant resets all changes to the "variant" edge.
+func (m *MediaMutation) ResetVariant() {
+	m.variant = nil
+	m.clearedvariant = false
+}
+
+// ClearCategory clears the "category" edge to the Category entity.
+func (m *MediaMutation) ClearCategory() {
+	m.clearedcategory = true
+	m.clearedFields[media.FieldCategoryID] = struct{}{}
+}
+
+// CategoryCleared reports if the "category" edge to the Category entity was cleared.
+func (m *MediaMutation) CategoryCleared() bool {
+	return m.CategoryIDCleared() || m.clearedcategory
+}
+
+// CategoryIDs returns the "category" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CategoryID instead. It exists only for internal usage by the builders.
+func (m *MediaMutation) CategoryIDs() (ids []int) {
+	if id := m.category; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCategory resets all changes to the "category" edge.
+func (m *MediaMutation) ResetCategory() {
+	m.category = nil
+	m.clearedcategory = false
+}
+
+// Where appends a list predicates to the MediaMutation builder.
+func (m *MediaMutation) Where(ps ...predicate.Media) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MediaMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MediaMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Media, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MediaMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MediaMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Media).
+func (m *MediaMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MediaMutation) Fields() []string {
+	fields := make([]string, 0, 17)
+	if m.created_at != nil {
+		fields = append(fields, media.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, media.FieldUpdatedAt)
+	}
+	if m.content_hash != nil {
+		fields = append(fields, media.FieldContentHash)
+	}
+	if m.format != nil {
+		fields = append(fields, media.FieldFormat)
+	}
+	if m.bytes != nil {
+		fields = append(fields, media.FieldBytes)
+	}
+	if m.width != nil {
+		fields = append(fields, media.FieldWidth)
+	}
+	if m.height != nil {
+		fields = append(fields, media.FieldHeight)
+	}
+	if m.alt_text != nil {
+		fields = append(fields, media.FieldAltText)
+	}
+	if m.position != nil {
+		fields = append(fields, media.FieldPosition)
+	}
+	if m.focal_x != nil {
+		fields = append(fields, media.FieldFocalX)
+	}
+	if m.focal_y != nil {
+		fields = append(fields, media.FieldFocalY)
+	}
+	if m.derivative_status != nil {
+		fields = append(fields, media.FieldDerivativeStatus)
+	}
+	if m.derivative_widths != nil {
+		fields = append(fields, media.FieldDerivativeWidths)
+	}
+	if m.placeholder != nil {
+		fields = append(fields, media.FieldPlaceholder)
+	}
+	if m.product != nil {
+		fields = append(fields, media.FieldProductID)
+	}
+	if m.variant != nil {
+		fields = append(fields, media.FieldVariantID)
+	}
+	if m.category != nil {
+		fields = append(fields, media.FieldCategoryID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MediaMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case media.FieldCreatedAt:
+		return m.CreatedAt()
+	case media.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case media.FieldContentHash:
+		return m.ContentHash()
+	case media.FieldFormat:
+		return m.Format()
+	case media.FieldBytes:
+		return m.Bytes()
+	case media.FieldWidth:
+		return m.Width()
+	case media.FieldHeight:
+		return m.Height()
+	case media.FieldAltText:
+		return m.AltText()
+	case media.FieldPosition:
+		return m.Position()
+	case media.FieldFocalX:
+		return m.FocalX()
+	case media.FieldFocalY:
+		return m.FocalY()
+	case media.FieldDerivativeStatus:
+		return m.DerivativeStatus()
+	case media.FieldDerivativeWidths:
+		return m.DerivativeWidths()
+	case media.FieldPlaceholder:
+		return m.Placeholder()
+	case media.FieldProductID:
+		return m.ProductID()
+	case media.FieldVariantID:
+		return m.VariantID()
+	case media.FieldCategoryID:
+		return m.CategoryID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MediaMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case media.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case media.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case media.FieldContentHash:
+		return m.OldContentHash(ctx)
+	case media.FieldFormat:
+		return m.OldFormat(ctx)
+	case media.FieldBytes:
+		return m.OldBytes(ctx)
+	case media.FieldWidth:
+		return m.OldWidth(ctx)
+	case media.FieldHeight:
+		return m.OldHeight(ctx)
+	case media.FieldAltText:
+		return m.OldAltText(ctx)
+	case media.FieldPosition:
+		return m.OldPosition(ctx)
+	case media.FieldFocalX:
+		return m.OldFocalX(ctx)
+	case media.FieldFocalY:
+		return m.OldFocalY(ctx)
+	case media.FieldDerivativeStatus:
+		return m.OldDerivativeStatus(ctx)
+	case media.FieldDerivativeWidths:
+		return m.OldDerivativeWidths(ctx)
+	case media.FieldPlaceholder:
+		return m.OldPlaceholder(ctx)
+	case media.FieldProductID:
+		return m.OldProductID(ctx)
+	case media.FieldVariantID:
+		return m.OldVariantID(ctx)
+	case media.FieldCategoryID:
+		return m.OldCategoryID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Media field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MediaMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case media.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case media.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case media.FieldContentHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentHash(v)
+		return nil
+	case media.FieldFormat:
+		v, ok := value.(media.Format)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormat(v)
+		return nil
+	case media.FieldBytes:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBytes(v)
+		return nil
+	case media.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWidth(v)
+		return nil
+	case media.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeight(v)
+		return nil
+	case media.FieldAltText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAltText(v)
+		return nil
+	case media.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case media.FieldFocalX:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFocalX(v)
+		return nil
+	case media.FieldFocalY:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFocalY(v)
+		return nil
+	case media.FieldDerivativeStatus:
+		v, ok := value.(media.DerivativeStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDerivativeStatus(v)
+		return nil
+	case media.FieldDerivativeWidths:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDerivativeWidths(v)
+		return nil
+	case media.FieldPlaceholder:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPlaceholder(v)
+		return nil
+	case media.FieldProductID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductID(v)
+		return nil
+	case media.FieldVariantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVariantID(v)
+		return nil
+	case media.FieldCategoryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Media field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MediaMutation) AddedFields() []string {
+	var fields []string
+	if m.addbytes != nil {
+		fields = append(fields, media.FieldBytes)
+	}
+	if m.addwidth != nil {
+		fields = append(fields, media.FieldWidth)
+	}
+	if m.addheight != nil {
+		fields = append(fields, media.FieldHeight)
+	}
+	if m.addposition != nil {
+		fields = append(fields, media.FieldPosition)
+	}
+	if m.addfocal_x != nil {
+		fields = append(fields, media.FieldFocalX)
+	}
+	if m.addfocal_y != nil {
+		fields = append(fields, media.FieldFocalY)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MediaMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case media.FieldBytes:
+		return m.AddedBytes()
+	case media.FieldWidth:
+		return m.AddedWidth()
+	case media.FieldHeight:
+		return m.AddedHeight()
+	case media.FieldPosition:
+		return m.AddedPosition()
+	case media.FieldFocalX:
+		return m.AddedFocalX()
+	case media.FieldFocalY:
+		return m.AddedFocalY()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MediaMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case media.FieldBytes:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBytes(v)
+		return nil
+	case media.FieldWidth:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWidth(v)
+		return nil
+	case media.FieldHeight:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddHeight(v)
+		return nil
+	case media.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	case media.FieldFocalX:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFocalX(v)
+		return nil
+	case media.FieldFocalY:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFocalY(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Media numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MediaMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(media.FieldFocalX) {
+		fields = append(fields, media.FieldFocalX)
+	}
+	if m.FieldCleared(media.FieldFocalY) {
+		fields = append(fields, media.FieldFocalY)
+	}
+	if m.FieldCleared(media.FieldProductID) {
+		fields = append(fields, media.FieldProductID)
+	}
+	if m.FieldCleared(media.FieldVariantID) {
+		fields = append(fields, media.FieldVariantID)
+	}
+	if m.FieldCleared(media.FieldCategoryID) {
+		fields = append(fields, media.FieldCategoryID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MediaMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MediaMutation) ClearField(name string) error {
+	switch name {
+	case media.FieldFocalX:
+		m.ClearFocalX()
+		return nil
+	case media.FieldFocalY:
+		m.ClearFocalY()
+		return nil
+	case media.FieldProductID:
+		m.ClearProductID()
+		return nil
+	case media.FieldVariantID:
+		m.ClearVariantID()
+		return nil
+	case media.FieldCategoryID:
+		m.ClearCategoryID()
+		return nil
+	}
+	return fmt.Errorf("unknown Media nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MediaMutation) ResetField(name string) error {
+	switch name {
+	case media.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case media.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case media.FieldContentHash:
+		m.ResetContentHash()
+		return nil
+	case media.FieldFormat:
+		m.ResetFormat()
+		return nil
+	case media.FieldBytes:
+		m.ResetBytes()
+		return nil
+	case media.FieldWidth:
+		m.ResetWidth()
+		return nil
+	case media.FieldHeight:
+		m.ResetHeight()
+		return nil
+	case media.FieldAltText:
+		m.ResetAltText()
+		return nil
+	case media.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case media.FieldFocalX:
+		m.ResetFocalX()
+		return nil
+	case media.FieldFocalY:
+		m.ResetFocalY()
+		return nil
+	case media.FieldDerivativeStatus:
+		m.ResetDerivativeStatus()
+		return nil
+	case media.FieldDerivativeWidths:
+		m.ResetDerivativeWidths()
+		return nil
+	case media.FieldPlaceholder:
+		m.ResetPlaceholder()
+		return nil
+	case media.FieldProductID:
+		m.ResetProductID()
+		return nil
+	case media.FieldVariantID:
+		m.ResetVariantID()
+		return nil
+	case media.FieldCategoryID:
+		m.ResetCategoryID()
+		return nil
+	}
+	return fmt.Errorf("unknown Media field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MediaMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.product != nil {
+		edges = append(edges, media.EdgeProduct)
+	}
+	if m.variant != nil {
+		edges = append(edges, media.EdgeVariant)
+	}
+	if m.category != nil {
+		edges = append(edges, media.EdgeCategory)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MediaMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case media.EdgeProduct:
+		if id := m.product; id != nil {
+			return []ent.Value{*id}
+		}
+	case media.EdgeVariant:
+		if id := m.variant; id != nil {
+			return []ent.Value{*id}
+		}
+	case media.EdgeCategory:
+		if id := m.category; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MediaMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MediaMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MediaMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedproduct {
+		edges = append(edges, media.EdgeProduct)
+	}
+	if m.clearedvariant {
+		edges = append(edges, media.EdgeVariant)
+	}
+	if m.clearedcategory {
+		edges = append(edges, media.EdgeCategory)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MediaMutation) EdgeCleared(name string) bool {
+	switch name {
+	case media.EdgeProduct:
+		return m.clearedproduct
+	case media.EdgeVariant:
+		return m.clearedvariant
+	case media.EdgeCategory:
+		return m.clearedcategory
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MediaMutation) ClearEdge(name string) error {
+	switch name {
+	case media.EdgeProduct:
+		m.ClearProduct()
+		return nil
+	case media.EdgeVariant:
+		m.ClearVariant()
+		return nil
+	case media.EdgeCategory:
+		m.ClearCategory()
+		return nil
+	}
+	return fmt.Errorf("unknown Media unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MediaMutation) ResetEdge(name string) error {
+	switch name {
+	case media.EdgeProduct:
+		m.ResetProduct()
+		return nil
+	case media.EdgeVariant:
+		m.ResetVariant()
+		return nil
+	case media.EdgeCategory:
+		m.ResetCategory()
+		return nil
+	}
+	return fmt.Errorf("unknown Media edge %s", name)
 }
 
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
@@ -14944,6 +16682,9 @@ type ProductMutation struct {
 	variants           map[int]struct{}
 	removedvariants    map[int]struct{}
 	clearedvariants    bool
+	media              map[int]struct{}
+	removedmedia       map[int]struct{}
+	clearedmedia       bool
 	done               bool
 	oldValue           func(context.Context) (*Product, error)
 	predicates         []predicate.Product
@@ -15492,6 +17233,60 @@ func (m *ProductMutation) ResetVariants() {
 	m.removedvariants = nil
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by ids.
+func (m *ProductMutation) AddMediumIDs(ids ...int) {
+	if m.media == nil {
+		m.media = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.media[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMedia clears the "media" edge to the Media entity.
+func (m *ProductMutation) ClearMedia() {
+	m.clearedmedia = true
+}
+
+// MediaCleared reports if the "media" edge to the Media entity was cleared.
+func (m *ProductMutation) MediaCleared() bool {
+	return m.clearedmedia
+}
+
+// RemoveMediumIDs removes the "media" edge to the Media entity by IDs.
+func (m *ProductMutation) RemoveMediumIDs(ids ...int) {
+	if m.removedmedia == nil {
+		m.removedmedia = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.media, ids[i])
+		m.removedmedia[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMedia returns the removed IDs of the "media" edge to the Media entity.
+func (m *ProductMutation) RemovedMediaIDs() (ids []int) {
+	for id := range m.removedmedia {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MediaIDs returns the "media" edge IDs in the mutation.
+func (m *ProductMutation) MediaIDs() (ids []int) {
+	for id := range m.media {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMedia resets all changes to the "media" edge.
+func (m *ProductMutation) ResetMedia() {
+	m.media = nil
+	m.clearedmedia = false
+	m.removedmedia = nil
+}
+
 // Where appends a list predicates to the ProductMutation builder.
 func (m *ProductMutation) Where(ps ...predicate.Product) {
 	m.predicates = append(m.predicates, ps...)
@@ -15788,12 +17583,15 @@ func (m *ProductMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProductMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.category != nil {
 		edges = append(edges, product.EdgeCategory)
 	}
 	if m.variants != nil {
 		edges = append(edges, product.EdgeVariants)
+	}
+	if m.media != nil {
+		edges = append(edges, product.EdgeMedia)
 	}
 	return edges
 }
@@ -15812,15 +17610,24 @@ func (m *ProductMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case product.EdgeMedia:
+		ids := make([]ent.Value, 0, len(m.media))
+		for id := range m.media {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProductMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedvariants != nil {
 		edges = append(edges, product.EdgeVariants)
+	}
+	if m.removedmedia != nil {
+		edges = append(edges, product.EdgeMedia)
 	}
 	return edges
 }
@@ -15835,18 +17642,27 @@ func (m *ProductMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case product.EdgeMedia:
+		ids := make([]ent.Value, 0, len(m.removedmedia))
+		for id := range m.removedmedia {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProductMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedcategory {
 		edges = append(edges, product.EdgeCategory)
 	}
 	if m.clearedvariants {
 		edges = append(edges, product.EdgeVariants)
+	}
+	if m.clearedmedia {
+		edges = append(edges, product.EdgeMedia)
 	}
 	return edges
 }
@@ -15859,6 +17675,8 @@ func (m *ProductMutation) EdgeCleared(name string) bool {
 		return m.clearedcategory
 	case product.EdgeVariants:
 		return m.clearedvariants
+	case product.EdgeMedia:
+		return m.clearedmedia
 	}
 	return false
 }
@@ -15883,6 +17701,9 @@ func (m *ProductMutation) ResetEdge(name string) error {
 		return nil
 	case product.EdgeVariants:
 		m.ResetVariants()
+		return nil
+	case product.EdgeMedia:
+		m.ResetMedia()
 		return nil
 	}
 	return fmt.Errorf("unknown Product edge %s", name)
@@ -15925,6 +17746,9 @@ type ProductVariantMutation struct {
 	clearedorder_lines     bool
 	tax_class              *int
 	clearedtax_class       bool
+	media                  map[int]struct{}
+	removedmedia           map[int]struct{}
+	clearedmedia           bool
 	done                   bool
 	oldValue               func(context.Context) (*ProductVariant, error)
 	predicates             []predicate.ProductVariant
@@ -16854,6 +18678,60 @@ func (m *ProductVariantMutation) ResetTaxClass() {
 	m.clearedtax_class = false
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by ids.
+func (m *ProductVariantMutation) AddMediumIDs(ids ...int) {
+	if m.media == nil {
+		m.media = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.media[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMedia clears the "media" edge to the Media entity.
+func (m *ProductVariantMutation) ClearMedia() {
+	m.clearedmedia = true
+}
+
+// MediaCleared reports if the "media" edge to the Media entity was cleared.
+func (m *ProductVariantMutation) MediaCleared() bool {
+	return m.clearedmedia
+}
+
+// RemoveMediumIDs removes the "media" edge to the Media entity by IDs.
+func (m *ProductVariantMutation) RemoveMediumIDs(ids ...int) {
+	if m.removedmedia == nil {
+		m.removedmedia = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.media, ids[i])
+		m.removedmedia[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMedia returns the removed IDs of the "media" edge to the Media entity.
+func (m *ProductVariantMutation) RemovedMediaIDs() (ids []int) {
+	for id := range m.removedmedia {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MediaIDs returns the "media" edge IDs in the mutation.
+func (m *ProductVariantMutation) MediaIDs() (ids []int) {
+	for id := range m.media {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMedia resets all changes to the "media" edge.
+func (m *ProductVariantMutation) ResetMedia() {
+	m.media = nil
+	m.clearedmedia = false
+	m.removedmedia = nil
+}
+
 // Where appends a list predicates to the ProductVariantMutation builder.
 func (m *ProductVariantMutation) Where(ps ...predicate.ProductVariant) {
 	m.predicates = append(m.predicates, ps...)
@@ -17269,7 +19147,7 @@ func (m *ProductVariantMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProductVariantMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.product != nil {
 		edges = append(edges, productvariant.EdgeProduct)
 	}
@@ -17284,6 +19162,9 @@ func (m *ProductVariantMutation) AddedEdges() []string {
 	}
 	if m.tax_class != nil {
 		edges = append(edges, productvariant.EdgeTaxClass)
+	}
+	if m.media != nil {
+		edges = append(edges, productvariant.EdgeMedia)
 	}
 	return edges
 }
@@ -17318,13 +19199,19 @@ func (m *ProductVariantMutation) AddedIDs(name string) []ent.Value {
 		if id := m.tax_class; id != nil {
 			return []ent.Value{*id}
 		}
+	case productvariant.EdgeMedia:
+		ids := make([]ent.Value, 0, len(m.media))
+		for id := range m.media {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProductVariantMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedstock_movements != nil {
 		edges = append(edges, productvariant.EdgeStockMovements)
 	}
@@ -17333,6 +19220,9 @@ func (m *ProductVariantMutation) RemovedEdges() []string {
 	}
 	if m.removedorder_lines != nil {
 		edges = append(edges, productvariant.EdgeOrderLines)
+	}
+	if m.removedmedia != nil {
+		edges = append(edges, productvariant.EdgeMedia)
 	}
 	return edges
 }
@@ -17359,13 +19249,19 @@ func (m *ProductVariantMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case productvariant.EdgeMedia:
+		ids := make([]ent.Value, 0, len(m.removedmedia))
+		for id := range m.removedmedia {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProductVariantMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedproduct {
 		edges = append(edges, productvariant.EdgeProduct)
 	}
@@ -17380,6 +19276,9 @@ func (m *ProductVariantMutation) ClearedEdges() []string {
 	}
 	if m.clearedtax_class {
 		edges = append(edges, productvariant.EdgeTaxClass)
+	}
+	if m.clearedmedia {
+		edges = append(edges, productvariant.EdgeMedia)
 	}
 	return edges
 }
@@ -17398,6 +19297,8 @@ func (m *ProductVariantMutation) EdgeCleared(name string) bool {
 		return m.clearedorder_lines
 	case productvariant.EdgeTaxClass:
 		return m.clearedtax_class
+	case productvariant.EdgeMedia:
+		return m.clearedmedia
 	}
 	return false
 }
@@ -17434,6 +19335,9 @@ func (m *ProductVariantMutation) ResetEdge(name string) error {
 		return nil
 	case productvariant.EdgeTaxClass:
 		m.ResetTaxClass()
+		return nil
+	case productvariant.EdgeMedia:
+		m.ResetMedia()
 		return nil
 	}
 	return fmt.Errorf("unknown ProductVariant edge %s", name)

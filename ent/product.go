@@ -48,13 +48,16 @@ type ProductEdges struct {
 	Category *Category `json:"category,omitempty"`
 	// Variants holds the value of the variants edge.
 	Variants []*ProductVariant `json:"variants,omitempty"`
+	// Media holds the value of the media edge.
+	Media []*Media `json:"media,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
 
 	namedVariants map[string][]*ProductVariant
+	namedMedia    map[string][]*Media
 }
 
 // CategoryOrErr returns the Category value or an error if the edge
@@ -75,6 +78,15 @@ func (e ProductEdges) VariantsOrErr() ([]*ProductVariant, error) {
 		return e.Variants, nil
 	}
 	return nil, &NotLoadedError{edge: "variants"}
+}
+
+// MediaOrErr returns the Media value or an error if the edge
+// was not loaded in eager-loading.
+func (e ProductEdges) MediaOrErr() ([]*Media, error) {
+	if e.loadedTypes[2] {
+		return e.Media, nil
+	}
+	return nil, &NotLoadedError{edge: "media"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -186,6 +198,11 @@ func (_m *Product) QueryVariants() *ProductVariantQuery {
 	return NewProductClient(_m.config).QueryVariants(_m)
 }
 
+// QueryMedia queries the "media" edge of the Product entity.
+func (_m *Product) QueryMedia() *MediaQuery {
+	return NewProductClient(_m.config).QueryMedia(_m)
+}
+
 // Update returns a builder for updating this Product.
 // Note that you need to call Product.Unwrap() before calling this method if this Product
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -260,6 +277,30 @@ func (_m *Product) appendNamedVariants(name string, edges ...*ProductVariant) {
 		_m.Edges.namedVariants[name] = []*ProductVariant{}
 	} else {
 		_m.Edges.namedVariants[name] = append(_m.Edges.namedVariants[name], edges...)
+	}
+}
+
+// NamedMedia returns the Media named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Product) NamedMedia(name string) ([]*Media, error) {
+	if _m.Edges.namedMedia == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMedia[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Product) appendNamedMedia(name string, edges ...*Media) {
+	if _m.Edges.namedMedia == nil {
+		_m.Edges.namedMedia = make(map[string][]*Media)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMedia[name] = []*Media{}
+	} else {
+		_m.Edges.namedMedia[name] = append(_m.Edges.namedMedia[name], edges...)
 	}
 }
 

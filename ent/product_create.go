@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 )
@@ -144,6 +145,21 @@ func (_c *ProductCreate) AddVariants(v ...*ProductVariant) *ProductCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddVariantIDs(ids...)
+}
+
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_c *ProductCreate) AddMediumIDs(ids ...int) *ProductCreate {
+	_c.mutation.AddMediumIDs(ids...)
+	return _c
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_c *ProductCreate) AddMedia(v ...*Media) *ProductCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMediumIDs(ids...)
 }
 
 // Mutation returns the ProductMutation object of the builder.
@@ -358,6 +374,22 @@ func (_c *ProductCreate) createSpec() (*Product, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(productvariant.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

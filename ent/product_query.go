@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -29,9 +30,11 @@ type ProductQuery struct {
 	predicates        []predicate.Product
 	withCategory      *CategoryQuery
 	withVariants      *ProductVariantQuery
+	withMedia         *MediaQuery
 	loadTotal         []func(context.Context, []*Product) error
 	modifiers         []func(*sql.Selector)
 	withNamedVariants map[string]*ProductVariantQuery
+	withNamedMedia    map[string]*MediaQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -105,6 +108,28 @@ func (_q *ProductQuery) QueryVariants() *ProductVariantQuery {
 			sqlgraph.From(product.Table, product.FieldID, selector),
 			sqlgraph.To(productvariant.Table, productvariant.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, product.VariantsTable, product.VariantsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMedia chains the current query on the "media" edge.
+func (_q *ProductQuery) QueryMedia() *MediaQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(product.Table, product.FieldID, selector),
+			sqlgraph.To(media.Table, media.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, product.MediaTable, product.MediaColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -306,6 +331,7 @@ func (_q *ProductQuery) Clone() *ProductQuery {
 		predicates:   append([]predicate.Product{}, _q.predicates...),
 		withCategory: _q.withCategory.Clone(),
 		withVariants: _q.withVariants.Clone(),
+		withMedia:    _q.withMedia.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -332,6 +358,17 @@ func (_q *ProductQuery) WithVariants(opts ...func(*ProductVariantQuery)) *Produc
 		opt(query)
 	}
 	_q.withVariants = query
+	return _q
+}
+
+// WithMedia tells the query-builder to eager-load the nodes that are connected to
+// the "media" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductQuery) WithMedia(opts ...func(*MediaQuery)) *ProductQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMedia = query
 	return _q
 }
 
@@ -419,9 +456,10 @@ func (_q *ProductQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Prod
 	var (
 		nodes       = []*Product{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withCategory != nil,
 			_q.withVariants != nil,
+			_q.withMedia != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -462,10 +500,24 @@ func (_q *ProductQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Prod
 			return nil, err
 		}
 	}
+	if query := _q.withMedia; query != nil {
+		if err := _q.loadMedia(ctx, query, nodes,
+			func(n *Product) { n.Edges.Media = []*Media{} },
+			func(n *Product, e *Media) { n.Edges.Media = append(n.Edges.Media, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedVariants {
 		if err := _q.loadVariants(ctx, query, nodes,
 			func(n *Product) { n.appendNamedVariants(name) },
 			func(n *Product, e *ProductVariant) { n.appendNamedVariants(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMedia {
+		if err := _q.loadMedia(ctx, query, nodes,
+			func(n *Product) { n.appendNamedMedia(name) },
+			func(n *Product, e *Media) { n.appendNamedMedia(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -531,6 +583,39 @@ func (_q *ProductQuery) loadVariants(ctx context.Context, query *ProductVariantQ
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "product_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ProductQuery) loadMedia(ctx context.Context, query *MediaQuery, nodes []*Product, init func(*Product), assign func(*Product, *Media)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Product)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(media.FieldProductID)
+	}
+	query.Where(predicate.Media(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(product.MediaColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ProductID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "product_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "product_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -676,6 +761,20 @@ func (_q *ProductQuery) WithNamedVariants(name string, opts ...func(*ProductVari
 		_q.withNamedVariants = make(map[string]*ProductVariantQuery)
 	}
 	_q.withNamedVariants[name] = query
+	return _q
+}
+
+// WithNamedMedia tells the query-builder to eager-load the nodes that are connected to the "media"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductQuery) WithNamedMedia(name string, opts ...func(*MediaQuery)) *ProductQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMedia == nil {
+		_q.withNamedMedia = make(map[string]*MediaQuery)
+	}
+	_q.withNamedMedia[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -169,6 +170,21 @@ func (_u *ProductUpdate) AddVariants(v ...*ProductVariant) *ProductUpdate {
 	return _u.AddVariantIDs(ids...)
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_u *ProductUpdate) AddMediumIDs(ids ...int) *ProductUpdate {
+	_u.mutation.AddMediumIDs(ids...)
+	return _u
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_u *ProductUpdate) AddMedia(v ...*Media) *ProductUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMediumIDs(ids...)
+}
+
 // Mutation returns the ProductMutation object of the builder.
 func (_u *ProductUpdate) Mutation() *ProductMutation {
 	return _u.mutation
@@ -199,6 +215,27 @@ func (_u *ProductUpdate) RemoveVariants(v ...*ProductVariant) *ProductUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveVariantIDs(ids...)
+}
+
+// ClearMedia clears all "media" edges to the Media entity.
+func (_u *ProductUpdate) ClearMedia() *ProductUpdate {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// RemoveMediumIDs removes the "media" edge to Media entities by IDs.
+func (_u *ProductUpdate) RemoveMediumIDs(ids ...int) *ProductUpdate {
+	_u.mutation.RemoveMediumIDs(ids...)
+	return _u
+}
+
+// RemoveMedia removes "media" edges to Media entities.
+func (_u *ProductUpdate) RemoveMedia(v ...*Media) *ProductUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMediumIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -395,6 +432,51 @@ func (_u *ProductUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMediaIDs(); len(nodes) > 0 && !_u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -555,6 +637,21 @@ func (_u *ProductUpdateOne) AddVariants(v ...*ProductVariant) *ProductUpdateOne 
 	return _u.AddVariantIDs(ids...)
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_u *ProductUpdateOne) AddMediumIDs(ids ...int) *ProductUpdateOne {
+	_u.mutation.AddMediumIDs(ids...)
+	return _u
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_u *ProductUpdateOne) AddMedia(v ...*Media) *ProductUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMediumIDs(ids...)
+}
+
 // Mutation returns the ProductMutation object of the builder.
 func (_u *ProductUpdateOne) Mutation() *ProductMutation {
 	return _u.mutation
@@ -585,6 +682,27 @@ func (_u *ProductUpdateOne) RemoveVariants(v ...*ProductVariant) *ProductUpdateO
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveVariantIDs(ids...)
+}
+
+// ClearMedia clears all "media" edges to the Media entity.
+func (_u *ProductUpdateOne) ClearMedia() *ProductUpdateOne {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// RemoveMediumIDs removes the "media" edge to Media entities by IDs.
+func (_u *ProductUpdateOne) RemoveMediumIDs(ids ...int) *ProductUpdateOne {
+	_u.mutation.RemoveMediumIDs(ids...)
+	return _u
+}
+
+// RemoveMedia removes "media" edges to Media entities.
+func (_u *ProductUpdateOne) RemoveMedia(v ...*Media) *ProductUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMediumIDs(ids...)
 }
 
 // Where appends a list predicates to the ProductUpdate builder.
@@ -804,6 +922,51 @@ func (_u *ProductUpdateOne) sqlSave(ctx context.Context) (_node *Product, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(productvariant.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMediaIDs(); len(nodes) > 0 && !_u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   product.MediaTable,
+			Columns: []string{product.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

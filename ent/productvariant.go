@@ -65,15 +65,18 @@ type ProductVariantEdges struct {
 	OrderLines []*OrderLine `json:"order_lines,omitempty"`
 	// TaxClass holds the value of the tax_class edge.
 	TaxClass *TaxClass `json:"tax_class,omitempty"`
+	// Media holds the value of the media edge.
+	Media []*Media `json:"media,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
 
 	namedStockMovements map[string][]*StockMovement
 	namedCartLines      map[string][]*CartLine
 	namedOrderLines     map[string][]*OrderLine
+	namedMedia          map[string][]*Media
 }
 
 // ProductOrErr returns the Product value or an error if the edge
@@ -123,6 +126,15 @@ func (e ProductVariantEdges) TaxClassOrErr() (*TaxClass, error) {
 		return nil, &NotFoundError{label: taxclass.Label}
 	}
 	return nil, &NotLoadedError{edge: "tax_class"}
+}
+
+// MediaOrErr returns the Media value or an error if the edge
+// was not loaded in eager-loading.
+func (e ProductVariantEdges) MediaOrErr() ([]*Media, error) {
+	if e.loadedTypes[5] {
+		return e.Media, nil
+	}
+	return nil, &NotLoadedError{edge: "media"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -281,6 +293,11 @@ func (_m *ProductVariant) QueryTaxClass() *TaxClassQuery {
 	return NewProductVariantClient(_m.config).QueryTaxClass(_m)
 }
 
+// QueryMedia queries the "media" edge of the ProductVariant entity.
+func (_m *ProductVariant) QueryMedia() *MediaQuery {
+	return NewProductVariantClient(_m.config).QueryMedia(_m)
+}
+
 // Update returns a builder for updating this ProductVariant.
 // Note that you need to call ProductVariant.Unwrap() before calling this method if this ProductVariant
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -419,6 +436,30 @@ func (_m *ProductVariant) appendNamedOrderLines(name string, edges ...*OrderLine
 		_m.Edges.namedOrderLines[name] = []*OrderLine{}
 	} else {
 		_m.Edges.namedOrderLines[name] = append(_m.Edges.namedOrderLines[name], edges...)
+	}
+}
+
+// NamedMedia returns the Media named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *ProductVariant) NamedMedia(name string) ([]*Media, error) {
+	if _m.Edges.namedMedia == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMedia[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *ProductVariant) appendNamedMedia(name string, edges ...*Media) {
+	if _m.Edges.namedMedia == nil {
+		_m.Edges.namedMedia = make(map[string][]*Media)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMedia[name] = []*Media{}
+	} else {
+		_m.Edges.namedMedia[name] = append(_m.Edges.namedMedia[name], edges...)
 	}
 }
 

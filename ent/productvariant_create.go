@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/cartline"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
@@ -223,6 +224,21 @@ func (_c *ProductVariantCreate) AddOrderLines(v ...*OrderLine) *ProductVariantCr
 // SetTaxClass sets the "tax_class" edge to the TaxClass entity.
 func (_c *ProductVariantCreate) SetTaxClass(v *TaxClass) *ProductVariantCreate {
 	return _c.SetTaxClassID(v.ID)
+}
+
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_c *ProductVariantCreate) AddMediumIDs(ids ...int) *ProductVariantCreate {
+	_c.mutation.AddMediumIDs(ids...)
+	return _c
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_c *ProductVariantCreate) AddMedia(v ...*Media) *ProductVariantCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMediumIDs(ids...)
 }
 
 // Mutation returns the ProductVariantMutation object of the builder.
@@ -518,6 +534,22 @@ func (_c *ProductVariantCreate) createSpec() (*ProductVariant, *sqlgraph.CreateS
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.TaxClassID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

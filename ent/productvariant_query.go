@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/cartline"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
@@ -35,11 +36,13 @@ type ProductVariantQuery struct {
 	withCartLines           *CartLineQuery
 	withOrderLines          *OrderLineQuery
 	withTaxClass            *TaxClassQuery
+	withMedia               *MediaQuery
 	loadTotal               []func(context.Context, []*ProductVariant) error
 	modifiers               []func(*sql.Selector)
 	withNamedStockMovements map[string]*StockMovementQuery
 	withNamedCartLines      map[string]*CartLineQuery
 	withNamedOrderLines     map[string]*OrderLineQuery
+	withNamedMedia          map[string]*MediaQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -179,6 +182,28 @@ func (_q *ProductVariantQuery) QueryTaxClass() *TaxClassQuery {
 			sqlgraph.From(productvariant.Table, productvariant.FieldID, selector),
 			sqlgraph.To(taxclass.Table, taxclass.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, productvariant.TaxClassTable, productvariant.TaxClassColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMedia chains the current query on the "media" edge.
+func (_q *ProductVariantQuery) QueryMedia() *MediaQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(productvariant.Table, productvariant.FieldID, selector),
+			sqlgraph.To(media.Table, media.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, productvariant.MediaTable, productvariant.MediaColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -383,6 +408,7 @@ func (_q *ProductVariantQuery) Clone() *ProductVariantQuery {
 		withCartLines:      _q.withCartLines.Clone(),
 		withOrderLines:     _q.withOrderLines.Clone(),
 		withTaxClass:       _q.withTaxClass.Clone(),
+		withMedia:          _q.withMedia.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -442,6 +468,17 @@ func (_q *ProductVariantQuery) WithTaxClass(opts ...func(*TaxClassQuery)) *Produ
 		opt(query)
 	}
 	_q.withTaxClass = query
+	return _q
+}
+
+// WithMedia tells the query-builder to eager-load the nodes that are connected to
+// the "media" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductVariantQuery) WithMedia(opts ...func(*MediaQuery)) *ProductVariantQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMedia = query
 	return _q
 }
 
@@ -529,12 +566,13 @@ func (_q *ProductVariantQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	var (
 		nodes       = []*ProductVariant{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withProduct != nil,
 			_q.withStockMovements != nil,
 			_q.withCartLines != nil,
 			_q.withOrderLines != nil,
 			_q.withTaxClass != nil,
+			_q.withMedia != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -595,6 +633,13 @@ func (_q *ProductVariantQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			return nil, err
 		}
 	}
+	if query := _q.withMedia; query != nil {
+		if err := _q.loadMedia(ctx, query, nodes,
+			func(n *ProductVariant) { n.Edges.Media = []*Media{} },
+			func(n *ProductVariant, e *Media) { n.Edges.Media = append(n.Edges.Media, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedStockMovements {
 		if err := _q.loadStockMovements(ctx, query, nodes,
 			func(n *ProductVariant) { n.appendNamedStockMovements(name) },
@@ -613,6 +658,13 @@ func (_q *ProductVariantQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 		if err := _q.loadOrderLines(ctx, query, nodes,
 			func(n *ProductVariant) { n.appendNamedOrderLines(name) },
 			func(n *ProductVariant, e *OrderLine) { n.appendNamedOrderLines(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMedia {
+		if err := _q.loadMedia(ctx, query, nodes,
+			func(n *ProductVariant) { n.appendNamedMedia(name) },
+			func(n *ProductVariant, e *Media) { n.appendNamedMedia(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -775,6 +827,39 @@ func (_q *ProductVariantQuery) loadTaxClass(ctx context.Context, query *TaxClass
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *ProductVariantQuery) loadMedia(ctx context.Context, query *MediaQuery, nodes []*ProductVariant, init func(*ProductVariant), assign func(*ProductVariant, *Media)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*ProductVariant)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(media.FieldVariantID)
+	}
+	query.Where(predicate.Media(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(productvariant.MediaColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.VariantID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "variant_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "variant_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -949,6 +1034,20 @@ func (_q *ProductVariantQuery) WithNamedOrderLines(name string, opts ...func(*Or
 		_q.withNamedOrderLines = make(map[string]*OrderLineQuery)
 	}
 	_q.withNamedOrderLines[name] = query
+	return _q
+}
+
+// WithNamedMedia tells the query-builder to eager-load the nodes that are connected to the "media"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProductVariantQuery) WithNamedMedia(name string, opts ...func(*MediaQuery)) *ProductVariantQuery {
+	query := (&MediaClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMedia == nil {
+		_q.withNamedMedia = make(map[string]*MediaQuery)
+	}
+	_q.withNamedMedia[name] = query
 	return _q
 }
 

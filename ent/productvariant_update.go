@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/cartline"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
@@ -296,6 +297,21 @@ func (_u *ProductVariantUpdate) SetTaxClass(v *TaxClass) *ProductVariantUpdate {
 	return _u.SetTaxClassID(v.ID)
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_u *ProductVariantUpdate) AddMediumIDs(ids ...int) *ProductVariantUpdate {
+	_u.mutation.AddMediumIDs(ids...)
+	return _u
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_u *ProductVariantUpdate) AddMedia(v ...*Media) *ProductVariantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMediumIDs(ids...)
+}
+
 // Mutation returns the ProductVariantMutation object of the builder.
 func (_u *ProductVariantUpdate) Mutation() *ProductVariantMutation {
 	return _u.mutation
@@ -374,6 +390,27 @@ func (_u *ProductVariantUpdate) RemoveOrderLines(v ...*OrderLine) *ProductVarian
 func (_u *ProductVariantUpdate) ClearTaxClass() *ProductVariantUpdate {
 	_u.mutation.ClearTaxClass()
 	return _u
+}
+
+// ClearMedia clears all "media" edges to the Media entity.
+func (_u *ProductVariantUpdate) ClearMedia() *ProductVariantUpdate {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// RemoveMediumIDs removes the "media" edge to Media entities by IDs.
+func (_u *ProductVariantUpdate) RemoveMediumIDs(ids ...int) *ProductVariantUpdate {
+	_u.mutation.RemoveMediumIDs(ids...)
+	return _u
+}
+
+// RemoveMedia removes "media" edges to Media entities.
+func (_u *ProductVariantUpdate) RemoveMedia(v ...*Media) *ProductVariantUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMediumIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -720,6 +757,51 @@ func (_u *ProductVariantUpdate) sqlSave(ctx context.Context) (_node int, err err
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMediaIDs(); len(nodes) > 0 && !_u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -1002,6 +1084,21 @@ func (_u *ProductVariantUpdateOne) SetTaxClass(v *TaxClass) *ProductVariantUpdat
 	return _u.SetTaxClassID(v.ID)
 }
 
+// AddMediumIDs adds the "media" edge to the Media entity by IDs.
+func (_u *ProductVariantUpdateOne) AddMediumIDs(ids ...int) *ProductVariantUpdateOne {
+	_u.mutation.AddMediumIDs(ids...)
+	return _u
+}
+
+// AddMedia adds the "media" edges to the Media entity.
+func (_u *ProductVariantUpdateOne) AddMedia(v ...*Media) *ProductVariantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMediumIDs(ids...)
+}
+
 // Mutation returns the ProductVariantMutation object of the builder.
 func (_u *ProductVariantUpdateOne) Mutation() *ProductVariantMutation {
 	return _u.mutation
@@ -1080,6 +1177,27 @@ func (_u *ProductVariantUpdateOne) RemoveOrderLines(v ...*OrderLine) *ProductVar
 func (_u *ProductVariantUpdateOne) ClearTaxClass() *ProductVariantUpdateOne {
 	_u.mutation.ClearTaxClass()
 	return _u
+}
+
+// ClearMedia clears all "media" edges to the Media entity.
+func (_u *ProductVariantUpdateOne) ClearMedia() *ProductVariantUpdateOne {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// RemoveMediumIDs removes the "media" edge to Media entities by IDs.
+func (_u *ProductVariantUpdateOne) RemoveMediumIDs(ids ...int) *ProductVariantUpdateOne {
+	_u.mutation.RemoveMediumIDs(ids...)
+	return _u
+}
+
+// RemoveMedia removes "media" edges to Media entities.
+func (_u *ProductVariantUpdateOne) RemoveMedia(v ...*Media) *ProductVariantUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMediumIDs(ids...)
 }
 
 // Where appends a list predicates to the ProductVariantUpdate builder.
@@ -1449,6 +1567,51 @@ func (_u *ProductVariantUpdateOne) sqlSave(ctx context.Context) (_node *ProductV
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(taxclass.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMediaIDs(); len(nodes) > 0 && !_u.mutation.MediaCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MediaIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   productvariant.MediaTable,
+			Columns: []string{productvariant.MediaColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(media.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -26,6 +26,8 @@ type Tx struct {
 	Customer *CustomerClient
 	// Identity is the client for interacting with the Identity builders.
 	Identity *IdentityClient
+	// Media is the client for interacting with the Media builders.
+	Media *MediaClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// OneTimeSecret is the client for interacting with the OneTimeSecret builders.
@@ -195,6 +197,7 @@ func (tx *Tx) init() {
 	tx.Category = NewCategoryClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.Identity = NewIdentityClient(tx.config)
+	tx.Media = NewMediaClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.OneTimeSecret = NewOneTimeSecretClient(tx.config)
 	tx.Order = NewOrderClient(tx.config)

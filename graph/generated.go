@@ -27,6 +27,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -47,6 +48,7 @@ type ResolverRoot interface {
 	CartLine() CartLineResolver
 	Category() CategoryResolver
 	Customer() CustomerResolver
+	Image() ImageResolver
 	Mutation() MutationResolver
 	Order() OrderResolver
 	OrderLine() OrderLineResolver
@@ -57,6 +59,7 @@ type ResolverRoot interface {
 	ShippingMethod() ShippingMethodResolver
 	ShippingOption() ShippingOptionResolver
 	ShippingSnapshot() ShippingSnapshotResolver
+	StagedUpload() StagedUploadResolver
 	Subscription() SubscriptionResolver
 	TaxLine() TaxLineResolver
 }
@@ -149,6 +152,7 @@ type ComplexityRoot struct {
 		Depth       func(childComplexity int) int
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Image       func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Parent      func(childComplexity int) int
 		ParentID    func(childComplexity int) int
@@ -224,6 +228,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeleteMediaPayload struct {
+		DeletedID  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	DeleteShippingPayload struct {
 		DeletedID  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -237,6 +246,27 @@ type ComplexityRoot struct {
 	DeliveryEstimate struct {
 		Earliest func(childComplexity int) int
 		Latest   func(childComplexity int) int
+	}
+
+	FocalPoint struct {
+		X func(childComplexity int) int
+		Y func(childComplexity int) int
+	}
+
+	Image struct {
+		AltText     func(childComplexity int) int
+		FocalPoint  func(childComplexity int) int
+		Height      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Placeholder func(childComplexity int) int
+		Position    func(childComplexity int) int
+		URL         func(childComplexity int, maxWidth *int, format *model.ImageFormat) int
+		Width       func(childComplexity int) int
+	}
+
+	ImagePayload struct {
+		Image      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -266,6 +296,7 @@ type ComplexityRoot struct {
 		CartMerge                func(childComplexity int, guestCartID string) int
 		CartSelectShippingOption func(childComplexity int, cartID string, optionID string, pickupPointID *string) int
 		CartSetShippingAddress   func(childComplexity int, cartID string, address *model.AddressInput, addressID *string) int
+		CategoryImageSet         func(childComplexity int, categoryID string, input model.MediaInput) int
 		ChangePassword           func(childComplexity int, currentPassword string, newPassword string) int
 		ConfirmEmailVerification func(childComplexity int, code string) int
 		ConfirmPayment           func(childComplexity int, paymentID string, reference *string) int
@@ -289,8 +320,12 @@ type ComplexityRoot struct {
 		GuestPayOrder            func(childComplexity int, method payment.Method, phone *string) int
 		Login                    func(childComplexity int, email string, password string) int
 		Logout                   func(childComplexity int, refreshToken string) int
+		MediaDelete              func(childComplexity int, id string) int
+		MediaUpdate              func(childComplexity int, id string, input model.MediaUpdateInput) int
 		PayOrder                 func(childComplexity int, orderID string, method payment.Method, phone *string) int
 		PlaceOrder               func(childComplexity int, input model.PlaceOrderInput) int
+		ProductMediaCreate       func(childComplexity int, productID string, input model.MediaInput) int
+		ProductMediaReorder      func(childComplexity int, productID string, mediaIds []string) int
 		RefreshToken             func(childComplexity int, refreshToken string) int
 		Register                 func(childComplexity int, input model.RegisterInput) int
 		RenameTaxClass           func(childComplexity int, id string, input model.RenameTaxClassInput) int
@@ -302,6 +337,7 @@ type ComplexityRoot struct {
 		SetCustomerRole          func(childComplexity int, id string, role customer.Role) int
 		SetDefaultAddress        func(childComplexity int, id string) int
 		SetVariantTaxClass       func(childComplexity int, variantID string, taxClassID *string) int
+		StagedUploadCreate       func(childComplexity int, input model.StagedUploadInput) int
 		UpdateAddress            func(childComplexity int, id string, input model.UpdateAddressInput) int
 		UpdateCategory           func(childComplexity int, id string, input model.UpdateCategoryInput) int
 		UpdateOrderStatus        func(childComplexity int, id string, status order.Status, note *string) int
@@ -312,6 +348,7 @@ type ComplexityRoot struct {
 		UpdateShippingMethod     func(childComplexity int, id string, input model.ShippingMethodInput) int
 		UpdateShippingZone       func(childComplexity int, id string, input model.ShippingZoneInput) int
 		UpdateTaxRate            func(childComplexity int, id string, input model.TaxRateInput) int
+		VariantMediaSet          func(childComplexity int, variantID string, input model.MediaInput) int
 	}
 
 	Notification struct {
@@ -499,7 +536,9 @@ type ComplexityRoot struct {
 		CategoryID       func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
+		FeaturedImage    func(childComplexity int) int
 		ID               func(childComplexity int) int
+		Media            func(childComplexity int) int
 		Name             func(childComplexity int) int
 		PriceRange       func(childComplexity int) int
 		Slug             func(childComplexity int) int
@@ -519,6 +558,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProductMediaPayload struct {
+		Media      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ProductPayload struct {
 		Product    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -527,6 +571,7 @@ type ComplexityRoot struct {
 	ProductVariant struct {
 		CreatedAt         func(childComplexity int) int
 		ID                func(childComplexity int) int
+		Image             func(childComplexity int) int
 		Name              func(childComplexity int) int
 		Options           func(childComplexity int) int
 		Position          func(childComplexity int) int
@@ -658,6 +703,19 @@ type ComplexityRoot struct {
 		Zone       func(childComplexity int) int
 	}
 
+	StagedUpload struct {
+		ContentType func(childComplexity int) int
+		ExpiresAt   func(childComplexity int) int
+		Method      func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UploadKey   func(childComplexity int) int
+	}
+
+	StagedUploadPayload struct {
+		StagedUpload func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	Subscription struct {
 		OrderEvents  func(childComplexity int) int
 		OrderUpdated func(childComplexity int, id string) int
@@ -753,9 +811,15 @@ type CategoryResolver interface {
 	Ancestors(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 	Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error)
 	Products(ctx context.Context, obj *ent.Category, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput, includeSubcategories *bool) (*ent.ProductConnection, error)
+	Image(ctx context.Context, obj *ent.Category) (*ent.Media, error)
 }
 type CustomerResolver interface {
 	Orders(ctx context.Context, obj *ent.Customer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error)
+}
+type ImageResolver interface {
+	URL(ctx context.Context, obj *ent.Media, maxWidth *int, format *model.ImageFormat) (string, error)
+
+	FocalPoint(ctx context.Context, obj *ent.Media) (*model.FocalPoint, error)
 }
 type MutationResolver interface {
 	Register(ctx context.Context, input model.RegisterInput) (*model.RegisterPayload, error)
@@ -787,6 +851,13 @@ type MutationResolver interface {
 	AdjustStock(ctx context.Context, variantID string, delta int, reason string) (*model.ProductVariantPayload, error)
 	GuestPayOrder(ctx context.Context, method payment.Method, phone *string) (*model.PayOrderPayload, error)
 	GuestCancelOrder(ctx context.Context, reason *string) (*model.CancelOrderPayload, error)
+	StagedUploadCreate(ctx context.Context, input model.StagedUploadInput) (*model.StagedUploadPayload, error)
+	ProductMediaCreate(ctx context.Context, productID string, input model.MediaInput) (*model.ImagePayload, error)
+	VariantMediaSet(ctx context.Context, variantID string, input model.MediaInput) (*model.ImagePayload, error)
+	CategoryImageSet(ctx context.Context, categoryID string, input model.MediaInput) (*model.ImagePayload, error)
+	ProductMediaReorder(ctx context.Context, productID string, mediaIds []string) (*model.ProductMediaPayload, error)
+	MediaUpdate(ctx context.Context, id string, input model.MediaUpdateInput) (*model.ImagePayload, error)
+	MediaDelete(ctx context.Context, id string) (*model.DeleteMediaPayload, error)
 	RetryNotification(ctx context.Context, id string) (*model.RetryNotificationPayload, error)
 	PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error)
 	PayOrder(ctx context.Context, orderID string, method payment.Method, phone *string) (*model.PayOrderPayload, error)
@@ -838,9 +909,13 @@ type ProductResolver interface {
 	Variants(ctx context.Context, obj *ent.Product) ([]*ent.ProductVariant, error)
 	PriceRange(ctx context.Context, obj *ent.Product) (*model.PriceRange, error)
 	AvailableForSale(ctx context.Context, obj *ent.Product) (bool, error)
+	Media(ctx context.Context, obj *ent.Product) ([]*ent.Media, error)
+	FeaturedImage(ctx context.Context, obj *ent.Product) (*ent.Media, error)
 }
 type ProductVariantResolver interface {
 	Price(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error)
+
+	Image(ctx context.Context, obj *ent.ProductVariant) (*ent.Media, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -874,6 +949,11 @@ type ShippingOptionResolver interface {
 }
 type ShippingSnapshotResolver interface {
 	Kind(ctx context.Context, obj *schematype.ShippingSnapshot) (shippingmethod.Kind, error)
+}
+type StagedUploadResolver interface {
+	Method(ctx context.Context, obj *media.Upload) (string, error)
+
+	UploadKey(ctx context.Context, obj *media.Upload) (string, error)
 }
 type SubscriptionResolver interface {
 	OrderUpdated(ctx context.Context, id string) (<-chan *ent.Order, error)
@@ -1246,6 +1326,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Category.ID(childComplexity), true
+	case "Category.image":
+		if e.ComplexityRoot.Category.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Category.Image(childComplexity), true
 	case "Category.name":
 		if e.ComplexityRoot.Category.Name == nil {
 			break
@@ -1508,6 +1594,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteCategoryPayload.UserErrors(childComplexity), true
 
+	case "DeleteMediaPayload.deletedID":
+		if e.ComplexityRoot.DeleteMediaPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMediaPayload.DeletedID(childComplexity), true
+	case "DeleteMediaPayload.userErrors":
+		if e.ComplexityRoot.DeleteMediaPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteMediaPayload.UserErrors(childComplexity), true
+
 	case "DeleteShippingPayload.deletedID":
 		if e.ComplexityRoot.DeleteShippingPayload.DeletedID == nil {
 			break
@@ -1546,6 +1645,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeliveryEstimate.Latest(childComplexity), true
+
+	case "FocalPoint.x":
+		if e.ComplexityRoot.FocalPoint.X == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FocalPoint.X(childComplexity), true
+	case "FocalPoint.y":
+		if e.ComplexityRoot.FocalPoint.Y == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FocalPoint.Y(childComplexity), true
+
+	case "Image.altText":
+		if e.ComplexityRoot.Image.AltText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.AltText(childComplexity), true
+	case "Image.focalPoint":
+		if e.ComplexityRoot.Image.FocalPoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.FocalPoint(childComplexity), true
+	case "Image.height":
+		if e.ComplexityRoot.Image.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Height(childComplexity), true
+	case "Image.id":
+		if e.ComplexityRoot.Image.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.ID(childComplexity), true
+	case "Image.placeholder":
+		if e.ComplexityRoot.Image.Placeholder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Placeholder(childComplexity), true
+	case "Image.position":
+		if e.ComplexityRoot.Image.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Position(childComplexity), true
+	case "Image.url":
+		if e.ComplexityRoot.Image.URL == nil {
+			break
+		}
+
+		args, err := ec.field_Image_url_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Image.URL(childComplexity, args["maxWidth"].(*int), args["format"].(*model.ImageFormat)), true
+	case "Image.width":
+		if e.ComplexityRoot.Image.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Width(childComplexity), true
+
+	case "ImagePayload.image":
+		if e.ComplexityRoot.ImagePayload.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImagePayload.Image(childComplexity), true
+	case "ImagePayload.userErrors":
+		if e.ComplexityRoot.ImagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImagePayload.UserErrors(childComplexity), true
 
 	case "LoginPayload.customer":
 		if e.ComplexityRoot.LoginPayload.Customer == nil {
@@ -1707,6 +1886,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CartSetShippingAddress(childComplexity, args["cartId"].(string), args["address"].(*model.AddressInput), args["addressId"].(*string)), true
+	case "Mutation.categoryImageSet":
+		if e.ComplexityRoot.Mutation.CategoryImageSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_categoryImageSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CategoryImageSet(childComplexity, args["categoryId"].(string), args["input"].(model.MediaInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -1960,6 +2150,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.mediaDelete":
+		if e.ComplexityRoot.Mutation.MediaDelete == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mediaDelete_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MediaDelete(childComplexity, args["id"].(string)), true
+	case "Mutation.mediaUpdate":
+		if e.ComplexityRoot.Mutation.MediaUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mediaUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MediaUpdate(childComplexity, args["id"].(string), args["input"].(model.MediaUpdateInput)), true
 	case "Mutation.payOrder":
 		if e.ComplexityRoot.Mutation.PayOrder == nil {
 			break
@@ -1982,6 +2194,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.productMediaCreate":
+		if e.ComplexityRoot.Mutation.ProductMediaCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_productMediaCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProductMediaCreate(childComplexity, args["productId"].(string), args["input"].(model.MediaInput)), true
+	case "Mutation.productMediaReorder":
+		if e.ComplexityRoot.Mutation.ProductMediaReorder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_productMediaReorder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProductMediaReorder(childComplexity, args["productId"].(string), args["mediaIds"].([]string)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -2093,6 +2327,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetVariantTaxClass(childComplexity, args["variantId"].(string), args["taxClassId"].(*string)), true
+	case "Mutation.stagedUploadCreate":
+		if e.ComplexityRoot.Mutation.StagedUploadCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stagedUploadCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StagedUploadCreate(childComplexity, args["input"].(model.StagedUploadInput)), true
 	case "Mutation.updateAddress":
 		if e.ComplexityRoot.Mutation.UpdateAddress == nil {
 			break
@@ -2203,6 +2448,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTaxRate(childComplexity, args["id"].(string), args["input"].(model.TaxRateInput)), true
+	case "Mutation.variantMediaSet":
+		if e.ComplexityRoot.Mutation.VariantMediaSet == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_variantMediaSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VariantMediaSet(childComplexity, args["variantId"].(string), args["input"].(model.MediaInput)), true
 
 	case "Notification.attempts":
 		if e.ComplexityRoot.Notification.Attempts == nil {
@@ -2985,12 +3241,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Product.Description(childComplexity), true
+	case "Product.featuredImage":
+		if e.ComplexityRoot.Product.FeaturedImage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.FeaturedImage(childComplexity), true
 	case "Product.id":
 		if e.ComplexityRoot.Product.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Product.ID(childComplexity), true
+	case "Product.media":
+		if e.ComplexityRoot.Product.Media == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Product.Media(childComplexity), true
 	case "Product.name":
 		if e.ComplexityRoot.Product.Name == nil {
 			break
@@ -3060,6 +3328,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
+	case "ProductMediaPayload.media":
+		if e.ComplexityRoot.ProductMediaPayload.Media == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductMediaPayload.Media(childComplexity), true
+	case "ProductMediaPayload.userErrors":
+		if e.ComplexityRoot.ProductMediaPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductMediaPayload.UserErrors(childComplexity), true
+
 	case "ProductPayload.product":
 		if e.ComplexityRoot.ProductPayload.Product == nil {
 			break
@@ -3085,6 +3366,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductVariant.ID(childComplexity), true
+	case "ProductVariant.image":
+		if e.ComplexityRoot.ProductVariant.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariant.Image(childComplexity), true
 	case "ProductVariant.name":
 		if e.ComplexityRoot.ProductVariant.Name == nil {
 			break
@@ -3671,6 +3958,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShippingZonePayload.Zone(childComplexity), true
 
+	case "StagedUpload.contentType":
+		if e.ComplexityRoot.StagedUpload.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUpload.ContentType(childComplexity), true
+	case "StagedUpload.expiresAt":
+		if e.ComplexityRoot.StagedUpload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUpload.ExpiresAt(childComplexity), true
+	case "StagedUpload.method":
+		if e.ComplexityRoot.StagedUpload.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUpload.Method(childComplexity), true
+	case "StagedUpload.url":
+		if e.ComplexityRoot.StagedUpload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUpload.URL(childComplexity), true
+	case "StagedUpload.uploadKey":
+		if e.ComplexityRoot.StagedUpload.UploadKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUpload.UploadKey(childComplexity), true
+
+	case "StagedUploadPayload.stagedUpload":
+		if e.ComplexityRoot.StagedUploadPayload.StagedUpload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUploadPayload.StagedUpload(childComplexity), true
+	case "StagedUploadPayload.userErrors":
+		if e.ComplexityRoot.StagedUploadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StagedUploadPayload.UserErrors(childComplexity), true
+
 	case "Subscription.orderEvents":
 		if e.ComplexityRoot.Subscription.OrderEvents == nil {
 			break
@@ -3924,7 +4255,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateTaxClassInput", ec.unmarshalInputCreateTaxClassInput),
 			graphql.NewInputUnmarshaler("CustomerOrder", ec.unmarshalInputCustomerOrder),
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
+			graphql.NewInputUnmarshaler("FocalPointInput", ec.unmarshalInputFocalPointInput),
 			graphql.NewInputUnmarshaler("GuestContactInput", ec.unmarshalInputGuestContactInput),
+			graphql.NewInputUnmarshaler("MediaInput", ec.unmarshalInputMediaInput),
+			graphql.NewInputUnmarshaler("MediaUpdateInput", ec.unmarshalInputMediaUpdateInput),
 			graphql.NewInputUnmarshaler("NotificationOrder", ec.unmarshalInputNotificationOrder),
 			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("OrderEventOrder", ec.unmarshalInputOrderEventOrder),
@@ -3955,6 +4289,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ShippingZoneInput", ec.unmarshalInputShippingZoneInput),
 			graphql.NewInputUnmarshaler("ShippingZoneOrder", ec.unmarshalInputShippingZoneOrder),
 			graphql.NewInputUnmarshaler("ShippingZoneWhereInput", ec.unmarshalInputShippingZoneWhereInput),
+			graphql.NewInputUnmarshaler("StagedUploadInput", ec.unmarshalInputStagedUploadInput),
 			graphql.NewInputUnmarshaler("TaxClassOrder", ec.unmarshalInputTaxClassOrder),
 			graphql.NewInputUnmarshaler("TaxClassWhereInput", ec.unmarshalInputTaxClassWhereInput),
 			graphql.NewInputUnmarshaler("TaxRateInput", ec.unmarshalInputTaxRateInput),
@@ -4058,7 +4393,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "notification.graphql" "order.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
+//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4076,6 +4411,7 @@ var sources = []*ast.Source{
 	{Name: "catalog.graphql", Input: sourceData("catalog.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "guest.graphql", Input: sourceData("guest.graphql"), BuiltIn: false},
+	{Name: "media.graphql", Input: sourceData("media.graphql"), BuiltIn: false},
 	{Name: "notification.graphql", Input: sourceData("notification.graphql"), BuiltIn: false},
 	{Name: "order.graphql", Input: sourceData("order.graphql"), BuiltIn: false},
 	{Name: "recovery.graphql", Input: sourceData("recovery.graphql"), BuiltIn: false},
@@ -4265,6 +4601,8 @@ func (ec *executionContext) childFields_Category(ctx context.Context, field grap
 		return ec.fieldContext_Category_children(ctx, field)
 	case "products":
 		return ec.fieldContext_Category_products(ctx, field)
+	case "image":
+		return ec.fieldContext_Category_image(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Category", field.Name)
 }
@@ -4401,6 +4739,16 @@ func (ec *executionContext) childFields_DeleteCategoryPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type DeleteCategoryPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteMediaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedID":
+		return ec.fieldContext_DeleteMediaPayload_deletedID(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteMediaPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteMediaPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteShippingPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedID":
@@ -4429,6 +4777,48 @@ func (ec *executionContext) childFields_DeliveryEstimate(ctx context.Context, fi
 		return ec.fieldContext_DeliveryEstimate_latest(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeliveryEstimate", field.Name)
+}
+
+func (ec *executionContext) childFields_FocalPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "x":
+		return ec.fieldContext_FocalPoint_x(ctx, field)
+	case "y":
+		return ec.fieldContext_FocalPoint_y(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FocalPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_Image(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Image_id(ctx, field)
+	case "url":
+		return ec.fieldContext_Image_url(ctx, field)
+	case "width":
+		return ec.fieldContext_Image_width(ctx, field)
+	case "height":
+		return ec.fieldContext_Image_height(ctx, field)
+	case "altText":
+		return ec.fieldContext_Image_altText(ctx, field)
+	case "placeholder":
+		return ec.fieldContext_Image_placeholder(ctx, field)
+	case "position":
+		return ec.fieldContext_Image_position(ctx, field)
+	case "focalPoint":
+		return ec.fieldContext_Image_focalPoint(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Image", field.Name)
+}
+
+func (ec *executionContext) childFields_ImagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "image":
+		return ec.fieldContext_ImagePayload_image(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ImagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4845,6 +5235,10 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_priceRange(ctx, field)
 	case "availableForSale":
 		return ec.fieldContext_Product_availableForSale(ctx, field)
+	case "media":
+		return ec.fieldContext_Product_media(ctx, field)
+	case "featuredImage":
+		return ec.fieldContext_Product_featuredImage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
 }
@@ -4869,6 +5263,16 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 		return ec.fieldContext_ProductEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductMediaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "media":
+		return ec.fieldContext_ProductMediaPayload_media(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProductMediaPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductMediaPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4917,6 +5321,8 @@ func (ec *executionContext) childFields_ProductVariant(ctx context.Context, fiel
 		return ec.fieldContext_ProductVariant_price(ctx, field)
 	case "quantityAvailable":
 		return ec.fieldContext_ProductVariant_quantityAvailable(ctx, field)
+	case "image":
+		return ec.fieldContext_ProductVariant_image(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductVariant", field.Name)
 }
@@ -5105,6 +5511,32 @@ func (ec *executionContext) childFields_ShippingZonePayload(ctx context.Context,
 		return ec.fieldContext_ShippingZonePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShippingZonePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StagedUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_StagedUpload_url(ctx, field)
+	case "method":
+		return ec.fieldContext_StagedUpload_method(ctx, field)
+	case "contentType":
+		return ec.fieldContext_StagedUpload_contentType(ctx, field)
+	case "uploadKey":
+		return ec.fieldContext_StagedUpload_uploadKey(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_StagedUpload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StagedUpload", field.Name)
+}
+
+func (ec *executionContext) childFields_StagedUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stagedUpload":
+		return ec.fieldContext_StagedUploadPayload_stagedUpload(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_StagedUploadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StagedUploadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TaxClass(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5475,6 +5907,28 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Image_url_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "maxWidth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxWidth"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (*model.ImageFormat, error) {
+			return ec.unmarshalOImageFormat2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImageFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5742,6 +6196,28 @@ func (ec *executionContext) field_Mutation_cartSetShippingAddress_args(ctx conte
 		return nil, err
 	}
 	args["addressId"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_categoryImageSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "categoryId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["categoryId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MediaInput, error) {
+			return ec.unmarshalNMediaInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -6167,6 +6643,42 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_mediaDelete_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_mediaUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MediaUpdateInput, error) {
+			return ec.unmarshalNMediaUpdateInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_payOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6208,6 +6720,50 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_productMediaCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "productId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MediaInput, error) {
+			return ec.unmarshalNMediaInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_productMediaReorder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "productId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mediaIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mediaIds"] = arg1
 	return args, nil
 }
 
@@ -6358,6 +6914,20 @@ func (ec *executionContext) field_Mutation_setVariantTaxClass_args(ctx context.C
 		return nil, err
 	}
 	args["taxClassId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_stagedUploadCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StagedUploadInput, error) {
+			return ec.unmarshalNStagedUploadInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐStagedUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6609,6 +7179,28 @@ func (ec *executionContext) field_Mutation_updateTaxRate_args(ctx context.Contex
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TaxRateInput, error) {
 			return ec.unmarshalNTaxRateInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐTaxRateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_variantMediaSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "variantId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["variantId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MediaInput, error) {
+			return ec.unmarshalNMediaInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8842,6 +9434,38 @@ func (ec *executionContext) fieldContext_Category_products(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Category_image(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Category_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Category().Image(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Media) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Category_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Category",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CategoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CategoryConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9775,6 +10399,61 @@ func (ec *executionContext) fieldContext_DeleteCategoryPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteMediaPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMediaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteMediaPayload_deletedID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteMediaPayload_deletedID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteMediaPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteMediaPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteMediaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteMediaPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteMediaPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteMediaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DeleteShippingPayload_deletedID(ctx context.Context, field graphql.CollectedField, obj *model.DeleteShippingPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9929,6 +10608,330 @@ func (ec *executionContext) _DeliveryEstimate_latest(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_DeliveryEstimate_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
+}
+
+func (ec *executionContext) _FocalPoint_x(ctx context.Context, field graphql.CollectedField, obj *model.FocalPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FocalPoint_x(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.X, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FocalPoint_x(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FocalPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FocalPoint_y(ctx context.Context, field graphql.CollectedField, obj *model.FocalPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FocalPoint_y(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Y, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FocalPoint_y(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FocalPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Image_id(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Image().URL(ctx, obj, fc.Args["maxWidth"].(*int), fc.Args["format"].(*model.ImageFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_url(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Image",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Image_url_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Image_height(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Image_altText(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_altText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AltText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_altText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
+}
+
+func (ec *executionContext) _Image_placeholder(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_placeholder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Placeholder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_placeholder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
+}
+
+func (ec *executionContext) _Image_position(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Image_focalPoint(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_focalPoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Image().FocalPoint(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FocalPoint) graphql.Marshaler {
+			return ec.marshalOFocalPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Image_focalPoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Image",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FocalPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImagePayload_image(ctx context.Context, field graphql.CollectedField, obj *model.ImagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImagePayload_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Image, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Media) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImagePayload_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImagePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ImagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImagePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImagePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LoginPayload_customer(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -11646,6 +12649,440 @@ func (ec *executionContext) fieldContext_Mutation_guestCancelOrder(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_guestCancelOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stagedUploadCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stagedUploadCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StagedUploadCreate(ctx, fc.Args["input"].(model.StagedUploadInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.StagedUploadPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.StagedUploadPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StagedUploadPayload) graphql.Marshaler {
+			return ec.marshalNStagedUploadPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐStagedUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stagedUploadCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StagedUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_stagedUploadCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_productMediaCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_productMediaCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ProductMediaCreate(ctx, fc.Args["productId"].(string), fc.Args["input"].(model.MediaInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImagePayload) graphql.Marshaler {
+			return ec.marshalNImagePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_productMediaCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_productMediaCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_variantMediaSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_variantMediaSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VariantMediaSet(ctx, fc.Args["variantId"].(string), fc.Args["input"].(model.MediaInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImagePayload) graphql.Marshaler {
+			return ec.marshalNImagePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_variantMediaSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_variantMediaSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_categoryImageSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_categoryImageSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CategoryImageSet(ctx, fc.Args["categoryId"].(string), fc.Args["input"].(model.MediaInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImagePayload) graphql.Marshaler {
+			return ec.marshalNImagePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_categoryImageSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_categoryImageSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_productMediaReorder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_productMediaReorder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ProductMediaReorder(ctx, fc.Args["productId"].(string), fc.Args["mediaIds"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ProductMediaPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProductMediaPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductMediaPayload) graphql.Marshaler {
+			return ec.marshalNProductMediaPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐProductMediaPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_productMediaReorder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductMediaPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_productMediaReorder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mediaUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mediaUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MediaUpdate(ctx, fc.Args["id"].(string), fc.Args["input"].(model.MediaUpdateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ImagePayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImagePayload) graphql.Marshaler {
+			return ec.marshalNImagePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mediaUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mediaUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mediaDelete(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mediaDelete(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MediaDelete(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.DeleteMediaPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.DeleteMediaPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteMediaPayload) graphql.Marshaler {
+			return ec.marshalNDeleteMediaPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteMediaPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mediaDelete(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteMediaPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mediaDelete_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16776,6 +18213,70 @@ func (ec *executionContext) fieldContext_Product_availableForSale(_ context.Cont
 	return graphql.NewScalarFieldContext("Product", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Product_media(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_media(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().Media(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Media) graphql.Marshaler {
+			return ec.marshalNImage2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMediaᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Product_media(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Product_featuredImage(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Product_featuredImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Product().FeaturedImage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Media) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Product_featuredImage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Product",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProductConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ProductConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16916,6 +18417,70 @@ func (ec *executionContext) _ProductEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ProductEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ProductMediaPayload_media(ctx context.Context, field graphql.CollectedField, obj *model.ProductMediaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductMediaPayload_media(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Media, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Media) graphql.Marshaler {
+			return ec.marshalOImage2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMediaᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductMediaPayload_media(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductMediaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductMediaPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProductMediaPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductMediaPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductMediaPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductMediaPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProductPayload_product(ctx context.Context, field graphql.CollectedField, obj *model.ProductPayload) (ret graphql.Marshaler) {
@@ -17443,6 +19008,38 @@ func (ec *executionContext) _ProductVariant_quantityAvailable(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_ProductVariant_quantityAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, true, false, "Int")
+}
+
+func (ec *executionContext) _ProductVariant_image(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductVariant_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProductVariant().Image(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Media) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductVariant_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductVariant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ProductVariantPayload_variant(ctx context.Context, field graphql.CollectedField, obj *model.ProductVariantPayload) (ret graphql.Marshaler) {
@@ -19749,6 +21346,185 @@ func (ec *executionContext) _ShippingZonePayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_ShippingZonePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ShippingZonePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StagedUpload_url(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUpload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUpload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StagedUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _StagedUpload_method(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUpload_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StagedUpload().Method(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUpload_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StagedUpload", field, true, true, "String")
+}
+
+func (ec *executionContext) _StagedUpload_contentType(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUpload_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUpload_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StagedUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _StagedUpload_uploadKey(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUpload_uploadKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StagedUpload().UploadKey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUpload_uploadKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StagedUpload", field, true, true, "String")
+}
+
+func (ec *executionContext) _StagedUpload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUpload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUpload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StagedUpload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StagedUploadPayload_stagedUpload(ctx context.Context, field graphql.CollectedField, obj *model.StagedUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUploadPayload_stagedUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StagedUpload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *media.Upload) graphql.Marshaler {
+			return ec.marshalOStagedUpload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋmediaᚐUpload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUploadPayload_stagedUpload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StagedUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StagedUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StagedUploadPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.StagedUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StagedUploadPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StagedUploadPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StagedUploadPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -24722,6 +26498,55 @@ func UnmarshalCustomerWhereInput(ctx context.Context, raw any) (ent.CustomerWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFocalPointInput(ctx context.Context, obj any) (model.FocalPointInput, error) {
+	var it model.FocalPointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"x", "y"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "x":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("x"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.X = data
+		case "y":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("y"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Y = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFocalPointInput unmarshals raw into the FocalPointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFocalPointInput(ctx context.Context, raw any) (model.FocalPointInput, error) {
+	var out model.FocalPointInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FocalPointInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGuestContactInput(ctx context.Context, obj any) (model.GuestContactInput, error) {
 	var it model.GuestContactInput
 	if obj == nil {
@@ -24768,6 +26593,111 @@ func (ec *executionContext) unmarshalInputGuestContactInput(ctx context.Context,
 func UnmarshalGuestContactInput(ctx context.Context, raw any) (model.GuestContactInput, error) {
 	var out model.GuestContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GuestContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMediaInput(ctx context.Context, obj any) (model.MediaInput, error) {
+	var it model.MediaInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uploadKey", "altText", "focalPoint"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uploadKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uploadKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UploadKey = data
+		case "altText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("altText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AltText = data
+		case "focalPoint":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("focalPoint"))
+			data, err := ec.unmarshalOFocalPointInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPointInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FocalPoint = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMediaInput unmarshals raw into the MediaInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMediaInput(ctx context.Context, raw any) (model.MediaInput, error) {
+	var out model.MediaInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MediaInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMediaUpdateInput(ctx context.Context, obj any) (model.MediaUpdateInput, error) {
+	var it model.MediaUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"altText", "focalPoint"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "altText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("altText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AltText = data
+		case "focalPoint":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("focalPoint"))
+			data, err := ec.unmarshalOFocalPointInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPointInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FocalPoint = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMediaUpdateInput unmarshals raw into the MediaUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMediaUpdateInput(ctx context.Context, raw any) (model.MediaUpdateInput, error) {
+	var out model.MediaUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MediaUpdateInput", raw, &out)
 	return out, err
 }
 
@@ -33585,6 +35515,55 @@ func UnmarshalShippingZoneWhereInput(ctx context.Context, raw any) (ent.Shipping
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStagedUploadInput(ctx context.Context, obj any) (model.StagedUploadInput, error) {
+	var it model.StagedUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contentType", "fileSize"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "fileSize":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fileSize"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FileSize = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStagedUploadInput unmarshals raw into the StagedUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStagedUploadInput(ctx context.Context, raw any) (model.StagedUploadInput, error) {
+	var out model.StagedUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StagedUploadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTaxClassOrder(ctx context.Context, obj any) (ent.TaxClassOrder, error) {
 	var it ent.TaxClassOrder
 	if obj == nil {
@@ -35742,6 +37721,12 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Category_products(ctx, field, obj)
 				})
+		case "image":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Category_image(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36234,6 +38219,44 @@ func (ec *executionContext) _DeleteCategoryPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var deleteMediaPayloadImplementors = []string{"DeleteMediaPayload"}
+
+func (ec *executionContext) _DeleteMediaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteMediaPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteMediaPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteMediaPayload")
+		case "deletedID":
+			out.Values[i] = ec._DeleteMediaPayload_deletedID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteMediaPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteShippingPayloadImplementors = []string{"DeleteShippingPayload"}
 
 func (ec *executionContext) _DeleteShippingPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteShippingPayload) graphql.Marshaler {
@@ -36328,6 +38351,152 @@ func (ec *executionContext) _DeliveryEstimate(ctx context.Context, sel ast.Selec
 			}
 		case "latest":
 			out.Values[i] = ec._DeliveryEstimate_latest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var focalPointImplementors = []string{"FocalPoint"}
+
+func (ec *executionContext) _FocalPoint(ctx context.Context, sel ast.SelectionSet, obj *model.FocalPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, focalPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FocalPoint")
+		case "x":
+			out.Values[i] = ec._FocalPoint_x(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "y":
+			out.Values[i] = ec._FocalPoint_y(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imageImplementors = []string{"Image"}
+
+func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *ent.Media) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Image")
+		case "id":
+			out.Values[i] = ec._Image_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Image_url(ctx, field, obj)
+				})
+		case "width":
+			out.Values[i] = ec._Image_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._Image_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "altText":
+			out.Values[i] = ec._Image_altText(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "placeholder":
+			out.Values[i] = ec._Image_placeholder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._Image_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "focalPoint":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Image_focalPoint(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imagePayloadImplementors = []string{"ImagePayload"}
+
+func (ec *executionContext) _ImagePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImagePayload")
+		case "image":
+			out.Values[i] = ec._ImagePayload_image(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ImagePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36680,6 +38849,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "guestCancelOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_guestCancelOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stagedUploadCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stagedUploadCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "productMediaCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_productMediaCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "variantMediaSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_variantMediaSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "categoryImageSet":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_categoryImageSet(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "productMediaReorder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_productMediaReorder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mediaUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mediaUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mediaDelete":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mediaDelete(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -38135,6 +40353,18 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Product_availableForSale(ctx, field, obj)
 				})
+		case "media":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_media(ctx, field, obj)
+				})
+		case "featuredImage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Product_featuredImage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38213,6 +40443,44 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._ProductEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productMediaPayloadImplementors = []string{"ProductMediaPayload"}
+
+func (ec *executionContext) _ProductMediaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductMediaPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productMediaPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductMediaPayload")
+		case "media":
+			out.Values[i] = ec._ProductMediaPayload_media(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProductMediaPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38370,6 +40638,12 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "image":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductVariant_image(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -39181,6 +41455,99 @@ func (ec *executionContext) _ShippingZonePayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._ShippingZonePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stagedUploadImplementors = []string{"StagedUpload"}
+
+func (ec *executionContext) _StagedUpload(ctx context.Context, sel ast.SelectionSet, obj *media.Upload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stagedUploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StagedUpload")
+		case "url":
+			out.Values[i] = ec._StagedUpload_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "method":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StagedUpload_method(ctx, field, obj)
+				})
+		case "contentType":
+			out.Values[i] = ec._StagedUpload_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uploadKey":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StagedUpload_uploadKey(ctx, field, obj)
+				})
+		case "expiresAt":
+			out.Values[i] = ec._StagedUpload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stagedUploadPayloadImplementors = []string{"StagedUploadPayload"}
+
+func (ec *executionContext) _StagedUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StagedUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stagedUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StagedUploadPayload")
+		case "stagedUpload":
+			out.Values[i] = ec._StagedUploadPayload_stagedUpload(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._StagedUploadPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40359,6 +42726,14 @@ func (ec *executionContext) marshalNDeleteCategoryPayload2ᚖgithubᚗcomᚋsava
 	return ec._DeleteCategoryPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDeleteMediaPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteMediaPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteMediaPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteMediaPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteMediaPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDeleteShippingPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDeleteShippingPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteShippingPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteShippingPayload!")
@@ -40391,6 +42766,20 @@ func (ec *executionContext) unmarshalNErrorCode2githubᚗcomᚋsavannahᚑcommer
 
 func (ec *executionContext) marshalNErrorCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐErrorCode(ctx context.Context, sel ast.SelectionSet, v model.ErrorCode) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -40450,6 +42839,38 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNImage2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMediaᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Media) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx context.Context, sel ast.SelectionSet, v *ent.Media) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Image!")
+		return graphql.Null
+	}
+	return ec._Image(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImagePayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImagePayload(ctx context.Context, sel ast.SelectionSet, v *model.ImagePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImagePayload!")
+		return graphql.Null
+	}
+	return ec._ImagePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40492,6 +42913,16 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋsavannahᚑc
 		return graphql.Null
 	}
 	return ec._LogoutPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMediaInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaInput(ctx context.Context, v any) (model.MediaInput, error) {
+	res, err := ec.unmarshalInputMediaInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMediaUpdateInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMediaUpdateInput(ctx context.Context, v any) (model.MediaUpdateInput, error) {
+	res, err := ec.unmarshalInputMediaUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx context.Context, sel ast.SelectionSet, v *model.Money) graphql.Marshaler {
@@ -40848,6 +43279,14 @@ func (ec *executionContext) marshalNProductConnection2ᚖgithubᚗcomᚋsavannah
 	return ec._ProductConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProductMediaPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐProductMediaPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProductMediaPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductMediaPayload!")
+		return graphql.Null
+	}
+	return ec._ProductMediaPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProductOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductOrderField(ctx context.Context, v any) (*ent.ProductOrderField, error) {
 	var res = new(ent.ProductOrderField)
 	err := res.UnmarshalGQL(v)
@@ -41186,6 +43625,19 @@ func (ec *executionContext) marshalNShippingZonePayload2ᚖgithubᚗcomᚋsavann
 func (ec *executionContext) unmarshalNShippingZoneWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneWhereInput(ctx context.Context, v any) (*ent.ShippingZoneWhereInput, error) {
 	res, err := ec.unmarshalInputShippingZoneWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStagedUploadInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐStagedUploadInput(ctx context.Context, v any) (model.StagedUploadInput, error) {
+	res, err := ec.unmarshalInputStagedUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStagedUploadPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐStagedUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.StagedUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StagedUploadPayload!")
+		return graphql.Null
+	}
+	return ec._StagedUploadPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -41862,6 +44314,21 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOFocalPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPoint(ctx context.Context, sel ast.SelectionSet, v *model.FocalPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FocalPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFocalPointInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPointInput(ctx context.Context, v any) (*model.FocalPointInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFocalPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOGuestContactInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐGuestContactInput(ctx context.Context, v any) (*model.GuestContactInput, error) {
 	if v == nil {
 		return nil, nil
@@ -41938,6 +44405,48 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = sel
 	res := scalar.MarshalID(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOImage2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMediaᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Media) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx context.Context, sel ast.SelectionSet, v *ent.Media) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Image(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOImageFormat2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImageFormat(ctx context.Context, v any) (*model.ImageFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ImageFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOImageFormat2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐImageFormat(ctx context.Context, sel ast.SelectionSet, v *model.ImageFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕint64ᚄ(ctx context.Context, v any) ([]int64, error) {
@@ -43101,6 +45610,13 @@ func (ec *executionContext) unmarshalOShippingZoneWhereInput2ᚖgithubᚗcomᚋs
 	}
 	res, err := ec.unmarshalInputShippingZoneWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStagedUpload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋmediaᚐUpload(ctx context.Context, sel ast.SelectionSet, v *media.Upload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StagedUpload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -125,12 +125,10 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 		// After Protection, so cached answers are still measured.
 		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
 	}
-	// payOrder and guestPayOrder call M-Pesa, which must not happen inside
-	// a database transaction: they open their own, short ones around the
+	// noTx mutations call outside systems, which must not happen inside a
+	// database transaction: they open their own, short ones around the
 	// call.
-	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: svc.Client}, SkipTxFunc: func(op *ast.OperationDefinition) bool {
-		return hasRootField(op, "payOrder") || hasRootField(op, "guestPayOrder")
-	}}})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: svc.Client}, SkipTxFunc: noTx}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(r.withLoaders(ctx))
 	})
@@ -141,4 +139,11 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(Recover(log, cfg.RequestID))
 	return withThrottleStatus(srv)
+}
+
+// noTx is true of the mutations that run without the per-mutation
+// transaction: payOrder calls M-Pesa; the media writes read and copy
+// objects in storage (internal/media) before their own short transaction.
+func noTx(op *ast.OperationDefinition) bool {
+	return hasRootField(op, "payOrder", "guestPayOrder", "productMediaCreate", "variantMediaSet", "categoryImageSet")
 }

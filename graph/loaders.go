@@ -9,6 +9,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
+	entmedia "github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/internal/checkout"
@@ -20,6 +21,10 @@ type loaders struct {
 	categoryByID *dataloadgen.Loader[int, *ent.Category]
 	childrenOf   *dataloadgen.Loader[int, []*ent.Category]
 	variantsOf   *dataloadgen.Loader[int, []*ent.ProductVariant]
+	// Images by owner, in position order (graph/media.go).
+	productMedia  *dataloadgen.Loader[int, []*ent.Media]
+	variantMedia  *dataloadgen.Loader[int, []*ent.Media]
+	categoryMedia *dataloadgen.Loader[int, []*ent.Media]
 	// currencyOf is an order's currency, by order ID: the currency of its
 	// lines' money. It is immutable, so caching it for a whole operation
 	// (a subscription included) is exact.
@@ -55,10 +60,13 @@ const batchWait = 500 * time.Microsecond
 func (r *Resolver) newLoaders() *loaders {
 	opt := dataloadgen.WithWait(batchWait)
 	return &loaders{
-		categoryByID: dataloadgen.NewLoader(r.fetchCategories, opt),
-		childrenOf:   dataloadgen.NewLoader(r.fetchChildren, opt),
-		variantsOf:   dataloadgen.NewLoader(r.fetchVariants, opt),
-		currencyOf:   dataloadgen.NewLoader(r.fetchCurrencies, opt),
+		categoryByID:  dataloadgen.NewLoader(r.fetchCategories, opt),
+		childrenOf:    dataloadgen.NewLoader(r.fetchChildren, opt),
+		variantsOf:    dataloadgen.NewLoader(r.fetchVariants, opt),
+		productMedia:  dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldProductID), opt),
+		variantMedia:  dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldVariantID), opt),
+		categoryMedia: dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldCategoryID), opt),
+		currencyOf:    dataloadgen.NewLoader(r.fetchCurrencies, opt),
 	}
 }
 
@@ -200,22 +208,30 @@ func (r *Resolver) prefetchChildren(ctx context.Context, cats []*ent.Category) e
 // primeVariants loads the variants of a whole page of products in one
 // query when the page asks for variants or for availableForSale (which is
 // derived from them).
+//
+// It also loads the page's images, in one query per kind of owner asked
+// for (primeMedia).
 func (r *Resolver) primeVariants(ctx context.Context, conn *ent.ProductConnection) error {
-	if len(conn.Edges) == 0 ||
-		!requested(ctx, "edges", "node", "variants") && !requested(ctx, "edges", "node", "availableForSale") {
+	if len(conn.Edges) == 0 {
 		return nil
 	}
 	ids := make([]int, len(conn.Edges))
 	for i, e := range conn.Edges {
 		ids[i] = e.Node.ID
 	}
-	vs, errs := r.fetchVariants(ctx, ids)
-	if errs != nil {
-		return errs[0]
+	var variants []int
+	if requested(ctx, "edges", "node", "variants") || requested(ctx, "edges", "node", "availableForSale") {
+		vs, errs := r.fetchVariants(ctx, ids)
+		if errs != nil {
+			return errs[0]
+		}
+		l := r.loadersFrom(ctx).variantsOf
+		for i, id := range ids {
+			l.Prime(id, vs[i])
+			for _, v := range vs[i] {
+				variants = append(variants, v.ID)
+			}
+		}
 	}
-	l := r.loadersFrom(ctx).variantsOf
-	for i, id := range ids {
-		l.Prime(id, vs[i])
-	}
-	return nil
+	return r.primeMedia(ctx, ids, variants)
 }

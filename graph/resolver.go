@@ -14,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/events"
+	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 )
@@ -32,6 +33,8 @@ type Resolver struct {
 	// events carries order changes to subscriptions; nil answers them
 	// NOT_IMPLEMENTED.
 	events events.Bus
+	// media keeps product images; nil without storage.
+	media *media.Service
 }
 
 // NewResolver returns the resolver over the store's services
@@ -47,6 +50,7 @@ func NewResolver(svc *app.Services) *Resolver {
 		shipping: svc.Shipping,
 		outbox:   svc.Outbox,
 		events:   svc.Events,
+		media:    svc.Media,
 	}
 }
 

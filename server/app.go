@@ -84,6 +84,9 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 			GuestOrderURL:  cfg.GuestOrderURL,
 		},
 	}
+	if ac.Media, err = mediaConfig(ctx, cfg, key); err != nil {
+		return nil, app.Config{}, auth.SigningKey{}, err
+	}
 	if cfg.Mpesa != nil {
 		mc, err := mpesa.New(*cfg.Mpesa)
 		if err != nil {

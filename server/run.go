@@ -152,6 +152,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if err != nil {
 			return err
 		}
+		if err := addMediaWorker(workers, svc); err != nil {
+			return err
+		}
 		if jobClient, err = newJobs(cfg, db, svc.Client, periodic, workers, log, reg); err != nil {
 			return err
 		}
@@ -292,6 +295,11 @@ func seedDemo(ctx context.Context, svc *app.Services, currency string, log *slog
 	}
 	if err := seed.LoadTax(ctx, client, seed.DemoTax()); err != nil {
 		return fmt.Errorf("seed demo store's tax: %w", err)
+	}
+	if svc.Media != nil {
+		if err := seed.DemoMedia(ctx, client, svc.Media); err != nil {
+			return fmt.Errorf("seed demo images: %w", err)
+		}
 	}
 	log.Info("seeded demo store", slog.Int("categories", res.CategoriesCreated), slog.Int("products", res.ProductsCreated))
 	return nil

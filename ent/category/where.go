@@ -650,6 +650,39 @@ func HasProductsWith(preds ...predicate.Product) predicate.Category {
 	})
 }
 
+// HasMedia applies the HasEdge predicate on the "media" edge.
+func HasMedia() predicate.Category {
+	return predicate.Category(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, MediaTable, MediaColumn),
+		)
+		if f := access.EdgeFilter(s, "Media"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newMediaStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMediaWith applies the HasEdge predicate on the "media" edge with a given conditions (other predicates).
+func HasMediaWith(preds ...predicate.Media) predicate.Category {
+	return predicate.Category(func(s *sql.Selector) {
+		step := newMediaStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "Media"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Media(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Category) predicate.Category {
 	return predicate.Category(sql.AndPredicates(predicates...))

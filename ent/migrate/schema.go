@@ -226,6 +226,75 @@ var (
 			},
 		},
 	}
+	// MediaColumns holds the columns for the "media" table.
+	MediaColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "content_hash", Type: field.TypeString, Size: 64},
+		{Name: "format", Type: field.TypeEnum, Enums: []string{"JPEG", "PNG", "WEBP"}},
+		{Name: "bytes", Type: field.TypeInt64},
+		{Name: "width", Type: field.TypeInt},
+		{Name: "height", Type: field.TypeInt},
+		{Name: "alt_text", Type: field.TypeString, Size: 512, Default: ""},
+		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "focal_x", Type: field.TypeFloat64, Nullable: true},
+		{Name: "focal_y", Type: field.TypeFloat64, Nullable: true},
+		{Name: "derivative_status", Type: field.TypeEnum, Enums: []string{"PENDING", "READY", "FAILED"}, Default: "PENDING"},
+		{Name: "derivative_widths", Type: field.TypeJSON},
+		{Name: "placeholder", Type: field.TypeString, Size: 2048, Default: ""},
+		{Name: "category_id", Type: field.TypeInt, Nullable: true},
+		{Name: "product_id", Type: field.TypeInt, Nullable: true},
+		{Name: "variant_id", Type: field.TypeInt, Nullable: true},
+	}
+	// MediaTable holds the schema information for the "media" table.
+	MediaTable = &schema.Table{
+		Name:       "media",
+		Columns:    MediaColumns,
+		PrimaryKey: []*schema.Column{MediaColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "media_categories_media",
+				Columns:    []*schema.Column{MediaColumns[15]},
+				RefColumns: []*schema.Column{CategoriesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "media_products_media",
+				Columns:    []*schema.Column{MediaColumns[16]},
+				RefColumns: []*schema.Column{ProductsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "media_product_variants_media",
+				Columns:    []*schema.Column{MediaColumns[17]},
+				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "media_product_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{MediaColumns[16], MediaColumns[9]},
+			},
+			{
+				Name:    "media_variant_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{MediaColumns[17], MediaColumns[9]},
+			},
+			{
+				Name:    "media_category_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{MediaColumns[15], MediaColumns[9]},
+			},
+			{
+				Name:    "media_content_hash",
+				Unique:  false,
+				Columns: []*schema.Column{MediaColumns[3]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -857,6 +926,7 @@ var (
 		CategoriesTable,
 		CustomersTable,
 		IdentitiesTable,
+		MediaTable,
 		NotificationsTable,
 		OneTimeSecretsTable,
 		OrdersTable,
@@ -902,6 +972,15 @@ func init() {
 	IdentitiesTable.ForeignKeys[0].RefTable = CustomersTable
 	IdentitiesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	MediaTable.ForeignKeys[0].RefTable = CategoriesTable
+	MediaTable.ForeignKeys[1].RefTable = ProductsTable
+	MediaTable.ForeignKeys[2].RefTable = ProductVariantsTable
+	MediaTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
+	MediaTable.Annotation.Checks = map[string]string{
+		"media_one_owner": "(CASE WHEN product_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN variant_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN category_id IS NULL THEN 0 ELSE 1 END) = 1",
 	}
 	NotificationsTable.ForeignKeys[0].RefTable = OrdersTable
 	NotificationsTable.Annotation = &entsql.Annotation{

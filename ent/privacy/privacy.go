@@ -255,6 +255,30 @@ func (f IdentityMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IdentityMutation", m)
 }
 
+// The MediaQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MediaQueryRuleFunc func(context.Context, *ent.MediaQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MediaQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MediaQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MediaQuery", q)
+}
+
+// The MediaMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MediaMutationRuleFunc func(context.Context, *ent.MediaMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MediaMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MediaMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MediaMutation", m)
+}
+
 // The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
@@ -686,6 +710,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.IdentityQuery:
 		return q.Filter(), nil
+	case *ent.MediaQuery:
+		return q.Filter(), nil
 	case *ent.NotificationQuery:
 		return q.Filter(), nil
 	case *ent.OneTimeSecretQuery:
@@ -736,6 +762,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.CustomerMutation:
 		return m.Filter(), nil
 	case *ent.IdentityMutation:
+		return m.Filter(), nil
+	case *ent.MediaMutation:
 		return m.Filter(), nil
 	case *ent.NotificationMutation:
 		return m.Filter(), nil

@@ -557,6 +557,39 @@ func HasVariantsWith(preds ...predicate.ProductVariant) predicate.Product {
 	})
 }
 
+// HasMedia applies the HasEdge predicate on the "media" edge.
+func HasMedia() predicate.Product {
+	return predicate.Product(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, MediaTable, MediaColumn),
+		)
+		if f := access.EdgeFilter(s, "Media"); f != nil {
+			sqlgraph.HasNeighborsWith(s, newMediaStep(), f)
+			return
+		}
+
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMediaWith applies the HasEdge predicate on the "media" edge with a given conditions (other predicates).
+func HasMediaWith(preds ...predicate.Media) predicate.Product {
+	return predicate.Product(func(s *sql.Selector) {
+		step := newMediaStep()
+		preds := preds
+		if f := access.EdgeFilter(s, "Media"); f != nil {
+			preds = append(preds[:len(preds):len(preds)], predicate.Media(f))
+		}
+
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Product) predicate.Product {
 	return predicate.Product(sql.AndPredicates(predicates...))

@@ -52,6 +52,8 @@ const (
 	EdgeOrderLines = "order_lines"
 	// EdgeTaxClass holds the string denoting the tax_class edge name in mutations.
 	EdgeTaxClass = "tax_class"
+	// EdgeMedia holds the string denoting the media edge name in mutations.
+	EdgeMedia = "media"
 	// Table holds the table name of the productvariant in the database.
 	Table = "product_variants"
 	// ProductTable is the table that holds the product relation/edge.
@@ -89,6 +91,13 @@ const (
 	TaxClassInverseTable = "tax_classes"
 	// TaxClassColumn is the table column denoting the tax_class relation/edge.
 	TaxClassColumn = "tax_class_id"
+	// MediaTable is the table that holds the media relation/edge.
+	MediaTable = "media"
+	// MediaInverseTable is the table name for the Media entity.
+	// It exists in this package in order to avoid circular dependency with the "media" package.
+	MediaInverseTable = "media"
+	// MediaColumn is the table column denoting the media relation/edge.
+	MediaColumn = "variant_id"
 )
 
 // Columns holds all SQL columns for productvariant fields.
@@ -280,6 +289,20 @@ func ByTaxClassField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTaxClassStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByMediaCount orders the results by media count.
+func ByMediaCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newMediaStep(), opts...)
+	}
+}
+
+// ByMedia orders the results by media terms.
+func ByMedia(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMediaStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newProductStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -313,5 +336,12 @@ func newTaxClassStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TaxClassInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, TaxClassTable, TaxClassColumn),
+	)
+}
+func newMediaStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MediaInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, MediaTable, MediaColumn),
 	)
 }

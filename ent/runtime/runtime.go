@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/identity"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
@@ -415,6 +416,116 @@ func init() {
 	identityDescEmail := identityFields[2].Descriptor()
 	// identity.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	identity.EmailValidator = identityDescEmail.Validators[0].(func(string) error)
+	mediaMixin := schema.Media{}.Mixin()
+	media.Policy = privacy.NewPolicies(mediaMixin[0], schema.Media{})
+	media.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := media.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	mediaMixinFields1 := mediaMixin[1].Fields()
+	_ = mediaMixinFields1
+	mediaFields := schema.Media{}.Fields()
+	_ = mediaFields
+	// mediaDescCreatedAt is the schema descriptor for created_at field.
+	mediaDescCreatedAt := mediaMixinFields1[0].Descriptor()
+	// media.DefaultCreatedAt holds the default value on creation for the created_at field.
+	media.DefaultCreatedAt = mediaDescCreatedAt.Default.(func() time.Time)
+	// mediaDescUpdatedAt is the schema descriptor for updated_at field.
+	mediaDescUpdatedAt := mediaMixinFields1[1].Descriptor()
+	// media.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	media.DefaultUpdatedAt = mediaDescUpdatedAt.Default.(func() time.Time)
+	// media.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	media.UpdateDefaultUpdatedAt = mediaDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// mediaDescContentHash is the schema descriptor for content_hash field.
+	mediaDescContentHash := mediaFields[0].Descriptor()
+	// media.ContentHashValidator is a validator for the "content_hash" field. It is called by the builders before save.
+	media.ContentHashValidator = func() func(string) error {
+		validators := mediaDescContentHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_hash string) error {
+			for _, fn := range fns {
+				if err := fn(content_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// mediaDescBytes is the schema descriptor for bytes field.
+	mediaDescBytes := mediaFields[2].Descriptor()
+	// media.BytesValidator is a validator for the "bytes" field. It is called by the builders before save.
+	media.BytesValidator = mediaDescBytes.Validators[0].(func(int64) error)
+	// mediaDescWidth is the schema descriptor for width field.
+	mediaDescWidth := mediaFields[3].Descriptor()
+	// media.WidthValidator is a validator for the "width" field. It is called by the builders before save.
+	media.WidthValidator = mediaDescWidth.Validators[0].(func(int) error)
+	// mediaDescHeight is the schema descriptor for height field.
+	mediaDescHeight := mediaFields[4].Descriptor()
+	// media.HeightValidator is a validator for the "height" field. It is called by the builders before save.
+	media.HeightValidator = mediaDescHeight.Validators[0].(func(int) error)
+	// mediaDescAltText is the schema descriptor for alt_text field.
+	mediaDescAltText := mediaFields[5].Descriptor()
+	// media.DefaultAltText holds the default value on creation for the alt_text field.
+	media.DefaultAltText = mediaDescAltText.Default.(string)
+	// media.AltTextValidator is a validator for the "alt_text" field. It is called by the builders before save.
+	media.AltTextValidator = mediaDescAltText.Validators[0].(func(string) error)
+	// mediaDescPosition is the schema descriptor for position field.
+	mediaDescPosition := mediaFields[6].Descriptor()
+	// media.DefaultPosition holds the default value on creation for the position field.
+	media.DefaultPosition = mediaDescPosition.Default.(int)
+	// mediaDescFocalX is the schema descriptor for focal_x field.
+	mediaDescFocalX := mediaFields[7].Descriptor()
+	// media.FocalXValidator is a validator for the "focal_x" field. It is called by the builders before save.
+	media.FocalXValidator = func() func(float64) error {
+		validators := mediaDescFocalX.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(focal_x float64) error {
+			for _, fn := range fns {
+				if err := fn(focal_x); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// mediaDescFocalY is the schema descriptor for focal_y field.
+	mediaDescFocalY := mediaFields[8].Descriptor()
+	// media.FocalYValidator is a validator for the "focal_y" field. It is called by the builders before save.
+	media.FocalYValidator = func() func(float64) error {
+		validators := mediaDescFocalY.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(focal_y float64) error {
+			for _, fn := range fns {
+				if err := fn(focal_y); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// mediaDescDerivativeWidths is the schema descriptor for derivative_widths field.
+	mediaDescDerivativeWidths := mediaFields[10].Descriptor()
+	// media.DefaultDerivativeWidths holds the default value on creation for the derivative_widths field.
+	media.DefaultDerivativeWidths = mediaDescDerivativeWidths.Default.([]int)
+	// mediaDescPlaceholder is the schema descriptor for placeholder field.
+	mediaDescPlaceholder := mediaFields[11].Descriptor()
+	// media.DefaultPlaceholder holds the default value on creation for the placeholder field.
+	media.DefaultPlaceholder = mediaDescPlaceholder.Default.(string)
+	// media.PlaceholderValidator is a validator for the "placeholder" field. It is called by the builders before save.
+	media.PlaceholderValidator = mediaDescPlaceholder.Validators[0].(func(string) error)
 	notificationMixin := schema.Notification{}.Mixin()
 	notification.Policy = privacy.NewPolicies(notificationMixin[0], schema.Notification{})
 	notification.Hooks[0] = func(next ent.Mutator) ent.Mutator {

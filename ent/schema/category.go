@@ -63,6 +63,9 @@ func (Category) Edges() []ent.Edge {
 			Unique(),
 		edge.To("products", Product.Type).
 			Annotations(entgql.Skip(entgql.SkipType), entsql.OnDelete(entsql.Restrict)),
+		// Images, resolved by hand (graph/media.graphql), by position.
+		edge.To("media", Media.Type).
+			Annotations(entgql.Skip(entgql.SkipAll), entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

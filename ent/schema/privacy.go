@@ -181,7 +181,7 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 	case "CartLine":
 		return filterMutation(access.CartLines, anyone), true
 	case "Order", "OrderLine", "OrderEvent", "Payment", "Notification", "StockMovement",
-		"Category", "Product", "ProductVariant", "TaxClass", "TaxRate",
+		"Category", "Product", "ProductVariant", "TaxClass", "TaxRate", "Media",
 		"ShippingZone", "ShippingMethod", "PickupPoint":
 		// Only staff (or a service, as the system) write: orders and
 		// their payments through checkout, the catalogue and shipping

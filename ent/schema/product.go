@@ -60,6 +60,9 @@ func (Product) Edges() []ent.Edge {
 		// order, one query per page of products.
 		edge.To("variants", ProductVariant.Type).
 			Annotations(entgql.Skip(entgql.SkipType), entsql.OnDelete(entsql.Cascade)),
+		// Images, resolved by hand (graph/media.graphql), by position.
+		edge.To("media", Media.Type).
+			Annotations(entgql.Skip(entgql.SkipAll), entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

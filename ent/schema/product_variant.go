@@ -79,6 +79,9 @@ func (ProductVariant) Edges() []ent.Edge {
 			Ref("variants").
 			Field("tax_class_id").
 			Unique(),
+		// Images, resolved by hand (graph/media.graphql), by position.
+		edge.To("media", Media.Type).
+			Annotations(entgql.Skip(entgql.SkipAll), entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
+	"github.com/savannah-commerce/savannah/internal/media"
 )
 
 type AddAddressPayload struct {
@@ -125,6 +126,11 @@ type DeleteCategoryPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type DeleteMediaPayload struct {
+	DeletedID  *string      `json:"deletedID,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type DeleteShippingPayload struct {
 	DeletedID  *string      `json:"deletedID,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
@@ -141,11 +147,27 @@ type DeliveryEstimate struct {
 	Latest   string `json:"latest"`
 }
 
+// Where an image draws the eye, as fractions of its width and height.
+type FocalPoint struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+type FocalPointInput struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
 // A guest's contact for an order: an email or an E.164 phone, exactly one.
 type GuestContactInput struct {
 	Email *string `json:"email,omitempty"`
 	// E.164, such as +254712345678.
 	Phone *string `json:"phone,omitempty"`
+}
+
+type ImagePayload struct {
+	Image      *ent.Media   `json:"image,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type LoginPayload struct {
@@ -156,6 +178,20 @@ type LoginPayload struct {
 
 type LogoutPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type MediaInput struct {
+	// StagedUpload.uploadKey of the uploaded file.
+	UploadKey string `json:"uploadKey"`
+	// Required (non-empty) on every image of a product before it is published.
+	AltText    *string          `json:"altText,omitempty"`
+	FocalPoint *FocalPointInput `json:"focalPoint,omitempty"`
+}
+
+type MediaUpdateInput struct {
+	// Required (non-empty) on every image of a product before it is published.
+	AltText    *string          `json:"altText,omitempty"`
+	FocalPoint *FocalPointInput `json:"focalPoint,omitempty"`
 }
 
 type OrderFeedEvent struct {
@@ -220,6 +256,11 @@ type PlaceOrderPayload struct {
 type PriceRange struct {
 	MinVariantPrice *Money `json:"minVariantPrice"`
 	MaxVariantPrice *Money `json:"maxVariantPrice"`
+}
+
+type ProductMediaPayload struct {
+	Media      []*ent.Media `json:"media,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type ProductPayload struct {
@@ -349,6 +390,18 @@ type ShippingZoneInput struct {
 type ShippingZonePayload struct {
 	Zone       *ent.ShippingZone `json:"zone,omitempty"`
 	UserErrors []*UserError      `json:"userErrors"`
+}
+
+type StagedUploadInput struct {
+	// image/jpeg, image/png or image/webp: the Content-Type the PUT must send.
+	ContentType string `json:"contentType"`
+	// The file's size in bytes.
+	FileSize int `json:"fileSize"`
+}
+
+type StagedUploadPayload struct {
+	StagedUpload *media.Upload `json:"stagedUpload,omitempty"`
+	UserErrors   []*UserError  `json:"userErrors"`
 }
 
 type Subscription struct {
@@ -579,6 +632,62 @@ func (e *ErrorCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e ErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A format an image URL can ask for.
+type ImageFormat string
+
+const (
+	ImageFormatJpeg ImageFormat = "JPEG"
+	ImageFormatWebp ImageFormat = "WEBP"
+)
+
+var AllImageFormat = []ImageFormat{
+	ImageFormatJpeg,
+	ImageFormatWebp,
+}
+
+func (e ImageFormat) IsValid() bool {
+	switch e {
+	case ImageFormatJpeg, ImageFormatWebp:
+		return true
+	}
+	return false
+}
+
+func (e ImageFormat) String() string {
+	return string(e)
+}
+
+func (e *ImageFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImageFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImageFormat", str)
+	}
+	return nil
+}
+
+func (e ImageFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImageFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImageFormat) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -28,6 +28,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
@@ -96,6 +97,10 @@ type Config struct {
 	// metrics, guest checkout). Client, Dialect, Currency and Shipping are
 	// filled in by NewServices; Notify, when nil, is the outbox.
 	Checkout checkout.Config
+	// Media configures product images; without Media.Storage there are
+	// none (Services.Media is nil). Client, Jobs and Log are filled in by
+	// NewServices.
+	Media media.Config
 }
 
 // Services is every service of the store, built once by NewServices and
@@ -123,6 +128,9 @@ type Services struct {
 	// Events carries order changes to subscriptions; nil answers them
 	// NOT_IMPLEMENTED.
 	Events events.Bus
+	// Media keeps product images and makes their derivatives; nil
+	// without storage.
+	Media *media.Service
 }
 
 // NewClient returns the ent client every part of the store uses, over
@@ -215,7 +223,16 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	var images *media.Service
+	if cfg.Media.Storage != nil {
+		mc := cfg.Media
+		mc.Client, mc.Jobs, mc.Log = client, cfg.Jobs, cfg.Log
+		if images, err = media.NewService(mc); err != nil {
+			return nil, err
+		}
+	}
 	return &Services{
+		Media:    images,
 		Shipping: ship,
 		Client:   client,
 		Dialect:  cfg.DB.Dialect,

@@ -14,9 +14,11 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/internal/input"
 	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 )
@@ -181,6 +183,11 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 			upd.SetDescription(*in.Description)
 		}
 		if in.Status != nil {
+			if *in.Status == product.StatusACTIVE {
+				if err := imagesDescribed(ctx, c, id); err != nil {
+					return err
+				}
+			}
 			upd.SetStatus(*in.Status)
 		}
 		if in.CategoryID != nil {
@@ -203,6 +210,22 @@ func (s *Service) UpdateProduct(ctx context.Context, id int, in ProductInput) (*
 		return nil
 	})
 	return out, err
+}
+
+// imagesDescribed refuses to publish a product with an image, its own or
+// a variant's, that has no alt text: a shopper using a screen reader would
+// get nothing.
+func imagesDescribed(ctx context.Context, c *ent.Client, id int) error {
+	n, err := c.Media.Query().
+		Where(media.AltText(""), media.Or(media.ProductID(id), media.HasVariantWith(productvariant.ProductID(id)))).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("catalog: images of product: %w", err)
+	}
+	if n > 0 {
+		return input.Fail(input.ErrInvalid, "every image of the product needs alt text before it is published", "input", "status")
+	}
+	return nil
 }
 
 // ArchiveProduct takes a product off the storefront, keeping its rows for

@@ -17,6 +17,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -193,6 +194,8 @@ type Config struct {
 	// Protection holds the API's defences (query limits, rate limits,
 	// persisted queries, CORS); see protection.go.
 	Protection Protection
+	// Media: image storage and limits (MEDIA_*).
+	Media Media
 }
 
 // mpesaVars are the MPESA_* variables, copied into an mpesa.Config when
@@ -255,6 +258,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.GuestOrderURL == "" {
 		c.GuestOrderURL = c.PublicURL + "/order"
+	}
+	if c.Media.Dir == "" {
+		c.Media.Dir = filepath.Join(c.DataDir, "media")
 	}
 	c.JWTPrivateKey = strings.ReplaceAll(c.JWTPrivateKey, `\n`, "\n")
 	c.JWTPreviousPublicKeys = strings.ReplaceAll(c.JWTPreviousPublicKeys, `\n`, "\n")
@@ -327,6 +333,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	errs = append(errs, c.checkNotify()...)
 	errs = append(errs, c.Protection.check()...)
+	errs = append(errs, c.Media.check()...)
 	errs = append(errs, c.loadMpesa(vars)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("invalid configuration: %w", err)
@@ -584,6 +591,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("oidc_issuer_url", c.OIDCIssuerURL),
 		slog.String("oidc_provider_name", c.OIDCName),
 		slog.Any("protection", c.Protection),
+		slog.Any("media", c.Media),
 	)
 }
 

@@ -94,6 +94,9 @@ func New(svc *app.Services, d Config) *Server {
 		s.socialRoutes(mux)
 	}
 	mux.HandleFunc("POST /webhooks/mpesa/{secret}", s.mpesaWebhook)
+	if svc.Media != nil {
+		s.mediaRoutes(mux)
+	}
 	s.probeRoutes(mux)
 	m := newHTTPMetrics(d.Registry)
 	compressed, err := withCompression(d.Protection.inner(mux))

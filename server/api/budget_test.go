@@ -10,14 +10,17 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
+	entmedia "github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/graph/scalar"
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/seed"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -341,5 +344,45 @@ func TestStatementBudgetCartShipping(t *testing.T) {
 		// rates; the zones, methods and pickup points.
 		require.Equal(t, n1, n6, "CartShipping must not grow with lines, methods or points")
 		require.LessOrEqual(t, n6, int64(9))
+	})
+}
+
+// TestMediaStatementBudget: a product grid with each product's featured
+// image and gallery and each variant's image costs the same number of
+// statements for 10 products as for 50, each with images: one query per
+// kind of owner, primed for the page.
+func TestMediaStatementBudget(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		st := mediaStorage(t, "file")
+		s := newStoreWith(t, db, syntheticCatalog(100), storeSetup{app: func(c *app.Config) {
+			c.Media = media.Config{Storage: st, PublicURL: media.ServePath}
+		}})
+		ctx := viewer.System(context.Background(), "test: set up")
+		prods, err := s.client.Product.Query().WithVariants().All(ctx)
+		require.NoError(t, err)
+		var rows []*ent.MediaCreate
+		for i, p := range prods {
+			hash := fmt.Sprintf("%064x", i+1)
+			rows = append(rows,
+				s.client.Media.Create().SetProductID(p.ID).SetContentHash(hash).SetFormat(entmedia.FormatPNG).SetBytes(100).SetWidth(800).SetHeight(600),
+				s.client.Media.Create().SetProductID(p.ID).SetContentHash(hash).SetFormat(entmedia.FormatPNG).SetBytes(100).SetWidth(800).SetHeight(600).SetPosition(1))
+			if i%2 == 0 {
+				rows = append(rows, s.client.Media.Create().SetVariantID(p.Edges.Variants[0].ID).SetContentHash(hash).SetFormat(entmedia.FormatPNG).SetBytes(100).SetWidth(800).SetHeight(600))
+			}
+		}
+		for len(rows) > 0 {
+			n := min(len(rows), 50)
+			require.NoError(t, s.client.Media.CreateBulk(rows[:n]...).Exec(ctx))
+			rows = rows[n:]
+		}
+
+		// 50 is the most the cost limit lets the grid ask for at once.
+		list10 := s.statements("ProductGallery", map[string]any{"first": 10})
+		list50 := s.statements("ProductGallery", map[string]any{"first": 50})
+		// Products, their count, their variants, the products' images,
+		// the variants' images.
+		require.Equal(t, int64(5), list50, "ProductGallery with 50 products")
+		require.Equal(t, list10, list50, "ProductGallery must not grow with the page")
 	})
 }

@@ -144,6 +144,14 @@ func activeShipping(*viewer.Viewer) func(*sql.Selector) {
 	return sql.FieldEQ("active", true)
 }
 
+// mediaShown: media of a storefront product or of one of its variants,
+// and every category's.
+func mediaShown(v *viewer.Viewer) func(*sql.Selector) {
+	products := ThroughParent("product_id", "products", storefront)(v)
+	variants := ThroughParent("variant_id", "product_variants", ThroughParent("product_id", "products", storefront))(v)
+	return sql.OrPredicates(products, variants, sql.FieldNotNull("category_id"))
+}
+
 func none(*viewer.Viewer) func(*sql.Selector) { return Nothing }
 
 // Of is the read rule of each entity (by its ent type name), in one
@@ -184,6 +192,10 @@ func Of(typ string) (Rule, bool) {
 		return Rule{}, true
 	case "Product":
 		return Rule{All: viewer.Staff, Filter: storefront}, true
+	case "Media":
+		// Images of what shoppers see: of shown products, of their
+		// variants, and of categories.
+		return Rule{All: viewer.Staff, Filter: mediaShown}, true
 	case "Sequence", "OneTimeSecret":
 		// Only the system: the order counter, the auth service's
 		// hashed reset links and codes.
