@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 )
 
@@ -26,7 +27,9 @@ type Resolver struct {
 	catalog  *catalog.Service
 	auth     *auth.Service
 	checkout *checkout.Service
-	shipping *shipping.Service
+	// promotions: staff's promotion writes (internal/promotion).
+	promotions *promotion.Service
+	shipping   *shipping.Service
 	// outbox re-enqueues failed notifications.
 	outbox *outbox.Outbox
 	// events carries order changes to subscriptions; nil answers them
@@ -38,15 +41,16 @@ type Resolver struct {
 // (app.NewServices), the one struct the GraphQL layer gets them from.
 func NewResolver(svc *app.Services) *Resolver {
 	return &Resolver{
-		client:   svc.Client,
-		currency: svc.Currency,
-		log:      svc.Log,
-		catalog:  svc.Catalog,
-		auth:     svc.Auth,
-		checkout: svc.Checkout,
-		shipping: svc.Shipping,
-		outbox:   svc.Outbox,
-		events:   svc.Events,
+		client:     svc.Client,
+		currency:   svc.Currency,
+		log:        svc.Log,
+		catalog:    svc.Catalog,
+		auth:       svc.Auth,
+		checkout:   svc.Checkout,
+		promotions: svc.Promotions,
+		shipping:   svc.Shipping,
+		outbox:     svc.Outbox,
+		events:     svc.Events,
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/jobs"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
@@ -118,6 +119,9 @@ type Services struct {
 	// Shipping matches addresses to zones, prices shipping methods and
 	// carries out staff's shipping writes.
 	Shipping *shipping.Service
+	// Promotions carries out staff's promotion and voucher writes
+	// (internal/promotion; checkout prices with the same package).
+	Promotions *promotion.Service
 	// Outbox re-enqueues failed notifications.
 	Outbox *outbox.Outbox
 	// Events carries order changes to subscriptions; nil answers them
@@ -216,16 +220,17 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		return nil, err
 	}
 	return &Services{
-		Shipping: ship,
-		Client:   client,
-		Dialect:  cfg.DB.Dialect,
-		Currency: cfg.Currency,
-		Log:      cfg.Log,
-		Auth:     accounts,
-		Catalog:  cat,
-		Checkout: shop,
-		Outbox:   cfg.outbox(),
-		Events:   cfg.Events,
+		Shipping:   ship,
+		Client:     client,
+		Dialect:    cfg.DB.Dialect,
+		Currency:   cfg.Currency,
+		Log:        cfg.Log,
+		Auth:       accounts,
+		Catalog:    cat,
+		Checkout:   shop,
+		Promotions: promotion.NewService(client),
+		Outbox:     cfg.outbox(),
+		Events:     cfg.Events,
 	}, nil
 }
 

@@ -1,0 +1,63 @@
+package graph
+
+import (
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/graph/model"
+	ipromotion "github.com/savannah-commerce/savannah/internal/promotion"
+)
+
+// appliedDiscounts shows promotions a cart or an order got.
+func (r *Resolver) appliedDiscounts(applied []schematype.AppliedPromotion) []*model.AppliedDiscount {
+	out := make([]*model.AppliedDiscount, len(applied))
+	for i, a := range applied {
+		out[i] = &model.AppliedDiscount{Name: a.Name, Amount: r.money(a.AmountMinor)}
+		if a.Code != "" {
+			code := a.Code
+			out[i].Code = &code
+		}
+	}
+	return out
+}
+
+// codeStatuses shows the cart's codes.
+func codeStatuses(sts []ipromotion.CodeStatus) []*model.CartDiscountCode {
+	out := make([]*model.CartDiscountCode, len(sts))
+	for i, st := range sts {
+		out[i] = &model.CartDiscountCode{Code: st.Code, Applied: st.Reason == ipromotion.Applied}
+		if st.Reason != ipromotion.Applied {
+			reason := model.DiscountCodeReason(st.Reason)
+			out[i].Reason = &reason
+		}
+	}
+	return out
+}
+
+// promotionInput decodes staff's promotion input.
+func promotionInput(d *ids, in model.PromotionInput) ipromotion.Input {
+	list := func(ss []string, field string) []int {
+		if ss == nil {
+			return nil
+		}
+		out := make([]int, len(ss))
+		for i, s := range ss {
+			out[i] = d.decode(s, "input", field)
+		}
+		return out
+	}
+	out := ipromotion.Input{
+		Name: in.Name, Active: in.Active, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Priority: in.Priority,
+		Stacking: in.Stacking, RequiresCode: in.RequiresCode, MinQuantity: in.MinQuantity,
+		ProductIDs: list(in.ProductIds, "productIds"), CategoryIDs: list(in.CategoryIds, "categoryIds"),
+		VariantIDs: list(in.VariantIds, "variantIds"), SignedIn: in.SignedIn, FirstOrder: in.FirstOrder,
+		Action: in.Action, BuyQuantity: in.BuyQuantity, GetQuantity: in.GetQuantity,
+	}
+	i64 := func(p *int) *int64 {
+		if p == nil {
+			return nil
+		}
+		v := int64(*p)
+		return &v
+	}
+	out.MinSubtotalMinor, out.PercentBp, out.AmountMinor = i64(in.MinSubtotal), i64(in.PercentBp), i64(in.Amount)
+	return out
+}

@@ -1,0 +1,14 @@
+-- reverse: create index "voucheruse_voucher_id_buyer" to table: "voucher_uses"
+DROP INDEX "voucheruse_voucher_id_buyer";
+-- reverse: create "voucher_uses" table
+DROP TABLE "voucher_uses";
+-- reverse: create index "vouchers_code_key" to table: "vouchers"
+DROP INDEX "vouchers_code_key";
+-- reverse: create "vouchers" table
+DROP TABLE "vouchers";
+-- reverse: create "promotions" table
+DROP TABLE "promotions";
+-- reverse: modify "orders" table
+ALTER TABLE "orders" DROP COLUMN "promotions";
+-- reverse: modify "carts" table
+ALTER TABLE "carts" DROP COLUMN "discount_codes";
