@@ -8,8 +8,9 @@
 // Stacking: if any applicable promotion is EXCLUSIVE, the one with the
 // highest priority (then the oldest) applies alone. Otherwise the single
 // BEST promotion that takes off the most applies, and every STACKABLE one
-// adds to it, in priority order; each is capped at what the lines still
-// cost, so no line goes below zero.
+// adds to it, in priority order. Each works out its amount on the
+// catalogue prices, and is capped at what its lines still cost, so no
+// line goes below zero.
 package promotion
 
 import (
