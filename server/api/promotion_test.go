@@ -353,4 +353,3 @@ func TestOncePerCustomerRace(t *testing.T) {
 		require.Equal(t, 1, r)
 	})
 }
-
