@@ -10,9 +10,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent/category"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/voucher"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/seed"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -351,5 +355,46 @@ func TestOncePerCustomerRace(t *testing.T) {
 		d, r = race(bob, placeOrderVars)
 		require.Equal(t, 1, d, "another customer has a use of their own")
 		require.Equal(t, 1, r)
+	})
+}
+
+// TestDemoPromotions: the demo store runs 15 % off audio (no code) and
+// KARIBU10, 10 % off a signed-in customer's first order, once: a new
+// customer gets both on an audio cart; after that order the code no
+// longer applies for them, and a guest is told to sign in.
+func TestDemoPromotions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		ctx := viewer.System(context.Background(), "test: set up")
+		require.NoError(t, seed.DemoPromotions(ctx, s.client, s.services.Promotions))
+		audio := s.client.Category.Query().Where(category.Slug(seed.DemoSaleCategory)).OnlyX(ctx)
+		pv := s.client.ProductVariant.Query().
+			Where(productvariant.HasProductWith(product.StatusEQ(product.StatusACTIVE),
+				product.HasCategoryWith(category.PathHasPrefix(audio.Path)))).
+			FirstX(ctx)
+		pv = pv.Update().SetStockOnHand(10).SetReserved(0).SaveX(ctx)
+
+		alice, _ := s.asCustomer(t, "alice")
+		cart := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(pv, 1)}}).Cart.ID
+		c := setCodes(t, alice, cart, "karibu10")
+		require.True(t, c.DiscountCodes[0].Applied)
+		price := pv.PriceMinor
+		require.Equal(t, price*15/100+price/10, cents(t, c.Discount.Amount), "the sale, and the welcome code on top")
+		require.Len(t, c.Discounts, 2)
+
+		p, err := placePromo(alice, placeOrderVars(cart, "karibu-1"))
+		require.NoError(t, err)
+		require.Empty(t, p.PlaceOrder.UserErrors)
+		require.Equal(t, c.Discount, p.PlaceOrder.Order.Discount)
+
+		again := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(pv, 1)}}).Cart.ID
+		c = setCodes(t, alice, again, "KARIBU10")
+		require.False(t, c.DiscountCodes[0].Applied)
+		require.Equal(t, "USAGE_LIMIT_REACHED", *c.DiscountCodes[0].Reason, "once per customer")
+		require.Equal(t, price*15/100, cents(t, c.Discount.Amount), "the sale still runs")
+
+		guest := s.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(pv, 1)}}).Cart.ID
+		c = setCodes(t, s, guest, "KARIBU10")
+		require.Equal(t, "SIGN_IN_REQUIRED", *c.DiscountCodes[0].Reason)
 	})
 }
