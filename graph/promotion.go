@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/model"
+	"github.com/savannah-commerce/savannah/internal/checkout"
 	ipromotion "github.com/savannah-commerce/savannah/internal/promotion"
 )
 
@@ -60,4 +63,20 @@ func promotionInput(d *ids, in model.PromotionInput) ipromotion.Input {
 	}
 	out.MinSubtotalMinor, out.PercentBp, out.AmountMinor = i64(in.MinSubtotal), i64(in.PercentBp), i64(in.Amount)
 	return out
+}
+
+// previewCart prices the cart with token inside a promotion dry run.
+func (r *Resolver) previewCart(ctx context.Context, token string, in ipromotion.Input) (*model.PromotionPreview, error) {
+	var p checkout.CartPrice
+	err := r.promotions.Preview(ctx, in, func(ctx context.Context) (err error) {
+		p, err = r.checkout.PreviewCart(ctx, token)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.PromotionPreview{
+		Subtotal: r.money(p.Totals.SubtotalMinor), Discount: r.money(p.Totals.DiscountMinor),
+		Discounts: r.appliedDiscounts(p.Discounts), TaxedTotal: r.taxedMoney(p.Totals.Total),
+	}, nil
 }

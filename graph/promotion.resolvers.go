@@ -70,6 +70,14 @@ func (r *mutationResolver) GenerateVouchers(ctx context.Context, promotionID str
 	return &model.GenerateVouchersPayload{Codes: codes[:min(len(codes), 100)], Count: len(codes), UserErrors: ue}, err
 }
 
+// PreviewPromotion is the resolver for the previewPromotion field.
+func (r *mutationResolver) PreviewPromotion(ctx context.Context, cartID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error) {
+	var d ids
+	in := promotionInput(&d, input)
+	pv, ue, err := serviceWrite(&d, func() (*model.PromotionPreview, error) { return r.previewCart(ctx, cartID, in) })
+	return &model.PromotionPreviewPayload{Preview: pv, UserErrors: ue}, err
+}
+
 // Discounts is the resolver for the discounts field.
 func (r *orderResolver) Discounts(ctx context.Context, obj *ent.Order) ([]*model.AppliedDiscount, error) {
 	return r.appliedDiscounts(obj.Promotions), nil

@@ -297,6 +297,20 @@ type PromotionPayload struct {
 	UserErrors []*UserError   `json:"userErrors"`
 }
 
+// A cart priced as if a promotion were running.
+type PromotionPreview struct {
+	Subtotal *Money `json:"subtotal"`
+	// What every promotion that applies takes off, the previewed one included.
+	Discount   *Money             `json:"discount"`
+	Discounts  []*AppliedDiscount `json:"discounts"`
+	TaxedTotal *TaxedMoney        `json:"taxedTotal"`
+}
+
+type PromotionPreviewPayload struct {
+	Preview    *PromotionPreview `json:"preview,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
 type RefreshTokenPayload struct {
 	Token      *AuthToken   `json:"token,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`

@@ -46,3 +46,21 @@ func (s *Service) SetDiscountCodes(ctx context.Context, token string, codes []st
 		return nil
 	})
 }
+
+// PreviewCart prices the cart with token as the viewer sees it (staff:
+// any cart), as the Cart would be priced now, within ctx's unit of work:
+// a promotion dry run (promotion.Service.Preview) prices it there.
+func (s *Service) PreviewCart(ctx context.Context, token string) (CartPrice, error) {
+	crt, err := s.Cart(ctx, token)
+	if err != nil {
+		return CartPrice{}, err
+	}
+	if crt == nil {
+		return CartPrice{}, fail(ErrNotFound, "no such cart", "cartId")
+	}
+	tax, err := s.Tax(ctx)
+	if err != nil {
+		return CartPrice{}, err
+	}
+	return s.PriceCart(ctx, crt, tax)
+}

@@ -3,6 +3,7 @@ package promotion
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -353,4 +354,33 @@ func randomCode(prefix string) (string, error) {
 		b.WriteByte(codeAlphabet[i.Int64()])
 	}
 	return b.String(), nil
+}
+
+// errDryRun rolls a preview's unit of work back.
+var errDryRun = errors.New("promotion: dry run")
+
+// Preview runs price in a unit of work in which the promotion in
+// (checked as Create checks it) is running now, active and without a
+// code, beside the running ones; then rolls everything back, so nothing
+// of it is ever seen by anyone else.
+func (s *Service) Preview(ctx context.Context, in Input, price func(ctx context.Context) error) error {
+	in.StartsAt, in.EndsAt = nil, nil
+	if err := in.check(ent.Promotion{}); err != nil {
+		return err
+	}
+	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
+		cr := c.Promotion.Create()
+		in.apply(cr.Mutation())
+		if err := cr.SetActive(true).SetRequiresCode(false).Exec(ctx); err != nil {
+			return fmt.Errorf("draft promotion: %w", err)
+		}
+		if err := price(ctx); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
 }

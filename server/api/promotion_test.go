@@ -398,3 +398,60 @@ func TestDemoPromotions(t *testing.T) {
 		require.Equal(t, "SIGN_IN_REQUIRED", *c.DiscountCodes[0].Reason)
 	})
 }
+
+// TestPromotionStaffTools: a dry run prices a customer's cart as if a
+// promotion ran and saves nothing (bad input and an unknown cart are
+// refused beside it); a running promotion applies to carts at once,
+// follows an update and stops when deactivated.
+func TestPromotionStaffTools(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		staff := s.asStaff()
+		v := stocked(t, s, 10)
+		alice, _ := s.asCustomer(t, "alice")
+		cart := alice.cartOp(t, "CartCreate", map[string]any{"lines": []any{line(v, 1)}}).Cart.ID
+		price := v.PriceMinor
+
+		var pv struct {
+			Preview *struct {
+				Discount  money `json:"discount"`
+				Discounts []struct {
+					Name string `json:"name"`
+				} `json:"discounts"`
+			} `json:"preview"`
+			UserErrors []userError `json:"userErrors"`
+		}
+		draft := map[string]any{"name": "Flash", "action": "PERCENTAGE", "percentBp": 2000}
+		promoOp(t, staff, "PreviewPromotion", map[string]any{"cartId": cart, "input": draft}, &pv)
+		require.Empty(t, pv.UserErrors)
+		require.Equal(t, price/5, cents(t, pv.Preview.Discount.Amount))
+		require.Equal(t, "Flash", pv.Preview.Discounts[0].Name)
+		promoOp(t, staff, "PreviewPromotion", map[string]any{"cartId": cart, "input": map[string]any{"name": "Flash", "action": "FIXED_AMOUNT"}}, &pv)
+		require.Equal(t, []string{"INVALID"}, codesOf(pv.UserErrors))
+		promoOp(t, staff, "PreviewPromotion", map[string]any{"cartId": "no-such-cart", "input": draft}, &pv)
+		require.Equal(t, []string{"NOT_FOUND"}, codesOf(pv.UserErrors))
+
+		var got struct{ Cart promoCart }
+		alice.op("PromoCart", map[string]any{"id": cart}, &got)
+		require.Equal(t, "0.00", got.Cart.Discount.Amount, "the dry run saved nothing")
+		sys := viewer.System(context.Background(), "test: check")
+		require.Zero(t, s.client.Promotion.Query().CountX(sys))
+
+		id := newPromotion(t, staff, map[string]any{"name": "Week", "action": "PERCENTAGE", "percentBp": 1000})
+		alice.op("PromoCart", map[string]any{"id": cart}, &got)
+		require.Equal(t, price/10, cents(t, got.Cart.Discount.Amount))
+		var up struct {
+			UserErrors []userError `json:"userErrors"`
+		}
+		promoOp(t, staff, "UpdatePromotion", map[string]any{"id": id, "input": map[string]any{"percentBp": 3000}}, &up)
+		require.Empty(t, up.UserErrors)
+		alice.op("PromoCart", map[string]any{"id": cart}, &got)
+		require.Equal(t, price*3/10, cents(t, got.Cart.Discount.Amount))
+		promoOp(t, staff, "UpdatePromotion", map[string]any{"id": id, "input": map[string]any{"percentBp": 0}}, &up)
+		require.Equal(t, []string{"INVALID"}, codesOf(up.UserErrors), "a percentage of nothing")
+		promoOp(t, staff, "DeactivatePromotion", map[string]any{"id": id}, &up)
+		require.Empty(t, up.UserErrors)
+		alice.op("PromoCart", map[string]any{"id": cart}, &got)
+		require.Equal(t, "0.00", got.Cart.Discount.Amount)
+	})
+}
