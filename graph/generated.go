@@ -34283,7 +34283,7 @@ func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, ob
 			it.RequiresCode = data
 		case "minSubtotal":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSubtotal"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -34346,7 +34346,7 @@ func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, ob
 			it.PercentBp = data
 		case "amount":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}

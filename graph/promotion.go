@@ -54,14 +54,11 @@ func promotionInput(d *ids, in model.PromotionInput) ipromotion.Input {
 		VariantIDs: list(in.VariantIds, "variantIds"), SignedIn: in.SignedIn, FirstOrder: in.FirstOrder,
 		Action: in.Action, BuyQuantity: in.BuyQuantity, GetQuantity: in.GetQuantity,
 	}
-	i64 := func(p *int) *int64 {
-		if p == nil {
-			return nil
-		}
-		v := int64(*p)
-		return &v
+	if in.PercentBp != nil {
+		bp := int64(*in.PercentBp)
+		out.PercentBp = &bp
 	}
-	out.MinSubtotalMinor, out.PercentBp, out.AmountMinor = i64(in.MinSubtotal), i64(in.PercentBp), i64(in.Amount)
+	out.MinSubtotal, out.Amount = in.MinSubtotal, in.Amount
 	return out
 }
 

@@ -275,21 +275,22 @@ type PromotionInput struct {
 	Priority *int                `json:"priority,omitempty"`
 	Stacking *promotion.Stacking `json:"stacking,omitempty"`
 	// Only through one of its codes.
-	RequiresCode *bool             `json:"requiresCode,omitempty"`
-	MinSubtotal  *int              `json:"minSubtotal,omitempty"`
-	MinQuantity  *int              `json:"minQuantity,omitempty"`
-	ProductIds   []string          `json:"productIds,omitempty"`
-	CategoryIds  []string          `json:"categoryIds,omitempty"`
-	VariantIds   []string          `json:"variantIds,omitempty"`
-	SignedIn     *bool             `json:"signedIn,omitempty"`
-	FirstOrder   *bool             `json:"firstOrder,omitempty"`
-	Action       *promotion.Action `json:"action,omitempty"`
+	RequiresCode *bool `json:"requiresCode,omitempty"`
+	// The minimum subtotal of the lines it covers, such as "1500.00".
+	MinSubtotal *string           `json:"minSubtotal,omitempty"`
+	MinQuantity *int              `json:"minQuantity,omitempty"`
+	ProductIds  []string          `json:"productIds,omitempty"`
+	CategoryIds []string          `json:"categoryIds,omitempty"`
+	VariantIds  []string          `json:"variantIds,omitempty"`
+	SignedIn    *bool             `json:"signedIn,omitempty"`
+	FirstOrder  *bool             `json:"firstOrder,omitempty"`
+	Action      *promotion.Action `json:"action,omitempty"`
 	// PERCENTAGE: the percentage off, in basis points (1000 = 10 %); BUY_X_GET_Y: off the free units (10000: free).
 	PercentBp *int `json:"percentBp,omitempty"`
-	// FIXED_AMOUNT: off the matching lines; FIXED_PRICE: each matching unit's price; in minor units.
-	Amount      *int `json:"amount,omitempty"`
-	BuyQuantity *int `json:"buyQuantity,omitempty"`
-	GetQuantity *int `json:"getQuantity,omitempty"`
+	// FIXED_AMOUNT: off the matching lines; FIXED_PRICE: each matching unit's price.
+	Amount      *string `json:"amount,omitempty"`
+	BuyQuantity *int    `json:"buyQuantity,omitempty"`
+	GetQuantity *int    `json:"getQuantity,omitempty"`
 }
 
 type PromotionPayload struct {

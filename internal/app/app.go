@@ -228,7 +228,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Auth:       accounts,
 		Catalog:    cat,
 		Checkout:   shop,
-		Promotions: promotion.NewService(client),
+		Promotions: promotion.NewService(client, cur),
 		Outbox:     cfg.outbox(),
 		Events:     cfg.Events,
 	}, nil

@@ -12,8 +12,10 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/promotion"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/input"
+	"github.com/savannah-commerce/savannah/internal/money"
 )
 
 // Limits of staff input.
@@ -35,11 +37,39 @@ var prefixPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]*$`)
 // Service carries out staff's promotion writes, under the staff's own
 // rights (ent privacy: staff read and write promotions and vouchers).
 type Service struct {
-	client *ent.Client
+	client   *ent.Client
+	currency money.Currency
 }
 
-// NewService returns the promotion service over client.
-func NewService(client *ent.Client) *Service { return &Service{client: client} }
+// NewService returns the promotion service over client, for a store in
+// currency.
+func NewService(client *ent.Client, currency money.Currency) *Service {
+	return &Service{client: client, currency: currency}
+}
+
+// amounts reads the input's decimal amounts (MinSubtotal, Amount) as
+// minor units of the store currency, with the catalogue's rules for
+// prices.
+func (s *Service) amounts(in *Input) error {
+	var ps input.Problems
+	read := func(text *string, field string) *int64 {
+		if text == nil {
+			return nil
+		}
+		v, err := catalog.PriceMinor(s.currency, *text)
+		if err != nil {
+			ps.Add(input.ErrInvalid, err.Error(), "input", field)
+		}
+		return &v
+	}
+	if m := read(in.MinSubtotal, "minSubtotal"); m != nil {
+		in.MinSubtotalMinor = m
+	}
+	if m := read(in.Amount, "amount"); m != nil {
+		in.AmountMinor = m
+	}
+	return ps.Err()
+}
 
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, c *ent.Client) error) error {
 	return database.InUnit(ctx, s.client, savepoint, func(ctx context.Context) error {
@@ -56,8 +86,11 @@ type Input struct {
 	Priority         *int
 	Stacking         *promotion.Stacking
 	RequiresCode     *bool
-	MinSubtotalMinor *int64
-	MinQuantity      *int
+	// MinSubtotal and Amount are decimal text in the store currency
+	// ("1500.00"); they set MinSubtotalMinor and AmountMinor.
+	MinSubtotal, Amount *string
+	MinSubtotalMinor    *int64
+	MinQuantity         *int
 	// Lines the promotion covers; nil: as they are, empty: none named.
 	ProductIDs, CategoryIDs, VariantIDs []int
 	SignedIn, FirstOrder                *bool
@@ -209,6 +242,9 @@ func (in Input) apply(m *ent.PromotionMutation) {
 
 // Create adds a promotion.
 func (s *Service) Create(ctx context.Context, in Input) (*ent.Promotion, error) {
+	if err := s.amounts(&in); err != nil {
+		return nil, err
+	}
 	if err := in.check(ent.Promotion{}); err != nil {
 		return nil, err
 	}
@@ -229,6 +265,9 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Promotion, error) 
 // Update changes the given fields of promotion id: carts are priced with
 // it at once; placed orders keep what they got.
 func (s *Service) Update(ctx context.Context, id int, in Input) (*ent.Promotion, error) {
+	if err := s.amounts(&in); err != nil {
+		return nil, err
+	}
 	var out *ent.Promotion
 	err := s.inTx(ctx, func(ctx context.Context, c *ent.Client) error {
 		p, err := c.Promotion.Get(ctx, id)
@@ -365,6 +404,9 @@ var errDryRun = errors.New("promotion: dry run")
 // of it is ever seen by anyone else.
 func (s *Service) Preview(ctx context.Context, in Input, price func(ctx context.Context) error) error {
 	in.StartsAt, in.EndsAt = nil, nil
+	if err := s.amounts(&in); err != nil {
+		return err
+	}
 	if err := in.check(ent.Promotion{}); err != nil {
 		return err
 	}

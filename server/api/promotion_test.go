@@ -146,7 +146,7 @@ func TestVoucherCodeOnCartAndOrder(t *testing.T) {
 
 		pid := newPromotion(t, staff, map[string]any{"name": "Ten off", "action": "PERCENTAGE", "percentBp": 1000, "requiresCode": true})
 		code := newCode(t, staff, pid, "ten-", nil)
-		big := newPromotion(t, staff, map[string]any{"name": "Big spender", "action": "FIXED_AMOUNT", "amount": 50000, "requiresCode": true, "minSubtotal": 2000000000})
+		big := newPromotion(t, staff, map[string]any{"name": "Big spender", "action": "FIXED_AMOUNT", "amount": "500.00", "requiresCode": true, "minSubtotal": "99999999.00"})
 		bigCode := newCode(t, staff, big, "BIG", nil)
 		past := time.Now().Add(-48 * time.Hour)
 		ended := newPromotion(t, staff, map[string]any{"name": "Old", "action": "PERCENTAGE", "percentBp": 500, "requiresCode": true,
@@ -222,7 +222,7 @@ func TestVoucherLimitRace(t *testing.T) {
 		s := newStore(t, db, demoCatalog(t))
 		staff := s.asStaff()
 		v := stocked(t, s, 1000)
-		pid := newPromotion(t, staff, map[string]any{"name": "First ten", "action": "FIXED_AMOUNT", "amount": 10000, "requiresCode": true})
+		pid := newPromotion(t, staff, map[string]any{"name": "First ten", "action": "FIXED_AMOUNT", "amount": "100.00", "requiresCode": true})
 		code := newCode(t, staff, pid, "RACE", map[string]any{"usageLimit": limit})
 
 		type buyer struct {
