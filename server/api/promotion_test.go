@@ -455,3 +455,26 @@ func TestPromotionStaffTools(t *testing.T) {
 		require.Equal(t, "0.00", got.Cart.Discount.Amount)
 	})
 }
+
+// TestGenerateTenThousandCodes: staff make 10,000 unique codes with a
+// prefix in one request, inserted in batches (a bounded number of
+// statements); a count out of range is refused beside it.
+func TestGenerateTenThousandCodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		staff := s.asStaff()
+		pid := newPromotion(t, staff, map[string]any{"name": "Xmas", "action": "PERCENTAGE", "percentBp": 500, "requiresCode": true})
+		var g struct {
+			Codes      []string    `json:"codes"`
+			Count      int         `json:"count"`
+			UserErrors []userError `json:"userErrors"`
+		}
+		promoOp(t, staff, "GenerateVouchers", map[string]any{"promotionId": pid, "input": map[string]any{"count": 10001, "prefix": "xmas-"}}, &g)
+		require.Equal(t, []string{"INVALID"}, codesOf(g.UserErrors))
+
+		n := staff.statements("GenerateVouchers", map[string]any{"promotionId": pid, "input": map[string]any{"count": 10000, "prefix": "xmas-", "usageLimit": 1}})
+		require.LessOrEqual(t, n, int64(40), "20 batches of 500, not 10,000 inserts")
+		sys := viewer.System(context.Background(), "test: check")
+		require.Equal(t, 10000, s.client.Voucher.Query().Where(voucher.CodeHasPrefix("XMAS-")).CountX(sys))
+	})
+}
