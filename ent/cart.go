@@ -40,6 +40,8 @@ type Cart struct {
 	ShippingMethodID *int `json:"shipping_method_id,omitempty"`
 	// PickupPointID holds the value of the "pickup_point_id" field.
 	PickupPointID *int `json:"pickup_point_id,omitempty"`
+	// DiscountCodes holds the value of the "discount_codes" field.
+	DiscountCodes []string `json:"discount_codes,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CartQuery when eager-loading is set.
 	Edges        CartEdges `json:"edges"`
@@ -112,7 +114,7 @@ func (*Cart) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case cart.FieldShippingAddress:
+		case cart.FieldShippingAddress, cart.FieldDiscountCodes:
 			values[i] = new([]byte)
 		case cart.FieldID, cart.FieldCustomerID, cart.FieldShippingMethodID, cart.FieldPickupPointID:
 			values[i] = new(sql.NullInt64)
@@ -199,6 +201,14 @@ func (_m *Cart) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PickupPointID = new(int)
 				*_m.PickupPointID = int(value.Int64)
+			}
+		case cart.FieldDiscountCodes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field discount_codes", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.DiscountCodes); err != nil {
+					return fmt.Errorf("unmarshal field discount_codes: %w", err)
+				}
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -287,6 +297,9 @@ func (_m *Cart) String() string {
 		builder.WriteString("pickup_point_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("discount_codes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DiscountCodes))
 	builder.WriteByte(')')
 	return builder.String()
 }

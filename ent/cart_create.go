@@ -145,6 +145,12 @@ func (_c *CartCreate) SetNillablePickupPointID(v *int) *CartCreate {
 	return _c
 }
 
+// SetDiscountCodes sets the "discount_codes" field.
+func (_c *CartCreate) SetDiscountCodes(v []string) *CartCreate {
+	_c.mutation.SetDiscountCodes(v)
+	return _c
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *CartCreate) SetCustomer(v *Customer) *CartCreate {
 	return _c.SetCustomerID(v.ID)
@@ -319,6 +325,10 @@ func (_c *CartCreate) createSpec() (*Cart, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ShippingAddress(); ok {
 		_spec.SetField(cart.FieldShippingAddress, field.TypeJSON, value)
 		_node.ShippingAddress = value
+	}
+	if value, ok := _c.mutation.DiscountCodes(); ok {
+		_spec.SetField(cart.FieldDiscountCodes, field.TypeJSON, value)
+		_node.DiscountCodes = value
 	}
 	if nodes := _c.mutation.CustomerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -547,6 +557,24 @@ func (u *CartUpsert) ClearPickupPointID() *CartUpsert {
 	return u
 }
 
+// SetDiscountCodes sets the "discount_codes" field.
+func (u *CartUpsert) SetDiscountCodes(v []string) *CartUpsert {
+	u.Set(cart.FieldDiscountCodes, v)
+	return u
+}
+
+// UpdateDiscountCodes sets the "discount_codes" field to the value that was provided on create.
+func (u *CartUpsert) UpdateDiscountCodes() *CartUpsert {
+	u.SetExcluded(cart.FieldDiscountCodes)
+	return u
+}
+
+// ClearDiscountCodes clears the value of the "discount_codes" field.
+func (u *CartUpsert) ClearDiscountCodes() *CartUpsert {
+	u.SetNull(cart.FieldDiscountCodes)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -718,6 +746,27 @@ func (u *CartUpsertOne) UpdatePickupPointID() *CartUpsertOne {
 func (u *CartUpsertOne) ClearPickupPointID() *CartUpsertOne {
 	return u.Update(func(s *CartUpsert) {
 		s.ClearPickupPointID()
+	})
+}
+
+// SetDiscountCodes sets the "discount_codes" field.
+func (u *CartUpsertOne) SetDiscountCodes(v []string) *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.SetDiscountCodes(v)
+	})
+}
+
+// UpdateDiscountCodes sets the "discount_codes" field to the value that was provided on create.
+func (u *CartUpsertOne) UpdateDiscountCodes() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdateDiscountCodes()
+	})
+}
+
+// ClearDiscountCodes clears the value of the "discount_codes" field.
+func (u *CartUpsertOne) ClearDiscountCodes() *CartUpsertOne {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearDiscountCodes()
 	})
 }
 
@@ -1058,6 +1107,27 @@ func (u *CartUpsertBulk) UpdatePickupPointID() *CartUpsertBulk {
 func (u *CartUpsertBulk) ClearPickupPointID() *CartUpsertBulk {
 	return u.Update(func(s *CartUpsert) {
 		s.ClearPickupPointID()
+	})
+}
+
+// SetDiscountCodes sets the "discount_codes" field.
+func (u *CartUpsertBulk) SetDiscountCodes(v []string) *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.SetDiscountCodes(v)
+	})
+}
+
+// UpdateDiscountCodes sets the "discount_codes" field to the value that was provided on create.
+func (u *CartUpsertBulk) UpdateDiscountCodes() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.UpdateDiscountCodes()
+	})
+}
+
+// ClearDiscountCodes clears the value of the "discount_codes" field.
+func (u *CartUpsertBulk) ClearDiscountCodes() *CartUpsertBulk {
+	return u.Update(func(s *CartUpsert) {
+		s.ClearDiscountCodes()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
@@ -137,6 +138,24 @@ func (_u *CartUpdate) SetNillablePickupPointID(v *int) *CartUpdate {
 // ClearPickupPointID clears the value of the "pickup_point_id" field.
 func (_u *CartUpdate) ClearPickupPointID() *CartUpdate {
 	_u.mutation.ClearPickupPointID()
+	return _u
+}
+
+// SetDiscountCodes sets the "discount_codes" field.
+func (_u *CartUpdate) SetDiscountCodes(v []string) *CartUpdate {
+	_u.mutation.SetDiscountCodes(v)
+	return _u
+}
+
+// AppendDiscountCodes appends value to the "discount_codes" field.
+func (_u *CartUpdate) AppendDiscountCodes(v []string) *CartUpdate {
+	_u.mutation.AppendDiscountCodes(v)
+	return _u
+}
+
+// ClearDiscountCodes clears the value of the "discount_codes" field.
+func (_u *CartUpdate) ClearDiscountCodes() *CartUpdate {
+	_u.mutation.ClearDiscountCodes()
 	return _u
 }
 
@@ -298,6 +317,17 @@ func (_u *CartUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ShippingAddressCleared() {
 		_spec.ClearField(cart.FieldShippingAddress, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DiscountCodes(); ok {
+		_spec.SetField(cart.FieldDiscountCodes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedDiscountCodes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, cart.FieldDiscountCodes, value)
+		})
+	}
+	if _u.mutation.DiscountCodesCleared() {
+		_spec.ClearField(cart.FieldDiscountCodes, field.TypeJSON)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -559,6 +589,24 @@ func (_u *CartUpdateOne) ClearPickupPointID() *CartUpdateOne {
 	return _u
 }
 
+// SetDiscountCodes sets the "discount_codes" field.
+func (_u *CartUpdateOne) SetDiscountCodes(v []string) *CartUpdateOne {
+	_u.mutation.SetDiscountCodes(v)
+	return _u
+}
+
+// AppendDiscountCodes appends value to the "discount_codes" field.
+func (_u *CartUpdateOne) AppendDiscountCodes(v []string) *CartUpdateOne {
+	_u.mutation.AppendDiscountCodes(v)
+	return _u
+}
+
+// ClearDiscountCodes clears the value of the "discount_codes" field.
+func (_u *CartUpdateOne) ClearDiscountCodes() *CartUpdateOne {
+	_u.mutation.ClearDiscountCodes()
+	return _u
+}
+
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_u *CartUpdateOne) SetCustomer(v *Customer) *CartUpdateOne {
 	return _u.SetCustomerID(v.ID)
@@ -747,6 +795,17 @@ func (_u *CartUpdateOne) sqlSave(ctx context.Context) (_node *Cart, err error) {
 	}
 	if _u.mutation.ShippingAddressCleared() {
 		_spec.ClearField(cart.FieldShippingAddress, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DiscountCodes(); ok {
+		_spec.SetField(cart.FieldDiscountCodes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedDiscountCodes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, cart.FieldDiscountCodes, value)
+		})
+	}
+	if _u.mutation.DiscountCodesCleared() {
+		_spec.ClearField(cart.FieldDiscountCodes, field.TypeJSON)
 	}
 	if _u.mutation.CustomerCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -31,6 +31,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -38,6 +39,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 
 	stdsql "database/sql"
 )
@@ -79,6 +82,8 @@ type Client struct {
 	Product *ProductClient
 	// ProductVariant is the client for interacting with the ProductVariant builders.
 	ProductVariant *ProductVariantClient
+	// Promotion is the client for interacting with the Promotion builders.
+	Promotion *PromotionClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Sequence is the client for interacting with the Sequence builders.
@@ -93,6 +98,10 @@ type Client struct {
 	TaxClass *TaxClassClient
 	// TaxRate is the client for interacting with the TaxRate builders.
 	TaxRate *TaxRateClient
+	// Voucher is the client for interacting with the Voucher builders.
+	Voucher *VoucherClient
+	// VoucherUse is the client for interacting with the VoucherUse builders.
+	VoucherUse *VoucherUseClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -120,6 +129,7 @@ func (c *Client) init() {
 	c.PickupPoint = NewPickupPointClient(c.config)
 	c.Product = NewProductClient(c.config)
 	c.ProductVariant = NewProductVariantClient(c.config)
+	c.Promotion = NewPromotionClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
 	c.ShippingMethod = NewShippingMethodClient(c.config)
@@ -127,6 +137,8 @@ func (c *Client) init() {
 	c.StockMovement = NewStockMovementClient(c.config)
 	c.TaxClass = NewTaxClassClient(c.config)
 	c.TaxRate = NewTaxRateClient(c.config)
+	c.Voucher = NewVoucherClient(c.config)
+	c.VoucherUse = NewVoucherUseClient(c.config)
 }
 
 type (
@@ -235,6 +247,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		PickupPoint:    NewPickupPointClient(cfg),
 		Product:        NewProductClient(cfg),
 		ProductVariant: NewProductVariantClient(cfg),
+		Promotion:      NewPromotionClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
 		Sequence:       NewSequenceClient(cfg),
 		ShippingMethod: NewShippingMethodClient(cfg),
@@ -242,6 +255,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		StockMovement:  NewStockMovementClient(cfg),
 		TaxClass:       NewTaxClassClient(cfg),
 		TaxRate:        NewTaxRateClient(cfg),
+		Voucher:        NewVoucherClient(cfg),
+		VoucherUse:     NewVoucherUseClient(cfg),
 	}, nil
 }
 
@@ -277,6 +292,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		PickupPoint:    NewPickupPointClient(cfg),
 		Product:        NewProductClient(cfg),
 		ProductVariant: NewProductVariantClient(cfg),
+		Promotion:      NewPromotionClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
 		Sequence:       NewSequenceClient(cfg),
 		ShippingMethod: NewShippingMethodClient(cfg),
@@ -284,6 +300,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		StockMovement:  NewStockMovementClient(cfg),
 		TaxClass:       NewTaxClassClient(cfg),
 		TaxRate:        NewTaxRateClient(cfg),
+		Voucher:        NewVoucherClient(cfg),
+		VoucherUse:     NewVoucherUseClient(cfg),
 	}, nil
 }
 
@@ -315,8 +333,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity, c.Media,
 		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
-		c.PickupPoint, c.Product, c.ProductVariant, c.RefreshToken, c.Sequence,
-		c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass, c.TaxRate,
+		c.PickupPoint, c.Product, c.ProductVariant, c.Promotion, c.RefreshToken,
+		c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass,
+		c.TaxRate, c.Voucher, c.VoucherUse,
 	} {
 		n.Use(hooks...)
 	}
@@ -328,8 +347,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity, c.Media,
 		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
-		c.PickupPoint, c.Product, c.ProductVariant, c.RefreshToken, c.Sequence,
-		c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass, c.TaxRate,
+		c.PickupPoint, c.Product, c.ProductVariant, c.Promotion, c.RefreshToken,
+		c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass,
+		c.TaxRate, c.Voucher, c.VoucherUse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -370,6 +390,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Product.mutate(ctx, m)
 	case *ProductVariantMutation:
 		return c.ProductVariant.mutate(ctx, m)
+	case *PromotionMutation:
+		return c.Promotion.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
 	case *SequenceMutation:
@@ -384,6 +406,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TaxClass.mutate(ctx, m)
 	case *TaxRateMutation:
 		return c.TaxRate.mutate(ctx, m)
+	case *VoucherMutation:
+		return c.Voucher.mutate(ctx, m)
+	case *VoucherUseMutation:
+		return c.VoucherUse.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -3237,6 +3263,156 @@ func (c *ProductVariantClient) mutate(ctx context.Context, m *ProductVariantMuta
 	}
 }
 
+// PromotionClient is a client for the Promotion schema.
+type PromotionClient struct {
+	config
+}
+
+// NewPromotionClient returns a client for the Promotion from the given config.
+func NewPromotionClient(c config) *PromotionClient {
+	return &PromotionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `promotion.Hooks(f(g(h())))`.
+func (c *PromotionClient) Use(hooks ...Hook) {
+	c.hooks.Promotion = append(c.hooks.Promotion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `promotion.Intercept(f(g(h())))`.
+func (c *PromotionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Promotion = append(c.inters.Promotion, interceptors...)
+}
+
+// Create returns a builder for creating a Promotion entity.
+func (c *PromotionClient) Create() *PromotionCreate {
+	mutation := newPromotionMutation(c.config, OpCreate)
+	return &PromotionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Promotion entities.
+func (c *PromotionClient) CreateBulk(builders ...*PromotionCreate) *PromotionCreateBulk {
+	return &PromotionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PromotionClient) MapCreateBulk(slice any, setFunc func(*PromotionCreate, int)) *PromotionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PromotionCreateBulk{err: fmt.Errorf("calling to PromotionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PromotionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PromotionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Promotion.
+func (c *PromotionClient) Update() *PromotionUpdate {
+	mutation := newPromotionMutation(c.config, OpUpdate)
+	return &PromotionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PromotionClient) UpdateOne(_m *Promotion) *PromotionUpdateOne {
+	mutation := newPromotionMutation(c.config, OpUpdateOne, withPromotion(_m))
+	return &PromotionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PromotionClient) UpdateOneID(id int) *PromotionUpdateOne {
+	mutation := newPromotionMutation(c.config, OpUpdateOne, withPromotionID(id))
+	return &PromotionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Promotion.
+func (c *PromotionClient) Delete() *PromotionDelete {
+	mutation := newPromotionMutation(c.config, OpDelete)
+	return &PromotionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PromotionClient) DeleteOne(_m *Promotion) *PromotionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PromotionClient) DeleteOneID(id int) *PromotionDeleteOne {
+	builder := c.Delete().Where(promotion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PromotionDeleteOne{builder}
+}
+
+// Query returns a query builder for Promotion.
+func (c *PromotionClient) Query() *PromotionQuery {
+	return &PromotionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePromotion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Promotion entity by its id.
+func (c *PromotionClient) Get(ctx context.Context, id int) (*Promotion, error) {
+	return c.Query().Where(promotion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PromotionClient) GetX(ctx context.Context, id int) *Promotion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryVouchers queries the vouchers edge of a Promotion.
+func (c *PromotionClient) QueryVouchers(_m *Promotion) *VoucherQuery {
+	query := (&VoucherClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(promotion.Table, promotion.FieldID, id),
+			sqlgraph.To(voucher.Table, voucher.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, promotion.VouchersTable, promotion.VouchersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PromotionClient) Hooks() []Hook {
+	hooks := c.hooks.Promotion
+	return append(hooks[:len(hooks):len(hooks)], promotion.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PromotionClient) Interceptors() []Interceptor {
+	return c.inters.Promotion
+}
+
+func (c *PromotionClient) mutate(ctx context.Context, m *PromotionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PromotionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PromotionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PromotionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PromotionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Promotion mutation op: %q", m.Op())
+	}
+}
+
 // RefreshTokenClient is a client for the RefreshToken schema.
 type RefreshTokenClient struct {
 	config
@@ -4383,19 +4559,336 @@ func (c *TaxRateClient) mutate(ctx context.Context, m *TaxRateMutation) (Value, 
 	}
 }
 
+// VoucherClient is a client for the Voucher schema.
+type VoucherClient struct {
+	config
+}
+
+// NewVoucherClient returns a client for the Voucher from the given config.
+func NewVoucherClient(c config) *VoucherClient {
+	return &VoucherClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `voucher.Hooks(f(g(h())))`.
+func (c *VoucherClient) Use(hooks ...Hook) {
+	c.hooks.Voucher = append(c.hooks.Voucher, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `voucher.Intercept(f(g(h())))`.
+func (c *VoucherClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Voucher = append(c.inters.Voucher, interceptors...)
+}
+
+// Create returns a builder for creating a Voucher entity.
+func (c *VoucherClient) Create() *VoucherCreate {
+	mutation := newVoucherMutation(c.config, OpCreate)
+	return &VoucherCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Voucher entities.
+func (c *VoucherClient) CreateBulk(builders ...*VoucherCreate) *VoucherCreateBulk {
+	return &VoucherCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VoucherClient) MapCreateBulk(slice any, setFunc func(*VoucherCreate, int)) *VoucherCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VoucherCreateBulk{err: fmt.Errorf("calling to VoucherClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VoucherCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VoucherCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Voucher.
+func (c *VoucherClient) Update() *VoucherUpdate {
+	mutation := newVoucherMutation(c.config, OpUpdate)
+	return &VoucherUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VoucherClient) UpdateOne(_m *Voucher) *VoucherUpdateOne {
+	mutation := newVoucherMutation(c.config, OpUpdateOne, withVoucher(_m))
+	return &VoucherUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VoucherClient) UpdateOneID(id int) *VoucherUpdateOne {
+	mutation := newVoucherMutation(c.config, OpUpdateOne, withVoucherID(id))
+	return &VoucherUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Voucher.
+func (c *VoucherClient) Delete() *VoucherDelete {
+	mutation := newVoucherMutation(c.config, OpDelete)
+	return &VoucherDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VoucherClient) DeleteOne(_m *Voucher) *VoucherDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VoucherClient) DeleteOneID(id int) *VoucherDeleteOne {
+	builder := c.Delete().Where(voucher.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VoucherDeleteOne{builder}
+}
+
+// Query returns a query builder for Voucher.
+func (c *VoucherClient) Query() *VoucherQuery {
+	return &VoucherQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVoucher},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Voucher entity by its id.
+func (c *VoucherClient) Get(ctx context.Context, id int) (*Voucher, error) {
+	return c.Query().Where(voucher.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VoucherClient) GetX(ctx context.Context, id int) *Voucher {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryPromotion queries the promotion edge of a Voucher.
+func (c *VoucherClient) QueryPromotion(_m *Voucher) *PromotionQuery {
+	query := (&PromotionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(voucher.Table, voucher.FieldID, id),
+			sqlgraph.To(promotion.Table, promotion.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, voucher.PromotionTable, voucher.PromotionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBuyerUses queries the buyer_uses edge of a Voucher.
+func (c *VoucherClient) QueryBuyerUses(_m *Voucher) *VoucherUseQuery {
+	query := (&VoucherUseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(voucher.Table, voucher.FieldID, id),
+			sqlgraph.To(voucheruse.Table, voucheruse.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, voucher.BuyerUsesTable, voucher.BuyerUsesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VoucherClient) Hooks() []Hook {
+	hooks := c.hooks.Voucher
+	return append(hooks[:len(hooks):len(hooks)], voucher.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *VoucherClient) Interceptors() []Interceptor {
+	return c.inters.Voucher
+}
+
+func (c *VoucherClient) mutate(ctx context.Context, m *VoucherMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VoucherCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VoucherUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VoucherUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VoucherDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Voucher mutation op: %q", m.Op())
+	}
+}
+
+// VoucherUseClient is a client for the VoucherUse schema.
+type VoucherUseClient struct {
+	config
+}
+
+// NewVoucherUseClient returns a client for the VoucherUse from the given config.
+func NewVoucherUseClient(c config) *VoucherUseClient {
+	return &VoucherUseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `voucheruse.Hooks(f(g(h())))`.
+func (c *VoucherUseClient) Use(hooks ...Hook) {
+	c.hooks.VoucherUse = append(c.hooks.VoucherUse, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `voucheruse.Intercept(f(g(h())))`.
+func (c *VoucherUseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.VoucherUse = append(c.inters.VoucherUse, interceptors...)
+}
+
+// Create returns a builder for creating a VoucherUse entity.
+func (c *VoucherUseClient) Create() *VoucherUseCreate {
+	mutation := newVoucherUseMutation(c.config, OpCreate)
+	return &VoucherUseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of VoucherUse entities.
+func (c *VoucherUseClient) CreateBulk(builders ...*VoucherUseCreate) *VoucherUseCreateBulk {
+	return &VoucherUseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VoucherUseClient) MapCreateBulk(slice any, setFunc func(*VoucherUseCreate, int)) *VoucherUseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VoucherUseCreateBulk{err: fmt.Errorf("calling to VoucherUseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VoucherUseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VoucherUseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for VoucherUse.
+func (c *VoucherUseClient) Update() *VoucherUseUpdate {
+	mutation := newVoucherUseMutation(c.config, OpUpdate)
+	return &VoucherUseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VoucherUseClient) UpdateOne(_m *VoucherUse) *VoucherUseUpdateOne {
+	mutation := newVoucherUseMutation(c.config, OpUpdateOne, withVoucherUse(_m))
+	return &VoucherUseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VoucherUseClient) UpdateOneID(id int) *VoucherUseUpdateOne {
+	mutation := newVoucherUseMutation(c.config, OpUpdateOne, withVoucherUseID(id))
+	return &VoucherUseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for VoucherUse.
+func (c *VoucherUseClient) Delete() *VoucherUseDelete {
+	mutation := newVoucherUseMutation(c.config, OpDelete)
+	return &VoucherUseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VoucherUseClient) DeleteOne(_m *VoucherUse) *VoucherUseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VoucherUseClient) DeleteOneID(id int) *VoucherUseDeleteOne {
+	builder := c.Delete().Where(voucheruse.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VoucherUseDeleteOne{builder}
+}
+
+// Query returns a query builder for VoucherUse.
+func (c *VoucherUseClient) Query() *VoucherUseQuery {
+	return &VoucherUseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVoucherUse},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a VoucherUse entity by its id.
+func (c *VoucherUseClient) Get(ctx context.Context, id int) (*VoucherUse, error) {
+	return c.Query().Where(voucheruse.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VoucherUseClient) GetX(ctx context.Context, id int) *VoucherUse {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryVoucher queries the voucher edge of a VoucherUse.
+func (c *VoucherUseClient) QueryVoucher(_m *VoucherUse) *VoucherQuery {
+	query := (&VoucherClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(voucheruse.Table, voucheruse.FieldID, id),
+			sqlgraph.To(voucher.Table, voucher.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, voucheruse.VoucherTable, voucheruse.VoucherColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *VoucherUseClient) Hooks() []Hook {
+	hooks := c.hooks.VoucherUse
+	return append(hooks[:len(hooks):len(hooks)], voucheruse.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *VoucherUseClient) Interceptors() []Interceptor {
+	return c.inters.VoucherUse
+}
+
+func (c *VoucherUseClient) mutate(ctx context.Context, m *VoucherUseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VoucherUseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VoucherUseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VoucherUseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VoucherUseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown VoucherUse mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		Address, Cart, CartLine, Category, Customer, Identity, Media, Notification,
 		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
-		ProductVariant, RefreshToken, Sequence, ShippingMethod, ShippingZone,
-		StockMovement, TaxClass, TaxRate []ent.Hook
+		ProductVariant, Promotion, RefreshToken, Sequence, ShippingMethod,
+		ShippingZone, StockMovement, TaxClass, TaxRate, Voucher, VoucherUse []ent.Hook
 	}
 	inters struct {
 		Address, Cart, CartLine, Category, Customer, Identity, Media, Notification,
 		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
-		ProductVariant, RefreshToken, Sequence, ShippingMethod, ShippingZone,
-		StockMovement, TaxClass, TaxRate []ent.Interceptor
+		ProductVariant, Promotion, RefreshToken, Sequence, ShippingMethod,
+		ShippingZone, StockMovement, TaxClass, TaxRate, Voucher,
+		VoucherUse []ent.Interceptor
 	}
 )
 

@@ -28,6 +28,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -35,6 +36,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -111,6 +114,7 @@ func checkColumn(t, c string) error {
 			pickuppoint.Table:    pickuppoint.ValidColumn,
 			product.Table:        product.ValidColumn,
 			productvariant.Table: productvariant.ValidColumn,
+			promotion.Table:      promotion.ValidColumn,
 			refreshtoken.Table:   refreshtoken.ValidColumn,
 			sequence.Table:       sequence.ValidColumn,
 			shippingmethod.Table: shippingmethod.ValidColumn,
@@ -118,6 +122,8 @@ func checkColumn(t, c string) error {
 			stockmovement.Table:  stockmovement.ValidColumn,
 			taxclass.Table:       taxclass.ValidColumn,
 			taxrate.Table:        taxrate.ValidColumn,
+			voucher.Table:        voucher.ValidColumn,
+			voucheruse.Table:     voucheruse.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -27,6 +28,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -36,7 +39,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 26)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -81,6 +84,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			cart.FieldShippingAddress:  {Type: field.TypeJSON, Column: cart.FieldShippingAddress},
 			cart.FieldShippingMethodID: {Type: field.TypeInt, Column: cart.FieldShippingMethodID},
 			cart.FieldPickupPointID:    {Type: field.TypeInt, Column: cart.FieldPickupPointID},
+			cart.FieldDiscountCodes:    {Type: field.TypeJSON, Column: cart.FieldDiscountCodes},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -268,6 +272,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldTaxMinor:         {Type: field.TypeInt64, Column: order.FieldTaxMinor},
 			order.FieldShippingTaxMinor: {Type: field.TypeInt64, Column: order.FieldShippingTaxMinor},
 			order.FieldTaxLines:         {Type: field.TypeJSON, Column: order.FieldTaxLines},
+			order.FieldPromotions:       {Type: field.TypeJSON, Column: order.FieldPromotions},
 			order.FieldEmail:            {Type: field.TypeString, Column: order.FieldEmail},
 			order.FieldPhone:            {Type: field.TypeString, Column: order.FieldPhone},
 			order.FieldShippingAddress:  {Type: field.TypeJSON, Column: order.FieldShippingAddress},
@@ -430,6 +435,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   promotion.Table,
+			Columns: promotion.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: promotion.FieldID,
+			},
+		},
+		Type: "Promotion",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			promotion.FieldCreatedAt:        {Type: field.TypeTime, Column: promotion.FieldCreatedAt},
+			promotion.FieldUpdatedAt:        {Type: field.TypeTime, Column: promotion.FieldUpdatedAt},
+			promotion.FieldName:             {Type: field.TypeString, Column: promotion.FieldName},
+			promotion.FieldActive:           {Type: field.TypeBool, Column: promotion.FieldActive},
+			promotion.FieldStartsAt:         {Type: field.TypeTime, Column: promotion.FieldStartsAt},
+			promotion.FieldEndsAt:           {Type: field.TypeTime, Column: promotion.FieldEndsAt},
+			promotion.FieldPriority:         {Type: field.TypeInt, Column: promotion.FieldPriority},
+			promotion.FieldStacking:         {Type: field.TypeEnum, Column: promotion.FieldStacking},
+			promotion.FieldRequiresCode:     {Type: field.TypeBool, Column: promotion.FieldRequiresCode},
+			promotion.FieldMinSubtotalMinor: {Type: field.TypeInt64, Column: promotion.FieldMinSubtotalMinor},
+			promotion.FieldMinQuantity:      {Type: field.TypeInt, Column: promotion.FieldMinQuantity},
+			promotion.FieldProductIds:       {Type: field.TypeJSON, Column: promotion.FieldProductIds},
+			promotion.FieldCategoryIds:      {Type: field.TypeJSON, Column: promotion.FieldCategoryIds},
+			promotion.FieldVariantIds:       {Type: field.TypeJSON, Column: promotion.FieldVariantIds},
+			promotion.FieldSignedIn:         {Type: field.TypeBool, Column: promotion.FieldSignedIn},
+			promotion.FieldFirstOrder:       {Type: field.TypeBool, Column: promotion.FieldFirstOrder},
+			promotion.FieldAction:           {Type: field.TypeEnum, Column: promotion.FieldAction},
+			promotion.FieldPercentBp:        {Type: field.TypeInt64, Column: promotion.FieldPercentBp},
+			promotion.FieldAmountMinor:      {Type: field.TypeInt64, Column: promotion.FieldAmountMinor},
+			promotion.FieldBuyQuantity:      {Type: field.TypeInt, Column: promotion.FieldBuyQuantity},
+			promotion.FieldGetQuantity:      {Type: field.TypeInt, Column: promotion.FieldGetQuantity},
+			promotion.FieldUses:             {Type: field.TypeInt, Column: promotion.FieldUses},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -449,7 +489,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldCustomerID: {Type: field.TypeInt, Column: refreshtoken.FieldCustomerID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -464,7 +504,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldValue: {Type: field.TypeInt64, Column: sequence.FieldValue},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingmethod.Table,
 			Columns: shippingmethod.Columns,
@@ -490,7 +530,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingmethod.FieldZoneID:            {Type: field.TypeInt, Column: shippingmethod.FieldZoneID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingzone.Table,
 			Columns: shippingzone.Columns,
@@ -511,7 +551,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingzone.FieldMatchKey:          {Type: field.TypeString, Column: shippingzone.FieldMatchKey},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -532,7 +572,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldOrderID:        {Type: field.TypeInt, Column: stockmovement.FieldOrderID},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taxclass.Table,
 			Columns: taxclass.Columns,
@@ -549,7 +589,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taxclass.FieldName:      {Type: field.TypeString, Column: taxclass.FieldName},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taxrate.Table,
 			Columns: taxrate.Columns,
@@ -566,6 +606,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taxrate.FieldBasisPoints: {Type: field.TypeInt64, Column: taxrate.FieldBasisPoints},
 			taxrate.FieldTaxClassID:  {Type: field.TypeInt, Column: taxrate.FieldTaxClassID},
 			taxrate.FieldZoneID:      {Type: field.TypeInt, Column: taxrate.FieldZoneID},
+		},
+	}
+	graph.Nodes[24] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   voucher.Table,
+			Columns: voucher.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: voucher.FieldID,
+			},
+		},
+		Type: "Voucher",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			voucher.FieldCreatedAt:        {Type: field.TypeTime, Column: voucher.FieldCreatedAt},
+			voucher.FieldUpdatedAt:        {Type: field.TypeTime, Column: voucher.FieldUpdatedAt},
+			voucher.FieldCode:             {Type: field.TypeString, Column: voucher.FieldCode},
+			voucher.FieldPromotionID:      {Type: field.TypeInt, Column: voucher.FieldPromotionID},
+			voucher.FieldUses:             {Type: field.TypeInt, Column: voucher.FieldUses},
+			voucher.FieldUsageLimit:       {Type: field.TypeInt, Column: voucher.FieldUsageLimit},
+			voucher.FieldPerCustomerLimit: {Type: field.TypeInt, Column: voucher.FieldPerCustomerLimit},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   voucheruse.Table,
+			Columns: voucheruse.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: voucheruse.FieldID,
+			},
+		},
+		Type: "VoucherUse",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			voucheruse.FieldVoucherID: {Type: field.TypeInt, Column: voucheruse.FieldVoucherID},
+			voucheruse.FieldBuyer:     {Type: field.TypeString, Column: voucheruse.FieldBuyer},
+			voucheruse.FieldUses:      {Type: field.TypeInt, Column: voucheruse.FieldUses},
 		},
 	}
 	graph.MustAddE(
@@ -1097,6 +1173,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Media",
 	)
 	graph.MustAddE(
+		"vouchers",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   promotion.VouchersTable,
+			Columns: []string{promotion.VouchersColumn},
+			Bidi:    false,
+		},
+		"Promotion",
+		"Voucher",
+	)
+	graph.MustAddE(
 		"customer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1251,6 +1339,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"TaxRate",
 		"ShippingZone",
+	)
+	graph.MustAddE(
+		"promotion",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   voucher.PromotionTable,
+			Columns: []string{voucher.PromotionColumn},
+			Bidi:    false,
+		},
+		"Voucher",
+		"Promotion",
+	)
+	graph.MustAddE(
+		"buyer_uses",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   voucher.BuyerUsesTable,
+			Columns: []string{voucher.BuyerUsesColumn},
+			Bidi:    false,
+		},
+		"Voucher",
+		"VoucherUse",
+	)
+	graph.MustAddE(
+		"voucher",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   voucheruse.VoucherTable,
+			Columns: []string{voucheruse.VoucherColumn},
+			Bidi:    false,
+		},
+		"VoucherUse",
+		"Voucher",
 	)
 	return graph
 }()
@@ -1453,6 +1577,11 @@ func (f *CartFilter) WhereShippingMethodID(p entql.IntP) {
 // WherePickupPointID applies the entql int predicate on the pickup_point_id field.
 func (f *CartFilter) WherePickupPointID(p entql.IntP) {
 	f.Where(p.Field(cart.FieldPickupPointID))
+}
+
+// WhereDiscountCodes applies the entql json.RawMessage predicate on the discount_codes field.
+func (f *CartFilter) WhereDiscountCodes(p entql.BytesP) {
+	f.Where(p.Field(cart.FieldDiscountCodes))
 }
 
 // WhereHasCustomer applies a predicate to check if query has an edge customer.
@@ -2498,6 +2627,11 @@ func (f *OrderFilter) WhereTaxLines(p entql.BytesP) {
 	f.Where(p.Field(order.FieldTaxLines))
 }
 
+// WherePromotions applies the entql json.RawMessage predicate on the promotions field.
+func (f *OrderFilter) WherePromotions(p entql.BytesP) {
+	f.Where(p.Field(order.FieldPromotions))
+}
+
 // WhereEmail applies the entql string predicate on the email field.
 func (f *OrderFilter) WhereEmail(p entql.StringP) {
 	f.Where(p.Field(order.FieldEmail))
@@ -3433,6 +3567,170 @@ func (f *ProductVariantFilter) WhereHasMediaWith(preds ...predicate.Media) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PromotionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PromotionQuery builder.
+func (_q *PromotionQuery) Filter() *PromotionFilter {
+	return &PromotionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PromotionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PromotionMutation builder.
+func (m *PromotionMutation) Filter() *PromotionFilter {
+	return &PromotionFilter{config: m.config, predicateAdder: m}
+}
+
+// PromotionFilter provides a generic filtering capability at runtime for PromotionQuery.
+type PromotionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PromotionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *PromotionFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PromotionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(promotion.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PromotionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(promotion.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *PromotionFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(promotion.FieldName))
+}
+
+// WhereActive applies the entql bool predicate on the active field.
+func (f *PromotionFilter) WhereActive(p entql.BoolP) {
+	f.Where(p.Field(promotion.FieldActive))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *PromotionFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(promotion.FieldStartsAt))
+}
+
+// WhereEndsAt applies the entql time.Time predicate on the ends_at field.
+func (f *PromotionFilter) WhereEndsAt(p entql.TimeP) {
+	f.Where(p.Field(promotion.FieldEndsAt))
+}
+
+// WherePriority applies the entql int predicate on the priority field.
+func (f *PromotionFilter) WherePriority(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldPriority))
+}
+
+// WhereStacking applies the entql string predicate on the stacking field.
+func (f *PromotionFilter) WhereStacking(p entql.StringP) {
+	f.Where(p.Field(promotion.FieldStacking))
+}
+
+// WhereRequiresCode applies the entql bool predicate on the requires_code field.
+func (f *PromotionFilter) WhereRequiresCode(p entql.BoolP) {
+	f.Where(p.Field(promotion.FieldRequiresCode))
+}
+
+// WhereMinSubtotalMinor applies the entql int64 predicate on the min_subtotal_minor field.
+func (f *PromotionFilter) WhereMinSubtotalMinor(p entql.Int64P) {
+	f.Where(p.Field(promotion.FieldMinSubtotalMinor))
+}
+
+// WhereMinQuantity applies the entql int predicate on the min_quantity field.
+func (f *PromotionFilter) WhereMinQuantity(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldMinQuantity))
+}
+
+// WhereProductIds applies the entql json.RawMessage predicate on the product_ids field.
+func (f *PromotionFilter) WhereProductIds(p entql.BytesP) {
+	f.Where(p.Field(promotion.FieldProductIds))
+}
+
+// WhereCategoryIds applies the entql json.RawMessage predicate on the category_ids field.
+func (f *PromotionFilter) WhereCategoryIds(p entql.BytesP) {
+	f.Where(p.Field(promotion.FieldCategoryIds))
+}
+
+// WhereVariantIds applies the entql json.RawMessage predicate on the variant_ids field.
+func (f *PromotionFilter) WhereVariantIds(p entql.BytesP) {
+	f.Where(p.Field(promotion.FieldVariantIds))
+}
+
+// WhereSignedIn applies the entql bool predicate on the signed_in field.
+func (f *PromotionFilter) WhereSignedIn(p entql.BoolP) {
+	f.Where(p.Field(promotion.FieldSignedIn))
+}
+
+// WhereFirstOrder applies the entql bool predicate on the first_order field.
+func (f *PromotionFilter) WhereFirstOrder(p entql.BoolP) {
+	f.Where(p.Field(promotion.FieldFirstOrder))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *PromotionFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(promotion.FieldAction))
+}
+
+// WherePercentBp applies the entql int64 predicate on the percent_bp field.
+func (f *PromotionFilter) WherePercentBp(p entql.Int64P) {
+	f.Where(p.Field(promotion.FieldPercentBp))
+}
+
+// WhereAmountMinor applies the entql int64 predicate on the amount_minor field.
+func (f *PromotionFilter) WhereAmountMinor(p entql.Int64P) {
+	f.Where(p.Field(promotion.FieldAmountMinor))
+}
+
+// WhereBuyQuantity applies the entql int predicate on the buy_quantity field.
+func (f *PromotionFilter) WhereBuyQuantity(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldBuyQuantity))
+}
+
+// WhereGetQuantity applies the entql int predicate on the get_quantity field.
+func (f *PromotionFilter) WhereGetQuantity(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldGetQuantity))
+}
+
+// WhereUses applies the entql int predicate on the uses field.
+func (f *PromotionFilter) WhereUses(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldUses))
+}
+
+// WhereHasVouchers applies a predicate to check if query has an edge vouchers.
+func (f *PromotionFilter) WhereHasVouchers() {
+	f.Where(entql.HasEdge("vouchers"))
+}
+
+// WhereHasVouchersWith applies a predicate to check if query has an edge vouchers with a given conditions (other predicates).
+func (f *PromotionFilter) WhereHasVouchersWith(preds ...predicate.Voucher) {
+	f.Where(entql.HasEdgeWith("vouchers", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3461,7 +3759,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3555,7 +3853,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3605,7 +3903,7 @@ type ShippingMethodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingMethodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3752,7 +4050,7 @@ type ShippingZoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingZoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3860,7 +4158,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3982,7 +4280,7 @@ type TaxClassFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaxClassFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4070,7 +4368,7 @@ type TaxRateFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaxRateFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4133,6 +4431,178 @@ func (f *TaxRateFilter) WhereHasZone() {
 // WhereHasZoneWith applies a predicate to check if query has an edge zone with a given conditions (other predicates).
 func (f *TaxRateFilter) WhereHasZoneWith(preds ...predicate.ShippingZone) {
 	f.Where(entql.HasEdgeWith("zone", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *VoucherQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the VoucherQuery builder.
+func (_q *VoucherQuery) Filter() *VoucherFilter {
+	return &VoucherFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *VoucherMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the VoucherMutation builder.
+func (m *VoucherMutation) Filter() *VoucherFilter {
+	return &VoucherFilter{config: m.config, predicateAdder: m}
+}
+
+// VoucherFilter provides a generic filtering capability at runtime for VoucherQuery.
+type VoucherFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *VoucherFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *VoucherFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(voucher.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *VoucherFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(voucher.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *VoucherFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(voucher.FieldUpdatedAt))
+}
+
+// WhereCode applies the entql string predicate on the code field.
+func (f *VoucherFilter) WhereCode(p entql.StringP) {
+	f.Where(p.Field(voucher.FieldCode))
+}
+
+// WherePromotionID applies the entql int predicate on the promotion_id field.
+func (f *VoucherFilter) WherePromotionID(p entql.IntP) {
+	f.Where(p.Field(voucher.FieldPromotionID))
+}
+
+// WhereUses applies the entql int predicate on the uses field.
+func (f *VoucherFilter) WhereUses(p entql.IntP) {
+	f.Where(p.Field(voucher.FieldUses))
+}
+
+// WhereUsageLimit applies the entql int predicate on the usage_limit field.
+func (f *VoucherFilter) WhereUsageLimit(p entql.IntP) {
+	f.Where(p.Field(voucher.FieldUsageLimit))
+}
+
+// WherePerCustomerLimit applies the entql int predicate on the per_customer_limit field.
+func (f *VoucherFilter) WherePerCustomerLimit(p entql.IntP) {
+	f.Where(p.Field(voucher.FieldPerCustomerLimit))
+}
+
+// WhereHasPromotion applies a predicate to check if query has an edge promotion.
+func (f *VoucherFilter) WhereHasPromotion() {
+	f.Where(entql.HasEdge("promotion"))
+}
+
+// WhereHasPromotionWith applies a predicate to check if query has an edge promotion with a given conditions (other predicates).
+func (f *VoucherFilter) WhereHasPromotionWith(preds ...predicate.Promotion) {
+	f.Where(entql.HasEdgeWith("promotion", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBuyerUses applies a predicate to check if query has an edge buyer_uses.
+func (f *VoucherFilter) WhereHasBuyerUses() {
+	f.Where(entql.HasEdge("buyer_uses"))
+}
+
+// WhereHasBuyerUsesWith applies a predicate to check if query has an edge buyer_uses with a given conditions (other predicates).
+func (f *VoucherFilter) WhereHasBuyerUsesWith(preds ...predicate.VoucherUse) {
+	f.Where(entql.HasEdgeWith("buyer_uses", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *VoucherUseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the VoucherUseQuery builder.
+func (_q *VoucherUseQuery) Filter() *VoucherUseFilter {
+	return &VoucherUseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *VoucherUseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the VoucherUseMutation builder.
+func (m *VoucherUseMutation) Filter() *VoucherUseFilter {
+	return &VoucherUseFilter{config: m.config, predicateAdder: m}
+}
+
+// VoucherUseFilter provides a generic filtering capability at runtime for VoucherUseQuery.
+type VoucherUseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *VoucherUseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *VoucherUseFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(voucheruse.FieldID))
+}
+
+// WhereVoucherID applies the entql int predicate on the voucher_id field.
+func (f *VoucherUseFilter) WhereVoucherID(p entql.IntP) {
+	f.Where(p.Field(voucheruse.FieldVoucherID))
+}
+
+// WhereBuyer applies the entql string predicate on the buyer field.
+func (f *VoucherUseFilter) WhereBuyer(p entql.StringP) {
+	f.Where(p.Field(voucheruse.FieldBuyer))
+}
+
+// WhereUses applies the entql int predicate on the uses field.
+func (f *VoucherUseFilter) WhereUses(p entql.IntP) {
+	f.Where(p.Field(voucheruse.FieldUses))
+}
+
+// WhereHasVoucher applies a predicate to check if query has an edge voucher.
+func (f *VoucherUseFilter) WhereHasVoucher() {
+	f.Where(entql.HasEdge("voucher"))
+}
+
+// WhereHasVoucherWith applies a predicate to check if query has an edge voucher with a given conditions (other predicates).
+func (f *VoucherUseFilter) WhereHasVoucherWith(preds ...predicate.Voucher) {
+	f.Where(entql.HasEdgeWith("voucher", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

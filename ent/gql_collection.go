@@ -21,10 +21,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -1813,6 +1815,175 @@ func newProductVariantPaginateArgs(rv map[string]any) *productvariantPaginateArg
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PromotionQuery) CollectFields(ctx context.Context, satisfies ...string) (*PromotionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PromotionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(promotion.Columns))
+		selectedFields = []string{promotion.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[promotion.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldCreatedAt)
+				fieldSeen[promotion.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[promotion.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldUpdatedAt)
+				fieldSeen[promotion.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[promotion.FieldName]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldName)
+				fieldSeen[promotion.FieldName] = struct{}{}
+			}
+		case "active":
+			if _, ok := fieldSeen[promotion.FieldActive]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldActive)
+				fieldSeen[promotion.FieldActive] = struct{}{}
+			}
+		case "startsAt":
+			if _, ok := fieldSeen[promotion.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldStartsAt)
+				fieldSeen[promotion.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[promotion.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldEndsAt)
+				fieldSeen[promotion.FieldEndsAt] = struct{}{}
+			}
+		case "priority":
+			if _, ok := fieldSeen[promotion.FieldPriority]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldPriority)
+				fieldSeen[promotion.FieldPriority] = struct{}{}
+			}
+		case "stacking":
+			if _, ok := fieldSeen[promotion.FieldStacking]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldStacking)
+				fieldSeen[promotion.FieldStacking] = struct{}{}
+			}
+		case "requiresCode":
+			if _, ok := fieldSeen[promotion.FieldRequiresCode]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldRequiresCode)
+				fieldSeen[promotion.FieldRequiresCode] = struct{}{}
+			}
+		case "minQuantity":
+			if _, ok := fieldSeen[promotion.FieldMinQuantity]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldMinQuantity)
+				fieldSeen[promotion.FieldMinQuantity] = struct{}{}
+			}
+		case "signedIn":
+			if _, ok := fieldSeen[promotion.FieldSignedIn]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldSignedIn)
+				fieldSeen[promotion.FieldSignedIn] = struct{}{}
+			}
+		case "firstOrder":
+			if _, ok := fieldSeen[promotion.FieldFirstOrder]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldFirstOrder)
+				fieldSeen[promotion.FieldFirstOrder] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[promotion.FieldAction]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldAction)
+				fieldSeen[promotion.FieldAction] = struct{}{}
+			}
+		case "percentBp":
+			if _, ok := fieldSeen[promotion.FieldPercentBp]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldPercentBp)
+				fieldSeen[promotion.FieldPercentBp] = struct{}{}
+			}
+		case "buyQuantity":
+			if _, ok := fieldSeen[promotion.FieldBuyQuantity]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldBuyQuantity)
+				fieldSeen[promotion.FieldBuyQuantity] = struct{}{}
+			}
+		case "getQuantity":
+			if _, ok := fieldSeen[promotion.FieldGetQuantity]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldGetQuantity)
+				fieldSeen[promotion.FieldGetQuantity] = struct{}{}
+			}
+		case "uses":
+			if _, ok := fieldSeen[promotion.FieldUses]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldUses)
+				fieldSeen[promotion.FieldUses] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type promotionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PromotionPaginateOption
+}
+
+func newPromotionPaginateArgs(rv map[string]any) *promotionPaginateArgs {
+	args := &promotionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PromotionOrder{Field: &PromotionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPromotionOrder(order))
+			}
+		case *PromotionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPromotionOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PromotionWhereInput); ok {
+		args.opts = append(args.opts, WithPromotionFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ShippingMethodQuery) CollectFields(ctx context.Context, satisfies ...string) (*ShippingMethodQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -2363,6 +2534,140 @@ func newTaxRatePaginateArgs(rv map[string]any) *taxratePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*TaxRateWhereInput); ok {
 		args.opts = append(args.opts, WithTaxRateFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *VoucherQuery) CollectFields(ctx context.Context, satisfies ...string) (*VoucherQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *VoucherQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(voucher.Columns))
+		selectedFields = []string{voucher.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "promotion":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PromotionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, promotionImplementors)...); err != nil {
+				return err
+			}
+			_q.withPromotion = query
+			if _, ok := fieldSeen[voucher.FieldPromotionID]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldPromotionID)
+				fieldSeen[voucher.FieldPromotionID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[voucher.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldCreatedAt)
+				fieldSeen[voucher.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[voucher.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldUpdatedAt)
+				fieldSeen[voucher.FieldUpdatedAt] = struct{}{}
+			}
+		case "code":
+			if _, ok := fieldSeen[voucher.FieldCode]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldCode)
+				fieldSeen[voucher.FieldCode] = struct{}{}
+			}
+		case "promotionID":
+			if _, ok := fieldSeen[voucher.FieldPromotionID]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldPromotionID)
+				fieldSeen[voucher.FieldPromotionID] = struct{}{}
+			}
+		case "uses":
+			if _, ok := fieldSeen[voucher.FieldUses]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldUses)
+				fieldSeen[voucher.FieldUses] = struct{}{}
+			}
+		case "usageLimit":
+			if _, ok := fieldSeen[voucher.FieldUsageLimit]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldUsageLimit)
+				fieldSeen[voucher.FieldUsageLimit] = struct{}{}
+			}
+		case "perCustomerLimit":
+			if _, ok := fieldSeen[voucher.FieldPerCustomerLimit]; !ok {
+				selectedFields = append(selectedFields, voucher.FieldPerCustomerLimit)
+				fieldSeen[voucher.FieldPerCustomerLimit] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type voucherPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []VoucherPaginateOption
+}
+
+func newVoucherPaginateArgs(rv map[string]any) *voucherPaginateArgs {
+	args := &voucherPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &VoucherOrder{Field: &VoucherOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithVoucherOrder(order))
+			}
+		case *VoucherOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithVoucherOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*VoucherWhereInput); ok {
+		args.opts = append(args.opts, WithVoucherFilter(v.Filter))
 	}
 	return args
 }

@@ -232,3 +232,11 @@ func (_m *TaxRate) Zone(ctx context.Context) (*ShippingZone, error) {
 	}
 	return result, MaskNotFound(err)
 }
+
+func (_m *Voucher) Promotion(ctx context.Context) (*Promotion, error) {
+	result, err := _m.Edges.PromotionOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPromotion().Only(ctx)
+	}
+	return result, err
+}

@@ -22,10 +22,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
 )
 
 // Noder wraps the basic Node method.
@@ -88,6 +90,11 @@ var productvariantImplementors = []string{"ProductVariant", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*ProductVariant) IsNode() {}
 
+var promotionImplementors = []string{"Promotion", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Promotion) IsNode() {}
+
 var shippingmethodImplementors = []string{"ShippingMethod", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -107,6 +114,11 @@ var taxrateImplementors = []string{"TaxRate", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*TaxRate) IsNode() {}
+
+var voucherImplementors = []string{"Voucher", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Voucher) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -284,6 +296,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case promotion.Table:
+		query := c.Promotion.Query().
+			Where(promotion.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, promotionImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case shippingmethod.Table:
 		query := c.ShippingMethod.Query().
 			Where(shippingmethod.ID(id))
@@ -316,6 +337,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(taxrate.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, taxrateImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case voucher.Table:
+		query := c.Voucher.Query().
+			Where(voucher.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, voucherImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -569,6 +599,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 				*noder = node
 			}
 		}
+	case promotion.Table:
+		query := c.Promotion.Query().
+			Where(promotion.IDIn(ids...))
+		query, err := query.CollectFields(ctx, promotionImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case shippingmethod.Table:
 		query := c.ShippingMethod.Query().
 			Where(shippingmethod.IDIn(ids...))
@@ -621,6 +667,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.TaxRate.Query().
 			Where(taxrate.IDIn(ids...))
 		query, err := query.CollectFields(ctx, taxrateImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case voucher.Table:
+		query := c.Voucher.Query().
+			Where(voucher.IDIn(ids...))
+		query, err := query.CollectFields(ctx, voucherImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -19,10 +19,12 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
 )
 
 // AddressWhereInput represents a where input for filtering Address queries.
@@ -6019,6 +6021,582 @@ func (i *ProductVariantWhereInput) P() (predicate.ProductVariant, error) {
 	}
 }
 
+// PromotionWhereInput represents a where input for filtering Promotion queries.
+type PromotionWhereInput struct {
+	Predicates []predicate.Promotion  `json:"-"`
+	Not        *PromotionWhereInput   `json:"not,omitempty"`
+	Or         []*PromotionWhereInput `json:"or,omitempty"`
+	And        []*PromotionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "active" field predicates.
+	Active    *bool `json:"active,omitempty"`
+	ActiveNEQ *bool `json:"activeNEQ,omitempty"`
+
+	// "starts_at" field predicates.
+	StartsAt       *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ    *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn     []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn  []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT     *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE    *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT     *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE    *time.Time  `json:"startsAtLTE,omitempty"`
+	StartsAtIsNil  bool        `json:"startsAtIsNil,omitempty"`
+	StartsAtNotNil bool        `json:"startsAtNotNil,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt       *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ    *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn     []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn  []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT     *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE    *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT     *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
+	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
+	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+
+	// "priority" field predicates.
+	Priority      *int  `json:"priority,omitempty"`
+	PriorityNEQ   *int  `json:"priorityNEQ,omitempty"`
+	PriorityIn    []int `json:"priorityIn,omitempty"`
+	PriorityNotIn []int `json:"priorityNotIn,omitempty"`
+	PriorityGT    *int  `json:"priorityGT,omitempty"`
+	PriorityGTE   *int  `json:"priorityGTE,omitempty"`
+	PriorityLT    *int  `json:"priorityLT,omitempty"`
+	PriorityLTE   *int  `json:"priorityLTE,omitempty"`
+
+	// "stacking" field predicates.
+	Stacking      *promotion.Stacking  `json:"stacking,omitempty"`
+	StackingNEQ   *promotion.Stacking  `json:"stackingNEQ,omitempty"`
+	StackingIn    []promotion.Stacking `json:"stackingIn,omitempty"`
+	StackingNotIn []promotion.Stacking `json:"stackingNotIn,omitempty"`
+
+	// "requires_code" field predicates.
+	RequiresCode    *bool `json:"requiresCode,omitempty"`
+	RequiresCodeNEQ *bool `json:"requiresCodeNEQ,omitempty"`
+
+	// "min_quantity" field predicates.
+	MinQuantity      *int  `json:"minQuantity,omitempty"`
+	MinQuantityNEQ   *int  `json:"minQuantityNEQ,omitempty"`
+	MinQuantityIn    []int `json:"minQuantityIn,omitempty"`
+	MinQuantityNotIn []int `json:"minQuantityNotIn,omitempty"`
+	MinQuantityGT    *int  `json:"minQuantityGT,omitempty"`
+	MinQuantityGTE   *int  `json:"minQuantityGTE,omitempty"`
+	MinQuantityLT    *int  `json:"minQuantityLT,omitempty"`
+	MinQuantityLTE   *int  `json:"minQuantityLTE,omitempty"`
+
+	// "signed_in" field predicates.
+	SignedIn    *bool `json:"signedIn,omitempty"`
+	SignedInNEQ *bool `json:"signedInNEQ,omitempty"`
+
+	// "first_order" field predicates.
+	FirstOrder    *bool `json:"firstOrder,omitempty"`
+	FirstOrderNEQ *bool `json:"firstOrderNEQ,omitempty"`
+
+	// "action" field predicates.
+	Action      *promotion.Action  `json:"action,omitempty"`
+	ActionNEQ   *promotion.Action  `json:"actionNEQ,omitempty"`
+	ActionIn    []promotion.Action `json:"actionIn,omitempty"`
+	ActionNotIn []promotion.Action `json:"actionNotIn,omitempty"`
+
+	// "percent_bp" field predicates.
+	PercentBp      *int64  `json:"percentBp,omitempty"`
+	PercentBpNEQ   *int64  `json:"percentBpNEQ,omitempty"`
+	PercentBpIn    []int64 `json:"percentBpIn,omitempty"`
+	PercentBpNotIn []int64 `json:"percentBpNotIn,omitempty"`
+	PercentBpGT    *int64  `json:"percentBpGT,omitempty"`
+	PercentBpGTE   *int64  `json:"percentBpGTE,omitempty"`
+	PercentBpLT    *int64  `json:"percentBpLT,omitempty"`
+	PercentBpLTE   *int64  `json:"percentBpLTE,omitempty"`
+
+	// "buy_quantity" field predicates.
+	BuyQuantity      *int  `json:"buyQuantity,omitempty"`
+	BuyQuantityNEQ   *int  `json:"buyQuantityNEQ,omitempty"`
+	BuyQuantityIn    []int `json:"buyQuantityIn,omitempty"`
+	BuyQuantityNotIn []int `json:"buyQuantityNotIn,omitempty"`
+	BuyQuantityGT    *int  `json:"buyQuantityGT,omitempty"`
+	BuyQuantityGTE   *int  `json:"buyQuantityGTE,omitempty"`
+	BuyQuantityLT    *int  `json:"buyQuantityLT,omitempty"`
+	BuyQuantityLTE   *int  `json:"buyQuantityLTE,omitempty"`
+
+	// "get_quantity" field predicates.
+	GetQuantity      *int  `json:"getQuantity,omitempty"`
+	GetQuantityNEQ   *int  `json:"getQuantityNEQ,omitempty"`
+	GetQuantityIn    []int `json:"getQuantityIn,omitempty"`
+	GetQuantityNotIn []int `json:"getQuantityNotIn,omitempty"`
+	GetQuantityGT    *int  `json:"getQuantityGT,omitempty"`
+	GetQuantityGTE   *int  `json:"getQuantityGTE,omitempty"`
+	GetQuantityLT    *int  `json:"getQuantityLT,omitempty"`
+	GetQuantityLTE   *int  `json:"getQuantityLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PromotionWhereInput) AddPredicates(predicates ...predicate.Promotion) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PromotionWhereInput filter on the PromotionQuery builder.
+func (i *PromotionWhereInput) Filter(q *PromotionQuery) (*PromotionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPromotionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPromotionWhereInput is returned in case the PromotionWhereInput is empty.
+var ErrEmptyPromotionWhereInput = errors.New("ent: empty predicate PromotionWhereInput")
+
+// P returns a predicate for filtering promotions.
+// An error is returned if the input is empty or invalid.
+func (i *PromotionWhereInput) P() (predicate.Promotion, error) {
+	var predicates []predicate.Promotion
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, promotion.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Promotion, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, promotion.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Promotion, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, promotion.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, promotion.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, promotion.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, promotion.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, promotion.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, promotion.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, promotion.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, promotion.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, promotion.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, promotion.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, promotion.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, promotion.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, promotion.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, promotion.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, promotion.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, promotion.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, promotion.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, promotion.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, promotion.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, promotion.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, promotion.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, promotion.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, promotion.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, promotion.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, promotion.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, promotion.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, promotion.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, promotion.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, promotion.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, promotion.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, promotion.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, promotion.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, promotion.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, promotion.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, promotion.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, promotion.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, promotion.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, promotion.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Active != nil {
+		predicates = append(predicates, promotion.ActiveEQ(*i.Active))
+	}
+	if i.ActiveNEQ != nil {
+		predicates = append(predicates, promotion.ActiveNEQ(*i.ActiveNEQ))
+	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, promotion.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, promotion.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, promotion.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, promotion.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, promotion.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, promotion.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, promotion.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, promotion.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.StartsAtIsNil {
+		predicates = append(predicates, promotion.StartsAtIsNil())
+	}
+	if i.StartsAtNotNil {
+		predicates = append(predicates, promotion.StartsAtNotNil())
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, promotion.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, promotion.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, promotion.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, promotion.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, promotion.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, promotion.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, promotion.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, promotion.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.EndsAtIsNil {
+		predicates = append(predicates, promotion.EndsAtIsNil())
+	}
+	if i.EndsAtNotNil {
+		predicates = append(predicates, promotion.EndsAtNotNil())
+	}
+	if i.Priority != nil {
+		predicates = append(predicates, promotion.PriorityEQ(*i.Priority))
+	}
+	if i.PriorityNEQ != nil {
+		predicates = append(predicates, promotion.PriorityNEQ(*i.PriorityNEQ))
+	}
+	if len(i.PriorityIn) > 0 {
+		predicates = append(predicates, promotion.PriorityIn(i.PriorityIn...))
+	}
+	if len(i.PriorityNotIn) > 0 {
+		predicates = append(predicates, promotion.PriorityNotIn(i.PriorityNotIn...))
+	}
+	if i.PriorityGT != nil {
+		predicates = append(predicates, promotion.PriorityGT(*i.PriorityGT))
+	}
+	if i.PriorityGTE != nil {
+		predicates = append(predicates, promotion.PriorityGTE(*i.PriorityGTE))
+	}
+	if i.PriorityLT != nil {
+		predicates = append(predicates, promotion.PriorityLT(*i.PriorityLT))
+	}
+	if i.PriorityLTE != nil {
+		predicates = append(predicates, promotion.PriorityLTE(*i.PriorityLTE))
+	}
+	if i.Stacking != nil {
+		predicates = append(predicates, promotion.StackingEQ(*i.Stacking))
+	}
+	if i.StackingNEQ != nil {
+		predicates = append(predicates, promotion.StackingNEQ(*i.StackingNEQ))
+	}
+	if len(i.StackingIn) > 0 {
+		predicates = append(predicates, promotion.StackingIn(i.StackingIn...))
+	}
+	if len(i.StackingNotIn) > 0 {
+		predicates = append(predicates, promotion.StackingNotIn(i.StackingNotIn...))
+	}
+	if i.RequiresCode != nil {
+		predicates = append(predicates, promotion.RequiresCodeEQ(*i.RequiresCode))
+	}
+	if i.RequiresCodeNEQ != nil {
+		predicates = append(predicates, promotion.RequiresCodeNEQ(*i.RequiresCodeNEQ))
+	}
+	if i.MinQuantity != nil {
+		predicates = append(predicates, promotion.MinQuantityEQ(*i.MinQuantity))
+	}
+	if i.MinQuantityNEQ != nil {
+		predicates = append(predicates, promotion.MinQuantityNEQ(*i.MinQuantityNEQ))
+	}
+	if len(i.MinQuantityIn) > 0 {
+		predicates = append(predicates, promotion.MinQuantityIn(i.MinQuantityIn...))
+	}
+	if len(i.MinQuantityNotIn) > 0 {
+		predicates = append(predicates, promotion.MinQuantityNotIn(i.MinQuantityNotIn...))
+	}
+	if i.MinQuantityGT != nil {
+		predicates = append(predicates, promotion.MinQuantityGT(*i.MinQuantityGT))
+	}
+	if i.MinQuantityGTE != nil {
+		predicates = append(predicates, promotion.MinQuantityGTE(*i.MinQuantityGTE))
+	}
+	if i.MinQuantityLT != nil {
+		predicates = append(predicates, promotion.MinQuantityLT(*i.MinQuantityLT))
+	}
+	if i.MinQuantityLTE != nil {
+		predicates = append(predicates, promotion.MinQuantityLTE(*i.MinQuantityLTE))
+	}
+	if i.SignedIn != nil {
+		predicates = append(predicates, promotion.SignedInEQ(*i.SignedIn))
+	}
+	if i.SignedInNEQ != nil {
+		predicates = append(predicates, promotion.SignedInNEQ(*i.SignedInNEQ))
+	}
+	if i.FirstOrder != nil {
+		predicates = append(predicates, promotion.FirstOrderEQ(*i.FirstOrder))
+	}
+	if i.FirstOrderNEQ != nil {
+		predicates = append(predicates, promotion.FirstOrderNEQ(*i.FirstOrderNEQ))
+	}
+	if i.Action != nil {
+		predicates = append(predicates, promotion.ActionEQ(*i.Action))
+	}
+	if i.ActionNEQ != nil {
+		predicates = append(predicates, promotion.ActionNEQ(*i.ActionNEQ))
+	}
+	if len(i.ActionIn) > 0 {
+		predicates = append(predicates, promotion.ActionIn(i.ActionIn...))
+	}
+	if len(i.ActionNotIn) > 0 {
+		predicates = append(predicates, promotion.ActionNotIn(i.ActionNotIn...))
+	}
+	if i.PercentBp != nil {
+		predicates = append(predicates, promotion.PercentBpEQ(*i.PercentBp))
+	}
+	if i.PercentBpNEQ != nil {
+		predicates = append(predicates, promotion.PercentBpNEQ(*i.PercentBpNEQ))
+	}
+	if len(i.PercentBpIn) > 0 {
+		predicates = append(predicates, promotion.PercentBpIn(i.PercentBpIn...))
+	}
+	if len(i.PercentBpNotIn) > 0 {
+		predicates = append(predicates, promotion.PercentBpNotIn(i.PercentBpNotIn...))
+	}
+	if i.PercentBpGT != nil {
+		predicates = append(predicates, promotion.PercentBpGT(*i.PercentBpGT))
+	}
+	if i.PercentBpGTE != nil {
+		predicates = append(predicates, promotion.PercentBpGTE(*i.PercentBpGTE))
+	}
+	if i.PercentBpLT != nil {
+		predicates = append(predicates, promotion.PercentBpLT(*i.PercentBpLT))
+	}
+	if i.PercentBpLTE != nil {
+		predicates = append(predicates, promotion.PercentBpLTE(*i.PercentBpLTE))
+	}
+	if i.BuyQuantity != nil {
+		predicates = append(predicates, promotion.BuyQuantityEQ(*i.BuyQuantity))
+	}
+	if i.BuyQuantityNEQ != nil {
+		predicates = append(predicates, promotion.BuyQuantityNEQ(*i.BuyQuantityNEQ))
+	}
+	if len(i.BuyQuantityIn) > 0 {
+		predicates = append(predicates, promotion.BuyQuantityIn(i.BuyQuantityIn...))
+	}
+	if len(i.BuyQuantityNotIn) > 0 {
+		predicates = append(predicates, promotion.BuyQuantityNotIn(i.BuyQuantityNotIn...))
+	}
+	if i.BuyQuantityGT != nil {
+		predicates = append(predicates, promotion.BuyQuantityGT(*i.BuyQuantityGT))
+	}
+	if i.BuyQuantityGTE != nil {
+		predicates = append(predicates, promotion.BuyQuantityGTE(*i.BuyQuantityGTE))
+	}
+	if i.BuyQuantityLT != nil {
+		predicates = append(predicates, promotion.BuyQuantityLT(*i.BuyQuantityLT))
+	}
+	if i.BuyQuantityLTE != nil {
+		predicates = append(predicates, promotion.BuyQuantityLTE(*i.BuyQuantityLTE))
+	}
+	if i.GetQuantity != nil {
+		predicates = append(predicates, promotion.GetQuantityEQ(*i.GetQuantity))
+	}
+	if i.GetQuantityNEQ != nil {
+		predicates = append(predicates, promotion.GetQuantityNEQ(*i.GetQuantityNEQ))
+	}
+	if len(i.GetQuantityIn) > 0 {
+		predicates = append(predicates, promotion.GetQuantityIn(i.GetQuantityIn...))
+	}
+	if len(i.GetQuantityNotIn) > 0 {
+		predicates = append(predicates, promotion.GetQuantityNotIn(i.GetQuantityNotIn...))
+	}
+	if i.GetQuantityGT != nil {
+		predicates = append(predicates, promotion.GetQuantityGT(*i.GetQuantityGT))
+	}
+	if i.GetQuantityGTE != nil {
+		predicates = append(predicates, promotion.GetQuantityGTE(*i.GetQuantityGTE))
+	}
+	if i.GetQuantityLT != nil {
+		predicates = append(predicates, promotion.GetQuantityLT(*i.GetQuantityLT))
+	}
+	if i.GetQuantityLTE != nil {
+		predicates = append(predicates, promotion.GetQuantityLTE(*i.GetQuantityLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPromotionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return promotion.And(predicates...), nil
+	}
+}
+
 // ShippingMethodWhereInput represents a where input for filtering ShippingMethod queries.
 type ShippingMethodWhereInput struct {
 	Predicates []predicate.ShippingMethod  `json:"-"`
@@ -7654,5 +8232,409 @@ func (i *TaxRateWhereInput) P() (predicate.TaxRate, error) {
 		return predicates[0], nil
 	default:
 		return taxrate.And(predicates...), nil
+	}
+}
+
+// VoucherWhereInput represents a where input for filtering Voucher queries.
+type VoucherWhereInput struct {
+	Predicates []predicate.Voucher  `json:"-"`
+	Not        *VoucherWhereInput   `json:"not,omitempty"`
+	Or         []*VoucherWhereInput `json:"or,omitempty"`
+	And        []*VoucherWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "code" field predicates.
+	Code             *string  `json:"code,omitempty"`
+	CodeNEQ          *string  `json:"codeNEQ,omitempty"`
+	CodeIn           []string `json:"codeIn,omitempty"`
+	CodeNotIn        []string `json:"codeNotIn,omitempty"`
+	CodeGT           *string  `json:"codeGT,omitempty"`
+	CodeGTE          *string  `json:"codeGTE,omitempty"`
+	CodeLT           *string  `json:"codeLT,omitempty"`
+	CodeLTE          *string  `json:"codeLTE,omitempty"`
+	CodeContains     *string  `json:"codeContains,omitempty"`
+	CodeHasPrefix    *string  `json:"codeHasPrefix,omitempty"`
+	CodeHasSuffix    *string  `json:"codeHasSuffix,omitempty"`
+	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
+	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
+
+	// "promotion_id" field predicates.
+	PromotionID      *int  `json:"promotionID,omitempty"`
+	PromotionIDNEQ   *int  `json:"promotionIDNEQ,omitempty"`
+	PromotionIDIn    []int `json:"promotionIDIn,omitempty"`
+	PromotionIDNotIn []int `json:"promotionIDNotIn,omitempty"`
+
+	// "uses" field predicates.
+	Uses      *int  `json:"uses,omitempty"`
+	UsesNEQ   *int  `json:"usesNEQ,omitempty"`
+	UsesIn    []int `json:"usesIn,omitempty"`
+	UsesNotIn []int `json:"usesNotIn,omitempty"`
+	UsesGT    *int  `json:"usesGT,omitempty"`
+	UsesGTE   *int  `json:"usesGTE,omitempty"`
+	UsesLT    *int  `json:"usesLT,omitempty"`
+	UsesLTE   *int  `json:"usesLTE,omitempty"`
+
+	// "usage_limit" field predicates.
+	UsageLimit       *int  `json:"usageLimit,omitempty"`
+	UsageLimitNEQ    *int  `json:"usageLimitNEQ,omitempty"`
+	UsageLimitIn     []int `json:"usageLimitIn,omitempty"`
+	UsageLimitNotIn  []int `json:"usageLimitNotIn,omitempty"`
+	UsageLimitGT     *int  `json:"usageLimitGT,omitempty"`
+	UsageLimitGTE    *int  `json:"usageLimitGTE,omitempty"`
+	UsageLimitLT     *int  `json:"usageLimitLT,omitempty"`
+	UsageLimitLTE    *int  `json:"usageLimitLTE,omitempty"`
+	UsageLimitIsNil  bool  `json:"usageLimitIsNil,omitempty"`
+	UsageLimitNotNil bool  `json:"usageLimitNotNil,omitempty"`
+
+	// "per_customer_limit" field predicates.
+	PerCustomerLimit       *int  `json:"perCustomerLimit,omitempty"`
+	PerCustomerLimitNEQ    *int  `json:"perCustomerLimitNEQ,omitempty"`
+	PerCustomerLimitIn     []int `json:"perCustomerLimitIn,omitempty"`
+	PerCustomerLimitNotIn  []int `json:"perCustomerLimitNotIn,omitempty"`
+	PerCustomerLimitGT     *int  `json:"perCustomerLimitGT,omitempty"`
+	PerCustomerLimitGTE    *int  `json:"perCustomerLimitGTE,omitempty"`
+	PerCustomerLimitLT     *int  `json:"perCustomerLimitLT,omitempty"`
+	PerCustomerLimitLTE    *int  `json:"perCustomerLimitLTE,omitempty"`
+	PerCustomerLimitIsNil  bool  `json:"perCustomerLimitIsNil,omitempty"`
+	PerCustomerLimitNotNil bool  `json:"perCustomerLimitNotNil,omitempty"`
+
+	// "promotion" edge predicates.
+	HasPromotion     *bool                  `json:"hasPromotion,omitempty"`
+	HasPromotionWith []*PromotionWhereInput `json:"hasPromotionWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *VoucherWhereInput) AddPredicates(predicates ...predicate.Voucher) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the VoucherWhereInput filter on the VoucherQuery builder.
+func (i *VoucherWhereInput) Filter(q *VoucherQuery) (*VoucherQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyVoucherWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyVoucherWhereInput is returned in case the VoucherWhereInput is empty.
+var ErrEmptyVoucherWhereInput = errors.New("ent: empty predicate VoucherWhereInput")
+
+// P returns a predicate for filtering vouchers.
+// An error is returned if the input is empty or invalid.
+func (i *VoucherWhereInput) P() (predicate.Voucher, error) {
+	var predicates []predicate.Voucher
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, voucher.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Voucher, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, voucher.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Voucher, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, voucher.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, voucher.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, voucher.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, voucher.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, voucher.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, voucher.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, voucher.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, voucher.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, voucher.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, voucher.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, voucher.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, voucher.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, voucher.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, voucher.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, voucher.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, voucher.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, voucher.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, voucher.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, voucher.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, voucher.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, voucher.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, voucher.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, voucher.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, voucher.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, voucher.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Code != nil {
+		predicates = append(predicates, voucher.CodeEQ(*i.Code))
+	}
+	if i.CodeNEQ != nil {
+		predicates = append(predicates, voucher.CodeNEQ(*i.CodeNEQ))
+	}
+	if len(i.CodeIn) > 0 {
+		predicates = append(predicates, voucher.CodeIn(i.CodeIn...))
+	}
+	if len(i.CodeNotIn) > 0 {
+		predicates = append(predicates, voucher.CodeNotIn(i.CodeNotIn...))
+	}
+	if i.CodeGT != nil {
+		predicates = append(predicates, voucher.CodeGT(*i.CodeGT))
+	}
+	if i.CodeGTE != nil {
+		predicates = append(predicates, voucher.CodeGTE(*i.CodeGTE))
+	}
+	if i.CodeLT != nil {
+		predicates = append(predicates, voucher.CodeLT(*i.CodeLT))
+	}
+	if i.CodeLTE != nil {
+		predicates = append(predicates, voucher.CodeLTE(*i.CodeLTE))
+	}
+	if i.CodeContains != nil {
+		predicates = append(predicates, voucher.CodeContains(*i.CodeContains))
+	}
+	if i.CodeHasPrefix != nil {
+		predicates = append(predicates, voucher.CodeHasPrefix(*i.CodeHasPrefix))
+	}
+	if i.CodeHasSuffix != nil {
+		predicates = append(predicates, voucher.CodeHasSuffix(*i.CodeHasSuffix))
+	}
+	if i.CodeEqualFold != nil {
+		predicates = append(predicates, voucher.CodeEqualFold(*i.CodeEqualFold))
+	}
+	if i.CodeContainsFold != nil {
+		predicates = append(predicates, voucher.CodeContainsFold(*i.CodeContainsFold))
+	}
+	if i.PromotionID != nil {
+		predicates = append(predicates, voucher.PromotionIDEQ(*i.PromotionID))
+	}
+	if i.PromotionIDNEQ != nil {
+		predicates = append(predicates, voucher.PromotionIDNEQ(*i.PromotionIDNEQ))
+	}
+	if len(i.PromotionIDIn) > 0 {
+		predicates = append(predicates, voucher.PromotionIDIn(i.PromotionIDIn...))
+	}
+	if len(i.PromotionIDNotIn) > 0 {
+		predicates = append(predicates, voucher.PromotionIDNotIn(i.PromotionIDNotIn...))
+	}
+	if i.Uses != nil {
+		predicates = append(predicates, voucher.UsesEQ(*i.Uses))
+	}
+	if i.UsesNEQ != nil {
+		predicates = append(predicates, voucher.UsesNEQ(*i.UsesNEQ))
+	}
+	if len(i.UsesIn) > 0 {
+		predicates = append(predicates, voucher.UsesIn(i.UsesIn...))
+	}
+	if len(i.UsesNotIn) > 0 {
+		predicates = append(predicates, voucher.UsesNotIn(i.UsesNotIn...))
+	}
+	if i.UsesGT != nil {
+		predicates = append(predicates, voucher.UsesGT(*i.UsesGT))
+	}
+	if i.UsesGTE != nil {
+		predicates = append(predicates, voucher.UsesGTE(*i.UsesGTE))
+	}
+	if i.UsesLT != nil {
+		predicates = append(predicates, voucher.UsesLT(*i.UsesLT))
+	}
+	if i.UsesLTE != nil {
+		predicates = append(predicates, voucher.UsesLTE(*i.UsesLTE))
+	}
+	if i.UsageLimit != nil {
+		predicates = append(predicates, voucher.UsageLimitEQ(*i.UsageLimit))
+	}
+	if i.UsageLimitNEQ != nil {
+		predicates = append(predicates, voucher.UsageLimitNEQ(*i.UsageLimitNEQ))
+	}
+	if len(i.UsageLimitIn) > 0 {
+		predicates = append(predicates, voucher.UsageLimitIn(i.UsageLimitIn...))
+	}
+	if len(i.UsageLimitNotIn) > 0 {
+		predicates = append(predicates, voucher.UsageLimitNotIn(i.UsageLimitNotIn...))
+	}
+	if i.UsageLimitGT != nil {
+		predicates = append(predicates, voucher.UsageLimitGT(*i.UsageLimitGT))
+	}
+	if i.UsageLimitGTE != nil {
+		predicates = append(predicates, voucher.UsageLimitGTE(*i.UsageLimitGTE))
+	}
+	if i.UsageLimitLT != nil {
+		predicates = append(predicates, voucher.UsageLimitLT(*i.UsageLimitLT))
+	}
+	if i.UsageLimitLTE != nil {
+		predicates = append(predicates, voucher.UsageLimitLTE(*i.UsageLimitLTE))
+	}
+	if i.UsageLimitIsNil {
+		predicates = append(predicates, voucher.UsageLimitIsNil())
+	}
+	if i.UsageLimitNotNil {
+		predicates = append(predicates, voucher.UsageLimitNotNil())
+	}
+	if i.PerCustomerLimit != nil {
+		predicates = append(predicates, voucher.PerCustomerLimitEQ(*i.PerCustomerLimit))
+	}
+	if i.PerCustomerLimitNEQ != nil {
+		predicates = append(predicates, voucher.PerCustomerLimitNEQ(*i.PerCustomerLimitNEQ))
+	}
+	if len(i.PerCustomerLimitIn) > 0 {
+		predicates = append(predicates, voucher.PerCustomerLimitIn(i.PerCustomerLimitIn...))
+	}
+	if len(i.PerCustomerLimitNotIn) > 0 {
+		predicates = append(predicates, voucher.PerCustomerLimitNotIn(i.PerCustomerLimitNotIn...))
+	}
+	if i.PerCustomerLimitGT != nil {
+		predicates = append(predicates, voucher.PerCustomerLimitGT(*i.PerCustomerLimitGT))
+	}
+	if i.PerCustomerLimitGTE != nil {
+		predicates = append(predicates, voucher.PerCustomerLimitGTE(*i.PerCustomerLimitGTE))
+	}
+	if i.PerCustomerLimitLT != nil {
+		predicates = append(predicates, voucher.PerCustomerLimitLT(*i.PerCustomerLimitLT))
+	}
+	if i.PerCustomerLimitLTE != nil {
+		predicates = append(predicates, voucher.PerCustomerLimitLTE(*i.PerCustomerLimitLTE))
+	}
+	if i.PerCustomerLimitIsNil {
+		predicates = append(predicates, voucher.PerCustomerLimitIsNil())
+	}
+	if i.PerCustomerLimitNotNil {
+		predicates = append(predicates, voucher.PerCustomerLimitNotNil())
+	}
+
+	if i.HasPromotion != nil {
+		p := voucher.HasPromotion()
+		if !*i.HasPromotion {
+			p = voucher.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPromotionWith) > 0 {
+		with := make([]predicate.Promotion, 0, len(i.HasPromotionWith))
+		for _, w := range i.HasPromotionWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPromotionWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, voucher.HasPromotionWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyVoucherWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return voucher.And(predicates...), nil
 	}
 }

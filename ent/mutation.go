@@ -28,6 +28,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/sequence"
@@ -36,6 +37,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 )
 
 const (
@@ -63,6 +66,7 @@ const (
 	TypePickupPoint    = "PickupPoint"
 	TypeProduct        = "Product"
 	TypeProductVariant = "ProductVariant"
+	TypePromotion      = "Promotion"
 	TypeRefreshToken   = "RefreshToken"
 	TypeSequence       = "Sequence"
 	TypeShippingMethod = "ShippingMethod"
@@ -70,6 +74,8 @@ const (
 	TypeStockMovement  = "StockMovement"
 	TypeTaxClass       = "TaxClass"
 	TypeTaxRate        = "TaxRate"
+	TypeVoucher        = "Voucher"
+	TypeVoucherUse     = "VoucherUse"
 )
 
 // AddressMutation represents an operation that mutates the Address nodes in the graph.
@@ -1086,6 +1092,8 @@ type CartMutation struct {
 	currency               *string
 	expires_at             *time.Time
 	shipping_address       **schematype.AddressSnapshot
+	discount_codes         *[]string
+	appenddiscount_codes   []string
 	clearedFields          map[string]struct{}
 	customer               *int
 	clearedcustomer        bool
@@ -1575,6 +1583,71 @@ func (m *CartMutation) ResetPickupPointID() {
 	delete(m.clearedFields, cart.FieldPickupPointID)
 }
 
+// SetDiscountCodes sets the "discount_codes" field.
+func (m *CartMutation) SetDiscountCodes(s []string) {
+	m.discount_codes = &s
+	m.appenddiscount_codes = nil
+}
+
+// DiscountCodes returns the value of the "discount_codes" field in the mutation.
+func (m *CartMutation) DiscountCodes() (r []string, exists bool) {
+	v := m.discount_codes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDiscountCodes returns the old "discount_codes" field's value of the Cart entity.
+// If the Cart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CartMutation) OldDiscountCodes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDiscountCodes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDiscountCodes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDiscountCodes: %w", err)
+	}
+	return oldValue.DiscountCodes, nil
+}
+
+// AppendDiscountCodes adds s to the "discount_codes" field.
+func (m *CartMutation) AppendDiscountCodes(s []string) {
+	m.appenddiscount_codes = append(m.appenddiscount_codes, s...)
+}
+
+// AppendedDiscountCodes returns the list of values that were appended to the "discount_codes" field in this mutation.
+func (m *CartMutation) AppendedDiscountCodes() ([]string, bool) {
+	if len(m.appenddiscount_codes) == 0 {
+		return nil, false
+	}
+	return m.appenddiscount_codes, true
+}
+
+// ClearDiscountCodes clears the value of the "discount_codes" field.
+func (m *CartMutation) ClearDiscountCodes() {
+	m.discount_codes = nil
+	m.appenddiscount_codes = nil
+	m.clearedFields[cart.FieldDiscountCodes] = struct{}{}
+}
+
+// DiscountCodesCleared returns if the "discount_codes" field was cleared in this mutation.
+func (m *CartMutation) DiscountCodesCleared() bool {
+	_, ok := m.clearedFields[cart.FieldDiscountCodes]
+	return ok
+}
+
+// ResetDiscountCodes resets all changes to the "discount_codes" field.
+func (m *CartMutation) ResetDiscountCodes() {
+	m.discount_codes = nil
+	m.appenddiscount_codes = nil
+	delete(m.clearedFields, cart.FieldDiscountCodes)
+}
+
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (m *CartMutation) ClearCustomer() {
 	m.clearedcustomer = true
@@ -1744,7 +1817,7 @@ func (m *CartMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CartMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, cart.FieldCreatedAt)
 	}
@@ -1772,6 +1845,9 @@ func (m *CartMutation) Fields() []string {
 	if m.pickup_point != nil {
 		fields = append(fields, cart.FieldPickupPointID)
 	}
+	if m.discount_codes != nil {
+		fields = append(fields, cart.FieldDiscountCodes)
+	}
 	return fields
 }
 
@@ -1798,6 +1874,8 @@ func (m *CartMutation) Field(name string) (ent.Value, bool) {
 		return m.ShippingMethodID()
 	case cart.FieldPickupPointID:
 		return m.PickupPointID()
+	case cart.FieldDiscountCodes:
+		return m.DiscountCodes()
 	}
 	return nil, false
 }
@@ -1825,6 +1903,8 @@ func (m *CartMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldShippingMethodID(ctx)
 	case cart.FieldPickupPointID:
 		return m.OldPickupPointID(ctx)
+	case cart.FieldDiscountCodes:
+		return m.OldDiscountCodes(ctx)
 	}
 	return nil, fmt.Errorf("unknown Cart field %s", name)
 }
@@ -1897,6 +1977,13 @@ func (m *CartMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPickupPointID(v)
 		return nil
+	case cart.FieldDiscountCodes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDiscountCodes(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Cart field %s", name)
 }
@@ -1942,6 +2029,9 @@ func (m *CartMutation) ClearedFields() []string {
 	if m.FieldCleared(cart.FieldPickupPointID) {
 		fields = append(fields, cart.FieldPickupPointID)
 	}
+	if m.FieldCleared(cart.FieldDiscountCodes) {
+		fields = append(fields, cart.FieldDiscountCodes)
+	}
 	return fields
 }
 
@@ -1967,6 +2057,9 @@ func (m *CartMutation) ClearField(name string) error {
 		return nil
 	case cart.FieldPickupPointID:
 		m.ClearPickupPointID()
+		return nil
+	case cart.FieldDiscountCodes:
+		m.ClearDiscountCodes()
 		return nil
 	}
 	return fmt.Errorf("unknown Cart nullable field %s", name)
@@ -2002,6 +2095,9 @@ func (m *CartMutation) ResetField(name string) error {
 		return nil
 	case cart.FieldPickupPointID:
 		m.ResetPickupPointID()
+		return nil
+	case cart.FieldDiscountCodes:
+		m.ResetDiscountCodes()
 		return nil
 	}
 	return fmt.Errorf("unknown Cart field %s", name)
@@ -9857,6 +9953,8 @@ type OrderMutation struct {
 	addshipping_tax_minor *int64
 	tax_lines             *[]schematype.TaxLine
 	appendtax_lines       []schematype.TaxLine
+	promotions            *[]schematype.AppliedPromotion
+	appendpromotions      []schematype.AppliedPromotion
 	email                 *string
 	phone                 *string
 	shipping_address      *schematype.AddressSnapshot
@@ -10601,6 +10699,71 @@ func (m *OrderMutation) ResetTaxLines() {
 	m.tax_lines = nil
 	m.appendtax_lines = nil
 	delete(m.clearedFields, order.FieldTaxLines)
+}
+
+// SetPromotions sets the "promotions" field.
+func (m *OrderMutation) SetPromotions(sp []schematype.AppliedPromotion) {
+	m.promotions = &sp
+	m.appendpromotions = nil
+}
+
+// Promotions returns the value of the "promotions" field in the mutation.
+func (m *OrderMutation) Promotions() (r []schematype.AppliedPromotion, exists bool) {
+	v := m.promotions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromotions returns the old "promotions" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldPromotions(ctx context.Context) (v []schematype.AppliedPromotion, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromotions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromotions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromotions: %w", err)
+	}
+	return oldValue.Promotions, nil
+}
+
+// AppendPromotions adds sp to the "promotions" field.
+func (m *OrderMutation) AppendPromotions(sp []schematype.AppliedPromotion) {
+	m.appendpromotions = append(m.appendpromotions, sp...)
+}
+
+// AppendedPromotions returns the list of values that were appended to the "promotions" field in this mutation.
+func (m *OrderMutation) AppendedPromotions() ([]schematype.AppliedPromotion, bool) {
+	if len(m.appendpromotions) == 0 {
+		return nil, false
+	}
+	return m.appendpromotions, true
+}
+
+// ClearPromotions clears the value of the "promotions" field.
+func (m *OrderMutation) ClearPromotions() {
+	m.promotions = nil
+	m.appendpromotions = nil
+	m.clearedFields[order.FieldPromotions] = struct{}{}
+}
+
+// PromotionsCleared returns if the "promotions" field was cleared in this mutation.
+func (m *OrderMutation) PromotionsCleared() bool {
+	_, ok := m.clearedFields[order.FieldPromotions]
+	return ok
+}
+
+// ResetPromotions resets all changes to the "promotions" field.
+func (m *OrderMutation) ResetPromotions() {
+	m.promotions = nil
+	m.appendpromotions = nil
+	delete(m.clearedFields, order.FieldPromotions)
 }
 
 // SetEmail sets the "email" field.
@@ -11429,7 +11592,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 25)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -11468,6 +11631,9 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.tax_lines != nil {
 		fields = append(fields, order.FieldTaxLines)
+	}
+	if m.promotions != nil {
+		fields = append(fields, order.FieldPromotions)
 	}
 	if m.email != nil {
 		fields = append(fields, order.FieldEmail)
@@ -11539,6 +11705,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.ShippingTaxMinor()
 	case order.FieldTaxLines:
 		return m.TaxLines()
+	case order.FieldPromotions:
+		return m.Promotions()
 	case order.FieldEmail:
 		return m.Email()
 	case order.FieldPhone:
@@ -11598,6 +11766,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldShippingTaxMinor(ctx)
 	case order.FieldTaxLines:
 		return m.OldTaxLines(ctx)
+	case order.FieldPromotions:
+		return m.OldPromotions(ctx)
 	case order.FieldEmail:
 		return m.OldEmail(ctx)
 	case order.FieldPhone:
@@ -11721,6 +11891,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTaxLines(v)
+		return nil
+	case order.FieldPromotions:
+		v, ok := value.([]schematype.AppliedPromotion)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromotions(v)
 		return nil
 	case order.FieldEmail:
 		v, ok := value.(string)
@@ -11914,6 +12091,9 @@ func (m *OrderMutation) ClearedFields() []string {
 	if m.FieldCleared(order.FieldTaxLines) {
 		fields = append(fields, order.FieldTaxLines)
 	}
+	if m.FieldCleared(order.FieldPromotions) {
+		fields = append(fields, order.FieldPromotions)
+	}
 	if m.FieldCleared(order.FieldEmail) {
 		fields = append(fields, order.FieldEmail)
 	}
@@ -11957,6 +12137,9 @@ func (m *OrderMutation) ClearField(name string) error {
 	switch name {
 	case order.FieldTaxLines:
 		m.ClearTaxLines()
+		return nil
+	case order.FieldPromotions:
+		m.ClearPromotions()
 		return nil
 	case order.FieldEmail:
 		m.ClearEmail()
@@ -12031,6 +12214,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldTaxLines:
 		m.ResetTaxLines()
+		return nil
+	case order.FieldPromotions:
+		m.ResetPromotions()
 		return nil
 	case order.FieldEmail:
 		m.ResetEmail()
@@ -19343,6 +19529,1975 @@ func (m *ProductVariantMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ProductVariant edge %s", name)
 }
 
+// PromotionMutation represents an operation that mutates the Promotion nodes in the graph.
+type PromotionMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	created_at            *time.Time
+	updated_at            *time.Time
+	name                  *string
+	active                *bool
+	starts_at             *time.Time
+	ends_at               *time.Time
+	priority              *int
+	addpriority           *int
+	stacking              *promotion.Stacking
+	requires_code         *bool
+	min_subtotal_minor    *int64
+	addmin_subtotal_minor *int64
+	min_quantity          *int
+	addmin_quantity       *int
+	product_ids           *[]int
+	appendproduct_ids     []int
+	category_ids          *[]int
+	appendcategory_ids    []int
+	variant_ids           *[]int
+	appendvariant_ids     []int
+	signed_in             *bool
+	first_order           *bool
+	action                *promotion.Action
+	percent_bp            *int64
+	addpercent_bp         *int64
+	amount_minor          *int64
+	addamount_minor       *int64
+	buy_quantity          *int
+	addbuy_quantity       *int
+	get_quantity          *int
+	addget_quantity       *int
+	uses                  *int
+	adduses               *int
+	clearedFields         map[string]struct{}
+	vouchers              map[int]struct{}
+	removedvouchers       map[int]struct{}
+	clearedvouchers       bool
+	done                  bool
+	oldValue              func(context.Context) (*Promotion, error)
+	predicates            []predicate.Promotion
+}
+
+var _ ent.Mutation = (*PromotionMutation)(nil)
+
+// promotionOption allows management of the mutation configuration using functional options.
+type promotionOption func(*PromotionMutation)
+
+// newPromotionMutation creates new mutation for the Promotion entity.
+func newPromotionMutation(c config, op Op, opts ...promotionOption) *PromotionMutation {
+	m := &PromotionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePromotion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPromotionID sets the ID field of the mutation.
+func withPromotionID(id int) promotionOption {
+	return func(m *PromotionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Promotion
+		)
+		m.oldValue = func(ctx context.Context) (*Promotion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Promotion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPromotion sets the old Promotion of the mutation.
+func withPromotion(node *Promotion) promotionOption {
+	return func(m *PromotionMutation) {
+		m.oldValue = func(context.Context) (*Promotion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PromotionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PromotionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PromotionMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PromotionMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Promotion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PromotionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PromotionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PromotionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PromotionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PromotionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PromotionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *PromotionMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *PromotionMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *PromotionMutation) ResetName() {
+	m.name = nil
+}
+
+// SetActive sets the "active" field.
+func (m *PromotionMutation) SetActive(b bool) {
+	m.active = &b
+}
+
+// Active returns the value of the "active" field in the mutation.
+func (m *PromotionMutation) Active() (r bool, exists bool) {
+	v := m.active
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActive returns the old "active" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldActive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActive: %w", err)
+	}
+	return oldValue.Active, nil
+}
+
+// ResetActive resets all changes to the "active" field.
+func (m *PromotionMutation) ResetActive() {
+	m.active = nil
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *PromotionMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *PromotionMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldStartsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ClearStartsAt clears the value of the "starts_at" field.
+func (m *PromotionMutation) ClearStartsAt() {
+	m.starts_at = nil
+	m.clearedFields[promotion.FieldStartsAt] = struct{}{}
+}
+
+// StartsAtCleared returns if the "starts_at" field was cleared in this mutation.
+func (m *PromotionMutation) StartsAtCleared() bool {
+	_, ok := m.clearedFields[promotion.FieldStartsAt]
+	return ok
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *PromotionMutation) ResetStartsAt() {
+	m.starts_at = nil
+	delete(m.clearedFields, promotion.FieldStartsAt)
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *PromotionMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *PromotionMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (m *PromotionMutation) ClearEndsAt() {
+	m.ends_at = nil
+	m.clearedFields[promotion.FieldEndsAt] = struct{}{}
+}
+
+// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
+func (m *PromotionMutation) EndsAtCleared() bool {
+	_, ok := m.clearedFields[promotion.FieldEndsAt]
+	return ok
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *PromotionMutation) ResetEndsAt() {
+	m.ends_at = nil
+	delete(m.clearedFields, promotion.FieldEndsAt)
+}
+
+// SetPriority sets the "priority" field.
+func (m *PromotionMutation) SetPriority(i int) {
+	m.priority = &i
+	m.addpriority = nil
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *PromotionMutation) Priority() (r int, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldPriority(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// AddPriority adds i to the "priority" field.
+func (m *PromotionMutation) AddPriority(i int) {
+	if m.addpriority != nil {
+		*m.addpriority += i
+	} else {
+		m.addpriority = &i
+	}
+}
+
+// AddedPriority returns the value that was added to the "priority" field in this mutation.
+func (m *PromotionMutation) AddedPriority() (r int, exists bool) {
+	v := m.addpriority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *PromotionMutation) ResetPriority() {
+	m.priority = nil
+	m.addpriority = nil
+}
+
+// SetStacking sets the "stacking" field.
+func (m *PromotionMutation) SetStacking(pr promotion.Stacking) {
+	m.stacking = &pr
+}
+
+// Stacking returns the value of the "stacking" field in the mutation.
+func (m *PromotionMutation) Stacking() (r promotion.Stacking, exists bool) {
+	v := m.stacking
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStacking returns the old "stacking" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldStacking(ctx context.Context) (v promotion.Stacking, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStacking is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStacking requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStacking: %w", err)
+	}
+	return oldValue.Stacking, nil
+}
+
+// ResetStacking resets all changes to the "stacking" field.
+func (m *PromotionMutation) ResetStacking() {
+	m.stacking = nil
+}
+
+// SetRequiresCode sets the "requires_code" field.
+func (m *PromotionMutation) SetRequiresCode(b bool) {
+	m.requires_code = &b
+}
+
+// RequiresCode returns the value of the "requires_code" field in the mutation.
+func (m *PromotionMutation) RequiresCode() (r bool, exists bool) {
+	v := m.requires_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiresCode returns the old "requires_code" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldRequiresCode(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiresCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiresCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiresCode: %w", err)
+	}
+	return oldValue.RequiresCode, nil
+}
+
+// ResetRequiresCode resets all changes to the "requires_code" field.
+func (m *PromotionMutation) ResetRequiresCode() {
+	m.requires_code = nil
+}
+
+// SetMinSubtotalMinor sets the "min_subtotal_minor" field.
+func (m *PromotionMutation) SetMinSubtotalMinor(i int64) {
+	m.min_subtotal_minor = &i
+	m.addmin_subtotal_minor = nil
+}
+
+// MinSubtotalMinor returns the value of the "min_subtotal_minor" field in the mutation.
+func (m *PromotionMutation) MinSubtotalMinor() (r int64, exists bool) {
+	v := m.min_subtotal_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinSubtotalMinor returns the old "min_subtotal_minor" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldMinSubtotalMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinSubtotalMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinSubtotalMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinSubtotalMinor: %w", err)
+	}
+	return oldValue.MinSubtotalMinor, nil
+}
+
+// AddMinSubtotalMinor adds i to the "min_subtotal_minor" field.
+func (m *PromotionMutation) AddMinSubtotalMinor(i int64) {
+	if m.addmin_subtotal_minor != nil {
+		*m.addmin_subtotal_minor += i
+	} else {
+		m.addmin_subtotal_minor = &i
+	}
+}
+
+// AddedMinSubtotalMinor returns the value that was added to the "min_subtotal_minor" field in this mutation.
+func (m *PromotionMutation) AddedMinSubtotalMinor() (r int64, exists bool) {
+	v := m.addmin_subtotal_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinSubtotalMinor resets all changes to the "min_subtotal_minor" field.
+func (m *PromotionMutation) ResetMinSubtotalMinor() {
+	m.min_subtotal_minor = nil
+	m.addmin_subtotal_minor = nil
+}
+
+// SetMinQuantity sets the "min_quantity" field.
+func (m *PromotionMutation) SetMinQuantity(i int) {
+	m.min_quantity = &i
+	m.addmin_quantity = nil
+}
+
+// MinQuantity returns the value of the "min_quantity" field in the mutation.
+func (m *PromotionMutation) MinQuantity() (r int, exists bool) {
+	v := m.min_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinQuantity returns the old "min_quantity" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldMinQuantity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinQuantity: %w", err)
+	}
+	return oldValue.MinQuantity, nil
+}
+
+// AddMinQuantity adds i to the "min_quantity" field.
+func (m *PromotionMutation) AddMinQuantity(i int) {
+	if m.addmin_quantity != nil {
+		*m.addmin_quantity += i
+	} else {
+		m.addmin_quantity = &i
+	}
+}
+
+// AddedMinQuantity returns the value that was added to the "min_quantity" field in this mutation.
+func (m *PromotionMutation) AddedMinQuantity() (r int, exists bool) {
+	v := m.addmin_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinQuantity resets all changes to the "min_quantity" field.
+func (m *PromotionMutation) ResetMinQuantity() {
+	m.min_quantity = nil
+	m.addmin_quantity = nil
+}
+
+// SetProductIds sets the "product_ids" field.
+func (m *PromotionMutation) SetProductIds(i []int) {
+	m.product_ids = &i
+	m.appendproduct_ids = nil
+}
+
+// ProductIds returns the value of the "product_ids" field in the mutation.
+func (m *PromotionMutation) ProductIds() (r []int, exists bool) {
+	v := m.product_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductIds returns the old "product_ids" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldProductIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductIds: %w", err)
+	}
+	return oldValue.ProductIds, nil
+}
+
+// AppendProductIds adds i to the "product_ids" field.
+func (m *PromotionMutation) AppendProductIds(i []int) {
+	m.appendproduct_ids = append(m.appendproduct_ids, i...)
+}
+
+// AppendedProductIds returns the list of values that were appended to the "product_ids" field in this mutation.
+func (m *PromotionMutation) AppendedProductIds() ([]int, bool) {
+	if len(m.appendproduct_ids) == 0 {
+		return nil, false
+	}
+	return m.appendproduct_ids, true
+}
+
+// ClearProductIds clears the value of the "product_ids" field.
+func (m *PromotionMutation) ClearProductIds() {
+	m.product_ids = nil
+	m.appendproduct_ids = nil
+	m.clearedFields[promotion.FieldProductIds] = struct{}{}
+}
+
+// ProductIdsCleared returns if the "product_ids" field was cleared in this mutation.
+func (m *PromotionMutation) ProductIdsCleared() bool {
+	_, ok := m.clearedFields[promotion.FieldProductIds]
+	return ok
+}
+
+// ResetProductIds resets all changes to the "product_ids" field.
+func (m *PromotionMutation) ResetProductIds() {
+	m.product_ids = nil
+	m.appendproduct_ids = nil
+	delete(m.clearedFields, promotion.FieldProductIds)
+}
+
+// SetCategoryIds sets the "category_ids" field.
+func (m *PromotionMutation) SetCategoryIds(i []int) {
+	m.category_ids = &i
+	m.appendcategory_ids = nil
+}
+
+// CategoryIds returns the value of the "category_ids" field in the mutation.
+func (m *PromotionMutation) CategoryIds() (r []int, exists bool) {
+	v := m.category_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategoryIds returns the old "category_ids" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldCategoryIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategoryIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategoryIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategoryIds: %w", err)
+	}
+	return oldValue.CategoryIds, nil
+}
+
+// AppendCategoryIds adds i to the "category_ids" field.
+func (m *PromotionMutation) AppendCategoryIds(i []int) {
+	m.appendcategory_ids = append(m.appendcategory_ids, i...)
+}
+
+// AppendedCategoryIds returns the list of values that were appended to the "category_ids" field in this mutation.
+func (m *PromotionMutation) AppendedCategoryIds() ([]int, bool) {
+	if len(m.appendcategory_ids) == 0 {
+		return nil, false
+	}
+	return m.appendcategory_ids, true
+}
+
+// ClearCategoryIds clears the value of the "category_ids" field.
+func (m *PromotionMutation) ClearCategoryIds() {
+	m.category_ids = nil
+	m.appendcategory_ids = nil
+	m.clearedFields[promotion.FieldCategoryIds] = struct{}{}
+}
+
+// CategoryIdsCleared returns if the "category_ids" field was cleared in this mutation.
+func (m *PromotionMutation) CategoryIdsCleared() bool {
+	_, ok := m.clearedFields[promotion.FieldCategoryIds]
+	return ok
+}
+
+// ResetCategoryIds resets all changes to the "category_ids" field.
+func (m *PromotionMutation) ResetCategoryIds() {
+	m.category_ids = nil
+	m.appendcategory_ids = nil
+	delete(m.clearedFields, promotion.FieldCategoryIds)
+}
+
+// SetVariantIds sets the "variant_ids" field.
+func (m *PromotionMutation) SetVariantIds(i []int) {
+	m.variant_ids = &i
+	m.appendvariant_ids = nil
+}
+
+// VariantIds returns the value of the "variant_ids" field in the mutation.
+func (m *PromotionMutation) VariantIds() (r []int, exists bool) {
+	v := m.variant_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVariantIds returns the old "variant_ids" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldVariantIds(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVariantIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVariantIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVariantIds: %w", err)
+	}
+	return oldValue.VariantIds, nil
+}
+
+// AppendVariantIds adds i to the "variant_ids" field.
+func (m *PromotionMutation) AppendVariantIds(i []int) {
+	m.appendvariant_ids = append(m.appendvariant_ids, i...)
+}
+
+// AppendedVariantIds returns the list of values that were appended to the "variant_ids" field in this mutation.
+func (m *PromotionMutation) AppendedVariantIds() ([]int, bool) {
+	if len(m.appendvariant_ids) == 0 {
+		return nil, false
+	}
+	return m.appendvariant_ids, true
+}
+
+// ClearVariantIds clears the value of the "variant_ids" field.
+func (m *PromotionMutation) ClearVariantIds() {
+	m.variant_ids = nil
+	m.appendvariant_ids = nil
+	m.clearedFields[promotion.FieldVariantIds] = struct{}{}
+}
+
+// VariantIdsCleared returns if the "variant_ids" field was cleared in this mutation.
+func (m *PromotionMutation) VariantIdsCleared() bool {
+	_, ok := m.clearedFields[promotion.FieldVariantIds]
+	return ok
+}
+
+// ResetVariantIds resets all changes to the "variant_ids" field.
+func (m *PromotionMutation) ResetVariantIds() {
+	m.variant_ids = nil
+	m.appendvariant_ids = nil
+	delete(m.clearedFields, promotion.FieldVariantIds)
+}
+
+// SetSignedIn sets the "signed_in" field.
+func (m *PromotionMutation) SetSignedIn(b bool) {
+	m.signed_in = &b
+}
+
+// SignedIn returns the value of the "signed_in" field in the mutation.
+func (m *PromotionMutation) SignedIn() (r bool, exists bool) {
+	v := m.signed_in
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignedIn returns the old "signed_in" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldSignedIn(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignedIn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignedIn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignedIn: %w", err)
+	}
+	return oldValue.SignedIn, nil
+}
+
+// ResetSignedIn resets all changes to the "signed_in" field.
+func (m *PromotionMutation) ResetSignedIn() {
+	m.signed_in = nil
+}
+
+// SetFirstOrder sets the "first_order" field.
+func (m *PromotionMutation) SetFirstOrder(b bool) {
+	m.first_order = &b
+}
+
+// FirstOrder returns the value of the "first_order" field in the mutation.
+func (m *PromotionMutation) FirstOrder() (r bool, exists bool) {
+	v := m.first_order
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstOrder returns the old "first_order" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldFirstOrder(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstOrder is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstOrder requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstOrder: %w", err)
+	}
+	return oldValue.FirstOrder, nil
+}
+
+// ResetFirstOrder resets all changes to the "first_order" field.
+func (m *PromotionMutation) ResetFirstOrder() {
+	m.first_order = nil
+}
+
+// SetAction sets the "action" field.
+func (m *PromotionMutation) SetAction(pr promotion.Action) {
+	m.action = &pr
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *PromotionMutation) Action() (r promotion.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldAction(ctx context.Context) (v promotion.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *PromotionMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetPercentBp sets the "percent_bp" field.
+func (m *PromotionMutation) SetPercentBp(i int64) {
+	m.percent_bp = &i
+	m.addpercent_bp = nil
+}
+
+// PercentBp returns the value of the "percent_bp" field in the mutation.
+func (m *PromotionMutation) PercentBp() (r int64, exists bool) {
+	v := m.percent_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPercentBp returns the old "percent_bp" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldPercentBp(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPercentBp is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPercentBp requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPercentBp: %w", err)
+	}
+	return oldValue.PercentBp, nil
+}
+
+// AddPercentBp adds i to the "percent_bp" field.
+func (m *PromotionMutation) AddPercentBp(i int64) {
+	if m.addpercent_bp != nil {
+		*m.addpercent_bp += i
+	} else {
+		m.addpercent_bp = &i
+	}
+}
+
+// AddedPercentBp returns the value that was added to the "percent_bp" field in this mutation.
+func (m *PromotionMutation) AddedPercentBp() (r int64, exists bool) {
+	v := m.addpercent_bp
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPercentBp resets all changes to the "percent_bp" field.
+func (m *PromotionMutation) ResetPercentBp() {
+	m.percent_bp = nil
+	m.addpercent_bp = nil
+}
+
+// SetAmountMinor sets the "amount_minor" field.
+func (m *PromotionMutation) SetAmountMinor(i int64) {
+	m.amount_minor = &i
+	m.addamount_minor = nil
+}
+
+// AmountMinor returns the value of the "amount_minor" field in the mutation.
+func (m *PromotionMutation) AmountMinor() (r int64, exists bool) {
+	v := m.amount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmountMinor returns the old "amount_minor" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldAmountMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmountMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmountMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmountMinor: %w", err)
+	}
+	return oldValue.AmountMinor, nil
+}
+
+// AddAmountMinor adds i to the "amount_minor" field.
+func (m *PromotionMutation) AddAmountMinor(i int64) {
+	if m.addamount_minor != nil {
+		*m.addamount_minor += i
+	} else {
+		m.addamount_minor = &i
+	}
+}
+
+// AddedAmountMinor returns the value that was added to the "amount_minor" field in this mutation.
+func (m *PromotionMutation) AddedAmountMinor() (r int64, exists bool) {
+	v := m.addamount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmountMinor resets all changes to the "amount_minor" field.
+func (m *PromotionMutation) ResetAmountMinor() {
+	m.amount_minor = nil
+	m.addamount_minor = nil
+}
+
+// SetBuyQuantity sets the "buy_quantity" field.
+func (m *PromotionMutation) SetBuyQuantity(i int) {
+	m.buy_quantity = &i
+	m.addbuy_quantity = nil
+}
+
+// BuyQuantity returns the value of the "buy_quantity" field in the mutation.
+func (m *PromotionMutation) BuyQuantity() (r int, exists bool) {
+	v := m.buy_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuyQuantity returns the old "buy_quantity" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldBuyQuantity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuyQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuyQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuyQuantity: %w", err)
+	}
+	return oldValue.BuyQuantity, nil
+}
+
+// AddBuyQuantity adds i to the "buy_quantity" field.
+func (m *PromotionMutation) AddBuyQuantity(i int) {
+	if m.addbuy_quantity != nil {
+		*m.addbuy_quantity += i
+	} else {
+		m.addbuy_quantity = &i
+	}
+}
+
+// AddedBuyQuantity returns the value that was added to the "buy_quantity" field in this mutation.
+func (m *PromotionMutation) AddedBuyQuantity() (r int, exists bool) {
+	v := m.addbuy_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBuyQuantity resets all changes to the "buy_quantity" field.
+func (m *PromotionMutation) ResetBuyQuantity() {
+	m.buy_quantity = nil
+	m.addbuy_quantity = nil
+}
+
+// SetGetQuantity sets the "get_quantity" field.
+func (m *PromotionMutation) SetGetQuantity(i int) {
+	m.get_quantity = &i
+	m.addget_quantity = nil
+}
+
+// GetQuantity returns the value of the "get_quantity" field in the mutation.
+func (m *PromotionMutation) GetQuantity() (r int, exists bool) {
+	v := m.get_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGetQuantity returns the old "get_quantity" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldGetQuantity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGetQuantity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGetQuantity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGetQuantity: %w", err)
+	}
+	return oldValue.GetQuantity, nil
+}
+
+// AddGetQuantity adds i to the "get_quantity" field.
+func (m *PromotionMutation) AddGetQuantity(i int) {
+	if m.addget_quantity != nil {
+		*m.addget_quantity += i
+	} else {
+		m.addget_quantity = &i
+	}
+}
+
+// AddedGetQuantity returns the value that was added to the "get_quantity" field in this mutation.
+func (m *PromotionMutation) AddedGetQuantity() (r int, exists bool) {
+	v := m.addget_quantity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetGetQuantity resets all changes to the "get_quantity" field.
+func (m *PromotionMutation) ResetGetQuantity() {
+	m.get_quantity = nil
+	m.addget_quantity = nil
+}
+
+// SetUses sets the "uses" field.
+func (m *PromotionMutation) SetUses(i int) {
+	m.uses = &i
+	m.adduses = nil
+}
+
+// Uses returns the value of the "uses" field in the mutation.
+func (m *PromotionMutation) Uses() (r int, exists bool) {
+	v := m.uses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUses returns the old "uses" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldUses(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUses is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUses requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUses: %w", err)
+	}
+	return oldValue.Uses, nil
+}
+
+// AddUses adds i to the "uses" field.
+func (m *PromotionMutation) AddUses(i int) {
+	if m.adduses != nil {
+		*m.adduses += i
+	} else {
+		m.adduses = &i
+	}
+}
+
+// AddedUses returns the value that was added to the "uses" field in this mutation.
+func (m *PromotionMutation) AddedUses() (r int, exists bool) {
+	v := m.adduses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUses resets all changes to the "uses" field.
+func (m *PromotionMutation) ResetUses() {
+	m.uses = nil
+	m.adduses = nil
+}
+
+// AddVoucherIDs adds the "vouchers" edge to the Voucher entity by ids.
+func (m *PromotionMutation) AddVoucherIDs(ids ...int) {
+	if m.vouchers == nil {
+		m.vouchers = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.vouchers[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVouchers clears the "vouchers" edge to the Voucher entity.
+func (m *PromotionMutation) ClearVouchers() {
+	m.clearedvouchers = true
+}
+
+// VouchersCleared reports if the "vouchers" edge to the Voucher entity was cleared.
+func (m *PromotionMutation) VouchersCleared() bool {
+	return m.clearedvouchers
+}
+
+// RemoveVoucherIDs removes the "vouchers" edge to the Voucher entity by IDs.
+func (m *PromotionMutation) RemoveVoucherIDs(ids ...int) {
+	if m.removedvouchers == nil {
+		m.removedvouchers = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.vouchers, ids[i])
+		m.removedvouchers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVouchers returns the removed IDs of the "vouchers" edge to the Voucher entity.
+func (m *PromotionMutation) RemovedVouchersIDs() (ids []int) {
+	for id := range m.removedvouchers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VouchersIDs returns the "vouchers" edge IDs in the mutation.
+func (m *PromotionMutation) VouchersIDs() (ids []int) {
+	for id := range m.vouchers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVouchers resets all changes to the "vouchers" edge.
+func (m *PromotionMutation) ResetVouchers() {
+	m.vouchers = nil
+	m.clearedvouchers = false
+	m.removedvouchers = nil
+}
+
+// Where appends a list predicates to the PromotionMutation builder.
+func (m *PromotionMutation) Where(ps ...predicate.Promotion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PromotionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PromotionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Promotion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PromotionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PromotionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Promotion).
+func (m *PromotionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PromotionMutation) Fields() []string {
+	fields := make([]string, 0, 22)
+	if m.created_at != nil {
+		fields = append(fields, promotion.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, promotion.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, promotion.FieldName)
+	}
+	if m.active != nil {
+		fields = append(fields, promotion.FieldActive)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, promotion.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, promotion.FieldEndsAt)
+	}
+	if m.priority != nil {
+		fields = append(fields, promotion.FieldPriority)
+	}
+	if m.stacking != nil {
+		fields = append(fields, promotion.FieldStacking)
+	}
+	if m.requires_code != nil {
+		fields = append(fields, promotion.FieldRequiresCode)
+	}
+	if m.min_subtotal_minor != nil {
+		fields = append(fields, promotion.FieldMinSubtotalMinor)
+	}
+	if m.min_quantity != nil {
+		fields = append(fields, promotion.FieldMinQuantity)
+	}
+	if m.product_ids != nil {
+		fields = append(fields, promotion.FieldProductIds)
+	}
+	if m.category_ids != nil {
+		fields = append(fields, promotion.FieldCategoryIds)
+	}
+	if m.variant_ids != nil {
+		fields = append(fields, promotion.FieldVariantIds)
+	}
+	if m.signed_in != nil {
+		fields = append(fields, promotion.FieldSignedIn)
+	}
+	if m.first_order != nil {
+		fields = append(fields, promotion.FieldFirstOrder)
+	}
+	if m.action != nil {
+		fields = append(fields, promotion.FieldAction)
+	}
+	if m.percent_bp != nil {
+		fields = append(fields, promotion.FieldPercentBp)
+	}
+	if m.amount_minor != nil {
+		fields = append(fields, promotion.FieldAmountMinor)
+	}
+	if m.buy_quantity != nil {
+		fields = append(fields, promotion.FieldBuyQuantity)
+	}
+	if m.get_quantity != nil {
+		fields = append(fields, promotion.FieldGetQuantity)
+	}
+	if m.uses != nil {
+		fields = append(fields, promotion.FieldUses)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PromotionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case promotion.FieldCreatedAt:
+		return m.CreatedAt()
+	case promotion.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case promotion.FieldName:
+		return m.Name()
+	case promotion.FieldActive:
+		return m.Active()
+	case promotion.FieldStartsAt:
+		return m.StartsAt()
+	case promotion.FieldEndsAt:
+		return m.EndsAt()
+	case promotion.FieldPriority:
+		return m.Priority()
+	case promotion.FieldStacking:
+		return m.Stacking()
+	case promotion.FieldRequiresCode:
+		return m.RequiresCode()
+	case promotion.FieldMinSubtotalMinor:
+		return m.MinSubtotalMinor()
+	case promotion.FieldMinQuantity:
+		return m.MinQuantity()
+	case promotion.FieldProductIds:
+		return m.ProductIds()
+	case promotion.FieldCategoryIds:
+		return m.CategoryIds()
+	case promotion.FieldVariantIds:
+		return m.VariantIds()
+	case promotion.FieldSignedIn:
+		return m.SignedIn()
+	case promotion.FieldFirstOrder:
+		return m.FirstOrder()
+	case promotion.FieldAction:
+		return m.Action()
+	case promotion.FieldPercentBp:
+		return m.PercentBp()
+	case promotion.FieldAmountMinor:
+		return m.AmountMinor()
+	case promotion.FieldBuyQuantity:
+		return m.BuyQuantity()
+	case promotion.FieldGetQuantity:
+		return m.GetQuantity()
+	case promotion.FieldUses:
+		return m.Uses()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PromotionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case promotion.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case promotion.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case promotion.FieldName:
+		return m.OldName(ctx)
+	case promotion.FieldActive:
+		return m.OldActive(ctx)
+	case promotion.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case promotion.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case promotion.FieldPriority:
+		return m.OldPriority(ctx)
+	case promotion.FieldStacking:
+		return m.OldStacking(ctx)
+	case promotion.FieldRequiresCode:
+		return m.OldRequiresCode(ctx)
+	case promotion.FieldMinSubtotalMinor:
+		return m.OldMinSubtotalMinor(ctx)
+	case promotion.FieldMinQuantity:
+		return m.OldMinQuantity(ctx)
+	case promotion.FieldProductIds:
+		return m.OldProductIds(ctx)
+	case promotion.FieldCategoryIds:
+		return m.OldCategoryIds(ctx)
+	case promotion.FieldVariantIds:
+		return m.OldVariantIds(ctx)
+	case promotion.FieldSignedIn:
+		return m.OldSignedIn(ctx)
+	case promotion.FieldFirstOrder:
+		return m.OldFirstOrder(ctx)
+	case promotion.FieldAction:
+		return m.OldAction(ctx)
+	case promotion.FieldPercentBp:
+		return m.OldPercentBp(ctx)
+	case promotion.FieldAmountMinor:
+		return m.OldAmountMinor(ctx)
+	case promotion.FieldBuyQuantity:
+		return m.OldBuyQuantity(ctx)
+	case promotion.FieldGetQuantity:
+		return m.OldGetQuantity(ctx)
+	case promotion.FieldUses:
+		return m.OldUses(ctx)
+	}
+	return nil, fmt.Errorf("unknown Promotion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PromotionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case promotion.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case promotion.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case promotion.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case promotion.FieldActive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActive(v)
+		return nil
+	case promotion.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case promotion.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case promotion.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case promotion.FieldStacking:
+		v, ok := value.(promotion.Stacking)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStacking(v)
+		return nil
+	case promotion.FieldRequiresCode:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiresCode(v)
+		return nil
+	case promotion.FieldMinSubtotalMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinSubtotalMinor(v)
+		return nil
+	case promotion.FieldMinQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinQuantity(v)
+		return nil
+	case promotion.FieldProductIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductIds(v)
+		return nil
+	case promotion.FieldCategoryIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategoryIds(v)
+		return nil
+	case promotion.FieldVariantIds:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVariantIds(v)
+		return nil
+	case promotion.FieldSignedIn:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignedIn(v)
+		return nil
+	case promotion.FieldFirstOrder:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstOrder(v)
+		return nil
+	case promotion.FieldAction:
+		v, ok := value.(promotion.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case promotion.FieldPercentBp:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPercentBp(v)
+		return nil
+	case promotion.FieldAmountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmountMinor(v)
+		return nil
+	case promotion.FieldBuyQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuyQuantity(v)
+		return nil
+	case promotion.FieldGetQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGetQuantity(v)
+		return nil
+	case promotion.FieldUses:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUses(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Promotion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PromotionMutation) AddedFields() []string {
+	var fields []string
+	if m.addpriority != nil {
+		fields = append(fields, promotion.FieldPriority)
+	}
+	if m.addmin_subtotal_minor != nil {
+		fields = append(fields, promotion.FieldMinSubtotalMinor)
+	}
+	if m.addmin_quantity != nil {
+		fields = append(fields, promotion.FieldMinQuantity)
+	}
+	if m.addpercent_bp != nil {
+		fields = append(fields, promotion.FieldPercentBp)
+	}
+	if m.addamount_minor != nil {
+		fields = append(fields, promotion.FieldAmountMinor)
+	}
+	if m.addbuy_quantity != nil {
+		fields = append(fields, promotion.FieldBuyQuantity)
+	}
+	if m.addget_quantity != nil {
+		fields = append(fields, promotion.FieldGetQuantity)
+	}
+	if m.adduses != nil {
+		fields = append(fields, promotion.FieldUses)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PromotionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case promotion.FieldPriority:
+		return m.AddedPriority()
+	case promotion.FieldMinSubtotalMinor:
+		return m.AddedMinSubtotalMinor()
+	case promotion.FieldMinQuantity:
+		return m.AddedMinQuantity()
+	case promotion.FieldPercentBp:
+		return m.AddedPercentBp()
+	case promotion.FieldAmountMinor:
+		return m.AddedAmountMinor()
+	case promotion.FieldBuyQuantity:
+		return m.AddedBuyQuantity()
+	case promotion.FieldGetQuantity:
+		return m.AddedGetQuantity()
+	case promotion.FieldUses:
+		return m.AddedUses()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PromotionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case promotion.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriority(v)
+		return nil
+	case promotion.FieldMinSubtotalMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinSubtotalMinor(v)
+		return nil
+	case promotion.FieldMinQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinQuantity(v)
+		return nil
+	case promotion.FieldPercentBp:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPercentBp(v)
+		return nil
+	case promotion.FieldAmountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmountMinor(v)
+		return nil
+	case promotion.FieldBuyQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBuyQuantity(v)
+		return nil
+	case promotion.FieldGetQuantity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddGetQuantity(v)
+		return nil
+	case promotion.FieldUses:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUses(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Promotion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PromotionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(promotion.FieldStartsAt) {
+		fields = append(fields, promotion.FieldStartsAt)
+	}
+	if m.FieldCleared(promotion.FieldEndsAt) {
+		fields = append(fields, promotion.FieldEndsAt)
+	}
+	if m.FieldCleared(promotion.FieldProductIds) {
+		fields = append(fields, promotion.FieldProductIds)
+	}
+	if m.FieldCleared(promotion.FieldCategoryIds) {
+		fields = append(fields, promotion.FieldCategoryIds)
+	}
+	if m.FieldCleared(promotion.FieldVariantIds) {
+		fields = append(fields, promotion.FieldVariantIds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PromotionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PromotionMutation) ClearField(name string) error {
+	switch name {
+	case promotion.FieldStartsAt:
+		m.ClearStartsAt()
+		return nil
+	case promotion.FieldEndsAt:
+		m.ClearEndsAt()
+		return nil
+	case promotion.FieldProductIds:
+		m.ClearProductIds()
+		return nil
+	case promotion.FieldCategoryIds:
+		m.ClearCategoryIds()
+		return nil
+	case promotion.FieldVariantIds:
+		m.ClearVariantIds()
+		return nil
+	}
+	return fmt.Errorf("unknown Promotion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PromotionMutation) ResetField(name string) error {
+	switch name {
+	case promotion.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case promotion.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case promotion.FieldName:
+		m.ResetName()
+		return nil
+	case promotion.FieldActive:
+		m.ResetActive()
+		return nil
+	case promotion.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case promotion.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case promotion.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case promotion.FieldStacking:
+		m.ResetStacking()
+		return nil
+	case promotion.FieldRequiresCode:
+		m.ResetRequiresCode()
+		return nil
+	case promotion.FieldMinSubtotalMinor:
+		m.ResetMinSubtotalMinor()
+		return nil
+	case promotion.FieldMinQuantity:
+		m.ResetMinQuantity()
+		return nil
+	case promotion.FieldProductIds:
+		m.ResetProductIds()
+		return nil
+	case promotion.FieldCategoryIds:
+		m.ResetCategoryIds()
+		return nil
+	case promotion.FieldVariantIds:
+		m.ResetVariantIds()
+		return nil
+	case promotion.FieldSignedIn:
+		m.ResetSignedIn()
+		return nil
+	case promotion.FieldFirstOrder:
+		m.ResetFirstOrder()
+		return nil
+	case promotion.FieldAction:
+		m.ResetAction()
+		return nil
+	case promotion.FieldPercentBp:
+		m.ResetPercentBp()
+		return nil
+	case promotion.FieldAmountMinor:
+		m.ResetAmountMinor()
+		return nil
+	case promotion.FieldBuyQuantity:
+		m.ResetBuyQuantity()
+		return nil
+	case promotion.FieldGetQuantity:
+		m.ResetGetQuantity()
+		return nil
+	case promotion.FieldUses:
+		m.ResetUses()
+		return nil
+	}
+	return fmt.Errorf("unknown Promotion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PromotionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.vouchers != nil {
+		edges = append(edges, promotion.EdgeVouchers)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PromotionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case promotion.EdgeVouchers:
+		ids := make([]ent.Value, 0, len(m.vouchers))
+		for id := range m.vouchers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PromotionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedvouchers != nil {
+		edges = append(edges, promotion.EdgeVouchers)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PromotionMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case promotion.EdgeVouchers:
+		ids := make([]ent.Value, 0, len(m.removedvouchers))
+		for id := range m.removedvouchers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PromotionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedvouchers {
+		edges = append(edges, promotion.EdgeVouchers)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PromotionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case promotion.EdgeVouchers:
+		return m.clearedvouchers
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PromotionMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Promotion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PromotionMutation) ResetEdge(name string) error {
+	switch name {
+	case promotion.EdgeVouchers:
+		m.ResetVouchers()
+		return nil
+	}
+	return fmt.Errorf("unknown Promotion edge %s", name)
+}
+
 // RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.
 type RefreshTokenMutation struct {
 	config
@@ -25240,4 +27395,1462 @@ func (m *TaxRateMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown TaxRate edge %s", name)
+}
+
+// VoucherMutation represents an operation that mutates the Voucher nodes in the graph.
+type VoucherMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *int
+	created_at            *time.Time
+	updated_at            *time.Time
+	code                  *string
+	uses                  *int
+	adduses               *int
+	usage_limit           *int
+	addusage_limit        *int
+	per_customer_limit    *int
+	addper_customer_limit *int
+	clearedFields         map[string]struct{}
+	promotion             *int
+	clearedpromotion      bool
+	buyer_uses            map[int]struct{}
+	removedbuyer_uses     map[int]struct{}
+	clearedbuyer_uses     bool
+	done                  bool
+	oldValue              func(context.Context) (*Voucher, error)
+	predicates            []predicate.Voucher
+}
+
+var _ ent.Mutation = (*VoucherMutation)(nil)
+
+// voucherOption allows management of the mutation configuration using functional options.
+type voucherOption func(*VoucherMutation)
+
+// newVoucherMutation creates new mutation for the Voucher entity.
+func newVoucherMutation(c config, op Op, opts ...voucherOption) *VoucherMutation {
+	m := &VoucherMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVoucher,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVoucherID sets the ID field of the mutation.
+func withVoucherID(id int) voucherOption {
+	return func(m *VoucherMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Voucher
+		)
+		m.oldValue = func(ctx context.Context) (*Voucher, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Voucher.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVoucher sets the old Voucher of the mutation.
+func withVoucher(node *Voucher) voucherOption {
+	return func(m *VoucherMutation) {
+		m.oldValue = func(context.Context) (*Voucher, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VoucherMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VoucherMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VoucherMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VoucherMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Voucher.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VoucherMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VoucherMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VoucherMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *VoucherMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *VoucherMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *VoucherMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *VoucherMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *VoucherMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *VoucherMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetPromotionID sets the "promotion_id" field.
+func (m *VoucherMutation) SetPromotionID(i int) {
+	m.promotion = &i
+}
+
+// PromotionID returns the value of the "promotion_id" field in the mutation.
+func (m *VoucherMutation) PromotionID() (r int, exists bool) {
+	v := m.promotion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPromotionID returns the old "promotion_id" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldPromotionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPromotionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPromotionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPromotionID: %w", err)
+	}
+	return oldValue.PromotionID, nil
+}
+
+// ResetPromotionID resets all changes to the "promotion_id" field.
+func (m *VoucherMutation) ResetPromotionID() {
+	m.promotion = nil
+}
+
+// SetUses sets the "uses" field.
+func (m *VoucherMutation) SetUses(i int) {
+	m.uses = &i
+	m.adduses = nil
+}
+
+// Uses returns the value of the "uses" field in the mutation.
+func (m *VoucherMutation) Uses() (r int, exists bool) {
+	v := m.uses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUses returns the old "uses" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldUses(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUses is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUses requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUses: %w", err)
+	}
+	return oldValue.Uses, nil
+}
+
+// AddUses adds i to the "uses" field.
+func (m *VoucherMutation) AddUses(i int) {
+	if m.adduses != nil {
+		*m.adduses += i
+	} else {
+		m.adduses = &i
+	}
+}
+
+// AddedUses returns the value that was added to the "uses" field in this mutation.
+func (m *VoucherMutation) AddedUses() (r int, exists bool) {
+	v := m.adduses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUses resets all changes to the "uses" field.
+func (m *VoucherMutation) ResetUses() {
+	m.uses = nil
+	m.adduses = nil
+}
+
+// SetUsageLimit sets the "usage_limit" field.
+func (m *VoucherMutation) SetUsageLimit(i int) {
+	m.usage_limit = &i
+	m.addusage_limit = nil
+}
+
+// UsageLimit returns the value of the "usage_limit" field in the mutation.
+func (m *VoucherMutation) UsageLimit() (r int, exists bool) {
+	v := m.usage_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsageLimit returns the old "usage_limit" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldUsageLimit(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsageLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsageLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsageLimit: %w", err)
+	}
+	return oldValue.UsageLimit, nil
+}
+
+// AddUsageLimit adds i to the "usage_limit" field.
+func (m *VoucherMutation) AddUsageLimit(i int) {
+	if m.addusage_limit != nil {
+		*m.addusage_limit += i
+	} else {
+		m.addusage_limit = &i
+	}
+}
+
+// AddedUsageLimit returns the value that was added to the "usage_limit" field in this mutation.
+func (m *VoucherMutation) AddedUsageLimit() (r int, exists bool) {
+	v := m.addusage_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (m *VoucherMutation) ClearUsageLimit() {
+	m.usage_limit = nil
+	m.addusage_limit = nil
+	m.clearedFields[voucher.FieldUsageLimit] = struct{}{}
+}
+
+// UsageLimitCleared returns if the "usage_limit" field was cleared in this mutation.
+func (m *VoucherMutation) UsageLimitCleared() bool {
+	_, ok := m.clearedFields[voucher.FieldUsageLimit]
+	return ok
+}
+
+// ResetUsageLimit resets all changes to the "usage_limit" field.
+func (m *VoucherMutation) ResetUsageLimit() {
+	m.usage_limit = nil
+	m.addusage_limit = nil
+	delete(m.clearedFields, voucher.FieldUsageLimit)
+}
+
+// SetPerCustomerLimit sets the "per_customer_limit" field.
+func (m *VoucherMutation) SetPerCustomerLimit(i int) {
+	m.per_customer_limit = &i
+	m.addper_customer_limit = nil
+}
+
+// PerCustomerLimit returns the value of the "per_customer_limit" field in the mutation.
+func (m *VoucherMutation) PerCustomerLimit() (r int, exists bool) {
+	v := m.per_customer_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPerCustomerLimit returns the old "per_customer_limit" field's value of the Voucher entity.
+// If the Voucher object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherMutation) OldPerCustomerLimit(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPerCustomerLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPerCustomerLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPerCustomerLimit: %w", err)
+	}
+	return oldValue.PerCustomerLimit, nil
+}
+
+// AddPerCustomerLimit adds i to the "per_customer_limit" field.
+func (m *VoucherMutation) AddPerCustomerLimit(i int) {
+	if m.addper_customer_limit != nil {
+		*m.addper_customer_limit += i
+	} else {
+		m.addper_customer_limit = &i
+	}
+}
+
+// AddedPerCustomerLimit returns the value that was added to the "per_customer_limit" field in this mutation.
+func (m *VoucherMutation) AddedPerCustomerLimit() (r int, exists bool) {
+	v := m.addper_customer_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPerCustomerLimit clears the value of the "per_customer_limit" field.
+func (m *VoucherMutation) ClearPerCustomerLimit() {
+	m.per_customer_limit = nil
+	m.addper_customer_limit = nil
+	m.clearedFields[voucher.FieldPerCustomerLimit] = struct{}{}
+}
+
+// PerCustomerLimitCleared returns if the "per_customer_limit" field was cleared in this mutation.
+func (m *VoucherMutation) PerCustomerLimitCleared() bool {
+	_, ok := m.clearedFields[voucher.FieldPerCustomerLimit]
+	return ok
+}
+
+// ResetPerCustomerLimit resets all changes to the "per_customer_limit" field.
+func (m *VoucherMutation) ResetPerCustomerLimit() {
+	m.per_customer_limit = nil
+	m.addper_customer_limit = nil
+	delete(m.clearedFields, voucher.FieldPerCustomerLimit)
+}
+
+// ClearPromotion clears the "promotion" edge to the Promotion entity.
+func (m *VoucherMutation) ClearPromotion() {
+	m.clearedpromotion = true
+	m.clearedFields[voucher.FieldPromotionID] = struct{}{}
+}
+
+// PromotionCleared reports if the "promotion" edge to the Promotion entity was cleared.
+func (m *VoucherMutation) PromotionCleared() bool {
+	return m.clearedpromotion
+}
+
+// PromotionIDs returns the "promotion" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PromotionID instead. It exists only for internal usage by the builders.
+func (m *VoucherMutation) PromotionIDs() (ids []int) {
+	if id := m.promotion; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPromotion resets all changes to the "promotion" edge.
+func (m *VoucherMutation) ResetPromotion() {
+	m.promotion = nil
+	m.clearedpromotion = false
+}
+
+// AddBuyerUseIDs adds the "buyer_uses" edge to the VoucherUse entity by ids.
+func (m *VoucherMutation) AddBuyerUseIDs(ids ...int) {
+	if m.buyer_uses == nil {
+		m.buyer_uses = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.buyer_uses[ids[i]] = struct{}{}
+	}
+}
+
+// ClearBuyerUses clears the "buyer_uses" edge to the VoucherUse entity.
+func (m *VoucherMutation) ClearBuyerUses() {
+	m.clearedbuyer_uses = true
+}
+
+// BuyerUsesCleared reports if the "buyer_uses" edge to the VoucherUse entity was cleared.
+func (m *VoucherMutation) BuyerUsesCleared() bool {
+	return m.clearedbuyer_uses
+}
+
+// RemoveBuyerUseIDs removes the "buyer_uses" edge to the VoucherUse entity by IDs.
+func (m *VoucherMutation) RemoveBuyerUseIDs(ids ...int) {
+	if m.removedbuyer_uses == nil {
+		m.removedbuyer_uses = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.buyer_uses, ids[i])
+		m.removedbuyer_uses[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedBuyerUses returns the removed IDs of the "buyer_uses" edge to the VoucherUse entity.
+func (m *VoucherMutation) RemovedBuyerUsesIDs() (ids []int) {
+	for id := range m.removedbuyer_uses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// BuyerUsesIDs returns the "buyer_uses" edge IDs in the mutation.
+func (m *VoucherMutation) BuyerUsesIDs() (ids []int) {
+	for id := range m.buyer_uses {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetBuyerUses resets all changes to the "buyer_uses" edge.
+func (m *VoucherMutation) ResetBuyerUses() {
+	m.buyer_uses = nil
+	m.clearedbuyer_uses = false
+	m.removedbuyer_uses = nil
+}
+
+// Where appends a list predicates to the VoucherMutation builder.
+func (m *VoucherMutation) Where(ps ...predicate.Voucher) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VoucherMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VoucherMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Voucher, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VoucherMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VoucherMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Voucher).
+func (m *VoucherMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VoucherMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, voucher.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, voucher.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, voucher.FieldCode)
+	}
+	if m.promotion != nil {
+		fields = append(fields, voucher.FieldPromotionID)
+	}
+	if m.uses != nil {
+		fields = append(fields, voucher.FieldUses)
+	}
+	if m.usage_limit != nil {
+		fields = append(fields, voucher.FieldUsageLimit)
+	}
+	if m.per_customer_limit != nil {
+		fields = append(fields, voucher.FieldPerCustomerLimit)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VoucherMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case voucher.FieldCreatedAt:
+		return m.CreatedAt()
+	case voucher.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case voucher.FieldCode:
+		return m.Code()
+	case voucher.FieldPromotionID:
+		return m.PromotionID()
+	case voucher.FieldUses:
+		return m.Uses()
+	case voucher.FieldUsageLimit:
+		return m.UsageLimit()
+	case voucher.FieldPerCustomerLimit:
+		return m.PerCustomerLimit()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VoucherMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case voucher.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case voucher.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case voucher.FieldCode:
+		return m.OldCode(ctx)
+	case voucher.FieldPromotionID:
+		return m.OldPromotionID(ctx)
+	case voucher.FieldUses:
+		return m.OldUses(ctx)
+	case voucher.FieldUsageLimit:
+		return m.OldUsageLimit(ctx)
+	case voucher.FieldPerCustomerLimit:
+		return m.OldPerCustomerLimit(ctx)
+	}
+	return nil, fmt.Errorf("unknown Voucher field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VoucherMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case voucher.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case voucher.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case voucher.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case voucher.FieldPromotionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPromotionID(v)
+		return nil
+	case voucher.FieldUses:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUses(v)
+		return nil
+	case voucher.FieldUsageLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsageLimit(v)
+		return nil
+	case voucher.FieldPerCustomerLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPerCustomerLimit(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Voucher field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VoucherMutation) AddedFields() []string {
+	var fields []string
+	if m.adduses != nil {
+		fields = append(fields, voucher.FieldUses)
+	}
+	if m.addusage_limit != nil {
+		fields = append(fields, voucher.FieldUsageLimit)
+	}
+	if m.addper_customer_limit != nil {
+		fields = append(fields, voucher.FieldPerCustomerLimit)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VoucherMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case voucher.FieldUses:
+		return m.AddedUses()
+	case voucher.FieldUsageLimit:
+		return m.AddedUsageLimit()
+	case voucher.FieldPerCustomerLimit:
+		return m.AddedPerCustomerLimit()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VoucherMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case voucher.FieldUses:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUses(v)
+		return nil
+	case voucher.FieldUsageLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUsageLimit(v)
+		return nil
+	case voucher.FieldPerCustomerLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPerCustomerLimit(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Voucher numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VoucherMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(voucher.FieldUsageLimit) {
+		fields = append(fields, voucher.FieldUsageLimit)
+	}
+	if m.FieldCleared(voucher.FieldPerCustomerLimit) {
+		fields = append(fields, voucher.FieldPerCustomerLimit)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VoucherMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VoucherMutation) ClearField(name string) error {
+	switch name {
+	case voucher.FieldUsageLimit:
+		m.ClearUsageLimit()
+		return nil
+	case voucher.FieldPerCustomerLimit:
+		m.ClearPerCustomerLimit()
+		return nil
+	}
+	return fmt.Errorf("unknown Voucher nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VoucherMutation) ResetField(name string) error {
+	switch name {
+	case voucher.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case voucher.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case voucher.FieldCode:
+		m.ResetCode()
+		return nil
+	case voucher.FieldPromotionID:
+		m.ResetPromotionID()
+		return nil
+	case voucher.FieldUses:
+		m.ResetUses()
+		return nil
+	case voucher.FieldUsageLimit:
+		m.ResetUsageLimit()
+		return nil
+	case voucher.FieldPerCustomerLimit:
+		m.ResetPerCustomerLimit()
+		return nil
+	}
+	return fmt.Errorf("unknown Voucher field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VoucherMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.promotion != nil {
+		edges = append(edges, voucher.EdgePromotion)
+	}
+	if m.buyer_uses != nil {
+		edges = append(edges, voucher.EdgeBuyerUses)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VoucherMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case voucher.EdgePromotion:
+		if id := m.promotion; id != nil {
+			return []ent.Value{*id}
+		}
+	case voucher.EdgeBuyerUses:
+		ids := make([]ent.Value, 0, len(m.buyer_uses))
+		for id := range m.buyer_uses {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VoucherMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedbuyer_uses != nil {
+		edges = append(edges, voucher.EdgeBuyerUses)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VoucherMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case voucher.EdgeBuyerUses:
+		ids := make([]ent.Value, 0, len(m.removedbuyer_uses))
+		for id := range m.removedbuyer_uses {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VoucherMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedpromotion {
+		edges = append(edges, voucher.EdgePromotion)
+	}
+	if m.clearedbuyer_uses {
+		edges = append(edges, voucher.EdgeBuyerUses)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VoucherMutation) EdgeCleared(name string) bool {
+	switch name {
+	case voucher.EdgePromotion:
+		return m.clearedpromotion
+	case voucher.EdgeBuyerUses:
+		return m.clearedbuyer_uses
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VoucherMutation) ClearEdge(name string) error {
+	switch name {
+	case voucher.EdgePromotion:
+		m.ClearPromotion()
+		return nil
+	}
+	return fmt.Errorf("unknown Voucher unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VoucherMutation) ResetEdge(name string) error {
+	switch name {
+	case voucher.EdgePromotion:
+		m.ResetPromotion()
+		return nil
+	case voucher.EdgeBuyerUses:
+		m.ResetBuyerUses()
+		return nil
+	}
+	return fmt.Errorf("unknown Voucher edge %s", name)
+}
+
+// VoucherUseMutation represents an operation that mutates the VoucherUse nodes in the graph.
+type VoucherUseMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	buyer          *string
+	uses           *int
+	adduses        *int
+	clearedFields  map[string]struct{}
+	voucher        *int
+	clearedvoucher bool
+	done           bool
+	oldValue       func(context.Context) (*VoucherUse, error)
+	predicates     []predicate.VoucherUse
+}
+
+var _ ent.Mutation = (*VoucherUseMutation)(nil)
+
+// voucheruseOption allows management of the mutation configuration using functional options.
+type voucheruseOption func(*VoucherUseMutation)
+
+// newVoucherUseMutation creates new mutation for the VoucherUse entity.
+func newVoucherUseMutation(c config, op Op, opts ...voucheruseOption) *VoucherUseMutation {
+	m := &VoucherUseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVoucherUse,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVoucherUseID sets the ID field of the mutation.
+func withVoucherUseID(id int) voucheruseOption {
+	return func(m *VoucherUseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *VoucherUse
+		)
+		m.oldValue = func(ctx context.Context) (*VoucherUse, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().VoucherUse.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVoucherUse sets the old VoucherUse of the mutation.
+func withVoucherUse(node *VoucherUse) voucheruseOption {
+	return func(m *VoucherUseMutation) {
+		m.oldValue = func(context.Context) (*VoucherUse, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VoucherUseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VoucherUseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VoucherUseMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VoucherUseMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().VoucherUse.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetVoucherID sets the "voucher_id" field.
+func (m *VoucherUseMutation) SetVoucherID(i int) {
+	m.voucher = &i
+}
+
+// VoucherID returns the value of the "voucher_id" field in the mutation.
+func (m *VoucherUseMutation) VoucherID() (r int, exists bool) {
+	v := m.voucher
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVoucherID returns the old "voucher_id" field's value of the VoucherUse entity.
+// If the VoucherUse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherUseMutation) OldVoucherID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVoucherID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVoucherID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVoucherID: %w", err)
+	}
+	return oldValue.VoucherID, nil
+}
+
+// ResetVoucherID resets all changes to the "voucher_id" field.
+func (m *VoucherUseMutation) ResetVoucherID() {
+	m.voucher = nil
+}
+
+// SetBuyer sets the "buyer" field.
+func (m *VoucherUseMutation) SetBuyer(s string) {
+	m.buyer = &s
+}
+
+// Buyer returns the value of the "buyer" field in the mutation.
+func (m *VoucherUseMutation) Buyer() (r string, exists bool) {
+	v := m.buyer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuyer returns the old "buyer" field's value of the VoucherUse entity.
+// If the VoucherUse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherUseMutation) OldBuyer(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuyer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuyer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuyer: %w", err)
+	}
+	return oldValue.Buyer, nil
+}
+
+// ResetBuyer resets all changes to the "buyer" field.
+func (m *VoucherUseMutation) ResetBuyer() {
+	m.buyer = nil
+}
+
+// SetUses sets the "uses" field.
+func (m *VoucherUseMutation) SetUses(i int) {
+	m.uses = &i
+	m.adduses = nil
+}
+
+// Uses returns the value of the "uses" field in the mutation.
+func (m *VoucherUseMutation) Uses() (r int, exists bool) {
+	v := m.uses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUses returns the old "uses" field's value of the VoucherUse entity.
+// If the VoucherUse object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VoucherUseMutation) OldUses(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUses is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUses requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUses: %w", err)
+	}
+	return oldValue.Uses, nil
+}
+
+// AddUses adds i to the "uses" field.
+func (m *VoucherUseMutation) AddUses(i int) {
+	if m.adduses != nil {
+		*m.adduses += i
+	} else {
+		m.adduses = &i
+	}
+}
+
+// AddedUses returns the value that was added to the "uses" field in this mutation.
+func (m *VoucherUseMutation) AddedUses() (r int, exists bool) {
+	v := m.adduses
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUses resets all changes to the "uses" field.
+func (m *VoucherUseMutation) ResetUses() {
+	m.uses = nil
+	m.adduses = nil
+}
+
+// ClearVoucher clears the "voucher" edge to the Voucher entity.
+func (m *VoucherUseMutation) ClearVoucher() {
+	m.clearedvoucher = true
+	m.clearedFields[voucheruse.FieldVoucherID] = struct{}{}
+}
+
+// VoucherCleared reports if the "voucher" edge to the Voucher entity was cleared.
+func (m *VoucherUseMutation) VoucherCleared() bool {
+	return m.clearedvoucher
+}
+
+// VoucherIDs returns the "voucher" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VoucherID instead. It exists only for internal usage by the builders.
+func (m *VoucherUseMutation) VoucherIDs() (ids []int) {
+	if id := m.voucher; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVoucher resets all changes to the "voucher" edge.
+func (m *VoucherUseMutation) ResetVoucher() {
+	m.voucher = nil
+	m.clearedvoucher = false
+}
+
+// Where appends a list predicates to the VoucherUseMutation builder.
+func (m *VoucherUseMutation) Where(ps ...predicate.VoucherUse) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VoucherUseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VoucherUseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.VoucherUse, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VoucherUseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VoucherUseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (VoucherUse).
+func (m *VoucherUseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VoucherUseMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.voucher != nil {
+		fields = append(fields, voucheruse.FieldVoucherID)
+	}
+	if m.buyer != nil {
+		fields = append(fields, voucheruse.FieldBuyer)
+	}
+	if m.uses != nil {
+		fields = append(fields, voucheruse.FieldUses)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VoucherUseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case voucheruse.FieldVoucherID:
+		return m.VoucherID()
+	case voucheruse.FieldBuyer:
+		return m.Buyer()
+	case voucheruse.FieldUses:
+		return m.Uses()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VoucherUseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case voucheruse.FieldVoucherID:
+		return m.OldVoucherID(ctx)
+	case voucheruse.FieldBuyer:
+		return m.OldBuyer(ctx)
+	case voucheruse.FieldUses:
+		return m.OldUses(ctx)
+	}
+	return nil, fmt.Errorf("unknown VoucherUse field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VoucherUseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case voucheruse.FieldVoucherID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVoucherID(v)
+		return nil
+	case voucheruse.FieldBuyer:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuyer(v)
+		return nil
+	case voucheruse.FieldUses:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUses(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VoucherUse field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VoucherUseMutation) AddedFields() []string {
+	var fields []string
+	if m.adduses != nil {
+		fields = append(fields, voucheruse.FieldUses)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VoucherUseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case voucheruse.FieldUses:
+		return m.AddedUses()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VoucherUseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case voucheruse.FieldUses:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUses(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VoucherUse numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VoucherUseMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VoucherUseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VoucherUseMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown VoucherUse nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VoucherUseMutation) ResetField(name string) error {
+	switch name {
+	case voucheruse.FieldVoucherID:
+		m.ResetVoucherID()
+		return nil
+	case voucheruse.FieldBuyer:
+		m.ResetBuyer()
+		return nil
+	case voucheruse.FieldUses:
+		m.ResetUses()
+		return nil
+	}
+	return fmt.Errorf("unknown VoucherUse field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VoucherUseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.voucher != nil {
+		edges = append(edges, voucheruse.EdgeVoucher)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VoucherUseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case voucheruse.EdgeVoucher:
+		if id := m.voucher; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VoucherUseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VoucherUseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VoucherUseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedvoucher {
+		edges = append(edges, voucheruse.EdgeVoucher)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VoucherUseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case voucheruse.EdgeVoucher:
+		return m.clearedvoucher
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VoucherUseMutation) ClearEdge(name string) error {
+	switch name {
+	case voucheruse.EdgeVoucher:
+		m.ClearVoucher()
+		return nil
+	}
+	return fmt.Errorf("unknown VoucherUse unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VoucherUseMutation) ResetEdge(name string) error {
+	switch name {
+	case voucheruse.EdgeVoucher:
+		m.ResetVoucher()
+		return nil
+	}
+	return fmt.Errorf("unknown VoucherUse edge %s", name)
 }

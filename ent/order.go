@@ -46,6 +46,8 @@ type Order struct {
 	ShippingTaxMinor int64 `json:"shipping_tax_minor,omitempty"`
 	// TaxLines holds the value of the "tax_lines" field.
 	TaxLines []schematype.TaxLine `json:"tax_lines,omitempty"`
+	// Promotions holds the value of the "promotions" field.
+	Promotions []schematype.AppliedPromotion `json:"promotions,omitempty"`
 	// Email holds the value of the "email" field.
 	Email string `json:"email,omitempty"`
 	// Phone holds the value of the "phone" field.
@@ -152,7 +154,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case order.FieldTaxLines, order.FieldShippingAddress, order.FieldShippingMethod:
+		case order.FieldTaxLines, order.FieldPromotions, order.FieldShippingAddress, order.FieldShippingMethod:
 			values[i] = new([]byte)
 		case order.FieldPricesIncludeTax:
 			values[i] = new(sql.NullBool)
@@ -261,6 +263,14 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.TaxLines); err != nil {
 					return fmt.Errorf("unmarshal field tax_lines: %w", err)
+				}
+			}
+		case order.FieldPromotions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field promotions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Promotions); err != nil {
+					return fmt.Errorf("unmarshal field promotions: %w", err)
 				}
 			}
 		case order.FieldEmail:
@@ -443,6 +453,9 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tax_lines=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxLines))
+	builder.WriteString(", ")
+	builder.WriteString("promotions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Promotions))
 	builder.WriteString(", ")
 	builder.WriteString("email=")
 	builder.WriteString(_m.Email)

@@ -170,6 +170,12 @@ func (_c *OrderCreate) SetTaxLines(v []schematype.TaxLine) *OrderCreate {
 	return _c
 }
 
+// SetPromotions sets the "promotions" field.
+func (_c *OrderCreate) SetPromotions(v []schematype.AppliedPromotion) *OrderCreate {
+	_c.mutation.SetPromotions(v)
+	return _c
+}
+
 // SetEmail sets the "email" field.
 func (_c *OrderCreate) SetEmail(v string) *OrderCreate {
 	_c.mutation.SetEmail(v)
@@ -665,6 +671,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 		_spec.SetField(order.FieldTaxLines, field.TypeJSON, value)
 		_node.TaxLines = value
 	}
+	if value, ok := _c.mutation.Promotions(); ok {
+		_spec.SetField(order.FieldPromotions, field.TypeJSON, value)
+		_node.Promotions = value
+	}
 	if value, ok := _c.mutation.Email(); ok {
 		_spec.SetField(order.FieldEmail, field.TypeString, value)
 		_node.Email = value
@@ -993,6 +1003,9 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.TaxLines(); exists {
 			s.SetIgnore(order.FieldTaxLines)
+		}
+		if _, exists := u.create.mutation.Promotions(); exists {
+			s.SetIgnore(order.FieldPromotions)
 		}
 		if _, exists := u.create.mutation.ShippingMethod(); exists {
 			s.SetIgnore(order.FieldShippingMethod)
@@ -1380,6 +1393,9 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.TaxLines(); exists {
 				s.SetIgnore(order.FieldTaxLines)
+			}
+			if _, exists := b.mutation.Promotions(); exists {
+				s.SetIgnore(order.FieldPromotions)
 			}
 			if _, exists := b.mutation.ShippingMethod(); exists {
 				s.SetIgnore(order.FieldShippingMethod)

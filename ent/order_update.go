@@ -398,6 +398,9 @@ func (_u *OrderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.TaxLinesCleared() {
 		_spec.ClearField(order.FieldTaxLines, field.TypeJSON)
 	}
+	if _u.mutation.PromotionsCleared() {
+		_spec.ClearField(order.FieldPromotions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Email(); ok {
 		_spec.SetField(order.FieldEmail, field.TypeString, value)
 	}
@@ -1057,6 +1060,9 @@ func (_u *OrderUpdateOne) sqlSave(ctx context.Context) (_node *Order, err error)
 	}
 	if _u.mutation.TaxLinesCleared() {
 		_spec.ClearField(order.FieldTaxLines, field.TypeJSON)
+	}
+	if _u.mutation.PromotionsCleared() {
+		_spec.ClearField(order.FieldPromotions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Email(); ok {
 		_spec.SetField(order.FieldEmail, field.TypeString, value)

@@ -46,6 +46,8 @@ type Tx struct {
 	Product *ProductClient
 	// ProductVariant is the client for interacting with the ProductVariant builders.
 	ProductVariant *ProductVariantClient
+	// Promotion is the client for interacting with the Promotion builders.
+	Promotion *PromotionClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Sequence is the client for interacting with the Sequence builders.
@@ -60,6 +62,10 @@ type Tx struct {
 	TaxClass *TaxClassClient
 	// TaxRate is the client for interacting with the TaxRate builders.
 	TaxRate *TaxRateClient
+	// Voucher is the client for interacting with the Voucher builders.
+	Voucher *VoucherClient
+	// VoucherUse is the client for interacting with the VoucherUse builders.
+	VoucherUse *VoucherUseClient
 
 	// lazily loaded.
 	client     *Client
@@ -207,6 +213,7 @@ func (tx *Tx) init() {
 	tx.PickupPoint = NewPickupPointClient(tx.config)
 	tx.Product = NewProductClient(tx.config)
 	tx.ProductVariant = NewProductVariantClient(tx.config)
+	tx.Promotion = NewPromotionClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.ShippingMethod = NewShippingMethodClient(tx.config)
@@ -214,6 +221,8 @@ func (tx *Tx) init() {
 	tx.StockMovement = NewStockMovementClient(tx.config)
 	tx.TaxClass = NewTaxClassClient(tx.config)
 	tx.TaxRate = NewTaxRateClient(tx.config)
+	tx.Voucher = NewVoucherClient(tx.config)
+	tx.VoucherUse = NewVoucherUseClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -133,6 +133,9 @@ func (r *Resolver) Product() ProductResolver { return &productResolver{r} }
 // ProductVariant returns ProductVariantResolver implementation.
 func (r *Resolver) ProductVariant() ProductVariantResolver { return &productVariantResolver{r} }
 
+// Promotion returns PromotionResolver implementation.
+func (r *Resolver) Promotion() PromotionResolver { return &promotionResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -147,6 +150,7 @@ type (
 	paymentResolver        struct{ *Resolver }
 	productResolver        struct{ *Resolver }
 	productVariantResolver struct{ *Resolver }
+	promotionResolver      struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	shippingMethodResolver struct{ *Resolver }
 )

@@ -23,6 +23,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/graph/model"
@@ -55,6 +56,7 @@ type ResolverRoot interface {
 	Payment() PaymentResolver
 	Product() ProductResolver
 	ProductVariant() ProductVariantResolver
+	Promotion() PromotionResolver
 	Query() QueryResolver
 	ShippingMethod() ShippingMethodResolver
 	ShippingOption() ShippingOptionResolver
@@ -103,6 +105,12 @@ type ComplexityRoot struct {
 		Region      func(childComplexity int) int
 	}
 
+	AppliedDiscount struct {
+		Amount func(childComplexity int) int
+		Code   func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
 	AuthToken struct {
 		AccessToken  func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
@@ -116,6 +124,9 @@ type ComplexityRoot struct {
 
 	Cart struct {
 		CreatedAt              func(childComplexity int) int
+		Discount               func(childComplexity int) int
+		DiscountCodes          func(childComplexity int) int
+		Discounts              func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Lines                  func(childComplexity int) int
 		PricesIncludeTax       func(childComplexity int) int
@@ -130,6 +141,12 @@ type ComplexityRoot struct {
 		TaxedTotal             func(childComplexity int) int
 		TotalQuantity          func(childComplexity int) int
 		UpdatedAt              func(childComplexity int) int
+	}
+
+	CartDiscountCode struct {
+		Applied func(childComplexity int) int
+		Code    func(childComplexity int) int
+		Reason  func(childComplexity int) int
 	}
 
 	CartLine struct {
@@ -253,6 +270,12 @@ type ComplexityRoot struct {
 		Y func(childComplexity int) int
 	}
 
+	GenerateVouchersPayload struct {
+		Codes      func(childComplexity int) int
+		Count      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Image struct {
 		AltText     func(childComplexity int) int
 		FocalPoint  func(childComplexity int) int
@@ -290,6 +313,7 @@ type ComplexityRoot struct {
 		ArchiveProduct           func(childComplexity int, id string) int
 		CancelOrder              func(childComplexity int, id string, reason *string) int
 		CartCreate               func(childComplexity int, lines []*model.CartLineInput) int
+		CartDiscountCodesUpdate  func(childComplexity int, cartID string, codes []string) int
 		CartLinesAdd             func(childComplexity int, cartID string, lines []*model.CartLineInput) int
 		CartLinesRemove          func(childComplexity int, cartID string, lineIds []string) int
 		CartLinesUpdate          func(childComplexity int, cartID string, lines []*model.CartLineUpdateInput) int
@@ -305,10 +329,12 @@ type ComplexityRoot struct {
 		CreatePickupPoint        func(childComplexity int, methodID string, input model.PickupPointInput) int
 		CreateProduct            func(childComplexity int, input model.CreateProductInput) int
 		CreateProductVariant     func(childComplexity int, productID string, input model.CreateProductVariantInput) int
+		CreatePromotion          func(childComplexity int, input model.PromotionInput) int
 		CreateShippingMethod     func(childComplexity int, zoneID string, input model.ShippingMethodInput) int
 		CreateShippingZone       func(childComplexity int, input model.ShippingZoneInput) int
 		CreateTaxClass           func(childComplexity int, input model.CreateTaxClassInput) int
 		CreateTaxRate            func(childComplexity int, taxClassID string, input model.TaxRateInput) int
+		DeactivatePromotion      func(childComplexity int, id string) int
 		DeleteAddress            func(childComplexity int, id string) int
 		DeleteCategory           func(childComplexity int, id string) int
 		DeletePickupPoint        func(childComplexity int, id string) int
@@ -316,6 +342,7 @@ type ComplexityRoot struct {
 		DeleteShippingZone       func(childComplexity int, id string) int
 		DeleteTaxClass           func(childComplexity int, id string) int
 		DeleteTaxRate            func(childComplexity int, id string) int
+		GenerateVouchers         func(childComplexity int, promotionID string, input model.GenerateVouchersInput) int
 		GuestCancelOrder         func(childComplexity int, reason *string) int
 		GuestPayOrder            func(childComplexity int, method payment.Method, phone *string) int
 		Login                    func(childComplexity int, email string, password string) int
@@ -324,6 +351,7 @@ type ComplexityRoot struct {
 		MediaUpdate              func(childComplexity int, id string, input model.MediaUpdateInput) int
 		PayOrder                 func(childComplexity int, orderID string, method payment.Method, phone *string) int
 		PlaceOrder               func(childComplexity int, input model.PlaceOrderInput) int
+		PreviewPromotion         func(childComplexity int, cartID string, input model.PromotionInput) int
 		ProductMediaCreate       func(childComplexity int, productID string, input model.MediaInput) int
 		ProductMediaReorder      func(childComplexity int, productID string, mediaIds []string) int
 		RefreshToken             func(childComplexity int, refreshToken string) int
@@ -345,6 +373,7 @@ type ComplexityRoot struct {
 		UpdateProduct            func(childComplexity int, id string, input model.UpdateProductInput) int
 		UpdateProductVariant     func(childComplexity int, id string, input model.UpdateProductVariantInput) int
 		UpdateProfile            func(childComplexity int, input model.UpdateProfileInput) int
+		UpdatePromotion          func(childComplexity int, id string, input model.PromotionInput) int
 		UpdateShippingMethod     func(childComplexity int, id string, input model.ShippingMethodInput) int
 		UpdateShippingZone       func(childComplexity int, id string, input model.ShippingZoneInput) int
 		UpdateTaxRate            func(childComplexity int, id string, input model.TaxRateInput) int
@@ -383,6 +412,8 @@ type ComplexityRoot struct {
 		Currency         func(childComplexity int) int
 		Customer         func(childComplexity int) int
 		CustomerID       func(childComplexity int) int
+		Discount         func(childComplexity int) int
+		Discounts        func(childComplexity int) int
 		Email            func(childComplexity int) int
 		Events           func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -437,6 +468,7 @@ type ComplexityRoot struct {
 
 	OrderLine struct {
 		CreatedAt   func(childComplexity int) int
+		Discount    func(childComplexity int) int
 		ID          func(childComplexity int) int
 		LineTotal   func(childComplexity int) int
 		Order       func(childComplexity int) int
@@ -594,6 +626,46 @@ type ComplexityRoot struct {
 		Variant    func(childComplexity int) int
 	}
 
+	Promotion struct {
+		Action       func(childComplexity int) int
+		Active       func(childComplexity int) int
+		Amount       func(childComplexity int) int
+		BuyQuantity  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		EndsAt       func(childComplexity int) int
+		FirstOrder   func(childComplexity int) int
+		GetQuantity  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		MinQuantity  func(childComplexity int) int
+		MinSubtotal  func(childComplexity int) int
+		Name         func(childComplexity int) int
+		PercentBp    func(childComplexity int) int
+		Priority     func(childComplexity int) int
+		RequiresCode func(childComplexity int) int
+		SignedIn     func(childComplexity int) int
+		Stacking     func(childComplexity int) int
+		StartsAt     func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Uses         func(childComplexity int) int
+	}
+
+	PromotionPayload struct {
+		Promotion  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PromotionPreview struct {
+		Discount   func(childComplexity int) int
+		Discounts  func(childComplexity int) int
+		Subtotal   func(childComplexity int) int
+		TaxedTotal func(childComplexity int) int
+	}
+
+	PromotionPreviewPayload struct {
+		Preview    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Query struct {
 		Cart            func(childComplexity int, id string) int
 		Categories      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
@@ -609,6 +681,7 @@ type ComplexityRoot struct {
 		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
 		Product         func(childComplexity int, id *string, slug *string) int
 		Products        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
+		Promotions      func(childComplexity int) int
 		SearchProducts  func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
 		ShippingOptions func(childComplexity int, address model.ShippingAddressInput, subtotal string, weightGrams int) int
 		ShippingZones   func(childComplexity int) int
@@ -781,6 +854,18 @@ type ComplexityRoot struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
 	}
+
+	Voucher struct {
+		Code             func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		ID               func(childComplexity int) int
+		PerCustomerLimit func(childComplexity int) int
+		Promotion        func(childComplexity int) int
+		PromotionID      func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		UsageLimit       func(childComplexity int) int
+		Uses             func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -796,6 +881,9 @@ type CartResolver interface {
 	ShippingOptions(ctx context.Context, obj *ent.Cart) ([]*shipping.Option, error)
 	SelectedShippingOption(ctx context.Context, obj *ent.Cart) (*shipping.Option, error)
 	SelectedPickupPoint(ctx context.Context, obj *ent.Cart) (*ent.PickupPoint, error)
+	DiscountCodes(ctx context.Context, obj *ent.Cart) ([]*model.CartDiscountCode, error)
+	Discounts(ctx context.Context, obj *ent.Cart) ([]*model.AppliedDiscount, error)
+	Discount(ctx context.Context, obj *ent.Cart) (*model.Money, error)
 	PricesIncludeTax(ctx context.Context, obj *ent.Cart) (bool, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
@@ -864,6 +952,12 @@ type MutationResolver interface {
 	CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error)
 	UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error)
 	ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error)
+	CartDiscountCodesUpdate(ctx context.Context, cartID string, codes []string) (*model.CartPayload, error)
+	CreatePromotion(ctx context.Context, input model.PromotionInput) (*model.PromotionPayload, error)
+	UpdatePromotion(ctx context.Context, id string, input model.PromotionInput) (*model.PromotionPayload, error)
+	DeactivatePromotion(ctx context.Context, id string) (*model.PromotionPayload, error)
+	GenerateVouchers(ctx context.Context, promotionID string, input model.GenerateVouchersInput) (*model.GenerateVouchersPayload, error)
+	PreviewPromotion(ctx context.Context, cartID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error)
 	RequestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error)
 	ResetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error)
 	RequestEmailVerification(ctx context.Context) (*model.RequestVerificationPayload, error)
@@ -891,6 +985,8 @@ type OrderResolver interface {
 	Subtotal(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	ShippingTotal(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	Total(ctx context.Context, obj *ent.Order) (*model.Money, error)
+	Discounts(ctx context.Context, obj *ent.Order) ([]*model.AppliedDiscount, error)
+	Discount(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedTotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
@@ -899,6 +995,7 @@ type OrderResolver interface {
 type OrderLineResolver interface {
 	UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	LineTotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
+	Discount(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	TaxedTotal(ctx context.Context, obj *ent.OrderLine) (*model.TaxedMoney, error)
 }
 type PaymentResolver interface {
@@ -917,6 +1014,10 @@ type ProductVariantResolver interface {
 
 	Image(ctx context.Context, obj *ent.ProductVariant) (*ent.Media, error)
 }
+type PromotionResolver interface {
+	MinSubtotal(ctx context.Context, obj *ent.Promotion) (*model.Money, error)
+	Amount(ctx context.Context, obj *ent.Promotion) (*model.Money, error)
+}
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
@@ -933,6 +1034,7 @@ type QueryResolver interface {
 	SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error)
 	GuestOrder(ctx context.Context) (*ent.Order, error)
 	Order(ctx context.Context, id string) (*ent.Order, error)
+	Promotions(ctx context.Context) ([]*ent.Promotion, error)
 	ShippingZones(ctx context.Context) ([]*ent.ShippingZone, error)
 	ShippingOptions(ctx context.Context, address model.ShippingAddressInput, subtotal string, weightGrams int) ([]*shipping.Option, error)
 	TaxClasses(ctx context.Context) ([]*ent.TaxClass, error)
@@ -1123,6 +1225,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AddressSnapshot.Region(childComplexity), true
 
+	case "AppliedDiscount.amount":
+		if e.ComplexityRoot.AppliedDiscount.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedDiscount.Amount(childComplexity), true
+	case "AppliedDiscount.code":
+		if e.ComplexityRoot.AppliedDiscount.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedDiscount.Code(childComplexity), true
+	case "AppliedDiscount.name":
+		if e.ComplexityRoot.AppliedDiscount.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedDiscount.Name(childComplexity), true
+
 	case "AuthToken.accessToken":
 		if e.ComplexityRoot.AuthToken.AccessToken == nil {
 			break
@@ -1161,6 +1282,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.CreatedAt(childComplexity), true
+	case "Cart.discount":
+		if e.ComplexityRoot.Cart.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Discount(childComplexity), true
+	case "Cart.discountCodes":
+		if e.ComplexityRoot.Cart.DiscountCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.DiscountCodes(childComplexity), true
+	case "Cart.discounts":
+		if e.ComplexityRoot.Cart.Discounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.Discounts(childComplexity), true
 	case "Cart.id":
 		if e.ComplexityRoot.Cart.ID == nil {
 			break
@@ -1245,6 +1384,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.UpdatedAt(childComplexity), true
+
+	case "CartDiscountCode.applied":
+		if e.ComplexityRoot.CartDiscountCode.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartDiscountCode.Applied(childComplexity), true
+	case "CartDiscountCode.code":
+		if e.ComplexityRoot.CartDiscountCode.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartDiscountCode.Code(childComplexity), true
+	case "CartDiscountCode.reason":
+		if e.ComplexityRoot.CartDiscountCode.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartDiscountCode.Reason(childComplexity), true
 
 	case "CartLine.id":
 		if e.ComplexityRoot.CartLine.ID == nil {
@@ -1659,6 +1817,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FocalPoint.Y(childComplexity), true
 
+	case "GenerateVouchersPayload.codes":
+		if e.ComplexityRoot.GenerateVouchersPayload.Codes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateVouchersPayload.Codes(childComplexity), true
+	case "GenerateVouchersPayload.count":
+		if e.ComplexityRoot.GenerateVouchersPayload.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateVouchersPayload.Count(childComplexity), true
+	case "GenerateVouchersPayload.userErrors":
+		if e.ComplexityRoot.GenerateVouchersPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateVouchersPayload.UserErrors(childComplexity), true
+
 	case "Image.altText":
 		if e.ComplexityRoot.Image.AltText == nil {
 			break
@@ -1820,6 +1997,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CartCreate(childComplexity, args["lines"].([]*model.CartLineInput)), true
+	case "Mutation.cartDiscountCodesUpdate":
+		if e.ComplexityRoot.Mutation.CartDiscountCodesUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cartDiscountCodesUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CartDiscountCodesUpdate(childComplexity, args["cartId"].(string), args["codes"].([]string)), true
 	case "Mutation.cartLinesAdd":
 		if e.ComplexityRoot.Mutation.CartLinesAdd == nil {
 			break
@@ -1985,6 +2173,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProductVariant(childComplexity, args["productId"].(string), args["input"].(model.CreateProductVariantInput)), true
+	case "Mutation.createPromotion":
+		if e.ComplexityRoot.Mutation.CreatePromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePromotion(childComplexity, args["input"].(model.PromotionInput)), true
 	case "Mutation.createShippingMethod":
 		if e.ComplexityRoot.Mutation.CreateShippingMethod == nil {
 			break
@@ -2029,6 +2228,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTaxRate(childComplexity, args["taxClassId"].(string), args["input"].(model.TaxRateInput)), true
+	case "Mutation.deactivatePromotion":
+		if e.ComplexityRoot.Mutation.DeactivatePromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivatePromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivatePromotion(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteAddress":
 		if e.ComplexityRoot.Mutation.DeleteAddress == nil {
 			break
@@ -2106,6 +2316,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTaxRate(childComplexity, args["id"].(string)), true
+	case "Mutation.generateVouchers":
+		if e.ComplexityRoot.Mutation.GenerateVouchers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_generateVouchers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GenerateVouchers(childComplexity, args["promotionId"].(string), args["input"].(model.GenerateVouchersInput)), true
 	case "Mutation.guestCancelOrder":
 		if e.ComplexityRoot.Mutation.GuestCancelOrder == nil {
 			break
@@ -2194,6 +2415,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.previewPromotion":
+		if e.ComplexityRoot.Mutation.PreviewPromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_previewPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PreviewPromotion(childComplexity, args["cartId"].(string), args["input"].(model.PromotionInput)), true
 	case "Mutation.productMediaCreate":
 		if e.ComplexityRoot.Mutation.ProductMediaCreate == nil {
 			break
@@ -2415,6 +2647,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.updatePromotion":
+		if e.ComplexityRoot.Mutation.UpdatePromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePromotion(childComplexity, args["id"].(string), args["input"].(model.PromotionInput)), true
 	case "Mutation.updateShippingMethod":
 		if e.ComplexityRoot.Mutation.UpdateShippingMethod == nil {
 			break
@@ -2595,6 +2838,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.CustomerID(childComplexity), true
+	case "Order.discount":
+		if e.ComplexityRoot.Order.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Discount(childComplexity), true
+	case "Order.discounts":
+		if e.ComplexityRoot.Order.Discounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.Discounts(childComplexity), true
 	case "Order.email":
 		if e.ComplexityRoot.Order.Email == nil {
 			break
@@ -2834,6 +3089,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrderLine.CreatedAt(childComplexity), true
+	case "OrderLine.discount":
+		if e.ComplexityRoot.OrderLine.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.Discount(childComplexity), true
 	case "OrderLine.id":
 		if e.ComplexityRoot.OrderLine.ID == nil {
 			break
@@ -3476,6 +3737,178 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductVariantPayload.Variant(childComplexity), true
 
+	case "Promotion.action":
+		if e.ComplexityRoot.Promotion.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Action(childComplexity), true
+	case "Promotion.active":
+		if e.ComplexityRoot.Promotion.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Active(childComplexity), true
+	case "Promotion.amount":
+		if e.ComplexityRoot.Promotion.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Amount(childComplexity), true
+	case "Promotion.buyQuantity":
+		if e.ComplexityRoot.Promotion.BuyQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.BuyQuantity(childComplexity), true
+	case "Promotion.createdAt":
+		if e.ComplexityRoot.Promotion.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.CreatedAt(childComplexity), true
+	case "Promotion.endsAt":
+		if e.ComplexityRoot.Promotion.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.EndsAt(childComplexity), true
+	case "Promotion.firstOrder":
+		if e.ComplexityRoot.Promotion.FirstOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.FirstOrder(childComplexity), true
+	case "Promotion.getQuantity":
+		if e.ComplexityRoot.Promotion.GetQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.GetQuantity(childComplexity), true
+	case "Promotion.id":
+		if e.ComplexityRoot.Promotion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.ID(childComplexity), true
+	case "Promotion.minQuantity":
+		if e.ComplexityRoot.Promotion.MinQuantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.MinQuantity(childComplexity), true
+	case "Promotion.minSubtotal":
+		if e.ComplexityRoot.Promotion.MinSubtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.MinSubtotal(childComplexity), true
+	case "Promotion.name":
+		if e.ComplexityRoot.Promotion.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Name(childComplexity), true
+	case "Promotion.percentBp":
+		if e.ComplexityRoot.Promotion.PercentBp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.PercentBp(childComplexity), true
+	case "Promotion.priority":
+		if e.ComplexityRoot.Promotion.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Priority(childComplexity), true
+	case "Promotion.requiresCode":
+		if e.ComplexityRoot.Promotion.RequiresCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.RequiresCode(childComplexity), true
+	case "Promotion.signedIn":
+		if e.ComplexityRoot.Promotion.SignedIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.SignedIn(childComplexity), true
+	case "Promotion.stacking":
+		if e.ComplexityRoot.Promotion.Stacking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Stacking(childComplexity), true
+	case "Promotion.startsAt":
+		if e.ComplexityRoot.Promotion.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.StartsAt(childComplexity), true
+	case "Promotion.updatedAt":
+		if e.ComplexityRoot.Promotion.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.UpdatedAt(childComplexity), true
+	case "Promotion.uses":
+		if e.ComplexityRoot.Promotion.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Uses(childComplexity), true
+
+	case "PromotionPayload.promotion":
+		if e.ComplexityRoot.PromotionPayload.Promotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPayload.Promotion(childComplexity), true
+	case "PromotionPayload.userErrors":
+		if e.ComplexityRoot.PromotionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPayload.UserErrors(childComplexity), true
+
+	case "PromotionPreview.discount":
+		if e.ComplexityRoot.PromotionPreview.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreview.Discount(childComplexity), true
+	case "PromotionPreview.discounts":
+		if e.ComplexityRoot.PromotionPreview.Discounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreview.Discounts(childComplexity), true
+	case "PromotionPreview.subtotal":
+		if e.ComplexityRoot.PromotionPreview.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreview.Subtotal(childComplexity), true
+	case "PromotionPreview.taxedTotal":
+		if e.ComplexityRoot.PromotionPreview.TaxedTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreview.TaxedTotal(childComplexity), true
+
+	case "PromotionPreviewPayload.preview":
+		if e.ComplexityRoot.PromotionPreviewPayload.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreviewPayload.Preview(childComplexity), true
+	case "PromotionPreviewPayload.userErrors":
+		if e.ComplexityRoot.PromotionPreviewPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreviewPayload.UserErrors(childComplexity), true
+
 	case "Query.cart":
 		if e.ComplexityRoot.Query.Cart == nil {
 			break
@@ -3616,6 +4049,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ProductOrder), args["where"].(*ent.ProductWhereInput)), true
+	case "Query.promotions":
+		if e.ComplexityRoot.Query.Promotions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Promotions(childComplexity), true
 	case "Query.searchProducts":
 		if e.ComplexityRoot.Query.SearchProducts == nil {
 			break
@@ -4233,6 +4672,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VariantOption.Value(childComplexity), true
 
+	case "Voucher.code":
+		if e.ComplexityRoot.Voucher.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.Code(childComplexity), true
+	case "Voucher.createdAt":
+		if e.ComplexityRoot.Voucher.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.CreatedAt(childComplexity), true
+	case "Voucher.id":
+		if e.ComplexityRoot.Voucher.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.ID(childComplexity), true
+	case "Voucher.perCustomerLimit":
+		if e.ComplexityRoot.Voucher.PerCustomerLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.PerCustomerLimit(childComplexity), true
+	case "Voucher.promotion":
+		if e.ComplexityRoot.Voucher.Promotion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.Promotion(childComplexity), true
+	case "Voucher.promotionID":
+		if e.ComplexityRoot.Voucher.PromotionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.PromotionID(childComplexity), true
+	case "Voucher.updatedAt":
+		if e.ComplexityRoot.Voucher.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.UpdatedAt(childComplexity), true
+	case "Voucher.usageLimit":
+		if e.ComplexityRoot.Voucher.UsageLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.UsageLimit(childComplexity), true
+	case "Voucher.uses":
+		if e.ComplexityRoot.Voucher.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Voucher.Uses(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -4256,6 +4750,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CustomerOrder", ec.unmarshalInputCustomerOrder),
 			graphql.NewInputUnmarshaler("CustomerWhereInput", ec.unmarshalInputCustomerWhereInput),
 			graphql.NewInputUnmarshaler("FocalPointInput", ec.unmarshalInputFocalPointInput),
+			graphql.NewInputUnmarshaler("GenerateVouchersInput", ec.unmarshalInputGenerateVouchersInput),
 			graphql.NewInputUnmarshaler("GuestContactInput", ec.unmarshalInputGuestContactInput),
 			graphql.NewInputUnmarshaler("MediaInput", ec.unmarshalInputMediaInput),
 			graphql.NewInputUnmarshaler("MediaUpdateInput", ec.unmarshalInputMediaUpdateInput),
@@ -4277,6 +4772,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProductVariantOrder", ec.unmarshalInputProductVariantOrder),
 			graphql.NewInputUnmarshaler("ProductVariantWhereInput", ec.unmarshalInputProductVariantWhereInput),
 			graphql.NewInputUnmarshaler("ProductWhereInput", ec.unmarshalInputProductWhereInput),
+			graphql.NewInputUnmarshaler("PromotionInput", ec.unmarshalInputPromotionInput),
+			graphql.NewInputUnmarshaler("PromotionOrder", ec.unmarshalInputPromotionOrder),
+			graphql.NewInputUnmarshaler("PromotionWhereInput", ec.unmarshalInputPromotionWhereInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("RenameTaxClassInput", ec.unmarshalInputRenameTaxClassInput),
 			graphql.NewInputUnmarshaler("RequestPasswordResetInput", ec.unmarshalInputRequestPasswordResetInput),
@@ -4301,6 +4799,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateProductVariantInput", ec.unmarshalInputUpdateProductVariantInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("VariantOptionInput", ec.unmarshalInputVariantOptionInput),
+			graphql.NewInputUnmarshaler("VoucherOrder", ec.unmarshalInputVoucherOrder),
+			graphql.NewInputUnmarshaler("VoucherWhereInput", ec.unmarshalInputVoucherWhereInput),
 		)
 	}
 	first := true
@@ -4393,7 +4893,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
+//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "promotion.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4414,6 +4914,7 @@ var sources = []*ast.Source{
 	{Name: "media.graphql", Input: sourceData("media.graphql"), BuiltIn: false},
 	{Name: "notification.graphql", Input: sourceData("notification.graphql"), BuiltIn: false},
 	{Name: "order.graphql", Input: sourceData("order.graphql"), BuiltIn: false},
+	{Name: "promotion.graphql", Input: sourceData("promotion.graphql"), BuiltIn: false},
 	{Name: "recovery.graphql", Input: sourceData("recovery.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
 	{Name: "shipping.graphql", Input: sourceData("shipping.graphql"), BuiltIn: false},
@@ -4489,6 +4990,18 @@ func (ec *executionContext) childFields_AddressSnapshot(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type AddressSnapshot", field.Name)
 }
 
+func (ec *executionContext) childFields_AppliedDiscount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_AppliedDiscount_name(ctx, field)
+	case "code":
+		return ec.fieldContext_AppliedDiscount_code(ctx, field)
+	case "amount":
+		return ec.fieldContext_AppliedDiscount_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppliedDiscount", field.Name)
+}
+
 func (ec *executionContext) childFields_AuthToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accessToken":
@@ -4533,6 +5046,12 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_selectedShippingOption(ctx, field)
 	case "selectedPickupPoint":
 		return ec.fieldContext_Cart_selectedPickupPoint(ctx, field)
+	case "discountCodes":
+		return ec.fieldContext_Cart_discountCodes(ctx, field)
+	case "discounts":
+		return ec.fieldContext_Cart_discounts(ctx, field)
+	case "discount":
+		return ec.fieldContext_Cart_discount(ctx, field)
 	case "pricesIncludeTax":
 		return ec.fieldContext_Cart_pricesIncludeTax(ctx, field)
 	case "taxedSubtotal":
@@ -4545,6 +5064,18 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_taxLines(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Cart", field.Name)
+}
+
+func (ec *executionContext) childFields_CartDiscountCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_CartDiscountCode_code(ctx, field)
+	case "applied":
+		return ec.fieldContext_CartDiscountCode_applied(ctx, field)
+	case "reason":
+		return ec.fieldContext_CartDiscountCode_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartDiscountCode", field.Name)
 }
 
 func (ec *executionContext) childFields_CartLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4789,6 +5320,18 @@ func (ec *executionContext) childFields_FocalPoint(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type FocalPoint", field.Name)
 }
 
+func (ec *executionContext) childFields_GenerateVouchersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "codes":
+		return ec.fieldContext_GenerateVouchersPayload_codes(ctx, field)
+	case "count":
+		return ec.fieldContext_GenerateVouchersPayload_count(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GenerateVouchersPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GenerateVouchersPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Image(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4949,6 +5492,10 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_shippingTotal(ctx, field)
 	case "total":
 		return ec.fieldContext_Order_total(ctx, field)
+	case "discounts":
+		return ec.fieldContext_Order_discounts(ctx, field)
+	case "discount":
+		return ec.fieldContext_Order_discount(ctx, field)
 	case "taxedSubtotal":
 		return ec.fieldContext_Order_taxedSubtotal(ctx, field)
 	case "taxedShipping":
@@ -5049,6 +5596,8 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_unitPrice(ctx, field)
 	case "lineTotal":
 		return ec.fieldContext_OrderLine_lineTotal(ctx, field)
+	case "discount":
+		return ec.fieldContext_OrderLine_discount(ctx, field)
 	case "taxedTotal":
 		return ec.fieldContext_OrderLine_taxedTotal(ctx, field)
 	}
@@ -5335,6 +5884,86 @@ func (ec *executionContext) childFields_ProductVariantPayload(ctx context.Contex
 		return ec.fieldContext_ProductVariantPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductVariantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Promotion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Promotion_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Promotion_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Promotion_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_Promotion_name(ctx, field)
+	case "active":
+		return ec.fieldContext_Promotion_active(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Promotion_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Promotion_endsAt(ctx, field)
+	case "priority":
+		return ec.fieldContext_Promotion_priority(ctx, field)
+	case "stacking":
+		return ec.fieldContext_Promotion_stacking(ctx, field)
+	case "requiresCode":
+		return ec.fieldContext_Promotion_requiresCode(ctx, field)
+	case "minQuantity":
+		return ec.fieldContext_Promotion_minQuantity(ctx, field)
+	case "signedIn":
+		return ec.fieldContext_Promotion_signedIn(ctx, field)
+	case "firstOrder":
+		return ec.fieldContext_Promotion_firstOrder(ctx, field)
+	case "action":
+		return ec.fieldContext_Promotion_action(ctx, field)
+	case "percentBp":
+		return ec.fieldContext_Promotion_percentBp(ctx, field)
+	case "buyQuantity":
+		return ec.fieldContext_Promotion_buyQuantity(ctx, field)
+	case "getQuantity":
+		return ec.fieldContext_Promotion_getQuantity(ctx, field)
+	case "uses":
+		return ec.fieldContext_Promotion_uses(ctx, field)
+	case "minSubtotal":
+		return ec.fieldContext_Promotion_minSubtotal(ctx, field)
+	case "amount":
+		return ec.fieldContext_Promotion_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Promotion", field.Name)
+}
+
+func (ec *executionContext) childFields_PromotionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "promotion":
+		return ec.fieldContext_PromotionPayload_promotion(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PromotionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromotionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PromotionPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subtotal":
+		return ec.fieldContext_PromotionPreview_subtotal(ctx, field)
+	case "discount":
+		return ec.fieldContext_PromotionPreview_discount(ctx, field)
+	case "discounts":
+		return ec.fieldContext_PromotionPreview_discounts(ctx, field)
+	case "taxedTotal":
+		return ec.fieldContext_PromotionPreview_taxedTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromotionPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_PromotionPreviewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "preview":
+		return ec.fieldContext_PromotionPreviewPayload_preview(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PromotionPreviewPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromotionPreviewPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RefreshTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6059,6 +6688,28 @@ func (ec *executionContext) field_Mutation_cartCreate_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cartDiscountCodesUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cartId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "codes",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["codes"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cartLinesAdd_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6365,6 +7016,20 @@ func (ec *executionContext) field_Mutation_createProduct_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PromotionInput, error) {
+			return ec.unmarshalNPromotionInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createShippingMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6434,6 +7099,20 @@ func (ec *executionContext) field_Mutation_createTaxRate_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivatePromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6532,6 +7211,28 @@ func (ec *executionContext) field_Mutation_deleteTaxRate_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_generateVouchers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "promotionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["promotionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.GenerateVouchersInput, error) {
+			return ec.unmarshalNGenerateVouchersInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐGenerateVouchersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -6720,6 +7421,28 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_previewPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cartId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cartId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PromotionInput, error) {
+			return ec.unmarshalNPromotionInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -7118,6 +7841,28 @@ func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PromotionInput, error) {
+			return ec.unmarshalNPromotionInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -8313,6 +9058,84 @@ func (ec *executionContext) fieldContext_AddressSnapshot_phone(_ context.Context
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
+func (ec *executionContext) _AppliedDiscount_name(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedDiscount_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedDiscount_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppliedDiscount", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppliedDiscount_code(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedDiscount_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedDiscount_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppliedDiscount", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppliedDiscount_amount(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedDiscount_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedDiscount_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppliedDiscount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AuthToken_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthToken) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8730,6 +9553,102 @@ func (ec *executionContext) fieldContext_Cart_selectedPickupPoint(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Cart_discountCodes(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_discountCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().DiscountCodes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CartDiscountCode) graphql.Marshaler {
+			return ec.marshalNCartDiscountCode2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartDiscountCodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_discountCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartDiscountCode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_discounts(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_discounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().Discounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AppliedDiscount) graphql.Marshaler {
+			return ec.marshalNAppliedDiscount2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppliedDiscount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_discount(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_discount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().Discount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Cart_pricesIncludeTax(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8879,6 +9798,75 @@ func (ec *executionContext) fieldContext_Cart_taxLines(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CartDiscountCode_code(ctx context.Context, field graphql.CollectedField, obj *model.CartDiscountCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartDiscountCode_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartDiscountCode_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartDiscountCode", field, false, false, "String")
+}
+
+func (ec *executionContext) _CartDiscountCode_applied(ctx context.Context, field graphql.CollectedField, obj *model.CartDiscountCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartDiscountCode_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartDiscountCode_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartDiscountCode", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CartDiscountCode_reason(ctx context.Context, field graphql.CollectedField, obj *model.CartDiscountCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartDiscountCode_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DiscountCodeReason) graphql.Marshaler {
+			return ec.marshalODiscountCodeReason2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDiscountCodeReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CartDiscountCode_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartDiscountCode", field, false, false, "DiscountCodeReason")
 }
 
 func (ec *executionContext) _CartLine_id(ctx context.Context, field graphql.CollectedField, obj *ent.CartLine) (ret graphql.Marshaler) {
@@ -10654,6 +11642,84 @@ func (ec *executionContext) _FocalPoint_y(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_FocalPoint_y(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FocalPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GenerateVouchersPayload_codes(ctx context.Context, field graphql.CollectedField, obj *model.GenerateVouchersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GenerateVouchersPayload_codes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Codes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GenerateVouchersPayload_codes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GenerateVouchersPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _GenerateVouchersPayload_count(ctx context.Context, field graphql.CollectedField, obj *model.GenerateVouchersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GenerateVouchersPayload_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GenerateVouchersPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GenerateVouchersPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GenerateVouchersPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.GenerateVouchersPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GenerateVouchersPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GenerateVouchersPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GenerateVouchersPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Image_id(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
@@ -13433,6 +14499,360 @@ func (ec *executionContext) fieldContext_Mutation_confirmPayment(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_cartDiscountCodesUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cartDiscountCodesUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CartDiscountCodesUpdate(ctx, fc.Args["cartId"].(string), fc.Args["codes"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CartPayload) graphql.Marshaler {
+			return ec.marshalNCartPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cartDiscountCodesUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cartDiscountCodesUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePromotion(ctx, fc.Args["input"].(model.PromotionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PromotionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PromotionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPayload) graphql.Marshaler {
+			return ec.marshalNPromotionPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePromotion(ctx, fc.Args["id"].(string), fc.Args["input"].(model.PromotionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PromotionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PromotionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPayload) graphql.Marshaler {
+			return ec.marshalNPromotionPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivatePromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivatePromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivatePromotion(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PromotionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PromotionPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPayload) graphql.Marshaler {
+			return ec.marshalNPromotionPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivatePromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivatePromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_generateVouchers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_generateVouchers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GenerateVouchers(ctx, fc.Args["promotionId"].(string), fc.Args["input"].(model.GenerateVouchersInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.GenerateVouchersPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.GenerateVouchersPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GenerateVouchersPayload) graphql.Marshaler {
+			return ec.marshalNGenerateVouchersPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐGenerateVouchersPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_generateVouchers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GenerateVouchersPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_generateVouchers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_previewPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_previewPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PreviewPromotion(ctx, fc.Args["cartId"].(string), fc.Args["input"].(model.PromotionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PromotionPreviewPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PromotionPreviewPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPreviewPayload) graphql.Marshaler {
+			return ec.marshalNPromotionPreviewPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPreviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_previewPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPreviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_previewPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15731,6 +17151,70 @@ func (ec *executionContext) fieldContext_Order_total(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_discounts(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_discounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Discounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AppliedDiscount) graphql.Marshaler {
+			return ec.marshalNAppliedDiscount2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppliedDiscount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Order_discount(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_discount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().Discount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_taxedSubtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16641,6 +18125,38 @@ func (ec *executionContext) _OrderLine_lineTotal(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_lineTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderLine_discount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_discount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderLine().Discount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
@@ -19106,6 +20622,740 @@ func (ec *executionContext) fieldContext_ProductVariantPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Promotion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Promotion_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Promotion_name(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "String")
+}
+
+func (ec *executionContext) _Promotion_active(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Promotion_startsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Promotion_endsAt(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Promotion_priority(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_stacking(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_stacking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stacking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v promotion.Stacking) graphql.Marshaler {
+			return ec.marshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_stacking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "PromotionStacking")
+}
+
+func (ec *executionContext) _Promotion_requiresCode(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_requiresCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiresCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_requiresCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Promotion_minQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_minQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_minQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_signedIn(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_signedIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignedIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_signedIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Promotion_firstOrder(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_firstOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_firstOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Promotion_action(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v promotion.Action) graphql.Marshaler {
+			return ec.marshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "PromotionAction")
+}
+
+func (ec *executionContext) _Promotion_percentBp(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_percentBp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentBp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_percentBp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_buyQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_buyQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuyQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_buyQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_getQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_getQuantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GetQuantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_getQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_uses(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_minSubtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_minSubtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().MinSubtotal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_minSubtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Promotion_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPayload_promotion(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPayload_promotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Promotion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Promotion) graphql.Marshaler {
+			return ec.marshalOPromotion2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPayload_promotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreview_subtotal(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreview_subtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subtotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreview_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreview_discount(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreview_discount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Discount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreview_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreview_discounts(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreview_discounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Discounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AppliedDiscount) graphql.Marshaler {
+			return ec.marshalNAppliedDiscount2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreview_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppliedDiscount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreview_taxedTotal(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreview_taxedTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxedTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TaxedMoney) graphql.Marshaler {
+			return ec.marshalNTaxedMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐTaxedMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreview_taxedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TaxedMoney(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreviewPayload_preview(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreviewPayload_preview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPreview) graphql.Marshaler {
+			return ec.marshalOPromotionPreview2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPreview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreviewPayload_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPreview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreviewPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreviewPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreviewPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19780,6 +22030,56 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 	if fc.Args, err = ec.field_Query_order_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_promotions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_promotions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Promotions(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []*ent.Promotion
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*ent.Promotion
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_promotions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -22535,6 +24835,222 @@ func (ec *executionContext) _VariantOption_value(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_VariantOption_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VariantOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _Voucher_id(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Voucher_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Voucher_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Voucher_code(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "String")
+}
+
+func (ec *executionContext) _Voucher_promotionID(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_promotionID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PromotionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_promotionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Voucher_uses(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Voucher_usageLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_usageLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsageLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_usageLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Voucher_perCustomerLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_perCustomerLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PerCustomerLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_perCustomerLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Voucher", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Voucher_promotion(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_promotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Promotion(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Promotion) graphql.Marshaler {
+			return ec.marshalNPromotion2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_promotion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Voucher",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Promotion(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -26544,6 +29060,69 @@ func (ec *executionContext) unmarshalInputFocalPointInput(ctx context.Context, o
 func UnmarshalFocalPointInput(ctx context.Context, raw any) (model.FocalPointInput, error) {
 	var out model.FocalPointInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FocalPointInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGenerateVouchersInput(ctx context.Context, obj any) (model.GenerateVouchersInput, error) {
+	var it model.GenerateVouchersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"count", "prefix", "usageLimit", "perCustomerLimit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "count":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("count"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Count = data
+		case "prefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("prefix"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Prefix = data
+		case "usageLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimit = data
+		case "perCustomerLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimit = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGenerateVouchersInput unmarshals raw into the GenerateVouchersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGenerateVouchersInput(ctx context.Context, raw any) (model.GenerateVouchersInput, error) {
+	var out model.GenerateVouchersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GenerateVouchersInput", raw, &out)
 	return out, err
 }
 
@@ -33565,6 +36144,1074 @@ func UnmarshalProductWhereInput(ctx context.Context, raw any) (ent.ProductWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, obj any) (model.PromotionInput, error) {
+	var it model.PromotionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "active", "startsAt", "endsAt", "priority", "stacking", "requiresCode", "minSubtotal", "minQuantity", "productIds", "categoryIds", "variantIds", "signedIn", "firstOrder", "action", "percentBp", "amount", "buyQuantity", "getQuantity"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "stacking":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stacking"))
+			data, err := ec.unmarshalOPromotionStacking2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stacking = data
+		case "requiresCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresCode"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresCode = data
+		case "minSubtotal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSubtotal"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSubtotal = data
+		case "minQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantity = data
+		case "productIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductIds = data
+		case "categoryIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CategoryIds = data
+		case "variantIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variantIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VariantIds = data
+		case "signedIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedIn"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedIn = data
+		case "firstOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstOrder"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstOrder = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOPromotionAction2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "percentBp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBp"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBp = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "buyQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantity = data
+		case "getQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantity = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPromotionInput unmarshals raw into the PromotionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPromotionInput(ctx context.Context, raw any) (model.PromotionInput, error) {
+	var out model.PromotionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PromotionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPromotionOrder(ctx context.Context, obj any) (ent.PromotionOrder, error) {
+	var it ent.PromotionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNPromotionOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPromotionOrder unmarshals raw into the PromotionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPromotionOrder(ctx context.Context, raw any) (ent.PromotionOrder, error) {
+	var out ent.PromotionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PromotionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPromotionWhereInput(ctx context.Context, obj any) (ent.PromotionWhereInput, error) {
+	var it ent.PromotionWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "active", "activeNEQ", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "stacking", "stackingNEQ", "stackingIn", "stackingNotIn", "requiresCode", "requiresCodeNEQ", "minQuantity", "minQuantityNEQ", "minQuantityIn", "minQuantityNotIn", "minQuantityGT", "minQuantityGTE", "minQuantityLT", "minQuantityLTE", "signedIn", "signedInNEQ", "firstOrder", "firstOrderNEQ", "action", "actionNEQ", "actionIn", "actionNotIn", "percentBp", "percentBpNEQ", "percentBpIn", "percentBpNotIn", "percentBpGT", "percentBpGTE", "percentBpLT", "percentBpLTE", "buyQuantity", "buyQuantityNEQ", "buyQuantityIn", "buyQuantityNotIn", "buyQuantityGT", "buyQuantityGTE", "buyQuantityLT", "buyQuantityLTE", "getQuantity", "getQuantityNEQ", "getQuantityIn", "getQuantityNotIn", "getQuantityGT", "getQuantityGTE", "getQuantityLT", "getQuantityLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOPromotionWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOPromotionWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOPromotionWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		case "activeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("activeNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActiveNEQ = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "startsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNEQ = data
+		case "startsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtIn = data
+		case "startsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNotIn = data
+		case "startsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGT = data
+		case "startsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtGTE = data
+		case "startsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLT = data
+		case "startsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtLTE = data
+		case "startsAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtIsNil = data
+		case "startsAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAtNotNil = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "endsAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNEQ = data
+		case "endsAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtIn = data
+		case "endsAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNotIn = data
+		case "endsAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGT = data
+		case "endsAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtGTE = data
+		case "endsAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLT = data
+		case "endsAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtLTE = data
+		case "endsAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtIsNil = data
+		case "endsAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAtNotNil = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "priorityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNEQ = data
+		case "priorityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityIn = data
+		case "priorityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityNotIn = data
+		case "priorityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityGT = data
+		case "priorityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityGTE = data
+		case "priorityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityLT = data
+		case "priorityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityLTE = data
+		case "stacking":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stacking"))
+			data, err := ec.unmarshalOPromotionStacking2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stacking = data
+		case "stackingNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stackingNEQ"))
+			data, err := ec.unmarshalOPromotionStacking2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StackingNEQ = data
+		case "stackingIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stackingIn"))
+			data, err := ec.unmarshalOPromotionStacking2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStackingᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StackingIn = data
+		case "stackingNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stackingNotIn"))
+			data, err := ec.unmarshalOPromotionStacking2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStackingᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StackingNotIn = data
+		case "requiresCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresCode"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresCode = data
+		case "requiresCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiresCodeNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiresCodeNEQ = data
+		case "minQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantity = data
+		case "minQuantityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityNEQ = data
+		case "minQuantityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityIn = data
+		case "minQuantityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityNotIn = data
+		case "minQuantityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityGT = data
+		case "minQuantityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityGTE = data
+		case "minQuantityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityLT = data
+		case "minQuantityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minQuantityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinQuantityLTE = data
+		case "signedIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedIn"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedIn = data
+		case "signedInNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signedInNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SignedInNEQ = data
+		case "firstOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstOrder"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstOrder = data
+		case "firstOrderNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstOrderNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstOrderNEQ = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOPromotionAction2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "actionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNEQ"))
+			data, err := ec.unmarshalOPromotionAction2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionNEQ = data
+		case "actionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionIn"))
+			data, err := ec.unmarshalOPromotionAction2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐActionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionIn = data
+		case "actionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNotIn"))
+			data, err := ec.unmarshalOPromotionAction2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐActionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionNotIn = data
+		case "percentBp":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBp"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBp = data
+		case "percentBpNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpNEQ = data
+		case "percentBpIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpIn = data
+		case "percentBpNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpNotIn"))
+			data, err := ec.unmarshalOInt2ᚕint64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpNotIn = data
+		case "percentBpGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpGT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpGT = data
+		case "percentBpGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpGTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpGTE = data
+		case "percentBpLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpLT"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpLT = data
+		case "percentBpLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentBpLTE"))
+			data, err := ec.unmarshalOInt2ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentBpLTE = data
+		case "buyQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantity = data
+		case "buyQuantityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityNEQ = data
+		case "buyQuantityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityIn = data
+		case "buyQuantityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityNotIn = data
+		case "buyQuantityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityGT = data
+		case "buyQuantityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityGTE = data
+		case "buyQuantityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityLT = data
+		case "buyQuantityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyQuantityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyQuantityLTE = data
+		case "getQuantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantity"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantity = data
+		case "getQuantityNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityNEQ = data
+		case "getQuantityIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityIn = data
+		case "getQuantityNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityNotIn = data
+		case "getQuantityGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityGT = data
+		case "getQuantityGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityGTE = data
+		case "getQuantityLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityLT = data
+		case "getQuantityLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("getQuantityLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GetQuantityLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPromotionWhereInput unmarshals raw into the PromotionWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPromotionWhereInput(ctx context.Context, raw any) (ent.PromotionWhereInput, error) {
+	var out ent.PromotionWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PromotionWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (model.RegisterInput, error) {
 	var it model.RegisterInput
 	if obj == nil {
@@ -37055,6 +40702,612 @@ func UnmarshalVariantOptionInput(ctx context.Context, raw any) (model.VariantOpt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVoucherOrder(ctx context.Context, obj any) (ent.VoucherOrder, error) {
+	var it ent.VoucherOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVoucherOrder unmarshals raw into the VoucherOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVoucherOrder(ctx context.Context, raw any) (ent.VoucherOrder, error) {
+	var out ent.VoucherOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VoucherOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context, obj any) (ent.VoucherWhereInput, error) {
+	var it ent.VoucherWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "promotionID", "promotionIDNEQ", "promotionIDIn", "promotionIDNotIn", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "usageLimit", "usageLimitNEQ", "usageLimitIn", "usageLimitNotIn", "usageLimitGT", "usageLimitGTE", "usageLimitLT", "usageLimitLTE", "usageLimitIsNil", "usageLimitNotNil", "perCustomerLimit", "perCustomerLimitNEQ", "perCustomerLimitIn", "perCustomerLimitNotIn", "perCustomerLimitGT", "perCustomerLimitGTE", "perCustomerLimitLT", "perCustomerLimitLTE", "perCustomerLimitIsNil", "perCustomerLimitNotNil", "hasPromotion", "hasPromotionWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "codeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNEQ = data
+		case "codeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeIn = data
+		case "codeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeNotIn = data
+		case "codeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGT = data
+		case "codeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeGTE = data
+		case "codeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLT = data
+		case "codeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeLTE = data
+		case "codeContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContains = data
+		case "codeHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasPrefix = data
+		case "codeHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeHasSuffix = data
+		case "codeEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeEqualFold = data
+		case "codeContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeContainsFold = data
+		case "promotionID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promotionID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromotionID = data
+		case "promotionIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promotionIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromotionIDNEQ = data
+		case "promotionIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promotionIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromotionIDIn = data
+		case "promotionIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("promotionIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PromotionIDNotIn = data
+		case "uses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uses"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Uses = data
+		case "usesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesNEQ = data
+		case "usesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesIn = data
+		case "usesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesNotIn = data
+		case "usesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesGT = data
+		case "usesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesGTE = data
+		case "usesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesLT = data
+		case "usesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesLTE = data
+		case "usageLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimit = data
+		case "usageLimitNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitNEQ = data
+		case "usageLimitIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitIn = data
+		case "usageLimitNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitNotIn = data
+		case "usageLimitGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitGT = data
+		case "usageLimitGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitGTE = data
+		case "usageLimitLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitLT = data
+		case "usageLimitLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitLTE = data
+		case "usageLimitIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitIsNil = data
+		case "usageLimitNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimitNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimitNotNil = data
+		case "perCustomerLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimit = data
+		case "perCustomerLimitNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitNEQ = data
+		case "perCustomerLimitIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitIn = data
+		case "perCustomerLimitNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitNotIn = data
+		case "perCustomerLimitGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitGT = data
+		case "perCustomerLimitGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitGTE = data
+		case "perCustomerLimitLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitLT = data
+		case "perCustomerLimitLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitLTE = data
+		case "perCustomerLimitIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitIsNil = data
+		case "perCustomerLimitNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("perCustomerLimitNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PerCustomerLimitNotNil = data
+		case "hasPromotion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPromotion"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPromotion = data
+		case "hasPromotionWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPromotionWith"))
+			data, err := ec.unmarshalOPromotionWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPromotionWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVoucherWhereInput unmarshals raw into the VoucherWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVoucherWhereInput(ctx context.Context, raw any) (ent.VoucherWhereInput, error) {
+	var out ent.VoucherWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VoucherWhereInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -37063,6 +41316,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.Voucher:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Voucher(ctx, sel, obj)
 	case *ent.TaxRate:
 		if obj == nil {
 			return graphql.Null
@@ -37083,6 +41341,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ShippingMethod(ctx, sel, obj)
+	case *ent.Promotion:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Promotion(ctx, sel, obj)
 	case *ent.ProductVariant:
 		if obj == nil {
 			return graphql.Null
@@ -37351,6 +41614,49 @@ func (ec *executionContext) _AddressSnapshot(ctx context.Context, sel ast.Select
 	return out
 }
 
+var appliedDiscountImplementors = []string{"AppliedDiscount"}
+
+func (ec *executionContext) _AppliedDiscount(ctx context.Context, sel ast.SelectionSet, obj *model.AppliedDiscount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appliedDiscountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppliedDiscount")
+		case "name":
+			out.Values[i] = ec._AppliedDiscount_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._AppliedDiscount_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._AppliedDiscount_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var authTokenImplementors = []string{"AuthToken"}
 
 func (ec *executionContext) _AuthToken(ctx context.Context, sel ast.SelectionSet, obj *model.AuthToken) graphql.Marshaler {
@@ -37500,6 +41806,24 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Cart_selectedPickupPoint(ctx, field, obj)
 				})
+		case "discountCodes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_discountCodes(ctx, field, obj)
+				})
+		case "discounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_discounts(ctx, field, obj)
+				})
+		case "discount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_discount(ctx, field, obj)
+				})
 		case "pricesIncludeTax":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -37530,6 +41854,49 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Cart_taxLines(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cartDiscountCodeImplementors = []string{"CartDiscountCode"}
+
+func (ec *executionContext) _CartDiscountCode(ctx context.Context, sel ast.SelectionSet, obj *model.CartDiscountCode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartDiscountCodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CartDiscountCode")
+		case "code":
+			out.Values[i] = ec._CartDiscountCode_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._CartDiscountCode_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._CartDiscountCode_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38409,6 +42776,49 @@ func (ec *executionContext) _FocalPoint(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var generateVouchersPayloadImplementors = []string{"GenerateVouchersPayload"}
+
+func (ec *executionContext) _GenerateVouchersPayload(ctx context.Context, sel ast.SelectionSet, obj *model.GenerateVouchersPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, generateVouchersPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GenerateVouchersPayload")
+		case "codes":
+			out.Values[i] = ec._GenerateVouchersPayload_codes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._GenerateVouchersPayload_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._GenerateVouchersPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var imageImplementors = []string{"Image"}
 
 func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *ent.Media) graphql.Marshaler {
@@ -38944,6 +43354,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cartDiscountCodesUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cartDiscountCodesUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deactivatePromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivatePromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "generateVouchers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_generateVouchers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previewPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_previewPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "requestPasswordReset":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_requestPasswordReset(ctx, field)
@@ -39413,6 +43865,18 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_total(ctx, field, obj)
 				})
+		case "discounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_discounts(ctx, field, obj)
+				})
+		case "discount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_discount(ctx, field, obj)
+				})
 		case "taxedSubtotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -39736,6 +44200,12 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderLine_lineTotal(ctx, field, obj)
+				})
+		case "discount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_discount(ctx, field, obj)
 				})
 		case "taxedTotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -40699,6 +45169,260 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var promotionImplementors = []string{"Promotion", "Node"}
+
+func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet, obj *ent.Promotion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Promotion")
+		case "id":
+			out.Values[i] = ec._Promotion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Promotion_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Promotion_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Promotion_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.Values[i] = ec._Promotion_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._Promotion_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._Promotion_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priority":
+			out.Values[i] = ec._Promotion_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stacking":
+			out.Values[i] = ec._Promotion_stacking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requiresCode":
+			out.Values[i] = ec._Promotion_requiresCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minQuantity":
+			out.Values[i] = ec._Promotion_minQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signedIn":
+			out.Values[i] = ec._Promotion_signedIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstOrder":
+			out.Values[i] = ec._Promotion_firstOrder(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._Promotion_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percentBp":
+			out.Values[i] = ec._Promotion_percentBp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "buyQuantity":
+			out.Values[i] = ec._Promotion_buyQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "getQuantity":
+			out.Values[i] = ec._Promotion_getQuantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uses":
+			out.Values[i] = ec._Promotion_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minSubtotal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_minSubtotal(ctx, field, obj)
+				})
+		case "amount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_amount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promotionPayloadImplementors = []string{"PromotionPayload"}
+
+func (ec *executionContext) _PromotionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PromotionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromotionPayload")
+		case "promotion":
+			out.Values[i] = ec._PromotionPayload_promotion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PromotionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promotionPreviewImplementors = []string{"PromotionPreview"}
+
+func (ec *executionContext) _PromotionPreview(ctx context.Context, sel ast.SelectionSet, obj *model.PromotionPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromotionPreview")
+		case "subtotal":
+			out.Values[i] = ec._PromotionPreview_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discount":
+			out.Values[i] = ec._PromotionPreview_discount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discounts":
+			out.Values[i] = ec._PromotionPreview_discounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxedTotal":
+			out.Values[i] = ec._PromotionPreview_taxedTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var promotionPreviewPayloadImplementors = []string{"PromotionPreviewPayload"}
+
+func (ec *executionContext) _PromotionPreviewPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PromotionPreviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promotionPreviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromotionPreviewPayload")
+		case "preview":
+			out.Values[i] = ec._PromotionPreviewPayload_preview(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PromotionPreviewPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -40807,6 +45531,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_order(ctx, field)
+				})
+		case "promotions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_promotions(ctx, field)
 				})
 		case "shippingZones":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -42017,6 +46747,80 @@ func (ec *executionContext) _VariantOption(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var voucherImplementors = []string{"Voucher", "Node"}
+
+func (ec *executionContext) _Voucher(ctx context.Context, sel ast.SelectionSet, obj *ent.Voucher) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Voucher")
+		case "id":
+			out.Values[i] = ec._Voucher_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Voucher_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Voucher_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._Voucher_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "promotionID":
+			out.Values[i] = ec._Voucher_promotionID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uses":
+			out.Values[i] = ec._Voucher_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "usageLimit":
+			out.Values[i] = ec._Voucher_usageLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "perCustomerLimit":
+			out.Values[i] = ec._Voucher_perCustomerLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "promotion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Voucher_promotion(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -42423,6 +47227,30 @@ func (ec *executionContext) unmarshalNAddressWhereInput2ᚖgithubᚗcomᚋsavann
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAppliedDiscount2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AppliedDiscount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppliedDiscount2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAppliedDiscount2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscount(ctx context.Context, sel ast.SelectionSet, v *model.AppliedDiscount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppliedDiscount!")
+		return graphql.Null
+	}
+	return ec._AppliedDiscount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -42443,6 +47271,30 @@ func (ec *executionContext) marshalNCancelOrderPayload2ᚖgithubᚗcomᚋsavanna
 		return graphql.Null
 	}
 	return ec._CancelOrderPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCartDiscountCode2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartDiscountCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CartDiscountCode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCartDiscountCode2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartDiscountCode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCartDiscountCode2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartDiscountCode(ctx context.Context, sel ast.SelectionSet, v *model.CartDiscountCode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CartDiscountCode!")
+		return graphql.Null
+	}
+	return ec._CartDiscountCode(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCartLine2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCartLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CartLine) graphql.Marshaler {
@@ -42780,6 +47632,19 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGenerateVouchersInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐGenerateVouchersInput(ctx context.Context, v any) (model.GenerateVouchersInput, error) {
+	res, err := ec.unmarshalInputGenerateVouchersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNGenerateVouchersPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐGenerateVouchersPayload(ctx context.Context, sel ast.SelectionSet, v *model.GenerateVouchersPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GenerateVouchersPayload!")
+		return graphql.Null
+	}
+	return ec._GenerateVouchersPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
@@ -43375,6 +48240,90 @@ func (ec *executionContext) unmarshalNProductWhereInput2ᚖgithubᚗcomᚋsavann
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNPromotion2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Promotion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromotion2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPromotion2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotion(ctx context.Context, sel ast.SelectionSet, v *ent.Promotion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Promotion!")
+		return graphql.Null
+	}
+	return ec._Promotion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx context.Context, v any) (promotion.Action, error) {
+	var res promotion.Action
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx context.Context, sel ast.SelectionSet, v promotion.Action) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPromotionInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionInput(ctx context.Context, v any) (model.PromotionInput, error) {
+	res, err := ec.unmarshalInputPromotionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPromotionOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionOrderField(ctx context.Context, v any) (*ent.PromotionOrderField, error) {
+	var res = new(ent.PromotionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPromotionOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PromotionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PromotionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNPromotionPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPayload(ctx context.Context, sel ast.SelectionSet, v *model.PromotionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PromotionPayload!")
+		return graphql.Null
+	}
+	return ec._PromotionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPromotionPreviewPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPreviewPayload(ctx context.Context, sel ast.SelectionSet, v *model.PromotionPreviewPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PromotionPreviewPayload!")
+		return graphql.Null
+	}
+	return ec._PromotionPreviewPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx context.Context, v any) (promotion.Stacking, error) {
+	var res promotion.Stacking
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx context.Context, sel ast.SelectionSet, v promotion.Stacking) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPromotionWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInput(ctx context.Context, v any) (*ent.PromotionWhereInput, error) {
+	res, err := ec.unmarshalInputPromotionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRefreshTokenPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐRefreshTokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RefreshTokenPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RefreshTokenPayload!")
@@ -43654,6 +48603,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTaxClass2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxClass) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -43870,6 +48848,25 @@ func (ec *executionContext) marshalNVariantOption2ᚕgithubᚗcomᚋsavannahᚑc
 
 func (ec *executionContext) unmarshalNVariantOptionInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐVariantOptionInput(ctx context.Context, v any) (*model.VariantOptionInput, error) {
 	res, err := ec.unmarshalInputVariantOptionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrderField(ctx context.Context, v any) (*ent.VoucherOrderField, error) {
+	var res = new(ent.VoucherOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VoucherOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx context.Context, v any) (*ent.VoucherWhereInput, error) {
+	res, err := ec.unmarshalInputVoucherWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -44314,6 +49311,22 @@ func (ec *executionContext) marshalODecimal2ᚖstring(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalODiscountCodeReason2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDiscountCodeReason(ctx context.Context, v any) (*model.DiscountCodeReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.DiscountCodeReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODiscountCodeReason2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐDiscountCodeReason(ctx context.Context, sel ast.SelectionSet, v *model.DiscountCodeReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOFocalPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐFocalPoint(ctx context.Context, sel ast.SelectionSet, v *model.FocalPoint) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -44361,6 +49374,41 @@ func (ec *executionContext) marshalOID2ᚕintᚄ(ctx context.Context, sel ast.Se
 	ret := make(graphql.Array, len(v))
 	for i := range v {
 		ret[i] = ec.marshalNID2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
 	}
 
 	for _, e := range ret {
@@ -45342,6 +50390,149 @@ func (ec *executionContext) unmarshalOProductWhereInput2ᚖgithubᚗcomᚋsavann
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOPromotion2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotion(ctx context.Context, sel ast.SelectionSet, v *ent.Promotion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Promotion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPromotionAction2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐActionᚄ(ctx context.Context, v any) ([]promotion.Action, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]promotion.Action, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPromotionAction2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐActionᚄ(ctx context.Context, sel ast.SelectionSet, v []promotion.Action) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPromotionAction2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx context.Context, v any) (*promotion.Action, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(promotion.Action)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPromotionAction2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx context.Context, sel ast.SelectionSet, v *promotion.Action) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOPromotionPreview2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPreview(ctx context.Context, sel ast.SelectionSet, v *model.PromotionPreview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PromotionPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPromotionStacking2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStackingᚄ(ctx context.Context, v any) ([]promotion.Stacking, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]promotion.Stacking, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPromotionStacking2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStackingᚄ(ctx context.Context, sel ast.SelectionSet, v []promotion.Stacking) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPromotionStacking2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx context.Context, v any) (*promotion.Stacking, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(promotion.Stacking)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPromotionStacking2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx context.Context, sel ast.SelectionSet, v *promotion.Stacking) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOPromotionWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInputᚄ(ctx context.Context, v any) ([]*ent.PromotionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.PromotionWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPromotionWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOPromotionWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionWhereInput(ctx context.Context, v any) (*ent.PromotionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPromotionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRoleᚄ(ctx context.Context, v any) ([]customer.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -45833,6 +51024,31 @@ func (ec *executionContext) unmarshalOVariantOptionInput2ᚕᚖgithubᚗcomᚋsa
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx context.Context, v any) ([]*ent.VoucherWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.VoucherWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx context.Context, v any) (*ent.VoucherWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVoucherWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

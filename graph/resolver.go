@@ -16,6 +16,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 )
 
@@ -27,7 +28,9 @@ type Resolver struct {
 	catalog  *catalog.Service
 	auth     *auth.Service
 	checkout *checkout.Service
-	shipping *shipping.Service
+	// promotions: staff's promotion writes (internal/promotion).
+	promotions *promotion.Service
+	shipping   *shipping.Service
 	// outbox re-enqueues failed notifications.
 	outbox *outbox.Outbox
 	// events carries order changes to subscriptions; nil answers them
@@ -41,16 +44,17 @@ type Resolver struct {
 // (app.NewServices), the one struct the GraphQL layer gets them from.
 func NewResolver(svc *app.Services) *Resolver {
 	return &Resolver{
-		client:   svc.Client,
-		currency: svc.Currency,
-		log:      svc.Log,
-		catalog:  svc.Catalog,
-		auth:     svc.Auth,
-		checkout: svc.Checkout,
-		shipping: svc.Shipping,
-		outbox:   svc.Outbox,
-		events:   svc.Events,
-		media:    svc.Media,
+		client:     svc.Client,
+		currency:   svc.Currency,
+		log:        svc.Log,
+		catalog:    svc.Catalog,
+		auth:       svc.Auth,
+		checkout:   svc.Checkout,
+		promotions: svc.Promotions,
+		shipping:   svc.Shipping,
+		outbox:     svc.Outbox,
+		events:     svc.Events,
+		media:      svc.Media,
 	}
 }
 

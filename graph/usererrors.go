@@ -59,6 +59,8 @@ func errorCode(kind error) model.ErrorCode {
 		return model.ErrorCodeShippingRequired
 	case errors.Is(kind, input.ErrShippingUnavailable):
 		return model.ErrorCodeShippingUnavailable
+	case errors.Is(kind, input.ErrUsageLimitReached):
+		return model.ErrorCodeUsageLimitReached
 	default:
 		return model.ErrorCodeInvalid
 	}

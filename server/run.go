@@ -301,6 +301,9 @@ func seedDemo(ctx context.Context, svc *app.Services, currency string, log *slog
 			return fmt.Errorf("seed demo images: %w", err)
 		}
 	}
+	if err := seed.DemoPromotions(ctx, client, svc.Promotions); err != nil {
+		return fmt.Errorf("seed demo promotions: %w", err)
+	}
 	log.Info("seeded demo store", slog.Int("categories", res.CategoriesCreated), slog.Int("products", res.ProductsCreated))
 	return nil
 }

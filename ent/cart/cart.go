@@ -33,6 +33,8 @@ const (
 	FieldShippingMethodID = "shipping_method_id"
 	// FieldPickupPointID holds the string denoting the pickup_point_id field in the database.
 	FieldPickupPointID = "pickup_point_id"
+	// FieldDiscountCodes holds the string denoting the discount_codes field in the database.
+	FieldDiscountCodes = "discount_codes"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
 	// EdgeLines holds the string denoting the lines edge name in mutations.
@@ -85,6 +87,7 @@ var Columns = []string{
 	FieldShippingAddress,
 	FieldShippingMethodID,
 	FieldPickupPointID,
+	FieldDiscountCodes,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

@@ -446,6 +446,16 @@ func PickupPointIDNotNil() predicate.Cart {
 	return predicate.Cart(sql.FieldNotNull(FieldPickupPointID))
 }
 
+// DiscountCodesIsNil applies the IsNil predicate on the "discount_codes" field.
+func DiscountCodesIsNil() predicate.Cart {
+	return predicate.Cart(sql.FieldIsNull(FieldDiscountCodes))
+}
+
+// DiscountCodesNotNil applies the NotNil predicate on the "discount_codes" field.
+func DiscountCodesNotNil() predicate.Cart {
+	return predicate.Cart(sql.FieldNotNull(FieldDiscountCodes))
+}
+
 // HasCustomer applies the HasEdge predicate on the "customer" edge.
 func HasCustomer() predicate.Cart {
 	return predicate.Cart(func(s *sql.Selector) {

@@ -25,6 +25,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
@@ -32,6 +33,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -522,6 +525,33 @@ func (f TraverseProductVariant) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProductVariantQuery", q)
 }
 
+// The PromotionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PromotionFunc func(context.Context, *ent.PromotionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PromotionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PromotionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PromotionQuery", q)
+}
+
+// The TraversePromotion type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePromotion func(context.Context, *ent.PromotionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePromotion) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePromotion) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PromotionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PromotionQuery", q)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenQuery) (ent.Value, error)
 
@@ -711,6 +741,60 @@ func (f TraverseTaxRate) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TaxRateQuery", q)
 }
 
+// The VoucherFunc type is an adapter to allow the use of ordinary function as a Querier.
+type VoucherFunc func(context.Context, *ent.VoucherQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f VoucherFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.VoucherQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.VoucherQuery", q)
+}
+
+// The TraverseVoucher type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseVoucher func(context.Context, *ent.VoucherQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseVoucher) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseVoucher) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VoucherQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.VoucherQuery", q)
+}
+
+// The VoucherUseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type VoucherUseFunc func(context.Context, *ent.VoucherUseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f VoucherUseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.VoucherUseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.VoucherUseQuery", q)
+}
+
+// The TraverseVoucherUse type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseVoucherUse func(context.Context, *ent.VoucherUseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseVoucherUse) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseVoucherUse) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VoucherUseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.VoucherUseQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -746,6 +830,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProductQuery, predicate.Product, product.OrderOption]{typ: ent.TypeProduct, tq: q}, nil
 	case *ent.ProductVariantQuery:
 		return &query[*ent.ProductVariantQuery, predicate.ProductVariant, productvariant.OrderOption]{typ: ent.TypeProductVariant, tq: q}, nil
+	case *ent.PromotionQuery:
+		return &query[*ent.PromotionQuery, predicate.Promotion, promotion.OrderOption]{typ: ent.TypePromotion, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.SequenceQuery:
@@ -760,6 +846,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TaxClassQuery, predicate.TaxClass, taxclass.OrderOption]{typ: ent.TypeTaxClass, tq: q}, nil
 	case *ent.TaxRateQuery:
 		return &query[*ent.TaxRateQuery, predicate.TaxRate, taxrate.OrderOption]{typ: ent.TypeTaxRate, tq: q}, nil
+	case *ent.VoucherQuery:
+		return &query[*ent.VoucherQuery, predicate.Voucher, voucher.OrderOption]{typ: ent.TypeVoucher, tq: q}, nil
+	case *ent.VoucherUseQuery:
+		return &query[*ent.VoucherUseQuery, predicate.VoucherUse, voucheruse.OrderOption]{typ: ent.TypeVoucherUse, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -54,6 +54,7 @@ var (
 		{Name: "currency", Type: field.TypeString, Size: 3, Default: "KES"},
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "shipping_address", Type: field.TypeJSON, Nullable: true},
+		{Name: "discount_codes", Type: field.TypeJSON, Nullable: true},
 		{Name: "customer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "pickup_point_id", Type: field.TypeInt, Nullable: true},
 		{Name: "shipping_method_id", Type: field.TypeInt, Nullable: true},
@@ -66,19 +67,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "carts_customers_carts",
-				Columns:    []*schema.Column{CartsColumns[7]},
+				Columns:    []*schema.Column{CartsColumns[8]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "carts_pickup_points_carts",
-				Columns:    []*schema.Column{CartsColumns[8]},
+				Columns:    []*schema.Column{CartsColumns[9]},
 				RefColumns: []*schema.Column{PickupPointsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "carts_shipping_methods_carts",
-				Columns:    []*schema.Column{CartsColumns[9]},
+				Columns:    []*schema.Column{CartsColumns[10]},
 				RefColumns: []*schema.Column{ShippingMethodsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -87,7 +88,7 @@ var (
 			{
 				Name:    "cart_customer_id",
 				Unique:  false,
-				Columns: []*schema.Column{CartsColumns[7]},
+				Columns: []*schema.Column{CartsColumns[8]},
 			},
 			{
 				Name:    "cart_expires_at",
@@ -398,6 +399,7 @@ var (
 		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "shipping_tax_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "tax_lines", Type: field.TypeJSON, Nullable: true},
+		{Name: "promotions", Type: field.TypeJSON, Nullable: true},
 		{Name: "email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "phone", Type: field.TypeString, Nullable: true},
 		{Name: "shipping_address", Type: field.TypeJSON},
@@ -419,7 +421,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[25]},
+				Columns:    []*schema.Column{OrdersColumns[26]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -428,7 +430,7 @@ var (
 			{
 				Name:    "order_customer_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[25], OrdersColumns[19]},
+				Columns: []*schema.Column{OrdersColumns[26], OrdersColumns[20]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "guest_cart_token IS NULL",
 				},
@@ -436,22 +438,22 @@ var (
 			{
 				Name:    "order_guest_cart_token_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[21], OrdersColumns[19]},
+				Columns: []*schema.Column{OrdersColumns[22], OrdersColumns[20]},
 			},
 			{
 				Name:    "order_guest_contact",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[22]},
+				Columns: []*schema.Column{OrdersColumns[23]},
 			},
 			{
 				Name:    "order_status_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[20]},
+				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[21]},
 			},
 			{
 				Name:    "order_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[20]},
+				Columns: []*schema.Column{OrdersColumns[21]},
 			},
 		},
 	}
@@ -711,6 +713,38 @@ var (
 			},
 		},
 	}
+	// PromotionsColumns holds the columns for the "promotions" table.
+	PromotionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "priority", Type: field.TypeInt, Default: 0},
+		{Name: "stacking", Type: field.TypeEnum, Enums: []string{"EXCLUSIVE", "BEST", "STACKABLE"}, Default: "BEST"},
+		{Name: "requires_code", Type: field.TypeBool, Default: false},
+		{Name: "min_subtotal_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "min_quantity", Type: field.TypeInt, Default: 0},
+		{Name: "product_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "category_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "variant_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "signed_in", Type: field.TypeBool, Default: false},
+		{Name: "first_order", Type: field.TypeBool, Default: false},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"PERCENTAGE", "FIXED_AMOUNT", "FIXED_PRICE", "BUY_X_GET_Y"}},
+		{Name: "percent_bp", Type: field.TypeInt64, Default: 0},
+		{Name: "amount_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "buy_quantity", Type: field.TypeInt, Default: 0},
+		{Name: "get_quantity", Type: field.TypeInt, Default: 0},
+		{Name: "uses", Type: field.TypeInt, Default: 0},
+	}
+	// PromotionsTable holds the schema information for the "promotions" table.
+	PromotionsTable = &schema.Table{
+		Name:       "promotions",
+		Columns:    PromotionsColumns,
+		PrimaryKey: []*schema.Column{PromotionsColumns[0]},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -918,6 +952,59 @@ var (
 			},
 		},
 	}
+	// VouchersColumns holds the columns for the "vouchers" table.
+	VouchersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "uses", Type: field.TypeInt, Default: 0},
+		{Name: "usage_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "per_customer_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "promotion_id", Type: field.TypeInt},
+	}
+	// VouchersTable holds the schema information for the "vouchers" table.
+	VouchersTable = &schema.Table{
+		Name:       "vouchers",
+		Columns:    VouchersColumns,
+		PrimaryKey: []*schema.Column{VouchersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "vouchers_promotions_vouchers",
+				Columns:    []*schema.Column{VouchersColumns[7]},
+				RefColumns: []*schema.Column{PromotionsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// VoucherUsesColumns holds the columns for the "voucher_uses" table.
+	VoucherUsesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "buyer", Type: field.TypeString, Size: 300},
+		{Name: "uses", Type: field.TypeInt, Default: 0},
+		{Name: "voucher_id", Type: field.TypeInt},
+	}
+	// VoucherUsesTable holds the schema information for the "voucher_uses" table.
+	VoucherUsesTable = &schema.Table{
+		Name:       "voucher_uses",
+		Columns:    VoucherUsesColumns,
+		PrimaryKey: []*schema.Column{VoucherUsesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "voucher_uses_vouchers_buyer_uses",
+				Columns:    []*schema.Column{VoucherUsesColumns[3]},
+				RefColumns: []*schema.Column{VouchersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "voucheruse_voucher_id_buyer",
+				Unique:  true,
+				Columns: []*schema.Column{VoucherUsesColumns[3], VoucherUsesColumns[1]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AddressesTable,
@@ -936,6 +1023,7 @@ var (
 		PickupPointsTable,
 		ProductsTable,
 		ProductVariantsTable,
+		PromotionsTable,
 		RefreshTokensTable,
 		SequencesTable,
 		ShippingMethodsTable,
@@ -943,6 +1031,8 @@ var (
 		StockMovementsTable,
 		TaxClassesTable,
 		TaxRatesTable,
+		VouchersTable,
+		VoucherUsesTable,
 	}
 )
 
@@ -1024,6 +1114,13 @@ func init() {
 	ProductVariantsTable.Annotation.Checks = map[string]string{
 		"product_variant_stock": "reserved >= 0 AND reserved <= stock_on_hand",
 	}
+	PromotionsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
+	PromotionsTable.Annotation.Checks = map[string]string{
+		"promotion_action": "action IS NOT NULL AND ((action = 'PERCENTAGE' AND percent_bp > 0) OR (action = 'FIXED_AMOUNT' AND amount_minor > 0) OR (action = 'FIXED_PRICE') OR (action = 'BUY_X_GET_Y' AND buy_quantity > 0 AND get_quantity > 0 AND percent_bp > 0))",
+		"promotion_window": "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at",
+	}
 	RefreshTokensTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
@@ -1054,5 +1151,16 @@ func init() {
 	TaxRatesTable.ForeignKeys[1].RefTable = TaxClassesTable
 	TaxRatesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(90194313216),
+	}
+	VouchersTable.ForeignKeys[0].RefTable = PromotionsTable
+	VouchersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
+	}
+	VouchersTable.Annotation.Checks = map[string]string{
+		"voucher_uses_within_limit": "usage_limit IS NULL OR uses <= usage_limit",
+	}
+	VoucherUsesTable.ForeignKeys[0].RefTable = VouchersTable
+	VoucherUsesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(107374182400),
 	}
 }

@@ -44,6 +44,8 @@ const (
 	FieldShippingTaxMinor = "shipping_tax_minor"
 	// FieldTaxLines holds the string denoting the tax_lines field in the database.
 	FieldTaxLines = "tax_lines"
+	// FieldPromotions holds the string denoting the promotions field in the database.
+	FieldPromotions = "promotions"
 	// FieldEmail holds the string denoting the email field in the database.
 	FieldEmail = "email"
 	// FieldPhone holds the string denoting the phone field in the database.
@@ -133,6 +135,7 @@ var Columns = []string{
 	FieldTaxMinor,
 	FieldShippingTaxMinor,
 	FieldTaxLines,
+	FieldPromotions,
 	FieldEmail,
 	FieldPhone,
 	FieldShippingAddress,

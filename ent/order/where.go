@@ -651,6 +651,16 @@ func TaxLinesNotNil() predicate.Order {
 	return predicate.Order(sql.FieldNotNull(FieldTaxLines))
 }
 
+// PromotionsIsNil applies the IsNil predicate on the "promotions" field.
+func PromotionsIsNil() predicate.Order {
+	return predicate.Order(sql.FieldIsNull(FieldPromotions))
+}
+
+// PromotionsNotNil applies the NotNil predicate on the "promotions" field.
+func PromotionsNotNil() predicate.Order {
+	return predicate.Order(sql.FieldNotNull(FieldPromotions))
+}
+
 // EmailEQ applies the EQ predicate on the "email" field.
 func EmailEQ(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldEmail, v))

@@ -54,6 +54,9 @@ type Product func(*sql.Selector)
 // ProductVariant is the predicate function for productvariant builders.
 type ProductVariant func(*sql.Selector)
 
+// Promotion is the predicate function for promotion builders.
+type Promotion func(*sql.Selector)
+
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
 
@@ -74,3 +77,9 @@ type TaxClass func(*sql.Selector)
 
 // TaxRate is the predicate function for taxrate builders.
 type TaxRate func(*sql.Selector)
+
+// Voucher is the predicate function for voucher builders.
+type Voucher func(*sql.Selector)
+
+// VoucherUse is the predicate function for voucheruse builders.
+type VoucherUse func(*sql.Selector)

@@ -495,6 +495,30 @@ func (f ProductVariantMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProductVariantMutation", m)
 }
 
+// The PromotionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PromotionQueryRuleFunc func(context.Context, *ent.PromotionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PromotionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PromotionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PromotionQuery", q)
+}
+
+// The PromotionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PromotionMutationRuleFunc func(context.Context, *ent.PromotionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PromotionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PromotionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PromotionMutation", m)
+}
+
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RefreshTokenQueryRuleFunc func(context.Context, *ent.RefreshTokenQuery) error
@@ -663,6 +687,54 @@ func (f TaxRateMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TaxRateMutation", m)
 }
 
+// The VoucherQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type VoucherQueryRuleFunc func(context.Context, *ent.VoucherQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f VoucherQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VoucherQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.VoucherQuery", q)
+}
+
+// The VoucherMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type VoucherMutationRuleFunc func(context.Context, *ent.VoucherMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f VoucherMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.VoucherMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VoucherMutation", m)
+}
+
+// The VoucherUseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type VoucherUseQueryRuleFunc func(context.Context, *ent.VoucherUseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f VoucherUseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.VoucherUseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.VoucherUseQuery", q)
+}
+
+// The VoucherUseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type VoucherUseMutationRuleFunc func(context.Context, *ent.VoucherUseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f VoucherUseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.VoucherUseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.VoucherUseMutation", m)
+}
+
 type (
 	// Filter is the interface that wraps the Where function
 	// for filtering nodes in queries and mutations.
@@ -730,6 +802,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ProductVariantQuery:
 		return q.Filter(), nil
+	case *ent.PromotionQuery:
+		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.SequenceQuery:
@@ -743,6 +817,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.TaxClassQuery:
 		return q.Filter(), nil
 	case *ent.TaxRateQuery:
+		return q.Filter(), nil
+	case *ent.VoucherQuery:
+		return q.Filter(), nil
+	case *ent.VoucherUseQuery:
 		return q.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected query type %T for query filter", q)
@@ -783,6 +861,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.ProductVariantMutation:
 		return m.Filter(), nil
+	case *ent.PromotionMutation:
+		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.SequenceMutation:
@@ -796,6 +876,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.TaxClassMutation:
 		return m.Filter(), nil
 	case *ent.TaxRateMutation:
+		return m.Filter(), nil
+	case *ent.VoucherMutation:
+		return m.Filter(), nil
+	case *ent.VoucherUseMutation:
 		return m.Filter(), nil
 	default:
 		return nil, Denyf("ent/privacy: unexpected mutation type %T for mutation filter", m)

@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/pickuppoint"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
 	"github.com/savannah-commerce/savannah/ent/schema"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
@@ -31,6 +32,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/stockmovement"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
+	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 
 	"entgo.io/ent"
 	"entgo.io/ent/privacy"
@@ -743,15 +746,15 @@ func init() {
 	// order.ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
 	order.ShippingTaxMinorValidator = orderDescShippingTaxMinor.Validators[0].(func(int64) error)
 	// orderDescEmail is the schema descriptor for email field.
-	orderDescEmail := orderFields[11].Descriptor()
+	orderDescEmail := orderFields[12].Descriptor()
 	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	order.EmailValidator = orderDescEmail.Validators[0].(func(string) error)
 	// orderDescNote is the schema descriptor for note field.
-	orderDescNote := orderFields[15].Descriptor()
+	orderDescNote := orderFields[16].Descriptor()
 	// order.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	order.NoteValidator = orderDescNote.Validators[0].(func(string) error)
 	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
-	orderDescIdempotencyKey := orderFields[16].Descriptor()
+	orderDescIdempotencyKey := orderFields[17].Descriptor()
 	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	order.IdempotencyKeyValidator = func() func(string) error {
 		validators := orderDescIdempotencyKey.Validators
@@ -769,11 +772,11 @@ func init() {
 		}
 	}()
 	// orderDescPlacedAt is the schema descriptor for placed_at field.
-	orderDescPlacedAt := orderFields[17].Descriptor()
+	orderDescPlacedAt := orderFields[18].Descriptor()
 	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
 	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
 	// orderDescGuestCartToken is the schema descriptor for guest_cart_token field.
-	orderDescGuestCartToken := orderFields[19].Descriptor()
+	orderDescGuestCartToken := orderFields[20].Descriptor()
 	// order.GuestCartTokenValidator is a validator for the "guest_cart_token" field. It is called by the builders before save.
 	order.GuestCartTokenValidator = func() func(string) error {
 		validators := orderDescGuestCartToken.Validators
@@ -791,7 +794,7 @@ func init() {
 		}
 	}()
 	// orderDescGuestContact is the schema descriptor for guest_contact field.
-	orderDescGuestContact := orderFields[20].Descriptor()
+	orderDescGuestContact := orderFields[21].Descriptor()
 	// order.GuestContactValidator is a validator for the "guest_contact" field. It is called by the builders before save.
 	order.GuestContactValidator = func() func(string) error {
 		validators := orderDescGuestContact.Validators
@@ -809,7 +812,7 @@ func init() {
 		}
 	}()
 	// orderDescAccessTokenHash is the schema descriptor for access_token_hash field.
-	orderDescAccessTokenHash := orderFields[21].Descriptor()
+	orderDescAccessTokenHash := orderFields[22].Descriptor()
 	// order.AccessTokenHashValidator is a validator for the "access_token_hash" field. It is called by the builders before save.
 	order.AccessTokenHashValidator = orderDescAccessTokenHash.Validators[0].(func(string) error)
 	ordereventMixin := schema.OrderEvent{}.Mixin()
@@ -1250,6 +1253,112 @@ func init() {
 	productvariantDescWeightGrams := productvariantFields[8].Descriptor()
 	// productvariant.WeightGramsValidator is a validator for the "weight_grams" field. It is called by the builders before save.
 	productvariant.WeightGramsValidator = productvariantDescWeightGrams.Validators[0].(func(int) error)
+	promotionMixin := schema.Promotion{}.Mixin()
+	promotion.Policy = privacy.NewPolicies(promotionMixin[0], schema.Promotion{})
+	promotion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := promotion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	promotionMixinFields1 := promotionMixin[1].Fields()
+	_ = promotionMixinFields1
+	promotionFields := schema.Promotion{}.Fields()
+	_ = promotionFields
+	// promotionDescCreatedAt is the schema descriptor for created_at field.
+	promotionDescCreatedAt := promotionMixinFields1[0].Descriptor()
+	// promotion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	promotion.DefaultCreatedAt = promotionDescCreatedAt.Default.(func() time.Time)
+	// promotionDescUpdatedAt is the schema descriptor for updated_at field.
+	promotionDescUpdatedAt := promotionMixinFields1[1].Descriptor()
+	// promotion.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	promotion.DefaultUpdatedAt = promotionDescUpdatedAt.Default.(func() time.Time)
+	// promotion.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	promotion.UpdateDefaultUpdatedAt = promotionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// promotionDescName is the schema descriptor for name field.
+	promotionDescName := promotionFields[0].Descriptor()
+	// promotion.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	promotion.NameValidator = func() func(string) error {
+		validators := promotionDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// promotionDescActive is the schema descriptor for active field.
+	promotionDescActive := promotionFields[1].Descriptor()
+	// promotion.DefaultActive holds the default value on creation for the active field.
+	promotion.DefaultActive = promotionDescActive.Default.(bool)
+	// promotionDescPriority is the schema descriptor for priority field.
+	promotionDescPriority := promotionFields[4].Descriptor()
+	// promotion.DefaultPriority holds the default value on creation for the priority field.
+	promotion.DefaultPriority = promotionDescPriority.Default.(int)
+	// promotion.PriorityValidator is a validator for the "priority" field. It is called by the builders before save.
+	promotion.PriorityValidator = promotionDescPriority.Validators[0].(func(int) error)
+	// promotionDescRequiresCode is the schema descriptor for requires_code field.
+	promotionDescRequiresCode := promotionFields[6].Descriptor()
+	// promotion.DefaultRequiresCode holds the default value on creation for the requires_code field.
+	promotion.DefaultRequiresCode = promotionDescRequiresCode.Default.(bool)
+	// promotionDescMinSubtotalMinor is the schema descriptor for min_subtotal_minor field.
+	promotionDescMinSubtotalMinor := promotionFields[7].Descriptor()
+	// promotion.DefaultMinSubtotalMinor holds the default value on creation for the min_subtotal_minor field.
+	promotion.DefaultMinSubtotalMinor = promotionDescMinSubtotalMinor.Default.(int64)
+	// promotion.MinSubtotalMinorValidator is a validator for the "min_subtotal_minor" field. It is called by the builders before save.
+	promotion.MinSubtotalMinorValidator = promotionDescMinSubtotalMinor.Validators[0].(func(int64) error)
+	// promotionDescMinQuantity is the schema descriptor for min_quantity field.
+	promotionDescMinQuantity := promotionFields[8].Descriptor()
+	// promotion.DefaultMinQuantity holds the default value on creation for the min_quantity field.
+	promotion.DefaultMinQuantity = promotionDescMinQuantity.Default.(int)
+	// promotion.MinQuantityValidator is a validator for the "min_quantity" field. It is called by the builders before save.
+	promotion.MinQuantityValidator = promotionDescMinQuantity.Validators[0].(func(int) error)
+	// promotionDescSignedIn is the schema descriptor for signed_in field.
+	promotionDescSignedIn := promotionFields[12].Descriptor()
+	// promotion.DefaultSignedIn holds the default value on creation for the signed_in field.
+	promotion.DefaultSignedIn = promotionDescSignedIn.Default.(bool)
+	// promotionDescFirstOrder is the schema descriptor for first_order field.
+	promotionDescFirstOrder := promotionFields[13].Descriptor()
+	// promotion.DefaultFirstOrder holds the default value on creation for the first_order field.
+	promotion.DefaultFirstOrder = promotionDescFirstOrder.Default.(bool)
+	// promotionDescPercentBp is the schema descriptor for percent_bp field.
+	promotionDescPercentBp := promotionFields[15].Descriptor()
+	// promotion.DefaultPercentBp holds the default value on creation for the percent_bp field.
+	promotion.DefaultPercentBp = promotionDescPercentBp.Default.(int64)
+	// promotion.PercentBpValidator is a validator for the "percent_bp" field. It is called by the builders before save.
+	promotion.PercentBpValidator = promotionDescPercentBp.Validators[0].(func(int64) error)
+	// promotionDescAmountMinor is the schema descriptor for amount_minor field.
+	promotionDescAmountMinor := promotionFields[16].Descriptor()
+	// promotion.DefaultAmountMinor holds the default value on creation for the amount_minor field.
+	promotion.DefaultAmountMinor = promotionDescAmountMinor.Default.(int64)
+	// promotion.AmountMinorValidator is a validator for the "amount_minor" field. It is called by the builders before save.
+	promotion.AmountMinorValidator = promotionDescAmountMinor.Validators[0].(func(int64) error)
+	// promotionDescBuyQuantity is the schema descriptor for buy_quantity field.
+	promotionDescBuyQuantity := promotionFields[17].Descriptor()
+	// promotion.DefaultBuyQuantity holds the default value on creation for the buy_quantity field.
+	promotion.DefaultBuyQuantity = promotionDescBuyQuantity.Default.(int)
+	// promotion.BuyQuantityValidator is a validator for the "buy_quantity" field. It is called by the builders before save.
+	promotion.BuyQuantityValidator = promotionDescBuyQuantity.Validators[0].(func(int) error)
+	// promotionDescGetQuantity is the schema descriptor for get_quantity field.
+	promotionDescGetQuantity := promotionFields[18].Descriptor()
+	// promotion.DefaultGetQuantity holds the default value on creation for the get_quantity field.
+	promotion.DefaultGetQuantity = promotionDescGetQuantity.Default.(int)
+	// promotion.GetQuantityValidator is a validator for the "get_quantity" field. It is called by the builders before save.
+	promotion.GetQuantityValidator = promotionDescGetQuantity.Validators[0].(func(int) error)
+	// promotionDescUses is the schema descriptor for uses field.
+	promotionDescUses := promotionFields[19].Descriptor()
+	// promotion.DefaultUses holds the default value on creation for the uses field.
+	promotion.DefaultUses = promotionDescUses.Default.(int)
+	// promotion.UsesValidator is a validator for the "uses" field. It is called by the builders before save.
+	promotion.UsesValidator = promotionDescUses.Validators[0].(func(int) error)
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[0], schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1612,6 +1721,98 @@ func init() {
 	taxrateDescBasisPoints := taxrateFields[1].Descriptor()
 	// taxrate.BasisPointsValidator is a validator for the "basis_points" field. It is called by the builders before save.
 	taxrate.BasisPointsValidator = taxrateDescBasisPoints.Validators[0].(func(int64) error)
+	voucherMixin := schema.Voucher{}.Mixin()
+	voucher.Policy = privacy.NewPolicies(voucherMixin[0], schema.Voucher{})
+	voucher.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := voucher.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	voucherMixinFields1 := voucherMixin[1].Fields()
+	_ = voucherMixinFields1
+	voucherFields := schema.Voucher{}.Fields()
+	_ = voucherFields
+	// voucherDescCreatedAt is the schema descriptor for created_at field.
+	voucherDescCreatedAt := voucherMixinFields1[0].Descriptor()
+	// voucher.DefaultCreatedAt holds the default value on creation for the created_at field.
+	voucher.DefaultCreatedAt = voucherDescCreatedAt.Default.(func() time.Time)
+	// voucherDescUpdatedAt is the schema descriptor for updated_at field.
+	voucherDescUpdatedAt := voucherMixinFields1[1].Descriptor()
+	// voucher.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	voucher.DefaultUpdatedAt = voucherDescUpdatedAt.Default.(func() time.Time)
+	// voucher.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	voucher.UpdateDefaultUpdatedAt = voucherDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// voucherDescCode is the schema descriptor for code field.
+	voucherDescCode := voucherFields[0].Descriptor()
+	// voucher.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	voucher.CodeValidator = func() func(string) error {
+		validators := voucherDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// voucherDescUses is the schema descriptor for uses field.
+	voucherDescUses := voucherFields[2].Descriptor()
+	// voucher.DefaultUses holds the default value on creation for the uses field.
+	voucher.DefaultUses = voucherDescUses.Default.(int)
+	// voucher.UsesValidator is a validator for the "uses" field. It is called by the builders before save.
+	voucher.UsesValidator = voucherDescUses.Validators[0].(func(int) error)
+	// voucherDescUsageLimit is the schema descriptor for usage_limit field.
+	voucherDescUsageLimit := voucherFields[3].Descriptor()
+	// voucher.UsageLimitValidator is a validator for the "usage_limit" field. It is called by the builders before save.
+	voucher.UsageLimitValidator = voucherDescUsageLimit.Validators[0].(func(int) error)
+	// voucherDescPerCustomerLimit is the schema descriptor for per_customer_limit field.
+	voucherDescPerCustomerLimit := voucherFields[4].Descriptor()
+	// voucher.PerCustomerLimitValidator is a validator for the "per_customer_limit" field. It is called by the builders before save.
+	voucher.PerCustomerLimitValidator = voucherDescPerCustomerLimit.Validators[0].(func(int) error)
+	voucheruseMixin := schema.VoucherUse{}.Mixin()
+	voucheruse.Policy = privacy.NewPolicies(voucheruseMixin[0], schema.VoucherUse{})
+	voucheruse.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := voucheruse.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	voucheruseFields := schema.VoucherUse{}.Fields()
+	_ = voucheruseFields
+	// voucheruseDescBuyer is the schema descriptor for buyer field.
+	voucheruseDescBuyer := voucheruseFields[1].Descriptor()
+	// voucheruse.BuyerValidator is a validator for the "buyer" field. It is called by the builders before save.
+	voucheruse.BuyerValidator = func() func(string) error {
+		validators := voucheruseDescBuyer.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(buyer string) error {
+			for _, fn := range fns {
+				if err := fn(buyer); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// voucheruseDescUses is the schema descriptor for uses field.
+	voucheruseDescUses := voucheruseFields[2].Descriptor()
+	// voucheruse.DefaultUses holds the default value on creation for the uses field.
+	voucheruse.DefaultUses = voucheruseDescUses.Default.(int)
+	// voucheruse.UsesValidator is a validator for the "uses" field. It is called by the builders before save.
+	voucheruse.UsesValidator = voucheruseDescUses.Validators[0].(func(int) error)
 }
 
 const (

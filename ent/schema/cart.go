@@ -62,6 +62,11 @@ func (Cart) Fields() []ent.Field {
 		field.Int("pickup_point_id").
 			Optional().
 			Nillable(),
+		// The voucher codes the shopper entered (cartDiscountCodesUpdate),
+		// normalised; internal/promotion says which apply.
+		field.Strings("discount_codes").
+			Optional().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -57,6 +57,12 @@ func (Order) Fields() []ent.Field {
 			Optional().
 			Immutable().
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The promotions and codes applied, each with its amount, as when
+		// placed; null or empty: none.
+		field.JSON("promotions", []schematype.AppliedPromotion{}).
+			Optional().
+			Immutable().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("email").
 			Optional().
 			MaxLen(254),

@@ -182,12 +182,12 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		return filterMutation(access.CartLines, anyone), true
 	case "Order", "OrderLine", "OrderEvent", "Payment", "Notification", "StockMovement",
 		"Category", "Product", "ProductVariant", "TaxClass", "TaxRate", "Media",
-		"ShippingZone", "ShippingMethod", "PickupPoint":
+		"ShippingZone", "ShippingMethod", "PickupPoint", "Promotion", "Voucher":
 		// Only staff (or a service, as the system) write: orders and
 		// their payments through checkout, the catalogue and shipping
 		// through staff.
 		return allowRole(viewer.Staff), true
-	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret":
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true
 	}

@@ -29,3 +29,14 @@ func validatePhone(s string) error {
 	}
 	return nil
 }
+
+var voucherCodePattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{2,63}$`)
+
+// CheckVoucherCode accepts a voucher code as stored: upper-case letters,
+// digits, - and _, 3 to 64 long (internal/promotion normalises input).
+func CheckVoucherCode(s string) error {
+	if !voucherCodePattern.MatchString(s) {
+		return errors.New("a code is 3 to 64 upper-case letters, digits, - or _")
+	}
+	return nil
+}

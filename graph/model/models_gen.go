@@ -12,6 +12,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/internal/media"
 )
@@ -33,6 +34,13 @@ type AddressInput struct {
 	IsDefault   *bool   `json:"isDefault,omitempty"`
 }
 
+// A promotion (and code) that discounted a cart or an order, with what it took off (in the store's price mode).
+type AppliedDiscount struct {
+	Name   string  `json:"name"`
+	Code   *string `json:"code,omitempty"`
+	Amount *Money  `json:"amount"`
+}
+
 // An access token (a short-lived JWT) and the refresh token that renews it.
 type AuthToken struct {
 	AccessToken  string `json:"accessToken"`
@@ -44,6 +52,15 @@ type AuthToken struct {
 type CancelOrderPayload struct {
 	Order      *ent.Order   `json:"order,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A code on the cart and whether it applies.
+type CartDiscountCode struct {
+	// The code, upper-cased.
+	Code    string `json:"code"`
+	Applied bool   `json:"applied"`
+	// Why it does not apply; null when it does.
+	Reason *DiscountCodeReason `json:"reason,omitempty"`
 }
 
 type CartLineInput struct {
@@ -156,6 +173,24 @@ type FocalPoint struct {
 type FocalPointInput struct {
 	X float64 `json:"x"`
 	Y float64 `json:"y"`
+}
+
+type GenerateVouchersInput struct {
+	// How many codes: 1 to 10000.
+	Count int `json:"count"`
+	// Each code starts with it (letters, digits, - or _).
+	Prefix string `json:"prefix"`
+	// Uses of each code in total; null: unlimited.
+	UsageLimit *int `json:"usageLimit,omitempty"`
+	// Uses of each code per customer (or guest contact); null: unlimited.
+	PerCustomerLimit *int `json:"perCustomerLimit,omitempty"`
+}
+
+type GenerateVouchersPayload struct {
+	// The codes made (the first 100 when more).
+	Codes      []string     `json:"codes"`
+	Count      int          `json:"count"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // A guest's contact for an order: an email or an E.164 phone, exactly one.
@@ -271,6 +306,51 @@ type ProductPayload struct {
 type ProductVariantPayload struct {
 	Variant    *ent.ProductVariant `json:"variant,omitempty"`
 	UserErrors []*UserError        `json:"userErrors"`
+}
+
+type PromotionInput struct {
+	Name     *string             `json:"name,omitempty"`
+	Active   *bool               `json:"active,omitempty"`
+	StartsAt *time.Time          `json:"startsAt,omitempty"`
+	EndsAt   *time.Time          `json:"endsAt,omitempty"`
+	Priority *int                `json:"priority,omitempty"`
+	Stacking *promotion.Stacking `json:"stacking,omitempty"`
+	// Only through one of its codes.
+	RequiresCode *bool `json:"requiresCode,omitempty"`
+	// The minimum subtotal of the lines it covers, such as "1500.00".
+	MinSubtotal *string           `json:"minSubtotal,omitempty"`
+	MinQuantity *int              `json:"minQuantity,omitempty"`
+	ProductIds  []string          `json:"productIds,omitempty"`
+	CategoryIds []string          `json:"categoryIds,omitempty"`
+	VariantIds  []string          `json:"variantIds,omitempty"`
+	SignedIn    *bool             `json:"signedIn,omitempty"`
+	FirstOrder  *bool             `json:"firstOrder,omitempty"`
+	Action      *promotion.Action `json:"action,omitempty"`
+	// PERCENTAGE: the percentage off, in basis points (1000 = 10 %); BUY_X_GET_Y: off the free units (10000: free).
+	PercentBp *int `json:"percentBp,omitempty"`
+	// FIXED_AMOUNT: off the matching lines; FIXED_PRICE: each matching unit's price.
+	Amount      *string `json:"amount,omitempty"`
+	BuyQuantity *int    `json:"buyQuantity,omitempty"`
+	GetQuantity *int    `json:"getQuantity,omitempty"`
+}
+
+type PromotionPayload struct {
+	Promotion  *ent.Promotion `json:"promotion,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+}
+
+// A cart priced as if a promotion were running.
+type PromotionPreview struct {
+	Subtotal *Money `json:"subtotal"`
+	// What every promotion that applies takes off, the previewed one included.
+	Discount   *Money             `json:"discount"`
+	Discounts  []*AppliedDiscount `json:"discounts"`
+	TaxedTotal *TaxedMoney        `json:"taxedTotal"`
+}
+
+type PromotionPreviewPayload struct {
+	Preview    *PromotionPreview `json:"preview,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
 }
 
 type RefreshTokenPayload struct {
@@ -562,6 +642,85 @@ func (e CurrencyCode) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Why a code on the cart does not apply.
+type DiscountCodeReason string
+
+const (
+	// No promotion has this code.
+	DiscountCodeReasonNotFound DiscountCodeReason = "NOT_FOUND"
+	// The promotion has ended or was deactivated.
+	DiscountCodeReasonExpired DiscountCodeReason = "EXPIRED"
+	// The promotion has not started yet.
+	DiscountCodeReasonNotStarted DiscountCodeReason = "NOT_STARTED"
+	// No line of the cart is one the promotion covers.
+	DiscountCodeReasonNotApplicable DiscountCodeReason = "NOT_APPLICABLE"
+	// The cart is below the promotion's minimum subtotal or quantity.
+	DiscountCodeReasonMinimumNotMet DiscountCodeReason = "MINIMUM_NOT_MET"
+	// The code has been used as often as it may be, in total or by this customer.
+	DiscountCodeReasonUsageLimitReached DiscountCodeReason = "USAGE_LIMIT_REACHED"
+	// Only signed-in customers get this promotion.
+	DiscountCodeReasonSignInRequired DiscountCodeReason = "SIGN_IN_REQUIRED"
+	// Only a customer's first order gets this promotion.
+	DiscountCodeReasonFirstOrderOnly DiscountCodeReason = "FIRST_ORDER_ONLY"
+	// Another promotion applies instead (stacking).
+	DiscountCodeReasonNotCombinable DiscountCodeReason = "NOT_COMBINABLE"
+)
+
+var AllDiscountCodeReason = []DiscountCodeReason{
+	DiscountCodeReasonNotFound,
+	DiscountCodeReasonExpired,
+	DiscountCodeReasonNotStarted,
+	DiscountCodeReasonNotApplicable,
+	DiscountCodeReasonMinimumNotMet,
+	DiscountCodeReasonUsageLimitReached,
+	DiscountCodeReasonSignInRequired,
+	DiscountCodeReasonFirstOrderOnly,
+	DiscountCodeReasonNotCombinable,
+}
+
+func (e DiscountCodeReason) IsValid() bool {
+	switch e {
+	case DiscountCodeReasonNotFound, DiscountCodeReasonExpired, DiscountCodeReasonNotStarted, DiscountCodeReasonNotApplicable, DiscountCodeReasonMinimumNotMet, DiscountCodeReasonUsageLimitReached, DiscountCodeReasonSignInRequired, DiscountCodeReasonFirstOrderOnly, DiscountCodeReasonNotCombinable:
+		return true
+	}
+	return false
+}
+
+func (e DiscountCodeReason) String() string {
+	return string(e)
+}
+
+func (e *DiscountCodeReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DiscountCodeReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DiscountCodeReason", str)
+	}
+	return nil
+}
+
+func (e DiscountCodeReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DiscountCodeReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DiscountCodeReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type ErrorCode string
 
 const (
@@ -577,6 +736,8 @@ const (
 	ErrorCodeCartEmpty           ErrorCode = "CART_EMPTY"
 	ErrorCodeShippingRequired    ErrorCode = "SHIPPING_REQUIRED"
 	ErrorCodeShippingUnavailable ErrorCode = "SHIPPING_UNAVAILABLE"
+	// A voucher code on the cart has reached its usage limit: remove it to check out.
+	ErrorCodeUsageLimitReached ErrorCode = "USAGE_LIMIT_REACHED"
 )
 
 var AllErrorCode = []ErrorCode{
@@ -592,11 +753,12 @@ var AllErrorCode = []ErrorCode{
 	ErrorCodeCartEmpty,
 	ErrorCodeShippingRequired,
 	ErrorCodeShippingUnavailable,
+	ErrorCodeUsageLimitReached,
 }
 
 func (e ErrorCode) IsValid() bool {
 	switch e {
-	case ErrorCodeInvalid, ErrorCodeRequired, ErrorCodeTaken, ErrorCodeNotFound, ErrorCodeInsufficientStock, ErrorCodeInvalidTransition, ErrorCodeInvalidCredentials, ErrorCodeInvalidToken, ErrorCodeTooManyAttempts, ErrorCodeCartEmpty, ErrorCodeShippingRequired, ErrorCodeShippingUnavailable:
+	case ErrorCodeInvalid, ErrorCodeRequired, ErrorCodeTaken, ErrorCodeNotFound, ErrorCodeInsufficientStock, ErrorCodeInvalidTransition, ErrorCodeInvalidCredentials, ErrorCodeInvalidToken, ErrorCodeTooManyAttempts, ErrorCodeCartEmpty, ErrorCodeShippingRequired, ErrorCodeShippingUnavailable, ErrorCodeUsageLimitReached:
 		return true
 	}
 	return false

@@ -31,6 +31,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
@@ -123,6 +124,9 @@ type Services struct {
 	// Shipping matches addresses to zones, prices shipping methods and
 	// carries out staff's shipping writes.
 	Shipping *shipping.Service
+	// Promotions carries out staff's promotion and voucher writes
+	// (internal/promotion; checkout prices with the same package).
+	Promotions *promotion.Service
 	// Outbox re-enqueues failed notifications.
 	Outbox *outbox.Outbox
 	// Events carries order changes to subscriptions; nil answers them
@@ -232,17 +236,18 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		}
 	}
 	return &Services{
-		Media:    images,
-		Shipping: ship,
-		Client:   client,
-		Dialect:  cfg.DB.Dialect,
-		Currency: cfg.Currency,
-		Log:      cfg.Log,
-		Auth:     accounts,
-		Catalog:  cat,
-		Checkout: shop,
-		Outbox:   cfg.outbox(),
-		Events:   cfg.Events,
+		Shipping:   ship,
+		Client:     client,
+		Dialect:    cfg.DB.Dialect,
+		Currency:   cfg.Currency,
+		Log:        cfg.Log,
+		Auth:       accounts,
+		Catalog:    cat,
+		Checkout:   shop,
+		Promotions: promotion.NewService(client, cur),
+		Outbox:     cfg.outbox(),
+		Events:     cfg.Events,
+		Media:      images,
 	}, nil
 }
 

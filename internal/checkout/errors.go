@@ -21,6 +21,8 @@ var (
 	// ErrShippingUnavailable: the chosen option is not (or no longer)
 	// offered for the address.
 	ErrShippingUnavailable = input.ErrShippingUnavailable
+	// ErrUsageLimitReached: a code on the cart has reached its limit.
+	ErrUsageLimitReached = input.ErrUsageLimitReached
 )
 
 // ErrUnauthenticated is returned by operations that need a signed-in

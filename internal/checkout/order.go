@@ -20,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/payment"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/pricing"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -246,7 +247,23 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 	if err != nil {
 		return nil, err
 	}
-	totals := Price(lines, tax, ship.charge())
+	promos, err := promotion.Load(ctx, c, s.cfg.Now(), lines, crt.DiscountCodes, b.customerID, promotion.BuyerOf(b.customerID, b.contact))
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range promos.Statuses(linesOf(lines)) {
+		if st.Reason == promotion.UsageLimitReached {
+			return nil, fail(ErrUsageLimitReached, "the code "+st.Code+" has reached its usage limit; remove it to check out", "input", "cartId")
+		}
+	}
+	totals := Price(lines, tax, ship.charge(), promos)
+	applied := promos.Applied(totals)
+	if err := promotion.Redeem(ctx, c, applied); err != nil {
+		if le := (*promotion.LimitError)(nil); errors.As(err, &le) {
+			return nil, fail(ErrUsageLimitReached, le.Error()+"; remove it to check out", "input", "cartId")
+		}
+		return nil, err
+	}
 	taxLines := make([]schematype.TaxLine, len(totals.Taxes))
 	for i, tl := range totals.Taxes {
 		taxLines[i] = schematype.TaxLine{
@@ -269,6 +286,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 		SetTaxMinor(totals.Total.Tax).
 		SetShippingTaxMinor(totals.Shipping.Tax).
 		SetTaxLines(taxLines).
+		SetPromotions(applied).
 		SetEmail(email).
 		SetPhone(phone).
 		SetShippingAddress(snapshot).

@@ -69,16 +69,24 @@ type Shipping struct {
 // loaded (WithVariant); one without costs nothing. The zero Tax prices
 // without tax (quantities and subtotals need no rates), and the zero
 // Shipping ships free to no known zone. The Cart (PriceCart) and
-// placeOrder both price here.
-func Price(lines []*ent.CartLine, tax Tax, ship Shipping) pricing.Totals {
+// placeOrder both price here, with the cart's promotions (internal/promotion's
+// Engine) as discounters.
+func Price(lines []*ent.CartLine, tax Tax, ship Shipping, discounters ...pricing.Discounter) pricing.Totals {
 	in := pricing.Input{
-		Lines:            make([]pricing.Line, len(lines)),
 		PricesIncludeTax: tax.PricesIncludeTax,
 		DefaultClassID:   tax.DefaultClassID,
 		ShippingMinor:    ship.PriceMinor,
 		ShippingClassID:  tax.ShippingClassID,
 		Rates:            pricing.For(tax.Rates, ship.ZoneID),
+		Discounters:      discounters,
 	}
+	in.Lines = linesOf(lines)
+	return pricing.Price(in)
+}
+
+// linesOf is the engine's lines for cart lines.
+func linesOf(lines []*ent.CartLine) []pricing.Line {
+	out := make([]pricing.Line, len(lines))
 	for i, l := range lines {
 		pl := pricing.Line{ID: l.ID, Quantity: l.Quantity}
 		if v := l.Edges.Variant; v != nil {
@@ -87,9 +95,9 @@ func Price(lines []*ent.CartLine, tax Tax, ship Shipping) pricing.Totals {
 				pl.ClassID = *v.TaxClassID
 			}
 		}
-		in.Lines[i] = pl
+		out[i] = pl
 	}
-	return pricing.Price(in)
+	return out
 }
 
 // LineOf is the priced line of a cart line in t (the zero line if absent).

@@ -8,6 +8,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/internal/pricing"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -120,6 +121,10 @@ func (s *Service) ShippingOptions(ctx context.Context, crt *ent.Cart) ([]*shippi
 // CartPrice is a cart priced with its shipping.
 type CartPrice struct {
 	Totals pricing.Totals
+	// Codes says of each of the cart's codes whether it applied, and
+	// Discounts what each promotion took off (as the order will keep).
+	Codes     []promotion.CodeStatus
+	Discounts []schematype.AppliedPromotion
 	// Options are the shipping options for the cart's address.
 	Options []*shipping.Option
 	// Selected is the cart's chosen option while it is still offered
@@ -139,8 +144,16 @@ func (s *Service) PriceCart(ctx context.Context, crt *ent.Cart, tax Tax) (CartPr
 	if err != nil {
 		return CartPrice{}, err
 	}
+	promos, err := promotion.Load(ctx, s.db(ctx), s.cfg.Now(), crt.Edges.Lines, crt.DiscountCodes,
+		crt.CustomerID, promotion.BuyerOf(crt.CustomerID, ""))
+	if err != nil {
+		return CartPrice{}, err
+	}
+	totals := Price(crt.Edges.Lines, tax, q.charge(), promos)
 	return CartPrice{
-		Totals:      Price(crt.Edges.Lines, tax, q.charge()),
+		Totals:      totals,
+		Codes:       promos.Statuses(linesOf(crt.Edges.Lines)),
+		Discounts:   promos.Applied(totals),
 		Options:     q.options,
 		Selected:    q.selected,
 		PickupPoint: q.point,

@@ -10,6 +10,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/orderevent"
 	"github.com/savannah-commerce/savannah/ent/orderline"
 	"github.com/savannah-commerce/savannah/ent/payment"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -123,6 +124,10 @@ func (s *Service) transition(sys context.Context, c *ent.Client, o *ent.Order, t
 	switch to {
 	case order.StatusCANCELLED:
 		if err := s.releaseStock(sys, c, o.ID); err != nil {
+			return nil, err
+		}
+		// The codes it used are free again (internal/promotion).
+		if err := promotion.Release(sys, c, o.Promotions); err != nil {
 			return nil, err
 		}
 		// A payment still in flight for a cancelled order must not confirm

@@ -29,6 +29,9 @@ var (
 	// one that still applies.
 	ErrShippingRequired    = errors.New("shipping required")
 	ErrShippingUnavailable = errors.New("shipping unavailable")
+	// ErrUsageLimitReached: a voucher code has reached its usage limit
+	// (internal/promotion); remove it from the cart to go on.
+	ErrUsageLimitReached = errors.New("usage limit reached")
 )
 
 // Problem is one thing wrong with a request.

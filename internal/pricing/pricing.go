@@ -81,6 +81,15 @@ type Discount struct {
 	Name        string
 	AmountMinor int64
 	LineIDs     []int
+	// Ref is the caller's (the promotion it comes from); the engine only
+	// carries it.
+	Ref string
+}
+
+// AppliedDiscount is a discount with what it took off after the cap.
+type AppliedDiscount struct {
+	Discount
+	AppliedMinor int64
 }
 
 // Discounter is the hook that promotions fill: it looks at the lines and
@@ -137,6 +146,9 @@ type Totals struct {
 	// before discounts).
 	SubtotalMinor int64
 	DiscountMinor int64
+	// Discounts are the discounts in the order applied, with what each
+	// took off; their AppliedMinor add up to DiscountMinor.
+	Discounts []AppliedDiscount
 	// Items is the sum of the lines' amounts.
 	Items Amount
 	// Shipping is the shipping's amount.
@@ -168,7 +180,7 @@ func Price(in Input) Totals {
 	}
 	for _, d := range in.Discounters {
 		for _, disc := range d.Discounts(in.Lines) {
-			applyDiscount(t.Lines, disc)
+			t.Discounts = append(t.Discounts, AppliedDiscount{Discount: disc, AppliedMinor: applyDiscount(t.Lines, disc)})
 		}
 	}
 	// What each item costs in the store's price mode: the lines after
@@ -257,8 +269,9 @@ func Price(in Input) Totals {
 	return t
 }
 
-// applyDiscount spreads d over its lines, capped at what they still cost.
-func applyDiscount(lines []PricedLine, d Discount) {
+// applyDiscount spreads d over its lines, capped at what they still cost,
+// and returns what it took off.
+func applyDiscount(lines []PricedLine, d Discount) int64 {
 	want := map[int]bool{}
 	for _, id := range d.LineIDs {
 		want[id] = true
@@ -278,6 +291,7 @@ func applyDiscount(lines []PricedLine, d Discount) {
 	for k, share := range Allocate(amount, weights) {
 		lines[idx[k]].DiscountMinor += share
 	}
+	return amount
 }
 
 // Allocate splits total (≥ 0) over weights (≥ 0) in proportion, by the

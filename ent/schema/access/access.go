@@ -196,6 +196,9 @@ func Of(typ string) (Rule, bool) {
 		// Images of what shoppers see: of shown products, of their
 		// variants, and of categories.
 		return Rule{All: viewer.Staff, Filter: mediaShown}, true
+	case "Promotion", "Voucher", "VoucherUse":
+		// Staff read; the promotion engine reads as the system.
+		return Rule{All: viewer.Staff, Filter: none}, true
 	case "Sequence", "OneTimeSecret":
 		// Only the system: the order counter, the auth service's
 		// hashed reset links and codes.

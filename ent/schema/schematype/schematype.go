@@ -65,3 +65,17 @@ type PickupPointSnapshot struct {
 	OpeningHours string          `json:"openingHours"`
 	Phone        string          `json:"phone"`
 }
+
+// AppliedPromotion is an order's copy of a promotion (and the code, if
+// any) that discounted it, with the amount it took off, in the store's
+// price mode.
+type AppliedPromotion struct {
+	PromotionID int    `json:"promotionId"`
+	Name        string `json:"name"`
+	Code        string `json:"code,omitempty"`
+	VoucherID   int    `json:"voucherId,omitempty"`
+	// Buyer is the voucher-use key counted (internal/promotion), so a
+	// cancellation gives the same use back.
+	Buyer       string `json:"buyer,omitempty"`
+	AmountMinor int64  `json:"amountMinor"`
+}
