@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -518,13 +517,7 @@ func TestGuestOrdersClaimedByReset(t *testing.T) {
 // to Mailpit (TEST_SMTP_URL, TEST_MAILPIT_API; skipped without them), and
 // its link opens the order.
 func TestGuestOrderThroughMailpit(t *testing.T) {
-	smtpURL, mpAPI := os.Getenv("TEST_SMTP_URL"), strings.TrimRight(os.Getenv("TEST_MAILPIT_API"), "/")
-	if smtpURL == "" || mpAPI == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_SMTP_URL or TEST_MAILPIT_API is not set")
-		}
-		t.Skip("TEST_SMTP_URL and TEST_MAILPIT_API are not set: no Mailpit to send to")
-	}
+	smtpURL, mpAPI := mailpit(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		sender, err := email.New(email.Config{URL: smtpURL, From: "Savannah <shop@savannah.example>", Timeout: 10 * time.Second})
 		require.NoError(t, err)
@@ -533,33 +526,7 @@ func TestGuestOrderThroughMailpit(t *testing.T) {
 		got, _ := sh.place(t, sh.store, sh.guestCart(t), "m1", map[string]any{"email": addr})
 		require.Empty(t, got.PlaceOrder.UserErrors)
 
-		// The mailbox is shared with other tests: search by recipient.
-		var id string
-		require.Eventually(t, func() bool {
-			var res struct {
-				Messages []struct {
-					ID string `json:"ID"`
-				} `json:"messages"`
-			}
-			resp, err := http.Get(mpAPI + "/api/v1/search?query=" + url.QueryEscape("to:"+addr))
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			if json.NewDecoder(resp.Body).Decode(&res) != nil || len(res.Messages) == 0 {
-				return false
-			}
-			id = res.Messages[0].ID
-			return true
-		}, 20*time.Second, 50*time.Millisecond)
-		resp, err := http.Get(mpAPI + "/api/v1/message/" + id)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var msg struct {
-			Subject string `json:"Subject"`
-			Text    string `json:"Text"`
-		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&msg))
+		msg := mailpitFind(t, mpAPI, "to:"+addr)
 		require.Contains(t, msg.Subject, got.PlaceOrder.Order.Number)
 		view := sh.guestOrder(t, tokenOf(t, msg.Text)).GuestOrder
 		require.NotNil(t, view)

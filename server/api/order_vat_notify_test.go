@@ -2,13 +2,9 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -33,13 +29,7 @@ import (
 // the VAT, all as the order was placed: a rate changed before delivery
 // changes neither.
 func TestOrderMessagesShowVAT(t *testing.T) {
-	smtpURL, mpAPI := os.Getenv("TEST_SMTP_URL"), strings.TrimRight(os.Getenv("TEST_MAILPIT_API"), "/")
-	if smtpURL == "" || mpAPI == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_SMTP_URL or TEST_MAILPIT_API is not set")
-		}
-		t.Skip("TEST_SMTP_URL and TEST_MAILPIT_API are not set: no Mailpit to send to")
-	}
+	smtpURL, mpAPI := mailpit(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, demoCatalog(t))
 		ctx := viewer.System(context.Background(), "test: set up")
@@ -86,32 +76,7 @@ func TestOrderMessagesShowVAT(t *testing.T) {
 		require.Contains(t, msgs[0].Body, "total KES 299.97 incl. VAT KES 41.38", "the SMS shows the VAT as placed")
 
 		addr := s.client.Customer.GetX(ctx, shopperID).Email
-		var id string
-		require.Eventually(t, func() bool {
-			var res struct {
-				Messages []struct {
-					ID string `json:"ID"`
-				} `json:"messages"`
-			}
-			resp, err := http.Get(mpAPI + "/api/v1/search?query=" + url.QueryEscape("to:"+addr+" subject:"+number))
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			if json.NewDecoder(resp.Body).Decode(&res) != nil || len(res.Messages) == 0 {
-				return false
-			}
-			id = res.Messages[0].ID
-			return true
-		}, 20*time.Second, 50*time.Millisecond)
-		resp, err := http.Get(mpAPI + "/api/v1/message/" + id)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var msg struct {
-			Text string `json:"Text"`
-			HTML string `json:"HTML"`
-		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&msg))
+		msg := mailpitFind(t, mpAPI, "to:"+addr+" subject:"+number)
 		text := strings.ReplaceAll(msg.Text, "\r\n", "\n") // SMTP's line ends
 		require.Contains(t, text, "Total: KES 299.97\nNet (before tax): KES 258.59\nIncludes VAT: KES 41.38")
 		require.Contains(t, msg.HTML, "KES 258.59")

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
-	"os"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -430,13 +427,7 @@ func TestPasswordResetRace(t *testing.T) {
 // Mailpit (TEST_SMTP_URL, TEST_MAILPIT_API; skipped without them), and
 // its link resets the password.
 func TestPasswordResetThroughMailpit(t *testing.T) {
-	smtpURL, mpAPI := os.Getenv("TEST_SMTP_URL"), strings.TrimRight(os.Getenv("TEST_MAILPIT_API"), "/")
-	if smtpURL == "" || mpAPI == "" {
-		if os.Getenv("SAVANNAH_REQUIRE_SERVICES") == "1" {
-			t.Fatal("SAVANNAH_REQUIRE_SERVICES=1 but TEST_SMTP_URL or TEST_MAILPIT_API is not set")
-		}
-		t.Skip("TEST_SMTP_URL and TEST_MAILPIT_API are not set: no Mailpit to send to")
-	}
+	smtpURL, mpAPI := mailpit(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		sender, err := email.New(email.Config{URL: smtpURL, From: "Savannah <shop@savannah.example>", Timeout: 10 * time.Second})
 		require.NoError(t, err)
@@ -446,33 +437,7 @@ func TestPasswordResetThroughMailpit(t *testing.T) {
 		ue, _ := s.requestReset(t, map[string]any{"email": addr})
 		require.Empty(t, ue)
 
-		// The mailbox is shared with other tests: search by recipient.
-		var id string
-		require.Eventually(t, func() bool {
-			var res struct {
-				Messages []struct {
-					ID string `json:"ID"`
-				} `json:"messages"`
-			}
-			resp, err := http.Get(mpAPI + "/api/v1/search?query=" + url.QueryEscape("to:"+addr))
-			if err != nil {
-				return false
-			}
-			defer resp.Body.Close()
-			if json.NewDecoder(resp.Body).Decode(&res) != nil || len(res.Messages) == 0 {
-				return false
-			}
-			id = res.Messages[0].ID
-			return true
-		}, 20*time.Second, 50*time.Millisecond)
-		resp, err := http.Get(mpAPI + "/api/v1/message/" + id)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var msg struct {
-			Subject string `json:"Subject"`
-			Text    string `json:"Text"`
-		}
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&msg))
+		msg := mailpitFind(t, mpAPI, "to:"+addr)
 		require.Contains(t, msg.Subject, "Reset your password")
 		link, err := url.Parse(linkRE.FindString(msg.Text))
 		require.NoError(t, err)
