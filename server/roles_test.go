@@ -69,7 +69,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *running {
 		default:
 		}
 		return false
-	}, 30*time.Second, 10*time.Millisecond, "server did not start")
+	}, 90*time.Second, 10*time.Millisecond, "server did not start")
 	return r
 }
 

@@ -13,10 +13,12 @@ import (
 )
 
 // DemoMedia gives every product of the demo store an image made on the
-// spot, a 640 × 480 PNG of one colour picked from its slug (a few hundred
+// spot, a 160 × 120 PNG of one colour picked from its slug (a few hundred
 // bytes), attached through the media service like any upload, so the
 // playground shows featuredImage working with no network. The derivative
-// job makes the rest.
+// job makes the rest. Small on purpose: every fresh demo store (and every
+// test that starts one) encodes these and derives them, so they stay the
+// smallest width of the ladder.
 func DemoMedia(ctx context.Context, client *ent.Client, svc *media.Service) error {
 	ctx = viewer.System(ctx, "seed: demo images")
 	products, err := client.Product.Query().Order(ent.Asc(product.FieldID)).All(ctx)
@@ -27,7 +29,7 @@ func DemoMedia(ctx context.Context, client *ent.Client, svc *media.Service) erro
 		h := fnv.New32a()
 		_, _ = h.Write([]byte(p.Slug))
 		sum := h.Sum32()
-		png, err := media.SolidPNG(640, 480, color.RGBA{uint8(sum), uint8(sum >> 8), uint8(sum >> 16), 255})
+		png, err := media.SolidPNG(160, 120, color.RGBA{uint8(sum), uint8(sum >> 8), uint8(sum >> 16), 255})
 		if err != nil {
 			return err
 		}
