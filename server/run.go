@@ -234,7 +234,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		// next worker.
 		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
-		if err := jobs.Stop(stopCtx, jobClient); err != nil {
+		switch err := jobs.Stop(stopCtx, jobClient); {
+		case errors.Is(err, jobs.ErrCancelled):
+			log.Warn("jobs still running at the shutdown timeout were cancelled; they will be retried", slog.Duration("shutdown_timeout", cfg.ShutdownTimeout))
+		case err != nil:
 			return err
 		}
 	}

@@ -119,9 +119,15 @@ func New(db *database.DB, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// ErrCancelled: Stop cancelled jobs that were still running when its
+// context ended. Nothing is lost (River retries them on the next worker),
+// so a caller shutting down reports it rather than failing.
+var ErrCancelled = errors.New("jobs: running jobs were cancelled at stop and will be retried")
+
 // Stop stops c gracefully: it stops fetching, lets running jobs finish
-// until ctx ends, and then cancels what still runs (their jobs are retried
-// later, so nothing is lost).
+// until ctx ends, and then cancels what still runs (ErrCancelled: their
+// jobs are retried later, so nothing is lost). Any other error means the
+// client did not stop.
 func Stop(ctx context.Context, c *Client) error {
 	err := c.Stop(ctx)
 	if err == nil {
@@ -129,5 +135,8 @@ func Stop(ctx context.Context, c *Client) error {
 	}
 	hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return errors.Join(fmt.Errorf("jobs: graceful stop: %w", err), c.StopAndCancel(hard))
+	if herr := c.StopAndCancel(hard); herr != nil {
+		return errors.Join(fmt.Errorf("jobs: graceful stop: %w", err), herr)
+	}
+	return ErrCancelled
 }
