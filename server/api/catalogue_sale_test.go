@@ -11,13 +11,13 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/scalar"
-	"github.com/savannah-commerce/savannah/server/api"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/viewer"
+	"github.com/savannah-commerce/savannah/server/api"
 )
 
 type saleVariant struct {
@@ -60,7 +60,7 @@ type saleCart struct {
 // saleClock is the store's clock in these tests: real time moved by skew.
 type saleClock struct{ skew atomic.Int64 }
 
-func (c *saleClock) now() time.Time         { return time.Now().Add(time.Duration(c.skew.Load())) }
+func (c *saleClock) now() time.Time          { return time.Now().Add(time.Duration(c.skew.Load())) }
 func (c *saleClock) advance(d time.Duration) { c.skew.Add(int64(d)) }
 
 // saleProduct reads one product as its page shows it.
@@ -223,7 +223,7 @@ func TestCatalogueSaleFollowsWrites(t *testing.T) {
 
 		var up struct {
 			Variant    *struct{ ID string } `json:"variant"`
-			UserErrors []userError           `json:"userErrors"`
+			UserErrors []userError          `json:"userErrors"`
 		}
 		promoOp(t, staff, "UpdateVariant", map[string]any{"id": scalar.EncodeID(v.ID), "input": map[string]any{"price": "50.00"}}, &up)
 		require.Empty(t, up.UserErrors)
