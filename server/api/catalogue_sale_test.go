@@ -9,13 +9,17 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/cache"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/promotion"
+	"github.com/savannah-commerce/savannah/internal/seed"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
@@ -278,5 +282,61 @@ func TestCatalogueSaleStatementBudget(t *testing.T) {
 		require.LessOrEqual(t, detail, int64(4))
 		search := s.statements("Search", map[string]any{"query": "product", "first": 100})
 		require.Equal(t, int64(5), search)
+	})
+}
+
+// TestDemoCatalogueSale: the demo store's sale (15 % off audio and its
+// subcategories) shows on audio products and not on others; a product
+// moved into audio, or a category moved under it, goes on sale, and one
+// moved out comes off it.
+func TestDemoCatalogueSale(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		staff := s.asStaff()
+		ctx := viewer.System(context.Background(), "test: set up")
+		require.NoError(t, seed.DemoPromotions(ctx, s.client, s.services.Promotions))
+		audio := s.client.Category.Query().Where(category.Slug(seed.DemoSaleCategory)).OnlyX(ctx)
+		inAudio := product.HasCategoryWith(category.PathHasPrefix(audio.Path))
+		onSale := s.client.Product.Query().Where(product.StatusEQ(product.StatusACTIVE), inAudio).WithVariants().FirstX(ctx)
+		other := s.client.Product.Query().Where(product.StatusEQ(product.StatusACTIVE), product.Not(inAudio)).WithVariants().FirstX(ctx)
+
+		check := func(p *ent.Product, sale bool, msg string) {
+			t.Helper()
+			card := saleProduct(t, s, p.Slug)
+			for _, pv := range p.Edges.Variants {
+				got := variantOf(t, card, pv.ID)
+				if !sale {
+					require.Nil(t, got.CompareAtPrice, msg)
+					require.Equal(t, pv.PriceMinor, cents(t, got.Price.Amount), msg)
+					continue
+				}
+				require.NotNil(t, got.CompareAtPrice, msg)
+				require.Equal(t, pv.PriceMinor, cents(t, got.CompareAtPrice.Amount), msg)
+				require.Equal(t, pv.PriceMinor-pv.PriceMinor*seed.DemoSalePercent/100, cents(t, got.Price.Amount), msg)
+			}
+		}
+		check(onSale, true, "an audio product")
+		check(other, false, "another product")
+
+		var up struct {
+			UserErrors []userError `json:"userErrors"`
+		}
+		promoOp(t, staff, "UpdateProduct", map[string]any{"id": scalar.EncodeID(other.ID), "input": map[string]any{"categoryID": scalar.EncodeID(audio.ID)}}, &up)
+		require.Empty(t, up.UserErrors)
+		check(other, true, "moved into audio")
+		promoOp(t, staff, "UpdateProduct", map[string]any{"id": scalar.EncodeID(other.ID), "input": map[string]any{"categoryID": scalar.EncodeID(onSale.CategoryID)}}, &up)
+		require.Empty(t, up.UserErrors)
+		check(other, true, "moved within audio")
+
+		// A root of its own, moved under audio with its product.
+		gadgets := "Gadgets"
+		root, err := s.services.Catalog.CreateCategory(ctx, catalog.CategoryInput{Name: &gadgets})
+		require.NoError(t, err)
+		promoOp(t, staff, "UpdateProduct", map[string]any{"id": scalar.EncodeID(other.ID), "input": map[string]any{"categoryID": scalar.EncodeID(root.ID)}}, &up)
+		require.Empty(t, up.UserErrors)
+		check(other, false, "moved out of audio")
+		promoOp(t, staff, "UpdateCategory", map[string]any{"id": scalar.EncodeID(root.ID), "input": map[string]any{"parentID": scalar.EncodeID(audio.ID)}}, &up)
+		require.Empty(t, up.UserErrors)
+		check(other, true, "its category moved under audio")
 	})
 }
