@@ -40,7 +40,7 @@ func authTasks(svc *auth.Service) []jobs.Task {
 // promotion's window boundaries, which start and end catalogue sales on
 // time (promotion.WindowArgs).
 func addPromotionWorker(workers *river.Workers, svc *app.Services) error {
-	if err := river.AddWorkerSafely(workers, promotion.NewWindowWorker(svc.Client, nil)); err != nil {
+	if err := river.AddWorkerSafely(workers, promotion.NewWindowWorker(svc.Client, svc.Dialect, nil)); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	return nil

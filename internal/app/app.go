@@ -162,7 +162,7 @@ func NewClient(cfg Config) (*ent.Client, error) {
 		events.Register(client, cfg.Events, cfg.Log)
 	}
 	cfg.outbox().Register(client)
-	promotion.ResaleOnWrite(client, clock(cfg.Checkout.Now))
+	promotion.ResaleOnWrite(client, cfg.DB.Dialect, clock(cfg.Checkout.Now))
 	if cfg.CDNPurge {
 		cdn.NewPurger(cfg.Jobs, cfg.CDNPurgeMaxAttempts).Register(client)
 	}
@@ -245,7 +245,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Auth:       accounts,
 		Catalog:    cat,
 		Checkout:   shop,
-		Promotions: promotion.NewService(client, cur, cfg.Jobs, cfg.Checkout.Now),
+		Promotions: promotion.NewService(client, cur, cfg.DB.Dialect, cfg.Jobs, cfg.Checkout.Now),
 		Outbox:     cfg.outbox(),
 		Events:     cfg.Events,
 		Media:      images,

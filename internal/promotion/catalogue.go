@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/hook"
@@ -70,13 +72,37 @@ func SalePrice(now time.Time, running []*ent.Promotion, it Item, priceMinor int6
 	return priceMinor - off, off > 0
 }
 
+// saleLockKey names the PostgreSQL advisory lock that serialises Resale
+// runs: the bytes "SVNSALES".
+const saleLockKey int64 = 0x53564e53414c4553
+
+// lockSales serialises, on PostgreSQL, the transactions that recompute
+// sale prices, until the transaction ends: a run that read the promotions
+// before another's commit could otherwise write sale prices that are no
+// longer true after it. Writers take it before their first write (the
+// hooks before the mutation), so it is always taken before row locks.
+// SQLite has a single writer and needs nothing more.
+func lockSales(ctx context.Context, c *ent.Client, d string) error {
+	if d != dialect.Postgres {
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", saleLockKey); err != nil {
+		return fmt.Errorf("lock sale prices: %w", err)
+	}
+	return nil
+}
+
 // Resale recomputes the sale prices of the variants of productIDs (none
 // given: of every product) for the catalogue promotions running at now,
 // writes those that changed, and the price ranges of their products, in
-// c (a transaction's client, or the root). It returns how many variants
-// changed. It reads in at most four statements (promotions, variants,
-// products, categories) and writes one statement per new sale price.
-func Resale(ctx context.Context, c *ent.Client, now time.Time, productIDs ...int) (int, error) {
+// c (a transaction's client, or the root), under the sale lock of
+// dialect d. It returns how many variants changed. It reads in at most
+// four statements (promotions, variants, products, categories) and writes
+// one statement per new sale price.
+func Resale(ctx context.Context, c *ent.Client, d string, now time.Time, productIDs ...int) (int, error) {
+	if err := lockSales(ctx, c, d); err != nil {
+		return 0, err
+	}
 	sys := viewer.System(ctx, "promotion: keep the catalogue's sale prices")
 	running, err := c.Promotion.Query().
 		Where(promotion.Active(true), promotion.RequiresCode(false), Running(now)).
@@ -173,12 +199,18 @@ func pathIDs(path string) []int {
 // catalogue write changes what a variant costs or where it sits: a
 // variant created or repriced, a product moved to another category, a
 // category moved in the tree. They run Resale in the write's transaction
-// (for the products concerned when known), with now as the clock.
-func ResaleOnWrite(client *ent.Client, now func() time.Time) {
+// (for the products concerned when known), with now as the clock, under
+// the sale lock of dialect d, taken before the write.
+func ResaleOnWrite(client *ent.Client, d string, now func() time.Time) {
 	client.ProductVariant.Use(func(next ent.Mutator) ent.Mutator {
 		return hook.ProductVariantFunc(func(ctx context.Context, m *ent.ProductVariantMutation) (ent.Value, error) {
 			_, price := m.PriceMinor()
 			_, moved := m.ProductID()
+			if price || moved {
+				if err := lockSales(ctx, m.Client(), d); err != nil {
+					return nil, err
+				}
+			}
 			v, err := next.Mutate(ctx, m)
 			if err != nil || (!price && !moved) {
 				return v, err
@@ -187,7 +219,7 @@ func ResaleOnWrite(client *ent.Client, now func() time.Time) {
 			if pv, ok := v.(*ent.ProductVariant); ok {
 				ids = []int{pv.ProductID}
 			}
-			if _, err := Resale(ctx, m.Client(), now(), ids...); err != nil {
+			if _, err := Resale(ctx, m.Client(), d, now(), ids...); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -196,15 +228,21 @@ func ResaleOnWrite(client *ent.Client, now func() time.Time) {
 	client.Product.Use(func(next ent.Mutator) ent.Mutator {
 		return hook.ProductFunc(func(ctx context.Context, m *ent.ProductMutation) (ent.Value, error) {
 			_, moved := m.CategoryID()
+			moved = moved && !m.Op().Is(ent.OpCreate)
+			if moved {
+				if err := lockSales(ctx, m.Client(), d); err != nil {
+					return nil, err
+				}
+			}
 			v, err := next.Mutate(ctx, m)
-			if err != nil || !moved || m.Op().Is(ent.OpCreate) {
+			if err != nil || !moved {
 				return v, err
 			}
 			var ids []int
 			if p, ok := v.(*ent.Product); ok {
 				ids = []int{p.ID}
 			}
-			if _, err := Resale(ctx, m.Client(), now(), ids...); err != nil {
+			if _, err := Resale(ctx, m.Client(), d, now(), ids...); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -214,11 +252,16 @@ func ResaleOnWrite(client *ent.Client, now func() time.Time) {
 		return hook.CategoryFunc(func(ctx context.Context, m *ent.CategoryMutation) (ent.Value, error) {
 			_, moved := m.ParentID()
 			moved = (moved || m.ParentIDCleared()) && !m.Op().Is(ent.OpCreate)
+			if moved {
+				if err := lockSales(ctx, m.Client(), d); err != nil {
+					return nil, err
+				}
+			}
 			v, err := next.Mutate(ctx, m)
 			if err != nil || !moved {
 				return v, err
 			}
-			if _, err := Resale(ctx, m.Client(), now()); err != nil {
+			if _, err := Resale(ctx, m.Client(), d, now()); err != nil {
 				return nil, err
 			}
 			return v, nil

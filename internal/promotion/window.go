@@ -35,24 +35,25 @@ func (WindowArgs) Kind() string { return "promotion_window" }
 // WindowWorker runs WindowArgs jobs.
 type WindowWorker struct {
 	river.WorkerDefaults[WindowArgs]
-	client *ent.Client
-	now    func() time.Time
+	client  *ent.Client
+	dialect string
+	now     func() time.Time
 }
 
-// NewWindowWorker returns the worker of window jobs over client, with now
-// as the clock (nil: time.Now).
-func NewWindowWorker(client *ent.Client, now func() time.Time) *WindowWorker {
+// NewWindowWorker returns the worker of window jobs over client, on a
+// database of dialect d, with now as the clock (nil: time.Now).
+func NewWindowWorker(client *ent.Client, d string, now func() time.Time) *WindowWorker {
 	if now == nil {
 		now = time.Now
 	}
-	return &WindowWorker{client: client, now: now}
+	return &WindowWorker{client: client, dialect: d, now: now}
 }
 
 // Work implements river.Worker: Resale of every product, in one
 // transaction.
 func (w *WindowWorker) Work(ctx context.Context, _ *river.Job[WindowArgs]) error {
 	return database.InTx(ctx, w.client, func(ctx context.Context) error {
-		_, err := Resale(ctx, ent.FromContext(ctx), w.now())
+		_, err := Resale(ctx, ent.FromContext(ctx), w.dialect, w.now())
 		return err
 	})
 }

@@ -106,7 +106,7 @@ func variantOf(t *testing.T, c saleCard, id int) saleVariant {
 // due: Resale at the store's clock.
 func runWindowJobs(t *testing.T, s *store, now func() time.Time) {
 	t.Helper()
-	w := promotion.NewWindowWorker(s.client, now)
+	w := promotion.NewWindowWorker(s.client, s.db.Dialect, now)
 	require.NoError(t, w.Work(context.Background(), &river.Job[promotion.WindowArgs]{}))
 }
 
