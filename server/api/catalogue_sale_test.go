@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/cache"
@@ -338,5 +340,45 @@ func TestDemoCatalogueSale(t *testing.T) {
 		promoOp(t, staff, "UpdateCategory", map[string]any{"id": scalar.EncodeID(root.ID), "input": map[string]any{"parentID": scalar.EncodeID(audio.ID)}}, &up)
 		require.Empty(t, up.UserErrors)
 		check(other, true, "its category moved under audio")
+	})
+}
+
+// TestCatalogueSaleRace: window jobs running on every replica at once,
+// beside staff ending the sale, leave the catalogue as the promotions
+// are: no stale sale price survives (the recomputations are serialised).
+func TestCatalogueSaleRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, demoCatalog(t))
+		staff := s.asStaff()
+		v := stocked(t, s, 10)
+		sys := viewer.System(context.Background(), "test: set up")
+		slug := s.client.Product.GetX(sys, v.ProductID).Slug
+		id := newPromotion(t, staff, map[string]any{"name": "Flash", "action": "PERCENTAGE", "percentBp": 3000})
+		require.NotNil(t, variantOf(t, saleProduct(t, s, slug), v.ID).CompareAtPrice)
+
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := promotion.NewWindowWorker(s.client, s.db.Dialect, time.Now)
+				errs <- w.Work(context.Background(), &river.Job[promotion.WindowArgs]{})
+			}()
+		}
+		var off struct {
+			UserErrors []userError `json:"userErrors"`
+		}
+		promoOp(t, staff, "DeactivatePromotion", map[string]any{"id": id}, &off)
+		require.Empty(t, off.UserErrors)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		got := variantOf(t, saleProduct(t, s, slug), v.ID)
+		require.Nil(t, got.CompareAtPrice, "the sale has ended everywhere")
+		require.Equal(t, v.PriceMinor, cents(t, got.Price.Amount))
+		require.Zero(t, s.client.ProductVariant.Query().Where(productvariant.SalePriceMinorNotNil()).CountX(sys))
 	})
 }
