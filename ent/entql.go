@@ -423,6 +423,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldSku:            {Type: field.TypeString, Column: productvariant.FieldSku},
 			productvariant.FieldName:           {Type: field.TypeString, Column: productvariant.FieldName},
 			productvariant.FieldPriceMinor:     {Type: field.TypeInt64, Column: productvariant.FieldPriceMinor},
+			productvariant.FieldSalePriceMinor: {Type: field.TypeInt64, Column: productvariant.FieldSalePriceMinor},
 			productvariant.FieldStockOnHand:    {Type: field.TypeInt, Column: productvariant.FieldStockOnHand},
 			productvariant.FieldReserved:       {Type: field.TypeInt, Column: productvariant.FieldReserved},
 			productvariant.FieldTrackInventory: {Type: field.TypeBool, Column: productvariant.FieldTrackInventory},
@@ -3440,6 +3441,11 @@ func (f *ProductVariantFilter) WhereName(p entql.StringP) {
 // WherePriceMinor applies the entql int64 predicate on the price_minor field.
 func (f *ProductVariantFilter) WherePriceMinor(p entql.Int64P) {
 	f.Where(p.Field(productvariant.FieldPriceMinor))
+}
+
+// WhereSalePriceMinor applies the entql int64 predicate on the sale_price_minor field.
+func (f *ProductVariantFilter) WhereSalePriceMinor(p entql.Int64P) {
+	f.Where(p.Field(productvariant.FieldSalePriceMinor))
 }
 
 // WhereStockOnHand applies the entql int predicate on the stock_on_hand field.

@@ -17907,6 +17907,8 @@ type ProductVariantMutation struct {
 	name                   *string
 	price_minor            *int64
 	addprice_minor         *int64
+	sale_price_minor       *int64
+	addsale_price_minor    *int64
 	stock_on_hand          *int
 	addstock_on_hand       *int
 	reserved               *int
@@ -18236,6 +18238,76 @@ func (m *ProductVariantMutation) AddedPriceMinor() (r int64, exists bool) {
 func (m *ProductVariantMutation) ResetPriceMinor() {
 	m.price_minor = nil
 	m.addprice_minor = nil
+}
+
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (m *ProductVariantMutation) SetSalePriceMinor(i int64) {
+	m.sale_price_minor = &i
+	m.addsale_price_minor = nil
+}
+
+// SalePriceMinor returns the value of the "sale_price_minor" field in the mutation.
+func (m *ProductVariantMutation) SalePriceMinor() (r int64, exists bool) {
+	v := m.sale_price_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSalePriceMinor returns the old "sale_price_minor" field's value of the ProductVariant entity.
+// If the ProductVariant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProductVariantMutation) OldSalePriceMinor(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSalePriceMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSalePriceMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSalePriceMinor: %w", err)
+	}
+	return oldValue.SalePriceMinor, nil
+}
+
+// AddSalePriceMinor adds i to the "sale_price_minor" field.
+func (m *ProductVariantMutation) AddSalePriceMinor(i int64) {
+	if m.addsale_price_minor != nil {
+		*m.addsale_price_minor += i
+	} else {
+		m.addsale_price_minor = &i
+	}
+}
+
+// AddedSalePriceMinor returns the value that was added to the "sale_price_minor" field in this mutation.
+func (m *ProductVariantMutation) AddedSalePriceMinor() (r int64, exists bool) {
+	v := m.addsale_price_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSalePriceMinor clears the value of the "sale_price_minor" field.
+func (m *ProductVariantMutation) ClearSalePriceMinor() {
+	m.sale_price_minor = nil
+	m.addsale_price_minor = nil
+	m.clearedFields[productvariant.FieldSalePriceMinor] = struct{}{}
+}
+
+// SalePriceMinorCleared returns if the "sale_price_minor" field was cleared in this mutation.
+func (m *ProductVariantMutation) SalePriceMinorCleared() bool {
+	_, ok := m.clearedFields[productvariant.FieldSalePriceMinor]
+	return ok
+}
+
+// ResetSalePriceMinor resets all changes to the "sale_price_minor" field.
+func (m *ProductVariantMutation) ResetSalePriceMinor() {
+	m.sale_price_minor = nil
+	m.addsale_price_minor = nil
+	delete(m.clearedFields, productvariant.FieldSalePriceMinor)
 }
 
 // SetStockOnHand sets the "stock_on_hand" field.
@@ -18952,7 +19024,7 @@ func (m *ProductVariantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProductVariantMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, productvariant.FieldCreatedAt)
 	}
@@ -18967,6 +19039,9 @@ func (m *ProductVariantMutation) Fields() []string {
 	}
 	if m.price_minor != nil {
 		fields = append(fields, productvariant.FieldPriceMinor)
+	}
+	if m.sale_price_minor != nil {
+		fields = append(fields, productvariant.FieldSalePriceMinor)
 	}
 	if m.stock_on_hand != nil {
 		fields = append(fields, productvariant.FieldStockOnHand)
@@ -19010,6 +19085,8 @@ func (m *ProductVariantMutation) Field(name string) (ent.Value, bool) {
 		return m.Name()
 	case productvariant.FieldPriceMinor:
 		return m.PriceMinor()
+	case productvariant.FieldSalePriceMinor:
+		return m.SalePriceMinor()
 	case productvariant.FieldStockOnHand:
 		return m.StockOnHand()
 	case productvariant.FieldReserved:
@@ -19045,6 +19122,8 @@ func (m *ProductVariantMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldName(ctx)
 	case productvariant.FieldPriceMinor:
 		return m.OldPriceMinor(ctx)
+	case productvariant.FieldSalePriceMinor:
+		return m.OldSalePriceMinor(ctx)
 	case productvariant.FieldStockOnHand:
 		return m.OldStockOnHand(ctx)
 	case productvariant.FieldReserved:
@@ -19104,6 +19183,13 @@ func (m *ProductVariantMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPriceMinor(v)
+		return nil
+	case productvariant.FieldSalePriceMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSalePriceMinor(v)
 		return nil
 	case productvariant.FieldStockOnHand:
 		v, ok := value.(int)
@@ -19172,6 +19258,9 @@ func (m *ProductVariantMutation) AddedFields() []string {
 	if m.addprice_minor != nil {
 		fields = append(fields, productvariant.FieldPriceMinor)
 	}
+	if m.addsale_price_minor != nil {
+		fields = append(fields, productvariant.FieldSalePriceMinor)
+	}
 	if m.addstock_on_hand != nil {
 		fields = append(fields, productvariant.FieldStockOnHand)
 	}
@@ -19194,6 +19283,8 @@ func (m *ProductVariantMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case productvariant.FieldPriceMinor:
 		return m.AddedPriceMinor()
+	case productvariant.FieldSalePriceMinor:
+		return m.AddedSalePriceMinor()
 	case productvariant.FieldStockOnHand:
 		return m.AddedStockOnHand()
 	case productvariant.FieldReserved:
@@ -19217,6 +19308,13 @@ func (m *ProductVariantMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddPriceMinor(v)
+		return nil
+	case productvariant.FieldSalePriceMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSalePriceMinor(v)
 		return nil
 	case productvariant.FieldStockOnHand:
 		v, ok := value.(int)
@@ -19254,6 +19352,9 @@ func (m *ProductVariantMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ProductVariantMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(productvariant.FieldSalePriceMinor) {
+		fields = append(fields, productvariant.FieldSalePriceMinor)
+	}
 	if m.FieldCleared(productvariant.FieldWeightGrams) {
 		fields = append(fields, productvariant.FieldWeightGrams)
 	}
@@ -19274,6 +19375,9 @@ func (m *ProductVariantMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ProductVariantMutation) ClearField(name string) error {
 	switch name {
+	case productvariant.FieldSalePriceMinor:
+		m.ClearSalePriceMinor()
+		return nil
 	case productvariant.FieldWeightGrams:
 		m.ClearWeightGrams()
 		return nil
@@ -19302,6 +19406,9 @@ func (m *ProductVariantMutation) ResetField(name string) error {
 		return nil
 	case productvariant.FieldPriceMinor:
 		m.ResetPriceMinor()
+		return nil
+	case productvariant.FieldSalePriceMinor:
+		m.ResetSalePriceMinor()
 		return nil
 	case productvariant.FieldStockOnHand:
 		m.ResetStockOnHand()

@@ -31,6 +31,8 @@ type ProductVariant struct {
 	Name string `json:"name,omitempty"`
 	// PriceMinor holds the value of the "price_minor" field.
 	PriceMinor int64 `json:"price_minor,omitempty"`
+	// SalePriceMinor holds the value of the "sale_price_minor" field.
+	SalePriceMinor *int64 `json:"sale_price_minor,omitempty"`
 	// StockOnHand holds the value of the "stock_on_hand" field.
 	StockOnHand int `json:"stock_on_hand,omitempty"`
 	// Reserved holds the value of the "reserved" field.
@@ -146,7 +148,7 @@ func (*ProductVariant) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case productvariant.FieldTrackInventory:
 			values[i] = new(sql.NullBool)
-		case productvariant.FieldID, productvariant.FieldPriceMinor, productvariant.FieldStockOnHand, productvariant.FieldReserved, productvariant.FieldPosition, productvariant.FieldWeightGrams, productvariant.FieldProductID, productvariant.FieldTaxClassID:
+		case productvariant.FieldID, productvariant.FieldPriceMinor, productvariant.FieldSalePriceMinor, productvariant.FieldStockOnHand, productvariant.FieldReserved, productvariant.FieldPosition, productvariant.FieldWeightGrams, productvariant.FieldProductID, productvariant.FieldTaxClassID:
 			values[i] = new(sql.NullInt64)
 		case productvariant.FieldSku, productvariant.FieldName:
 			values[i] = new(sql.NullString)
@@ -202,6 +204,13 @@ func (_m *ProductVariant) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field price_minor", values[i])
 			} else if value.Valid {
 				_m.PriceMinor = value.Int64
+			}
+		case productvariant.FieldSalePriceMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field sale_price_minor", values[i])
+			} else if value.Valid {
+				_m.SalePriceMinor = new(int64)
+				*_m.SalePriceMinor = value.Int64
 			}
 		case productvariant.FieldStockOnHand:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -335,6 +344,11 @@ func (_m *ProductVariant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("price_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PriceMinor))
+	builder.WriteString(", ")
+	if v := _m.SalePriceMinor; v != nil {
+		builder.WriteString("sale_price_minor=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("stock_on_hand=")
 	builder.WriteString(fmt.Sprintf("%v", _m.StockOnHand))

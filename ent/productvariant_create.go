@@ -75,6 +75,20 @@ func (_c *ProductVariantCreate) SetPriceMinor(v int64) *ProductVariantCreate {
 	return _c
 }
 
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (_c *ProductVariantCreate) SetSalePriceMinor(v int64) *ProductVariantCreate {
+	_c.mutation.SetSalePriceMinor(v)
+	return _c
+}
+
+// SetNillableSalePriceMinor sets the "sale_price_minor" field if the given value is not nil.
+func (_c *ProductVariantCreate) SetNillableSalePriceMinor(v *int64) *ProductVariantCreate {
+	if v != nil {
+		_c.SetSalePriceMinor(*v)
+	}
+	return _c
+}
+
 // SetStockOnHand sets the "stock_on_hand" field.
 func (_c *ProductVariantCreate) SetStockOnHand(v int) *ProductVariantCreate {
 	_c.mutation.SetStockOnHand(v)
@@ -347,6 +361,11 @@ func (_c *ProductVariantCreate) check() error {
 			return &ValidationError{Name: "price_minor", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.price_minor": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.SalePriceMinor(); ok {
+		if err := productvariant.SalePriceMinorValidator(v); err != nil {
+			return &ValidationError{Name: "sale_price_minor", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.sale_price_minor": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.StockOnHand(); !ok {
 		return &ValidationError{Name: "stock_on_hand", err: errors.New(`ent: missing required field "ProductVariant.stock_on_hand"`)}
 	}
@@ -429,6 +448,10 @@ func (_c *ProductVariantCreate) createSpec() (*ProductVariant, *sqlgraph.CreateS
 	if value, ok := _c.mutation.PriceMinor(); ok {
 		_spec.SetField(productvariant.FieldPriceMinor, field.TypeInt64, value)
 		_node.PriceMinor = value
+	}
+	if value, ok := _c.mutation.SalePriceMinor(); ok {
+		_spec.SetField(productvariant.FieldSalePriceMinor, field.TypeInt64, value)
+		_node.SalePriceMinor = &value
 	}
 	if value, ok := _c.mutation.StockOnHand(); ok {
 		_spec.SetField(productvariant.FieldStockOnHand, field.TypeInt, value)
@@ -655,6 +678,30 @@ func (u *ProductVariantUpsert) UpdatePriceMinor() *ProductVariantUpsert {
 // AddPriceMinor adds v to the "price_minor" field.
 func (u *ProductVariantUpsert) AddPriceMinor(v int64) *ProductVariantUpsert {
 	u.Add(productvariant.FieldPriceMinor, v)
+	return u
+}
+
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (u *ProductVariantUpsert) SetSalePriceMinor(v int64) *ProductVariantUpsert {
+	u.Set(productvariant.FieldSalePriceMinor, v)
+	return u
+}
+
+// UpdateSalePriceMinor sets the "sale_price_minor" field to the value that was provided on create.
+func (u *ProductVariantUpsert) UpdateSalePriceMinor() *ProductVariantUpsert {
+	u.SetExcluded(productvariant.FieldSalePriceMinor)
+	return u
+}
+
+// AddSalePriceMinor adds v to the "sale_price_minor" field.
+func (u *ProductVariantUpsert) AddSalePriceMinor(v int64) *ProductVariantUpsert {
+	u.Add(productvariant.FieldSalePriceMinor, v)
+	return u
+}
+
+// ClearSalePriceMinor clears the value of the "sale_price_minor" field.
+func (u *ProductVariantUpsert) ClearSalePriceMinor() *ProductVariantUpsert {
+	u.SetNull(productvariant.FieldSalePriceMinor)
 	return u
 }
 
@@ -895,6 +942,34 @@ func (u *ProductVariantUpsertOne) AddPriceMinor(v int64) *ProductVariantUpsertOn
 func (u *ProductVariantUpsertOne) UpdatePriceMinor() *ProductVariantUpsertOne {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdatePriceMinor()
+	})
+}
+
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (u *ProductVariantUpsertOne) SetSalePriceMinor(v int64) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetSalePriceMinor(v)
+	})
+}
+
+// AddSalePriceMinor adds v to the "sale_price_minor" field.
+func (u *ProductVariantUpsertOne) AddSalePriceMinor(v int64) *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddSalePriceMinor(v)
+	})
+}
+
+// UpdateSalePriceMinor sets the "sale_price_minor" field to the value that was provided on create.
+func (u *ProductVariantUpsertOne) UpdateSalePriceMinor() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateSalePriceMinor()
+	})
+}
+
+// ClearSalePriceMinor clears the value of the "sale_price_minor" field.
+func (u *ProductVariantUpsertOne) ClearSalePriceMinor() *ProductVariantUpsertOne {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.ClearSalePriceMinor()
 	})
 }
 
@@ -1323,6 +1398,34 @@ func (u *ProductVariantUpsertBulk) AddPriceMinor(v int64) *ProductVariantUpsertB
 func (u *ProductVariantUpsertBulk) UpdatePriceMinor() *ProductVariantUpsertBulk {
 	return u.Update(func(s *ProductVariantUpsert) {
 		s.UpdatePriceMinor()
+	})
+}
+
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (u *ProductVariantUpsertBulk) SetSalePriceMinor(v int64) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.SetSalePriceMinor(v)
+	})
+}
+
+// AddSalePriceMinor adds v to the "sale_price_minor" field.
+func (u *ProductVariantUpsertBulk) AddSalePriceMinor(v int64) *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.AddSalePriceMinor(v)
+	})
+}
+
+// UpdateSalePriceMinor sets the "sale_price_minor" field to the value that was provided on create.
+func (u *ProductVariantUpsertBulk) UpdateSalePriceMinor() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.UpdateSalePriceMinor()
+	})
+}
+
+// ClearSalePriceMinor clears the value of the "sale_price_minor" field.
+func (u *ProductVariantUpsertBulk) ClearSalePriceMinor() *ProductVariantUpsertBulk {
+	return u.Update(func(s *ProductVariantUpsert) {
+		s.ClearSalePriceMinor()
 	})
 }
 

@@ -92,6 +92,33 @@ func (_u *ProductVariantUpdate) AddPriceMinor(v int64) *ProductVariantUpdate {
 	return _u
 }
 
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (_u *ProductVariantUpdate) SetSalePriceMinor(v int64) *ProductVariantUpdate {
+	_u.mutation.ResetSalePriceMinor()
+	_u.mutation.SetSalePriceMinor(v)
+	return _u
+}
+
+// SetNillableSalePriceMinor sets the "sale_price_minor" field if the given value is not nil.
+func (_u *ProductVariantUpdate) SetNillableSalePriceMinor(v *int64) *ProductVariantUpdate {
+	if v != nil {
+		_u.SetSalePriceMinor(*v)
+	}
+	return _u
+}
+
+// AddSalePriceMinor adds value to the "sale_price_minor" field.
+func (_u *ProductVariantUpdate) AddSalePriceMinor(v int64) *ProductVariantUpdate {
+	_u.mutation.AddSalePriceMinor(v)
+	return _u
+}
+
+// ClearSalePriceMinor clears the value of the "sale_price_minor" field.
+func (_u *ProductVariantUpdate) ClearSalePriceMinor() *ProductVariantUpdate {
+	_u.mutation.ClearSalePriceMinor()
+	return _u
+}
+
 // SetStockOnHand sets the "stock_on_hand" field.
 func (_u *ProductVariantUpdate) SetStockOnHand(v int) *ProductVariantUpdate {
 	_u.mutation.ResetStockOnHand()
@@ -472,6 +499,11 @@ func (_u *ProductVariantUpdate) check() error {
 			return &ValidationError{Name: "price_minor", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.price_minor": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SalePriceMinor(); ok {
+		if err := productvariant.SalePriceMinorValidator(v); err != nil {
+			return &ValidationError{Name: "sale_price_minor", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.sale_price_minor": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.StockOnHand(); ok {
 		if err := productvariant.StockOnHandValidator(v); err != nil {
 			return &ValidationError{Name: "stock_on_hand", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.stock_on_hand": %w`, err)}
@@ -525,6 +557,15 @@ func (_u *ProductVariantUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.AddedPriceMinor(); ok {
 		_spec.AddField(productvariant.FieldPriceMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SalePriceMinor(); ok {
+		_spec.SetField(productvariant.FieldSalePriceMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSalePriceMinor(); ok {
+		_spec.AddField(productvariant.FieldSalePriceMinor, field.TypeInt64, value)
+	}
+	if _u.mutation.SalePriceMinorCleared() {
+		_spec.ClearField(productvariant.FieldSalePriceMinor, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.StockOnHand(); ok {
 		_spec.SetField(productvariant.FieldStockOnHand, field.TypeInt, value)
@@ -876,6 +917,33 @@ func (_u *ProductVariantUpdateOne) SetNillablePriceMinor(v *int64) *ProductVaria
 // AddPriceMinor adds value to the "price_minor" field.
 func (_u *ProductVariantUpdateOne) AddPriceMinor(v int64) *ProductVariantUpdateOne {
 	_u.mutation.AddPriceMinor(v)
+	return _u
+}
+
+// SetSalePriceMinor sets the "sale_price_minor" field.
+func (_u *ProductVariantUpdateOne) SetSalePriceMinor(v int64) *ProductVariantUpdateOne {
+	_u.mutation.ResetSalePriceMinor()
+	_u.mutation.SetSalePriceMinor(v)
+	return _u
+}
+
+// SetNillableSalePriceMinor sets the "sale_price_minor" field if the given value is not nil.
+func (_u *ProductVariantUpdateOne) SetNillableSalePriceMinor(v *int64) *ProductVariantUpdateOne {
+	if v != nil {
+		_u.SetSalePriceMinor(*v)
+	}
+	return _u
+}
+
+// AddSalePriceMinor adds value to the "sale_price_minor" field.
+func (_u *ProductVariantUpdateOne) AddSalePriceMinor(v int64) *ProductVariantUpdateOne {
+	_u.mutation.AddSalePriceMinor(v)
+	return _u
+}
+
+// ClearSalePriceMinor clears the value of the "sale_price_minor" field.
+func (_u *ProductVariantUpdateOne) ClearSalePriceMinor() *ProductVariantUpdateOne {
+	_u.mutation.ClearSalePriceMinor()
 	return _u
 }
 
@@ -1272,6 +1340,11 @@ func (_u *ProductVariantUpdateOne) check() error {
 			return &ValidationError{Name: "price_minor", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.price_minor": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SalePriceMinor(); ok {
+		if err := productvariant.SalePriceMinorValidator(v); err != nil {
+			return &ValidationError{Name: "sale_price_minor", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.sale_price_minor": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.StockOnHand(); ok {
 		if err := productvariant.StockOnHandValidator(v); err != nil {
 			return &ValidationError{Name: "stock_on_hand", err: fmt.Errorf(`ent: validator failed for field "ProductVariant.stock_on_hand": %w`, err)}
@@ -1342,6 +1415,15 @@ func (_u *ProductVariantUpdateOne) sqlSave(ctx context.Context) (_node *ProductV
 	}
 	if value, ok := _u.mutation.AddedPriceMinor(); ok {
 		_spec.AddField(productvariant.FieldPriceMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.SalePriceMinor(); ok {
+		_spec.SetField(productvariant.FieldSalePriceMinor, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedSalePriceMinor(); ok {
+		_spec.AddField(productvariant.FieldSalePriceMinor, field.TypeInt64, value)
+	}
+	if _u.mutation.SalePriceMinorCleared() {
+		_spec.ClearField(productvariant.FieldSalePriceMinor, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.StockOnHand(); ok {
 		_spec.SetField(productvariant.FieldStockOnHand, field.TypeInt, value)

@@ -189,6 +189,17 @@ func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product
 
 // Price is the resolver for the price field.
 func (r *productVariantResolver) Price(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error) {
+	if obj.SalePriceMinor != nil {
+		return r.money(*obj.SalePriceMinor), nil
+	}
+	return r.money(obj.PriceMinor), nil
+}
+
+// CompareAtPrice is the resolver for the compareAtPrice field.
+func (r *productVariantResolver) CompareAtPrice(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error) {
+	if obj.SalePriceMinor == nil {
+		return nil, nil
+	}
 	return r.money(obj.PriceMinor), nil
 }
 

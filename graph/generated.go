@@ -601,6 +601,7 @@ type ComplexityRoot struct {
 	}
 
 	ProductVariant struct {
+		CompareAtPrice    func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Image             func(childComplexity int) int
@@ -1011,6 +1012,7 @@ type ProductResolver interface {
 }
 type ProductVariantResolver interface {
 	Price(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error)
+	CompareAtPrice(ctx context.Context, obj *ent.ProductVariant) (*model.Money, error)
 
 	Image(ctx context.Context, obj *ent.ProductVariant) (*ent.Media, error)
 }
@@ -3615,6 +3617,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductPayload.UserErrors(childComplexity), true
 
+	case "ProductVariant.compareAtPrice":
+		if e.ComplexityRoot.ProductVariant.CompareAtPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductVariant.CompareAtPrice(childComplexity), true
 	case "ProductVariant.createdAt":
 		if e.ComplexityRoot.ProductVariant.CreatedAt == nil {
 			break
@@ -5868,6 +5876,8 @@ func (ec *executionContext) childFields_ProductVariant(ctx context.Context, fiel
 		return ec.fieldContext_ProductVariant_taxClass(ctx, field)
 	case "price":
 		return ec.fieldContext_ProductVariant_price(ctx, field)
+	case "compareAtPrice":
+		return ec.fieldContext_ProductVariant_compareAtPrice(ctx, field)
 	case "quantityAvailable":
 		return ec.fieldContext_ProductVariant_quantityAvailable(ctx, field)
 	case "image":
@@ -20491,6 +20501,38 @@ func (ec *executionContext) _ProductVariant_price(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ProductVariant_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductVariant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductVariant_compareAtPrice(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductVariant_compareAtPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProductVariant().CompareAtPrice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductVariant_compareAtPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ProductVariant",
 		Field:      field,
@@ -45102,6 +45144,12 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ProductVariant_price(ctx, field, obj)
+				})
+		case "compareAtPrice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProductVariant_compareAtPrice(ctx, field, obj)
 				})
 		case "quantityAvailable":
 			out.Values[i] = ec._ProductVariant_quantityAvailable(ctx, field, obj)

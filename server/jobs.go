@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 )
 
 // checkoutTasks are checkout's periodic tasks: the M-Pesa status query for
@@ -29,4 +34,14 @@ func authTasks(svc *auth.Service) []jobs.Task {
 	return []jobs.Task{
 		{Name: "purge_secrets", Every: time.Hour, Run: func(ctx context.Context) (int, error) { return svc.PurgeSecrets(ctx, time.Now()) }},
 	}
+}
+
+// addPromotionWorker registers the worker of the jobs scheduled at each
+// promotion's window boundaries, which start and end catalogue sales on
+// time (promotion.WindowArgs).
+func addPromotionWorker(workers *river.Workers, svc *app.Services) error {
+	if err := river.AddWorkerSafely(workers, promotion.NewWindowWorker(svc.Client, svc.Dialect, nil)); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	return nil
 }

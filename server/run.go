@@ -155,6 +155,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if err := addMediaWorker(workers, svc); err != nil {
 			return err
 		}
+		if err := addPromotionWorker(workers, svc); err != nil {
+			return err
+		}
 		if jobClient, err = newJobs(cfg, db, svc.Client, periodic, workers, log, reg); err != nil {
 			return err
 		}

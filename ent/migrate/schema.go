@@ -677,6 +677,7 @@ var (
 		{Name: "sku", Type: field.TypeString, Unique: true, Size: 64},
 		{Name: "name", Type: field.TypeString, Size: 300},
 		{Name: "price_minor", Type: field.TypeInt64},
+		{Name: "sale_price_minor", Type: field.TypeInt64, Nullable: true},
 		{Name: "stock_on_hand", Type: field.TypeInt, Default: 0},
 		{Name: "reserved", Type: field.TypeInt, Default: 0},
 		{Name: "track_inventory", Type: field.TypeBool, Default: true},
@@ -694,13 +695,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "product_variants_products_variants",
-				Columns:    []*schema.Column{ProductVariantsColumns[12]},
+				Columns:    []*schema.Column{ProductVariantsColumns[13]},
 				RefColumns: []*schema.Column{ProductsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "product_variants_tax_classes_variants",
-				Columns:    []*schema.Column{ProductVariantsColumns[13]},
+				Columns:    []*schema.Column{ProductVariantsColumns[14]},
 				RefColumns: []*schema.Column{TaxClassesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -709,7 +710,7 @@ var (
 			{
 				Name:    "productvariant_product_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{ProductVariantsColumns[12], ProductVariantsColumns[10]},
+				Columns: []*schema.Column{ProductVariantsColumns[13], ProductVariantsColumns[11]},
 			},
 		},
 	}

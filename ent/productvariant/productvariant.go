@@ -26,6 +26,8 @@ const (
 	FieldName = "name"
 	// FieldPriceMinor holds the string denoting the price_minor field in the database.
 	FieldPriceMinor = "price_minor"
+	// FieldSalePriceMinor holds the string denoting the sale_price_minor field in the database.
+	FieldSalePriceMinor = "sale_price_minor"
 	// FieldStockOnHand holds the string denoting the stock_on_hand field in the database.
 	FieldStockOnHand = "stock_on_hand"
 	// FieldReserved holds the string denoting the reserved field in the database.
@@ -108,6 +110,7 @@ var Columns = []string{
 	FieldSku,
 	FieldName,
 	FieldPriceMinor,
+	FieldSalePriceMinor,
 	FieldStockOnHand,
 	FieldReserved,
 	FieldTrackInventory,
@@ -148,6 +151,8 @@ var (
 	NameValidator func(string) error
 	// PriceMinorValidator is a validator for the "price_minor" field. It is called by the builders before save.
 	PriceMinorValidator func(int64) error
+	// SalePriceMinorValidator is a validator for the "sale_price_minor" field. It is called by the builders before save.
+	SalePriceMinorValidator func(int64) error
 	// DefaultStockOnHand holds the default value on creation for the "stock_on_hand" field.
 	DefaultStockOnHand int
 	// StockOnHandValidator is a validator for the "stock_on_hand" field. It is called by the builders before save.
@@ -197,6 +202,11 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByPriceMinor orders the results by the price_minor field.
 func ByPriceMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPriceMinor, opts...).ToFunc()
+}
+
+// BySalePriceMinor orders the results by the sale_price_minor field.
+func BySalePriceMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSalePriceMinor, opts...).ToFunc()
 }
 
 // ByStockOnHand orders the results by the stock_on_hand field.

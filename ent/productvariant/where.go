@@ -81,6 +81,11 @@ func PriceMinor(v int64) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldPriceMinor, v))
 }
 
+// SalePriceMinor applies equality check predicate on the "sale_price_minor" field. It's identical to SalePriceMinorEQ.
+func SalePriceMinor(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldSalePriceMinor, v))
+}
+
 // StockOnHand applies equality check predicate on the "stock_on_hand" field. It's identical to StockOnHandEQ.
 func StockOnHand(v int) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldEQ(FieldStockOnHand, v))
@@ -364,6 +369,56 @@ func PriceMinorLT(v int64) predicate.ProductVariant {
 // PriceMinorLTE applies the LTE predicate on the "price_minor" field.
 func PriceMinorLTE(v int64) predicate.ProductVariant {
 	return predicate.ProductVariant(sql.FieldLTE(FieldPriceMinor, v))
+}
+
+// SalePriceMinorEQ applies the EQ predicate on the "sale_price_minor" field.
+func SalePriceMinorEQ(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldEQ(FieldSalePriceMinor, v))
+}
+
+// SalePriceMinorNEQ applies the NEQ predicate on the "sale_price_minor" field.
+func SalePriceMinorNEQ(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNEQ(FieldSalePriceMinor, v))
+}
+
+// SalePriceMinorIn applies the In predicate on the "sale_price_minor" field.
+func SalePriceMinorIn(vs ...int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIn(FieldSalePriceMinor, vs...))
+}
+
+// SalePriceMinorNotIn applies the NotIn predicate on the "sale_price_minor" field.
+func SalePriceMinorNotIn(vs ...int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotIn(FieldSalePriceMinor, vs...))
+}
+
+// SalePriceMinorGT applies the GT predicate on the "sale_price_minor" field.
+func SalePriceMinorGT(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGT(FieldSalePriceMinor, v))
+}
+
+// SalePriceMinorGTE applies the GTE predicate on the "sale_price_minor" field.
+func SalePriceMinorGTE(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldGTE(FieldSalePriceMinor, v))
+}
+
+// SalePriceMinorLT applies the LT predicate on the "sale_price_minor" field.
+func SalePriceMinorLT(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLT(FieldSalePriceMinor, v))
+}
+
+// SalePriceMinorLTE applies the LTE predicate on the "sale_price_minor" field.
+func SalePriceMinorLTE(v int64) predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldLTE(FieldSalePriceMinor, v))
+}
+
+// SalePriceMinorIsNil applies the IsNil predicate on the "sale_price_minor" field.
+func SalePriceMinorIsNil() predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldIsNull(FieldSalePriceMinor))
+}
+
+// SalePriceMinorNotNil applies the NotNil predicate on the "sale_price_minor" field.
+func SalePriceMinorNotNil() predicate.ProductVariant {
+	return predicate.ProductVariant(sql.FieldNotNull(FieldSalePriceMinor))
 }
 
 // StockOnHandEQ applies the EQ predicate on the "stock_on_hand" field.

@@ -1225,32 +1225,36 @@ func init() {
 	productvariantDescPriceMinor := productvariantFields[2].Descriptor()
 	// productvariant.PriceMinorValidator is a validator for the "price_minor" field. It is called by the builders before save.
 	productvariant.PriceMinorValidator = productvariantDescPriceMinor.Validators[0].(func(int64) error)
+	// productvariantDescSalePriceMinor is the schema descriptor for sale_price_minor field.
+	productvariantDescSalePriceMinor := productvariantFields[3].Descriptor()
+	// productvariant.SalePriceMinorValidator is a validator for the "sale_price_minor" field. It is called by the builders before save.
+	productvariant.SalePriceMinorValidator = productvariantDescSalePriceMinor.Validators[0].(func(int64) error)
 	// productvariantDescStockOnHand is the schema descriptor for stock_on_hand field.
-	productvariantDescStockOnHand := productvariantFields[3].Descriptor()
+	productvariantDescStockOnHand := productvariantFields[4].Descriptor()
 	// productvariant.DefaultStockOnHand holds the default value on creation for the stock_on_hand field.
 	productvariant.DefaultStockOnHand = productvariantDescStockOnHand.Default.(int)
 	// productvariant.StockOnHandValidator is a validator for the "stock_on_hand" field. It is called by the builders before save.
 	productvariant.StockOnHandValidator = productvariantDescStockOnHand.Validators[0].(func(int) error)
 	// productvariantDescReserved is the schema descriptor for reserved field.
-	productvariantDescReserved := productvariantFields[4].Descriptor()
+	productvariantDescReserved := productvariantFields[5].Descriptor()
 	// productvariant.DefaultReserved holds the default value on creation for the reserved field.
 	productvariant.DefaultReserved = productvariantDescReserved.Default.(int)
 	// productvariant.ReservedValidator is a validator for the "reserved" field. It is called by the builders before save.
 	productvariant.ReservedValidator = productvariantDescReserved.Validators[0].(func(int) error)
 	// productvariantDescTrackInventory is the schema descriptor for track_inventory field.
-	productvariantDescTrackInventory := productvariantFields[5].Descriptor()
+	productvariantDescTrackInventory := productvariantFields[6].Descriptor()
 	// productvariant.DefaultTrackInventory holds the default value on creation for the track_inventory field.
 	productvariant.DefaultTrackInventory = productvariantDescTrackInventory.Default.(bool)
 	// productvariantDescOptions is the schema descriptor for options field.
-	productvariantDescOptions := productvariantFields[6].Descriptor()
+	productvariantDescOptions := productvariantFields[7].Descriptor()
 	// productvariant.DefaultOptions holds the default value on creation for the options field.
 	productvariant.DefaultOptions = productvariantDescOptions.Default.([]schematype.VariantOption)
 	// productvariantDescPosition is the schema descriptor for position field.
-	productvariantDescPosition := productvariantFields[7].Descriptor()
+	productvariantDescPosition := productvariantFields[8].Descriptor()
 	// productvariant.DefaultPosition holds the default value on creation for the position field.
 	productvariant.DefaultPosition = productvariantDescPosition.Default.(int)
 	// productvariantDescWeightGrams is the schema descriptor for weight_grams field.
-	productvariantDescWeightGrams := productvariantFields[8].Descriptor()
+	productvariantDescWeightGrams := productvariantFields[9].Descriptor()
 	// productvariant.WeightGramsValidator is a validator for the "weight_grams" field. It is called by the builders before save.
 	productvariant.WeightGramsValidator = productvariantDescWeightGrams.Validators[0].(func(int) error)
 	promotionMixin := schema.Promotion{}.Mixin()

@@ -29,6 +29,13 @@ func (ProductVariant) Fields() []ent.Field {
 			NotEmpty().
 			MaxLen(300),
 		field.Int64("price_minor").NonNegative().Annotations(hiddenMoney),
+		// The price while a catalogue promotion runs (none: no sale), kept
+		// by internal/promotion (Resale) on promotion writes, at each
+		// promotion's window boundaries and on variant writes, so the
+		// catalogue shows it with no extra statement. price_minor stays
+		// the original (compareAtPrice).
+		field.Int64("sale_price_minor").Optional().Nillable().NonNegative().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		// Stock figures are staff's: shoppers see quantityAvailable, and no
 		// filter may probe what the field hides.
 		field.Int("stock_on_hand").

@@ -162,6 +162,7 @@ func NewClient(cfg Config) (*ent.Client, error) {
 		events.Register(client, cfg.Events, cfg.Log)
 	}
 	cfg.outbox().Register(client)
+	promotion.ResaleOnWrite(client, cfg.DB.Dialect, clock(cfg.Checkout.Now))
 	if cfg.CDNPurge {
 		cdn.NewPurger(cfg.Jobs, cfg.CDNPurgeMaxAttempts).Register(client)
 	}
@@ -244,7 +245,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Auth:       accounts,
 		Catalog:    cat,
 		Checkout:   shop,
-		Promotions: promotion.NewService(client, cur),
+		Promotions: promotion.NewService(client, cur, cfg.DB.Dialect, cfg.Jobs, cfg.Checkout.Now),
 		Outbox:     cfg.outbox(),
 		Events:     cfg.Events,
 		Media:      images,
@@ -255,4 +256,12 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 // retries (Services.Outbox) enqueue alike.
 func (cfg Config) outbox() *outbox.Outbox {
 	return outbox.New(outbox.Config{Jobs: cfg.Jobs, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
+}
+
+// clock is now, or time.Now when nil.
+func clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
 }

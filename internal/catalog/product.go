@@ -476,7 +476,8 @@ func reprice(ctx context.Context, c *ent.Client, productID int) (*ent.Product, e
 }
 
 // Reprice sets each product's price range, the lowest and highest price
-// among its variants as they are now (zero without variants), so that
+// among its variants as they are now (a variant's sale price while it has
+// one, internal/promotion) (zero without variants), so that
 // price sorting and priceRange never need a join. It is the one place the
 // range is computed: every writer of variant prices (this service, the
 // seed import) calls it after writing, and it takes one statement however
@@ -487,8 +488,9 @@ func Reprice(ctx context.Context, c *ent.Client, productIDs ...int) error {
 	}
 	of := func(agg string) sql.Querier {
 		return sql.ExprFunc(func(b *sql.Builder) {
-			b.WriteString("COALESCE((SELECT " + agg + "(").Ident(productvariant.FieldPriceMinor).
-				WriteString(") FROM ").Ident(productvariant.Table).
+			b.WriteString("COALESCE((SELECT " + agg + "(COALESCE(").Ident(productvariant.FieldSalePriceMinor).
+				WriteString(", ").Ident(productvariant.FieldPriceMinor).
+				WriteString(")) FROM ").Ident(productvariant.Table).
 				WriteString(" WHERE ").Ident(productvariant.Table).WriteByte('.').Ident(productvariant.FieldProductID).
 				WriteString(" = ").Ident(product.Table).WriteByte('.').Ident(product.FieldID).
 				WriteString("), 0)")

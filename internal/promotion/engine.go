@@ -281,7 +281,12 @@ func (e *Engine) evaluate(i int, lines []pricing.Line) candidate {
 	}
 	switch p.Action {
 	case promotion.ActionPERCENTAGE:
-		add(subtotal*p.PercentBp/10000, ids(match))
+		// Off each unit, rounded down per unit, so that a cart charges
+		// exactly the sale price the catalogue shows (SalePrice) times
+		// the quantity.
+		for _, l := range match {
+			add(l.UnitMinor*p.PercentBp/10000*int64(l.Quantity), []int{l.ID})
+		}
 	case promotion.ActionFIXED_AMOUNT:
 		add(min(p.AmountMinor, subtotal), ids(match))
 	case promotion.ActionFIXED_PRICE:

@@ -39,12 +39,29 @@ var prefixPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]*$`)
 type Service struct {
 	client   *ent.Client
 	currency money.Currency
+	dialect  string
+	jobs     Inserter
+	now      func() time.Time
 }
 
 // NewService returns the promotion service over client, for a store in
-// currency.
-func NewService(client *ent.Client, currency money.Currency) *Service {
-	return &Service{client: client, currency: currency}
+// currency, on a database of dialect d: jobs schedules the window jobs at each promotion's boundaries
+// (WindowArgs; nil schedules none) and now is the clock (nil: time.Now).
+func NewService(client *ent.Client, currency money.Currency, d string, jobs Inserter, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{client: client, currency: currency, dialect: d, jobs: jobs, now: now}
+}
+
+// written follows a promotion's write in its transaction: the catalogue's
+// sale prices as they are now (Resale), and the window jobs at its
+// boundaries.
+func (s *Service) written(ctx context.Context, c *ent.Client, p *ent.Promotion) error {
+	if _, err := Resale(ctx, c, s.dialect, s.now()); err != nil {
+		return err
+	}
+	return s.schedule(ctx, p)
 }
 
 // amounts reads the input's decimal amounts (MinSubtotal, Amount) as
@@ -257,7 +274,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*ent.Promotion, error) 
 			return fmt.Errorf("create promotion: %w", err)
 		}
 		out = p
-		return nil
+		return s.written(ctx, c, p)
 	})
 	return out, err
 }
@@ -286,7 +303,7 @@ func (s *Service) Update(ctx context.Context, id int, in Input) (*ent.Promotion,
 		if err != nil {
 			return fmt.Errorf("update promotion: %w", err)
 		}
-		return nil
+		return s.written(ctx, c, out)
 	})
 	return out, err
 }
