@@ -2,17 +2,20 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/graph/model"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
-// directives are the coarse gates of the schema: @auth (signed in) and
-// @hasRole (at least a role). Row-level rules live elsewhere; these only
+// directives are the coarse gates of the schema: @auth (signed in),
+// @hasRole (at least a role) and @hasPermission (a named permission, see
+// viewer.Permission). Row-level rules live elsewhere; these only
 // stop a request before its resolver runs. @multiline lets a text input
 // hold line breaks (see graph/scalar/text.go).
 func directives() DirectiveRoot {
@@ -33,10 +36,26 @@ func directives() DirectiveRoot {
 			}
 			return next(ctx)
 		},
+		HasPermission: func(ctx context.Context, _ any, next graphql.Resolver, p model.Permission) (any, error) {
+			v, ok := auth.ViewerFrom(ctx)
+			if !ok {
+				return nil, unauthenticated()
+			}
+			if !v.Can(permission(p)) {
+				return nil, forbidden()
+			}
+			return next(ctx)
+		},
 		Multiline: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
 			return next(scalar.Multiline(ctx))
 		},
 	}
+}
+
+// permission is the viewer package's name of a schema Permission:
+// CATALOG_READ is catalog:read (TestPermissionNames).
+func permission(p model.Permission) viewer.Permission {
+	return viewer.Permission(strings.ToLower(strings.Replace(string(p), "_", ":", 1)))
 }
 
 func unauthenticated() error {
@@ -44,7 +63,7 @@ func unauthenticated() error {
 }
 
 func forbidden() error {
-	return &codedError{code: CodeForbidden, msg: "your role does not allow this"}
+	return &codedError{code: CodeForbidden, msg: "your permissions do not allow this"}
 }
 
 // signedIn returns the signed-in viewer; fields behind @auth can rely on it,

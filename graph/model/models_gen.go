@@ -909,3 +909,79 @@ func (e OrderFeedEventType) MarshalJSON() ([]byte, error) {
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
 }
+
+// What a staff member or an API client may do. STAFF holds CATALOG_READ,
+// CATALOG_WRITE, INVENTORY_WRITE, ORDERS_READ, ORDERS_WRITE, CUSTOMERS_READ,
+// NOTIFICATIONS_MANAGE and PROMOTIONS_MANAGE; ADMIN holds every permission.
+// As an OAuth2 scope each is written in lower case with a colon, such as
+// `orders:read`.
+type Permission string
+
+const (
+	PermissionCatalogRead         Permission = "CATALOG_READ"
+	PermissionCatalogWrite        Permission = "CATALOG_WRITE"
+	PermissionInventoryWrite      Permission = "INVENTORY_WRITE"
+	PermissionOrdersRead          Permission = "ORDERS_READ"
+	PermissionOrdersWrite         Permission = "ORDERS_WRITE"
+	PermissionCustomersRead       Permission = "CUSTOMERS_READ"
+	PermissionNotificationsManage Permission = "NOTIFICATIONS_MANAGE"
+	PermissionWebhooksManage      Permission = "WEBHOOKS_MANAGE"
+	PermissionPromotionsManage    Permission = "PROMOTIONS_MANAGE"
+	PermissionSettingsManage      Permission = "SETTINGS_MANAGE"
+)
+
+var AllPermission = []Permission{
+	PermissionCatalogRead,
+	PermissionCatalogWrite,
+	PermissionInventoryWrite,
+	PermissionOrdersRead,
+	PermissionOrdersWrite,
+	PermissionCustomersRead,
+	PermissionNotificationsManage,
+	PermissionWebhooksManage,
+	PermissionPromotionsManage,
+	PermissionSettingsManage,
+}
+
+func (e Permission) IsValid() bool {
+	switch e {
+	case PermissionCatalogRead, PermissionCatalogWrite, PermissionInventoryWrite, PermissionOrdersRead, PermissionOrdersWrite, PermissionCustomersRead, PermissionNotificationsManage, PermissionWebhooksManage, PermissionPromotionsManage, PermissionSettingsManage:
+		return true
+	}
+	return false
+}
+
+func (e Permission) String() string {
+	return string(e)
+}
+
+func (e *Permission) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Permission(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Permission", str)
+	}
+	return nil
+}
+
+func (e Permission) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Permission) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Permission) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}

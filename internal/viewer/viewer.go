@@ -23,11 +23,18 @@ var rank = map[Role]int{Customer: 1, Staff: 2, Admin: 3}
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return rank[r] > 0 }
 
-// Viewer is a signed-in customer and their role, as the access token
-// says.
+// Viewer is who a request acts for, as its access token says: a signed-in
+// customer and their role, or an API client.
 type Viewer struct {
 	CustomerID int
 	Role       Role
+	// Client is the client_id of an API client (OAuth2 client
+	// credentials); empty for people.
+	Client string
+	// Permissions, when not nil, is exactly what the viewer may do (an
+	// API client's granted scopes, or a staff member's narrowed set);
+	// nil means its role's set (Role.Permissions).
+	Permissions []Permission
 }
 
 // Has reports whether the viewer's role is at least role.
