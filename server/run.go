@@ -240,6 +240,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		switch err := jobs.Stop(stopCtx, jobClient); {
 		case errors.Is(err, jobs.ErrCancelled):
 			log.Warn("jobs still running at the shutdown timeout were cancelled; they will be retried", slog.Duration("shutdown_timeout", cfg.ShutdownTimeout))
+		case errors.Is(err, jobs.ErrAbandoned):
+			log.Warn("jobs still running at the shutdown timeout ignored cancellation and were left; River rescues them later", slog.Duration("shutdown_timeout", cfg.ShutdownTimeout))
 		case err != nil:
 			return err
 		}

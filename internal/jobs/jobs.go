@@ -124,19 +124,35 @@ func New(db *database.DB, cfg Config) (*Client, error) {
 // so a caller shutting down reports it rather than failing.
 var ErrCancelled = errors.New("jobs: running jobs were cancelled at stop and will be retried")
 
+// ErrAbandoned: jobs still running at Stop ignored their cancellation for
+// a few seconds more (a long encode, say) and were left behind. Nothing is
+// lost either: their rows stay running and River's rescuer makes them
+// retryable after RescueStuckJobsAfter (an hour by default); the process
+// may exit.
+var ErrAbandoned = errors.New("jobs: running jobs ignored cancellation at stop and were abandoned; River rescues them later")
+
 // Stop stops c gracefully: it stops fetching, lets running jobs finish
 // until ctx ends, and then cancels what still runs (ErrCancelled: their
-// jobs are retried later, so nothing is lost). Any other error means the
-// client did not stop.
+// jobs are retried later, so nothing is lost). Jobs that ignore the
+// cancellation for abandonAfter more are left behind (ErrAbandoned).
+// Any other error means the client did not stop.
 func Stop(ctx context.Context, c *Client) error {
+	return stop(ctx, c, 5*time.Second)
+}
+
+func stop(ctx context.Context, c *Client, abandonAfter time.Duration) error {
 	err := c.Stop(ctx)
 	if err == nil {
 		return nil
 	}
-	hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	hard, cancel := context.WithTimeout(context.Background(), abandonAfter)
 	defer cancel()
-	if herr := c.StopAndCancel(hard); herr != nil {
+	switch herr := c.StopAndCancel(hard); {
+	case herr == nil:
+		return ErrCancelled
+	case errors.Is(herr, context.DeadlineExceeded) && hard.Err() != nil:
+		return ErrAbandoned
+	default:
 		return errors.Join(fmt.Errorf("jobs: graceful stop: %w", err), herr)
 	}
-	return ErrCancelled
 }

@@ -59,3 +59,50 @@ func TestStopCancelsWhatStillRuns(t *testing.T) {
 
 	})
 }
+
+type stubbornArgs struct{}
+
+func (stubbornArgs) Kind() string { return "stubborn" }
+
+// stubbornWorker ignores its context until released, as a long image
+// encode does.
+type stubbornWorker struct {
+	river.WorkerDefaults[stubbornArgs]
+	started, release chan struct{}
+}
+
+func (w stubbornWorker) Work(context.Context, *river.Job[stubbornArgs]) error {
+	close(w.started)
+	<-w.release
+	return nil
+}
+
+// TestStopAbandonsWhatIgnoresCancellation: a job that ignores its
+// cancellation does not hold the shutdown; Stop says it was abandoned
+// (ErrAbandoned), and its row stays running for River's rescuer.
+func TestStopAbandonsWhatIgnoresCancellation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		require.NoError(t, jobs.Migrate(ctx, db))
+		w := stubbornWorker{started: make(chan struct{}), release: make(chan struct{})}
+		defer close(w.release)
+		workers := river.NewWorkers()
+		river.AddWorker(workers, w)
+		c, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 10 * time.Millisecond})
+		require.NoError(t, err)
+		require.NoError(t, c.Start(ctx))
+		_, err = c.Insert(ctx, stubbornArgs{}, nil)
+		require.NoError(t, err)
+		select {
+		case <-w.started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the job never started")
+		}
+		stop, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		require.ErrorIs(t, jobs.StopAbandoningAfter(stop, c, 200*time.Millisecond), jobs.ErrAbandoned)
+		var state string
+		require.NoError(t, db.SQL.QueryRowContext(ctx, "SELECT state FROM river_job WHERE kind = 'stubborn'").Scan(&state))
+		require.Equal(t, "running", state, "left for the rescuer, not lost")
+	})
+}
