@@ -6,12 +6,14 @@
 // PUT URL for a random staging key (S3's presigned URL, or the binary's
 // own signed URL with the file driver); Attach then checks the uploaded
 // object (it exists, its sniffed format is JPEG, PNG or WebP, its size
-// and its pixel count read from the header are within the limits), moves
-// it to a key named by its SHA-256 and writes the Media row with a River
-// job (DeriveArgs) in one transaction. The job makes the derivatives off
+// and its pixel count read from the header are within the limits),
+// strips its metadata (Strip), stores it under a key named by its
+// SHA-256 and writes the Media row with a River job (DeriveArgs) in one
+// transaction. The job makes the derivatives off
 // the request path: upright, stripped of metadata, at the widths of
 // Ladder, as JPEG and WebP, plus a tiny placeholder. Every object key
-// names fixed bytes, so every image URL may be cached forever.
+// names fixed bytes, so every image URL may be cached forever; Sweep
+// deletes the objects no image names any more.
 package media
 
 import (
