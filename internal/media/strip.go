@@ -156,14 +156,17 @@ func orientationEXIF(o uint16) []byte {
 	return append(seg, payload...)
 }
 
-// pngKeep are the chunks a PNG keeps: the critical ones, transparency,
-// colour and pixel density, and APNG's animation. Text (tEXt, zTXt,
-// iTXt), eXIf, tIME and private chunks go.
-var pngKeep = map[string]bool{
-	"IHDR": true, "PLTE": true, "IDAT": true, "IEND": true,
-	"tRNS": true, "cHRM": true, "gAMA": true, "iCCP": true, "sBIT": true, "sRGB": true, "cICP": true,
-	"bKGD": true, "pHYs": true,
-	"acTL": true, "fcTL": true, "fdAT": true,
+// pngKept reports whether a PNG keeps a chunk: the critical ones,
+// transparency, colour and pixel density, and APNG's animation. Text
+// (tEXt, zTXt, iTXt), eXIf, tIME and private chunks go.
+func pngKept(typ string) bool {
+	switch typ {
+	case "IHDR", "PLTE", "IDAT", "IEND",
+		"tRNS", "cHRM", "gAMA", "iCCP", "sBIT", "sRGB", "cICP", "bKGD", "pHYs",
+		"acTL", "fcTL", "fdAT":
+		return true
+	}
+	return false
 }
 
 func stripPNG(data []byte) ([]byte, error) {
@@ -183,7 +186,7 @@ func stripPNG(data []byte) ([]byte, error) {
 			return nil, ErrUnsupported
 		}
 		typ := string(data[i+4 : i+8])
-		if pngKeep[typ] {
+		if pngKept(typ) {
 			out = append(out, data[i:end]...)
 		}
 		if typ == "IEND" {
