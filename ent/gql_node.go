@@ -14,6 +14,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/internal"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
@@ -49,6 +50,11 @@ var customerImplementors = []string{"Customer", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Customer) IsNode() {}
+
+var mediaImplementors = []string{"Image", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Media) IsNode() {}
 
 var notificationImplementors = []string{"Notification", "Node"}
 
@@ -220,6 +226,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(customer.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customerImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case media.Table:
+		query := c.Media.Query().
+			Where(media.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, mediaImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -459,6 +474,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Customer.Query().
 			Where(customer.IDIn(ids...))
 		query, err := query.CollectFields(ctx, customerImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case media.Table:
+		query := c.Media.Query().
+			Where(media.IDIn(ids...))
+		query, err := query.CollectFields(ctx, mediaImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/category"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/orderevent"
@@ -1087,6 +1088,323 @@ func (_m *Customer) ToEdge(order *CustomerOrder) *CustomerEdge {
 		order = DefaultCustomerOrder
 	}
 	return &CustomerEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// Image is the type alias for Media.
+type Image = Media
+
+// ImageEdge is the edge representation of Image.
+type ImageEdge struct {
+	Node   *Image `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// ImageConnection is the connection containing edges to Image.
+type ImageConnection struct {
+	Edges      []*ImageEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *ImageConnection) build(nodes []*Image, pager *imagePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Image
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Image {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Image {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ImageEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ImageEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ImagePaginateOption enables pagination customization.
+type ImagePaginateOption func(*imagePager) error
+
+// WithImageOrder configures pagination ordering.
+func WithImageOrder(order *ImageOrder) ImagePaginateOption {
+	if order == nil {
+		order = DefaultImageOrder
+	}
+	o := *order
+	return func(pager *imagePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultImageOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithImageFilter configures pagination filter.
+func WithImageFilter(filter func(*MediaQuery) (*MediaQuery, error)) ImagePaginateOption {
+	return func(pager *imagePager) error {
+		if filter == nil {
+			return errors.New("MediaQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type imagePager struct {
+	reverse bool
+	order   *ImageOrder
+	filter  func(*MediaQuery) (*MediaQuery, error)
+}
+
+func newImagePager(opts []ImagePaginateOption, reverse bool) (*imagePager, error) {
+	pager := &imagePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultImageOrder
+	}
+	return pager, nil
+}
+
+func (p *imagePager) applyFilter(query *MediaQuery) (*MediaQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *imagePager) toCursor(_m *Image) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *imagePager) applyCursors(query *MediaQuery, after, before *Cursor) (*MediaQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultImageOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *imagePager) applyOrder(query *MediaQuery) *MediaQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultImageOrder.Field {
+		query = query.Order(DefaultImageOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *imagePager) orderExpr(query *MediaQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultImageOrder.Field {
+			b.Comma().Ident(DefaultImageOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Image.
+func (_m *MediaQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ImagePaginateOption,
+) (*ImageConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newImagePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ImageConnection{Edges: []*ImageEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MediaOrderFieldCreatedAt orders Media by created_at.
+	MediaOrderFieldCreatedAt = &ImageOrderField{
+		Value: func(_m *Image) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: media.FieldCreatedAt,
+		toTerm: media.ByCreatedAt,
+		toCursor: func(_m *Image) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MediaOrderFieldUpdatedAt orders Media by updated_at.
+	MediaOrderFieldUpdatedAt = &ImageOrderField{
+		Value: func(_m *Image) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: media.FieldUpdatedAt,
+		toTerm: media.ByUpdatedAt,
+		toCursor: func(_m *Image) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ImageOrderField) String() string {
+	var str string
+	switch f.column {
+	case MediaOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MediaOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ImageOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ImageOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ImageOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MediaOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *MediaOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ImageOrderField", str)
+	}
+	return nil
+}
+
+// ImageOrderField defines the ordering field of Media.
+type ImageOrderField struct {
+	// Value extracts the ordering value from the given Media.
+	Value    func(*Image) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) media.OrderOption
+	toCursor func(*Image) Cursor
+}
+
+// ImageOrder defines the ordering of Media.
+type ImageOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *ImageOrderField `json:"field"`
+}
+
+// DefaultImageOrder is the default ordering of Media.
+var DefaultImageOrder = &ImageOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ImageOrderField{
+		Value: func(_m *Image) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: media.FieldID,
+		toTerm: media.ByID,
+		toCursor: func(_m *Image) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Image into ImageEdge.
+func (_m *Image) ToEdge(order *ImageOrder) *ImageEdge {
+	if order == nil {
+		order = DefaultImageOrder
+	}
+	return &ImageEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

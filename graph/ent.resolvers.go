@@ -118,6 +118,9 @@ func (r *Resolver) Category() CategoryResolver { return &categoryResolver{r} }
 // Customer returns CustomerResolver implementation.
 func (r *Resolver) Customer() CustomerResolver { return &customerResolver{r} }
 
+// Image returns ImageResolver implementation.
+func (r *Resolver) Image() ImageResolver { return &imageResolver{r} }
+
 // Order returns OrderResolver implementation.
 func (r *Resolver) Order() OrderResolver { return &orderResolver{r} }
 
@@ -145,6 +148,7 @@ func (r *Resolver) ShippingMethod() ShippingMethodResolver { return &shippingMet
 type (
 	categoryResolver       struct{ *Resolver }
 	customerResolver       struct{ *Resolver }
+	imageResolver          struct{ *Resolver }
 	orderResolver          struct{ *Resolver }
 	orderLineResolver      struct{ *Resolver }
 	paymentResolver        struct{ *Resolver }

@@ -279,12 +279,14 @@ type ComplexityRoot struct {
 
 	Image struct {
 		AltText     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
 		FocalPoint  func(childComplexity int) int
 		Height      func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Placeholder func(childComplexity int) int
 		Position    func(childComplexity int) int
 		URL         func(childComplexity int, maxWidth *int, format *model.ImageFormat) int
+		UpdatedAt   func(childComplexity int) int
 		Width       func(childComplexity int) int
 	}
 
@@ -1845,6 +1847,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Image.AltText(childComplexity), true
+	case "Image.createdAt":
+		if e.ComplexityRoot.Image.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.CreatedAt(childComplexity), true
 	case "Image.focalPoint":
 		if e.ComplexityRoot.Image.FocalPoint == nil {
 			break
@@ -1886,6 +1894,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Image.URL(childComplexity, args["maxWidth"].(*int), args["format"].(*model.ImageFormat)), true
+	case "Image.updatedAt":
+		if e.ComplexityRoot.Image.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.UpdatedAt(childComplexity), true
 	case "Image.width":
 		if e.ComplexityRoot.Image.Width == nil {
 			break
@@ -5345,6 +5359,10 @@ func (ec *executionContext) childFields_Image(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Image_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Image_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Image_updatedAt(ctx, field)
 	case "url":
 		return ec.fieldContext_Image_url(ctx, field)
 	case "width":
@@ -11768,6 +11786,52 @@ func (ec *executionContext) _Image_id(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Image_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Image_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Image_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
@@ -41443,6 +41507,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Notification(ctx, sel, obj)
+	case *ent.Media:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Image(ctx, sel, obj)
 	case *ent.Customer:
 		if obj == nil {
 			return graphql.Null
@@ -42876,7 +42945,7 @@ func (ec *executionContext) _GenerateVouchersPayload(ctx context.Context, sel as
 	return out
 }
 
-var imageImplementors = []string{"Image"}
+var imageImplementors = []string{"Image", "Node"}
 
 func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *ent.Media) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
@@ -42889,6 +42958,16 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 			out.Values[i] = graphql.MarshalString("Image")
 		case "id":
 			out.Values[i] = ec._Image_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Image_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Image_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -146,13 +146,7 @@ func (r *stagedUploadResolver) UploadKey(ctx context.Context, obj *media.Upload)
 	return obj.Key, nil
 }
 
-// Image returns ImageResolver implementation.
-func (r *Resolver) Image() ImageResolver { return &imageResolver{r} }
-
 // StagedUpload returns StagedUploadResolver implementation.
 func (r *Resolver) StagedUpload() StagedUploadResolver { return &stagedUploadResolver{r} }
 
-type (
-	imageResolver        struct{ *Resolver }
-	stagedUploadResolver struct{ *Resolver }
-)
+type stagedUploadResolver struct{ *Resolver }

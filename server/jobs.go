@@ -11,6 +11,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/promotion"
 )
 
@@ -44,4 +45,16 @@ func addPromotionWorker(workers *river.Workers, svc *app.Services) error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	return nil
+}
+
+// mediaTasks are the image store's periodic tasks: the sweep of staged
+// uploads never attached and of objects no image names any more
+// (media.Service.Sweep); none without image storage.
+func mediaTasks(svc *app.Services) []jobs.Task {
+	if svc.Media == nil {
+		return nil
+	}
+	return []jobs.Task{
+		{Name: "media_sweep", Every: media.SweepEvery, Run: func(ctx context.Context) (int, error) { return svc.Media.Sweep(ctx, time.Now()) }},
+	}
 }

@@ -48,7 +48,7 @@ func mediaConfig(ctx context.Context, cfg config.Config, key auth.SigningKey) (m
 	if base[len(base)-1] != '/' {
 		base += "/"
 	}
-	return media.Config{Storage: st, PublicURL: base, MaxBytes: m.MaxBytes, MaxPixels: m.MaxPixels, UploadTTL: m.UploadTTL}, nil
+	return media.Config{Storage: st, PublicURL: base, MaxBytes: m.MaxBytes, MaxPixels: m.MaxPixels, UploadTTL: m.UploadTTL, StagingRetention: m.StagingRetention}, nil
 }
 
 // addMediaWorker adds the derivative worker when the store has images.

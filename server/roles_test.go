@@ -161,7 +161,7 @@ func TestRoles(t *testing.T) {
 			require.Equal(t, "+254711000077", msgs[0].To)
 			require.Eventually(t, func() bool {
 				s := jobStates(t, db)
-				return s["notification_deliver/completed"] == 2 && s["periodic_task/completed"] == 4
+				return s["notification_deliver/completed"] == 2 && s["periodic_task/completed"] == 5 // checkout 3, auth 1, media 1
 			}, 30*time.Second, 20*time.Millisecond, "the worker delivers and runs each periodic task on start")
 			require.NoError(t, worker.shutdown(t))
 			require.NoError(t, apiProc.shutdown(t))

@@ -148,7 +148,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	var jobClient *jobs.Client
 	if runsJobs {
 		workers := river.NewWorkers()
-		periodic, err := jobs.Periodic(workers, log, append(checkoutTasks(svc.Checkout), authTasks(svc.Auth)...)...)
+		tasks := append(checkoutTasks(svc.Checkout), authTasks(svc.Auth)...)
+		periodic, err := jobs.Periodic(workers, log, append(tasks, mediaTasks(svc)...)...)
 		if err != nil {
 			return err
 		}

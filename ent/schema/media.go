@@ -99,7 +99,10 @@ func (Media) Annotations() []schema.Annotation {
 		entsql.Checks(map[string]string{
 			MediaOwnerCheck: "(CASE WHEN product_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN variant_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN category_id IS NULL THEN 0 ELSE 1 END) = 1",
 		}),
-		entgql.Skip(entgql.SkipAll),
+		// A Relay Node named Image (graph/media.graphql adds its fields):
+		// node(id:) finds it, through the read rule above.
+		entgql.Type("Image"),
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
 	}
 }
 

@@ -231,7 +231,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 	var images *media.Service
 	if cfg.Media.Storage != nil {
 		mc := cfg.Media
-		mc.Client, mc.Jobs, mc.Log = client, cfg.Jobs, cfg.Log
+		mc.Client, mc.Dialect, mc.Jobs, mc.Log = client, cfg.DB.Dialect, cfg.Jobs, cfg.Log
 		if images, err = media.NewService(mc); err != nil {
 			return nil, err
 		}

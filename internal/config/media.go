@@ -43,6 +43,9 @@ type Media struct {
 	MaxPixels int64 `env:"MEDIA_MAX_PIXELS" envDefault:"40000000"`
 	// UploadTTL is how long an upload URL is valid (MEDIA_UPLOAD_TTL).
 	UploadTTL time.Duration `env:"MEDIA_UPLOAD_TTL" envDefault:"15m"`
+	// StagingRetention is how long an upload never attached is kept
+	// before the media_sweep task deletes it (MEDIA_STAGING_RETENTION).
+	StagingRetention time.Duration `env:"MEDIA_STAGING_RETENTION" envDefault:"24h"`
 }
 
 func (m Media) check() []error {
@@ -75,6 +78,9 @@ func (m Media) check() []error {
 	}
 	if m.UploadTTL < time.Minute || m.UploadTTL > 7*24*time.Hour {
 		errs = append(errs, errors.New("MEDIA_UPLOAD_TTL: want 1m to 168h"))
+	}
+	if m.StagingRetention < m.UploadTTL || m.StagingRetention > 30*24*time.Hour {
+		errs = append(errs, errors.New("MEDIA_STAGING_RETENTION: want MEDIA_UPLOAD_TTL to 720h"))
 	}
 	return errs
 }

@@ -25,12 +25,13 @@ func TestLoadMedia(t *testing.T) {
 	require.Equal(t, "media", c.Media.S3Bucket)
 
 	for name, over := range map[string]map[string]string{
-		"MEDIA_S3_BUCKET":        {"MEDIA_S3_BUCKET": ""},
-		"MEDIA_S3_ACCESS_KEY_ID": {"MEDIA_S3_SECRET_ACCESS_KEY": ""},
-		"MEDIA_PUBLIC_URL":       {"MEDIA_PUBLIC_URL": "cdn.example.com"},
-		"MEDIA_STORAGE":          {"MEDIA_STORAGE": "gcs"},
-		"MEDIA_MAX_PIXELS":       {"MEDIA_MAX_PIXELS": "0"},
-		"MEDIA_UPLOAD_TTL":       {"MEDIA_UPLOAD_TTL": "1s"},
+		"MEDIA_S3_BUCKET":         {"MEDIA_S3_BUCKET": ""},
+		"MEDIA_S3_ACCESS_KEY_ID":  {"MEDIA_S3_SECRET_ACCESS_KEY": ""},
+		"MEDIA_PUBLIC_URL":        {"MEDIA_PUBLIC_URL": "cdn.example.com"},
+		"MEDIA_STORAGE":           {"MEDIA_STORAGE": "gcs"},
+		"MEDIA_MAX_PIXELS":        {"MEDIA_MAX_PIXELS": "0"},
+		"MEDIA_UPLOAD_TTL":        {"MEDIA_UPLOAD_TTL": "1s"},
+		"MEDIA_STAGING_RETENTION": {"MEDIA_UPLOAD_TTL": "2h", "MEDIA_STAGING_RETENTION": "1h"},
 	} {
 		vars := map[string]string{}
 		for k, v := range s3 {

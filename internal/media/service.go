@@ -6,15 +6,18 @@
 // PUT URL for a random staging key (S3's presigned URL, or the binary's
 // own signed URL with the file driver); Attach then checks the uploaded
 // object (it exists, its sniffed format is JPEG, PNG or WebP, its size
-// and its pixel count read from the header are within the limits), moves
-// it to a key named by its SHA-256 and writes the Media row with a River
-// job (DeriveArgs) in one transaction. The job makes the derivatives off
+// and its pixel count read from the header are within the limits),
+// strips its metadata (Strip), stores it under a key named by its
+// SHA-256 and writes the Media row with a River job (DeriveArgs) in one
+// transaction. The job makes the derivatives off
 // the request path: upright, stripped of metadata, at the widths of
 // Ladder, as JPEG and WebP, plus a tiny placeholder. Every object key
-// names fixed bytes, so every image URL may be cached forever.
+// names fixed bytes, so every image URL may be cached forever; Sweep
+// deletes the objects no image names any more.
 package media
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -47,6 +50,8 @@ const (
 	DefaultMaxBytes  = 20 << 20
 	DefaultMaxPixels = 40_000_000
 	DefaultUploadTTL = 15 * time.Minute
+	// DefaultStagingRetention leaves staff a day to attach an upload.
+	DefaultStagingRetention = 24 * time.Hour
 )
 
 // Inserter enqueues a job in a transaction; *jobs.Client is one.
@@ -56,7 +61,9 @@ type Inserter interface {
 
 // Config configures a Service.
 type Config struct {
-	Client  *ent.Client
+	Client *ent.Client
+	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
+	Dialect string
 	Storage *Storage
 	Jobs    Inserter
 	Log     *slog.Logger
@@ -68,6 +75,9 @@ type Config struct {
 	MaxPixels int64
 	// UploadTTL is how long an upload URL is valid.
 	UploadTTL time.Duration
+	// StagingRetention is how long Sweep keeps a staged upload that was
+	// never attached (zero: DefaultStagingRetention; at least UploadTTL).
+	StagingRetention time.Duration
 }
 
 // Service carries out staff's media writes and makes derivatives.
@@ -89,6 +99,10 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.UploadTTL <= 0 {
 		cfg.UploadTTL = DefaultUploadTTL
 	}
+	if cfg.StagingRetention <= 0 {
+		cfg.StagingRetention = DefaultStagingRetention
+	}
+	cfg.StagingRetention = max(cfg.StagingRetention, cfg.UploadTTL)
 	return &Service{cfg: cfg}, nil
 }
 
@@ -171,20 +185,23 @@ func (s *Service) attach(ctx context.Context, owner Owner, in New, replace bool)
 	if err := s.ownerExists(ctx, owner); err != nil {
 		return nil, err
 	}
-	info, hash, size, err := s.check(ctx, in.UploadKey)
+	info, clean, err := s.check(ctx, in.UploadKey)
 	if err != nil {
 		return nil, err
 	}
-	b := s.cfg.Storage.Bucket
-	if err := b.Copy(ctx, originalKey(hash), in.UploadKey, nil); err != nil {
-		return nil, fmt.Errorf("media: keep original: %w", err)
-	}
-	if err := b.Delete(ctx, in.UploadKey); err != nil {
-		s.cfg.Log.WarnContext(ctx, "media: staged upload not deleted", slog.String("key", in.UploadKey), slog.Any("err", err))
+	sum := sha256.Sum256(clean)
+	hash := hex.EncodeToString(sum[:])
+	if err := s.keepOriginal(ctx, info, hash, clean); err != nil {
+		return nil, err
 	}
 	var m *ent.Media
 	err = database.InTx(ctx, s.cfg.Client, func(ctx context.Context) error {
 		c := ent.FromContext(ctx)
+		// Sweep deletes an unreferenced original under this lock: after
+		// it, the row below makes this hash referenced.
+		if err := s.lockHash(ctx, c, hash); err != nil {
+			return err
+		}
 		if replace {
 			if _, err := c.Media.Delete().Where(ownedBy(owner)).Exec(ctx); err != nil {
 				return fmt.Errorf("media: replace: %w", err)
@@ -197,7 +214,7 @@ func (s *Service) attach(ctx context.Context, owner Owner, in New, replace bool)
 		m, err = c.Media.Create().
 			SetContentHash(hash).
 			SetFormat(entmedia.Format(info.Format)).
-			SetBytes(size).
+			SetBytes(int64(len(clean))).
 			SetWidth(info.Width).
 			SetHeight(info.Height).
 			SetAltText(in.AltText).
@@ -220,13 +237,37 @@ func (s *Service) attach(ctx context.Context, owner Owner, in New, replace bool)
 		}
 		return nil
 	})
-	return m, err
+	if err != nil {
+		return nil, err
+	}
+	// A sweep that ran between keepOriginal and the transaction may have
+	// deleted the original, then unreferenced; every later sweep sees
+	// the row. So once the row is committed, the original is put back if
+	// it went.
+	if _, err := s.cfg.Storage.Bucket.Attributes(ctx, originalKey(hash)); gcerrors.Code(err) == gcerrors.NotFound {
+		if err := s.keepOriginal(ctx, info, hash, clean); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.cfg.Storage.Bucket.Delete(ctx, in.UploadKey); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+		s.cfg.Log.WarnContext(ctx, "media: staged upload not deleted", slog.String("key", in.UploadKey), slog.Any("err", err))
+	}
+	return m, nil
 }
 
-// check verifies the staged object key names and returns its format,
-// size in pixels, content hash and size in bytes.
-func (s *Service) check(ctx context.Context, key string) (Info, string, int64, error) {
-	info, hash, size, err := s.inspect(ctx, key)
+// keepOriginal writes the stripped original under its content hash.
+func (s *Service) keepOriginal(ctx context.Context, info Info, hash string, clean []byte) error {
+	opts := &blob.WriterOptions{ContentType: info.Format.MIME(), CacheControl: ImmutableCacheControl}
+	if err := s.cfg.Storage.Bucket.WriteAll(ctx, originalKey(hash), clean, opts); err != nil {
+		return fmt.Errorf("media: keep original: %w", err)
+	}
+	return nil
+}
+
+// check verifies the staged object key names and returns its format and
+// size in pixels, and its bytes stripped of metadata (Strip).
+func (s *Service) check(ctx context.Context, key string) (Info, []byte, error) {
+	info, clean, err := s.inspect(ctx, key)
 	var refused *input.Error
 	if errors.As(err, &refused) && strings.HasPrefix(key, stagingPrefix) {
 		// A refused upload is of no further use.
@@ -234,49 +275,61 @@ func (s *Service) check(ctx context.Context, key string) (Info, string, int64, e
 			s.cfg.Log.WarnContext(ctx, "media: refused upload not deleted", slog.String("key", key), slog.Any("err", err))
 		}
 	}
-	return info, hash, size, err
+	return info, clean, err
 }
 
-func (s *Service) inspect(ctx context.Context, key string) (Info, string, int64, error) {
+func (s *Service) inspect(ctx context.Context, key string) (Info, []byte, error) {
 	const field = "uploadKey"
 	b := s.cfg.Storage.Bucket
 	notFound := input.Fail(input.ErrNotFound, "no uploaded file under this key", field)
 	if len(key) <= len(stagingPrefix) || !strings.HasPrefix(key, stagingPrefix) {
-		return Info{}, "", 0, notFound
+		return Info{}, nil, notFound
 	}
 	attrs, err := b.Attributes(ctx, key)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return Info{}, "", 0, notFound
+		return Info{}, nil, notFound
 	}
 	if err != nil {
-		return Info{}, "", 0, fmt.Errorf("media: attributes: %w", err)
+		return Info{}, nil, fmt.Errorf("media: attributes: %w", err)
 	}
 	if attrs.Size > s.cfg.MaxBytes {
-		return Info{}, "", 0, input.Fail(input.ErrInvalid, fmt.Sprintf("the file is larger than %d bytes", s.cfg.MaxBytes), field)
+		return Info{}, nil, input.Fail(input.ErrInvalid, fmt.Sprintf("the file is larger than %d bytes", s.cfg.MaxBytes), field)
 	}
 	r, err := b.NewReader(ctx, key, nil)
+	if gcerrors.Code(err) == gcerrors.NotFound {
+		return Info{}, nil, notFound
+	}
 	if err != nil {
-		return Info{}, "", 0, fmt.Errorf("media: read upload: %w", err)
+		return Info{}, nil, fmt.Errorf("media: read upload: %w", err)
 	}
 	defer r.Close()
-	// One pass: the header is inspected as the bytes stream into the hash.
-	h := sha256.New()
-	info, err := Inspect(io.TeeReader(r, h), s.cfg.MaxPixels)
+	// The header is inspected first: a pixel bomb is refused having read
+	// a few bytes. Then the whole file, at most MaxBytes, is read to be
+	// stripped.
+	var data bytes.Buffer
+	info, err := Inspect(io.TeeReader(io.LimitReader(r, s.cfg.MaxBytes+1), &data), s.cfg.MaxPixels)
 	switch {
 	case errors.Is(err, ErrUnsupported):
-		return Info{}, "", 0, input.Fail(input.ErrInvalid, "the file is not a JPEG, PNG or WebP image", field)
+		return Info{}, nil, input.Fail(input.ErrInvalid, "the file is not a JPEG, PNG or WebP image", field)
 	case errors.Is(err, ErrTooManyPixels):
-		return Info{}, "", 0, input.Fail(input.ErrInvalid, fmt.Sprintf("the image is %d × %d pixels; at most %d pixels are accepted", info.Width, info.Height, s.cfg.MaxPixels), field)
+		return Info{}, nil, input.Fail(input.ErrInvalid, fmt.Sprintf("the image is %d × %d pixels; at most %d pixels are accepted", info.Width, info.Height, s.cfg.MaxPixels), field)
 	case err != nil:
-		return Info{}, "", 0, err
+		return Info{}, nil, err
 	}
 	if attrs.ContentType != info.Format.MIME() {
-		return Info{}, "", 0, input.Fail(input.ErrInvalid, fmt.Sprintf("the file is %s, not the %s its upload declared", info.Format.MIME(), attrs.ContentType), field)
+		return Info{}, nil, input.Fail(input.ErrInvalid, fmt.Sprintf("the file is %s, not the %s its upload declared", info.Format.MIME(), attrs.ContentType), field)
 	}
-	if _, err := io.Copy(h, io.LimitReader(r, s.cfg.MaxBytes+1)); err != nil {
-		return Info{}, "", 0, fmt.Errorf("media: read upload: %w", err)
+	if _, err := io.Copy(&data, io.LimitReader(r, s.cfg.MaxBytes+1-int64(data.Len()))); err != nil {
+		return Info{}, nil, fmt.Errorf("media: read upload: %w", err)
 	}
-	return info, hex.EncodeToString(h.Sum(nil)), attrs.Size, nil
+	if int64(data.Len()) > s.cfg.MaxBytes {
+		return Info{}, nil, input.Fail(input.ErrInvalid, fmt.Sprintf("the file is larger than %d bytes", s.cfg.MaxBytes), field)
+	}
+	clean, err := Strip(data.Bytes(), info.Format)
+	if err != nil {
+		return Info{}, nil, input.Fail(input.ErrInvalid, "the file is not a well-formed JPEG, PNG or WebP image", field)
+	}
+	return info, clean, nil
 }
 
 // ownerExists refuses an owner that is not exactly one visible row.
@@ -361,8 +414,8 @@ func sameSet(a, b []int) bool {
 	return true
 }
 
-// Delete removes an image. Its objects stay: other rows may name the
-// same content hash, and a CDN may hold the URLs anyway.
+// Delete removes an image. Its objects stay until Sweep finds that no
+// other row names the same content hash.
 func (s *Service) Delete(ctx context.Context, id int) error {
 	err := s.client(ctx).Media.DeleteOneID(id).Exec(ctx)
 	if ent.IsNotFound(err) {

@@ -59,14 +59,17 @@ var corsHeaders = []string{"Content-Type", "Authorization", "X-Request-ID", "Apo
 // rs/cors with originAllowed as its rule. An origin not in the list gets
 // no CORS headers, so the browser blocks it; "*" allows any origin
 // (without credentials, as browsers require). Preflights are answered
-// here (204, cached ten minutes) and never reach GraphQL.
+// here (204, cached ten minutes) and never reach GraphQL or the upload
+// endpoint.
 func withCORS(origins []string, next http.Handler) http.Handler {
 	if len(origins) == 0 {
 		return next
 	}
 	opts := cors.Options{
-		AllowOriginFunc:  func(origin string) bool { return originAllowed(origins, origin) },
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowOriginFunc: func(origin string) bool { return originAllowed(origins, origin) },
+		// PUT is for the signed image uploads of local storage
+		// (PUT /media/upload): the only PUT route.
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPut},
 		AllowedHeaders:   corsHeaders,
 		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
 		AllowCredentials: true,

@@ -64,9 +64,16 @@ func mediaStorage(t *testing.T, driver string) *media.Storage {
 // the derivative jobs.
 func newMediaStore(t *testing.T, db *database.DB, st *media.Storage, ttl time.Duration) *store {
 	t.Helper()
-	s := newStoreWith(t, db, demoCatalog(t), storeSetup{app: func(c *app.Config) {
+	return newMediaStoreWith(t, db, st, ttl, storeSetup{})
+}
+
+// newMediaStoreWith is newMediaStore served as setup says (CORS, say).
+func newMediaStoreWith(t *testing.T, db *database.DB, st *media.Storage, ttl time.Duration, setup storeSetup) *store {
+	t.Helper()
+	setup.app = func(c *app.Config) {
 		c.Media = media.Config{Storage: st, PublicURL: media.ServePath, MaxBytes: 64 << 10, MaxPixels: 4_000_000, UploadTTL: ttl}
-	}})
+	}
+	s := newStoreWith(t, db, demoCatalog(t), setup)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, media.NewWorker(s.services.Media))
 	rc, err := jobs.New(db, jobs.Config{Workers: workers, PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})

@@ -9,6 +9,9 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"image/png"
+
+	"github.com/gen2brain/webp"
 )
 
 // GPSMarker is in the EXIF block of JPEGWithGPS, and nowhere else.
@@ -30,13 +33,84 @@ func JPEGWithGPS(w, h int) []byte {
 		panic(err)
 	}
 	raw := b.Bytes()
-	exif := exifBlock()
-	seg := []byte{0xFF, 0xE1, 0, 0}
-	binary.BigEndian.PutUint16(seg[2:], uint16(len(exif)+2))
 	out := append([]byte{}, raw[:2]...) // SOI
-	out = append(out, seg...)
-	out = append(out, exif...)
+	out = append(out, segment(0xE1, exifBlock())...)
+	out = append(out, segment(0xE1, []byte(xmpPacket))...)
+	out = append(out, segment(0xFE, []byte("taken at "+GPSMarker))...) // COM
 	return append(out, raw[2:]...)
+}
+
+// xmpPacket is an XMP block (as cameras and editors write it in APP1)
+// with a GPS position and GPSMarker.
+const xmpPacket = "http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">" +
+	"<rdf:Description xmlns:exif=\"http://ns.adobe.com/exif/1.0/\" exif:GPSLatitude=\"1,17.0S\" exif:GPSLongitude=\"36,49.0E\" exif:UserComment=\"" + GPSMarker + "\"/>" +
+	"</rdf:RDF></x:xmpmeta>"
+
+func segment(marker byte, payload []byte) []byte {
+	seg := []byte{0xFF, marker, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	return append(seg, payload...)
+}
+
+// PNGWithGPS is a w × h PNG with an eXIf chunk (the EXIF of JPEGWithGPS,
+// GPS included) and tEXt and iTXt chunks naming GPSMarker.
+func PNGWithGPS(w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), 90, uint8(y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	raw := b.Bytes()
+	// After the signature and IHDR (8 + 25 bytes).
+	var meta bytes.Buffer
+	chunk(&meta, "eXIf", exifBlock()[6:]) // eXIf holds the TIFF block alone
+	chunk(&meta, "tEXt", []byte("Comment\x00"+GPSMarker))
+	chunk(&meta, "iTXt", []byte("XML:com.adobe.xmp\x00\x00\x00\x00\x00"+xmpPacket[29:]))
+	out := append([]byte{}, raw[:33]...)
+	out = append(out, meta.Bytes()...)
+	return append(out, raw[33:]...)
+}
+
+// WebPWithGPS is a w × h WebP in the extended format, with EXIF and XMP
+// chunks (GPS included) declared in its VP8X header.
+func WebPWithGPS(w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{30, uint8(x), uint8(y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := webp.Encode(&b, img, webp.Options{Quality: 80}); err != nil {
+		panic(err)
+	}
+	simple := b.Bytes()[12:] // the VP8 or VP8L chunk
+	le := binary.LittleEndian
+	vp8x := make([]byte, 10)
+	vp8x[0] = 1<<3 | 1<<2 // EXIF and XMP present
+	put24 := func(p []byte, v int) { p[0], p[1], p[2] = byte(v), byte(v>>8), byte(v>>16) }
+	put24(vp8x[4:], w-1)
+	put24(vp8x[7:], h-1)
+	riffChunk := func(fourcc string, data []byte) []byte {
+		c := append([]byte(fourcc), le.AppendUint32(nil, uint32(len(data)))...)
+		c = append(c, data...)
+		if len(data)%2 == 1 {
+			c = append(c, 0)
+		}
+		return c
+	}
+	body := []byte("WEBP")
+	body = append(body, riffChunk("VP8X", vp8x)...)
+	body = append(body, simple...)
+	body = append(body, riffChunk("EXIF", exifBlock()[6:])...)
+	body = append(body, riffChunk("XMP ", []byte(xmpPacket[29:]))...)
+	out := append([]byte("RIFF"), le.AppendUint32(nil, uint32(len(body)))...)
+	return append(out, body...)
 }
 
 // exifBlock: "Exif\0\0", a little-endian TIFF header, IFD0 with
