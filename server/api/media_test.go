@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"image/color"
 	"io"
 	"log/slog"
@@ -82,7 +83,11 @@ func newMediaStoreWith(t *testing.T, db *database.DB, st *media.Storage, ttl tim
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		require.NoError(t, jobs.Stop(ctx, rc))
+		// A derivative still encoding when the test is done (under -race on
+		// a loaded machine) is cancelled or left to the rescuer, as in serve.
+		if err := jobs.Stop(ctx, rc); err != nil && !errors.Is(err, jobs.ErrCancelled) && !errors.Is(err, jobs.ErrAbandoned) {
+			t.Error(err)
+		}
 	})
 	return s
 }
