@@ -647,7 +647,9 @@ type ComplexityRoot struct {
 		Stacking     func(childComplexity int) int
 		StartsAt     func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+		UsageLimit   func(childComplexity int) int
 		Uses         func(childComplexity int) int
+		Vouchers     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VoucherOrder, where *ent.VoucherWhereInput) int
 	}
 
 	PromotionPayload struct {
@@ -857,6 +859,7 @@ type ComplexityRoot struct {
 	}
 
 	Voucher struct {
+		BuyerUses        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.VoucherUseWhereInput) int
 		Code             func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -866,6 +869,36 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 		UsageLimit       func(childComplexity int) int
 		Uses             func(childComplexity int) int
+	}
+
+	VoucherConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VoucherEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	VoucherUse struct {
+		Buyer     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Uses      func(childComplexity int) int
+		Voucher   func(childComplexity int) int
+		VoucherID func(childComplexity int) int
+	}
+
+	VoucherUseConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VoucherUseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 }
 
@@ -3859,12 +3892,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.UpdatedAt(childComplexity), true
+	case "Promotion.usageLimit":
+		if e.ComplexityRoot.Promotion.UsageLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.UsageLimit(childComplexity), true
 	case "Promotion.uses":
 		if e.ComplexityRoot.Promotion.Uses == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Promotion.Uses(childComplexity), true
+	case "Promotion.vouchers":
+		if e.ComplexityRoot.Promotion.Vouchers == nil {
+			break
+		}
+
+		args, err := ec.field_Promotion_vouchers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Promotion.Vouchers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.VoucherOrder), args["where"].(*ent.VoucherWhereInput)), true
 
 	case "PromotionPayload.promotion":
 		if e.ComplexityRoot.PromotionPayload.Promotion == nil {
@@ -4680,6 +4730,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VariantOption.Value(childComplexity), true
 
+	case "Voucher.buyerUses":
+		if e.ComplexityRoot.Voucher.BuyerUses == nil {
+			break
+		}
+
+		args, err := ec.field_Voucher_buyerUses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Voucher.BuyerUses(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.VoucherUseWhereInput)), true
 	case "Voucher.code":
 		if e.ComplexityRoot.Voucher.Code == nil {
 			break
@@ -4734,6 +4795,101 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Voucher.Uses(childComplexity), true
+
+	case "VoucherConnection.edges":
+		if e.ComplexityRoot.VoucherConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherConnection.Edges(childComplexity), true
+	case "VoucherConnection.pageInfo":
+		if e.ComplexityRoot.VoucherConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherConnection.PageInfo(childComplexity), true
+	case "VoucherConnection.totalCount":
+		if e.ComplexityRoot.VoucherConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherConnection.TotalCount(childComplexity), true
+
+	case "VoucherEdge.cursor":
+		if e.ComplexityRoot.VoucherEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherEdge.Cursor(childComplexity), true
+	case "VoucherEdge.node":
+		if e.ComplexityRoot.VoucherEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherEdge.Node(childComplexity), true
+
+	case "VoucherUse.buyer":
+		if e.ComplexityRoot.VoucherUse.Buyer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.Buyer(childComplexity), true
+	case "VoucherUse.id":
+		if e.ComplexityRoot.VoucherUse.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.ID(childComplexity), true
+	case "VoucherUse.uses":
+		if e.ComplexityRoot.VoucherUse.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.Uses(childComplexity), true
+	case "VoucherUse.voucher":
+		if e.ComplexityRoot.VoucherUse.Voucher == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.Voucher(childComplexity), true
+	case "VoucherUse.voucherID":
+		if e.ComplexityRoot.VoucherUse.VoucherID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.VoucherID(childComplexity), true
+
+	case "VoucherUseConnection.edges":
+		if e.ComplexityRoot.VoucherUseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseConnection.Edges(childComplexity), true
+	case "VoucherUseConnection.pageInfo":
+		if e.ComplexityRoot.VoucherUseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseConnection.PageInfo(childComplexity), true
+	case "VoucherUseConnection.totalCount":
+		if e.ComplexityRoot.VoucherUseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseConnection.TotalCount(childComplexity), true
+
+	case "VoucherUseEdge.cursor":
+		if e.ComplexityRoot.VoucherUseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseEdge.Cursor(childComplexity), true
+	case "VoucherUseEdge.node":
+		if e.ComplexityRoot.VoucherUseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseEdge.Node(childComplexity), true
 
 	}
 	return 0, false
@@ -4808,6 +4964,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("VariantOptionInput", ec.unmarshalInputVariantOptionInput),
 			graphql.NewInputUnmarshaler("VoucherOrder", ec.unmarshalInputVoucherOrder),
+			graphql.NewInputUnmarshaler("VoucherUseWhereInput", ec.unmarshalInputVoucherUseWhereInput),
 			graphql.NewInputUnmarshaler("VoucherWhereInput", ec.unmarshalInputVoucherWhereInput),
 		)
 	}
@@ -5934,6 +6091,10 @@ func (ec *executionContext) childFields_Promotion(ctx context.Context, field gra
 		return ec.fieldContext_Promotion_getQuantity(ctx, field)
 	case "uses":
 		return ec.fieldContext_Promotion_uses(ctx, field)
+	case "usageLimit":
+		return ec.fieldContext_Promotion_usageLimit(ctx, field)
+	case "vouchers":
+		return ec.fieldContext_Promotion_vouchers(ctx, field)
 	case "minSubtotal":
 		return ec.fieldContext_Promotion_minSubtotal(ctx, field)
 	case "amount":
@@ -6298,6 +6459,92 @@ func (ec *executionContext) childFields_VariantOption(ctx context.Context, field
 		return ec.fieldContext_VariantOption_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VariantOption", field.Name)
+}
+
+func (ec *executionContext) childFields_Voucher(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Voucher_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Voucher_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Voucher_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_Voucher_code(ctx, field)
+	case "promotionID":
+		return ec.fieldContext_Voucher_promotionID(ctx, field)
+	case "uses":
+		return ec.fieldContext_Voucher_uses(ctx, field)
+	case "usageLimit":
+		return ec.fieldContext_Voucher_usageLimit(ctx, field)
+	case "perCustomerLimit":
+		return ec.fieldContext_Voucher_perCustomerLimit(ctx, field)
+	case "promotion":
+		return ec.fieldContext_Voucher_promotion(ctx, field)
+	case "buyerUses":
+		return ec.fieldContext_Voucher_buyerUses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Voucher", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VoucherConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VoucherConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VoucherConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_VoucherEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_VoucherEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_VoucherUse_id(ctx, field)
+	case "voucherID":
+		return ec.fieldContext_VoucherUse_voucherID(ctx, field)
+	case "buyer":
+		return ec.fieldContext_VoucherUse_buyer(ctx, field)
+	case "uses":
+		return ec.fieldContext_VoucherUse_uses(ctx, field)
+	case "voucher":
+		return ec.fieldContext_VoucherUse_voucher(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherUse", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherUseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VoucherUseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VoucherUseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VoucherUseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherUseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherUseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_VoucherUseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_VoucherUseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherUseEdge", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7964,6 +8211,60 @@ func (ec *executionContext) field_Mutation_variantMediaSet_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Promotion_vouchers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.VoucherOrder, error) {
+			return ec.unmarshalOVoucherOrder2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.VoucherWhereInput, error) {
+			return ec.unmarshalOVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8435,6 +8736,52 @@ func (ec *executionContext) field_Subscription_orderUpdated_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Voucher_buyerUses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.VoucherUseWhereInput, error) {
+			return ec.unmarshalOVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
 	return args, nil
 }
 
@@ -21078,6 +21425,91 @@ func (ec *executionContext) fieldContext_Promotion_uses(_ context.Context, field
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Promotion_usageLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_usageLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsageLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_usageLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_vouchers(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_vouchers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Vouchers(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.VoucherOrder), fc.Args["where"].(*ent.VoucherWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.VoucherConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.VoucherConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VoucherConnection) graphql.Marshaler {
+			return ec.marshalNVoucherConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_vouchers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Promotion_vouchers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Promotion_minSubtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25093,6 +25525,476 @@ func (ec *executionContext) fieldContext_Voucher_promotion(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Voucher_buyerUses(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_buyerUses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.BuyerUses(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.VoucherUseWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.VoucherUseConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.VoucherUseConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VoucherUseConnection) graphql.Marshaler {
+			return ec.marshalNVoucherUseConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_buyerUses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Voucher",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherUseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Voucher_buyerUses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.VoucherEdge) graphql.Marshaler {
+			return ec.marshalOVoucherEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VoucherEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+			return ec.marshalOVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Voucher(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _VoucherUse_id(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VoucherUse_voucherID(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_voucherID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoucherID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_voucherID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VoucherUse_buyer(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_buyer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buyer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_buyer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "String")
+}
+
+func (ec *executionContext) _VoucherUse_uses(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VoucherUse_voucher(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_voucher(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Voucher(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+			return ec.marshalNVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_voucher(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Voucher(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.VoucherUseEdge) graphql.Marshaler {
+			return ec.marshalOVoucherUseEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherUseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VoucherUseEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VoucherUse) graphql.Marshaler {
+			return ec.marshalOVoucherUse2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherUse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUseEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -36418,7 +37320,7 @@ func (ec *executionContext) unmarshalInputPromotionWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "active", "activeNEQ", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "stacking", "stackingNEQ", "stackingIn", "stackingNotIn", "requiresCode", "requiresCodeNEQ", "minQuantity", "minQuantityNEQ", "minQuantityIn", "minQuantityNotIn", "minQuantityGT", "minQuantityGTE", "minQuantityLT", "minQuantityLTE", "signedIn", "signedInNEQ", "firstOrder", "firstOrderNEQ", "action", "actionNEQ", "actionIn", "actionNotIn", "percentBp", "percentBpNEQ", "percentBpIn", "percentBpNotIn", "percentBpGT", "percentBpGTE", "percentBpLT", "percentBpLTE", "buyQuantity", "buyQuantityNEQ", "buyQuantityIn", "buyQuantityNotIn", "buyQuantityGT", "buyQuantityGTE", "buyQuantityLT", "buyQuantityLTE", "getQuantity", "getQuantityNEQ", "getQuantityIn", "getQuantityNotIn", "getQuantityGT", "getQuantityGTE", "getQuantityLT", "getQuantityLTE"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "active", "activeNEQ", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "stacking", "stackingNEQ", "stackingIn", "stackingNotIn", "requiresCode", "requiresCodeNEQ", "minQuantity", "minQuantityNEQ", "minQuantityIn", "minQuantityNotIn", "minQuantityGT", "minQuantityGTE", "minQuantityLT", "minQuantityLTE", "signedIn", "signedInNEQ", "firstOrder", "firstOrderNEQ", "action", "actionNEQ", "actionIn", "actionNotIn", "percentBp", "percentBpNEQ", "percentBpIn", "percentBpNotIn", "percentBpGT", "percentBpGTE", "percentBpLT", "percentBpLTE", "buyQuantity", "buyQuantityNEQ", "buyQuantityIn", "buyQuantityNotIn", "buyQuantityGT", "buyQuantityGTE", "buyQuantityLT", "buyQuantityLTE", "getQuantity", "getQuantityNEQ", "getQuantityIn", "getQuantityNotIn", "getQuantityGT", "getQuantityGTE", "getQuantityLT", "getQuantityLTE", "hasVouchers", "hasVouchersWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37237,6 +38139,20 @@ func (ec *executionContext) unmarshalInputPromotionWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.GetQuantityLTE = data
+		case "hasVouchers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVouchers"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVouchers = data
+		case "hasVouchersWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVouchersWith"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVouchersWith = data
 		}
 	}
 	return it, nil
@@ -40797,6 +41713,307 @@ func UnmarshalVoucherOrder(ctx context.Context, raw any) (ent.VoucherOrder, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVoucherUseWhereInput(ctx context.Context, obj any) (ent.VoucherUseWhereInput, error) {
+	var it ent.VoucherUseWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "voucherID", "voucherIDNEQ", "voucherIDIn", "voucherIDNotIn", "buyer", "buyerNEQ", "buyerIn", "buyerNotIn", "buyerGT", "buyerGTE", "buyerLT", "buyerLTE", "buyerContains", "buyerHasPrefix", "buyerHasSuffix", "buyerEqualFold", "buyerContainsFold", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "hasVoucher", "hasVoucherWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "voucherID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherID = data
+		case "voucherIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherIDNEQ = data
+		case "voucherIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherIDIn = data
+		case "voucherIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherIDNotIn = data
+		case "buyer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Buyer = data
+		case "buyerNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerNEQ = data
+		case "buyerIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerIn = data
+		case "buyerNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerNotIn = data
+		case "buyerGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerGT = data
+		case "buyerGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerGTE = data
+		case "buyerLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerLT = data
+		case "buyerLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerLTE = data
+		case "buyerContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerContains = data
+		case "buyerHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerHasPrefix = data
+		case "buyerHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerHasSuffix = data
+		case "buyerEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerEqualFold = data
+		case "buyerContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerContainsFold = data
+		case "uses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uses"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Uses = data
+		case "usesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesNEQ = data
+		case "usesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesIn = data
+		case "usesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesNotIn = data
+		case "usesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesGT = data
+		case "usesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesGTE = data
+		case "usesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesLT = data
+		case "usesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesLTE = data
+		case "hasVoucher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVoucher"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVoucher = data
+		case "hasVoucherWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVoucherWith"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVoucherWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVoucherUseWhereInput unmarshals raw into the VoucherUseWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVoucherUseWhereInput(ctx context.Context, raw any) (ent.VoucherUseWhereInput, error) {
+	var out ent.VoucherUseWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VoucherUseWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context, obj any) (ent.VoucherWhereInput, error) {
 	var it ent.VoucherWhereInput
 	if obj == nil {
@@ -40808,7 +42025,7 @@ func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "promotionID", "promotionIDNEQ", "promotionIDIn", "promotionIDNotIn", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "usageLimit", "usageLimitNEQ", "usageLimitIn", "usageLimitNotIn", "usageLimitGT", "usageLimitGTE", "usageLimitLT", "usageLimitLTE", "usageLimitIsNil", "usageLimitNotNil", "perCustomerLimit", "perCustomerLimitNEQ", "perCustomerLimitIn", "perCustomerLimitNotIn", "perCustomerLimitGT", "perCustomerLimitGTE", "perCustomerLimitLT", "perCustomerLimitLTE", "perCustomerLimitIsNil", "perCustomerLimitNotNil", "hasPromotion", "hasPromotionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "promotionID", "promotionIDNEQ", "promotionIDIn", "promotionIDNotIn", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "usageLimit", "usageLimitNEQ", "usageLimitIn", "usageLimitNotIn", "usageLimitGT", "usageLimitGTE", "usageLimitLT", "usageLimitLTE", "usageLimitIsNil", "usageLimitNotNil", "perCustomerLimit", "perCustomerLimitNEQ", "perCustomerLimitIn", "perCustomerLimitNotIn", "perCustomerLimitGT", "perCustomerLimitGTE", "perCustomerLimitLT", "perCustomerLimitLTE", "perCustomerLimitIsNil", "perCustomerLimitNotNil", "hasPromotion", "hasPromotionWith", "hasBuyerUses", "hasBuyerUsesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41333,6 +42550,20 @@ func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasPromotionWith = data
+		case "hasBuyerUses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBuyerUses"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBuyerUses = data
+		case "hasBuyerUsesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBuyerUsesWith"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBuyerUsesWith = data
 		}
 	}
 	return it, nil
@@ -41358,6 +42589,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.VoucherUse:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._VoucherUse(ctx, sel, obj)
 	case *ent.Voucher:
 		if obj == nil {
 			return graphql.Null
@@ -45318,6 +46554,17 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "usageLimit":
+			out.Values[i] = ec._Promotion_usageLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vouchers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_vouchers(ctx, field, obj)
+				})
 		case "minSubtotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -46852,6 +48099,228 @@ func (ec *executionContext) _Voucher(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Voucher_promotion(ctx, field, obj)
 				})
+		case "buyerUses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Voucher_buyerUses(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherConnectionImplementors = []string{"VoucherConnection"}
+
+func (ec *executionContext) _VoucherConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherConnection")
+		case "edges":
+			out.Values[i] = ec._VoucherConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VoucherConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VoucherConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherEdgeImplementors = []string{"VoucherEdge"}
+
+func (ec *executionContext) _VoucherEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherEdge")
+		case "node":
+			out.Values[i] = ec._VoucherEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._VoucherEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherUseImplementors = []string{"VoucherUse", "Node"}
+
+func (ec *executionContext) _VoucherUse(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherUse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherUse")
+		case "id":
+			out.Values[i] = ec._VoucherUse_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voucherID":
+			out.Values[i] = ec._VoucherUse_voucherID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "buyer":
+			out.Values[i] = ec._VoucherUse_buyer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uses":
+			out.Values[i] = ec._VoucherUse_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voucher":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VoucherUse_voucher(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherUseConnectionImplementors = []string{"VoucherUseConnection"}
+
+func (ec *executionContext) _VoucherUseConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherUseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherUseConnection")
+		case "edges":
+			out.Values[i] = ec._VoucherUseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VoucherUseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VoucherUseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherUseEdgeImplementors = []string{"VoucherUseEdge"}
+
+func (ec *executionContext) _VoucherUseEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherUseEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherUseEdge")
+		case "node":
+			out.Values[i] = ec._VoucherUseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._VoucherUseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48899,6 +50368,22 @@ func (ec *executionContext) unmarshalNVariantOptionInput2ᚖgithubᚗcomᚋsavan
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx context.Context, sel ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Voucher!")
+		return graphql.Null
+	}
+	return ec._Voucher(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVoucherConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherConnection(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VoucherConnection!")
+		return graphql.Null
+	}
+	return ec._VoucherConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrderField(ctx context.Context, v any) (*ent.VoucherOrderField, error) {
 	var res = new(ent.VoucherOrderField)
 	err := res.UnmarshalGQL(v)
@@ -48911,6 +50396,19 @@ func (ec *executionContext) marshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannah
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNVoucherUseConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseConnection(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherUseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VoucherUseConnection!")
+		return graphql.Null
+	}
+	return ec._VoucherUseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx context.Context, v any) (*ent.VoucherUseWhereInput, error) {
+	res, err := ec.unmarshalInputVoucherUseWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx context.Context, v any) (*ent.VoucherWhereInput, error) {
@@ -51072,6 +52570,93 @@ func (ec *executionContext) unmarshalOVariantOptionInput2ᚕᚖgithubᚗcomᚋsa
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx context.Context, sel ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Voucher(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVoucherEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.VoucherEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVoucherEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVoucherEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VoucherEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVoucherOrder2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrder(ctx context.Context, v any) (*ent.VoucherOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVoucherOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVoucherUse2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUse(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherUse) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VoucherUse(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVoucherUseEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.VoucherUseEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVoucherUseEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVoucherUseEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherUseEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VoucherUseEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx context.Context, v any) ([]*ent.VoucherUseWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.VoucherUseWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx context.Context, v any) (*ent.VoucherUseWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVoucherUseWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx context.Context, v any) ([]*ent.VoucherWhereInput, error) {
