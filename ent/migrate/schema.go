@@ -1122,7 +1122,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 	PromotionsTable.Annotation.Checks = map[string]string{
-		"promotion_action":            "action IS NOT NULL AND ((action = 'PERCENTAGE' AND percent_bp > 0) OR (action = 'FIXED_AMOUNT' AND amount_minor > 0) OR (action = 'FIXED_PRICE') OR (action = 'BUY_X_GET_Y' AND buy_quantity > 0 AND get_quantity > 0 AND percent_bp > 0) OR (action = 'SHIPPING' AND ((percent_bp > 0 AND amount_minor = 0) OR (percent_bp = 0 AND amount_minor > 0))))",
+		"promotion_action_params":     "action IS NOT NULL AND ((action = 'PERCENTAGE' AND percent_bp > 0) OR (action = 'FIXED_AMOUNT' AND amount_minor > 0) OR (action = 'FIXED_PRICE') OR (action = 'BUY_X_GET_Y' AND buy_quantity > 0 AND get_quantity > 0 AND percent_bp > 0) OR (action = 'SHIPPING' AND ((percent_bp > 0 AND amount_minor = 0) OR (percent_bp = 0 AND amount_minor > 0))))",
 		"promotion_uses_within_limit": "usage_limit IS NULL OR uses <= usage_limit",
 		"promotion_window":            "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at",
 	}

@@ -101,10 +101,12 @@ func (Promotion) Annotations() []schema.Annotation {
 
 // PromotionCheck, PromotionActionCheck and PromotionUsesCheck name the
 // CHECK constraints on a promotion's window, on its action's parameters
-// and on its total uses.
+// and on its total uses. (The action's check was renamed when SHIPPING
+// came, so that migrations replace it: atlas does not diff a check's
+// expression on PostgreSQL.)
 const (
 	PromotionCheck       = "promotion_window"
-	PromotionActionCheck = "promotion_action"
+	PromotionActionCheck = "promotion_action_params"
 	PromotionUsesCheck   = "promotion_uses_within_limit"
 )
 
