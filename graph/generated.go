@@ -106,9 +106,10 @@ type ComplexityRoot struct {
 	}
 
 	AppliedDiscount struct {
-		Amount func(childComplexity int) int
-		Code   func(childComplexity int) int
-		Name   func(childComplexity int) int
+		Amount   func(childComplexity int) int
+		Code     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Shipping func(childComplexity int) int
 	}
 
 	AuthToken struct {
@@ -133,6 +134,7 @@ type ComplexityRoot struct {
 		SelectedPickupPoint    func(childComplexity int) int
 		SelectedShippingOption func(childComplexity int) int
 		ShippingAddress        func(childComplexity int) int
+		ShippingDiscount       func(childComplexity int) int
 		ShippingOptions        func(childComplexity int) int
 		Subtotal               func(childComplexity int) int
 		TaxLines               func(childComplexity int) int
@@ -351,6 +353,7 @@ type ComplexityRoot struct {
 		MediaUpdate              func(childComplexity int, id string, input model.MediaUpdateInput) int
 		PayOrder                 func(childComplexity int, orderID string, method payment.Method, phone *string) int
 		PlaceOrder               func(childComplexity int, input model.PlaceOrderInput) int
+		PreviewOrderPromotion    func(childComplexity int, orderID string, input model.PromotionInput) int
 		PreviewPromotion         func(childComplexity int, cartID string, input model.PromotionInput) int
 		ProductMediaCreate       func(childComplexity int, productID string, input model.MediaInput) int
 		ProductMediaReorder      func(childComplexity int, productID string, mediaIds []string) int
@@ -425,6 +428,7 @@ type ComplexityRoot struct {
 		PlacedAt         func(childComplexity int) int
 		PricesIncludeTax func(childComplexity int) int
 		ShippingAddress  func(childComplexity int) int
+		ShippingDiscount func(childComplexity int) int
 		ShippingMethod   func(childComplexity int) int
 		ShippingTotal    func(childComplexity int) int
 		Status           func(childComplexity int) int
@@ -467,22 +471,23 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
-		CreatedAt   func(childComplexity int) int
-		Discount    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		LineTotal   func(childComplexity int) int
-		Order       func(childComplexity int) int
-		OrderID     func(childComplexity int) int
-		ProductName func(childComplexity int) int
-		Quantity    func(childComplexity int) int
-		Sku         func(childComplexity int) int
-		TaxClass    func(childComplexity int) int
-		TaxedTotal  func(childComplexity int) int
-		UnitPrice   func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		Variant     func(childComplexity int) int
-		VariantID   func(childComplexity int) int
-		VariantName func(childComplexity int) int
+		CompareAtPrice func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Discount       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LineTotal      func(childComplexity int) int
+		Order          func(childComplexity int) int
+		OrderID        func(childComplexity int) int
+		ProductName    func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		Sku            func(childComplexity int) int
+		TaxClass       func(childComplexity int) int
+		TaxedTotal     func(childComplexity int) int
+		UnitPrice      func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Variant        func(childComplexity int) int
+		VariantID      func(childComplexity int) int
+		VariantName    func(childComplexity int) int
 	}
 
 	OrderPayload struct {
@@ -632,6 +637,8 @@ type ComplexityRoot struct {
 		Active       func(childComplexity int) int
 		Amount       func(childComplexity int) int
 		BuyQuantity  func(childComplexity int) int
+		Catalogue    func(childComplexity int) int
+		CategoryIds  func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		EndsAt       func(childComplexity int) int
 		FirstOrder   func(childComplexity int) int
@@ -642,6 +649,7 @@ type ComplexityRoot struct {
 		Name         func(childComplexity int) int
 		PercentBp    func(childComplexity int) int
 		Priority     func(childComplexity int) int
+		ProductIds   func(childComplexity int) int
 		RequiresCode func(childComplexity int) int
 		SignedIn     func(childComplexity int) int
 		Stacking     func(childComplexity int) int
@@ -649,6 +657,7 @@ type ComplexityRoot struct {
 		UpdatedAt    func(childComplexity int) int
 		UsageLimit   func(childComplexity int) int
 		Uses         func(childComplexity int) int
+		VariantIds   func(childComplexity int) int
 		Vouchers     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VoucherOrder, where *ent.VoucherWhereInput) int
 	}
 
@@ -658,10 +667,11 @@ type ComplexityRoot struct {
 	}
 
 	PromotionPreview struct {
-		Discount   func(childComplexity int) int
-		Discounts  func(childComplexity int) int
-		Subtotal   func(childComplexity int) int
-		TaxedTotal func(childComplexity int) int
+		Discount         func(childComplexity int) int
+		Discounts        func(childComplexity int) int
+		ShippingDiscount func(childComplexity int) int
+		Subtotal         func(childComplexity int) int
+		TaxedTotal       func(childComplexity int) int
 	}
 
 	PromotionPreviewPayload struct {
@@ -918,6 +928,7 @@ type CartResolver interface {
 	DiscountCodes(ctx context.Context, obj *ent.Cart) ([]*model.CartDiscountCode, error)
 	Discounts(ctx context.Context, obj *ent.Cart) ([]*model.AppliedDiscount, error)
 	Discount(ctx context.Context, obj *ent.Cart) (*model.Money, error)
+	ShippingDiscount(ctx context.Context, obj *ent.Cart) (*model.Money, error)
 	PricesIncludeTax(ctx context.Context, obj *ent.Cart) (bool, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
@@ -992,6 +1003,7 @@ type MutationResolver interface {
 	DeactivatePromotion(ctx context.Context, id string) (*model.PromotionPayload, error)
 	GenerateVouchers(ctx context.Context, promotionID string, input model.GenerateVouchersInput) (*model.GenerateVouchersPayload, error)
 	PreviewPromotion(ctx context.Context, cartID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error)
+	PreviewOrderPromotion(ctx context.Context, orderID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error)
 	RequestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error)
 	ResetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error)
 	RequestEmailVerification(ctx context.Context) (*model.RequestVerificationPayload, error)
@@ -1021,6 +1033,7 @@ type OrderResolver interface {
 	Total(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	Discounts(ctx context.Context, obj *ent.Order) ([]*model.AppliedDiscount, error)
 	Discount(ctx context.Context, obj *ent.Order) (*model.Money, error)
+	ShippingDiscount(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedTotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
@@ -1030,6 +1043,7 @@ type OrderLineResolver interface {
 	UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	LineTotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	Discount(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
+	CompareAtPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	TaxedTotal(ctx context.Context, obj *ent.OrderLine) (*model.TaxedMoney, error)
 }
 type PaymentResolver interface {
@@ -1052,6 +1066,8 @@ type ProductVariantResolver interface {
 type PromotionResolver interface {
 	MinSubtotal(ctx context.Context, obj *ent.Promotion) (*model.Money, error)
 	Amount(ctx context.Context, obj *ent.Promotion) (*model.Money, error)
+
+	Catalogue(ctx context.Context, obj *ent.Promotion) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -1278,6 +1294,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AppliedDiscount.Name(childComplexity), true
+	case "AppliedDiscount.shipping":
+		if e.ComplexityRoot.AppliedDiscount.Shipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedDiscount.Shipping(childComplexity), true
 
 	case "AuthToken.accessToken":
 		if e.ComplexityRoot.AuthToken.AccessToken == nil {
@@ -1371,6 +1393,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.ShippingAddress(childComplexity), true
+	case "Cart.shippingDiscount":
+		if e.ComplexityRoot.Cart.ShippingDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.ShippingDiscount(childComplexity), true
 	case "Cart.shippingOptions":
 		if e.ComplexityRoot.Cart.ShippingOptions == nil {
 			break
@@ -2450,6 +2478,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.previewOrderPromotion":
+		if e.ComplexityRoot.Mutation.PreviewOrderPromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_previewOrderPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PreviewOrderPromotion(childComplexity, args["orderId"].(string), args["input"].(model.PromotionInput)), true
 	case "Mutation.previewPromotion":
 		if e.ComplexityRoot.Mutation.PreviewPromotion == nil {
 			break
@@ -2951,6 +2990,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ShippingAddress(childComplexity), true
+	case "Order.shippingDiscount":
+		if e.ComplexityRoot.Order.ShippingDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShippingDiscount(childComplexity), true
 	case "Order.shippingMethod":
 		if e.ComplexityRoot.Order.ShippingMethod == nil {
 			break
@@ -3118,6 +3163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderFeedEvent.Type(childComplexity), true
 
+	case "OrderLine.compareAtPrice":
+		if e.ComplexityRoot.OrderLine.CompareAtPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.CompareAtPrice(childComplexity), true
 	case "OrderLine.createdAt":
 		if e.ComplexityRoot.OrderLine.CreatedAt == nil {
 			break
@@ -3802,6 +3853,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.BuyQuantity(childComplexity), true
+	case "Promotion.catalogue":
+		if e.ComplexityRoot.Promotion.Catalogue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Catalogue(childComplexity), true
+	case "Promotion.categoryIds":
+		if e.ComplexityRoot.Promotion.CategoryIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.CategoryIds(childComplexity), true
 	case "Promotion.createdAt":
 		if e.ComplexityRoot.Promotion.CreatedAt == nil {
 			break
@@ -3862,6 +3925,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.Priority(childComplexity), true
+	case "Promotion.productIds":
+		if e.ComplexityRoot.Promotion.ProductIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.ProductIds(childComplexity), true
 	case "Promotion.requiresCode":
 		if e.ComplexityRoot.Promotion.RequiresCode == nil {
 			break
@@ -3904,6 +3973,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.Uses(childComplexity), true
+	case "Promotion.variantIds":
+		if e.ComplexityRoot.Promotion.VariantIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.VariantIds(childComplexity), true
 	case "Promotion.vouchers":
 		if e.ComplexityRoot.Promotion.Vouchers == nil {
 			break
@@ -3941,6 +4016,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PromotionPreview.Discounts(childComplexity), true
+	case "PromotionPreview.shippingDiscount":
+		if e.ComplexityRoot.PromotionPreview.ShippingDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreview.ShippingDiscount(childComplexity), true
 	case "PromotionPreview.subtotal":
 		if e.ComplexityRoot.PromotionPreview.Subtotal == nil {
 			break
@@ -5163,6 +5244,8 @@ func (ec *executionContext) childFields_AppliedDiscount(ctx context.Context, fie
 		return ec.fieldContext_AppliedDiscount_code(ctx, field)
 	case "amount":
 		return ec.fieldContext_AppliedDiscount_amount(ctx, field)
+	case "shipping":
+		return ec.fieldContext_AppliedDiscount_shipping(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AppliedDiscount", field.Name)
 }
@@ -5217,6 +5300,8 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_discounts(ctx, field)
 	case "discount":
 		return ec.fieldContext_Cart_discount(ctx, field)
+	case "shippingDiscount":
+		return ec.fieldContext_Cart_shippingDiscount(ctx, field)
 	case "pricesIncludeTax":
 		return ec.fieldContext_Cart_pricesIncludeTax(ctx, field)
 	case "taxedSubtotal":
@@ -5661,6 +5746,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_discounts(ctx, field)
 	case "discount":
 		return ec.fieldContext_Order_discount(ctx, field)
+	case "shippingDiscount":
+		return ec.fieldContext_Order_shippingDiscount(ctx, field)
 	case "taxedSubtotal":
 		return ec.fieldContext_Order_taxedSubtotal(ctx, field)
 	case "taxedShipping":
@@ -5763,6 +5850,8 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_lineTotal(ctx, field)
 	case "discount":
 		return ec.fieldContext_OrderLine_discount(ctx, field)
+	case "compareAtPrice":
+		return ec.fieldContext_OrderLine_compareAtPrice(ctx, field)
 	case "taxedTotal":
 		return ec.fieldContext_OrderLine_taxedTotal(ctx, field)
 	}
@@ -6099,6 +6188,14 @@ func (ec *executionContext) childFields_Promotion(ctx context.Context, field gra
 		return ec.fieldContext_Promotion_minSubtotal(ctx, field)
 	case "amount":
 		return ec.fieldContext_Promotion_amount(ctx, field)
+	case "productIds":
+		return ec.fieldContext_Promotion_productIds(ctx, field)
+	case "categoryIds":
+		return ec.fieldContext_Promotion_categoryIds(ctx, field)
+	case "variantIds":
+		return ec.fieldContext_Promotion_variantIds(ctx, field)
+	case "catalogue":
+		return ec.fieldContext_Promotion_catalogue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Promotion", field.Name)
 }
@@ -6119,6 +6216,8 @@ func (ec *executionContext) childFields_PromotionPreview(ctx context.Context, fi
 		return ec.fieldContext_PromotionPreview_subtotal(ctx, field)
 	case "discount":
 		return ec.fieldContext_PromotionPreview_discount(ctx, field)
+	case "shippingDiscount":
+		return ec.fieldContext_PromotionPreview_shippingDiscount(ctx, field)
 	case "discounts":
 		return ec.fieldContext_PromotionPreview_discounts(ctx, field)
 	case "taxedTotal":
@@ -7678,6 +7777,28 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_previewOrderPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PromotionInput, error) {
+			return ec.unmarshalNPromotionInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -9493,6 +9614,29 @@ func (ec *executionContext) fieldContext_AppliedDiscount_amount(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _AppliedDiscount_shipping(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedDiscount_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedDiscount_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppliedDiscount", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _AuthToken_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthToken) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9994,6 +10138,38 @@ func (ec *executionContext) _Cart_discount(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Cart_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_shippingDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_shippingDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().ShippingDiscount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_shippingDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
@@ -15210,6 +15386,68 @@ func (ec *executionContext) fieldContext_Mutation_previewPromotion(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_previewOrderPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_previewOrderPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PreviewOrderPromotion(ctx, fc.Args["orderId"].(string), fc.Args["input"].(model.PromotionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PromotionPreviewPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PromotionPreviewPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPreviewPayload) graphql.Marshaler {
+			return ec.marshalNPromotionPreviewPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPreviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_previewOrderPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPreviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_previewOrderPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17572,6 +17810,38 @@ func (ec *executionContext) fieldContext_Order_discount(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_shippingDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_shippingDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().ShippingDiscount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_shippingDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_taxedSubtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18514,6 +18784,38 @@ func (ec *executionContext) _OrderLine_discount(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderLine_compareAtPrice(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_compareAtPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderLine().CompareAtPrice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_compareAtPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
@@ -21574,6 +21876,170 @@ func (ec *executionContext) fieldContext_Promotion_amount(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Promotion_productIds(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_productIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductIds, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_productIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_categoryIds(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_categoryIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryIds, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_categoryIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_variantIds(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_variantIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VariantIds, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_variantIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_catalogue(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_catalogue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Catalogue(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_catalogue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, true, true, "Boolean")
+}
+
 func (ec *executionContext) _PromotionPayload_promotion(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21690,6 +22156,38 @@ func (ec *executionContext) _PromotionPreview_discount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_PromotionPreview_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreview_shippingDiscount(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreview_shippingDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingDiscount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreview_shippingDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PromotionPreview",
 		Field:      field,
@@ -37099,7 +37597,7 @@ func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "active", "startsAt", "endsAt", "priority", "stacking", "requiresCode", "minSubtotal", "minQuantity", "productIds", "categoryIds", "variantIds", "signedIn", "firstOrder", "action", "percentBp", "amount", "buyQuantity", "getQuantity"}
+	fieldsInOrder := [...]string{"name", "active", "startsAt", "endsAt", "priority", "stacking", "requiresCode", "minSubtotal", "minQuantity", "productIds", "categoryIds", "variantIds", "signedIn", "firstOrder", "action", "percentBp", "amount", "buyQuantity", "getQuantity", "usageLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37239,6 +37737,13 @@ func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, ob
 				return it, err
 			}
 			it.GetQuantity = data
+		case "usageLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimit = data
 		}
 	}
 	return it, nil
@@ -42918,6 +43423,11 @@ func (ec *executionContext) _AppliedDiscount(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "shipping":
+			out.Values[i] = ec._AppliedDiscount_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43101,6 +43611,12 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Cart_discount(ctx, field, obj)
+				})
+		case "shippingDiscount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_shippingDiscount(ctx, field, obj)
 				})
 		case "pricesIncludeTax":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -44674,6 +45190,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "previewOrderPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_previewOrderPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "requestPasswordReset":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_requestPasswordReset(ctx, field)
@@ -45155,6 +45678,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_discount(ctx, field, obj)
 				})
+		case "shippingDiscount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_shippingDiscount(ctx, field, obj)
+				})
 		case "taxedSubtotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -45484,6 +46013,12 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderLine_discount(ctx, field, obj)
+				})
+		case "compareAtPrice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_compareAtPrice(ctx, field, obj)
 				})
 		case "taxedTotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -46577,6 +47112,27 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Promotion_amount(ctx, field, obj)
 				})
+		case "productIds":
+			out.Values[i] = ec._Promotion_productIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "categoryIds":
+			out.Values[i] = ec._Promotion_categoryIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "variantIds":
+			out.Values[i] = ec._Promotion_variantIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "catalogue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_catalogue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -46650,6 +47206,11 @@ func (ec *executionContext) _PromotionPreview(ctx context.Context, sel ast.Selec
 			}
 		case "discount":
 			out.Values[i] = ec._PromotionPreview_discount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shippingDiscount":
+			out.Values[i] = ec._PromotionPreview_shippingDiscount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -49190,6 +49751,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

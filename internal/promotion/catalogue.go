@@ -24,9 +24,10 @@ import (
 // Catalogue promotions change the price the catalogue shows: a promotion
 // without a code and without a condition on the cart (minimum subtotal or
 // quantity, signed in, first order) whose action prices each unit alone
-// (PERCENTAGE or FIXED_PRICE). A FIXED_AMOUNT is off the matching lines
-// together and BUY_X_GET_Y depends on the quantity, so they show in the
-// cart only.
+// (PERCENTAGE or FIXED_PRICE), and without a total usage limit (a price
+// shown on listings cannot run out between two orders). A FIXED_AMOUNT is
+// off the matching lines together, BUY_X_GET_Y depends on the quantity
+// and SHIPPING on the shipping charge, so they show in the cart only.
 //
 // The sale price a variant shows is what the engine takes off one unit of
 // it when only the running catalogue promotions apply (SalePrice), with
@@ -47,7 +48,7 @@ import (
 // IsCatalogue reports whether p is a catalogue promotion (whatever its
 // window).
 func IsCatalogue(p *ent.Promotion) bool {
-	return !p.RequiresCode && p.MinSubtotalMinor == 0 && p.MinQuantity == 0 && !p.SignedIn && !p.FirstOrder &&
+	return !p.RequiresCode && p.MinSubtotalMinor == 0 && p.MinQuantity == 0 && !p.SignedIn && !p.FirstOrder && p.UsageLimit == nil &&
 		(p.Action == promotion.ActionPERCENTAGE || p.Action == promotion.ActionFIXED_PRICE)
 }
 
