@@ -117,9 +117,10 @@ func LineOf(t pricing.Totals, lineID int) pricing.PricedLine {
 // (promotion.Service.Preview runs it beside a draft promotion): its lines
 // at the unit prices and quantities it was placed with, matched to
 // promotions by their variants as they are now (a deleted variant's line
-// matches by no product), for its buyer, with the codes it used, its
-// shipping charge before shipping discounts, and today's tax in its
-// address's zone. Nothing is written.
+// matches by no product), for its buyer, with the codes it used (the
+// uses it counted given back, as if it had not been placed; a first-order
+// condition still sees it), its shipping charge before shipping
+// discounts, and today's tax in its address's zone. Nothing is written.
 func (s *Service) PreviewOrder(ctx context.Context, id int) (CartPrice, error) {
 	c := s.db(ctx)
 	o, err := c.Order.Query().Where(order.ID(id)).WithLines().Only(ctx)
@@ -181,6 +182,7 @@ func (s *Service) PreviewOrder(ctx context.Context, id int) (CartPrice, error) {
 	if err != nil {
 		return CartPrice{}, err
 	}
+	promos.Without(o.Promotions)
 	totals := Price(lines, tax, ship, promos)
 	return CartPrice{
 		Totals:    totals,

@@ -179,6 +179,28 @@ func (e *Engine) OnSale(t pricing.Totals) map[int]bool {
 	return out
 }
 
+// Without takes the uses a placed order counted (its applied promotions)
+// off the offers' counts, so that the order can be priced again as if it
+// had not been placed (a staff preview); nothing is written.
+func (e *Engine) Without(applied []schematype.AppliedPromotion) {
+	for _, a := range applied {
+		seen := map[*ent.Promotion]bool{}
+		for i := range e.Offers {
+			o := &e.Offers[i]
+			if o.Promotion.ID == a.PromotionID && !seen[o.Promotion] {
+				seen[o.Promotion] = true
+				o.Promotion.Uses = max(o.Promotion.Uses-1, 0)
+			}
+			if v := o.Voucher; v != nil && a.VoucherID != 0 && v.ID == a.VoucherID {
+				v.Uses = max(v.Uses-1, 0)
+				if a.Buyer != "" && a.Buyer == e.Buyer.Key {
+					o.BuyerUses = max(o.BuyerUses-1, 0)
+				}
+			}
+		}
+	}
+}
+
 func sameVoucher(a schematype.AppliedPromotion, o Offer) bool {
 	if o.Voucher == nil {
 		return a.VoucherID == 0

@@ -336,6 +336,7 @@ func TestStaffReadsPromotion(t *testing.T) {
 		}
 		p, resp := read(staff, nil)
 		require.Empty(t, resp.Errors)
+		require.NotNil(t, p, "%s", resp.Data)
 		require.Equal(t, []string{product}, p.ProductIds)
 		require.Empty(t, p.CategoryIds)
 		require.Empty(t, p.VariantIds)
@@ -369,8 +370,9 @@ func TestStaffReadsPromotion(t *testing.T) {
 		require.True(t, p == nil || p.ID == "", "a shopper reads no promotion")
 		require.True(t, p == nil || len(resp.Errors) > 0 || p.Vouchers.TotalCount == 0)
 
-		// The dry run for the placed order: its code still counts (as it
-		// is now), and the draft adds 10.00; nothing is saved.
+		// The dry run for the placed order: its once-per-customer code
+		// still applies (its own use does not count against it), and the
+		// draft adds 10.00; nothing is saved.
 		var pv struct {
 			Preview *struct {
 				Subtotal  money        `json:"subtotal"`
