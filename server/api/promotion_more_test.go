@@ -15,6 +15,7 @@ import (
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
+	"github.com/savannah-commerce/savannah/internal/seed"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -461,5 +462,41 @@ func TestCatalogueSaleUnderExclusiveCode(t *testing.T) {
 		require.Empty(t, o.PlaceOrder.UserErrors)
 		require.Nil(t, o.PlaceOrder.Order.Lines[0].CompareAtPrice)
 		require.False(t, strings.HasPrefix(o.PlaceOrder.Order.Lines[0].Discount.Amount, "-"))
+	})
+}
+
+// TestBulkImportResaleStatements: a bulk variant import during a running
+// catalogue sale recomputes sale prices once per import transaction, in
+// a fixed number of statements, not 3 to 4 per variant: importing 40 more
+// products (120 variants, each its own sale price) takes no more
+// statements than importing 10 (30 variants), and every imported variant
+// shows its sale price.
+func TestBulkImportResaleStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, syntheticCatalog(1))
+		staff := s.asStaff()
+		newPromotion(t, staff, map[string]any{"name": "Everything", "action": "PERCENTAGE", "percentBp": 1000})
+		ctx := context.Background()
+		load := func(cat *seed.Catalog) int64 {
+			s.count.Reset()
+			_, err := seed.Load(ctx, s.client, cat)
+			require.NoError(t, err)
+			return s.count.Count()
+		}
+		shift := func(cat *seed.Catalog, from int) *seed.Catalog {
+			cat.Products = cat.Products[from:]
+			return cat
+		}
+		ten := load(shift(syntheticCatalog(11), 1))
+		forty := load(shift(syntheticCatalog(51), 11))
+		t.Logf("statements: 10 products %d, 40 products %d", ten, forty)
+		require.Equal(t, ten, forty, "the sale's recomputation does not grow with the variants imported")
+		sys := viewer.System(ctx, "test: check")
+		vs := s.client.ProductVariant.Query().AllX(sys)
+		require.Len(t, vs, 51*3)
+		for _, v := range vs {
+			require.NotNil(t, v.SalePriceMinor, v.Sku)
+			require.Equal(t, v.PriceMinor-v.PriceMinor/10, *v.SalePriceMinor, v.Sku)
+		}
 	})
 }
