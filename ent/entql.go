@@ -259,32 +259,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Order",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			order.FieldCreatedAt:        {Type: field.TypeTime, Column: order.FieldCreatedAt},
-			order.FieldUpdatedAt:        {Type: field.TypeTime, Column: order.FieldUpdatedAt},
-			order.FieldNumber:           {Type: field.TypeString, Column: order.FieldNumber},
-			order.FieldStatus:           {Type: field.TypeEnum, Column: order.FieldStatus},
-			order.FieldCurrency:         {Type: field.TypeString, Column: order.FieldCurrency},
-			order.FieldSubtotalMinor:    {Type: field.TypeInt64, Column: order.FieldSubtotalMinor},
-			order.FieldShippingMinor:    {Type: field.TypeInt64, Column: order.FieldShippingMinor},
-			order.FieldTotalMinor:       {Type: field.TypeInt64, Column: order.FieldTotalMinor},
-			order.FieldPricesIncludeTax: {Type: field.TypeBool, Column: order.FieldPricesIncludeTax},
-			order.FieldDiscountMinor:    {Type: field.TypeInt64, Column: order.FieldDiscountMinor},
-			order.FieldTaxMinor:         {Type: field.TypeInt64, Column: order.FieldTaxMinor},
-			order.FieldShippingTaxMinor: {Type: field.TypeInt64, Column: order.FieldShippingTaxMinor},
-			order.FieldTaxLines:         {Type: field.TypeJSON, Column: order.FieldTaxLines},
-			order.FieldPromotions:       {Type: field.TypeJSON, Column: order.FieldPromotions},
-			order.FieldEmail:            {Type: field.TypeString, Column: order.FieldEmail},
-			order.FieldPhone:            {Type: field.TypeString, Column: order.FieldPhone},
-			order.FieldShippingAddress:  {Type: field.TypeJSON, Column: order.FieldShippingAddress},
-			order.FieldShippingMethod:   {Type: field.TypeJSON, Column: order.FieldShippingMethod},
-			order.FieldNote:             {Type: field.TypeString, Column: order.FieldNote},
-			order.FieldIdempotencyKey:   {Type: field.TypeString, Column: order.FieldIdempotencyKey},
-			order.FieldPlacedAt:         {Type: field.TypeTime, Column: order.FieldPlacedAt},
-			order.FieldCustomerID:       {Type: field.TypeInt, Column: order.FieldCustomerID},
-			order.FieldGuestCartToken:   {Type: field.TypeString, Column: order.FieldGuestCartToken},
-			order.FieldGuestContact:     {Type: field.TypeString, Column: order.FieldGuestContact},
-			order.FieldAccessTokenHash:  {Type: field.TypeString, Column: order.FieldAccessTokenHash},
-			order.FieldAccessExpiresAt:  {Type: field.TypeTime, Column: order.FieldAccessExpiresAt},
+			order.FieldCreatedAt:             {Type: field.TypeTime, Column: order.FieldCreatedAt},
+			order.FieldUpdatedAt:             {Type: field.TypeTime, Column: order.FieldUpdatedAt},
+			order.FieldNumber:                {Type: field.TypeString, Column: order.FieldNumber},
+			order.FieldStatus:                {Type: field.TypeEnum, Column: order.FieldStatus},
+			order.FieldCurrency:              {Type: field.TypeString, Column: order.FieldCurrency},
+			order.FieldSubtotalMinor:         {Type: field.TypeInt64, Column: order.FieldSubtotalMinor},
+			order.FieldShippingMinor:         {Type: field.TypeInt64, Column: order.FieldShippingMinor},
+			order.FieldTotalMinor:            {Type: field.TypeInt64, Column: order.FieldTotalMinor},
+			order.FieldPricesIncludeTax:      {Type: field.TypeBool, Column: order.FieldPricesIncludeTax},
+			order.FieldDiscountMinor:         {Type: field.TypeInt64, Column: order.FieldDiscountMinor},
+			order.FieldTaxMinor:              {Type: field.TypeInt64, Column: order.FieldTaxMinor},
+			order.FieldShippingTaxMinor:      {Type: field.TypeInt64, Column: order.FieldShippingTaxMinor},
+			order.FieldShippingDiscountMinor: {Type: field.TypeInt64, Column: order.FieldShippingDiscountMinor},
+			order.FieldTaxLines:              {Type: field.TypeJSON, Column: order.FieldTaxLines},
+			order.FieldPromotions:            {Type: field.TypeJSON, Column: order.FieldPromotions},
+			order.FieldEmail:                 {Type: field.TypeString, Column: order.FieldEmail},
+			order.FieldPhone:                 {Type: field.TypeString, Column: order.FieldPhone},
+			order.FieldShippingAddress:       {Type: field.TypeJSON, Column: order.FieldShippingAddress},
+			order.FieldShippingMethod:        {Type: field.TypeJSON, Column: order.FieldShippingMethod},
+			order.FieldNote:                  {Type: field.TypeString, Column: order.FieldNote},
+			order.FieldIdempotencyKey:        {Type: field.TypeString, Column: order.FieldIdempotencyKey},
+			order.FieldPlacedAt:              {Type: field.TypeTime, Column: order.FieldPlacedAt},
+			order.FieldCustomerID:            {Type: field.TypeInt, Column: order.FieldCustomerID},
+			order.FieldGuestCartToken:        {Type: field.TypeString, Column: order.FieldGuestCartToken},
+			order.FieldGuestContact:          {Type: field.TypeString, Column: order.FieldGuestContact},
+			order.FieldAccessTokenHash:       {Type: field.TypeString, Column: order.FieldAccessTokenHash},
+			order.FieldAccessExpiresAt:       {Type: field.TypeTime, Column: order.FieldAccessExpiresAt},
 		},
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
@@ -319,20 +320,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "OrderLine",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			orderline.FieldCreatedAt:      {Type: field.TypeTime, Column: orderline.FieldCreatedAt},
-			orderline.FieldUpdatedAt:      {Type: field.TypeTime, Column: orderline.FieldUpdatedAt},
-			orderline.FieldProductName:    {Type: field.TypeString, Column: orderline.FieldProductName},
-			orderline.FieldVariantName:    {Type: field.TypeString, Column: orderline.FieldVariantName},
-			orderline.FieldSku:            {Type: field.TypeString, Column: orderline.FieldSku},
-			orderline.FieldQuantity:       {Type: field.TypeInt, Column: orderline.FieldQuantity},
-			orderline.FieldUnitPriceMinor: {Type: field.TypeInt64, Column: orderline.FieldUnitPriceMinor},
-			orderline.FieldLineTotalMinor: {Type: field.TypeInt64, Column: orderline.FieldLineTotalMinor},
-			orderline.FieldDiscountMinor:  {Type: field.TypeInt64, Column: orderline.FieldDiscountMinor},
-			orderline.FieldTaxMinor:       {Type: field.TypeInt64, Column: orderline.FieldTaxMinor},
-			orderline.FieldGrossMinor:     {Type: field.TypeInt64, Column: orderline.FieldGrossMinor},
-			orderline.FieldTaxClass:       {Type: field.TypeString, Column: orderline.FieldTaxClass},
-			orderline.FieldOrderID:        {Type: field.TypeInt, Column: orderline.FieldOrderID},
-			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
+			orderline.FieldCreatedAt:           {Type: field.TypeTime, Column: orderline.FieldCreatedAt},
+			orderline.FieldUpdatedAt:           {Type: field.TypeTime, Column: orderline.FieldUpdatedAt},
+			orderline.FieldProductName:         {Type: field.TypeString, Column: orderline.FieldProductName},
+			orderline.FieldVariantName:         {Type: field.TypeString, Column: orderline.FieldVariantName},
+			orderline.FieldSku:                 {Type: field.TypeString, Column: orderline.FieldSku},
+			orderline.FieldQuantity:            {Type: field.TypeInt, Column: orderline.FieldQuantity},
+			orderline.FieldUnitPriceMinor:      {Type: field.TypeInt64, Column: orderline.FieldUnitPriceMinor},
+			orderline.FieldLineTotalMinor:      {Type: field.TypeInt64, Column: orderline.FieldLineTotalMinor},
+			orderline.FieldDiscountMinor:       {Type: field.TypeInt64, Column: orderline.FieldDiscountMinor},
+			orderline.FieldTaxMinor:            {Type: field.TypeInt64, Column: orderline.FieldTaxMinor},
+			orderline.FieldGrossMinor:          {Type: field.TypeInt64, Column: orderline.FieldGrossMinor},
+			orderline.FieldTaxClass:            {Type: field.TypeString, Column: orderline.FieldTaxClass},
+			orderline.FieldCompareAtPriceMinor: {Type: field.TypeInt64, Column: orderline.FieldCompareAtPriceMinor},
+			orderline.FieldOrderID:             {Type: field.TypeInt, Column: orderline.FieldOrderID},
+			orderline.FieldVariantID:           {Type: field.TypeInt, Column: orderline.FieldVariantID},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -467,6 +469,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			promotion.FieldBuyQuantity:      {Type: field.TypeInt, Column: promotion.FieldBuyQuantity},
 			promotion.FieldGetQuantity:      {Type: field.TypeInt, Column: promotion.FieldGetQuantity},
 			promotion.FieldUses:             {Type: field.TypeInt, Column: promotion.FieldUses},
+			promotion.FieldUsageLimit:       {Type: field.TypeInt, Column: promotion.FieldUsageLimit},
 		},
 	}
 	graph.Nodes[17] = &sqlgraph.Node{
@@ -2623,6 +2626,11 @@ func (f *OrderFilter) WhereShippingTaxMinor(p entql.Int64P) {
 	f.Where(p.Field(order.FieldShippingTaxMinor))
 }
 
+// WhereShippingDiscountMinor applies the entql int64 predicate on the shipping_discount_minor field.
+func (f *OrderFilter) WhereShippingDiscountMinor(p entql.Int64P) {
+	f.Where(p.Field(order.FieldShippingDiscountMinor))
+}
+
 // WhereTaxLines applies the entql json.RawMessage predicate on the tax_lines field.
 func (f *OrderFilter) WhereTaxLines(p entql.BytesP) {
 	f.Where(p.Field(order.FieldTaxLines))
@@ -2969,6 +2977,11 @@ func (f *OrderLineFilter) WhereGrossMinor(p entql.Int64P) {
 // WhereTaxClass applies the entql string predicate on the tax_class field.
 func (f *OrderLineFilter) WhereTaxClass(p entql.StringP) {
 	f.Where(p.Field(orderline.FieldTaxClass))
+}
+
+// WhereCompareAtPriceMinor applies the entql int64 predicate on the compare_at_price_minor field.
+func (f *OrderLineFilter) WhereCompareAtPriceMinor(p entql.Int64P) {
+	f.Where(p.Field(orderline.FieldCompareAtPriceMinor))
 }
 
 // WhereOrderID applies the entql int predicate on the order_id field.
@@ -3720,6 +3733,11 @@ func (f *PromotionFilter) WhereGetQuantity(p entql.IntP) {
 // WhereUses applies the entql int predicate on the uses field.
 func (f *PromotionFilter) WhereUses(p entql.IntP) {
 	f.Where(p.Field(promotion.FieldUses))
+}
+
+// WhereUsageLimit applies the entql int predicate on the usage_limit field.
+func (f *PromotionFilter) WhereUsageLimit(p entql.IntP) {
+	f.Where(p.Field(promotion.FieldUsageLimit))
 }
 
 // WhereHasVouchers applies a predicate to check if query has an edge vouchers.

@@ -28,6 +28,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -1927,6 +1928,95 @@ func (_q *PromotionQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
+
+		case "vouchers":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&VoucherClient{config: _q.config}).Query()
+			)
+			args := newVoucherPaginateArgs(fieldArgs(ctx, new(VoucherWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newVoucherPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Promotion) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"promotion_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(promotion.VouchersColumn), ids...))
+						})
+						if err := query.GroupBy(promotion.VouchersColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Promotion) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Vouchers)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, voucherImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(promotion.VouchersColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedVouchers(alias, func(wq *VoucherQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[promotion.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, promotion.FieldCreatedAt)
@@ -2011,6 +2101,11 @@ func (_q *PromotionQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 			if _, ok := fieldSeen[promotion.FieldUses]; !ok {
 				selectedFields = append(selectedFields, promotion.FieldUses)
 				fieldSeen[promotion.FieldUses] = struct{}{}
+			}
+		case "usageLimit":
+			if _, ok := fieldSeen[promotion.FieldUsageLimit]; !ok {
+				selectedFields = append(selectedFields, promotion.FieldUsageLimit)
+				fieldSeen[promotion.FieldUsageLimit] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -2666,6 +2761,95 @@ func (_q *VoucherQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, voucher.FieldPromotionID)
 				fieldSeen[voucher.FieldPromotionID] = struct{}{}
 			}
+
+		case "buyerUses":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&VoucherUseClient{config: _q.config}).Query()
+			)
+			args := newVoucherUsePaginateArgs(fieldArgs(ctx, new(VoucherUseWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newVoucherUsePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Voucher) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"voucher_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(voucher.BuyerUsesColumn), ids...))
+						})
+						if err := query.GroupBy(voucher.BuyerUsesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Voucher) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.BuyerUses)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, voucheruseImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(voucher.BuyerUsesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedBuyerUses(alias, func(wq *VoucherUseQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[voucher.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, voucher.FieldCreatedAt)
@@ -2760,6 +2944,98 @@ func newVoucherPaginateArgs(rv map[string]any) *voucherPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*VoucherWhereInput); ok {
 		args.opts = append(args.opts, WithVoucherFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *VoucherUseQuery) CollectFields(ctx context.Context, satisfies ...string) (*VoucherUseQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *VoucherUseQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(voucheruse.Columns))
+		selectedFields = []string{voucheruse.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "voucher":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&VoucherClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, voucherImplementors)...); err != nil {
+				return err
+			}
+			_q.withVoucher = query
+			if _, ok := fieldSeen[voucheruse.FieldVoucherID]; !ok {
+				selectedFields = append(selectedFields, voucheruse.FieldVoucherID)
+				fieldSeen[voucheruse.FieldVoucherID] = struct{}{}
+			}
+		case "voucherID":
+			if _, ok := fieldSeen[voucheruse.FieldVoucherID]; !ok {
+				selectedFields = append(selectedFields, voucheruse.FieldVoucherID)
+				fieldSeen[voucheruse.FieldVoucherID] = struct{}{}
+			}
+		case "buyer":
+			if _, ok := fieldSeen[voucheruse.FieldBuyer]; !ok {
+				selectedFields = append(selectedFields, voucheruse.FieldBuyer)
+				fieldSeen[voucheruse.FieldBuyer] = struct{}{}
+			}
+		case "uses":
+			if _, ok := fieldSeen[voucheruse.FieldUses]; !ok {
+				selectedFields = append(selectedFields, voucheruse.FieldUses)
+				fieldSeen[voucheruse.FieldUses] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type voucherusePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []VoucherUsePaginateOption
+}
+
+func newVoucherUsePaginateArgs(rv map[string]any) *voucherusePaginateArgs {
+	args := &voucherusePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*VoucherUseWhereInput); ok {
+		args.opts = append(args.opts, WithVoucherUseFilter(v.Filter))
 	}
 	return args
 }

@@ -173,6 +173,27 @@ func (_m *ProductVariant) TaxClass(ctx context.Context) (*TaxClass, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Promotion) Vouchers(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *VoucherOrder, where *VoucherWhereInput,
+) (*VoucherConnection, error) {
+	opts := []VoucherPaginateOption{
+		WithVoucherOrder(orderBy),
+		WithVoucherFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedVouchers(alias); err == nil || hasTotalCount {
+		pager, err := newVoucherPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &VoucherConnection{Edges: []*VoucherEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryVouchers().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *ShippingMethod) Zone(ctx context.Context) (*ShippingZone, error) {
 	result, err := _m.Edges.ZoneOrErr()
 	if IsNotLoaded(err) {
@@ -237,6 +258,34 @@ func (_m *Voucher) Promotion(ctx context.Context) (*Promotion, error) {
 	result, err := _m.Edges.PromotionOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryPromotion().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Voucher) BuyerUses(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *VoucherUseWhereInput,
+) (*VoucherUseConnection, error) {
+	opts := []VoucherUsePaginateOption{
+		WithVoucherUseFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedBuyerUses(alias); err == nil || hasTotalCount {
+		pager, err := newVoucherUsePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &VoucherUseConnection{Edges: []*VoucherUseEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryBuyerUses().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *VoucherUse) Voucher(ctx context.Context) (*Voucher, error) {
+	result, err := _m.Edges.VoucherOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryVoucher().Only(ctx)
 	}
 	return result, err
 }

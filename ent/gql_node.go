@@ -29,6 +29,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 )
 
 // Noder wraps the basic Node method.
@@ -125,6 +126,11 @@ var voucherImplementors = []string{"Voucher", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Voucher) IsNode() {}
+
+var voucheruseImplementors = []string{"VoucherUse", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*VoucherUse) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -361,6 +367,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(voucher.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, voucherImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case voucheruse.Table:
+		query := c.VoucherUse.Query().
+			Where(voucheruse.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, voucheruseImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -714,6 +729,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Voucher.Query().
 			Where(voucher.IDIn(ids...))
 		query, err := query.CollectFields(ctx, voucherImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case voucheruse.Table:
+		query := c.VoucherUse.Query().
+			Where(voucheruse.IDIn(ids...))
+		query, err := query.CollectFields(ctx, voucheruseImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -32,6 +32,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -5873,6 +5874,255 @@ func (_m *Voucher) ToEdge(order *VoucherOrder) *VoucherEdge {
 		order = DefaultVoucherOrder
 	}
 	return &VoucherEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// VoucherUseEdge is the edge representation of VoucherUse.
+type VoucherUseEdge struct {
+	Node   *VoucherUse `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// VoucherUseConnection is the connection containing edges to VoucherUse.
+type VoucherUseConnection struct {
+	Edges      []*VoucherUseEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *VoucherUseConnection) build(nodes []*VoucherUse, pager *voucherusePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *VoucherUse
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *VoucherUse {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *VoucherUse {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*VoucherUseEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &VoucherUseEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// VoucherUsePaginateOption enables pagination customization.
+type VoucherUsePaginateOption func(*voucherusePager) error
+
+// WithVoucherUseOrder configures pagination ordering.
+func WithVoucherUseOrder(order *VoucherUseOrder) VoucherUsePaginateOption {
+	if order == nil {
+		order = DefaultVoucherUseOrder
+	}
+	o := *order
+	return func(pager *voucherusePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultVoucherUseOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithVoucherUseFilter configures pagination filter.
+func WithVoucherUseFilter(filter func(*VoucherUseQuery) (*VoucherUseQuery, error)) VoucherUsePaginateOption {
+	return func(pager *voucherusePager) error {
+		if filter == nil {
+			return errors.New("VoucherUseQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type voucherusePager struct {
+	reverse bool
+	order   *VoucherUseOrder
+	filter  func(*VoucherUseQuery) (*VoucherUseQuery, error)
+}
+
+func newVoucherUsePager(opts []VoucherUsePaginateOption, reverse bool) (*voucherusePager, error) {
+	pager := &voucherusePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultVoucherUseOrder
+	}
+	return pager, nil
+}
+
+func (p *voucherusePager) applyFilter(query *VoucherUseQuery) (*VoucherUseQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *voucherusePager) toCursor(_m *VoucherUse) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *voucherusePager) applyCursors(query *VoucherUseQuery, after, before *Cursor) (*VoucherUseQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultVoucherUseOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *voucherusePager) applyOrder(query *VoucherUseQuery) *VoucherUseQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultVoucherUseOrder.Field {
+		query = query.Order(DefaultVoucherUseOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *voucherusePager) orderExpr(query *VoucherUseQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultVoucherUseOrder.Field {
+			b.Comma().Ident(DefaultVoucherUseOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to VoucherUse.
+func (_m *VoucherUseQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...VoucherUsePaginateOption,
+) (*VoucherUseConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newVoucherUsePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &VoucherUseConnection{Edges: []*VoucherUseEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// VoucherUseOrderField defines the ordering field of VoucherUse.
+type VoucherUseOrderField struct {
+	// Value extracts the ordering value from the given VoucherUse.
+	Value    func(*VoucherUse) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) voucheruse.OrderOption
+	toCursor func(*VoucherUse) Cursor
+}
+
+// VoucherUseOrder defines the ordering of VoucherUse.
+type VoucherUseOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *VoucherUseOrderField `json:"field"`
+}
+
+// DefaultVoucherUseOrder is the default ordering of VoucherUse.
+var DefaultVoucherUseOrder = &VoucherUseOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &VoucherUseOrderField{
+		Value: func(_m *VoucherUse) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: voucheruse.FieldID,
+		toTerm: voucheruse.ByID,
+		toCursor: func(_m *VoucherUse) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts VoucherUse into VoucherUseEdge.
+func (_m *VoucherUse) ToEdge(order *VoucherUseOrder) *VoucherUseEdge {
+	if order == nil {
+		order = DefaultVoucherUseOrder
+	}
+	return &VoucherUseEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

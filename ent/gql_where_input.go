@@ -25,6 +25,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
+	"github.com/savannah-commerce/savannah/ent/voucheruse"
 )
 
 // AddressWhereInput represents a where input for filtering Address queries.
@@ -6174,6 +6175,10 @@ type PromotionWhereInput struct {
 	GetQuantityGTE   *int  `json:"getQuantityGTE,omitempty"`
 	GetQuantityLT    *int  `json:"getQuantityLT,omitempty"`
 	GetQuantityLTE   *int  `json:"getQuantityLTE,omitempty"`
+
+	// "vouchers" edge predicates.
+	HasVouchers     *bool                `json:"hasVouchers,omitempty"`
+	HasVouchersWith []*VoucherWhereInput `json:"hasVouchersWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -6587,6 +6592,24 @@ func (i *PromotionWhereInput) P() (predicate.Promotion, error) {
 		predicates = append(predicates, promotion.GetQuantityLTE(*i.GetQuantityLTE))
 	}
 
+	if i.HasVouchers != nil {
+		p := promotion.HasVouchers()
+		if !*i.HasVouchers {
+			p = promotion.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasVouchersWith) > 0 {
+		with := make([]predicate.Voucher, 0, len(i.HasVouchersWith))
+		for _, w := range i.HasVouchersWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasVouchersWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, promotion.HasVouchersWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyPromotionWhereInput
@@ -8330,6 +8353,10 @@ type VoucherWhereInput struct {
 	// "promotion" edge predicates.
 	HasPromotion     *bool                  `json:"hasPromotion,omitempty"`
 	HasPromotionWith []*PromotionWhereInput `json:"hasPromotionWith,omitempty"`
+
+	// "buyer_uses" edge predicates.
+	HasBuyerUses     *bool                   `json:"hasBuyerUses,omitempty"`
+	HasBuyerUsesWith []*VoucherUseWhereInput `json:"hasBuyerUsesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -8629,6 +8656,24 @@ func (i *VoucherWhereInput) P() (predicate.Voucher, error) {
 		}
 		predicates = append(predicates, voucher.HasPromotionWith(with...))
 	}
+	if i.HasBuyerUses != nil {
+		p := voucher.HasBuyerUses()
+		if !*i.HasBuyerUses {
+			p = voucher.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasBuyerUsesWith) > 0 {
+		with := make([]predicate.VoucherUse, 0, len(i.HasBuyerUsesWith))
+		for _, w := range i.HasBuyerUsesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasBuyerUsesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, voucher.HasBuyerUsesWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyVoucherWhereInput
@@ -8636,5 +8681,257 @@ func (i *VoucherWhereInput) P() (predicate.Voucher, error) {
 		return predicates[0], nil
 	default:
 		return voucher.And(predicates...), nil
+	}
+}
+
+// VoucherUseWhereInput represents a where input for filtering VoucherUse queries.
+type VoucherUseWhereInput struct {
+	Predicates []predicate.VoucherUse  `json:"-"`
+	Not        *VoucherUseWhereInput   `json:"not,omitempty"`
+	Or         []*VoucherUseWhereInput `json:"or,omitempty"`
+	And        []*VoucherUseWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "voucher_id" field predicates.
+	VoucherID      *int  `json:"voucherID,omitempty"`
+	VoucherIDNEQ   *int  `json:"voucherIDNEQ,omitempty"`
+	VoucherIDIn    []int `json:"voucherIDIn,omitempty"`
+	VoucherIDNotIn []int `json:"voucherIDNotIn,omitempty"`
+
+	// "buyer" field predicates.
+	Buyer             *string  `json:"buyer,omitempty"`
+	BuyerNEQ          *string  `json:"buyerNEQ,omitempty"`
+	BuyerIn           []string `json:"buyerIn,omitempty"`
+	BuyerNotIn        []string `json:"buyerNotIn,omitempty"`
+	BuyerGT           *string  `json:"buyerGT,omitempty"`
+	BuyerGTE          *string  `json:"buyerGTE,omitempty"`
+	BuyerLT           *string  `json:"buyerLT,omitempty"`
+	BuyerLTE          *string  `json:"buyerLTE,omitempty"`
+	BuyerContains     *string  `json:"buyerContains,omitempty"`
+	BuyerHasPrefix    *string  `json:"buyerHasPrefix,omitempty"`
+	BuyerHasSuffix    *string  `json:"buyerHasSuffix,omitempty"`
+	BuyerEqualFold    *string  `json:"buyerEqualFold,omitempty"`
+	BuyerContainsFold *string  `json:"buyerContainsFold,omitempty"`
+
+	// "uses" field predicates.
+	Uses      *int  `json:"uses,omitempty"`
+	UsesNEQ   *int  `json:"usesNEQ,omitempty"`
+	UsesIn    []int `json:"usesIn,omitempty"`
+	UsesNotIn []int `json:"usesNotIn,omitempty"`
+	UsesGT    *int  `json:"usesGT,omitempty"`
+	UsesGTE   *int  `json:"usesGTE,omitempty"`
+	UsesLT    *int  `json:"usesLT,omitempty"`
+	UsesLTE   *int  `json:"usesLTE,omitempty"`
+
+	// "voucher" edge predicates.
+	HasVoucher     *bool                `json:"hasVoucher,omitempty"`
+	HasVoucherWith []*VoucherWhereInput `json:"hasVoucherWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *VoucherUseWhereInput) AddPredicates(predicates ...predicate.VoucherUse) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the VoucherUseWhereInput filter on the VoucherUseQuery builder.
+func (i *VoucherUseWhereInput) Filter(q *VoucherUseQuery) (*VoucherUseQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyVoucherUseWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyVoucherUseWhereInput is returned in case the VoucherUseWhereInput is empty.
+var ErrEmptyVoucherUseWhereInput = errors.New("ent: empty predicate VoucherUseWhereInput")
+
+// P returns a predicate for filtering voucheruses.
+// An error is returned if the input is empty or invalid.
+func (i *VoucherUseWhereInput) P() (predicate.VoucherUse, error) {
+	var predicates []predicate.VoucherUse
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, voucheruse.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.VoucherUse, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, voucheruse.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.VoucherUse, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, voucheruse.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, voucheruse.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, voucheruse.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, voucheruse.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, voucheruse.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, voucheruse.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, voucheruse.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, voucheruse.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, voucheruse.IDLTE(*i.IDLTE))
+	}
+	if i.VoucherID != nil {
+		predicates = append(predicates, voucheruse.VoucherIDEQ(*i.VoucherID))
+	}
+	if i.VoucherIDNEQ != nil {
+		predicates = append(predicates, voucheruse.VoucherIDNEQ(*i.VoucherIDNEQ))
+	}
+	if len(i.VoucherIDIn) > 0 {
+		predicates = append(predicates, voucheruse.VoucherIDIn(i.VoucherIDIn...))
+	}
+	if len(i.VoucherIDNotIn) > 0 {
+		predicates = append(predicates, voucheruse.VoucherIDNotIn(i.VoucherIDNotIn...))
+	}
+	if i.Buyer != nil {
+		predicates = append(predicates, voucheruse.BuyerEQ(*i.Buyer))
+	}
+	if i.BuyerNEQ != nil {
+		predicates = append(predicates, voucheruse.BuyerNEQ(*i.BuyerNEQ))
+	}
+	if len(i.BuyerIn) > 0 {
+		predicates = append(predicates, voucheruse.BuyerIn(i.BuyerIn...))
+	}
+	if len(i.BuyerNotIn) > 0 {
+		predicates = append(predicates, voucheruse.BuyerNotIn(i.BuyerNotIn...))
+	}
+	if i.BuyerGT != nil {
+		predicates = append(predicates, voucheruse.BuyerGT(*i.BuyerGT))
+	}
+	if i.BuyerGTE != nil {
+		predicates = append(predicates, voucheruse.BuyerGTE(*i.BuyerGTE))
+	}
+	if i.BuyerLT != nil {
+		predicates = append(predicates, voucheruse.BuyerLT(*i.BuyerLT))
+	}
+	if i.BuyerLTE != nil {
+		predicates = append(predicates, voucheruse.BuyerLTE(*i.BuyerLTE))
+	}
+	if i.BuyerContains != nil {
+		predicates = append(predicates, voucheruse.BuyerContains(*i.BuyerContains))
+	}
+	if i.BuyerHasPrefix != nil {
+		predicates = append(predicates, voucheruse.BuyerHasPrefix(*i.BuyerHasPrefix))
+	}
+	if i.BuyerHasSuffix != nil {
+		predicates = append(predicates, voucheruse.BuyerHasSuffix(*i.BuyerHasSuffix))
+	}
+	if i.BuyerEqualFold != nil {
+		predicates = append(predicates, voucheruse.BuyerEqualFold(*i.BuyerEqualFold))
+	}
+	if i.BuyerContainsFold != nil {
+		predicates = append(predicates, voucheruse.BuyerContainsFold(*i.BuyerContainsFold))
+	}
+	if i.Uses != nil {
+		predicates = append(predicates, voucheruse.UsesEQ(*i.Uses))
+	}
+	if i.UsesNEQ != nil {
+		predicates = append(predicates, voucheruse.UsesNEQ(*i.UsesNEQ))
+	}
+	if len(i.UsesIn) > 0 {
+		predicates = append(predicates, voucheruse.UsesIn(i.UsesIn...))
+	}
+	if len(i.UsesNotIn) > 0 {
+		predicates = append(predicates, voucheruse.UsesNotIn(i.UsesNotIn...))
+	}
+	if i.UsesGT != nil {
+		predicates = append(predicates, voucheruse.UsesGT(*i.UsesGT))
+	}
+	if i.UsesGTE != nil {
+		predicates = append(predicates, voucheruse.UsesGTE(*i.UsesGTE))
+	}
+	if i.UsesLT != nil {
+		predicates = append(predicates, voucheruse.UsesLT(*i.UsesLT))
+	}
+	if i.UsesLTE != nil {
+		predicates = append(predicates, voucheruse.UsesLTE(*i.UsesLTE))
+	}
+
+	if i.HasVoucher != nil {
+		p := voucheruse.HasVoucher()
+		if !*i.HasVoucher {
+			p = voucheruse.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasVoucherWith) > 0 {
+		with := make([]predicate.Voucher, 0, len(i.HasVoucherWith))
+		for _, w := range i.HasVoucherWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasVoucherWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, voucheruse.HasVoucherWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyVoucherUseWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return voucheruse.And(predicates...), nil
 	}
 }

@@ -9930,60 +9930,62 @@ func (m *OneTimeSecretMutation) ResetEdge(name string) error {
 // OrderMutation represents an operation that mutates the Order nodes in the graph.
 type OrderMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	created_at            *time.Time
-	updated_at            *time.Time
-	number                *string
-	status                *order.Status
-	currency              *string
-	subtotal_minor        *int64
-	addsubtotal_minor     *int64
-	shipping_minor        *int64
-	addshipping_minor     *int64
-	total_minor           *int64
-	addtotal_minor        *int64
-	prices_include_tax    *bool
-	discount_minor        *int64
-	adddiscount_minor     *int64
-	tax_minor             *int64
-	addtax_minor          *int64
-	shipping_tax_minor    *int64
-	addshipping_tax_minor *int64
-	tax_lines             *[]schematype.TaxLine
-	appendtax_lines       []schematype.TaxLine
-	promotions            *[]schematype.AppliedPromotion
-	appendpromotions      []schematype.AppliedPromotion
-	email                 *string
-	phone                 *string
-	shipping_address      *schematype.AddressSnapshot
-	shipping_method       **schematype.ShippingSnapshot
-	note                  *string
-	idempotency_key       *string
-	placed_at             *time.Time
-	guest_cart_token      *string
-	guest_contact         *string
-	access_token_hash     *string
-	access_expires_at     *time.Time
-	clearedFields         map[string]struct{}
-	customer              *int
-	clearedcustomer       bool
-	lines                 map[int]struct{}
-	removedlines          map[int]struct{}
-	clearedlines          bool
-	events                map[int]struct{}
-	removedevents         map[int]struct{}
-	clearedevents         bool
-	payments              map[int]struct{}
-	removedpayments       map[int]struct{}
-	clearedpayments       bool
-	notifications         map[int]struct{}
-	removednotifications  map[int]struct{}
-	clearednotifications  bool
-	done                  bool
-	oldValue              func(context.Context) (*Order, error)
-	predicates            []predicate.Order
+	op                         Op
+	typ                        string
+	id                         *int
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	number                     *string
+	status                     *order.Status
+	currency                   *string
+	subtotal_minor             *int64
+	addsubtotal_minor          *int64
+	shipping_minor             *int64
+	addshipping_minor          *int64
+	total_minor                *int64
+	addtotal_minor             *int64
+	prices_include_tax         *bool
+	discount_minor             *int64
+	adddiscount_minor          *int64
+	tax_minor                  *int64
+	addtax_minor               *int64
+	shipping_tax_minor         *int64
+	addshipping_tax_minor      *int64
+	shipping_discount_minor    *int64
+	addshipping_discount_minor *int64
+	tax_lines                  *[]schematype.TaxLine
+	appendtax_lines            []schematype.TaxLine
+	promotions                 *[]schematype.AppliedPromotion
+	appendpromotions           []schematype.AppliedPromotion
+	email                      *string
+	phone                      *string
+	shipping_address           *schematype.AddressSnapshot
+	shipping_method            **schematype.ShippingSnapshot
+	note                       *string
+	idempotency_key            *string
+	placed_at                  *time.Time
+	guest_cart_token           *string
+	guest_contact              *string
+	access_token_hash          *string
+	access_expires_at          *time.Time
+	clearedFields              map[string]struct{}
+	customer                   *int
+	clearedcustomer            bool
+	lines                      map[int]struct{}
+	removedlines               map[int]struct{}
+	clearedlines               bool
+	events                     map[int]struct{}
+	removedevents              map[int]struct{}
+	clearedevents              bool
+	payments                   map[int]struct{}
+	removedpayments            map[int]struct{}
+	clearedpayments            bool
+	notifications              map[int]struct{}
+	removednotifications       map[int]struct{}
+	clearednotifications       bool
+	done                       bool
+	oldValue                   func(context.Context) (*Order, error)
+	predicates                 []predicate.Order
 }
 
 var _ ent.Mutation = (*OrderMutation)(nil)
@@ -10634,6 +10636,62 @@ func (m *OrderMutation) AddedShippingTaxMinor() (r int64, exists bool) {
 func (m *OrderMutation) ResetShippingTaxMinor() {
 	m.shipping_tax_minor = nil
 	m.addshipping_tax_minor = nil
+}
+
+// SetShippingDiscountMinor sets the "shipping_discount_minor" field.
+func (m *OrderMutation) SetShippingDiscountMinor(i int64) {
+	m.shipping_discount_minor = &i
+	m.addshipping_discount_minor = nil
+}
+
+// ShippingDiscountMinor returns the value of the "shipping_discount_minor" field in the mutation.
+func (m *OrderMutation) ShippingDiscountMinor() (r int64, exists bool) {
+	v := m.shipping_discount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShippingDiscountMinor returns the old "shipping_discount_minor" field's value of the Order entity.
+// If the Order object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderMutation) OldShippingDiscountMinor(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShippingDiscountMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShippingDiscountMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShippingDiscountMinor: %w", err)
+	}
+	return oldValue.ShippingDiscountMinor, nil
+}
+
+// AddShippingDiscountMinor adds i to the "shipping_discount_minor" field.
+func (m *OrderMutation) AddShippingDiscountMinor(i int64) {
+	if m.addshipping_discount_minor != nil {
+		*m.addshipping_discount_minor += i
+	} else {
+		m.addshipping_discount_minor = &i
+	}
+}
+
+// AddedShippingDiscountMinor returns the value that was added to the "shipping_discount_minor" field in this mutation.
+func (m *OrderMutation) AddedShippingDiscountMinor() (r int64, exists bool) {
+	v := m.addshipping_discount_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShippingDiscountMinor resets all changes to the "shipping_discount_minor" field.
+func (m *OrderMutation) ResetShippingDiscountMinor() {
+	m.shipping_discount_minor = nil
+	m.addshipping_discount_minor = nil
 }
 
 // SetTaxLines sets the "tax_lines" field.
@@ -11592,7 +11650,7 @@ func (m *OrderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.created_at != nil {
 		fields = append(fields, order.FieldCreatedAt)
 	}
@@ -11628,6 +11686,9 @@ func (m *OrderMutation) Fields() []string {
 	}
 	if m.shipping_tax_minor != nil {
 		fields = append(fields, order.FieldShippingTaxMinor)
+	}
+	if m.shipping_discount_minor != nil {
+		fields = append(fields, order.FieldShippingDiscountMinor)
 	}
 	if m.tax_lines != nil {
 		fields = append(fields, order.FieldTaxLines)
@@ -11703,6 +11764,8 @@ func (m *OrderMutation) Field(name string) (ent.Value, bool) {
 		return m.TaxMinor()
 	case order.FieldShippingTaxMinor:
 		return m.ShippingTaxMinor()
+	case order.FieldShippingDiscountMinor:
+		return m.ShippingDiscountMinor()
 	case order.FieldTaxLines:
 		return m.TaxLines()
 	case order.FieldPromotions:
@@ -11764,6 +11827,8 @@ func (m *OrderMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldTaxMinor(ctx)
 	case order.FieldShippingTaxMinor:
 		return m.OldShippingTaxMinor(ctx)
+	case order.FieldShippingDiscountMinor:
+		return m.OldShippingDiscountMinor(ctx)
 	case order.FieldTaxLines:
 		return m.OldTaxLines(ctx)
 	case order.FieldPromotions:
@@ -11884,6 +11949,13 @@ func (m *OrderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetShippingTaxMinor(v)
+		return nil
+	case order.FieldShippingDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShippingDiscountMinor(v)
 		return nil
 	case order.FieldTaxLines:
 		v, ok := value.([]schematype.TaxLine)
@@ -12009,6 +12081,9 @@ func (m *OrderMutation) AddedFields() []string {
 	if m.addshipping_tax_minor != nil {
 		fields = append(fields, order.FieldShippingTaxMinor)
 	}
+	if m.addshipping_discount_minor != nil {
+		fields = append(fields, order.FieldShippingDiscountMinor)
+	}
 	return fields
 }
 
@@ -12029,6 +12104,8 @@ func (m *OrderMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedTaxMinor()
 	case order.FieldShippingTaxMinor:
 		return m.AddedShippingTaxMinor()
+	case order.FieldShippingDiscountMinor:
+		return m.AddedShippingDiscountMinor()
 	}
 	return nil, false
 }
@@ -12079,6 +12156,13 @@ func (m *OrderMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddShippingTaxMinor(v)
+		return nil
+	case order.FieldShippingDiscountMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShippingDiscountMinor(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Order numeric field %s", name)
@@ -12211,6 +12295,9 @@ func (m *OrderMutation) ResetField(name string) error {
 		return nil
 	case order.FieldShippingTaxMinor:
 		m.ResetShippingTaxMinor()
+		return nil
+	case order.FieldShippingDiscountMinor:
+		m.ResetShippingDiscountMinor()
 		return nil
 	case order.FieldTaxLines:
 		m.ResetTaxLines()
@@ -13308,35 +13395,37 @@ func (m *OrderEventMutation) ResetEdge(name string) error {
 // OrderLineMutation represents an operation that mutates the OrderLine nodes in the graph.
 type OrderLineMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *int
-	created_at          *time.Time
-	updated_at          *time.Time
-	product_name        *string
-	variant_name        *string
-	sku                 *string
-	quantity            *int
-	addquantity         *int
-	unit_price_minor    *int64
-	addunit_price_minor *int64
-	line_total_minor    *int64
-	addline_total_minor *int64
-	discount_minor      *int64
-	adddiscount_minor   *int64
-	tax_minor           *int64
-	addtax_minor        *int64
-	gross_minor         *int64
-	addgross_minor      *int64
-	tax_class           *string
-	clearedFields       map[string]struct{}
-	_order              *int
-	cleared_order       bool
-	variant             *int
-	clearedvariant      bool
-	done                bool
-	oldValue            func(context.Context) (*OrderLine, error)
-	predicates          []predicate.OrderLine
+	op                        Op
+	typ                       string
+	id                        *int
+	created_at                *time.Time
+	updated_at                *time.Time
+	product_name              *string
+	variant_name              *string
+	sku                       *string
+	quantity                  *int
+	addquantity               *int
+	unit_price_minor          *int64
+	addunit_price_minor       *int64
+	line_total_minor          *int64
+	addline_total_minor       *int64
+	discount_minor            *int64
+	adddiscount_minor         *int64
+	tax_minor                 *int64
+	addtax_minor              *int64
+	gross_minor               *int64
+	addgross_minor            *int64
+	tax_class                 *string
+	compare_at_price_minor    *int64
+	addcompare_at_price_minor *int64
+	clearedFields             map[string]struct{}
+	_order                    *int
+	cleared_order             bool
+	variant                   *int
+	clearedvariant            bool
+	done                      bool
+	oldValue                  func(context.Context) (*OrderLine, error)
+	predicates                []predicate.OrderLine
 }
 
 var _ ent.Mutation = (*OrderLineMutation)(nil)
@@ -14016,6 +14105,76 @@ func (m *OrderLineMutation) ResetTaxClass() {
 	delete(m.clearedFields, orderline.FieldTaxClass)
 }
 
+// SetCompareAtPriceMinor sets the "compare_at_price_minor" field.
+func (m *OrderLineMutation) SetCompareAtPriceMinor(i int64) {
+	m.compare_at_price_minor = &i
+	m.addcompare_at_price_minor = nil
+}
+
+// CompareAtPriceMinor returns the value of the "compare_at_price_minor" field in the mutation.
+func (m *OrderLineMutation) CompareAtPriceMinor() (r int64, exists bool) {
+	v := m.compare_at_price_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompareAtPriceMinor returns the old "compare_at_price_minor" field's value of the OrderLine entity.
+// If the OrderLine object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrderLineMutation) OldCompareAtPriceMinor(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompareAtPriceMinor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompareAtPriceMinor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompareAtPriceMinor: %w", err)
+	}
+	return oldValue.CompareAtPriceMinor, nil
+}
+
+// AddCompareAtPriceMinor adds i to the "compare_at_price_minor" field.
+func (m *OrderLineMutation) AddCompareAtPriceMinor(i int64) {
+	if m.addcompare_at_price_minor != nil {
+		*m.addcompare_at_price_minor += i
+	} else {
+		m.addcompare_at_price_minor = &i
+	}
+}
+
+// AddedCompareAtPriceMinor returns the value that was added to the "compare_at_price_minor" field in this mutation.
+func (m *OrderLineMutation) AddedCompareAtPriceMinor() (r int64, exists bool) {
+	v := m.addcompare_at_price_minor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearCompareAtPriceMinor clears the value of the "compare_at_price_minor" field.
+func (m *OrderLineMutation) ClearCompareAtPriceMinor() {
+	m.compare_at_price_minor = nil
+	m.addcompare_at_price_minor = nil
+	m.clearedFields[orderline.FieldCompareAtPriceMinor] = struct{}{}
+}
+
+// CompareAtPriceMinorCleared returns if the "compare_at_price_minor" field was cleared in this mutation.
+func (m *OrderLineMutation) CompareAtPriceMinorCleared() bool {
+	_, ok := m.clearedFields[orderline.FieldCompareAtPriceMinor]
+	return ok
+}
+
+// ResetCompareAtPriceMinor resets all changes to the "compare_at_price_minor" field.
+func (m *OrderLineMutation) ResetCompareAtPriceMinor() {
+	m.compare_at_price_minor = nil
+	m.addcompare_at_price_minor = nil
+	delete(m.clearedFields, orderline.FieldCompareAtPriceMinor)
+}
+
 // SetOrderID sets the "order_id" field.
 func (m *OrderLineMutation) SetOrderID(i int) {
 	m._order = &i
@@ -14189,7 +14348,7 @@ func (m *OrderLineMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrderLineMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, orderline.FieldCreatedAt)
 	}
@@ -14225,6 +14384,9 @@ func (m *OrderLineMutation) Fields() []string {
 	}
 	if m.tax_class != nil {
 		fields = append(fields, orderline.FieldTaxClass)
+	}
+	if m.compare_at_price_minor != nil {
+		fields = append(fields, orderline.FieldCompareAtPriceMinor)
 	}
 	if m._order != nil {
 		fields = append(fields, orderline.FieldOrderID)
@@ -14264,6 +14426,8 @@ func (m *OrderLineMutation) Field(name string) (ent.Value, bool) {
 		return m.GrossMinor()
 	case orderline.FieldTaxClass:
 		return m.TaxClass()
+	case orderline.FieldCompareAtPriceMinor:
+		return m.CompareAtPriceMinor()
 	case orderline.FieldOrderID:
 		return m.OrderID()
 	case orderline.FieldVariantID:
@@ -14301,6 +14465,8 @@ func (m *OrderLineMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldGrossMinor(ctx)
 	case orderline.FieldTaxClass:
 		return m.OldTaxClass(ctx)
+	case orderline.FieldCompareAtPriceMinor:
+		return m.OldCompareAtPriceMinor(ctx)
 	case orderline.FieldOrderID:
 		return m.OldOrderID(ctx)
 	case orderline.FieldVariantID:
@@ -14398,6 +14564,13 @@ func (m *OrderLineMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTaxClass(v)
 		return nil
+	case orderline.FieldCompareAtPriceMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompareAtPriceMinor(v)
+		return nil
 	case orderline.FieldOrderID:
 		v, ok := value.(int)
 		if !ok {
@@ -14438,6 +14611,9 @@ func (m *OrderLineMutation) AddedFields() []string {
 	if m.addgross_minor != nil {
 		fields = append(fields, orderline.FieldGrossMinor)
 	}
+	if m.addcompare_at_price_minor != nil {
+		fields = append(fields, orderline.FieldCompareAtPriceMinor)
+	}
 	return fields
 }
 
@@ -14458,6 +14634,8 @@ func (m *OrderLineMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedTaxMinor()
 	case orderline.FieldGrossMinor:
 		return m.AddedGrossMinor()
+	case orderline.FieldCompareAtPriceMinor:
+		return m.AddedCompareAtPriceMinor()
 	}
 	return nil, false
 }
@@ -14509,6 +14687,13 @@ func (m *OrderLineMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddGrossMinor(v)
 		return nil
+	case orderline.FieldCompareAtPriceMinor:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCompareAtPriceMinor(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OrderLine numeric field %s", name)
 }
@@ -14522,6 +14707,9 @@ func (m *OrderLineMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(orderline.FieldTaxClass) {
 		fields = append(fields, orderline.FieldTaxClass)
+	}
+	if m.FieldCleared(orderline.FieldCompareAtPriceMinor) {
+		fields = append(fields, orderline.FieldCompareAtPriceMinor)
 	}
 	if m.FieldCleared(orderline.FieldVariantID) {
 		fields = append(fields, orderline.FieldVariantID)
@@ -14545,6 +14733,9 @@ func (m *OrderLineMutation) ClearField(name string) error {
 		return nil
 	case orderline.FieldTaxClass:
 		m.ClearTaxClass()
+		return nil
+	case orderline.FieldCompareAtPriceMinor:
+		m.ClearCompareAtPriceMinor()
 		return nil
 	case orderline.FieldVariantID:
 		m.ClearVariantID()
@@ -14592,6 +14783,9 @@ func (m *OrderLineMutation) ResetField(name string) error {
 		return nil
 	case orderline.FieldTaxClass:
 		m.ResetTaxClass()
+		return nil
+	case orderline.FieldCompareAtPriceMinor:
+		m.ResetCompareAtPriceMinor()
 		return nil
 	case orderline.FieldOrderID:
 		m.ResetOrderID()
@@ -19675,6 +19869,8 @@ type PromotionMutation struct {
 	addget_quantity       *int
 	uses                  *int
 	adduses               *int
+	usage_limit           *int
+	addusage_limit        *int
 	clearedFields         map[string]struct{}
 	vouchers              map[int]struct{}
 	removedvouchers       map[int]struct{}
@@ -20847,6 +21043,76 @@ func (m *PromotionMutation) ResetUses() {
 	m.adduses = nil
 }
 
+// SetUsageLimit sets the "usage_limit" field.
+func (m *PromotionMutation) SetUsageLimit(i int) {
+	m.usage_limit = &i
+	m.addusage_limit = nil
+}
+
+// UsageLimit returns the value of the "usage_limit" field in the mutation.
+func (m *PromotionMutation) UsageLimit() (r int, exists bool) {
+	v := m.usage_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsageLimit returns the old "usage_limit" field's value of the Promotion entity.
+// If the Promotion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PromotionMutation) OldUsageLimit(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsageLimit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsageLimit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsageLimit: %w", err)
+	}
+	return oldValue.UsageLimit, nil
+}
+
+// AddUsageLimit adds i to the "usage_limit" field.
+func (m *PromotionMutation) AddUsageLimit(i int) {
+	if m.addusage_limit != nil {
+		*m.addusage_limit += i
+	} else {
+		m.addusage_limit = &i
+	}
+}
+
+// AddedUsageLimit returns the value that was added to the "usage_limit" field in this mutation.
+func (m *PromotionMutation) AddedUsageLimit() (r int, exists bool) {
+	v := m.addusage_limit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (m *PromotionMutation) ClearUsageLimit() {
+	m.usage_limit = nil
+	m.addusage_limit = nil
+	m.clearedFields[promotion.FieldUsageLimit] = struct{}{}
+}
+
+// UsageLimitCleared returns if the "usage_limit" field was cleared in this mutation.
+func (m *PromotionMutation) UsageLimitCleared() bool {
+	_, ok := m.clearedFields[promotion.FieldUsageLimit]
+	return ok
+}
+
+// ResetUsageLimit resets all changes to the "usage_limit" field.
+func (m *PromotionMutation) ResetUsageLimit() {
+	m.usage_limit = nil
+	m.addusage_limit = nil
+	delete(m.clearedFields, promotion.FieldUsageLimit)
+}
+
 // AddVoucherIDs adds the "vouchers" edge to the Voucher entity by ids.
 func (m *PromotionMutation) AddVoucherIDs(ids ...int) {
 	if m.vouchers == nil {
@@ -20935,7 +21201,7 @@ func (m *PromotionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PromotionMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 23)
 	if m.created_at != nil {
 		fields = append(fields, promotion.FieldCreatedAt)
 	}
@@ -21002,6 +21268,9 @@ func (m *PromotionMutation) Fields() []string {
 	if m.uses != nil {
 		fields = append(fields, promotion.FieldUses)
 	}
+	if m.usage_limit != nil {
+		fields = append(fields, promotion.FieldUsageLimit)
+	}
 	return fields
 }
 
@@ -21054,6 +21323,8 @@ func (m *PromotionMutation) Field(name string) (ent.Value, bool) {
 		return m.GetQuantity()
 	case promotion.FieldUses:
 		return m.Uses()
+	case promotion.FieldUsageLimit:
+		return m.UsageLimit()
 	}
 	return nil, false
 }
@@ -21107,6 +21378,8 @@ func (m *PromotionMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldGetQuantity(ctx)
 	case promotion.FieldUses:
 		return m.OldUses(ctx)
+	case promotion.FieldUsageLimit:
+		return m.OldUsageLimit(ctx)
 	}
 	return nil, fmt.Errorf("unknown Promotion field %s", name)
 }
@@ -21270,6 +21543,13 @@ func (m *PromotionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUses(v)
 		return nil
+	case promotion.FieldUsageLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsageLimit(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Promotion field %s", name)
 }
@@ -21302,6 +21582,9 @@ func (m *PromotionMutation) AddedFields() []string {
 	if m.adduses != nil {
 		fields = append(fields, promotion.FieldUses)
 	}
+	if m.addusage_limit != nil {
+		fields = append(fields, promotion.FieldUsageLimit)
+	}
 	return fields
 }
 
@@ -21326,6 +21609,8 @@ func (m *PromotionMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedGetQuantity()
 	case promotion.FieldUses:
 		return m.AddedUses()
+	case promotion.FieldUsageLimit:
+		return m.AddedUsageLimit()
 	}
 	return nil, false
 }
@@ -21391,6 +21676,13 @@ func (m *PromotionMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddUses(v)
 		return nil
+	case promotion.FieldUsageLimit:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUsageLimit(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Promotion numeric field %s", name)
 }
@@ -21413,6 +21705,9 @@ func (m *PromotionMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(promotion.FieldVariantIds) {
 		fields = append(fields, promotion.FieldVariantIds)
+	}
+	if m.FieldCleared(promotion.FieldUsageLimit) {
+		fields = append(fields, promotion.FieldUsageLimit)
 	}
 	return fields
 }
@@ -21442,6 +21737,9 @@ func (m *PromotionMutation) ClearField(name string) error {
 		return nil
 	case promotion.FieldVariantIds:
 		m.ClearVariantIds()
+		return nil
+	case promotion.FieldUsageLimit:
+		m.ClearUsageLimit()
 		return nil
 	}
 	return fmt.Errorf("unknown Promotion nullable field %s", name)
@@ -21516,6 +21814,9 @@ func (m *PromotionMutation) ResetField(name string) error {
 		return nil
 	case promotion.FieldUses:
 		m.ResetUses()
+		return nil
+	case promotion.FieldUsageLimit:
+		m.ResetUsageLimit()
 		return nil
 	}
 	return fmt.Errorf("unknown Promotion field %s", name)

@@ -44,6 +44,8 @@ type Order struct {
 	TaxMinor int64 `json:"tax_minor,omitempty"`
 	// ShippingTaxMinor holds the value of the "shipping_tax_minor" field.
 	ShippingTaxMinor int64 `json:"shipping_tax_minor,omitempty"`
+	// ShippingDiscountMinor holds the value of the "shipping_discount_minor" field.
+	ShippingDiscountMinor int64 `json:"shipping_discount_minor,omitempty"`
 	// TaxLines holds the value of the "tax_lines" field.
 	TaxLines []schematype.TaxLine `json:"tax_lines,omitempty"`
 	// Promotions holds the value of the "promotions" field.
@@ -158,7 +160,7 @@ func (*Order) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case order.FieldPricesIncludeTax:
 			values[i] = new(sql.NullBool)
-		case order.FieldID, order.FieldSubtotalMinor, order.FieldShippingMinor, order.FieldTotalMinor, order.FieldDiscountMinor, order.FieldTaxMinor, order.FieldShippingTaxMinor, order.FieldCustomerID:
+		case order.FieldID, order.FieldSubtotalMinor, order.FieldShippingMinor, order.FieldTotalMinor, order.FieldDiscountMinor, order.FieldTaxMinor, order.FieldShippingTaxMinor, order.FieldShippingDiscountMinor, order.FieldCustomerID:
 			values[i] = new(sql.NullInt64)
 		case order.FieldNumber, order.FieldStatus, order.FieldCurrency, order.FieldEmail, order.FieldPhone, order.FieldNote, order.FieldIdempotencyKey, order.FieldGuestCartToken, order.FieldGuestContact, order.FieldAccessTokenHash:
 			values[i] = new(sql.NullString)
@@ -256,6 +258,12 @@ func (_m *Order) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field shipping_tax_minor", values[i])
 			} else if value.Valid {
 				_m.ShippingTaxMinor = value.Int64
+			}
+		case order.FieldShippingDiscountMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field shipping_discount_minor", values[i])
+			} else if value.Valid {
+				_m.ShippingDiscountMinor = value.Int64
 			}
 		case order.FieldTaxLines:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -450,6 +458,9 @@ func (_m *Order) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("shipping_tax_minor=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ShippingTaxMinor))
+	builder.WriteString(", ")
+	builder.WriteString("shipping_discount_minor=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ShippingDiscountMinor))
 	builder.WriteString(", ")
 	builder.WriteString("tax_lines=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TaxLines))

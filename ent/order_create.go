@@ -164,6 +164,20 @@ func (_c *OrderCreate) SetNillableShippingTaxMinor(v *int64) *OrderCreate {
 	return _c
 }
 
+// SetShippingDiscountMinor sets the "shipping_discount_minor" field.
+func (_c *OrderCreate) SetShippingDiscountMinor(v int64) *OrderCreate {
+	_c.mutation.SetShippingDiscountMinor(v)
+	return _c
+}
+
+// SetNillableShippingDiscountMinor sets the "shipping_discount_minor" field if the given value is not nil.
+func (_c *OrderCreate) SetNillableShippingDiscountMinor(v *int64) *OrderCreate {
+	if v != nil {
+		_c.SetShippingDiscountMinor(*v)
+	}
+	return _c
+}
+
 // SetTaxLines sets the "tax_lines" field.
 func (_c *OrderCreate) SetTaxLines(v []schematype.TaxLine) *OrderCreate {
 	_c.mutation.SetTaxLines(v)
@@ -460,6 +474,10 @@ func (_c *OrderCreate) defaults() error {
 		v := order.DefaultShippingTaxMinor
 		_c.mutation.SetShippingTaxMinor(v)
 	}
+	if _, ok := _c.mutation.ShippingDiscountMinor(); !ok {
+		v := order.DefaultShippingDiscountMinor
+		_c.mutation.SetShippingDiscountMinor(v)
+	}
 	if _, ok := _c.mutation.PlacedAt(); !ok {
 		if order.DefaultPlacedAt == nil {
 			return fmt.Errorf("ent: uninitialized order.DefaultPlacedAt (forgotten import ent/runtime?)")
@@ -551,6 +569,14 @@ func (_c *OrderCreate) check() error {
 	if v, ok := _c.mutation.ShippingTaxMinor(); ok {
 		if err := order.ShippingTaxMinorValidator(v); err != nil {
 			return &ValidationError{Name: "shipping_tax_minor", err: fmt.Errorf(`ent: validator failed for field "Order.shipping_tax_minor": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ShippingDiscountMinor(); !ok {
+		return &ValidationError{Name: "shipping_discount_minor", err: errors.New(`ent: missing required field "Order.shipping_discount_minor"`)}
+	}
+	if v, ok := _c.mutation.ShippingDiscountMinor(); ok {
+		if err := order.ShippingDiscountMinorValidator(v); err != nil {
+			return &ValidationError{Name: "shipping_discount_minor", err: fmt.Errorf(`ent: validator failed for field "Order.shipping_discount_minor": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.Email(); ok {
@@ -666,6 +692,10 @@ func (_c *OrderCreate) createSpec() (*Order, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ShippingTaxMinor(); ok {
 		_spec.SetField(order.FieldShippingTaxMinor, field.TypeInt64, value)
 		_node.ShippingTaxMinor = value
+	}
+	if value, ok := _c.mutation.ShippingDiscountMinor(); ok {
+		_spec.SetField(order.FieldShippingDiscountMinor, field.TypeInt64, value)
+		_node.ShippingDiscountMinor = value
 	}
 	if value, ok := _c.mutation.TaxLines(); ok {
 		_spec.SetField(order.FieldTaxLines, field.TypeJSON, value)
@@ -1000,6 +1030,9 @@ func (u *OrderUpsertOne) UpdateNewValues() *OrderUpsertOne {
 		}
 		if _, exists := u.create.mutation.ShippingTaxMinor(); exists {
 			s.SetIgnore(order.FieldShippingTaxMinor)
+		}
+		if _, exists := u.create.mutation.ShippingDiscountMinor(); exists {
+			s.SetIgnore(order.FieldShippingDiscountMinor)
 		}
 		if _, exists := u.create.mutation.TaxLines(); exists {
 			s.SetIgnore(order.FieldTaxLines)
@@ -1390,6 +1423,9 @@ func (u *OrderUpsertBulk) UpdateNewValues() *OrderUpsertBulk {
 			}
 			if _, exists := b.mutation.ShippingTaxMinor(); exists {
 				s.SetIgnore(order.FieldShippingTaxMinor)
+			}
+			if _, exists := b.mutation.ShippingDiscountMinor(); exists {
+				s.SetIgnore(order.FieldShippingDiscountMinor)
 			}
 			if _, exists := b.mutation.TaxLines(); exists {
 				s.SetIgnore(order.FieldTaxLines)

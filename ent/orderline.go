@@ -43,6 +43,8 @@ type OrderLine struct {
 	GrossMinor *int64 `json:"gross_minor,omitempty"`
 	// TaxClass holds the value of the "tax_class" field.
 	TaxClass string `json:"tax_class,omitempty"`
+	// CompareAtPriceMinor holds the value of the "compare_at_price_minor" field.
+	CompareAtPriceMinor *int64 `json:"compare_at_price_minor,omitempty"`
 	// OrderID holds the value of the "order_id" field.
 	OrderID int `json:"order_id,omitempty"`
 	// VariantID holds the value of the "variant_id" field.
@@ -93,7 +95,7 @@ func (*OrderLine) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case orderline.FieldID, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldLineTotalMinor, orderline.FieldDiscountMinor, orderline.FieldTaxMinor, orderline.FieldGrossMinor, orderline.FieldOrderID, orderline.FieldVariantID:
+		case orderline.FieldID, orderline.FieldQuantity, orderline.FieldUnitPriceMinor, orderline.FieldLineTotalMinor, orderline.FieldDiscountMinor, orderline.FieldTaxMinor, orderline.FieldGrossMinor, orderline.FieldCompareAtPriceMinor, orderline.FieldOrderID, orderline.FieldVariantID:
 			values[i] = new(sql.NullInt64)
 		case orderline.FieldProductName, orderline.FieldVariantName, orderline.FieldSku, orderline.FieldTaxClass:
 			values[i] = new(sql.NullString)
@@ -193,6 +195,13 @@ func (_m *OrderLine) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TaxClass = value.String
 			}
+		case orderline.FieldCompareAtPriceMinor:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field compare_at_price_minor", values[i])
+			} else if value.Valid {
+				_m.CompareAtPriceMinor = new(int64)
+				*_m.CompareAtPriceMinor = value.Int64
+			}
 		case orderline.FieldOrderID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field order_id", values[i])
@@ -289,6 +298,11 @@ func (_m *OrderLine) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("tax_class=")
 	builder.WriteString(_m.TaxClass)
+	builder.WriteString(", ")
+	if v := _m.CompareAtPriceMinor; v != nil {
+		builder.WriteString("compare_at_price_minor=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("order_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OrderID))

@@ -144,6 +144,20 @@ func (_c *OrderLineCreate) SetNillableTaxClass(v *string) *OrderLineCreate {
 	return _c
 }
 
+// SetCompareAtPriceMinor sets the "compare_at_price_minor" field.
+func (_c *OrderLineCreate) SetCompareAtPriceMinor(v int64) *OrderLineCreate {
+	_c.mutation.SetCompareAtPriceMinor(v)
+	return _c
+}
+
+// SetNillableCompareAtPriceMinor sets the "compare_at_price_minor" field if the given value is not nil.
+func (_c *OrderLineCreate) SetNillableCompareAtPriceMinor(v *int64) *OrderLineCreate {
+	if v != nil {
+		_c.SetCompareAtPriceMinor(*v)
+	}
+	return _c
+}
+
 // SetOrderID sets the "order_id" field.
 func (_c *OrderLineCreate) SetOrderID(v int) *OrderLineCreate {
 	_c.mutation.SetOrderID(v)
@@ -318,6 +332,11 @@ func (_c *OrderLineCreate) check() error {
 			return &ValidationError{Name: "tax_class", err: fmt.Errorf(`ent: validator failed for field "OrderLine.tax_class": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.CompareAtPriceMinor(); ok {
+		if err := orderline.CompareAtPriceMinorValidator(v); err != nil {
+			return &ValidationError{Name: "compare_at_price_minor", err: fmt.Errorf(`ent: validator failed for field "OrderLine.compare_at_price_minor": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.OrderID(); !ok {
 		return &ValidationError{Name: "order_id", err: errors.New(`ent: missing required field "OrderLine.order_id"`)}
 	}
@@ -398,6 +417,10 @@ func (_c *OrderLineCreate) createSpec() (*OrderLine, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TaxClass(); ok {
 		_spec.SetField(orderline.FieldTaxClass, field.TypeString, value)
 		_node.TaxClass = value
+	}
+	if value, ok := _c.mutation.CompareAtPriceMinor(); ok {
+		_spec.SetField(orderline.FieldCompareAtPriceMinor, field.TypeInt64, value)
+		_node.CompareAtPriceMinor = &value
 	}
 	if nodes := _c.mutation.OrderIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -558,6 +581,9 @@ func (u *OrderLineUpsertOne) UpdateNewValues() *OrderLineUpsertOne {
 		}
 		if _, exists := u.create.mutation.TaxClass(); exists {
 			s.SetIgnore(orderline.FieldTaxClass)
+		}
+		if _, exists := u.create.mutation.CompareAtPriceMinor(); exists {
+			s.SetIgnore(orderline.FieldCompareAtPriceMinor)
 		}
 		if _, exists := u.create.mutation.OrderID(); exists {
 			s.SetIgnore(orderline.FieldOrderID)
@@ -836,6 +862,9 @@ func (u *OrderLineUpsertBulk) UpdateNewValues() *OrderLineUpsertBulk {
 			}
 			if _, exists := b.mutation.TaxClass(); exists {
 				s.SetIgnore(orderline.FieldTaxClass)
+			}
+			if _, exists := b.mutation.CompareAtPriceMinor(); exists {
+				s.SetIgnore(orderline.FieldCompareAtPriceMinor)
 			}
 			if _, exists := b.mutation.OrderID(); exists {
 				s.SetIgnore(orderline.FieldOrderID)

@@ -149,6 +149,9 @@ func (_u *OrderLineUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.TaxClassCleared() {
 		_spec.ClearField(orderline.FieldTaxClass, field.TypeString)
 	}
+	if _u.mutation.CompareAtPriceMinorCleared() {
+		_spec.ClearField(orderline.FieldCompareAtPriceMinor, field.TypeInt64)
+	}
 	if _u.mutation.VariantCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -348,6 +351,9 @@ func (_u *OrderLineUpdateOne) sqlSave(ctx context.Context) (_node *OrderLine, er
 	}
 	if _u.mutation.TaxClassCleared() {
 		_spec.ClearField(orderline.FieldTaxClass, field.TypeString)
+	}
+	if _u.mutation.CompareAtPriceMinorCleared() {
+		_spec.ClearField(orderline.FieldCompareAtPriceMinor, field.TypeInt64)
 	}
 	if _u.mutation.VariantCleared() {
 		edge := &sqlgraph.EdgeSpec{

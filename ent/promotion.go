@@ -62,6 +62,8 @@ type Promotion struct {
 	GetQuantity int `json:"get_quantity,omitempty"`
 	// Uses holds the value of the "uses" field.
 	Uses int `json:"uses,omitempty"`
+	// UsageLimit holds the value of the "usage_limit" field.
+	UsageLimit *int `json:"usage_limit,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PromotionQuery when eager-loading is set.
 	Edges        PromotionEdges `json:"edges"`
@@ -75,6 +77,8 @@ type PromotionEdges struct {
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [1]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
 
 	namedVouchers map[string][]*Voucher
 }
@@ -97,7 +101,7 @@ func (*Promotion) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case promotion.FieldActive, promotion.FieldRequiresCode, promotion.FieldSignedIn, promotion.FieldFirstOrder:
 			values[i] = new(sql.NullBool)
-		case promotion.FieldID, promotion.FieldPriority, promotion.FieldMinSubtotalMinor, promotion.FieldMinQuantity, promotion.FieldPercentBp, promotion.FieldAmountMinor, promotion.FieldBuyQuantity, promotion.FieldGetQuantity, promotion.FieldUses:
+		case promotion.FieldID, promotion.FieldPriority, promotion.FieldMinSubtotalMinor, promotion.FieldMinQuantity, promotion.FieldPercentBp, promotion.FieldAmountMinor, promotion.FieldBuyQuantity, promotion.FieldGetQuantity, promotion.FieldUses, promotion.FieldUsageLimit:
 			values[i] = new(sql.NullInt64)
 		case promotion.FieldName, promotion.FieldStacking, promotion.FieldAction:
 			values[i] = new(sql.NullString)
@@ -264,6 +268,13 @@ func (_m *Promotion) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Uses = int(value.Int64)
 			}
+		case promotion.FieldUsageLimit:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field usage_limit", values[i])
+			} else if value.Valid {
+				_m.UsageLimit = new(int)
+				*_m.UsageLimit = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -374,6 +385,11 @@ func (_m *Promotion) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("uses=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Uses))
+	builder.WriteString(", ")
+	if v := _m.UsageLimit; v != nil {
+		builder.WriteString("usage_limit=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

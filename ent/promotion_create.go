@@ -291,6 +291,20 @@ func (_c *PromotionCreate) SetNillableUses(v *int) *PromotionCreate {
 	return _c
 }
 
+// SetUsageLimit sets the "usage_limit" field.
+func (_c *PromotionCreate) SetUsageLimit(v int) *PromotionCreate {
+	_c.mutation.SetUsageLimit(v)
+	return _c
+}
+
+// SetNillableUsageLimit sets the "usage_limit" field if the given value is not nil.
+func (_c *PromotionCreate) SetNillableUsageLimit(v *int) *PromotionCreate {
+	if v != nil {
+		_c.SetUsageLimit(*v)
+	}
+	return _c
+}
+
 // AddVoucherIDs adds the "vouchers" edge to the Voucher entity by IDs.
 func (_c *PromotionCreate) AddVoucherIDs(ids ...int) *PromotionCreate {
 	_c.mutation.AddVoucherIDs(ids...)
@@ -520,6 +534,11 @@ func (_c *PromotionCreate) check() error {
 			return &ValidationError{Name: "uses", err: fmt.Errorf(`ent: validator failed for field "Promotion.uses": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.UsageLimit(); ok {
+		if err := promotion.UsageLimitValidator(v); err != nil {
+			return &ValidationError{Name: "usage_limit", err: fmt.Errorf(`ent: validator failed for field "Promotion.usage_limit": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -634,6 +653,10 @@ func (_c *PromotionCreate) createSpec() (*Promotion, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Uses(); ok {
 		_spec.SetField(promotion.FieldUses, field.TypeInt, value)
 		_node.Uses = value
+	}
+	if value, ok := _c.mutation.UsageLimit(); ok {
+		_spec.SetField(promotion.FieldUsageLimit, field.TypeInt, value)
+		_node.UsageLimit = &value
 	}
 	if nodes := _c.mutation.VouchersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1030,6 +1053,30 @@ func (u *PromotionUpsert) UpdateUses() *PromotionUpsert {
 // AddUses adds v to the "uses" field.
 func (u *PromotionUpsert) AddUses(v int) *PromotionUpsert {
 	u.Add(promotion.FieldUses, v)
+	return u
+}
+
+// SetUsageLimit sets the "usage_limit" field.
+func (u *PromotionUpsert) SetUsageLimit(v int) *PromotionUpsert {
+	u.Set(promotion.FieldUsageLimit, v)
+	return u
+}
+
+// UpdateUsageLimit sets the "usage_limit" field to the value that was provided on create.
+func (u *PromotionUpsert) UpdateUsageLimit() *PromotionUpsert {
+	u.SetExcluded(promotion.FieldUsageLimit)
+	return u
+}
+
+// AddUsageLimit adds v to the "usage_limit" field.
+func (u *PromotionUpsert) AddUsageLimit(v int) *PromotionUpsert {
+	u.Add(promotion.FieldUsageLimit, v)
+	return u
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (u *PromotionUpsert) ClearUsageLimit() *PromotionUpsert {
+	u.SetNull(promotion.FieldUsageLimit)
 	return u
 }
 
@@ -1460,6 +1507,34 @@ func (u *PromotionUpsertOne) AddUses(v int) *PromotionUpsertOne {
 func (u *PromotionUpsertOne) UpdateUses() *PromotionUpsertOne {
 	return u.Update(func(s *PromotionUpsert) {
 		s.UpdateUses()
+	})
+}
+
+// SetUsageLimit sets the "usage_limit" field.
+func (u *PromotionUpsertOne) SetUsageLimit(v int) *PromotionUpsertOne {
+	return u.Update(func(s *PromotionUpsert) {
+		s.SetUsageLimit(v)
+	})
+}
+
+// AddUsageLimit adds v to the "usage_limit" field.
+func (u *PromotionUpsertOne) AddUsageLimit(v int) *PromotionUpsertOne {
+	return u.Update(func(s *PromotionUpsert) {
+		s.AddUsageLimit(v)
+	})
+}
+
+// UpdateUsageLimit sets the "usage_limit" field to the value that was provided on create.
+func (u *PromotionUpsertOne) UpdateUsageLimit() *PromotionUpsertOne {
+	return u.Update(func(s *PromotionUpsert) {
+		s.UpdateUsageLimit()
+	})
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (u *PromotionUpsertOne) ClearUsageLimit() *PromotionUpsertOne {
+	return u.Update(func(s *PromotionUpsert) {
+		s.ClearUsageLimit()
 	})
 }
 
@@ -2056,6 +2131,34 @@ func (u *PromotionUpsertBulk) AddUses(v int) *PromotionUpsertBulk {
 func (u *PromotionUpsertBulk) UpdateUses() *PromotionUpsertBulk {
 	return u.Update(func(s *PromotionUpsert) {
 		s.UpdateUses()
+	})
+}
+
+// SetUsageLimit sets the "usage_limit" field.
+func (u *PromotionUpsertBulk) SetUsageLimit(v int) *PromotionUpsertBulk {
+	return u.Update(func(s *PromotionUpsert) {
+		s.SetUsageLimit(v)
+	})
+}
+
+// AddUsageLimit adds v to the "usage_limit" field.
+func (u *PromotionUpsertBulk) AddUsageLimit(v int) *PromotionUpsertBulk {
+	return u.Update(func(s *PromotionUpsert) {
+		s.AddUsageLimit(v)
+	})
+}
+
+// UpdateUsageLimit sets the "usage_limit" field to the value that was provided on create.
+func (u *PromotionUpsertBulk) UpdateUsageLimit() *PromotionUpsertBulk {
+	return u.Update(func(s *PromotionUpsert) {
+		s.UpdateUsageLimit()
+	})
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (u *PromotionUpsertBulk) ClearUsageLimit() *PromotionUpsertBulk {
+	return u.Update(func(s *PromotionUpsert) {
+		s.ClearUsageLimit()
 	})
 }
 

@@ -397,6 +397,33 @@ func (_u *PromotionUpdate) AddUses(v int) *PromotionUpdate {
 	return _u
 }
 
+// SetUsageLimit sets the "usage_limit" field.
+func (_u *PromotionUpdate) SetUsageLimit(v int) *PromotionUpdate {
+	_u.mutation.ResetUsageLimit()
+	_u.mutation.SetUsageLimit(v)
+	return _u
+}
+
+// SetNillableUsageLimit sets the "usage_limit" field if the given value is not nil.
+func (_u *PromotionUpdate) SetNillableUsageLimit(v *int) *PromotionUpdate {
+	if v != nil {
+		_u.SetUsageLimit(*v)
+	}
+	return _u
+}
+
+// AddUsageLimit adds value to the "usage_limit" field.
+func (_u *PromotionUpdate) AddUsageLimit(v int) *PromotionUpdate {
+	_u.mutation.AddUsageLimit(v)
+	return _u
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (_u *PromotionUpdate) ClearUsageLimit() *PromotionUpdate {
+	_u.mutation.ClearUsageLimit()
+	return _u
+}
+
 // AddVoucherIDs adds the "vouchers" edge to the Voucher entity by IDs.
 func (_u *PromotionUpdate) AddVoucherIDs(ids ...int) *PromotionUpdate {
 	_u.mutation.AddVoucherIDs(ids...)
@@ -537,6 +564,11 @@ func (_u *PromotionUpdate) check() error {
 			return &ValidationError{Name: "uses", err: fmt.Errorf(`ent: validator failed for field "Promotion.uses": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.UsageLimit(); ok {
+		if err := promotion.UsageLimitValidator(v); err != nil {
+			return &ValidationError{Name: "usage_limit", err: fmt.Errorf(`ent: validator failed for field "Promotion.usage_limit": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -674,6 +706,15 @@ func (_u *PromotionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedUses(); ok {
 		_spec.AddField(promotion.FieldUses, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.UsageLimit(); ok {
+		_spec.SetField(promotion.FieldUsageLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUsageLimit(); ok {
+		_spec.AddField(promotion.FieldUsageLimit, field.TypeInt, value)
+	}
+	if _u.mutation.UsageLimitCleared() {
+		_spec.ClearField(promotion.FieldUsageLimit, field.TypeInt)
 	}
 	if _u.mutation.VouchersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1108,6 +1149,33 @@ func (_u *PromotionUpdateOne) AddUses(v int) *PromotionUpdateOne {
 	return _u
 }
 
+// SetUsageLimit sets the "usage_limit" field.
+func (_u *PromotionUpdateOne) SetUsageLimit(v int) *PromotionUpdateOne {
+	_u.mutation.ResetUsageLimit()
+	_u.mutation.SetUsageLimit(v)
+	return _u
+}
+
+// SetNillableUsageLimit sets the "usage_limit" field if the given value is not nil.
+func (_u *PromotionUpdateOne) SetNillableUsageLimit(v *int) *PromotionUpdateOne {
+	if v != nil {
+		_u.SetUsageLimit(*v)
+	}
+	return _u
+}
+
+// AddUsageLimit adds value to the "usage_limit" field.
+func (_u *PromotionUpdateOne) AddUsageLimit(v int) *PromotionUpdateOne {
+	_u.mutation.AddUsageLimit(v)
+	return _u
+}
+
+// ClearUsageLimit clears the value of the "usage_limit" field.
+func (_u *PromotionUpdateOne) ClearUsageLimit() *PromotionUpdateOne {
+	_u.mutation.ClearUsageLimit()
+	return _u
+}
+
 // AddVoucherIDs adds the "vouchers" edge to the Voucher entity by IDs.
 func (_u *PromotionUpdateOne) AddVoucherIDs(ids ...int) *PromotionUpdateOne {
 	_u.mutation.AddVoucherIDs(ids...)
@@ -1259,6 +1327,11 @@ func (_u *PromotionUpdateOne) check() error {
 	if v, ok := _u.mutation.Uses(); ok {
 		if err := promotion.UsesValidator(v); err != nil {
 			return &ValidationError{Name: "uses", err: fmt.Errorf(`ent: validator failed for field "Promotion.uses": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.UsageLimit(); ok {
+		if err := promotion.UsageLimitValidator(v); err != nil {
+			return &ValidationError{Name: "usage_limit", err: fmt.Errorf(`ent: validator failed for field "Promotion.usage_limit": %w`, err)}
 		}
 	}
 	return nil
@@ -1415,6 +1488,15 @@ func (_u *PromotionUpdateOne) sqlSave(ctx context.Context) (_node *Promotion, er
 	}
 	if value, ok := _u.mutation.AddedUses(); ok {
 		_spec.AddField(promotion.FieldUses, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.UsageLimit(); ok {
+		_spec.SetField(promotion.FieldUsageLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUsageLimit(); ok {
+		_spec.AddField(promotion.FieldUsageLimit, field.TypeInt, value)
+	}
+	if _u.mutation.UsageLimitCleared() {
+		_spec.ClearField(promotion.FieldUsageLimit, field.TypeInt)
 	}
 	if _u.mutation.VouchersCleared() {
 		edge := &sqlgraph.EdgeSpec{

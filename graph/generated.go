@@ -107,9 +107,10 @@ type ComplexityRoot struct {
 	}
 
 	AppliedDiscount struct {
-		Amount func(childComplexity int) int
-		Code   func(childComplexity int) int
-		Name   func(childComplexity int) int
+		Amount   func(childComplexity int) int
+		Code     func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Shipping func(childComplexity int) int
 	}
 
 	AuthToken struct {
@@ -134,6 +135,7 @@ type ComplexityRoot struct {
 		SelectedPickupPoint    func(childComplexity int) int
 		SelectedShippingOption func(childComplexity int) int
 		ShippingAddress        func(childComplexity int) int
+		ShippingDiscount       func(childComplexity int) int
 		ShippingOptions        func(childComplexity int) int
 		Subtotal               func(childComplexity int) int
 		TaxLines               func(childComplexity int) int
@@ -354,6 +356,7 @@ type ComplexityRoot struct {
 		MediaUpdate              func(childComplexity int, id string, input model.MediaUpdateInput) int
 		PayOrder                 func(childComplexity int, orderID string, method payment.Method, phone *string) int
 		PlaceOrder               func(childComplexity int, input model.PlaceOrderInput) int
+		PreviewOrderPromotion    func(childComplexity int, orderID string, input model.PromotionInput) int
 		PreviewPromotion         func(childComplexity int, cartID string, input model.PromotionInput) int
 		ProductMediaCreate       func(childComplexity int, productID string, input model.MediaInput) int
 		ProductMediaReorder      func(childComplexity int, productID string, mediaIds []string) int
@@ -428,6 +431,7 @@ type ComplexityRoot struct {
 		PlacedAt         func(childComplexity int) int
 		PricesIncludeTax func(childComplexity int) int
 		ShippingAddress  func(childComplexity int) int
+		ShippingDiscount func(childComplexity int) int
 		ShippingMethod   func(childComplexity int) int
 		ShippingTotal    func(childComplexity int) int
 		Status           func(childComplexity int) int
@@ -470,22 +474,23 @@ type ComplexityRoot struct {
 	}
 
 	OrderLine struct {
-		CreatedAt   func(childComplexity int) int
-		Discount    func(childComplexity int) int
-		ID          func(childComplexity int) int
-		LineTotal   func(childComplexity int) int
-		Order       func(childComplexity int) int
-		OrderID     func(childComplexity int) int
-		ProductName func(childComplexity int) int
-		Quantity    func(childComplexity int) int
-		Sku         func(childComplexity int) int
-		TaxClass    func(childComplexity int) int
-		TaxedTotal  func(childComplexity int) int
-		UnitPrice   func(childComplexity int) int
-		UpdatedAt   func(childComplexity int) int
-		Variant     func(childComplexity int) int
-		VariantID   func(childComplexity int) int
-		VariantName func(childComplexity int) int
+		CompareAtPrice func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Discount       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LineTotal      func(childComplexity int) int
+		Order          func(childComplexity int) int
+		OrderID        func(childComplexity int) int
+		ProductName    func(childComplexity int) int
+		Quantity       func(childComplexity int) int
+		Sku            func(childComplexity int) int
+		TaxClass       func(childComplexity int) int
+		TaxedTotal     func(childComplexity int) int
+		UnitPrice      func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Variant        func(childComplexity int) int
+		VariantID      func(childComplexity int) int
+		VariantName    func(childComplexity int) int
 	}
 
 	OrderPayload struct {
@@ -635,6 +640,8 @@ type ComplexityRoot struct {
 		Active       func(childComplexity int) int
 		Amount       func(childComplexity int) int
 		BuyQuantity  func(childComplexity int) int
+		Catalogue    func(childComplexity int) int
+		CategoryIds  func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		EndsAt       func(childComplexity int) int
 		FirstOrder   func(childComplexity int) int
@@ -645,12 +652,16 @@ type ComplexityRoot struct {
 		Name         func(childComplexity int) int
 		PercentBp    func(childComplexity int) int
 		Priority     func(childComplexity int) int
+		ProductIds   func(childComplexity int) int
 		RequiresCode func(childComplexity int) int
 		SignedIn     func(childComplexity int) int
 		Stacking     func(childComplexity int) int
 		StartsAt     func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+		UsageLimit   func(childComplexity int) int
 		Uses         func(childComplexity int) int
+		VariantIds   func(childComplexity int) int
+		Vouchers     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.VoucherOrder, where *ent.VoucherWhereInput) int
 	}
 
 	PromotionPayload struct {
@@ -659,10 +670,11 @@ type ComplexityRoot struct {
 	}
 
 	PromotionPreview struct {
-		Discount   func(childComplexity int) int
-		Discounts  func(childComplexity int) int
-		Subtotal   func(childComplexity int) int
-		TaxedTotal func(childComplexity int) int
+		Discount         func(childComplexity int) int
+		Discounts        func(childComplexity int) int
+		ShippingDiscount func(childComplexity int) int
+		Subtotal         func(childComplexity int) int
+		TaxedTotal       func(childComplexity int) int
 	}
 
 	PromotionPreviewPayload struct {
@@ -860,6 +872,7 @@ type ComplexityRoot struct {
 	}
 
 	Voucher struct {
+		BuyerUses        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, where *ent.VoucherUseWhereInput) int
 		Code             func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -869,6 +882,36 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 		UsageLimit       func(childComplexity int) int
 		Uses             func(childComplexity int) int
+	}
+
+	VoucherConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VoucherEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	VoucherUse struct {
+		Buyer     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Uses      func(childComplexity int) int
+		Voucher   func(childComplexity int) int
+		VoucherID func(childComplexity int) int
+	}
+
+	VoucherUseConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VoucherUseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 }
 
@@ -888,6 +931,7 @@ type CartResolver interface {
 	DiscountCodes(ctx context.Context, obj *ent.Cart) ([]*model.CartDiscountCode, error)
 	Discounts(ctx context.Context, obj *ent.Cart) ([]*model.AppliedDiscount, error)
 	Discount(ctx context.Context, obj *ent.Cart) (*model.Money, error)
+	ShippingDiscount(ctx context.Context, obj *ent.Cart) (*model.Money, error)
 	PricesIncludeTax(ctx context.Context, obj *ent.Cart) (bool, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Cart) (*model.TaxedMoney, error)
@@ -962,6 +1006,7 @@ type MutationResolver interface {
 	DeactivatePromotion(ctx context.Context, id string) (*model.PromotionPayload, error)
 	GenerateVouchers(ctx context.Context, promotionID string, input model.GenerateVouchersInput) (*model.GenerateVouchersPayload, error)
 	PreviewPromotion(ctx context.Context, cartID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error)
+	PreviewOrderPromotion(ctx context.Context, orderID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error)
 	RequestPasswordReset(ctx context.Context, input model.RequestPasswordResetInput) (*model.RequestPasswordResetPayload, error)
 	ResetPassword(ctx context.Context, input model.ResetPasswordInput) (*model.ResetPasswordPayload, error)
 	RequestEmailVerification(ctx context.Context) (*model.RequestVerificationPayload, error)
@@ -991,6 +1036,7 @@ type OrderResolver interface {
 	Total(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	Discounts(ctx context.Context, obj *ent.Order) ([]*model.AppliedDiscount, error)
 	Discount(ctx context.Context, obj *ent.Order) (*model.Money, error)
+	ShippingDiscount(ctx context.Context, obj *ent.Order) (*model.Money, error)
 	TaxedSubtotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedShipping(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
 	TaxedTotal(ctx context.Context, obj *ent.Order) (*model.TaxedMoney, error)
@@ -1000,6 +1046,7 @@ type OrderLineResolver interface {
 	UnitPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	LineTotal(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	Discount(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
+	CompareAtPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error)
 	TaxedTotal(ctx context.Context, obj *ent.OrderLine) (*model.TaxedMoney, error)
 }
 type PaymentResolver interface {
@@ -1022,6 +1069,8 @@ type ProductVariantResolver interface {
 type PromotionResolver interface {
 	MinSubtotal(ctx context.Context, obj *ent.Promotion) (*model.Money, error)
 	Amount(ctx context.Context, obj *ent.Promotion) (*model.Money, error)
+
+	Catalogue(ctx context.Context, obj *ent.Promotion) (bool, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -1248,6 +1297,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AppliedDiscount.Name(childComplexity), true
+	case "AppliedDiscount.shipping":
+		if e.ComplexityRoot.AppliedDiscount.Shipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedDiscount.Shipping(childComplexity), true
 
 	case "AuthToken.accessToken":
 		if e.ComplexityRoot.AuthToken.AccessToken == nil {
@@ -1341,6 +1396,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.ShippingAddress(childComplexity), true
+	case "Cart.shippingDiscount":
+		if e.ComplexityRoot.Cart.ShippingDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.ShippingDiscount(childComplexity), true
 	case "Cart.shippingOptions":
 		if e.ComplexityRoot.Cart.ShippingOptions == nil {
 			break
@@ -2432,6 +2493,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaceOrder(childComplexity, args["input"].(model.PlaceOrderInput)), true
+	case "Mutation.previewOrderPromotion":
+		if e.ComplexityRoot.Mutation.PreviewOrderPromotion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_previewOrderPromotion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PreviewOrderPromotion(childComplexity, args["orderId"].(string), args["input"].(model.PromotionInput)), true
 	case "Mutation.previewPromotion":
 		if e.ComplexityRoot.Mutation.PreviewPromotion == nil {
 			break
@@ -2933,6 +3005,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.ShippingAddress(childComplexity), true
+	case "Order.shippingDiscount":
+		if e.ComplexityRoot.Order.ShippingDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Order.ShippingDiscount(childComplexity), true
 	case "Order.shippingMethod":
 		if e.ComplexityRoot.Order.ShippingMethod == nil {
 			break
@@ -3100,6 +3178,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrderFeedEvent.Type(childComplexity), true
 
+	case "OrderLine.compareAtPrice":
+		if e.ComplexityRoot.OrderLine.CompareAtPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderLine.CompareAtPrice(childComplexity), true
 	case "OrderLine.createdAt":
 		if e.ComplexityRoot.OrderLine.CreatedAt == nil {
 			break
@@ -3784,6 +3868,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.BuyQuantity(childComplexity), true
+	case "Promotion.catalogue":
+		if e.ComplexityRoot.Promotion.Catalogue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.Catalogue(childComplexity), true
+	case "Promotion.categoryIds":
+		if e.ComplexityRoot.Promotion.CategoryIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.CategoryIds(childComplexity), true
 	case "Promotion.createdAt":
 		if e.ComplexityRoot.Promotion.CreatedAt == nil {
 			break
@@ -3844,6 +3940,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.Priority(childComplexity), true
+	case "Promotion.productIds":
+		if e.ComplexityRoot.Promotion.ProductIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.ProductIds(childComplexity), true
 	case "Promotion.requiresCode":
 		if e.ComplexityRoot.Promotion.RequiresCode == nil {
 			break
@@ -3874,12 +3976,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.UpdatedAt(childComplexity), true
+	case "Promotion.usageLimit":
+		if e.ComplexityRoot.Promotion.UsageLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.UsageLimit(childComplexity), true
 	case "Promotion.uses":
 		if e.ComplexityRoot.Promotion.Uses == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Promotion.Uses(childComplexity), true
+	case "Promotion.variantIds":
+		if e.ComplexityRoot.Promotion.VariantIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.VariantIds(childComplexity), true
+	case "Promotion.vouchers":
+		if e.ComplexityRoot.Promotion.Vouchers == nil {
+			break
+		}
+
+		args, err := ec.field_Promotion_vouchers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Promotion.Vouchers(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.VoucherOrder), args["where"].(*ent.VoucherWhereInput)), true
 
 	case "PromotionPayload.promotion":
 		if e.ComplexityRoot.PromotionPayload.Promotion == nil {
@@ -3906,6 +4031,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PromotionPreview.Discounts(childComplexity), true
+	case "PromotionPreview.shippingDiscount":
+		if e.ComplexityRoot.PromotionPreview.ShippingDiscount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromotionPreview.ShippingDiscount(childComplexity), true
 	case "PromotionPreview.subtotal":
 		if e.ComplexityRoot.PromotionPreview.Subtotal == nil {
 			break
@@ -4695,6 +4826,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VariantOption.Value(childComplexity), true
 
+	case "Voucher.buyerUses":
+		if e.ComplexityRoot.Voucher.BuyerUses == nil {
+			break
+		}
+
+		args, err := ec.field_Voucher_buyerUses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Voucher.BuyerUses(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["where"].(*ent.VoucherUseWhereInput)), true
 	case "Voucher.code":
 		if e.ComplexityRoot.Voucher.Code == nil {
 			break
@@ -4749,6 +4891,101 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Voucher.Uses(childComplexity), true
+
+	case "VoucherConnection.edges":
+		if e.ComplexityRoot.VoucherConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherConnection.Edges(childComplexity), true
+	case "VoucherConnection.pageInfo":
+		if e.ComplexityRoot.VoucherConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherConnection.PageInfo(childComplexity), true
+	case "VoucherConnection.totalCount":
+		if e.ComplexityRoot.VoucherConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherConnection.TotalCount(childComplexity), true
+
+	case "VoucherEdge.cursor":
+		if e.ComplexityRoot.VoucherEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherEdge.Cursor(childComplexity), true
+	case "VoucherEdge.node":
+		if e.ComplexityRoot.VoucherEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherEdge.Node(childComplexity), true
+
+	case "VoucherUse.buyer":
+		if e.ComplexityRoot.VoucherUse.Buyer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.Buyer(childComplexity), true
+	case "VoucherUse.id":
+		if e.ComplexityRoot.VoucherUse.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.ID(childComplexity), true
+	case "VoucherUse.uses":
+		if e.ComplexityRoot.VoucherUse.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.Uses(childComplexity), true
+	case "VoucherUse.voucher":
+		if e.ComplexityRoot.VoucherUse.Voucher == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.Voucher(childComplexity), true
+	case "VoucherUse.voucherID":
+		if e.ComplexityRoot.VoucherUse.VoucherID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUse.VoucherID(childComplexity), true
+
+	case "VoucherUseConnection.edges":
+		if e.ComplexityRoot.VoucherUseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseConnection.Edges(childComplexity), true
+	case "VoucherUseConnection.pageInfo":
+		if e.ComplexityRoot.VoucherUseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseConnection.PageInfo(childComplexity), true
+	case "VoucherUseConnection.totalCount":
+		if e.ComplexityRoot.VoucherUseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseConnection.TotalCount(childComplexity), true
+
+	case "VoucherUseEdge.cursor":
+		if e.ComplexityRoot.VoucherUseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseEdge.Cursor(childComplexity), true
+	case "VoucherUseEdge.node":
+		if e.ComplexityRoot.VoucherUseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VoucherUseEdge.Node(childComplexity), true
 
 	}
 	return 0, false
@@ -4823,6 +5060,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("VariantOptionInput", ec.unmarshalInputVariantOptionInput),
 			graphql.NewInputUnmarshaler("VoucherOrder", ec.unmarshalInputVoucherOrder),
+			graphql.NewInputUnmarshaler("VoucherUseWhereInput", ec.unmarshalInputVoucherUseWhereInput),
 			graphql.NewInputUnmarshaler("VoucherWhereInput", ec.unmarshalInputVoucherWhereInput),
 		)
 	}
@@ -5021,6 +5259,8 @@ func (ec *executionContext) childFields_AppliedDiscount(ctx context.Context, fie
 		return ec.fieldContext_AppliedDiscount_code(ctx, field)
 	case "amount":
 		return ec.fieldContext_AppliedDiscount_amount(ctx, field)
+	case "shipping":
+		return ec.fieldContext_AppliedDiscount_shipping(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AppliedDiscount", field.Name)
 }
@@ -5075,6 +5315,8 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_discounts(ctx, field)
 	case "discount":
 		return ec.fieldContext_Cart_discount(ctx, field)
+	case "shippingDiscount":
+		return ec.fieldContext_Cart_shippingDiscount(ctx, field)
 	case "pricesIncludeTax":
 		return ec.fieldContext_Cart_pricesIncludeTax(ctx, field)
 	case "taxedSubtotal":
@@ -5523,6 +5765,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_discounts(ctx, field)
 	case "discount":
 		return ec.fieldContext_Order_discount(ctx, field)
+	case "shippingDiscount":
+		return ec.fieldContext_Order_shippingDiscount(ctx, field)
 	case "taxedSubtotal":
 		return ec.fieldContext_Order_taxedSubtotal(ctx, field)
 	case "taxedShipping":
@@ -5625,6 +5869,8 @@ func (ec *executionContext) childFields_OrderLine(ctx context.Context, field gra
 		return ec.fieldContext_OrderLine_lineTotal(ctx, field)
 	case "discount":
 		return ec.fieldContext_OrderLine_discount(ctx, field)
+	case "compareAtPrice":
+		return ec.fieldContext_OrderLine_compareAtPrice(ctx, field)
 	case "taxedTotal":
 		return ec.fieldContext_OrderLine_taxedTotal(ctx, field)
 	}
@@ -5953,10 +6199,22 @@ func (ec *executionContext) childFields_Promotion(ctx context.Context, field gra
 		return ec.fieldContext_Promotion_getQuantity(ctx, field)
 	case "uses":
 		return ec.fieldContext_Promotion_uses(ctx, field)
+	case "usageLimit":
+		return ec.fieldContext_Promotion_usageLimit(ctx, field)
+	case "vouchers":
+		return ec.fieldContext_Promotion_vouchers(ctx, field)
 	case "minSubtotal":
 		return ec.fieldContext_Promotion_minSubtotal(ctx, field)
 	case "amount":
 		return ec.fieldContext_Promotion_amount(ctx, field)
+	case "productIds":
+		return ec.fieldContext_Promotion_productIds(ctx, field)
+	case "categoryIds":
+		return ec.fieldContext_Promotion_categoryIds(ctx, field)
+	case "variantIds":
+		return ec.fieldContext_Promotion_variantIds(ctx, field)
+	case "catalogue":
+		return ec.fieldContext_Promotion_catalogue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Promotion", field.Name)
 }
@@ -5977,6 +6235,8 @@ func (ec *executionContext) childFields_PromotionPreview(ctx context.Context, fi
 		return ec.fieldContext_PromotionPreview_subtotal(ctx, field)
 	case "discount":
 		return ec.fieldContext_PromotionPreview_discount(ctx, field)
+	case "shippingDiscount":
+		return ec.fieldContext_PromotionPreview_shippingDiscount(ctx, field)
 	case "discounts":
 		return ec.fieldContext_PromotionPreview_discounts(ctx, field)
 	case "taxedTotal":
@@ -6317,6 +6577,92 @@ func (ec *executionContext) childFields_VariantOption(ctx context.Context, field
 		return ec.fieldContext_VariantOption_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VariantOption", field.Name)
+}
+
+func (ec *executionContext) childFields_Voucher(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Voucher_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Voucher_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Voucher_updatedAt(ctx, field)
+	case "code":
+		return ec.fieldContext_Voucher_code(ctx, field)
+	case "promotionID":
+		return ec.fieldContext_Voucher_promotionID(ctx, field)
+	case "uses":
+		return ec.fieldContext_Voucher_uses(ctx, field)
+	case "usageLimit":
+		return ec.fieldContext_Voucher_usageLimit(ctx, field)
+	case "perCustomerLimit":
+		return ec.fieldContext_Voucher_perCustomerLimit(ctx, field)
+	case "promotion":
+		return ec.fieldContext_Voucher_promotion(ctx, field)
+	case "buyerUses":
+		return ec.fieldContext_Voucher_buyerUses(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Voucher", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VoucherConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VoucherConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VoucherConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_VoucherEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_VoucherEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_VoucherUse_id(ctx, field)
+	case "voucherID":
+		return ec.fieldContext_VoucherUse_voucherID(ctx, field)
+	case "buyer":
+		return ec.fieldContext_VoucherUse_buyer(ctx, field)
+	case "uses":
+		return ec.fieldContext_VoucherUse_uses(ctx, field)
+	case "voucher":
+		return ec.fieldContext_VoucherUse_voucher(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherUse", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherUseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VoucherUseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VoucherUseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VoucherUseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherUseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VoucherUseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_VoucherUseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_VoucherUseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VoucherUseEdge", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7467,6 +7813,28 @@ func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_previewOrderPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PromotionInput, error) {
+			return ec.unmarshalNPromotionInput2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_previewPromotion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7997,6 +8365,60 @@ func (ec *executionContext) field_Mutation_variantMediaSet_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Promotion_vouchers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.VoucherOrder, error) {
+			return ec.unmarshalOVoucherOrder2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.VoucherWhereInput, error) {
+			return ec.unmarshalOVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8468,6 +8890,52 @@ func (ec *executionContext) field_Subscription_orderUpdated_args(ctx context.Con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Voucher_buyerUses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.VoucherUseWhereInput, error) {
+			return ec.unmarshalOVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
 	return args, nil
 }
 
@@ -9179,6 +9647,29 @@ func (ec *executionContext) fieldContext_AppliedDiscount_amount(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _AppliedDiscount_shipping(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedDiscount_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shipping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedDiscount_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppliedDiscount", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _AuthToken_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthToken) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9680,6 +10171,38 @@ func (ec *executionContext) _Cart_discount(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Cart_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_shippingDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_shippingDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Cart().ShippingDiscount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_shippingDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
@@ -14942,6 +15465,68 @@ func (ec *executionContext) fieldContext_Mutation_previewPromotion(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_previewOrderPromotion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_previewOrderPromotion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PreviewOrderPromotion(ctx, fc.Args["orderId"].(string), fc.Args["input"].(model.PromotionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *model.PromotionPreviewPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.PromotionPreviewPayload
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PromotionPreviewPayload) graphql.Marshaler {
+			return ec.marshalNPromotionPreviewPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPromotionPreviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_previewOrderPromotion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromotionPreviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_previewOrderPromotion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_requestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17304,6 +17889,38 @@ func (ec *executionContext) fieldContext_Order_discount(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_shippingDiscount(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_shippingDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().ShippingDiscount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_shippingDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_taxedSubtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18246,6 +18863,38 @@ func (ec *executionContext) _OrderLine_discount(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_OrderLine_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrderLine",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderLine_compareAtPrice(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderLine_compareAtPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrderLine().CompareAtPrice(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderLine_compareAtPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "OrderLine",
 		Field:      field,
@@ -21157,6 +21806,91 @@ func (ec *executionContext) fieldContext_Promotion_uses(_ context.Context, field
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Promotion_usageLimit(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_usageLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsageLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_usageLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Promotion_vouchers(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_vouchers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Vouchers(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.VoucherOrder), fc.Args["where"].(*ent.VoucherWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.VoucherConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.VoucherConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VoucherConnection) graphql.Marshaler {
+			return ec.marshalNVoucherConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_vouchers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Promotion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Promotion_vouchers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Promotion_minSubtotal(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21219,6 +21953,170 @@ func (ec *executionContext) fieldContext_Promotion_amount(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Promotion_productIds(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_productIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductIds, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_productIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_categoryIds(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_categoryIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryIds, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_categoryIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_variantIds(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_variantIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VariantIds, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal []int
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []int
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_variantIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Promotion_catalogue(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Promotion_catalogue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Promotion().Catalogue(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Promotion_catalogue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Promotion", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _PromotionPayload_promotion(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPayload) (ret graphql.Marshaler) {
@@ -21337,6 +22235,38 @@ func (ec *executionContext) _PromotionPreview_discount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_PromotionPreview_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PromotionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PromotionPreview_shippingDiscount(ctx context.Context, field graphql.CollectedField, obj *model.PromotionPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromotionPreview_shippingDiscount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingDiscount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromotionPreview_shippingDiscount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PromotionPreview",
 		Field:      field,
@@ -25172,6 +26102,476 @@ func (ec *executionContext) fieldContext_Voucher_promotion(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Voucher_buyerUses(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Voucher_buyerUses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.BuyerUses(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["where"].(*ent.VoucherUseWhereInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				if err != nil {
+					var zeroVal *ent.VoucherUseConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.VoucherUseConnection
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, role)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VoucherUseConnection) graphql.Marshaler {
+			return ec.marshalNVoucherUseConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Voucher_buyerUses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Voucher",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherUseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Voucher_buyerUses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.VoucherEdge) graphql.Marshaler {
+			return ec.marshalOVoucherEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VoucherEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+			return ec.marshalOVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Voucher(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _VoucherUse_id(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VoucherUse_voucherID(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_voucherID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VoucherID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_voucherID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "ID")
+}
+
+func (ec *executionContext) _VoucherUse_buyer(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_buyer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buyer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_buyer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "String")
+}
+
+func (ec *executionContext) _VoucherUse_uses(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VoucherUse_voucher(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUse_voucher(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Voucher(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+			return ec.marshalNVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUse_voucher(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Voucher(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.VoucherUseEdge) graphql.Marshaler {
+			return ec.marshalOVoucherUseEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherUseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VoucherUseEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.VoucherUse) graphql.Marshaler {
+			return ec.marshalOVoucherUse2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VoucherUseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VoucherUse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VoucherUseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VoucherUseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VoucherUseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VoucherUseEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -36276,7 +37676,7 @@ func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "active", "startsAt", "endsAt", "priority", "stacking", "requiresCode", "minSubtotal", "minQuantity", "productIds", "categoryIds", "variantIds", "signedIn", "firstOrder", "action", "percentBp", "amount", "buyQuantity", "getQuantity"}
+	fieldsInOrder := [...]string{"name", "active", "startsAt", "endsAt", "priority", "stacking", "requiresCode", "minSubtotal", "minQuantity", "productIds", "categoryIds", "variantIds", "signedIn", "firstOrder", "action", "percentBp", "amount", "buyQuantity", "getQuantity", "usageLimit"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36416,6 +37816,13 @@ func (ec *executionContext) unmarshalInputPromotionInput(ctx context.Context, ob
 				return it, err
 			}
 			it.GetQuantity = data
+		case "usageLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usageLimit"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsageLimit = data
 		}
 	}
 	return it, nil
@@ -36497,7 +37904,7 @@ func (ec *executionContext) unmarshalInputPromotionWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "active", "activeNEQ", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "stacking", "stackingNEQ", "stackingIn", "stackingNotIn", "requiresCode", "requiresCodeNEQ", "minQuantity", "minQuantityNEQ", "minQuantityIn", "minQuantityNotIn", "minQuantityGT", "minQuantityGTE", "minQuantityLT", "minQuantityLTE", "signedIn", "signedInNEQ", "firstOrder", "firstOrderNEQ", "action", "actionNEQ", "actionIn", "actionNotIn", "percentBp", "percentBpNEQ", "percentBpIn", "percentBpNotIn", "percentBpGT", "percentBpGTE", "percentBpLT", "percentBpLTE", "buyQuantity", "buyQuantityNEQ", "buyQuantityIn", "buyQuantityNotIn", "buyQuantityGT", "buyQuantityGTE", "buyQuantityLT", "buyQuantityLTE", "getQuantity", "getQuantityNEQ", "getQuantityIn", "getQuantityNotIn", "getQuantityGT", "getQuantityGTE", "getQuantityLT", "getQuantityLTE"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "active", "activeNEQ", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "stacking", "stackingNEQ", "stackingIn", "stackingNotIn", "requiresCode", "requiresCodeNEQ", "minQuantity", "minQuantityNEQ", "minQuantityIn", "minQuantityNotIn", "minQuantityGT", "minQuantityGTE", "minQuantityLT", "minQuantityLTE", "signedIn", "signedInNEQ", "firstOrder", "firstOrderNEQ", "action", "actionNEQ", "actionIn", "actionNotIn", "percentBp", "percentBpNEQ", "percentBpIn", "percentBpNotIn", "percentBpGT", "percentBpGTE", "percentBpLT", "percentBpLTE", "buyQuantity", "buyQuantityNEQ", "buyQuantityIn", "buyQuantityNotIn", "buyQuantityGT", "buyQuantityGTE", "buyQuantityLT", "buyQuantityLTE", "getQuantity", "getQuantityNEQ", "getQuantityIn", "getQuantityNotIn", "getQuantityGT", "getQuantityGTE", "getQuantityLT", "getQuantityLTE", "hasVouchers", "hasVouchersWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37316,6 +38723,20 @@ func (ec *executionContext) unmarshalInputPromotionWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.GetQuantityLTE = data
+		case "hasVouchers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVouchers"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVouchers = data
+		case "hasVouchersWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVouchersWith"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVouchersWith = data
 		}
 	}
 	return it, nil
@@ -40876,6 +42297,307 @@ func UnmarshalVoucherOrder(ctx context.Context, raw any) (ent.VoucherOrder, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputVoucherUseWhereInput(ctx context.Context, obj any) (ent.VoucherUseWhereInput, error) {
+	var it ent.VoucherUseWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "voucherID", "voucherIDNEQ", "voucherIDIn", "voucherIDNotIn", "buyer", "buyerNEQ", "buyerIn", "buyerNotIn", "buyerGT", "buyerGTE", "buyerLT", "buyerLTE", "buyerContains", "buyerHasPrefix", "buyerHasSuffix", "buyerEqualFold", "buyerContainsFold", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "hasVoucher", "hasVoucherWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "voucherID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherID = data
+		case "voucherIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherIDNEQ = data
+		case "voucherIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherIDIn = data
+		case "voucherIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("voucherIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VoucherIDNotIn = data
+		case "buyer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyer"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Buyer = data
+		case "buyerNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerNEQ = data
+		case "buyerIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerIn = data
+		case "buyerNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerNotIn = data
+		case "buyerGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerGT = data
+		case "buyerGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerGTE = data
+		case "buyerLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerLT = data
+		case "buyerLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerLTE = data
+		case "buyerContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerContains = data
+		case "buyerHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerHasPrefix = data
+		case "buyerHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerHasSuffix = data
+		case "buyerEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerEqualFold = data
+		case "buyerContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("buyerContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuyerContainsFold = data
+		case "uses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uses"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Uses = data
+		case "usesNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesNEQ = data
+		case "usesIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesIn = data
+		case "usesNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesNotIn = data
+		case "usesGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesGT = data
+		case "usesGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesGTE = data
+		case "usesLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesLT = data
+		case "usesLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("usesLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UsesLTE = data
+		case "hasVoucher":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVoucher"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVoucher = data
+		case "hasVoucherWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVoucherWith"))
+			data, err := ec.unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVoucherWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalVoucherUseWhereInput unmarshals raw into the VoucherUseWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalVoucherUseWhereInput(ctx context.Context, raw any) (ent.VoucherUseWhereInput, error) {
+	var out ent.VoucherUseWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "VoucherUseWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context, obj any) (ent.VoucherWhereInput, error) {
 	var it ent.VoucherWhereInput
 	if obj == nil {
@@ -40887,7 +42609,7 @@ func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "promotionID", "promotionIDNEQ", "promotionIDIn", "promotionIDNotIn", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "usageLimit", "usageLimitNEQ", "usageLimitIn", "usageLimitNotIn", "usageLimitGT", "usageLimitGTE", "usageLimitLT", "usageLimitLTE", "usageLimitIsNil", "usageLimitNotNil", "perCustomerLimit", "perCustomerLimitNEQ", "perCustomerLimitIn", "perCustomerLimitNotIn", "perCustomerLimitGT", "perCustomerLimitGTE", "perCustomerLimitLT", "perCustomerLimitLTE", "perCustomerLimitIsNil", "perCustomerLimitNotNil", "hasPromotion", "hasPromotionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "promotionID", "promotionIDNEQ", "promotionIDIn", "promotionIDNotIn", "uses", "usesNEQ", "usesIn", "usesNotIn", "usesGT", "usesGTE", "usesLT", "usesLTE", "usageLimit", "usageLimitNEQ", "usageLimitIn", "usageLimitNotIn", "usageLimitGT", "usageLimitGTE", "usageLimitLT", "usageLimitLTE", "usageLimitIsNil", "usageLimitNotNil", "perCustomerLimit", "perCustomerLimitNEQ", "perCustomerLimitIn", "perCustomerLimitNotIn", "perCustomerLimitGT", "perCustomerLimitGTE", "perCustomerLimitLT", "perCustomerLimitLTE", "perCustomerLimitIsNil", "perCustomerLimitNotNil", "hasPromotion", "hasPromotionWith", "hasBuyerUses", "hasBuyerUsesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41412,6 +43134,20 @@ func (ec *executionContext) unmarshalInputVoucherWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasPromotionWith = data
+		case "hasBuyerUses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBuyerUses"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBuyerUses = data
+		case "hasBuyerUsesWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasBuyerUsesWith"))
+			data, err := ec.unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasBuyerUsesWith = data
 		}
 	}
 	return it, nil
@@ -41437,6 +43173,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.VoucherUse:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._VoucherUse(ctx, sel, obj)
 	case *ent.Voucher:
 		if obj == nil {
 			return graphql.Null
@@ -41766,6 +43507,11 @@ func (ec *executionContext) _AppliedDiscount(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "shipping":
+			out.Values[i] = ec._AppliedDiscount_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41949,6 +43695,12 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Cart_discount(ctx, field, obj)
+				})
+		case "shippingDiscount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Cart_shippingDiscount(ctx, field, obj)
 				})
 		case "pricesIncludeTax":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -43532,6 +45284,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "previewOrderPromotion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_previewOrderPromotion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "requestPasswordReset":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_requestPasswordReset(ctx, field)
@@ -44013,6 +45772,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_discount(ctx, field, obj)
 				})
+		case "shippingDiscount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_shippingDiscount(ctx, field, obj)
+				})
 		case "taxedSubtotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -44342,6 +46107,12 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OrderLine_discount(ctx, field, obj)
+				})
+		case "compareAtPrice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrderLine_compareAtPrice(ctx, field, obj)
 				})
 		case "taxedTotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -45412,6 +47183,17 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "usageLimit":
+			out.Values[i] = ec._Promotion_usageLimit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vouchers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_vouchers(ctx, field, obj)
+				})
 		case "minSubtotal":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -45423,6 +47205,27 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Promotion_amount(ctx, field, obj)
+				})
+		case "productIds":
+			out.Values[i] = ec._Promotion_productIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "categoryIds":
+			out.Values[i] = ec._Promotion_categoryIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "variantIds":
+			out.Values[i] = ec._Promotion_variantIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "catalogue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Promotion_catalogue(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45497,6 +47300,11 @@ func (ec *executionContext) _PromotionPreview(ctx context.Context, sel ast.Selec
 			}
 		case "discount":
 			out.Values[i] = ec._PromotionPreview_discount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shippingDiscount":
+			out.Values[i] = ec._PromotionPreview_shippingDiscount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -46946,6 +48754,228 @@ func (ec *executionContext) _Voucher(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Voucher_promotion(ctx, field, obj)
 				})
+		case "buyerUses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Voucher_buyerUses(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherConnectionImplementors = []string{"VoucherConnection"}
+
+func (ec *executionContext) _VoucherConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherConnection")
+		case "edges":
+			out.Values[i] = ec._VoucherConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VoucherConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VoucherConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherEdgeImplementors = []string{"VoucherEdge"}
+
+func (ec *executionContext) _VoucherEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherEdge")
+		case "node":
+			out.Values[i] = ec._VoucherEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._VoucherEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherUseImplementors = []string{"VoucherUse", "Node"}
+
+func (ec *executionContext) _VoucherUse(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherUse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherUse")
+		case "id":
+			out.Values[i] = ec._VoucherUse_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voucherID":
+			out.Values[i] = ec._VoucherUse_voucherID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "buyer":
+			out.Values[i] = ec._VoucherUse_buyer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uses":
+			out.Values[i] = ec._VoucherUse_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "voucher":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VoucherUse_voucher(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherUseConnectionImplementors = []string{"VoucherUseConnection"}
+
+func (ec *executionContext) _VoucherUseConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherUseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherUseConnection")
+		case "edges":
+			out.Values[i] = ec._VoucherUseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._VoucherUseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._VoucherUseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var voucherUseEdgeImplementors = []string{"VoucherUseEdge"}
+
+func (ec *executionContext) _VoucherUseEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.VoucherUseEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VoucherUseEdge")
+		case "node":
+			out.Values[i] = ec._VoucherUseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._VoucherUseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47815,6 +49845,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -49003,6 +51062,22 @@ func (ec *executionContext) unmarshalNVariantOptionInput2ᚖgithubᚗcomᚋsavan
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx context.Context, sel ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Voucher!")
+		return graphql.Null
+	}
+	return ec._Voucher(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVoucherConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherConnection(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VoucherConnection!")
+		return graphql.Null
+	}
+	return ec._VoucherConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrderField(ctx context.Context, v any) (*ent.VoucherOrderField, error) {
 	var res = new(ent.VoucherOrderField)
 	err := res.UnmarshalGQL(v)
@@ -49015,6 +51090,19 @@ func (ec *executionContext) marshalNVoucherOrderField2ᚖgithubᚗcomᚋsavannah
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNVoucherUseConnection2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseConnection(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherUseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "VoucherUseConnection!")
+		return graphql.Null
+	}
+	return ec._VoucherUseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx context.Context, v any) (*ent.VoucherUseWhereInput, error) {
+	res, err := ec.unmarshalInputVoucherUseWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNVoucherWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInput(ctx context.Context, v any) (*ent.VoucherWhereInput, error) {
@@ -51176,6 +53264,93 @@ func (ec *executionContext) unmarshalOVariantOptionInput2ᚕᚖgithubᚗcomᚋsa
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOVoucher2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucher(ctx context.Context, sel ast.SelectionSet, v *ent.Voucher) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Voucher(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVoucherEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.VoucherEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVoucherEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVoucherEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VoucherEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVoucherOrder2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherOrder(ctx context.Context, v any) (*ent.VoucherOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVoucherOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVoucherUse2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUse(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherUse) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VoucherUse(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVoucherUseEdge2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.VoucherUseEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVoucherUseEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOVoucherUseEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx context.Context, sel ast.SelectionSet, v *ent.VoucherUseEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VoucherUseEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVoucherUseWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInputᚄ(ctx context.Context, v any) ([]*ent.VoucherUseWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.VoucherUseWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOVoucherUseWhereInput2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseWhereInput(ctx context.Context, v any) (*ent.VoucherUseWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputVoucherUseWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOVoucherWhereInput2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherWhereInputᚄ(ctx context.Context, v any) ([]*ent.VoucherWhereInput, error) {

@@ -84,7 +84,8 @@ func (r *Resolver) visibleNodes(ctx context.Context, ids []int) ([]ent.Noder, er
 	for i, n := range nodes {
 		switch n := n.(type) {
 		case *ent.Category, *ent.Customer, *ent.Address, *ent.Order, *ent.OrderLine,
-			*ent.OrderEvent, *ent.Payment, *ent.Notification, *ent.Product, *ent.Media:
+			*ent.OrderEvent, *ent.Payment, *ent.Notification, *ent.Product, *ent.Media,
+			*ent.Promotion, *ent.Voucher: // Promotion and Voucher: staff's only (ent privacy)
 		case *ent.ProductVariant:
 			if !shown[n.ID] {
 				nodes[i] = nil

@@ -13,7 +13,7 @@ import (
 func (r *Resolver) appliedDiscounts(applied []schematype.AppliedPromotion) []*model.AppliedDiscount {
 	out := make([]*model.AppliedDiscount, len(applied))
 	for i, a := range applied {
-		out[i] = &model.AppliedDiscount{Name: a.Name, Amount: r.money(a.AmountMinor)}
+		out[i] = &model.AppliedDiscount{Name: a.Name, Amount: r.money(a.AmountMinor), Shipping: a.Shipping}
 		if a.Code != "" {
 			code := a.Code
 			out[i].Code = &code
@@ -52,7 +52,7 @@ func promotionInput(d *ids, in model.PromotionInput) ipromotion.Input {
 		Stacking: in.Stacking, RequiresCode: in.RequiresCode, MinQuantity: in.MinQuantity,
 		ProductIDs: list(in.ProductIds, "productIds"), CategoryIDs: list(in.CategoryIds, "categoryIds"),
 		VariantIDs: list(in.VariantIds, "variantIds"), SignedIn: in.SignedIn, FirstOrder: in.FirstOrder,
-		Action: in.Action, BuyQuantity: in.BuyQuantity, GetQuantity: in.GetQuantity,
+		Action: in.Action, BuyQuantity: in.BuyQuantity, GetQuantity: in.GetQuantity, UsageLimit: in.UsageLimit,
 	}
 	if in.PercentBp != nil {
 		bp := int64(*in.PercentBp)
@@ -64,16 +64,27 @@ func promotionInput(d *ids, in model.PromotionInput) ipromotion.Input {
 
 // previewCart prices the cart with token inside a promotion dry run.
 func (r *Resolver) previewCart(ctx context.Context, token string, in ipromotion.Input) (*model.PromotionPreview, error) {
+	return r.preview(ctx, in, func(ctx context.Context) (checkout.CartPrice, error) { return r.checkout.PreviewCart(ctx, token) })
+}
+
+// previewOrder prices placed order id again inside a promotion dry run.
+func (r *Resolver) previewOrder(ctx context.Context, id int, in ipromotion.Input) (*model.PromotionPreview, error) {
+	return r.preview(ctx, in, func(ctx context.Context) (checkout.CartPrice, error) { return r.checkout.PreviewOrder(ctx, id) })
+}
+
+// preview prices a cart or an order (price) inside a promotion dry run.
+func (r *Resolver) preview(ctx context.Context, in ipromotion.Input, price func(ctx context.Context) (checkout.CartPrice, error)) (*model.PromotionPreview, error) {
 	var p checkout.CartPrice
 	err := r.promotions.Preview(ctx, in, func(ctx context.Context) (err error) {
-		p, err = r.checkout.PreviewCart(ctx, token)
+		p, err = price(ctx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &model.PromotionPreview{
-		Subtotal: r.money(p.Totals.SubtotalMinor), Discount: r.money(p.Totals.DiscountMinor),
-		Discounts: r.appliedDiscounts(p.Discounts), TaxedTotal: r.taxedMoney(p.Totals.Total),
+		Subtotal: r.money(p.Totals.SubtotalMinor), Discount: r.money(p.Totals.DiscountMinor + p.Totals.ShippingDiscountMinor),
+		ShippingDiscount: r.money(p.Totals.ShippingDiscountMinor),
+		Discounts:        r.appliedDiscounts(p.Discounts), TaxedTotal: r.taxedMoney(p.Totals.Total),
 	}, nil
 }

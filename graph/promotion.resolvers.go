@@ -28,7 +28,13 @@ func (r *cartResolver) Discounts(ctx context.Context, obj *ent.Cart) ([]*model.A
 // Discount is the resolver for the discount field.
 func (r *cartResolver) Discount(ctx context.Context, obj *ent.Cart) (*model.Money, error) {
 	t, err := r.cartTotals(ctx, obj)
-	return r.money(t.DiscountMinor), err
+	return r.money(t.DiscountMinor + t.ShippingDiscountMinor), err
+}
+
+// ShippingDiscount is the resolver for the shippingDiscount field.
+func (r *cartResolver) ShippingDiscount(ctx context.Context, obj *ent.Cart) (*model.Money, error) {
+	t, err := r.cartTotals(ctx, obj)
+	return r.money(t.ShippingDiscountMinor), err
 }
 
 // CartDiscountCodesUpdate is the resolver for the cartDiscountCodesUpdate field.
@@ -78,6 +84,14 @@ func (r *mutationResolver) PreviewPromotion(ctx context.Context, cartID string, 
 	return &model.PromotionPreviewPayload{Preview: pv, UserErrors: ue}, err
 }
 
+// PreviewOrderPromotion is the resolver for the previewOrderPromotion field.
+func (r *mutationResolver) PreviewOrderPromotion(ctx context.Context, orderID string, input model.PromotionInput) (*model.PromotionPreviewPayload, error) {
+	var d ids
+	oid, in := d.decode(orderID, "orderId"), promotionInput(&d, input)
+	pv, ue, err := serviceWrite(&d, func() (*model.PromotionPreview, error) { return r.previewOrder(ctx, oid, in) })
+	return &model.PromotionPreviewPayload{Preview: pv, UserErrors: ue}, err
+}
+
 // Discounts is the resolver for the discounts field.
 func (r *orderResolver) Discounts(ctx context.Context, obj *ent.Order) ([]*model.AppliedDiscount, error) {
 	return r.appliedDiscounts(obj.Promotions), nil
@@ -85,12 +99,25 @@ func (r *orderResolver) Discounts(ctx context.Context, obj *ent.Order) ([]*model
 
 // Discount is the resolver for the discount field.
 func (r *orderResolver) Discount(ctx context.Context, obj *ent.Order) (*model.Money, error) {
-	return r.money(obj.DiscountMinor), nil
+	return r.money(obj.DiscountMinor + obj.ShippingDiscountMinor), nil
+}
+
+// ShippingDiscount is the resolver for the shippingDiscount field.
+func (r *orderResolver) ShippingDiscount(ctx context.Context, obj *ent.Order) (*model.Money, error) {
+	return r.money(obj.ShippingDiscountMinor), nil
 }
 
 // Discount is the resolver for the discount field.
 func (r *orderLineResolver) Discount(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
 	return r.money(obj.DiscountMinor), nil
+}
+
+// CompareAtPrice is the resolver for the compareAtPrice field.
+func (r *orderLineResolver) CompareAtPrice(ctx context.Context, obj *ent.OrderLine) (*model.Money, error) {
+	if obj.CompareAtPriceMinor == nil {
+		return nil, nil
+	}
+	return r.money(*obj.CompareAtPriceMinor), nil
 }
 
 // MinSubtotal is the resolver for the minSubtotal field.
@@ -101,6 +128,11 @@ func (r *promotionResolver) MinSubtotal(ctx context.Context, obj *ent.Promotion)
 // Amount is the resolver for the amount field.
 func (r *promotionResolver) Amount(ctx context.Context, obj *ent.Promotion) (*model.Money, error) {
 	return r.money(obj.AmountMinor), nil
+}
+
+// Catalogue is the resolver for the catalogue field.
+func (r *promotionResolver) Catalogue(ctx context.Context, obj *ent.Promotion) (bool, error) {
+	return promotion.IsCatalogue(obj), nil
 }
 
 // Promotions is the resolver for the promotions field.

@@ -398,6 +398,7 @@ var (
 		{Name: "discount_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "shipping_tax_minor", Type: field.TypeInt64, Default: 0},
+		{Name: "shipping_discount_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "tax_lines", Type: field.TypeJSON, Nullable: true},
 		{Name: "promotions", Type: field.TypeJSON, Nullable: true},
 		{Name: "email", Type: field.TypeString, Nullable: true, Size: 254},
@@ -421,7 +422,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "orders_customers_orders",
-				Columns:    []*schema.Column{OrdersColumns[26]},
+				Columns:    []*schema.Column{OrdersColumns[27]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -430,7 +431,7 @@ var (
 			{
 				Name:    "order_customer_id_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[26], OrdersColumns[20]},
+				Columns: []*schema.Column{OrdersColumns[27], OrdersColumns[21]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "guest_cart_token IS NULL",
 				},
@@ -438,22 +439,22 @@ var (
 			{
 				Name:    "order_guest_cart_token_idempotency_key",
 				Unique:  true,
-				Columns: []*schema.Column{OrdersColumns[22], OrdersColumns[20]},
+				Columns: []*schema.Column{OrdersColumns[23], OrdersColumns[21]},
 			},
 			{
 				Name:    "order_guest_contact",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[23]},
+				Columns: []*schema.Column{OrdersColumns[24]},
 			},
 			{
 				Name:    "order_status_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[21]},
+				Columns: []*schema.Column{OrdersColumns[4], OrdersColumns[22]},
 			},
 			{
 				Name:    "order_placed_at",
 				Unique:  false,
-				Columns: []*schema.Column{OrdersColumns[21]},
+				Columns: []*schema.Column{OrdersColumns[22]},
 			},
 		},
 	}
@@ -511,6 +512,7 @@ var (
 		{Name: "tax_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "gross_minor", Type: field.TypeInt64, Nullable: true},
 		{Name: "tax_class", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "compare_at_price_minor", Type: field.TypeInt64, Nullable: true},
 		{Name: "order_id", Type: field.TypeInt},
 		{Name: "variant_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -522,13 +524,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "order_lines_orders_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[13]},
+				Columns:    []*schema.Column{OrderLinesColumns[14]},
 				RefColumns: []*schema.Column{OrdersColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "order_lines_product_variants_order_lines",
-				Columns:    []*schema.Column{OrderLinesColumns[14]},
+				Columns:    []*schema.Column{OrderLinesColumns[15]},
 				RefColumns: []*schema.Column{ProductVariantsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -537,12 +539,12 @@ var (
 			{
 				Name:    "orderline_order_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[13]},
+				Columns: []*schema.Column{OrderLinesColumns[14]},
 			},
 			{
 				Name:    "orderline_variant_id",
 				Unique:  false,
-				Columns: []*schema.Column{OrderLinesColumns[14]},
+				Columns: []*schema.Column{OrderLinesColumns[15]},
 			},
 		},
 	}
@@ -733,12 +735,13 @@ var (
 		{Name: "variant_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "signed_in", Type: field.TypeBool, Default: false},
 		{Name: "first_order", Type: field.TypeBool, Default: false},
-		{Name: "action", Type: field.TypeEnum, Enums: []string{"PERCENTAGE", "FIXED_AMOUNT", "FIXED_PRICE", "BUY_X_GET_Y"}},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"PERCENTAGE", "FIXED_AMOUNT", "FIXED_PRICE", "BUY_X_GET_Y", "SHIPPING"}},
 		{Name: "percent_bp", Type: field.TypeInt64, Default: 0},
 		{Name: "amount_minor", Type: field.TypeInt64, Default: 0},
 		{Name: "buy_quantity", Type: field.TypeInt, Default: 0},
 		{Name: "get_quantity", Type: field.TypeInt, Default: 0},
 		{Name: "uses", Type: field.TypeInt, Default: 0},
+		{Name: "usage_limit", Type: field.TypeInt, Nullable: true},
 	}
 	// PromotionsTable holds the schema information for the "promotions" table.
 	PromotionsTable = &schema.Table{
@@ -1119,8 +1122,9 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 	PromotionsTable.Annotation.Checks = map[string]string{
-		"promotion_action": "action IS NOT NULL AND ((action = 'PERCENTAGE' AND percent_bp > 0) OR (action = 'FIXED_AMOUNT' AND amount_minor > 0) OR (action = 'FIXED_PRICE') OR (action = 'BUY_X_GET_Y' AND buy_quantity > 0 AND get_quantity > 0 AND percent_bp > 0))",
-		"promotion_window": "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at",
+		"promotion_action_params":     "action IS NOT NULL AND ((action = 'PERCENTAGE' AND percent_bp > 0) OR (action = 'FIXED_AMOUNT' AND amount_minor > 0) OR (action = 'FIXED_PRICE') OR (action = 'BUY_X_GET_Y' AND buy_quantity > 0 AND get_quantity > 0 AND percent_bp > 0) OR (action = 'SHIPPING' AND ((percent_bp > 0 AND amount_minor = 0) OR (percent_bp = 0 AND amount_minor > 0))))",
+		"promotion_uses_within_limit": "usage_limit IS NULL OR uses <= usage_limit",
+		"promotion_window":            "ends_at IS NULL OR starts_at IS NULL OR ends_at > starts_at",
 	}
 	RefreshTokensTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.Annotation = &entsql.Annotation{

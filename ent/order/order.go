@@ -42,6 +42,8 @@ const (
 	FieldTaxMinor = "tax_minor"
 	// FieldShippingTaxMinor holds the string denoting the shipping_tax_minor field in the database.
 	FieldShippingTaxMinor = "shipping_tax_minor"
+	// FieldShippingDiscountMinor holds the string denoting the shipping_discount_minor field in the database.
+	FieldShippingDiscountMinor = "shipping_discount_minor"
 	// FieldTaxLines holds the string denoting the tax_lines field in the database.
 	FieldTaxLines = "tax_lines"
 	// FieldPromotions holds the string denoting the promotions field in the database.
@@ -134,6 +136,7 @@ var Columns = []string{
 	FieldDiscountMinor,
 	FieldTaxMinor,
 	FieldShippingTaxMinor,
+	FieldShippingDiscountMinor,
 	FieldTaxLines,
 	FieldPromotions,
 	FieldEmail,
@@ -200,6 +203,10 @@ var (
 	DefaultShippingTaxMinor int64
 	// ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
 	ShippingTaxMinorValidator func(int64) error
+	// DefaultShippingDiscountMinor holds the default value on creation for the "shipping_discount_minor" field.
+	DefaultShippingDiscountMinor int64
+	// ShippingDiscountMinorValidator is a validator for the "shipping_discount_minor" field. It is called by the builders before save.
+	ShippingDiscountMinorValidator func(int64) error
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
@@ -312,6 +319,11 @@ func ByTaxMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByShippingTaxMinor orders the results by the shipping_tax_minor field.
 func ByShippingTaxMinor(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldShippingTaxMinor, opts...).ToFunc()
+}
+
+// ByShippingDiscountMinor orders the results by the shipping_discount_minor field.
+func ByShippingDiscountMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldShippingDiscountMinor, opts...).ToFunc()
 }
 
 // ByEmail orders the results by the email field.

@@ -111,6 +111,11 @@ func ShippingTaxMinor(v int64) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldShippingTaxMinor, v))
 }
 
+// ShippingDiscountMinor applies equality check predicate on the "shipping_discount_minor" field. It's identical to ShippingDiscountMinorEQ.
+func ShippingDiscountMinor(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShippingDiscountMinor, v))
+}
+
 // Email applies equality check predicate on the "email" field. It's identical to EmailEQ.
 func Email(v string) predicate.Order {
 	return predicate.Order(sql.FieldEQ(FieldEmail, v))
@@ -639,6 +644,46 @@ func ShippingTaxMinorLT(v int64) predicate.Order {
 // ShippingTaxMinorLTE applies the LTE predicate on the "shipping_tax_minor" field.
 func ShippingTaxMinorLTE(v int64) predicate.Order {
 	return predicate.Order(sql.FieldLTE(FieldShippingTaxMinor, v))
+}
+
+// ShippingDiscountMinorEQ applies the EQ predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldEQ(FieldShippingDiscountMinor, v))
+}
+
+// ShippingDiscountMinorNEQ applies the NEQ predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorNEQ(v int64) predicate.Order {
+	return predicate.Order(sql.FieldNEQ(FieldShippingDiscountMinor, v))
+}
+
+// ShippingDiscountMinorIn applies the In predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldIn(FieldShippingDiscountMinor, vs...))
+}
+
+// ShippingDiscountMinorNotIn applies the NotIn predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorNotIn(vs ...int64) predicate.Order {
+	return predicate.Order(sql.FieldNotIn(FieldShippingDiscountMinor, vs...))
+}
+
+// ShippingDiscountMinorGT applies the GT predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorGT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGT(FieldShippingDiscountMinor, v))
+}
+
+// ShippingDiscountMinorGTE applies the GTE predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorGTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldGTE(FieldShippingDiscountMinor, v))
+}
+
+// ShippingDiscountMinorLT applies the LT predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorLT(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLT(FieldShippingDiscountMinor, v))
+}
+
+// ShippingDiscountMinorLTE applies the LTE predicate on the "shipping_discount_minor" field.
+func ShippingDiscountMinorLTE(v int64) predicate.Order {
+	return predicate.Order(sql.FieldLTE(FieldShippingDiscountMinor, v))
 }
 
 // TaxLinesIsNil applies the IsNil predicate on the "tax_lines" field.

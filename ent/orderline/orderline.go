@@ -39,6 +39,8 @@ const (
 	FieldGrossMinor = "gross_minor"
 	// FieldTaxClass holds the string denoting the tax_class field in the database.
 	FieldTaxClass = "tax_class"
+	// FieldCompareAtPriceMinor holds the string denoting the compare_at_price_minor field in the database.
+	FieldCompareAtPriceMinor = "compare_at_price_minor"
 	// FieldOrderID holds the string denoting the order_id field in the database.
 	FieldOrderID = "order_id"
 	// FieldVariantID holds the string denoting the variant_id field in the database.
@@ -80,6 +82,7 @@ var Columns = []string{
 	FieldTaxMinor,
 	FieldGrossMinor,
 	FieldTaxClass,
+	FieldCompareAtPriceMinor,
 	FieldOrderID,
 	FieldVariantID,
 }
@@ -132,6 +135,8 @@ var (
 	GrossMinorValidator func(int64) error
 	// TaxClassValidator is a validator for the "tax_class" field. It is called by the builders before save.
 	TaxClassValidator func(string) error
+	// CompareAtPriceMinorValidator is a validator for the "compare_at_price_minor" field. It is called by the builders before save.
+	CompareAtPriceMinorValidator func(int64) error
 )
 
 // OrderOption defines the ordering options for the OrderLine queries.
@@ -200,6 +205,11 @@ func ByGrossMinor(opts ...sql.OrderTermOption) OrderOption {
 // ByTaxClass orders the results by the tax_class field.
 func ByTaxClass(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTaxClass, opts...).ToFunc()
+}
+
+// ByCompareAtPriceMinor orders the results by the compare_at_price_minor field.
+func ByCompareAtPriceMinor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCompareAtPriceMinor, opts...).ToFunc()
 }
 
 // ByOrderID orders the results by the order_id field.

@@ -116,6 +116,11 @@ func TaxClass(v string) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldTaxClass, v))
 }
 
+// CompareAtPriceMinor applies equality check predicate on the "compare_at_price_minor" field. It's identical to CompareAtPriceMinorEQ.
+func CompareAtPriceMinor(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldCompareAtPriceMinor, v))
+}
+
 // OrderID applies equality check predicate on the "order_id" field. It's identical to OrderIDEQ.
 func OrderID(v int) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldEQ(FieldOrderID, v))
@@ -724,6 +729,56 @@ func TaxClassEqualFold(v string) predicate.OrderLine {
 // TaxClassContainsFold applies the ContainsFold predicate on the "tax_class" field.
 func TaxClassContainsFold(v string) predicate.OrderLine {
 	return predicate.OrderLine(sql.FieldContainsFold(FieldTaxClass, v))
+}
+
+// CompareAtPriceMinorEQ applies the EQ predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldEQ(FieldCompareAtPriceMinor, v))
+}
+
+// CompareAtPriceMinorNEQ applies the NEQ predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorNEQ(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNEQ(FieldCompareAtPriceMinor, v))
+}
+
+// CompareAtPriceMinorIn applies the In predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIn(FieldCompareAtPriceMinor, vs...))
+}
+
+// CompareAtPriceMinorNotIn applies the NotIn predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorNotIn(vs ...int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotIn(FieldCompareAtPriceMinor, vs...))
+}
+
+// CompareAtPriceMinorGT applies the GT predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorGT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGT(FieldCompareAtPriceMinor, v))
+}
+
+// CompareAtPriceMinorGTE applies the GTE predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorGTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldGTE(FieldCompareAtPriceMinor, v))
+}
+
+// CompareAtPriceMinorLT applies the LT predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorLT(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLT(FieldCompareAtPriceMinor, v))
+}
+
+// CompareAtPriceMinorLTE applies the LTE predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorLTE(v int64) predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldLTE(FieldCompareAtPriceMinor, v))
+}
+
+// CompareAtPriceMinorIsNil applies the IsNil predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorIsNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldIsNull(FieldCompareAtPriceMinor))
+}
+
+// CompareAtPriceMinorNotNil applies the NotNil predicate on the "compare_at_price_minor" field.
+func CompareAtPriceMinorNotNil() predicate.OrderLine {
+	return predicate.OrderLine(sql.FieldNotNull(FieldCompareAtPriceMinor))
 }
 
 // OrderIDEQ applies the EQ predicate on the "order_id" field.

@@ -62,6 +62,8 @@ const (
 	FieldGetQuantity = "get_quantity"
 	// FieldUses holds the string denoting the uses field in the database.
 	FieldUses = "uses"
+	// FieldUsageLimit holds the string denoting the usage_limit field in the database.
+	FieldUsageLimit = "usage_limit"
 	// EdgeVouchers holds the string denoting the vouchers edge name in mutations.
 	EdgeVouchers = "vouchers"
 	// Table holds the table name of the promotion in the database.
@@ -100,6 +102,7 @@ var Columns = []string{
 	FieldBuyQuantity,
 	FieldGetQuantity,
 	FieldUses,
+	FieldUsageLimit,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -168,6 +171,8 @@ var (
 	DefaultUses int
 	// UsesValidator is a validator for the "uses" field. It is called by the builders before save.
 	UsesValidator func(int) error
+	// UsageLimitValidator is a validator for the "usage_limit" field. It is called by the builders before save.
+	UsageLimitValidator func(int) error
 )
 
 // Stacking defines the type for the "stacking" enum field.
@@ -206,6 +211,7 @@ const (
 	ActionFIXED_AMOUNT Action = "FIXED_AMOUNT"
 	ActionFIXED_PRICE  Action = "FIXED_PRICE"
 	ActionBUY_X_GET_Y  Action = "BUY_X_GET_Y"
+	ActionSHIPPING     Action = "SHIPPING"
 )
 
 func (a Action) String() string {
@@ -215,7 +221,7 @@ func (a Action) String() string {
 // ActionValidator is a validator for the "action" field enum values. It is called by the builders before save.
 func ActionValidator(a Action) error {
 	switch a {
-	case ActionPERCENTAGE, ActionFIXED_AMOUNT, ActionFIXED_PRICE, ActionBUY_X_GET_Y:
+	case ActionPERCENTAGE, ActionFIXED_AMOUNT, ActionFIXED_PRICE, ActionBUY_X_GET_Y, ActionSHIPPING:
 		return nil
 	default:
 		return fmt.Errorf("promotion: invalid enum value for action field: %q", a)
@@ -323,6 +329,11 @@ func ByGetQuantity(opts ...sql.OrderTermOption) OrderOption {
 // ByUses orders the results by the uses field.
 func ByUses(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUses, opts...).ToFunc()
+}
+
+// ByUsageLimit orders the results by the usage_limit field.
+func ByUsageLimit(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUsageLimit, opts...).ToFunc()
 }
 
 // ByVouchersCount orders the results by vouchers count.

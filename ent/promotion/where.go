@@ -141,6 +141,11 @@ func Uses(v int) predicate.Promotion {
 	return predicate.Promotion(sql.FieldEQ(FieldUses, v))
 }
 
+// UsageLimit applies equality check predicate on the "usage_limit" field. It's identical to UsageLimitEQ.
+func UsageLimit(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldEQ(FieldUsageLimit, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Promotion {
 	return predicate.Promotion(sql.FieldEQ(FieldCreatedAt, v))
@@ -814,6 +819,56 @@ func UsesLT(v int) predicate.Promotion {
 // UsesLTE applies the LTE predicate on the "uses" field.
 func UsesLTE(v int) predicate.Promotion {
 	return predicate.Promotion(sql.FieldLTE(FieldUses, v))
+}
+
+// UsageLimitEQ applies the EQ predicate on the "usage_limit" field.
+func UsageLimitEQ(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldEQ(FieldUsageLimit, v))
+}
+
+// UsageLimitNEQ applies the NEQ predicate on the "usage_limit" field.
+func UsageLimitNEQ(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldNEQ(FieldUsageLimit, v))
+}
+
+// UsageLimitIn applies the In predicate on the "usage_limit" field.
+func UsageLimitIn(vs ...int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldIn(FieldUsageLimit, vs...))
+}
+
+// UsageLimitNotIn applies the NotIn predicate on the "usage_limit" field.
+func UsageLimitNotIn(vs ...int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldNotIn(FieldUsageLimit, vs...))
+}
+
+// UsageLimitGT applies the GT predicate on the "usage_limit" field.
+func UsageLimitGT(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldGT(FieldUsageLimit, v))
+}
+
+// UsageLimitGTE applies the GTE predicate on the "usage_limit" field.
+func UsageLimitGTE(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldGTE(FieldUsageLimit, v))
+}
+
+// UsageLimitLT applies the LT predicate on the "usage_limit" field.
+func UsageLimitLT(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldLT(FieldUsageLimit, v))
+}
+
+// UsageLimitLTE applies the LTE predicate on the "usage_limit" field.
+func UsageLimitLTE(v int) predicate.Promotion {
+	return predicate.Promotion(sql.FieldLTE(FieldUsageLimit, v))
+}
+
+// UsageLimitIsNil applies the IsNil predicate on the "usage_limit" field.
+func UsageLimitIsNil() predicate.Promotion {
+	return predicate.Promotion(sql.FieldIsNull(FieldUsageLimit))
+}
+
+// UsageLimitNotNil applies the NotNil predicate on the "usage_limit" field.
+func UsageLimitNotNil() predicate.Promotion {
+	return predicate.Promotion(sql.FieldNotNull(FieldUsageLimit))
 }
 
 // HasVouchers applies the HasEdge predicate on the "vouchers" edge.

@@ -745,16 +745,22 @@ func init() {
 	order.DefaultShippingTaxMinor = orderDescShippingTaxMinor.Default.(int64)
 	// order.ShippingTaxMinorValidator is a validator for the "shipping_tax_minor" field. It is called by the builders before save.
 	order.ShippingTaxMinorValidator = orderDescShippingTaxMinor.Validators[0].(func(int64) error)
+	// orderDescShippingDiscountMinor is the schema descriptor for shipping_discount_minor field.
+	orderDescShippingDiscountMinor := orderFields[10].Descriptor()
+	// order.DefaultShippingDiscountMinor holds the default value on creation for the shipping_discount_minor field.
+	order.DefaultShippingDiscountMinor = orderDescShippingDiscountMinor.Default.(int64)
+	// order.ShippingDiscountMinorValidator is a validator for the "shipping_discount_minor" field. It is called by the builders before save.
+	order.ShippingDiscountMinorValidator = orderDescShippingDiscountMinor.Validators[0].(func(int64) error)
 	// orderDescEmail is the schema descriptor for email field.
-	orderDescEmail := orderFields[12].Descriptor()
+	orderDescEmail := orderFields[13].Descriptor()
 	// order.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	order.EmailValidator = orderDescEmail.Validators[0].(func(string) error)
 	// orderDescNote is the schema descriptor for note field.
-	orderDescNote := orderFields[16].Descriptor()
+	orderDescNote := orderFields[17].Descriptor()
 	// order.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	order.NoteValidator = orderDescNote.Validators[0].(func(string) error)
 	// orderDescIdempotencyKey is the schema descriptor for idempotency_key field.
-	orderDescIdempotencyKey := orderFields[17].Descriptor()
+	orderDescIdempotencyKey := orderFields[18].Descriptor()
 	// order.IdempotencyKeyValidator is a validator for the "idempotency_key" field. It is called by the builders before save.
 	order.IdempotencyKeyValidator = func() func(string) error {
 		validators := orderDescIdempotencyKey.Validators
@@ -772,11 +778,11 @@ func init() {
 		}
 	}()
 	// orderDescPlacedAt is the schema descriptor for placed_at field.
-	orderDescPlacedAt := orderFields[18].Descriptor()
+	orderDescPlacedAt := orderFields[19].Descriptor()
 	// order.DefaultPlacedAt holds the default value on creation for the placed_at field.
 	order.DefaultPlacedAt = orderDescPlacedAt.Default.(func() time.Time)
 	// orderDescGuestCartToken is the schema descriptor for guest_cart_token field.
-	orderDescGuestCartToken := orderFields[20].Descriptor()
+	orderDescGuestCartToken := orderFields[21].Descriptor()
 	// order.GuestCartTokenValidator is a validator for the "guest_cart_token" field. It is called by the builders before save.
 	order.GuestCartTokenValidator = func() func(string) error {
 		validators := orderDescGuestCartToken.Validators
@@ -794,7 +800,7 @@ func init() {
 		}
 	}()
 	// orderDescGuestContact is the schema descriptor for guest_contact field.
-	orderDescGuestContact := orderFields[21].Descriptor()
+	orderDescGuestContact := orderFields[22].Descriptor()
 	// order.GuestContactValidator is a validator for the "guest_contact" field. It is called by the builders before save.
 	order.GuestContactValidator = func() func(string) error {
 		validators := orderDescGuestContact.Validators
@@ -812,7 +818,7 @@ func init() {
 		}
 	}()
 	// orderDescAccessTokenHash is the schema descriptor for access_token_hash field.
-	orderDescAccessTokenHash := orderFields[22].Descriptor()
+	orderDescAccessTokenHash := orderFields[23].Descriptor()
 	// order.AccessTokenHashValidator is a validator for the "access_token_hash" field. It is called by the builders before save.
 	order.AccessTokenHashValidator = orderDescAccessTokenHash.Validators[0].(func(string) error)
 	ordereventMixin := schema.OrderEvent{}.Mixin()
@@ -913,6 +919,10 @@ func init() {
 	orderlineDescTaxClass := orderlineFields[9].Descriptor()
 	// orderline.TaxClassValidator is a validator for the "tax_class" field. It is called by the builders before save.
 	orderline.TaxClassValidator = orderlineDescTaxClass.Validators[0].(func(string) error)
+	// orderlineDescCompareAtPriceMinor is the schema descriptor for compare_at_price_minor field.
+	orderlineDescCompareAtPriceMinor := orderlineFields[10].Descriptor()
+	// orderline.CompareAtPriceMinorValidator is a validator for the "compare_at_price_minor" field. It is called by the builders before save.
+	orderline.CompareAtPriceMinorValidator = orderlineDescCompareAtPriceMinor.Validators[0].(func(int64) error)
 	paymentMixin := schema.Payment{}.Mixin()
 	payment.Policy = privacy.NewPolicies(paymentMixin[0], schema.Payment{})
 	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1363,6 +1373,10 @@ func init() {
 	promotion.DefaultUses = promotionDescUses.Default.(int)
 	// promotion.UsesValidator is a validator for the "uses" field. It is called by the builders before save.
 	promotion.UsesValidator = promotionDescUses.Validators[0].(func(int) error)
+	// promotionDescUsageLimit is the schema descriptor for usage_limit field.
+	promotionDescUsageLimit := promotionFields[20].Descriptor()
+	// promotion.UsageLimitValidator is a validator for the "usage_limit" field. It is called by the builders before save.
+	promotion.UsageLimitValidator = promotionDescUsageLimit.Validators[0].(func(int) error)
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[0], schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -52,6 +52,9 @@ func (Order) Fields() []ent.Field {
 		field.Int64("discount_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
 		field.Int64("tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
 		field.Int64("shipping_tax_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
+		// What promotions took off shipping (SHIPPING actions); shipping_minor
+		// is the charge after it.
+		field.Int64("shipping_discount_minor").NonNegative().Annotations(hiddenMoney).Default(0).Immutable(),
 		// Null on orders placed before tax existed: no tax lines.
 		field.JSON("tax_lines", []schematype.TaxLine{}).
 			Optional().
@@ -201,6 +204,10 @@ func (OrderLine) Fields() []ent.Field {
 		// gross is their line total.
 		field.Int64("gross_minor").Optional().Nillable().NonNegative().Annotations(hiddenMoney).Immutable(),
 		field.String("tax_class").Optional().MaxLen(200).Immutable(),
+		// The catalogue price of one unit when a catalogue sale applied to
+		// the line (unit_price_minor is then that same original price and
+		// the sale is part of discount_minor); null: no sale.
+		field.Int64("compare_at_price_minor").Optional().Nillable().NonNegative().Annotations(hiddenMoney).Immutable(),
 		field.Int("order_id").Immutable(),
 		field.Int("variant_id").Optional().Nillable(),
 	}

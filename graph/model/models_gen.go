@@ -39,6 +39,8 @@ type AppliedDiscount struct {
 	Name   string  `json:"name"`
 	Code   *string `json:"code,omitempty"`
 	Amount *Money  `json:"amount"`
+	// It took its amount off the shipping charge (a SHIPPING promotion), not off the lines.
+	Shipping bool `json:"shipping"`
 }
 
 // An access token (a short-lived JWT) and the refresh token that renews it.
@@ -318,20 +320,23 @@ type PromotionInput struct {
 	// Only through one of its codes.
 	RequiresCode *bool `json:"requiresCode,omitempty"`
 	// The minimum subtotal of the lines it covers, such as "1500.00".
-	MinSubtotal *string           `json:"minSubtotal,omitempty"`
-	MinQuantity *int              `json:"minQuantity,omitempty"`
-	ProductIds  []string          `json:"productIds,omitempty"`
-	CategoryIds []string          `json:"categoryIds,omitempty"`
-	VariantIds  []string          `json:"variantIds,omitempty"`
-	SignedIn    *bool             `json:"signedIn,omitempty"`
-	FirstOrder  *bool             `json:"firstOrder,omitempty"`
-	Action      *promotion.Action `json:"action,omitempty"`
-	// PERCENTAGE: the percentage off, in basis points (1000 = 10 %); BUY_X_GET_Y: off the free units (10000: free).
+	MinSubtotal *string  `json:"minSubtotal,omitempty"`
+	MinQuantity *int     `json:"minQuantity,omitempty"`
+	ProductIds  []string `json:"productIds,omitempty"`
+	CategoryIds []string `json:"categoryIds,omitempty"`
+	VariantIds  []string `json:"variantIds,omitempty"`
+	SignedIn    *bool    `json:"signedIn,omitempty"`
+	FirstOrder  *bool    `json:"firstOrder,omitempty"`
+	// SHIPPING takes percentBp (10000: free shipping) or amount off the shipping charge, when the conditions hold; give one of the two.
+	Action *promotion.Action `json:"action,omitempty"`
+	// PERCENTAGE: the percentage off, in basis points (1000 = 10 %); BUY_X_GET_Y: off the free units (10000: free); SHIPPING: off the shipping charge.
 	PercentBp *int `json:"percentBp,omitempty"`
-	// FIXED_AMOUNT: off the matching lines; FIXED_PRICE: each matching unit's price.
+	// FIXED_AMOUNT: off the matching lines; FIXED_PRICE: each matching unit's price; SHIPPING: off the shipping charge.
 	Amount      *string `json:"amount,omitempty"`
 	BuyQuantity *int    `json:"buyQuantity,omitempty"`
 	GetQuantity *int    `json:"getQuantity,omitempty"`
+	// Orders it may discount in total, with or without codes (at least 1); left out: as it is (on create: unlimited).
+	UsageLimit *int `json:"usageLimit,omitempty"`
 }
 
 type PromotionPayload struct {
@@ -342,10 +347,12 @@ type PromotionPayload struct {
 // A cart priced as if a promotion were running.
 type PromotionPreview struct {
 	Subtotal *Money `json:"subtotal"`
-	// What every promotion that applies takes off, the previewed one included.
-	Discount   *Money             `json:"discount"`
-	Discounts  []*AppliedDiscount `json:"discounts"`
-	TaxedTotal *TaxedMoney        `json:"taxedTotal"`
+	// What every promotion that applies takes off (lines and shipping), the previewed one included.
+	Discount *Money `json:"discount"`
+	// The part of discount taken off the shipping charge.
+	ShippingDiscount *Money             `json:"shippingDiscount"`
+	Discounts        []*AppliedDiscount `json:"discounts"`
+	TaxedTotal       *TaxedMoney        `json:"taxedTotal"`
 }
 
 type PromotionPreviewPayload struct {

@@ -251,7 +251,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 	if err != nil {
 		return nil, err
 	}
-	for _, st := range promos.Statuses(linesOf(lines)) {
+	for _, st := range promos.Statuses(linesOf(lines), ship.charge().PriceMinor) {
 		if st.Reason == promotion.UsageLimitReached {
 			return nil, fail(ErrUsageLimitReached, "the code "+st.Code+" has reached its usage limit; remove it to check out", "input", "cartId")
 		}
@@ -260,6 +260,9 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 	applied := promos.Applied(totals)
 	if err := promotion.Redeem(ctx, c, applied); err != nil {
 		if le := (*promotion.LimitError)(nil); errors.As(err, &le) {
+			if le.Code == "" {
+				return nil, fail(ErrUsageLimitReached, le.Error()+"; the cart's prices have changed, check them again", "input", "cartId")
+			}
 			return nil, fail(ErrUsageLimitReached, le.Error()+"; remove it to check out", "input", "cartId")
 		}
 		return nil, err
@@ -285,6 +288,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 		SetDiscountMinor(totals.DiscountMinor).
 		SetTaxMinor(totals.Total.Tax).
 		SetShippingTaxMinor(totals.Shipping.Tax).
+		SetShippingDiscountMinor(totals.ShippingDiscountMinor).
 		SetTaxLines(taxLines).
 		SetPromotions(applied).
 		SetEmail(email).
@@ -297,6 +301,7 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 	if err != nil {
 		return nil, fmt.Errorf("create order: %w", err)
 	}
+	onSale := promos.OnSale(totals)
 	creates := make([]*ent.OrderLineCreate, len(lines))
 	for i, l := range lines {
 		pv, priced := l.Edges.Variant, totals.Lines[i]
@@ -313,6 +318,9 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 			SetTaxMinor(priced.Amount.Tax).
 			SetGrossMinor(priced.Amount.Gross).
 			SetTaxClass(tax.ClassNames[priced.ClassID])
+		if onSale[priced.ID] {
+			creates[i].SetCompareAtPriceMinor(priced.UnitMinor)
+		}
 	}
 	if err := c.OrderLine.CreateBulk(creates...).Exec(sys); err != nil {
 		return nil, fmt.Errorf("create order lines: %w", err)

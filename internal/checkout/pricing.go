@@ -5,8 +5,11 @@ import (
 	"fmt"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/order"
+	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/taxclass"
 	"github.com/savannah-commerce/savannah/internal/pricing"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 )
 
 // Tax is the store's tax setup as the pricing engine needs it: every rate,
@@ -108,4 +111,82 @@ func LineOf(t pricing.Totals, lineID int) pricing.PricedLine {
 		}
 	}
 	return pricing.PricedLine{}
+}
+
+// PreviewOrder prices placed order id again, for a staff dry run
+// (promotion.Service.Preview runs it beside a draft promotion): its lines
+// at the unit prices and quantities it was placed with, matched to
+// promotions by their variants as they are now (a deleted variant's line
+// matches by no product), for its buyer, with the codes it used (the
+// uses it counted given back, as if it had not been placed; a first-order
+// condition still sees it), its shipping charge before shipping
+// discounts, and today's tax in its address's zone. Nothing is written.
+func (s *Service) PreviewOrder(ctx context.Context, id int) (CartPrice, error) {
+	c := s.db(ctx)
+	o, err := c.Order.Query().Where(order.ID(id)).WithLines().Only(ctx)
+	if ent.IsNotFound(err) {
+		return CartPrice{}, fail(ErrNotFound, "no such order", "orderId")
+	}
+	if err != nil {
+		return CartPrice{}, fmt.Errorf("read order: %w", err)
+	}
+	var ids []int
+	for _, l := range o.Edges.Lines {
+		if l.VariantID != nil {
+			ids = append(ids, *l.VariantID)
+		}
+	}
+	vs, err := c.ProductVariant.Query().Where(productvariant.IDIn(ids...)).WithProduct().All(ctx)
+	if err != nil {
+		return CartPrice{}, fmt.Errorf("read variants: %w", err)
+	}
+	byID := make(map[int]*ent.ProductVariant, len(vs))
+	for _, v := range vs {
+		byID[v.ID] = v
+	}
+	lines := make([]*ent.CartLine, len(o.Edges.Lines))
+	for i, l := range o.Edges.Lines {
+		v := &ent.ProductVariant{}
+		if l.VariantID != nil && byID[*l.VariantID] != nil {
+			cp := *byID[*l.VariantID]
+			v = &cp
+		}
+		v.PriceMinor = l.UnitPriceMinor
+		lines[i] = &ent.CartLine{ID: l.ID, Quantity: l.Quantity, VariantID: v.ID, Edges: ent.CartLineEdges{Variant: v}}
+	}
+	var codes []string
+	for _, a := range o.Promotions {
+		if a.Code != "" {
+			codes = append(codes, a.Code)
+		}
+	}
+	tax, err := s.tax(ctx, c)
+	if err != nil {
+		return CartPrice{}, err
+	}
+	ship := Shipping{PriceMinor: o.ShippingMinor + o.ShippingDiscountMinor}
+	if s.cfg.Shipping != nil {
+		zone, err := s.cfg.Shipping.ZoneFor(ctx, shipTo(&o.ShippingAddress))
+		if err != nil {
+			return CartPrice{}, fmt.Errorf("shipping zone: %w", err)
+		}
+		if zone != nil {
+			ship.ZoneID = zone.ID
+		}
+	}
+	contact := ""
+	if o.GuestContact != nil {
+		contact = *o.GuestContact
+	}
+	promos, err := promotion.Load(ctx, c, s.cfg.Now(), lines, codes, o.CustomerID, promotion.BuyerOf(o.CustomerID, contact))
+	if err != nil {
+		return CartPrice{}, err
+	}
+	promos.Without(o.Promotions)
+	totals := Price(lines, tax, ship, promos)
+	return CartPrice{
+		Totals:    totals,
+		Codes:     promos.Statuses(linesOf(lines), ship.PriceMinor),
+		Discounts: promos.Applied(totals),
+	}, nil
 }

@@ -152,7 +152,7 @@ func (s *Service) PriceCart(ctx context.Context, crt *ent.Cart, tax Tax) (CartPr
 	totals := Price(crt.Edges.Lines, tax, q.charge(), promos)
 	return CartPrice{
 		Totals:      totals,
-		Codes:       promos.Statuses(linesOf(crt.Edges.Lines)),
+		Codes:       promos.Statuses(linesOf(crt.Edges.Lines), q.charge().PriceMinor),
 		Discounts:   promos.Applied(totals),
 		Options:     q.options,
 		Selected:    q.selected,

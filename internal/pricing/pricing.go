@@ -2,9 +2,11 @@
 // cart, or an order being placed) into line amounts, discounts, shipping,
 // tax per rate and totals, in integer minor units of the store currency.
 //
-// Allocation is exact. Tax is computed once per rate on the amount that
-// rate applies to, then spread over the lines (and shipping) it covers
-// with largest-remainder rounding; discounts are spread the same way. So
+// Allocation is exact. Discounts come first: a line discount is spread
+// over its lines with largest-remainder rounding, a shipping discount
+// comes off the shipping charge. Tax is computed after them, once per
+// rate on the amount that rate applies to, then spread over the lines
+// (and shipping) it covers with largest-remainder rounding. So
 // the line amounts always add up to the order amounts, and net + tax =
 // gross for every line, for shipping and for the totals, in both
 // tax-inclusive stores (catalogue prices include tax, as in Kenya) and
@@ -75,12 +77,15 @@ type Line struct {
 
 // Discount takes AmountMinor off the lines with LineIDs (every line when
 // empty), spread over them in proportion to their totals; it is capped at
-// what those lines cost. Amounts are in the store's price mode (gross in a
-// tax-inclusive store, net in an exclusive one).
+// what those lines cost. A Shipping discount takes it off the shipping
+// charge instead (LineIDs are ignored), capped at what shipping still
+// costs. Amounts are in the store's price mode (gross in a tax-inclusive
+// store, net in an exclusive one).
 type Discount struct {
 	Name        string
 	AmountMinor int64
 	LineIDs     []int
+	Shipping    bool
 	// Ref is the caller's (the promotion it comes from); the engine only
 	// carries it.
 	Ref string
@@ -93,9 +98,10 @@ type AppliedDiscount struct {
 }
 
 // Discounter is the hook that promotions fill: it looks at the lines and
-// returns the discounts that apply.
+// the shipping charge (Input.ShippingMinor) and returns the discounts
+// that apply.
 type Discounter interface {
-	Discounts(lines []Line) []Discount
+	Discounts(lines []Line, shippingMinor int64) []Discount
 }
 
 // Input is everything the engine needs.
@@ -145,13 +151,18 @@ type Totals struct {
 	// SubtotalMinor is the sum of the line totals (catalogue prices,
 	// before discounts).
 	SubtotalMinor int64
-	DiscountMinor int64
+	// DiscountMinor is what discounts took off the lines (the sum of the
+	// lines' DiscountMinor), ShippingDiscountMinor what they took off
+	// shipping.
+	DiscountMinor         int64
+	ShippingDiscountMinor int64
 	// Discounts are the discounts in the order applied, with what each
-	// took off; their AppliedMinor add up to DiscountMinor.
+	// took off; their AppliedMinor add up to DiscountMinor +
+	// ShippingDiscountMinor.
 	Discounts []AppliedDiscount
 	// Items is the sum of the lines' amounts.
 	Items Amount
-	// Shipping is the shipping's amount.
+	// Shipping is the shipping's amount, after shipping discounts.
 	Shipping Amount
 	// Taxes are one per rate that applies, in the order of Input.Rates.
 	Taxes []TaxLine
@@ -178,9 +189,17 @@ func Price(in Input) Totals {
 		t.Quantity += l.Quantity
 		t.SubtotalMinor += t.Lines[i].TotalMinor
 	}
+	shipping := max(in.ShippingMinor, 0)
 	for _, d := range in.Discounters {
-		for _, disc := range d.Discounts(in.Lines) {
-			t.Discounts = append(t.Discounts, AppliedDiscount{Discount: disc, AppliedMinor: applyDiscount(t.Lines, disc)})
+		for _, disc := range d.Discounts(in.Lines, shipping) {
+			var applied int64
+			if disc.Shipping {
+				applied = min(max(disc.AmountMinor, 0), shipping-t.ShippingDiscountMinor)
+				t.ShippingDiscountMinor += applied
+			} else {
+				applied = applyDiscount(t.Lines, disc)
+			}
+			t.Discounts = append(t.Discounts, AppliedDiscount{Discount: disc, AppliedMinor: applied})
 		}
 	}
 	// What each item costs in the store's price mode: the lines after
@@ -193,7 +212,7 @@ func Price(in Input) Totals {
 		classes[i] = l.ClassID
 		t.DiscountMinor += l.DiscountMinor
 	}
-	amounts[n], classes[n] = max(in.ShippingMinor, 0), class(in.ShippingClassID)
+	amounts[n], classes[n] = shipping-t.ShippingDiscountMinor, class(in.ShippingClassID)
 
 	taxes := make([]int64, n+1)
 	byClass := map[int][]int{} // class → indexes of in.Rates

@@ -115,6 +115,37 @@ func TestDiscountsSpreadExactly(t *testing.T) {
 	checkTotals(t, got)
 }
 
+func TestShippingDiscount(t *testing.T) {
+	// 250.00 shipping incl. 16 %, 100.00 off it: 150.00 gross, net
+	// round(150/1.16) = 129.31, tax 20.69 (the second case); a further
+	// 200.00 off takes only the 150.00 left. The lines are untouched.
+	got := pricing.Price(pricing.Input{
+		Lines:         []pricing.Line{{ID: 1, Quantity: 1, UnitMinor: 10000}},
+		ShippingMinor: 25000,
+		Discounters: []pricing.Discounter{fixed{
+			{Name: "100 off shipping", AmountMinor: 10000, Shipping: true},
+			{Name: "free shipping", AmountMinor: 20000, Shipping: true},
+		}},
+		PricesIncludeTax: true, DefaultClassID: standard, Rates: kenya,
+	})
+	require.Equal(t, pricing.Amount{}, got.Shipping)
+	require.Equal(t, int64(25000), got.ShippingDiscountMinor)
+	require.Equal(t, []int64{10000, 15000}, []int64{got.Discounts[0].AppliedMinor, got.Discounts[1].AppliedMinor})
+	require.Equal(t, int64(0), got.DiscountMinor)
+	require.Equal(t, pricing.Amount{Net: 8621, Tax: 1379, Gross: 10000}, got.Total)
+	checkTotals(t, got)
+
+	got = pricing.Price(pricing.Input{
+		Lines:            []pricing.Line{{ID: 1, Quantity: 1, UnitMinor: 10000}},
+		ShippingMinor:    25000,
+		Discounters:      []pricing.Discounter{fixed{{Name: "100 off shipping", AmountMinor: 10000, Shipping: true}}},
+		PricesIncludeTax: true, DefaultClassID: standard, Rates: kenya,
+	})
+	require.Equal(t, pricing.Amount{Net: 12931, Tax: 2069, Gross: 15000}, got.Shipping)
+	require.Equal(t, int64(10000), got.ShippingDiscountMinor)
+	checkTotals(t, got)
+}
+
 func TestForZone(t *testing.T) {
 	rates := []pricing.Rate{
 		{ID: 1, ClassID: standard, BasisPoints: 1600},
@@ -164,8 +195,28 @@ func TestPriceProperties(t *testing.T) {
 		if rng.Intn(2) == 0 {
 			in.Discounters = []pricing.Discounter{fixed{{AmountMinor: rng.Int63n(500_000)}}}
 		}
+		if rng.Intn(2) == 0 {
+			// Shipping discounts, up to more than the charge.
+			var f fixed
+			for range 1 + rng.Intn(2) {
+				f = append(f, pricing.Discount{AmountMinor: rng.Int63n(120_000), Shipping: true})
+			}
+			in.Discounters = append(in.Discounters, f)
+		}
 		got := pricing.Price(in)
 		checkTotals(t, got)
+		var applied int64
+		for _, d := range got.Discounts {
+			require.GreaterOrEqual(t, d.AppliedMinor, int64(0))
+			applied += d.AppliedMinor
+		}
+		require.Equal(t, got.DiscountMinor+got.ShippingDiscountMinor, applied)
+		require.LessOrEqual(t, got.ShippingDiscountMinor, max(in.ShippingMinor, 0))
+		if in.PricesIncludeTax {
+			require.Equal(t, max(in.ShippingMinor, 0)-got.ShippingDiscountMinor, got.Shipping.Gross)
+		} else {
+			require.Equal(t, max(in.ShippingMinor, 0)-got.ShippingDiscountMinor, got.Shipping.Net)
+		}
 		var sub, disc int64
 		for _, l := range got.Lines {
 			sub += l.TotalMinor
@@ -206,4 +257,4 @@ func checkTotals(t *testing.T, got pricing.Totals) {
 
 type fixed []pricing.Discount
 
-func (f fixed) Discounts([]pricing.Line) []pricing.Discount { return f }
+func (f fixed) Discounts([]pricing.Line, int64) []pricing.Discount { return f }

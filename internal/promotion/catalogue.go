@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -24,9 +26,10 @@ import (
 // Catalogue promotions change the price the catalogue shows: a promotion
 // without a code and without a condition on the cart (minimum subtotal or
 // quantity, signed in, first order) whose action prices each unit alone
-// (PERCENTAGE or FIXED_PRICE). A FIXED_AMOUNT is off the matching lines
-// together and BUY_X_GET_Y depends on the quantity, so they show in the
-// cart only.
+// (PERCENTAGE or FIXED_PRICE), and without a total usage limit (a price
+// shown on listings cannot run out between two orders). A FIXED_AMOUNT is
+// off the matching lines together, BUY_X_GET_Y depends on the quantity
+// and SHIPPING on the shipping charge, so they show in the cart only.
 //
 // The sale price a variant shows is what the engine takes off one unit of
 // it when only the running catalogue promotions apply (SalePrice), with
@@ -47,7 +50,7 @@ import (
 // IsCatalogue reports whether p is a catalogue promotion (whatever its
 // window).
 func IsCatalogue(p *ent.Promotion) bool {
-	return !p.RequiresCode && p.MinSubtotalMinor == 0 && p.MinQuantity == 0 && !p.SignedIn && !p.FirstOrder &&
+	return !p.RequiresCode && p.MinSubtotalMinor == 0 && p.MinQuantity == 0 && !p.SignedIn && !p.FirstOrder && p.UsageLimit == nil &&
 		(p.Action == promotion.ActionPERCENTAGE || p.Action == promotion.ActionFIXED_PRICE)
 }
 
@@ -71,6 +74,9 @@ func SalePrice(now time.Time, running []*ent.Promotion, it Item, priceMinor int6
 	off := t.Lines[0].DiscountMinor
 	return priceMinor - off, off > 0
 }
+
+// resaleBatch is how many variants one statement of Resale reprices.
+const resaleBatch = 1000
 
 // saleLockKey names the PostgreSQL advisory lock that serialises Resale
 // runs: the bytes "SVNSALES".
@@ -98,7 +104,8 @@ func lockSales(ctx context.Context, c *ent.Client, d string) error {
 // c (a transaction's client, or the root), under the sale lock of
 // dialect d. It returns how many variants changed. It reads in at most
 // four statements (promotions, variants, products, categories) and writes
-// one statement per new sale price.
+// in one statement for the variants whose sale ends, one per thousand
+// variants with a new sale price and one for their products' ranges.
 func Resale(ctx context.Context, c *ent.Client, d string, now time.Time, productIDs ...int) (int, error) {
 	if err := lockSales(ctx, c, d); err != nil {
 		return 0, err
@@ -132,8 +139,8 @@ func Resale(ctx context.Context, c *ent.Client, d string, now time.Time, product
 	if err != nil {
 		return 0, fmt.Errorf("read variants: %w", err)
 	}
-	var cleared []int
-	priced := map[int64][]int{}
+	var cleared, pricedIDs []int
+	priced := map[int]int64{} // variant → its new sale price
 	products := map[int]bool{}
 	for _, v := range variants {
 		sale, onSale := SalePrice(now, running, itemOf(v), v.PriceMinor)
@@ -141,7 +148,8 @@ func Resale(ctx context.Context, c *ent.Client, d string, now time.Time, product
 		case !onSale && v.SalePriceMinor != nil:
 			cleared = append(cleared, v.ID)
 		case onSale && (v.SalePriceMinor == nil || *v.SalePriceMinor != sale):
-			priced[sale] = append(priced[sale], v.ID)
+			priced[v.ID] = sale
+			pricedIDs = append(pricedIDs, v.ID)
 		default:
 			continue
 		}
@@ -152,12 +160,24 @@ func Resale(ctx context.Context, c *ent.Client, d string, now time.Time, product
 			return 0, fmt.Errorf("end sale prices: %w", err)
 		}
 	}
-	n := len(cleared)
-	for sale, ids := range priced {
-		if err := c.ProductVariant.Update().Where(productvariant.IDIn(ids...)).SetSalePriceMinor(sale).Exec(sys); err != nil {
+	n := len(cleared) + len(pricedIDs)
+	// One statement per resaleBatch variants, each set to its own price
+	// (CASE id WHEN … THEN …; the cast tells PostgreSQL the type), through
+	// ent so its hooks see the write.
+	for ids := range slices.Chunk(pricedIDs, resaleBatch) {
+		price := sql.ExprFunc(func(b *sql.Builder) {
+			b.WriteString("CASE ").Ident(productvariant.FieldID)
+			for _, id := range ids {
+				b.WriteString(" WHEN ").Arg(id).WriteString(" THEN CAST(").Arg(priced[id]).WriteString(" AS BIGINT)")
+			}
+			b.WriteString(" END")
+		})
+		err := c.ProductVariant.Update().Where(productvariant.IDIn(ids...)).
+			Modify(func(u *sql.UpdateBuilder) { u.Set(productvariant.FieldSalePriceMinor, price) }).
+			Exec(sys)
+		if err != nil {
 			return 0, fmt.Errorf("set sale prices: %w", err)
 		}
-		n += len(ids)
 	}
 	if len(products) > 0 {
 		ids := make([]int, 0, len(products))
@@ -195,15 +215,66 @@ func pathIDs(path string) []int {
 	return out
 }
 
+// bulkKey carries a bulk import's *bulk in a context.
+type bulkKey struct{}
+
+// bulk is one bulk import transaction's products, whose sale prices are
+// recomputed together before it commits.
+type bulk struct {
+	mu       sync.Mutex
+	hooked   bool
+	products map[int]bool
+}
+
+// Bulk returns ctx for one transaction of a bulk import (seed.Load):
+// variants created with it in that transaction have their sale prices
+// recomputed once, for all their products, just before it commits,
+// rather than once per variant. Use a new one for each transaction.
+func Bulk(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bulkKey{}, &bulk{products: map[int]bool{}})
+}
+
+// add records productID, and reports whether it is the first (the commit
+// hook is still to be registered).
+func (b *bulk) add(productID int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.products[productID] = true
+	first := !b.hooked
+	b.hooked = true
+	return first
+}
+
+// take returns the products recorded and forgets them.
+func (b *bulk) take() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ids := make([]int, 0, len(b.products))
+	for id := range b.products {
+		ids = append(ids, id)
+	}
+	clear(b.products)
+	b.hooked = false
+	slices.Sort(ids)
+	return ids
+}
+
 // ResaleOnWrite registers the hooks that keep sale prices current when a
 // catalogue write changes what a variant costs or where it sits: a
 // variant created or repriced, a product moved to another category, a
 // category moved in the tree. They run Resale in the write's transaction
 // (for the products concerned when known), with now as the clock, under
-// the sale lock of dialect d, taken before the write.
+// the sale lock of dialect d, taken before the write. Variants created in
+// a bulk import (Bulk) are recomputed once per transaction, before it
+// commits.
 func ResaleOnWrite(client *ent.Client, d string, now func() time.Time) {
 	client.ProductVariant.Use(func(next ent.Mutator) ent.Mutator {
 		return hook.ProductVariantFunc(func(ctx context.Context, m *ent.ProductVariantMutation) (ent.Value, error) {
+			if b, _ := ctx.Value(bulkKey{}).(*bulk); b != nil && m.Op().Is(ent.OpCreate) {
+				if tx, err := m.Tx(); err == nil {
+					return bulkCreate(ctx, next, m, tx, b, d, now)
+				}
+			}
 			_, price := m.PriceMinor()
 			_, moved := m.ProductID()
 			if price || moved {
@@ -267,4 +338,32 @@ func ResaleOnWrite(client *ent.Client, d string, now func() time.Time) {
 			return v, nil
 		})
 	})
+}
+
+// bulkCreate creates a variant of a bulk import in tx, and leaves its sale
+// price to tx's commit hook, registered with the import's first variant,
+// which also takes the sale lock before that first write.
+func bulkCreate(ctx context.Context, next ent.Mutator, m *ent.ProductVariantMutation, tx *ent.Tx, b *bulk, d string, now func() time.Time) (ent.Value, error) {
+	productID, _ := m.ProductID()
+	if b.add(productID) {
+		if err := lockSales(ctx, m.Client(), d); err != nil {
+			b.take()
+			return nil, err
+		}
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				if _, err := Resale(ctx, tx.Client(), d, now(), b.take()...); err != nil {
+					return err
+				}
+				return next.Commit(ctx, tx)
+			})
+		})
+		tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+			return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+				b.take()
+				return next.Rollback(ctx, tx)
+			})
+		})
+	}
+	return next.Mutate(ctx, m)
 }

@@ -5,12 +5,21 @@
 // every discount to lines by largest remainder and taxes after discounts;
 // checkout.Price plugs it in, so the Cart and placeOrder price alike.
 //
-// Stacking: if any applicable promotion is EXCLUSIVE, the one with the
-// highest priority (then the oldest) applies alone. Otherwise the single
-// BEST promotion that takes off the most applies, and every STACKABLE one
-// adds to it, in priority order. Each works out its amount on the
-// catalogue prices, and is capped at what its lines still cost, so no
-// line goes below zero.
+// Two tiers. First the catalogue sale: the running catalogue promotions
+// (IsCatalogue) stack among themselves and give each unit its sale price,
+// the one the catalogue shows (SalePrice). Then the cart's promotions
+// (codes, and promotions with cart conditions or cart-wide actions) stack
+// among themselves and apply to those sale prices. So a cart never pays
+// more than the price the catalogue showed: an EXCLUSIVE cart promotion
+// is exclusive among cart promotions, and never takes a sale away.
+//
+// Stacking within a tier: if any applicable promotion is EXCLUSIVE, the
+// one with the highest priority (then the oldest) applies alone.
+// Otherwise the single BEST promotion that takes off the most applies,
+// and every STACKABLE one adds to it, in priority order. Each works out
+// its amount on its tier's unit prices, and is capped at what its lines
+// (or the shipping charge, for SHIPPING) still cost, so nothing goes
+// below zero.
 package promotion
 
 import (
@@ -99,10 +108,11 @@ type candidate struct {
 }
 
 // Discounts implements pricing.Discounter: the discounts of the offers
-// chosen by stacking, each with Ref naming its offer (refOf).
-func (e *Engine) Discounts(lines []pricing.Line) []pricing.Discount {
+// chosen by stacking, the catalogue tier's first, each with Ref naming
+// its offer.
+func (e *Engine) Discounts(lines []pricing.Line, shippingMinor int64) []pricing.Discount {
 	var out []pricing.Discount
-	for _, c := range e.choose(lines) {
+	for _, c := range e.choose(lines, shippingMinor) {
 		if c.reason == Applied {
 			out = append(out, c.discounts...)
 		}
@@ -110,9 +120,11 @@ func (e *Engine) Discounts(lines []pricing.Line) []pricing.Discount {
 	return out
 }
 
-// Statuses reports each of the cart's codes.
-func (e *Engine) Statuses(lines []pricing.Line) []CodeStatus {
-	cands := e.choose(lines)
+// Statuses reports each of the cart's codes, for a shipping charge of
+// shippingMinor (a SHIPPING code takes nothing off, NOT_APPLICABLE, while
+// there is no charge).
+func (e *Engine) Statuses(lines []pricing.Line, shippingMinor int64) []CodeStatus {
+	cands := e.choose(lines, shippingMinor)
 	out := make([]CodeStatus, 0, len(e.Codes))
 	for _, code := range e.Codes {
 		st := CodeStatus{Code: code, Reason: NotFound}
@@ -141,13 +153,52 @@ func (e *Engine) Applied(t pricing.Totals) []schematype.AppliedPromotion {
 			out[n-1].AmountMinor += d.AppliedMinor
 			continue
 		}
-		ap := schematype.AppliedPromotion{PromotionID: o.Promotion.ID, Name: o.Promotion.Name, AmountMinor: d.AppliedMinor}
+		ap := schematype.AppliedPromotion{PromotionID: o.Promotion.ID, Name: o.Promotion.Name, AmountMinor: d.AppliedMinor, Shipping: d.Shipping}
 		if o.Voucher != nil {
 			ap.Code, ap.VoucherID, ap.Buyer = o.Voucher.Code, o.Voucher.ID, e.Buyer.Key
 		}
 		out = append(out, ap)
 	}
 	return out
+}
+
+// OnSale is the lines (by pricing line ID) that the catalogue sale took
+// something off in t: their unit price is the compare-at price the
+// catalogue showed beside the sale price.
+func (e *Engine) OnSale(t pricing.Totals) map[int]bool {
+	out := map[int]bool{}
+	for _, d := range t.Discounts {
+		i, err := strconv.Atoi(d.Ref)
+		if err != nil || i < 0 || i >= len(e.Offers) || d.AppliedMinor == 0 || !e.catalogueTier(i) {
+			continue
+		}
+		for _, id := range d.LineIDs {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+// Without takes the uses a placed order counted (its applied promotions)
+// off the offers' counts, so that the order can be priced again as if it
+// had not been placed (a staff preview); nothing is written.
+func (e *Engine) Without(applied []schematype.AppliedPromotion) {
+	for _, a := range applied {
+		seen := map[*ent.Promotion]bool{}
+		for i := range e.Offers {
+			o := &e.Offers[i]
+			if o.Promotion.ID == a.PromotionID && !seen[o.Promotion] {
+				seen[o.Promotion] = true
+				o.Promotion.Uses = max(o.Promotion.Uses-1, 0)
+			}
+			if v := o.Voucher; v != nil && a.VoucherID != 0 && v.ID == a.VoucherID {
+				v.Uses = max(v.Uses-1, 0)
+				if a.Buyer != "" && a.Buyer == e.Buyer.Key {
+					o.BuyerUses = max(o.BuyerUses-1, 0)
+				}
+			}
+		}
+	}
 }
 
 func sameVoucher(a schematype.AppliedPromotion, o Offer) bool {
@@ -157,11 +208,46 @@ func sameVoucher(a schematype.AppliedPromotion, o Offer) bool {
 	return a.VoucherID == o.Voucher.ID
 }
 
-// choose evaluates every offer and marks those stacking leaves out.
-func (e *Engine) choose(lines []pricing.Line) []candidate {
-	cands := make([]candidate, len(e.Offers))
+// catalogueTier reports whether offer i is part of the catalogue sale.
+func (e *Engine) catalogueTier(i int) bool {
+	return e.Offers[i].Voucher == nil && IsCatalogue(e.Offers[i].Promotion)
+}
+
+// choose evaluates every offer, the catalogue tier on the lines' prices
+// and the cart tier on the sale prices that leaves, and marks those
+// stacking leaves out; the catalogue tier's come first.
+func (e *Engine) choose(lines []pricing.Line, shippingMinor int64) []candidate {
+	cat := e.stack(lines, shippingMinor, func(i int) bool { return e.catalogueTier(i) })
+	// What the sale takes off each line: per unit (its actions take per
+	// unit), capped at the line.
+	off := map[int]int64{}
+	for _, c := range cat {
+		if c.reason == Applied {
+			for _, d := range c.discounts {
+				for _, id := range d.LineIDs {
+					off[id] += d.AmountMinor
+				}
+			}
+		}
+	}
+	sale := make([]pricing.Line, len(lines))
+	for k, l := range lines {
+		sale[k] = l
+		if o := off[l.ID]; o > 0 && l.Quantity > 0 {
+			sale[k].UnitMinor = max(l.UnitMinor-o/int64(l.Quantity), 0)
+		}
+	}
+	return append(cat, e.stack(sale, shippingMinor, func(i int) bool { return !e.catalogueTier(i) })...)
+}
+
+// stack evaluates the offers of one tier (in reports which) and marks
+// those stacking leaves out.
+func (e *Engine) stack(lines []pricing.Line, shippingMinor int64, in func(i int) bool) []candidate {
+	var cands []candidate
 	for i := range e.Offers {
-		cands[i] = e.evaluate(i, lines)
+		if in(i) {
+			cands = append(cands, e.evaluate(i, lines, shippingMinor))
+		}
 	}
 	// Order of precedence: priority, then the older promotion.
 	order := make([]int, len(cands))
@@ -169,7 +255,7 @@ func (e *Engine) choose(lines []pricing.Line) []candidate {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool {
-		pa, pb := e.Offers[order[a]].Promotion, e.Offers[order[b]].Promotion
+		pa, pb := e.Offers[cands[order[a]].offer].Promotion, e.Offers[cands[order[b]].offer].Promotion
 		if pa.Priority != pb.Priority {
 			return pa.Priority > pb.Priority
 		}
@@ -181,7 +267,7 @@ func (e *Engine) choose(lines []pricing.Line) []candidate {
 		if c.reason != Applied {
 			continue
 		}
-		switch e.Offers[i].Promotion.Stacking {
+		switch e.Offers[c.offer].Promotion.Stacking {
 		case promotion.StackingEXCLUSIVE:
 			if excl < 0 {
 				excl = i
@@ -197,7 +283,7 @@ func (e *Engine) choose(lines []pricing.Line) []candidate {
 		c := cands[i]
 		if c.reason == Applied {
 			keep := false
-			switch st := e.Offers[i].Promotion.Stacking; {
+			switch st := e.Offers[c.offer].Promotion.Stacking; {
 			case excl >= 0:
 				keep = i == excl
 			case st == promotion.StackingBEST:
@@ -217,7 +303,7 @@ func (e *Engine) choose(lines []pricing.Line) []candidate {
 
 // evaluate checks offer i's window, limits and conditions and works out
 // what its action takes off the lines.
-func (e *Engine) evaluate(i int, lines []pricing.Line) candidate {
+func (e *Engine) evaluate(i int, lines []pricing.Line, shippingMinor int64) candidate {
 	o := e.Offers[i]
 	p := o.Promotion
 	c := candidate{offer: i}
@@ -230,6 +316,10 @@ func (e *Engine) evaluate(i int, lines []pricing.Line) candidate {
 		return c
 	case p.RequiresCode && o.Voucher == nil:
 		c.reason = NotApplicable
+		return c
+	}
+	if p.UsageLimit != nil && p.Uses >= *p.UsageLimit {
+		c.reason = UsageLimitReached
 		return c
 	}
 	if v := o.Voucher; v != nil {
@@ -305,6 +395,17 @@ func (e *Engine) evaluate(i int, lines []pricing.Line) candidate {
 			n := min(free, l.Quantity)
 			free -= n
 			add(int64(n)*l.UnitMinor*p.PercentBp/10000, []int{l.ID})
+		}
+	case promotion.ActionSHIPPING:
+		// Off the shipping charge: a percentage (rounded down; 10000:
+		// free shipping) or a fixed amount, at most the charge.
+		off := p.AmountMinor
+		if p.PercentBp > 0 {
+			off = shippingMinor * p.PercentBp / 10000
+		}
+		if off = min(off, shippingMinor); off > 0 {
+			c.discounts = append(c.discounts, pricing.Discount{Name: p.Name, Ref: ref, AmountMinor: off, Shipping: true})
+			c.amount += off
 		}
 	}
 	if c.amount == 0 {

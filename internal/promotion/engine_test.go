@@ -99,7 +99,7 @@ func TestReasons(t *testing.T) {
 		code("SMALLER", promo(1, "BEST", 0, 1000), nil, 0),
 	}
 	got := map[string]promotion.Reason{}
-	for _, st := range e.Statuses(lines()) {
+	for _, st := range e.Statuses(lines(), 0) {
 		got[st.Code] = st.Reason
 	}
 	require.Equal(t, map[string]promotion.Reason{
@@ -128,10 +128,12 @@ func TestActions(t *testing.T) {
 	require.EqualValues(t, 200, amount(&ent.Promotion{Action: "BUY_X_GET_Y", BuyQuantity: 2, GetQuantity: 1, PercentBp: 5000}))
 }
 
-// TestAllocationProperty: over random carts, promotions and tax setups,
-// the discounts allocated to lines add up exactly to the discount, and to
-// what each promotion reports; no line goes below zero; and net + tax =
-// gross for every line, shipping and the total.
+// TestAllocationProperty: over random carts, promotions (shipping ones
+// included) and tax setups, the discounts allocated to lines add up
+// exactly to the lines' discount, the shipping discounts to the shipping
+// discount, and both to what each promotion reports; no line and no
+// shipping charge goes below zero; and net + tax = gross for every line,
+// shipping and the total.
 func TestAllocationProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 2026))
 	stackings := []entpromotion.Stacking{"EXCLUSIVE", "BEST", "STACKABLE"}
@@ -141,7 +143,7 @@ func TestAllocationProperty(t *testing.T) {
 			in.Lines = append(in.Lines, pricing.Line{ID: i + 1, Quantity: 1 + r.IntN(5), UnitMinor: r.Int64N(100000), ClassID: 1 + r.IntN(2)})
 		}
 		in.PricesIncludeTax = r.IntN(2) == 0
-		in.ShippingMinor, in.ShippingClassID = r.Int64N(1000), 1
+		in.ShippingMinor, in.ShippingClassID = r.Int64N(1000)*int64(r.IntN(2)), 1+r.IntN(2)
 		for c := 1; c <= 2; c++ {
 			for range r.IntN(3) {
 				in.Rates = append(in.Rates, pricing.Rate{ID: len(in.Rates) + 1, ClassID: c, BasisPoints: r.Int64N(3000)})
@@ -153,7 +155,11 @@ func TestAllocationProperty(t *testing.T) {
 		}
 		for i := range 1 + r.IntN(4) {
 			p := &ent.Promotion{ID: i + 1, Name: "P", Active: true, Stacking: stackings[r.IntN(3)], Priority: r.IntN(3)}
-			switch r.IntN(4) {
+			switch r.IntN(6) {
+			case 4:
+				p.Action, p.PercentBp = "SHIPPING", 1+r.Int64N(10000)
+			case 5:
+				p.Action, p.AmountMinor = "SHIPPING", 1+r.Int64N(1500)
 			case 0:
 				p.Action, p.PercentBp = "PERCENTAGE", 1+r.Int64N(10000)
 			case 1:
@@ -171,7 +177,7 @@ func TestAllocationProperty(t *testing.T) {
 		in.Discounters = []pricing.Discounter{e}
 		tot := pricing.Price(in)
 
-		var lineDiscount, byPromotion int64
+		var lineDiscount, byPromotion, shipByPromotion int64
 		for _, l := range tot.Lines {
 			require.GreaterOrEqual(t, l.DiscountMinor, int64(0), "iter %d", iter)
 			require.GreaterOrEqual(t, l.TotalMinor-l.DiscountMinor, int64(0), "iter %d: line below zero", iter)
@@ -179,12 +185,75 @@ func TestAllocationProperty(t *testing.T) {
 			lineDiscount += l.DiscountMinor
 		}
 		for _, a := range e.Applied(tot) {
-			byPromotion += a.AmountMinor
+			if a.Shipping {
+				shipByPromotion += a.AmountMinor
+			} else {
+				byPromotion += a.AmountMinor
+			}
 		}
 		require.Equal(t, tot.DiscountMinor, lineDiscount, "iter %d", iter)
 		require.Equal(t, tot.DiscountMinor, byPromotion, "iter %d", iter)
+		require.Equal(t, tot.ShippingDiscountMinor, shipByPromotion, "iter %d", iter)
+		require.GreaterOrEqual(t, tot.ShippingDiscountMinor, int64(0), "iter %d", iter)
+		require.LessOrEqual(t, tot.ShippingDiscountMinor, in.ShippingMinor, "iter %d: shipping below zero", iter)
+		if in.PricesIncludeTax {
+			require.Equal(t, in.ShippingMinor-tot.ShippingDiscountMinor, tot.Shipping.Gross, "iter %d", iter)
+		} else {
+			require.Equal(t, in.ShippingMinor-tot.ShippingDiscountMinor, tot.Shipping.Net, "iter %d", iter)
+		}
 		require.Equal(t, tot.Shipping.Gross, tot.Shipping.Net+tot.Shipping.Tax, "iter %d", iter)
 		require.Equal(t, tot.Total.Gross, tot.Total.Net+tot.Total.Tax, "iter %d", iter)
 		require.Equal(t, tot.Total, tot.Items.Add(tot.Shipping), "iter %d", iter)
 	}
+}
+
+// TestShippingAction: a SHIPPING promotion takes a percentage (rounded
+// down) or an amount off the shipping charge, at most all of it, and
+// nothing while there is no charge; the lines keep their price.
+func TestShippingAction(t *testing.T) {
+	price := func(p *ent.Promotion, shipping int64) pricing.Totals {
+		p.Active, p.Stacking, p.Name, p.Action = true, "BEST", "Ship", "SHIPPING"
+		e := &promotion.Engine{Now: now, Offers: []promotion.Offer{{Promotion: p}}}
+		return pricing.Price(pricing.Input{Lines: lines(), ShippingMinor: shipping, Discounters: []pricing.Discounter{e}})
+	}
+	require.EqualValues(t, 999, price(&ent.Promotion{PercentBp: 10000}, 999).ShippingDiscountMinor, "free shipping")
+	require.EqualValues(t, 332, price(&ent.Promotion{PercentBp: 3333}, 999).ShippingDiscountMinor, "33.33 % of 9.99 (332.97), rounded down")
+	require.EqualValues(t, 500, price(&ent.Promotion{AmountMinor: 500}, 999).ShippingDiscountMinor)
+	require.EqualValues(t, 999, price(&ent.Promotion{AmountMinor: 5000}, 999).ShippingDiscountMinor, "at most the charge")
+	tot := price(&ent.Promotion{AmountMinor: 500}, 0)
+	require.Zero(t, tot.ShippingDiscountMinor)
+	require.Empty(t, tot.Discounts, "no charge, nothing to take off")
+	require.Zero(t, price(&ent.Promotion{PercentBp: 10000}, 999).DiscountMinor, "the lines keep their price")
+
+	p := &ent.Promotion{ID: 1, Name: "Free", Active: true, Stacking: "BEST", Action: "SHIPPING", PercentBp: 10000, RequiresCode: true}
+	e := &promotion.Engine{Now: now, Codes: []string{"SHIP"}, Offers: []promotion.Offer{{Promotion: p, Voucher: &ent.Voucher{Code: "SHIP"}}}}
+	require.Equal(t, promotion.NotApplicable, e.Statuses(lines(), 0)[0].Reason)
+	require.Equal(t, promotion.Applied, e.Statuses(lines(), 100)[0].Reason)
+}
+
+// TestSaleTierUnderCartPromotions: the catalogue sale applies first and
+// always; cart promotions, an EXCLUSIVE one included, stack among
+// themselves on the sale prices.
+func TestSaleTierUnderCartPromotions(t *testing.T) {
+	sale := promo(1, "BEST", 0, 1500) // a catalogue promotion: no code, no condition
+	excl := promo(2, "EXCLUSIVE", 100, 1000)
+	excl.RequiresCode = true
+	other := promo(3, "STACKABLE", 0, 500)
+	other.MinQuantity = 1 // a cart condition: the cart tier
+	e := &promotion.Engine{Now: now, Codes: []string{"EX"}, Offers: []promotion.Offer{
+		{Promotion: sale}, {Promotion: other}, {Promotion: excl, Voucher: &ent.Voucher{Code: "EX"}},
+	}}
+	// Units 10000 and 5000: sale prices 8500 and 4250; 10 % of those.
+	require.Equal(t, map[string]int64{"PB": 2*1500 + 750, "PC": 2*850 + 425}, applied(e))
+	st := e.Statuses(lines(), 0)
+	require.Equal(t, promotion.Applied, st[0].Reason)
+
+	// A limited promotion is no catalogue sale, and one used up applies no more.
+	limit := 1
+	capped := promo(4, "BEST", 0, 1500)
+	capped.UsageLimit = &limit
+	require.False(t, promotion.IsCatalogue(capped))
+	capped.Uses = 1
+	e = &promotion.Engine{Now: now, Offers: []promotion.Offer{{Promotion: capped}}}
+	require.Empty(t, applied(e))
 }

@@ -114,6 +114,9 @@ type Input struct {
 	Action                              *promotion.Action
 	PercentBp, AmountMinor              *int64
 	BuyQuantity, GetQuantity            *int
+	// UsageLimit is the orders it may discount in total (≥ 1, and not
+	// below its uses so far).
+	UsageLimit *int
 }
 
 // check validates the promotion as it will be (p: the current one, or a
@@ -146,6 +149,9 @@ func (in Input) check(p ent.Promotion) error {
 	}
 	if in.MinSubtotalMinor != nil && (*in.MinSubtotalMinor < 0 || *in.MinSubtotalMinor > maxAmountMinor) {
 		ps.Add(input.ErrInvalid, "minSubtotal is 0 or more", at("minSubtotal")...)
+	}
+	if in.UsageLimit != nil && (*in.UsageLimit < 1 || *in.UsageLimit < p.Uses) {
+		ps.Add(input.ErrInvalid, fmt.Sprintf("usageLimit is at least 1 and at least the uses so far (%d)", p.Uses), at("usageLimit")...)
 	}
 	if in.MinQuantity != nil && (*in.MinQuantity < 0 || *in.MinQuantity > maxQuantityBase) {
 		ps.Add(input.ErrInvalid, "minQuantity is 0 or more", at("minQuantity")...)
@@ -189,6 +195,10 @@ func (in Input) check(p ent.Promotion) error {
 	case promotion.ActionBUY_X_GET_Y:
 		if p.BuyQuantity <= 0 || p.GetQuantity <= 0 || p.PercentBp <= 0 {
 			ps.Add(input.ErrInvalid, "a BUY_X_GET_Y promotion needs buyQuantity, getQuantity and percentBp above 0", at("buyQuantity")...)
+		}
+	case promotion.ActionSHIPPING:
+		if (p.PercentBp > 0) == (p.AmountMinor > 0) {
+			ps.Add(input.ErrInvalid, "a SHIPPING promotion needs either percentBp (10000: free shipping) or an amount above 0, not both", at("percentBp")...)
 		}
 	default:
 		ps.Add(input.ErrInvalid, "unknown action", at("action")...)
@@ -255,6 +265,9 @@ func (in Input) apply(m *ent.PromotionMutation) {
 	if in.GetQuantity != nil {
 		m.SetGetQuantity(*in.GetQuantity)
 	}
+	if in.UsageLimit != nil {
+		m.SetUsageLimit(*in.UsageLimit)
+	}
 }
 
 // Create adds a promotion.
@@ -300,6 +313,10 @@ func (s *Service) Update(ctx context.Context, id int, in Input) (*ent.Promotion,
 		upd := c.Promotion.UpdateOneID(id)
 		in.apply(upd.Mutation())
 		out, err = upd.Save(ctx)
+		if ent.IsConstraintError(err) && in.UsageLimit != nil {
+			// An order used it meanwhile, past the new limit.
+			return input.Fail(input.ErrInvalid, "usageLimit is below the uses so far", "input", "usageLimit")
+		}
 		if err != nil {
 			return fmt.Errorf("update promotion: %w", err)
 		}

@@ -26,10 +26,16 @@ import (
 // cart and placing the order; nothing was placed.
 var ErrUsageLimitReached = errors.New("promotion: usage limit reached")
 
-// LimitError names the code whose limit was reached.
-type LimitError struct{ Code string }
+// LimitError names the code, or the promotion without a code, whose limit
+// was reached.
+type LimitError struct{ Code, Promotion string }
 
-func (e *LimitError) Error() string { return "the code " + e.Code + " has reached its usage limit" }
+func (e *LimitError) Error() string {
+	if e.Code == "" {
+		return "the promotion " + e.Promotion + " has reached its usage limit"
+	}
+	return "the code " + e.Code + " has reached its usage limit"
+}
 
 // Unwrap makes a LimitError an ErrUsageLimitReached.
 func (e *LimitError) Unwrap() error { return ErrUsageLimitReached }
@@ -144,20 +150,31 @@ func Running(now time.Time) predicate.Promotion {
 }
 
 // Redeem counts the uses of what an order applied, in the order's
-// transaction (c): each promotion's uses, and each voucher's total and
-// per-buyer uses by conditional UPDATEs (uses < limit), so concurrent
-// orders can never exceed a limit on either database. A limit reached is
-// a *LimitError; the caller rolls the transaction back.
+// transaction (c): each promotion's total uses, and each voucher's total
+// and per-buyer uses, by conditional UPDATEs (uses < limit), so
+// concurrent orders can never exceed a limit on either database (on
+// PostgreSQL a concurrent UPDATE waits for the row and re-checks the
+// condition). A limit reached is a *LimitError; the caller rolls the
+// transaction back.
 func Redeem(ctx context.Context, c *ent.Client, applied []schematype.AppliedPromotion) error {
 	sys := viewer.System(ctx, "promotion: count the uses of an order's promotions")
 	for _, a := range applied {
-		if err := c.Promotion.UpdateOneID(a.PromotionID).AddUses(1).Exec(sys); err != nil {
+		n, err := c.Promotion.Update().
+			Where(promotion.ID(a.PromotionID), promotion.Or(promotion.UsageLimitIsNil(), func(s *sql.Selector) {
+				s.Where(sql.ColumnsLT(s.C(promotion.FieldUses), s.C(promotion.FieldUsageLimit)))
+			})).
+			AddUses(1).
+			Save(sys)
+		if err != nil {
 			return fmt.Errorf("count promotion use: %w", err)
+		}
+		if n == 0 {
+			return &LimitError{Code: a.Code, Promotion: a.Name}
 		}
 		if a.VoucherID == 0 {
 			continue
 		}
-		n, err := c.Voucher.Update().
+		n, err = c.Voucher.Update().
 			Where(voucher.ID(a.VoucherID), voucher.Or(voucher.UsageLimitIsNil(), func(s *sql.Selector) {
 				s.Where(sql.ColumnsLT(s.C(voucher.FieldUses), s.C(voucher.FieldUsageLimit)))
 			})).

@@ -24,6 +24,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
+	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -296,7 +297,8 @@ func Load(ctx context.Context, client *ent.Client, cat *Catalog) (Result, error)
 		var products, variants int
 		err := withTx(ctx, client, func(tx *ent.Tx) error {
 			var err error
-			products, variants, err = loadProducts(ctx, tx, chunk, categoryIDs)
+			// A bulk import: sale prices are recomputed once per chunk.
+			products, variants, err = loadProducts(promotion.Bulk(ctx), tx, chunk, categoryIDs)
 			return err
 		})
 		if err != nil {

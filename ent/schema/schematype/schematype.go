@@ -78,4 +78,7 @@ type AppliedPromotion struct {
 	// cancellation gives the same use back.
 	Buyer       string `json:"buyer,omitempty"`
 	AmountMinor int64  `json:"amountMinor"`
+	// Shipping: it took AmountMinor off the shipping charge (a SHIPPING
+	// action), not off the lines.
+	Shipping bool `json:"shipping,omitempty"`
 }
