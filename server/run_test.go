@@ -69,7 +69,7 @@ func TestServeSeedsAndShutsDownGracefully(t *testing.T) {
 					return true
 				}
 				return false
-			}, 30*time.Second, 10*time.Millisecond, "server did not start")
+			}, 90*time.Second, 10*time.Millisecond, "server did not start")
 			require.NotNil(t, logs.find("seeded demo store"), "an empty database gets the demo store")
 			require.NotNil(t, logs.find("generated a development JWT signing key; set JWT_PRIVATE_KEY in production"),
 				"development makes its own signing key, loudly")
