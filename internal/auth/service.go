@@ -461,7 +461,7 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 // (they carry the old role); a demoted account's refresh tokens are
 // revoked too, so it must sign in again.
 func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role customer.Role) (*ent.Customer, error) {
-	if !actor.Has(viewer.Admin) {
+	if !actor.Can(viewer.SettingsManage) {
 		return nil, ErrForbidden
 	}
 	if err := customer.RoleValidator(role); err != nil {
