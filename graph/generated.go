@@ -12733,16 +12733,16 @@ func (ec *executionContext) _Mutation_setCustomerRole(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "ADMIN")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "SETTINGS_MANAGE")
 				if err != nil {
 					var zeroVal *model.CustomerPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.CustomerPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13116,16 +13116,16 @@ func (ec *executionContext) _Mutation_createCategory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.CategoryPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.CategoryPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13178,16 +13178,16 @@ func (ec *executionContext) _Mutation_updateCategory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.CategoryPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.CategoryPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13240,16 +13240,16 @@ func (ec *executionContext) _Mutation_deleteCategory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteCategoryPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteCategoryPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13302,16 +13302,16 @@ func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13364,16 +13364,16 @@ func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13426,16 +13426,16 @@ func (ec *executionContext) _Mutation_archiveProduct(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13488,16 +13488,16 @@ func (ec *executionContext) _Mutation_createProductVariant(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13550,16 +13550,16 @@ func (ec *executionContext) _Mutation_updateProductVariant(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13612,16 +13612,16 @@ func (ec *executionContext) _Mutation_adjustStock(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "INVENTORY_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13762,16 +13762,16 @@ func (ec *executionContext) _Mutation_stagedUploadCreate(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.StagedUploadPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.StagedUploadPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13824,16 +13824,16 @@ func (ec *executionContext) _Mutation_productMediaCreate(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13886,16 +13886,16 @@ func (ec *executionContext) _Mutation_variantMediaSet(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13948,16 +13948,16 @@ func (ec *executionContext) _Mutation_categoryImageSet(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14010,16 +14010,16 @@ func (ec *executionContext) _Mutation_productMediaReorder(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductMediaPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductMediaPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14072,16 +14072,16 @@ func (ec *executionContext) _Mutation_mediaUpdate(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14134,16 +14134,16 @@ func (ec *executionContext) _Mutation_mediaDelete(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteMediaPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteMediaPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14196,16 +14196,16 @@ func (ec *executionContext) _Mutation_retryNotification(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "NOTIFICATIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.RetryNotificationPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.RetryNotificationPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14416,16 +14416,16 @@ func (ec *executionContext) _Mutation_updateOrderStatus(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_WRITE")
 				if err != nil {
 					var zeroVal *model.OrderPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.OrderPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14478,16 +14478,16 @@ func (ec *executionContext) _Mutation_confirmPayment(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_WRITE")
 				if err != nil {
 					var zeroVal *model.PaymentPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PaymentPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14584,16 +14584,16 @@ func (ec *executionContext) _Mutation_createPromotion(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14646,16 +14646,16 @@ func (ec *executionContext) _Mutation_updatePromotion(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14708,16 +14708,16 @@ func (ec *executionContext) _Mutation_deactivatePromotion(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14770,16 +14770,16 @@ func (ec *executionContext) _Mutation_generateVouchers(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.GenerateVouchersPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.GenerateVouchersPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14832,16 +14832,16 @@ func (ec *executionContext) _Mutation_previewPromotion(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPreviewPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPreviewPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15186,16 +15186,16 @@ func (ec *executionContext) _Mutation_createShippingZone(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingZonePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingZonePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15248,16 +15248,16 @@ func (ec *executionContext) _Mutation_updateShippingZone(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingZonePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingZonePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15310,16 +15310,16 @@ func (ec *executionContext) _Mutation_deleteShippingZone(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteShippingPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteShippingPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15372,16 +15372,16 @@ func (ec *executionContext) _Mutation_createShippingMethod(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingMethodPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingMethodPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15434,16 +15434,16 @@ func (ec *executionContext) _Mutation_updateShippingMethod(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingMethodPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingMethodPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15496,16 +15496,16 @@ func (ec *executionContext) _Mutation_deleteShippingMethod(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteShippingPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteShippingPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15558,16 +15558,16 @@ func (ec *executionContext) _Mutation_createPickupPoint(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.PickupPointPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PickupPointPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15620,16 +15620,16 @@ func (ec *executionContext) _Mutation_updatePickupPoint(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.PickupPointPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PickupPointPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15682,16 +15682,16 @@ func (ec *executionContext) _Mutation_deletePickupPoint(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteShippingPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteShippingPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15744,16 +15744,16 @@ func (ec *executionContext) _Mutation_createTaxClass(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxClassPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxClassPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15806,16 +15806,16 @@ func (ec *executionContext) _Mutation_createTaxRate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxRatePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxRatePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15868,16 +15868,16 @@ func (ec *executionContext) _Mutation_updateTaxRate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxRatePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxRatePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15930,16 +15930,16 @@ func (ec *executionContext) _Mutation_renameTaxClass(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxClassPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxClassPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15992,16 +15992,16 @@ func (ec *executionContext) _Mutation_deleteTaxClass(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteTaxPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteTaxPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16054,16 +16054,16 @@ func (ec *executionContext) _Mutation_deleteTaxRate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteTaxPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteTaxPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16116,16 +16116,16 @@ func (ec *executionContext) _Mutation_setVariantTaxClass(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -20218,16 +20218,16 @@ func (ec *executionContext) _ProductVariant_stockOnHand(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_READ")
 				if err != nil {
 					var zeroVal int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -20259,16 +20259,16 @@ func (ec *executionContext) _ProductVariant_reserved(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_READ")
 				if err != nil {
 					var zeroVal int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -21561,16 +21561,16 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CUSTOMERS_READ")
 				if err != nil {
 					var zeroVal *ent.CustomerConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.CustomerConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -21623,16 +21623,16 @@ func (ec *executionContext) _Query_notifications(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "NOTIFICATIONS_MANAGE")
 				if err != nil {
 					var zeroVal *ent.NotificationConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.NotificationConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -21685,16 +21685,16 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_READ")
 				if err != nil {
 					var zeroVal *ent.OrderConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.OrderConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -22106,16 +22106,16 @@ func (ec *executionContext) _Query_promotions(ctx context.Context, field graphql
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal []*ent.Promotion
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []*ent.Promotion
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -22156,16 +22156,16 @@ func (ec *executionContext) _Query_shippingZones(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_READ")
 				if err != nil {
 					var zeroVal []*ent.ShippingZone
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []*ent.ShippingZone
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -23951,16 +23951,16 @@ func (ec *executionContext) _Subscription_orderEvents(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_READ")
 				if err != nil {
 					var zeroVal *model.OrderFeedEvent
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.OrderFeedEvent
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1

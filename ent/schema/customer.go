@@ -89,7 +89,7 @@ func (Customer) Mixin() []ent.Mixin {
 // Annotations of the Customer.
 func (Customer) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField("customers").Directives(hasRole("STAFF")),
+		entgql.QueryField("customers").Directives(hasPermission("CUSTOMERS_READ")),
 		entgql.RelayConnection(),
 	}
 }
