@@ -207,17 +207,19 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Addresses       func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Email           func(childComplexity int) int
-		EmailVerifiedAt func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Name            func(childComplexity int) int
-		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Phone           func(childComplexity int) int
-		PhoneVerifiedAt func(childComplexity int) int
-		Role            func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		Addresses           func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Email               func(childComplexity int) int
+		EmailVerifiedAt     func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		NarrowedPermissions func(childComplexity int) int
+		Orders              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Permissions         func(childComplexity int) int
+		Phone               func(childComplexity int) int
+		PhoneVerifiedAt     func(childComplexity int) int
+		Role                func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
@@ -365,6 +367,7 @@ type ComplexityRoot struct {
 		RetryNotification        func(childComplexity int, id string) int
 		SetCustomerRole          func(childComplexity int, id string, role customer.Role) int
 		SetDefaultAddress        func(childComplexity int, id string) int
+		SetStaffPermissions      func(childComplexity int, id string, permissions []model.Permission) int
 		SetVariantTaxClass       func(childComplexity int, variantID string, taxClassID *string) int
 		StagedUploadCreate       func(childComplexity int, input model.StagedUploadInput) int
 		UpdateAddress            func(childComplexity int, id string, input model.UpdateAddressInput) int
@@ -669,25 +672,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Cart            func(childComplexity int, id string) int
-		Categories      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
-		Category        func(childComplexity int, id *string, slug *string) int
-		CategoryTree    func(childComplexity int) int
-		Customers       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
-		GuestOrder      func(childComplexity int) int
-		Me              func(childComplexity int) int
-		Node            func(childComplexity int, id string) int
-		Nodes           func(childComplexity int, ids []string) int
-		Notifications   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
-		Order           func(childComplexity int, id string) int
-		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Product         func(childComplexity int, id *string, slug *string) int
-		Products        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
-		Promotions      func(childComplexity int) int
-		SearchProducts  func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
-		ShippingOptions func(childComplexity int, address model.ShippingAddressInput, subtotal string, weightGrams int) int
-		ShippingZones   func(childComplexity int) int
-		TaxClasses      func(childComplexity int) int
+		Cart              func(childComplexity int, id string) int
+		Categories        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
+		Category          func(childComplexity int, id *string, slug *string) int
+		CategoryTree      func(childComplexity int) int
+		Customers         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		GuestOrder        func(childComplexity int) int
+		Me                func(childComplexity int) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, ids []string) int
+		Notifications     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		Order             func(childComplexity int, id string) int
+		Orders            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Product           func(childComplexity int, id *string, slug *string) int
+		Products          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
+		Promotions        func(childComplexity int) int
+		SearchProducts    func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
+		ShippingOptions   func(childComplexity int, address model.ShippingAddressInput, subtotal string, weightGrams int) int
+		ShippingZones     func(childComplexity int) int
+		TaxClasses        func(childComplexity int) int
+		ViewerPermissions func(childComplexity int) int
 	}
 
 	RefreshTokenPayload struct {
@@ -905,6 +909,8 @@ type CategoryResolver interface {
 }
 type CustomerResolver interface {
 	Orders(ctx context.Context, obj *ent.Customer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error)
+	Permissions(ctx context.Context, obj *ent.Customer) ([]model.Permission, error)
+	NarrowedPermissions(ctx context.Context, obj *ent.Customer) ([]model.Permission, error)
 }
 type ImageResolver interface {
 	URL(ctx context.Context, obj *ent.Media, maxWidth *int, format *model.ImageFormat) (string, error)
@@ -954,6 +960,7 @@ type MutationResolver interface {
 	CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error)
 	UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error)
 	ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error)
+	SetStaffPermissions(ctx context.Context, id string, permissions []model.Permission) (*model.CustomerPayload, error)
 	CartDiscountCodesUpdate(ctx context.Context, cartID string, codes []string) (*model.CartPayload, error)
 	CreatePromotion(ctx context.Context, input model.PromotionInput) (*model.PromotionPayload, error)
 	UpdatePromotion(ctx context.Context, id string, input model.PromotionInput) (*model.PromotionPayload, error)
@@ -1037,6 +1044,7 @@ type QueryResolver interface {
 	SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error)
 	GuestOrder(ctx context.Context) (*ent.Order, error)
 	Order(ctx context.Context, id string) (*ent.Order, error)
+	ViewerPermissions(ctx context.Context) ([]model.Permission, error)
 	Promotions(ctx context.Context) ([]*ent.Promotion, error)
 	ShippingZones(ctx context.Context) ([]*ent.ShippingZone, error)
 	ShippingOptions(ctx context.Context, address model.ShippingAddressInput, subtotal string, weightGrams int) ([]*shipping.Option, error)
@@ -1648,6 +1656,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.narrowedPermissions":
+		if e.ComplexityRoot.Customer.NarrowedPermissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.NarrowedPermissions(childComplexity), true
 	case "Customer.orders":
 		if e.ComplexityRoot.Customer.Orders == nil {
 			break
@@ -1659,6 +1673,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Orders(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.OrderOrder), args["where"].(*ent.OrderWhereInput)), true
+	case "Customer.permissions":
+		if e.ComplexityRoot.Customer.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Permissions(childComplexity), true
 	case "Customer.phone":
 		if e.ComplexityRoot.Customer.Phone == nil {
 			break
@@ -2551,6 +2571,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetDefaultAddress(childComplexity, args["id"].(string)), true
+	case "Mutation.setStaffPermissions":
+		if e.ComplexityRoot.Mutation.SetStaffPermissions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setStaffPermissions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetStaffPermissions(childComplexity, args["id"].(string), args["permissions"].([]model.Permission)), true
 	case "Mutation.setVariantTaxClass":
 		if e.ComplexityRoot.Mutation.SetVariantTaxClass == nil {
 			break
@@ -4098,6 +4129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TaxClasses(childComplexity), true
+	case "Query.viewerPermissions":
+		if e.ComplexityRoot.Query.ViewerPermissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ViewerPermissions(childComplexity), true
 
 	case "RefreshTokenPayload.token":
 		if e.ComplexityRoot.RefreshTokenPayload.Token == nil {
@@ -4902,7 +4939,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "promotion.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
+//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "permission.graphql" "promotion.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4923,6 +4960,7 @@ var sources = []*ast.Source{
 	{Name: "media.graphql", Input: sourceData("media.graphql"), BuiltIn: false},
 	{Name: "notification.graphql", Input: sourceData("notification.graphql"), BuiltIn: false},
 	{Name: "order.graphql", Input: sourceData("order.graphql"), BuiltIn: false},
+	{Name: "permission.graphql", Input: sourceData("permission.graphql"), BuiltIn: false},
 	{Name: "promotion.graphql", Input: sourceData("promotion.graphql"), BuiltIn: false},
 	{Name: "recovery.graphql", Input: sourceData("recovery.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
@@ -5223,6 +5261,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_addresses(ctx, field)
 	case "orders":
 		return ec.fieldContext_Customer_orders(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Customer_permissions(ctx, field)
+	case "narrowedPermissions":
+		return ec.fieldContext_Customer_narrowedPermissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -7640,6 +7682,28 @@ func (ec *executionContext) field_Mutation_setDefaultAddress_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setStaffPermissions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "permissions",
+		func(ctx context.Context, v any) ([]model.Permission, error) {
+			return ec.unmarshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["permissions"] = arg1
 	return args, nil
 }
 
@@ -11096,6 +11160,52 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_permissions(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Permissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Permission")
+}
+
+func (ec *executionContext) _Customer_narrowedPermissions(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_narrowedPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().NarrowedPermissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+			return ec.marshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_narrowedPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Permission")
+}
+
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14518,6 +14628,68 @@ func (ec *executionContext) fieldContext_Mutation_confirmPayment(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_confirmPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setStaffPermissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setStaffPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetStaffPermissions(ctx, fc.Args["id"].(string), fc.Args["permissions"].([]model.Permission))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "SETTINGS_MANAGE")
+				if err != nil {
+					var zeroVal *model.CustomerPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.CustomerPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerPayload) graphql.Marshaler {
+			return ec.marshalNCustomerPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCustomerPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setStaffPermissions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setStaffPermissions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22089,6 +22261,42 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewerPermissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ViewerPermissions(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.Permission
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Permission")
 }
 
 func (ec *executionContext) _Query_promotions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -42431,6 +42639,18 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_orders(ctx, field, obj)
 				})
+		case "permissions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_permissions(ctx, field, obj)
+				})
+		case "narrowedPermissions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_narrowedPermissions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43407,6 +43627,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "confirmPayment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_confirmPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setStaffPermissions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setStaffPermissions(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -45594,6 +45821,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_order(ctx, field)
+				})
+		case "viewerPermissions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerPermissions(ctx, field)
 				})
 		case "promotions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -48140,6 +48373,36 @@ func (ec *executionContext) marshalNPermission2githubᚗcomᚋsavannahᚑcommerc
 	return v
 }
 
+func (ec *executionContext) unmarshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, v any) ([]model.Permission, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Permission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx context.Context, sel ast.SelectionSet, v *ent.PickupPoint) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PickupPoint!")
@@ -50259,6 +50522,42 @@ func (ec *executionContext) unmarshalOPaymentWhereInput2ᚖgithubᚗcomᚋsavann
 	}
 	res, err := ec.unmarshalInputPaymentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, v any) ([]model.Permission, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Permission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPickupPoint2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PickupPoint) graphql.Marshaler {
