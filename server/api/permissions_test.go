@@ -114,6 +114,19 @@ func TestPermissionsNarrowStaff(t *testing.T) {
 		resp = custA.post(me, "", nil)
 		require.JSONEq(t, `{"me":{"permissions":[]},"viewerPermissions":[]}`, string(resp.Data))
 
+		// An API client (no account, no role) passes the same rules by
+		// its permissions alone.
+		client := func(ps ...viewer.Permission) context.Context {
+			return viewer.With(context.Background(), viewer.Viewer{Client: "erp", Permissions: ps})
+		}
+		erp, shop := client(viewer.OrdersRead), client(viewer.CatalogWrite)
+		require.Equal(t, 2, s.client.Order.Query().CountX(erp))
+		require.Zero(t, s.client.Order.Query().CountX(shop))
+		require.Zero(t, s.client.Customer.Query().CountX(erp), "orders:read reads no customer")
+		require.Zero(t, s.client.Address.Query().CountX(erp))
+		require.Error(t, s.client.Order.UpdateOneID(a.order).SetNote("x").Exec(erp), "orders:read writes nothing")
+		require.NoError(t, s.client.Order.UpdateOneID(a.order).SetNote("x").Exec(client(viewer.OrdersWrite)))
+
 		// null gives back the role's set.
 		resp = admin.post(set, "", map[string]any{"id": scalar.EncodeID(staffC.ID), "p": nil})
 		require.Empty(t, resp.Errors)
