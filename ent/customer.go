@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // Customer is the model entity for the Customer schema.
@@ -31,6 +33,8 @@ type Customer struct {
 	PasswordHash string `json:"-"`
 	// Role holds the value of the "role" field.
 	Role customer.Role `json:"role,omitempty"`
+	// Permissions holds the value of the "permissions" field.
+	Permissions []viewer.Permission `json:"permissions,omitempty"`
 	// PasswordChangedAt holds the value of the "password_changed_at" field.
 	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
 	// TokenVersion holds the value of the "token_version" field.
@@ -132,6 +136,8 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case customer.FieldPermissions:
+			values[i] = new([]byte)
 		case customer.FieldID, customer.FieldTokenVersion:
 			values[i] = new(sql.NullInt64)
 		case customer.FieldEmail, customer.FieldName, customer.FieldPhone, customer.FieldPasswordHash, customer.FieldRole:
@@ -200,6 +206,14 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field role", values[i])
 			} else if value.Valid {
 				_m.Role = customer.Role(value.String)
+			}
+		case customer.FieldPermissions:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field permissions", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Permissions); err != nil {
+					return fmt.Errorf("unmarshal field permissions: %w", err)
+				}
 			}
 		case customer.FieldPasswordChangedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -313,6 +327,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("role=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(", ")
+	builder.WriteString("permissions=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Permissions))
 	builder.WriteString(", ")
 	if v := _m.PasswordChangedAt; v != nil {
 		builder.WriteString("password_changed_at=")

@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/onetimesecret"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // CustomerCreate is the builder for creating a Customer entity.
@@ -107,6 +108,12 @@ func (_c *CustomerCreate) SetNillableRole(v *customer.Role) *CustomerCreate {
 	if v != nil {
 		_c.SetRole(*v)
 	}
+	return _c
+}
+
+// SetPermissions sets the "permissions" field.
+func (_c *CustomerCreate) SetPermissions(v []viewer.Permission) *CustomerCreate {
+	_c.mutation.SetPermissions(v)
 	return _c
 }
 
@@ -418,6 +425,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldRole, field.TypeEnum, value)
 		_node.Role = value
 	}
+	if value, ok := _c.mutation.Permissions(); ok {
+		_spec.SetField(customer.FieldPermissions, field.TypeJSON, value)
+		_node.Permissions = value
+	}
 	if value, ok := _c.mutation.PasswordChangedAt(); ok {
 		_spec.SetField(customer.FieldPasswordChangedAt, field.TypeTime, value)
 		_node.PasswordChangedAt = &value
@@ -666,6 +677,24 @@ func (u *CustomerUpsert) UpdateRole() *CustomerUpsert {
 	return u
 }
 
+// SetPermissions sets the "permissions" field.
+func (u *CustomerUpsert) SetPermissions(v []viewer.Permission) *CustomerUpsert {
+	u.Set(customer.FieldPermissions, v)
+	return u
+}
+
+// UpdatePermissions sets the "permissions" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdatePermissions() *CustomerUpsert {
+	u.SetExcluded(customer.FieldPermissions)
+	return u
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (u *CustomerUpsert) ClearPermissions() *CustomerUpsert {
+	u.SetNull(customer.FieldPermissions)
+	return u
+}
+
 // SetPasswordChangedAt sets the "password_changed_at" field.
 func (u *CustomerUpsert) SetPasswordChangedAt(v time.Time) *CustomerUpsert {
 	u.Set(customer.FieldPasswordChangedAt, v)
@@ -878,6 +907,27 @@ func (u *CustomerUpsertOne) SetRole(v customer.Role) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateRole() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateRole()
+	})
+}
+
+// SetPermissions sets the "permissions" field.
+func (u *CustomerUpsertOne) SetPermissions(v []viewer.Permission) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPermissions(v)
+	})
+}
+
+// UpdatePermissions sets the "permissions" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdatePermissions() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePermissions()
+	})
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (u *CustomerUpsertOne) ClearPermissions() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPermissions()
 	})
 }
 
@@ -1271,6 +1321,27 @@ func (u *CustomerUpsertBulk) SetRole(v customer.Role) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdateRole() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateRole()
+	})
+}
+
+// SetPermissions sets the "permissions" field.
+func (u *CustomerUpsertBulk) SetPermissions(v []viewer.Permission) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPermissions(v)
+	})
+}
+
+// UpdatePermissions sets the "permissions" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdatePermissions() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePermissions()
+	})
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (u *CustomerUpsertBulk) ClearPermissions() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPermissions()
 	})
 }
 

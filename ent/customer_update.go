@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/cart"
@@ -19,6 +20,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/predicate"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // CustomerUpdate is the builder for updating Customer entities.
@@ -120,6 +122,24 @@ func (_u *CustomerUpdate) SetNillableRole(v *customer.Role) *CustomerUpdate {
 	if v != nil {
 		_u.SetRole(*v)
 	}
+	return _u
+}
+
+// SetPermissions sets the "permissions" field.
+func (_u *CustomerUpdate) SetPermissions(v []viewer.Permission) *CustomerUpdate {
+	_u.mutation.SetPermissions(v)
+	return _u
+}
+
+// AppendPermissions appends value to the "permissions" field.
+func (_u *CustomerUpdate) AppendPermissions(v []viewer.Permission) *CustomerUpdate {
+	_u.mutation.AppendPermissions(v)
+	return _u
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (_u *CustomerUpdate) ClearPermissions() *CustomerUpdate {
+	_u.mutation.ClearPermissions()
 	return _u
 }
 
@@ -539,6 +559,17 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(customer.FieldRole, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.Permissions(); ok {
+		_spec.SetField(customer.FieldPermissions, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPermissions(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, customer.FieldPermissions, value)
+		})
+	}
+	if _u.mutation.PermissionsCleared() {
+		_spec.ClearField(customer.FieldPermissions, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.PasswordChangedAt(); ok {
 		_spec.SetField(customer.FieldPasswordChangedAt, field.TypeTime, value)
 	}
@@ -940,6 +971,24 @@ func (_u *CustomerUpdateOne) SetNillableRole(v *customer.Role) *CustomerUpdateOn
 	if v != nil {
 		_u.SetRole(*v)
 	}
+	return _u
+}
+
+// SetPermissions sets the "permissions" field.
+func (_u *CustomerUpdateOne) SetPermissions(v []viewer.Permission) *CustomerUpdateOne {
+	_u.mutation.SetPermissions(v)
+	return _u
+}
+
+// AppendPermissions appends value to the "permissions" field.
+func (_u *CustomerUpdateOne) AppendPermissions(v []viewer.Permission) *CustomerUpdateOne {
+	_u.mutation.AppendPermissions(v)
+	return _u
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (_u *CustomerUpdateOne) ClearPermissions() *CustomerUpdateOne {
+	_u.mutation.ClearPermissions()
 	return _u
 }
 
@@ -1388,6 +1437,17 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(customer.FieldRole, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Permissions(); ok {
+		_spec.SetField(customer.FieldPermissions, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedPermissions(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, customer.FieldPermissions, value)
+		})
+	}
+	if _u.mutation.PermissionsCleared() {
+		_spec.ClearField(customer.FieldPermissions, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.PasswordChangedAt(); ok {
 		_spec.SetField(customer.FieldPasswordChangedAt, field.TypeTime, value)

@@ -145,6 +145,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldPhone:             {Type: field.TypeString, Column: customer.FieldPhone},
 			customer.FieldPasswordHash:      {Type: field.TypeString, Column: customer.FieldPasswordHash},
 			customer.FieldRole:              {Type: field.TypeEnum, Column: customer.FieldRole},
+			customer.FieldPermissions:       {Type: field.TypeJSON, Column: customer.FieldPermissions},
 			customer.FieldPasswordChangedAt: {Type: field.TypeTime, Column: customer.FieldPasswordChangedAt},
 			customer.FieldTokenVersion:      {Type: field.TypeInt, Column: customer.FieldTokenVersion},
 			customer.FieldEmailVerifiedAt:   {Type: field.TypeTime, Column: customer.FieldEmailVerifiedAt},
@@ -1951,6 +1952,11 @@ func (f *CustomerFilter) WherePasswordHash(p entql.StringP) {
 // WhereRole applies the entql string predicate on the role field.
 func (f *CustomerFilter) WhereRole(p entql.StringP) {
 	f.Where(p.Field(customer.FieldRole))
+}
+
+// WherePermissions applies the entql json.RawMessage predicate on the permissions field.
+func (f *CustomerFilter) WherePermissions(p entql.BytesP) {
+	f.Where(p.Field(customer.FieldPermissions))
 }
 
 // WherePasswordChangedAt applies the entql time.Time predicate on the password_changed_at field.

@@ -39,6 +39,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
 	"github.com/savannah-commerce/savannah/ent/voucheruse"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 const (
@@ -4086,6 +4087,8 @@ type CustomerMutation struct {
 	phone                   *string
 	password_hash           *string
 	role                    *customer.Role
+	permissions             *[]viewer.Permission
+	appendpermissions       []viewer.Permission
 	password_changed_at     *time.Time
 	token_version           *int
 	addtoken_version        *int
@@ -4489,6 +4492,71 @@ func (m *CustomerMutation) OldRole(ctx context.Context) (v customer.Role, err er
 // ResetRole resets all changes to the "role" field.
 func (m *CustomerMutation) ResetRole() {
 	m.role = nil
+}
+
+// SetPermissions sets the "permissions" field.
+func (m *CustomerMutation) SetPermissions(v []viewer.Permission) {
+	m.permissions = &v
+	m.appendpermissions = nil
+}
+
+// Permissions returns the value of the "permissions" field in the mutation.
+func (m *CustomerMutation) Permissions() (r []viewer.Permission, exists bool) {
+	v := m.permissions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPermissions returns the old "permissions" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldPermissions(ctx context.Context) (v []viewer.Permission, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPermissions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPermissions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPermissions: %w", err)
+	}
+	return oldValue.Permissions, nil
+}
+
+// AppendPermissions adds v to the "permissions" field.
+func (m *CustomerMutation) AppendPermissions(v []viewer.Permission) {
+	m.appendpermissions = append(m.appendpermissions, v...)
+}
+
+// AppendedPermissions returns the list of values that were appended to the "permissions" field in this mutation.
+func (m *CustomerMutation) AppendedPermissions() ([]viewer.Permission, bool) {
+	if len(m.appendpermissions) == 0 {
+		return nil, false
+	}
+	return m.appendpermissions, true
+}
+
+// ClearPermissions clears the value of the "permissions" field.
+func (m *CustomerMutation) ClearPermissions() {
+	m.permissions = nil
+	m.appendpermissions = nil
+	m.clearedFields[customer.FieldPermissions] = struct{}{}
+}
+
+// PermissionsCleared returns if the "permissions" field was cleared in this mutation.
+func (m *CustomerMutation) PermissionsCleared() bool {
+	_, ok := m.clearedFields[customer.FieldPermissions]
+	return ok
+}
+
+// ResetPermissions resets all changes to the "permissions" field.
+func (m *CustomerMutation) ResetPermissions() {
+	m.permissions = nil
+	m.appendpermissions = nil
+	delete(m.clearedFields, customer.FieldPermissions)
 }
 
 // SetPasswordChangedAt sets the "password_changed_at" field.
@@ -5052,7 +5120,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -5073,6 +5141,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.role != nil {
 		fields = append(fields, customer.FieldRole)
+	}
+	if m.permissions != nil {
+		fields = append(fields, customer.FieldPermissions)
 	}
 	if m.password_changed_at != nil {
 		fields = append(fields, customer.FieldPasswordChangedAt)
@@ -5108,6 +5179,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case customer.FieldRole:
 		return m.Role()
+	case customer.FieldPermissions:
+		return m.Permissions()
 	case customer.FieldPasswordChangedAt:
 		return m.PasswordChangedAt()
 	case customer.FieldTokenVersion:
@@ -5139,6 +5212,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPasswordHash(ctx)
 	case customer.FieldRole:
 		return m.OldRole(ctx)
+	case customer.FieldPermissions:
+		return m.OldPermissions(ctx)
 	case customer.FieldPasswordChangedAt:
 		return m.OldPasswordChangedAt(ctx)
 	case customer.FieldTokenVersion:
@@ -5204,6 +5279,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRole(v)
+		return nil
+	case customer.FieldPermissions:
+		v, ok := value.([]viewer.Permission)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPermissions(v)
 		return nil
 	case customer.FieldPasswordChangedAt:
 		v, ok := value.(time.Time)
@@ -5284,6 +5366,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldPasswordHash) {
 		fields = append(fields, customer.FieldPasswordHash)
 	}
+	if m.FieldCleared(customer.FieldPermissions) {
+		fields = append(fields, customer.FieldPermissions)
+	}
 	if m.FieldCleared(customer.FieldPasswordChangedAt) {
 		fields = append(fields, customer.FieldPasswordChangedAt)
 	}
@@ -5312,6 +5397,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldPasswordHash:
 		m.ClearPasswordHash()
+		return nil
+	case customer.FieldPermissions:
+		m.ClearPermissions()
 		return nil
 	case customer.FieldPasswordChangedAt:
 		m.ClearPasswordChangedAt()
@@ -5350,6 +5438,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldRole:
 		m.ResetRole()
+		return nil
+	case customer.FieldPermissions:
+		m.ResetPermissions()
 		return nil
 	case customer.FieldPasswordChangedAt:
 		m.ResetPasswordChangedAt()

@@ -75,3 +75,26 @@ func signedIn(ctx context.Context) (auth.Viewer, error) {
 	}
 	return v, nil
 }
+
+// schemaPermissions are the schema's names of ps: catalog:read is
+// CATALOG_READ.
+func schemaPermissions(ps []viewer.Permission) []model.Permission {
+	out := make([]model.Permission, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, model.Permission(strings.ToUpper(strings.Replace(string(p), ":", "_", 1))))
+	}
+	return out
+}
+
+// viewerPermissions are the viewer package's names of ps; nil stays nil
+// (no set given), an empty list stays empty.
+func viewerPermissions(ps []model.Permission) []viewer.Permission {
+	if ps == nil {
+		return nil
+	}
+	out := make([]viewer.Permission, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, permission(p))
+	}
+	return out
+}

@@ -209,17 +209,19 @@ type ComplexityRoot struct {
 	}
 
 	Customer struct {
-		Addresses       func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Email           func(childComplexity int) int
-		EmailVerifiedAt func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Name            func(childComplexity int) int
-		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Phone           func(childComplexity int) int
-		PhoneVerifiedAt func(childComplexity int) int
-		Role            func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
+		Addresses           func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Email               func(childComplexity int) int
+		EmailVerifiedAt     func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		NarrowedPermissions func(childComplexity int) int
+		Orders              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Permissions         func(childComplexity int) int
+		Phone               func(childComplexity int) int
+		PhoneVerifiedAt     func(childComplexity int) int
+		Role                func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
 	}
 
 	CustomerConnection struct {
@@ -370,6 +372,7 @@ type ComplexityRoot struct {
 		RetryNotification        func(childComplexity int, id string) int
 		SetCustomerRole          func(childComplexity int, id string, role customer.Role) int
 		SetDefaultAddress        func(childComplexity int, id string) int
+		SetStaffPermissions      func(childComplexity int, id string, permissions []model.Permission) int
 		SetVariantTaxClass       func(childComplexity int, variantID string, taxClassID *string) int
 		StagedUploadCreate       func(childComplexity int, input model.StagedUploadInput) int
 		UpdateAddress            func(childComplexity int, id string, input model.UpdateAddressInput) int
@@ -683,25 +686,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Cart            func(childComplexity int, id string) int
-		Categories      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
-		Category        func(childComplexity int, id *string, slug *string) int
-		CategoryTree    func(childComplexity int) int
-		Customers       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
-		GuestOrder      func(childComplexity int) int
-		Me              func(childComplexity int) int
-		Node            func(childComplexity int, id string) int
-		Nodes           func(childComplexity int, ids []string) int
-		Notifications   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
-		Order           func(childComplexity int, id string) int
-		Orders          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
-		Product         func(childComplexity int, id *string, slug *string) int
-		Products        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
-		Promotions      func(childComplexity int) int
-		SearchProducts  func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
-		ShippingOptions func(childComplexity int, address model.ShippingAddressInput, subtotal string, weightGrams int) int
-		ShippingZones   func(childComplexity int) int
-		TaxClasses      func(childComplexity int) int
+		Cart              func(childComplexity int, id string) int
+		Categories        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CategoryOrder, where *ent.CategoryWhereInput) int
+		Category          func(childComplexity int, id *string, slug *string) int
+		CategoryTree      func(childComplexity int) int
+		Customers         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CustomerOrder, where *ent.CustomerWhereInput) int
+		GuestOrder        func(childComplexity int) int
+		Me                func(childComplexity int) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, ids []string) int
+		Notifications     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.NotificationOrder, where *ent.NotificationWhereInput) int
+		Order             func(childComplexity int, id string) int
+		Orders            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) int
+		Product           func(childComplexity int, id *string, slug *string) int
+		Products          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ProductOrder, where *ent.ProductWhereInput) int
+		Promotions        func(childComplexity int) int
+		SearchProducts    func(childComplexity int, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) int
+		ShippingOptions   func(childComplexity int, address model.ShippingAddressInput, subtotal string, weightGrams int) int
+		ShippingZones     func(childComplexity int) int
+		TaxClasses        func(childComplexity int) int
+		ViewerPermissions func(childComplexity int) int
 	}
 
 	RefreshTokenPayload struct {
@@ -951,6 +955,8 @@ type CategoryResolver interface {
 }
 type CustomerResolver interface {
 	Orders(ctx context.Context, obj *ent.Customer, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.OrderOrder, where *ent.OrderWhereInput) (*ent.OrderConnection, error)
+	Permissions(ctx context.Context, obj *ent.Customer) ([]model.Permission, error)
+	NarrowedPermissions(ctx context.Context, obj *ent.Customer) ([]model.Permission, error)
 }
 type ImageResolver interface {
 	URL(ctx context.Context, obj *ent.Media, maxWidth *int, format *model.ImageFormat) (string, error)
@@ -1000,6 +1006,7 @@ type MutationResolver interface {
 	CancelOrder(ctx context.Context, id string, reason *string) (*model.CancelOrderPayload, error)
 	UpdateOrderStatus(ctx context.Context, id string, status order.Status, note *string) (*model.OrderPayload, error)
 	ConfirmPayment(ctx context.Context, paymentID string, reference *string) (*model.PaymentPayload, error)
+	SetStaffPermissions(ctx context.Context, id string, permissions []model.Permission) (*model.CustomerPayload, error)
 	CartDiscountCodesUpdate(ctx context.Context, cartID string, codes []string) (*model.CartPayload, error)
 	CreatePromotion(ctx context.Context, input model.PromotionInput) (*model.PromotionPayload, error)
 	UpdatePromotion(ctx context.Context, id string, input model.PromotionInput) (*model.PromotionPayload, error)
@@ -1088,6 +1095,7 @@ type QueryResolver interface {
 	SearchProducts(ctx context.Context, query string, first *int, after *entgql.Cursor[int], last *int, before *entgql.Cursor[int]) (*ent.ProductConnection, error)
 	GuestOrder(ctx context.Context) (*ent.Order, error)
 	Order(ctx context.Context, id string) (*ent.Order, error)
+	ViewerPermissions(ctx context.Context) ([]model.Permission, error)
 	Promotions(ctx context.Context) ([]*ent.Promotion, error)
 	ShippingZones(ctx context.Context) ([]*ent.ShippingZone, error)
 	ShippingOptions(ctx context.Context, address model.ShippingAddressInput, subtotal string, weightGrams int) ([]*shipping.Option, error)
@@ -1711,6 +1719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Name(childComplexity), true
+	case "Customer.narrowedPermissions":
+		if e.ComplexityRoot.Customer.NarrowedPermissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.NarrowedPermissions(childComplexity), true
 	case "Customer.orders":
 		if e.ComplexityRoot.Customer.Orders == nil {
 			break
@@ -1722,6 +1736,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Orders(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.OrderOrder), args["where"].(*ent.OrderWhereInput)), true
+	case "Customer.permissions":
+		if e.ComplexityRoot.Customer.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Permissions(childComplexity), true
 	case "Customer.phone":
 		if e.ComplexityRoot.Customer.Phone == nil {
 			break
@@ -2637,6 +2657,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetDefaultAddress(childComplexity, args["id"].(string)), true
+	case "Mutation.setStaffPermissions":
+		if e.ComplexityRoot.Mutation.SetStaffPermissions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setStaffPermissions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetStaffPermissions(childComplexity, args["id"].(string), args["permissions"].([]model.Permission)), true
 	case "Mutation.setVariantTaxClass":
 		if e.ComplexityRoot.Mutation.SetVariantTaxClass == nil {
 			break
@@ -4243,6 +4274,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TaxClasses(childComplexity), true
+	case "Query.viewerPermissions":
+		if e.ComplexityRoot.Query.ViewerPermissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ViewerPermissions(childComplexity), true
 
 	case "RefreshTokenPayload.token":
 		if e.ComplexityRoot.RefreshTokenPayload.Token == nil {
@@ -5154,7 +5191,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "promotion.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
+//go:embed "account.graphql" "cart.graphql" "cartshipping.graphql" "catalog.graphql" "ent.graphql" "guest.graphql" "media.graphql" "notification.graphql" "order.graphql" "permission.graphql" "promotion.graphql" "recovery.graphql" "schema.graphql" "shipping.graphql" "tax.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5175,6 +5212,7 @@ var sources = []*ast.Source{
 	{Name: "media.graphql", Input: sourceData("media.graphql"), BuiltIn: false},
 	{Name: "notification.graphql", Input: sourceData("notification.graphql"), BuiltIn: false},
 	{Name: "order.graphql", Input: sourceData("order.graphql"), BuiltIn: false},
+	{Name: "permission.graphql", Input: sourceData("permission.graphql"), BuiltIn: false},
 	{Name: "promotion.graphql", Input: sourceData("promotion.graphql"), BuiltIn: false},
 	{Name: "recovery.graphql", Input: sourceData("recovery.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
@@ -5479,6 +5517,10 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_addresses(ctx, field)
 	case "orders":
 		return ec.fieldContext_Customer_orders(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Customer_permissions(ctx, field)
+	case "narrowedPermissions":
+		return ec.fieldContext_Customer_narrowedPermissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
@@ -8026,6 +8068,28 @@ func (ec *executionContext) field_Mutation_setDefaultAddress_args(ctx context.Co
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setStaffPermissions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "permissions",
+		func(ctx context.Context, v any) ([]model.Permission, error) {
+			return ec.unmarshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["permissions"] = arg1
 	return args, nil
 }
 
@@ -11637,6 +11701,52 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Customer_permissions(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().Permissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Permission")
+}
+
+func (ec *executionContext) _Customer_narrowedPermissions(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_narrowedPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Customer().NarrowedPermissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+			return ec.marshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_narrowedPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, true, true, "Permission")
+}
+
 func (ec *executionContext) _CustomerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13320,16 +13430,16 @@ func (ec *executionContext) _Mutation_setCustomerRole(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "ADMIN")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "SETTINGS_MANAGE")
 				if err != nil {
 					var zeroVal *model.CustomerPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.CustomerPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13703,16 +13813,16 @@ func (ec *executionContext) _Mutation_createCategory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.CategoryPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.CategoryPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13765,16 +13875,16 @@ func (ec *executionContext) _Mutation_updateCategory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.CategoryPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.CategoryPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13827,16 +13937,16 @@ func (ec *executionContext) _Mutation_deleteCategory(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteCategoryPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteCategoryPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13889,16 +13999,16 @@ func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -13951,16 +14061,16 @@ func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14013,16 +14123,16 @@ func (ec *executionContext) _Mutation_archiveProduct(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14075,16 +14185,16 @@ func (ec *executionContext) _Mutation_createProductVariant(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14137,16 +14247,16 @@ func (ec *executionContext) _Mutation_updateProductVariant(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14199,16 +14309,16 @@ func (ec *executionContext) _Mutation_adjustStock(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "INVENTORY_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14349,16 +14459,16 @@ func (ec *executionContext) _Mutation_stagedUploadCreate(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.StagedUploadPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.StagedUploadPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14411,16 +14521,16 @@ func (ec *executionContext) _Mutation_productMediaCreate(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14473,16 +14583,16 @@ func (ec *executionContext) _Mutation_variantMediaSet(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14535,16 +14645,16 @@ func (ec *executionContext) _Mutation_categoryImageSet(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14597,16 +14707,16 @@ func (ec *executionContext) _Mutation_productMediaReorder(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductMediaPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductMediaPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14659,16 +14769,16 @@ func (ec *executionContext) _Mutation_mediaUpdate(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ImagePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ImagePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14721,16 +14831,16 @@ func (ec *executionContext) _Mutation_mediaDelete(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteMediaPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteMediaPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -14783,16 +14893,16 @@ func (ec *executionContext) _Mutation_retryNotification(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "NOTIFICATIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.RetryNotificationPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.RetryNotificationPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15003,16 +15113,16 @@ func (ec *executionContext) _Mutation_updateOrderStatus(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_WRITE")
 				if err != nil {
 					var zeroVal *model.OrderPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.OrderPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15065,16 +15175,16 @@ func (ec *executionContext) _Mutation_confirmPayment(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_WRITE")
 				if err != nil {
 					var zeroVal *model.PaymentPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PaymentPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15105,6 +15215,68 @@ func (ec *executionContext) fieldContext_Mutation_confirmPayment(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_confirmPayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setStaffPermissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setStaffPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetStaffPermissions(ctx, fc.Args["id"].(string), fc.Args["permissions"].([]model.Permission))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "SETTINGS_MANAGE")
+				if err != nil {
+					var zeroVal *model.CustomerPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.CustomerPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerPayload) graphql.Marshaler {
+			return ec.marshalNCustomerPayload2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCustomerPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setStaffPermissions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setStaffPermissions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -15171,16 +15343,16 @@ func (ec *executionContext) _Mutation_createPromotion(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15233,16 +15405,16 @@ func (ec *executionContext) _Mutation_updatePromotion(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15295,16 +15467,16 @@ func (ec *executionContext) _Mutation_deactivatePromotion(ctx context.Context, f
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15357,16 +15529,16 @@ func (ec *executionContext) _Mutation_generateVouchers(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.GenerateVouchersPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.GenerateVouchersPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15419,16 +15591,16 @@ func (ec *executionContext) _Mutation_previewPromotion(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPreviewPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPreviewPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15835,16 +16007,16 @@ func (ec *executionContext) _Mutation_createShippingZone(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingZonePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingZonePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15897,16 +16069,16 @@ func (ec *executionContext) _Mutation_updateShippingZone(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingZonePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingZonePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -15959,16 +16131,16 @@ func (ec *executionContext) _Mutation_deleteShippingZone(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteShippingPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteShippingPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16021,16 +16193,16 @@ func (ec *executionContext) _Mutation_createShippingMethod(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingMethodPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingMethodPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16083,16 +16255,16 @@ func (ec *executionContext) _Mutation_updateShippingMethod(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ShippingMethodPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ShippingMethodPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16145,16 +16317,16 @@ func (ec *executionContext) _Mutation_deleteShippingMethod(ctx context.Context, 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteShippingPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteShippingPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16207,16 +16379,16 @@ func (ec *executionContext) _Mutation_createPickupPoint(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.PickupPointPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PickupPointPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16269,16 +16441,16 @@ func (ec *executionContext) _Mutation_updatePickupPoint(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.PickupPointPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PickupPointPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16331,16 +16503,16 @@ func (ec *executionContext) _Mutation_deletePickupPoint(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteShippingPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteShippingPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16393,16 +16565,16 @@ func (ec *executionContext) _Mutation_createTaxClass(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxClassPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxClassPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16455,16 +16627,16 @@ func (ec *executionContext) _Mutation_createTaxRate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxRatePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxRatePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16517,16 +16689,16 @@ func (ec *executionContext) _Mutation_updateTaxRate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxRatePayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxRatePayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16579,16 +16751,16 @@ func (ec *executionContext) _Mutation_renameTaxClass(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.TaxClassPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.TaxClassPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16641,16 +16813,16 @@ func (ec *executionContext) _Mutation_deleteTaxClass(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteTaxPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteTaxPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16703,16 +16875,16 @@ func (ec *executionContext) _Mutation_deleteTaxRate(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.DeleteTaxPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.DeleteTaxPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -16765,16 +16937,16 @@ func (ec *executionContext) _Mutation_setVariantTaxClass(ctx context.Context, fi
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_WRITE")
 				if err != nil {
 					var zeroVal *model.ProductVariantPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.ProductVariantPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -20931,16 +21103,16 @@ func (ec *executionContext) _ProductVariant_stockOnHand(ctx context.Context, fie
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_READ")
 				if err != nil {
 					var zeroVal int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -20972,16 +21144,16 @@ func (ec *executionContext) _ProductVariant_reserved(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_READ")
 				if err != nil {
 					var zeroVal int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -22555,16 +22727,16 @@ func (ec *executionContext) _Query_customers(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CUSTOMERS_READ")
 				if err != nil {
 					var zeroVal *ent.CustomerConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.CustomerConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -22617,16 +22789,16 @@ func (ec *executionContext) _Query_notifications(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "NOTIFICATIONS_MANAGE")
 				if err != nil {
 					var zeroVal *ent.NotificationConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.NotificationConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -22679,16 +22851,16 @@ func (ec *executionContext) _Query_orders(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_READ")
 				if err != nil {
 					var zeroVal *ent.OrderConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.OrderConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -23085,6 +23257,42 @@ func (ec *executionContext) fieldContext_Query_order(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_viewerPermissions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ViewerPermissions(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.Permission
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Permission")
+}
+
 func (ec *executionContext) _Query_promotions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23100,16 +23308,16 @@ func (ec *executionContext) _Query_promotions(ctx context.Context, field graphql
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal []*ent.Promotion
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []*ent.Promotion
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -23150,16 +23358,16 @@ func (ec *executionContext) _Query_shippingZones(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "CATALOG_READ")
 				if err != nil {
 					var zeroVal []*ent.ShippingZone
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []*ent.ShippingZone
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -24945,16 +25153,16 @@ func (ec *executionContext) _Subscription_orderEvents(ctx context.Context, field
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "ORDERS_READ")
 				if err != nil {
 					var zeroVal *model.OrderFeedEvent
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.OrderFeedEvent
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -44252,6 +44460,18 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Customer_orders(ctx, field, obj)
 				})
+		case "permissions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_permissions(ctx, field, obj)
+				})
+		case "narrowedPermissions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Customer_narrowedPermissions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -45238,6 +45458,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "confirmPayment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_confirmPayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setStaffPermissions":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setStaffPermissions(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -47481,6 +47708,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_order(ctx, field)
+				})
+		case "viewerPermissions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerPermissions(ctx, field)
 				})
 		case "promotions":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -50278,6 +50511,36 @@ func (ec *executionContext) marshalNPermission2githubᚗcomᚋsavannahᚑcommerc
 	return v
 }
 
+func (ec *executionContext) unmarshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, v any) ([]model.Permission, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Permission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx context.Context, sel ast.SelectionSet, v *ent.PickupPoint) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PickupPoint!")
@@ -52426,6 +52689,42 @@ func (ec *executionContext) unmarshalOPaymentWhereInput2ᚖgithubᚗcomᚋsavann
 	}
 	res, err := ec.unmarshalInputPaymentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, v any) ([]model.Permission, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Permission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Permission) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPickupPoint2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PickupPoint) graphql.Marshaler {

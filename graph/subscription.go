@@ -58,8 +58,8 @@ func (r *Resolver) orderUpdates(ctx context.Context, id int) (<-chan *ent.Order,
 	return out, nil
 }
 
-// orderFeed streams every order change, for staff (the field's @hasRole
-// checks the role): each event with the order loaded under the viewer.
+// orderFeed streams every order change, for orders:read (the field's
+// @hasPermission checks it): each event with the order loaded under the viewer.
 func (r *Resolver) orderFeed(ctx context.Context) (<-chan *model.OrderFeedEvent, error) {
 	if r.events == nil {
 		return nil, notImplemented("orderEvents")

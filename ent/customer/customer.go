@@ -32,6 +32,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldRole holds the string denoting the role field in the database.
 	FieldRole = "role"
+	// FieldPermissions holds the string denoting the permissions field in the database.
+	FieldPermissions = "permissions"
 	// FieldPasswordChangedAt holds the string denoting the password_changed_at field in the database.
 	FieldPasswordChangedAt = "password_changed_at"
 	// FieldTokenVersion holds the string denoting the token_version field in the database.
@@ -108,6 +110,7 @@ var Columns = []string{
 	FieldPhone,
 	FieldPasswordHash,
 	FieldRole,
+	FieldPermissions,
 	FieldPasswordChangedAt,
 	FieldTokenVersion,
 	FieldEmailVerifiedAt,

@@ -486,6 +486,16 @@ func RoleNotIn(vs ...Role) predicate.Customer {
 	return predicate.Customer(sql.FieldNotIn(FieldRole, vs...))
 }
 
+// PermissionsIsNil applies the IsNil predicate on the "permissions" field.
+func PermissionsIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldPermissions))
+}
+
+// PermissionsNotNil applies the NotNil predicate on the "permissions" field.
+func PermissionsNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldPermissions))
+}
+
 // PasswordChangedAtEQ applies the EQ predicate on the "password_changed_at" field.
 func PasswordChangedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldPasswordChangedAt, v))

@@ -185,6 +185,7 @@ var (
 		{Name: "phone", Type: field.TypeString, Nullable: true},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"CUSTOMER", "STAFF", "ADMIN"}, Default: "CUSTOMER"},
+		{Name: "permissions", Type: field.TypeJSON, Nullable: true},
 		{Name: "password_changed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "token_version", Type: field.TypeInt, Default: 0},
 		{Name: "email_verified_at", Type: field.TypeTime, Nullable: true},

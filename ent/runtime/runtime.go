@@ -350,7 +350,7 @@ func init() {
 	// customer.PhoneValidator is a validator for the "phone" field. It is called by the builders before save.
 	customer.PhoneValidator = customerDescPhone.Validators[0].(func(string) error)
 	// customerDescTokenVersion is the schema descriptor for token_version field.
-	customerDescTokenVersion := customerFields[6].Descriptor()
+	customerDescTokenVersion := customerFields[7].Descriptor()
 	// customer.DefaultTokenVersion holds the default value on creation for the token_version field.
 	customer.DefaultTokenVersion = customerDescTokenVersion.Default.(int)
 	// customer.TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
 // Customer is a person with an account: a shopper, or a member of staff.
@@ -35,6 +37,12 @@ func (Customer) Fields() []ent.Field {
 			Values("CUSTOMER", "STAFF", "ADMIN").
 			Default("CUSTOMER").
 			Annotations(entgql.Type("Role")),
+		// A staff member's narrowed permission set, given by an ADMIN
+		// (auth.Service.SetPermissions); nil (NULL) is the role's set.
+		// Access tokens carry it; changing it bumps token_version.
+		field.JSON("permissions", []viewer.Permission{}).
+			Optional().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Time("password_changed_at").
 			Optional().
 			Nillable().
@@ -89,7 +97,7 @@ func (Customer) Mixin() []ent.Mixin {
 // Annotations of the Customer.
 func (Customer) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField("customers").Directives(hasRole("STAFF")),
+		entgql.QueryField("customers").Directives(hasPermission("CUSTOMERS_READ")),
 		entgql.RelayConnection(),
 	}
 }

@@ -36,19 +36,21 @@ func (TimeMixin) Fields() []ent.Field {
 // shows such amounts as Money through a resolver, never as a raw integer.
 var hiddenMoney = entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
 
-// staffOnlyField marks a field only staff may read: @hasRole(STAFF) on the
-// GraphQL field, and no where-input filter on it (a filter would let anyone
-// probe the value the field hides).
+// staffOnlyField marks a field only the catalogue's readers may read:
+// @hasPermission(CATALOG_READ) on the GraphQL field, and no where-input
+// filter on it (a filter would let anyone probe the value the field hides).
 var staffOnlyField = []schema.Annotation{
-	entgql.Directives(hasRole("STAFF")),
+	entgql.Directives(hasPermission("CATALOG_READ")),
 	entgql.Skip(entgql.SkipWhereInput),
 }
 
-// hasRole gates a generated GraphQL field with @hasRole(role: …), the
-// directive graph/handler.go enforces; role is CUSTOMER, STAFF or ADMIN.
-func hasRole(role string) entgql.Directive {
-	return entgql.NewDirective("hasRole", &ast.Argument{
-		Name:  "role",
-		Value: &ast.Value{Raw: role, Kind: ast.EnumValue},
+// hasPermission gates a generated GraphQL field with
+// @hasPermission(permission: …), the directive graph/directives.go
+// enforces; permission is a value of the schema's Permission enum
+// (CATALOG_READ...).
+func hasPermission(permission string) entgql.Directive {
+	return entgql.NewDirective("hasPermission", &ast.Argument{
+		Name:  "permission",
+		Value: &ast.Value{Raw: permission, Kind: ast.EnumValue},
 	})
 }

@@ -65,7 +65,7 @@ func (Notification) Mixin() []ent.Mixin {
 // Annotations of the Notification.
 func (Notification) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField().Directives(hasRole("STAFF")),
+		entgql.QueryField().Directives(hasPermission("NOTIFICATIONS_MANAGE")),
 		entgql.RelayConnection(),
 	}
 }

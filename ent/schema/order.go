@@ -176,7 +176,7 @@ func (Order) Mixin() []ent.Mixin {
 // Annotations of the Order.
 func (Order) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		entgql.QueryField().Directives(hasRole("STAFF")),
+		entgql.QueryField().Directives(hasPermission("ORDERS_READ")),
 		entgql.RelayConnection(),
 	}
 }

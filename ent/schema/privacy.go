@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/schema/mixin"
@@ -83,13 +84,34 @@ type wherer interface {
 	WhereP(...func(*sql.Selector))
 }
 
-// allowRole lets a viewer of at least role through without a filter.
-func allowRole(role viewer.Role) privacy.MutationRule {
+// allow lets a viewer holding any of perms through without a filter
+// (viewer.Can: a role's set, a staff member's narrowed set, an API
+// client's scopes).
+func allow(perms ...viewer.Permission) privacy.MutationRule {
 	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
-		if v, ok := viewer.From(ctx); ok && v.Has(role) {
+		if v, ok := viewer.From(ctx); ok && slices.ContainsFunc(perms, v.Can) {
 			return privacy.Allow
 		}
 		return privacy.Skip
+	})
+}
+
+// allowFields lets a viewer holding any of perms set only the named
+// fields (and the automatic updated_at): stock levels, which an order's
+// moves and a stock count change without the right to edit the rest of
+// the variant.
+func allowFields(fields []string, perms ...viewer.Permission) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		v, ok := viewer.From(ctx)
+		if !ok || !slices.ContainsFunc(perms, v.Can) || m.Op().Is(ent.OpCreate) || len(m.ClearedFields()) > 0 || len(m.RemovedEdges()) > 0 || len(m.AddedEdges()) > 0 {
+			return privacy.Skip
+		}
+		for _, f := range append(m.Fields(), m.AddedFields()...) {
+			if f != "updated_at" && !slices.Contains(fields, f) {
+				return privacy.Skip
+			}
+		}
+		return privacy.Allow
 	})
 }
 
@@ -140,17 +162,22 @@ func createOwnOrGuest(column string) func(v *viewer.Viewer, m ent.Mutation) bool
 // its unguessable token, which the cart service checks).
 func anyone(*viewer.Viewer, ent.Mutation) bool { return true }
 
-// notRoleChange: only an ADMIN changes roles; the role is also what a
+// notAccessChange: only a viewer holding settings:manage (an ADMIN)
+// changes a role or a staff member's permission set; they are also what a
 // customer's own-row update must leave alone.
-var notRoleChange = privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
-	if _, ok := m.Field("role"); !ok {
+var notAccessChange = privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+	_, role := m.Field("role")
+	if !role && !slices.Contains(m.Fields(), "permissions") && !slices.Contains(m.ClearedFields(), "permissions") {
 		return privacy.Skip
 	}
-	if v, ok := viewer.From(ctx); ok && v.Has(viewer.Admin) {
+	if v, ok := viewer.From(ctx); ok && v.Can(viewer.SettingsManage) {
 		return privacy.Skip
 	}
-	return privacy.Denyf("privacy: only an ADMIN changes roles")
+	return privacy.Denyf("privacy: only settings:manage changes roles and permissions")
 })
+
+// stockLevels are a variant's stock fields.
+var stockLevels = []string{"stock_on_hand", "reserved"}
 
 // chain evaluates rules in order until one decides.
 func chain(rules ...privacy.MutationRule) privacy.MutationRule {
@@ -165,28 +192,44 @@ func chain(rules ...privacy.MutationRule) privacy.MutationRule {
 }
 
 // writeRuleOf is the write rule of each entity (by its ent type name), in
-// one place; what it leaves undecided is denied, and so is an entity
-// without one. The system writes everything.
+// one place, by the permission each write needs; what it leaves
+// undecided is denied, and so is an entity without one. The system writes
+// everything.
 func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 	switch typ {
 	case "Customer":
-		// A customer changes their own account (never their role); only
-		// an ADMIN changes roles or other accounts; accounts are created
-		// by the auth service (system).
-		return chain(notRoleChange, allowRole(viewer.Admin), filterMutation(access.Self, nil)), true
+		// A customer changes their own account (never their role or
+		// permissions); only settings:manage (an ADMIN) changes those or
+		// other accounts; accounts are created by the auth service
+		// (system).
+		return chain(notAccessChange, allow(viewer.SettingsManage), filterMutation(access.Self, nil)), true
 	case "Address":
 		return filterMutation(access.Addresses, createOwn("customer_id")), true
 	case "Cart":
 		return filterMutation(access.Carts, createOwnOrGuest("customer_id")), true
 	case "CartLine":
 		return filterMutation(access.CartLines, anyone), true
-	case "Order", "OrderLine", "OrderEvent", "Payment", "Notification", "StockMovement",
-		"Category", "Product", "ProductVariant", "TaxClass", "TaxRate", "Media",
-		"ShippingZone", "ShippingMethod", "PickupPoint", "Promotion", "Voucher":
-		// Only staff (or a service, as the system) write: orders and
-		// their payments through checkout, the catalogue and shipping
-		// through staff.
-		return allowRole(viewer.Staff), true
+	case "Order", "OrderLine", "OrderEvent", "Payment":
+		// Orders and their payments: checkout (as the system) and staff
+		// moving them.
+		return allow(viewer.OrdersWrite), true
+	case "Notification":
+		return allow(viewer.NotificationsManage), true
+	case "Category", "Product", "TaxClass", "TaxRate", "Media",
+		"ShippingZone", "ShippingMethod", "PickupPoint":
+		// The catalogue and what it is sold with: tax classes and
+		// shipping.
+		return allow(viewer.CatalogWrite), true
+	case "ProductVariant":
+		// A variant's stock levels also move with a stock count and with
+		// an order's moves (a cancellation releases its reservation).
+		return chain(allow(viewer.CatalogWrite), allowFields(stockLevels, viewer.InventoryWrite, viewer.OrdersWrite)), true
+	case "StockMovement":
+		// The ledger of those moves, and of a new variant's opening
+		// stock.
+		return allow(viewer.InventoryWrite, viewer.OrdersWrite, viewer.CatalogWrite), true
+	case "Promotion", "Voucher":
+		return allow(viewer.PromotionsManage), true
 	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true

@@ -79,7 +79,7 @@ func (Promotion) Fields() []ent.Field {
 func (Promotion) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("vouchers", Voucher.Type).
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Directives(hasRole("STAFF"))),
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Directives(hasPermission("PROMOTIONS_MANAGE"))),
 	}
 }
 
@@ -141,7 +141,7 @@ func (Voucher) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("promotion", Promotion.Type).Ref("vouchers").Field("promotion_id").Unique().Required().Immutable(),
 		edge.To("buyer_uses", VoucherUse.Type).
-			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Directives(hasRole("STAFF"))),
+			Annotations(entsql.OnDelete(entsql.Cascade), entgql.RelayConnection(), entgql.Directives(hasPermission("PROMOTIONS_MANAGE"))),
 	}
 }
 

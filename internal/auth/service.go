@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -301,7 +302,7 @@ func (s *Service) signIn(ctx context.Context, cust *ent.Customer) (*TokenPair, e
 }
 
 func (s *Service) pair(cust *ent.Customer, refresh string) (*TokenPair, error) {
-	access, exp, err := s.cfg.Tokens.Issue(cust.ID, cust.Role, cust.TokenVersion)
+	access, exp, err := s.cfg.Tokens.IssueWith(cust.ID, cust.Role, cust.Permissions, cust.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -461,7 +462,7 @@ func (s *Service) UpdateProfile(ctx context.Context, v Viewer, in ProfileInput) 
 // (they carry the old role); a demoted account's refresh tokens are
 // revoked too, so it must sign in again.
 func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role customer.Role) (*ent.Customer, error) {
-	if !actor.Has(viewer.Admin) {
+	if !actor.Can(viewer.SettingsManage) {
 		return nil, ErrForbidden
 	}
 	if err := customer.RoleValidator(role); err != nil {
@@ -494,7 +495,8 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 			return nil, input.Fail(input.ErrInvalid, "the last ADMIN cannot be demoted", "role")
 		}
 	}
-	if _, err := target.Update().SetRole(role).Save(ctx); err != nil {
+	// A narrowed set narrows the old role's; the new role brings its own.
+	if _, err := target.Update().SetRole(role).ClearPermissions().Save(ctx); err != nil {
 		return nil, fmt.Errorf("set role: %w", err)
 	}
 	updated, err := s.revokeAccess(ctx, id)
@@ -507,6 +509,50 @@ func (s *Service) SetRole(ctx context.Context, actor Viewer, id int, role custom
 		}
 	}
 	return updated, nil
+}
+
+// SetPermissions gives a STAFF account a narrowed permission set (a subset
+// of STAFF's), or with nil gives it back its role's. Only a viewer holding
+// settings:manage may. The account's access tokens stop working at once
+// (their version is bumped); a refreshed token carries the new set.
+func (s *Service) SetPermissions(ctx context.Context, actor Viewer, id int, perms []viewer.Permission) (*ent.Customer, error) {
+	if !actor.Can(viewer.SettingsManage) {
+		return nil, ErrForbidden
+	}
+	var set []viewer.Permission
+	if perms != nil {
+		set = []viewer.Permission{}
+		for _, p := range viewer.AllPermissions() {
+			if slices.Contains(perms, p) {
+				set = append(set, p)
+			}
+		}
+		for _, p := range perms {
+			if !slices.Contains(viewer.Staff.Permissions(), p) {
+				return nil, input.Fail(input.ErrInvalid, fmt.Sprintf("%s is not STAFF's to narrow: a staff member's set is part of STAFF's", p), "permissions")
+			}
+		}
+	}
+	target, err := s.db(ctx).Customer.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, input.Fail(input.ErrNotFound, "no such customer", "id")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find customer: %w", err)
+	}
+	if target.Role != customer.RoleSTAFF {
+		return nil, input.Fail(input.ErrInvalid, "only a STAFF account's permissions are narrowed", "id")
+	}
+	upd := target.Update()
+	if set == nil {
+		upd.ClearPermissions()
+	} else {
+		upd.SetPermissions(set)
+	}
+	if _, err := upd.Save(ctx); err != nil {
+		return nil, fmt.Errorf("set permissions: %w", err)
+	}
+	return s.revokeAccess(ctx, id)
 }
 
 // ErrForbidden is returned when the viewer's role does not allow the call.

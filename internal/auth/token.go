@@ -30,6 +30,9 @@ type Claims struct {
 	// Ver is the customer's token version when the token was issued; see
 	// Service.VerifyAccess.
 	Ver int `json:"ver,omitempty"`
+	// Perms is a staff member's narrowed permission set, absent when
+	// the role's applies (a pointer, so an empty set is not absent).
+	Perms *[]viewer.Permission `json:"perms,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -60,15 +63,26 @@ func NewTokens(issuer, audience string, key SigningKey, previous ...ed25519.Publ
 // Issue signs an access token for a customer at their token version,
 // returning it and when it expires.
 func (t *Tokens) Issue(customerID int, role customer.Role, version int) (string, time.Time, error) {
+	return t.IssueWith(customerID, role, nil, version)
+}
+
+// IssueWith is Issue for an account with a narrowed permission set
+// (perms; nil is the role's set).
+func (t *Tokens) IssueWith(customerID int, role customer.Role, perms []viewer.Permission, version int) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(AccessTokenTTL)
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return "", time.Time{}, fmt.Errorf("token id: %w", err)
 	}
+	var narrowed *[]viewer.Permission
+	if perms != nil {
+		narrowed = &perms
+	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, Claims{
-		Role: string(role),
-		Ver:  version,
+		Role:  string(role),
+		Ver:   version,
+		Perms: narrowed,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Audience:  jwt.ClaimStrings{t.audience},
@@ -128,7 +142,19 @@ func (t *Tokens) parse(raw string) (Viewer, int, error) {
 	if !role.Valid() {
 		return Viewer{}, 0, fmt.Errorf("%w: unknown role", ErrInvalidToken)
 	}
-	return Viewer{CustomerID: id, Role: role}, c.Ver, nil
+	v := Viewer{CustomerID: id, Role: role}
+	if c.Perms != nil {
+		v.Permissions = *c.Perms
+		if v.Permissions == nil {
+			v.Permissions = []viewer.Permission{}
+		}
+		for _, p := range v.Permissions {
+			if !p.Valid() {
+				return Viewer{}, 0, fmt.Errorf("%w: unknown permission", ErrInvalidToken)
+			}
+		}
+	}
+	return v, c.Ver, nil
 }
 
 // JWKS returns the public keys that verify access tokens.

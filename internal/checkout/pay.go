@@ -184,7 +184,7 @@ func (s *Service) PayOrder(ctx context.Context, orderID int, method payment.Meth
 // SUCCEEDED with reference, and its PENDING order CONFIRMED.
 func (s *Service) ConfirmPayment(ctx context.Context, paymentID int, reference string) (*ent.Payment, error) {
 	v, ok := viewer.From(ctx)
-	if !ok || !v.Has(viewer.Staff) {
+	if !ok || !v.Can(viewer.OrdersWrite) {
 		return nil, ErrUnauthenticated
 	}
 	reference = strings.TrimSpace(reference)

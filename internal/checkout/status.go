@@ -37,7 +37,7 @@ func CanTransition(from, to order.Status) bool {
 // INVALID_TRANSITION problems and change nothing.
 func (s *Service) UpdateOrderStatus(ctx context.Context, id int, to order.Status, note string) (*ent.Order, error) {
 	v, ok := viewer.From(ctx)
-	if !ok || !v.Has(viewer.Staff) {
+	if !ok || !v.Can(viewer.OrdersWrite) {
 		return nil, ErrUnauthenticated
 	}
 	note = strings.TrimSpace(note)

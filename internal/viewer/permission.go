@@ -51,12 +51,37 @@ func (r Role) Permissions() []Permission {
 	return nil
 }
 
-// Can reports whether the viewer holds permission p: from its own set when
-// it carries one (an API client's granted scopes, a staff member's narrowed
-// set), otherwise from its role's.
-func (v Viewer) Can(p Permission) bool {
-	if v.Permissions != nil {
-		return slices.Contains(v.Permissions, p)
+// implies is what holding a permission also grants: a write reads what it
+// writes (one cannot edit a draft product one cannot see).
+func (p Permission) implies() []Permission {
+	switch p {
+	case CatalogWrite, InventoryWrite:
+		return []Permission{CatalogRead}
+	case OrdersWrite:
+		return []Permission{OrdersRead}
 	}
-	return slices.Contains(v.Role.Permissions(), p)
+	return nil
+}
+
+// Can reports whether the viewer holds permission p, or one implying it:
+// from its own set when it carries one (an API client's granted scopes, a
+// staff member's narrowed set), otherwise from its role's.
+func (v Viewer) Can(p Permission) bool {
+	return slices.Contains(v.Effective(), p)
+}
+
+// Effective is every permission the viewer holds (its own set, or its
+// role's), with what they imply, in the schema's order.
+func (v Viewer) Effective() []Permission {
+	held := v.Permissions
+	if held == nil {
+		held = v.Role.Permissions()
+	}
+	out := make([]Permission, 0, len(held))
+	for _, p := range AllPermissions() {
+		if slices.Contains(held, p) || slices.ContainsFunc(held, func(h Permission) bool { return slices.Contains(h.implies(), p) }) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -29,3 +29,12 @@ func TestPermissions(t *testing.T) {
 	}
 	require.False(t, viewer.Permission("orders:delete").Valid())
 }
+
+func TestPermissionsImplied(t *testing.T) {
+	writer := viewer.Viewer{CustomerID: 4, Role: viewer.Staff, Permissions: []viewer.Permission{viewer.CatalogWrite}}
+	require.True(t, writer.Can(viewer.CatalogRead), "a write reads what it writes")
+	require.Equal(t, []viewer.Permission{viewer.CatalogRead, viewer.CatalogWrite}, writer.Effective())
+	reader := viewer.Viewer{Client: "erp", Permissions: []viewer.Permission{viewer.OrdersRead}}
+	require.False(t, reader.Can(viewer.OrdersWrite), "a read implies no write")
+	require.Equal(t, viewer.Role(viewer.Staff).Permissions(), viewer.Viewer{Role: viewer.Staff}.Effective())
+}

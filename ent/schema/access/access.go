@@ -25,26 +25,28 @@ import (
 // anonymous request (or a shopper's view without a sign-in).
 type RowFilter func(v *viewer.Viewer) func(*sql.Selector)
 
-// Rule says which rows of an entity a viewer may read: every row from the
-// role All upwards (no one when All is ""), otherwise the rows Filter
-// leaves (every row when Filter is nil: public data), and, for a request
-// holding an order-access grant (viewer.WithOrderGrant), also the rows
-// Grant leaves for that order.
+// Rule says which rows of an entity a viewer may read: every row for a
+// viewer holding permission All (viewer.Can: staff through their role's
+// set or their narrowed one, an API client through its scopes; no one
+// when All is ""), otherwise the rows Filter leaves (every row when
+// Filter is nil: public data), and, for a request holding an order-access
+// grant (viewer.WithOrderGrant), also the rows Grant leaves for that
+// order.
 type Rule struct {
-	All    viewer.Role
+	All    viewer.Permission
 	Filter RowFilter
 	Grant  func(orderID int) func(*sql.Selector)
 }
 
 // Predicate is the filter the rule puts on a query made with ctx, or nil
-// when the actor of ctx reads every row (the system, or a role of at
-// least All).
+// when the actor of ctx reads every row (the system, or a viewer holding
+// All).
 func (r Rule) Predicate(ctx context.Context) func(*sql.Selector) {
 	if viewer.IsSystem(ctx) {
 		return nil
 	}
 	v := ViewerOf(ctx)
-	if r.Filter == nil || (r.All != "" && v != nil && v.Has(r.All)) {
+	if r.Filter == nil || (r.All != "" && v != nil && v.Can(r.All)) {
 		return nil
 	}
 	if id, ok := viewer.OrderGrant(ctx); ok && r.Grant != nil {
@@ -126,9 +128,9 @@ func grantedOrder(id int) func(*sql.Selector)    { return sql.FieldEQ("id", id) 
 func grantedChildren(id int) func(*sql.Selector) { return sql.FieldEQ("order_id", id) }
 
 // storefront: the products shoppers see, ACTIVE ones. This is the one
-// statement of product visibility; staff see every product, and a
-// shopper's view of the store (viewer.AsShopper: search, what checkout
-// sells) sees what shoppers see.
+// statement of product visibility; a viewer holding catalog:read sees
+// every product, and a shopper's view of the store (viewer.AsShopper:
+// search, what checkout sells) sees what shoppers see.
 func storefront(*viewer.Viewer) func(*sql.Selector) {
 	return sql.FieldEQ("status", "ACTIVE")
 }
@@ -160,29 +162,30 @@ func none(*viewer.Viewer) func(*sql.Selector) { return Nothing }
 func Of(typ string) (Rule, bool) {
 	switch typ {
 	case "Customer":
-		return Rule{All: viewer.Staff, Filter: Self}, true
+		return Rule{All: viewer.CustomersRead, Filter: Self}, true
 	case "Address":
-		return Rule{All: viewer.Staff, Filter: Addresses}, true
+		return Rule{All: viewer.CustomersRead, Filter: Addresses}, true
 	case "Cart":
-		return Rule{All: viewer.Staff, Filter: Carts}, true
+		return Rule{All: viewer.CustomersRead, Filter: Carts}, true
 	case "CartLine":
 		// A shopper's cart shows only lines of products they may see: a
 		// line whose product was archived drops out of view (checkout
 		// refuses it as not for sale).
-		return Rule{All: viewer.Staff, Filter: func(v *viewer.Viewer) func(*sql.Selector) {
+		return Rule{All: viewer.CustomersRead, Filter: func(v *viewer.Viewer) func(*sql.Selector) {
 			return sql.AndPredicates(
 				CartLines(v),
 				ThroughParent("variant_id", "product_variants", ThroughParent("product_id", "products", storefront))(v),
 			)
 		}}, true
 	case "Order":
-		return Rule{All: viewer.Staff, Filter: Orders, Grant: grantedOrder}, true
+		return Rule{All: viewer.OrdersRead, Filter: Orders, Grant: grantedOrder}, true
 	case "OrderLine", "OrderEvent", "Payment":
-		return Rule{All: viewer.Staff, Filter: OrderChildren, Grant: grantedChildren}, true
+		return Rule{All: viewer.OrdersRead, Filter: OrderChildren, Grant: grantedChildren}, true
 	case "Notification":
-		return Rule{All: viewer.Staff, Filter: toCustomer}, true
+		return Rule{All: viewer.NotificationsManage, Filter: toCustomer}, true
 	case "StockMovement":
-		return Rule{All: viewer.Staff, Filter: none}, true
+		// The stock ledger is part of the catalogue's back office.
+		return Rule{All: viewer.CatalogRead, Filter: none}, true
 	case "Identity", "RefreshToken":
 		// The owner reads; only the auth service (the system) writes.
 		return Rule{All: "", Filter: OwnedBy("customer_id")}, true
@@ -191,14 +194,14 @@ func Of(typ string) (Rule, bool) {
 		// the Product rule filters.
 		return Rule{}, true
 	case "Product":
-		return Rule{All: viewer.Staff, Filter: storefront}, true
+		return Rule{All: viewer.CatalogRead, Filter: storefront}, true
 	case "Media":
 		// Images of what shoppers see: of shown products, of their
 		// variants, and of categories.
-		return Rule{All: viewer.Staff, Filter: mediaShown}, true
+		return Rule{All: viewer.CatalogRead, Filter: mediaShown}, true
 	case "Promotion", "Voucher", "VoucherUse":
-		// Staff read; the promotion engine reads as the system.
-		return Rule{All: viewer.Staff, Filter: none}, true
+		// Their managers read; the promotion engine reads as the system.
+		return Rule{All: viewer.PromotionsManage, Filter: none}, true
 	case "Sequence", "OneTimeSecret":
 		// Only the system: the order counter, the auth service's
 		// hashed reset links and codes.
@@ -207,11 +210,12 @@ func Of(typ string) (Rule, bool) {
 		// Public: where the store ships is no secret.
 		return Rule{}, true
 	case "ShippingMethod":
-		// Shoppers see active methods; staff see every one.
-		return Rule{All: viewer.Staff, Filter: activeShipping}, true
+		// Shoppers see active methods; the catalogue's readers see every
+		// one (shipping is part of the offer, like tax classes).
+		return Rule{All: viewer.CatalogRead, Filter: activeShipping}, true
 	case "PickupPoint":
 		// Shoppers see active points of active methods.
-		return Rule{All: viewer.Staff, Filter: func(v *viewer.Viewer) func(*sql.Selector) {
+		return Rule{All: viewer.CatalogRead, Filter: func(v *viewer.Viewer) func(*sql.Selector) {
 			return sql.AndPredicates(activeShipping(v), ThroughParent("method_id", "shipping_methods", activeShipping)(v))
 		}}, true
 	}
