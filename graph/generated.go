@@ -15653,16 +15653,16 @@ func (ec *executionContext) _Mutation_previewOrderPromotion(ctx context.Context,
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *model.PromotionPreviewPayload
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *model.PromotionPreviewPayload
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, nil, directive0, role)
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
 			}
 
 			next = directive1
@@ -22017,16 +22017,16 @@ func (ec *executionContext) _Promotion_vouchers(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *ent.VoucherConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.VoucherConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -22142,16 +22142,16 @@ func (ec *executionContext) _Promotion_productIds(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal []int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -22183,16 +22183,16 @@ func (ec *executionContext) _Promotion_categoryIds(ctx context.Context, field gr
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal []int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -22224,16 +22224,16 @@ func (ec *executionContext) _Promotion_variantIds(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal []int
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal []int
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -22265,16 +22265,16 @@ func (ec *executionContext) _Promotion_catalogue(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal bool
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal bool
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
@@ -26328,16 +26328,16 @@ func (ec *executionContext) _Voucher_buyerUses(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				role, err := ec.unmarshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, "STAFF")
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, "PROMOTIONS_MANAGE")
 				if err != nil {
 					var zeroVal *ent.VoucherUseConnection
 					return zeroVal, err
 				}
-				if ec.Directives.HasRole == nil {
+				if ec.Directives.HasPermission == nil {
 					var zeroVal *ent.VoucherUseConnection
-					return zeroVal, errors.New("directive hasRole is not implemented")
+					return zeroVal, errors.New("directive hasPermission is not implemented")
 				}
-				return ec.Directives.HasRole(ctx, obj, directive0, role)
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
 			}
 
 			next = directive1
