@@ -93,6 +93,16 @@ func allowRole(role viewer.Role) privacy.MutationRule {
 	})
 }
 
+// allowPermission allows viewers holding permission p.
+func allowPermission(p viewer.Permission) privacy.MutationRule {
+	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		if v, ok := viewer.From(ctx); ok && v.Can(p) {
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
+}
+
 // filterMutation restricts updates and deletes to the viewer's rows (a
 // row outside the filter is "not found"); creates are checked with
 // creatable. Anything else is denied.
@@ -187,7 +197,11 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// their payments through checkout, the catalogue and shipping
 		// through staff.
 		return allowRole(viewer.Staff), true
-	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse":
+	case "APIClient":
+		// Staff holding settings:manage register and change API
+		// clients (internal/oauth).
+		return allowPermission(viewer.SettingsManage), true
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse", "RevokedToken":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true
 	}
