@@ -44,7 +44,7 @@ func (s *Service) Create(ctx context.Context, name string, scopes []viewer.Permi
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := s.cfg.Client.APIClient.Create().
+	c, err := s.db(ctx).APIClient.Create().
 		SetName(name).
 		SetClientID("cl_" + id).
 		SetSecretHash(hashSecret(secret)).
@@ -100,7 +100,7 @@ func (s *Service) List(ctx context.Context) ([]*ent.APIClient, error) {
 	if err := mayManage(ctx); err != nil {
 		return nil, err
 	}
-	cs, err := s.cfg.Client.APIClient.Query().
+	cs, err := s.db(ctx).APIClient.Query().
 		Order(ent.Desc(apiclient.FieldID)).
 		All(viewer.System(ctx, "oauth: list API clients to staff holding settings:manage"))
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) find(ctx context.Context, id int) (*ent.APIClient, error) {
 	if err := mayManage(ctx); err != nil {
 		return nil, err
 	}
-	c, err := s.cfg.Client.APIClient.Get(viewer.System(ctx, "oauth: find an API client for staff holding settings:manage"), id)
+	c, err := s.db(ctx).APIClient.Get(viewer.System(ctx, "oauth: find an API client for staff holding settings:manage"), id)
 	if ent.IsNotFound(err) {
 		return nil, input.Fail(input.ErrNotFound, "no such API client", "id")
 	}
@@ -131,4 +131,13 @@ func mayManage(ctx context.Context) error {
 		return nil
 	}
 	return auth.ErrForbidden
+}
+
+// db is the transaction's client when ctx carries one (GraphQL
+// mutations run in one), else the root client.
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.cfg.Client
 }

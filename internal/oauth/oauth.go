@@ -117,7 +117,7 @@ func (s *Service) authenticate(ctx context.Context, clientID, secret string) (*e
 	if clientID == "" || secret == "" {
 		return nil, ErrInvalidClient
 	}
-	c, err := s.cfg.Client.APIClient.Query().
+	c, err := s.db(ctx).APIClient.Query().
 		Where(apiclient.ClientID(clientID)).
 		Only(viewer.System(ctx, "oauth: authenticate an API client"))
 	if ent.IsNotFound(err) {
@@ -196,7 +196,7 @@ func (s *Service) active(ctx context.Context, raw string) (auth.ClientClaims, *e
 		return auth.ClientClaims{}, nil, err
 	}
 	sys := viewer.System(ctx, "oauth: check an API client's access token")
-	c, err := s.cfg.Client.APIClient.Query().Where(apiclient.ClientID(claims.ClientID)).Only(sys)
+	c, err := s.db(ctx).APIClient.Query().Where(apiclient.ClientID(claims.ClientID)).Only(sys)
 	if ent.IsNotFound(err) {
 		return auth.ClientClaims{}, nil, fmt.Errorf("%w: no such client", auth.ErrInvalidToken)
 	}
@@ -206,7 +206,7 @@ func (s *Service) active(ctx context.Context, raw string) (auth.ClientClaims, *e
 	if c.Disabled {
 		return auth.ClientClaims{}, nil, fmt.Errorf("%w: the client is disabled", auth.ErrInvalidToken)
 	}
-	revoked, err := s.cfg.Client.RevokedToken.Query().Where(revokedtoken.Jti(claims.ID)).Exist(sys)
+	revoked, err := s.db(ctx).RevokedToken.Query().Where(revokedtoken.Jti(claims.ID)).Exist(sys)
 	if err != nil {
 		return auth.ClientClaims{}, nil, fmt.Errorf("oauth: read revocations: %w", err)
 	}
@@ -235,7 +235,7 @@ func (s *Service) VerifyClientToken(ctx context.Context, raw string) (viewer.Vie
 	if c.LastUsedAt == nil || now.Sub(*c.LastUsedAt) >= LastUsedEvery {
 		// Conditional, so replicas racing to record the same minute
 		// write once; a failure costs only freshness.
-		_, err := s.cfg.Client.APIClient.Update().
+		_, err := s.db(ctx).APIClient.Update().
 			Where(apiclient.ID(c.ID), apiclient.Or(apiclient.LastUsedAtIsNil(), apiclient.LastUsedAtLT(now.Add(-LastUsedEvery)))).
 			SetLastUsedAt(now).
 			Save(viewer.System(ctx, "oauth: record an API client's last use"))
@@ -259,7 +259,7 @@ func (s *Service) revoke(ctx context.Context, clientID, raw string) error {
 		return errNotYours
 	}
 	sys := viewer.System(ctx, "oauth: revoke an API client's access token")
-	err = s.cfg.Client.RevokedToken.Create().
+	err = s.db(ctx).RevokedToken.Create().
 		SetJti(claims.ID).
 		SetClientID(claims.ClientID).
 		SetExpiresAt(claims.ExpiresAt.Time).
@@ -268,7 +268,7 @@ func (s *Service) revoke(ctx context.Context, clientID, raw string) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("oauth: revoke: %w", err)
 	}
-	if _, err := s.cfg.Client.RevokedToken.Delete().Where(revokedtoken.ExpiresAtLT(s.cfg.Now().Add(-time.Minute))).Exec(sys); err != nil {
+	if _, err := s.db(ctx).RevokedToken.Delete().Where(revokedtoken.ExpiresAtLT(s.cfg.Now().Add(-time.Minute))).Exec(sys); err != nil {
 		s.cfg.Log.WarnContext(ctx, "expired revocations not dropped", slog.String("error", err.Error()))
 	}
 	return nil
