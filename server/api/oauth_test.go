@@ -16,7 +16,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
+	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
@@ -392,7 +395,48 @@ func TestOAuthMetadata(t *testing.T) {
 
 // TestAPIClientReadsOrders is issue 17's "done when": a client with
 // orders:read reads orders, is FORBIDDEN a write without orders:write,
-// and is refused everything once disabled or its token revoked.
+// and is refused everything once disabled or its token revoked. It needs
+// the privacy rules to read permissions (branch perms).
 func TestAPIClientReadsOrders(t *testing.T) {
 	t.Skip("needs branch perms")
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, nil)
+		admin := s.asAdmin()
+		_, ownerID := s.asCustomer(t, "owner")
+		o := placed(t, s.client, func(c *ent.Client) *ent.OrderCreate {
+			return c.Order.Create().SetCustomerID(ownerID).SetNumber("SV-API").SetCurrency("KES").
+				SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey("api-client").
+				SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"})
+		})
+		orderID := scalar.EncodeID(o.ID)
+		readOrder := func(c *store) gqlResponse {
+			return c.post(`query O($id: ID!) { order(id: $id) { id number } }`, "O", map[string]any{"id": orderID})
+		}
+		write := func(c *store) gqlResponse {
+			return c.post(`mutation W($id: ID!) { updateOrderStatus(id: $id, status: CANCELLED) { userErrors { code } } }`, "W", map[string]any{"id": orderID})
+		}
+
+		erp := admin.createAPIClient(t, "ERP", "ORDERS_READ")
+		id, secret := erp.APIClient.ClientID, *erp.ClientSecret
+		reader := s.as(s.clientToken(t, id, secret, "").AccessToken)
+		resp := readOrder(reader)
+		require.Empty(t, resp.Errors)
+		require.Contains(t, string(resp.Data), "SV-API")
+		require.Equal(t, []string{"FORBIDDEN"}, write(reader).codes())
+
+		// A client without orders:read reads no order.
+		mkt := admin.createAPIClient(t, "Marketing", "CATALOG_READ")
+		other := s.as(s.clientToken(t, mkt.APIClient.ClientID, *mkt.ClientSecret, "").AccessToken)
+		resp = readOrder(other)
+		require.NotContains(t, string(resp.Data), "SV-API")
+
+		// Disabled: refused; enabled again: reads; revoked: refused.
+		admin.setAPIClientDisabled(t, erp.APIClient.ID, true)
+		require.Equal(t, []string{"UNAUTHENTICATED"}, readOrder(reader).codes())
+		admin.setAPIClientDisabled(t, erp.APIClient.ID, false)
+		require.Empty(t, readOrder(reader).Errors)
+		require.Equal(t, http.StatusOK, s.form("/oauth/revoke", url.Values{"token": {reader.bearer}}, id, secret).status)
+		require.Equal(t, []string{"UNAUTHENTICATED"}, readOrder(reader).codes())
+	})
 }
