@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/apiclient"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -33,6 +34,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/ent/revokedtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
@@ -50,6 +52,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// APIClient is the client for interacting with the APIClient builders.
+	APIClient *APIClientClient
 	// Address is the client for interacting with the Address builders.
 	Address *AddressClient
 	// Cart is the client for interacting with the Cart builders.
@@ -86,6 +90,8 @@ type Client struct {
 	Promotion *PromotionClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// RevokedToken is the client for interacting with the RevokedToken builders.
+	RevokedToken *RevokedTokenClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ShippingMethod is the client for interacting with the ShippingMethod builders.
@@ -113,6 +119,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.APIClient = NewAPIClientClient(c.config)
 	c.Address = NewAddressClient(c.config)
 	c.Cart = NewCartClient(c.config)
 	c.CartLine = NewCartLineClient(c.config)
@@ -131,6 +138,7 @@ func (c *Client) init() {
 	c.ProductVariant = NewProductVariantClient(c.config)
 	c.Promotion = NewPromotionClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.RevokedToken = NewRevokedTokenClient(c.config)
 	c.Sequence = NewSequenceClient(c.config)
 	c.ShippingMethod = NewShippingMethodClient(c.config)
 	c.ShippingZone = NewShippingZoneClient(c.config)
@@ -231,6 +239,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		APIClient:      NewAPIClientClient(cfg),
 		Address:        NewAddressClient(cfg),
 		Cart:           NewCartClient(cfg),
 		CartLine:       NewCartLineClient(cfg),
@@ -249,6 +258,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ProductVariant: NewProductVariantClient(cfg),
 		Promotion:      NewPromotionClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
+		RevokedToken:   NewRevokedTokenClient(cfg),
 		Sequence:       NewSequenceClient(cfg),
 		ShippingMethod: NewShippingMethodClient(cfg),
 		ShippingZone:   NewShippingZoneClient(cfg),
@@ -276,6 +286,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		APIClient:      NewAPIClientClient(cfg),
 		Address:        NewAddressClient(cfg),
 		Cart:           NewCartClient(cfg),
 		CartLine:       NewCartLineClient(cfg),
@@ -294,6 +305,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ProductVariant: NewProductVariantClient(cfg),
 		Promotion:      NewPromotionClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
+		RevokedToken:   NewRevokedTokenClient(cfg),
 		Sequence:       NewSequenceClient(cfg),
 		ShippingMethod: NewShippingMethodClient(cfg),
 		ShippingZone:   NewShippingZoneClient(cfg),
@@ -308,7 +320,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Address.
+//		APIClient.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -331,11 +343,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity, c.Media,
-		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
-		c.PickupPoint, c.Product, c.ProductVariant, c.Promotion, c.RefreshToken,
-		c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass,
-		c.TaxRate, c.Voucher, c.VoucherUse,
+		c.APIClient, c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
+		c.Media, c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine,
+		c.Payment, c.PickupPoint, c.Product, c.ProductVariant, c.Promotion,
+		c.RefreshToken, c.RevokedToken, c.Sequence, c.ShippingMethod, c.ShippingZone,
+		c.StockMovement, c.TaxClass, c.TaxRate, c.Voucher, c.VoucherUse,
 	} {
 		n.Use(hooks...)
 	}
@@ -345,11 +357,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity, c.Media,
-		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
-		c.PickupPoint, c.Product, c.ProductVariant, c.Promotion, c.RefreshToken,
-		c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass,
-		c.TaxRate, c.Voucher, c.VoucherUse,
+		c.APIClient, c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
+		c.Media, c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine,
+		c.Payment, c.PickupPoint, c.Product, c.ProductVariant, c.Promotion,
+		c.RefreshToken, c.RevokedToken, c.Sequence, c.ShippingMethod, c.ShippingZone,
+		c.StockMovement, c.TaxClass, c.TaxRate, c.Voucher, c.VoucherUse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -358,6 +370,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *APIClientMutation:
+		return c.APIClient.mutate(ctx, m)
 	case *AddressMutation:
 		return c.Address.mutate(ctx, m)
 	case *CartMutation:
@@ -394,6 +408,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Promotion.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *RevokedTokenMutation:
+		return c.RevokedToken.mutate(ctx, m)
 	case *SequenceMutation:
 		return c.Sequence.mutate(ctx, m)
 	case *ShippingMethodMutation:
@@ -412,6 +428,140 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.VoucherUse.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// APIClientClient is a client for the APIClient schema.
+type APIClientClient struct {
+	config
+}
+
+// NewAPIClientClient returns a client for the APIClient from the given config.
+func NewAPIClientClient(c config) *APIClientClient {
+	return &APIClientClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apiclient.Hooks(f(g(h())))`.
+func (c *APIClientClient) Use(hooks ...Hook) {
+	c.hooks.APIClient = append(c.hooks.APIClient, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apiclient.Intercept(f(g(h())))`.
+func (c *APIClientClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIClient = append(c.inters.APIClient, interceptors...)
+}
+
+// Create returns a builder for creating a APIClient entity.
+func (c *APIClientClient) Create() *APIClientCreate {
+	mutation := newAPIClientMutation(c.config, OpCreate)
+	return &APIClientCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIClient entities.
+func (c *APIClientClient) CreateBulk(builders ...*APIClientCreate) *APIClientCreateBulk {
+	return &APIClientCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APIClientClient) MapCreateBulk(slice any, setFunc func(*APIClientCreate, int)) *APIClientCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APIClientCreateBulk{err: fmt.Errorf("calling to APIClientClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APIClientCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APIClientCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIClient.
+func (c *APIClientClient) Update() *APIClientUpdate {
+	mutation := newAPIClientMutation(c.config, OpUpdate)
+	return &APIClientUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APIClientClient) UpdateOne(_m *APIClient) *APIClientUpdateOne {
+	mutation := newAPIClientMutation(c.config, OpUpdateOne, withAPIClient(_m))
+	return &APIClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *APIClientClient) UpdateOneID(id int) *APIClientUpdateOne {
+	mutation := newAPIClientMutation(c.config, OpUpdateOne, withAPIClientID(id))
+	return &APIClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIClient.
+func (c *APIClientClient) Delete() *APIClientDelete {
+	mutation := newAPIClientMutation(c.config, OpDelete)
+	return &APIClientDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *APIClientClient) DeleteOne(_m *APIClient) *APIClientDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *APIClientClient) DeleteOneID(id int) *APIClientDeleteOne {
+	builder := c.Delete().Where(apiclient.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &APIClientDeleteOne{builder}
+}
+
+// Query returns a query builder for APIClient.
+func (c *APIClientClient) Query() *APIClientQuery {
+	return &APIClientQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIClient},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a APIClient entity by its id.
+func (c *APIClientClient) Get(ctx context.Context, id int) (*APIClient, error) {
+	return c.Query().Where(apiclient.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *APIClientClient) GetX(ctx context.Context, id int) *APIClient {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *APIClientClient) Hooks() []Hook {
+	hooks := c.hooks.APIClient
+	return append(hooks[:len(hooks):len(hooks)], apiclient.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *APIClientClient) Interceptors() []Interceptor {
+	return c.inters.APIClient
+}
+
+func (c *APIClientClient) mutate(ctx context.Context, m *APIClientMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APIClientCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APIClientUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APIClientUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APIClientDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIClient mutation op: %q", m.Op())
 	}
 }
 
@@ -3563,6 +3713,140 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 	}
 }
 
+// RevokedTokenClient is a client for the RevokedToken schema.
+type RevokedTokenClient struct {
+	config
+}
+
+// NewRevokedTokenClient returns a client for the RevokedToken from the given config.
+func NewRevokedTokenClient(c config) *RevokedTokenClient {
+	return &RevokedTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `revokedtoken.Hooks(f(g(h())))`.
+func (c *RevokedTokenClient) Use(hooks ...Hook) {
+	c.hooks.RevokedToken = append(c.hooks.RevokedToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `revokedtoken.Intercept(f(g(h())))`.
+func (c *RevokedTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RevokedToken = append(c.inters.RevokedToken, interceptors...)
+}
+
+// Create returns a builder for creating a RevokedToken entity.
+func (c *RevokedTokenClient) Create() *RevokedTokenCreate {
+	mutation := newRevokedTokenMutation(c.config, OpCreate)
+	return &RevokedTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RevokedToken entities.
+func (c *RevokedTokenClient) CreateBulk(builders ...*RevokedTokenCreate) *RevokedTokenCreateBulk {
+	return &RevokedTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RevokedTokenClient) MapCreateBulk(slice any, setFunc func(*RevokedTokenCreate, int)) *RevokedTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RevokedTokenCreateBulk{err: fmt.Errorf("calling to RevokedTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RevokedTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RevokedTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RevokedToken.
+func (c *RevokedTokenClient) Update() *RevokedTokenUpdate {
+	mutation := newRevokedTokenMutation(c.config, OpUpdate)
+	return &RevokedTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RevokedTokenClient) UpdateOne(_m *RevokedToken) *RevokedTokenUpdateOne {
+	mutation := newRevokedTokenMutation(c.config, OpUpdateOne, withRevokedToken(_m))
+	return &RevokedTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RevokedTokenClient) UpdateOneID(id int) *RevokedTokenUpdateOne {
+	mutation := newRevokedTokenMutation(c.config, OpUpdateOne, withRevokedTokenID(id))
+	return &RevokedTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RevokedToken.
+func (c *RevokedTokenClient) Delete() *RevokedTokenDelete {
+	mutation := newRevokedTokenMutation(c.config, OpDelete)
+	return &RevokedTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RevokedTokenClient) DeleteOne(_m *RevokedToken) *RevokedTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RevokedTokenClient) DeleteOneID(id int) *RevokedTokenDeleteOne {
+	builder := c.Delete().Where(revokedtoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RevokedTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for RevokedToken.
+func (c *RevokedTokenClient) Query() *RevokedTokenQuery {
+	return &RevokedTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRevokedToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RevokedToken entity by its id.
+func (c *RevokedTokenClient) Get(ctx context.Context, id int) (*RevokedToken, error) {
+	return c.Query().Where(revokedtoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RevokedTokenClient) GetX(ctx context.Context, id int) *RevokedToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RevokedTokenClient) Hooks() []Hook {
+	hooks := c.hooks.RevokedToken
+	return append(hooks[:len(hooks):len(hooks)], revokedtoken.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RevokedTokenClient) Interceptors() []Interceptor {
+	return c.inters.RevokedToken
+}
+
+func (c *RevokedTokenClient) mutate(ctx context.Context, m *RevokedTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RevokedTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RevokedTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RevokedTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RevokedTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RevokedToken mutation op: %q", m.Op())
+	}
+}
+
 // SequenceClient is a client for the Sequence schema.
 type SequenceClient struct {
 	config
@@ -4878,17 +5162,18 @@ func (c *VoucherUseClient) mutate(ctx context.Context, m *VoucherUseMutation) (V
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Address, Cart, CartLine, Category, Customer, Identity, Media, Notification,
-		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
-		ProductVariant, Promotion, RefreshToken, Sequence, ShippingMethod,
-		ShippingZone, StockMovement, TaxClass, TaxRate, Voucher, VoucherUse []ent.Hook
+		APIClient, Address, Cart, CartLine, Category, Customer, Identity, Media,
+		Notification, OneTimeSecret, Order, OrderEvent, OrderLine, Payment,
+		PickupPoint, Product, ProductVariant, Promotion, RefreshToken, RevokedToken,
+		Sequence, ShippingMethod, ShippingZone, StockMovement, TaxClass, TaxRate,
+		Voucher, VoucherUse []ent.Hook
 	}
 	inters struct {
-		Address, Cart, CartLine, Category, Customer, Identity, Media, Notification,
-		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
-		ProductVariant, Promotion, RefreshToken, Sequence, ShippingMethod,
-		ShippingZone, StockMovement, TaxClass, TaxRate, Voucher,
-		VoucherUse []ent.Interceptor
+		APIClient, Address, Cart, CartLine, Category, Customer, Identity, Media,
+		Notification, OneTimeSecret, Order, OrderEvent, OrderLine, Payment,
+		PickupPoint, Product, ProductVariant, Promotion, RefreshToken, RevokedToken,
+		Sequence, ShippingMethod, ShippingZone, StockMovement, TaxClass, TaxRate,
+		Voucher, VoucherUse []ent.Interceptor
 	}
 )
 

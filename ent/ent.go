@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/apiclient"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -30,6 +31,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/ent/revokedtoken"
 	"github.com/savannah-commerce/savannah/ent/sequence"
 	"github.com/savannah-commerce/savannah/ent/shippingmethod"
 	"github.com/savannah-commerce/savannah/ent/shippingzone"
@@ -98,6 +100,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apiclient.Table:      apiclient.ValidColumn,
 			address.Table:        address.ValidColumn,
 			cart.Table:           cart.ValidColumn,
 			cartline.Table:       cartline.ValidColumn,
@@ -116,6 +119,7 @@ func checkColumn(t, c string) error {
 			productvariant.Table: productvariant.ValidColumn,
 			promotion.Table:      promotion.ValidColumn,
 			refreshtoken.Table:   refreshtoken.ValidColumn,
+			revokedtoken.Table:   revokedtoken.ValidColumn,
 			sequence.Table:       sequence.ValidColumn,
 			shippingmethod.Table: shippingmethod.ValidColumn,
 			shippingzone.Table:   shippingzone.ValidColumn,

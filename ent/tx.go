@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIClient is the client for interacting with the APIClient builders.
+	APIClient *APIClientClient
 	// Address is the client for interacting with the Address builders.
 	Address *AddressClient
 	// Cart is the client for interacting with the Cart builders.
@@ -50,6 +52,8 @@ type Tx struct {
 	Promotion *PromotionClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// RevokedToken is the client for interacting with the RevokedToken builders.
+	RevokedToken *RevokedTokenClient
 	// Sequence is the client for interacting with the Sequence builders.
 	Sequence *SequenceClient
 	// ShippingMethod is the client for interacting with the ShippingMethod builders.
@@ -197,6 +201,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIClient = NewAPIClientClient(tx.config)
 	tx.Address = NewAddressClient(tx.config)
 	tx.Cart = NewCartClient(tx.config)
 	tx.CartLine = NewCartLineClient(tx.config)
@@ -215,6 +220,7 @@ func (tx *Tx) init() {
 	tx.ProductVariant = NewProductVariantClient(tx.config)
 	tx.Promotion = NewPromotionClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.RevokedToken = NewRevokedTokenClient(tx.config)
 	tx.Sequence = NewSequenceClient(tx.config)
 	tx.ShippingMethod = NewShippingMethodClient(tx.config)
 	tx.ShippingZone = NewShippingZoneClient(tx.config)
@@ -232,7 +238,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Address.QueryXXX(), the query will be executed
+// applies a query, for example: APIClient.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -16,6 +16,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/oauth"
 	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 )
@@ -31,6 +32,8 @@ type Resolver struct {
 	// promotions: staff's promotion writes (internal/promotion).
 	promotions *promotion.Service
 	shipping   *shipping.Service
+	// oauth: staff's API client writes (internal/oauth).
+	oauth *oauth.Service
 	// outbox re-enqueues failed notifications.
 	outbox *outbox.Outbox
 	// events carries order changes to subscriptions; nil answers them
@@ -52,6 +55,7 @@ func NewResolver(svc *app.Services) *Resolver {
 		checkout:   svc.Checkout,
 		promotions: svc.Promotions,
 		shipping:   svc.Shipping,
+		oauth:      svc.OAuth,
 		outbox:     svc.Outbox,
 		events:     svc.Events,
 		media:      svc.Media,

@@ -16,6 +16,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/oauth"
 	"github.com/savannah-commerce/savannah/internal/payment/mpesa"
 )
 
@@ -71,6 +72,7 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 		CDNPurge:                   cfg.CDNPurgeURL != "",
 		Redis:                      rdb,
 		Auth:                       auth.ServiceConfig{Tokens: tokens, ResetURL: cfg.PasswordResetURL},
+		OAuth:                      oauth.Config{Issuer: cfg.PublicURL, TokenTTL: cfg.OAuthTokenTTL},
 		Checkout: checkout.Config{
 			CartTTL:        cfg.CartTTL,
 			PaymentTimeout: cfg.PaymentTimeout,

@@ -9,6 +9,26 @@ import (
 )
 
 var (
+	// APIClientsColumns holds the columns for the "api_clients" table.
+	APIClientsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "client_id", Type: field.TypeString, Unique: true},
+		{Name: "secret_hash", Type: field.TypeString},
+		{Name: "previous_secret_hash", Type: field.TypeString, Nullable: true},
+		{Name: "previous_secret_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "disabled", Type: field.TypeBool, Default: false},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+	}
+	// APIClientsTable holds the schema information for the "api_clients" table.
+	APIClientsTable = &schema.Table{
+		Name:       "api_clients",
+		Columns:    APIClientsColumns,
+		PrimaryKey: []*schema.Column{APIClientsColumns[0]},
+	}
 	// AddressesColumns holds the columns for the "addresses" table.
 	AddressesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -793,6 +813,26 @@ var (
 			},
 		},
 	}
+	// RevokedTokensColumns holds the columns for the "revoked_tokens" table.
+	RevokedTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "jti", Type: field.TypeString, Unique: true},
+		{Name: "client_id", Type: field.TypeString},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// RevokedTokensTable holds the schema information for the "revoked_tokens" table.
+	RevokedTokensTable = &schema.Table{
+		Name:       "revoked_tokens",
+		Columns:    RevokedTokensColumns,
+		PrimaryKey: []*schema.Column{RevokedTokensColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "revokedtoken_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{RevokedTokensColumns[3]},
+			},
+		},
+	}
 	// SequencesColumns holds the columns for the "sequences" table.
 	SequencesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1012,6 +1052,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APIClientsTable,
 		AddressesTable,
 		CartsTable,
 		CartLinesTable,
@@ -1030,6 +1071,7 @@ var (
 		ProductVariantsTable,
 		PromotionsTable,
 		RefreshTokensTable,
+		RevokedTokensTable,
 		SequencesTable,
 		ShippingMethodsTable,
 		ShippingZonesTable,
@@ -1042,6 +1084,9 @@ var (
 )
 
 func init() {
+	APIClientsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(111669149696),
+	}
 	AddressesTable.ForeignKeys[0].RefTable = CustomersTable
 	AddressesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
@@ -1130,6 +1175,9 @@ func init() {
 	RefreshTokensTable.ForeignKeys[0].RefTable = CustomersTable
 	RefreshTokensTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(55834574848),
+	}
+	RevokedTokensTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(115964116992),
 	}
 	SequencesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),

@@ -111,6 +111,30 @@ func DenyMutationOperationRule(op ent.Op) MutationRule {
 	return OnMutationOperation(rule, op)
 }
 
+// The APIClientQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type APIClientQueryRuleFunc func(context.Context, *ent.APIClientQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f APIClientQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.APIClientQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.APIClientQuery", q)
+}
+
+// The APIClientMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type APIClientMutationRuleFunc func(context.Context, *ent.APIClientMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f APIClientMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.APIClientMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIClientMutation", m)
+}
+
 // The AddressQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AddressQueryRuleFunc func(context.Context, *ent.AddressQuery) error
@@ -543,6 +567,30 @@ func (f RefreshTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefreshTokenMutation", m)
 }
 
+// The RevokedTokenQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RevokedTokenQueryRuleFunc func(context.Context, *ent.RevokedTokenQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RevokedTokenQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RevokedTokenQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RevokedTokenQuery", q)
+}
+
+// The RevokedTokenMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RevokedTokenMutationRuleFunc func(context.Context, *ent.RevokedTokenMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RevokedTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RevokedTokenMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RevokedTokenMutation", m)
+}
+
 // The SequenceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SequenceQueryRuleFunc func(context.Context, *ent.SequenceQuery) error
@@ -770,6 +818,8 @@ var _ QueryMutationRule = FilterFunc(nil)
 
 func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
+	case *ent.APIClientQuery:
+		return q.Filter(), nil
 	case *ent.AddressQuery:
 		return q.Filter(), nil
 	case *ent.CartQuery:
@@ -806,6 +856,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
+	case *ent.RevokedTokenQuery:
+		return q.Filter(), nil
 	case *ent.SequenceQuery:
 		return q.Filter(), nil
 	case *ent.ShippingMethodQuery:
@@ -829,6 +881,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
+	case *ent.APIClientMutation:
+		return m.Filter(), nil
 	case *ent.AddressMutation:
 		return m.Filter(), nil
 	case *ent.CartMutation:
@@ -864,6 +918,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PromotionMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
+		return m.Filter(), nil
+	case *ent.RevokedTokenMutation:
 		return m.Filter(), nil
 	case *ent.SequenceMutation:
 		return m.Filter(), nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/apiclient"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -24,6 +25,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/ent/promotion"
 	"github.com/savannah-commerce/savannah/ent/refreshtoken"
+	"github.com/savannah-commerce/savannah/ent/revokedtoken"
 	"github.com/savannah-commerce/savannah/ent/schema"
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/ent/sequence"
@@ -43,6 +45,60 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apiclientMixin := schema.APIClient{}.Mixin()
+	apiclient.Policy = privacy.NewPolicies(apiclientMixin[0], schema.APIClient{})
+	apiclient.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := apiclient.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	apiclientMixinFields1 := apiclientMixin[1].Fields()
+	_ = apiclientMixinFields1
+	apiclientFields := schema.APIClient{}.Fields()
+	_ = apiclientFields
+	// apiclientDescCreatedAt is the schema descriptor for created_at field.
+	apiclientDescCreatedAt := apiclientMixinFields1[0].Descriptor()
+	// apiclient.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apiclient.DefaultCreatedAt = apiclientDescCreatedAt.Default.(func() time.Time)
+	// apiclientDescUpdatedAt is the schema descriptor for updated_at field.
+	apiclientDescUpdatedAt := apiclientMixinFields1[1].Descriptor()
+	// apiclient.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	apiclient.DefaultUpdatedAt = apiclientDescUpdatedAt.Default.(func() time.Time)
+	// apiclient.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	apiclient.UpdateDefaultUpdatedAt = apiclientDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apiclientDescName is the schema descriptor for name field.
+	apiclientDescName := apiclientFields[0].Descriptor()
+	// apiclient.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apiclient.NameValidator = func() func(string) error {
+		validators := apiclientDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apiclientDescClientID is the schema descriptor for client_id field.
+	apiclientDescClientID := apiclientFields[1].Descriptor()
+	// apiclient.ClientIDValidator is a validator for the "client_id" field. It is called by the builders before save.
+	apiclient.ClientIDValidator = apiclientDescClientID.Validators[0].(func(string) error)
+	// apiclientDescSecretHash is the schema descriptor for secret_hash field.
+	apiclientDescSecretHash := apiclientFields[2].Descriptor()
+	// apiclient.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	apiclient.SecretHashValidator = apiclientDescSecretHash.Validators[0].(func(string) error)
+	// apiclientDescDisabled is the schema descriptor for disabled field.
+	apiclientDescDisabled := apiclientFields[6].Descriptor()
+	// apiclient.DefaultDisabled holds the default value on creation for the disabled field.
+	apiclient.DefaultDisabled = apiclientDescDisabled.Default.(bool)
 	addressMixin := schema.Address{}.Mixin()
 	address.Policy = privacy.NewPolicies(addressMixin[0], schema.Address{})
 	address.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1409,6 +1465,26 @@ func init() {
 	refreshtokenDescFamily := refreshtokenFields[1].Descriptor()
 	// refreshtoken.FamilyValidator is a validator for the "family" field. It is called by the builders before save.
 	refreshtoken.FamilyValidator = refreshtokenDescFamily.Validators[0].(func(string) error)
+	revokedtokenMixin := schema.RevokedToken{}.Mixin()
+	revokedtoken.Policy = privacy.NewPolicies(revokedtokenMixin[0], schema.RevokedToken{})
+	revokedtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := revokedtoken.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	revokedtokenFields := schema.RevokedToken{}.Fields()
+	_ = revokedtokenFields
+	// revokedtokenDescJti is the schema descriptor for jti field.
+	revokedtokenDescJti := revokedtokenFields[0].Descriptor()
+	// revokedtoken.JtiValidator is a validator for the "jti" field. It is called by the builders before save.
+	revokedtoken.JtiValidator = revokedtokenDescJti.Validators[0].(func(string) error)
+	// revokedtokenDescClientID is the schema descriptor for client_id field.
+	revokedtokenDescClientID := revokedtokenFields[1].Descriptor()
+	// revokedtoken.ClientIDValidator is a validator for the "client_id" field. It is called by the builders before save.
+	revokedtoken.ClientIDValidator = revokedtokenDescClientID.Validators[0].(func(string) error)
 	sequenceMixin := schema.Sequence{}.Mixin()
 	sequence.Policy = privacy.NewPolicies(sequenceMixin[0], schema.Sequence{})
 	sequence.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -230,7 +230,11 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		return allow(viewer.InventoryWrite, viewer.OrdersWrite, viewer.CatalogWrite), true
 	case "Promotion", "Voucher":
 		return allow(viewer.PromotionsManage), true
-	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse":
+	case "APIClient":
+		// Staff holding settings:manage register and change API clients
+		// (internal/oauth).
+		return allow(viewer.SettingsManage), true
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse", "RevokedToken":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true
 	}

@@ -17,6 +17,18 @@ import (
 	"github.com/savannah-commerce/savannah/internal/media"
 )
 
+type APIClientPayload struct {
+	APIClient  *ent.APIClient `json:"apiClient,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+}
+
+type APIClientSecretPayload struct {
+	APIClient *ent.APIClient `json:"apiClient,omitempty"`
+	// The client secret, shown this once: only its hash is kept.
+	ClientSecret *string      `json:"clientSecret,omitempty"`
+	UserErrors   []*UserError `json:"userErrors"`
+}
+
 type AddAddressPayload struct {
 	Address    *ent.Address `json:"address,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
@@ -95,6 +107,13 @@ type ChangePasswordPayload struct {
 type ConfirmVerificationPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type CreateAPIClientInput struct {
+	// 1 to 100 characters.
+	Name string `json:"name"`
+	// At least one.
+	Scopes []Permission `json:"scopes"`
 }
 
 type CreateCategoryInput struct {

@@ -31,6 +31,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/media"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/oauth"
 	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/shipping"
@@ -102,6 +103,10 @@ type Config struct {
 	// none (Services.Media is nil). Client, Jobs and Log are filled in by
 	// NewServices.
 	Media media.Config
+	// OAuth configures the authorization server for API clients
+	// (internal/oauth); Issuer is required. Client, Tokens (Auth.Tokens)
+	// and Log are filled in by NewServices.
+	OAuth oauth.Config
 }
 
 // Services is every service of the store, built once by NewServices and
@@ -117,6 +122,9 @@ type Services struct {
 	// Auth is the account service: registration, sign-in, tokens,
 	// profiles, roles, passwords.
 	Auth *auth.Service
+	// OAuth is the authorization server for API clients and their
+	// store (client credentials, revocation, introspection).
+	OAuth *oauth.Service
 	// Catalog writes categories, products and variants.
 	Catalog *catalog.Service
 	// Checkout carries out carts, orders and payments.
@@ -202,6 +210,15 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 			ac.Failures = ratelimit.NewMemory(time.Now)
 		}
 	}
+	oc := cfg.OAuth
+	oc.Client, oc.Tokens, oc.Log = client, ac.Tokens, cfg.Log
+	clients, err := oauth.NewService(oc)
+	if err != nil {
+		return nil, err
+	}
+	if ac.Clients == nil {
+		ac.Clients = clients
+	}
 	accounts, err := auth.NewService(ac)
 	if err != nil {
 		return nil, err
@@ -243,6 +260,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Currency:   cfg.Currency,
 		Log:        cfg.Log,
 		Auth:       accounts,
+		OAuth:      clients,
 		Catalog:    cat,
 		Checkout:   shop,
 		Promotions: promotion.NewService(client, cur, cfg.DB.Dialect, cfg.Jobs, cfg.Checkout.Now),

@@ -46,6 +46,9 @@ type ServiceConfig struct {
 	// ResetURL is the front-end page a reset email links to; the link
 	// adds email and token to its query (see recovery.go).
 	ResetURL string
+	// Clients verifies API clients' access tokens (typ at+jwt,
+	// internal/oauth); nil refuses them.
+	Clients ClientVerifier
 	// Now is the clock of expiries; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -86,7 +89,15 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 // everywhere), so tokens issued before stop working at once rather than
 // at expiry. Versions are cached for VersionTTL; when the cache (Redis) is
 // unavailable the database answers.
+//
+// An API client's token (typ at+jwt) is verified by ServiceConfig.Clients.
 func (s *Service) VerifyAccess(ctx context.Context, raw string) (Viewer, error) {
+	if IsClientToken(raw) {
+		if s.cfg.Clients == nil {
+			return Viewer{}, fmt.Errorf("%w: API client tokens are not accepted", ErrInvalidToken)
+		}
+		return s.cfg.Clients.VerifyClientToken(ctx, raw)
+	}
 	v, ver, err := s.cfg.Tokens.parse(raw)
 	if err != nil {
 		return Viewer{}, err

@@ -165,6 +165,9 @@ type Config struct {
 	// PublicURL is where browsers reach this server (PUBLIC_URL), for the
 	// social sign-in callback URLs: <PublicURL>/auth/{provider}/callback.
 	PublicURL string `env:"PUBLIC_URL" envDefault:"http://localhost:8080"`
+	// OAuthTokenTTL is how long an API client's access token is valid
+	// (OAUTH_TOKEN_TTL); the issuer is PublicURL.
+	OAuthTokenTTL time.Duration `env:"OAUTH_TOKEN_TTL" envDefault:"1h"`
 	// PasswordResetURL is the front-end page a password-reset email links
 	// to, with email and token added to its query (PASSWORD_RESET_URL);
 	// empty means <PublicURL>/reset-password.

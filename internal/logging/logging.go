@@ -22,6 +22,8 @@ const (
 	KeyRequestID  = "request_id"
 	KeyOperation  = "operation"
 	KeyCustomerID = "customer_id"
+	// KeyClientID is an API client's client_id (OAuth2).
+	KeyClientID = "client_id"
 )
 
 // maxOperation bounds an operation name in a log line: a client chooses
@@ -36,6 +38,7 @@ type Request struct {
 	mu         sync.Mutex
 	operation  string
 	customerID int
+	clientID   string
 }
 
 type requestKey struct{}
@@ -102,11 +105,36 @@ func SetCustomer(ctx context.Context, id int) {
 	}
 }
 
+// SetClient records the API client the request acts for (its
+// client_id), as SetCustomer does a customer; "" records nothing.
+func SetClient(ctx context.Context, clientID string) {
+	if r := from(ctx); r != nil && clientID != "" {
+		r.mu.Lock()
+		r.clientID = clientID
+		r.mu.Unlock()
+	}
+}
+
+// ClientID returns the API client ctx acts for: the viewer's when ctx
+// carries one, or the one recorded on the request.
+func ClientID(ctx context.Context) (string, bool) {
+	if v, ok := viewer.From(ctx); ok {
+		return v.Client, v.Client != ""
+	}
+	if r := from(ctx); r != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.clientID, r.clientID != ""
+	}
+	return "", false
+}
+
 // CustomerID returns the signed-in customer ctx acts for: the viewer when
-// ctx carries one, or the one recorded on the request.
+// ctx carries one, or the one recorded on the request. An API client is
+// no customer.
 func CustomerID(ctx context.Context) (int, bool) {
 	if v, ok := viewer.From(ctx); ok {
-		return v.CustomerID, true
+		return v.CustomerID, v.Client == ""
 	}
 	if r := from(ctx); r != nil {
 		r.mu.Lock()
@@ -168,6 +196,9 @@ func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	if id, ok := CustomerID(ctx); ok && !has(KeyCustomerID) {
 		add = append(add, slog.Int(KeyCustomerID, id))
+	}
+	if id, ok := ClientID(ctx); ok && !has(KeyClientID) {
+		add = append(add, slog.String(KeyClientID, id))
 	}
 	if len(add) > 0 {
 		r = r.Clone()

@@ -17,11 +17,16 @@ import (
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/oauth"
 	"github.com/savannah-commerce/savannah/internal/playground"
 )
 
 // MaxBodyBytes bounds a GraphQL request body.
 const MaxBodyBytes = 1 << 20
+
+// oauthBodyBytes bounds a request body of the OAuth2 endpoints (a form
+// with a token and credentials).
+const oauthBodyBytes = 16 << 10
 
 // Checker is one dependency that readiness depends on, such as the
 // database.
@@ -86,6 +91,16 @@ func New(svc *app.Services, d Config) *Server {
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, svc.Auth.Tokens().JWKS())
 	})
+	if svc.OAuth != nil {
+		oh := svc.OAuth.Handler()
+		mux.Handle("/oauth/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, oauthBodyBytes)
+			oh.ServeHTTP(w, r)
+		}))
+		mux.HandleFunc("GET "+oauth.MetadataPath, func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, svc.OAuth.Metadata())
+		})
+	}
 	if d.Introspection {
 		mux.Handle("GET /{$}", playground.Page("/graphql"))
 		mux.Handle("GET "+playground.AssetPrefix, playground.Assets())

@@ -42,6 +42,7 @@ func withViewer(tokens TokenVerifier, next http.Handler) http.Handler {
 			}
 			ctx = auth.WithViewer(ctx, v)
 			logging.SetCustomer(ctx, v.CustomerID) // for the access log
+			logging.SetClient(ctx, v.Client)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

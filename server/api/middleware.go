@@ -79,6 +79,9 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// clients counts API clients' requests by client_id (few: staff
+	// register them).
+	clients *prometheus.CounterVec
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -92,8 +95,12 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Help:    "HTTP request latency by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route"}),
+		clients: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "savannah_http_client_requests_total",
+			Help: "HTTP requests of API clients by client_id and status code.",
+		}, []string{"client", "code"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.clients)
 	return m
 }
 
@@ -142,6 +149,10 @@ func withAccessLog(log *slog.Logger, m *httpMetrics, tp trace.TracerProvider, ne
 		}
 		if id, ok := logging.CustomerID(ctx); ok {
 			attrs = append(attrs, slog.Int(logging.KeyCustomerID, id))
+		}
+		if id, ok := logging.ClientID(ctx); ok {
+			attrs = append(attrs, slog.String(logging.KeyClientID, id))
+			m.clients.WithLabelValues(id, strconv.Itoa(rec.status)).Inc()
 		}
 		log.LogAttrs(ctx, level, "http request", attrs...)
 	})

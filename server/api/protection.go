@@ -69,12 +69,16 @@ func (p Protection) graphConfig(c graph.HandlerConfig) graph.HandlerConfig {
 	return c
 }
 
-// client names who a request is metered as: the customer when signed in,
-// wherever they connect from; the address otherwise.
+// client names who a request is metered as: an API client by its
+// client_id, the customer when signed in, wherever they connect from;
+// the address otherwise.
 func (p Protection) client(ctx context.Context) (string, bool) {
 	addr := ClientAddr(ctx)
 	if inAny(addr, p.Exempt) {
 		return "", true
+	}
+	if v, ok := viewer.From(ctx); ok && v.Client != "" {
+		return "client:" + v.Client, false
 	}
 	if v, ok := viewer.From(ctx); ok {
 		return "customer:" + strconv.Itoa(v.CustomerID), false

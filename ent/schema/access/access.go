@@ -202,9 +202,13 @@ func Of(typ string) (Rule, bool) {
 	case "Promotion", "Voucher", "VoucherUse":
 		// Their managers read; the promotion engine reads as the system.
 		return Rule{All: viewer.PromotionsManage, Filter: none}, true
-	case "Sequence", "OneTimeSecret":
+	case "APIClient":
+		// Settings managers read API clients; token checks read them as
+		// the system.
+		return Rule{All: viewer.SettingsManage, Filter: none}, true
+	case "Sequence", "OneTimeSecret", "RevokedToken":
 		// Only the system: the order counter, the auth service's
-		// hashed reset links and codes.
+		// hashed reset links and codes, revoked client tokens.
 		return Rule{All: "", Filter: none}, true
 	case "ShippingZone":
 		// Public: where the store ships is no secret.

@@ -17,6 +17,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/jobs"
+	"github.com/savannah-commerce/savannah/internal/oauth"
 )
 
 // Config is the configuration tests build the store from: every
@@ -38,6 +39,7 @@ func Config(t testing.TB, db *database.DB) app.Config {
 		Currency: "KES",
 		Jobs:     enqueue,
 		Events:   events.NewLocal(),
+		OAuth:    oauth.Config{Issuer: "https://savannah.test"},
 		Auth: auth.ServiceConfig{
 			Tokens: auth.NewTokens("savannah-test", "savannah-test", key),
 			// The auth service updates the cache itself on every change it
