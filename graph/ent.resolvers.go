@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
@@ -105,6 +106,11 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 		return nil, err
 	}
 	return conn, r.primeVariants(ctx, conn)
+}
+
+// WebhookSubscriptions is the resolver for the webhookSubscriptions field.
+func (r *queryResolver) WebhookSubscriptions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.WebhookSubscriptionOrder, where *ent.WebhookSubscriptionWhereInput) (*ent.WebhookSubscriptionConnection, error) {
+	panic(fmt.Errorf("not implemented: WebhookSubscriptions - webhookSubscriptions"))
 }
 
 // PickupPoints is the resolver for the pickupPoints field.

@@ -93,6 +93,16 @@ func allowRole(role viewer.Role) privacy.MutationRule {
 	})
 }
 
+// allowPermission lets through a viewer holding p.
+func allowPermission(p viewer.Permission) privacy.MutationRule {
+	return privacy.ContextQueryMutationRule(func(ctx context.Context) error {
+		if v, ok := viewer.From(ctx); ok && v.Can(p) {
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
+}
+
 // filterMutation restricts updates and deletes to the viewer's rows (a
 // row outside the filter is "not found"); creates are checked with
 // creatable. Anything else is denied.
@@ -187,6 +197,8 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// their payments through checkout, the catalogue and shipping
 		// through staff.
 		return allowRole(viewer.Staff), true
+	case "WebhookSubscription", "WebhookDelivery":
+		return allowPermission(viewer.WebhooksManage), true
 	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse":
 		// Only the system writes: the auth service, the order counter.
 		return privacy.AlwaysDenyRule(), true

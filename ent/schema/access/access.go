@@ -154,6 +154,16 @@ func mediaShown(v *viewer.Viewer) func(*sql.Selector) {
 
 func none(*viewer.Viewer) func(*sql.Selector) { return Nothing }
 
+// permitted: every row for a viewer holding p, none for anyone else.
+func permitted(p viewer.Permission) RowFilter {
+	return func(v *viewer.Viewer) func(*sql.Selector) {
+		if v != nil && v.Can(p) {
+			return nil
+		}
+		return Nothing
+	}
+}
+
 // Of is the read rule of each entity (by its ent type name), in one
 // place; false for an entity without one, which nobody but the system
 // reads.
@@ -196,6 +206,10 @@ func Of(typ string) (Rule, bool) {
 		// Images of what shoppers see: of shown products, of their
 		// variants, and of categories.
 		return Rule{All: viewer.Staff, Filter: mediaShown}, true
+	case "WebhookSubscription", "WebhookDelivery":
+		// Only holders of webhooks:manage; the delivery worker reads as
+		// the system.
+		return Rule{Filter: permitted(viewer.WebhooksManage)}, true
 	case "Promotion", "Voucher", "VoucherUse":
 		// Staff read; the promotion engine reads as the system.
 		return Rule{All: viewer.Staff, Filter: none}, true
