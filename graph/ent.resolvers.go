@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/savannah-commerce/savannah/ent"
@@ -110,7 +109,12 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 
 // WebhookSubscriptions is the resolver for the webhookSubscriptions field.
 func (r *queryResolver) WebhookSubscriptions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.WebhookSubscriptionOrder, where *ent.WebhookSubscriptionWhereInput) (*ent.WebhookSubscriptionConnection, error) {
-	panic(fmt.Errorf("not implemented: WebhookSubscriptions - webhookSubscriptions"))
+	first, last, err := pageSize(first, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.db(ctx).WebhookSubscription.Query().
+		Paginate(ctx, after, first, before, last, ent.WithWebhookSubscriptionOrder(orderBy), ent.WithWebhookSubscriptionFilter(where.Filter))
 }
 
 // PickupPoints is the resolver for the pickupPoints field.
