@@ -28,7 +28,7 @@ import (
 // hooks of the ent client (app.NewClient), in the transaction of the
 // change, by whichever process made it. The caller starts and stops the
 // client.
-func newJobs(cfg config.Config, db *database.DB, client *ent.Client, periodic []*river.PeriodicJob, workers *river.Workers, log *slog.Logger, reg prometheus.Registerer) (*jobs.Client, error) {
+func newJobs(cfg config.Config, db *database.DB, client *ent.Client, ob *outbox.Outbox, periodic []*river.PeriodicJob, workers *river.Workers, log *slog.Logger, reg prometheus.Registerer) (*jobs.Client, error) {
 	if err := addDeliveryWorker(cfg, client, workers, log, reg); err != nil {
 		return nil, err
 	}
@@ -39,7 +39,10 @@ func newJobs(cfg config.Config, db *database.DB, client *ent.Client, periodic []
 		Backoff:         outbox.Backoff{Base: cfg.WebhookRetryBase, Max: cfg.WebhookRetryMax},
 		CircuitFailures: cfg.WebhookCircuitFailures,
 		CircuitWindow:   cfg.WebhookCircuitWindow,
-		Log:             log,
+		// Staff hear of a disabled subscription through the notification
+		// outbox, in the transaction that disabled it.
+		OnCircuitOpen: webhook.NotifyStaff(ob, cfg.AdminEmails),
+		Log: log,
 	})); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

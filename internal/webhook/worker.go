@@ -16,10 +16,12 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/webhookdelivery"
 	"github.com/savannah-commerce/savannah/ent/webhooksubscription"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
+	"github.com/savannah-commerce/savannah/internal/notify/templates"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -101,6 +103,20 @@ func (w *Worker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 // Timeout implements river.Worker: a little more than the request's.
 func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 	return w.cfg.Timeout + 30*time.Second
+}
+
+// NotifyStaff is the OnCircuitOpen that emails each of the administrators
+// to through the notification outbox (templates.WebhookDisabled), in the
+// transaction that disabled the subscription.
+func NotifyStaff(ob *outbox.Outbox, to []string) func(ctx context.Context, client *ent.Client, sub *ent.WebhookSubscription) error {
+	return func(ctx context.Context, client *ent.Client, sub *ent.WebhookSubscription) error {
+		for _, addr := range to {
+			if err := ob.Account(ctx, client, notification.ChannelEMAIL, addr, templates.WebhookDisabled, sub.URL+" ("+sub.DisabledReason+")"); err != nil {
+				return fmt.Errorf("webhook: notify staff: %w", err)
+			}
+		}
+		return nil
+	}
 }
 
 // ErrNotDelivered is a delivery the receiver did not accept.

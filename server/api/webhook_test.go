@@ -20,6 +20,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/customer"
+	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/product"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
@@ -176,11 +177,12 @@ func (s *store) asAdmin(t *testing.T) *store {
 
 // startWebhookWorker works webhook deliveries with a fast backoff and a
 // circuit that opens after circuitFailures failures.
-func startWebhookWorker(t *testing.T, db *database.DB, client *ent.Client, circuitFailures int) {
+func startWebhookWorker(t *testing.T, db *database.DB, s *store, circuitFailures int) {
 	t.Helper()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewWorker(webhook.WorkerConfig{
-		Client: client, AllowLoopback: true, Timeout: 5 * time.Second,
+		Client: s.client, AllowLoopback: true, Timeout: 5 * time.Second,
+		OnCircuitOpen:   webhook.NotifyStaff(s.services.Outbox, []string{"ops@savannah.example"}),
 		Backoff:         outbox.Backoff{Base: 20 * time.Millisecond, Max: 100 * time.Millisecond},
 		CircuitFailures: circuitFailures, CircuitWindow: time.Millisecond,
 	}))
@@ -252,7 +254,7 @@ func TestWebhooks(t *testing.T) {
 		require.Empty(t, resp.Errors)
 
 		// Nothing is sent before a worker runs; then each event once.
-		startWebhookWorker(t, db, s.client, 4)
+		startWebhookWorker(t, db, s, 4)
 		want := map[string]bool{"customer.created": true, "stock.changed": true, "product.archived": true, "webhook.test": true}
 		require.Eventually(t, func() bool { got, _ := rcv.types(); return len(got) == len(want) }, 30*time.Second, 20*time.Millisecond)
 		got, once := rcv.types()
@@ -305,6 +307,10 @@ func TestWebhooks(t *testing.T) {
 			return !sub.Active && sub.DisabledReason != ""
 		}, 30*time.Second, 20*time.Millisecond, "the circuit opens")
 		bad.set(func(r *receiver) { require.GreaterOrEqual(t, r.answered[500], 4) })
+		// Staff are told, through the notification outbox, once.
+		told, err := s.client.Notification.Query().Where(notification.Template("webhook_disabled"), notification.Recipient("ops@savannah.example")).Count(sys)
+		require.NoError(t, err)
+		require.Equal(t, 1, told)
 		// The healthy subscription's circuit stayed closed.
 		healthy, err := s.client.WebhookSubscription.Get(sys, mustDecode(t, subID))
 		require.NoError(t, err)
