@@ -42,7 +42,7 @@ func newJobs(cfg config.Config, db *database.DB, client *ent.Client, ob *outbox.
 		// Staff hear of a disabled subscription through the notification
 		// outbox, in the transaction that disabled it.
 		OnCircuitOpen: webhook.NotifyStaff(ob, cfg.AdminEmails),
-		Log: log,
+		Log:           log,
 	})); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}

@@ -91,4 +91,3 @@ func NewHTTPClient(timeout time.Duration, allowLoopback bool) *http.Client {
 		},
 	}
 }
-
