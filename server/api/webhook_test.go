@@ -22,6 +22,7 @@ import (
 	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/ent/notification"
 	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/database"
@@ -252,10 +253,25 @@ func TestWebhooks(t *testing.T) {
 		require.Empty(t, arch.A.UserErrors)
 		resp = admin.post(`mutation T($id: ID!) { sendTestWebhook(id: $id) { delivery { id eventType state } userErrors { code } } }`, "T", map[string]any{"id": subID})
 		require.Empty(t, resp.Errors)
+		hooked, err := s.client.Customer.Query().Where(customer.Email("hooked@example.com")).Only(sys)
+		require.NoError(t, err)
+		o := placed(t, s.client, func(c *ent.Client) *ent.OrderCreate {
+			return c.Order.Create().SetCustomerID(hooked.ID).SetNumber("SV-HOOK").SetCurrency("KES").
+				SetSubtotalMinor(1000).SetTotalMinor(1000).SetIdempotencyKey("hook").
+				SetShippingAddress(schematype.AddressSnapshot{Line1: "1 Road", City: "Nairobi", CountryCode: "KE"})
+		})
+		var st struct {
+			U struct {
+				UserErrors []userError `json:"userErrors"`
+			} `json:"updateOrderStatus"`
+		}
+		admin.op("UpdateOrderStatus", map[string]any{"id": scalar.EncodeID(o.ID), "status": "CONFIRMED"}, &st)
+		require.Empty(t, st.U.UserErrors)
 
 		// Nothing is sent before a worker runs; then each event once.
 		startWebhookWorker(t, db, s, 4)
-		want := map[string]bool{"customer.created": true, "stock.changed": true, "product.archived": true, "webhook.test": true}
+		want := map[string]bool{"customer.created": true, "stock.changed": true, "product.archived": true, "webhook.test": true,
+			"order.placed": true, "order.status_changed": true}
 		require.Eventually(t, func() bool { got, _ := rcv.types(); return len(got) == len(want) }, 30*time.Second, 20*time.Millisecond)
 		got, once := rcv.types()
 		require.Equal(t, want, got)
@@ -273,7 +289,7 @@ func TestWebhooks(t *testing.T) {
 			return true
 		}, 10*time.Second, 20*time.Millisecond)
 		log := admin.deliveries(t)[subID]
-		require.Len(t, log, 4)
+		require.Len(t, log, len(want))
 		attempts := 0
 		for _, d := range log {
 			attempts += d.Attempts
@@ -281,7 +297,7 @@ func TestWebhooks(t *testing.T) {
 			require.Equal(t, 200, *d.ResponseStatus)
 			require.NotNil(t, d.LatencyMs)
 		}
-		require.Equal(t, 4+2, attempts, "two attempts answered 500")
+		require.Equal(t, len(want)+2, attempts, "two attempts answered 500")
 
 		// Redelivery: the same event ID, once more.
 		resp = admin.post(`mutation R($id: ID!) { redeliverWebhook(id: $id) { delivery { id state } userErrors { code } } }`, "R", map[string]any{"id": log[0].ID})
