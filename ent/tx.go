@@ -70,6 +70,10 @@ type Tx struct {
 	Voucher *VoucherClient
 	// VoucherUse is the client for interacting with the VoucherUse builders.
 	VoucherUse *VoucherUseClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
+	// WebhookSubscription is the client for interacting with the WebhookSubscription builders.
+	WebhookSubscription *WebhookSubscriptionClient
 
 	// lazily loaded.
 	client     *Client
@@ -229,6 +233,8 @@ func (tx *Tx) init() {
 	tx.TaxRate = NewTaxRateClient(tx.config)
 	tx.Voucher = NewVoucherClient(tx.config)
 	tx.VoucherUse = NewVoucherUseClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
+	tx.WebhookSubscription = NewWebhookSubscriptionClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -107,6 +107,16 @@ func (r *queryResolver) Products(ctx context.Context, after *entgql.Cursor[int],
 	return conn, r.primeVariants(ctx, conn)
 }
 
+// WebhookSubscriptions is the resolver for the webhookSubscriptions field.
+func (r *queryResolver) WebhookSubscriptions(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.WebhookSubscriptionOrder, where *ent.WebhookSubscriptionWhereInput) (*ent.WebhookSubscriptionConnection, error) {
+	first, last, err := pageSize(first, last)
+	if err != nil {
+		return nil, err
+	}
+	return r.db(ctx).WebhookSubscription.Query().
+		Paginate(ctx, after, first, before, last, ent.WithWebhookSubscriptionOrder(orderBy), ent.WithWebhookSubscriptionFilter(where.Filter))
+}
+
 // PickupPoints is the resolver for the pickupPoints field.
 func (r *shippingMethodResolver) PickupPoints(ctx context.Context, obj *ent.ShippingMethod) ([]*ent.PickupPoint, error) {
 	return pickupPoints(ctx, obj)

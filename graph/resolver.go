@@ -19,6 +19,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/oauth"
 	"github.com/savannah-commerce/savannah/internal/promotion"
 	"github.com/savannah-commerce/savannah/internal/shipping"
+	"github.com/savannah-commerce/savannah/internal/webhook"
 )
 
 // Resolver is the one place resolvers get their dependencies.
@@ -41,6 +42,8 @@ type Resolver struct {
 	events events.Bus
 	// media keeps product images; nil without storage.
 	media *media.Service
+	// webhooks manages webhook subscriptions and deliveries.
+	webhooks *webhook.Service
 }
 
 // NewResolver returns the resolver over the store's services
@@ -59,6 +62,7 @@ func NewResolver(svc *app.Services) *Resolver {
 		outbox:     svc.Outbox,
 		events:     svc.Events,
 		media:      svc.Media,
+		webhooks:   svc.Webhooks,
 	}
 }
 

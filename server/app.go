@@ -67,6 +67,8 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 		Events:                     bus,
 		AdminEmails:                cfg.AdminEmails,
 		NotifyMaxAttempts:          cfg.NotifyMaxAttempts,
+		WebhookMaxAttempts:         cfg.WebhookMaxAttempts,
+		WebhookAllowLoopback:       cfg.WebhookAllowLoopback,
 		ShippingDefaultWeightGrams: cfg.ShippingDefaultWeightGrams,
 		StoreLocation:              &cfg.StoreTimezone,
 		CDNPurge:                   cfg.CDNPurgeURL != "",

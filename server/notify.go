@@ -18,6 +18,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/notify/outbox"
 	"github.com/savannah-commerce/savannah/internal/notify/sms"
 	"github.com/savannah-commerce/savannah/internal/notify/templates"
+	"github.com/savannah-commerce/savannah/internal/webhook"
 )
 
 // newJobs builds the River client that works the store's jobs (roles
@@ -27,9 +28,23 @@ import (
 // hooks of the ent client (app.NewClient), in the transaction of the
 // change, by whichever process made it. The caller starts and stops the
 // client.
-func newJobs(cfg config.Config, db *database.DB, client *ent.Client, periodic []*river.PeriodicJob, workers *river.Workers, log *slog.Logger, reg prometheus.Registerer) (*jobs.Client, error) {
+func newJobs(cfg config.Config, db *database.DB, client *ent.Client, ob *outbox.Outbox, periodic []*river.PeriodicJob, workers *river.Workers, log *slog.Logger, reg prometheus.Registerer) (*jobs.Client, error) {
 	if err := addDeliveryWorker(cfg, client, workers, log, reg); err != nil {
 		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, webhook.NewWorker(webhook.WorkerConfig{
+		Client:          client,
+		Timeout:         cfg.WebhookTimeout,
+		AllowLoopback:   cfg.WebhookAllowLoopback,
+		Backoff:         outbox.Backoff{Base: cfg.WebhookRetryBase, Max: cfg.WebhookRetryMax},
+		CircuitFailures: cfg.WebhookCircuitFailures,
+		CircuitWindow:   cfg.WebhookCircuitWindow,
+		// Staff hear of a disabled subscription through the notification
+		// outbox, in the transaction that disabled it.
+		OnCircuitOpen: webhook.NotifyStaff(ob, cfg.AdminEmails),
+		Log:           log,
+	})); err != nil {
+		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	if cfg.CDNPurgeURL != "" {
 		if err := river.AddWorkerSafely(workers, cdn.NewWorker(cdn.WorkerConfig{URL: cfg.CDNPurgeURL, Token: cfg.CDNPurgeToken})); err != nil {

@@ -159,7 +159,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		if err := addPromotionWorker(workers, svc); err != nil {
 			return err
 		}
-		if jobClient, err = newJobs(cfg, db, svc.Client, periodic, workers, log, reg); err != nil {
+		if jobClient, err = newJobs(cfg, db, svc.Client, svc.Outbox, periodic, workers, log, reg); err != nil {
 			return err
 		}
 		// Outcomes are River's events, which only a client that works

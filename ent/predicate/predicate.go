@@ -89,3 +89,9 @@ type Voucher func(*sql.Selector)
 
 // VoucherUse is the predicate function for voucheruse builders.
 type VoucherUse func(*sql.Selector)
+
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
+// WebhookSubscription is the predicate function for webhooksubscription builders.
+type WebhookSubscription func(*sql.Selector)

@@ -149,6 +149,13 @@ type CreateTaxClassInput struct {
 	Name string `json:"name"`
 }
 
+type CreateWebhookSubscriptionInput struct {
+	// An http(s) URL; private, loopback and link-local hosts are refused.
+	URL string `json:"url"`
+	// Event types: order.placed, order.status_changed, payment.succeeded, payment.failed, product.created, product.updated, product.archived, stock.changed, customer.created.
+	EventTypes []string `json:"eventTypes"`
+}
+
 type CustomerPayload struct {
 	Customer   *ent.Customer `json:"customer,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
@@ -176,6 +183,11 @@ type DeleteShippingPayload struct {
 
 type DeleteTaxPayload struct {
 	DeletedID  *string      `json:"deletedID,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type DeleteWebhookSubscriptionPayload struct {
+	DeletedID  *string      `json:"deletedId,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -585,6 +597,13 @@ type UpdateProfilePayload struct {
 	UserErrors []*UserError  `json:"userErrors"`
 }
 
+type UpdateWebhookSubscriptionInput struct {
+	URL        *string  `json:"url,omitempty"`
+	EventTypes []string `json:"eventTypes,omitempty"`
+	// true closes an opened circuit (and resets its failure count).
+	Active *bool `json:"active,omitempty"`
+}
+
 // What a user can fix. A payload with userErrors changed nothing.
 type UserError struct {
 	// Path to the input field at fault, such as ["input", "email"].
@@ -596,6 +615,18 @@ type UserError struct {
 type VariantOptionInput struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+}
+
+type WebhookDeliveryPayload struct {
+	Delivery   *ent.WebhookDelivery `json:"delivery,omitempty"`
+	UserErrors []*UserError         `json:"userErrors"`
+}
+
+type WebhookSubscriptionPayload struct {
+	Subscription *ent.WebhookSubscription `json:"subscription,omitempty"`
+	// The signing secret (whsec_…), shown only by create and rotate.
+	Secret     *string      `json:"secret,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 // ISO 4217 code of a currency the store can sell in.

@@ -36,6 +36,7 @@ import (
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
 	"github.com/savannah-commerce/savannah/internal/shipping"
 	"github.com/savannah-commerce/savannah/internal/telemetry"
+	"github.com/savannah-commerce/savannah/internal/webhook"
 )
 
 // Config is what the store is built from: the database, the backends
@@ -99,6 +100,11 @@ type Config struct {
 	// metrics, guest checkout). Client, Dialect, Currency and Shipping are
 	// filled in by NewServices; Notify, when nil, is the outbox.
 	Checkout checkout.Config
+	// WebhookMaxAttempts is each webhook delivery's budget of attempts
+	// (zero: webhook.DefaultMaxAttempts); WebhookAllowLoopback accepts
+	// subscriptions to loopback hosts (tests, development).
+	WebhookMaxAttempts   int
+	WebhookAllowLoopback bool
 	// Media configures product images; without Media.Storage there are
 	// none (Services.Media is nil). Client, Jobs and Log are filled in by
 	// NewServices.
@@ -143,6 +149,8 @@ type Services struct {
 	// Media keeps product images and makes their derivatives; nil
 	// without storage.
 	Media *media.Service
+	// Webhooks manages webhook subscriptions and their deliveries.
+	Webhooks *webhook.Service
 }
 
 // NewClient returns the ent client every part of the store uses, over
@@ -170,6 +178,7 @@ func NewClient(cfg Config) (*ent.Client, error) {
 		events.Register(client, cfg.Events, cfg.Log)
 	}
 	cfg.outbox().Register(client)
+	cfg.webhooks().Register(client)
 	promotion.ResaleOnWrite(client, cfg.DB.Dialect, clock(cfg.Checkout.Now))
 	if cfg.CDNPurge {
 		cdn.NewPurger(cfg.Jobs, cfg.CDNPurgeMaxAttempts).Register(client)
@@ -267,6 +276,7 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 		Outbox:     cfg.outbox(),
 		Events:     cfg.Events,
 		Media:      images,
+		Webhooks:   cfg.webhooks(),
 	}, nil
 }
 
@@ -274,6 +284,12 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 // retries (Services.Outbox) enqueue alike.
 func (cfg Config) outbox() *outbox.Outbox {
 	return outbox.New(outbox.Config{Jobs: cfg.Jobs, AdminEmails: cfg.AdminEmails, MaxAttempts: cfg.NotifyMaxAttempts})
+}
+
+// webhooks raises the store's events (its hooks, NewClient) and manages
+// subscriptions (Services.Webhooks).
+func (cfg Config) webhooks() *webhook.Service {
+	return webhook.New(webhook.Config{Jobs: cfg.Jobs, MaxAttempts: cfg.WebhookMaxAttempts, AllowLoopback: cfg.WebhookAllowLoopback})
 }
 
 // clock is now, or time.Now when nil.

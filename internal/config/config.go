@@ -145,6 +145,20 @@ type Config struct {
 	// between attempts (NOTIFY_RETRY_BASE, NOTIFY_RETRY_MAX).
 	NotifyRetryBase time.Duration `env:"NOTIFY_RETRY_BASE" envDefault:"1s"`
 	NotifyRetryMax  time.Duration `env:"NOTIFY_RETRY_MAX" envDefault:"1h"`
+	// Webhook deliveries (internal/webhook): each one's budget of
+	// attempts, the backoff between them, the request timeout, and the
+	// circuit: a subscription is disabled after WEBHOOK_CIRCUIT_FAILURES
+	// consecutive failures spanning at least WEBHOOK_CIRCUIT_WINDOW.
+	// WEBHOOK_ALLOW_LOOPBACK lets subscriptions and requests reach
+	// loopback addresses (tests, development); private and link-local
+	// ones are always refused.
+	WebhookMaxAttempts     int           `env:"WEBHOOK_MAX_ATTEMPTS" envDefault:"15"`
+	WebhookRetryBase       time.Duration `env:"WEBHOOK_RETRY_BASE" envDefault:"5s"`
+	WebhookRetryMax        time.Duration `env:"WEBHOOK_RETRY_MAX" envDefault:"2h"`
+	WebhookTimeout         time.Duration `env:"WEBHOOK_TIMEOUT" envDefault:"10s"`
+	WebhookCircuitFailures int           `env:"WEBHOOK_CIRCUIT_FAILURES" envDefault:"10"`
+	WebhookCircuitWindow   time.Duration `env:"WEBHOOK_CIRCUIT_WINDOW" envDefault:"6h"`
+	WebhookAllowLoopback   bool          `env:"WEBHOOK_ALLOW_LOOPBACK"`
 	// JWTPrivateKey is the Ed25519 key (PKCS#8 PEM) that signs access
 	// tokens (JWT_PRIVATE_KEY); required in production. A literal "\n" in
 	// the variable stands for a newline, for one-line secret stores.
@@ -288,6 +302,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.ShippingDefaultWeightGrams < 0 || c.ShippingDefaultWeightGrams > 1_000_000 {
 		errs = append(errs, fmt.Errorf("SHIPPING_DEFAULT_WEIGHT_GRAMS: %q is not a number of grams from 0 to 1000000", vars["SHIPPING_DEFAULT_WEIGHT_GRAMS"]))
+	}
+	if c.WebhookMaxAttempts < 1 || c.WebhookMaxAttempts > 100 {
+		errs = append(errs, fmt.Errorf("WEBHOOK_MAX_ATTEMPTS: %q is not a number from 1 to 100", vars["WEBHOOK_MAX_ATTEMPTS"]))
+	}
+	if c.WebhookRetryMax < c.WebhookRetryBase {
+		errs = append(errs, errors.New("WEBHOOK_RETRY_MAX: must not be shorter than WEBHOOK_RETRY_BASE"))
 	}
 	if c.NotifyRetryMax < c.NotifyRetryBase {
 		errs = append(errs, errors.New("NOTIFY_RETRY_MAX: must not be shorter than NOTIFY_RETRY_BASE"))
@@ -574,6 +594,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("store_timezone", c.StoreTimezone.String()),
 		slog.Duration("notify_retry_base", c.NotifyRetryBase),
 		slog.Duration("notify_retry_max", c.NotifyRetryMax),
+		slog.Int("webhook_max_attempts", c.WebhookMaxAttempts),
+		slog.Duration("webhook_circuit_window", c.WebhookCircuitWindow),
+		slog.Int("webhook_circuit_failures", c.WebhookCircuitFailures),
+		slog.Bool("webhook_allow_loopback", c.WebhookAllowLoopback),
 		slog.String("cdn_purge_url", MaskURL(c.CDNPurgeURL)),
 		slog.String("smtp_url", MaskURL(c.SMTPURL)),
 		slog.String("smtp_from", c.SMTPFrom),

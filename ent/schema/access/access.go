@@ -199,6 +199,10 @@ func Of(typ string) (Rule, bool) {
 		// Images of what shoppers see: of shown products, of their
 		// variants, and of categories.
 		return Rule{All: viewer.CatalogRead, Filter: mediaShown}, true
+	case "WebhookSubscription", "WebhookDelivery":
+		// Only holders of webhooks:manage; the delivery worker reads as
+		// the system.
+		return Rule{All: viewer.WebhooksManage, Filter: none}, true
 	case "Promotion", "Voucher", "VoucherUse":
 		// Their managers read; the promotion engine reads as the system.
 		return Rule{All: viewer.PromotionsManage, Filter: none}, true

@@ -55,6 +55,11 @@ const (
 	VerifyEmail Event = "verify_email"
 	// VerifyPhone carries the code that verifies a phone number.
 	VerifyPhone Event = "verify_phone"
+	// WebhookDisabled tells an administrator that a webhook
+	// subscription was disabled after persistent failure; Data.Secret
+	// carries the subscription's URL and the reason (kept, like a secret,
+	// only until the message is delivered).
+	WebhookDisabled Event = "webhook_disabled"
 )
 
 // accountEvents lists the account events with the channels they are
@@ -66,6 +71,7 @@ var accountEvents = []struct {
 	{PasswordReset, true, true},
 	{VerifyEmail, false, true},
 	{VerifyPhone, true, false},
+	{WebhookDisabled, false, true},
 }
 
 // IsAccount reports whether ev is an account event (no order behind it).
