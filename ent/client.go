@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/auditentry"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -52,6 +53,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Address is the client for interacting with the Address builders.
 	Address *AddressClient
+	// AuditEntry is the client for interacting with the AuditEntry builders.
+	AuditEntry *AuditEntryClient
 	// Cart is the client for interacting with the Cart builders.
 	Cart *CartClient
 	// CartLine is the client for interacting with the CartLine builders.
@@ -114,6 +117,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Address = NewAddressClient(c.config)
+	c.AuditEntry = NewAuditEntryClient(c.config)
 	c.Cart = NewCartClient(c.config)
 	c.CartLine = NewCartLineClient(c.config)
 	c.Category = NewCategoryClient(c.config)
@@ -232,6 +236,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:            ctx,
 		config:         cfg,
 		Address:        NewAddressClient(cfg),
+		AuditEntry:     NewAuditEntryClient(cfg),
 		Cart:           NewCartClient(cfg),
 		CartLine:       NewCartLineClient(cfg),
 		Category:       NewCategoryClient(cfg),
@@ -277,6 +282,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:            ctx,
 		config:         cfg,
 		Address:        NewAddressClient(cfg),
+		AuditEntry:     NewAuditEntryClient(cfg),
 		Cart:           NewCartClient(cfg),
 		CartLine:       NewCartLineClient(cfg),
 		Category:       NewCategoryClient(cfg),
@@ -331,11 +337,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity, c.Media,
-		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
-		c.PickupPoint, c.Product, c.ProductVariant, c.Promotion, c.RefreshToken,
-		c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass,
-		c.TaxRate, c.Voucher, c.VoucherUse,
+		c.Address, c.AuditEntry, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
+		c.Media, c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine,
+		c.Payment, c.PickupPoint, c.Product, c.ProductVariant, c.Promotion,
+		c.RefreshToken, c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement,
+		c.TaxClass, c.TaxRate, c.Voucher, c.VoucherUse,
 	} {
 		n.Use(hooks...)
 	}
@@ -345,11 +351,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Address, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity, c.Media,
-		c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine, c.Payment,
-		c.PickupPoint, c.Product, c.ProductVariant, c.Promotion, c.RefreshToken,
-		c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement, c.TaxClass,
-		c.TaxRate, c.Voucher, c.VoucherUse,
+		c.Address, c.AuditEntry, c.Cart, c.CartLine, c.Category, c.Customer, c.Identity,
+		c.Media, c.Notification, c.OneTimeSecret, c.Order, c.OrderEvent, c.OrderLine,
+		c.Payment, c.PickupPoint, c.Product, c.ProductVariant, c.Promotion,
+		c.RefreshToken, c.Sequence, c.ShippingMethod, c.ShippingZone, c.StockMovement,
+		c.TaxClass, c.TaxRate, c.Voucher, c.VoucherUse,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -360,6 +366,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AddressMutation:
 		return c.Address.mutate(ctx, m)
+	case *AuditEntryMutation:
+		return c.AuditEntry.mutate(ctx, m)
 	case *CartMutation:
 		return c.Cart.mutate(ctx, m)
 	case *CartLineMutation:
@@ -562,6 +570,140 @@ func (c *AddressClient) mutate(ctx context.Context, m *AddressMutation) (Value, 
 		return (&AddressDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Address mutation op: %q", m.Op())
+	}
+}
+
+// AuditEntryClient is a client for the AuditEntry schema.
+type AuditEntryClient struct {
+	config
+}
+
+// NewAuditEntryClient returns a client for the AuditEntry from the given config.
+func NewAuditEntryClient(c config) *AuditEntryClient {
+	return &AuditEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditentry.Hooks(f(g(h())))`.
+func (c *AuditEntryClient) Use(hooks ...Hook) {
+	c.hooks.AuditEntry = append(c.hooks.AuditEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditentry.Intercept(f(g(h())))`.
+func (c *AuditEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEntry = append(c.inters.AuditEntry, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEntry entity.
+func (c *AuditEntryClient) Create() *AuditEntryCreate {
+	mutation := newAuditEntryMutation(c.config, OpCreate)
+	return &AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEntry entities.
+func (c *AuditEntryClient) CreateBulk(builders ...*AuditEntryCreate) *AuditEntryCreateBulk {
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEntryClient) MapCreateBulk(slice any, setFunc func(*AuditEntryCreate, int)) *AuditEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEntryCreateBulk{err: fmt.Errorf("calling to AuditEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEntry.
+func (c *AuditEntryClient) Update() *AuditEntryUpdate {
+	mutation := newAuditEntryMutation(c.config, OpUpdate)
+	return &AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEntryClient) UpdateOne(_m *AuditEntry) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntry(_m))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEntryClient) UpdateOneID(id int) *AuditEntryUpdateOne {
+	mutation := newAuditEntryMutation(c.config, OpUpdateOne, withAuditEntryID(id))
+	return &AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEntry.
+func (c *AuditEntryClient) Delete() *AuditEntryDelete {
+	mutation := newAuditEntryMutation(c.config, OpDelete)
+	return &AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEntryClient) DeleteOne(_m *AuditEntry) *AuditEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEntryClient) DeleteOneID(id int) *AuditEntryDeleteOne {
+	builder := c.Delete().Where(auditentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEntry.
+func (c *AuditEntryClient) Query() *AuditEntryQuery {
+	return &AuditEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEntry entity by its id.
+func (c *AuditEntryClient) Get(ctx context.Context, id int) (*AuditEntry, error) {
+	return c.Query().Where(auditentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEntryClient) GetX(ctx context.Context, id int) *AuditEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEntryClient) Hooks() []Hook {
+	hooks := c.hooks.AuditEntry
+	return append(hooks[:len(hooks):len(hooks)], auditentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEntryClient) Interceptors() []Interceptor {
+	return c.inters.AuditEntry
+}
+
+func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -4878,16 +5020,17 @@ func (c *VoucherUseClient) mutate(ctx context.Context, m *VoucherUseMutation) (V
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Address, Cart, CartLine, Category, Customer, Identity, Media, Notification,
-		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
-		ProductVariant, Promotion, RefreshToken, Sequence, ShippingMethod,
-		ShippingZone, StockMovement, TaxClass, TaxRate, Voucher, VoucherUse []ent.Hook
+		Address, AuditEntry, Cart, CartLine, Category, Customer, Identity, Media,
+		Notification, OneTimeSecret, Order, OrderEvent, OrderLine, Payment,
+		PickupPoint, Product, ProductVariant, Promotion, RefreshToken, Sequence,
+		ShippingMethod, ShippingZone, StockMovement, TaxClass, TaxRate, Voucher,
+		VoucherUse []ent.Hook
 	}
 	inters struct {
-		Address, Cart, CartLine, Category, Customer, Identity, Media, Notification,
-		OneTimeSecret, Order, OrderEvent, OrderLine, Payment, PickupPoint, Product,
-		ProductVariant, Promotion, RefreshToken, Sequence, ShippingMethod,
-		ShippingZone, StockMovement, TaxClass, TaxRate, Voucher,
+		Address, AuditEntry, Cart, CartLine, Category, Customer, Identity, Media,
+		Notification, OneTimeSecret, Order, OrderEvent, OrderLine, Payment,
+		PickupPoint, Product, ProductVariant, Promotion, RefreshToken, Sequence,
+		ShippingMethod, ShippingZone, StockMovement, TaxClass, TaxRate, Voucher,
 		VoucherUse []ent.Interceptor
 	}
 )

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/auditentry"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -99,6 +100,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			address.Table:        address.ValidColumn,
+			auditentry.Table:     auditentry.ValidColumn,
 			cart.Table:           cart.ValidColumn,
 			cartline.Table:       cartline.ValidColumn,
 			category.Table:       category.ValidColumn,

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"github.com/savannah-commerce/savannah/ent/address"
+	"github.com/savannah-commerce/savannah/ent/auditentry"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -39,7 +40,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 26)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   address.Table,
@@ -66,6 +67,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   auditentry.Table,
+			Columns: auditentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: auditentry.FieldID,
+			},
+		},
+		Type: "AuditEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			auditentry.FieldCreatedAt:       {Type: field.TypeTime, Column: auditentry.FieldCreatedAt},
+			auditentry.FieldActorCustomerID: {Type: field.TypeInt, Column: auditentry.FieldActorCustomerID},
+			auditentry.FieldActorClient:     {Type: field.TypeString, Column: auditentry.FieldActorClient},
+			auditentry.FieldActorRole:       {Type: field.TypeString, Column: auditentry.FieldActorRole},
+			auditentry.FieldField:           {Type: field.TypeString, Column: auditentry.FieldField},
+			auditentry.FieldOperation:       {Type: field.TypeString, Column: auditentry.FieldOperation},
+			auditentry.FieldTargetIds:       {Type: field.TypeJSON, Column: auditentry.FieldTargetIds},
+			auditentry.FieldChanges:         {Type: field.TypeJSON, Column: auditentry.FieldChanges},
+			auditentry.FieldClientAddr:      {Type: field.TypeString, Column: auditentry.FieldClientAddr},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   cart.Table,
 			Columns: cart.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -87,7 +110,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			cart.FieldDiscountCodes:    {Type: field.TypeJSON, Column: cart.FieldDiscountCodes},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   cartline.Table,
 			Columns: cartline.Columns,
@@ -105,7 +128,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			cartline.FieldVariantID: {Type: field.TypeInt, Column: cartline.FieldVariantID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   category.Table,
 			Columns: category.Columns,
@@ -127,7 +150,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			category.FieldParentID:    {Type: field.TypeInt, Column: category.FieldParentID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customer.Table,
 			Columns: customer.Columns,
@@ -151,7 +174,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldPhoneVerifiedAt:   {Type: field.TypeTime, Column: customer.FieldPhoneVerifiedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   identity.Table,
 			Columns: identity.Columns,
@@ -170,7 +193,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			identity.FieldCustomerID: {Type: field.TypeInt, Column: identity.FieldCustomerID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   media.Table,
 			Columns: media.Columns,
@@ -200,7 +223,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			media.FieldCategoryID:       {Type: field.TypeInt, Column: media.FieldCategoryID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -226,7 +249,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldAudience:          {Type: field.TypeEnum, Column: notification.FieldAudience},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   onetimesecret.Table,
 			Columns: onetimesecret.Columns,
@@ -248,7 +271,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			onetimesecret.FieldCustomerID: {Type: field.TypeInt, Column: onetimesecret.FieldCustomerID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   order.Table,
 			Columns: order.Columns,
@@ -287,7 +310,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			order.FieldAccessExpiresAt:  {Type: field.TypeTime, Column: order.FieldAccessExpiresAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderevent.Table,
 			Columns: orderevent.Columns,
@@ -308,7 +331,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderevent.FieldActorID:    {Type: field.TypeInt, Column: orderevent.FieldActorID},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   orderline.Table,
 			Columns: orderline.Columns,
@@ -335,7 +358,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			orderline.FieldVariantID:      {Type: field.TypeInt, Column: orderline.FieldVariantID},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -359,7 +382,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldOrderID:           {Type: field.TypeInt, Column: payment.FieldOrderID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pickuppoint.Table,
 			Columns: pickuppoint.Columns,
@@ -385,7 +408,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pickuppoint.FieldMethodID:     {Type: field.TypeInt, Column: pickuppoint.FieldMethodID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   product.Table,
 			Columns: product.Columns,
@@ -407,7 +430,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			product.FieldMaxPriceMinor: {Type: field.TypeInt64, Column: product.FieldMaxPriceMinor},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productvariant.Table,
 			Columns: productvariant.Columns,
@@ -434,7 +457,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productvariant.FieldTaxClassID:     {Type: field.TypeInt, Column: productvariant.FieldTaxClassID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   promotion.Table,
 			Columns: promotion.Columns,
@@ -469,7 +492,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			promotion.FieldUses:             {Type: field.TypeInt, Column: promotion.FieldUses},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -490,7 +513,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldCustomerID: {Type: field.TypeInt, Column: refreshtoken.FieldCustomerID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sequence.Table,
 			Columns: sequence.Columns,
@@ -505,7 +528,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sequence.FieldValue: {Type: field.TypeInt64, Column: sequence.FieldValue},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingmethod.Table,
 			Columns: shippingmethod.Columns,
@@ -531,7 +554,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingmethod.FieldZoneID:            {Type: field.TypeInt, Column: shippingmethod.FieldZoneID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   shippingzone.Table,
 			Columns: shippingzone.Columns,
@@ -552,7 +575,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			shippingzone.FieldMatchKey:          {Type: field.TypeString, Column: shippingzone.FieldMatchKey},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   stockmovement.Table,
 			Columns: stockmovement.Columns,
@@ -573,7 +596,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			stockmovement.FieldOrderID:        {Type: field.TypeInt, Column: stockmovement.FieldOrderID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taxclass.Table,
 			Columns: taxclass.Columns,
@@ -590,7 +613,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taxclass.FieldName:      {Type: field.TypeString, Column: taxclass.FieldName},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taxrate.Table,
 			Columns: taxrate.Columns,
@@ -609,7 +632,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taxrate.FieldZoneID:      {Type: field.TypeInt, Column: taxrate.FieldZoneID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   voucher.Table,
 			Columns: voucher.Columns,
@@ -629,7 +652,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			voucher.FieldPerCustomerLimit: {Type: field.TypeInt, Column: voucher.FieldPerCustomerLimit},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   voucheruse.Table,
 			Columns: voucheruse.Columns,
@@ -1496,6 +1519,91 @@ func (f *AddressFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AuditEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AuditEntryQuery builder.
+func (_q *AuditEntryQuery) Filter() *AuditEntryFilter {
+	return &AuditEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AuditEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AuditEntryMutation builder.
+func (m *AuditEntryMutation) Filter() *AuditEntryFilter {
+	return &AuditEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// AuditEntryFilter provides a generic filtering capability at runtime for AuditEntryQuery.
+type AuditEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AuditEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *AuditEntryFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(auditentry.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AuditEntryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(auditentry.FieldCreatedAt))
+}
+
+// WhereActorCustomerID applies the entql int predicate on the actor_customer_id field.
+func (f *AuditEntryFilter) WhereActorCustomerID(p entql.IntP) {
+	f.Where(p.Field(auditentry.FieldActorCustomerID))
+}
+
+// WhereActorClient applies the entql string predicate on the actor_client field.
+func (f *AuditEntryFilter) WhereActorClient(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldActorClient))
+}
+
+// WhereActorRole applies the entql string predicate on the actor_role field.
+func (f *AuditEntryFilter) WhereActorRole(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldActorRole))
+}
+
+// WhereField applies the entql string predicate on the field field.
+func (f *AuditEntryFilter) WhereField(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldField))
+}
+
+// WhereOperation applies the entql string predicate on the operation field.
+func (f *AuditEntryFilter) WhereOperation(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldOperation))
+}
+
+// WhereTargetIds applies the entql json.RawMessage predicate on the target_ids field.
+func (f *AuditEntryFilter) WhereTargetIds(p entql.BytesP) {
+	f.Where(p.Field(auditentry.FieldTargetIds))
+}
+
+// WhereChanges applies the entql json.RawMessage predicate on the changes field.
+func (f *AuditEntryFilter) WhereChanges(p entql.BytesP) {
+	f.Where(p.Field(auditentry.FieldChanges))
+}
+
+// WhereClientAddr applies the entql string predicate on the client_addr field.
+func (f *AuditEntryFilter) WhereClientAddr(p entql.StringP) {
+	f.Where(p.Field(auditentry.FieldClientAddr))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CartQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1524,7 +1632,7 @@ type CartFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CartFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1670,7 +1778,7 @@ type CartLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CartLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1763,7 +1871,7 @@ type CategoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CategoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1904,7 +2012,7 @@ type CustomerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2083,7 +2191,7 @@ type IdentityFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdentityFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2167,7 +2275,7 @@ type MediaFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MediaFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2334,7 +2442,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2453,7 +2561,7 @@ type OneTimeSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OneTimeSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2552,7 +2660,7 @@ type OrderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2792,7 +2900,7 @@ type OrderEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2900,7 +3008,7 @@ type OrderLineFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrderLineFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3038,7 +3146,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3147,7 +3255,7 @@ type PickupPointFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PickupPointFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3280,7 +3388,7 @@ type ProductFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3407,7 +3515,7 @@ type ProductVariantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductVariantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3601,7 +3709,7 @@ type PromotionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PromotionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3765,7 +3873,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3859,7 +3967,7 @@ type SequenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SequenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3909,7 +4017,7 @@ type ShippingMethodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingMethodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4056,7 +4164,7 @@ type ShippingZoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ShippingZoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4164,7 +4272,7 @@ type StockMovementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StockMovementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4286,7 +4394,7 @@ type TaxClassFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaxClassFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4374,7 +4482,7 @@ type TaxRateFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaxRateFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4472,7 +4580,7 @@ type VoucherFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VoucherFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4575,7 +4683,7 @@ type VoucherUseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *VoucherUseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -187,8 +187,9 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// their payments through checkout, the catalogue and shipping
 		// through staff.
 		return allowRole(viewer.Staff), true
-	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse":
-		// Only the system writes: the auth service, the order counter.
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse", "AuditEntry":
+		// Only the system writes: the auth service, the order counter,
+		// the audit log (internal/audit).
 		return privacy.AlwaysDenyRule(), true
 	}
 	return nil, false

@@ -154,6 +154,16 @@ func mediaShown(v *viewer.Viewer) func(*sql.Selector) {
 
 func none(*viewer.Viewer) func(*sql.Selector) { return Nothing }
 
+// holding: every row for a viewer holding permission p, none for others.
+func holding(p viewer.Permission) RowFilter {
+	return func(v *viewer.Viewer) func(*sql.Selector) {
+		if v != nil && v.Can(p) {
+			return func(*sql.Selector) {}
+		}
+		return Nothing
+	}
+}
+
 // Of is the read rule of each entity (by its ent type name), in one
 // place; false for an entity without one, which nobody but the system
 // reads.
@@ -203,6 +213,10 @@ func Of(typ string) (Rule, bool) {
 		// Only the system: the order counter, the auth service's
 		// hashed reset links and codes.
 		return Rule{All: "", Filter: none}, true
+	case "AuditEntry":
+		// Whoever holds settings:manage reads the audit log; only the
+		// system (internal/audit) writes it.
+		return Rule{All: "", Filter: holding(viewer.SettingsManage)}, true
 	case "ShippingZone":
 		// Public: where the store ships is no secret.
 		return Rule{}, true
