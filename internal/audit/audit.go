@@ -119,19 +119,22 @@ func Field(ctx context.Context, name string) func(failed bool) {
 	}
 }
 
-// hook makes tx write the rows of its writes before it commits (once per
-// transaction).
-func (r *Recorder) hook(tx *ent.Tx) {
+// hook makes the transaction key stands for write the rows of its writes
+// before it commits (once per key). A key is the *ent.Tx the context
+// carries (ent.TxFromContext): the generated Tx() of a mutation returns a
+// fresh *ent.Tx each time, over the same transaction, so it cannot tell
+// two writes of one transaction apart from writes of two.
+func (r *Recorder) hook(key *ent.Tx) {
 	r.mu.Lock()
-	seen := r.hooked[tx]
-	r.hooked[tx] = true
+	seen := r.hooked[key]
+	r.hooked[key] = true
 	r.mu.Unlock()
 	if seen {
 		return
 	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
+	key.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			if err := r.write(ctx, tx.Client(), tx); err != nil {
+			if err := r.write(ctx, tx.Client(), key); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 			return next.Commit(ctx, tx)
@@ -139,9 +142,9 @@ func (r *Recorder) hook(tx *ent.Tx) {
 	})
 }
 
-// write writes, with client, one row per field that has writes in tx or
-// that ran in tx and succeeded.
-func (r *Recorder) write(ctx context.Context, client *ent.Client, tx *ent.Tx) error {
+// write writes, with client, one row per field that has writes in the
+// transaction key stands for or that ran in it and succeeded.
+func (r *Recorder) write(ctx context.Context, client *ent.Client, key *ent.Tx) error {
 	type row struct {
 		field   string
 		targets []string
@@ -157,7 +160,7 @@ func (r *Recorder) write(ctx context.Context, client *ent.Client, tx *ent.Tx) er
 		rw.field = f.name
 		for i := range f.changes {
 			c := &f.changes[i]
-			if c.tx != tx || c.written {
+			if c.tx != key || c.written {
 				continue
 			}
 			c.written = true
@@ -168,11 +171,11 @@ func (r *Recorder) write(ctx context.Context, client *ent.Client, tx *ent.Tx) er
 				}
 			}
 		}
-		ranHere := f.tx != nil && f.tx == tx && f.done && !f.written
+		ranHere := f.tx != nil && f.tx == key && f.done && !f.written
 		if len(rw.changes) == 0 && !ranHere {
 			continue
 		}
-		if f.tx == tx {
+		if f.tx == key {
 			f.written = true
 		}
 		rows = append(rows, rw)
@@ -252,7 +255,12 @@ func Register(client *ent.Client) {
 func (r *Recorder) add(ctx context.Context, m ent.Mutation, c schematype.AuditChange) error {
 	var tx *ent.Tx
 	if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
-		tx, _ = txm.Tx()
+		if own, err := txm.Tx(); err == nil {
+			tx = ent.TxFromContext(ctx)
+			if tx == nil {
+				tx = own // a transaction ctx does not name: a key of its own
+			}
+		}
 	}
 	r.mu.Lock()
 	f := r.current
