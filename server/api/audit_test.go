@@ -28,9 +28,9 @@ const auditLogDoc = `query AuditLog($filter: AuditLogFilter, $first: Int) {
 
 type auditNode struct {
 	ID, CreatedAt, ActorClient, ActorRole, Field, Operation, ClientAddr string
-	ActorID   *string
-	TargetIDs []string `json:"targetIds"`
-	Changes   []struct {
+	ActorID                                                             *string
+	TargetIDs                                                           []string `json:"targetIds"`
+	Changes                                                             []struct {
 		Type, Op string
 		IDs      []string `json:"ids"`
 		Fields   []struct {
