@@ -277,8 +277,7 @@ func (r *Recorder) add(ctx context.Context, m ent.Mutation, c schematype.AuditCh
 	}
 	f.changes = append(f.changes, change{tx: tx, c: c, ids: c.IDs})
 	r.mu.Unlock()
-	switch {
-	case tx == nil:
+	if tx == nil {
 		// Not in a transaction: the write is done; its row follows at
 		// once.
 		return r.write(ctx, m.(interface{ Client() *ent.Client }).Client(), nil)

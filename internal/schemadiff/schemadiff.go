@@ -6,7 +6,7 @@
 // changed kind; an output type made nullable or otherwise changed; an input
 // type made non-null or otherwise changed; a new required argument or input
 // field. Additions and deprecations are not breaking.
-// internal/schemacheck runs it in CI against the previous release.
+// graph/schemacheck runs it in CI against the previous release.
 package schemadiff
 
 import (

@@ -126,7 +126,7 @@ type Mutation { save(input: ProductInput!): Product @auth }
 	}
 }
 
-// TestCheck is the check CI runs (internal/schemacheck): a removed field
+// TestCheck is the check CI runs (graph/schemacheck): a removed field
 // fails it until the intentional-changes file lists it, and an additive
 // change passes.
 func TestCheck(t *testing.T) {
