@@ -33,8 +33,13 @@ import (
 )
 
 // maxValue bounds one field's recorded value (JSON text); longer values
-// are cut and marked.
-const maxValue = 500
+// are cut and marked. maxChanges bounds the writes a row describes field
+// by field (a bulk write of thousands of vouchers); the rest add their
+// IDs to the row's targets only.
+const (
+	maxValue   = 500
+	maxChanges = 100
+)
 
 // Audited reports whether v's mutations are audited: staff, admins and
 // API clients; customers' own changes and anonymous requests are not.
@@ -164,7 +169,9 @@ func (r *Recorder) write(ctx context.Context, client *ent.Client, key *ent.Tx) e
 				continue
 			}
 			c.written = true
-			rw.changes = append(rw.changes, c.c)
+			if len(rw.changes) < maxChanges {
+				rw.changes = append(rw.changes, c.c)
+			}
 			for _, id := range c.ids {
 				if !slices.Contains(rw.targets, id) {
 					rw.targets = append(rw.targets, id)
