@@ -38,7 +38,7 @@ func main() {
 			gen.FeaturePrivacy,
 			gen.FeatureEntQL,
 		},
-	}, entc.Extensions(ex), entc.TemplateFiles("ent/template/edgefilter.tmpl"))
+	}, entc.Extensions(ex), entc.TemplateFiles("ent/template/edgefilter.tmpl", "ent/template/sensitive.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

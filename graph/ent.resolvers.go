@@ -122,6 +122,9 @@ func (r *shippingMethodResolver) PickupPoints(ctx context.Context, obj *ent.Ship
 	return pickupPoints(ctx, obj)
 }
 
+// AuditEntry returns AuditEntryResolver implementation.
+func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
 // Category returns CategoryResolver implementation.
 func (r *Resolver) Category() CategoryResolver { return &categoryResolver{r} }
 
@@ -156,6 +159,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) ShippingMethod() ShippingMethodResolver { return &shippingMethodResolver{r} }
 
 type (
+	auditEntryResolver     struct{ *Resolver }
 	categoryResolver       struct{ *Resolver }
 	customerResolver       struct{ *Resolver }
 	imageResolver          struct{ *Resolver }

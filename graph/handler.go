@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/internal/app"
+	"github.com/savannah-commerce/savannah/internal/audit"
+	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/ratelimit"
@@ -130,8 +132,13 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 	// call.
 	srv.Use(transactioner{entgql.Transactioner{TxOpener: database.TxOpener{Client: svc.Client}, SkipTxFunc: noTx}})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
+			// Staff's and API clients' mutations are audited (see audit.go).
+			ctx = audit.Start(ctx, oc.OperationName, auth.ClientAddr(ctx))
+		}
 		return next(r.withLoaders(ctx))
 	})
+	srv.AroundFields(auditFields)
 	present := ErrorPresenter(log, cfg.RequestID)
 	if !cfg.Introspection {
 		present = withoutSuggestions(present)

@@ -65,6 +65,47 @@ var (
 			},
 		},
 	}
+	// AuditEntriesColumns holds the columns for the "audit_entries" table.
+	AuditEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "actor_customer_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_client", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "actor_role", Type: field.TypeString, Size: 20, Default: ""},
+		{Name: "field", Type: field.TypeString, Size: 200},
+		{Name: "operation", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "target_ids", Type: field.TypeJSON},
+		{Name: "changes", Type: field.TypeJSON},
+		{Name: "client_addr", Type: field.TypeString, Size: 64, Default: ""},
+	}
+	// AuditEntriesTable holds the schema information for the "audit_entries" table.
+	AuditEntriesTable = &schema.Table{
+		Name:       "audit_entries",
+		Columns:    AuditEntriesColumns,
+		PrimaryKey: []*schema.Column{AuditEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditentry_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[1]},
+			},
+			{
+				Name:    "auditentry_actor_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[2], AuditEntriesColumns[1]},
+			},
+			{
+				Name:    "auditentry_actor_client_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[3], AuditEntriesColumns[1]},
+			},
+			{
+				Name:    "auditentry_field_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEntriesColumns[5], AuditEntriesColumns[1]},
+			},
+		},
+	}
 	// CartsColumns holds the columns for the "carts" table.
 	CartsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1117,6 +1158,7 @@ var (
 	Tables = []*schema.Table{
 		APIClientsTable,
 		AddressesTable,
+		AuditEntriesTable,
 		CartsTable,
 		CartLinesTable,
 		CategoriesTable,
@@ -1155,6 +1197,9 @@ func init() {
 	AddressesTable.ForeignKeys[0].RefTable = CustomersTable
 	AddressesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
+	}
+	AuditEntriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(111669149696),
 	}
 	CartsTable.ForeignKeys[0].RefTable = CustomersTable
 	CartsTable.ForeignKeys[1].RefTable = PickupPointsTable

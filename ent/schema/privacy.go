@@ -234,8 +234,9 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// Staff holding settings:manage register and change API clients
 		// (internal/oauth).
 		return allow(viewer.SettingsManage), true
-	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse", "RevokedToken":
-		// Only the system writes: the auth service, the order counter.
+	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse", "RevokedToken", "AuditEntry":
+		// Only the system writes: the auth service, the order counter,
+		// revoked client tokens, the audit log (internal/audit).
 		return privacy.AlwaysDenyRule(), true
 	}
 	return nil, false

@@ -55,6 +55,22 @@ type AppliedDiscount struct {
 	Shipping bool `json:"shipping"`
 }
 
+// Narrows the audit log; every given condition must hold.
+type AuditLogFilter struct {
+	// Entries made by this staff member (a Customer ID).
+	Actor *string `json:"actor,omitempty"`
+	// Entries made by this API client (its client_id).
+	Client *string `json:"client,omitempty"`
+	// Entries of this root mutation field (such as updateProduct) or operation name.
+	Operation *string `json:"operation,omitempty"`
+	// Entries that wrote this node (a global ID).
+	Target *string `json:"target,omitempty"`
+	// Entries made at or after this time.
+	Since *time.Time `json:"since,omitempty"`
+	// Entries made before this time.
+	Until *time.Time `json:"until,omitempty"`
+}
+
 // An access token (a short-lived JWT) and the refresh token that renews it.
 type AuthToken struct {
 	AccessToken  string `json:"accessToken"`

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/internal/audit"
 	"github.com/savannah-commerce/savannah/internal/auth"
 	"github.com/savannah-commerce/savannah/internal/cache"
 	"github.com/savannah-commerce/savannah/internal/catalog"
@@ -156,8 +157,9 @@ type Services struct {
 // NewClient returns the ent client every part of the store uses, over
 // cfg.DB: every statement metered and traced, and the hooks that make a
 // write's side effects happen, in the order they run: catalogue cache
-// invalidation, order events for subscriptions, the notification outbox
-// and, when configured, the CDN purge.
+// invalidation, order events for subscriptions, the notification outbox,
+// when configured the CDN purge, and the audit log of staff's and API
+// clients' writes (internal/audit).
 func NewClient(cfg Config) (*ent.Client, error) {
 	if cfg.DB == nil || cfg.Log == nil || cfg.Jobs == nil {
 		return nil, errors.New("app: database, logger and job client are required")
@@ -183,6 +185,7 @@ func NewClient(cfg Config) (*ent.Client, error) {
 	if cfg.CDNPurge {
 		cdn.NewPurger(cfg.Jobs, cfg.CDNPurgeMaxAttempts).Register(client)
 	}
+	audit.Register(client)
 	return client, nil
 }
 

@@ -44,6 +44,8 @@ type store struct {
 	key      auth.SigningKey
 	// bearer, when set, is sent as the access token of every request.
 	bearer string
+	// audited counts the audited mutations sent (see auditLedger).
+	audited *auditLedger
 }
 
 // newStore starts the API; opts adjust the auth service (such as Redis
@@ -104,7 +106,11 @@ func newStoreWith(t testing.TB, db *database.DB, cat *seed.Catalog, setup storeS
 	a := api.New(svc, hc)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &store{t: t, db: db, client: client, count: count, api: a, services: svc, srv: srv, ops: contractOps(t), auth: svc.Auth, tokens: cfg.Auth.Tokens, key: key}
+	s := &store{t: t, db: db, client: client, count: count, api: a, services: svc, srv: srv, ops: contractOps(t), auth: svc.Auth, tokens: cfg.Auth.Tokens, key: key, audited: &auditLedger{sent: map[string]int{}}}
+	// Before srv.Close: every audited mutation this store served must
+	// have left its audit row.
+	t.Cleanup(s.checkAudited)
+	return s
 }
 
 // placed saves the order that create builds, as the system, in a
@@ -196,7 +202,11 @@ func (s *store) send(query, opName string, vars map[string]any) (gqlResponse, er
 		return out, err
 	}
 	defer resp.Body.Close()
-	return out, json.NewDecoder(resp.Body).Decode(&out)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return out, err
+	}
+	s.noteAudited(query, opName, out)
+	return out, nil
 }
 
 // post sends a GraphQL request and decodes the response.

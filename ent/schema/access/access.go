@@ -214,6 +214,10 @@ func Of(typ string) (Rule, bool) {
 		// Only the system: the order counter, the auth service's
 		// hashed reset links and codes, revoked client tokens.
 		return Rule{All: "", Filter: none}, true
+	case "AuditEntry":
+		// Whoever holds settings:manage reads the audit log; only the
+		// system (internal/audit) writes it.
+		return Rule{All: viewer.SettingsManage, Filter: none}, true
 	case "ShippingZone":
 		// Public: where the store ships is no secret.
 		return Rule{}, true

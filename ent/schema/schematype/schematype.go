@@ -82,3 +82,29 @@ type AppliedPromotion struct {
 	// action), not off the lines.
 	Shipping bool `json:"shipping,omitempty"`
 }
+
+// AuditChange is one row an audited mutation wrote (internal/audit): the
+// entity's type and global ID, what was done to it, and which fields it
+// set or cleared. A field's value is kept only when the field is not
+// Sensitive() in the ent schema (passwords, secrets, token and hash
+// fields never are).
+type AuditChange struct {
+	// Type is the ent type, such as Product.
+	Type string `json:"type"`
+	// Op is CREATE, UPDATE or DELETE.
+	Op string `json:"op"`
+	// IDs are the global IDs of the rows written (several for a bulk
+	// update or delete).
+	IDs    []string           `json:"ids,omitempty"`
+	Fields []AuditFieldChange `json:"fields,omitempty"`
+}
+
+// AuditFieldChange is one field an audited mutation set or cleared.
+type AuditFieldChange struct {
+	Name string `json:"name"`
+	// Value is the new value as JSON text; nil when the field was
+	// cleared or is sensitive (Redacted).
+	Value    *string `json:"value,omitempty"`
+	Cleared  bool    `json:"cleared,omitempty"`
+	Redacted bool    `json:"redacted,omitempty"`
+}
