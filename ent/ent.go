@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/apiclient"
+	"github.com/savannah-commerce/savannah/ent/auditentry"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -40,6 +41,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
 	"github.com/savannah-commerce/savannah/ent/voucheruse"
+	"github.com/savannah-commerce/savannah/ent/webhookdelivery"
+	"github.com/savannah-commerce/savannah/ent/webhooksubscription"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -100,34 +103,37 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apiclient.Table:      apiclient.ValidColumn,
-			address.Table:        address.ValidColumn,
-			cart.Table:           cart.ValidColumn,
-			cartline.Table:       cartline.ValidColumn,
-			category.Table:       category.ValidColumn,
-			customer.Table:       customer.ValidColumn,
-			identity.Table:       identity.ValidColumn,
-			media.Table:          media.ValidColumn,
-			notification.Table:   notification.ValidColumn,
-			onetimesecret.Table:  onetimesecret.ValidColumn,
-			order.Table:          order.ValidColumn,
-			orderevent.Table:     orderevent.ValidColumn,
-			orderline.Table:      orderline.ValidColumn,
-			payment.Table:        payment.ValidColumn,
-			pickuppoint.Table:    pickuppoint.ValidColumn,
-			product.Table:        product.ValidColumn,
-			productvariant.Table: productvariant.ValidColumn,
-			promotion.Table:      promotion.ValidColumn,
-			refreshtoken.Table:   refreshtoken.ValidColumn,
-			revokedtoken.Table:   revokedtoken.ValidColumn,
-			sequence.Table:       sequence.ValidColumn,
-			shippingmethod.Table: shippingmethod.ValidColumn,
-			shippingzone.Table:   shippingzone.ValidColumn,
-			stockmovement.Table:  stockmovement.ValidColumn,
-			taxclass.Table:       taxclass.ValidColumn,
-			taxrate.Table:        taxrate.ValidColumn,
-			voucher.Table:        voucher.ValidColumn,
-			voucheruse.Table:     voucheruse.ValidColumn,
+			apiclient.Table:           apiclient.ValidColumn,
+			address.Table:             address.ValidColumn,
+			auditentry.Table:          auditentry.ValidColumn,
+			cart.Table:                cart.ValidColumn,
+			cartline.Table:            cartline.ValidColumn,
+			category.Table:            category.ValidColumn,
+			customer.Table:            customer.ValidColumn,
+			identity.Table:            identity.ValidColumn,
+			media.Table:               media.ValidColumn,
+			notification.Table:        notification.ValidColumn,
+			onetimesecret.Table:       onetimesecret.ValidColumn,
+			order.Table:               order.ValidColumn,
+			orderevent.Table:          orderevent.ValidColumn,
+			orderline.Table:           orderline.ValidColumn,
+			payment.Table:             payment.ValidColumn,
+			pickuppoint.Table:         pickuppoint.ValidColumn,
+			product.Table:             product.ValidColumn,
+			productvariant.Table:      productvariant.ValidColumn,
+			promotion.Table:           promotion.ValidColumn,
+			refreshtoken.Table:        refreshtoken.ValidColumn,
+			revokedtoken.Table:        revokedtoken.ValidColumn,
+			sequence.Table:            sequence.ValidColumn,
+			shippingmethod.Table:      shippingmethod.ValidColumn,
+			shippingzone.Table:        shippingzone.ValidColumn,
+			stockmovement.Table:       stockmovement.ValidColumn,
+			taxclass.Table:            taxclass.ValidColumn,
+			taxrate.Table:             taxrate.ValidColumn,
+			voucher.Table:             voucher.ValidColumn,
+			voucheruse.Table:          voucheruse.ValidColumn,
+			webhookdelivery.Table:     webhookdelivery.ValidColumn,
+			webhooksubscription.Table: webhooksubscription.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -31,6 +31,8 @@ import (
 	"github.com/savannah-commerce/savannah/ent/taxrate"
 	"github.com/savannah-commerce/savannah/ent/voucher"
 	"github.com/savannah-commerce/savannah/ent/voucheruse"
+	"github.com/savannah-commerce/savannah/ent/webhookdelivery"
+	"github.com/savannah-commerce/savannah/ent/webhooksubscription"
 )
 
 // Noder wraps the basic Node method.
@@ -137,6 +139,16 @@ var voucheruseImplementors = []string{"VoucherUse", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*VoucherUse) IsNode() {}
+
+var webhookdeliveryImplementors = []string{"WebhookDelivery", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WebhookDelivery) IsNode() {}
+
+var webhooksubscriptionImplementors = []string{"WebhookSubscription", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WebhookSubscription) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -391,6 +403,24 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(voucheruse.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, voucheruseImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case webhookdelivery.Table:
+		query := c.WebhookDelivery.Query().
+			Where(webhookdelivery.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, webhookdeliveryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case webhooksubscription.Table:
+		query := c.WebhookSubscription.Query().
+			Where(webhooksubscription.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, webhooksubscriptionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -776,6 +806,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.VoucherUse.Query().
 			Where(voucheruse.IDIn(ids...))
 		query, err := query.CollectFields(ctx, voucheruseImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case webhookdelivery.Table:
+		query := c.WebhookDelivery.Query().
+			Where(webhookdelivery.IDIn(ids...))
+		query, err := query.CollectFields(ctx, webhookdeliveryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case webhooksubscription.Table:
+		query := c.WebhookSubscription.Query().
+			Where(webhooksubscription.IDIn(ids...))
+		query, err := query.CollectFields(ctx, webhooksubscriptionImplementors...)
 		if err != nil {
 			return nil, err
 		}

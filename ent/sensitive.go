@@ -6,6 +6,10 @@ package ent
 // is Sensitive() in the schema (a password hash, a secret, a token).
 func SensitiveField(typ, field string) bool {
 	switch typ + "." + field {
+	case "APIClient.secret_hash":
+		return true
+	case "APIClient.previous_secret_hash":
+		return true
 	case "Cart.token":
 		return true
 	case "Customer.password_hash":
@@ -21,6 +25,8 @@ func SensitiveField(typ, field string) bool {
 	case "Order.access_token_hash":
 		return true
 	case "RefreshToken.token_hash":
+		return true
+	case "WebhookSubscription.secret":
 		return true
 	}
 	return false

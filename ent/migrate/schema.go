@@ -1199,7 +1199,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
 	AuditEntriesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(111669149696),
+		IncrementStart: func(i int) *int { return &i }(115964116992),
 	}
 	CartsTable.ForeignKeys[0].RefTable = CustomersTable
 	CartsTable.ForeignKeys[1].RefTable = PickupPointsTable
@@ -1287,7 +1287,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	RevokedTokensTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(115964116992),
+		IncrementStart: func(i int) *int { return &i }(120259084288),
 	}
 	SequencesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(64424509440),
@@ -1329,9 +1329,9 @@ func init() {
 	}
 	WebhookDeliveriesTable.ForeignKeys[0].RefTable = WebhookSubscriptionsTable
 	WebhookDeliveriesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(111669149696),
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	WebhookSubscriptionsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(115964116992),
+		IncrementStart: func(i int) *int { return &i }(128849018880),
 	}
 }

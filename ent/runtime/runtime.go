@@ -8,6 +8,7 @@ import (
 
 	"github.com/savannah-commerce/savannah/ent/address"
 	"github.com/savannah-commerce/savannah/ent/apiclient"
+	"github.com/savannah-commerce/savannah/ent/auditentry"
 	"github.com/savannah-commerce/savannah/ent/cart"
 	"github.com/savannah-commerce/savannah/ent/cartline"
 	"github.com/savannah-commerce/savannah/ent/category"
@@ -185,6 +186,67 @@ func init() {
 	addressDescIsDefault := addressFields[7].Descriptor()
 	// address.DefaultIsDefault holds the default value on creation for the is_default field.
 	address.DefaultIsDefault = addressDescIsDefault.Default.(bool)
+	auditentryMixin := schema.AuditEntry{}.Mixin()
+	auditentry.Policy = privacy.NewPolicies(auditentryMixin[0], schema.AuditEntry{})
+	auditentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditentryHooks := schema.AuditEntry{}.Hooks()
+
+	auditentry.Hooks[1] = auditentryHooks[0]
+	auditentryFields := schema.AuditEntry{}.Fields()
+	_ = auditentryFields
+	// auditentryDescCreatedAt is the schema descriptor for created_at field.
+	auditentryDescCreatedAt := auditentryFields[0].Descriptor()
+	// auditentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditentry.DefaultCreatedAt = auditentryDescCreatedAt.Default.(func() time.Time)
+	// auditentryDescActorClient is the schema descriptor for actor_client field.
+	auditentryDescActorClient := auditentryFields[2].Descriptor()
+	// auditentry.DefaultActorClient holds the default value on creation for the actor_client field.
+	auditentry.DefaultActorClient = auditentryDescActorClient.Default.(string)
+	// auditentry.ActorClientValidator is a validator for the "actor_client" field. It is called by the builders before save.
+	auditentry.ActorClientValidator = auditentryDescActorClient.Validators[0].(func(string) error)
+	// auditentryDescActorRole is the schema descriptor for actor_role field.
+	auditentryDescActorRole := auditentryFields[3].Descriptor()
+	// auditentry.DefaultActorRole holds the default value on creation for the actor_role field.
+	auditentry.DefaultActorRole = auditentryDescActorRole.Default.(string)
+	// auditentry.ActorRoleValidator is a validator for the "actor_role" field. It is called by the builders before save.
+	auditentry.ActorRoleValidator = auditentryDescActorRole.Validators[0].(func(string) error)
+	// auditentryDescField is the schema descriptor for field field.
+	auditentryDescField := auditentryFields[4].Descriptor()
+	// auditentry.FieldValidator is a validator for the "field" field. It is called by the builders before save.
+	auditentry.FieldValidator = func() func(string) error {
+		validators := auditentryDescField.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(field string) error {
+			for _, fn := range fns {
+				if err := fn(field); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditentryDescOperation is the schema descriptor for operation field.
+	auditentryDescOperation := auditentryFields[5].Descriptor()
+	// auditentry.DefaultOperation holds the default value on creation for the operation field.
+	auditentry.DefaultOperation = auditentryDescOperation.Default.(string)
+	// auditentry.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	auditentry.OperationValidator = auditentryDescOperation.Validators[0].(func(string) error)
+	// auditentryDescClientAddr is the schema descriptor for client_addr field.
+	auditentryDescClientAddr := auditentryFields[8].Descriptor()
+	// auditentry.DefaultClientAddr holds the default value on creation for the client_addr field.
+	auditentry.DefaultClientAddr = auditentryDescClientAddr.Default.(string)
+	// auditentry.ClientAddrValidator is a validator for the "client_addr" field. It is called by the builders before save.
+	auditentry.ClientAddrValidator = auditentryDescClientAddr.Validators[0].(func(string) error)
 	cartMixin := schema.Cart{}.Mixin()
 	cart.Policy = privacy.NewPolicies(cartMixin[0], schema.Cart{})
 	cart.Hooks[0] = func(next ent.Mutator) ent.Mutator {

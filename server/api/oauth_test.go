@@ -398,7 +398,6 @@ func TestOAuthMetadata(t *testing.T) {
 // and is refused everything once disabled or its token revoked. It needs
 // the privacy rules to read permissions (branch perms).
 func TestAPIClientReadsOrders(t *testing.T) {
-	t.Skip("needs branch perms")
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStore(t, db, nil)

@@ -1,5 +1,17 @@
 -- disable the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = off;
+-- create "new_customers" table
+CREATE TABLE `new_customers` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `email` text NOT NULL, `name` text NOT NULL, `phone` text NULL, `password_hash` text NULL, `role` text NOT NULL DEFAULT 'CUSTOMER', `password_changed_at` datetime NULL, `token_version` integer NOT NULL DEFAULT 0, `email_verified_at` datetime NULL, `phone_verified_at` datetime NULL);
+-- carry the id sequence of "customers" over to "new_customers"
+INSERT INTO sqlite_sequence (name, seq) SELECT 'new_customers', seq FROM sqlite_sequence WHERE name = 'customers';
+-- copy rows from old table "customers" to new temporary table "new_customers"
+INSERT INTO `new_customers` (`id`, `created_at`, `updated_at`, `email`, `name`, `phone`, `password_hash`, `role`, `password_changed_at`, `token_version`, `email_verified_at`, `phone_verified_at`) SELECT `id`, `created_at`, `updated_at`, `email`, `name`, `phone`, `password_hash`, `role`, `password_changed_at`, `token_version`, `email_verified_at`, `phone_verified_at` FROM `customers`;
+-- drop "customers" table after copying rows
+DROP TABLE `customers`;
+-- rename temporary table "new_customers" to "customers"
+ALTER TABLE `new_customers` RENAME TO `customers`;
+-- create index "customers_email_key" to table: "customers"
+CREATE UNIQUE INDEX `customers_email_key` ON `customers` (`email`);
 -- create "new_order_lines" table
 CREATE TABLE `new_order_lines` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `product_name` text NOT NULL, `variant_name` text NOT NULL, `sku` text NOT NULL, `quantity` integer NOT NULL, `unit_price_minor` integer NOT NULL, `line_total_minor` integer NOT NULL, `discount_minor` integer NOT NULL DEFAULT 0, `tax_minor` integer NOT NULL DEFAULT 0, `gross_minor` integer NULL, `tax_class` text NULL, `order_id` integer NOT NULL, `variant_id` integer NULL, CONSTRAINT `order_lines_product_variants_order_lines` FOREIGN KEY (`variant_id`) REFERENCES `product_variants` (`id`) ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT `order_lines_orders_lines` FOREIGN KEY (`order_id`) REFERENCES `orders` (`id`) ON UPDATE NO ACTION ON DELETE CASCADE);
 -- carry the id sequence of "order_lines" over to "new_order_lines"
@@ -48,5 +60,15 @@ INSERT INTO `new_promotions` (`id`, `created_at`, `updated_at`, `name`, `active`
 DROP TABLE `promotions`;
 -- rename temporary table "new_promotions" to "promotions"
 ALTER TABLE `new_promotions` RENAME TO `promotions`;
+-- drop "api_clients" table
+DROP TABLE `api_clients`;
+-- drop "audit_entries" table
+DROP TABLE `audit_entries`;
+-- drop "revoked_tokens" table
+DROP TABLE `revoked_tokens`;
+-- drop "webhook_deliveries" table
+DROP TABLE `webhook_deliveries`;
+-- drop "webhook_subscriptions" table
+DROP TABLE `webhook_subscriptions`;
 -- enable back the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = on;

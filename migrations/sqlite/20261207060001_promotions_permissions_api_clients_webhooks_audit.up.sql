@@ -1,5 +1,7 @@
 -- disable the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = off;
+-- add column "permissions" to table: "customers"
+ALTER TABLE `customers` ADD COLUMN `permissions` json NULL;
 -- add column "compare_at_price_minor" to table: "order_lines"
 ALTER TABLE `order_lines` ADD COLUMN `compare_at_price_minor` integer NULL;
 -- create "new_orders" table
@@ -36,5 +38,43 @@ INSERT INTO `new_promotions` (`id`, `created_at`, `updated_at`, `name`, `active`
 DROP TABLE `promotions`;
 -- rename temporary table "new_promotions" to "promotions"
 ALTER TABLE `new_promotions` RENAME TO `promotions`;
+-- create "api_clients" table
+CREATE TABLE `api_clients` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `name` text NOT NULL, `client_id` text NOT NULL, `secret_hash` text NOT NULL, `previous_secret_hash` text NULL, `previous_secret_expires_at` datetime NULL, `scopes` json NOT NULL, `disabled` bool NOT NULL DEFAULT (false), `last_used_at` datetime NULL);
+-- set sequence for "api_clients" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("api_clients", 111669149696);
+-- create index "api_clients_client_id_key" to table: "api_clients"
+CREATE UNIQUE INDEX `api_clients_client_id_key` ON `api_clients` (`client_id`);
+-- create "audit_entries" table
+CREATE TABLE `audit_entries` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `actor_customer_id` integer NULL, `actor_client` text NOT NULL DEFAULT (''), `actor_role` text NOT NULL DEFAULT (''), `field` text NOT NULL, `operation` text NOT NULL DEFAULT (''), `target_ids` json NOT NULL, `changes` json NOT NULL, `client_addr` text NOT NULL DEFAULT (''));
+-- set sequence for "audit_entries" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("audit_entries", 115964116992);
+-- create index "auditentry_created_at" to table: "audit_entries"
+CREATE INDEX `auditentry_created_at` ON `audit_entries` (`created_at`);
+-- create index "auditentry_actor_customer_id_created_at" to table: "audit_entries"
+CREATE INDEX `auditentry_actor_customer_id_created_at` ON `audit_entries` (`actor_customer_id`, `created_at`);
+-- create index "auditentry_actor_client_created_at" to table: "audit_entries"
+CREATE INDEX `auditentry_actor_client_created_at` ON `audit_entries` (`actor_client`, `created_at`);
+-- create index "auditentry_field_created_at" to table: "audit_entries"
+CREATE INDEX `auditentry_field_created_at` ON `audit_entries` (`field`, `created_at`);
+-- create "revoked_tokens" table
+CREATE TABLE `revoked_tokens` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `jti` text NOT NULL, `client_id` text NOT NULL, `expires_at` datetime NOT NULL);
+-- set sequence for "revoked_tokens" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("revoked_tokens", 120259084288);
+-- create index "revoked_tokens_jti_key" to table: "revoked_tokens"
+CREATE UNIQUE INDEX `revoked_tokens_jti_key` ON `revoked_tokens` (`jti`);
+-- create index "revokedtoken_expires_at" to table: "revoked_tokens"
+CREATE INDEX `revokedtoken_expires_at` ON `revoked_tokens` (`expires_at`);
+-- create "webhook_deliveries" table
+CREATE TABLE `webhook_deliveries` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `event_id` text NOT NULL, `event_type` text NOT NULL, `payload_version` integer NOT NULL, `body` text NOT NULL, `state` text NOT NULL DEFAULT ('PENDING'), `attempts` integer NOT NULL DEFAULT (0), `response_status` integer NULL, `latency_ms` integer NULL, `next_attempt_at` datetime NULL, `last_error` text NULL, `delivered_at` datetime NULL, `subscription_id` integer NOT NULL, CONSTRAINT `webhook_deliveries_webhook_subscriptions_deliveries` FOREIGN KEY (`subscription_id`) REFERENCES `webhook_subscriptions` (`id`) ON DELETE CASCADE);
+-- set sequence for "webhook_deliveries" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("webhook_deliveries", 124554051584);
+-- create index "webhookdelivery_subscription_id_event_id" to table: "webhook_deliveries"
+CREATE UNIQUE INDEX `webhookdelivery_subscription_id_event_id` ON `webhook_deliveries` (`subscription_id`, `event_id`);
+-- create index "webhookdelivery_state_created_at" to table: "webhook_deliveries"
+CREATE INDEX `webhookdelivery_state_created_at` ON `webhook_deliveries` (`state`, `created_at`);
+-- create "webhook_subscriptions" table
+CREATE TABLE `webhook_subscriptions` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `url` text NOT NULL, `event_types` json NOT NULL, `secret` text NOT NULL, `active` bool NOT NULL DEFAULT (true), `disabled_reason` text NULL, `consecutive_failures` integer NOT NULL DEFAULT (0), `failing_since` datetime NULL);
+-- set sequence for "webhook_subscriptions" table
+INSERT INTO sqlite_sequence (name, seq) VALUES ("webhook_subscriptions", 128849018880);
 -- enable back the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = on;

@@ -1,2 +1,0 @@
--- reverse: modify "customers" table
-ALTER TABLE "customers" DROP COLUMN "permissions";

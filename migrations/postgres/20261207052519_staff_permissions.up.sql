@@ -1,2 +1,0 @@
--- modify "customers" table
-ALTER TABLE "customers" ADD COLUMN "permissions" jsonb NULL;
