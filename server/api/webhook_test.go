@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -166,16 +165,6 @@ func (s *store) deliveries(t *testing.T) map[string][]deliveryNode {
 	return m
 }
 
-func (s *store) asAdmin(t *testing.T) *store {
-	t.Helper()
-	c, err := s.client.Customer.Create().SetEmail(fmt.Sprintf("admin-%d@example.com", time.Now().UnixNano())).
-		SetName("Admin").SetRole(customer.RoleADMIN).Save(viewer.System(context.Background(), "test: set up"))
-	require.NoError(t, err)
-	tok, _, err := s.tokens.Issue(c.ID, customer.RoleADMIN, 0)
-	require.NoError(t, err)
-	return s.as(tok)
-}
-
 // startWebhookWorker works webhook deliveries with a fast backoff and a
 // circuit that opens after circuitFailures failures.
 func startWebhookWorker(t *testing.T, db *database.DB, s *store, circuitFailures int) {
@@ -208,7 +197,7 @@ func TestWebhooks(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		s := newStoreWith(t, db, demoCatalog(t), storeSetup{introspection: true, app: func(c *app.Config) { c.WebhookAllowLoopback = true }})
-		admin, staff := s.asAdmin(t), s.asStaff()
+		admin, staff := s.asAdmin(), s.asStaff()
 		rcv := newReceiver(t)
 
 		// Refusals, each paired with what works.
