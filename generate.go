@@ -1,6 +1,6 @@
 // Package savannah is the root of the Savannah commerce backend. It holds
 // nothing but the code generation steps: ent (with entgql) first, then gqlgen,
-// then the served schema as SDL (schema/savannah.graphql, graph/schemacheck).
+// then the served schema as SDL (graph/schema/savannah.graphql, graph/schemacheck).
 package savannah
 
 //go:generate go run ./ent/entc.go

@@ -5,10 +5,10 @@
 //	go run ./graph/schemacheck -check   # CI: no unlisted breaking change
 //
 // -write formats the executable schema (graph.NewExecutableSchema, the one
-// the server serves) into schema/savannah.graphql. -check compares that
-// file with the newest release's (schema/releases/vX.Y.Z.graphql) and
+// the server serves) into graph/schema/savannah.graphql. -check compares that
+// file with the newest release's (graph/schema/releases/vX.Y.Z.graphql) and
 // exits 1 on a breaking change (internal/schemadiff) that
-// schema/breaking-changes.txt does not list as intentional.
+// graph/schema/breaking-changes.txt does not list as intentional.
 package main
 
 import (
@@ -24,9 +24,9 @@ import (
 )
 
 const (
-	served      = "schema/savannah.graphql"
-	releases    = "schema/releases"
-	intentional = "schema/breaking-changes.txt"
+	served      = "graph/schema/savannah.graphql"
+	releases    = "graph/schema/releases"
+	intentional = "graph/schema/breaking-changes.txt"
 )
 
 func main() {
