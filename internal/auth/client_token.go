@@ -2,9 +2,7 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -62,25 +60,7 @@ func (t *Tokens) SignClient(c ClientClaims) (string, error) {
 // revoked: internal/oauth does.
 func (t *Tokens) ParseClient(raw, issuer string) (ClientClaims, error) {
 	var c ClientClaims
-	_, err := jwt.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
-		if typ, _ := tok.Header["typ"].(string); typ != ClientTokenType {
-			return nil, errors.New("not an at+jwt token")
-		}
-		kid, _ := tok.Header["kid"].(string)
-		k, ok := t.verify[kid]
-		if !ok {
-			return nil, errors.New("unknown kid")
-		}
-		return k, nil
-	},
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(issuer),
-		jwt.WithAudience(t.audience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(t.now),
-		jwt.WithLeeway(30*time.Second),
-	)
+	err := t.parseSigned(raw, &c, issuer, ClientTokenType)
 	if err != nil {
 		return ClientClaims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}

@@ -109,13 +109,14 @@ func (t *Tokens) Verify(raw string) (Viewer, error) {
 	return v, err
 }
 
-// parse checks an access token and returns its viewer and token version.
-// Only EdDSA is accepted (never "none", never an HMAC keyed with a public
-// key); the key is chosen by kid; iss, aud, sub, exp and iat are required
-// and checked.
-func (t *Tokens) parse(raw string) (Viewer, int, error) {
-	var c Claims
-	_, err := jwt.ParseWithClaims(raw, &c, func(tok *jwt.Token) (any, error) {
+// parseSigned checks raw's signature and registered claims into claims:
+// only EdDSA, the key chosen by kid, the header typ when typ is not empty,
+// iss (issuer), aud, exp and iat required and checked.
+func (t *Tokens) parseSigned(raw string, claims jwt.Claims, issuer, typ string) error {
+	_, err := jwt.ParseWithClaims(raw, claims, func(tok *jwt.Token) (any, error) {
+		if got, _ := tok.Header["typ"].(string); typ != "" && got != typ {
+			return nil, fmt.Errorf("not an %s token", typ)
+		}
 		kid, _ := tok.Header["kid"].(string)
 		k, ok := t.verify[kid]
 		if !ok {
@@ -124,13 +125,23 @@ func (t *Tokens) parse(raw string) (Viewer, int, error) {
 		return k, nil
 	},
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(t.issuer),
+		jwt.WithIssuer(issuer),
 		jwt.WithAudience(t.audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(t.now),
 		jwt.WithLeeway(30*time.Second),
 	)
+	return err
+}
+
+// parse checks an access token and returns its viewer and token version.
+// Only EdDSA is accepted (never "none", never an HMAC keyed with a public
+// key); the key is chosen by kid; iss, aud, sub, exp and iat are required
+// and checked.
+func (t *Tokens) parse(raw string) (Viewer, int, error) {
+	var c Claims
+	err := t.parseSigned(raw, &c, t.issuer, "")
 	if err != nil {
 		return Viewer{}, 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
