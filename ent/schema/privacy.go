@@ -234,6 +234,10 @@ func writeRuleOf(typ string) (privacy.MutationRule, bool) {
 		// Staff holding settings:manage register and change API clients
 		// (internal/oauth).
 		return allow(viewer.SettingsManage), true
+	case "WebhookSubscription", "WebhookDelivery":
+		// Holders of webhooks:manage; the delivery worker writes as the
+		// system.
+		return allow(viewer.WebhooksManage), true
 	case "Identity", "RefreshToken", "Sequence", "OneTimeSecret", "VoucherUse", "RevokedToken", "AuditEntry":
 		// Only the system writes: the auth service, the order counter,
 		// revoked client tokens, the audit log (internal/audit).
