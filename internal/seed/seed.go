@@ -22,6 +22,7 @@ import (
 	_ "github.com/savannah-commerce/savannah/ent/runtime" // the schema validators Validate uses
 	"github.com/savannah-commerce/savannah/ent/schema/schematype"
 	"github.com/savannah-commerce/savannah/internal/catalog"
+	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/inventory"
 	"github.com/savannah-commerce/savannah/internal/money"
 	"github.com/savannah-commerce/savannah/internal/promotion"
@@ -285,7 +286,7 @@ func Load(ctx context.Context, client *ent.Client, cat *Catalog) (Result, error)
 		return res, err
 	}
 	var categoryIDs map[int]int // the file's category ID → the database's
-	err := withTx(ctx, client, func(tx *ent.Tx) error {
+	err := withTx(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
 		var err error
 		categoryIDs, res.CategoriesCreated, err = loadCategories(ctx, tx, cat.Categories)
 		return err
@@ -295,7 +296,7 @@ func Load(ctx context.Context, client *ent.Client, cat *Catalog) (Result, error)
 	}
 	for chunk := range slices.Chunk(cat.Products, productsPerTx) {
 		var products, variants int
-		err := withTx(ctx, client, func(tx *ent.Tx) error {
+		err := withTx(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
 			var err error
 			// A bulk import: sale prices are recomputed once per chunk.
 			products, variants, err = loadProducts(promotion.Bulk(ctx), tx, chunk, categoryIDs)
@@ -547,21 +548,11 @@ func inBatches[T, R any](items []T, fn func([]T) ([]R, error)) ([]R, error) {
 	return out, nil
 }
 
-// withTx runs fn in a transaction, committing if it succeeds and rolling
-// back if it fails.
-func withTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+// withTx runs fn in a transaction (database.InTx: hooks that write in the
+// causing transaction, such as webhook events, find it in ctx),
+// committing if it succeeds and rolling back if it fails.
+func withTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context, tx *ent.Tx) error) error {
+	return database.InTx(ctx, client, func(ctx context.Context) error {
+		return fn(ctx, ent.TxFromContext(ctx))
+	})
 }

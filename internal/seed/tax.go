@@ -38,7 +38,7 @@ func DemoTax() []TaxClass {
 // exist are left as they are.
 func LoadTax(ctx context.Context, client *ent.Client, classes []TaxClass) error {
 	ctx = viewer.System(ctx, "seed: load tax classes")
-	return withTx(ctx, client, func(tx *ent.Tx) error {
+	return withTx(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
 		for _, tc := range classes {
 			exists, err := tx.TaxClass.Query().Where(taxclass.Code(tc.Code)).Exist(ctx)
 			if err != nil {

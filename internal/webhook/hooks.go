@@ -24,6 +24,15 @@ func (s *Service) Register(client *ent.Client) {
 	client.Customer.Use(s.customerHook)
 }
 
+// skip runs the mutation without raising events: nobody listens, or
+// finding out failed (err, which fails the mutation).
+func skip(ctx context.Context, next ent.Mutator, m ent.Mutation, err error) (ent.Value, error) {
+	if err != nil {
+		return nil, err
+	}
+	return next.Mutate(ctx, m)
+}
+
 // OrderData is the data of order events.
 type OrderData struct {
 	ID         string `json:"id"`
@@ -39,6 +48,9 @@ func (s *Service) orderHook(next ent.Mutator) ent.Mutator {
 		status, statusSet := m.Status()
 		if !m.Op().Is(ent.OpCreate) && !statusSet {
 			return next.Mutate(ctx, m)
+		}
+		if on, err := s.listening(ctx, m.Client(), OrderPlaced, OrderStatusChanged); err != nil || !on {
+			return skip(ctx, next, m, err)
 		}
 		sys := viewer.System(ctx, "webhook: read orders around a change")
 		before := map[int]order.Status{}
@@ -112,6 +124,9 @@ func (s *Service) paymentHook(next ent.Mutator) ent.Mutator {
 		if !statusSet || ev == "" {
 			return next.Mutate(ctx, m)
 		}
+		if on, err := s.listening(ctx, m.Client(), ev); err != nil || !on {
+			return skip(ctx, next, m, err)
+		}
 		sys := viewer.System(ctx, "webhook: read payments around a change")
 		var changed []int
 		if !m.Op().Is(ent.OpCreate) {
@@ -159,6 +174,9 @@ func (s *Service) productHook(next ent.Mutator) ent.Mutator {
 	return hook.ProductFunc(func(ctx context.Context, m *ent.ProductMutation) (ent.Value, error) {
 		if !m.Op().Is(ent.OpCreate | ent.OpUpdate | ent.OpUpdateOne) {
 			return next.Mutate(ctx, m)
+		}
+		if on, err := s.listening(ctx, m.Client(), ProductCreated, ProductUpdated, ProductArchived); err != nil || !on {
+			return skip(ctx, next, m, err)
 		}
 		sys := viewer.System(ctx, "webhook: read products around a change")
 		status, statusSet := m.Status()

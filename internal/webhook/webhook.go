@@ -15,11 +15,13 @@ package webhook
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -89,7 +91,22 @@ type Config struct {
 // Service raises events and manages subscriptions.
 type Service struct {
 	cfg Config
+
+	mu        sync.Mutex
+	memo      map[*sql.Tx]txSubscriptions
+	lastPrune time.Time
 }
+
+// txSubscriptions are the active subscriptions one transaction read.
+type txSubscriptions struct {
+	subs []*ent.WebhookSubscription
+	at   time.Time
+}
+
+// memoTTL bounds how long a transaction's read of the subscriptions is
+// kept: longer than any transaction raising events runs, in practice; one
+// that runs longer reads them again.
+const memoTTL = 30 * time.Second
 
 // New returns a Service.
 func New(cfg Config) *Service {
@@ -99,7 +116,7 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}
+	return &Service{cfg: cfg, memo: map[*sql.Tx]txSubscriptions{}}
 }
 
 // DeliverArgs is the job that sends one delivery.
@@ -116,12 +133,31 @@ func (DeliverArgs) Kind() string { return "webhook_deliver" }
 // fails, since a delivery of a change that may still roll back is what it
 // exists to prevent.
 func (s *Service) Emit(ctx context.Context, client *ent.Client, typ EventType, data any) error {
-	sys := viewer.System(ctx, "webhook: find the subscriptions of an event")
-	subs, err := client.WebhookSubscription.Query().
-		Where(webhooksubscription.Active(true)).
-		Select(webhooksubscription.FieldID, webhooksubscription.FieldEventTypes).All(sys)
+	to, err := s.listeners(ctx, client, typ)
+	if err != nil || len(to) == 0 {
+		return err
+	}
+	_, err = s.write(ctx, client, typ, data, to)
+	return err
+}
+
+// listening reports whether any active subscription takes one of types,
+// so that a hook loads what an event needs only when someone listens.
+func (s *Service) listening(ctx context.Context, client *ent.Client, types ...EventType) (bool, error) {
+	for _, typ := range types {
+		to, err := s.listeners(ctx, client, typ)
+		if err != nil || len(to) > 0 {
+			return len(to) > 0, err
+		}
+	}
+	return false, nil
+}
+
+// listeners are the active subscriptions to typ.
+func (s *Service) listeners(ctx context.Context, client *ent.Client, typ EventType) ([]int, error) {
+	subs, err := s.active(ctx, client)
 	if err != nil {
-		return fmt.Errorf("webhook: subscriptions of %s: %w", typ, err)
+		return nil, fmt.Errorf("webhook: subscriptions of %s: %w", typ, err)
 	}
 	var to []int
 	for _, sub := range subs {
@@ -129,11 +165,43 @@ func (s *Service) Emit(ctx context.Context, client *ent.Client, typ EventType, d
 			to = append(to, sub.ID)
 		}
 	}
-	if len(to) == 0 {
-		return nil
+	return to, nil
+}
+
+// active reads the active subscriptions once per transaction: a checkout
+// raising several events, or a bulk import raising thousands, reads them
+// once (the transaction's first event decides who hears it). Outside a
+// transaction it reads each time.
+func (s *Service) active(ctx context.Context, client *ent.Client) ([]*ent.WebhookSubscription, error) {
+	tx, txErr := database.SQLTx(ctx)
+	if txErr == nil {
+		s.mu.Lock()
+		e, ok := s.memo[tx]
+		s.mu.Unlock()
+		if ok {
+			return e.subs, nil
+		}
 	}
-	_, err = s.write(ctx, client, typ, data, to)
-	return err
+	sys := viewer.System(ctx, "webhook: find the subscriptions of an event")
+	subs, err := client.WebhookSubscription.Query().
+		Where(webhooksubscription.Active(true)).
+		Select(webhooksubscription.FieldID, webhooksubscription.FieldEventTypes).All(sys)
+	if err != nil || txErr != nil {
+		return subs, err
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastPrune) > time.Second {
+		for k, e := range s.memo {
+			if now.Sub(e.at) > memoTTL {
+				delete(s.memo, k)
+			}
+		}
+		s.lastPrune = now
+	}
+	s.memo[tx] = txSubscriptions{subs: subs, at: now}
+	return subs, nil
 }
 
 // write stores one event's body and its deliveries to subs, and enqueues
