@@ -199,6 +199,10 @@ func renderSection(runs []Run, machine, date, note, svg string, target int) stri
 		"and every socket records when the resulting `next` arrives. Memory is the servers' anonymous RSS "+
 		"(heap, stacks) after all sockets are open and idle, less the same figure before the first socket. "+
 		"CPU is utime+stime from /proc. Latencies are over all sockets and all changes.\n\n")
+	fmt.Fprintf(&b, "To run it: `bash bench/ws.sh` (about 15 minutes on a quiet machine; `SIZES=200,2000` for a quick look, "+
+		"`DATABASES=sqlite` for one setup). It builds the server and `bench/wsload`, starts PostgreSQL and Redis through "+
+		".ci/services.sh, starts fresh servers on 127.0.0.1:18180 (and :18181) for each size, rewrites this section and "+
+		"bench/subscriptions.svg, and stops the servers by PID. Run it after bench/run.sh, which rewrites this file.\n\n")
 	if svg != "" {
 		fmt.Fprintf(&b, "![fan-out latency and memory per socket](%s)\n\n", svg)
 	}
