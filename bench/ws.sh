@@ -44,11 +44,12 @@ PER_PROCESS=${PER_PROCESS:-5000}
 DASHBOARDS=${DASHBOARDS:-500}
 PLACE_FOR=${PLACE_FOR:-20s}
 PLACE_WORKERS=${PLACE_WORKERS:-4}
+TIMEOUT=${TIMEOUT:-30m}          # wsload gives up a size after this
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 SVG=${SVG:-$ROOT/bench/subscriptions.svg}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-55432}
-DB=${DB:-savannah_wsbench}
+DB=${DB:-wsbench_subscriptions}
 WORK=$(mktemp -d /tmp/savannah-ws.XXXXXX)
 ADMIN_EMAIL=wsload-admin@example.com
 ADMIN_PASSWORD=wsload-$(openssl rand -hex 12)
@@ -116,7 +117,8 @@ measure() {
     -email "$ADMIN_EMAIL" -password "$ADMIN_PASSWORD" -sockets "$size" \
     -rate "$RATE" -per-process "$PER_PROCESS" -dashboards "$dash" \
     -place-for "$PLACE_FOR" -place-workers "$PLACE_WORKERS" \
-    -orders-file "$WORK/orders-$tag.txt" -out "$WORK/run-$tag-$size.json"
+    -orders-file "$WORK/orders-$tag.txt" -timeout "$TIMEOUT" -out "$WORK/run-$tag-$size.json" ||
+    log "wsload failed for $label at $size sockets: that size is left out of the report"
 }
 
 IFS=, read -ra sizes <<<"$SIZES"

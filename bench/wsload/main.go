@@ -201,6 +201,12 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 		return r, err
 	}
 	r.OrdersReused = reused
+	// Access tokens live 15 minutes and open sockets are re-checked:
+	// a fresh one for each set of sockets.
+	if tok, err = g.login(ctx, c.email, c.pass); err != nil {
+		return r, fmt.Errorf("login again: %w", err)
+	}
+	g.token = tok
 	const qOwn = `subscription($id:ID!){orderUpdated(id:$id){id status}}`
 	for i := range subs {
 		subs[i] = sub{Sock: i, URL: i % len(c.urls), Query: qOwn, Variables: map[string]any{"id": orders[i]}}
@@ -217,6 +223,10 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 	f.stop()
 
 	if c.dashboards > 0 {
+		if tok, err = g.login(ctx, c.email, c.pass); err != nil {
+			return r, fmt.Errorf("login again: %w", err)
+		}
+		g.token = tok
 		logf("%s: shape 3, %d dashboards, %d workers placing orders for %s", c.label, c.dashboards, c.placeWorkers, c.placeFor)
 		r.Dashboards, err = shapeThree(ctx, c, g, wsURLs, tok, variant)
 		if err != nil {
@@ -249,6 +259,11 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target s
 	evs := f.await(ctx, out.Expected, c.drain)
 	out.CPUSeconds, out.Seconds = cpuSeconds(c.pids)-cpu0, time.Since(start).Seconds()
 	var lat []time.Duration
+	type seenKey struct {
+		sock   int
+		status string
+	}
+	seen := map[seenKey]bool{}
 	for _, e := range evs {
 		switch e.Ev {
 		case "next":
@@ -260,9 +275,11 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target s
 			_ = json.Unmarshal(e.Data, &struct {
 				Data any `json:"data"`
 			}{&d})
-			if t, ok := t0[d.OrderUpdated.Status]; ok {
+			key := seenKey{e.Sock, d.OrderUpdated.Status}
+			if t, ok := t0[key.status]; ok && !seen[key] {
+				seen[key] = true
 				lat = append(lat, time.Unix(0, e.T).Sub(t))
-			} else {
+			} else { // no such change, or a second message for it
 				out.Unmatched++
 			}
 		case "error", "closed":
@@ -284,6 +301,7 @@ func shapeTwo(ctx context.Context, c runConfig, g *gqlClient, f *fleet, orders [
 		sock   int
 		status string
 		t0     time.Time
+		seen   bool
 	}
 	bySock := map[int]change{}
 	start, cpu0 := time.Now(), cpuSeconds(c.pids)
@@ -291,7 +309,7 @@ func shapeTwo(ctx context.Context, c runConfig, g *gqlClient, f *fleet, orders [
 	for k := 0; k < c.ownChanges && len(bySock) < n; k++ {
 		// Spread over the sockets (and so over client processes and
 		// replicas); skip orders at the end of the chain.
-		for j := (k*n/max(c.ownChanges, 1) + k) % n; ; j = (j + 1) % n {
+		for j, tries := (k*n/max(c.ownChanges, 1)+k)%n, 0; tries < n && ctx.Err() == nil; j, tries = (j+1)%n, tries+1 {
 			if _, done := bySock[j]; done {
 				continue
 			}
@@ -332,7 +350,9 @@ func shapeTwo(ctx context.Context, c runConfig, g *gqlClient, f *fleet, orders [
 			switch {
 			case d.OrderUpdated.ID != orders[e.Sock]:
 				out.Misrouted++
-			case ok && ch.sock == e.Sock && ch.status == d.OrderUpdated.Status:
+			case ok && ch.sock == e.Sock && ch.status == d.OrderUpdated.Status && !ch.seen:
+				ch.seen = true
+				bySock[e.Sock] = ch
 				lat = append(lat, time.Unix(0, e.T).Sub(ch.t0))
 			default:
 				out.Unmatched++
