@@ -22,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -512,7 +513,7 @@ func ensureOrders(ctx context.Context, c runConfig, g *gqlClient, variant string
 // fleet is the client processes holding one set of sockets.
 type fleet struct {
 	procs    []*exec.Cmd
-	stdins   []interface{ Close() error }
+	stdins   []io.WriteCloser
 	done     chan struct{} // closed when every process's stdout ended
 	mu       sync.Mutex
 	events   []clientEvent
@@ -537,6 +538,7 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 	deadline, _ := ctx.Deadline()
 	f := &fleet{reasons: map[string]int{}, done: make(chan struct{})}
 	ready := make(chan struct{}, k)
+	died := make(chan struct{}, k) // a process whose output ended before it was ready
 	var readers sync.WaitGroup
 	start := time.Now()
 	for p := range k {
@@ -563,6 +565,12 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
+			wasReady := false
+			defer func() {
+				if !wasReady {
+					died <- struct{}{}
+				}
+			}()
 			sc := bufio.NewScanner(outp)
 			sc.Buffer(make([]byte, 1<<20), 16<<20)
 			for sc.Scan() {
@@ -580,6 +588,7 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 						f.reasons[e.Reason]++
 					}
 				case "ready":
+					wasReady = true
 					ready <- struct{}{}
 				default:
 					f.events = append(f.events, e)
@@ -592,7 +601,7 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 	for range k {
 		select {
 		case <-ready:
-		case <-f.done:
+		case <-died:
 			f.stop()
 			return nil, errors.New("a client process ended before its sockets were open")
 		case <-ctx.Done():
@@ -648,7 +657,7 @@ func (f *fleet) awaitMatching(ctx context.Context, want int, drain time.Duration
 // stop asks every client process to close its sockets and waits for it.
 func (f *fleet) stop() {
 	for _, in := range f.stdins {
-		_, _ = in.(interface{ Write([]byte) (int, error) }).Write([]byte("stop\n"))
+		_, _ = in.Write([]byte("stop\n"))
 		_ = in.Close()
 	}
 	select {
