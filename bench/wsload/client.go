@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,9 +18,11 @@ import (
 
 // A client process holds a share of the sockets: the coordinator starts
 // it (`wsload client`), writes one clientJob as a JSON line on its stdin,
-// and reads clientEvents as JSON lines on its stdout. The process ends when
-// its stdin closes, when it reads "stop", or when the job's deadline
-// passes, whichever comes first; it then closes its sockets (1000).
+// and reads clientEvents as JSON lines on its stdout. A later JSON line
+// {"variables":{…}} makes every socket complete its subscription and
+// subscribe again with these variables. The process ends when its stdin
+// closes, when it reads "stop", or when the job's deadline passes,
+// whichever comes first; it then closes its sockets (1000).
 
 // clientJob is one client process's share.
 type clientJob struct {
@@ -67,12 +70,19 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), time.Unix(0, job.Deadline))
 	defer cancel()
-	go func() { // stop on "stop" or EOF
+	resubs := &broadcast{ch: make(chan struct{})}
+	go func() { // stop on "stop" or EOF; resubscribe on {"variables":…}
 		for {
 			l, err := in.ReadString('\n')
 			if err != nil || l == "stop\n" {
 				cancel()
 				return
+			}
+			var r struct {
+				Variables map[string]any `json:"variables"`
+			}
+			if json.Unmarshal([]byte(l), &r) == nil && r.Variables != nil {
+				resubs.set(r.Variables)
 			}
 		}
 	}()
@@ -119,7 +129,7 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 		running.Add(1)
 		go func() {
 			defer running.Done()
-			hold(ctx, clients[i%len(clients)], job, s, out, opening.Done)
+			hold(ctx, clients[i%len(clients)], job, s, resubs, out, opening.Done)
 		}()
 	}
 	opening.Wait()
@@ -135,7 +145,7 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 // hold opens one socket, subscribes, reports every message until ctx ends,
 // then closes the socket. opened is called once the socket is subscribed
 // or has failed.
-func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, out *reporter, opened func()) {
+func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *broadcast, out *reporter, opened func()) {
 	once := sync.OnceFunc(opened)
 	defer once()
 	fail := func(reason string) { out.send(clientEvent{Ev: "open", Sock: s.Sock, Reason: reason}) }
@@ -182,6 +192,31 @@ func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, out *repor
 	}
 	out.send(clientEvent{Ev: "open", Sock: s.Sock, OK: true})
 	once()
+	go func() { // resubscribe when told, with the same query
+		gen := 0
+		for id := 1; ; id++ {
+			ch, g, vars := resubs.get()
+			if g == gen {
+				select {
+				case <-ctx.Done():
+					return
+				case <-ch:
+				}
+				_, g, vars = resubs.get()
+			}
+			gen = g
+			p, _ := json.Marshal(map[string]any{"query": s.Query, "variables": vars})
+			wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+			err := write(wctx, wsMessage{ID: strconv.Itoa(id), Type: "complete"})
+			if err == nil {
+				err = write(wctx, wsMessage{ID: strconv.Itoa(id + 1), Type: "subscribe", Payload: p})
+			}
+			wcancel()
+			if err != nil {
+				return
+			}
+		}
+	}()
 
 	for {
 		m, err := read(ctx, c)
@@ -251,6 +286,29 @@ func classify(err error) string {
 		}
 		return "error"
 	}
+}
+
+// broadcast hands the latest subscription variables to every socket.
+type broadcast struct {
+	mu   sync.Mutex
+	ch   chan struct{} // closed at the next set
+	gen  int
+	vars map[string]any
+}
+
+func (b *broadcast) set(vars map[string]any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gen++
+	b.vars = vars
+	close(b.ch)
+	b.ch = make(chan struct{})
+}
+
+func (b *broadcast) get() (chan struct{}, int, map[string]any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ch, b.gen, b.vars
 }
 
 // reporter writes events as JSON lines, from any goroutine.

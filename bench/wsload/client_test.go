@@ -23,7 +23,7 @@ import (
 type fakeServer struct {
 	mu                 sync.Mutex
 	accept, closeAfter int
-	pongs              int
+	pongs, completes   int
 }
 
 func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -65,8 +65,18 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.mu.Lock()
 			f.pongs++
 			f.mu.Unlock()
+		case "complete":
+			f.mu.Lock()
+			f.completes++
+			f.mu.Unlock()
 		case "subscribe":
-			send(wsMessage{ID: m.ID, Type: "next", Payload: json.RawMessage(`{"data":{"orderUpdated":{"id":"o1","status":"CONFIRMED"}}}`)})
+			var p struct {
+				Variables struct {
+					ID string `json:"id"`
+				} `json:"variables"`
+			}
+			_ = json.Unmarshal(m.Payload, &p)
+			send(wsMessage{ID: m.ID, Type: "next", Payload: json.RawMessage(`{"data":{"orderUpdated":{"id":"` + p.Variables.ID + `"}}}`)})
 		}
 	}
 }
@@ -82,7 +92,7 @@ func TestClientCountsRefusalsAndAnswersPings(t *testing.T) {
 		Deadline: time.Now().Add(20 * time.Second).UnixNano(),
 	}
 	for i := range 5 {
-		job.Subs = append(job.Subs, sub{Sock: i, Query: "subscription{x}"})
+		job.Subs = append(job.Subs, sub{Sock: i, Query: "subscription{x}", Variables: map[string]any{"id": "o1"}})
 	}
 	b, _ := json.Marshal(job)
 	stdinR, stdinW := io.Pipe()
@@ -93,22 +103,28 @@ func TestClientCountsRefusalsAndAnswersPings(t *testing.T) {
 	_, _ = stdinW.Write(append(b, '\n'))
 
 	var events []clientEvent
-	require.Eventually(t, func() bool {
-		outMu.Lock()
-		defer outMu.Unlock()
-		events = events[:0]
-		sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
-		nexts := 0
-		for sc.Scan() {
-			var e clientEvent
-			require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
-			events = append(events, e)
-			if e.Ev == "next" {
-				nexts++
+	nexts := func(id string) func() bool {
+		return func() bool {
+			outMu.Lock()
+			defer outMu.Unlock()
+			events = events[:0]
+			sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
+			n := 0
+			for sc.Scan() {
+				var e clientEvent
+				require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
+				events = append(events, e)
+				if e.Ev == "next" && strings.Contains(string(e.Data), `"`+id+`"`) {
+					n++
+				}
 			}
+			return n == 3
 		}
-		return nexts == 3
-	}, 10*time.Second, 20*time.Millisecond)
+	}
+	require.Eventually(t, nexts("o1"), 10*time.Second, 20*time.Millisecond)
+	// Every open socket moves to another order.
+	_, _ = stdinW.Write([]byte(`{"variables":{"id":"o2"}}` + "\n"))
+	require.Eventually(t, nexts("o2"), 10*time.Second, 20*time.Millisecond)
 	_, _ = stdinW.Write([]byte("stop\n"))
 	require.NoError(t, <-done)
 
@@ -128,6 +144,7 @@ func TestClientCountsRefusalsAndAnswersPings(t *testing.T) {
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
 	require.Equal(t, 3, fake.pongs, "every ping answered")
+	require.Equal(t, 3, fake.completes, "the first subscriptions completed before the second")
 }
 
 type lockedWriter struct {

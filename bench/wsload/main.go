@@ -67,6 +67,7 @@ type runConfig struct {
 	idle         time.Duration
 	spacing      time.Duration
 	drain        time.Duration
+	changes      int
 	ownChanges   int
 	ordersFile   string
 	orderWorkers int
@@ -94,6 +95,7 @@ func runRun(args []string) error {
 	fs.DurationVar(&c.idle, "idle", 10*time.Second, "window for the idle CPU sample")
 	fs.DurationVar(&c.spacing, "spacing", 2*time.Second, "time between two changes")
 	fs.DurationVar(&c.drain, "drain", 15*time.Second, "longest wait for the messages of a phase after its last change")
+	fs.IntVar(&c.changes, "changes", 8, "changes in shape 1: four per watched order (CONFIRMED → REFUNDED), then every socket moves to a fresh order")
 	fs.IntVar(&c.ownChanges, "own-changes", 10, "changes in shape 2 (one order each)")
 	fs.StringVar(&c.ordersFile, "orders-file", "", "order IDs for shape 2, kept between runs (created when missing)")
 	fs.IntVar(&c.orderWorkers, "order-workers", 8, "concurrent workers placing shape 2's orders")
@@ -193,7 +195,7 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 	r.IdleCPUSeconds, r.IdleSeconds = cpuSeconds(c.pids)-cpu0, c.idle.Seconds()
 	logf("anonymous memory %d → %d kB (%.1f kB per socket), idle CPU %.2f cores", r.AnonBeforeKB, r.AnonAfterKB, r.AnonPerSocketKB(), r.IdleCores())
 	f.take()
-	r.OneOrder = shapeOne(ctx, c, g, f, target)
+	r.OneOrder = shapeOne(ctx, c, g, f, target, variant)
 	f.stop()
 
 	// Shape 2: each socket watches its own order.
@@ -238,31 +240,54 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 }
 
 // shapeOne moves the watched order along the status chain, one change per
-// spacing, and matches every socket's next messages to the changes by the
-// status they carry.
-func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target string) *FanOut {
+// spacing; after four changes every socket moves to a fresh order
+// (complete, subscribe again) until c.changes are made. Every socket's
+// next messages are matched to the changes by the order and status they
+// carry.
+func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, variant string) *FanOut {
 	out := &FanOut{}
-	t0 := map[string]time.Time{}
+	t0 := map[string]time.Time{} // order/status → when its change was sent
 	var took []time.Duration
 	start, cpu0 := time.Now(), cpuSeconds(c.pids)
-	for _, s := range chain[1:] {
-		sent, d, err := g.setStatus(ctx, target, s)
-		if err != nil {
-			logf("change to %s: %v", s, err)
-			break
+	var idle time.Duration // spent moving the sockets to a fresh order, left out
+	var idleCPU float64
+	for out.Changes < c.changes && ctx.Err() == nil {
+		if out.Changes > 0 {
+			t, cpu := time.Now(), cpuSeconds(c.pids)
+			fresh, _, _, err := guestOrder(ctx, g, variant, fmt.Sprintf("one-%d", time.Now().UnixNano()))
+			if err != nil {
+				logf("place the next watched order: %v", err)
+				break
+			}
+			target = fresh
+			f.resubscribe(map[string]any{"id": target})
+			logf("every socket now watches order %s", target)
+			sleep(ctx, c.settle)
+			idle += time.Since(t)
+			idleCPU += cpuSeconds(c.pids) - cpu
 		}
-		t0[s] = sent
-		took = append(took, d)
-		out.Changes++
-		sleep(ctx, c.spacing)
+		for _, s := range chain[1:] {
+			if out.Changes >= c.changes {
+				break
+			}
+			sent, d, err := g.setStatus(ctx, target, s)
+			if err != nil {
+				logf("change to %s: %v", s, err)
+				break
+			}
+			t0[target+"/"+s] = sent
+			took = append(took, d)
+			out.Changes++
+			sleep(ctx, c.spacing)
+		}
 	}
 	out.Expected = out.Changes * f.opened
 	evs := f.await(ctx, out.Expected, c.drain)
-	out.CPUSeconds, out.Seconds = cpuSeconds(c.pids)-cpu0, time.Since(start).Seconds()
+	out.CPUSeconds, out.Seconds = cpuSeconds(c.pids)-cpu0-idleCPU, (time.Since(start) - idle).Seconds()
 	var lat []time.Duration
 	type seenKey struct {
 		sock   int
-		status string
+		change string
 	}
 	seen := map[seenKey]bool{}
 	for _, e := range evs {
@@ -270,14 +295,15 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target s
 		case "next":
 			var d struct {
 				OrderUpdated struct {
+					ID     string `json:"id"`
 					Status string `json:"status"`
 				} `json:"orderUpdated"`
 			}
 			_ = json.Unmarshal(e.Data, &struct {
 				Data any `json:"data"`
 			}{&d})
-			key := seenKey{e.Sock, d.OrderUpdated.Status}
-			if t, ok := t0[key.status]; ok && !seen[key] {
+			key := seenKey{e.Sock, d.OrderUpdated.ID + "/" + d.OrderUpdated.Status}
+			if t, ok := t0[key.change]; ok && !seen[key] {
 				seen[key] = true
 				lat = append(lat, time.Unix(0, e.T).Sub(t))
 			} else { // no such change, or a second message for it
@@ -652,6 +678,14 @@ func (f *fleet) awaitMatching(ctx context.Context, want int, drain time.Duration
 		time.Sleep(100 * time.Millisecond)
 	}
 	return f.take()
+}
+
+// resubscribe moves every socket's subscription to vars.
+func (f *fleet) resubscribe(vars map[string]any) {
+	b, _ := json.Marshal(map[string]any{"variables": vars})
+	for _, in := range f.stdins {
+		_, _ = in.Write(append(b, '\n'))
+	}
 }
 
 // stop asks every client process to close its sockets and waits for it.

@@ -218,7 +218,7 @@ func renderSection(runs []Run, machine, date, note, svg string, target int) stri
 	fmt.Fprintf(&b, "\n### Shape 1: every socket watches one order\n\n")
 	fmt.Fprintf(&b, "`orderUpdated(id)` with a staff token on every socket; the changes are `updateOrderStatus` along "+
 		"CONFIRMED → SHIPPED → DELIVERED → REFUNDED (the only repeatable staff change of one order: four per order), "+
-		"spaced apart. Expected messages: sockets × changes. Server CPU per change is the CPU of the phase less the idle CPU over the same time.\n\n")
+		"spaced apart; after four, every socket completes its subscription and subscribes to a fresh order (that move is neither timed nor in the CPU). Expected messages: sockets × changes. Server CPU per change is the CPU of the phase less the idle CPU over the same time.\n\n")
 	fmt.Fprintf(&b, "| setup | sockets | changes | messages received / expected | p50 | p99 | max | mutation p50 | server CPU per change |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range runs {
 		if f := r.OneOrder; f != nil {
