@@ -109,15 +109,18 @@ prepare_store() {
   "$WORK/server" create-admin --email "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD" >/dev/null
 }
 
-# measure LABEL SIZE SHAPE3 URLS PIDS
+# measure LABEL SIZE SHAPE3 URLS PIDS: one wsload run, its JSON numbered
+# in run order (the report lists setups in that order).
+RUNS=0
 measure() {
   local label=$1 size=$2 dash=$3 urls=$4 pids=$5 tag
   tag=$(echo "$label" | tr -cd 'a-zA-Z0-9')
+  RUNS=$((RUNS + 1))
   "$WORK/wsload" run -label "$label" -urls "$urls" -pids "$pids" \
     -email "$ADMIN_EMAIL" -password "$ADMIN_PASSWORD" -sockets "$size" \
     -rate "$RATE" -per-process "$PER_PROCESS" -dashboards "$dash" \
     -place-for "$PLACE_FOR" -place-workers "$PLACE_WORKERS" \
-    -orders-file "$WORK/orders-$tag.txt" -timeout "$TIMEOUT" -out "$WORK/run-$tag-$size.json" ||
+    -orders-file "$WORK/orders-$tag.txt" -timeout "$TIMEOUT" -out "$WORK/run-$(printf %03d $RUNS).json" ||
     log "wsload failed for $label at $size sockets: that size is left out of the report"
 }
 
