@@ -179,7 +179,6 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 	for i := range subs {
 		subs[i] = sub{Sock: i, URL: i % len(c.urls), Query: qOne, Variables: map[string]any{"id": target}}
 	}
-	runtime.GC()
 	r.RSSBeforeKB, r.AnonBeforeKB = memKB(c.pids)
 	logf("%s: shape 1, %d sockets on order %s", c.label, c.sockets, target)
 	f, err := openFleet(ctx, c, wsURLs, tok, subs)
@@ -193,6 +192,11 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 	cpu0 := cpuSeconds(c.pids)
 	sleep(ctx, c.idle)
 	r.IdleCPUSeconds, r.IdleSeconds = cpuSeconds(c.pids)-cpu0, c.idle.Seconds()
+	// The lower of the two samples: the handshakes' garbage may not have
+	// been collected at the first.
+	if rss, anon := memKB(c.pids); anon < r.AnonAfterKB {
+		r.RSSAfterKB, r.AnonAfterKB = rss, anon
+	}
 	logf("anonymous memory %d → %d kB (%.1f kB per socket), idle CPU %.2f cores", r.AnonBeforeKB, r.AnonAfterKB, r.AnonPerSocketKB(), r.IdleCores())
 	f.take()
 	r.OneOrder = shapeOne(ctx, c, g, f, target, variant)

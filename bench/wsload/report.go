@@ -197,7 +197,7 @@ func renderSection(runs []Run, machine, date, note, svg string, target int) stri
 		"Sockets open at a controlled rate from several client processes and loopback source addresses; "+
 		"a change is made through GraphQL on the first replica, t0 taken just before the mutation is sent, "+
 		"and every socket records when the resulting `next` arrives. Memory is the servers' anonymous RSS "+
-		"(heap, stacks) after all sockets are open and idle, less the same figure before the first socket. "+
+		"(heap, stacks) after all sockets are open and idle (the lower of two samples, 5 s and 15 s after the last opened), less the same figure before the first socket. "+
 		"CPU is utime+stime from /proc. Latencies are over all sockets and all changes.\n\n")
 	fmt.Fprintf(&b, "To run it: `bash bench/ws.sh` (about 15 minutes on a quiet machine; `SIZES=200,2000` for a quick look, "+
 		"`DATABASES=sqlite` for one setup). It builds the server and `bench/wsload`, starts PostgreSQL and Redis through "+
