@@ -198,7 +198,14 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 		r.RSSAfterKB, r.AnonAfterKB = rss, anon
 	}
 	logf("anonymous memory %d → %d kB (%.1f kB per socket), idle CPU %.2f cores", r.AnonBeforeKB, r.AnonAfterKB, r.AnonPerSocketKB(), r.IdleCores())
-	f.take()
+	// Sockets the server closed, or subscriptions it ended, while idle
+	// count as failures.
+	for _, e := range f.take() {
+		if e.Ev == "closed" || e.Ev == "error" {
+			r.Failed++
+			r.FailReasons["while idle: "+e.Reason]++
+		}
+	}
 	r.OneOrder = shapeOne(ctx, c, g, f, target, variant)
 	f.stop()
 
