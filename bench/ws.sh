@@ -4,6 +4,7 @@
 #   bash bench/ws.sh                          # full run: 2k, 8k and 16k sockets, SQLite and PostgreSQL + Redis
 #   SIZES=200,2000 bash bench/ws.sh           # a quick look
 #   DATABASES=sqlite SIZES=500 bash bench/ws.sh
+#   SERVER_BIN=/path/to/server bash bench/ws.sh   # measure another build of the server
 #
 # For each database and each size it starts fresh servers on loopback
 # (SQLite: one on 127.0.0.1:18180; PostgreSQL + Redis: two replicas on
@@ -83,7 +84,11 @@ start_server() {
 }
 
 log "building"
-go build -o "$WORK/server" ./server
+if [ -n "${SERVER_BIN:-}" ]; then
+  cp "$SERVER_BIN" "$WORK/server"   # another build of the server, to compare
+else
+  go build -o "$WORK/server" ./server
+fi
 go build -o "$WORK/wsload" ./bench/wsload
 
 # The store's one product: its variant tracks no stock.
@@ -98,7 +103,8 @@ EOF
 # a throwaway signing key, no rate limit for loopback, socket caps above
 # the sizes.
 export APP_ENV=production AUTO_MIGRATE=true SEED_DEMO=false LOG_LEVEL=warn \
-  RATE_LIMIT_EXEMPT=127.0.0.0/8 WS_MAX_SOCKETS=60000 WS_MAX_SOCKETS_PER_ADDR=60000
+  RATE_LIMIT_EXEMPT=127.0.0.0/8 WS_MAX_SOCKETS=${WS_MAX_SOCKETS:-60000} \
+  WS_MAX_SOCKETS_PER_ADDR=${WS_MAX_SOCKETS_PER_ADDR:-60000}
 JWT_PRIVATE_KEY=$(openssl genpkey -algorithm ed25519)
 export JWT_PRIVATE_KEY
 
@@ -126,6 +132,10 @@ measure() {
 
 IFS=, read -ra sizes <<<"$SIZES"
 IFS=, read -ra databases <<<"$DATABASES"
+for n in "${sizes[@]}"; do
+  [ "$n" -gt $(($(ulimit -Hn) - 1000)) ] &&
+    log "warning: $n sockets is near or above the open-file limit ($(ulimit -Hn)): a single SQLite server will refuse some"
+done
 for db in "${databases[@]}"; do
   case $db in
     sqlite)
