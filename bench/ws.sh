@@ -42,6 +42,7 @@ PORT_A=${PORT_A:-18180}
 PORT_B=${PORT_B:-18181}
 RATE=${RATE:-1000}              # sockets opened per second
 PER_PROCESS=${PER_PROCESS:-5000}
+LOCAL_ADDRS=${LOCAL_ADDRS:-8}    # loopback source addresses 127.0.0.2…
 DASHBOARDS=${DASHBOARDS:-500}
 PLACE_FOR=${PLACE_FOR:-20s}
 PLACE_WORKERS=${PLACE_WORKERS:-4}
@@ -124,7 +125,7 @@ measure() {
   RUNS=$((RUNS + 1))
   "$WORK/wsload" run -label "$label" -urls "$urls" -pids "$pids" \
     -email "$ADMIN_EMAIL" -password "$ADMIN_PASSWORD" -sockets "$size" \
-    -rate "$RATE" -per-process "$PER_PROCESS" -dashboards "$dash" \
+    -rate "$RATE" -per-process "$PER_PROCESS" -local-addrs "$LOCAL_ADDRS" -dashboards "$dash" \
     -place-for "$PLACE_FOR" -place-workers "$PLACE_WORKERS" \
     -orders-file "$WORK/orders-$tag.txt" -timeout "$TIMEOUT" -out "$WORK/run-$(printf %03d $RUNS).json" ||
     log "wsload failed for $label at $size sockets: that size is left out of the report"
