@@ -348,8 +348,8 @@ func shapeTwo(ctx context.Context, c runConfig, g *gqlClient, f *fleet, orders [
 		// Spread over the sockets (and so over client processes and
 		// replicas); skip orders at the end of the chain.
 		for j, tries := (k*n/max(c.ownChanges, 1)+k)%n, 0; tries < n && ctx.Err() == nil; j, tries = (j+1)%n, tries+1 {
-			if _, done := bySock[j]; done {
-				continue
+			if _, done := bySock[j]; done || !f.open[j] {
+				continue // changed already, or its socket was refused
 			}
 			st, err := g.status(ctx, orders[j])
 			if err != nil || next(st) == "" {
@@ -555,6 +555,7 @@ type fleet struct {
 	mu       sync.Mutex
 	events   []clientEvent
 	opened   int
+	open     map[int]bool // sockets that opened
 	failed   int
 	reasons  map[string]int
 	openTime time.Duration
@@ -573,7 +574,7 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 		addrs[i] = fmt.Sprintf("127.0.0.%d", i+2)
 	}
 	deadline, _ := ctx.Deadline()
-	f := &fleet{reasons: map[string]int{}, done: make(chan struct{})}
+	f := &fleet{reasons: map[string]int{}, open: map[int]bool{}, done: make(chan struct{})}
 	ready := make(chan struct{}, k)
 	died := make(chan struct{}, k) // a process whose output ended before it was ready
 	var readers sync.WaitGroup
@@ -620,6 +621,7 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 				case "open":
 					if e.OK {
 						f.opened++
+						f.open[e.Sock] = true
 					} else {
 						f.failed++
 						f.reasons[e.Reason]++
