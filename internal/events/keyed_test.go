@@ -2,6 +2,8 @@ package events_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/savannah-commerce/savannah/ent/schema/access"
+	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/events"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
@@ -192,4 +195,59 @@ func TestOrderScope(t *testing.T) {
 		require.Equal(t, order.All, r.All, "%s is read by whoever reads every order", child)
 		require.NotNil(t, r.Grant, "%s follows an order-access grant", child)
 	}
+}
+
+// TestLocalSubscriptionMemory: a watcher costs the bus well under a
+// kilobyte (its queue, its place in the index, its unsubscribe hook), so
+// sixteen thousand sockets cost it a few megabytes.
+func TestLocalSubscriptionMemory(t *testing.T) {
+	bus := events.NewLocal()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const n = 16000
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	chans := make([]<-chan events.Event, 0, n)
+	before := heap()
+	for i := 0; i < n; i++ {
+		chans = append(chans, bus.SubscribeOrder(ctx, i%4000+1))
+	}
+	per := float64(heap()-before) / n
+	t.Logf("%.0f bytes per order subscription in the bus", per)
+	require.Less(t, per, 1024.0)
+	require.Len(t, chans, n)
+}
+
+// TestRedisRoutesByOrder: an event published on one process's bus
+// reaches another's watchers of its order through Redis, with its
+// publish time.
+func TestRedisRoutesByOrder(t *testing.T) {
+	rdb := dbtest.Redis(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := events.NewRedis(ctx, rdb, log)
+	require.NoError(t, err)
+	b, err := events.NewRedis(ctx, rdb, log)
+	require.NoError(t, err)
+	// Order IDs of their own: other tests may publish on the same server.
+	id := int(time.Now().UnixNano()%1_000_000_000) + 1_000_000_000
+	watch := b.SubscribeOrder(ctx, id)
+	other := b.SubscribeOrder(ctx, id+1)
+	at := time.Now().Add(-time.Second).Round(time.Microsecond)
+	require.NoError(t, a.Publish(ctx, events.Event{OrderID: id + 1, Type: events.Updated, At: at}))
+	require.NoError(t, a.Publish(ctx, events.Event{OrderID: id, Type: events.Updated, At: at}))
+	select {
+	case e := <-watch:
+		require.Equal(t, id, e.OrderID)
+		require.True(t, at.Equal(e.At), "carried: %v, sent %v", e.At, at)
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing through Redis")
+	}
+	require.Equal(t, id+1, (<-other).OrderID)
+	require.Empty(t, watch, "the other order's event went to its own watcher only")
 }

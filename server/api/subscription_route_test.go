@@ -174,8 +174,9 @@ func TestSubscriptionOneLoadPerChange(t *testing.T) {
 			require.Equal(t, 1, loads["orders"], "round %d: %v", round, loads)
 			require.Equal(t, 1, loads["order_events"], "round %d: %v", round, loads)
 		}
-		count, _ := histogram(t, reg, "savannah_subscription_fanout_seconds", nil)
+		count, sum := histogram(t, reg, "savannah_subscription_fanout_seconds", nil)
 		require.Equal(t, uint64(2*n), count, "one fan-out sample per subscription and change")
+		t.Logf("mean fan-out to %d sockets: %.2f ms", n, 1000*sum/float64(count))
 		require.NotNil(t, metric(t, reg, "savannah_subscription_events_dropped_total", nil))
 		require.Zero(t, counter(t, reg, "savannah_subscription_events_dropped_total", nil))
 	})
