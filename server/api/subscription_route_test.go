@@ -171,6 +171,7 @@ func TestSubscriptionOneLoadPerChange(t *testing.T) {
 				require.Equal(t, a, w.updated()["id"])
 			}
 			loads := loadsByTable(s.count.Statements())
+			t.Logf("round %d: SELECTs by table: %v", round, loads)
 			require.Equal(t, 1, loads["orders"], "round %d: %v", round, loads)
 			require.Equal(t, 1, loads["order_events"], "round %d: %v", round, loads)
 		}
