@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/order"
@@ -71,19 +72,21 @@ func (r *Resolver) orderUpdates(ctx context.Context, id int) (<-chan *ent.Order,
 
 // orderFeed streams every order change, for orders:read (the field's
 // @hasPermission checks it): each event with the order loaded under the
-// viewer, once per change for every feed subscriber of the same scope.
+// viewer, once per change for every feed subscriber of the same scope and
+// selection of the order's children (as orderUpdates).
 func (r *Resolver) orderFeed(ctx context.Context) (<-chan *model.OrderFeedEvent, error) {
 	if r.events == nil {
 		return nil, notImplemented("orderEvents")
 	}
 	in := r.events.Subscribe(ctx)
-	key := "feed|" + events.OrderScope(ctx)
+	edges := orderEdges(ctx, "order")
+	key := "feed|" + events.OrderScope(ctx) + "|" + strings.Join(edges, ",")
 	out := make(chan *model.OrderFeedEvent, 1)
 	go func() {
 		defer close(out)
 		for e := range in {
 			o, err := events.Share(ctx, e, key, func(ctx context.Context) (*ent.Order, error) {
-				return r.checkout.Order(ctx, e.OrderID)
+				return r.orderWithEdges(ctx, e.OrderID, edges)
 			})
 			if err != nil || o == nil {
 				if err != nil && ctx.Err() == nil {
@@ -112,18 +115,35 @@ func (r *Resolver) orderFeed(ctx context.Context) (<-chan *model.OrderFeedEvent,
 // them). Anything else selected is loaded by each subscriber as itself.
 var orderChildren = []string{"lines", "events", "payments"}
 
-// orderEdges lists the order's children the subscription selects, as
-// "field:alias" (ent keeps a preloaded edge under the alias gqlgen asks
-// for), sorted: subscriptions that list the same share a load.
-func orderEdges(ctx context.Context) []string {
+// orderEdges lists the order's children that the subscription field of
+// ctx selects (under path: the order is the field's value itself, or, for
+// the feed, its "order" field), as "field:alias" (ent keeps a preloaded
+// edge under the alias gqlgen asks for), sorted: subscriptions that list
+// the same share a load.
+func orderEdges(ctx context.Context, path ...string) []string {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !graphql.HasOperationContext(ctx) {
 		return nil
 	}
+	opCtx := graphql.GetOperationContext(ctx)
+	sels := []ast.SelectionSet{fc.Field.Selections}
+	for _, name := range path {
+		var next []ast.SelectionSet
+		for _, sel := range sels {
+			for _, f := range graphql.CollectFields(opCtx, sel, nil) {
+				if f.Name == name {
+					next = append(next, f.Selections)
+				}
+			}
+		}
+		sels = next
+	}
 	var edges []string
-	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, []string{"Order"}) {
-		if slices.Contains(orderChildren, f.Name) {
-			edges = append(edges, f.Name+":"+f.Alias)
+	for _, sel := range sels {
+		for _, f := range graphql.CollectFields(opCtx, sel, []string{"Order"}) {
+			if slices.Contains(orderChildren, f.Name) {
+				edges = append(edges, f.Name+":"+f.Alias)
+			}
 		}
 	}
 	slices.Sort(edges)

@@ -182,3 +182,40 @@ func TestSubscriptionOneLoadPerChange(t *testing.T) {
 		require.Zero(t, counter(t, reg, "savannah_subscription_events_dropped_total", nil))
 	})
 }
+
+// feedWithEvents is a staff feed that selects each order's events too.
+const feedWithEvents = "subscription FeedWithEvents { orderEvents { type order { id status events { type } } } }"
+
+// TestSubscriptionFeedSharesLoads: the staff feed still gets every order's
+// events, and its sockets (two staff members, one scope) share one load
+// of each changed order, with the events they select, per change.
+func TestSubscriptionFeedSharesLoads(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		bus := events.NewLocal()
+		s := newStoreWith(t, db, demoCatalog(t), withBus(bus))
+		alice, _ := s.asCustomer(t, "alice")
+		bob, _ := s.asCustomer(t, "bob")
+		a := placeAs(t, s, alice, "feed-a")
+		b := placeAs(t, s, bob, "feed-b")
+		var feeds []*subscription
+		for _, who := range []*store{s.asStaff(), s.asStaff(), s.asStaff()} {
+			c := *who
+			c.ops = map[string]string{"FeedWithEvents": feedWithEvents}
+			feeds = append(feeds, c.subscribe(t, "FeedWithEvents", nil))
+		}
+		live(t, bus, len(feeds))
+
+		for _, id := range []string{a, b} {
+			s.count.Reset()
+			require.NoError(t, bus.Publish(context.Background(), events.Event{OrderID: orderOf(t, id), Type: events.Updated}))
+			for _, f := range feeds {
+				got := f.firstAbout(id)
+				evs, _ := field(got, "orderEvents", "order", "events").([]any)
+				require.NotEmpty(t, evs)
+			}
+			loads := loadsByTable(s.count.Statements())
+			require.Equal(t, 1, loads["orders"], "%v", loads)
+			require.Equal(t, 1, loads["order_events"], "%v", loads)
+		}
+	})
+}
