@@ -91,6 +91,9 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 		m := newOperationMetrics(cfg.Metrics, MaxOperationNames)
 		m.names.preload(cfg.PersistedOnly)
 		srv.Use(m)
+		if svc.Events != nil {
+			r.subscriptions = newSubscriptionMetrics(cfg.Metrics, svc.Events)
+		}
 	}
 	if cfg.Tracer != nil {
 		srv.Use(resolverTracing{tracer: cfg.Tracer.Tracer(telemetry.ScopeName)})

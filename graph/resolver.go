@@ -40,6 +40,8 @@ type Resolver struct {
 	// events carries order changes to subscriptions; nil answers them
 	// NOT_IMPLEMENTED.
 	events events.Bus
+	// subscriptions measures their fan-out; nil records nothing.
+	subscriptions *subscriptionMetrics
 	// media keeps product images; nil without storage.
 	media *media.Service
 	// webhooks manages webhook subscriptions and deliveries.

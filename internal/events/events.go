@@ -5,7 +5,10 @@
 //
 // Events carry only the order's ID and what happened: subscribers reload
 // the order under their own viewer, so privacy rules apply to what they
-// see and a lost or duplicated event costs nothing but a reload.
+// see and a lost or duplicated event costs nothing but a reload. The bus
+// routes an event only to the subscriptions that watch its order (and to
+// those that watch every order), and the subscribers of one event who
+// see orders alike share one load of it (Share, OrderScope).
 package events
 
 import (
@@ -13,6 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Type says whether an order was created or changed.
@@ -30,58 +35,135 @@ const (
 type Event struct {
 	OrderID int  `json:"orderId"`
 	Type    Type `json:"type"`
+	// At is when the change was published (on the publishing replica):
+	// the fan-out latency metric measures from it.
+	At time.Time `json:"at"`
+	// Seq identifies one delivery of the event in this process (each
+	// Local.Publish numbers its events); zero in an event not delivered
+	// by a bus.
+	Seq uint64 `json:"-"`
+
+	// shared is what the subscribers of this delivery share (Share).
+	shared *shared
 }
 
-// Bus publishes order events to every subscriber.
+// Bus publishes order events to the subscribers that watch them.
 type Bus interface {
-	// Publish sends e to every current subscriber; it never blocks on a
-	// slow one.
+	// Publish sends e to every current subscriber of its order and of
+	// every order; it never blocks on a slow one.
 	Publish(ctx context.Context, e Event) error
-	// Subscribe returns the events published from now until ctx is done,
-	// when the channel is closed.
+	// Subscribe returns every event published from now until ctx is
+	// done, when the channel is closed (the staff feed).
 	Subscribe(ctx context.Context) <-chan Event
+	// SubscribeOrder returns the events of order id published from now
+	// until ctx is done, when the channel is closed.
+	SubscribeOrder(ctx context.Context, id int) <-chan Event
 }
 
-// Buffer is each subscriber's queue: a subscriber further behind than this
-// loses events rather than stalling publishers (it reloads on the next).
+// Buffer is the queue of a subscriber to every order: one further behind
+// than this loses events rather than stalling publishers (it reloads on
+// the next).
 const Buffer = 64
 
-// Local is an in-process Bus: fan-out over buffered channels.
+// OrderBuffer is the queue of a subscriber to one order. One order
+// changes a few times a minute at most, and a subscription is one per
+// socket (thousands per process), so it is small; an event lost to a
+// full queue costs nothing but staleness until the next, which reloads
+// the whole order.
+const OrderBuffer = 4
+
+// Local is an in-process Bus: fan-out over buffered channels, indexed by
+// order, so that a publish costs its order's subscribers and the
+// every-order ones, not every subscriber. A subscription holds no
+// goroutine: context.AfterFunc unsubscribes it when its context ends.
 type Local struct {
-	mu   sync.Mutex
-	subs map[chan Event]struct{}
+	mu      sync.Mutex
+	all     map[chan Event]struct{}
+	byOrder map[int]map[chan Event]struct{}
+	n       int // subscribers, both kinds
+	seq     uint64
+	dropped atomic.Uint64
 }
 
 // NewLocal returns an empty in-process bus.
-func NewLocal() *Local { return &Local{subs: map[chan Event]struct{}{}} }
+func NewLocal() *Local {
+	return &Local{all: map[chan Event]struct{}{}, byOrder: map[int]map[chan Event]struct{}{}}
+}
 
-// Publish implements Bus.
+// Publish implements Bus. An event without At is stamped now.
 func (l *Local) Publish(_ context.Context, e Event) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for ch := range l.subs {
-		select {
-		case ch <- e:
-		default: // full: drop for this subscriber only
-		}
+	watchers := l.byOrder[e.OrderID]
+	if len(watchers) == 0 && len(l.all) == 0 {
+		return nil
+	}
+	l.seq++
+	e.Seq = l.seq
+	e.shared = &shared{loads: map[string]*load{}}
+	for ch := range watchers {
+		l.send(ch, e)
+	}
+	for ch := range l.all {
+		l.send(ch, e)
 	}
 	return nil
+}
+
+func (l *Local) send(ch chan Event, e Event) {
+	select {
+	case ch <- e:
+	default: // full: drop for this subscriber only
+		l.dropped.Add(1)
+	}
 }
 
 // Subscribe implements Bus.
 func (l *Local) Subscribe(ctx context.Context) <-chan Event {
 	ch := make(chan Event, Buffer)
 	l.mu.Lock()
-	l.subs[ch] = struct{}{}
+	l.all[ch] = struct{}{}
+	l.n++
 	l.mu.Unlock()
-	go func() {
-		<-ctx.Done()
-		l.mu.Lock()
-		delete(l.subs, ch)
-		close(ch) // under the lock: Publish never sends on a closed channel
-		l.mu.Unlock()
-	}()
+	l.unsubscribeWhenDone(ctx, ch, func() { delete(l.all, ch) })
 	return ch
+}
+
+// SubscribeOrder implements Bus.
+func (l *Local) SubscribeOrder(ctx context.Context, id int) <-chan Event {
+	ch := make(chan Event, OrderBuffer)
+	l.mu.Lock()
+	set := l.byOrder[id]
+	if set == nil {
+		set = map[chan Event]struct{}{}
+		l.byOrder[id] = set
+	}
+	set[ch] = struct{}{}
+	l.n++
+	l.mu.Unlock()
+	l.unsubscribeWhenDone(ctx, ch, func() {
+		delete(set, ch)
+		if len(set) == 0 {
+			delete(l.byOrder, id)
+		}
+	})
+	return ch
+}
+
+// unsubscribeWhenDone removes ch (by remove, under the lock) and closes it
+// once ctx is done: under the lock, so Publish never sends on a closed
+// channel.
+func (l *Local) unsubscribeWhenDone(ctx context.Context, ch chan Event, remove func()) {
+	context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		remove()
+		l.n--
+		close(ch)
+		l.mu.Unlock()
+	})
 }
 
 // Subscribers counts the current subscribers (for metrics and for tests
@@ -89,7 +171,83 @@ func (l *Local) Subscribe(ctx context.Context) <-chan Event {
 func (l *Local) Subscribers() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.subs)
+	return l.n
+}
+
+// Watched counts the orders that have at least one subscriber of their
+// own.
+func (l *Local) Watched() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.byOrder)
+}
+
+// Dropped counts the events lost to full subscriber queues since the bus
+// started.
+func (l *Local) Dropped() uint64 { return l.dropped.Load() }
+
+// ShareTimeout bounds a shared load, which no one subscriber's
+// cancellation stops.
+const ShareTimeout = 30 * time.Second
+
+// shared is what the subscribers of one delivered event share: one load
+// per scope.
+type shared struct {
+	mu    sync.Mutex
+	loads map[string]*load
+}
+
+type load struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+// Share returns what load returns for e and scope, running it once for
+// every subscriber that receives this delivery of e and asks with the
+// same scope (a key naming who may see what the load reads: OrderScope):
+// the first caller's load runs, on a goroutine of its own and past the
+// caller's cancellation (ctx's values, such as the viewer, are kept: load
+// runs as that caller; ShareTimeout bounds it), and every caller waits for
+// it until its own ctx is done. Callers that share a key share a T: a key
+// names the kind of load too (the feed's and a watcher's differ). An event not delivered by a bus shares nothing: load runs for
+// each caller.
+//
+// Unlike a singleflight, which merges only calls that overlap in time,
+// this holds the result for as long as the delivery is referenced, so a
+// subscriber that reads the event late still finds it.
+func Share[T any](ctx context.Context, e Event, scope string, fn func(ctx context.Context) (T, error)) (T, error) {
+	if e.shared == nil {
+		return fn(ctx)
+	}
+	s := e.shared
+	s.mu.Lock()
+	l, ok := s.loads[scope]
+	if !ok {
+		l = &load{done: make(chan struct{})}
+		s.loads[scope] = l
+		go func() {
+			defer close(l.done)
+			loadCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShareTimeout)
+			defer cancel()
+			l.v, l.err = fn(loadCtx)
+		}()
+	}
+	s.mu.Unlock()
+	var zero T
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+	if l.err != nil {
+		return zero, l.err
+	}
+	v, ok := l.v.(T)
+	if !ok {
+		return zero, fmt.Errorf("events: scope %q shared a %T", scope, l.v)
+	}
+	return v, nil
 }
 
 func encode(e Event) (string, error) {

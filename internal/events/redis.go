@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -13,7 +14,9 @@ const Channel = "savannah:orders"
 
 // Redis is a Bus shared by every replica through Redis pub/sub: Publish
 // sends to Redis, and one Redis subscription per process fans what
-// arrives out to the local subscribers (the publisher's own included).
+// arrives out to the local subscribers (the publisher's own included):
+// each event crosses Redis once per process, then a keyed Local routes it
+// to the subscriptions that watch its order.
 type Redis struct {
 	rdb   *redis.Client
 	local *Local
@@ -55,8 +58,11 @@ func NewRedis(ctx context.Context, rdb *redis.Client, log *slog.Logger) (*Redis,
 	return b, nil
 }
 
-// Publish implements Bus.
+// Publish implements Bus: e travels with its publish time, At.
 func (b *Redis) Publish(ctx context.Context, e Event) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
 	s, err := encode(e)
 	if err != nil {
 		return err
@@ -70,5 +76,13 @@ func (b *Redis) Publish(ctx context.Context, e Event) error {
 // Subscribe implements Bus.
 func (b *Redis) Subscribe(ctx context.Context) <-chan Event { return b.local.Subscribe(ctx) }
 
+// SubscribeOrder implements Bus.
+func (b *Redis) SubscribeOrder(ctx context.Context, id int) <-chan Event {
+	return b.local.SubscribeOrder(ctx, id)
+}
+
 // Subscribers counts this process's current subscribers.
 func (b *Redis) Subscribers() int { return b.local.Subscribers() }
+
+// Dropped counts the events this process lost to full subscriber queues.
+func (b *Redis) Dropped() uint64 { return b.local.Dropped() }
