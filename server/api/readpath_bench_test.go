@@ -18,9 +18,11 @@ const (
 	benchQ1 = `query Q1 { products(first: 20) { edges { node { id name slug variants { id sku price { amount currencyCode } quantityAvailable } category { id name slug } } } } }`
 	benchQ2 = `query Q2($slug: String!) { product(slug: $slug) { id name slug description variants { id sku name price { amount currencyCode } quantityAvailable } category { id name slug ancestors { id name slug } } } }`
 	benchQ3 = `query Q3($slug: String!) { category(slug: $slug) { id name slug products(first: 20, includeSubcategories: true) { edges { node { id name slug priceRange { minVariantPrice { amount currencyCode } } } } } } }`
+	// Q3b, the category page with variants: Q3 with each product's variants as in Q1.
+	benchQ3b = `query Q3b($slug: String!) { category(slug: $slug) { id name slug products(first: 20, includeSubcategories: true) { edges { node { id name slug priceRange { minVariantPrice { amount currencyCode } } variants { id sku price { amount currencyCode } quantityAvailable } } } } } }`
 )
 
-// BenchmarkReadPath drives Q1-Q3 through the whole HTTP handler in
+// BenchmarkReadPath drives Q1-Q3b through the whole HTTP handler in
 // process (no network) over the test database: SQLite, and PostgreSQL
 // when TEST_DATABASE_URL is set. allocs/op and B/op are what to watch:
 // they do not depend on what else the machine is doing.
@@ -83,6 +85,32 @@ func BenchmarkReadPath(b *testing.B) {
 					}
 					require.NoError(b, json.Unmarshal(data, &out))
 					require.Len(b, out.Category.Products.Edges, 20)
+				}},
+				{"Q3b", benchQ3b, func(int) map[string]any {
+					return map[string]any{"slug": "root"}
+				}, func(b *testing.B, data json.RawMessage) {
+					var out struct {
+						Category struct {
+							Products struct {
+								Edges []struct {
+									Node struct {
+										Slug     string
+										Variants []struct {
+											SKU   string
+											Price struct{ CurrencyCode string } `json:"price"`
+										} `json:"variants"`
+									}
+								} `json:"edges"`
+							} `json:"products"`
+						} `json:"category"`
+					}
+					require.NoError(b, json.Unmarshal(data, &out))
+					require.Len(b, out.Category.Products.Edges, 20)
+					for _, e := range out.Category.Products.Edges {
+						require.Len(b, e.Node.Variants, 3)
+						require.NotEmpty(b, e.Node.Variants[0].SKU)
+						require.Equal(b, "KES", e.Node.Variants[0].Price.CurrencyCode)
+					}
 				}},
 			}
 			for _, op := range ops {
