@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -73,20 +74,99 @@ func neverWaits(sel ast.SelectionSet) bool {
 	return true
 }
 
+// marshalProductEdges marshals a page of products. The page's resolver
+// loads what its products' variants and category need up front
+// (primeVariants, field collection): when every product has all of its
+// selected concurrent fields loaded and nothing deeper waits, the edges
+// are marshalled in turn, like marshalList's.
+func (ec *executionContext) marshalProductEdges(ctx context.Context, sel ast.SelectionSet, edges []*ent.ProductEdge, marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
+	if len(edges) < 2 || !edgesLoaded(ctx, sel, edges) {
+		return ec.marshalList(ctx, sel, len(edges), marshal)
+	}
+	ret := make(graphql.Array, len(edges))
+	for i := range ret {
+		ret[i] = marshalElement(ctx, i, marshal)
+	}
+	return ret
+}
+
+// edgesLoaded reports whether the selection of a page's edges waits for
+// nothing: see marshalProductEdges.
+func edgesLoaded(ctx context.Context, sel ast.SelectionSet, edges []*ent.ProductEdge) bool {
+	l, _ := ctx.Value(loadersKey{}).(*loaders)
+	return eachField(sel, func(f *ast.Field) bool {
+		switch f.Name {
+		case "__typename", "cursor":
+			return true
+		case "node":
+			return eachField(f.SelectionSet, func(f *ast.Field) bool {
+				if f.ObjectDefinition == nil || f.ObjectDefinition.Name != "Product" {
+					return f.Name == "__typename"
+				}
+				if concurrentFields["Product"][f.Name] {
+					for _, e := range edges {
+						if e.Node != nil && !productFieldLoaded(l, f.Name, e.Node) {
+							return false
+						}
+					}
+				}
+				return neverWaits(f.SelectionSet)
+			})
+		}
+		return false
+	})
+}
+
+// eachField calls fn with the fields of sel, those of its fragments
+// included, while fn returns true; it reports whether fn always did.
+func eachField(sel ast.SelectionSet, fn func(*ast.Field) bool) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if !fn(s) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if !eachField(s.SelectionSet, fn) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if s.Definition == nil || !eachField(s.Definition.SelectionSet, fn) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // loaded reports whether the resolver of field ("Type.field") can answer
 // for obj from what is loaded already, without waiting: then it runs on
 // the object's goroutine instead of one of its own.
 func (ec *executionContext) loaded(ctx context.Context, field string, obj any) bool {
+	if p, ok := obj.(*ent.Product); ok {
+		if typ, name, _ := strings.Cut(field, "."); typ == "Product" {
+			l, _ := ctx.Value(loadersKey{}).(*loaders)
+			return productFieldLoaded(l, name, p)
+		}
+	}
+	return false
+}
+
+// productFieldLoaded reports whether the resolver of the product's field
+// can answer at once, from the page's variants (l may be nil) or the
+// category loaded with the product.
+func productFieldLoaded(l *loaders, field string, p *ent.Product) bool {
 	switch field {
-	case "Product.variants", "Product.availableForSale":
-		l, _ := ctx.Value(loadersKey{}).(*loaders)
+	case "variants", "availableForSale":
 		if l == nil {
 			return false
 		}
-		_, ok := l.pageVariants.get(obj.(*ent.Product).ID)
+		_, ok := l.pageVariants.get(p.ID)
 		return ok
-	case "Product.category":
-		_, err := obj.(*ent.Product).Edges.CategoryOrErr()
+	case "category":
+		_, err := p.Edges.CategoryOrErr()
 		return err == nil
 	}
 	return false

@@ -57061,7 +57061,7 @@ func (ec *executionContext) marshalOProductEdge2ᚕᚖgithubᚗcomᚋsavannahᚑ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalProductEdges(ctx, sel, v, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOProductEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductEdge(ctx, sel, v[i])

@@ -28,7 +28,9 @@
 //     marshals the elements in turn when nothing the query selects below
 //     them can wait (concurrentFields, written to graph/fastexec_gen.go:
 //     the fields still resolved concurrently after rewrite 2), and
-//     otherwise calls gqlgen's own function.
+//     otherwise calls gqlgen's own function. A page of products
+//     (marshalProductEdges) also counts the fields in loadedResolvers as
+//     never waiting when every product on it has them loaded.
 package main
 
 import (
@@ -176,8 +178,13 @@ func run() error {
 					// marshalList replaces.
 					return true
 				}
-				edits = append(edits, edit{off(call.Pos()), off(call.Args[2].End()),
-					fmt.Sprintf("ec.marshalList(ctx, sel, %s", text(call.Args[1]))})
+				replacement := fmt.Sprintf("ec.marshalList(ctx, sel, %s", text(call.Args[1]))
+				if text(fn.Type.Params.List[2].Type) == "[]*ent.ProductEdge" {
+					// A page of products: its resolver loads up front what
+					// the products' resolvers need (marshalProductEdges).
+					replacement = "ec.marshalProductEdges(ctx, sel, v"
+				}
+				edits = append(edits, edit{off(call.Pos()), off(call.Args[2].End()), replacement})
 				edits = append(edits, edit{off(call.Args[3].Pos()), off(call.Args[4].Pos()), ""})
 				lists++
 				return true
