@@ -171,3 +171,17 @@ func productFieldLoaded(l *loaders, field string, p *ent.Product) bool {
 	}
 	return false
 }
+
+// deferredGroup is graphql.NewDeferredGroup for an object one of whose
+// fields is @defer'ed, and an empty group otherwise: the generated code
+// only reads the group through such a field (ResolveConcurrently) and
+// through len(deferred.Defers), which is 0 either way. gqlgen's builds
+// the object's path, a field set and a map for every object.
+func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	for _, f := range fields {
+		if f.IsDeferred() {
+			return graphql.NewDeferredGroup(ctx)
+		}
+	}
+	return graphql.DeferredGroup{}
+}

@@ -5,7 +5,7 @@
 //
 //	go run ./graph/fastexec
 //
-// Three rewrites, each limited to code whose behaviour it keeps:
+// Four rewrites, each limited to code whose behaviour it keeps:
 //
 //  1. Plain leaves. A scalar or enum field read straight off the loaded
 //     object (`obj.Name`, a non-pointer Go value, no directive) whose
@@ -31,6 +31,10 @@
 //     otherwise calls gqlgen's own function. A page of products
 //     (marshalProductEdges) also counts the fields in loadedResolvers as
 //     never waiting when every product on it has them loaded.
+//  4. @defer groups. gqlgen builds a group for the deferred fields of
+//     every object it marshals, with the object's path; deferredGroup
+//     (graph/fastpath.go) builds it only for an object with a deferred
+//     field, and gives the others an empty one, which nothing reads.
 package main
 
 import (
@@ -124,7 +128,7 @@ func run() error {
 	safe := infallibleMarshallers(file, text)
 	var edits []edit
 	concurrent := map[string][]string{}
-	var leaves, syncs, lists int
+	var leaves, syncs, lists, groups int
 	for _, d := range file.Decls {
 		fn, ok := d.(*ast.FuncDecl)
 		if !ok || fn.Recv == nil || fn.Body == nil {
@@ -142,6 +146,11 @@ func run() error {
 			// _Object: the object's field switch.
 			object := strings.TrimPrefix(name, "_")
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if as, ok := n.(*ast.AssignStmt); ok && text(as) == "deferred := graphql.NewDeferredGroup(ctx)" {
+					edits = append(edits, edit{off(as.Pos()), off(as.End()), "deferred := deferredGroup(ctx, fields)"})
+					groups++
+					return true
+				}
 				cc, ok := n.(*ast.CaseClause)
 				if !ok || len(cc.List) != 1 {
 					return true
@@ -218,7 +227,7 @@ func run() error {
 	if err := os.WriteFile(table, tab, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("fastexec: %d plain leaves, %d resolver fields inline (or when loaded), %d object lists through marshalList\n", leaves, syncs, lists)
+	fmt.Printf("fastexec: %d plain leaves, %d resolver fields inline (or when loaded), %d object lists through marshalList, %d objects' @defer groups made only when needed\n", leaves, syncs, lists, groups)
 	return nil
 }
 
