@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"io"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -184,4 +185,43 @@ func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql
 		}
 	}
 	return graphql.DeferredGroup{}
+}
+
+// objectJSON writes an object's fields, in order, as gqlgen's
+// FieldSet.MarshalGQL does: each response key once (the first), the
+// values the object's marshaller computed. Response keys are GraphQL
+// names, which need no escaping.
+type objectJSON struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+func (o *objectJSON) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, "{")
+	first := true
+	for i := range o.fields {
+		key := o.fields[i].Alias
+		if written(o.fields[:i], key) {
+			continue
+		}
+		if !first {
+			_, _ = io.WriteString(w, ",")
+		}
+		first = false
+		_, _ = io.WriteString(w, `"`)
+		_, _ = io.WriteString(w, key)
+		_, _ = io.WriteString(w, `":`)
+		o.values[i].MarshalGQL(w)
+	}
+	_, _ = io.WriteString(w, "}")
+}
+
+// written reports whether a field before has the response key.
+func written(before []graphql.CollectedField, key string) bool {
+	for i := range before {
+		if before[i].Alias == key {
+			return true
+		}
+	}
+	return false
 }

@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -77,4 +79,24 @@ func TestEdgesLoaded(t *testing.T) {
 	// pages; these were not.
 	category := `{ products(first: 2) { edges { node { id category { id } } } } }`
 	require.False(t, edgesLoaded(ctx, selection(t, category, "edges"), edges))
+}
+
+// TestObjectJSON: an object is written byte for byte as gqlgen's
+// FieldSet writes it, a repeated response key once.
+func TestObjectJSON(t *testing.T) {
+	t.Parallel()
+	fields := []graphql.CollectedField{
+		{Field: &ast.Field{Alias: "id"}},
+		{Field: &ast.Field{Alias: "name"}},
+		{Field: &ast.Field{Alias: "id"}},
+		{Field: &ast.Field{Alias: "price"}},
+	}
+	values := []graphql.Marshaler{graphql.MarshalString("1"), graphql.MarshalString(`a "<b>"`), graphql.MarshalString("2"), graphql.Null}
+	fs := graphql.NewFieldSet(fields)
+	copy(fs.Values, values)
+	var want, got bytes.Buffer
+	fs.MarshalGQL(&want)
+	(&objectJSON{fields: fields, values: values}).MarshalGQL(&got)
+	require.Equal(t, want.String(), got.String())
+	require.JSONEq(t, `{"id":"1","name":"a \"<b>\"","price":null}`, got.String())
 }

@@ -46559,7 +46559,7 @@ func (ec *executionContext) _APIClient(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var aPIClientPayloadImplementors = []string{"APIClientPayload"}
@@ -46597,7 +46597,7 @@ func (ec *executionContext) _APIClientPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var aPIClientSecretPayloadImplementors = []string{"APIClientSecretPayload"}
@@ -46640,7 +46640,7 @@ func (ec *executionContext) _APIClientSecretPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var addAddressPayloadImplementors = []string{"AddAddressPayload"}
@@ -46678,7 +46678,7 @@ func (ec *executionContext) _AddAddressPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var addressImplementors = []string{"Address", "Node"}
@@ -46772,7 +46772,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var addressSnapshotImplementors = []string{"AddressSnapshot"}
@@ -46840,7 +46840,7 @@ func (ec *executionContext) _AddressSnapshot(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var appliedDiscountImplementors = []string{"AppliedDiscount"}
@@ -46888,7 +46888,7 @@ func (ec *executionContext) _AppliedDiscount(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditChangeImplementors = []string{"AuditChange"}
@@ -46936,7 +46936,7 @@ func (ec *executionContext) _AuditChange(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditEntryImplementors = []string{"AuditEntry", "Node"}
@@ -47015,7 +47015,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
@@ -47058,7 +47058,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
@@ -47096,7 +47096,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditFieldChangeImplementors = []string{"AuditFieldChange"}
@@ -47144,7 +47144,7 @@ func (ec *executionContext) _AuditFieldChange(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var authTokenImplementors = []string{"AuthToken"}
@@ -47187,7 +47187,7 @@ func (ec *executionContext) _AuthToken(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cancelOrderPayloadImplementors = []string{"CancelOrderPayload"}
@@ -47225,7 +47225,7 @@ func (ec *executionContext) _CancelOrderPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartImplementors = []string{"Cart"}
@@ -47364,7 +47364,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartDiscountCodeImplementors = []string{"CartDiscountCode"}
@@ -47407,7 +47407,7 @@ func (ec *executionContext) _CartDiscountCode(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartLineImplementors = []string{"CartLine"}
@@ -47463,7 +47463,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartPayloadImplementors = []string{"CartPayload"}
@@ -47501,7 +47501,7 @@ func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryImplementors = []string{"Category", "Node"}
@@ -47604,7 +47604,7 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryConnectionImplementors = []string{"CategoryConnection"}
@@ -47647,7 +47647,7 @@ func (ec *executionContext) _CategoryConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryEdgeImplementors = []string{"CategoryEdge"}
@@ -47685,7 +47685,7 @@ func (ec *executionContext) _CategoryEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryPayloadImplementors = []string{"CategoryPayload"}
@@ -47723,7 +47723,7 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
@@ -47761,7 +47761,7 @@ func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var confirmVerificationPayloadImplementors = []string{"ConfirmVerificationPayload"}
@@ -47799,7 +47799,7 @@ func (ec *executionContext) _ConfirmVerificationPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerImplementors = []string{"Customer", "Node"}
@@ -47896,7 +47896,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerConnectionImplementors = []string{"CustomerConnection"}
@@ -47939,7 +47939,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerEdgeImplementors = []string{"CustomerEdge"}
@@ -47977,7 +47977,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerPayloadImplementors = []string{"CustomerPayload"}
@@ -48015,7 +48015,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteAddressPayloadImplementors = []string{"DeleteAddressPayload"}
@@ -48053,7 +48053,7 @@ func (ec *executionContext) _DeleteAddressPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteCategoryPayloadImplementors = []string{"DeleteCategoryPayload"}
@@ -48091,7 +48091,7 @@ func (ec *executionContext) _DeleteCategoryPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteMediaPayloadImplementors = []string{"DeleteMediaPayload"}
@@ -48129,7 +48129,7 @@ func (ec *executionContext) _DeleteMediaPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteShippingPayloadImplementors = []string{"DeleteShippingPayload"}
@@ -48167,7 +48167,7 @@ func (ec *executionContext) _DeleteShippingPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteTaxPayloadImplementors = []string{"DeleteTaxPayload"}
@@ -48205,7 +48205,7 @@ func (ec *executionContext) _DeleteTaxPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteWebhookSubscriptionPayloadImplementors = []string{"DeleteWebhookSubscriptionPayload"}
@@ -48243,7 +48243,7 @@ func (ec *executionContext) _DeleteWebhookSubscriptionPayload(ctx context.Contex
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deliveryEstimateImplementors = []string{"DeliveryEstimate"}
@@ -48281,7 +48281,7 @@ func (ec *executionContext) _DeliveryEstimate(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var focalPointImplementors = []string{"FocalPoint"}
@@ -48319,7 +48319,7 @@ func (ec *executionContext) _FocalPoint(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var generateVouchersPayloadImplementors = []string{"GenerateVouchersPayload"}
@@ -48362,7 +48362,7 @@ func (ec *executionContext) _GenerateVouchersPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var imageImplementors = []string{"Image", "Node"}
@@ -48442,7 +48442,7 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var imagePayloadImplementors = []string{"ImagePayload"}
@@ -48480,7 +48480,7 @@ func (ec *executionContext) _ImagePayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var loginPayloadImplementors = []string{"LoginPayload"}
@@ -48523,7 +48523,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var logoutPayloadImplementors = []string{"LogoutPayload"}
@@ -48556,7 +48556,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var moneyImplementors = []string{"Money"}
@@ -48594,7 +48594,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -49204,7 +49204,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var notificationImplementors = []string{"Notification", "Node"}
@@ -49298,7 +49298,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var notificationConnectionImplementors = []string{"NotificationConnection"}
@@ -49341,7 +49341,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var notificationEdgeImplementors = []string{"NotificationEdge"}
@@ -49379,7 +49379,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderImplementors = []string{"Order", "Node"}
@@ -49561,7 +49561,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
@@ -49604,7 +49604,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderEdgeImplementors = []string{"OrderEdge"}
@@ -49642,7 +49642,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderEventImplementors = []string{"OrderEvent", "Node"}
@@ -49721,7 +49721,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderFeedEventImplementors = []string{"OrderFeedEvent"}
@@ -49759,7 +49759,7 @@ func (ec *executionContext) _OrderFeedEvent(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderLineImplementors = []string{"OrderLine", "Node"}
@@ -49879,7 +49879,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderPayloadImplementors = []string{"OrderPayload"}
@@ -49917,7 +49917,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -49965,7 +49965,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var payOrderPayloadImplementors = []string{"PayOrderPayload"}
@@ -50003,7 +50003,7 @@ func (ec *executionContext) _PayOrderPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var paymentImplementors = []string{"Payment", "Node"}
@@ -50093,7 +50093,7 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var paymentPayloadImplementors = []string{"PaymentPayload"}
@@ -50131,7 +50131,7 @@ func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pickupPointImplementors = []string{"PickupPoint", "Node"}
@@ -50235,7 +50235,7 @@ func (ec *executionContext) _PickupPoint(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pickupPointPayloadImplementors = []string{"PickupPointPayload"}
@@ -50273,7 +50273,7 @@ func (ec *executionContext) _PickupPointPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pickupPointSnapshotImplementors = []string{"PickupPointSnapshot"}
@@ -50321,7 +50321,7 @@ func (ec *executionContext) _PickupPointSnapshot(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
@@ -50359,7 +50359,7 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var priceRangeImplementors = []string{"PriceRange"}
@@ -50397,7 +50397,7 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productImplementors = []string{"Product", "Node"}
@@ -50533,7 +50533,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productConnectionImplementors = []string{"ProductConnection"}
@@ -50576,7 +50576,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productEdgeImplementors = []string{"ProductEdge"}
@@ -50614,7 +50614,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productMediaPayloadImplementors = []string{"ProductMediaPayload"}
@@ -50652,7 +50652,7 @@ func (ec *executionContext) _ProductMediaPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productPayloadImplementors = []string{"ProductPayload"}
@@ -50690,7 +50690,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productVariantImplementors = []string{"ProductVariant", "Node"}
@@ -50834,7 +50834,7 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
@@ -50872,7 +50872,7 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionImplementors = []string{"Promotion", "Node"}
@@ -51034,7 +51034,7 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionPayloadImplementors = []string{"PromotionPayload"}
@@ -51072,7 +51072,7 @@ func (ec *executionContext) _PromotionPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionPreviewImplementors = []string{"PromotionPreview"}
@@ -51125,7 +51125,7 @@ func (ec *executionContext) _PromotionPreview(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionPreviewPayloadImplementors = []string{"PromotionPreviewPayload"}
@@ -51163,7 +51163,7 @@ func (ec *executionContext) _PromotionPreviewPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var queryImplementors = []string{"Query"}
@@ -51351,7 +51351,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var refreshTokenPayloadImplementors = []string{"RefreshTokenPayload"}
@@ -51389,7 +51389,7 @@ func (ec *executionContext) _RefreshTokenPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var registerPayloadImplementors = []string{"RegisterPayload"}
@@ -51432,7 +51432,7 @@ func (ec *executionContext) _RegisterPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var requestPasswordResetPayloadImplementors = []string{"RequestPasswordResetPayload"}
@@ -51465,7 +51465,7 @@ func (ec *executionContext) _RequestPasswordResetPayload(ctx context.Context, se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var requestVerificationPayloadImplementors = []string{"RequestVerificationPayload"}
@@ -51498,7 +51498,7 @@ func (ec *executionContext) _RequestVerificationPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var resetPasswordPayloadImplementors = []string{"ResetPasswordPayload"}
@@ -51531,7 +51531,7 @@ func (ec *executionContext) _ResetPasswordPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var retryNotificationPayloadImplementors = []string{"RetryNotificationPayload"}
@@ -51569,7 +51569,7 @@ func (ec *executionContext) _RetryNotificationPayload(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingMethodImplementors = []string{"ShippingMethod", "Node"}
@@ -51688,7 +51688,7 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingMethodPayloadImplementors = []string{"ShippingMethodPayload"}
@@ -51726,7 +51726,7 @@ func (ec *executionContext) _ShippingMethodPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingOptionImplementors = []string{"ShippingOption"}
@@ -51770,7 +51770,7 @@ func (ec *executionContext) _ShippingOption(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingRateBandImplementors = []string{"ShippingRateBand"}
@@ -51813,7 +51813,7 @@ func (ec *executionContext) _ShippingRateBand(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingSnapshotImplementors = []string{"ShippingSnapshot"}
@@ -51857,7 +51857,7 @@ func (ec *executionContext) _ShippingSnapshot(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingZoneImplementors = []string{"ShippingZone", "Node"}
@@ -51931,7 +51931,7 @@ func (ec *executionContext) _ShippingZone(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingZonePayloadImplementors = []string{"ShippingZonePayload"}
@@ -51969,7 +51969,7 @@ func (ec *executionContext) _ShippingZonePayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var stagedUploadImplementors = []string{"StagedUpload"}
@@ -52024,7 +52024,7 @@ func (ec *executionContext) _StagedUpload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var stagedUploadPayloadImplementors = []string{"StagedUploadPayload"}
@@ -52062,7 +52062,7 @@ func (ec *executionContext) _StagedUploadPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -52143,7 +52143,7 @@ func (ec *executionContext) _TaxClass(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxClassPayloadImplementors = []string{"TaxClassPayload"}
@@ -52181,7 +52181,7 @@ func (ec *executionContext) _TaxClassPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxLineImplementors = []string{"TaxLine"}
@@ -52236,7 +52236,7 @@ func (ec *executionContext) _TaxLine(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxRateImplementors = []string{"TaxRate", "Node"}
@@ -52311,7 +52311,7 @@ func (ec *executionContext) _TaxRate(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxRatePayloadImplementors = []string{"TaxRatePayload"}
@@ -52349,7 +52349,7 @@ func (ec *executionContext) _TaxRatePayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxedMoneyImplementors = []string{"TaxedMoney"}
@@ -52392,7 +52392,7 @@ func (ec *executionContext) _TaxedMoney(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var updateProfilePayloadImplementors = []string{"UpdateProfilePayload"}
@@ -52430,7 +52430,7 @@ func (ec *executionContext) _UpdateProfilePayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -52473,7 +52473,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var variantOptionImplementors = []string{"VariantOption"}
@@ -52511,7 +52511,7 @@ func (ec *executionContext) _VariantOption(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherImplementors = []string{"Voucher", "Node"}
@@ -52591,7 +52591,7 @@ func (ec *executionContext) _Voucher(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherConnectionImplementors = []string{"VoucherConnection"}
@@ -52634,7 +52634,7 @@ func (ec *executionContext) _VoucherConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherEdgeImplementors = []string{"VoucherEdge"}
@@ -52672,7 +52672,7 @@ func (ec *executionContext) _VoucherEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherUseImplementors = []string{"VoucherUse", "Node"}
@@ -52726,7 +52726,7 @@ func (ec *executionContext) _VoucherUse(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherUseConnectionImplementors = []string{"VoucherUseConnection"}
@@ -52769,7 +52769,7 @@ func (ec *executionContext) _VoucherUseConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherUseEdgeImplementors = []string{"VoucherUseEdge"}
@@ -52807,7 +52807,7 @@ func (ec *executionContext) _VoucherUseEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryImplementors = []string{"WebhookDelivery", "Node"}
@@ -52911,7 +52911,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"}
@@ -52954,7 +52954,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
@@ -52992,7 +52992,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryPayloadImplementors = []string{"WebhookDeliveryPayload"}
@@ -53030,7 +53030,7 @@ func (ec *executionContext) _WebhookDeliveryPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionImplementors = []string{"WebhookSubscription", "Node"}
@@ -53109,7 +53109,7 @@ func (ec *executionContext) _WebhookSubscription(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionConnectionImplementors = []string{"WebhookSubscriptionConnection"}
@@ -53152,7 +53152,7 @@ func (ec *executionContext) _WebhookSubscriptionConnection(ctx context.Context, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionEdgeImplementors = []string{"WebhookSubscriptionEdge"}
@@ -53190,7 +53190,7 @@ func (ec *executionContext) _WebhookSubscriptionEdge(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionPayloadImplementors = []string{"WebhookSubscriptionPayload"}
@@ -53233,7 +53233,7 @@ func (ec *executionContext) _WebhookSubscriptionPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
