@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -99,4 +100,14 @@ func TestObjectJSON(t *testing.T) {
 	(&objectJSON{fields: fields, values: values}).MarshalGQL(&got)
 	require.Equal(t, want.String(), got.String())
 	require.JSONEq(t, `{"id":"1","name":"a \"<b>\"","price":null}`, got.String())
+}
+
+// TestGeneratedIsRewritten: graph/generated.go went through graph/fastexec
+// (go generate runs it after gqlgen; gqlgen alone writes the slow form).
+func TestGeneratedIsRewritten(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("generated.go")
+	require.NoError(t, err)
+	require.Contains(t, string(src), "(graph/fastexec)", "run go generate ./... (gqlgen, then go run ./graph/fastexec)")
+	require.Contains(t, string(src), "ec.marshalProductEdges(ctx, sel, v,")
 }
