@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 )
 
@@ -154,4 +157,71 @@ func BenchmarkReadPath(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestReadPathPagesTogether: two pages of products in one query, resolved
+// at the same time, each loading its products' variants up front and
+// marshalled edge by edge without a goroutine per edge (graph/fastpath.go),
+// answer in full, and the same from eight clients at once; a product
+// page, whose variants are not loaded up front, answers as well.
+func TestReadPathPagesTogether(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := newStore(t, db, syntheticCatalog(30))
+		const q = `query Two {
+			a: products(first: 10) { edges { node { slug availableForSale variants { sku price { amount currencyCode } quantityAvailable } category { slug } } } }
+			b: category(slug: "root") { products(first: 10, includeSubcategories: true) { edges { node { slug priceRange { minVariantPrice { amount } } variants { sku } } } } }
+			p: product(slug: "product-3") { slug variants { sku price { amount } } category { slug ancestors { slug } } }
+		}`
+		want := s.post(q, "Two", nil)
+		require.Empty(t, want.Errors)
+		var out struct {
+			A struct {
+				Edges []struct {
+					Node struct {
+						AvailableForSale bool
+						Variants         []struct{ SKU string }
+						Category         struct{ Slug string }
+					}
+				}
+			}
+			B struct {
+				Products struct {
+					Edges []struct {
+						Node struct{ Variants []struct{ SKU string } }
+					}
+				}
+			}
+			P struct {
+				Variants []struct{ SKU string }
+				Category struct{ Ancestors []struct{ Slug string } }
+			}
+		}
+		require.NoError(t, json.Unmarshal(want.Data, &out))
+		require.Len(t, out.A.Edges, 10)
+		for _, e := range out.A.Edges {
+			require.Len(t, e.Node.Variants, 3)
+			require.True(t, e.Node.AvailableForSale)
+			require.NotEmpty(t, e.Node.Category.Slug)
+		}
+		require.Len(t, out.B.Products.Edges, 10)
+		for _, e := range out.B.Products.Edges {
+			require.Len(t, e.Node.Variants, 3)
+		}
+		require.Len(t, out.P.Variants, 3)
+		require.Len(t, out.P.Category.Ancestors, 1)
+
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 5 {
+					got, err := s.send(q, "Two", nil)
+					if assert.NoError(t, err) && assert.Empty(t, got.Errors) {
+						assert.JSONEq(t, string(want.Data), string(got.Data))
+					}
+				}
+			})
+		}
+		wg.Wait()
+	})
 }
