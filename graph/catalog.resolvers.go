@@ -167,7 +167,11 @@ func (r *mutationResolver) AdjustStock(ctx context.Context, variantID string, de
 
 // Variants is the resolver for the variants field.
 func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*ent.ProductVariant, error) {
-	return r.loadersFrom(ctx).variantsOf.Load(ctx, obj.ID)
+	l := r.loadersFrom(ctx)
+	if vs, ok := l.pageVariants.get(obj.ID); ok {
+		return vs, nil
+	}
+	return l.variantsOf.Load(ctx, obj.ID)
 }
 
 // PriceRange is the resolver for the priceRange field.
@@ -180,7 +184,11 @@ func (r *productResolver) PriceRange(ctx context.Context, obj *ent.Product) (*mo
 
 // AvailableForSale is the resolver for the availableForSale field.
 func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product) (bool, error) {
-	vs, err := r.loadersFrom(ctx).variantsOf.Load(ctx, obj.ID)
+	l := r.loadersFrom(ctx)
+	if vs, ok := l.pageVariants.get(obj.ID); ok {
+		return slices.ContainsFunc(vs, inventory.InStock), nil
+	}
+	vs, err := l.variantsOf.Load(ctx, obj.ID)
 	if err != nil {
 		return false, err
 	}

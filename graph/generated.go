@@ -10450,69 +10450,24 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _APIClient_id(ctx context.Context, field graphql.CollectedField, obj *ent.APIClient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIClient_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_APIClient_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIClient", field, false, false, "ID")
 }
 
 func (ec *executionContext) _APIClient_name(ctx context.Context, field graphql.CollectedField, obj *ent.APIClient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIClient_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_APIClient_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIClient", field, false, false, "String")
 }
 
 func (ec *executionContext) _APIClient_clientId(ctx context.Context, field graphql.CollectedField, obj *ent.APIClient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIClient_clientId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ClientID)
 }
 func (ec *executionContext) fieldContext_APIClient_clientId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIClient", field, false, false, "String")
@@ -10542,23 +10497,8 @@ func (ec *executionContext) fieldContext_APIClient_scopes(_ context.Context, fie
 }
 
 func (ec *executionContext) _APIClient_disabled(ctx context.Context, field graphql.CollectedField, obj *ent.APIClient) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIClient_disabled(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Disabled, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Disabled)
 }
 func (ec *executionContext) fieldContext_APIClient_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIClient", field, false, false, "Boolean")
@@ -10849,23 +10789,8 @@ func (ec *executionContext) fieldContext_AddAddressPayload_userErrors(_ context.
 }
 
 func (ec *executionContext) _Address_id(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Address_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "ID")
@@ -10918,207 +10843,72 @@ func (ec *executionContext) fieldContext_Address_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Address_line1(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_line1(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line1, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Line1)
 }
 func (ec *executionContext) fieldContext_Address_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_line2(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_line2(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line2, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Line2)
 }
 func (ec *executionContext) fieldContext_Address_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_city(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_city(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.City, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.City)
 }
 func (ec *executionContext) fieldContext_Address_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_region(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_region(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Region)
 }
 func (ec *executionContext) fieldContext_Address_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_postalCode(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_postalCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostalCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.PostalCode)
 }
 func (ec *executionContext) fieldContext_Address_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_countryCode(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_countryCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.CountryCode)
 }
 func (ec *executionContext) fieldContext_Address_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_Address_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "String")
 }
 
 func (ec *executionContext) _Address_isDefault(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_isDefault(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsDefault, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDefault)
 }
 func (ec *executionContext) fieldContext_Address_isDefault(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Address_customerID(ctx context.Context, field graphql.CollectedField, obj *ent.Address) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Address_customerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.CustomerID)
 }
 func (ec *executionContext) fieldContext_Address_customerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Address", field, false, false, "ID")
@@ -11157,207 +10947,72 @@ func (ec *executionContext) fieldContext_Address_customer(_ context.Context, fie
 }
 
 func (ec *executionContext) _AddressSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_line1(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_line1(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line1, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Line1)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_line2(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_line2(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line2, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Line2)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_city(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_city(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.City, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.City)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_region(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_region(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Region)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_postalCode(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_postalCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostalCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.PostalCode)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_countryCode(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_countryCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.CountryCode)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AddressSnapshot_phone(ctx context.Context, field graphql.CollectedField, obj *schematype.AddressSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddressSnapshot_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_AddressSnapshot_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddressSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _AppliedDiscount_name(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppliedDiscount_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_AppliedDiscount_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppliedDiscount", field, false, false, "String")
@@ -11419,69 +11074,24 @@ func (ec *executionContext) fieldContext_AppliedDiscount_amount(_ context.Contex
 }
 
 func (ec *executionContext) _AppliedDiscount_shipping(ctx context.Context, field graphql.CollectedField, obj *model.AppliedDiscount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppliedDiscount_shipping(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Shipping, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Shipping)
 }
 func (ec *executionContext) fieldContext_AppliedDiscount_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppliedDiscount", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AuditChange_type(ctx context.Context, field graphql.CollectedField, obj *schematype.AuditChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditChange_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Type)
 }
 func (ec *executionContext) fieldContext_AuditChange_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditChange", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditChange_op(ctx context.Context, field graphql.CollectedField, obj *schematype.AuditChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditChange_op(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Op, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Op)
 }
 func (ec *executionContext) fieldContext_AuditChange_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditChange", field, false, false, "String")
@@ -11543,23 +11153,8 @@ func (ec *executionContext) fieldContext_AuditChange_fields(_ context.Context, f
 }
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "ID")
@@ -11589,92 +11184,32 @@ func (ec *executionContext) fieldContext_AuditEntry_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEntry_actorClient(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_actorClient(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorClient, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ActorClient)
 }
 func (ec *executionContext) fieldContext_AuditEntry_actorClient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_actorRole(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorRole, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ActorRole)
 }
 func (ec *executionContext) fieldContext_AuditEntry_actorRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_field(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_field(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Field)
 }
 func (ec *executionContext) fieldContext_AuditEntry_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_operation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Operation, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Operation)
 }
 func (ec *executionContext) fieldContext_AuditEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
@@ -11704,23 +11239,8 @@ func (ec *executionContext) fieldContext_AuditEntry_targetIds(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEntry_clientAddr(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_clientAddr(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientAddr, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ClientAddr)
 }
 func (ec *executionContext) fieldContext_AuditEntry_clientAddr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
@@ -11846,23 +11366,8 @@ func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _AuditEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_AuditEntryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntryConnection", field, false, false, "Int")
@@ -11924,23 +11429,8 @@ func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _AuditFieldChange_name(ctx context.Context, field graphql.CollectedField, obj *schematype.AuditFieldChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditFieldChange_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_AuditFieldChange_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditFieldChange", field, false, false, "String")
@@ -11970,92 +11460,32 @@ func (ec *executionContext) fieldContext_AuditFieldChange_value(_ context.Contex
 }
 
 func (ec *executionContext) _AuditFieldChange_cleared(ctx context.Context, field graphql.CollectedField, obj *schematype.AuditFieldChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditFieldChange_cleared(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cleared, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Cleared)
 }
 func (ec *executionContext) fieldContext_AuditFieldChange_cleared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditFieldChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AuditFieldChange_redacted(ctx context.Context, field graphql.CollectedField, obj *schematype.AuditFieldChange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditFieldChange_redacted(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Redacted, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Redacted)
 }
 func (ec *executionContext) fieldContext_AuditFieldChange_redacted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditFieldChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AuthToken_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuthToken_accessToken(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AccessToken, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.AccessToken)
 }
 func (ec *executionContext) fieldContext_AuthToken_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthToken", field, false, false, "String")
 }
 
 func (ec *executionContext) _AuthToken_refreshToken(ctx context.Context, field graphql.CollectedField, obj *model.AuthToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuthToken_refreshToken(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RefreshToken, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.RefreshToken)
 }
 func (ec *executionContext) fieldContext_AuthToken_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthToken", field, false, false, "String")
@@ -12712,46 +12142,16 @@ func (ec *executionContext) fieldContext_Cart_taxLines(_ context.Context, field 
 }
 
 func (ec *executionContext) _CartDiscountCode_code(ctx context.Context, field graphql.CollectedField, obj *model.CartDiscountCode) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CartDiscountCode_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_CartDiscountCode_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartDiscountCode", field, false, false, "String")
 }
 
 func (ec *executionContext) _CartDiscountCode_applied(ctx context.Context, field graphql.CollectedField, obj *model.CartDiscountCode) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CartDiscountCode_applied(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Applied, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Applied)
 }
 func (ec *executionContext) fieldContext_CartDiscountCode_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartDiscountCode", field, false, false, "Boolean")
@@ -12781,46 +12181,16 @@ func (ec *executionContext) fieldContext_CartDiscountCode_reason(_ context.Conte
 }
 
 func (ec *executionContext) _CartLine_id(ctx context.Context, field graphql.CollectedField, obj *ent.CartLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CartLine_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_CartLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "ID")
 }
 
 func (ec *executionContext) _CartLine_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.CartLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CartLine_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_CartLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartLine", field, false, false, "Int")
@@ -12987,23 +12357,8 @@ func (ec *executionContext) fieldContext_CartPayload_userErrors(_ context.Contex
 }
 
 func (ec *executionContext) _Category_id(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Category_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Category", field, false, false, "ID")
@@ -13056,115 +12411,40 @@ func (ec *executionContext) fieldContext_Category_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Category_name(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Category_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Category", field, false, false, "String")
 }
 
 func (ec *executionContext) _Category_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_slug(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Slug, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Slug)
 }
 func (ec *executionContext) fieldContext_Category_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Category", field, false, false, "String")
 }
 
 func (ec *executionContext) _Category_description(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_Category_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Category", field, false, false, "String")
 }
 
 func (ec *executionContext) _Category_position(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_position(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Position)
 }
 func (ec *executionContext) fieldContext_Category_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Category", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Category_depth(ctx context.Context, field graphql.CollectedField, obj *ent.Category) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Category_depth(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Depth, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Depth)
 }
 func (ec *executionContext) fieldContext_Category_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Category", field, false, false, "Int")
@@ -13430,23 +12710,8 @@ func (ec *executionContext) fieldContext_CategoryConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CategoryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CategoryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CategoryConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CategoryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CategoryConnection", field, false, false, "Int")
@@ -13700,23 +12965,8 @@ func (ec *executionContext) fieldContext_ConfirmVerificationPayload_userErrors(_
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "ID")
@@ -13769,92 +13019,32 @@ func (ec *executionContext) fieldContext_Customer_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_email(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Email)
 }
 func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_name(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Customer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
 }
 
 func (ec *executionContext) _Customer_role(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Customer_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v customer.Role) graphql.Marshaler {
-			return ec.marshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_Customer_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "Role")
@@ -14093,23 +13283,8 @@ func (ec *executionContext) fieldContext_CustomerConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CustomerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CustomerConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_CustomerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CustomerConnection", field, false, false, "Int")
@@ -14565,46 +13740,16 @@ func (ec *executionContext) fieldContext_DeleteWebhookSubscriptionPayload_userEr
 }
 
 func (ec *executionContext) _DeliveryEstimate_earliest(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryEstimate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeliveryEstimate_earliest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Earliest, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Earliest)
 }
 func (ec *executionContext) fieldContext_DeliveryEstimate_earliest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
 }
 
 func (ec *executionContext) _DeliveryEstimate_latest(ctx context.Context, field graphql.CollectedField, obj *model.DeliveryEstimate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeliveryEstimate_latest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Latest, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Latest)
 }
 func (ec *executionContext) fieldContext_DeliveryEstimate_latest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeliveryEstimate", field, false, false, "String")
@@ -14680,23 +13825,8 @@ func (ec *executionContext) fieldContext_GenerateVouchersPayload_codes(_ context
 }
 
 func (ec *executionContext) _GenerateVouchersPayload_count(ctx context.Context, field graphql.CollectedField, obj *model.GenerateVouchersPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_GenerateVouchersPayload_count(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Count)
 }
 func (ec *executionContext) fieldContext_GenerateVouchersPayload_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GenerateVouchersPayload", field, false, false, "Int")
@@ -14735,23 +13865,8 @@ func (ec *executionContext) fieldContext_GenerateVouchersPayload_userErrors(_ co
 }
 
 func (ec *executionContext) _Image_id(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Image_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Image_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "ID")
@@ -14848,115 +13963,40 @@ func (ec *executionContext) fieldContext_Image_url(ctx context.Context, field gr
 }
 
 func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Image_width(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Width, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Width)
 }
 func (ec *executionContext) fieldContext_Image_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Image_height(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Image_height(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Height, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Height)
 }
 func (ec *executionContext) fieldContext_Image_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Image_altText(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Image_altText(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AltText, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.AltText)
 }
 func (ec *executionContext) fieldContext_Image_altText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
 func (ec *executionContext) _Image_placeholder(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Image_placeholder(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Placeholder, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Placeholder)
 }
 func (ec *executionContext) fieldContext_Image_placeholder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
 }
 
 func (ec *executionContext) _Image_position(ctx context.Context, field graphql.CollectedField, obj *ent.Media) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Image_position(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Position)
 }
 func (ec *executionContext) fieldContext_Image_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
@@ -15187,46 +14227,16 @@ func (ec *executionContext) fieldContext_LogoutPayload_userErrors(_ context.Cont
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Amount) graphql.Marshaler {
-			return ec.marshalNDecimal2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋmoneyᚐAmount(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNDecimal2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋmoneyᚐAmount(ctx, field.Selections, obj.Amount)
 }
 func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "Decimal")
 }
 
 func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_currencyCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CurrencyCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.CurrencyCode) graphql.Marshaler {
-			return ec.marshalNCurrencyCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCurrencyCode(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNCurrencyCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCurrencyCode(ctx, field.Selections, obj.CurrencyCode)
 }
 func (ec *executionContext) fieldContext_Money_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "CurrencyCode")
@@ -19940,23 +18950,8 @@ func (ec *executionContext) fieldContext_Mutation_sendTestWebhook(ctx context.Co
 }
 
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
@@ -20009,115 +19004,40 @@ func (ec *executionContext) fieldContext_Notification_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Notification_channel(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_channel(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v notification.Channel) graphql.Marshaler {
-			return ec.marshalNNotificationChannel2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋnotificationᚐChannel(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNNotificationChannel2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋnotificationᚐChannel(ctx, field.Selections, obj.Channel)
 }
 func (ec *executionContext) fieldContext_Notification_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "NotificationChannel")
 }
 
 func (ec *executionContext) _Notification_recipient(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_recipient(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Recipient, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Recipient)
 }
 func (ec *executionContext) fieldContext_Notification_recipient(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_template(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_template(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Template, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Template)
 }
 func (ec *executionContext) fieldContext_Notification_template(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Notification_status(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v notification.Status) graphql.Marshaler {
-			return ec.marshalNNotificationStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋnotificationᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNNotificationStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋnotificationᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Notification_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "NotificationStatus")
 }
 
 func (ec *executionContext) _Notification_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_attempts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Attempts, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
 }
 func (ec *executionContext) fieldContext_Notification_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "Int")
@@ -20170,23 +19090,8 @@ func (ec *executionContext) fieldContext_Notification_sentAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Notification_providerMessageID(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Notification_providerMessageID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ProviderMessageID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.ProviderMessageID)
 }
 func (ec *executionContext) fieldContext_Notification_providerMessageID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Notification", field, false, false, "String")
@@ -20312,23 +19217,8 @@ func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _NotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_NotificationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationConnection", field, false, false, "Int")
@@ -20390,23 +19280,8 @@ func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _Order_id(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Order_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "ID")
@@ -20459,138 +19334,48 @@ func (ec *executionContext) fieldContext_Order_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Order_number(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_number(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Number, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Number)
 }
 func (ec *executionContext) fieldContext_Order_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_status(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v order.Status) graphql.Marshaler {
-			return ec.marshalNOrderStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋorderᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNOrderStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋorderᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Order_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "OrderStatus")
 }
 
 func (ec *executionContext) _Order_currency(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_currency(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Currency, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
 }
 func (ec *executionContext) fieldContext_Order_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_pricesIncludeTax(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_pricesIncludeTax(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PricesIncludeTax, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.PricesIncludeTax)
 }
 func (ec *executionContext) fieldContext_Order_pricesIncludeTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Order_email(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_email(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Email)
 }
 func (ec *executionContext) fieldContext_Order_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
 }
 
 func (ec *executionContext) _Order_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_Order_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
@@ -20629,23 +19414,8 @@ func (ec *executionContext) fieldContext_Order_shippingAddress(_ context.Context
 }
 
 func (ec *executionContext) _Order_note(ctx context.Context, field graphql.CollectedField, obj *ent.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Order_note(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Note)
 }
 func (ec *executionContext) fieldContext_Order_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
@@ -21242,23 +20012,8 @@ func (ec *executionContext) fieldContext_OrderConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _OrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrderConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_OrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderConnection", field, false, false, "Int")
@@ -21320,23 +20075,8 @@ func (ec *executionContext) fieldContext_OrderEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _OrderEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEvent_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_OrderEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "ID")
@@ -21389,115 +20129,40 @@ func (ec *executionContext) fieldContext_OrderEvent_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _OrderEvent_type(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEvent_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v orderevent.Type) graphql.Marshaler {
-			return ec.marshalNOrderEventType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋordereventᚐType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNOrderEventType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋordereventᚐType(ctx, field.Selections, obj.Type)
 }
 func (ec *executionContext) fieldContext_OrderEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "OrderEventType")
 }
 
 func (ec *executionContext) _OrderEvent_message(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEvent_message(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Message)
 }
 func (ec *executionContext) fieldContext_OrderEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEvent_fromStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FromStatus, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.FromStatus)
 }
 func (ec *executionContext) fieldContext_OrderEvent_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderEvent_toStatus(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEvent_toStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToStatus, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.ToStatus)
 }
 func (ec *executionContext) fieldContext_OrderEvent_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderEvent_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderEvent_orderID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
 func (ec *executionContext) fieldContext_OrderEvent_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderEvent", field, false, false, "ID")
@@ -21559,23 +20224,8 @@ func (ec *executionContext) fieldContext_OrderEvent_order(_ context.Context, fie
 }
 
 func (ec *executionContext) _OrderFeedEvent_type(ctx context.Context, field graphql.CollectedField, obj *model.OrderFeedEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderFeedEvent_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.OrderFeedEventType) graphql.Marshaler {
-			return ec.marshalNOrderFeedEventType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐOrderFeedEventType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNOrderFeedEventType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐOrderFeedEventType(ctx, field.Selections, obj.Type)
 }
 func (ec *executionContext) fieldContext_OrderFeedEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderFeedEvent", field, false, false, "OrderFeedEventType")
@@ -21614,23 +20264,8 @@ func (ec *executionContext) fieldContext_OrderFeedEvent_order(_ context.Context,
 }
 
 func (ec *executionContext) _OrderLine_id(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_OrderLine_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "ID")
@@ -21683,138 +20318,48 @@ func (ec *executionContext) fieldContext_OrderLine_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderLine_productName(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_productName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ProductName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ProductName)
 }
 func (ec *executionContext) fieldContext_OrderLine_productName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_variantName(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_variantName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.VariantName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.VariantName)
 }
 func (ec *executionContext) fieldContext_OrderLine_variantName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_sku(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_sku(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sku, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
 }
 func (ec *executionContext) fieldContext_OrderLine_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_quantity(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_quantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Quantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Quantity)
 }
 func (ec *executionContext) fieldContext_OrderLine_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "Int")
 }
 
 func (ec *executionContext) _OrderLine_taxClass(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_taxClass(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TaxClass, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.TaxClass)
 }
 func (ec *executionContext) fieldContext_OrderLine_taxClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrderLine_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.OrderLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrderLine_orderID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
 func (ec *executionContext) fieldContext_OrderLine_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrderLine", field, false, false, "ID")
@@ -22132,46 +20677,16 @@ func (ec *executionContext) fieldContext_OrderPayload_userErrors(_ context.Conte
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasNextPage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasPreviousPage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
 }
 func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Boolean")
@@ -22288,23 +20803,8 @@ func (ec *executionContext) fieldContext_PayOrderPayload_userErrors(_ context.Co
 }
 
 func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
@@ -22357,161 +20857,56 @@ func (ec *executionContext) fieldContext_Payment_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Payment_method(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v payment.Method) graphql.Marshaler {
-			return ec.marshalNPaymentMethod2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpaymentᚐMethod(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNPaymentMethod2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpaymentᚐMethod(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_Payment_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "PaymentMethod")
 }
 
 func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v payment.Status) graphql.Marshaler {
-			return ec.marshalNPaymentStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpaymentᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNPaymentStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpaymentᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "PaymentStatus")
 }
 
 func (ec *executionContext) _Payment_currency(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_currency(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Currency, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
 }
 func (ec *executionContext) fieldContext_Payment_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_reference(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reference, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Reference)
 }
 func (ec *executionContext) fieldContext_Payment_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_phone(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_Payment_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_failureReason(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_failureReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FailureReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.FailureReason)
 }
 func (ec *executionContext) fieldContext_Payment_failureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "String")
 }
 
 func (ec *executionContext) _Payment_orderID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Payment_orderID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OrderID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.OrderID)
 }
 func (ec *executionContext) fieldContext_Payment_orderID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
@@ -22646,23 +21041,8 @@ func (ec *executionContext) fieldContext_PaymentPayload_userErrors(_ context.Con
 }
 
 func (ec *executionContext) _PickupPoint_id(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_PickupPoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "ID")
@@ -22715,253 +21095,88 @@ func (ec *executionContext) fieldContext_PickupPoint_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _PickupPoint_name(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_PickupPoint_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_line1(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_line1(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line1, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Line1)
 }
 func (ec *executionContext) fieldContext_PickupPoint_line1(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_line2(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_line2(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line2, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Line2)
 }
 func (ec *executionContext) fieldContext_PickupPoint_line2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_town(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_town(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Town, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Town)
 }
 func (ec *executionContext) fieldContext_PickupPoint_town(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_region(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_region(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Region)
 }
 func (ec *executionContext) fieldContext_PickupPoint_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_postalCode(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_postalCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostalCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.PostalCode)
 }
 func (ec *executionContext) fieldContext_PickupPoint_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_countryCode(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_countryCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.CountryCode)
 }
 func (ec *executionContext) fieldContext_PickupPoint_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_openingHours(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_openingHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OpeningHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.OpeningHours)
 }
 func (ec *executionContext) fieldContext_PickupPoint_openingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_phone(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_PickupPoint_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPoint_active(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_active(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Active, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
 }
 func (ec *executionContext) fieldContext_PickupPoint_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _PickupPoint_methodID(ctx context.Context, field graphql.CollectedField, obj *ent.PickupPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPoint_methodID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MethodID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.MethodID)
 }
 func (ec *executionContext) fieldContext_PickupPoint_methodID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPoint", field, false, false, "ID")
@@ -23064,23 +21279,8 @@ func (ec *executionContext) fieldContext_PickupPointPayload_userErrors(_ context
 }
 
 func (ec *executionContext) _PickupPointSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPointSnapshot_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_PickupPointSnapshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPointSnapshot", field, false, false, "String")
@@ -23119,46 +21319,16 @@ func (ec *executionContext) fieldContext_PickupPointSnapshot_address(_ context.C
 }
 
 func (ec *executionContext) _PickupPointSnapshot_openingHours(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPointSnapshot_openingHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OpeningHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.OpeningHours)
 }
 func (ec *executionContext) fieldContext_PickupPointSnapshot_openingHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPointSnapshot", field, false, false, "String")
 }
 
 func (ec *executionContext) _PickupPointSnapshot_phone(ctx context.Context, field graphql.CollectedField, obj *schematype.PickupPointSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PickupPointSnapshot_phone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Phone)
 }
 func (ec *executionContext) fieldContext_PickupPointSnapshot_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PickupPointSnapshot", field, false, false, "String")
@@ -23293,23 +21463,8 @@ func (ec *executionContext) fieldContext_PriceRange_maxVariantPrice(_ context.Co
 }
 
 func (ec *executionContext) _Product_id(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Product_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "ID")
@@ -23362,115 +21517,40 @@ func (ec *executionContext) fieldContext_Product_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Product_name(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Product_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_slug(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_slug(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Slug, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Slug)
 }
 func (ec *executionContext) fieldContext_Product_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_description(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_Product_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "String")
 }
 
 func (ec *executionContext) _Product_status(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v product.Status) graphql.Marshaler {
-			return ec.marshalNProductStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋproductᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNProductStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋproductᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Product_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "ProductStatus")
 }
 
 func (ec *executionContext) _Product_categoryID(ctx context.Context, field graphql.CollectedField, obj *ent.Product) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Product_categoryID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CategoryID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.CategoryID)
 }
 func (ec *executionContext) fieldContext_Product_categoryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Product", field, false, false, "ID")
@@ -23724,23 +21804,8 @@ func (ec *executionContext) fieldContext_ProductConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _ProductConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ProductConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_ProductConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductConnection", field, false, false, "Int")
@@ -23930,23 +21995,8 @@ func (ec *executionContext) fieldContext_ProductPayload_userErrors(_ context.Con
 }
 
 func (ec *executionContext) _ProductVariant_id(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_ProductVariant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "ID")
@@ -23999,46 +22049,16 @@ func (ec *executionContext) fieldContext_ProductVariant_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _ProductVariant_sku(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_sku(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sku, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Sku)
 }
 func (ec *executionContext) fieldContext_ProductVariant_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "String")
 }
 
 func (ec *executionContext) _ProductVariant_name(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_ProductVariant_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "String")
@@ -24127,23 +22147,8 @@ func (ec *executionContext) fieldContext_ProductVariant_reserved(_ context.Conte
 }
 
 func (ec *executionContext) _ProductVariant_trackInventory(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_trackInventory(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TrackInventory, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.TrackInventory)
 }
 func (ec *executionContext) fieldContext_ProductVariant_trackInventory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "Boolean")
@@ -24182,23 +22187,8 @@ func (ec *executionContext) fieldContext_ProductVariant_options(_ context.Contex
 }
 
 func (ec *executionContext) _ProductVariant_position(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_position(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Position)
 }
 func (ec *executionContext) fieldContext_ProductVariant_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "Int")
@@ -24228,23 +22218,8 @@ func (ec *executionContext) fieldContext_ProductVariant_weightGrams(_ context.Co
 }
 
 func (ec *executionContext) _ProductVariant_productID(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_productID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ProductID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ProductID)
 }
 func (ec *executionContext) fieldContext_ProductVariant_productID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, false, false, "ID")
@@ -24402,23 +22377,8 @@ func (ec *executionContext) fieldContext_ProductVariant_compareAtPrice(_ context
 }
 
 func (ec *executionContext) _ProductVariant_quantityAvailable(ctx context.Context, field graphql.CollectedField, obj *ent.ProductVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProductVariant_quantityAvailable(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QuantityAvailable(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.QuantityAvailable())
 }
 func (ec *executionContext) fieldContext_ProductVariant_quantityAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProductVariant", field, true, false, "Int")
@@ -24521,23 +22481,8 @@ func (ec *executionContext) fieldContext_ProductVariantPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _Promotion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Promotion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "ID")
@@ -24590,46 +22535,16 @@ func (ec *executionContext) fieldContext_Promotion_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Promotion_name(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Promotion_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "String")
 }
 
 func (ec *executionContext) _Promotion_active(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_active(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Active, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
 }
 func (ec *executionContext) fieldContext_Promotion_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
@@ -24682,253 +22597,88 @@ func (ec *executionContext) fieldContext_Promotion_endsAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Promotion_priority(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_priority(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Priority, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Priority)
 }
 func (ec *executionContext) fieldContext_Promotion_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Promotion_stacking(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_stacking(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stacking, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v promotion.Stacking) graphql.Marshaler {
-			return ec.marshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, field.Selections, obj.Stacking)
 }
 func (ec *executionContext) fieldContext_Promotion_stacking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "PromotionStacking")
 }
 
 func (ec *executionContext) _Promotion_requiresCode(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_requiresCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequiresCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.RequiresCode)
 }
 func (ec *executionContext) fieldContext_Promotion_requiresCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Promotion_minQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_minQuantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MinQuantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MinQuantity)
 }
 func (ec *executionContext) fieldContext_Promotion_minQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Promotion_signedIn(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_signedIn(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SignedIn, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SignedIn)
 }
 func (ec *executionContext) fieldContext_Promotion_signedIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Promotion_firstOrder(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_firstOrder(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstOrder, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.FirstOrder)
 }
 func (ec *executionContext) fieldContext_Promotion_firstOrder(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Promotion_action(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v promotion.Action) graphql.Marshaler {
-			return ec.marshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, field.Selections, obj.Action)
 }
 func (ec *executionContext) fieldContext_Promotion_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "PromotionAction")
 }
 
 func (ec *executionContext) _Promotion_percentBp(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_percentBp(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PercentBp, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int64(ctx, field.Selections, obj.PercentBp)
 }
 func (ec *executionContext) fieldContext_Promotion_percentBp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Promotion_buyQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_buyQuantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BuyQuantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.BuyQuantity)
 }
 func (ec *executionContext) fieldContext_Promotion_buyQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Promotion_getQuantity(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_getQuantity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GetQuantity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.GetQuantity)
 }
 func (ec *executionContext) fieldContext_Promotion_getQuantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Promotion_uses(ctx context.Context, field graphql.CollectedField, obj *ent.Promotion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Promotion_uses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Uses, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Uses)
 }
 func (ec *executionContext) fieldContext_Promotion_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int")
@@ -26996,23 +24746,8 @@ func (ec *executionContext) fieldContext_RetryNotificationPayload_userErrors(_ c
 }
 
 func (ec *executionContext) _ShippingMethod_id(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ID")
@@ -27065,115 +24800,40 @@ func (ec *executionContext) fieldContext_ShippingMethod_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _ShippingMethod_name(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "String")
 }
 
 func (ec *executionContext) _ShippingMethod_kind(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v shippingmethod.Kind) graphql.Marshaler {
-			return ec.marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ShippingMethodKind")
 }
 
 func (ec *executionContext) _ShippingMethod_rateType(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_rateType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RateType, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v shippingmethod.RateType) graphql.Marshaler {
-			return ec.marshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, field.Selections, obj.RateType)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_rateType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ShippingMethodRateType")
 }
 
 func (ec *executionContext) _ShippingMethod_minDays(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_minDays(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MinDays, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MinDays)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_minDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ShippingMethod_maxDays(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_maxDays(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MaxDays, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MaxDays)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_maxDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
@@ -27203,46 +24863,16 @@ func (ec *executionContext) fieldContext_ShippingMethod_sameDayCutoffHour(_ cont
 }
 
 func (ec *executionContext) _ShippingMethod_active(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_active(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Active, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ShippingMethod_zoneID(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingMethod_zoneID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ZoneID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ZoneID)
 }
 func (ec *executionContext) fieldContext_ShippingMethod_zoneID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "ID")
@@ -27688,23 +25318,8 @@ func (ec *executionContext) fieldContext_ShippingRateBand_price(_ context.Contex
 }
 
 func (ec *executionContext) _ShippingSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *schematype.ShippingSnapshot) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingSnapshot_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_ShippingSnapshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingSnapshot", field, false, false, "String")
@@ -27766,23 +25381,8 @@ func (ec *executionContext) fieldContext_ShippingSnapshot_pickupPoint(_ context.
 }
 
 func (ec *executionContext) _ShippingZone_id(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingZone_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_ShippingZone_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "ID")
@@ -27835,115 +25435,40 @@ func (ec *executionContext) fieldContext_ShippingZone_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _ShippingZone_name(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingZone_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_ShippingZone_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
 }
 
 func (ec *executionContext) _ShippingZone_countryCode(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingZone_countryCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CountryCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.CountryCode)
 }
 func (ec *executionContext) fieldContext_ShippingZone_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
 }
 
 func (ec *executionContext) _ShippingZone_region(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingZone_region(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Region)
 }
 func (ec *executionContext) fieldContext_ShippingZone_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
 }
 
 func (ec *executionContext) _ShippingZone_town(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingZone_town(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Town, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Town)
 }
 func (ec *executionContext) fieldContext_ShippingZone_town(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
 }
 
 func (ec *executionContext) _ShippingZone_postalCodePattern(ctx context.Context, field graphql.CollectedField, obj *ent.ShippingZone) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShippingZone_postalCodePattern(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostalCodePattern, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.PostalCodePattern)
 }
 func (ec *executionContext) fieldContext_ShippingZone_postalCodePattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
@@ -28046,23 +25571,8 @@ func (ec *executionContext) fieldContext_ShippingZonePayload_userErrors(_ contex
 }
 
 func (ec *executionContext) _StagedUpload_url(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StagedUpload_url(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.URL, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.URL)
 }
 func (ec *executionContext) fieldContext_StagedUpload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StagedUpload", field, false, false, "String")
@@ -28092,23 +25602,8 @@ func (ec *executionContext) fieldContext_StagedUpload_method(_ context.Context, 
 }
 
 func (ec *executionContext) _StagedUpload_contentType(ctx context.Context, field graphql.CollectedField, obj *media.Upload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StagedUpload_contentType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ContentType, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ContentType)
 }
 func (ec *executionContext) fieldContext_StagedUpload_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StagedUpload", field, false, false, "String")
@@ -28319,23 +25814,8 @@ func (ec *executionContext) fieldContext_Subscription_orderEvents(_ context.Cont
 }
 
 func (ec *executionContext) _TaxClass_id(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxClass_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TaxClass_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "ID")
@@ -28388,46 +25868,16 @@ func (ec *executionContext) fieldContext_TaxClass_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _TaxClass_code(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxClass_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_TaxClass_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "String")
 }
 
 func (ec *executionContext) _TaxClass_name(ctx context.Context, field graphql.CollectedField, obj *ent.TaxClass) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxClass_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_TaxClass_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxClass", field, false, false, "String")
@@ -28530,69 +25980,24 @@ func (ec *executionContext) fieldContext_TaxClassPayload_userErrors(_ context.Co
 }
 
 func (ec *executionContext) _TaxLine_name(ctx context.Context, field graphql.CollectedField, obj *schematype.TaxLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxLine_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_TaxLine_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _TaxLine_className(ctx context.Context, field graphql.CollectedField, obj *schematype.TaxLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxLine_className(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClassName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.ClassName)
 }
 func (ec *executionContext) fieldContext_TaxLine_className(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxLine", field, false, false, "String")
 }
 
 func (ec *executionContext) _TaxLine_basisPoints(ctx context.Context, field graphql.CollectedField, obj *schematype.TaxLine) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxLine_basisPoints(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BasisPoints, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int64(ctx, field.Selections, obj.BasisPoints)
 }
 func (ec *executionContext) fieldContext_TaxLine_basisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxLine", field, false, false, "Int")
@@ -28663,23 +26068,8 @@ func (ec *executionContext) fieldContext_TaxLine_amount(_ context.Context, field
 }
 
 func (ec *executionContext) _TaxRate_id(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxRate_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TaxRate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "ID")
@@ -28732,69 +26122,24 @@ func (ec *executionContext) fieldContext_TaxRate_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _TaxRate_name(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxRate_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_TaxRate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "String")
 }
 
 func (ec *executionContext) _TaxRate_basisPoints(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxRate_basisPoints(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BasisPoints, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalNInt2int64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int64(ctx, field.Selections, obj.BasisPoints)
 }
 func (ec *executionContext) fieldContext_TaxRate_basisPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TaxRate_taxClassID(ctx context.Context, field graphql.CollectedField, obj *ent.TaxRate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TaxRate_taxClassID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TaxClassID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.TaxClassID)
 }
 func (ec *executionContext) fieldContext_TaxRate_taxClassID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TaxRate", field, false, false, "ID")
@@ -29135,115 +26480,40 @@ func (ec *executionContext) fieldContext_UserError_field(_ context.Context, fiel
 }
 
 func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserError_message(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Message)
 }
 func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
 }
 
 func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserError_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ErrorCode) graphql.Marshaler {
-			return ec.marshalNErrorCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐErrorCode(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNErrorCode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐErrorCode(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserError", field, false, false, "ErrorCode")
 }
 
 func (ec *executionContext) _VariantOption_name(ctx context.Context, field graphql.CollectedField, obj *schematype.VariantOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VariantOption_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_VariantOption_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VariantOption", field, false, false, "String")
 }
 
 func (ec *executionContext) _VariantOption_value(ctx context.Context, field graphql.CollectedField, obj *schematype.VariantOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VariantOption_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Value)
 }
 func (ec *executionContext) fieldContext_VariantOption_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VariantOption", field, false, false, "String")
 }
 
 func (ec *executionContext) _Voucher_id(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Voucher_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Voucher_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Voucher", field, false, false, "ID")
@@ -29296,69 +26566,24 @@ func (ec *executionContext) fieldContext_Voucher_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Voucher_code(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Voucher_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_Voucher_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Voucher", field, false, false, "String")
 }
 
 func (ec *executionContext) _Voucher_promotionID(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Voucher_promotionID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PromotionID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.PromotionID)
 }
 func (ec *executionContext) fieldContext_Voucher_promotionID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Voucher", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Voucher_uses(ctx context.Context, field graphql.CollectedField, obj *ent.Voucher) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Voucher_uses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Uses, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Uses)
 }
 func (ec *executionContext) fieldContext_Voucher_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Voucher", field, false, false, "Int")
@@ -29569,23 +26794,8 @@ func (ec *executionContext) fieldContext_VoucherConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _VoucherConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VoucherConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_VoucherConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VoucherConnection", field, false, false, "Int")
@@ -29647,92 +26857,32 @@ func (ec *executionContext) fieldContext_VoucherEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _VoucherUse_id(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VoucherUse_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_VoucherUse_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "ID")
 }
 
 func (ec *executionContext) _VoucherUse_voucherID(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VoucherUse_voucherID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.VoucherID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.VoucherID)
 }
 func (ec *executionContext) fieldContext_VoucherUse_voucherID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "ID")
 }
 
 func (ec *executionContext) _VoucherUse_buyer(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VoucherUse_buyer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Buyer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Buyer)
 }
 func (ec *executionContext) fieldContext_VoucherUse_buyer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "String")
 }
 
 func (ec *executionContext) _VoucherUse_uses(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUse) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VoucherUse_uses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Uses, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Uses)
 }
 func (ec *executionContext) fieldContext_VoucherUse_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VoucherUse", field, false, false, "Int")
@@ -29835,23 +26985,8 @@ func (ec *executionContext) fieldContext_VoucherUseConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _VoucherUseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.VoucherUseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_VoucherUseConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_VoucherUseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VoucherUseConnection", field, false, false, "Int")
@@ -29913,23 +27048,8 @@ func (ec *executionContext) fieldContext_VoucherUseEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "ID")
@@ -29982,138 +27102,48 @@ func (ec *executionContext) fieldContext_WebhookDelivery_updatedAt(_ context.Con
 }
 
 func (ec *executionContext) _WebhookDelivery_eventID(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_eventID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EventID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.EventID)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_eventID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
 }
 
 func (ec *executionContext) _WebhookDelivery_eventType(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_eventType(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EventType, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.EventType)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_eventType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
 }
 
 func (ec *executionContext) _WebhookDelivery_payloadVersion(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_payloadVersion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PayloadVersion, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.PayloadVersion)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_payloadVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
 }
 
 func (ec *executionContext) _WebhookDelivery_body(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_body(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Body, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.Body)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
 }
 
 func (ec *executionContext) _WebhookDelivery_state(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_state(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v webhookdelivery.State) graphql.Marshaler {
-			return ec.marshalNWebhookDeliveryState2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋwebhookdeliveryᚐState(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNWebhookDeliveryState2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋwebhookdeliveryᚐState(ctx, field.Selections, obj.State)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "WebhookDeliveryState")
 }
 
 func (ec *executionContext) _WebhookDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_attempts(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Attempts, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Attempts)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
@@ -30189,23 +27219,8 @@ func (ec *executionContext) fieldContext_WebhookDelivery_nextAttemptAt(_ context
 }
 
 func (ec *executionContext) _WebhookDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDelivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_lastError(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastError, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.LastError)
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
@@ -30331,23 +27346,8 @@ func (ec *executionContext) fieldContext_WebhookDeliveryConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _WebhookDeliveryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookDeliveryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDeliveryConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_WebhookDeliveryConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDeliveryConnection", field, false, false, "Int")
@@ -30473,23 +27473,8 @@ func (ec *executionContext) fieldContext_WebhookDeliveryPayload_userErrors(_ con
 }
 
 func (ec *executionContext) _WebhookSubscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookSubscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookSubscription_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNID2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNID2int(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_WebhookSubscription_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscription", field, false, false, "ID")
@@ -30542,23 +27527,8 @@ func (ec *executionContext) fieldContext_WebhookSubscription_updatedAt(_ context
 }
 
 func (ec *executionContext) _WebhookSubscription_url(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookSubscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookSubscription_url(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.URL, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNString2string(ctx, field.Selections, obj.URL)
 }
 func (ec *executionContext) fieldContext_WebhookSubscription_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscription", field, false, false, "String")
@@ -30588,69 +27558,24 @@ func (ec *executionContext) fieldContext_WebhookSubscription_eventTypes(_ contex
 }
 
 func (ec *executionContext) _WebhookSubscription_active(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookSubscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookSubscription_active(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Active, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
 }
 func (ec *executionContext) fieldContext_WebhookSubscription_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscription", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _WebhookSubscription_disabledReason(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookSubscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookSubscription_disabledReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DisabledReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalOString2string(ctx, field.Selections, obj.DisabledReason)
 }
 func (ec *executionContext) fieldContext_WebhookSubscription_disabledReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscription", field, false, false, "String")
 }
 
 func (ec *executionContext) _WebhookSubscription_consecutiveFailures(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookSubscription) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookSubscription_consecutiveFailures(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ConsecutiveFailures, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.ConsecutiveFailures)
 }
 func (ec *executionContext) fieldContext_WebhookSubscription_consecutiveFailures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscription", field, false, false, "Int")
@@ -30788,23 +27713,8 @@ func (ec *executionContext) fieldContext_WebhookSubscriptionConnection_pageInfo(
 }
 
 func (ec *executionContext) _WebhookSubscriptionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookSubscriptionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookSubscriptionConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	// A plain leaf (graph/fastexec): marshalled without a field context.
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_WebhookSubscriptionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookSubscriptionConnection", field, false, false, "Int")
@@ -49589,7 +46499,7 @@ func (ec *executionContext) _APIClient(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIClientImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49649,7 +46559,7 @@ func (ec *executionContext) _APIClient(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var aPIClientPayloadImplementors = []string{"APIClientPayload"}
@@ -49658,7 +46568,7 @@ func (ec *executionContext) _APIClientPayload(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIClientPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49687,7 +46597,7 @@ func (ec *executionContext) _APIClientPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var aPIClientSecretPayloadImplementors = []string{"APIClientSecretPayload"}
@@ -49696,7 +46606,7 @@ func (ec *executionContext) _APIClientSecretPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIClientSecretPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49730,7 +46640,7 @@ func (ec *executionContext) _APIClientSecretPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var addAddressPayloadImplementors = []string{"AddAddressPayload"}
@@ -49739,7 +46649,7 @@ func (ec *executionContext) _AddAddressPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, addAddressPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49768,7 +46678,7 @@ func (ec *executionContext) _AddAddressPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var addressImplementors = []string{"Address", "Node"}
@@ -49777,7 +46687,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49862,7 +46772,7 @@ func (ec *executionContext) _Address(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var addressSnapshotImplementors = []string{"AddressSnapshot"}
@@ -49871,7 +46781,7 @@ func (ec *executionContext) _AddressSnapshot(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, addressSnapshotImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49930,7 +46840,7 @@ func (ec *executionContext) _AddressSnapshot(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var appliedDiscountImplementors = []string{"AppliedDiscount"}
@@ -49939,7 +46849,7 @@ func (ec *executionContext) _AppliedDiscount(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, appliedDiscountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -49978,7 +46888,7 @@ func (ec *executionContext) _AppliedDiscount(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditChangeImplementors = []string{"AuditChange"}
@@ -49987,7 +46897,7 @@ func (ec *executionContext) _AuditChange(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50026,7 +46936,7 @@ func (ec *executionContext) _AuditChange(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditEntryImplementors = []string{"AuditEntry", "Node"}
@@ -50035,7 +46945,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50105,7 +47015,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
@@ -50114,7 +47024,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50148,7 +47058,7 @@ func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
@@ -50157,7 +47067,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50186,7 +47096,7 @@ func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var auditFieldChangeImplementors = []string{"AuditFieldChange"}
@@ -50195,7 +47105,7 @@ func (ec *executionContext) _AuditFieldChange(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditFieldChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50234,7 +47144,7 @@ func (ec *executionContext) _AuditFieldChange(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var authTokenImplementors = []string{"AuthToken"}
@@ -50243,7 +47153,7 @@ func (ec *executionContext) _AuthToken(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, authTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50277,7 +47187,7 @@ func (ec *executionContext) _AuthToken(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cancelOrderPayloadImplementors = []string{"CancelOrderPayload"}
@@ -50286,7 +47196,7 @@ func (ec *executionContext) _CancelOrderPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, cancelOrderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50315,7 +47225,7 @@ func (ec *executionContext) _CancelOrderPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartImplementors = []string{"Cart"}
@@ -50324,7 +47234,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50454,7 +47364,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartDiscountCodeImplementors = []string{"CartDiscountCode"}
@@ -50463,7 +47373,7 @@ func (ec *executionContext) _CartDiscountCode(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartDiscountCodeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50497,7 +47407,7 @@ func (ec *executionContext) _CartDiscountCode(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartLineImplementors = []string{"CartLine"}
@@ -50506,7 +47416,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50553,7 +47463,7 @@ func (ec *executionContext) _CartLine(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var cartPayloadImplementors = []string{"CartPayload"}
@@ -50562,7 +47472,7 @@ func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, cartPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50591,7 +47501,7 @@ func (ec *executionContext) _CartPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryImplementors = []string{"Category", "Node"}
@@ -50600,7 +47510,7 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50694,7 +47604,7 @@ func (ec *executionContext) _Category(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryConnectionImplementors = []string{"CategoryConnection"}
@@ -50703,7 +47613,7 @@ func (ec *executionContext) _CategoryConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50737,7 +47647,7 @@ func (ec *executionContext) _CategoryConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryEdgeImplementors = []string{"CategoryEdge"}
@@ -50746,7 +47656,7 @@ func (ec *executionContext) _CategoryEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50775,7 +47685,7 @@ func (ec *executionContext) _CategoryEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var categoryPayloadImplementors = []string{"CategoryPayload"}
@@ -50784,7 +47694,7 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50813,7 +47723,7 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
@@ -50822,7 +47732,7 @@ func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50851,7 +47761,7 @@ func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var confirmVerificationPayloadImplementors = []string{"ConfirmVerificationPayload"}
@@ -50860,7 +47770,7 @@ func (ec *executionContext) _ConfirmVerificationPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, confirmVerificationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50889,7 +47799,7 @@ func (ec *executionContext) _ConfirmVerificationPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerImplementors = []string{"Customer", "Node"}
@@ -50898,7 +47808,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -50986,7 +47896,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerConnectionImplementors = []string{"CustomerConnection"}
@@ -50995,7 +47905,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51029,7 +47939,7 @@ func (ec *executionContext) _CustomerConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerEdgeImplementors = []string{"CustomerEdge"}
@@ -51038,7 +47948,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51067,7 +47977,7 @@ func (ec *executionContext) _CustomerEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var customerPayloadImplementors = []string{"CustomerPayload"}
@@ -51076,7 +47986,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, customerPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51105,7 +48015,7 @@ func (ec *executionContext) _CustomerPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteAddressPayloadImplementors = []string{"DeleteAddressPayload"}
@@ -51114,7 +48024,7 @@ func (ec *executionContext) _DeleteAddressPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAddressPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51143,7 +48053,7 @@ func (ec *executionContext) _DeleteAddressPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteCategoryPayloadImplementors = []string{"DeleteCategoryPayload"}
@@ -51152,7 +48062,7 @@ func (ec *executionContext) _DeleteCategoryPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteCategoryPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51181,7 +48091,7 @@ func (ec *executionContext) _DeleteCategoryPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteMediaPayloadImplementors = []string{"DeleteMediaPayload"}
@@ -51190,7 +48100,7 @@ func (ec *executionContext) _DeleteMediaPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteMediaPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51219,7 +48129,7 @@ func (ec *executionContext) _DeleteMediaPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteShippingPayloadImplementors = []string{"DeleteShippingPayload"}
@@ -51228,7 +48138,7 @@ func (ec *executionContext) _DeleteShippingPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteShippingPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51257,7 +48167,7 @@ func (ec *executionContext) _DeleteShippingPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteTaxPayloadImplementors = []string{"DeleteTaxPayload"}
@@ -51266,7 +48176,7 @@ func (ec *executionContext) _DeleteTaxPayload(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteTaxPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51295,7 +48205,7 @@ func (ec *executionContext) _DeleteTaxPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deleteWebhookSubscriptionPayloadImplementors = []string{"DeleteWebhookSubscriptionPayload"}
@@ -51304,7 +48214,7 @@ func (ec *executionContext) _DeleteWebhookSubscriptionPayload(ctx context.Contex
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteWebhookSubscriptionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51333,7 +48243,7 @@ func (ec *executionContext) _DeleteWebhookSubscriptionPayload(ctx context.Contex
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var deliveryEstimateImplementors = []string{"DeliveryEstimate"}
@@ -51342,7 +48252,7 @@ func (ec *executionContext) _DeliveryEstimate(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, deliveryEstimateImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51371,7 +48281,7 @@ func (ec *executionContext) _DeliveryEstimate(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var focalPointImplementors = []string{"FocalPoint"}
@@ -51380,7 +48290,7 @@ func (ec *executionContext) _FocalPoint(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, focalPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51409,7 +48319,7 @@ func (ec *executionContext) _FocalPoint(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var generateVouchersPayloadImplementors = []string{"GenerateVouchersPayload"}
@@ -51418,7 +48328,7 @@ func (ec *executionContext) _GenerateVouchersPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, generateVouchersPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51452,7 +48362,7 @@ func (ec *executionContext) _GenerateVouchersPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var imageImplementors = []string{"Image", "Node"}
@@ -51461,7 +48371,7 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51532,7 +48442,7 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var imagePayloadImplementors = []string{"ImagePayload"}
@@ -51541,7 +48451,7 @@ func (ec *executionContext) _ImagePayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, imagePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51570,7 +48480,7 @@ func (ec *executionContext) _ImagePayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var loginPayloadImplementors = []string{"LoginPayload"}
@@ -51579,7 +48489,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51613,7 +48523,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var logoutPayloadImplementors = []string{"LogoutPayload"}
@@ -51622,7 +48532,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51646,7 +48556,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var moneyImplementors = []string{"Money"}
@@ -51655,7 +48565,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -51684,7 +48594,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -51696,7 +48606,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -52294,7 +49204,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var notificationImplementors = []string{"Notification", "Node"}
@@ -52303,7 +49213,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52388,7 +49298,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var notificationConnectionImplementors = []string{"NotificationConnection"}
@@ -52397,7 +49307,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52431,7 +49341,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var notificationEdgeImplementors = []string{"NotificationEdge"}
@@ -52440,7 +49350,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52469,7 +49379,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderImplementors = []string{"Order", "Node"}
@@ -52478,7 +49388,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52651,7 +49561,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderConnectionImplementors = []string{"OrderConnection"}
@@ -52660,7 +49570,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52694,7 +49604,7 @@ func (ec *executionContext) _OrderConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderEdgeImplementors = []string{"OrderEdge"}
@@ -52703,7 +49613,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52732,7 +49642,7 @@ func (ec *executionContext) _OrderEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderEventImplementors = []string{"OrderEvent", "Node"}
@@ -52741,7 +49651,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52811,7 +49721,7 @@ func (ec *executionContext) _OrderEvent(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderFeedEventImplementors = []string{"OrderFeedEvent"}
@@ -52820,7 +49730,7 @@ func (ec *executionContext) _OrderFeedEvent(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderFeedEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52849,7 +49759,7 @@ func (ec *executionContext) _OrderFeedEvent(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderLineImplementors = []string{"OrderLine", "Node"}
@@ -52858,7 +49768,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -52969,7 +49879,7 @@ func (ec *executionContext) _OrderLine(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var orderPayloadImplementors = []string{"OrderPayload"}
@@ -52978,7 +49888,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, orderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53007,7 +49917,7 @@ func (ec *executionContext) _OrderPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -53016,7 +49926,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53055,7 +49965,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var payOrderPayloadImplementors = []string{"PayOrderPayload"}
@@ -53064,7 +49974,7 @@ func (ec *executionContext) _PayOrderPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, payOrderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53093,7 +50003,7 @@ func (ec *executionContext) _PayOrderPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var paymentImplementors = []string{"Payment", "Node"}
@@ -53102,7 +50012,7 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53183,7 +50093,7 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var paymentPayloadImplementors = []string{"PaymentPayload"}
@@ -53192,7 +50102,7 @@ func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, paymentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53221,7 +50131,7 @@ func (ec *executionContext) _PaymentPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pickupPointImplementors = []string{"PickupPoint", "Node"}
@@ -53230,7 +50140,7 @@ func (ec *executionContext) _PickupPoint(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, pickupPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53325,7 +50235,7 @@ func (ec *executionContext) _PickupPoint(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pickupPointPayloadImplementors = []string{"PickupPointPayload"}
@@ -53334,7 +50244,7 @@ func (ec *executionContext) _PickupPointPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, pickupPointPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53363,7 +50273,7 @@ func (ec *executionContext) _PickupPointPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var pickupPointSnapshotImplementors = []string{"PickupPointSnapshot"}
@@ -53372,7 +50282,7 @@ func (ec *executionContext) _PickupPointSnapshot(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, pickupPointSnapshotImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53411,7 +50321,7 @@ func (ec *executionContext) _PickupPointSnapshot(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
@@ -53420,7 +50330,7 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53449,7 +50359,7 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var priceRangeImplementors = []string{"PriceRange"}
@@ -53458,7 +50368,7 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, priceRangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53487,7 +50397,7 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productImplementors = []string{"Product", "Node"}
@@ -53496,7 +50406,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, productImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53542,29 +50452,61 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "category":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_category(ctx, field, obj)
-				})
+			if !field.IsDeferred() && ec.loaded(ctx, "Product.category", obj) {
+				// Loaded already (graph/fastexec): nothing to wait for.
+				out.Values[i] = ec._Product_category(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+			} else {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_category(ctx, field, obj)
+					})
+			}
 		case "variants":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_variants(ctx, field, obj)
-				})
+			if !field.IsDeferred() && ec.loaded(ctx, "Product.variants", obj) {
+				// Loaded already (graph/fastexec): nothing to wait for.
+				out.Values[i] = ec._Product_variants(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+			} else {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_variants(ctx, field, obj)
+					})
+			}
 		case "priceRange":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_priceRange(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_priceRange(ctx, field, obj)
+					})
+			} else {
+				// A computed resolver (graph/fastexec): it never waits, so it runs here.
+				out.Values[i] = ec._Product_priceRange(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+			}
 		case "availableForSale":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Product_availableForSale(ctx, field, obj)
-				})
+			if !field.IsDeferred() && ec.loaded(ctx, "Product.availableForSale", obj) {
+				// Loaded already (graph/fastexec): nothing to wait for.
+				out.Values[i] = ec._Product_availableForSale(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+			} else {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Product_availableForSale(ctx, field, obj)
+					})
+			}
 		case "media":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -53591,7 +50533,7 @@ func (ec *executionContext) _Product(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productConnectionImplementors = []string{"ProductConnection"}
@@ -53600,7 +50542,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, productConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53634,7 +50576,7 @@ func (ec *executionContext) _ProductConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productEdgeImplementors = []string{"ProductEdge"}
@@ -53643,7 +50585,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, productEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53672,7 +50614,7 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productMediaPayloadImplementors = []string{"ProductMediaPayload"}
@@ -53681,7 +50623,7 @@ func (ec *executionContext) _ProductMediaPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, productMediaPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53710,7 +50652,7 @@ func (ec *executionContext) _ProductMediaPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productPayloadImplementors = []string{"ProductPayload"}
@@ -53719,7 +50661,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53748,7 +50690,7 @@ func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productVariantImplementors = []string{"ProductVariant", "Node"}
@@ -53757,7 +50699,7 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53840,17 +50782,33 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 					return ec._ProductVariant_taxClass(ctx, field, obj)
 				})
 		case "price":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_price(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_price(ctx, field, obj)
+					})
+			} else {
+				// A computed resolver (graph/fastexec): it never waits, so it runs here.
+				out.Values[i] = ec._ProductVariant_price(ctx, field, obj)
+				if out.Values[i] == graphql.Null {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+			}
 		case "compareAtPrice":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ProductVariant_compareAtPrice(ctx, field, obj)
-				})
+			if field.IsDeferred() {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._ProductVariant_compareAtPrice(ctx, field, obj)
+					})
+			} else {
+				// A computed resolver (graph/fastexec): it never waits, so it runs here.
+				out.Values[i] = ec._ProductVariant_compareAtPrice(ctx, field, obj)
+				if out.Values[i] == graphql.RequiredNull {
+					atomic.AddUint32(&out.Invalids, 1)
+				}
+			}
 		case "quantityAvailable":
 			out.Values[i] = ec._ProductVariant_quantityAvailable(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -53876,7 +50834,7 @@ func (ec *executionContext) _ProductVariant(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var productVariantPayloadImplementors = []string{"ProductVariantPayload"}
@@ -53885,7 +50843,7 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, productVariantPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -53914,7 +50872,7 @@ func (ec *executionContext) _ProductVariantPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionImplementors = []string{"Promotion", "Node"}
@@ -53923,7 +50881,7 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, promotionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54076,7 +51034,7 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionPayloadImplementors = []string{"PromotionPayload"}
@@ -54085,7 +51043,7 @@ func (ec *executionContext) _PromotionPayload(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, promotionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54114,7 +51072,7 @@ func (ec *executionContext) _PromotionPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionPreviewImplementors = []string{"PromotionPreview"}
@@ -54123,7 +51081,7 @@ func (ec *executionContext) _PromotionPreview(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, promotionPreviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54167,7 +51125,7 @@ func (ec *executionContext) _PromotionPreview(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var promotionPreviewPayloadImplementors = []string{"PromotionPreviewPayload"}
@@ -54176,7 +51134,7 @@ func (ec *executionContext) _PromotionPreviewPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, promotionPreviewPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54205,7 +51163,7 @@ func (ec *executionContext) _PromotionPreviewPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var queryImplementors = []string{"Query"}
@@ -54217,7 +51175,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -54393,7 +51351,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var refreshTokenPayloadImplementors = []string{"RefreshTokenPayload"}
@@ -54402,7 +51360,7 @@ func (ec *executionContext) _RefreshTokenPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, refreshTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54431,7 +51389,7 @@ func (ec *executionContext) _RefreshTokenPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var registerPayloadImplementors = []string{"RegisterPayload"}
@@ -54440,7 +51398,7 @@ func (ec *executionContext) _RegisterPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, registerPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54474,7 +51432,7 @@ func (ec *executionContext) _RegisterPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var requestPasswordResetPayloadImplementors = []string{"RequestPasswordResetPayload"}
@@ -54483,7 +51441,7 @@ func (ec *executionContext) _RequestPasswordResetPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestPasswordResetPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54507,7 +51465,7 @@ func (ec *executionContext) _RequestPasswordResetPayload(ctx context.Context, se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var requestVerificationPayloadImplementors = []string{"RequestVerificationPayload"}
@@ -54516,7 +51474,7 @@ func (ec *executionContext) _RequestVerificationPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestVerificationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54540,7 +51498,7 @@ func (ec *executionContext) _RequestVerificationPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var resetPasswordPayloadImplementors = []string{"ResetPasswordPayload"}
@@ -54549,7 +51507,7 @@ func (ec *executionContext) _ResetPasswordPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, resetPasswordPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54573,7 +51531,7 @@ func (ec *executionContext) _ResetPasswordPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var retryNotificationPayloadImplementors = []string{"RetryNotificationPayload"}
@@ -54582,7 +51540,7 @@ func (ec *executionContext) _RetryNotificationPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, retryNotificationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54611,7 +51569,7 @@ func (ec *executionContext) _RetryNotificationPayload(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingMethodImplementors = []string{"ShippingMethod", "Node"}
@@ -54620,7 +51578,7 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingMethodImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54730,7 +51688,7 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingMethodPayloadImplementors = []string{"ShippingMethodPayload"}
@@ -54739,7 +51697,7 @@ func (ec *executionContext) _ShippingMethodPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingMethodPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54768,7 +51726,7 @@ func (ec *executionContext) _ShippingMethodPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingOptionImplementors = []string{"ShippingOption"}
@@ -54777,7 +51735,7 @@ func (ec *executionContext) _ShippingOption(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54812,7 +51770,7 @@ func (ec *executionContext) _ShippingOption(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingRateBandImplementors = []string{"ShippingRateBand"}
@@ -54821,7 +51779,7 @@ func (ec *executionContext) _ShippingRateBand(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingRateBandImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54855,7 +51813,7 @@ func (ec *executionContext) _ShippingRateBand(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingSnapshotImplementors = []string{"ShippingSnapshot"}
@@ -54864,7 +51822,7 @@ func (ec *executionContext) _ShippingSnapshot(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingSnapshotImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54899,7 +51857,7 @@ func (ec *executionContext) _ShippingSnapshot(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingZoneImplementors = []string{"ShippingZone", "Node"}
@@ -54908,7 +51866,7 @@ func (ec *executionContext) _ShippingZone(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingZoneImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54973,7 +51931,7 @@ func (ec *executionContext) _ShippingZone(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var shippingZonePayloadImplementors = []string{"ShippingZonePayload"}
@@ -54982,7 +51940,7 @@ func (ec *executionContext) _ShippingZonePayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, shippingZonePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55011,7 +51969,7 @@ func (ec *executionContext) _ShippingZonePayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var stagedUploadImplementors = []string{"StagedUpload"}
@@ -55020,7 +51978,7 @@ func (ec *executionContext) _StagedUpload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, stagedUploadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55066,7 +52024,7 @@ func (ec *executionContext) _StagedUpload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var stagedUploadPayloadImplementors = []string{"StagedUploadPayload"}
@@ -55075,7 +52033,7 @@ func (ec *executionContext) _StagedUploadPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, stagedUploadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55104,7 +52062,7 @@ func (ec *executionContext) _StagedUploadPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -55135,7 +52093,7 @@ func (ec *executionContext) _TaxClass(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxClassImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55185,7 +52143,7 @@ func (ec *executionContext) _TaxClass(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxClassPayloadImplementors = []string{"TaxClassPayload"}
@@ -55194,7 +52152,7 @@ func (ec *executionContext) _TaxClassPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxClassPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55223,7 +52181,7 @@ func (ec *executionContext) _TaxClassPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxLineImplementors = []string{"TaxLine"}
@@ -55232,7 +52190,7 @@ func (ec *executionContext) _TaxLine(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxLineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55278,7 +52236,7 @@ func (ec *executionContext) _TaxLine(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxRateImplementors = []string{"TaxRate", "Node"}
@@ -55287,7 +52245,7 @@ func (ec *executionContext) _TaxRate(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxRateImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55353,7 +52311,7 @@ func (ec *executionContext) _TaxRate(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxRatePayloadImplementors = []string{"TaxRatePayload"}
@@ -55362,7 +52320,7 @@ func (ec *executionContext) _TaxRatePayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxRatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55391,7 +52349,7 @@ func (ec *executionContext) _TaxRatePayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var taxedMoneyImplementors = []string{"TaxedMoney"}
@@ -55400,7 +52358,7 @@ func (ec *executionContext) _TaxedMoney(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, taxedMoneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55434,7 +52392,7 @@ func (ec *executionContext) _TaxedMoney(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var updateProfilePayloadImplementors = []string{"UpdateProfilePayload"}
@@ -55443,7 +52401,7 @@ func (ec *executionContext) _UpdateProfilePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateProfilePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55472,7 +52430,7 @@ func (ec *executionContext) _UpdateProfilePayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var userErrorImplementors = []string{"UserError"}
@@ -55481,7 +52439,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55515,7 +52473,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var variantOptionImplementors = []string{"VariantOption"}
@@ -55524,7 +52482,7 @@ func (ec *executionContext) _VariantOption(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, variantOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55553,7 +52511,7 @@ func (ec *executionContext) _VariantOption(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherImplementors = []string{"Voucher", "Node"}
@@ -55562,7 +52520,7 @@ func (ec *executionContext) _Voucher(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, voucherImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55633,7 +52591,7 @@ func (ec *executionContext) _Voucher(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherConnectionImplementors = []string{"VoucherConnection"}
@@ -55642,7 +52600,7 @@ func (ec *executionContext) _VoucherConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, voucherConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55676,7 +52634,7 @@ func (ec *executionContext) _VoucherConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherEdgeImplementors = []string{"VoucherEdge"}
@@ -55685,7 +52643,7 @@ func (ec *executionContext) _VoucherEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, voucherEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55714,7 +52672,7 @@ func (ec *executionContext) _VoucherEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherUseImplementors = []string{"VoucherUse", "Node"}
@@ -55723,7 +52681,7 @@ func (ec *executionContext) _VoucherUse(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55768,7 +52726,7 @@ func (ec *executionContext) _VoucherUse(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherUseConnectionImplementors = []string{"VoucherUseConnection"}
@@ -55777,7 +52735,7 @@ func (ec *executionContext) _VoucherUseConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55811,7 +52769,7 @@ func (ec *executionContext) _VoucherUseConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var voucherUseEdgeImplementors = []string{"VoucherUseEdge"}
@@ -55820,7 +52778,7 @@ func (ec *executionContext) _VoucherUseEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, voucherUseEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55849,7 +52807,7 @@ func (ec *executionContext) _VoucherUseEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryImplementors = []string{"WebhookDelivery", "Node"}
@@ -55858,7 +52816,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55953,7 +52911,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"}
@@ -55962,7 +52920,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55996,7 +52954,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
@@ -56005,7 +52963,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56034,7 +52992,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryPayloadImplementors = []string{"WebhookDeliveryPayload"}
@@ -56043,7 +53001,7 @@ func (ec *executionContext) _WebhookDeliveryPayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56072,7 +53030,7 @@ func (ec *executionContext) _WebhookDeliveryPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionImplementors = []string{"WebhookSubscription", "Node"}
@@ -56081,7 +53039,7 @@ func (ec *executionContext) _WebhookSubscription(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookSubscriptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56151,7 +53109,7 @@ func (ec *executionContext) _WebhookSubscription(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionConnectionImplementors = []string{"WebhookSubscriptionConnection"}
@@ -56160,7 +53118,7 @@ func (ec *executionContext) _WebhookSubscriptionConnection(ctx context.Context, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookSubscriptionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56194,7 +53152,7 @@ func (ec *executionContext) _WebhookSubscriptionConnection(ctx context.Context, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionEdgeImplementors = []string{"WebhookSubscriptionEdge"}
@@ -56203,7 +53161,7 @@ func (ec *executionContext) _WebhookSubscriptionEdge(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookSubscriptionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56232,7 +53190,7 @@ func (ec *executionContext) _WebhookSubscriptionEdge(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var webhookSubscriptionPayloadImplementors = []string{"WebhookSubscriptionPayload"}
@@ -56241,7 +53199,7 @@ func (ec *executionContext) _WebhookSubscriptionPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookSubscriptionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56275,7 +53233,7 @@ func (ec *executionContext) _WebhookSubscriptionPayload(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectJSON{fields: fields, values: out.Values}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -56641,7 +53599,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAPIClient2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐAPIClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.APIClient) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAPIClient2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐAPIClient(ctx, sel, v[i])
@@ -56725,7 +53683,7 @@ func (ec *executionContext) unmarshalNAddressWhereInput2ᚖgithubᚗcomᚋsavann
 }
 
 func (ec *executionContext) marshalNAppliedDiscount2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AppliedDiscount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppliedDiscount2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐAppliedDiscount(ctx, sel, v[i])
@@ -56753,7 +53711,7 @@ func (ec *executionContext) marshalNAuditChange2githubᚗcomᚋsavannahᚑcommer
 }
 
 func (ec *executionContext) marshalNAuditChange2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAuditChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.AuditChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditChange2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAuditChange(ctx, sel, v[i])
@@ -56795,7 +53753,7 @@ func (ec *executionContext) marshalNAuditFieldChange2githubᚗcomᚋsavannahᚑc
 }
 
 func (ec *executionContext) marshalNAuditFieldChange2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAuditFieldChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.AuditFieldChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditFieldChange2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐAuditFieldChange(ctx, sel, v[i])
@@ -56833,7 +53791,7 @@ func (ec *executionContext) marshalNCancelOrderPayload2ᚖgithubᚗcomᚋsavanna
 }
 
 func (ec *executionContext) marshalNCartDiscountCode2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartDiscountCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CartDiscountCode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartDiscountCode2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐCartDiscountCode(ctx, sel, v[i])
@@ -56857,7 +53815,7 @@ func (ec *executionContext) marshalNCartDiscountCode2ᚖgithubᚗcomᚋsavannah�
 }
 
 func (ec *executionContext) marshalNCartLine2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCartLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.CartLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCartLine2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCartLine(ctx, sel, v[i])
@@ -56927,7 +53885,7 @@ func (ec *executionContext) marshalNCartPayload2ᚖgithubᚗcomᚋsavannahᚑcom
 }
 
 func (ec *executionContext) marshalNCategory2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Category) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategory2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategory(ctx, sel, v[i])
@@ -57311,7 +54269,7 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNImage2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMediaᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Media) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, sel, v[i])
@@ -57405,7 +54363,7 @@ func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋsavannahᚑcommerce�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐNoder(ctx, sel, v[i])
@@ -57698,7 +54656,7 @@ func (ec *executionContext) unmarshalNPermission2ᚕgithubᚗcomᚋsavannahᚑco
 }
 
 func (ec *executionContext) marshalNPermission2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Permission) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, sel, v[i])
@@ -57831,7 +54789,7 @@ func (ec *executionContext) marshalNProductStatus2githubᚗcomᚋsavannahᚑcomm
 }
 
 func (ec *executionContext) marshalNProductVariant2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariantᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ProductVariant) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProductVariant2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductVariant(ctx, sel, v[i])
@@ -57887,7 +54845,7 @@ func (ec *executionContext) unmarshalNProductWhereInput2ᚖgithubᚗcomᚋsavann
 }
 
 func (ec *executionContext) marshalNPromotion2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Promotion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPromotion2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPromotion(ctx, sel, v[i])
@@ -58114,7 +55072,7 @@ func (ec *executionContext) unmarshalNShippingMethodWhereInput2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNShippingOption2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*shipping.Option) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShippingOption2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋinternalᚋshippingᚐOption(ctx, sel, v[i])
@@ -58138,7 +55096,7 @@ func (ec *executionContext) marshalNShippingOption2ᚖgithubᚗcomᚋsavannahᚑ
 }
 
 func (ec *executionContext) marshalNShippingRateBand2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBandᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingRateBand) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShippingRateBand2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐShippingRateBand(ctx, sel, v[i])
@@ -58167,7 +55125,7 @@ func (ec *executionContext) unmarshalNShippingRateBandInput2ᚖgithubᚗcomᚋsa
 }
 
 func (ec *executionContext) marshalNShippingZone2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ShippingZone) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShippingZone2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingZone(ctx, sel, v[i])
@@ -58279,7 +55237,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) marshalNTaxClass2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClassᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.TaxClass) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaxClass2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxClass(ctx, sel, v[i])
@@ -58330,7 +55288,7 @@ func (ec *executionContext) unmarshalNTaxClassWhereInput2ᚖgithubᚗcomᚋsavan
 }
 
 func (ec *executionContext) marshalNTaxLine2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*schematype.TaxLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaxLine2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐTaxLine(ctx, sel, v[i])
@@ -58454,7 +55412,7 @@ func (ec *executionContext) unmarshalNUpdateWebhookSubscriptionInput2githubᚗco
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
@@ -58482,7 +55440,7 @@ func (ec *executionContext) marshalNVariantOption2githubᚗcomᚋsavannahᚑcomm
 }
 
 func (ec *executionContext) marshalNVariantOption2ᚕgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐVariantOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.VariantOption) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNVariantOption2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋschemaᚋschematypeᚐVariantOption(ctx, sel, v[i])
@@ -58643,7 +55601,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -58687,7 +55645,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -58715,7 +55673,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -58743,7 +55701,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -58791,7 +55749,7 @@ func (ec *executionContext) marshalOAddress2ᚕᚖgithubᚗcomᚋsavannahᚑcomm
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAddress2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐAddress(ctx, sel, v[i])
@@ -58864,7 +55822,7 @@ func (ec *executionContext) marshalOAuditEntryEdge2ᚕᚖgithubᚗcomᚋsavannah
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditEntryEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐAuditEntryEdge(ctx, sel, v[i])
@@ -58960,7 +55918,7 @@ func (ec *executionContext) marshalOCategoryEdge2ᚕᚖgithubᚗcomᚋsavannah�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCategoryEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCategoryEdge(ctx, sel, v[i])
@@ -59054,7 +56012,7 @@ func (ec *executionContext) marshalOCustomerEdge2ᚕᚖgithubᚗcomᚋsavannah�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCustomerEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐCustomerEdge(ctx, sel, v[i])
@@ -59269,7 +56227,7 @@ func (ec *executionContext) marshalOImage2ᚕᚖgithubᚗcomᚋsavannahᚑcommer
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImage2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐMedia(ctx, sel, v[i])
@@ -59455,7 +56413,7 @@ func (ec *executionContext) marshalONotificationChannel2ᚕgithubᚗcomᚋsavann
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationChannel2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋnotificationᚐChannel(ctx, sel, v[i])
@@ -59490,7 +56448,7 @@ func (ec *executionContext) marshalONotificationEdge2ᚕᚖgithubᚗcomᚋsavann
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONotificationEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐNotificationEdge(ctx, sel, v[i])
@@ -59535,7 +56493,7 @@ func (ec *executionContext) marshalONotificationStatus2ᚕgithubᚗcomᚋsavanna
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋnotificationᚐStatus(ctx, sel, v[i])
@@ -59602,7 +56560,7 @@ func (ec *executionContext) marshalOOrderEdge2ᚕᚖgithubᚗcomᚋsavannahᚑco
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOrderEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐOrderEdge(ctx, sel, v[i])
@@ -59622,7 +56580,7 @@ func (ec *executionContext) marshalOOrderEvent2ᚕᚖgithubᚗcomᚋsavannahᚑc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEvent2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐOrderEvent(ctx, sel, v[i])
@@ -59658,7 +56616,7 @@ func (ec *executionContext) marshalOOrderEventType2ᚕgithubᚗcomᚋsavannahᚑ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderEventType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋordereventᚐType(ctx, sel, v[i])
@@ -59718,7 +56676,7 @@ func (ec *executionContext) marshalOOrderLine2ᚕᚖgithubᚗcomᚋsavannahᚑco
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderLine2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐOrderLine(ctx, sel, v[i])
@@ -59787,7 +56745,7 @@ func (ec *executionContext) marshalOOrderStatus2ᚕgithubᚗcomᚋsavannahᚑcom
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOrderStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋorderᚐStatus(ctx, sel, v[i])
@@ -59847,7 +56805,7 @@ func (ec *executionContext) marshalOPayment2ᚕᚖgithubᚗcomᚋsavannahᚑcomm
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPayment2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPayment(ctx, sel, v[i])
@@ -59890,7 +56848,7 @@ func (ec *executionContext) marshalOPaymentMethod2ᚕgithubᚗcomᚋsavannahᚑc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPaymentMethod2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpaymentᚐMethod(ctx, sel, v[i])
@@ -59942,7 +56900,7 @@ func (ec *executionContext) marshalOPaymentStatus2ᚕgithubᚗcomᚋsavannahᚑc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPaymentStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpaymentᚐStatus(ctx, sel, v[i])
@@ -60019,7 +56977,7 @@ func (ec *executionContext) marshalOPermission2ᚕgithubᚗcomᚋsavannahᚑcomm
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPermission2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋgraphᚋmodelᚐPermission(ctx, sel, v[i])
@@ -60038,7 +56996,7 @@ func (ec *executionContext) marshalOPickupPoint2ᚕᚖgithubᚗcomᚋsavannahᚑ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPickupPoint2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐPickupPoint(ctx, sel, v[i])
@@ -60103,7 +57061,7 @@ func (ec *executionContext) marshalOProductEdge2ᚕᚖgithubᚗcomᚋsavannahᚑ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalProductEdges(ctx, sel, v, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOProductEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐProductEdge(ctx, sel, v[i])
@@ -60148,7 +57106,7 @@ func (ec *executionContext) marshalOProductStatus2ᚕgithubᚗcomᚋsavannahᚑc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProductStatus2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋproductᚐStatus(ctx, sel, v[i])
@@ -60264,7 +57222,7 @@ func (ec *executionContext) marshalOPromotionAction2ᚕgithubᚗcomᚋsavannah�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPromotionAction2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐAction(ctx, sel, v[i])
@@ -60323,7 +57281,7 @@ func (ec *executionContext) marshalOPromotionStacking2ᚕgithubᚗcomᚋsavannah
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPromotionStacking2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋpromotionᚐStacking(ctx, sel, v[i])
@@ -60400,7 +57358,7 @@ func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋsavannahᚑcommerce�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRole2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋcustomerᚐRole(ctx, sel, v[i])
@@ -60435,7 +57393,7 @@ func (ec *executionContext) marshalOShippingMethod2ᚕᚖgithubᚗcomᚋsavannah
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShippingMethod2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐShippingMethod(ctx, sel, v[i])
@@ -60478,7 +57436,7 @@ func (ec *executionContext) marshalOShippingMethodKind2ᚕgithubᚗcomᚋsavanna
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShippingMethodKind2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐKind(ctx, sel, v[i])
@@ -60530,7 +57488,7 @@ func (ec *executionContext) marshalOShippingMethodRateType2ᚕgithubᚗcomᚋsav
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShippingMethodRateType2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋshippingmethodᚐRateType(ctx, sel, v[i])
@@ -60755,7 +57713,7 @@ func (ec *executionContext) marshalOTaxRate2ᚕᚖgithubᚗcomᚋsavannahᚑcomm
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTaxRate2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐTaxRate(ctx, sel, v[i])
@@ -60883,7 +57841,7 @@ func (ec *executionContext) marshalOVoucherEdge2ᚕᚖgithubᚗcomᚋsavannahᚑ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOVoucherEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherEdge(ctx, sel, v[i])
@@ -60918,7 +57876,7 @@ func (ec *executionContext) marshalOVoucherUseEdge2ᚕᚖgithubᚗcomᚋsavannah
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOVoucherUseEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐVoucherUseEdge(ctx, sel, v[i])
@@ -60995,7 +57953,7 @@ func (ec *executionContext) marshalOWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋsav
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWebhookDeliveryEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐWebhookDeliveryEdge(ctx, sel, v[i])
@@ -61040,7 +57998,7 @@ func (ec *executionContext) marshalOWebhookDeliveryState2ᚕgithubᚗcomᚋsavan
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookDeliveryState2githubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚋwebhookdeliveryᚐState(ctx, sel, v[i])
@@ -61107,7 +58065,7 @@ func (ec *executionContext) marshalOWebhookSubscriptionEdge2ᚕᚖgithubᚗcom�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOWebhookSubscriptionEdge2ᚖgithubᚗcomᚋsavannahᚑcommerceᚋsavannahᚋentᚐWebhookSubscriptionEdge(ctx, sel, v[i])
@@ -61160,7 +58118,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -61179,7 +58137,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -61198,7 +58156,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -61217,7 +58175,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalList(ctx, sel, len(v), func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

@@ -21,6 +21,10 @@ type loaders struct {
 	categoryByID *dataloadgen.Loader[int, *ent.Category]
 	childrenOf   *dataloadgen.Loader[int, []*ent.Category]
 	variantsOf   *dataloadgen.Loader[int, []*ent.ProductVariant]
+	// pageVariants are the variants primeVariants loaded for pages of
+	// products: Product.variants answers from them at once, on the
+	// product's own goroutine (graph/fastpath.go, loaded).
+	pageVariants variantsByProduct
 	// Images by owner, in position order (graph/media.go).
 	productMedia  *dataloadgen.Loader[int, []*ent.Media]
 	variantMedia  *dataloadgen.Loader[int, []*ent.Media]
@@ -49,6 +53,31 @@ func (r *Resolver) taxOf(ctx context.Context) (checkout.Tax, error) {
 	m := &r.loadersFrom(ctx).tax
 	m.once.Do(func() { m.tax, m.err = r.checkout.Tax(ctx) })
 	return m.tax, m.err
+}
+
+// variantsByProduct holds variants by product ID; pages resolved at the
+// same time (two aliased lists) write it concurrently.
+type variantsByProduct struct {
+	mu sync.RWMutex
+	m  map[int][]*ent.ProductVariant
+}
+
+func (v *variantsByProduct) get(product int) ([]*ent.ProductVariant, bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	vs, ok := v.m[product]
+	return vs, ok
+}
+
+func (v *variantsByProduct) put(ids []int, variants [][]*ent.ProductVariant) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = make(map[int][]*ent.ProductVariant, len(ids))
+	}
+	for i, id := range ids {
+		v.m[id] = variants[i]
+	}
 }
 
 type loadersKey struct{}
@@ -225,7 +254,9 @@ func (r *Resolver) primeVariants(ctx context.Context, conn *ent.ProductConnectio
 		if errs != nil {
 			return errs[0]
 		}
-		l := r.loadersFrom(ctx).variantsOf
+		ls := r.loadersFrom(ctx)
+		ls.pageVariants.put(ids, vs)
+		l := ls.variantsOf
 		for i, id := range ids {
 			l.Prime(id, vs[i])
 			for _, v := range vs[i] {

@@ -73,7 +73,13 @@ type requestErrors struct {
 }
 
 func writeAnswer(w http.ResponseWriter, mediaType string, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if resp, ok := v.(*graphql.Response); ok {
+		b, err = marshalResponse(resp)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
@@ -153,7 +159,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		// The same answer for every anonymous shopper: without the
 		// extensions, which are about this client (its rate-limit bucket).
 		resp.Extensions = nil
-		if body, err := json.Marshal(resp); err == nil {
+		if body, err := marshalResponse(resp); err == nil {
 			writeShared(w, r, mediaType, shared.ttl, body)
 			return
 		}
