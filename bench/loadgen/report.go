@@ -158,8 +158,22 @@ func runReport(args []string) error {
 	out := fs.String("out", "bench/RESULTS.md", "splice the section into this Markdown file")
 	svg := fs.String("svg", "bench/curves.svg", "write the plot here (beside -out)")
 	note := fs.String("note", "", "a line to put at the top of the section")
+	machineOnly := fs.Bool("machine", false, "only print the machine's description")
+	splice := fs.String("splice", "", "only splice the file -from into -out as the section of this name")
+	from := fs.String("from", "", "the Markdown to splice (with -splice)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *machineOnly {
+		_, err := os.Stdout.WriteString(machine())
+		return err
+	}
+	if *splice != "" {
+		b, err := os.ReadFile(*from)
+		if err != nil {
+			return err
+		}
+		return writeSection(*out, *splice, string(b))
 	}
 	points, err := readPoints(*results)
 	if err != nil {
