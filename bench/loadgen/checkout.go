@@ -75,12 +75,13 @@ type waitSampler struct {
 	samples int
 	waits   map[string]int // "type:event" (or "CPU") → backend-samples
 	locks   map[string]int // "locktype relation" → backend-samples waiting
+	stmts   map[string]int // the start of the statement a backend waits in on a lock → backend-samples
 	stop    chan struct{}
 	done    chan struct{}
 }
 
 func sampleWaits(db *sql.DB) *waitSampler {
-	s := &waitSampler{waits: map[string]int{}, locks: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &waitSampler{waits: map[string]int{}, locks: map[string]int{}, stmts: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(20 * time.Millisecond)
@@ -126,9 +127,25 @@ func (s *waitSampler) once(db *sql.DB) {
 		}
 		rows.Close()
 	}
+	q := map[string]int{}
+	rows, err = db.Query(`SELECT left(regexp_replace(query, '\s+', ' ', 'g'), 48), count(*)
+		FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND wait_event_type = 'Lock' GROUP BY 1`)
+	if err == nil {
+		for rows.Next() {
+			var k string
+			var n int
+			if rows.Scan(&k, &n) == nil {
+				q[k] = n
+			}
+		}
+		rows.Close()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.samples++
+	for k, n := range q {
+		s.stmts[k] += n
+	}
 	for k, n := range w {
 		s.waits[k] += n
 	}
@@ -342,8 +359,8 @@ func runCheckout(args []string) error {
 		*buyers, *stock, sold, float64(*buyers)/raceTime.Seconds(), ms(percentile(hotLat, 50)), ms(percentile(hotLat, 99)), hotTally.String())
 	fmt.Fprintf(&b, "The race sold %d (orders placed), %d units in order lines, %d reserved of %d on hand: %s. The refusals are userErrors with the code above.\n\n",
 		sold, sold1-sold0, reserved, onHand, verdict)
-	fmt.Fprintf(&b, "During the %d orders, sampled every 20 ms (%d samples): average active backends of the benchmark database by wait event: %s; waiting for locks: %s.\n",
-		*customers, waits.samples, topCounts(waits.waits, waits.samples, 6), topCounts(waits.locks, waits.samples, 4))
+	fmt.Fprintf(&b, "During the %d orders, sampled every 20 ms (%d samples), the average number of the benchmark database's active backends\n\n- by wait event: %s;\n- waiting for a lock, by lock: %s;\n- waiting for a lock, by statement: %s.\n",
+		*customers, waits.samples, topCounts(waits.waits, waits.samples, 6), topCounts(waits.locks, waits.samples, 4), topCounts(waits.stmts, waits.samples, 4))
 	if *out == "" {
 		_, err = os.Stdout.WriteString(b.String())
 		return err
