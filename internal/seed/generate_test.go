@@ -159,4 +159,3 @@ func TestGenerateSearchWords(t *testing.T) {
 		}
 	})
 }
-
