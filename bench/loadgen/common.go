@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -251,6 +252,17 @@ func spliceSection(doc, name, body string) string {
 		doc += "\n"
 	}
 	return doc + block + "\n"
+}
+
+// sections are the generated sections of doc, by name, in order.
+func sections(doc string) (names, bodies []string) {
+	re := regexp.MustCompile(`(?s)<!-- ([a-z0-9-]+): begin \(generated, do not edit\) -->\n(.*?)\n<!-- ([a-z0-9-]+): end -->`)
+	for _, m := range re.FindAllStringSubmatch(doc, -1) {
+		if m[1] == m[3] {
+			names, bodies = append(names, m[1]), append(bodies, m[2])
+		}
+	}
+	return names, bodies
 }
 
 // writeSection splices body into the file at path (created if missing).

@@ -209,3 +209,16 @@ func TestCurvesMarkdown(t *testing.T) {
 	require.Contains(t, md, "| 200000 | postgres | 43.9 MB |")
 	require.Contains(t, md, "2026-12-07T12:00:00Z to 2026-12-07T12:30:00Z")
 }
+
+func TestSectionsSurviveARewrite(t *testing.T) {
+	t.Parallel()
+	old := spliceSection(spliceSection("# old report\n", "curves", "| a |\n| b |"), "journey-sqlite", "j")
+	names, bodies := sections(old)
+	require.Equal(t, []string{"curves", "journey-sqlite"}, names)
+	require.Equal(t, []string{"| a |\n| b |", "j"}, bodies)
+	doc := "# new report\n"
+	for i := range names {
+		doc = spliceSection(doc, names[i], bodies[i])
+	}
+	require.Equal(t, strings.Replace(old, "# old report", "# new report", 1), doc)
+}

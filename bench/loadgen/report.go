@@ -160,13 +160,27 @@ func runReport(args []string) error {
 	note := fs.String("note", "", "a line to put at the top of the section")
 	machineOnly := fs.Bool("machine", false, "only print the machine's description")
 	splice := fs.String("splice", "", "only splice the file -from into -out as the section of this name")
-	from := fs.String("from", "", "the Markdown to splice (with -splice)")
+	from := fs.String("from", "", "the Markdown to splice (with -splice), or to take every generated section from (with -keep)")
+	keep := fs.Bool("keep", false, "only splice every generated section of -from into -out (bench/run.sh keeps the others' sections)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *machineOnly {
 		_, err := os.Stdout.WriteString(machine())
 		return err
+	}
+	if *keep {
+		b, err := os.ReadFile(*from)
+		if err != nil {
+			return err
+		}
+		names, bodies := sections(string(b))
+		for i := range names {
+			if err := writeSection(*out, names[i], bodies[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if *splice != "" {
 		b, err := os.ReadFile(*from)
