@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,4 +222,27 @@ func TestSectionsSurviveARewrite(t *testing.T) {
 		doc = spliceSection(doc, names[i], bodies[i])
 	}
 	require.Equal(t, strings.Replace(old, "# old report", "# new report", 1), doc)
+}
+
+// TestReadPoints: PostgreSQL first, operations in table order, sizes
+// ascending, and a later point for the same cell replaces the earlier.
+func TestReadPoints(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "p.jsonl")
+	lines := []string{
+		`{"size":20000,"db":"sqlite","op":"Q1","rps":1}`,
+		`{"size":2000,"db":"postgres","op":"S1","rps":2}`,
+		`{"size":20000,"db":"postgres","op":"Q1","rps":3}`,
+		`{"size":2000,"db":"postgres","op":"Q1","rps":4}`,
+		``,
+		`{"size":2000,"db":"postgres","op":"Q1","rps":5}`,
+	}
+	require.NoError(t, os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644))
+	ps, err := readPoints(path)
+	require.NoError(t, err)
+	var got []string
+	for _, p := range ps {
+		got = append(got, fmt.Sprintf("%s %s %d %.0f", p.DB, p.Op, p.Size, p.RPS))
+	}
+	require.Equal(t, []string{"postgres Q1 2000 5", "postgres Q1 20000 3", "postgres S1 2000 2", "sqlite Q1 20000 1"}, got)
 }

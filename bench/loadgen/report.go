@@ -53,7 +53,7 @@ func readPoints(path string) ([]curvePoint, error) {
 	}
 	slices.SortFunc(out, func(a, b curvePoint) int {
 		if a.DB != b.DB {
-			return strings.Compare(b.DB, a.DB) // postgres first
+			return strings.Compare(a.DB, b.DB) // postgres first
 		}
 		if a.Op != b.Op {
 			return slices.Index(opOrder, a.Op) - slices.Index(opOrder, b.Op)
@@ -141,7 +141,7 @@ func curvesMarkdown(points []curvePoint, svgName, note string) string {
 		if a.size != b.size {
 			return a.size - b.size
 		}
-		return strings.Compare(b.db, a.db)
+		return strings.Compare(a.db, b.db)
 	})
 	fmt.Fprintf(&b, "\nThe server's anonymous memory (RssAnon: heap, stacks, runtime), peak sampled every 50 ms during each size's runs; the target is under 48 MB at 200,000 products.\n\n")
 	fmt.Fprintf(&b, "| products | db | RssAnon peak |\n|---|---|---|\n")
