@@ -32,6 +32,7 @@ type curvePoint struct {
 	ServerCPUms float64 `json:"server_cpu_ms"`
 	DBCPUms     float64 `json:"db_cpu_ms"` // -1: in the server (SQLite)
 	AnonPeakKB  int     `json:"anon_peak_kb"`
+	AnonIdleKB  int     `json:"anon_idle_kb"` // before the first request of the size`
 	CeilingRPS  float64 `json:"ceiling_rps,omitempty"`
 	CeilingP99  float64 `json:"ceiling_p99_ms,omitempty"`
 	Date        string  `json:"date"`
@@ -89,6 +90,7 @@ func runCurves(args []string) error {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 	}
+	idle := rssKB(c.pid, "RssAnon")
 	anon := sampleAnon(c.pid)
 	defer anon.close()
 	date := time.Now().UTC().Format(time.RFC3339)
@@ -115,6 +117,7 @@ func runCurves(args []string) error {
 			ServerCPUms: msf(cpu1-cpu0) / n,
 			DBCPUms:     -1,
 			AnonPeakKB:  anon.reset(),
+			AnonIdleKB:  idle,
 			Date:        date,
 		}
 		if db != nil {

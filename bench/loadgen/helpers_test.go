@@ -207,7 +207,7 @@ func TestCurvesMarkdown(t *testing.T) {
 	require.Contains(t, md, "| 30 % (500 req/s) |")
 	require.Contains(t, md, "| sqlite | Q1 | 2000 | 200 | 1.00 |")
 	require.Contains(t, md, "in server")
-	require.Contains(t, md, "| 200000 | postgres | 43.9 MB |")
+	require.Contains(t, md, "| 200000 | postgres | 0.0 MB | 43.9 MB |")
 	require.Contains(t, md, "2026-12-07T12:00:00Z to 2026-12-07T12:30:00Z")
 }
 
