@@ -58,6 +58,7 @@ load() {
   if [ "$size" = "$CATALOG_SIZE" ] && [ -f "$CATALOG" ]; then
     DATABASE_URL=$url "$SERVER_BIN" seed --catalog "$CATALOG" >&2
   else
+    [ "$size" = "$CATALOG_SIZE" ] && log "no $CATALOG: generating $size products instead"
     DATABASE_URL=$url "$SERVER_BIN" seed --generate "$size" >&2
   fi
   if [ -n "$pgdb" ]; then psql_ -d "$pgdb" -c "VACUUM ANALYZE"; fi

@@ -169,8 +169,8 @@ func runJourney(args []string) error {
 		for i := range k {
 			miss := op
 			miss.query = op.query + fmt.Sprintf(" # calibration %d", time.Now().UnixNano()+int64(i))
-			if r := runHTTP(client, config{url: *url, maxRequests: 1}, miss, 1, time.Minute); r.ok != 1 {
-				return fmt.Errorf("%s calibration failed", name)
+			if err := post(client, *url, miss, i); err != nil {
+				return fmt.Errorf("%s calibration: %w", name, err)
 			}
 		}
 		st1, _ := scrape(client, murl)
@@ -245,11 +245,7 @@ func runJourney(args []string) error {
 				t := time.Now()
 				switch {
 				case i < len(readOf):
-					op := reads[readOf[i]]
-					r := runHTTP(client, config{url: *url, maxRequests: 1}, op.at(rng.IntN(1<<30)), 1, time.Minute)
-					if r.ok != 1 {
-						err = errAnswer
-					}
+					err = post(client, *url, reads[readOf[i]], rng.IntN(1<<30))
 				case journeyMix[i].name == "cart add (cartCreate / cartLinesAdd)" || sh.cart == "" || len(sh.lines) == 0:
 					i = 5
 					err = sh.add(client, *url, variant())
@@ -332,13 +328,4 @@ func hitEstimate(reads, readSQLIfMissed, writeSQL, statements float64) string {
 	rate := min(1, max(0, 1-(statements-writeSQL)/readSQLIfMissed))
 	return fmt.Sprintf("the %.0f reads would have run %.0f statements had all missed; of the %.0f run, about %.0f were the writes' (calibrated one at a time before the run), so about **%.0f %%** of reads were hits.",
 		reads, readSQLIfMissed, statements, writeSQL, 100*rate)
-}
-
-// at is op with the variables of the i-th request fixed, for a single
-// request.
-func (op operation) at(i int) operation {
-	if len(op.slugs) > 0 {
-		op.slugs = []string{op.slugs[i%len(op.slugs)]}
-	}
-	return op
 }

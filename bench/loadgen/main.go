@@ -261,23 +261,26 @@ func drive(n int, d time.Duration, limit int, fn func(i int) error) result {
 var errAnswer = errors.New("answer with errors")
 
 func runHTTP(client *http.Client, c config, op operation, n int, d time.Duration) result {
-	res := drive(n, d, c.maxRequests, func(i int) error {
-		resp, err := client.Post(c.url, "application/json", bytes.NewReader(op.body(i)))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) || bytes.Contains(b, []byte(`"data":null`)) {
-			return errAnswer
-		}
-		return nil
-	})
+	res := drive(n, d, c.maxRequests, func(i int) error { return post(client, c.url, op, i) })
 	res.op = op.name
 	return res
+}
+
+// post sends the i-th request of op; an answer with errors is errAnswer.
+func post(client *http.Client, url string, op operation, i int) error {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(op.body(i)))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) || bytes.Contains(b, []byte(`"data":null`)) {
+		return errAnswer
+	}
+	return nil
 }
 
 // metricLine matches the statement counter in the Prometheus text format.
