@@ -77,6 +77,7 @@ func runCurves(args []string) error {
 	}
 	c.metricsURL = u.Scheme + "://" + u.Host + "/metrics"
 	client := newClient()
+	idle := rssKB(c.pid, "RssAnon") // before this run's first request
 	s, err := sampleCatalog(client, c.url, 20)
 	if err != nil {
 		return err
@@ -90,7 +91,6 @@ func runCurves(args []string) error {
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 	}
-	idle := rssKB(c.pid, "RssAnon")
 	anon := sampleAnon(c.pid)
 	defer anon.close()
 	date := time.Now().UTC().Format(time.RFC3339)
