@@ -246,3 +246,22 @@ func TestReadPoints(t *testing.T) {
 	}
 	require.Equal(t, []string{"postgres Q1 2000 5", "postgres Q1 20000 3", "postgres S1 2000 2", "sqlite Q1 20000 1"}, got)
 }
+
+func TestHitEstimate(t *testing.T) {
+	t.Parallel()
+	// 100 reads of 3 statements each would run 300 on misses; the writes
+	// ran 500 of the 560: 60 read statements, so 20 % missed.
+	require.Contains(t, hitEstimate(100, 300, 500, 560), "about **80 %** of reads were hits")
+	// More statements than calibrated: no hits, never a negative rate.
+	require.Contains(t, hitEstimate(100, 300, 500, 900), "about **0 %**")
+	require.Contains(t, hitEstimate(100, 300, 500, 400), "about **100 %**")
+	require.Equal(t, "no reads.", hitEstimate(0, 0, 10, 10))
+}
+
+func TestTopCounts(t *testing.T) {
+	t.Parallel()
+	m := map[string]int{"Lock:transactionid": 120, "CPU": 10, "LWLock:WALWrite": 30, "IO:DataFileRead": 30}
+	require.Equal(t, "`Lock:transactionid` 12.00, `IO:DataFileRead` 3.00, `LWLock:WALWrite` 3.00", topCounts(m, 10, 3))
+	require.Equal(t, "none", topCounts(nil, 10, 3))
+	require.Equal(t, "none", topCounts(m, 0, 3))
+}
