@@ -109,6 +109,13 @@ func TestPickFollowsTheWeights(t *testing.T) {
 		groups[s.group] += got[i]
 	}
 	require.Equal(t, map[string]int{"browse": 70, "search": 15, "cart": 10, "checkout": 5}, groups)
+	require.Len(t, journeyMix, stepCheckout+1)
+	require.Contains(t, journeyMix[stepAdd].name, "cartLinesAdd")
+	require.Contains(t, journeyMix[stepUpdate].name, "cartLinesUpdate")
+	require.Contains(t, journeyMix[stepCheckout].name, "placeOrder")
+	for i := range stepAdd {
+		require.Contains(t, []string{"browse", "search"}, journeyMix[i].group)
+	}
 }
 
 func TestParseCacheCounters(t *testing.T) {
