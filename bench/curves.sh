@@ -18,7 +18,8 @@
 # the direct-SQL ceiling of Q1-Q3b on PostgreSQL. Then `loadgen report`
 # writes the curves' section of bench/RESULTS.md and bench/curves.svg.
 # The server is stopped by its PID; everything stops by itself. Wants a
-# quiet machine. SERVER_BIN=/path skips building the server.
+# quiet machine. SERVER_BIN=/path skips building the server; OPS=Q3,Q3b
+# measures only those.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +28,7 @@ DBS=${DBS:-postgres,sqlite}
 DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-5s}
 CONCURRENCY=${CONCURRENCY:-16}
+OPS=${OPS:-}                       # a subset, such as OPS=Q3,Q3b (default: all)
 PORT=${PORT:-18280}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 SVG=${SVG:-$ROOT/bench/curves.svg}
@@ -56,7 +58,7 @@ for size in ${SIZES//,/ }; do
     start_server "$url" "$PORT" CATALOG_CACHE=false
     "$LOADGEN_BIN" curves -url "http://127.0.0.1:$PORT/graphql" -dsn "$dsn" -pid "$SERVER_PID" \
       -db "$db" -size "$size" -concurrency "$CONCURRENCY" -duration "$DURATION" -warmup "$WARMUP" \
-      -results "$POINTS"
+      -ops "$OPS" -results "$POINTS"
     stop_server
     if [ "$db" = postgres ]; then psql_ -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
     rm -f "$WORK/curves_$size.db"*

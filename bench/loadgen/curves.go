@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -59,6 +61,7 @@ func runCurves(args []string) error {
 	dbName := fs.String("db", "postgres", "postgres or sqlite (a label; sqlite has no database process)")
 	results := fs.String("results", "", "append the points to this JSON Lines file")
 	conc := fs.Int("concurrency", 16, "concurrent clients")
+	only := fs.String("ops", "", "comma-separated operations to run (default: all of Q1,Q2,Q3,Q3b,S1,S2,CT)")
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:18280/graphql", "GraphQL endpoint (loopback only)")
 	fs.StringVar(&c.dsn, "dsn", "", "PostgreSQL URL of the server's database: backend CPU and the direct-SQL ceiling")
 	fs.IntVar(&c.pid, "pid", 0, "the server's process ID")
@@ -96,6 +99,9 @@ func runCurves(args []string) error {
 	date := time.Now().UTC().Format(time.RFC3339)
 	var points []curvePoint
 	for _, op := range curveOps(s) {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), op.name) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "%s %d %s: warm-up %s\n", *dbName, *size, op.name, c.warmup)
 		runHTTP(client, c, op, *conc, c.warmup)
 		st0, err := scrape(client, c.metricsURL)
