@@ -5,7 +5,9 @@
 #   bash bench/curves.sh     # full: 2k, 20k, 200k products × PostgreSQL, SQLite;
 #                            # 7 operations × (5 s warm-up + 20 s), plus the
 #                            # direct-SQL ceiling on PostgreSQL: about 30 min
-#                            # of measuring plus the loads (200k: minutes each)
+#                            # of measuring plus the loads (on the 2-core VM,
+#                            # loaded: 200k took 225 s into PostgreSQL, 93 s
+#                            # into SQLite; 20k about 20 s each)
 #   SIZES=2000 DBS=sqlite DURATION=3s WARMUP=1s bash bench/curves.sh   # a quick look, ~1 min after the build
 #
 # For each size: loads the catalogue into a fresh PostgreSQL database
