@@ -21,6 +21,7 @@ import (
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/jobs"
@@ -134,6 +135,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		metrics:    reg,
 	})
 	if err != nil {
+		return err
+	}
+	if err := catalog.EnsureCounts(ctx, svc.Client); err != nil {
 		return err
 	}
 	if runsAPI && cfg.SeedDemo {
