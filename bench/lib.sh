@@ -2,6 +2,9 @@
 # (sourced, not run): building, loading a catalogue, and starting and
 # stopping the server by its PID. Servers listen on 127.0.0.1 only.
 
+# A failing step inside $(...) (a load, a fresh database) stops the script.
+shopt -s inherit_errexit
+
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CATALOG=${CATALOG:-$ROOT/../shared/bench/catalog.json}
 CATALOG_SIZE=${CATALOG_SIZE:-2000}   # products in $CATALOG
