@@ -69,6 +69,9 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null
 
+# The report replaces $OUT; the sections other scripts generated
+# (bench/curves.sh, checkout.sh, journey.sh) are kept.
+[ -f "$OUT" ] && cp "$OUT" "$WORK/previous.md"
 "$WORK/loadgen" -url "http://127.0.0.1:$PORT/graphql" -dsn "$DSN" -catalog "$CATALOG" \
   -pid "$SERVER_PID" -duration "$DURATION" -warmup "$WARMUP" -concurrency "$CONCURRENCY" \
   -out "$OUT" -note "${NOTE:-}"
@@ -90,5 +93,8 @@ if [ "${CACHED_PASS:-1}" = 1 ]; then
     -pid "$SERVER_PID" -duration "$DURATION" -warmup "$WARMUP" -concurrency "${CACHED_CONCURRENCY:-16}" \
     -section "With the catalogue cache on (in process), same operations" -out "$WORK/cached.md"
   cat "$WORK/cached.md" >>"$OUT"
+fi
+if [ -f "$WORK/previous.md" ]; then
+  "$WORK/loadgen" report -keep -from "$WORK/previous.md" -out "$OUT"
 fi
 log "wrote $OUT"

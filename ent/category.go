@@ -33,6 +33,10 @@ type Category struct {
 	Depth int `json:"depth,omitempty"`
 	// Path holds the value of the "path" field.
 	Path string `json:"path,omitempty"`
+	// ProductCount holds the value of the "product_count" field.
+	ProductCount int `json:"product_count,omitempty"`
+	// ActiveProductCount holds the value of the "active_product_count" field.
+	ActiveProductCount int `json:"active_product_count,omitempty"`
 	// ParentID holds the value of the "parent_id" field.
 	ParentID *int `json:"parent_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -105,7 +109,7 @@ func (*Category) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case category.FieldID, category.FieldPosition, category.FieldDepth, category.FieldParentID:
+		case category.FieldID, category.FieldPosition, category.FieldDepth, category.FieldProductCount, category.FieldActiveProductCount, category.FieldParentID:
 			values[i] = new(sql.NullInt64)
 		case category.FieldName, category.FieldSlug, category.FieldDescription, category.FieldPath:
 			values[i] = new(sql.NullString)
@@ -179,6 +183,18 @@ func (_m *Category) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field path", values[i])
 			} else if value.Valid {
 				_m.Path = value.String
+			}
+		case category.FieldProductCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field product_count", values[i])
+			} else if value.Valid {
+				_m.ProductCount = int(value.Int64)
+			}
+		case category.FieldActiveProductCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field active_product_count", values[i])
+			} else if value.Valid {
+				_m.ActiveProductCount = int(value.Int64)
 			}
 		case category.FieldParentID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -266,6 +282,12 @@ func (_m *Category) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("path=")
 	builder.WriteString(_m.Path)
+	builder.WriteString(", ")
+	builder.WriteString("product_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ProductCount))
+	builder.WriteString(", ")
+	builder.WriteString("active_product_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ActiveProductCount))
 	builder.WriteString(", ")
 	if v := _m.ParentID; v != nil {
 		builder.WriteString("parent_id=")

@@ -120,6 +120,34 @@ func (_c *CategoryCreate) SetNillablePath(v *string) *CategoryCreate {
 	return _c
 }
 
+// SetProductCount sets the "product_count" field.
+func (_c *CategoryCreate) SetProductCount(v int) *CategoryCreate {
+	_c.mutation.SetProductCount(v)
+	return _c
+}
+
+// SetNillableProductCount sets the "product_count" field if the given value is not nil.
+func (_c *CategoryCreate) SetNillableProductCount(v *int) *CategoryCreate {
+	if v != nil {
+		_c.SetProductCount(*v)
+	}
+	return _c
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (_c *CategoryCreate) SetActiveProductCount(v int) *CategoryCreate {
+	_c.mutation.SetActiveProductCount(v)
+	return _c
+}
+
+// SetNillableActiveProductCount sets the "active_product_count" field if the given value is not nil.
+func (_c *CategoryCreate) SetNillableActiveProductCount(v *int) *CategoryCreate {
+	if v != nil {
+		_c.SetActiveProductCount(*v)
+	}
+	return _c
+}
+
 // SetParentID sets the "parent_id" field.
 func (_c *CategoryCreate) SetParentID(v int) *CategoryCreate {
 	_c.mutation.SetParentID(v)
@@ -251,6 +279,14 @@ func (_c *CategoryCreate) defaults() error {
 		v := category.DefaultPath
 		_c.mutation.SetPath(v)
 	}
+	if _, ok := _c.mutation.ProductCount(); !ok {
+		v := category.DefaultProductCount
+		_c.mutation.SetProductCount(v)
+	}
+	if _, ok := _c.mutation.ActiveProductCount(); !ok {
+		v := category.DefaultActiveProductCount
+		_c.mutation.SetActiveProductCount(v)
+	}
 	return nil
 }
 
@@ -294,6 +330,22 @@ func (_c *CategoryCreate) check() error {
 	}
 	if _, ok := _c.mutation.Path(); !ok {
 		return &ValidationError{Name: "path", err: errors.New(`ent: missing required field "Category.path"`)}
+	}
+	if _, ok := _c.mutation.ProductCount(); !ok {
+		return &ValidationError{Name: "product_count", err: errors.New(`ent: missing required field "Category.product_count"`)}
+	}
+	if v, ok := _c.mutation.ProductCount(); ok {
+		if err := category.ProductCountValidator(v); err != nil {
+			return &ValidationError{Name: "product_count", err: fmt.Errorf(`ent: validator failed for field "Category.product_count": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ActiveProductCount(); !ok {
+		return &ValidationError{Name: "active_product_count", err: errors.New(`ent: missing required field "Category.active_product_count"`)}
+	}
+	if v, ok := _c.mutation.ActiveProductCount(); ok {
+		if err := category.ActiveProductCountValidator(v); err != nil {
+			return &ValidationError{Name: "active_product_count", err: fmt.Errorf(`ent: validator failed for field "Category.active_product_count": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -353,6 +405,14 @@ func (_c *CategoryCreate) createSpec() (*Category, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Path(); ok {
 		_spec.SetField(category.FieldPath, field.TypeString, value)
 		_node.Path = value
+	}
+	if value, ok := _c.mutation.ProductCount(); ok {
+		_spec.SetField(category.FieldProductCount, field.TypeInt, value)
+		_node.ProductCount = value
+	}
+	if value, ok := _c.mutation.ActiveProductCount(); ok {
+		_spec.SetField(category.FieldActiveProductCount, field.TypeInt, value)
+		_node.ActiveProductCount = value
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -567,6 +627,42 @@ func (u *CategoryUpsert) UpdatePath() *CategoryUpsert {
 	return u
 }
 
+// SetProductCount sets the "product_count" field.
+func (u *CategoryUpsert) SetProductCount(v int) *CategoryUpsert {
+	u.Set(category.FieldProductCount, v)
+	return u
+}
+
+// UpdateProductCount sets the "product_count" field to the value that was provided on create.
+func (u *CategoryUpsert) UpdateProductCount() *CategoryUpsert {
+	u.SetExcluded(category.FieldProductCount)
+	return u
+}
+
+// AddProductCount adds v to the "product_count" field.
+func (u *CategoryUpsert) AddProductCount(v int) *CategoryUpsert {
+	u.Add(category.FieldProductCount, v)
+	return u
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (u *CategoryUpsert) SetActiveProductCount(v int) *CategoryUpsert {
+	u.Set(category.FieldActiveProductCount, v)
+	return u
+}
+
+// UpdateActiveProductCount sets the "active_product_count" field to the value that was provided on create.
+func (u *CategoryUpsert) UpdateActiveProductCount() *CategoryUpsert {
+	u.SetExcluded(category.FieldActiveProductCount)
+	return u
+}
+
+// AddActiveProductCount adds v to the "active_product_count" field.
+func (u *CategoryUpsert) AddActiveProductCount(v int) *CategoryUpsert {
+	u.Add(category.FieldActiveProductCount, v)
+	return u
+}
+
 // SetParentID sets the "parent_id" field.
 func (u *CategoryUpsert) SetParentID(v int) *CategoryUpsert {
 	u.Set(category.FieldParentID, v)
@@ -739,6 +835,48 @@ func (u *CategoryUpsertOne) SetPath(v string) *CategoryUpsertOne {
 func (u *CategoryUpsertOne) UpdatePath() *CategoryUpsertOne {
 	return u.Update(func(s *CategoryUpsert) {
 		s.UpdatePath()
+	})
+}
+
+// SetProductCount sets the "product_count" field.
+func (u *CategoryUpsertOne) SetProductCount(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetProductCount(v)
+	})
+}
+
+// AddProductCount adds v to the "product_count" field.
+func (u *CategoryUpsertOne) AddProductCount(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddProductCount(v)
+	})
+}
+
+// UpdateProductCount sets the "product_count" field to the value that was provided on create.
+func (u *CategoryUpsertOne) UpdateProductCount() *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateProductCount()
+	})
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (u *CategoryUpsertOne) SetActiveProductCount(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetActiveProductCount(v)
+	})
+}
+
+// AddActiveProductCount adds v to the "active_product_count" field.
+func (u *CategoryUpsertOne) AddActiveProductCount(v int) *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddActiveProductCount(v)
+	})
+}
+
+// UpdateActiveProductCount sets the "active_product_count" field to the value that was provided on create.
+func (u *CategoryUpsertOne) UpdateActiveProductCount() *CategoryUpsertOne {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateActiveProductCount()
 	})
 }
 
@@ -1083,6 +1221,48 @@ func (u *CategoryUpsertBulk) SetPath(v string) *CategoryUpsertBulk {
 func (u *CategoryUpsertBulk) UpdatePath() *CategoryUpsertBulk {
 	return u.Update(func(s *CategoryUpsert) {
 		s.UpdatePath()
+	})
+}
+
+// SetProductCount sets the "product_count" field.
+func (u *CategoryUpsertBulk) SetProductCount(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetProductCount(v)
+	})
+}
+
+// AddProductCount adds v to the "product_count" field.
+func (u *CategoryUpsertBulk) AddProductCount(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddProductCount(v)
+	})
+}
+
+// UpdateProductCount sets the "product_count" field to the value that was provided on create.
+func (u *CategoryUpsertBulk) UpdateProductCount() *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateProductCount()
+	})
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (u *CategoryUpsertBulk) SetActiveProductCount(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.SetActiveProductCount(v)
+	})
+}
+
+// AddActiveProductCount adds v to the "active_product_count" field.
+func (u *CategoryUpsertBulk) AddActiveProductCount(v int) *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.AddActiveProductCount(v)
+	})
+}
+
+// UpdateActiveProductCount sets the "active_product_count" field to the value that was provided on create.
+func (u *CategoryUpsertBulk) UpdateActiveProductCount() *CategoryUpsertBulk {
+	return u.Update(func(s *CategoryUpsert) {
+		s.UpdateActiveProductCount()
 	})
 }
 

@@ -135,6 +135,48 @@ func (_u *CategoryUpdate) SetNillablePath(v *string) *CategoryUpdate {
 	return _u
 }
 
+// SetProductCount sets the "product_count" field.
+func (_u *CategoryUpdate) SetProductCount(v int) *CategoryUpdate {
+	_u.mutation.ResetProductCount()
+	_u.mutation.SetProductCount(v)
+	return _u
+}
+
+// SetNillableProductCount sets the "product_count" field if the given value is not nil.
+func (_u *CategoryUpdate) SetNillableProductCount(v *int) *CategoryUpdate {
+	if v != nil {
+		_u.SetProductCount(*v)
+	}
+	return _u
+}
+
+// AddProductCount adds value to the "product_count" field.
+func (_u *CategoryUpdate) AddProductCount(v int) *CategoryUpdate {
+	_u.mutation.AddProductCount(v)
+	return _u
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (_u *CategoryUpdate) SetActiveProductCount(v int) *CategoryUpdate {
+	_u.mutation.ResetActiveProductCount()
+	_u.mutation.SetActiveProductCount(v)
+	return _u
+}
+
+// SetNillableActiveProductCount sets the "active_product_count" field if the given value is not nil.
+func (_u *CategoryUpdate) SetNillableActiveProductCount(v *int) *CategoryUpdate {
+	if v != nil {
+		_u.SetActiveProductCount(*v)
+	}
+	return _u
+}
+
+// AddActiveProductCount adds value to the "active_product_count" field.
+func (_u *CategoryUpdate) AddActiveProductCount(v int) *CategoryUpdate {
+	_u.mutation.AddActiveProductCount(v)
+	return _u
+}
+
 // SetParentID sets the "parent_id" field.
 func (_u *CategoryUpdate) SetParentID(v int) *CategoryUpdate {
 	_u.mutation.SetParentID(v)
@@ -338,6 +380,16 @@ func (_u *CategoryUpdate) check() error {
 			return &ValidationError{Name: "depth", err: fmt.Errorf(`ent: validator failed for field "Category.depth": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ProductCount(); ok {
+		if err := category.ProductCountValidator(v); err != nil {
+			return &ValidationError{Name: "product_count", err: fmt.Errorf(`ent: validator failed for field "Category.product_count": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ActiveProductCount(); ok {
+		if err := category.ActiveProductCountValidator(v); err != nil {
+			return &ValidationError{Name: "active_product_count", err: fmt.Errorf(`ent: validator failed for field "Category.active_product_count": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -385,6 +437,18 @@ func (_u *CategoryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Path(); ok {
 		_spec.SetField(category.FieldPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProductCount(); ok {
+		_spec.SetField(category.FieldProductCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedProductCount(); ok {
+		_spec.AddField(category.FieldProductCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ActiveProductCount(); ok {
+		_spec.SetField(category.FieldActiveProductCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActiveProductCount(); ok {
+		_spec.AddField(category.FieldActiveProductCount, field.TypeInt, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -676,6 +740,48 @@ func (_u *CategoryUpdateOne) SetNillablePath(v *string) *CategoryUpdateOne {
 	return _u
 }
 
+// SetProductCount sets the "product_count" field.
+func (_u *CategoryUpdateOne) SetProductCount(v int) *CategoryUpdateOne {
+	_u.mutation.ResetProductCount()
+	_u.mutation.SetProductCount(v)
+	return _u
+}
+
+// SetNillableProductCount sets the "product_count" field if the given value is not nil.
+func (_u *CategoryUpdateOne) SetNillableProductCount(v *int) *CategoryUpdateOne {
+	if v != nil {
+		_u.SetProductCount(*v)
+	}
+	return _u
+}
+
+// AddProductCount adds value to the "product_count" field.
+func (_u *CategoryUpdateOne) AddProductCount(v int) *CategoryUpdateOne {
+	_u.mutation.AddProductCount(v)
+	return _u
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (_u *CategoryUpdateOne) SetActiveProductCount(v int) *CategoryUpdateOne {
+	_u.mutation.ResetActiveProductCount()
+	_u.mutation.SetActiveProductCount(v)
+	return _u
+}
+
+// SetNillableActiveProductCount sets the "active_product_count" field if the given value is not nil.
+func (_u *CategoryUpdateOne) SetNillableActiveProductCount(v *int) *CategoryUpdateOne {
+	if v != nil {
+		_u.SetActiveProductCount(*v)
+	}
+	return _u
+}
+
+// AddActiveProductCount adds value to the "active_product_count" field.
+func (_u *CategoryUpdateOne) AddActiveProductCount(v int) *CategoryUpdateOne {
+	_u.mutation.AddActiveProductCount(v)
+	return _u
+}
+
 // SetParentID sets the "parent_id" field.
 func (_u *CategoryUpdateOne) SetParentID(v int) *CategoryUpdateOne {
 	_u.mutation.SetParentID(v)
@@ -892,6 +998,16 @@ func (_u *CategoryUpdateOne) check() error {
 			return &ValidationError{Name: "depth", err: fmt.Errorf(`ent: validator failed for field "Category.depth": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ProductCount(); ok {
+		if err := category.ProductCountValidator(v); err != nil {
+			return &ValidationError{Name: "product_count", err: fmt.Errorf(`ent: validator failed for field "Category.product_count": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ActiveProductCount(); ok {
+		if err := category.ActiveProductCountValidator(v); err != nil {
+			return &ValidationError{Name: "active_product_count", err: fmt.Errorf(`ent: validator failed for field "Category.active_product_count": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -956,6 +1072,18 @@ func (_u *CategoryUpdateOne) sqlSave(ctx context.Context) (_node *Category, err 
 	}
 	if value, ok := _u.mutation.Path(); ok {
 		_spec.SetField(category.FieldPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProductCount(); ok {
+		_spec.SetField(category.FieldProductCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedProductCount(); ok {
+		_spec.AddField(category.FieldProductCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ActiveProductCount(); ok {
+		_spec.SetField(category.FieldActiveProductCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActiveProductCount(); ok {
+		_spec.AddField(category.FieldActiveProductCount, field.TypeInt, value)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -166,15 +166,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Category",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			category.FieldCreatedAt:   {Type: field.TypeTime, Column: category.FieldCreatedAt},
-			category.FieldUpdatedAt:   {Type: field.TypeTime, Column: category.FieldUpdatedAt},
-			category.FieldName:        {Type: field.TypeString, Column: category.FieldName},
-			category.FieldSlug:        {Type: field.TypeString, Column: category.FieldSlug},
-			category.FieldDescription: {Type: field.TypeString, Column: category.FieldDescription},
-			category.FieldPosition:    {Type: field.TypeInt, Column: category.FieldPosition},
-			category.FieldDepth:       {Type: field.TypeInt, Column: category.FieldDepth},
-			category.FieldPath:        {Type: field.TypeString, Column: category.FieldPath},
-			category.FieldParentID:    {Type: field.TypeInt, Column: category.FieldParentID},
+			category.FieldCreatedAt:          {Type: field.TypeTime, Column: category.FieldCreatedAt},
+			category.FieldUpdatedAt:          {Type: field.TypeTime, Column: category.FieldUpdatedAt},
+			category.FieldName:               {Type: field.TypeString, Column: category.FieldName},
+			category.FieldSlug:               {Type: field.TypeString, Column: category.FieldSlug},
+			category.FieldDescription:        {Type: field.TypeString, Column: category.FieldDescription},
+			category.FieldPosition:           {Type: field.TypeInt, Column: category.FieldPosition},
+			category.FieldDepth:              {Type: field.TypeInt, Column: category.FieldDepth},
+			category.FieldPath:               {Type: field.TypeString, Column: category.FieldPath},
+			category.FieldProductCount:       {Type: field.TypeInt, Column: category.FieldProductCount},
+			category.FieldActiveProductCount: {Type: field.TypeInt, Column: category.FieldActiveProductCount},
+			category.FieldParentID:           {Type: field.TypeInt, Column: category.FieldParentID},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
@@ -2130,6 +2132,16 @@ func (f *CategoryFilter) WhereDepth(p entql.IntP) {
 // WherePath applies the entql string predicate on the path field.
 func (f *CategoryFilter) WherePath(p entql.StringP) {
 	f.Where(p.Field(category.FieldPath))
+}
+
+// WhereProductCount applies the entql int predicate on the product_count field.
+func (f *CategoryFilter) WhereProductCount(p entql.IntP) {
+	f.Where(p.Field(category.FieldProductCount))
+}
+
+// WhereActiveProductCount applies the entql int predicate on the active_product_count field.
+func (f *CategoryFilter) WhereActiveProductCount(p entql.IntP) {
+	f.Where(p.Field(category.FieldActiveProductCount))
 }
 
 // WhereParentID applies the entql int predicate on the parent_id field.

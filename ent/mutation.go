@@ -4670,34 +4670,38 @@ func (m *CartLineMutation) ResetEdge(name string) error {
 // CategoryMutation represents an operation that mutates the Category nodes in the graph.
 type CategoryMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	created_at      *time.Time
-	updated_at      *time.Time
-	name            *string
-	slug            *string
-	description     *string
-	position        *int
-	addposition     *int
-	depth           *int
-	adddepth        *int
-	_path           *string
-	clearedFields   map[string]struct{}
-	parent          *int
-	clearedparent   bool
-	children        map[int]struct{}
-	removedchildren map[int]struct{}
-	clearedchildren bool
-	products        map[int]struct{}
-	removedproducts map[int]struct{}
-	clearedproducts bool
-	media           map[int]struct{}
-	removedmedia    map[int]struct{}
-	clearedmedia    bool
-	done            bool
-	oldValue        func(context.Context) (*Category, error)
-	predicates      []predicate.Category
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	name                    *string
+	slug                    *string
+	description             *string
+	position                *int
+	addposition             *int
+	depth                   *int
+	adddepth                *int
+	_path                   *string
+	product_count           *int
+	addproduct_count        *int
+	active_product_count    *int
+	addactive_product_count *int
+	clearedFields           map[string]struct{}
+	parent                  *int
+	clearedparent           bool
+	children                map[int]struct{}
+	removedchildren         map[int]struct{}
+	clearedchildren         bool
+	products                map[int]struct{}
+	removedproducts         map[int]struct{}
+	clearedproducts         bool
+	media                   map[int]struct{}
+	removedmedia            map[int]struct{}
+	clearedmedia            bool
+	done                    bool
+	oldValue                func(context.Context) (*Category, error)
+	predicates              []predicate.Category
 }
 
 var _ ent.Mutation = (*CategoryMutation)(nil)
@@ -5126,6 +5130,118 @@ func (m *CategoryMutation) ResetPath() {
 	m._path = nil
 }
 
+// SetProductCount sets the "product_count" field.
+func (m *CategoryMutation) SetProductCount(i int) {
+	m.product_count = &i
+	m.addproduct_count = nil
+}
+
+// ProductCount returns the value of the "product_count" field in the mutation.
+func (m *CategoryMutation) ProductCount() (r int, exists bool) {
+	v := m.product_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProductCount returns the old "product_count" field's value of the Category entity.
+// If the Category object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CategoryMutation) OldProductCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProductCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProductCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProductCount: %w", err)
+	}
+	return oldValue.ProductCount, nil
+}
+
+// AddProductCount adds i to the "product_count" field.
+func (m *CategoryMutation) AddProductCount(i int) {
+	if m.addproduct_count != nil {
+		*m.addproduct_count += i
+	} else {
+		m.addproduct_count = &i
+	}
+}
+
+// AddedProductCount returns the value that was added to the "product_count" field in this mutation.
+func (m *CategoryMutation) AddedProductCount() (r int, exists bool) {
+	v := m.addproduct_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProductCount resets all changes to the "product_count" field.
+func (m *CategoryMutation) ResetProductCount() {
+	m.product_count = nil
+	m.addproduct_count = nil
+}
+
+// SetActiveProductCount sets the "active_product_count" field.
+func (m *CategoryMutation) SetActiveProductCount(i int) {
+	m.active_product_count = &i
+	m.addactive_product_count = nil
+}
+
+// ActiveProductCount returns the value of the "active_product_count" field in the mutation.
+func (m *CategoryMutation) ActiveProductCount() (r int, exists bool) {
+	v := m.active_product_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActiveProductCount returns the old "active_product_count" field's value of the Category entity.
+// If the Category object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CategoryMutation) OldActiveProductCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActiveProductCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActiveProductCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActiveProductCount: %w", err)
+	}
+	return oldValue.ActiveProductCount, nil
+}
+
+// AddActiveProductCount adds i to the "active_product_count" field.
+func (m *CategoryMutation) AddActiveProductCount(i int) {
+	if m.addactive_product_count != nil {
+		*m.addactive_product_count += i
+	} else {
+		m.addactive_product_count = &i
+	}
+}
+
+// AddedActiveProductCount returns the value that was added to the "active_product_count" field in this mutation.
+func (m *CategoryMutation) AddedActiveProductCount() (r int, exists bool) {
+	v := m.addactive_product_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetActiveProductCount resets all changes to the "active_product_count" field.
+func (m *CategoryMutation) ResetActiveProductCount() {
+	m.active_product_count = nil
+	m.addactive_product_count = nil
+}
+
 // SetParentID sets the "parent_id" field.
 func (m *CategoryMutation) SetParentID(i int) {
 	m.parent = &i
@@ -5398,7 +5514,7 @@ func (m *CategoryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CategoryMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, category.FieldCreatedAt)
 	}
@@ -5422,6 +5538,12 @@ func (m *CategoryMutation) Fields() []string {
 	}
 	if m._path != nil {
 		fields = append(fields, category.FieldPath)
+	}
+	if m.product_count != nil {
+		fields = append(fields, category.FieldProductCount)
+	}
+	if m.active_product_count != nil {
+		fields = append(fields, category.FieldActiveProductCount)
 	}
 	if m.parent != nil {
 		fields = append(fields, category.FieldParentID)
@@ -5450,6 +5572,10 @@ func (m *CategoryMutation) Field(name string) (ent.Value, bool) {
 		return m.Depth()
 	case category.FieldPath:
 		return m.Path()
+	case category.FieldProductCount:
+		return m.ProductCount()
+	case category.FieldActiveProductCount:
+		return m.ActiveProductCount()
 	case category.FieldParentID:
 		return m.ParentID()
 	}
@@ -5477,6 +5603,10 @@ func (m *CategoryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldDepth(ctx)
 	case category.FieldPath:
 		return m.OldPath(ctx)
+	case category.FieldProductCount:
+		return m.OldProductCount(ctx)
+	case category.FieldActiveProductCount:
+		return m.OldActiveProductCount(ctx)
 	case category.FieldParentID:
 		return m.OldParentID(ctx)
 	}
@@ -5544,6 +5674,20 @@ func (m *CategoryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPath(v)
 		return nil
+	case category.FieldProductCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProductCount(v)
+		return nil
+	case category.FieldActiveProductCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActiveProductCount(v)
+		return nil
 	case category.FieldParentID:
 		v, ok := value.(int)
 		if !ok {
@@ -5565,6 +5709,12 @@ func (m *CategoryMutation) AddedFields() []string {
 	if m.adddepth != nil {
 		fields = append(fields, category.FieldDepth)
 	}
+	if m.addproduct_count != nil {
+		fields = append(fields, category.FieldProductCount)
+	}
+	if m.addactive_product_count != nil {
+		fields = append(fields, category.FieldActiveProductCount)
+	}
 	return fields
 }
 
@@ -5577,6 +5727,10 @@ func (m *CategoryMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedPosition()
 	case category.FieldDepth:
 		return m.AddedDepth()
+	case category.FieldProductCount:
+		return m.AddedProductCount()
+	case category.FieldActiveProductCount:
+		return m.AddedActiveProductCount()
 	}
 	return nil, false
 }
@@ -5599,6 +5753,20 @@ func (m *CategoryMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddDepth(v)
+		return nil
+	case category.FieldProductCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProductCount(v)
+		return nil
+	case category.FieldActiveProductCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActiveProductCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Category numeric field %s", name)
@@ -5659,6 +5827,12 @@ func (m *CategoryMutation) ResetField(name string) error {
 		return nil
 	case category.FieldPath:
 		m.ResetPath()
+		return nil
+	case category.FieldProductCount:
+		m.ResetProductCount()
+		return nil
+	case category.FieldActiveProductCount:
+		m.ResetActiveProductCount()
 		return nil
 	case category.FieldParentID:
 		m.ResetParentID()

@@ -38,12 +38,11 @@ func (r *categoryResolver) Products(ctx context.Context, obj *ent.Category, afte
 	if err != nil {
 		return nil, err
 	}
-	inCategory := product.CategoryID(obj.ID)
+	q := r.db(ctx).Product.Query().Where(product.CategoryID(obj.ID))
 	if includeSubcategories != nil && *includeSubcategories {
-		inCategory = product.HasCategoryWith(catalog.InSubtree(obj.Path))
+		ctx, q = catalog.SubtreeProducts(ctx, r.db(ctx), obj.Path, where != nil)
 	}
-	conn, err := r.db(ctx).Product.Query().
-		Where(inCategory).
+	conn, err := q.
 		Paginate(ctx, after, first, before, last, ent.WithProductOrder(orderBy), ent.WithProductFilter(where.Filter))
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/savannah-commerce/savannah/graph"
 	"github.com/savannah-commerce/savannah/internal/app"
 	"github.com/savannah-commerce/savannah/internal/auth"
+	"github.com/savannah-commerce/savannah/internal/catalog"
 	"github.com/savannah-commerce/savannah/internal/config"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/jobs"
@@ -36,7 +37,7 @@ const usage = `usage: server [command]
 commands:
   serve [--role api|worker|all]          serve HTTP and run jobs (the default; role all)
   migrate                                apply database migrations and exit
-  seed --catalog FILE                    load a catalogue (bench-catalog/1 JSON)
+  seed --catalog FILE | --generate N     load a catalogue (bench-catalog/1 JSON), or a generated one of N products
   create-admin --email E --password P    create an ADMIN account, or promote one
   healthcheck [--path /readyz]           exit 0 when this container's server answers 200 (for images without curl)
   backup --out FILE [--pg-dump PATH]     write a consistent copy of the live database (SQLite file, or pg_dump archive)
@@ -134,6 +135,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		metrics:    reg,
 	})
 	if err != nil {
+		return err
+	}
+	if err := catalog.EnsureCounts(ctx, svc.Client); err != nil {
 		return err
 	}
 	if runsAPI && cfg.SeedDemo {
@@ -354,18 +358,11 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	file := fs.String("catalog", "", "catalogue JSON file (bench-catalog/1)")
+	generate := fs.Int("generate", 0, "load a generated catalogue of this many products (seed.Generate)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *file == "" {
-		return errors.New("seed: --catalog FILE is required")
-	}
-	f, err := os.Open(*file)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	defer f.Close()
-	cat, err := seed.Parse(f)
+	cat, source, err := seedSource(*file, *generate)
 	if err == nil {
 		err = cat.ForStore(cfg.Currency, false)
 	}
@@ -384,12 +381,35 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 		return fmt.Errorf("seed: %w", err)
 	}
 	log.Info("catalogue loaded",
-		slog.String("file", *file),
+		slog.String("catalogue", source),
 		slog.Int("categories_created", res.CategoriesCreated),
 		slog.Int("products_created", res.ProductsCreated),
 		slog.Int("variants_created", res.VariantsCreated),
 		slog.Duration("took", time.Since(start)))
 	return nil
+}
+
+// seedSource is the catalogue `seed` loads: the file, or a generated
+// catalogue of generate products; exactly one of them.
+func seedSource(file string, generate int) (*seed.Catalog, string, error) {
+	switch {
+	case file != "" && generate != 0:
+		return nil, "", errors.New("--catalog and --generate exclude each other")
+	case generate != 0:
+		if generate < 1 || generate > seed.MaxGenerated {
+			return nil, "", fmt.Errorf("--generate: %d products, want 1 to %d", generate, seed.MaxGenerated)
+		}
+		return seed.Generate(generate), fmt.Sprintf("generated, %d products", generate), nil
+	case file == "":
+		return nil, "", errors.New("--catalog FILE or --generate N is required")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	cat, err := seed.Parse(f)
+	return cat, file, err
 }
 
 // openApp opens the database (and Redis, when configured: running

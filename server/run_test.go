@@ -177,6 +177,13 @@ func TestSubcommands(t *testing.T) {
 			require.NoError(t, run(ctx, seed, env, &out), "seed is idempotent")
 			require.Contains(t, out.String(), `"products_created":42`)
 			require.Contains(t, out.String(), `"products_created":0`)
+			// A generated catalogue, beside the demo one, idempotently too.
+			out.Reset()
+			generated := []string{"seed", "--generate", "300"}
+			require.NoError(t, run(ctx, generated, env, &out))
+			require.NoError(t, run(ctx, generated, env, &out), "seed --generate is idempotent")
+			require.Contains(t, out.String(), `"products_created":300`)
+			require.Contains(t, out.String(), `"products_created":0`)
 			ugx := envOf(map[string]string{"DATABASE_URL": b.URL, "STORE_CURRENCY": "UGX"})
 			require.ErrorContains(t, run(ctx, seed, ugx, io.Discard), "catalogue priced in another currency: KES, the store sells in UGX")
 
@@ -199,6 +206,8 @@ func TestSubcommands(t *testing.T) {
 				{"missing email", []string{"create-admin", "--password", "long enough password"}, "--email"},
 				{"missing catalogue", []string{"seed"}, "--catalog"},
 				{"unreadable catalogue", []string{"seed", "--catalog", "no-such-file.json"}, "no such file"},
+				{"both catalogues", []string{"seed", "--catalog", "../internal/seed/demo.json", "--generate", "10"}, "exclude each other"},
+				{"generated too large", []string{"seed", "--generate", "1000000"}, "want 1 to 999999"},
 				{"unknown command", []string{"frobnicate"}, "unknown command"},
 			}
 			for _, tt := range tests {

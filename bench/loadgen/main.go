@@ -5,6 +5,12 @@
 // request count, and it refuses any target that is not on this machine.
 //
 // Run it through bench/run.sh, which starts the services and the server.
+// Its modes (loadgen MODE -h) serve the sibling scripts:
+//
+//	loadgen curves   one catalogue size on one database (bench/curves.sh)
+//	loadgen report   the curves' table and plot into bench/RESULTS.md
+//	loadgen checkout placeOrder throughput and the hot-product race (bench/checkout.sh)
+//	loadgen journey  the shopper-journey mix (bench/journey.sh)
 package main
 
 import (
@@ -57,6 +63,15 @@ type config struct {
 }
 
 func main() {
+	if len(os.Args) > 1 {
+		if mode, ok := modes[os.Args[1]]; ok {
+			if err := mode(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "loadgen %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
+		}
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
@@ -174,6 +189,7 @@ func loopbackURL(raw string) (*url.URL, error) {
 type operation struct {
 	name, title, query string
 	slugs              []string // variables rotate over these
+	varName            string   // the variable they fill: "slug" when empty
 }
 
 type result struct {
@@ -191,7 +207,11 @@ type result struct {
 func (op operation) body(i int) []byte {
 	req := map[string]any{"query": op.query, "operationName": op.name}
 	if len(op.slugs) > 0 {
-		req["variables"] = map[string]any{"slug": op.slugs[i%len(op.slugs)]}
+		name := op.varName
+		if name == "" {
+			name = "slug"
+		}
+		req["variables"] = map[string]any{name: op.slugs[i%len(op.slugs)]}
 	}
 	b, _ := json.Marshal(req)
 	return b
@@ -234,33 +254,33 @@ func drive(n int, d time.Duration, limit int, fn func(i int) error) result {
 	slices.Sort(all)
 	res.ok = len(all)
 	res.rps = float64(res.ok) / elapsed.Seconds()
-	if len(all) > 0 {
-		res.p50 = all[len(all)*50/100]
-		res.p99 = all[min(len(all)-1, len(all)*99/100)]
-	}
+	res.p50, res.p99 = percentile(all, 50), percentile(all, 99)
 	return res
 }
 
 var errAnswer = errors.New("answer with errors")
 
 func runHTTP(client *http.Client, c config, op operation, n int, d time.Duration) result {
-	res := drive(n, d, c.maxRequests, func(i int) error {
-		resp, err := client.Post(c.url, "application/json", bytes.NewReader(op.body(i)))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) || bytes.Contains(b, []byte(`"data":null`)) {
-			return errAnswer
-		}
-		return nil
-	})
+	res := drive(n, d, c.maxRequests, func(i int) error { return post(client, c.url, op, i) })
 	res.op = op.name
 	return res
+}
+
+// post sends the i-th request of op; an answer with errors is errAnswer.
+func post(client *http.Client, url string, op operation, i int) error {
+	resp, err := client.Post(url, "application/json", bytes.NewReader(op.body(i)))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(b, []byte(`"errors"`)) || bytes.Contains(b, []byte(`"data":null`)) {
+		return errAnswer
+	}
+	return nil
 }
 
 // metricLine matches the statement counter in the Prometheus text format.
@@ -384,6 +404,19 @@ var replays = map[string]func(ctx context.Context, db *sql.DB, slug string) erro
 		_, _, err := productRows(ctx, db, "SELECT "+productCols+" FROM products WHERE status = 'ACTIVE' AND EXISTS "+
 			"(SELECT 1 FROM categories c WHERE c.id = products.category_id AND c.path LIKE $1) ORDER BY id LIMIT 21", path+"%")
 		return err
+	},
+	// Q3b (bench/curves.sh) is Q3 plus the variants of the page's products.
+	"Q3b": func(ctx context.Context, db *sql.DB, slug string) error {
+		var path string
+		if err := db.QueryRowContext(ctx, "SELECT path FROM categories WHERE slug = $1 LIMIT 2", slug).Scan(&path); err != nil {
+			return err
+		}
+		ids, _, err := productRows(ctx, db, "SELECT "+productCols+" FROM products WHERE status = 'ACTIVE' AND EXISTS "+
+			"(SELECT 1 FROM categories c WHERE c.id = products.category_id AND c.path LIKE $1) ORDER BY id LIMIT 21", path+"%")
+		if err != nil {
+			return err
+		}
+		return drain(db.QueryContext(ctx, "SELECT "+variantCols+" FROM product_variants WHERE product_id = ANY($1) ORDER BY position, id", pq.Array(ids)))
 	},
 }
 

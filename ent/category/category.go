@@ -31,6 +31,10 @@ const (
 	FieldDepth = "depth"
 	// FieldPath holds the string denoting the path field in the database.
 	FieldPath = "path"
+	// FieldProductCount holds the string denoting the product_count field in the database.
+	FieldProductCount = "product_count"
+	// FieldActiveProductCount holds the string denoting the active_product_count field in the database.
+	FieldActiveProductCount = "active_product_count"
 	// FieldParentID holds the string denoting the parent_id field in the database.
 	FieldParentID = "parent_id"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
@@ -78,6 +82,8 @@ var Columns = []string{
 	FieldPosition,
 	FieldDepth,
 	FieldPath,
+	FieldProductCount,
+	FieldActiveProductCount,
 	FieldParentID,
 }
 
@@ -119,6 +125,14 @@ var (
 	DepthValidator func(int) error
 	// DefaultPath holds the default value on creation for the "path" field.
 	DefaultPath string
+	// DefaultProductCount holds the default value on creation for the "product_count" field.
+	DefaultProductCount int
+	// ProductCountValidator is a validator for the "product_count" field. It is called by the builders before save.
+	ProductCountValidator func(int) error
+	// DefaultActiveProductCount holds the default value on creation for the "active_product_count" field.
+	DefaultActiveProductCount int
+	// ActiveProductCountValidator is a validator for the "active_product_count" field. It is called by the builders before save.
+	ActiveProductCountValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the Category queries.
@@ -167,6 +181,16 @@ func ByDepth(opts ...sql.OrderTermOption) OrderOption {
 // ByPath orders the results by the path field.
 func ByPath(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPath, opts...).ToFunc()
+}
+
+// ByProductCount orders the results by the product_count field.
+func ByProductCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProductCount, opts...).ToFunc()
+}
+
+// ByActiveProductCount orders the results by the active_product_count field.
+func ByActiveProductCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActiveProductCount, opts...).ToFunc()
 }
 
 // ByParentID orders the results by the parent_id field.

@@ -96,6 +96,16 @@ func Path(v string) predicate.Category {
 	return predicate.Category(sql.FieldEQ(FieldPath, v))
 }
 
+// ProductCount applies equality check predicate on the "product_count" field. It's identical to ProductCountEQ.
+func ProductCount(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldProductCount, v))
+}
+
+// ActiveProductCount applies equality check predicate on the "active_product_count" field. It's identical to ActiveProductCountEQ.
+func ActiveProductCount(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldActiveProductCount, v))
+}
+
 // ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
 func ParentID(v int) predicate.Category {
 	return predicate.Category(sql.FieldEQ(FieldParentID, v))
@@ -519,6 +529,86 @@ func PathEqualFold(v string) predicate.Category {
 // PathContainsFold applies the ContainsFold predicate on the "path" field.
 func PathContainsFold(v string) predicate.Category {
 	return predicate.Category(sql.FieldContainsFold(FieldPath, v))
+}
+
+// ProductCountEQ applies the EQ predicate on the "product_count" field.
+func ProductCountEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldProductCount, v))
+}
+
+// ProductCountNEQ applies the NEQ predicate on the "product_count" field.
+func ProductCountNEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldNEQ(FieldProductCount, v))
+}
+
+// ProductCountIn applies the In predicate on the "product_count" field.
+func ProductCountIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldIn(FieldProductCount, vs...))
+}
+
+// ProductCountNotIn applies the NotIn predicate on the "product_count" field.
+func ProductCountNotIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldNotIn(FieldProductCount, vs...))
+}
+
+// ProductCountGT applies the GT predicate on the "product_count" field.
+func ProductCountGT(v int) predicate.Category {
+	return predicate.Category(sql.FieldGT(FieldProductCount, v))
+}
+
+// ProductCountGTE applies the GTE predicate on the "product_count" field.
+func ProductCountGTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldGTE(FieldProductCount, v))
+}
+
+// ProductCountLT applies the LT predicate on the "product_count" field.
+func ProductCountLT(v int) predicate.Category {
+	return predicate.Category(sql.FieldLT(FieldProductCount, v))
+}
+
+// ProductCountLTE applies the LTE predicate on the "product_count" field.
+func ProductCountLTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldLTE(FieldProductCount, v))
+}
+
+// ActiveProductCountEQ applies the EQ predicate on the "active_product_count" field.
+func ActiveProductCountEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldEQ(FieldActiveProductCount, v))
+}
+
+// ActiveProductCountNEQ applies the NEQ predicate on the "active_product_count" field.
+func ActiveProductCountNEQ(v int) predicate.Category {
+	return predicate.Category(sql.FieldNEQ(FieldActiveProductCount, v))
+}
+
+// ActiveProductCountIn applies the In predicate on the "active_product_count" field.
+func ActiveProductCountIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldIn(FieldActiveProductCount, vs...))
+}
+
+// ActiveProductCountNotIn applies the NotIn predicate on the "active_product_count" field.
+func ActiveProductCountNotIn(vs ...int) predicate.Category {
+	return predicate.Category(sql.FieldNotIn(FieldActiveProductCount, vs...))
+}
+
+// ActiveProductCountGT applies the GT predicate on the "active_product_count" field.
+func ActiveProductCountGT(v int) predicate.Category {
+	return predicate.Category(sql.FieldGT(FieldActiveProductCount, v))
+}
+
+// ActiveProductCountGTE applies the GTE predicate on the "active_product_count" field.
+func ActiveProductCountGTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldGTE(FieldActiveProductCount, v))
+}
+
+// ActiveProductCountLT applies the LT predicate on the "active_product_count" field.
+func ActiveProductCountLT(v int) predicate.Category {
+	return predicate.Category(sql.FieldLT(FieldActiveProductCount, v))
+}
+
+// ActiveProductCountLTE applies the LTE predicate on the "active_product_count" field.
+func ActiveProductCountLTE(v int) predicate.Category {
+	return predicate.Category(sql.FieldLTE(FieldActiveProductCount, v))
 }
 
 // ParentIDEQ applies the EQ predicate on the "parent_id" field.

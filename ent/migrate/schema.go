@@ -205,6 +205,8 @@ var (
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "depth", Type: field.TypeInt, Default: 0},
 		{Name: "path", Type: field.TypeString, Default: ""},
+		{Name: "product_count", Type: field.TypeInt, Default: 0},
+		{Name: "active_product_count", Type: field.TypeInt, Default: 0},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// CategoriesTable holds the schema information for the "categories" table.
@@ -215,7 +217,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "categories_categories_children",
-				Columns:    []*schema.Column{CategoriesColumns[9]},
+				Columns:    []*schema.Column{CategoriesColumns[11]},
 				RefColumns: []*schema.Column{CategoriesColumns[0]},
 				OnDelete:   schema.Restrict,
 			},
@@ -224,7 +226,7 @@ var (
 			{
 				Name:    "category_parent_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{CategoriesColumns[9], CategoriesColumns[6]},
+				Columns: []*schema.Column{CategoriesColumns[11], CategoriesColumns[6]},
 			},
 			{
 				Name:    "category_path",
@@ -1215,6 +1217,9 @@ func init() {
 	CategoriesTable.ForeignKeys[0].RefTable = CategoriesTable
 	CategoriesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	CategoriesTable.Annotation.Checks = map[string]string{
+		"category_product_counts": "active_product_count >= 0 AND active_product_count <= product_count",
 	}
 	CustomersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),

@@ -405,6 +405,18 @@ func init() {
 	categoryDescPath := categoryFields[5].Descriptor()
 	// category.DefaultPath holds the default value on creation for the path field.
 	category.DefaultPath = categoryDescPath.Default.(string)
+	// categoryDescProductCount is the schema descriptor for product_count field.
+	categoryDescProductCount := categoryFields[6].Descriptor()
+	// category.DefaultProductCount holds the default value on creation for the product_count field.
+	category.DefaultProductCount = categoryDescProductCount.Default.(int)
+	// category.ProductCountValidator is a validator for the "product_count" field. It is called by the builders before save.
+	category.ProductCountValidator = categoryDescProductCount.Validators[0].(func(int) error)
+	// categoryDescActiveProductCount is the schema descriptor for active_product_count field.
+	categoryDescActiveProductCount := categoryFields[7].Descriptor()
+	// category.DefaultActiveProductCount holds the default value on creation for the active_product_count field.
+	category.DefaultActiveProductCount = categoryDescActiveProductCount.Default.(int)
+	// category.ActiveProductCountValidator is a validator for the "active_product_count" field. It is called by the builders before save.
+	category.ActiveProductCountValidator = categoryDescActiveProductCount.Validators[0].(func(int) error)
 	customerMixin := schema.Customer{}.Mixin()
 	customer.Policy = privacy.NewPolicies(customerMixin[0], schema.Customer{})
 	customer.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -45,6 +45,20 @@ func (Category) Fields() []ent.Field {
 		field.String("path").
 			Default("").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// The number of products in this category itself (not its
+		// subcategories), all of them and the ACTIVE ones (what shoppers
+		// see, the Product read rule), so that a subtree's count sums a
+		// few category rows instead of scanning its products. Kept on
+		// every product write by internal/catalog (CountOnWrite), in the
+		// write's transaction; the CHECK below holds them consistent.
+		field.Int("product_count").
+			NonNegative().
+			Default(0).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("active_product_count").
+			NonNegative().
+			Default(0).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("parent_id").
 			Optional().
 			Nillable(),
@@ -88,5 +102,8 @@ func (Category) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.QueryField(),
 		entgql.RelayConnection(),
+		entsql.Checks(map[string]string{
+			"category_product_counts": "active_product_count >= 0 AND active_product_count <= product_count",
+		}),
 	}
 }
