@@ -1,0 +1,2 @@
+-- reverse: modify "categories" table
+ALTER TABLE "categories" DROP CONSTRAINT "category_product_counts";
