@@ -137,6 +137,7 @@ func TestWebsocketSocketMemory(t *testing.T) {
 		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
 			d.Websocket.PingInterval = time.Hour // no pings while measuring
 			d.Websocket.RecheckInterval = time.Hour
+			d.Websocket.MaxSocketsPerAddr = n + 1 // every socket comes from 127.0.0.1
 		}))
 		alice, _ := s.asCustomer(t, "alice")
 		id := placeAs(t, s, alice, "k1")
