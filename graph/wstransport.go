@@ -239,15 +239,70 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		headers: r.Header,
 		closed:  make(chan struct{}),
 	}
+	lease := socketLeaseFrom(r.Context())
+	if lease != nil {
+		c.ctx = context.WithoutCancel(r.Context())
+	}
 	t.cfg.Metrics.socketOpened()
-	defer t.cfg.Metrics.socketClosed()
 	t.clock.add(c)
-	defer t.clock.remove(c)
-	// The request's context ending means the server is shutting down:
-	// the socket is closed with 1001, after which clients reconnect.
-	stop := context.AfterFunc(r.Context(), func() { c.end(closeWith(closeGoingAway, "Going away")) })
-	defer stop()
-	c.serve()
+	if lease == nil {
+		// Served within the request: its context ending means the
+		// server is shutting down.
+		defer t.cfg.Metrics.socketClosed()
+		defer t.clock.remove(c)
+		stop := context.AfterFunc(r.Context(), func() { c.end(closeWith(closeGoingAway, "Going away")) })
+		defer stop()
+		c.serve()
+		return
+	}
+	// The socket outlives its request: the handler returns, and with it
+	// net/http's buffers and the deep stack of the middleware; a goroutine
+	// of its own reads on. The lease's shutdown context closes it (1001).
+	lease.take()
+	stop := context.AfterFunc(lease.shutdown, func() { c.end(closeWith(closeGoingAway, "Going away")) })
+	go func() {
+		defer lease.release()
+		defer t.cfg.Metrics.socketClosed()
+		defer t.clock.remove(c)
+		defer stop()
+		c.serve()
+	}()
+}
+
+// SocketLease lets a WebSocket outlive the HTTP handler that upgraded
+// it, for a middleware that tracks sockets (server/api): the transport
+// takes the lease, returns from the handler, and releases the lease
+// once the socket has closed; shutdown ending closes the socket with
+// 1001. A lease not taken is the middleware's to release when the
+// handler returns.
+type SocketLease struct {
+	shutdown context.Context
+	done     func()
+	taken    atomic.Bool
+}
+
+type socketLeaseKey struct{}
+
+// WithSocketLease returns ctx with a lease whose done runs once, when the
+// socket it lends has closed; shutdown ending closes that socket.
+func WithSocketLease(ctx, shutdown context.Context, done func()) (context.Context, *SocketLease) {
+	l := &SocketLease{shutdown: shutdown, done: sync.OnceFunc(done)}
+	return context.WithValue(ctx, socketLeaseKey{}, l), l
+}
+
+func socketLeaseFrom(ctx context.Context) *SocketLease {
+	l, _ := ctx.Value(socketLeaseKey{}).(*SocketLease)
+	return l
+}
+
+func (l *SocketLease) take()    { l.taken.Store(true) }
+func (l *SocketLease) release() { l.done() }
+
+// ReleaseUnlessTaken runs done now unless a transport took the lease.
+func (l *SocketLease) ReleaseUnlessTaken() {
+	if !l.taken.Load() {
+		l.done()
+	}
 }
 
 // smallBuffers hands websocket.Accept the hijacked connection with

@@ -17,9 +17,9 @@ import (
 // sockets tracks the WebSocket connections (GraphQL subscriptions) being
 // served. http.Server.Shutdown neither waits for nor closes hijacked
 // connections, so graceful shutdown closes them through here: each
-// socket's context ends, the GraphQL transport closes it with 1001
-// (going away: clients reconnect, to another replica), and the handler
-// returns.
+// socket's lease (graph.SocketLease) ends, the GraphQL transport closes
+// it with 1001 (going away: clients reconnect, to another replica) and
+// releases the lease.
 //
 // It also caps them (graph.WebsocketConfig): MaxSockets on this process
 // (beyond: 503) and MaxSocketsPerAddr from one client address (beyond:
@@ -75,7 +75,9 @@ func (s *sockets) track(next http.Handler) http.Handler {
 		s.perAddr[addr]++
 		s.wg.Add(1)
 		s.mu.Unlock()
-		defer func() {
+		// The GraphQL transport takes the lease and releases it when the
+		// socket closes, after this handler has returned.
+		ctx, lease := graph.WithSocketLease(r.Context(), s.ctx, func() {
 			s.mu.Lock()
 			s.open--
 			if s.perAddr[addr]--; s.perAddr[addr] <= 0 {
@@ -83,12 +85,9 @@ func (s *sockets) track(next http.Handler) http.Handler {
 			}
 			s.mu.Unlock()
 			s.wg.Done()
-		}()
-		ctx, cancel := context.WithCancel(r.Context())
-		defer cancel()
-		stop := context.AfterFunc(s.ctx, cancel)
-		defer stop()
+		})
 		next.ServeHTTP(w, r.WithContext(ctx))
+		lease.ReleaseUnlessTaken()
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,6 +133,11 @@ func TestWebsocketSocketMemory(t *testing.T) {
 		n, err = strconv.Atoi(v)
 		require.NoError(t, err)
 	}
+	profile := os.Getenv("WS_MEMORY_PROFILE") // a heap profile of the sockets, for go tool pprof
+	if profile != "" {
+		defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+		runtime.MemProfileRate = 64
+	}
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		bus := events.NewLocal()
 		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
@@ -159,6 +165,12 @@ func TestWebsocketSocketMemory(t *testing.T) {
 		}
 		live(t, bus, n+1)
 		after := snapshot()
+		if profile != "" {
+			f, err := os.Create(profile)
+			require.NoError(t, err)
+			require.NoError(t, pprof.Lookup("heap").WriteTo(f, 0))
+			require.NoError(t, f.Close())
+		}
 		heap := float64(int64(after.heap)-int64(before.heap)) / float64(n)
 		stack := float64(int64(after.stack)-int64(before.stack)) / float64(n)
 		gor := float64(after.goroutines-before.goroutines) / float64(n)
