@@ -55,43 +55,50 @@ func TestLoadProductionDefaults(t *testing.T) {
 func TestLoadErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]map[string]string{
-		"DATABASE_URL":          {"DATABASE_URL": "mysql://x"},
-		"REDIS_URL":             {"REDIS_URL": "http://x"},
-		"STORE_CURRENCY":        {"STORE_CURRENCY": "XYZ"},
-		"AUTO_MIGRATE":          {"AUTO_MIGRATE": "maybe"},
-		"SHUTDOWN_TIMEOUT":      {"SHUTDOWN_TIMEOUT": "-1s"},
-		"WS_INIT_TIMEOUT":       {"WS_INIT_TIMEOUT": "soon"},
-		"WS_PING_INTERVAL":      {"WS_PING_INTERVAL": "0s"},
-		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
-		"APP_ENV":               {"APP_ENV": "staging"},
-		"SMTP_URL":              {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
-		"SMTP_FROM":             {"SMTP_URL": "smtp://mail.example.com"},
-		"SMTP_FROM format":      {"SMTP_FROM": "not an address"},
-		"CDN_PURGE_URL":         {"CDN_PURGE_URL": "cdn.example.com/purge"},
-		"NOTIFY_ADMIN_EMAILS":   {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
-		"AT_API_KEY":            {"AT_USERNAME": "savannah"},
-		"AT_USERNAME":           {"AT_API_KEY": "k"},
-		"AT_BASE_URL":           {"AT_BASE_URL": "ftp://x"},
-		"JWT_PRIVATE_KEY":       {"APP_ENV": "production"},
-		"GOOGLE_CLIENT_SECRET":  {"GOOGLE_CLIENT_ID": "id"},
-		"OIDC_CLIENT_SECRET":    {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
-		"OIDC_ISSUER_URL":       {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
-		"OIDC_PROVIDER_NAME":    {"OIDC_PROVIDER_NAME": "Bad Name"},
-		"AUTH_REDIRECT_URL":     {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
-		"TRUSTED_PROXIES":       {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
-		"MPESA_PASSKEY":         {"MPESA_CONSUMER_KEY": "k"},
-		"MPESA_CALLBACK_SECRET": mpesaEnv(map[string]string{"MPESA_CALLBACK_SECRET": "short"}),
-		"MPESA_TIMEOUT":         mpesaEnv(map[string]string{"MPESA_TIMEOUT": "soon"}),
-		"ORDER_PAYMENT_TIMEOUT": {"ORDER_PAYMENT_TIMEOUT": "0s"},
-		"GUEST_CART_TTL":        {"GUEST_CART_TTL": "forever"},
-		"JOBS_POLL_INTERVAL":    {"JOBS_POLL_INTERVAL": "often"},
-		"NOTIFY_MAX_ATTEMPTS":   {"NOTIFY_MAX_ATTEMPTS": "0"},
-		"NOTIFY_MAX_ATTEMPTS 2": {"NOTIFY_MAX_ATTEMPTS": "many"},
-		"NOTIFY_RETRY_BASE":     {"NOTIFY_RETRY_BASE": "-1s"},
-		"NOTIFY_RETRY_MAX":      {"NOTIFY_RETRY_BASE": "1m", "NOTIFY_RETRY_MAX": "1s"},
-		"SERVER_ROLE":           {"SERVER_ROLE": "scheduler"},
-		"SHUTDOWN_DRAIN_DELAY":  {"SHUTDOWN_DRAIN_DELAY": "-1s"},
-		"STORE_TIMEZONE":        {"STORE_TIMEZONE": "Africa/Atlantis"},
+		"DATABASE_URL":            {"DATABASE_URL": "mysql://x"},
+		"REDIS_URL":               {"REDIS_URL": "http://x"},
+		"STORE_CURRENCY":          {"STORE_CURRENCY": "XYZ"},
+		"AUTO_MIGRATE":            {"AUTO_MIGRATE": "maybe"},
+		"SHUTDOWN_TIMEOUT":        {"SHUTDOWN_TIMEOUT": "-1s"},
+		"WS_INIT_TIMEOUT":         {"WS_INIT_TIMEOUT": "soon"},
+		"WS_PING_INTERVAL":        {"WS_PING_INTERVAL": "0s"},
+		"WS_SEND_QUEUE":           {"WS_SEND_QUEUE": "0"},
+		"WS_SEND_QUEUE 2":         {"WS_SEND_QUEUE": "lots"},
+		"WS_WRITE_TIMEOUT":        {"WS_WRITE_TIMEOUT": "-1s"},
+		"WS_MAX_SOCKETS":          {"WS_MAX_SOCKETS": "-5"},
+		"WS_MAX_SOCKETS_PER_ADDR": {"WS_MAX_SOCKETS": "100", "WS_MAX_SOCKETS_PER_ADDR": "200"},
+		"WS_READY_FRACTION":       {"WS_READY_FRACTION": "1.5"},
+		"WS_READY_FRACTION 2":     {"WS_READY_FRACTION": "0"},
+		"LOG_LEVEL":               {"LOG_LEVEL": "loud"},
+		"APP_ENV":                 {"APP_ENV": "staging"},
+		"SMTP_URL":                {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
+		"SMTP_FROM":               {"SMTP_URL": "smtp://mail.example.com"},
+		"SMTP_FROM format":        {"SMTP_FROM": "not an address"},
+		"CDN_PURGE_URL":           {"CDN_PURGE_URL": "cdn.example.com/purge"},
+		"NOTIFY_ADMIN_EMAILS":     {"NOTIFY_ADMIN_EMAILS": "ops@example.com, nope"},
+		"AT_API_KEY":              {"AT_USERNAME": "savannah"},
+		"AT_USERNAME":             {"AT_API_KEY": "k"},
+		"AT_BASE_URL":             {"AT_BASE_URL": "ftp://x"},
+		"JWT_PRIVATE_KEY":         {"APP_ENV": "production"},
+		"GOOGLE_CLIENT_SECRET":    {"GOOGLE_CLIENT_ID": "id"},
+		"OIDC_CLIENT_SECRET":      {"OIDC_ISSUER_URL": "https://id.example.com", "OIDC_CLIENT_ID": "x"},
+		"OIDC_ISSUER_URL":         {"OIDC_ISSUER_URL": "id.example.com", "OIDC_CLIENT_ID": "x", "OIDC_CLIENT_SECRET": "y"},
+		"OIDC_PROVIDER_NAME":      {"OIDC_PROVIDER_NAME": "Bad Name"},
+		"AUTH_REDIRECT_URL":       {"AUTH_REDIRECT_URL": "javascript:alert(1)"},
+		"TRUSTED_PROXIES":         {"TRUSTED_PROXIES": "10.0.0.0/8, proxy.local"},
+		"MPESA_PASSKEY":           {"MPESA_CONSUMER_KEY": "k"},
+		"MPESA_CALLBACK_SECRET":   mpesaEnv(map[string]string{"MPESA_CALLBACK_SECRET": "short"}),
+		"MPESA_TIMEOUT":           mpesaEnv(map[string]string{"MPESA_TIMEOUT": "soon"}),
+		"ORDER_PAYMENT_TIMEOUT":   {"ORDER_PAYMENT_TIMEOUT": "0s"},
+		"GUEST_CART_TTL":          {"GUEST_CART_TTL": "forever"},
+		"JOBS_POLL_INTERVAL":      {"JOBS_POLL_INTERVAL": "often"},
+		"NOTIFY_MAX_ATTEMPTS":     {"NOTIFY_MAX_ATTEMPTS": "0"},
+		"NOTIFY_MAX_ATTEMPTS 2":   {"NOTIFY_MAX_ATTEMPTS": "many"},
+		"NOTIFY_RETRY_BASE":       {"NOTIFY_RETRY_BASE": "-1s"},
+		"NOTIFY_RETRY_MAX":        {"NOTIFY_RETRY_BASE": "1m", "NOTIFY_RETRY_MAX": "1s"},
+		"SERVER_ROLE":             {"SERVER_ROLE": "scheduler"},
+		"SHUTDOWN_DRAIN_DELAY":    {"SHUTDOWN_DRAIN_DELAY": "-1s"},
+		"STORE_TIMEZONE":          {"STORE_TIMEZONE": "Africa/Atlantis"},
 	}
 	for name, vars := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -218,4 +225,25 @@ func TestLoadPasswordResetURL(t *testing.T) {
 	require.Equal(t, "https://app.example/account/reset", c.PasswordResetURL)
 	_, err = config.Load(env(map[string]string{"PASSWORD_RESET_URL": "/reset"}))
 	require.ErrorContains(t, err, "PASSWORD_RESET_URL")
+}
+
+// TestLoadWebsocketLimits: the WS_* limits are read as given; unset they
+// stay zero, which graph.WebsocketConfig fills with its defaults.
+func TestLoadWebsocketLimits(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{
+		"WS_SEND_QUEUE": "16", "WS_WRITE_TIMEOUT": "3s", "WS_MAX_SOCKETS": "50000",
+		"WS_MAX_SOCKETS_PER_ADDR": "50", "WS_READY_FRACTION": "0.8",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, 16, c.WebsocketSendQueue)
+	require.Equal(t, 3*time.Second, c.WebsocketWriteTimeout)
+	require.Equal(t, 50000, c.WebsocketMaxSockets)
+	require.Equal(t, 50, c.WebsocketMaxSocketsPerAddr)
+	require.InDelta(t, 0.8, c.WebsocketReadyFraction, 1e-9)
+
+	d, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Zero(t, d.WebsocketMaxSockets)
+	require.Zero(t, d.WebsocketReadyFraction)
 }
