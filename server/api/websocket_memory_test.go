@@ -34,7 +34,12 @@ type rawSocket struct {
 // with bearer and waits for the ack.
 func dialRaw(t testing.TB, addr, bearer string) *rawSocket {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
+	return dialRawWith(t, net.Dial, addr, bearer)
+}
+
+func dialRawWith(t testing.TB, dial func(network, addr string) (net.Conn, error), addr, bearer string) *rawSocket {
+	t.Helper()
+	conn, err := dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
 	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
