@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -201,13 +202,17 @@ type wsTransport struct {
 	auth  socketAuth
 	log   *slog.Logger
 	clock *wsClock
+	// queries holds one copy of each query text that sockets subscribe
+	// with, which the operations keep while they run: a thousand sockets
+	// following their orders share one.
+	queries *internTable
 }
 
 var _ graphql.Transport = wsTransport{}
 
 func newWSTransport(cfg WebsocketConfig, auth socketAuth, log *slog.Logger) wsTransport {
 	cfg = cfg.withDefaults()
-	return wsTransport{cfg: cfg, auth: auth, log: log, clock: newWSClock(cfg, auth)}
+	return wsTransport{cfg: cfg, auth: auth, log: log, clock: newWSClock(cfg, auth), queries: &internTable{}}
 }
 
 // Supports implements graphql.Transport: WebSocket upgrades.
@@ -222,7 +227,8 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	// The origin was checked above, with the API's own rule.
-	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{Subprotocols: []string{wsSubprotocol}, InsecureSkipVerify: true})
+	hijack := &smallBuffers{ResponseWriter: w}
+	conn, err := websocket.Accept(hijack, r, &websocket.AcceptOptions{Subprotocols: []string{wsSubprotocol}, InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept has answered the request
 	}
@@ -236,7 +242,8 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		conn:    conn,
 		exec:    exec,
 		ctx:     r.Context(),
-		headers: r.Header,
+		raw:     hijack.conn,
+		headers: socketHeaders(r.Header),
 		closed:  make(chan struct{}),
 	}
 	lease := socketLeaseFrom(r.Context())
@@ -305,19 +312,34 @@ func (l *SocketLease) ReleaseUnlessTaken() {
 	}
 }
 
+// socketHeaders keeps, of the upgrade request's headers, those that
+// operations read (the catalogue cache and connection_init look at
+// Authorization), so the rest is freed with the request.
+func socketHeaders(h http.Header) http.Header {
+	keep := http.Header{}
+	if v := h.Values("Authorization"); len(v) > 0 {
+		keep["Authorization"] = slices.Clone(v)
+	}
+	return keep
+}
+
 // smallBuffers hands websocket.Accept the hijacked connection with
 // buffers of 512 bytes instead of net/http's 4 KiB ones, which then are
 // garbage: most messages are small, and a large one goes past a bufio
 // buffer straight to the connection.
-type smallBuffers struct{ http.ResponseWriter }
+type smallBuffers struct {
+	http.ResponseWriter
+	conn net.Conn // once hijacked
+}
 
 const wsBufferBytes = 512
 
-func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	w.conn = conn
 	if brw.Writer.Buffered() > 0 {
 		if err := brw.Writer.Flush(); err != nil {
 			_ = conn.Close()
@@ -340,7 +362,7 @@ func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // Unwrap lets http.ResponseController reach the writers underneath.
-func (w smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // originAllowed: no Origin (not a browser), the API's own origin, or one
 // that OriginAllowed admits.
@@ -363,6 +385,7 @@ func (t wsTransport) originAllowed(r *http.Request) bool {
 type wsConn struct {
 	t       wsTransport
 	conn    *websocket.Conn
+	raw     net.Conn // underneath conn
 	exec    graphql.GraphExecutor
 	headers http.Header
 
@@ -426,6 +449,7 @@ func (c *wsConn) serve() {
 	for {
 		_, b, err := c.conn.Read(readCtx)
 		if err != nil {
+			c.linger(err)
 			c.end(gone)
 			break
 		}
@@ -443,6 +467,25 @@ func (c *wsConn) serve() {
 		}
 	}
 	<-c.closed
+}
+
+// wsLinger bounds how long a socket that broke the protocol (a message
+// too big, a bad frame) is read on after the close frame that says so.
+const wsLinger = 2 * time.Second
+
+// linger: when reading stopped because the client broke the protocol,
+// the library has sent the close frame (1009, 1002); what the client
+// still sends is read and dropped, until it closes or wsLinger passes,
+// so that closing does not reset the connection and lose that frame.
+func (c *wsConn) linger(err error) {
+	c.mu.Lock()
+	ending := c.ending != nil
+	c.mu.Unlock()
+	if ending || c.raw == nil || websocket.CloseStatus(err) != -1 || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+		return
+	}
+	_ = c.raw.SetReadDeadline(time.Now().Add(wsLinger))
+	_, _ = io.Copy(io.Discard, c.raw)
 }
 
 // handle answers one message from the client; a non-nil result closes the
@@ -483,6 +526,7 @@ func (c *wsConn) handle(m wsMessage) *closeError {
 		if m.ID == "" || decodeParams(m.Payload, &params) != nil || (params.Query == "" && params.Extensions == nil) {
 			return closeWith(closeBadRequest, "Invalid subscribe message")
 		}
+		params.Query = c.t.queries.intern(params.Query)
 		return c.subscribe(m.ID, &params)
 	case msgComplete:
 		if m.ID == "" {
@@ -816,6 +860,34 @@ func (k *wsClock) recheck(conns []*wsConn) {
 			c.end(closeWith(closeForbidden, "Forbidden"))
 		}
 	}
+}
+
+// internTable hands out one copy of equal strings. It holds at most
+// internMaxBytes, and starts afresh when full, so odd queries cannot
+// fill it for good.
+type internTable struct {
+	mu    sync.Mutex
+	m     map[string]string
+	bytes int
+}
+
+const internMaxBytes = 4 << 20
+
+func (t *internTable) intern(s string) string {
+	if s == "" || len(s) > internMaxBytes/64 {
+		return s
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.m[s]; ok {
+		return v
+	}
+	if t.m == nil || t.bytes+len(s) > internMaxBytes {
+		t.m, t.bytes = map[string]string{}, 0
+	}
+	t.m[s] = s
+	t.bytes += len(s)
+	return s
 }
 
 // decodeParams reads a subscribe payload as the HTTP transports read a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -99,7 +100,7 @@ func TestWebsocketSlowConsumer(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		bus := events.NewLocal()
 		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
-			d.Websocket.SendQueue = 4
+			d.Websocket.SendQueue = 32 // one event's 20 messages fit: only a client that stops reading fills it
 			// Long enough that the stalled client, reading again, gets the
 			// close frame rather than a dropped connection.
 			d.Websocket.WriteTimeout = time.Minute
@@ -110,12 +111,17 @@ func TestWebsocketSlowConsumer(t *testing.T) {
 		require.NoError(t, err)
 		addr := strings.TrimPrefix(s.srv.URL, "http://")
 
+		// The stalled client follows the order 20 times over, so that the
+		// kernel's socket buffers, however large, fill sooner.
+		const subs = 20
 		stalled := dialStalling(t, addr, alice.bearer)
-		stalled.write(t, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
-			"query": s.ops["OrderUpdates"], "operationName": "OrderUpdates", "variables": map[string]any{"id": id},
-		}})
+		for i := range subs {
+			stalled.write(t, map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{
+				"query": s.ops["OrderUpdates"], "operationName": "OrderUpdates", "variables": map[string]any{"id": id},
+			}})
+		}
 		healthy := alice.subscribe(t, "OrderUpdates", map[string]any{"id": id})
-		live(t, bus, 2)
+		live(t, bus, subs+1)
 		require.Equal(t, "0", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="queue_full"}`))
 
 		// Each event reaches the healthy socket before the next is
@@ -127,8 +133,8 @@ func TestWebsocketSlowConsumer(t *testing.T) {
 			require.Equal(t, id, field(m.Payload["data"].(map[string]any), "orderUpdated", "id"))
 		}
 		sent := 0
-		for ; bus.Subscribers() > 1; sent++ {
-			require.Less(t, sent, 5000, "the stalled socket was never closed")
+		for ; bus.Subscribers() > 1; sent++ { // the stalled socket's end ends its subscriptions
+			require.Less(t, sent, 3000, "the stalled socket was never closed")
 			publish()
 		}
 		require.Positive(t, sent)
