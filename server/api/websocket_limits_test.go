@@ -219,3 +219,26 @@ func TestWebsocketCaps(t *testing.T) {
 		works(open("203.0.113.1"), "q2") // the address may open sockets again
 	})
 }
+
+// TestWebsocketShutdown: CloseSubscriptions closes open sockets with 1001
+// and returns once they have closed; upgrades after it get 503.
+func TestWebsocketShutdown(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		bus := events.NewLocal()
+		s := newStoreWith(t, db, demoCatalog(t), withBus(bus))
+		ws := s.mustDialWS(t, "")
+		works := s.mustDialWS(t, "")
+		works.send("subscribe", "q", map[string]any{"query": "{ __typename }"})
+		require.Equal(t, "next", works.recv().Type, "sockets work before the shutdown")
+
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		require.NoError(t, s.api.CloseSubscriptions(ctx))
+		require.Equal(t, websocket.StatusGoingAway, ws.closed())
+		require.Equal(t, "0", s.metric(t, "savannah_websocket_open"))
+		_, resp, err := s.dialWS(t, nil)
+		require.Error(t, err)
+		require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+		require.Equal(t, "1", s.metric(t, `savannah_websocket_refused_total{reason="shutdown"}`))
+	})
+}
