@@ -104,6 +104,8 @@ func TestWebsocketSlowConsumer(t *testing.T) {
 			// Long enough that the stalled client, reading again, gets the
 			// close frame rather than a dropped connection.
 			d.Websocket.WriteTimeout = time.Minute
+			// Neither client answers pings: none while the test runs.
+			d.Websocket.PingInterval = time.Hour
 		}))
 		alice, _ := s.asCustomer(t, "alice")
 		id := placeAs(t, s, alice, "k1")
