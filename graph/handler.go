@@ -77,7 +77,7 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 	log := svc.Log
 	es := NewExecutableSchema(Config{Resolvers: r, Directives: directives()})
 	srv := handler.New(es)
-	srv.AddTransport(wsTransport{cfg: cfg.Websocket.withDefaults(), auth: tokenAuth{auth: svc.Auth}, log: log})
+	srv.AddTransport(newWSTransport(cfg.Websocket, tokenAuth{auth: svc.Auth}, log))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{}) // POST and GET, see transport.go
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))

@@ -297,3 +297,90 @@ func (operationLog) InterceptOperation(ctx context.Context, next graphql.Operati
 	}
 	return next(logging.WithOperation(ctx, name))
 }
+
+// SocketMetrics counts the GraphQL WebSockets of this process: open
+// sockets and running subscriptions (gauges), sockets closed because
+// their client read too slowly, and upgrades refused, by reason. A nil
+// *SocketMetrics counts nothing.
+type SocketMetrics struct {
+	open          prometheus.Gauge
+	subscriptions prometheus.Gauge
+	slow          *prometheus.CounterVec
+	refused       *prometheus.CounterVec
+}
+
+// Reasons an upgrade is refused (RefusedUpgrade).
+const (
+	RefusedReplicaCap = "replica_cap" // WS_MAX_SOCKETS
+	RefusedAddrCap    = "addr_cap"    // WS_MAX_SOCKETS_PER_ADDR
+	RefusedShutdown   = "shutdown"
+)
+
+// NewSocketMetrics registers the socket metrics with reg (nil: none).
+func NewSocketMetrics(reg prometheus.Registerer) *SocketMetrics {
+	m := &SocketMetrics{
+		open: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "savannah_websocket_open",
+			Help: "GraphQL WebSockets open.",
+		}),
+		subscriptions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "savannah_websocket_subscriptions",
+			Help: "GraphQL subscriptions running over WebSockets.",
+		}),
+		slow: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "savannah_websocket_slow_consumer_closes_total",
+			Help: "WebSockets closed because their client read too slowly, by reason (queue_full: send queue full, write_timeout: a write waited too long).",
+		}, []string{"reason"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "savannah_websocket_refused_total",
+			Help: "WebSocket upgrades refused, by reason (replica_cap, addr_cap, shutdown).",
+		}, []string{"reason"}),
+	}
+	for _, r := range []string{"queue_full", "write_timeout"} {
+		m.slow.WithLabelValues(r)
+	}
+	for _, r := range []string{RefusedReplicaCap, RefusedAddrCap, RefusedShutdown} {
+		m.refused.WithLabelValues(r)
+	}
+	if reg != nil {
+		reg.MustRegister(m.open, m.subscriptions, m.slow, m.refused)
+	}
+	return m
+}
+
+func (m *SocketMetrics) socketOpened() {
+	if m != nil {
+		m.open.Inc()
+	}
+}
+
+func (m *SocketMetrics) socketClosed() {
+	if m != nil {
+		m.open.Dec()
+	}
+}
+
+func (m *SocketMetrics) subscriptionStarted() {
+	if m != nil {
+		m.subscriptions.Inc()
+	}
+}
+
+func (m *SocketMetrics) subscriptionEnded() {
+	if m != nil {
+		m.subscriptions.Dec()
+	}
+}
+
+func (m *SocketMetrics) slowConsumer(reason string) {
+	if m != nil {
+		m.slow.WithLabelValues(reason).Inc()
+	}
+}
+
+// RefusedUpgrade counts one upgrade refused for reason.
+func (m *SocketMetrics) RefusedUpgrade(reason string) {
+	if m != nil {
+		m.refused.WithLabelValues(reason).Inc()
+	}
+}

@@ -1,16 +1,21 @@
 package graph
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -38,6 +43,11 @@ const (
 	closeInitTimeout        = 4408
 	closeSubscriberExists   = 4409
 	closeTooManyInitRequest = 4429
+	// CloseSlowConsumer closes a socket whose client does not read fast
+	// enough (its send queue filled up, or a write waited longer than
+	// WebsocketConfig.WriteTimeout). 1013 "Try Again Later" is one of the
+	// codes graphql-ws clients reconnect after, unlike 1008 or 44xx.
+	CloseSlowConsumer = websocket.StatusTryAgainLater // 1013
 )
 
 // Message types of graphql-transport-ws.
@@ -79,6 +89,28 @@ type WebsocketConfig struct {
 	// MaxMessageBytes bounds one message from the client; a larger one
 	// closes the socket with 1009 (message too big).
 	MaxMessageBytes int64
+	// SendQueue bounds the messages waiting to be written to one socket.
+	// A client that lets it fill up is closed with CloseSlowConsumer, so
+	// a slow reader costs at most this much memory and never holds up
+	// the operations or sockets of others.
+	SendQueue int
+	// WriteTimeout bounds one write to the client; a client that does not
+	// read for that long is dropped.
+	WriteTimeout time.Duration
+	// MaxSockets bounds the sockets open on this process, and
+	// MaxSocketsPerAddr those from one client address (the API's
+	// ClientAddr: behind trusted proxies, the address they forwarded);
+	// upgrades beyond them are refused with 503 and 429, Retry-After.
+	// ReadyFraction: once MaxSockets×ReadyFraction sockets are open,
+	// /readyz answers 503 so load balancers send new connections to
+	// other replicas; open sockets keep working. The HTTP layer
+	// (server/api) enforces these three.
+	MaxSockets        int
+	MaxSocketsPerAddr int
+	ReadyFraction     float64
+	// Metrics, when set, counts sockets, subscriptions and slow consumers
+	// (NewSocketMetrics).
+	Metrics *SocketMetrics
 	// OriginAllowed admits browser pages from other origins (the API's
 	// CORS allow-list); nil admits only the API's own origin. Requests
 	// without an Origin header (not from a browser) are admitted.
@@ -87,16 +119,27 @@ type WebsocketConfig struct {
 
 // DefaultWebsocketConfig: pings every 15 s (proxies in k8s/ wait 120 s),
 // connection_init within 3 s, the viewer re-checked every 5 s, 20
-// operations and 1 MiB (the HTTP body limit) per message.
+// operations and 1 MiB (the HTTP body limit) per message, 64 messages
+// queued and 10 s per write; 16,000 sockets per process (under a limit
+// of 20,000 open files), 200 per client address, readiness failing at
+// 90 %.
 func DefaultWebsocketConfig() WebsocketConfig {
 	return WebsocketConfig{
-		InitTimeout:      3 * time.Second,
-		PingInterval:     15 * time.Second,
-		RecheckInterval:  5 * time.Second,
-		MaxSubscriptions: 20,
-		MaxMessageBytes:  1 << 20,
+		InitTimeout:       3 * time.Second,
+		PingInterval:      15 * time.Second,
+		RecheckInterval:   5 * time.Second,
+		MaxSubscriptions:  20,
+		MaxMessageBytes:   1 << 20,
+		SendQueue:         64,
+		WriteTimeout:      10 * time.Second,
+		MaxSockets:        16000,
+		MaxSocketsPerAddr: 200,
+		ReadyFraction:     0.9,
 	}
 }
+
+// WithDefaults fills the zero fields from DefaultWebsocketConfig.
+func (c WebsocketConfig) WithDefaults() WebsocketConfig { return c.withDefaults() }
 
 func (c WebsocketConfig) withDefaults() WebsocketConfig {
 	d := DefaultWebsocketConfig()
@@ -114,6 +157,21 @@ func (c WebsocketConfig) withDefaults() WebsocketConfig {
 	}
 	if c.MaxMessageBytes <= 0 {
 		c.MaxMessageBytes = d.MaxMessageBytes
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = d.SendQueue
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = d.WriteTimeout
+	}
+	if c.MaxSockets <= 0 {
+		c.MaxSockets = d.MaxSockets
+	}
+	if c.MaxSocketsPerAddr <= 0 {
+		c.MaxSocketsPerAddr = d.MaxSocketsPerAddr
+	}
+	if c.ReadyFraction <= 0 || c.ReadyFraction > 1 {
+		c.ReadyFraction = d.ReadyFraction
 	}
 	return c
 }
@@ -133,13 +191,29 @@ type socketAuth interface {
 // (query, mutation or subscription) runs through the same executor, and
 // so the same extensions, as over HTTP: persisted queries, cost limits,
 // rate limits, one transaction per mutation.
+//
+// An idle socket costs little (TestWebsocketSocketMemory): the request's
+// goroutine reads its messages, one goroutine per running operation waits
+// for the operation's next response, a writer goroutine exists only while
+// messages wait to be written, and one clock (wsClock) keeps time for
+// every socket: init timeouts, pings and viewer re-checks.
 type wsTransport struct {
-	cfg  WebsocketConfig
-	auth socketAuth
-	log  *slog.Logger
+	cfg   WebsocketConfig
+	auth  socketAuth
+	log   *slog.Logger
+	clock *wsClock
+	// queries holds one copy of each query text that sockets subscribe
+	// with, which the operations keep while they run: a thousand sockets
+	// following their orders share one.
+	queries *internTable
 }
 
 var _ graphql.Transport = wsTransport{}
+
+func newWSTransport(cfg WebsocketConfig, auth socketAuth, log *slog.Logger) wsTransport {
+	cfg = cfg.withDefaults()
+	return wsTransport{cfg: cfg, auth: auth, log: log, clock: newWSClock(cfg, auth), queries: &internTable{}}
+}
 
 // Supports implements graphql.Transport: WebSocket upgrades.
 func (t wsTransport) Supports(r *http.Request) bool {
@@ -153,7 +227,8 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		return
 	}
 	// The origin was checked above, with the API's own rule.
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{wsSubprotocol}, InsecureSkipVerify: true})
+	hijack := &smallBuffers{ResponseWriter: w}
+	conn, err := websocket.Accept(hijack, r, &websocket.AcceptOptions{Subprotocols: []string{wsSubprotocol}, InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept has answered the request
 	}
@@ -167,12 +242,127 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		conn:    conn,
 		exec:    exec,
 		ctx:     r.Context(),
-		headers: r.Header,
-		ops:     map[string]*wsOp{},
-		revoked: make(chan struct{}, 1),
+		raw:     hijack.conn,
+		headers: socketHeaders(r.Header),
+		closed:  make(chan struct{}),
 	}
-	c.serve()
+	lease := socketLeaseFrom(r.Context())
+	if lease != nil {
+		c.ctx = context.WithoutCancel(r.Context())
+	}
+	t.cfg.Metrics.socketOpened()
+	t.clock.add(c)
+	if lease == nil {
+		// Served within the request: its context ending means the
+		// server is shutting down.
+		defer t.cfg.Metrics.socketClosed()
+		defer t.clock.remove(c)
+		stop := context.AfterFunc(r.Context(), func() { c.end(closeWith(closeGoingAway, "Going away")) })
+		defer stop()
+		c.serve()
+		return
+	}
+	// The socket outlives its request: the handler returns, and with it
+	// net/http's buffers and the deep stack of the middleware; a goroutine
+	// of its own reads on. The lease's shutdown context closes it (1001).
+	lease.take()
+	stop := context.AfterFunc(lease.shutdown, func() { c.end(closeWith(closeGoingAway, "Going away")) })
+	go func() {
+		defer lease.release()
+		defer t.cfg.Metrics.socketClosed()
+		defer t.clock.remove(c)
+		defer stop()
+		c.serve()
+	}()
 }
+
+// SocketLease lets a WebSocket outlive the HTTP handler that upgraded
+// it, for a middleware that tracks sockets (server/api): the transport
+// takes the lease, returns from the handler, and releases the lease
+// once the socket has closed; shutdown ending closes the socket with
+// 1001. A lease not taken is the middleware's to release when the
+// handler returns.
+type SocketLease struct {
+	shutdown context.Context
+	done     func()
+	taken    atomic.Bool
+}
+
+type socketLeaseKey struct{}
+
+// WithSocketLease returns ctx with a lease whose done runs once, when the
+// socket it lends has closed; shutdown ending closes that socket.
+func WithSocketLease(ctx, shutdown context.Context, done func()) (context.Context, *SocketLease) {
+	l := &SocketLease{shutdown: shutdown, done: sync.OnceFunc(done)}
+	return context.WithValue(ctx, socketLeaseKey{}, l), l
+}
+
+func socketLeaseFrom(ctx context.Context) *SocketLease {
+	l, _ := ctx.Value(socketLeaseKey{}).(*SocketLease)
+	return l
+}
+
+func (l *SocketLease) take()    { l.taken.Store(true) }
+func (l *SocketLease) release() { l.done() }
+
+// ReleaseUnlessTaken runs done now unless a transport took the lease.
+func (l *SocketLease) ReleaseUnlessTaken() {
+	if !l.taken.Load() {
+		l.done()
+	}
+}
+
+// socketHeaders keeps, of the upgrade request's headers, those that
+// operations read (the catalogue cache and connection_init look at
+// Authorization), so the rest is freed with the request.
+func socketHeaders(h http.Header) http.Header {
+	keep := http.Header{}
+	if v := h.Values("Authorization"); len(v) > 0 {
+		keep["Authorization"] = slices.Clone(v)
+	}
+	return keep
+}
+
+// smallBuffers hands websocket.Accept the hijacked connection with
+// buffers of 512 bytes instead of net/http's 4 KiB ones, which then are
+// garbage: most messages are small, and a large one goes past a bufio
+// buffer straight to the connection.
+type smallBuffers struct {
+	http.ResponseWriter
+	conn net.Conn // once hijacked
+}
+
+const wsBufferBytes = 512
+
+func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	w.conn = conn
+	if brw.Writer.Buffered() > 0 {
+		if err := brw.Writer.Flush(); err != nil {
+			_ = conn.Close()
+			return nil, nil, err
+		}
+	}
+	// What the client sent right after the upgrade request stays
+	// buffered, in a buffer large enough for it: Accept reads the
+	// buffered bytes, then the connection.
+	n := brw.Reader.Buffered()
+	b, _ := brw.Reader.Peek(n)
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn), max(wsBufferBytes, n))
+	if n > 0 {
+		if _, err := br.Peek(n); err != nil {
+			_ = conn.Close()
+			return nil, nil, err
+		}
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, wsBufferBytes)), nil
+}
+
+// Unwrap lets http.ResponseController reach the writers underneath.
+func (w *smallBuffers) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // originAllowed: no Origin (not a browser), the API's own origin, or one
 // that OriginAllowed admits.
@@ -187,23 +377,35 @@ func (t wsTransport) originAllowed(r *http.Request) bool {
 	return t.cfg.OriginAllowed != nil && t.cfg.OriginAllowed(origin)
 }
 
-// wsConn is one socket. Its serve loop alone reads messages, answers the
-// connection-level ones and starts operations; each operation runs in its
-// own goroutine and writes its own messages.
+// wsConn is one socket. The request's goroutine alone reads messages,
+// answers the connection-level ones and starts operations; each
+// operation runs in its own goroutine and queues its messages, which a
+// writer goroutine, started when the queue was empty, writes in order.
+// Whoever ends the socket (serve, the clock, a slow write) calls end.
 type wsConn struct {
 	t       wsTransport
 	conn    *websocket.Conn
+	raw     net.Conn // underneath conn
 	exec    graphql.GraphExecutor
-	ctx     context.Context // the upgrade request's; after connection_init, with the viewer
 	headers http.Header
 
-	initialised bool // connection_init received (serve loop only)
-	acked       bool // and accepted (serve loop only)
+	initialised atomic.Bool // connection_init received
 
-	mu  sync.Mutex
-	ops map[string]*wsOp // running operations by subscriber ID
+	// Kept by the clock (wsClock): when the socket opened, whether a
+	// ping waits for its pong, when the next ping and re-check are due.
+	opened       time.Time
+	awaitingPong atomic.Bool
+	nextPing     time.Time
+	nextRecheck  time.Time
 
-	revoked chan struct{} // an operation found the viewer no longer valid
+	mu      sync.Mutex
+	ctx     context.Context // the upgrade request's; after connection_init, with the viewer
+	acked   bool            // connection_init accepted
+	ops     map[string]*wsOp
+	queue   [][]byte    // messages waiting to be written, at most SendQueue
+	writing bool        // a writer goroutine runs (it owns the connection's writes)
+	ending  *closeError // set once: the socket is closing
+	closed  chan struct{}
 }
 
 // wsOp is one running operation; cancel stops it.
@@ -234,80 +436,56 @@ func closeWith(code websocket.StatusCode, format string, args ...any) *closeErro
 	return &closeError{code: code, reason: reason}
 }
 
-// serve reads messages and keeps time (init timeout, pings, viewer
-// checks) until the socket ends, then stops every operation.
+// gone ends a socket whose client closed it or broke it: nothing more is
+// written.
+var gone = &closeError{code: -1}
+
+// serve reads and answers messages until the socket ends, then waits
+// until it is closed.
 func (c *wsConn) serve() {
-	// Reads stop when serve returns; the connection's own context (the
-	// request's) ending means the server is shutting down, which closes
-	// the socket with 1001 below rather than abruptly.
-	readCtx, stopReading := context.WithCancel(context.WithoutCancel(c.ctx))
-	defer stopReading()
-	defer c.stopAll()
-
-	msgs := make(chan []byte)
-	readEnded := make(chan struct{}) // the client closed the socket, or it broke
-	go func() {
-		for {
-			_, b, err := c.conn.Read(readCtx)
-			if err != nil {
-				close(readEnded)
-				return
-			}
-			select {
-			case msgs <- b:
-			case <-readCtx.Done():
-				return
-			}
+	// Reads stop when the connection closes; a context that never ends
+	// costs no timer per read.
+	readCtx := context.WithoutCancel(c.ctx)
+	for {
+		_, b, err := c.conn.Read(readCtx)
+		if err != nil {
+			c.linger(err)
+			c.end(gone)
+			break
 		}
-	}()
-
-	initTimer := time.NewTimer(c.t.cfg.InitTimeout)
-	defer initTimer.Stop()
-	ping := time.NewTicker(c.t.cfg.PingInterval)
-	defer ping.Stop()
-	recheck := time.NewTicker(c.t.cfg.RecheckInterval)
-	defer recheck.Stop()
-	awaitingPong := false
-
-	var end *closeError
-	for end == nil {
-		select {
-		case <-c.ctx.Done():
-			end = closeWith(closeGoingAway, "Going away")
-		case <-readEnded:
-			return // the client closed the socket, or it broke
-		case <-initTimer.C:
-			if !c.initialised {
-				end = closeWith(closeInitTimeout, "Connection initialisation timeout")
-			}
-		case <-ping.C:
-			if awaitingPong {
-				end = closeWith(closeGoingAway, "Pong timeout")
-				break
-			}
-			awaitingPong = true
-			c.write(wsMessage{Type: msgPing})
-		case <-recheck.C:
-			if c.acked && c.t.auth.check(c.ctx) != nil {
-				end = closeWith(closeForbidden, "Forbidden")
-			}
-		case <-c.revoked:
-			end = closeWith(closeForbidden, "Forbidden")
-		case b := <-msgs:
-			var m wsMessage
-			if err := json.Unmarshal(b, &m); err != nil {
-				end = closeWith(closeBadRequest, "Invalid message received")
-				break
-			}
-			if m.Type == msgPong {
-				awaitingPong = false
-				break
-			}
-			end = c.handle(m)
+		var m wsMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			c.end(closeWith(closeBadRequest, "Invalid message received"))
+			continue // read on until the close handshake ends
+		}
+		if m.Type == msgPong {
+			c.awaitingPong.Store(false)
+			continue
+		}
+		if end := c.handle(m); end != nil {
+			c.end(end)
 		}
 	}
-	c.stopAll()
-	_ = c.conn.Close(end.code, end.reason)
+	<-c.closed
+}
+
+// wsLinger bounds how long a socket that broke the protocol (a message
+// too big, a bad frame) is read on after the close frame that says so.
+const wsLinger = 2 * time.Second
+
+// linger: when reading stopped because the client broke the protocol,
+// the library has sent the close frame (1009, 1002); what the client
+// still sends is read and dropped, until it closes or wsLinger passes,
+// so that closing does not reset the connection and lose that frame.
+func (c *wsConn) linger(err error) {
+	c.mu.Lock()
+	ending := c.ending != nil
+	c.mu.Unlock()
+	if ending || c.raw == nil || websocket.CloseStatus(err) != -1 || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+		return
+	}
+	_ = c.raw.SetReadDeadline(time.Now().Add(wsLinger))
+	_, _ = io.Copy(io.Discard, c.raw)
 }
 
 // handle answers one message from the client; a non-nil result closes the
@@ -315,32 +493,40 @@ func (c *wsConn) serve() {
 func (c *wsConn) handle(m wsMessage) *closeError {
 	switch m.Type {
 	case msgConnectionInit:
-		if c.initialised {
+		if c.initialised.Swap(true) {
 			return closeWith(closeTooManyInitRequest, "Too many initialisation requests")
 		}
-		c.initialised = true
 		var payload map[string]any
 		if len(m.Payload) > 0 {
 			if err := json.Unmarshal(m.Payload, &payload); err != nil {
 				return closeWith(closeBadRequest, "Invalid connection_init payload")
 			}
 		}
-		ctx, err := c.t.auth.init(c.ctx, payload, c.headers)
+		c.mu.Lock()
+		base := c.ctx
+		c.mu.Unlock()
+		ctx, err := c.t.auth.init(base, payload, c.headers)
 		if err != nil {
 			return closeWith(closeForbidden, "Forbidden: %s", err.Error())
 		}
+		c.mu.Lock()
 		c.ctx, c.acked = ctx, true
+		c.mu.Unlock()
 		c.write(wsMessage{Type: msgConnectionAck})
 	case msgPing:
 		c.write(wsMessage{Type: msgPong})
 	case msgSubscribe:
-		if !c.acked {
+		c.mu.Lock()
+		acked := c.acked
+		c.mu.Unlock()
+		if !acked {
 			return closeWith(closeUnauthorized, "Unauthorized")
 		}
 		var params graphql.RawParams
 		if m.ID == "" || decodeParams(m.Payload, &params) != nil || (params.Query == "" && params.Extensions == nil) {
 			return closeWith(closeBadRequest, "Invalid subscribe message")
 		}
+		params.Query = c.t.queries.intern(params.Query)
 		return c.subscribe(m.ID, &params)
 	case msgComplete:
 		if m.ID == "" {
@@ -364,17 +550,23 @@ func (c *wsConn) subscribe(id string, params *graphql.RawParams) *closeError {
 	start := graphql.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ending != nil {
+		return nil
+	}
 	if c.ops[id] != nil {
 		return closeWith(closeSubscriberExists, "Subscriber for %s already exists", id)
 	}
 	if len(c.ops) >= c.t.cfg.MaxSubscriptions {
 		err := gqlerror.Errorf("this connection already runs %d operations, the most it may", c.t.cfg.MaxSubscriptions)
 		err.Extensions = map[string]any{"code": CodeTooManySubscriptions}
-		go c.write(errorMessage(id, gqlerror.List{err}))
+		c.enqueueLocked(errorMessage(id, gqlerror.List{err}))
 		return nil
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	op := &wsOp{id: id, cancel: cancel}
+	if c.ops == nil {
+		c.ops = make(map[string]*wsOp, 1)
+	}
 	c.ops[id] = op
 	go c.run(ctx, op, params, start)
 	return nil
@@ -396,7 +588,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, s
 		}
 	}()
 	if c.t.auth.check(ctx) != nil {
-		c.revoke()
+		c.end(closeWith(closeForbidden, "Forbidden"))
 		return
 	}
 	ctx = graphql.StartOperationTrace(ctx)
@@ -409,6 +601,10 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, s
 		return
 	}
 	subscription := opCtx.Operation.Operation == ast.Subscription
+	if subscription {
+		c.t.cfg.Metrics.subscriptionStarted()
+		defer c.t.cfg.Metrics.subscriptionEnded()
+	}
 	responses, ctx := c.exec.DispatchOperation(ctx, opCtx)
 	for {
 		resp := responses(ctx)
@@ -417,7 +613,7 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, s
 		}
 		// Each event is delivered to a viewer still allowed to see it.
 		if subscription && c.t.auth.check(ctx) != nil {
-			c.revoke()
+			c.end(closeWith(closeForbidden, "Forbidden"))
 			return
 		}
 		b, err := json.Marshal(resp)
@@ -432,16 +628,6 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, s
 	c.send(op, wsMessage{ID: op.id, Type: msgComplete})
 }
 
-// stopAll stops every operation; none writes again.
-func (c *wsConn) stopAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, op := range c.ops {
-		op.cancel()
-		delete(c.ops, id)
-	}
-}
-
 // finish forgets op, unless the client completed it (and perhaps reused
 // its ID) already.
 func (c *wsConn) finish(op *wsOp) {
@@ -453,40 +639,255 @@ func (c *wsConn) finish(op *wsOp) {
 	op.cancel()
 }
 
-// send writes m for op while op still runs: nothing follows the client's
+// send queues m for op while op still runs: nothing follows the client's
 // own complete. It reports whether op still runs.
 func (c *wsConn) send(op *wsOp, m wsMessage) bool {
 	c.mu.Lock()
-	live := c.ops[op.id] == op
-	c.mu.Unlock()
-	if live {
-		c.write(m)
+	defer c.mu.Unlock()
+	if c.ops[op.id] != op {
+		return false
 	}
-	return live
+	c.enqueueLocked(m)
+	return c.ending == nil
 }
 
-// revoke asks the serve loop to close the socket with 4403.
-func (c *wsConn) revoke() {
-	select {
-	case c.revoked <- struct{}{}:
-	default:
-	}
-}
-
-// wsWriteTimeout bounds one write: a client that does not read is
-// dropped rather than holding an operation forever.
-const wsWriteTimeout = 10 * time.Second
-
+// write queues a connection-level message.
 func (c *wsConn) write(m wsMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enqueueLocked(m)
+}
+
+// enqueueLocked queues m, starting a writer if none runs. A full queue
+// means the client reads slower than its operations produce: the socket
+// is closed (CloseSlowConsumer) rather than the queue grown or the
+// operation held up.
+func (c *wsConn) enqueueLocked(m wsMessage) {
+	if c.ending != nil {
+		return
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return // only RawMessage payloads, marshalled already
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), wsWriteTimeout)
-	defer cancel()
-	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil && !errors.Is(err, context.Canceled) {
-		c.t.log.Debug("websocket write failed", slog.Any("err", err))
+	if len(c.queue) >= c.t.cfg.SendQueue {
+		c.t.cfg.Metrics.slowConsumer("queue_full")
+		c.endLocked(closeWith(CloseSlowConsumer, "Slow consumer: send queue full"))
+		return
 	}
+	c.queue = append(c.queue, b)
+	if !c.writing {
+		c.writing = true
+		go c.drain()
+	}
+}
+
+// end closes the socket with e (gone: without a close frame), once;
+// every operation stops and nothing more is queued. The writer, after the
+// message it is writing, closes the connection.
+func (c *wsConn) end(e *closeError) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.endLocked(e)
+}
+
+func (c *wsConn) endLocked(e *closeError) {
+	if c.ending != nil {
+		return
+	}
+	c.ending = e
+	for id, op := range c.ops {
+		op.cancel()
+		delete(c.ops, id)
+	}
+	c.queue = nil
+	if !c.writing {
+		c.writing = true
+		go c.drain()
+	}
+}
+
+// drain writes the queue in order, each write bounded by WriteTimeout,
+// and returns when it is empty; once the socket is ending, it closes the
+// connection instead.
+func (c *wsConn) drain() {
+	for {
+		c.mu.Lock()
+		if e := c.ending; e != nil {
+			c.mu.Unlock()
+			if e == gone {
+				_ = c.conn.CloseNow()
+			} else {
+				_ = c.conn.Close(e.code, e.reason)
+			}
+			close(c.closed)
+			return
+		}
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.queue = nil // the next message starts a small queue again
+			c.mu.Unlock()
+			return
+		}
+		b := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), c.t.cfg.WriteTimeout)
+		err := c.conn.Write(ctx, websocket.MessageText, b)
+		timedOut := ctx.Err() != nil
+		cancel()
+		if err != nil {
+			if timedOut {
+				// The connection is closed already: no close frame
+				// gets through to a client that does not read.
+				c.t.cfg.Metrics.slowConsumer("write_timeout")
+			}
+			c.t.log.Debug("websocket write failed", slog.Any("err", err))
+			c.end(gone)
+		}
+	}
+}
+
+// viewerContext is the socket's context, with its viewer once acked.
+func (c *wsConn) viewerContext() (context.Context, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ctx, c.acked
+}
+
+// wsClock keeps time for every socket with one ticker goroutine, which
+// runs while sockets are open: it closes sockets that send no
+// connection_init in time (4408) or leave a ping unanswered until the
+// next (1001), pings, and re-checks viewers (4403 once their token is no
+// longer valid). Each socket's pings and re-checks fall due from the
+// moment it opened, so they spread over the interval.
+type wsClock struct {
+	cfg  WebsocketConfig
+	auth socketAuth
+	tick time.Duration
+
+	mu      sync.Mutex
+	conns   map[*wsConn]struct{}
+	running bool
+}
+
+func newWSClock(cfg WebsocketConfig, auth socketAuth) *wsClock {
+	// Fine enough for the shortest interval, coarse enough to cost
+	// nothing: a quarter of it, from 10 ms to 1 s.
+	tick := min(cfg.InitTimeout, cfg.PingInterval, cfg.RecheckInterval) / 4
+	tick = max(10*time.Millisecond, min(tick, time.Second))
+	return &wsClock{cfg: cfg, auth: auth, tick: tick, conns: map[*wsConn]struct{}{}}
+}
+
+func (k *wsClock) add(c *wsConn) {
+	now := time.Now()
+	c.opened, c.nextPing = now, now.Add(k.cfg.PingInterval)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.conns[c] = struct{}{}
+	if !k.running {
+		k.running = true
+		go k.run()
+	}
+}
+
+func (k *wsClock) remove(c *wsConn) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.conns, c)
+}
+
+// recheckBatch is how many viewers one goroutine re-checks in turn.
+const recheckBatch = 64
+
+func (k *wsClock) run() {
+	t := time.NewTicker(k.tick)
+	defer t.Stop()
+	var ends []*wsConn
+	var endCodes []*closeError
+	var pings, recheck []*wsConn
+	for now := range t.C {
+		ends, endCodes, pings, recheck = ends[:0], endCodes[:0], pings[:0], recheck[:0]
+		k.mu.Lock()
+		if len(k.conns) == 0 {
+			k.running = false
+			k.mu.Unlock()
+			return
+		}
+		for c := range k.conns {
+			if now.Sub(c.opened) >= k.cfg.InitTimeout && !c.initialised.Load() {
+				ends, endCodes = append(ends, c), append(endCodes, closeWith(closeInitTimeout, "Connection initialisation timeout"))
+				continue
+			}
+			if !now.Before(c.nextPing) {
+				c.nextPing = now.Add(k.cfg.PingInterval)
+				if c.awaitingPong.Load() {
+					ends, endCodes = append(ends, c), append(endCodes, closeWith(closeGoingAway, "Pong timeout"))
+					continue
+				}
+				c.awaitingPong.Store(true)
+				pings = append(pings, c)
+			}
+			if c.nextRecheck.IsZero() {
+				c.nextRecheck = now.Add(k.cfg.RecheckInterval)
+			} else if !now.Before(c.nextRecheck) {
+				c.nextRecheck = now.Add(k.cfg.RecheckInterval)
+				recheck = append(recheck, c)
+			}
+		}
+		k.mu.Unlock()
+		for i, c := range ends {
+			c.end(endCodes[i])
+		}
+		for _, c := range pings {
+			c.write(wsMessage{Type: msgPing})
+		}
+		for len(recheck) > 0 {
+			n := min(len(recheck), recheckBatch)
+			go k.recheck(slices.Clone(recheck[:n]))
+			recheck = recheck[n:]
+		}
+	}
+}
+
+// recheck closes the sockets whose viewer lost the right they connected
+// with.
+func (k *wsClock) recheck(conns []*wsConn) {
+	for _, c := range conns {
+		if ctx, acked := c.viewerContext(); acked && k.auth.check(ctx) != nil {
+			c.end(closeWith(closeForbidden, "Forbidden"))
+		}
+	}
+}
+
+// internTable hands out one copy of equal strings. It holds at most
+// internMaxBytes, and starts afresh when full, so odd queries cannot
+// fill it for good.
+type internTable struct {
+	mu    sync.Mutex
+	m     map[string]string
+	bytes int
+}
+
+const internMaxBytes = 4 << 20
+
+func (t *internTable) intern(s string) string {
+	if s == "" || len(s) > internMaxBytes/64 {
+		return s
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.m[s]; ok {
+		return v
+	}
+	if t.m == nil || t.bytes+len(s) > internMaxBytes {
+		t.m, t.bytes = map[string]string{}, 0
+	}
+	t.m[s] = s
+	t.bytes += len(s)
+	return s
 }
 
 // decodeParams reads a subscribe payload as the HTTP transports read a

@@ -203,7 +203,15 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			Registry:      reg,
 			Protection:    protection,
 			Tracer:        tracer,
-			Websocket:     graph.WebsocketConfig{InitTimeout: cfg.WebsocketInitTimeout, PingInterval: cfg.WebsocketPingInterval},
+			Websocket: graph.WebsocketConfig{
+				InitTimeout:       cfg.WebsocketInitTimeout,
+				PingInterval:      cfg.WebsocketPingInterval,
+				SendQueue:         cfg.WebsocketSendQueue,
+				WriteTimeout:      cfg.WebsocketWriteTimeout,
+				MaxSockets:        cfg.WebsocketMaxSockets,
+				MaxSocketsPerAddr: cfg.WebsocketMaxSocketsPerAddr,
+				ReadyFraction:     cfg.WebsocketReadyFraction,
+			},
 		}
 		if cfg.Mpesa != nil {
 			hc.MpesaSecretMatches = cfg.Mpesa.CallbackSecretMatches

@@ -80,6 +80,19 @@ type Config struct {
 	// (3s and 15s).
 	WebsocketInitTimeout  time.Duration `env:"WS_INIT_TIMEOUT"`
 	WebsocketPingInterval time.Duration `env:"WS_PING_INTERVAL"`
+	// WebSocket limits (README, "WebSocket limits"); unset takes
+	// graph.DefaultWebsocketConfig's. WS_SEND_QUEUE: messages queued for
+	// one socket before its client counts as too slow and is closed
+	// (1013); WS_WRITE_TIMEOUT: how long one write may wait on it.
+	// WS_MAX_SOCKETS: sockets on this process, beyond which upgrades get
+	// 503; WS_MAX_SOCKETS_PER_ADDR: sockets from one client address,
+	// beyond which 429; WS_READY_FRACTION: the share of WS_MAX_SOCKETS at
+	// which /readyz starts failing (0 to 1).
+	WebsocketSendQueue         int           `env:"WS_SEND_QUEUE"`
+	WebsocketWriteTimeout      time.Duration `env:"WS_WRITE_TIMEOUT"`
+	WebsocketMaxSockets        int           `env:"WS_MAX_SOCKETS"`
+	WebsocketMaxSocketsPerAddr int           `env:"WS_MAX_SOCKETS_PER_ADDR"`
+	WebsocketReadyFraction     float64       `env:"WS_READY_FRACTION"`
 
 	// CDNPurgeURL is the CDN's purge-by-tag endpoint (CDN_PURGE_URL),
 	// e.g. Cloudflare's …/zones/{zone}/purge_cache; empty turns purging
@@ -296,6 +309,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if (c.ShutdownDrainDelay < 0 || c.ShutdownDrainDelay > 5*time.Minute) && !hasParseError(errs, "SHUTDOWN_DRAIN_DELAY") {
 		errs = append(errs, fmt.Errorf("SHUTDOWN_DRAIN_DELAY: %q is not a duration from 0s to 5m", vars["SHUTDOWN_DRAIN_DELAY"]))
+	}
+	if c.WebsocketReadyFraction > 1 {
+		errs = append(errs, fmt.Errorf("WS_READY_FRACTION: %q is not a share from 0 to 1, such as 0.9", vars["WS_READY_FRACTION"]))
+	}
+	if c.WebsocketMaxSockets > 0 && c.WebsocketMaxSocketsPerAddr > c.WebsocketMaxSockets {
+		errs = append(errs, errors.New("WS_MAX_SOCKETS_PER_ADDR: must not be more than WS_MAX_SOCKETS"))
 	}
 	if c.NotifyMaxAttempts > 100 {
 		errs = append(errs, fmt.Errorf("NOTIFY_MAX_ATTEMPTS: %q is not a number from 1 to 100", vars["NOTIFY_MAX_ATTEMPTS"]))

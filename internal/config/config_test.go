@@ -62,6 +62,12 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		"SHUTDOWN_TIMEOUT":      {"SHUTDOWN_TIMEOUT": "-1s"},
 		"WS_INIT_TIMEOUT":       {"WS_INIT_TIMEOUT": "soon"},
 		"WS_PING_INTERVAL":      {"WS_PING_INTERVAL": "0s"},
+		"WS_SEND_QUEUE":         {"WS_SEND_QUEUE": "0"},
+		"WS_SEND_QUEUE 2":       {"WS_SEND_QUEUE": "lots"},
+		"WS_WRITE_TIMEOUT":      {"WS_WRITE_TIMEOUT": "-1s"},
+		"WS_MAX_SOCKETS":        {"WS_MAX_SOCKETS": "-5"},
+		"WS_READY_FRACTION":     {"WS_READY_FRACTION": "1.5"},
+		"WS_READY_FRACTION 2":   {"WS_READY_FRACTION": "0"},
 		"LOG_LEVEL":             {"LOG_LEVEL": "loud"},
 		"APP_ENV":               {"APP_ENV": "staging"},
 		"SMTP_URL":              {"SMTP_URL": "http://mail.example.com", "SMTP_FROM": "shop@example.com"},
@@ -218,4 +224,30 @@ func TestLoadPasswordResetURL(t *testing.T) {
 	require.Equal(t, "https://app.example/account/reset", c.PasswordResetURL)
 	_, err = config.Load(env(map[string]string{"PASSWORD_RESET_URL": "/reset"}))
 	require.ErrorContains(t, err, "PASSWORD_RESET_URL")
+}
+
+// TestLoadWebsocketLimits: the WS_* limits are read as given; unset they
+// stay zero, which graph.WebsocketConfig fills with its defaults.
+func TestLoadWebsocketLimits(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{
+		"WS_SEND_QUEUE": "16", "WS_WRITE_TIMEOUT": "3s", "WS_MAX_SOCKETS": "50000",
+		"WS_MAX_SOCKETS_PER_ADDR": "50", "WS_READY_FRACTION": "0.8",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, 16, c.WebsocketSendQueue)
+	require.Equal(t, 3*time.Second, c.WebsocketWriteTimeout)
+	require.Equal(t, 50000, c.WebsocketMaxSockets)
+	require.Equal(t, 50, c.WebsocketMaxSocketsPerAddr)
+	require.InDelta(t, 0.8, c.WebsocketReadyFraction, 1e-9)
+
+	_, err = config.Load(env(map[string]string{"WS_MAX_SOCKETS": "100", "WS_MAX_SOCKETS_PER_ADDR": "200"}))
+	require.ErrorContains(t, err, "WS_MAX_SOCKETS_PER_ADDR")
+	_, err = config.Load(env(map[string]string{"WS_MAX_SOCKETS_PER_ADDR": "-1"}))
+	require.ErrorContains(t, err, "WS_MAX_SOCKETS_PER_ADDR")
+
+	d, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Zero(t, d.WebsocketMaxSockets)
+	require.Zero(t, d.WebsocketReadyFraction)
 }

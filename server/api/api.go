@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -78,7 +79,10 @@ type Server struct {
 
 // New builds the handler over the store's services.
 func New(svc *app.Services, d Config) *Server {
-	s := &Server{cfg: d, svc: svc, log: svc.Log, sockets: newSockets()}
+	if d.Websocket.Metrics == nil {
+		d.Websocket.Metrics = graph.NewSocketMetrics(d.Registry)
+	}
+	s := &Server{cfg: d, svc: svc, log: svc.Log, sockets: newSockets(d.Websocket)}
 	gql := graph.NewHandler(svc, d.Protection.graphConfig(graph.HandlerConfig{
 		RequestID:     RequestID,
 		Introspection: d.Introspection,
@@ -144,6 +148,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	status, code := map[string]string{}, http.StatusOK
+	if open, near := s.sockets.nearCap(); near {
+		// Open sockets keep working; new connections should go elsewhere.
+		status["websockets"], code = fmt.Sprintf("near capacity: %d of %d open", open, s.sockets.cfg.MaxSockets), http.StatusServiceUnavailable
+	}
 	for name, c := range s.cfg.Checks {
 		if err := c.Ping(ctx); err != nil {
 			s.log.WarnContext(ctx, "readiness check failed", slog.String("check", name), slog.Any("err", err))
