@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -27,14 +28,28 @@ func orderNotFound() error {
 // events.OrderScope) and select the same of its lines, events and
 // payments (preloaded with it); the load runs as the first of them, so
 // privacy still applies, and each watcher renders its own selection.
+// While the order does not change, the subscription holds no goroutine
+// (orderStream).
 func (r *Resolver) orderUpdates(ctx context.Context, id int) (<-chan *ent.Order, error) {
 	if r.events == nil {
 		return nil, notImplemented("orderUpdated")
 	}
-	// Subscribe before the access check, so no change between the two is
-	// missed.
+	edges := orderEdges(ctx)
 	sub, cancel := context.WithCancel(ctx)
-	in := r.events.SubscribeOrder(sub, id)
+	s := &orderStream{
+		r:       r,
+		ctx:     sub,
+		cancel:  cancel,
+		id:      id,
+		key:     "order|" + events.OrderScope(ctx) + "|" + strings.Join(edges, ","),
+		load:    func(ctx context.Context) (*ent.Order, error) { return r.orderWithEdges(ctx, id, edges) },
+		out:     make(chan *ent.Order, 1),
+		running: true, // no pump before the access check below
+	}
+	// Watch before the access check, so no change between the two is
+	// missed: deliver queues it until start.
+	r.events.WatchOrder(sub, id, s.deliver)
+	context.AfterFunc(sub, s.stop)
 	o, err := r.checkout.Order(ctx, id)
 	if err != nil || o == nil {
 		cancel()
@@ -43,31 +58,132 @@ func (r *Resolver) orderUpdates(ctx context.Context, id int) (<-chan *ent.Order,
 		}
 		return nil, orderNotFound()
 	}
-	edges := orderEdges(ctx)
-	key := "order|" + events.OrderScope(ctx) + "|" + strings.Join(edges, ",")
-	load := func(ctx context.Context) (*ent.Order, error) { return r.orderWithEdges(ctx, id, edges) }
-	out := make(chan *ent.Order, 1)
-	go func() {
-		defer cancel()
-		defer close(out)
-		for e := range in {
-			o, err := events.Share(ctx, e, key, load)
-			if err != nil || o == nil {
-				if err != nil && ctx.Err() == nil {
-					r.log.Warn("orderUpdated: reload failed", "order", id, "err", err)
-				}
-				return // gone, no longer readable, or the subscriber left: end the stream
-			}
-			own := *o // shared: gqlgen gets a copy of its own
-			select {
-			case out <- &own:
-				r.subscriptions.delivered(e)
-			case <-ctx.Done():
-				return
-			}
+	s.start()
+	return s.out, nil
+}
+
+// orderStream carries one order's events to one subscription. The bus
+// calls deliver on the publisher's goroutine; deliver queues the event
+// (at most events.OrderBuffer: a subscriber that far behind loses the
+// event, and catches up on the next, which reloads the whole order) and
+// starts a pump if none runs. The pump loads the order for each queued
+// event (events.Share: once per event and scope), hands it to gqlgen, and
+// exits when the queue is empty. So an idle subscription costs a few
+// hundred bytes, not a goroutine: sockets outnumber changes.
+type orderStream struct {
+	r      *Resolver
+	ctx    context.Context
+	cancel context.CancelFunc
+	id     int
+	key    string
+	load   func(context.Context) (*ent.Order, error)
+	out    chan *ent.Order
+
+	mu      sync.Mutex
+	queue   []events.Event
+	running bool // a pump runs, or the stream has not started
+	ended   bool // no more events: out is closed, or the running pump closes it
+	closed  bool // out is closed
+}
+
+// deliver implements the bus's delivery: it never blocks.
+func (s *orderStream) deliver(e events.Event) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return true
+	}
+	if len(s.queue) >= events.OrderBuffer {
+		return false
+	}
+	s.queue = append(s.queue, e)
+	if !s.running {
+		s.running = true
+		go s.pump()
+	}
+	return true
+}
+
+// start lets events flow, those queued since the watch began first.
+func (s *orderStream) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running = false
+	if s.ended {
+		s.closeOut()
+		return
+	}
+	if len(s.queue) > 0 {
+		s.running = true
+		go s.pump()
+	}
+}
+
+// stop ends the stream once the subscription's context is done.
+func (s *orderStream) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	s.queue = nil
+	if !s.running {
+		s.closeOut()
+	}
+}
+
+// closeOut closes out once (under s.mu).
+func (s *orderStream) closeOut() {
+	if !s.closed {
+		s.closed = true
+		close(s.out)
+	}
+}
+
+// next takes the oldest queued event, or ends the pump (closing out if the
+// stream has ended).
+func (s *orderStream) next() (events.Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended || len(s.queue) == 0 {
+		s.running = false
+		s.queue = nil
+		if s.ended {
+			s.closeOut()
 		}
-	}()
-	return out, nil
+		return events.Event{}, false
+	}
+	e := s.queue[0]
+	s.queue = s.queue[1:]
+	return e, true
+}
+
+// pump loads and hands over queued events until none is left.
+func (s *orderStream) pump() {
+	for {
+		e, ok := s.next()
+		if !ok {
+			return
+		}
+		o, err := events.Share(s.ctx, e, s.key, s.load)
+		if err != nil || o == nil {
+			if err != nil && s.ctx.Err() == nil {
+				s.r.log.Warn("orderUpdated: reload failed", "order", s.id, "err", err)
+			}
+			// Gone, no longer readable, or the subscriber left: end the
+			// stream (stop, run by cancel, sees this pump still running;
+			// next closes out).
+			s.cancel()
+			s.mu.Lock()
+			s.ended = true
+			s.mu.Unlock()
+			continue
+		}
+		own := *o // shared: gqlgen gets a copy of its own
+		select {
+		case s.out <- &own:
+			s.r.subscriptions.delivered(e)
+		case <-s.ctx.Done():
+		}
+	}
 }
 
 // orderFeed streams every order change, for orders:read (the field's

@@ -58,6 +58,12 @@ type Bus interface {
 	// SubscribeOrder returns the events of order id published from now
 	// until ctx is done, when the channel is closed.
 	SubscribeOrder(ctx context.Context, id int) <-chan Event
+	// WatchOrder calls deliver with each event of order id published from
+	// now until ctx is done. deliver runs on the publisher's goroutine and
+	// must not block: it reports whether it took the event (false counts
+	// as a drop). A watch holds no goroutine and no queue of its own, so an
+	// idle subscription costs only what deliver's closure holds.
+	WatchOrder(ctx context.Context, id int, deliver func(Event) bool)
 }
 
 // Buffer is the queue of a subscriber to every order: one further behind
@@ -79,7 +85,7 @@ const OrderBuffer = 4
 type Local struct {
 	mu      sync.Mutex
 	all     map[chan Event]struct{}
-	byOrder map[int]map[chan Event]struct{}
+	byOrder map[int]map[*watch]struct{}
 	n       int // subscribers, both kinds
 	seq     uint64
 	dropped atomic.Uint64
@@ -87,7 +93,7 @@ type Local struct {
 
 // NewLocal returns an empty in-process bus.
 func NewLocal() *Local {
-	return &Local{all: map[chan Event]struct{}{}, byOrder: map[int]map[chan Event]struct{}{}}
+	return &Local{all: map[chan Event]struct{}{}, byOrder: map[int]map[*watch]struct{}{}}
 }
 
 // Publish implements Bus. An event without At is stamped now.
@@ -104,8 +110,10 @@ func (l *Local) Publish(_ context.Context, e Event) error {
 	l.seq++
 	e.Seq = l.seq
 	e.shared = &shared{loads: map[string]*load{}}
-	for ch := range watchers {
-		l.send(ch, e)
+	for w := range watchers {
+		if !w.deliver(e) {
+			l.dropped.Add(1)
+		}
 	}
 	for ch := range l.all {
 		l.send(ch, e)
@@ -132,25 +140,60 @@ func (l *Local) Subscribe(ctx context.Context) <-chan Event {
 	return ch
 }
 
-// SubscribeOrder implements Bus.
+// SubscribeOrder implements Bus: a WatchOrder whose deliver queues on a
+// channel of OrderBuffer events.
 func (l *Local) SubscribeOrder(ctx context.Context, id int) <-chan Event {
 	ch := make(chan Event, OrderBuffer)
+	var closed bool // under l.mu, as deliver runs under it too
+	l.watch(ctx, id, func(e Event) bool {
+		if closed {
+			return true
+		}
+		select {
+		case ch <- e:
+			return true
+		default: // full: drop for this subscriber only
+			return false
+		}
+	}, func() { closed = true; close(ch) })
+	return ch
+}
+
+// watch is one WatchOrder: deliver is called under l.mu.
+type watch struct {
+	deliver func(Event) bool
+}
+
+// WatchOrder implements Bus.
+func (l *Local) WatchOrder(ctx context.Context, id int, deliver func(Event) bool) {
+	l.watch(ctx, id, deliver, nil)
+}
+
+// watch indexes deliver under order id until ctx is done, then removes it
+// and (under the lock, so no publish runs at the same time) calls ended.
+func (l *Local) watch(ctx context.Context, id int, deliver func(Event) bool, ended func()) {
+	w := &watch{deliver: deliver}
 	l.mu.Lock()
 	set := l.byOrder[id]
 	if set == nil {
-		set = map[chan Event]struct{}{}
+		set = map[*watch]struct{}{}
 		l.byOrder[id] = set
 	}
-	set[ch] = struct{}{}
+	set[w] = struct{}{}
 	l.n++
 	l.mu.Unlock()
-	l.unsubscribeWhenDone(ctx, ch, func() {
-		delete(set, ch)
-		if len(set) == 0 {
+	context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(set, w)
+		if len(set) == 0 { // set is still l.byOrder[id]: it leaves only once empty
 			delete(l.byOrder, id)
 		}
+		l.n--
+		if ended != nil {
+			ended()
+		}
 	})
-	return ch
 }
 
 // unsubscribeWhenDone removes ch (by remove, under the lock) and closes it

@@ -81,6 +81,11 @@ func (b *Redis) SubscribeOrder(ctx context.Context, id int) <-chan Event {
 	return b.local.SubscribeOrder(ctx, id)
 }
 
+// WatchOrder implements Bus.
+func (b *Redis) WatchOrder(ctx context.Context, id int, deliver func(Event) bool) {
+	b.local.WatchOrder(ctx, id, deliver)
+}
+
 // Subscribers counts this process's current subscribers.
 func (b *Redis) Subscribers() int { return b.local.Subscribers() }
 

@@ -183,7 +183,7 @@ func TestWebsocketSocketMemory(t *testing.T) {
 		gor := float64(after.goroutines-before.goroutines) / float64(n)
 		t.Logf("%d sockets with one orderUpdated each: %.0f B heap + %.0f B stack = %.1f KiB a socket, %.2f goroutines a socket",
 			n, heap, stack, (heap+stack)/1024, gor)
-		require.Less(t, heap+stack, 56.0*1024, "bytes a socket")
+		require.Less(t, heap+stack, 40.0*1024, "bytes a socket")
 		runtime.KeepAlive(socks)
 	})
 }
