@@ -45,6 +45,7 @@ type Tokens struct {
 	signing  SigningKey
 	verify   map[string]ed25519.PublicKey
 	now      func() time.Time
+	verified verifiedTokens // tokens parse has accepted (tokencache.go)
 }
 
 // NewTokens returns the token issuer for iss and aud, signing with key and
@@ -109,6 +110,9 @@ func (t *Tokens) Verify(raw string) (Viewer, error) {
 	return v, err
 }
 
+// tokenLeeway is the clock skew parseSigned allows on exp and iat.
+const tokenLeeway = 30 * time.Second
+
 // parseSigned checks raw's signature and registered claims into claims:
 // only EdDSA, the key chosen by kid, the header typ when typ is not empty,
 // iss (issuer), aud, exp and iat required and checked.
@@ -130,7 +134,7 @@ func (t *Tokens) parseSigned(raw string, claims jwt.Claims, issuer, typ string) 
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(t.now),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(tokenLeeway),
 	)
 	return err
 }
@@ -140,18 +144,32 @@ func (t *Tokens) parseSigned(raw string, claims jwt.Claims, issuer, typ string) 
 // key); the key is chosen by kid; iss, aud, sub, exp and iat are required
 // and checked.
 func (t *Tokens) parse(raw string) (Viewer, int, error) {
+	now := t.now()
+	if e, ok := t.verified.get(raw, now); ok {
+		return e.v, e.ver, nil
+	}
+	v, ver, exp, err := t.parseClaims(raw)
+	if err != nil {
+		return Viewer{}, 0, err
+	}
+	t.verified.put(raw, verifiedToken{v: v, ver: ver, until: exp.Add(tokenLeeway)}, now)
+	return v, ver, nil
+}
+
+// parseClaims is parse without the memo; it also returns the expiry.
+func (t *Tokens) parseClaims(raw string) (Viewer, int, time.Time, error) {
 	var c Claims
 	err := t.parseSigned(raw, &c, t.issuer, "")
 	if err != nil {
-		return Viewer{}, 0, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Viewer{}, 0, time.Time{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	id, err := strconv.Atoi(c.Subject)
 	if err != nil || id <= 0 || c.ID == "" || c.IssuedAt == nil || c.Ver < 0 {
-		return Viewer{}, 0, fmt.Errorf("%w: missing or malformed sub, jti, iat or ver", ErrInvalidToken)
+		return Viewer{}, 0, time.Time{}, fmt.Errorf("%w: missing or malformed sub, jti, iat or ver", ErrInvalidToken)
 	}
 	role := viewer.Role(c.Role)
 	if !role.Valid() {
-		return Viewer{}, 0, fmt.Errorf("%w: unknown role", ErrInvalidToken)
+		return Viewer{}, 0, time.Time{}, fmt.Errorf("%w: unknown role", ErrInvalidToken)
 	}
 	v := Viewer{CustomerID: id, Role: role}
 	if c.Perms != nil {
@@ -161,11 +179,11 @@ func (t *Tokens) parse(raw string) (Viewer, int, error) {
 		}
 		for _, p := range v.Permissions {
 			if !p.Valid() {
-				return Viewer{}, 0, fmt.Errorf("%w: unknown permission", ErrInvalidToken)
+				return Viewer{}, 0, time.Time{}, fmt.Errorf("%w: unknown permission", ErrInvalidToken)
 			}
 		}
 	}
-	return v, c.Ver, nil
+	return v, c.Ver, c.ExpiresAt.Time, nil
 }
 
 // JWKS returns the public keys that verify access tokens.
