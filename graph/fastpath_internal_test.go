@@ -19,7 +19,7 @@ import (
 // field.
 func selection(t *testing.T, query string, path ...string) ast.SelectionSet {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(NewExecutableSchema(Config{}).Schema(), query)
+	doc, errs := gqlparser.LoadQueryWithRules(NewExecutableSchema(Config{}).Schema(), query, nil)
 	require.Empty(t, errs)
 	set := doc.Operations[0].SelectionSet[0].(*ast.Field).SelectionSet
 	for _, name := range path {

@@ -341,7 +341,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	w.conn = conn
 	if brw.Writer.Buffered() > 0 {
-		if err := brw.Writer.Flush(); err != nil {
+		if err := brw.Flush(); err != nil {
 			_ = conn.Close()
 			return nil, nil, err
 		}
@@ -350,7 +350,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// buffered, in a buffer large enough for it: Accept reads the
 	// buffered bytes, then the connection.
 	n := brw.Reader.Buffered()
-	b, _ := brw.Reader.Peek(n)
+	b, _ := brw.Peek(n)
 	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn), max(wsBufferBytes, n))
 	if n > 0 {
 		if _, err := br.Peek(n); err != nil {

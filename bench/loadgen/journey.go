@@ -219,7 +219,6 @@ func runJourney(args []string) error {
 		mu    sync.Mutex
 		lat   []time.Duration
 		codes codeTally
-		stmts atomic.Int64
 	}
 	stats := make([]*stepStats, len(journeyMix))
 	for i := range stats {

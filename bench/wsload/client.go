@@ -320,9 +320,10 @@ type reporter struct {
 func (r *reporter) send(e clientEvent) {
 	b, _ := json.Marshal(e)
 	r.mu.Lock()
-	r.w.Write(b)
-	r.w.WriteByte('\n')
-	r.mu.Unlock()
+	defer r.mu.Unlock()
+	// The coordinator reads these lines; a failed write means it has gone,
+	// and the deadline ends this process.
+	_, _ = r.w.Write(append(b, '\n'))
 }
 
 func (r *reporter) flush() {
