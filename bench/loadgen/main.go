@@ -27,9 +27,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +36,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/savannah-commerce/savannah/bench/internal/host"
 )
 
 // The benchmark operations (../shared/bench/README.md).
@@ -490,27 +490,7 @@ func pgVersion(dsn string) string {
 }
 
 // machine describes where the numbers come from.
-func machine() string {
-	var b strings.Builder
-	cpu := "unknown"
-	if f, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(f); m != nil {
-			cpu = string(m[1])
-		}
-	}
-	mem := "unknown"
-	if f, err := os.ReadFile("/proc/meminfo"); err == nil {
-		if m := regexp.MustCompile(`(?m)^MemTotal:\s*(\d+) kB`).FindSubmatch(f); m != nil {
-			kb, _ := strconv.Atoi(string(m[1]))
-			mem = fmt.Sprintf("%.1f GiB", float64(kb)/1024/1024)
-		}
-	}
-	kernel, _ := exec.Command("uname", "-sr").Output()
-	fmt.Fprintf(&b, "- CPU: %s, %d logical cores visible to Go\n", cpu, runtime.NumCPU())
-	fmt.Fprintf(&b, "- memory: %s; kernel: %s\n", mem, strings.TrimSpace(string(kernel)))
-	fmt.Fprintf(&b, "- load generator built with %s\n", runtime.Version())
-	return b.String()
-}
+func machine() string { return host.Lines() }
 
 func render(c config, ops []operation, rows, ceiling []result, peakKB int, pg string) string {
 	var b strings.Builder

@@ -28,12 +28,13 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/savannah-commerce/savannah/bench/internal/host"
 )
 
 func main() {
@@ -822,26 +823,13 @@ func runReport(args []string) error {
 	return os.WriteFile(*out, []byte(md), 0o644)
 }
 
-// machine describes where the numbers come from, as the query benchmark does.
+// machine describes where the numbers come from, as the query benchmark
+// does, with the load average and what shared the machine.
 func machine() string {
-	cpu := "unknown"
-	if f, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(f); m != nil {
-			cpu = string(m[1])
-		}
-	}
-	mem := "unknown"
-	if f, err := os.ReadFile("/proc/meminfo"); err == nil {
-		if m := regexp.MustCompile(`(?m)^MemTotal:\s*(\d+) kB`).FindSubmatch(f); m != nil {
-			kb, _ := strconv.Atoi(string(m[1]))
-			mem = fmt.Sprintf("%.1f GiB", float64(kb)/1024/1024)
-		}
-	}
-	kernel, _ := exec.Command("uname", "-sr").Output()
 	load := ""
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	return fmt.Sprintf("- CPU: %s, %d logical cores visible to Go\n- memory: %s; kernel: %s\n- load average when the report was written: %s\n- load generator built with %s; servers, databases and load generator on the same machine (loopback)\n",
-		cpu, runtime.NumCPU(), mem, strings.TrimSpace(string(kernel)), load, runtime.Version())
+	return host.Lines() + "- load average when the report was written: " + load +
+		"\n- servers, databases and load generator on the same machine (loopback)\n"
 }
