@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 
 	entgo "entgo.io/ent"
@@ -210,8 +211,9 @@ func (d countDeltas) addProducts(ctx context.Context, client *ent.Client, ids []
 	return nil
 }
 
-// apply writes the changes, one UPDATE per category, in category order
-// (so that two transactions lock the rows they share in the same order).
+// apply writes the changes: one UPDATE for up to countsPerStatement
+// categories, adding each its own change (a bulk import touches a hundred
+// categories at once; a statement each was most of its statements).
 func (d countDeltas) apply(ctx context.Context, client *ent.Client, dialect string) error {
 	byCategory := map[int][2]int{} // all, active
 	for k, n := range d {
@@ -229,21 +231,35 @@ func (d countDeltas) apply(ctx context.Context, client *ent.Client, dialect stri
 		}
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		c := byCategory[id]
+	for chunk := range slices.Chunk(ids, countsPerStatement) {
 		// A plain statement, not a Category update: the counts are no
 		// edit of the category (its updated_at, hooks and events stay).
+		// The changes are written as literals (they are ints): a
+		// placeholder in a CASE branch has no type on PostgreSQL.
+		add := func(field string, which int) sql.Querier {
+			return sql.ExprFunc(func(b *sql.Builder) {
+				b.Ident(field).WriteString(" + CASE ").Ident(category.FieldID)
+				for _, id := range chunk {
+					b.WriteString(" WHEN " + strconv.Itoa(id) + " THEN " + strconv.Itoa(byCategory[id][which]))
+				}
+				b.WriteString(" ELSE 0 END")
+			})
+		}
 		q, args := sql.Dialect(dialect).Update(category.Table).
-			Add(category.FieldProductCount, c[0]).
-			Add(category.FieldActiveProductCount, c[1]).
-			Where(sql.EQ(category.FieldID, id)).
+			Set(category.FieldProductCount, add(category.FieldProductCount, 0)).
+			Set(category.FieldActiveProductCount, add(category.FieldActiveProductCount, 1)).
+			Where(sql.InInts(category.FieldID, chunk...)).
 			Query()
 		if _, err := client.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("product counts of category %d: %w", id, err)
+			return fmt.Errorf("product counts of categories %d to %d: %w", chunk[0], chunk[len(chunk)-1], err)
 		}
 	}
 	return nil
 }
+
+// countsPerStatement is the most categories one UPDATE of the counts
+// writes.
+const countsPerStatement = 500
 
 // SubtreeProducts is the query for the products of the category with path
 // and of every category below it, and the context to run it with. Unless
