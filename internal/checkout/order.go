@@ -239,10 +239,6 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 	if err != nil {
 		return nil, err
 	}
-	number, err := s.nextNumber(ctx, c)
-	if err != nil {
-		return nil, err
-	}
 	tax, err := s.tax(sys, c)
 	if err != nil {
 		return nil, err
@@ -273,6 +269,13 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 			RateID: tl.ID, Name: tl.Name, ClassName: tl.ClassName, BasisPoints: tl.BasisPoints,
 			BaseMinor: tl.BaseMinor, TaxMinor: tl.TaxMinor,
 		}
+	}
+	// The number last: its row lock is held until commit, so everything
+	// that does not need it (tax, promotions and their usage locks) is
+	// done before it is taken.
+	number, err := s.nextNumber(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 	create := s.own(c.Order.Create(), b)
 	if snap := ship.snapshot(); snap != nil {
