@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/savannah-commerce/savannah/bench/internal/stats"
 	"net/http"
 	"os"
 	"slices"
@@ -356,7 +357,7 @@ func runCheckout(args []string) error {
 	fmt.Fprintf(&b, "| %d guests, 3-line carts, concurrency %d | %d | %.0f | %s | %s | %s | %.1f | %.2f | %.2f |\n",
 		*customers, *conc, res.ok, res.rps, ms(res.p50), ms(res.p99), tally.String(), (st1-st0)/n, msf(cpu1-cpu0)/n, msf(cpuSpent(db0, db1))/n)
 	fmt.Fprintf(&b, "| %d buyers race for %d units (all at once) | %d | %.0f | %s | %s | %s | | | |\n\n",
-		*buyers, *stock, sold, float64(sold)/raceTime.Seconds(), ms(percentile(hotLat, 50)), ms(percentile(hotLat, 99)), hotTally.String())
+		*buyers, *stock, sold, float64(sold)/raceTime.Seconds(), ms(stats.Percentile(hotLat, 50)), ms(stats.Percentile(hotLat, 99)), hotTally.String())
 	fmt.Fprintf(&b, "The race sold %d (orders placed), %d units in order lines, %d reserved of %d on hand: %s. The refusals are userErrors with the code above.\n\n",
 		sold, sold1-sold0, reserved, onHand, verdict)
 	fmt.Fprintf(&b, "During the %d orders, sampled every 20 ms (%d samples), the average number of the benchmark database's active backends\n\n- by wait event: %s;\n- waiting for a lock, by lock: %s;\n- waiting for a lock, by statement: %s.\n",

@@ -25,16 +25,6 @@ var modes = map[string]func(args []string) error{
 	"journey":  runJourney,
 }
 
-// percentile is the p-th percentile (0-100) of sorted latencies, nearest
-// rank below; zero for none.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(float64(len(sorted)) * p / 100)
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
 func newClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}, Timeout: 30 * time.Second}
 }

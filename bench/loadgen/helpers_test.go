@@ -13,21 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestPercentile(t *testing.T) {
-	t.Parallel()
-	require.Zero(t, percentile(nil, 99))
-	var lat []time.Duration
-	for i := 1; i <= 100; i++ {
-		lat = append(lat, time.Duration(i)*time.Millisecond)
-	}
-	require.Equal(t, 51*time.Millisecond, percentile(lat, 50))
-	require.Equal(t, 100*time.Millisecond, percentile(lat, 99))
-	require.Equal(t, 100*time.Millisecond, percentile(lat, 100))
-	require.Equal(t, time.Millisecond, percentile(lat, 0))
-	one := []time.Duration{7 * time.Millisecond}
-	require.Equal(t, 7*time.Millisecond, percentile(one, 99))
-}
-
 // TestCPUTicks: utime and stime are fields 14 and 15, counted after the
 // command name, which may hold spaces and parentheses.
 func TestCPUTicks(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/savannah-commerce/savannah/bench/internal/stats"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -220,9 +221,9 @@ func runJourney(args []string) error {
 		lat   []time.Duration
 		codes codeTally
 	}
-	stats := make([]*stepStats, len(journeyMix))
-	for i := range stats {
-		stats[i] = &stepStats{}
+	steps := make([]*stepStats, len(journeyMix))
+	for i := range steps {
+		steps[i] = &stepStats{}
 	}
 	total := 0
 	for _, st := range journeyMix {
@@ -267,7 +268,7 @@ func runJourney(args []string) error {
 					sh = shopper{}
 				}
 				d := time.Since(t)
-				st := stats[i]
+				st := steps[i]
 				st.mu.Lock()
 				if err != nil {
 					st.codes.add(err)
@@ -290,7 +291,7 @@ func runJourney(args []string) error {
 	var readsDone, readSQL, writeSQL float64
 	allOK, allErr := 0, 0
 	for i, st := range journeyMix {
-		ss := stats[i]
+		ss := steps[i]
 		slices.Sort(ss.lat)
 		errs := 0
 		for _, n := range ss.codes.m {
@@ -305,7 +306,7 @@ func runJourney(args []string) error {
 			writeSQL += float64(len(ss.lat)+errs) * writeCost[i]
 		}
 		fmt.Fprintf(&b, "| %s | %d %% | %d | %.0f | %s | %s | %s |\n", st.name, st.weight, len(ss.lat), float64(len(ss.lat))/elapsed.Seconds(),
-			ms(percentile(ss.lat, 50)), ms(percentile(ss.lat, 99)), ss.codes.String())
+			ms(stats.Percentile(ss.lat, 50)), ms(stats.Percentile(ss.lat, 99)), ss.codes.String())
 	}
 	fmt.Fprintf(&b, "| **all** | 100 %% | %d | %.0f | | | %d |\n\n", allOK, float64(allOK)/elapsed.Seconds(), allErr)
 	fmt.Fprintf(&b, "%d orders placed. ", orders.Load())

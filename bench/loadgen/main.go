@@ -22,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/savannah-commerce/savannah/bench/internal/stats"
 	"io"
 	"net"
 	"net/http"
@@ -254,7 +255,7 @@ func drive(n int, d time.Duration, limit int, fn func(i int) error) result {
 	slices.Sort(all)
 	res.ok = len(all)
 	res.rps = float64(res.ok) / elapsed.Seconds()
-	res.p50, res.p99 = percentile(all, 50), percentile(all, 99)
+	res.p50, res.p99 = stats.Percentile(all, 50), stats.Percentile(all, 99)
 	return res
 }
 

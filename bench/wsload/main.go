@@ -305,16 +305,8 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 	for _, e := range evs {
 		switch e.Ev {
 		case "next":
-			var d struct {
-				OrderUpdated struct {
-					ID     string `json:"id"`
-					Status string `json:"status"`
-				} `json:"orderUpdated"`
-			}
-			_ = json.Unmarshal(e.Data, &struct {
-				Data any `json:"data"`
-			}{&d})
-			key := seenKey{e.Sock, d.OrderUpdated.ID + "/" + d.OrderUpdated.Status}
+			id, status := orderUpdated(e.Data)
+			key := seenKey{e.Sock, id + "/" + status}
 			if t, ok := t0[key.change]; ok && !seen[key] {
 				seen[key] = true
 				lat = append(lat, time.Unix(0, e.T).Sub(t))
@@ -330,6 +322,21 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 	_, out.MutationMs, _ = summary(took)
 	logf("shape 1: %d changes, %d/%d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", out.Changes, out.Received, out.Expected, out.P50, out.P99, out.Max)
 	return out
+}
+
+// orderUpdated reads the order's ID and status from a next message's
+// payload (empty when it holds none).
+func orderUpdated(payload json.RawMessage) (id, status string) {
+	var d struct {
+		OrderUpdated struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"orderUpdated"`
+	}
+	_ = json.Unmarshal(payload, &struct {
+		Data any `json:"data"`
+	}{&d})
+	return d.OrderUpdated.ID, d.OrderUpdated.Status
 }
 
 // shapeTwo changes ownChanges orders spread over the sockets, one each;
@@ -376,20 +383,12 @@ func shapeTwo(ctx context.Context, c runConfig, g *gqlClient, f *fleet, orders [
 	for _, e := range evs {
 		switch e.Ev {
 		case "next":
-			var d struct {
-				OrderUpdated struct {
-					ID     string `json:"id"`
-					Status string `json:"status"`
-				} `json:"orderUpdated"`
-			}
-			_ = json.Unmarshal(e.Data, &struct {
-				Data any `json:"data"`
-			}{&d})
+			id, status := orderUpdated(e.Data)
 			ch, ok := bySock[e.Sock]
 			switch {
-			case d.OrderUpdated.ID != orders[e.Sock]:
+			case id != orders[e.Sock]:
 				out.Misrouted++
-			case ok && ch.sock == e.Sock && ch.status == d.OrderUpdated.Status && !ch.seen:
+			case ok && ch.sock == e.Sock && ch.status == status && !ch.seen:
 				ch.seen = true
 				bySock[e.Sock] = ch
 				lat = append(lat, time.Unix(0, e.T).Sub(ch.t0))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/savannah-commerce/savannah/bench/internal/stats"
 	"math"
 	"slices"
 	"sort"
@@ -83,22 +84,13 @@ type Feed struct {
 	CPUSeconds float64 `json:"cpuSeconds"`
 }
 
-// percentile is the nearest-rank percentile p (0 < p ≤ 100) of sorted.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
 // summary is p50, p99 and max of lat in milliseconds (lat is sorted).
 func summary(lat []time.Duration) (p50, p99, mx float64) {
 	slices.Sort(lat)
 	if len(lat) == 0 {
 		return 0, 0, 0
 	}
-	return msf(percentile(lat, 50)), msf(percentile(lat, 99)), msf(lat[len(lat)-1])
+	return msf(stats.Percentile(lat, 50)), msf(stats.Percentile(lat, 99)), msf(lat[len(lat)-1])
 }
 
 func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -18,22 +18,6 @@ func durations(ms ...int) []time.Duration {
 	return out
 }
 
-func TestPercentileNearestRank(t *testing.T) {
-	var hundred []time.Duration
-	for i := 1; i <= 100; i++ {
-		hundred = append(hundred, time.Duration(i)*time.Millisecond)
-	}
-	require.Equal(t, 50*time.Millisecond, percentile(hundred, 50))
-	require.Equal(t, 99*time.Millisecond, percentile(hundred, 99))
-	require.Equal(t, 100*time.Millisecond, percentile(hundred, 100))
-	require.Equal(t, 1*time.Millisecond, percentile(hundred, 0.1))
-	require.Equal(t, time.Duration(0), percentile(nil, 50))
-	// Few samples: p99 of three is the largest, p50 the middle one.
-	three := durations(1, 2, 3)
-	require.Equal(t, 2*time.Millisecond, percentile(three, 50))
-	require.Equal(t, 3*time.Millisecond, percentile(three, 99))
-}
-
 func TestSummarySortsAndReportsMilliseconds(t *testing.T) {
 	p50, p99, mx := summary(durations(30, 10, 20, 40))
 	require.Equal(t, 20.0, p50)
