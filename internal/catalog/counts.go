@@ -268,7 +268,16 @@ const countsPerStatement = 500
 // subtree's products: exact, and as cheap at 200,000 products as at 2,000.
 // A filtered query counts its rows.
 func SubtreeProducts(ctx context.Context, client *ent.Client, path string, filtered bool) (context.Context, *ent.ProductQuery) {
-	q := client.Product.Query().Where(product.HasCategoryWith(InSubtree(path)))
+	// category_id IN (the subtree's IDs), not HasCategoryWith's EXISTS:
+	// SQLite runs a correlated EXISTS once per product of the store (0.5 s
+	// at 200,000), where IN reads the subtree's IDs once and seeks the
+	// (category_id, status) index; PostgreSQL plans both alike.
+	q := client.Product.Query().Where(func(s *sql.Selector) {
+		t := sql.Table(category.Table)
+		ids := sql.Dialect(s.Dialect()).Select(t.C(category.FieldID)).From(t)
+		InSubtree(path)(ids)
+		s.Where(sql.In(s.C(product.FieldCategoryID), ids))
+	})
 	if filtered {
 		return ctx, q
 	}
