@@ -341,10 +341,13 @@ func openDB(ctx context.Context, url string, migrate bool) (*database.DB, error)
 		if err == nil {
 			err = jobs.Migrate(ctx, db)
 		}
-		if err != nil {
-			_ = db.Close()
-			return nil, err
-		}
+	}
+	if err == nil {
+		err = db.Optimize(ctx)
+	}
+	if err != nil {
+		_ = db.Close()
+		return nil, err
 	}
 	return db, nil
 }
@@ -385,6 +388,9 @@ func seedCatalog(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	client := svc.Client
 	start := time.Now()
 	res, err := seed.Load(ctx, client, cat)
+	if err == nil && res.ProductsCreated > 0 {
+		err = database.Analyze(ctx, client) // the planner sees the new sizes at once
+	}
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

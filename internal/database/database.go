@@ -126,3 +126,32 @@ func sqlitePath(dsn string) string {
 	}
 	return p
 }
+
+// Optimize refreshes the query planner's statistics where SQLite finds
+// them stale (`PRAGMA optimize=0x10002`: every table never analysed, or
+// whose size changed tenfold since). Without them SQLite guesses that
+// `status = 'ACTIVE'` is selective, sorts every active product to list the
+// first 20, and reads whole subtrees the same way; with them it walks the
+// primary key and stops at the page. PostgreSQL's autovacuum keeps its own
+// statistics: nothing to do there.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.Dialect != dialect.SQLite {
+		return nil
+	}
+	if _, err := db.SQL.ExecContext(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		return fmt.Errorf("optimize database: %w", err)
+	}
+	return nil
+}
+
+// Analyze refreshes the planner's statistics of every table, on either
+// database (the same statement), after a bulk load has changed them
+// beyond what Optimize or autovacuum would notice soon enough.
+func Analyze(ctx context.Context, db interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}) error {
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze database: %w", err)
+	}
+	return nil
+}
