@@ -144,7 +144,7 @@ func (s *Service) revokeAccess(ctx context.Context, id int) (*ent.Customer, erro
 	if err != nil {
 		return nil, fmt.Errorf("bump token version: %w", err)
 	}
-	if err := s.cfg.Versions.Set(ctx, id, cust.TokenVersion); err != nil {
+	if err := s.cfg.Versions.Bumped(ctx, id, cust.TokenVersion); err != nil {
 		// The database has the new version; other replicas see it when
 		// their cached entry expires.
 		s.cfg.Log.WarnContext(ctx, "token version not cached", slog.String("error", err.Error()))
