@@ -60,8 +60,9 @@ type tieredEntry struct {
 // (such as "savannah:token-version:") kept for ttl (VersionTTL in
 // production), its announcements on the channel prefix+"bumped". The
 // subscription lasts until ctx is done; NewTieredVersionCache returns once
-// Redis has confirmed it, or has failed to (the in-process layer then
-// waits for the subscription, and every read goes to Redis).
+// Redis has confirmed it, or has failed to within 5 seconds (the
+// in-process layer then waits for the subscription, and every read goes
+// to Redis).
 func NewTieredVersionCache(ctx context.Context, rdb redis.UniversalClient, prefix string, ttl time.Duration, log *slog.Logger) *TieredVersionCache {
 	c := &TieredVersionCache{
 		shared: &RedisVersionCache{rdb: rdb, prefix: prefix, ttl: ttl},
@@ -72,7 +73,7 @@ func NewTieredVersionCache(ctx context.Context, rdb redis.UniversalClient, prefi
 		local:  expirable.NewLRU[int, tieredEntry](tieredLocalCap, nil, ttl),
 	}
 	ps := rdb.Subscribe(ctx, c.chann)
-	first, err := ps.Receive(ctx)
+	first, err := ps.ReceiveTimeout(ctx, 5*time.Second)
 	if err == nil {
 		c.handle(first)
 	} else {

@@ -89,3 +89,20 @@ func TestTieredVersionCacheAnnouncesBumps(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, v, "customer 1's copy was not dropped")
 }
+
+// TestTieredVersionCacheWithoutRedis: with Redis unreachable the cache is
+// built all the same, keeps nothing in process and reports errors, so
+// VerifyAccess reads the database.
+func TestTieredVersionCacheWithoutRedis(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	c := NewTieredVersionCache(ctx, rdb, "test:down:", time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.False(t, c.live.Load())
+	_, ok, err := c.Get(ctx, 1)
+	require.Error(t, err)
+	require.False(t, ok)
+	require.Error(t, c.Bumped(ctx, 1, 2))
+	require.Zero(t, c.local.Len())
+}
