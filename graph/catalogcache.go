@@ -24,6 +24,8 @@ var catalogRootFields = map[string]bool{
 type catalogCache struct {
 	cache    cache.Catalog
 	signedIn func(ctx context.Context) bool
+	// requests counts hits and misses; nil counts nothing.
+	requests *cache.Requests
 }
 
 var _ interface {
@@ -46,7 +48,12 @@ func (c catalogCache) InterceptResponse(ctx context.Context, next graphql.Respon
 		return next(ctx)
 	}
 	opCtx := graphql.GetOperationContext(ctx)
-	if !c.cacheable(ctx, opCtx) {
+	if !catalogOnly(opCtx) {
+		return next(ctx)
+	}
+	if opCtx.Headers.Get("Authorization") != "" || (c.signedIn != nil && c.signedIn(ctx)) {
+		// A signed-in viewer's answer is never cached: a miss.
+		c.requests.Miss()
 		return next(ctx)
 	}
 	// The version is read before the data: a write committing meanwhile
@@ -56,23 +63,28 @@ func (c catalogCache) InterceptResponse(ctx context.Context, next graphql.Respon
 	// every order placed.
 	version, err := c.cache.Version(ctx)
 	if err != nil {
+		c.requests.Miss()
 		return next(ctx)
 	}
 	if showsStock(opCtx.Operation.SelectionSet) {
 		stock, err := c.cache.StockVersion(ctx)
 		if err != nil {
+			c.requests.Miss()
 			return next(ctx)
 		}
 		version += ".s" + stock
 	}
 	key, ok := cacheKey(version, opCtx)
 	if !ok {
+		c.requests.Miss()
 		return next(ctx)
 	}
 	if data, ok := c.cache.Get(ctx, key); ok {
+		c.requests.Hit()
 		markShared(ctx, c.cache.TTL())
 		return &graphql.Response{Data: data}
 	}
+	c.requests.Miss()
 	resp := next(ctx)
 	if resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 && string(resp.Data) != "null" {
 		c.cache.Set(ctx, key, resp.Data)
@@ -82,12 +94,10 @@ func (c catalogCache) InterceptResponse(ctx context.Context, next graphql.Respon
 	return resp
 }
 
-// cacheable: an anonymous query asking only for catalogue root fields.
-func (c catalogCache) cacheable(ctx context.Context, opCtx *graphql.OperationContext) bool {
+// catalogOnly: a query asking only for catalogue root fields, whoever
+// asks.
+func catalogOnly(opCtx *graphql.OperationContext) bool {
 	if opCtx == nil || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
-		return false
-	}
-	if opCtx.Headers.Get("Authorization") != "" || (c.signedIn != nil && c.signedIn(ctx)) {
 		return false
 	}
 	return onlyCatalog(opCtx.Operation)

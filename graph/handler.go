@@ -128,7 +128,11 @@ func NewHandler(svc *app.Services, cfg HandlerConfig) http.Handler {
 	}
 	if cfg.CatalogCache != nil {
 		// After Protection, so cached answers are still measured.
-		srv.Use(catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn})
+		cc := catalogCache{cache: cfg.CatalogCache, signedIn: cfg.SignedIn}
+		if cfg.Metrics != nil {
+			cc.requests = cache.NewRequests(cfg.Metrics)
+		}
+		srv.Use(cc)
 	}
 	// noTx mutations call outside systems, which must not happen inside a
 	// database transaction: they open their own, short ones around the

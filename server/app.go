@@ -73,6 +73,7 @@ func newApp(ctx context.Context, cfg config.Config, db *database.DB, rdb *redis.
 		StoreLocation:              &cfg.StoreTimezone,
 		CDNPurge:                   cfg.CDNPurgeURL != "",
 		Redis:                      rdb,
+		Context:                    ctx,
 		Auth:                       auth.ServiceConfig{Tokens: tokens, ResetURL: cfg.PasswordResetURL},
 		OAuth:                      oauth.Config{Issuer: cfg.PublicURL, TokenTTL: cfg.OAuthTokenTTL},
 		Checkout: checkout.Config{

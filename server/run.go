@@ -95,6 +95,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	runsAPI, runsJobs := cfg.Role != config.RoleWorker, cfg.Role != config.RoleAPI
 	log = log.With(slog.String("role", cfg.Role))
 	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
+	// Memory: the collector's target, unless GOGC sets it (README,
+	// "Configuration").
+	app.TuneGC(getenv)
 
 	// Database: open, migrate, seed.
 	db, err := openDB(ctx, cfg.DatabaseURL, cfg.AutoMigrate)

@@ -105,7 +105,7 @@ func TestPickFollowsTheWeights(t *testing.T) {
 
 func TestParseCacheCounters(t *testing.T) {
 	t.Parallel()
-	_, _, ok := parseCacheCounters([]byte("savannah_sql_statements_total 12\n"))
+	_, _, ok := parseCacheCounters([]byte("savannah_sql_statements_total 12\nsavannah_catalog_cache_bytes 3\n"))
 	require.False(t, ok)
 	m := "# HELP savannah_catalog_cache_requests_total x\n" +
 		"savannah_catalog_cache_requests_total{result=\"hit\"} 90\n" +

@@ -99,9 +99,9 @@ func (sh *shopper) add(client *http.Client, url, variant string) error {
 	return sh.cartWrite(client, url, cartLinesAddM, "cartLinesAdd", map[string]any{"cartId": sh.cart, "lines": line})
 }
 
-// cacheCounters reads catalogue-cache hit and miss counters from the
-// server's metrics, if it exports any (a series named
-// savannah_catalog_cache… whose name or labels say hit or miss).
+// cacheCounters reads the catalogue cache's hit and miss counters
+// (savannah_catalog_cache_requests_total) from the server's metrics; ok
+// is false when it exports none (a server older than the counter).
 func cacheCounters(client *http.Client, metricsURL string) (hits, misses float64, ok bool) {
 	resp, err := client.Get(metricsURL)
 	if err != nil {
@@ -112,25 +112,27 @@ func cacheCounters(client *http.Client, metricsURL string) (hits, misses float64
 	return parseCacheCounters(b)
 }
 
+// cacheSeries is the catalogue cache's counter, one series per result.
+const cacheSeries = "savannah_catalog_cache_requests_total"
+
 func parseCacheCounters(metrics []byte) (hits, misses float64, ok bool) {
 	sc := bufio.NewScanner(bytes.NewReader(metrics))
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "savannah_catalog_cache") {
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
 			continue
 		}
-		i := strings.LastIndexByte(line, ' ')
+		name := line[:i]
 		v, err := strconv.ParseFloat(line[i+1:], 64)
 		if err != nil {
 			continue
 		}
-		switch name := line[:i]; {
-		case strings.Contains(name, "miss"):
-			misses += v
-			ok = true
-		case strings.Contains(name, "hit"):
-			hits += v
-			ok = true
+		switch name {
+		case cacheSeries + `{result="hit"}`:
+			hits, ok = v, true
+		case cacheSeries + `{result="miss"}`:
+			misses, ok = v, true
 		}
 	}
 	return hits, misses, ok
@@ -312,10 +314,10 @@ func runJourney(args []string) error {
 	fmt.Fprintf(&b, "%d orders placed. ", orders.Load())
 	if counted {
 		hits, misses := h1-h0, m1-m0
-		fmt.Fprintf(&b, "Catalogue cache (the server's counters): %.0f hits, %.0f misses, hit rate **%.0f %%**.\n", hits, misses, 100*hits/max(hits+misses, 1))
+		fmt.Fprintf(&b, "Catalogue cache (the server's %s, read before and after the run): %.0f hits, %.0f misses, hit rate **%.0f %%**.\n", cacheSeries, hits, misses, 100*hits/max(hits+misses, 1))
 	} else {
-		fmt.Fprintf(&b, "SQL statements in all: %.0f (%.1f per request). The server exports no catalogue-cache hit/miss counter, so the hit rate is estimated: %s\n",
-			st1-st0, (st1-st0)/float64(max(allOK+allErr, 1)), hitEstimate(readsDone, readSQL, writeSQL, st1-st0))
+		fmt.Fprintf(&b, "SQL statements in all: %.0f (%.1f per request). The server exports no %s, so the hit rate is estimated: %s\n",
+			st1-st0, (st1-st0)/float64(max(allOK+allErr, 1)), cacheSeries, hitEstimate(readsDone, readSQL, writeSQL, st1-st0))
 	}
 	if *out == "" {
 		_, err = os.Stdout.WriteString(b.String())

@@ -10,6 +10,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,6 +87,10 @@ type Config struct {
 	// keeps refresh tokens, sign-in failure counts and token versions in
 	// it (falling back to the database and the process while it is down).
 	Redis *redis.Client
+	// Context bounds the background work NewServices starts (with Redis,
+	// the subscription that keeps replicas' token versions in step); nil
+	// means the life of the process.
+	Context context.Context
 	// Auth configures the account service: Tokens is required; Refresh,
 	// Failures and Versions, when nil, are chosen by Redis above; Notify,
 	// when nil, is the outbox. Client, Dialect and Log are filled in by
@@ -213,7 +218,13 @@ func NewServices(client *ent.Client, cfg Config) (*Services, error) {
 			ac.Failures = ratelimit.Fallback{Primary: ratelimit.NewRedis(cfg.Redis, "savannah:signin-failures:"), Secondary: ratelimit.NewMemory(time.Now), Log: cfg.Log}
 		}
 		if ac.Versions == nil {
-			ac.Versions = auth.NewRedisVersionCache(cfg.Redis, "savannah:token-version:")
+			// In process, kept in step through Redis pub/sub: an open
+			// WebSocket re-checks its token on every event.
+			ctx := cfg.Context
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			ac.Versions = auth.NewTieredVersionCache(ctx, cfg.Redis, "savannah:token-version:", auth.VersionTTL, cfg.Log)
 		}
 	default:
 		if ac.Refresh == nil {

@@ -62,13 +62,14 @@ type Service struct {
 	now       func() time.Time
 }
 
-// NewService returns the account service. It hashes one dummy password, so
-// a sign-in with an unknown email costs the same as a wrong password.
+// NewService returns the account service. A sign-in with an unknown email
+// is compared against a dummy hash, so it costs the same as a wrong
+// password (see dummyPasswordHash).
 func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Client == nil || cfg.Tokens == nil || cfg.Refresh == nil || cfg.Failures == nil || cfg.Log == nil {
 		return nil, errors.New("auth: client, tokens, refresh store, failure counter and logger are required")
 	}
-	dummy, err := HashPassword("not a real password: timing equaliser")
+	dummy, err := dummyPasswordHash()
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (s *Service) revokeAccess(ctx context.Context, id int) (*ent.Customer, erro
 	if err != nil {
 		return nil, fmt.Errorf("bump token version: %w", err)
 	}
-	if err := s.cfg.Versions.Set(ctx, id, cust.TokenVersion); err != nil {
+	if err := s.cfg.Versions.Bumped(ctx, id, cust.TokenVersion); err != nil {
 		// The database has the new version; other replicas see it when
 		// their cached entry expires.
 		s.cfg.Log.WarnContext(ctx, "token version not cached", slog.String("error", err.Error()))

@@ -27,8 +27,11 @@ const deleted = -1
 type VersionCache interface {
 	// Get returns the cached version, or false on a miss.
 	Get(ctx context.Context, customerID int) (int, bool, error)
-	// Set caches the version for VersionTTL.
+	// Set caches the version read from the database for VersionTTL.
 	Set(ctx context.Context, customerID, version int) error
+	// Bumped caches the version the auth service has just set, so that
+	// tokens of older ones are refused from now on (on every replica).
+	Bumped(ctx context.Context, customerID, version int) error
 }
 
 // MemoryVersionCache is a VersionCache for one process.
@@ -54,17 +57,23 @@ func (m *MemoryVersionCache) Set(_ context.Context, id, version int) error {
 	return nil
 }
 
+// Bumped implements VersionCache.
+func (m *MemoryVersionCache) Bumped(ctx context.Context, id, version int) error {
+	return m.Set(ctx, id, version)
+}
+
 // RedisVersionCache is a VersionCache shared by every replica: a bump on
 // one is seen by all on their next request.
 type RedisVersionCache struct {
 	rdb    redis.UniversalClient
 	prefix string
+	ttl    time.Duration
 }
 
 // NewRedisVersionCache returns a cache over rdb with keys under prefix
 // (such as "savannah:token-version:").
 func NewRedisVersionCache(rdb redis.UniversalClient, prefix string) *RedisVersionCache {
-	return &RedisVersionCache{rdb: rdb, prefix: prefix}
+	return &RedisVersionCache{rdb: rdb, prefix: prefix, ttl: VersionTTL}
 }
 
 // Get implements VersionCache.
@@ -85,8 +94,14 @@ func (r *RedisVersionCache) Get(ctx context.Context, id int) (int, bool, error) 
 
 // Set implements VersionCache.
 func (r *RedisVersionCache) Set(ctx context.Context, id, version int) error {
-	if err := r.rdb.Set(ctx, r.prefix+strconv.Itoa(id), version, VersionTTL).Err(); err != nil {
+	if err := r.rdb.Set(ctx, r.prefix+strconv.Itoa(id), version, r.ttl).Err(); err != nil {
 		return fmt.Errorf("token version cache: %w", err)
 	}
 	return nil
+}
+
+// Bumped implements VersionCache: every replica reads Redis, so setting
+// the new version is enough.
+func (r *RedisVersionCache) Bumped(ctx context.Context, id, version int) error {
+	return r.Set(ctx, id, version)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -103,27 +105,48 @@ func TestDeletedAccountTokensStop(t *testing.T) {
 	})
 }
 
-// TestAccessChangesReachEveryReplica: with Redis, a demotion on one
-// replica is seen by another that had cached the old version.
+// TestAccessChangesReachEveryReplica: with Redis, each replica keeps
+// token versions in process (an hour here, so only the announcement can
+// explain what follows): a demotion or a logout everywhere on replica A
+// makes replica B, which had the old version in process, refuse the old
+// token at once, while other tokens keep working on B.
 func TestAccessChangesReachEveryReplica(t *testing.T) {
 	rdb := dbtest.Redis(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
 		prefix := fmt.Sprintf("test:%s:%d:version:", t.Name(), time.Now().UnixNano())
-		shared := func(sc *auth.ServiceConfig) {
-			sc.Versions = auth.NewRedisVersionCache(rdb, prefix)
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		replica := func(sc *auth.ServiceConfig) {
+			sc.Versions = auth.NewTieredVersionCache(ctx, rdb, prefix, time.Hour, log)
 		}
-		a := newStoreWith(t, db, nil, storeSetup{auth: []func(*auth.ServiceConfig){shared}})
-		b := newStoreWith(t, db, nil, storeSetup{auth: []func(*auth.ServiceConfig){shared, func(sc *auth.ServiceConfig) { sc.Tokens = a.tokens }}})
+		a := newStoreWith(t, db, nil, storeSetup{auth: []func(*auth.ServiceConfig){replica}})
+		b := newStoreWith(t, db, nil, storeSetup{auth: []func(*auth.ServiceConfig){replica, func(sc *auth.ServiceConfig) { sc.Tokens = a.tokens }}})
 		_, admin := member(t, a, a.tokens, "admin@example.com", customer.RoleADMIN)
 		demotedID, onA := member(t, a, a.tokens, "demoted@example.com", customer.RoleSTAFF)
 		_, kept := member(t, a, a.tokens, "kept@example.com", customer.RoleSTAFF)
 		onB := b.as(onA.bearer)
 		keptOnB := b.as(kept.bearer)
-		require.Empty(t, onB.post(staffRead, "", nil).Errors, "replica B caches the current version")
+		for range 2 { // the first read fills Redis, the second replica B's process
+			require.Empty(t, onB.post(staffRead, "", nil).Errors)
+			require.Empty(t, keptOnB.post(staffRead, "", nil).Errors)
+		}
 
 		var out map[string]any
 		admin.op("SetCustomerRole", map[string]any{"id": scalar.EncodeID(demotedID), "role": "CUSTOMER"}, &out)
 		refusedWithin(t, onB, staffRead, 5*time.Second)
+		require.Empty(t, keptOnB.post(staffRead, "", nil).Errors, "an unaffected token still works on B")
+
+		// Logging out everywhere on A: the same on B.
+		reg := a.register("out@example.com", goodPassword, "Otto", nil).Register
+		outOnB := b.as(reg.Token.AccessToken)
+		for range 2 {
+			require.Empty(t, outOnB.post(`{ me { id } }`, "", nil).Errors)
+		}
+		v, err := a.tokens.Verify(reg.Token.AccessToken)
+		require.NoError(t, err)
+		require.NoError(t, a.auth.LogoutAll(context.Background(), v))
+		refusedWithin(t, outOnB, `{ me { id } }`, 5*time.Second)
 		require.Empty(t, keptOnB.post(staffRead, "", nil).Errors)
 	})
 }

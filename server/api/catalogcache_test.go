@@ -253,3 +253,44 @@ func TestRateLimitFailsOpen(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Empty(t, out.Errors)
 }
+
+// TestCatalogCacheRequestsMetric: savannah_catalog_cache_requests_total
+// counts an anonymous catalogue query answered from the cache as a hit,
+// and as a miss the first asking, a signed-in viewer's (never cached) and
+// the first after a write; other operations are not counted.
+func TestCatalogCacheRequestsMetric(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		s := protectedStore(t, db, demoCatalog(t), api.Protection{CatalogCache: cache.NewMemory(8<<20, time.Minute, time.Now)}, true)
+		const hit, miss = `savannah_catalog_cache_requests_total{result="hit"}`, `savannah_catalog_cache_requests_total{result="miss"}`
+		counted := func(hits, misses string) {
+			t.Helper()
+			require.Equal(t, hits, s.metric(t, hit), "hits")
+			require.Equal(t, misses, s.metric(t, miss), "misses")
+		}
+		_, n := read(t, s)
+		require.Positive(t, n)
+		counted("0", "1")
+		_, n = read(t, s)
+		require.Zero(t, n)
+		counted("1", "1")
+
+		_, id := s.asCustomer(t, "shopper")
+		tok, _, err := s.tokens.Issue(id, customer.RoleCUSTOMER, 0)
+		require.NoError(t, err)
+		_, out := s.sendRaw(map[string]any{"query": catalogQuery}, map[string]string{"Authorization": "Bearer " + tok})
+		require.Empty(t, out.Errors)
+		counted("1", "2")
+		_, out = s.sendRaw(map[string]any{"query": `{ me { id } }`}, map[string]string{"Authorization": "Bearer " + tok})
+		require.Empty(t, out.Errors)
+		counted("1", "2") // not a catalogue query
+
+		ctx := viewer.System(context.Background(), "test: set up")
+		require.NoError(t, s.client.Category.UpdateOneID(s.client.Category.Query().FirstIDX(ctx)).SetName("Renamed").Exec(ctx))
+		_, n = read(t, s)
+		require.Positive(t, n)
+		counted("1", "3")
+		read(t, s)
+		counted("2", "3")
+	})
+}
