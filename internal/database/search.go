@@ -230,9 +230,12 @@ func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string,
 	ph := func(n int) string { return placeholder(dia, n) }
 	var first, second stdsql.NullString
 	var count int
-	err := queryRow(ctx, c, `SELECT x.t, (SELECT min(term) FROM `+searchTable+` WHERE term > x.t AND term < `+ph(2)+`),
-		(SELECT count(*) FROM `+searchTable+` WHERE term = x.t)
-		FROM (SELECT min(term) AS t FROM `+searchTable+` WHERE term >= `+ph(1)+` AND term < `+ph(2)+`) x`,
+	countFirst := "0" // a search of one word reads its count here
+	if len(words) == 1 {
+		countFirst = `(SELECT count(*) FROM ` + searchTable + ` WHERE term = x.t)`
+	}
+	err := queryRow(ctx, c, `SELECT x.t, (SELECT min(term) FROM `+searchTable+` WHERE term > x.t AND term < `+ph(2)+`), `+
+		countFirst+` FROM (SELECT min(term) AS t FROM `+searchTable+` WHERE term >= `+ph(1)+` AND term < `+ph(2)+`) x`,
 		[]any{lo, hi}, &first, &second, &count)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search: look up %q: %w", last, err)
@@ -241,7 +244,7 @@ func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string,
 		return nil, 0, nil // no word starts with last
 	}
 	exact := uniq(words[:len(words)-1])
-	if len(exact) == 0 && !second.Valid {
+	if len(words) == 1 && !second.Valid {
 		if limit == 0 || offset >= count {
 			return nil, count, nil
 		}
@@ -346,9 +349,11 @@ func queryPage(ctx context.Context, c execQuerier, q string, args ...any) ([]int
 
 // postgresSearch defines the index on PostgreSQL. The term compares
 // bytewise (COLLATE "C"), whatever the database's collation, so every
-// word with a prefix lies in one range of the index. The second index
-// finds a product's rows (rewrites, the cascade) and answers whether a
-// product holds a word, with its tier, for searches of several words.
+// word with a prefix lies in one range of the index. Three B-trees: the
+// ranking one; (term, product_id), whose two ranges a search of two words
+// merge-joins on the product without hashing or sorting; and product_id,
+// for a product's rewrite and the cascade. The indexes are built after the
+// table is filled (postgresSearchIndexes).
 func postgresSearch() []string {
 	return []string{
 		// The full-text index of version 1.
@@ -362,14 +367,23 @@ func postgresSearch() []string {
 		tier smallint NOT NULL,
 		name_words smallint NOT NULL
 	)`,
+	}
+}
+
+func postgresSearchIndexes() []string {
+	return []string{
 		`CREATE INDEX product_search_terms_rank ON ` + searchTable + ` (term, tier DESC, name_words, product_id)`,
-		`CREATE UNIQUE INDEX product_search_terms_product ON ` + searchTable + ` (product_id, term) INCLUDE (tier)`,
+		`CREATE INDEX product_search_terms_term ON ` + searchTable + ` (term, product_id) INCLUDE (tier, name_words)`,
+		`CREATE INDEX product_search_terms_product ON ` + searchTable + ` (product_id)`,
+		// Statistics for the planner's choice of join.
+		`ANALYZE ` + searchTable,
 	}
 }
 
 // sqliteSearch defines the index on SQLite: the table is its ranking
-// B-tree (WITHOUT ROWID), with a second index as on PostgreSQL. SQLite
-// compares text bytewise by default.
+// B-tree (WITHOUT ROWID), and (product_id, term) finds a product's rows
+// and answers whether a product holds a word, for searches of several
+// words (SQLite joins by looking up). SQLite compares text bytewise.
 func sqliteSearch() []string {
 	return []string{
 		// The FTS5 index of version 1.
@@ -385,6 +399,11 @@ func sqliteSearch() []string {
 		name_words integer NOT NULL,
 		PRIMARY KEY (term, tier DESC, name_words, product_id)
 	) WITHOUT ROWID`,
+	}
+}
+
+func sqliteSearchIndexes() []string {
+	return []string{
 		`CREATE UNIQUE INDEX product_search_terms_product ON ` + searchTable + ` (product_id, term)`,
 	}
 }
@@ -413,11 +432,11 @@ func (db *DB) EnsureSearchIndex(ctx context.Context) error {
 	if current {
 		return nil
 	}
-	stmts := postgresSearch()
+	table, indexes := postgresSearch(), postgresSearchIndexes()
 	if db.Dialect == dialect.SQLite {
-		stmts = sqliteSearch()
+		table, indexes = sqliteSearch(), sqliteSearchIndexes()
 	}
-	for _, q := range stmts {
+	for _, q := range table {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
@@ -425,17 +444,16 @@ func (db *DB) EnsureSearchIndex(ctx context.Context) error {
 	if err := fillSearchIndex(ctx, tx.Client(), db.Dialect); err != nil {
 		return err
 	}
+	for _, q := range indexes {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index_version`); err != nil {
 		return fmt.Errorf("search index: record version: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO search_index_version (version) VALUES (%d)`, SearchIndexVersion)); err != nil {
 		return fmt.Errorf("search index: record version: %w", err)
-	}
-	if db.Dialect == dialect.Postgres {
-		// Statistics for the planner's choice of join order.
-		if _, err := tx.ExecContext(ctx, `ANALYZE `+searchTable); err != nil {
-			return fmt.Errorf("search index: analyze: %w", err)
-		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("search index: commit: %w", err)
