@@ -214,7 +214,8 @@ func placeholder(dia string, n int) string {
 // order (see the top of this file), and how many match in all. A product
 // matches when it holds every word, the last one also as the start of a
 // longer word (as a shopper types). It reads with c, of dialect: two
-// statements, whatever the number of matches.
+// statements, whatever the number of matches (a third counts for a page
+// past the last match).
 //
 // The last word is first looked up in the index: the words it starts and,
 // when it starts only one (as a whole word usually does), that word's
