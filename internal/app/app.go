@@ -188,6 +188,7 @@ func NewClient(cfg Config) (*ent.Client, error) {
 	cfg.webhooks().Register(client)
 	promotion.ResaleOnWrite(client, cfg.DB.Dialect, clock(cfg.Checkout.Now))
 	catalog.CountOnWrite(client, cfg.DB.Dialect)
+	catalog.IndexOnWrite(client, cfg.DB.Dialect)
 	if cfg.CDNPurge {
 		cdn.NewPurger(cfg.Jobs, cfg.CDNPurgeMaxAttempts).Register(client)
 	}

@@ -3,15 +3,12 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode"
+	"sync"
 	"unicode/utf8"
 
-	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/savannah-commerce/savannah/ent"
-	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/ent/hook"
+	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
@@ -23,16 +20,14 @@ const (
 	MaxSearchTerms = 8
 )
 
-// SearchTerms splits a query into the words the index holds: runs of
-// letters and digits, lower-cased, as the index splits names and
-// descriptions (internal/database/search.go). Punctuation only gives none.
+// SearchTerms splits a query into the words the index holds
+// (database.SearchWords: runs of letters and digits, lower-cased), as the
+// index splits names and descriptions. Punctuation only gives none.
 func SearchTerms(query string) ([]string, error) {
 	if utf8.RuneCountInString(query) > MaxSearchLen {
 		return nil, fail(ErrInvalid, fmt.Sprintf("a search is at most %d characters", MaxSearchLen), "query")
 	}
-	words := strings.FieldsFunc(strings.ToLower(query), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
-	})
+	words := database.SearchWords(query)
 	if len(words) > MaxSearchTerms {
 		words = words[:MaxSearchTerms]
 	}
@@ -48,15 +43,16 @@ type SearchPage struct {
 
 // Search finds the products a shopper sees (for staff too: search is the
 // storefront's) whose name or description holds every word of query, the
-// last word also as a prefix (as a shopper types), ranked by relevance: a
-// name equal to the query first, then names that start with it (a
-// shopper typing "kett" looks for a kettle, not for a stand that mentions
-// kettles twice), then by how well the words match, a name weighing more
-// than a description; ties by ID. offset and limit pick the page.
+// last word also as the start of a longer one (as a shopper types),
+// ranked by relevance: the words' places summed (the name's first word
+// above a later word of the name, above the description), then the
+// shorter name (so a name equal to the query comes first), then the
+// product ID. offset and limit pick the page.
 //
-// Which products a shopper sees is the Product read rule
-// (ent/schema/access): the search is an ent query read through privacy
-// as a shopper (viewer.AsShopper), so it restates no visibility rule.
+// It reads the search index (internal/database/search.go), which holds
+// the products the Product read rule shows a shopper, kept current by
+// IndexOnWrite: the count is exact and the order total, on both
+// databases.
 func (s *Service) Search(ctx context.Context, query string, offset, limit int) (SearchPage, error) {
 	terms, err := SearchTerms(query)
 	if err != nil || len(terms) == 0 {
@@ -66,84 +62,114 @@ func (s *Service) Search(ctx context.Context, query string, offset, limit int) (
 	if tc := ent.FromContext(ctx); tc != nil {
 		c = tc
 	}
-	exact := strings.ToLower(strings.TrimSpace(query))
-	var (
-		match func(*sql.Selector) // products matching the terms
-		rank  func(*sql.Selector) // the full-text relevance, as an ORDER BY term
-	)
-	switch s.dialect {
-	case dialect.Postgres:
-		// Every term is letters and digits only, so none can carry
-		// tsquery syntax.
-		parts := make([]string, len(terms))
-		copy(parts, terms)
-		parts[len(parts)-1] += ":*"
-		tsquery := strings.Join(parts, " & ")
-		match = func(s *sql.Selector) {
-			s.Where(sql.P(func(b *sql.Builder) {
-				b.Ident(s.C("search_vector")).WriteString(" @@ to_tsquery('simple', ").Arg(tsquery).WriteString(")")
-			}))
-		}
-		rank = func(s *sql.Selector) {
-			// ORDER BY arguments go through ExprFunc: OrderExprFunc
-			// drops them.
-			s.OrderExpr(sql.ExprFunc(func(b *sql.Builder) {
-				b.WriteString("ts_rank(").Ident(s.C("search_vector")).WriteString(", to_tsquery('simple', ").Arg(tsquery).WriteString(")) DESC")
-			}))
-		}
-	default:
-		// FTS5 strings in double quotes are taken literally; the terms
-		// hold no quotes.
-		parts := make([]string, len(terms))
-		for i, t := range terms {
-			parts[i] = `"` + t + `"`
-		}
-		parts[len(parts)-1] += "*"
-		fts := strings.Join(parts, " ")
-		// The matches are a subquery joined to products, not the FTS
-		// table itself: with the table, SQLite's planner (without
-		// statistics) scans products by the storefront's status filter
-		// and runs the MATCH once per product, minutes at 200,000
-		// products; the subquery makes it read the matches first.
-		match = func(s *sql.Selector) {
-			m := sql.Select("rowid", "bm25(product_search, 10.0, 1.0) AS search_rank").
-				From(sql.Table("product_search")).
-				Where(sql.P(func(b *sql.Builder) { b.WriteString("product_search MATCH ").Arg(fts) })).
-				As("search_match")
-			s.Join(m).On(s.C("id"), m.C("rowid"))
-		}
-		rank = func(s *sql.Selector) {
-			s.OrderExpr(sql.Expr("search_match.search_rank"))
-		}
-	}
-	shopper := viewer.AsShopper(ctx)
-	var out SearchPage
-	q := c.Product.Query()
-	q.Modify(match)
-	if out.Total, err = q.Count(shopper); err != nil {
-		return SearchPage{}, fmt.Errorf("count search results: %w", err)
-	}
-	if limit == 0 || offset >= out.Total {
-		return out, nil
-	}
-	out.IDs, err = c.Product.Query().
-		Select(product.FieldID).
-		Modify(match, func(s *sql.Selector) {
-			name := func(b *sql.Builder) *sql.Builder {
-				return b.WriteString("lower(").Ident(s.C(product.FieldName)).WriteString(")")
-			}
-			s.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { name(b).WriteString(" = ").Arg(exact).WriteString(" DESC") }))
-			s.OrderExpr(sql.ExprFunc(func(b *sql.Builder) {
-				b.WriteString("substr(")
-				name(b).WriteString(", 1, length(").Arg(exact).WriteString(")) = ").Arg(exact).WriteString(" DESC")
-			}))
-			rank(s)
-			s.OrderBy(s.C(product.FieldID))
-			s.Limit(limit).Offset(offset)
-		}).
-		Ints(shopper)
+	ids, total, err := database.SearchIndex(ctx, c, s.dialect, terms, offset, limit)
 	if err != nil {
-		return SearchPage{}, fmt.Errorf("search: %w", err)
+		return SearchPage{}, err
 	}
-	return out, nil
+	return SearchPage{IDs: ids, Total: total}, nil
+}
+
+// IndexOnWrite registers the hook that keeps the search index current on
+// every product write, on a database of dialect: in the write's
+// transaction, a create indexes the product, and an update that changes a
+// name, a description or a status reindexes the products it changed
+// (database.IndexProducts; a delete's rows go by the foreign key's
+// cascade). Products created with BulkIndex are indexed together, once
+// per transaction, before it commits.
+func IndexOnWrite(client *ent.Client, dialect string) {
+	client.Product.Use(func(next ent.Mutator) ent.Mutator {
+		return hook.ProductFunc(func(ctx context.Context, m *ent.ProductMutation) (ent.Value, error) {
+			sys := viewer.System(ctx, "catalog: search index")
+			switch {
+			case m.Op().Is(ent.OpCreate):
+				v, err := next.Mutate(ctx, m)
+				if err != nil {
+					return v, err
+				}
+				id := v.(*ent.Product).ID
+				if b, _ := ctx.Value(bulkIndexKey{}).(*bulkIndex); b != nil {
+					if tx, err := m.Tx(); err == nil {
+						b.defer_(tx, dialect, id)
+						return v, nil
+					}
+				}
+				return v, database.IndexProducts(sys, m.Client(), dialect, []int{id}, true)
+			case m.Op().Is(ent.OpUpdate | ent.OpUpdateOne):
+				if !changesSearch(m) {
+					return next.Mutate(ctx, m)
+				}
+				ids, err := m.IDs(sys)
+				if err != nil {
+					return nil, fmt.Errorf("search index: %w", err)
+				}
+				v, err := next.Mutate(ctx, m)
+				if err != nil {
+					return v, err
+				}
+				return v, database.IndexProducts(sys, m.Client(), dialect, ids, false)
+			default:
+				return next.Mutate(ctx, m)
+			}
+		})
+	})
+}
+
+// changesSearch reports whether m sets a field the index reads: the name
+// and description it holds, the status the Product read rule reads.
+func changesSearch(m *ent.ProductMutation) bool {
+	_, name := m.Name()
+	_, desc := m.Description()
+	_, status := m.Status()
+	return name || desc || status
+}
+
+// BulkIndex returns ctx for one transaction of a bulk import (seed.Load):
+// products created with it in that transaction are indexed together, just
+// before it commits, rather than a few statements per product. Use a new
+// one for each transaction.
+func BulkIndex(ctx context.Context) context.Context {
+	return context.WithValue(ctx, bulkIndexKey{}, &bulkIndex{})
+}
+
+// bulkIndexKey carries a bulk import's *bulkIndex in a context.
+type bulkIndexKey struct{}
+
+// bulkIndex are the products created in one bulk import transaction.
+type bulkIndex struct {
+	mu     sync.Mutex
+	hooked bool
+	ids    []int
+}
+
+// defer_ indexes the product id when tx commits.
+func (b *bulkIndex) defer_(tx *ent.Tx, dialect string, id int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ids = append(b.ids, id)
+	if b.hooked {
+		return
+	}
+	b.hooked = true
+	take := func() []int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		ids := b.ids
+		b.ids, b.hooked = nil, false
+		return ids
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			sys := viewer.System(ctx, "catalog: search index")
+			if err := database.IndexProducts(sys, tx.Client(), dialect, take(), true); err != nil {
+				return err
+			}
+			return next.Commit(ctx, tx)
+		})
+	})
+	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+		return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+			take()
+			return next.Rollback(ctx, tx)
+		})
+	})
 }

@@ -2,100 +2,418 @@ package database
 
 import (
 	"context"
-	"database/sql"
+	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
+
+	"github.com/savannah-commerce/savannah/ent"
+	"github.com/savannah-commerce/savannah/ent/product"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 )
 
-// The product search index lives outside the generated migrations: atlas
-// (and so the ent schema and `migrategen -check`) can express neither a
-// PostgreSQL generated tsvector column nor an SQLite FTS5 virtual table and
-// its triggers. EnsureSearchIndex owns it instead, after every migration
-// run: it records the definition's version in search_index_version and
-// (re)builds the index whenever the recorded version differs or any of its
-// objects is missing, as after a future migration that rebuilds the
-// products table. Bump SearchIndexVersion whenever a definition changes.
+// The product search index is a table of search terms,
+// product_search_terms: one row per word and product, for the products a
+// shopper sees, with the word's precomputed rank in that product. It is
+// the same table, read by the same SQL, on PostgreSQL and on SQLite, so
+// both answer alike, and its B-tree on (term, tier DESC, name_words,
+// product_id) hands out a one-word search's first page by reading that
+// page only, whatever the number of matches.
 //
-// Both definitions index names and descriptions the same way, so search
-// answers alike on both databases: words split at anything but letters and
-// digits, lower-cased, accents kept (PostgreSQL's unaccent is an extension,
-// and not immutable), no stemming and no stop words. The name weighs more
-// than the description. Both are kept current in the same transaction as
-// the product write, by triggers.
+// Words (SearchWords) are runs of letters and digits, lower-cased, cut to
+// MaxWordLen characters: the query is split by the same function. A word's
+// tier in a product is 2 when it is the name's first word, 1 elsewhere in
+// the name, 0 in the description only; name_words is the number of words
+// in the product's name. Search orders by the sum of the query words'
+// tiers, then the shorter name (a name equal to the query comes first),
+// then the product ID: a total order, the same on every run.
+//
+// Which products are indexed is the Product read rule's decision
+// (ent/schema/access): IndexProducts reads them through privacy as a
+// shopper (viewer.AsShopper), so the index restates no visibility rule.
+// That holds while the rule reads nothing but the product's own row, which
+// every write of it reindexes. catalog.IndexOnWrite calls IndexProducts in
+// the transaction of every product write that changes a name, a
+// description or a status; deleting a product deletes its rows (a foreign
+// key with ON DELETE CASCADE).
+//
+// The table lives outside the generated migrations, as the full-text index
+// before it did (its column collation, a covering index and an SQLite
+// WITHOUT ROWID table are beyond the ent schema): EnsureSearchIndex owns it,
+// after every migration run. It records the definition's version in
+// search_index_version and, whenever the recorded version differs or the
+// table is missing, drops the older index's objects, creates the table and
+// fills it from the products. Bump SearchIndexVersion whenever the
+// definition or the tier rule changes.
 
 // SearchIndexVersion is the version of the search index definition below.
-const SearchIndexVersion = 1
+const SearchIndexVersion = 2
+
+// MaxWordLen is the most characters of a word the index holds: longer
+// words are indexed, and searched for, by their first MaxWordLen.
+const MaxWordLen = 64
+
+// searchTable is the search index's table.
+const searchTable = "product_search_terms"
 
 // searchLockKey serialises EnsureSearchIndex across servers starting at
 // once on PostgreSQL: the bytes "SVNSRCH".
 const searchLockKey int64 = 0x53564e53524348
 
-// postgresSearch defines the index on PostgreSQL: a weighted tsvector
-// column with a GIN index. The vector is a plain column that a trigger fills, not a
-// generated column, and the trigger names no columns (no UPDATE OF):
-// PostgreSQL refuses to change the type of a column that a generated column
-// or a trigger's column list uses, so a later migration widening
-// products.name would fail.
+// SearchWords splits text into the words the index holds: runs of letters
+// and digits, lower-cased, each cut to MaxWordLen characters. Punctuation
+// only gives none.
+func SearchWords(text string) []string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
+	for i, w := range words {
+		if utf8.RuneCountInString(w) > MaxWordLen {
+			words[i] = string([]rune(w)[:MaxWordLen])
+		}
+	}
+	return words
+}
+
+// searchEntry is one row of the index.
+type searchEntry struct {
+	term      string
+	productID int
+	tier      int
+	nameWords int
+}
+
+// searchEntries are the index rows of a product: each word of its name
+// and description once, at its best tier.
+func searchEntries(p *ent.Product) []searchEntry {
+	name := SearchWords(p.Name)
+	tiers := map[string]int{}
+	var order []string
+	add := func(w string, tier int) {
+		t, seen := tiers[w]
+		if !seen {
+			order = append(order, w)
+		}
+		if !seen || tier > t {
+			tiers[w] = tier
+		}
+	}
+	for i, w := range name {
+		tier := 1
+		if i == 0 {
+			tier = 2
+		}
+		add(w, tier)
+	}
+	for _, w := range SearchWords(p.Description) {
+		add(w, 0)
+	}
+	out := make([]searchEntry, len(order))
+	for i, w := range order {
+		out[i] = searchEntry{term: w, productID: p.ID, tier: tiers[w], nameWords: min(len(name), 32767)}
+	}
+	return out
+}
+
+// execQuerier runs statements: an *ent.Client or an *ent.Tx.
+type execQuerier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
+// IndexProducts brings the index rows of the products ids up to date with
+// client, of dialect: it removes their rows (unless fresh, for products
+// just created) and indexes those of them a shopper sees. Run it in the
+// transaction of the write.
+func IndexProducts(ctx context.Context, client *ent.Client, dia string, ids []int, fresh bool) error {
+	for start := 0; start < len(ids); start += indexChunk {
+		chunk := ids[start:min(start+indexChunk, len(ids))]
+		if !fresh {
+			if err := deleteSearchRows(ctx, client, dia, chunk); err != nil {
+				return err
+			}
+		}
+		ps, err := client.Product.Query().
+			Where(product.IDIn(chunk...)).
+			Select(product.FieldID, product.FieldName, product.FieldDescription).
+			All(viewer.AsShopper(ctx))
+		if err != nil {
+			return fmt.Errorf("search index: read products: %w", err)
+		}
+		if err := insertSearchRows(ctx, client, dia, ps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexChunk is how many products IndexProducts reads at once.
+const indexChunk = 1000
+
+// rowsPerInsert bounds one INSERT of index rows: four placeholders a row,
+// under SQLite's 32,766 and PostgreSQL's 65,535.
+const rowsPerInsert = 8000
+
+func deleteSearchRows(ctx context.Context, c execQuerier, dia string, ids []int) error {
+	var b strings.Builder
+	b.WriteString("DELETE FROM " + searchTable + " WHERE product_id IN (")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(id))
+	}
+	b.WriteByte(')')
+	if _, err := c.ExecContext(ctx, b.String()); err != nil {
+		return fmt.Errorf("search index: remove rows: %w", err)
+	}
+	return nil
+}
+
+func insertSearchRows(ctx context.Context, c execQuerier, dia string, ps []*ent.Product) error {
+	var rows []searchEntry
+	for _, p := range ps {
+		rows = append(rows, searchEntries(p)...)
+	}
+	for start := 0; start < len(rows); start += rowsPerInsert {
+		chunk := rows[start:min(start+rowsPerInsert, len(rows))]
+		var b strings.Builder
+		args := make([]any, 0, 4*len(chunk))
+		b.WriteString("INSERT INTO " + searchTable + " (term, product_id, tier, name_words) VALUES ")
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			// Only the term is a parameter; the numbers are written out.
+			args = append(args, r.term)
+			fmt.Fprintf(&b, "(%s,%d,%d,%d)", placeholder(dia, len(args)), r.productID, r.tier, r.nameWords)
+		}
+		if _, err := c.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("search index: add rows: %w", err)
+		}
+	}
+	return nil
+}
+
+// placeholder is the n-th (from 1) statement parameter of dialect.
+func placeholder(dia string, n int) string {
+	if dia == dialect.Postgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?" + strconv.Itoa(n)
+}
+
+// SearchIndex answers a search of words (SearchWords of the query, at
+// least one): the IDs of the products from offset to offset+limit in rank
+// order (see the top of this file), and how many match in all. A product
+// matches when it holds every word, the last one also as the start of a
+// longer word (as a shopper types). It reads with c, of dialect: two
+// statements, whatever the number of matches (a third counts for a page
+// past the last match).
+//
+// The last word is first looked up in the index: the words it starts and,
+// when it starts only one (as a whole word usually does), that word's
+// number of products. A one-word search that starts one word then reads
+// its page straight off the ranking index; any other search joins the
+// words' rows on the product and counts in the same statement.
+func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string, offset, limit int) ([]int, int, error) {
+	if len(words) == 0 {
+		return nil, 0, nil
+	}
+	last := words[len(words)-1]
+	lo, hi := last, last+"\U0010FFFF" // every word starting with last, bytewise
+	ph := func(n int) string { return placeholder(dia, n) }
+	var first, second stdsql.NullString
+	var count int
+	countFirst := "0" // a search of one word reads its count here
+	if len(words) == 1 {
+		countFirst = `(SELECT count(*) FROM ` + searchTable + ` WHERE term = x.t)`
+	}
+	err := queryRow(ctx, c, `SELECT x.t, (SELECT min(term) FROM `+searchTable+` WHERE term > x.t AND term < `+ph(2)+`), `+
+		countFirst+` FROM (SELECT min(term) AS t FROM `+searchTable+` WHERE term >= `+ph(1)+` AND term < `+ph(2)+`) x`,
+		[]any{lo, hi}, &first, &second, &count)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: look up %q: %w", last, err)
+	}
+	if !first.Valid {
+		return nil, 0, nil // no word starts with last
+	}
+	exact := uniq(words[:len(words)-1])
+	if len(words) == 1 && !second.Valid {
+		if limit == 0 || offset >= count {
+			return nil, count, nil
+		}
+		ids, err := queryIDs(ctx, c, `SELECT product_id, 0 FROM `+searchTable+` WHERE term = `+ph(1)+
+			` ORDER BY tier DESC, name_words, product_id LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), first.String)
+		return ids, count, err
+	}
+	// The sources: one per word of the query, joined on the product.
+	var (
+		from, where strings.Builder
+		rank        []string
+		args        []any
+	)
+	add := func(rel, cond string) {
+		alias := "s" + strconv.Itoa(len(rank))
+		rank = append(rank, alias+".tier")
+		if alias == "s0" {
+			from.WriteString(rel + " " + alias)
+			where.WriteString(" WHERE " + strings.ReplaceAll(cond, "@", alias))
+			return
+		}
+		from.WriteString(" JOIN " + rel + " " + alias + " ON " + alias + ".product_id = s0.product_id")
+		if cond != "" {
+			from.WriteString(" AND " + strings.ReplaceAll(cond, "@", alias))
+		}
+	}
+	for _, w := range exact {
+		args = append(args, w)
+		add(searchTable, "@.term = "+ph(len(args)))
+	}
+	if second.Valid {
+		// last starts several words: a product's best tier among them.
+		args = append(args, lo, hi)
+		rel := `(SELECT product_id, max(tier) AS tier, min(name_words) AS name_words FROM ` + searchTable +
+			` WHERE term >= ` + ph(len(args)-1) + ` AND term < ` + ph(len(args)) + ` GROUP BY product_id)`
+		if len(rank) == 0 {
+			from.WriteString(rel + " s0")
+			rank = append(rank, "s0.tier")
+		} else {
+			add(rel, "")
+		}
+	} else {
+		args = append(args, first.String)
+		add(searchTable, "@.term = "+ph(len(args)))
+	}
+	body := from.String() + where.String()
+	if limit > 0 {
+		ids, total, err := queryPage(ctx, c, `SELECT s0.product_id, count(*) OVER () FROM `+body+
+			` ORDER BY `+strings.Join(rank, " + ")+` DESC, s0.name_words, s0.product_id LIMIT `+
+			strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
+		if err != nil || len(ids) > 0 || offset == 0 {
+			return ids, total, err
+		}
+	}
+	// No page, or one past the last match: the count alone.
+	if err := queryRow(ctx, c, `SELECT count(*) FROM `+body, args, &count); err != nil {
+		return nil, 0, fmt.Errorf("search: count: %w", err)
+	}
+	return nil, count, nil
+}
+
+// uniq returns words without repeats, in their order.
+func uniq(words []string) []string {
+	var out []string
+	for _, w := range words {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// queryIDs runs q, whose rows are a product ID and a number, and returns
+// the IDs.
+func queryIDs(ctx context.Context, c execQuerier, q string, args ...any) ([]int, error) {
+	ids, _, err := queryPage(ctx, c, q, args...)
+	return ids, err
+}
+
+// queryPage runs q, whose rows are a product ID and the total count, and
+// returns the IDs and the count.
+func queryPage(ctx context.Context, c execQuerier, q string, args ...any) ([]int, int, error) {
+	rows, err := c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	defer rows.Close()
+	var ids []int
+	var total int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id, &total); err != nil {
+			return nil, 0, fmt.Errorf("search: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("search: %w", err)
+	}
+	return ids, total, nil
+}
+
+// postgresSearch defines the index on PostgreSQL. The term compares
+// bytewise (COLLATE "C"), whatever the database's collation, so every
+// word with a prefix lies in one range of the index. Three B-trees: the
+// ranking one; (term, product_id), whose two ranges a search of two words
+// merge-joins on the product without hashing or sorting; and product_id,
+// for a product's rewrite and the cascade. The indexes are built after the
+// table is filled (postgresSearchIndexes).
 func postgresSearch() []string {
 	return []string{
+		// The full-text index of version 1.
 		`DROP TRIGGER IF EXISTS products_search_vector ON products`,
+		`DROP FUNCTION IF EXISTS products_search_vector()`,
 		`ALTER TABLE products DROP COLUMN IF EXISTS search_vector`,
-		`CREATE OR REPLACE FUNCTION products_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
-	BEGIN
-		IF TG_OP = 'INSERT' OR NEW.name IS DISTINCT FROM OLD.name
-			OR NEW.description IS DISTINCT FROM OLD.description THEN
-			NEW.search_vector :=
-				setweight(to_tsvector('simple', coalesce(NEW.name, '')), 'A') ||
-				setweight(to_tsvector('simple', coalesce(NEW.description, '')), 'B');
-		END IF;
-		RETURN NEW;
-	END
-	$$`,
-		`ALTER TABLE products ADD COLUMN search_vector tsvector`,
-		`UPDATE products SET search_vector =
-		setweight(to_tsvector('simple', coalesce(name, '')), 'A') ||
-		setweight(to_tsvector('simple', coalesce(description, '')), 'B')`,
-		`CREATE TRIGGER products_search_vector BEFORE INSERT OR UPDATE ON products
-		FOR EACH ROW EXECUTE FUNCTION products_search_vector()`,
-		`CREATE INDEX products_search_vector_idx ON products USING GIN (search_vector)`,
+		`DROP TABLE IF EXISTS ` + searchTable,
+		`CREATE TABLE ` + searchTable + ` (
+		term text COLLATE "C" NOT NULL,
+		product_id bigint NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+		tier smallint NOT NULL,
+		name_words smallint NOT NULL
+	)`,
 	}
 }
 
-// sqliteSearch defines the index on SQLite: an FTS5 table over products,
-// kept current by triggers.
+func postgresSearchIndexes() []string {
+	return []string{
+		`CREATE INDEX product_search_terms_rank ON ` + searchTable + ` (term, tier DESC, name_words, product_id)`,
+		`CREATE INDEX product_search_terms_term ON ` + searchTable + ` (term, product_id) INCLUDE (tier, name_words)`,
+		`CREATE INDEX product_search_terms_product ON ` + searchTable + ` (product_id)`,
+		// Statistics for the planner's choice of join.
+		`ANALYZE ` + searchTable,
+	}
+}
+
+// sqliteSearch defines the index on SQLite: the table is its ranking
+// B-tree (WITHOUT ROWID), and (product_id, term) finds a product's rows
+// and answers whether a product holds a word, for searches of several
+// words (SQLite joins by looking up). SQLite compares text bytewise.
 func sqliteSearch() []string {
 	return []string{
+		// The FTS5 index of version 1.
 		`DROP TRIGGER IF EXISTS product_search_insert`,
 		`DROP TRIGGER IF EXISTS product_search_delete`,
 		`DROP TRIGGER IF EXISTS product_search_update`,
 		`DROP TABLE IF EXISTS product_search`,
-		// External content: the FTS table stores only the index; name and
-		// description stay in products.
-		`CREATE VIRTUAL TABLE product_search USING fts5(
-		name, description,
-		content='products', content_rowid='id',
-		tokenize='unicode61 remove_diacritics 0'
-	)`,
-		`CREATE TRIGGER product_search_insert AFTER INSERT ON products BEGIN
-		INSERT INTO product_search(rowid, name, description) VALUES (new.id, new.name, new.description);
-	END`,
-		`CREATE TRIGGER product_search_delete AFTER DELETE ON products BEGIN
-		INSERT INTO product_search(product_search, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
-	END`,
-		`CREATE TRIGGER product_search_update AFTER UPDATE OF name, description ON products BEGIN
-		INSERT INTO product_search(product_search, rowid, name, description) VALUES ('delete', old.id, old.name, old.description);
-		INSERT INTO product_search(rowid, name, description) VALUES (new.id, new.name, new.description);
-	END`,
-		`INSERT INTO product_search(product_search) VALUES ('rebuild')`,
+		`DROP TABLE IF EXISTS ` + searchTable,
+		`CREATE TABLE ` + searchTable + ` (
+		term text NOT NULL,
+		product_id integer NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+		tier integer NOT NULL,
+		name_words integer NOT NULL,
+		PRIMARY KEY (term, tier DESC, name_words, product_id)
+	) WITHOUT ROWID`,
 	}
 }
 
-// EnsureSearchIndex creates or rebuilds the product search index when it is
-// missing or of another version; otherwise it changes nothing.
+func sqliteSearchIndexes() []string {
+	return []string{
+		`CREATE UNIQUE INDEX product_search_terms_product ON ` + searchTable + ` (product_id, term)`,
+	}
+}
+
+// EnsureSearchIndex creates the product search index, filled from the
+// products, when it is missing or of another version; otherwise it
+// changes nothing.
 func (db *DB) EnsureSearchIndex(ctx context.Context) error {
-	tx, err := db.SQL.BeginTx(ctx, nil)
+	tx, err := db.Client().Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("search index: begin: %w", err)
 	}
@@ -115,11 +433,19 @@ func (db *DB) EnsureSearchIndex(ctx context.Context) error {
 	if current {
 		return nil
 	}
-	stmts := postgresSearch()
+	table, indexes := postgresSearch(), postgresSearchIndexes()
 	if db.Dialect == dialect.SQLite {
-		stmts = sqliteSearch()
+		table, indexes = sqliteSearch(), sqliteSearchIndexes()
 	}
-	for _, q := range stmts {
+	for _, q := range table {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+	}
+	if err := fillSearchIndex(ctx, tx.Client(), db.Dialect); err != nil {
+		return err
+	}
+	for _, q := range indexes {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
@@ -136,12 +462,36 @@ func (db *DB) EnsureSearchIndex(ctx context.Context) error {
 	return nil
 }
 
+// fillSearchIndex indexes every product a shopper sees, a page at a time.
+func fillSearchIndex(ctx context.Context, client *ent.Client, dia string) error {
+	shopper := viewer.AsShopper(ctx)
+	last := 0
+	for {
+		ps, err := client.Product.Query().
+			Where(product.IDGT(last)).
+			Order(ent.Asc(product.FieldID)).
+			Limit(indexChunk).
+			Select(product.FieldID, product.FieldName, product.FieldDescription).
+			All(shopper)
+		if err != nil {
+			return fmt.Errorf("search index: read products: %w", err)
+		}
+		if len(ps) == 0 {
+			return nil
+		}
+		if err := insertSearchRows(ctx, client, dia, ps); err != nil {
+			return err
+		}
+		last = ps[len(ps)-1].ID
+	}
+}
+
 // searchIndexCurrent reports whether the recorded version is this one and
-// every object of the index exists.
-func (db *DB) searchIndexCurrent(ctx context.Context, tx *sql.Tx) (bool, error) {
+// the index's table exists.
+func (db *DB) searchIndexCurrent(ctx context.Context, tx *ent.Tx) (bool, error) {
 	var v int
-	err := tx.QueryRowContext(ctx, `SELECT version FROM search_index_version`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := queryRow(ctx, tx, `SELECT version FROM search_index_version`, nil, &v)
+	if errors.Is(err, stdsql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
@@ -150,24 +500,33 @@ func (db *DB) searchIndexCurrent(ctx context.Context, tx *sql.Tx) (bool, error) 
 	if v != SearchIndexVersion {
 		return false, nil
 	}
-	var q string
-	want := 0
-	if db.Dialect == dialect.SQLite {
-		q = `SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = 'product_search')
-			OR (type = 'trigger' AND tbl_name = 'products' AND name IN ('product_search_insert', 'product_search_delete', 'product_search_update'))`
-		want = 4
-	} else {
-		q = `SELECT (SELECT count(*) FROM information_schema.columns
-				WHERE table_schema = current_schema() AND table_name = 'products' AND column_name = 'search_vector')
-			+ (SELECT count(*) FROM pg_indexes
-				WHERE schemaname = current_schema() AND tablename = 'products' AND indexname = 'products_search_vector_idx')
-			+ (SELECT count(*) FROM pg_trigger
-				WHERE tgrelid = to_regclass('products') AND tgname = 'products_search_vector' AND NOT tgisinternal)`
-		want = 3
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '` + searchTable + `'`
+	if db.Dialect == dialect.Postgres {
+		q = `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = '` + searchTable + `'`
 	}
 	var n int
-	if err := tx.QueryRowContext(ctx, q).Scan(&n); err != nil {
+	if err := queryRow(ctx, tx, q, nil, &n); err != nil {
 		return false, fmt.Errorf("search index: inspect: %w", err)
 	}
-	return n == want, nil
+	return n == 1, nil
+}
+
+// queryRow scans the one row of q (with args) into dest, or returns
+// sql.ErrNoRows.
+func queryRow(ctx context.Context, c execQuerier, q string, args []any, dest ...any) error {
+	rows, err := c.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return stdsql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }

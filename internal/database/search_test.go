@@ -16,13 +16,14 @@ import (
 
 // TestSearchIndexSetup checks that the search index, which lives outside
 // the generated migrations, is idempotent and repairs itself: when its
-// objects go missing (as after a migration that rebuilds the products
-// table), the next migration run recreates them and reindexes every
-// existing product.
+// table goes missing (as after a migration that rebuilds it), or holds an
+// older version, the next migration run recreates it and indexes every
+// existing product a shopper sees.
 func TestSearchIndexSetup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := viewer.System(context.Background(), "test: set up") // test set-up writes as the system
 		client := db.Client()
+		catalog.IndexOnWrite(client, db.Dialect)
 		kes, err := money.StoreCurrency("KES")
 		require.NoError(t, err)
 		svc := catalog.NewService(client, db.Dialect, kes)
@@ -32,10 +33,14 @@ func TestSearchIndexSetup(t *testing.T) {
 		p, err := client.Product.Create().SetName("Thermos flask").SetSlug("thermos-flask").
 			SetStatus("ACTIVE").SetCategoryID(cat.ID).Save(ctx)
 		require.NoError(t, err)
+		_, err = client.Product.Create().SetName("Thermos draft").SetSlug("thermos-draft").
+			SetCategoryID(cat.ID).Save(ctx)
+		require.NoError(t, err)
 		found := func() []int {
 			t.Helper()
 			page, err := svc.Search(ctx, "thermos", 0, 10)
 			require.NoError(t, err)
+			require.Len(t, page.IDs, page.Total)
 			return page.IDs
 		}
 		require.Equal(t, []int{p.ID}, found())
@@ -45,17 +50,19 @@ func TestSearchIndexSetup(t *testing.T) {
 		require.NoError(t, db.EnsureSearchIndex(ctx))
 		require.Equal(t, []int{p.ID}, found())
 
-		// Lose the index the way a table rebuild would.
-		if db.Dialect == dialect.SQLite {
-			_, err = db.SQL.ExecContext(ctx, `DROP TRIGGER product_search_insert`)
+		// Lose the index the way a table rebuild would, then an older
+		// version of it.
+		for _, lose := range []string{`DROP TABLE product_search_terms`, `UPDATE search_index_version SET version = 1`} {
+			_, err = db.SQL.ExecContext(ctx, lose)
 			require.NoError(t, err)
-			_, err = db.SQL.ExecContext(ctx, `DROP TABLE product_search`)
-		} else {
-			_, err = db.SQL.ExecContext(ctx, `ALTER TABLE products DROP COLUMN search_vector`)
+			if lose[0] == 'U' {
+				_, err = db.SQL.ExecContext(ctx, `DELETE FROM product_search_terms`)
+				require.NoError(t, err)
+				require.Empty(t, found())
+			}
+			require.NoError(t, db.Migrate(ctx))
+			require.Equal(t, []int{p.ID}, found(), "rebuilt with the existing products, drafts left out (%s)", lose)
 		}
-		require.NoError(t, err)
-		require.NoError(t, db.Migrate(ctx))
-		require.Equal(t, []int{p.ID}, found(), "rebuilt with the existing products")
 		p2, err := client.Product.Create().SetName("Thermos cup").SetSlug("thermos-cup").
 			SetStatus("ACTIVE").SetCategoryID(cat.ID).Save(ctx)
 		require.NoError(t, err)

@@ -298,9 +298,9 @@ func Load(ctx context.Context, client *ent.Client, cat *Catalog) (Result, error)
 		var products, variants int
 		err := withTx(ctx, client, func(ctx context.Context, tx *ent.Tx) error {
 			var err error
-			// A bulk import: sale prices are recomputed and products
-			// counted once per chunk.
-			products, variants, err = loadProducts(catalog.BulkCounts(promotion.Bulk(ctx)), tx, chunk, categoryIDs)
+			// A bulk import: sale prices are recomputed, and products
+			// counted and indexed for search once per chunk.
+			products, variants, err = loadProducts(catalog.BulkIndex(catalog.BulkCounts(promotion.Bulk(ctx))), tx, chunk, categoryIDs)
 			return err
 		})
 		if err != nil {
