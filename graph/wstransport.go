@@ -192,11 +192,13 @@ type socketAuth interface {
 // so the same extensions, as over HTTP: persisted queries, cost limits,
 // rate limits, one transaction per mutation.
 //
-// An idle socket costs little (TestWebsocketSocketMemory): the request's
-// goroutine reads its messages, one goroutine per running operation waits
-// for the operation's next response, a writer goroutine exists only while
-// messages wait to be written, and one clock (wsClock) keeps time for
-// every socket: init timeouts, pings and viewer re-checks.
+// An idle socket costs little (TestWebsocketSocketMemory): one goroutine
+// reads its messages; a query or mutation runs on a goroutine of its own
+// until answered, a subscription only while it is set up (then its stream
+// drives it: wsDriver); a frame is written by whoever made it when no
+// write is in progress, else a writer goroutine runs while messages wait;
+// and one clock (wsClock) keeps time for every socket: init timeouts,
+// pings and viewer re-checks.
 type wsTransport struct {
 	cfg   WebsocketConfig
 	auth  socketAuth
@@ -379,8 +381,9 @@ func (t wsTransport) originAllowed(r *http.Request) bool {
 
 // wsConn is one socket. The request's goroutine alone reads messages,
 // answers the connection-level ones and starts operations; each
-// operation runs in its own goroutine and queues its messages, which a
-// writer goroutine, started when the queue was empty, writes in order.
+// operation is set up in its own goroutine and queues its messages, which
+// are written in order by one writer at a time: a goroutine started when
+// the queue was empty, or the subscription's event that found it so.
 // Whoever ends the socket (serve, the clock, a slow write) calls end.
 type wsConn struct {
 	t       wsTransport
@@ -403,7 +406,7 @@ type wsConn struct {
 	acked   bool            // connection_init accepted
 	ops     map[string]*wsOp
 	queue   [][]byte    // messages waiting to be written, at most SendQueue
-	writing bool        // a writer goroutine runs (it owns the connection's writes)
+	writing bool        // a writer runs (it owns the connection's writes)
 	ending  *closeError // set once: the socket is closing
 	closed  chan struct{}
 }
