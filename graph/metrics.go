@@ -307,6 +307,7 @@ type SocketMetrics struct {
 	subscriptions prometheus.Gauge
 	slow          *prometheus.CounterVec
 	refused       *prometheus.CounterVec
+	executions    prometheus.Counter
 }
 
 // Reasons an upgrade is refused (RefusedUpgrade).
@@ -335,6 +336,10 @@ func NewSocketMetrics(reg prometheus.Registerer) *SocketMetrics {
 			Name: "savannah_websocket_refused_total",
 			Help: "WebSocket upgrades refused, by reason (replica_cap, addr_cap, shutdown).",
 		}, []string{"reason"}),
+		executions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "savannah_subscription_executions_total",
+			Help: "Subscription events executed (selection set resolved and encoded); the sockets of one operation and viewer share one per event.",
+		}),
 	}
 	for _, r := range []string{"queue_full", "write_timeout"} {
 		m.slow.WithLabelValues(r)
@@ -343,7 +348,7 @@ func NewSocketMetrics(reg prometheus.Registerer) *SocketMetrics {
 		m.refused.WithLabelValues(r)
 	}
 	if reg != nil {
-		reg.MustRegister(m.open, m.subscriptions, m.slow, m.refused)
+		reg.MustRegister(m.open, m.subscriptions, m.slow, m.refused, m.executions)
 	}
 	return m
 }
@@ -369,6 +374,12 @@ func (m *SocketMetrics) subscriptionStarted() {
 func (m *SocketMetrics) subscriptionEnded() {
 	if m != nil {
 		m.subscriptions.Dec()
+	}
+}
+
+func (m *SocketMetrics) executed() {
+	if m != nil {
+		m.executions.Inc()
 	}
 }
 

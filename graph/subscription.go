@@ -58,7 +58,7 @@ func (r *Resolver) orderUpdates(ctx context.Context, id int) (<-chan *ent.Order,
 		}
 		return nil, orderNotFound()
 	}
-	s.start()
+	s.start(attachDriver(ctx))
 	return s.out, nil
 }
 
@@ -69,7 +69,10 @@ func (r *Resolver) orderUpdates(ctx context.Context, id int) (<-chan *ent.Order,
 // starts a pump if none runs. The pump loads the order for each queued
 // event (events.Share: once per event and scope), hands it to gqlgen, and
 // exits when the queue is empty. So an idle subscription costs a few
-// hundred bytes, not a goroutine: sockets outnumber changes.
+// hundred bytes, not a goroutine: sockets outnumber changes. Over a
+// WebSocket (drv set), the pump also runs the subscription's response for
+// each event and writes it (wsDriver), and no goroutine of the socket
+// waits on out.
 type orderStream struct {
 	r      *Resolver
 	ctx    context.Context
@@ -80,6 +83,7 @@ type orderStream struct {
 	out    chan *ent.Order
 
 	mu      sync.Mutex
+	drv     *wsDriver // set by start
 	queue   []events.Event
 	running bool // a pump runs, or the stream has not started
 	ended   bool // no more events: out is closed, or the running pump closes it
@@ -104,10 +108,12 @@ func (s *orderStream) deliver(e events.Event) bool {
 	return true
 }
 
-// start lets events flow, those queued since the watch began first.
-func (s *orderStream) start() {
+// start lets events flow, those queued since the watch began first, to
+// drv when the transport drives the subscription, else to out.
+func (s *orderStream) start(drv *wsDriver) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.drv = drv
 	s.running = false
 	if s.ended {
 		s.closeOut()
@@ -125,15 +131,22 @@ func (s *orderStream) stop() {
 	defer s.mu.Unlock()
 	s.ended = true
 	s.queue = nil
-	if !s.running {
+	// A driven subscription ends now, even while its pump still writes
+	// (a slow client's write); out is never closed under a pump.
+	if !s.running || s.drv != nil {
 		s.closeOut()
 	}
 }
 
-// closeOut closes out once (under s.mu).
+// closeOut closes out once (under s.mu), or ends the driven
+// subscription.
 func (s *orderStream) closeOut() {
 	if !s.closed {
 		s.closed = true
+		if s.drv != nil {
+			s.drv.end()
+			return
+		}
 		close(s.out)
 	}
 }
@@ -178,6 +191,17 @@ func (s *orderStream) pump() {
 			continue
 		}
 		own := *o // shared: gqlgen gets a copy of its own
+		if s.drv != nil {
+			if !s.drv.next(s.ctx, e, func() { s.out <- &own }) {
+				s.cancel() // the subscription no longer runs
+				s.mu.Lock()
+				s.ended = true
+				s.mu.Unlock()
+				continue
+			}
+			s.r.subscriptions.delivered(e)
+			continue
+		}
 		select {
 		case s.out <- &own:
 			s.r.subscriptions.delivered(e)
@@ -198,8 +222,18 @@ func (r *Resolver) orderFeed(ctx context.Context) (<-chan *model.OrderFeedEvent,
 	edges := orderEdges(ctx, "order")
 	key := "feed|" + events.OrderScope(ctx) + "|" + strings.Join(edges, ",")
 	out := make(chan *model.OrderFeedEvent, 1)
+	drv := attachDriver(ctx)
+	if drv != nil {
+		// Ends the subscription even while the goroutine below still
+		// writes to a slow client.
+		context.AfterFunc(ctx, drv.end)
+	}
 	go func() {
-		defer close(out)
+		defer func() {
+			if drv == nil {
+				close(out)
+			}
+		}()
 		for e := range in {
 			o, err := events.Share(ctx, e, key, func(ctx context.Context) (*ent.Order, error) {
 				return r.orderWithEdges(ctx, e.OrderID, edges)
@@ -215,8 +249,15 @@ func (r *Resolver) orderFeed(ctx context.Context) (<-chan *model.OrderFeedEvent,
 				typ = model.OrderFeedEventTypeCreated
 			}
 			own := *o
+			ev := &model.OrderFeedEvent{Type: typ, Order: &own}
+			if drv != nil {
+				if drv.next(ctx, e, func() { out <- ev }) {
+					r.subscriptions.delivered(e)
+				}
+				continue
+			}
 			select {
-			case out <- &model.OrderFeedEvent{Type: typ, Order: &own}:
+			case out <- ev:
 				r.subscriptions.delivered(e)
 			case <-ctx.Done():
 				return

@@ -192,11 +192,13 @@ type socketAuth interface {
 // so the same extensions, as over HTTP: persisted queries, cost limits,
 // rate limits, one transaction per mutation.
 //
-// An idle socket costs little (TestWebsocketSocketMemory): the request's
-// goroutine reads its messages, one goroutine per running operation waits
-// for the operation's next response, a writer goroutine exists only while
-// messages wait to be written, and one clock (wsClock) keeps time for
-// every socket: init timeouts, pings and viewer re-checks.
+// An idle socket costs little (TestWebsocketSocketMemory): one goroutine
+// reads its messages; a query or mutation runs on a goroutine of its own
+// until answered, a subscription only while it is set up (then its stream
+// drives it: wsDriver); a frame is written by whoever made it when no
+// write is in progress, else a writer goroutine runs while messages wait;
+// and one clock (wsClock) keeps time for every socket: init timeouts,
+// pings and viewer re-checks.
 type wsTransport struct {
 	cfg   WebsocketConfig
 	auth  socketAuth
@@ -379,8 +381,9 @@ func (t wsTransport) originAllowed(r *http.Request) bool {
 
 // wsConn is one socket. The request's goroutine alone reads messages,
 // answers the connection-level ones and starts operations; each
-// operation runs in its own goroutine and queues its messages, which a
-// writer goroutine, started when the queue was empty, writes in order.
+// operation is set up in its own goroutine and queues its messages, which
+// are written in order by one writer at a time: a goroutine started when
+// the queue was empty, or the subscription's event that found it so.
 // Whoever ends the socket (serve, the clock, a slow write) calls end.
 type wsConn struct {
 	t       wsTransport
@@ -403,7 +406,7 @@ type wsConn struct {
 	acked   bool            // connection_init accepted
 	ops     map[string]*wsOp
 	queue   [][]byte    // messages waiting to be written, at most SendQueue
-	writing bool        // a writer goroutine runs (it owns the connection's writes)
+	writing bool        // a writer runs (it owns the connection's writes)
 	ending  *closeError // set once: the socket is closing
 	closed  chan struct{}
 }
@@ -576,9 +579,16 @@ func (c *wsConn) subscribe(id string, params *graphql.RawParams) *closeError {
 // an operation refused before it runs (invalid, too costly, rate
 // limited, not persisted) gets one `error` instead. A query or mutation
 // has one response: the executor ends every stream but a subscription's
-// after its first (oneshot.go).
+// after its first (oneshot.go). A subscription whose stream drives
+// itself (wsDriver) returns once it is set up: the stream's events, not a
+// goroutine of this socket waiting for them, run its responses.
 func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, start time.Time) {
-	defer c.finish(op)
+	driven := false
+	defer func() {
+		if !driven {
+			c.finish(op)
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
 			c.t.log.ErrorContext(ctx, "websocket operation panicked", slog.Any("panic", r))
@@ -601,11 +611,20 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, s
 		return
 	}
 	subscription := opCtx.Operation.Operation == ast.Subscription
+	var d *wsDriver
 	if subscription {
 		c.t.cfg.Metrics.subscriptionStarted()
-		defer c.t.cfg.Metrics.subscriptionEnded()
+		d = newWSDriver(c, op, executionKey(ctx, params))
+		ctx = withDriver(ctx, d)
 	}
 	responses, ctx := c.exec.DispatchOperation(ctx, opCtx)
+	if d != nil {
+		if d.setUp(ctx, responses) {
+			driven = true
+			return
+		}
+		defer c.t.cfg.Metrics.subscriptionEnded()
+	}
 	for {
 		resp := responses(ctx)
 		if resp == nil {
@@ -616,12 +635,12 @@ func (c *wsConn) run(ctx context.Context, op *wsOp, params *graphql.RawParams, s
 			c.end(closeWith(closeForbidden, "Forbidden"))
 			return
 		}
-		b, err := json.Marshal(resp)
+		payload, err := encodePayload(resp)
 		if err != nil {
 			c.t.log.ErrorContext(ctx, "websocket response not encoded", slog.Any("err", err))
 			return
 		}
-		if !c.send(op, wsMessage{ID: op.id, Type: msgNext, Payload: b}) {
+		if !c.sendFrame(op, nextFrame(op.id, payload)) {
 			return
 		}
 	}
@@ -658,10 +677,26 @@ func (c *wsConn) write(m wsMessage) {
 	c.enqueueLocked(m)
 }
 
-// enqueueLocked queues m, starting a writer if none runs. A full queue
-// means the client reads slower than its operations produce: the socket
-// is closed (CloseSlowConsumer) rather than the queue grown or the
-// operation held up.
+// sendFrame queues the encoded message b for op while op still runs, and
+// writes it at once on this goroutine when no writer runs: a
+// subscription's event costs no goroutine of its own. It reports whether
+// op still runs.
+func (c *wsConn) sendFrame(op *wsOp, b []byte) bool {
+	c.mu.Lock()
+	if c.ops[op.id] != op {
+		c.mu.Unlock()
+		return false
+	}
+	drain := c.queueLocked(b, true)
+	running := c.ending == nil
+	c.mu.Unlock()
+	if drain {
+		c.drain()
+	}
+	return running
+}
+
+// enqueueLocked queues m, starting a writer if none runs.
 func (c *wsConn) enqueueLocked(m wsMessage) {
 	if c.ending != nil {
 		return
@@ -670,16 +705,33 @@ func (c *wsConn) enqueueLocked(m wsMessage) {
 	if err != nil {
 		return // only RawMessage payloads, marshalled already
 	}
+	c.queueLocked(b, false)
+}
+
+// queueLocked queues b. With no writer running, it starts one, or, when
+// inline, answers true: the caller becomes the writer and calls drain
+// once it has released c.mu. A full queue means the client reads slower
+// than its operations produce: the socket is closed (CloseSlowConsumer)
+// rather than the queue grown or the operation held up.
+func (c *wsConn) queueLocked(b []byte, inline bool) bool {
+	if c.ending != nil {
+		return false
+	}
 	if len(c.queue) >= c.t.cfg.SendQueue {
 		c.t.cfg.Metrics.slowConsumer("queue_full")
 		c.endLocked(closeWith(CloseSlowConsumer, "Slow consumer: send queue full"))
-		return
+		return false
 	}
 	c.queue = append(c.queue, b)
-	if !c.writing {
-		c.writing = true
-		go c.drain()
+	if c.writing {
+		return false
 	}
+	c.writing = true
+	if inline {
+		return true
+	}
+	go c.drain()
+	return false
 }
 
 // end closes the socket with e (gone: without a close frame), once;
@@ -896,6 +948,32 @@ func decodeParams(payload json.RawMessage, params *graphql.RawParams) error {
 	d := json.NewDecoder(bytes.NewReader(payload))
 	d.UseNumber()
 	return d.Decode(params)
+}
+
+// encodePayload encodes a response as a next message's payload. The
+// common one, data alone, is the executor's bytes in {"data":…}, not
+// re-encoded by encoding/json (which would compact and check them again).
+func encodePayload(resp *graphql.Response) ([]byte, error) {
+	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil || len(resp.Data) == 0 {
+		return json.Marshal(resp)
+	}
+	b := make([]byte, 0, len(resp.Data)+len(`{"data":}`))
+	b = append(b, `{"data":`...)
+	b = append(b, resp.Data...)
+	return append(b, '}'), nil
+}
+
+// nextFrame is the message {"id":id,"type":"next","payload":payload},
+// built around payload's bytes: sockets that share one payload each
+// write only their own frame.
+func nextFrame(id string, payload []byte) []byte {
+	q, _ := json.Marshal(id) // a string always encodes
+	b := make([]byte, 0, len(payload)+len(q)+len(`{"id":,"type":"next","payload":}`))
+	b = append(b, `{"id":`...)
+	b = append(b, q...)
+	b = append(b, `,"type":"next","payload":`...)
+	b = append(b, payload...)
+	return append(b, '}')
 }
 
 func errorMessage(id string, errs gqlerror.List) wsMessage {

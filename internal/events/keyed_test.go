@@ -197,6 +197,40 @@ func TestOrderScope(t *testing.T) {
 	}
 }
 
+// TestViewerScope: two viewers share a scope (and so one execution of a
+// subscription) only when nothing about them differs that a rule may
+// read: viewers whom OrderScope puts together stay apart here.
+func TestViewerScope(t *testing.T) {
+	ctx := context.Background()
+	as := func(v viewer.Viewer) string { return events.ViewerScope(viewer.With(ctx, v)) }
+	staff := viewer.Viewer{CustomerID: 1, Role: viewer.Staff}
+	require.Equal(t, as(staff), as(viewer.Viewer{CustomerID: 1, Role: viewer.Staff}), "the same viewer on two sockets")
+	distinct := []viewer.Viewer{
+		staff,
+		{CustomerID: 2, Role: viewer.Staff}, // another member, same permissions
+		{CustomerID: 1, Role: viewer.Admin},
+		{CustomerID: 1, Role: viewer.Staff, Permissions: []viewer.Permission{viewer.OrdersRead}},
+		{CustomerID: 1, Role: viewer.Staff, Permissions: []viewer.Permission{viewer.OrdersRead, viewer.CustomersRead}},
+		{CustomerID: 1, Role: viewer.Staff, Permissions: []viewer.Permission{}},
+		{Client: "erp", Permissions: []viewer.Permission{viewer.OrdersRead}},
+		{Client: "crm", Permissions: []viewer.Permission{viewer.OrdersRead}},
+		{CustomerID: 3, Role: viewer.Customer},
+		{CustomerID: 4, Role: viewer.Customer},
+	}
+	seen := map[string]int{}
+	for i, v := range distinct {
+		s := as(v)
+		j, dup := seen[s]
+		require.False(t, dup, "viewers %d and %d share %q", j, i, s)
+		seen[s] = i
+	}
+	require.Equal(t, events.OrderScope(viewer.With(ctx, distinct[0])), events.OrderScope(viewer.With(ctx, distinct[1])), "OrderScope lets them share a load")
+	cust := viewer.With(ctx, viewer.Viewer{CustomerID: 3, Role: viewer.Customer})
+	require.NotEqual(t, events.ViewerScope(cust), events.ViewerScope(viewer.WithOrderGrant(cust, 9)), "an order grant")
+	require.NotEqual(t, events.ViewerScope(ctx), events.ViewerScope(viewer.WithOrderGrant(ctx, 9)))
+	require.NotEqual(t, events.ViewerScope(cust), events.ViewerScope(viewer.System(cust, "test: bypass")), "a system bypass")
+}
+
 // TestLocalSubscriptionMemory: a watcher costs the bus well under a
 // kilobyte (its queue, its place in the index, its unsubscribe hook), so
 // sixteen thousand sockets cost it a few megabytes.

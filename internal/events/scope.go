@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/savannah-commerce/savannah/ent/schema/access"
 	"github.com/savannah-commerce/savannah/internal/viewer"
@@ -46,4 +47,41 @@ func OrderScope(ctx context.Context) string {
 		s += "+grant:" + strconv.Itoa(id)
 	}
 	return s
+}
+
+// ViewerScope names everything about the viewer of ctx that can change
+// what it may see anywhere in a response, not only in an order and its
+// children: the customer, the role, the API client, the permissions it
+// carries and those it holds in effect, a system bypass, an order-access
+// grant. Two subscribers of the same operation with equal ViewerScopes
+// get the same answer, so one execution of the operation serves both
+// (graph's WebSocket transport). It is finer than OrderScope, which
+// only says who may share a load of an order.
+func ViewerScope(ctx context.Context) string {
+	var b strings.Builder
+	if reason, ok := viewer.SystemReason(ctx); ok {
+		b.WriteString("system:" + strconv.Quote(reason) + ";")
+	}
+	if v, ok := viewer.From(ctx); ok {
+		b.WriteString("customer:" + strconv.Itoa(v.CustomerID))
+		b.WriteString(";role:" + string(v.Role))
+		b.WriteString(";client:" + strconv.Quote(v.Client))
+		b.WriteString(";carries:")
+		if v.Permissions == nil {
+			b.WriteString("-")
+		}
+		for _, p := range v.Permissions {
+			b.WriteString(string(p) + ",")
+		}
+		b.WriteString(";holds:")
+		for _, p := range v.Effective() {
+			b.WriteString(string(p) + ",")
+		}
+	} else {
+		b.WriteString("anonymous")
+	}
+	if id, ok := viewer.OrderGrant(ctx); ok {
+		b.WriteString(";grant:" + strconv.Itoa(id))
+	}
+	return b.String()
 }

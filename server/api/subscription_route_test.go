@@ -8,10 +8,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/savannah-commerce/savannah/ent/customer"
 	"github.com/savannah-commerce/savannah/graph/scalar"
 	"github.com/savannah-commerce/savannah/internal/database"
 	"github.com/savannah-commerce/savannah/internal/database/dbtest"
 	"github.com/savannah-commerce/savannah/internal/events"
+	"github.com/savannah-commerce/savannah/internal/viewer"
 	"github.com/savannah-commerce/savannah/server/api"
 )
 
@@ -233,4 +235,91 @@ func settle(t *testing.T, bus events.Bus, id int, watchers []*subscription) {
 	for _, w := range watchers {
 		w.updated()
 	}
+}
+
+// watchWithCustomer follows an order and its customer, whose read rule is
+// not the order's: staff holding orders:read but not customers:read read
+// the order, and its customer as null.
+const watchWithCustomer = "subscription WatchWithCustomer($id: ID!) { orderUpdated(id: $id) { id status customer { email } } }"
+
+// TestSubscriptionExecutionGroups: sockets running the same operation as
+// the same viewer share one execution (and one encoded payload) per event;
+// sockets whose viewers differ never share, even when they see the order
+// alike (two staff members, or staff holding different permissions, who
+// share one load of the order). The owner and a full staff member read the
+// customer's email; staff without customers:read never receive it, though
+// they watch the same order with the same query as the full staff member.
+func TestSubscriptionExecutionGroups(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		bus := events.NewLocal()
+		reg := prometheus.NewRegistry()
+		setup := withBus(bus)
+		setup.deps = func(d *api.Config) { d.Registry = reg }
+		s := newStoreWith(t, db, demoCatalog(t), setup)
+		alice, aliceID := s.asCustomer(t, "alice")
+		a := placeAs(t, s, alice, "groups-a")
+		sys := viewer.System(context.Background(), "test: set up")
+		email := s.client.Customer.GetX(sys, aliceID).Email
+		narrowed := func(email string, ps ...viewer.Permission) *store {
+			c := s.client.Customer.Create().SetEmail(email).SetName("N").SetRole(customer.RoleSTAFF).SetPermissions(ps).SaveX(sys)
+			tok, _, err := s.tokens.IssueWith(c.ID, c.Role, c.Permissions, c.TokenVersion)
+			require.NoError(t, err)
+			return s.as(tok)
+		}
+		full1, full2 := s.asStaff(), s.asStaff()
+		reader := narrowed("reader@example.com", viewer.OrdersRead) // no customers:read
+
+		type watcher struct {
+			who   string
+			sub   *subscription
+			email bool // sees the customer's email
+		}
+		var watchers []watcher
+		for _, w := range []struct {
+			who   string
+			as    *store
+			email bool
+		}{
+			{"owner", alice, true}, {"owner", alice, true}, {"owner", alice, true},
+			{"staff 1", full1, true}, {"staff 1", full1, true},
+			{"staff 2", full2, true},
+			{"orders:read only", reader, false}, {"orders:read only", reader, false},
+		} {
+			c := *w.as
+			c.ops = map[string]string{"WatchWithCustomer": watchWithCustomer}
+			watchers = append(watchers, watcher{w.who, c.subscribe(t, "WatchWithCustomer", map[string]any{"id": a}), w.email})
+		}
+		const groups = 4 // the owner, staff 1, staff 2, the orders:read-only member
+		live(t, bus, len(watchers))
+
+		check := func(status string) {
+			t.Helper()
+			for _, w := range watchers {
+				m := w.sub.next()
+				require.Equal(t, "next", m.Type, "%s: %+v", w.who, m)
+				require.Empty(t, errorCodes(m), "%s: %+v", w.who, m)
+				o, _ := field(m.Payload["data"].(map[string]any), "orderUpdated").(map[string]any)
+				require.Equal(t, a, o["id"], w.who)
+				if status != "" {
+					require.Equal(t, status, o["status"], w.who)
+				}
+				if w.email {
+					require.Equal(t, email, field(o, "customer", "email"), "%s reads the customer", w.who)
+				} else {
+					require.Nil(t, o["customer"], "%s never gets the payload of a viewer who reads the customer", w.who)
+				}
+			}
+		}
+		// Settle: every subscription's access check is done.
+		require.NoError(t, bus.Publish(context.Background(), events.Event{OrderID: orderOf(t, a), Type: events.Updated}))
+		check("")
+
+		for _, status := range []string{"CONFIRMED", "CANCELLED"} {
+			before := counter(t, reg, "savannah_subscription_executions_total", nil)
+			setStatus(t, full1, a, status)
+			check(status)
+			require.Equal(t, float64(groups), counter(t, reg, "savannah_subscription_executions_total", nil)-before,
+				"one execution per operation and viewer, for %d sockets", len(watchers))
+		}
+	})
 }
