@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/base64"
 	"strconv"
 	"testing"
 	"time"
@@ -78,7 +79,9 @@ func TestIsClientToken(t *testing.T) {
 
 	customerToken, _, err := tokens.Issue(7, customer.RoleCUSTOMER, 0)
 	require.NoError(t, err)
-	for _, raw := range []string{customerToken, "", "abc", "!!!.x.y", "eyJ0eXAiOiJhdCtqd3Qi", "e30.x.y"} {
+	// The type's text elsewhere in the header is not its type.
+	elsewhere := base64.RawURLEncoding.EncodeToString([]byte(`{"kid":"at+jwt","typ":"JWT"}`)) + ".x.y"
+	for _, raw := range []string{customerToken, "", "abc", "!!!.x.y", "eyJ0eXAiOiJhdCtqd3Qi", "e30.x.y", elsewhere} {
 		require.False(t, IsClientToken(raw), raw)
 	}
 }
