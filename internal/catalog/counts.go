@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 
 	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -51,7 +50,16 @@ func CountOnWrite(client *ent.Client, dialect string) {
 				d.add(p.CategoryID, p.Status, 1)
 				if b, _ := ctx.Value(bulkCountsKey{}).(*bulkCounts); b != nil {
 					if tx, err := m.Tx(); err == nil {
-						b.defer_(tx, dialect, d)
+						b.add(tx, func(all *countDeltas) {
+							if *all == nil {
+								*all = countDeltas{}
+							}
+							for k, n := range d {
+								(*all)[k] += n
+							}
+						}, func(ctx context.Context, tx *ent.Tx, all countDeltas) error {
+							return all.apply(viewer.System(ctx, "catalog: product counts"), tx.Client(), dialect)
+						})
 						return v, nil
 					}
 				}
@@ -125,53 +133,14 @@ func Recount(ctx context.Context, client *ent.Client) error {
 // together, just before it commits, rather than one UPDATE per product.
 // Use a new one for each transaction.
 func BulkCounts(ctx context.Context) context.Context {
-	return context.WithValue(ctx, bulkCountsKey{}, &bulkCounts{d: countDeltas{}})
+	return context.WithValue(ctx, bulkCountsKey{}, &bulkCounts{})
 }
 
 // bulkCountsKey carries a bulk import's *bulkCounts in a context.
 type bulkCountsKey struct{}
 
 // bulkCounts are the count changes of one bulk import transaction.
-type bulkCounts struct {
-	mu     sync.Mutex
-	hooked bool
-	d      countDeltas
-}
-
-// defer_ adds d to the changes applied when tx commits.
-func (b *bulkCounts) defer_(tx *ent.Tx, dialect string, d countDeltas) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for k, n := range d {
-		b.d[k] += n
-	}
-	if b.hooked {
-		return
-	}
-	b.hooked = true
-	take := func() countDeltas {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		d := b.d
-		b.d, b.hooked = countDeltas{}, false
-		return d
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			sys := viewer.System(ctx, "catalog: product counts")
-			if err := take().apply(sys, tx.Client(), dialect); err != nil {
-				return err
-			}
-			return next.Commit(ctx, tx)
-		})
-	})
-	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
-		return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
-			take()
-			return next.Rollback(ctx, tx)
-		})
-	})
-}
+type bulkCounts = beforeCommit[countDeltas]
 
 // countKey is a category and whether the products counted are ACTIVE.
 type countKey struct {

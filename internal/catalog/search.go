@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/savannah-commerce/savannah/ent"
@@ -89,7 +88,9 @@ func IndexOnWrite(client *ent.Client, dialect string) {
 				id := v.(*ent.Product).ID
 				if b, _ := ctx.Value(bulkIndexKey{}).(*bulkIndex); b != nil {
 					if tx, err := m.Tx(); err == nil {
-						b.defer_(tx, dialect, id)
+						b.add(tx, func(ids *[]int) { *ids = append(*ids, id) }, func(ctx context.Context, tx *ent.Tx, ids []int) error {
+							return database.IndexProducts(viewer.System(ctx, "catalog: search index"), tx.Client(), dialect, ids, true)
+						})
 						return v, nil
 					}
 				}
@@ -135,41 +136,4 @@ func BulkIndex(ctx context.Context) context.Context {
 type bulkIndexKey struct{}
 
 // bulkIndex are the products created in one bulk import transaction.
-type bulkIndex struct {
-	mu     sync.Mutex
-	hooked bool
-	ids    []int
-}
-
-// defer_ indexes the product id when tx commits.
-func (b *bulkIndex) defer_(tx *ent.Tx, dialect string, id int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.ids = append(b.ids, id)
-	if b.hooked {
-		return
-	}
-	b.hooked = true
-	take := func() []int {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		ids := b.ids
-		b.ids, b.hooked = nil, false
-		return ids
-	}
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
-		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-			sys := viewer.System(ctx, "catalog: search index")
-			if err := database.IndexProducts(sys, tx.Client(), dialect, take(), true); err != nil {
-				return err
-			}
-			return next.Commit(ctx, tx)
-		})
-	})
-	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
-		return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
-			take()
-			return next.Rollback(ctx, tx)
-		})
-	})
-}
+type bulkIndex = beforeCommit[[]int]
