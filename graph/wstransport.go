@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -245,6 +246,7 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		exec:    exec,
 		ctx:     r.Context(),
 		raw:     hijack.conn,
+		idle:    hijack.idleWaiter(),
 		headers: socketHeaders(r.Header),
 		closed:  make(chan struct{}),
 	}
@@ -269,13 +271,13 @@ func (t wsTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	// of its own reads on. The lease's shutdown context closes it (1001).
 	lease.take()
 	stop := context.AfterFunc(lease.shutdown, func() { c.end(closeWith(closeGoingAway, "Going away")) })
-	go func() {
-		defer lease.release()
-		defer t.cfg.Metrics.socketClosed()
-		defer t.clock.remove(c)
-		defer stop()
-		c.serve()
-	}()
+	c.served = func() {
+		stop()
+		t.clock.remove(c)
+		t.cfg.Metrics.socketClosed()
+		lease.release()
+	}
+	go c.serveOn()
 }
 
 // SocketLease lets a WebSocket outlive the HTTP handler that upgraded
@@ -331,7 +333,29 @@ func socketHeaders(h http.Header) http.Header {
 // buffer straight to the connection.
 type smallBuffers struct {
 	http.ResponseWriter
-	conn net.Conn // once hijacked
+	conn     net.Conn      // once hijacked
+	br       *bufio.Reader // the buffer websocket.Accept reads through
+	leftover bool          // the client sent more after the upgrade request
+}
+
+// idleWaiter returns what waits, without reading, until the hijacked
+// connection has something to read (wsConn.waitIdle), or nil when that
+// cannot be known from the connection alone: the client sent bytes right
+// after its upgrade request, which the library reads before the
+// connection, or the connection offers no file descriptor.
+func (w *smallBuffers) idleWaiter() *idleWaiter {
+	if w.leftover || w.br == nil {
+		return nil
+	}
+	sc, ok := w.conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return &idleWaiter{br: w.br, rc: rc}
 }
 
 const wsBufferBytes = 512
@@ -360,6 +384,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
+	w.br, w.leftover = br, n > 0
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, wsBufferBytes)), nil
 }
 
@@ -389,6 +414,8 @@ type wsConn struct {
 	t       wsTransport
 	conn    *websocket.Conn
 	raw     net.Conn // underneath conn
+	idle    *idleWaiter
+	served  func() // runs once the socket has closed, when it outlived its request
 	exec    graphql.GraphExecutor
 	headers http.Header
 
@@ -446,30 +473,74 @@ var gone = &closeError{code: -1}
 // serve reads and answers messages until the socket ends, then waits
 // until it is closed.
 func (c *wsConn) serve() {
-	// Reads stop when the connection closes; a context that never ends
-	// costs no timer per read.
-	readCtx := context.WithoutCancel(c.ctx)
-	for {
-		_, b, err := c.conn.Read(readCtx)
-		if err != nil {
-			c.linger(err)
-			c.end(gone)
-			break
-		}
-		var m wsMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			c.end(closeWith(closeBadRequest, "Invalid message received"))
-			continue // read on until the close handshake ends
-		}
-		if m.Type == msgPong {
-			c.awaitingPong.Store(false)
-			continue
-		}
-		if end := c.handle(m); end != nil {
-			c.end(end)
-		}
+	for c.readOne() {
 	}
 	<-c.closed
+}
+
+// serveOn serves a socket that outlived its request, on a goroutine of
+// its own, and then runs served. Between messages it waits without
+// reading (waitIdle), and after each message it goes on in a fresh
+// goroutine: reading a frame and answering a message grow a goroutine's
+// stack to 8 KiB or more, which the runtime would keep for as long as the
+// socket waits (it shrinks a stack only at a collection, and only by
+// half when three quarters are free), while a fresh goroutine waiting in
+// waitIdle needs the smallest stack there is. An idle socket thus costs 2
+// KiB of stack instead of 8; a message costs one goroutine start.
+func (c *wsConn) serveOn() {
+	c.waitIdle()
+	if c.readOne() {
+		go c.serveOn()
+		return
+	}
+	<-c.closed
+	c.served()
+}
+
+// readOne reads and answers one message; false once reading has ended.
+func (c *wsConn) readOne() bool {
+	// Reads stop when the connection closes; a context that never ends
+	// costs no timer per read.
+	_, b, err := c.conn.Read(context.Background())
+	if err != nil {
+		c.linger(err)
+		c.end(gone)
+		return false
+	}
+	var m wsMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		c.end(closeWith(closeBadRequest, "Invalid message received"))
+		return true // read on until the close handshake ends
+	}
+	if m.Type == msgPong {
+		c.awaitingPong.Store(false)
+		return true
+	}
+	if end := c.handle(m); end != nil {
+		c.end(end)
+	}
+	return true
+}
+
+// idleWaiter waits until a socket has something to read, without
+// reading it: the library's buffer holds nothing, and the kernel's
+// socket has data (or has ended) once a non-blocking peek finds it, or
+// after the network poller says so. It runs on the shallowest stack a
+// goroutine can park on.
+type idleWaiter struct {
+	br *bufio.Reader
+	rc syscall.RawConn
+}
+
+// waitIdle waits until there is something to read (peekReady): the
+// library's read then finds it without blocking deep in its own frames.
+// Whatever goes wrong is left to that read to find.
+func (c *wsConn) waitIdle() {
+	w := c.idle
+	if w == nil || w.br.Buffered() > 0 {
+		return
+	}
+	_ = w.rc.Read(peekReady)
 }
 
 // wsLinger bounds how long a socket that broke the protocol (a message
