@@ -24,12 +24,12 @@ func (r *categoryResolver) Ancestors(ctx context.Context, obj *ent.Category) ([]
 	if err != nil {
 		return nil, err
 	}
-	return r.loadersFrom(ctx).categoryByID.LoadAll(ctx, ids)
+	return r.loadersFrom(ctx).categories().LoadAll(ctx, ids)
 }
 
 // Children is the resolver for the children field.
 func (r *categoryResolver) Children(ctx context.Context, obj *ent.Category) ([]*ent.Category, error) {
-	return r.loadersFrom(ctx).childrenOf.Load(ctx, obj.ID)
+	return r.loadersFrom(ctx).children().Load(ctx, obj.ID)
 }
 
 // Products is the resolver for the products field.
@@ -170,7 +170,7 @@ func (r *productResolver) Variants(ctx context.Context, obj *ent.Product) ([]*en
 	if vs, ok := l.pageVariants.get(obj.ID); ok {
 		return vs, nil
 	}
-	return l.variantsOf.Load(ctx, obj.ID)
+	return l.variants().Load(ctx, obj.ID)
 }
 
 // PriceRange is the resolver for the priceRange field.
@@ -187,7 +187,7 @@ func (r *productResolver) AvailableForSale(ctx context.Context, obj *ent.Product
 	if vs, ok := l.pageVariants.get(obj.ID); ok {
 		return slices.ContainsFunc(vs, inventory.InStock), nil
 	}
-	vs, err := l.variantsOf.Load(ctx, obj.ID)
+	vs, err := l.variants().Load(ctx, obj.ID)
 	if err != nil {
 		return false, err
 	}

@@ -27,7 +27,7 @@ func (r *productResolver) Category(ctx context.Context, obj *ent.Product) (*ent.
 	if c, err := obj.Edges.CategoryOrErr(); err == nil {
 		return c, nil
 	}
-	return r.loadersFrom(ctx).categoryByID.Load(ctx, obj.CategoryID)
+	return r.loadersFrom(ctx).categories().Load(ctx, obj.CategoryID)
 }
 
 // Node is the resolver for the node field.

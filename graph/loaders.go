@@ -3,36 +3,39 @@ package graph
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/savannah-commerce/savannah/ent"
 	"github.com/savannah-commerce/savannah/ent/category"
-	entmedia "github.com/savannah-commerce/savannah/ent/media"
 	"github.com/savannah-commerce/savannah/ent/order"
 	"github.com/savannah-commerce/savannah/ent/productvariant"
 	"github.com/savannah-commerce/savannah/internal/checkout"
 )
 
 // loaders batch what would otherwise be one query per object: each is
-// built per operation, so nothing is cached across requests.
+// built per operation, so nothing is cached across requests, and only
+// when the operation first asks for it (lazy): most operations use one or
+// two, and an open subscription keeps its set for as long as it runs.
 type loaders struct {
-	categoryByID *dataloadgen.Loader[int, *ent.Category]
-	childrenOf   *dataloadgen.Loader[int, []*ent.Category]
-	variantsOf   *dataloadgen.Loader[int, []*ent.ProductVariant]
+	r            *Resolver
+	categoryByID lazy[int, *ent.Category]
+	childrenOf   lazy[int, []*ent.Category]
+	variantsOf   lazy[int, []*ent.ProductVariant]
 	// pageVariants are the variants primeVariants loaded for pages of
 	// products: Product.variants answers from them at once, on the
 	// product's own goroutine (graph/fastpath.go, loaded).
 	pageVariants variantsByProduct
 	// Images by owner, in position order (graph/media.go).
-	productMedia  *dataloadgen.Loader[int, []*ent.Media]
-	variantMedia  *dataloadgen.Loader[int, []*ent.Media]
-	categoryMedia *dataloadgen.Loader[int, []*ent.Media]
+	productMedia  lazy[int, []*ent.Media]
+	variantMedia  lazy[int, []*ent.Media]
+	categoryMedia lazy[int, []*ent.Media]
 	// currencyOf is an order's currency, by order ID: the currency of its
 	// lines' money. It is immutable, so caching it for a whole operation
 	// (a subscription included) is exact.
-	currencyOf *dataloadgen.Loader[int, string]
+	currencyOf lazy[int, string]
 	// tax is the store's tax setup, read once per operation by the
 	// first field that prices with tax.
 	tax taxMemo
@@ -87,16 +90,52 @@ type loadersKey struct{}
 const batchWait = 500 * time.Microsecond
 
 func (r *Resolver) newLoaders() *loaders {
-	opt := dataloadgen.WithWait(batchWait)
-	return &loaders{
-		categoryByID:  dataloadgen.NewLoader(r.fetchCategories, opt),
-		childrenOf:    dataloadgen.NewLoader(r.fetchChildren, opt),
-		variantsOf:    dataloadgen.NewLoader(r.fetchVariants, opt),
-		productMedia:  dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldProductID), opt),
-		variantMedia:  dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldVariantID), opt),
-		categoryMedia: dataloadgen.NewLoader(r.fetchMedia(entmedia.FieldCategoryID), opt),
-		currencyOf:    dataloadgen.NewLoader(r.fetchCurrencies, opt),
+	return &loaders{r: r}
+}
+
+// lazy is a loader made on first use.
+type lazy[K comparable, V any] struct {
+	p atomic.Pointer[dataloadgen.Loader[K, V]]
+}
+
+// get returns the loader, made on first use to fetch with the method
+// fetch of r (a method expression: nothing is allocated once it exists).
+func (z *lazy[K, V]) get(r *Resolver, fetch func(*Resolver, context.Context, []K) ([]V, []error)) *dataloadgen.Loader[K, V] {
+	if l := z.p.Load(); l != nil {
+		return l
 	}
+	z.p.CompareAndSwap(nil, dataloadgen.NewLoader(func(ctx context.Context, keys []K) ([]V, []error) {
+		return fetch(r, ctx, keys)
+	}, dataloadgen.WithWait(batchWait)))
+	return z.p.Load()
+}
+
+func (l *loaders) categories() *dataloadgen.Loader[int, *ent.Category] {
+	return l.categoryByID.get(l.r, (*Resolver).fetchCategories)
+}
+
+func (l *loaders) children() *dataloadgen.Loader[int, []*ent.Category] {
+	return l.childrenOf.get(l.r, (*Resolver).fetchChildren)
+}
+
+func (l *loaders) variants() *dataloadgen.Loader[int, []*ent.ProductVariant] {
+	return l.variantsOf.get(l.r, (*Resolver).fetchVariants)
+}
+
+func (l *loaders) productImages() *dataloadgen.Loader[int, []*ent.Media] {
+	return l.productMedia.get(l.r, (*Resolver).fetchProductMedia)
+}
+
+func (l *loaders) variantImages() *dataloadgen.Loader[int, []*ent.Media] {
+	return l.variantMedia.get(l.r, (*Resolver).fetchVariantMedia)
+}
+
+func (l *loaders) categoryImages() *dataloadgen.Loader[int, []*ent.Media] {
+	return l.categoryMedia.get(l.r, (*Resolver).fetchCategoryMedia)
+}
+
+func (l *loaders) currencies() *dataloadgen.Loader[int, string] {
+	return l.currencyOf.get(l.r, (*Resolver).fetchCurrencies)
 }
 
 // withLoaders attaches a fresh set of loaders to an operation's context.
@@ -213,7 +252,7 @@ func fill(n int, err error) []error {
 // asks for below cats (categoryTree { children { children } }): one query
 // per level of the selection, however many categories each level holds.
 func (r *Resolver) prefetchChildren(ctx context.Context, cats []*ent.Category) error {
-	l := r.loadersFrom(ctx).childrenOf
+	l := r.loadersFrom(ctx).children()
 	path := []string{"children"}
 	for len(cats) > 0 && requested(ctx, path...) {
 		ids := make([]int, len(cats))
@@ -256,7 +295,7 @@ func (r *Resolver) primeVariants(ctx context.Context, conn *ent.ProductConnectio
 		}
 		ls := r.loadersFrom(ctx)
 		ls.pageVariants.put(ids, vs)
-		l := ls.variantsOf
+		l := ls.variants()
 		for i, id := range ids {
 			l.Prime(id, vs[i])
 			for _, v := range vs[i] {

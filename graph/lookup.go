@@ -139,7 +139,7 @@ func (r *Resolver) lineMoney(ctx context.Context, l *ent.OrderLine, minor int64)
 	if o, err := l.Edges.OrderOrErr(); err == nil {
 		return model.NewMoney(minor, o.Currency), nil
 	}
-	currency, err := r.loadersFrom(ctx).currencyOf.Load(ctx, l.OrderID)
+	currency, err := r.loadersFrom(ctx).currencies().Load(ctx, l.OrderID)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,18 @@ func (r *Resolver) fetchMedia(column string) func(ctx context.Context, owners []
 	}
 }
 
+func (r *Resolver) fetchProductMedia(ctx context.Context, products []int) ([][]*ent.Media, []error) {
+	return r.fetchMedia(entmedia.FieldProductID)(ctx, products)
+}
+
+func (r *Resolver) fetchVariantMedia(ctx context.Context, variants []int) ([][]*ent.Media, []error) {
+	return r.fetchMedia(entmedia.FieldVariantID)(ctx, variants)
+}
+
+func (r *Resolver) fetchCategoryMedia(ctx context.Context, categories []int) ([][]*ent.Media, []error) {
+	return r.fetchMedia(entmedia.FieldCategoryID)(ctx, categories)
+}
+
 func ownerOf(m *ent.Media, column string) int {
 	var id *int
 	switch column {
@@ -54,12 +66,12 @@ func (r *Resolver) primeMedia(ctx context.Context, products, variants []int) err
 	l := r.loadersFrom(ctx)
 	variantImages := requested(ctx, "edges", "node", "variants", "image")
 	if requested(ctx, "edges", "node", "media") || requested(ctx, "edges", "node", "featuredImage") || variantImages {
-		if err := prime(ctx, l.productMedia, products, r.fetchMedia(entmedia.FieldProductID)); err != nil {
+		if err := prime(ctx, l.productImages(), products, r.fetchProductMedia); err != nil {
 			return err
 		}
 	}
 	if variantImages && len(variants) > 0 {
-		return prime(ctx, l.variantMedia, variants, r.fetchMedia(entmedia.FieldVariantID))
+		return prime(ctx, l.variantImages(), variants, r.fetchVariantMedia)
 	}
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 
 // Image is the resolver for the image field.
 func (r *categoryResolver) Image(ctx context.Context, obj *ent.Category) (*ent.Media, error) {
-	return first(r.loadersFrom(ctx).categoryMedia.Load(ctx, obj.ID))
+	return first(r.loadersFrom(ctx).categoryImages().Load(ctx, obj.ID))
 }
 
 // URL is the resolver for the url field.
@@ -118,22 +118,22 @@ func (r *mutationResolver) MediaDelete(ctx context.Context, id string) (*model.D
 
 // Media is the resolver for the media field.
 func (r *productResolver) Media(ctx context.Context, obj *ent.Product) ([]*ent.Media, error) {
-	return r.loadersFrom(ctx).productMedia.Load(ctx, obj.ID)
+	return r.loadersFrom(ctx).productImages().Load(ctx, obj.ID)
 }
 
 // FeaturedImage is the resolver for the featuredImage field.
 func (r *productResolver) FeaturedImage(ctx context.Context, obj *ent.Product) (*ent.Media, error) {
-	return first(r.loadersFrom(ctx).productMedia.Load(ctx, obj.ID))
+	return first(r.loadersFrom(ctx).productImages().Load(ctx, obj.ID))
 }
 
 // Image is the resolver for the image field.
 func (r *productVariantResolver) Image(ctx context.Context, obj *ent.ProductVariant) (*ent.Media, error) {
 	l := r.loadersFrom(ctx)
-	own, err := first(l.variantMedia.Load(ctx, obj.ID))
+	own, err := first(l.variantImages().Load(ctx, obj.ID))
 	if own != nil || err != nil {
 		return own, err
 	}
-	return first(l.productMedia.Load(ctx, obj.ProductID))
+	return first(l.productImages().Load(ctx, obj.ProductID))
 }
 
 // Method is the resolver for the method field.
