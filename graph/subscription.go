@@ -176,11 +176,22 @@ func (s *orderStream) pump() {
 		if !ok {
 			return
 		}
-		o, err := events.Share(s.ctx, e, s.key, s.load)
-		if err != nil || o == nil {
-			if err != nil && s.ctx.Err() == nil {
-				s.r.log.Warn("orderUpdated: reload failed", "order", s.id, "err", err)
+		if s.drv != nil {
+			// Driven: the order is loaded inside the execution, which the
+			// subscribers of this event who ask alike share, so those who
+			// share it never wait for the load.
+			if !s.drv.next(s.ctx, e, func() error { return s.push(e) }) {
+				s.cancel() // the subscription no longer runs
+				s.mu.Lock()
+				s.ended = true
+				s.mu.Unlock()
+				continue
 			}
+			s.r.subscriptions.delivered(e)
+			continue
+		}
+		o := s.reload(e)
+		if o == nil {
 			// Gone, no longer readable, or the subscriber left: end the
 			// stream (stop, run by cancel, sees this pump still running;
 			// next closes out).
@@ -191,23 +202,41 @@ func (s *orderStream) pump() {
 			continue
 		}
 		own := *o // shared: gqlgen gets a copy of its own
-		if s.drv != nil {
-			if !s.drv.next(s.ctx, e, func() { s.out <- &own }) {
-				s.cancel() // the subscription no longer runs
-				s.mu.Lock()
-				s.ended = true
-				s.mu.Unlock()
-				continue
-			}
-			s.r.subscriptions.delivered(e)
-			continue
-		}
 		select {
 		case s.out <- &own:
 			s.r.subscriptions.delivered(e)
 		case <-s.ctx.Done():
 		}
 	}
+}
+
+// reload loads the order for e, once for every watcher of the same scope
+// and selection (events.Share); nil when it is gone, no longer readable,
+// or could not be read (logged).
+func (s *orderStream) reload(e events.Event) *ent.Order {
+	o, err := events.Share(s.ctx, e, s.key, s.load)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.r.log.Warn("orderUpdated: reload failed", "order", s.id, "err", err)
+		}
+		return nil
+	}
+	return o
+}
+
+// push reloads the order for e and hands a copy to gqlgen (the shared
+// execution of a driven subscription), or answers errEnded.
+func (s *orderStream) push(e events.Event) error {
+	o := s.reload(e)
+	if o == nil {
+		if err := s.ctx.Err(); err != nil {
+			return err // this subscriber left: the others run their own
+		}
+		return errEnded
+	}
+	own := *o
+	s.out <- &own
+	return nil
 }
 
 // orderFeed streams every order change, for orders:read (the field's
@@ -251,7 +280,7 @@ func (r *Resolver) orderFeed(ctx context.Context) (<-chan *model.OrderFeedEvent,
 			own := *o
 			ev := &model.OrderFeedEvent{Type: typ, Order: &own}
 			if drv != nil {
-				if drv.next(ctx, e, func() { out <- ev }) {
+				if drv.next(ctx, e, func() error { out <- ev; return nil }) {
 					r.subscriptions.delivered(e)
 				}
 				continue

@@ -62,6 +62,14 @@ func (a tokenAuth) init(ctx context.Context, payload map[string]any, header http
 	return auth.WithViewer(ctx, v), nil
 }
 
+// checkKey is the socket's token itself: sockets holding one token get
+// one answer. A token (base64url and dots) never contains "|", which
+// every other events.Share key does, so it names nothing else.
+func (a tokenAuth) checkKey(ctx context.Context) string {
+	raw, _ := ctx.Value(socketTokenKey{}).(string)
+	return raw
+}
+
 func (a tokenAuth) check(ctx context.Context) error {
 	raw, ok := ctx.Value(socketTokenKey{}).(string)
 	if !ok {

@@ -90,17 +90,22 @@ func (d *wsDriver) setUp(ctx context.Context, responses graphql.ResponseHandler)
 var errNoResponse = errors.New("graph: the subscription gave no response")
 
 // next delivers one event whose value push puts into the subscription's
-// channel (of one free place: each push is followed by one response).
-// ctx is the stream's. It reports whether the subscription still runs.
-func (d *wsDriver) next(ctx context.Context, e events.Event, push func()) bool {
+// channel (of one free place: each successful push is followed by one
+// response). push runs only for the subscriber whose execution is shared
+// (so what it loads, it loads once for them all); errEnded from it ends
+// the subscription quietly. ctx is the stream's. It reports whether the
+// subscription still runs.
+func (d *wsDriver) next(ctx context.Context, e events.Event, push func() error) bool {
 	select {
 	case <-d.ready:
 	case <-ctx.Done():
 		return false
 	}
 	// Each event is delivered to a viewer still allowed to see it.
-	if d.c.t.auth.check(d.ctx) != nil {
-		d.c.end(closeWith(closeForbidden, "Forbidden"))
+	if err := d.allowed(e); err != nil {
+		if d.ctx.Err() == nil {
+			d.c.end(closeWith(closeForbidden, "Forbidden"))
+		}
 		return false
 	}
 	var payload []byte
@@ -109,14 +114,14 @@ func (d *wsDriver) next(ctx context.Context, e events.Event, push func()) bool {
 		payload, err = d.execute(push)
 	} else {
 		payload, err = events.Share(d.ctx, e, d.key, func(context.Context) ([]byte, error) { return d.execute(push) })
-		if err != nil && d.ctx.Err() == nil {
+		if err != nil && !errors.Is(err, errEnded) && d.ctx.Err() == nil {
 			// The execution shared with us failed (its subscriber left
 			// while it ran): run our own.
 			payload, err = d.execute(push)
 		}
 	}
 	if err != nil {
-		if d.ctx.Err() == nil {
+		if d.ctx.Err() == nil && !errors.Is(err, errEnded) {
 			d.c.t.log.ErrorContext(d.ctx, "websocket response not encoded", slog.Any("err", err))
 		}
 		return false
@@ -124,15 +129,34 @@ func (d *wsDriver) next(ctx context.Context, e events.Event, push func()) bool {
 	return d.c.sendFrame(d.op, nextFrame(d.op.id, payload))
 }
 
+// allowed checks that the subscription's viewer may still receive
+// events (socketAuth.check), once per event for all the subscribers that
+// hold the same token.
+func (d *wsDriver) allowed(e events.Event) error {
+	auth := d.c.t.auth
+	key := auth.checkKey(d.ctx)
+	if key == "" {
+		return nil
+	}
+	_, err := events.Share(d.ctx, e, key, func(ctx context.Context) (struct{}, error) { return struct{}{}, auth.check(ctx) })
+	return err
+}
+
+// errEnded: the stream has nothing more to send (its order is gone or no
+// longer readable); the subscription ends without an error.
+var errEnded = errors.New("graph: the subscription's stream ended")
+
 // execute hands one value to gqlgen and encodes the response it makes.
-func (d *wsDriver) execute(push func()) (payload []byte, err error) {
+func (d *wsDriver) execute(push func() error) (payload []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			d.c.t.log.ErrorContext(d.ctx, "websocket subscription panicked", slog.Any("panic", r))
 			err = fmt.Errorf("graph: subscription panicked: %v", r)
 		}
 	}()
-	push()
+	if err := push(); err != nil {
+		return nil, err
+	}
 	d.c.t.cfg.Metrics.executed()
 	resp := d.responses(d.ctx)
 	if resp == nil {

@@ -186,6 +186,10 @@ type socketAuth interface {
 	init(ctx context.Context, payload map[string]any, header http.Header) (context.Context, error)
 	// check reports whether the viewer init found is still valid.
 	check(ctx context.Context) error
+	// checkKey names what check's answer depends on, for contexts whose
+	// answers are equal at one moment (it runs once per event for them:
+	// wsDriver.next), or "" when there is nothing to check.
+	checkKey(ctx context.Context) string
 }
 
 // wsTransport serves GraphQL over graphql-transport-ws. Every operation
