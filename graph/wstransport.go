@@ -96,7 +96,8 @@ type WebsocketConfig struct {
 	// the operations or sockets of others.
 	SendQueue int
 	// WriteTimeout bounds one write to the client; a client that does not
-	// read for that long is dropped.
+	// read for that long is dropped (within the clock's tick after it:
+	// wsClock watches writes, so a write sets up no timer).
 	WriteTimeout time.Duration
 	// MaxSockets bounds the sockets open on this process, and
 	// MaxSocketsPerAddr those from one client address (the API's
@@ -431,6 +432,9 @@ type wsConn struct {
 	awaitingPong atomic.Bool
 	nextPing     time.Time
 	nextRecheck  time.Time
+	// writeSince is when the write under way began (Unix nanoseconds),
+	// 0 while none is.
+	writeSince atomic.Int64
 
 	mu      sync.Mutex
 	ctx     context.Context // the upgrade request's; after connection_init, with the viewer
@@ -861,16 +865,13 @@ func (c *wsConn) drain() {
 		c.queue = c.queue[1:]
 		c.mu.Unlock()
 
-		ctx, cancel := context.WithTimeout(context.Background(), c.t.cfg.WriteTimeout)
-		err := c.conn.Write(ctx, websocket.MessageText, b)
-		timedOut := ctx.Err() != nil
-		cancel()
+		// The clock closes the connection under a write that takes
+		// longer than WriteTimeout (wsClock.run): no close frame gets
+		// through to a client that does not read.
+		c.writeSince.Store(time.Now().UnixNano())
+		err := c.conn.Write(context.Background(), websocket.MessageText, b)
+		c.writeSince.Store(0)
 		if err != nil {
-			if timedOut {
-				// The connection is closed already: no close frame
-				// gets through to a client that does not read.
-				c.t.cfg.Metrics.slowConsumer("write_timeout")
-			}
 			c.t.log.Debug("websocket write failed", slog.Any("err", err))
 			c.end(gone)
 		}
@@ -903,7 +904,7 @@ type wsClock struct {
 func newWSClock(cfg WebsocketConfig, auth socketAuth) *wsClock {
 	// Fine enough for the shortest interval, coarse enough to cost
 	// nothing: a quarter of it, from 10 ms to 1 s.
-	tick := min(cfg.InitTimeout, cfg.PingInterval, cfg.RecheckInterval) / 4
+	tick := min(cfg.InitTimeout, cfg.PingInterval, cfg.RecheckInterval, cfg.WriteTimeout) / 4
 	tick = max(10*time.Millisecond, min(tick, time.Second))
 	return &wsClock{cfg: cfg, auth: auth, tick: tick, conns: map[*wsConn]struct{}{}}
 }
@@ -934,9 +935,9 @@ func (k *wsClock) run() {
 	defer t.Stop()
 	var ends []*wsConn
 	var endCodes []*closeError
-	var pings, recheck []*wsConn
+	var pings, recheck, stalled []*wsConn
 	for now := range t.C {
-		ends, endCodes, pings, recheck = ends[:0], endCodes[:0], pings[:0], recheck[:0]
+		ends, endCodes, pings, recheck, stalled = ends[:0], endCodes[:0], pings[:0], recheck[:0], stalled[:0]
 		k.mu.Lock()
 		if len(k.conns) == 0 {
 			k.running = false
@@ -944,6 +945,10 @@ func (k *wsClock) run() {
 			return
 		}
 		for c := range k.conns {
+			if w := c.writeSince.Load(); w != 0 && now.UnixNano()-w >= int64(k.cfg.WriteTimeout) && c.writeSince.CompareAndSwap(w, 0) {
+				stalled = append(stalled, c)
+				continue
+			}
 			if now.Sub(c.opened) >= k.cfg.InitTimeout && !c.initialised.Load() {
 				ends, endCodes = append(ends, c), append(endCodes, closeWith(closeInitTimeout, "Connection initialisation timeout"))
 				continue
@@ -965,6 +970,11 @@ func (k *wsClock) run() {
 			}
 		}
 		k.mu.Unlock()
+		for _, c := range stalled {
+			// The write fails, and its writer ends the socket.
+			k.cfg.Metrics.slowConsumer("write_timeout")
+			_ = c.conn.CloseNow()
+		}
 		for i, c := range ends {
 			c.end(endCodes[i])
 		}

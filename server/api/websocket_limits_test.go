@@ -150,6 +150,57 @@ func TestWebsocketSlowConsumer(t *testing.T) {
 	})
 }
 
+// TestWebsocketWriteTimeout: a client that stops reading, with room left
+// in its send queue, is dropped once one write to it has waited
+// WriteTimeout (the connection is closed: no close frame gets through),
+// while another socket on the same order receives every event.
+func TestWebsocketWriteTimeout(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		bus := events.NewLocal()
+		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
+			d.Websocket.SendQueue = 1 << 20 // never full: only the write timeout drops it
+			d.Websocket.WriteTimeout = 300 * time.Millisecond
+			d.Websocket.PingInterval = time.Hour
+		}))
+		alice, _ := s.asCustomer(t, "alice")
+		id := placeAs(t, s, alice, "k1")
+		oid, err := scalar.DecodeID(id)
+		require.NoError(t, err)
+		addr := strings.TrimPrefix(s.srv.URL, "http://")
+
+		const subs = 20
+		stalled := dialStalling(t, addr, alice.bearer)
+		for i := range subs {
+			stalled.write(t, map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{
+				"query": s.ops["OrderUpdates"], "operationName": "OrderUpdates", "variables": map[string]any{"id": id},
+			}})
+		}
+		healthy := alice.subscribe(t, "OrderUpdates", map[string]any{"id": id})
+		live(t, bus, subs+1)
+		require.Equal(t, "0", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="write_timeout"}`))
+
+		publish := func() {
+			require.NoError(t, bus.Publish(context.Background(), events.Event{OrderID: oid, Type: events.Updated}))
+			m := healthy.next()
+			require.Equal(t, "next", m.Type, "%+v", m)
+			require.Equal(t, id, field(m.Payload["data"].(map[string]any), "orderUpdated", "id"))
+		}
+		sent := 0
+		for ; bus.Subscribers() > 1; sent++ {
+			require.Less(t, sent, 5000, "the stalled socket was never dropped")
+			publish()
+		}
+		t.Logf("the stalled socket was dropped after %d events", sent)
+		require.Equal(t, "1", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="write_timeout"}`))
+		require.Equal(t, "0", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="queue_full"}`))
+		for range 3 {
+			publish() // the healthy socket goes on
+		}
+		require.Equal(t, -1, stalled.closeCode(t))
+		require.Equal(t, "1", s.metric(t, "savannah_websocket_subscriptions"))
+	})
+}
+
 // TestWebsocketCaps: sockets beyond the per-address cap get 429, beyond
 // the process's cap 503, both with Retry-After; under the caps they
 // open. Near the cap /readyz answers 503 while open sockets keep
