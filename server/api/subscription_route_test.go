@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
@@ -179,7 +180,14 @@ func TestSubscriptionOneLoadPerChange(t *testing.T) {
 			require.Equal(t, 1, loads["orders"], "round %d: %v", round, loads)
 			require.Equal(t, 1, loads["order_events"], "round %d: %v", round, loads)
 		}
-		count, sum := histogram(t, reg, "savannah_subscription_fanout_seconds", nil)
+		// A sample is taken once its frame is written, which the client
+		// may read first.
+		var count uint64
+		var sum float64
+		require.Eventually(t, func() bool {
+			count, sum = histogram(t, reg, "savannah_subscription_fanout_seconds", nil)
+			return count >= uint64(3*n)
+		}, 5*time.Second, 5*time.Millisecond)
 		require.Equal(t, uint64(3*n), count, "one fan-out sample per subscription and change (the settling one too)")
 		t.Logf("mean fan-out to %d sockets: %.2f ms", n, 1000*sum/float64(count))
 		require.NotNil(t, metric(t, reg, "savannah_subscription_events_dropped_total", nil))
