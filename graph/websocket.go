@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"net/http"
 	"strings"
@@ -26,8 +27,16 @@ type tokenAuth struct {
 
 var _ socketAuth = tokenAuth{}
 
-// socketTokenKey holds the socket's access token in its context.
+// socketTokenKey holds the socket's access token in its context, a
+// socketToken.
 type socketTokenKey struct{}
+
+// socketToken is a socket's access token, and a short key that names it
+// (its SHA-256): sockets holding the same token share one check per event
+// (wsDriver.allowed), found by that key.
+type socketToken struct {
+	raw, key string
+}
 
 // accessTokenValid is the one question every socket asks, at connection
 // and again while it stays open: is this access token (still) valid, and
@@ -58,24 +67,24 @@ func (a tokenAuth) init(ctx context.Context, payload map[string]any, header http
 		return ctx, errors.New("the access token is invalid or expired")
 	}
 	logging.SetCustomer(ctx, v.CustomerID)
-	ctx = context.WithValue(ctx, socketTokenKey{}, raw)
+	sum := sha256.Sum256([]byte(raw))
+	ctx = context.WithValue(ctx, socketTokenKey{}, socketToken{raw: raw, key: "token|" + string(sum[:])})
 	return auth.WithViewer(ctx, v), nil
 }
 
-// checkKey is the socket's token itself: sockets holding one token get
-// one answer. A token (base64url and dots) never contains "|", which
-// every other events.Share key does, so it names nothing else.
+// checkKey names the socket's token: sockets holding one token get one
+// answer.
 func (a tokenAuth) checkKey(ctx context.Context) string {
-	raw, _ := ctx.Value(socketTokenKey{}).(string)
-	return raw
+	tok, _ := ctx.Value(socketTokenKey{}).(socketToken)
+	return tok.key
 }
 
 func (a tokenAuth) check(ctx context.Context) error {
-	raw, ok := ctx.Value(socketTokenKey{}).(string)
+	tok, ok := ctx.Value(socketTokenKey{}).(socketToken)
 	if !ok {
 		return nil // anonymous: nothing to lose
 	}
-	if _, err := a.accessTokenValid(ctx, raw); err != nil {
+	if _, err := a.accessTokenValid(ctx, tok.raw); err != nil {
 		return errors.New("the access token is no longer valid")
 	}
 	return nil
