@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,11 +19,20 @@ import (
 
 // A client process holds a share of the sockets: the coordinator starts
 // it (`wsload client`), writes one clientJob as a JSON line on its stdin,
-// and reads clientEvents as JSON lines on its stdout. A later JSON line
-// {"variables":{…}} makes every socket complete its subscription and
-// subscribe again with these variables. The process ends when its stdin
-// closes, when it reads "stop", or when the job's deadline passes,
-// whichever comes first; it then closes its sockets (1000).
+// and reads clientEvents on its stdout, one a line (parseEvent): next
+// messages in a compact form, `n <sock> <arrival ns> <payload>`, written
+// in batches once arrivals pause (nextLine), and every other event as
+// JSON. A later JSON line {"variables":{…}} makes every socket complete
+// its subscription and subscribe again with these variables. The process
+// ends when its stdin closes, when it reads "stop", or when the job's
+// deadline passes, whichever comes first; it then closes its sockets
+// (1000).
+//
+// Client, coordinator and servers share the machine's cores, so a
+// message costs the load generator as little as it can while a phase
+// runs: its arrival time is taken as soon as it is read, it is copied
+// into a buffer without being decoded (nextPayload), and the coordinator
+// decodes the payloads only after the phase.
 
 // clientJob is one client process's share.
 type clientJob struct {
@@ -95,8 +105,8 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
-				out.flush()
+			case now := <-t.C:
+				out.flushQuiet(now)
 			}
 		}
 	}()
@@ -137,10 +147,20 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 	out.flush()
 	<-ctx.Done()
 	running.Wait()
+	out.writeNexts()
 	out.send(clientEvent{Ev: "done"})
 	out.flush()
 	return nil
 }
+
+// idleAfter is how long arrivals must pause before the buffered next
+// messages are written to the coordinator (so the writing does not
+// compete with a fan-out still arriving); flushEvery bounds how long one
+// waits when arrivals never pause.
+const (
+	idleAfter  = 100 * time.Millisecond
+	flushEvery = time.Second
+)
 
 // hold opens one socket, subscribes, reports every message until ctx ends,
 // then closes the socket. opened is called once the socket is subscribed
@@ -218,28 +238,84 @@ func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *br
 		}
 	}()
 
+	// The reads below use a context that is never cancelled: with one that
+	// can be, the library sets up (and stops) a context.AfterFunc for every
+	// frame it reads. The socket is closed when ctx ends instead, which
+	// ends the read.
+	closed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = c.Close(websocket.StatusNormalClosure, "")
+		close(closed)
+	})
+	defer stop()
+	var buf bytes.Buffer // this socket's message, reused
 	for {
-		m, err := read(ctx, c)
+		b, err := readInto(&buf, c)
+		t := time.Now().UnixNano() // arrival
 		if err != nil {
 			if ctx.Err() != nil {
-				_ = c.Close(websocket.StatusNormalClosure, "")
+				<-closed // the close handshake, before CloseNow
 				return
 			}
-			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: time.Now().UnixNano(), Reason: closeFailure(err, "read")})
+			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: t, Reason: closeFailure(err, "read")})
+			return
+		}
+		if p, ok := nextPayload(b); ok {
+			out.next(s.Sock, t, p)
+			continue
+		}
+		var m wsMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: t, Reason: closeFailure(fmt.Errorf("bad message: %w", err), "read")})
 			return
 		}
 		switch m.Type {
-		case "next":
-			t := time.Now().UnixNano()
-			out.send(clientEvent{Ev: "next", Sock: s.Sock, T: t, Data: m.Payload})
+		case "next": // framed otherwise than nextPayload expects
+			out.next(s.Sock, t, m.Payload)
 		case "ping":
 			wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 			_ = write(wctx, wsMessage{Type: "pong"})
 			wcancel()
 		case "error", "complete":
-			out.send(clientEvent{Ev: "error", Sock: s.Sock, T: time.Now().UnixNano(), Reason: m.Type + ": " + string(m.Payload)})
+			out.send(clientEvent{Ev: "error", Sock: s.Sock, T: t, Reason: m.Type + ": " + string(m.Payload)})
 		}
 	}
+}
+
+// readInto reads one whole message into buf, reusing its memory, and
+// returns its bytes (valid until the next call).
+func readInto(buf *bytes.Buffer, c *websocket.Conn) ([]byte, error) {
+	_, r, err := c.Reader(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// nextPayload returns the payload of a next message framed as the server
+// frames it, {"id":"…","type":"next","payload":…}, without decoding it.
+// ok is false for any other message or framing, which the caller then
+// decodes in full. The payload itself is checked only by the
+// coordinator, after the phase: one that is not an expected change
+// counts as unexplained.
+func nextPayload(b []byte) (payload []byte, ok bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(`{"id":"`))
+	if !ok {
+		return nil, false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 { // no escapes in the ID
+		return nil, false
+	}
+	rest, ok = bytes.CutPrefix(rest[i+1:], []byte(`,"type":"next","payload":`))
+	if !ok || len(rest) < 2 || rest[len(rest)-1] != '}' {
+		return nil, false
+	}
+	return rest[:len(rest)-1], true
 }
 
 func read(ctx context.Context, c *websocket.Conn) (wsMessage, error) {
@@ -311,10 +387,117 @@ func (b *broadcast) get() (chan struct{}, int, map[string]any) {
 	return b.ch, b.gen, b.vars
 }
 
-// reporter writes events as JSON lines, from any goroutine.
+// reporter writes events to the coordinator, from any goroutine: next
+// messages are kept in memory and written in batches, every other event
+// is written as a JSON line at once (and flushed within 100 ms).
 type reporter struct {
 	mu sync.Mutex
 	w  *bufio.Writer
+
+	nmu       sync.Mutex
+	arrived   []arrival // next messages not yet written
+	payloads  []byte    // their payloads, back to back
+	first     int64     // Unix nanoseconds: when the earliest of them arrived
+	last      int64     // and when the latest did
+	spare     []arrival // the buffers of the previous batch, for reuse
+	spareData []byte
+	line      []byte
+}
+
+// arrival is one next message: its payload is payloads[start:end].
+type arrival struct {
+	sock       int
+	t          int64 // Unix nanoseconds of arrival
+	start, end int
+}
+
+// next keeps one next message until the next batch. The payload is
+// copied.
+func (r *reporter) next(sock int, t int64, payload []byte) {
+	if bytes.IndexByte(payload, '\n') >= 0 { // it must fit on one line
+		var c bytes.Buffer
+		if json.Compact(&c, payload) == nil {
+			payload = c.Bytes()
+		} else {
+			payload = bytes.ReplaceAll(payload, []byte("\n"), []byte(" "))
+		}
+	}
+	r.nmu.Lock()
+	start := len(r.payloads)
+	r.payloads = append(r.payloads, payload...)
+	r.arrived = append(r.arrived, arrival{sock: sock, t: t, start: start, end: len(r.payloads)})
+	if len(r.arrived) == 1 {
+		r.first = t
+	}
+	r.last = t
+	r.nmu.Unlock()
+}
+
+// flushQuiet writes the buffered next messages once arrivals have paused
+// for idleAfter, or once the earliest has waited flushEvery, and flushes
+// every event written.
+func (r *reporter) flushQuiet(now time.Time) {
+	r.nmu.Lock()
+	ns := now.UnixNano()
+	due := len(r.arrived) > 0 && (ns-r.last >= int64(idleAfter) || ns-r.first >= int64(flushEvery))
+	r.nmu.Unlock()
+	if due {
+		r.writeNexts()
+	}
+	r.flush()
+}
+
+// writeNexts writes the buffered next messages, one nextLine each.
+func (r *reporter) writeNexts() {
+	r.nmu.Lock()
+	batch, data := r.arrived, r.payloads
+	r.arrived, r.payloads = r.spare[:0], r.spareData[:0]
+	r.nmu.Unlock()
+
+	r.mu.Lock()
+	for _, a := range batch {
+		r.line = nextLine(r.line[:0], a.sock, a.t, data[a.start:a.end])
+		_, _ = r.w.Write(r.line)
+	}
+	r.mu.Unlock()
+
+	r.nmu.Lock()
+	r.spare, r.spareData = batch[:0], data[:0]
+	r.nmu.Unlock()
+}
+
+// nextLine appends the line `n <sock> <t> <payload>\n` to b; parseEvent
+// reads it.
+func nextLine(b []byte, sock int, t int64, payload []byte) []byte {
+	b = append(b, 'n', ' ')
+	b = strconv.AppendInt(b, int64(sock), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, t, 10)
+	b = append(b, ' ')
+	b = append(b, payload...)
+	return append(b, '\n')
+}
+
+// parseEvent reads one line a client process wrote: a nextLine, or a
+// clientEvent as JSON. The event does not keep line.
+func parseEvent(line []byte) (clientEvent, bool) {
+	if rest, ok := bytes.CutPrefix(line, []byte("n ")); ok {
+		f := bytes.SplitN(rest, []byte(" "), 3)
+		if len(f) != 3 {
+			return clientEvent{}, false
+		}
+		sock, err1 := strconv.Atoi(string(f[0]))
+		t, err2 := strconv.ParseInt(string(f[1]), 10, 64)
+		if err1 != nil || err2 != nil {
+			return clientEvent{}, false
+		}
+		return clientEvent{Ev: "next", Sock: sock, T: t, Data: bytes.Clone(f[2])}, true
+	}
+	var e clientEvent
+	if json.Unmarshal(line, &e) != nil {
+		return clientEvent{}, false
+	}
+	return e, true
 }
 
 func (r *reporter) send(e clientEvent) {
@@ -326,6 +509,7 @@ func (r *reporter) send(e clientEvent) {
 	_, _ = r.w.Write(append(b, '\n'))
 }
 
+// flush writes out every event written so far.
 func (r *reporter) flush() {
 	r.mu.Lock()
 	r.w.Flush()

@@ -24,6 +24,7 @@ type fakeServer struct {
 	mu                 sync.Mutex
 	accept, closeAfter int
 	pongs, completes   int
+	normalCloses       int // sockets the client closed with 1000
 }
 
 func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +59,11 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for {
 		m, err := read(ctx, c)
 		if err != nil {
+			if websocket.CloseStatus(err) == websocket.StatusNormalClosure {
+				f.mu.Lock()
+				f.normalCloses++
+				f.mu.Unlock()
+			}
 			return
 		}
 		switch m.Type {
@@ -111,8 +117,8 @@ func TestClientCountsRefusalsAndAnswersPings(t *testing.T) {
 			sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
 			n := 0
 			for sc.Scan() {
-				var e clientEvent
-				require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
+				e, ok := parseEvent(sc.Bytes())
+				require.True(t, ok, "line %q", sc.Text())
 				events = append(events, e)
 				if e.Ev == "next" && strings.Contains(string(e.Data), `"`+id+`"`) {
 					n++
@@ -141,6 +147,11 @@ func TestClientCountsRefusalsAndAnswersPings(t *testing.T) {
 	}
 	require.Equal(t, 3, opened)
 	require.Equal(t, map[string]int{"HTTP 503": 1, "closed 1013": 1}, reasons)
+	require.Eventually(t, func() bool {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return fake.normalCloses == 3
+	}, 5*time.Second, 10*time.Millisecond, "every socket closed with 1000 at stop")
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
 	require.Equal(t, 3, fake.pongs, "every ping answered")
@@ -156,4 +167,60 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+func TestNextPayloadOnlyForTheServersFraming(t *testing.T) {
+	p, ok := nextPayload([]byte(`{"id":"12","type":"next","payload":{"data":{"x":"}"}}}`))
+	require.True(t, ok)
+	require.Equal(t, `{"data":{"x":"}"}}`, string(p))
+	for _, m := range []string{
+		`{"type":"next","id":"1","payload":{"data":{}}}`, // other key order: decoded in full
+		`{"id":"1","type":"error","payload":[{"message":"no"}]}`,
+		`{"id":"1","type":"complete"}`,
+		`{"type":"ping"}`,
+		`{"id":"a\"b","type":"next","payload":{}}`, // escaped ID
+		`{"id":"1","type":"next","payload":{} `,    // cut short
+	} {
+		_, ok := nextPayload([]byte(m))
+		require.False(t, ok, m)
+	}
+}
+
+func TestNextMessagesAreBatchedAndReadBack(t *testing.T) {
+	var out bytes.Buffer
+	r := &reporter{w: bufio.NewWriter(&out)}
+	r.next(3, 1700000000123456789, []byte(`{"data":{"orderUpdated":{"id":"A","status":"PAID"}}}`))
+	r.next(40000, 1700000000999999999, []byte("{\"data\":\n {\"a b\": 1}}")) // newlines are compacted away
+	r.send(clientEvent{Ev: "closed", Sock: 7, Reason: "closed 1001"})
+
+	now := time.Now()
+	r.flushQuiet(now) // the last arrival (in 2023) was long ago: written
+	r.next(5, now.UnixNano(), []byte(`{"data":{}}`))
+	r.flushQuiet(now.Add(idleAfter / 2)) // arrivals have not paused: kept
+	require.Len(t, r.arrived, 1)
+	r.next(6, now.Add(flushEvery-idleAfter/2).UnixNano(), []byte(`{"data":{}}`))
+	r.flushQuiet(now.Add(flushEvery)) // still no pause, but the earliest has waited long enough
+	require.Empty(t, r.arrived)
+
+	var got []clientEvent
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		e, ok := parseEvent(sc.Bytes())
+		require.True(t, ok, sc.Text())
+		got = append(got, e)
+	}
+	require.Equal(t, []clientEvent{
+		{Ev: "closed", Sock: 7, Reason: "closed 1001"},
+		{Ev: "next", Sock: 3, T: 1700000000123456789, Data: json.RawMessage(`{"data":{"orderUpdated":{"id":"A","status":"PAID"}}}`)},
+		{Ev: "next", Sock: 40000, T: 1700000000999999999, Data: json.RawMessage(`{"data":{"a b":1}}`)},
+		{Ev: "next", Sock: 5, T: now.UnixNano(), Data: json.RawMessage(`{"data":{}}`)},
+		{Ev: "next", Sock: 6, T: now.Add(flushEvery - idleAfter/2).UnixNano(), Data: json.RawMessage(`{"data":{}}`)},
+	}, got)
+	id, status := orderUpdated(got[1].Data)
+	require.Equal(t, []string{"A", "PAID"}, []string{id, status})
+
+	for _, bad := range []string{"n 1 2", "n x 2 {}", "n 1 y {}", "not json"} {
+		_, ok := parseEvent([]byte(bad))
+		require.False(t, ok, bad)
+	}
 }

@@ -17,6 +17,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -454,7 +455,7 @@ func shapeThree(ctx context.Context, c runConfig, g *gqlClient, wsURLs []string,
 	_, out.PlaceP50, _ = summary(took)
 	out.Expected = out.Placed * f.opened
 	evs := f.awaitMatching(ctx, out.Expected, c.drain, func(e clientEvent) bool {
-		return e.Ev == "next" && strings.Contains(string(e.Data), `"CREATED"`)
+		return e.Ev == "next" && bytes.Contains(e.Data, []byte(`"CREATED"`))
 	})
 	out.CPUSeconds = cpuSeconds(c.pids) - cpu0
 	var fromAnswer, fromSent []time.Duration
@@ -612,8 +613,9 @@ func openFleet(ctx context.Context, c runConfig, wsURLs []string, tok string, su
 			sc := bufio.NewScanner(outp)
 			sc.Buffer(make([]byte, 1<<20), 16<<20)
 			for sc.Scan() {
-				var e clientEvent
-				if json.Unmarshal(sc.Bytes(), &e) != nil {
+				// Next messages' payloads are decoded after the phase, not here.
+				e, ok := parseEvent(sc.Bytes())
+				if !ok {
 					continue
 				}
 				f.mu.Lock()
@@ -670,14 +672,15 @@ func (f *fleet) await(ctx context.Context, want int, drain time.Duration) []clie
 func (f *fleet) awaitMatching(ctx context.Context, want int, drain time.Duration, match func(clientEvent) bool) []clientEvent {
 	limit := time.Now().Add(4 * drain)
 	last, lastN := time.Now(), -1
+	n, counted := 0, 0 // matches among f.events[:counted]; only take shortens f.events
 	for ctx.Err() == nil && time.Now().Before(limit) {
 		f.mu.Lock()
-		n := 0
-		for _, e := range f.events {
+		for _, e := range f.events[counted:] {
 			if match(e) {
 				n++
 			}
 		}
+		counted = len(f.events)
 		f.mu.Unlock()
 		if n >= want {
 			time.Sleep(500 * time.Millisecond) // any extra message still on its way
