@@ -24,11 +24,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -303,6 +305,7 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 		change string
 	}
 	seen := map[seenKey]bool{}
+	byChange := map[string][]time.Duration{} // for the log: how each change went
 	for _, e := range evs {
 		switch e.Ev {
 		case "next":
@@ -311,6 +314,7 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 			if t, ok := t0[key.change]; ok && !seen[key] {
 				seen[key] = true
 				lat = append(lat, time.Unix(0, e.T).Sub(t))
+				byChange[key.change] = append(byChange[key.change], time.Unix(0, e.T).Sub(t))
 			} else { // no such change, or a second message for it
 				out.Unmatched++
 			}
@@ -320,6 +324,13 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 	}
 	out.Received = len(lat)
 	out.P50, out.P99, out.Max = summary(lat)
+	changes := slices.Collect(maps.Keys(byChange))
+	slices.SortFunc(changes, func(a, b string) int { return t0[a].Compare(t0[b]) })
+	for _, change := range changes {
+		l := byChange[change]
+		p50, p99, max := summary(l)
+		logf("shape 1: change %s: %d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", change, len(l), p50, p99, max)
+	}
 	_, out.MutationMs, _ = summary(took)
 	logf("shape 1: %d changes, %d/%d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", out.Changes, out.Received, out.Expected, out.P50, out.P99, out.Max)
 	return out

@@ -109,7 +109,7 @@ func (l *Local) Publish(_ context.Context, e Event) error {
 	}
 	l.seq++
 	e.Seq = l.seq
-	e.shared = &shared{loads: map[string]*load{}}
+	e.shared = &shared{}
 	for w := range watchers {
 		if !w.deliver(e) {
 			l.dropped.Add(1)
@@ -234,10 +234,10 @@ func (l *Local) Dropped() uint64 { return l.dropped.Load() }
 const ShareTimeout = 30 * time.Second
 
 // shared is what the subscribers of one delivered event share: one load
-// per scope.
+// per scope. Thousands of subscribers look it up at once, so it is a
+// sync.Map (lookups take no lock).
 type shared struct {
-	mu    sync.Mutex
-	loads map[string]*load
+	loads sync.Map // scope → *load
 }
 
 type load struct {
@@ -264,11 +264,12 @@ func Share[T any](ctx context.Context, e Event, scope string, fn func(ctx contex
 		return fn(ctx)
 	}
 	s := e.shared
-	s.mu.Lock()
-	l, ok := s.loads[scope]
+	found, ok := s.loads.Load(scope)
 	if !ok {
-		l = &load{done: make(chan struct{})}
-		s.loads[scope] = l
+		found, ok = s.loads.LoadOrStore(scope, &load{done: make(chan struct{})})
+	}
+	l := found.(*load)
+	if !ok {
 		go func() {
 			defer close(l.done)
 			loadCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShareTimeout)
@@ -276,7 +277,6 @@ func Share[T any](ctx context.Context, e Event, scope string, fn func(ctx contex
 			l.v, l.err = fn(loadCtx)
 		}()
 	}
-	s.mu.Unlock()
 	var zero T
 	select {
 	case <-l.done:
