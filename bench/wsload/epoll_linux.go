@@ -1,0 +1,216 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// epollReader reads every subscribed socket of a client process in one
+// goroutine: it waits for readable sockets with epoll (level-triggered),
+// reads each with one read(2) into a shared buffer and parses the frames
+// itself (frameReader). A goroutine blocked in coder/websocket's Read per
+// socket costs a netpoll wake-up, a goroutine switch and a second read
+// that returns EAGAIN for every message; this costs one read.
+//
+// The sockets stay registered with Go's own poller too (net.Conn made
+// them), which coder/websocket still uses to write. Nothing else reads
+// them while they are registered here.
+type epollReader struct {
+	fd    int
+	mu    sync.Mutex
+	socks map[int32]*epollSock // by the id registered with epoll
+	next  int32
+}
+
+// epollSock is one registered socket. Its mutex is held while the loop
+// reads and parses it, and while it is given up, so a socket is never
+// read once its fd may be closed.
+type epollSock struct {
+	mu   sync.Mutex
+	id   int32
+	fd   int
+	gone bool // removed from epoll: never read again
+	fr   frameReader
+	done chan struct{} // closed once gone
+
+	e   *epollReader
+	ctx context.Context
+	c   *websocket.Conn
+	s   sub
+	out *reporter
+}
+
+func newEpollReader(ctx context.Context) (*epollReader, error) {
+	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	e := &epollReader{fd: fd, socks: map[int32]*epollSock{}}
+	go e.loop(ctx)
+	return e, nil
+}
+
+// loop reads the ready sockets until ctx ends, then closes the epoll
+// instance. The wait times out now and then so that it sees ctx end.
+func (e *epollReader) loop(ctx context.Context) {
+	defer syscall.Close(e.fd)
+	events := make([]syscall.EpollEvent, 512)
+	ready := make([]*epollSock, 0, 512)
+	buf := make([]byte, 64<<10)
+	for ctx.Err() == nil {
+		n, err := syscall.EpollWait(e.fd, events, 200)
+		if err != nil {
+			if errors.Is(err, syscall.EINTR) {
+				continue
+			}
+			return
+		}
+		ready = ready[:0]
+		e.mu.Lock()
+		for _, ev := range events[:n] {
+			if k := e.socks[ev.Fd]; k != nil {
+				ready = append(ready, k)
+			}
+		}
+		e.mu.Unlock()
+		for _, k := range ready {
+			k.readable(buf)
+		}
+	}
+}
+
+// follow reports the subscribed socket's messages until ctx ends or the
+// socket ends, then closes it (1000 when ctx ended). pending are the
+// bytes of the socket already read before it was registered.
+func (e *epollReader) follow(ctx context.Context, c *websocket.Conn, rc *recConn, s sub, out *reporter, pending []byte) {
+	fd := -1
+	sc, err := rc.Conn.(syscall.Conn).SyscallConn()
+	if err == nil {
+		err = sc.Control(func(f uintptr) { fd = int(f) })
+	}
+	if err != nil {
+		out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: time.Now().UnixNano(), Reason: "no fd: " + err.Error()})
+		return
+	}
+	epollSockets.Add(1)
+	k := &epollSock{e: e, fd: fd, done: make(chan struct{}), ctx: ctx, c: c, s: s, out: out}
+	k.mu.Lock()
+	e.mu.Lock()
+	e.next++
+	k.id = e.next
+	e.socks[k.id] = k
+	e.mu.Unlock()
+	// What was read ahead before registering comes first; what the
+	// server sent since waits in the socket, which epoll reports at once.
+	if len(pending) > 0 {
+		k.feed(pending, time.Now().UnixNano())
+	}
+	if !k.gone {
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: k.id}
+		if err := syscall.EpollCtl(e.fd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			k.end("epoll: " + err.Error())
+		}
+	}
+	k.mu.Unlock()
+
+	select {
+	case <-k.done: // the server closed it, or it failed: reported
+		return
+	case <-ctx.Done():
+	}
+	k.mu.Lock()
+	wasGone := k.gone
+	k.end("")
+	k.mu.Unlock()
+	if !wasGone {
+		// Close writes the close frame, then reads until the server's
+		// close frame (at most 5 s): nothing else reads the socket now.
+		// A message that was half read here is cut; coder then fails the
+		// handshake, but the server has the 1000 all the same.
+		_ = c.Close(websocket.StatusNormalClosure, "")
+	}
+}
+
+// readable reads what the socket has and handles its whole messages.
+func (k *epollSock) readable(buf []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gone {
+		return
+	}
+	n, err := syscall.Read(k.fd, buf)
+	t := time.Now().UnixNano() // arrival of every frame this read completes
+	switch {
+	case err == syscall.EAGAIN || err == syscall.EINTR:
+	case err != nil:
+		k.end("net read: " + err.Error())
+	case n == 0:
+		k.end("EOF (read)")
+	default:
+		k.feed(buf[:n], t)
+	}
+}
+
+// feed parses bytes read at t; k.mu is held.
+func (k *epollSock) feed(b []byte, t int64) {
+	reason := ""
+	err := k.fr.feed(b, func(op byte, p []byte) bool {
+		switch op {
+		case opClose:
+			reason = closeReason(p)
+			return false
+		case opPing, opPong:
+			// The server pings with graphql-transport-ws messages, never
+			// with WebSocket pings: these are not answered.
+			return true
+		}
+		if r, ok := deliver(k.s, k.out, t, p, k.pong); !ok {
+			reason = r
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		reason = "error (read): " + err.Error()
+	}
+	if reason != "" {
+		k.end(reason)
+	}
+}
+
+// pong answers a graphql-transport-ws ping. coder's Write only writes (it
+// takes the write locks, never the read side), but it may wait for the
+// socket: not in the loop.
+func (k *epollSock) pong() {
+	go func() {
+		wctx, cancel := context.WithTimeout(k.ctx, 5*time.Second)
+		defer cancel()
+		_ = k.c.Write(wctx, websocket.MessageText, []byte(`{"type":"pong"}`))
+	}()
+}
+
+// end removes the socket from epoll and reports reason as a closed event
+// unless it is empty or ctx has ended (the socket is closing anyway).
+// k.mu is held.
+func (k *epollSock) end(reason string) {
+	if k.gone {
+		return
+	}
+	k.gone = true
+	e := k.e
+	_ = syscall.EpollCtl(e.fd, syscall.EPOLL_CTL_DEL, k.fd, nil)
+	e.mu.Lock()
+	delete(e.socks, k.id)
+	e.mu.Unlock()
+	if reason != "" && k.ctx.Err() == nil {
+		k.out.send(clientEvent{Ev: "closed", Sock: k.s.Sock, T: time.Now().UnixNano(), Reason: reason})
+	}
+	close(k.done)
+}
