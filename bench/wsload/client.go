@@ -134,9 +134,11 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 	}
 
 	// Subscribed sockets are read by one epoll loop where there is one.
-	ep, err := newEpollReader(ctx)
+	ep, err := newEpollReader()
 	if err != nil {
 		ep = nil
+	} else {
+		defer ep.close() // after every socket has closed (running.Wait)
 	}
 
 	interval := time.Duration(float64(time.Second) / max(job.Rate, 1))

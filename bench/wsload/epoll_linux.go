@@ -4,7 +4,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -24,6 +24,7 @@ import (
 // them while they are registered here.
 type epollReader struct {
 	fd    int
+	file  *os.File // fd, registered with Go's poller
 	mu    sync.Mutex
 	socks map[int32]*epollSock // by the id registered with epoll
 	next  int32
@@ -47,30 +48,47 @@ type epollSock struct {
 	out *reporter
 }
 
-func newEpollReader(ctx context.Context) (*epollReader, error) {
+func newEpollReader() (*epollReader, error) {
 	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	e := &epollReader{fd: fd, socks: map[int32]*epollSock{}}
-	go e.loop(ctx)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	e := &epollReader{fd: fd, file: os.NewFile(uintptr(fd), "epoll"), socks: map[int32]*epollSock{}}
+	rc, err := e.file.SyscallConn()
+	if err != nil {
+		e.file.Close()
+		return nil, err
+	}
+	go e.loop(rc)
 	return e, nil
 }
 
-// loop reads the ready sockets until ctx ends, then closes the epoll
-// instance. The wait times out now and then so that it sees ctx end.
-func (e *epollReader) loop(ctx context.Context) {
-	defer syscall.Close(e.fd)
+// close ends the loop and closes the epoll instance, once no socket
+// uses it any more.
+func (e *epollReader) close() { _ = e.file.Close() }
+
+// loop reads the ready sockets until close. The epoll instance is itself
+// registered with Go's poller (an epoll fd is readable while it has
+// ready events), so the loop parks like any goroutine waiting to read
+// instead of blocking its thread in epoll_wait: a burst of messages on
+// many sockets costs one wake-up, and epoll_wait never waits.
+func (e *epollReader) loop(rc syscall.RawConn) {
 	events := make([]syscall.EpollEvent, 512)
 	ready := make([]*epollSock, 0, 512)
 	buf := make([]byte, 64<<10)
-	for ctx.Err() == nil {
-		n, err := syscall.EpollWait(e.fd, events, 200)
+	for {
+		n := 0
+		err := rc.Read(func(fd uintptr) bool {
+			var err error
+			n, err = syscall.EpollWait(int(fd), events, 0)
+			return n > 0 || err != nil && err != syscall.EINTR
+		})
 		if err != nil {
-			if errors.Is(err, syscall.EINTR) {
-				continue
-			}
-			return
+			return // closed
 		}
 		ready = ready[:0]
 		e.mu.Lock()

@@ -13,9 +13,11 @@ import (
 // its own goroutine through coder/websocket (followCoder).
 type epollReader struct{}
 
-func newEpollReader(context.Context) (*epollReader, error) {
+func newEpollReader() (*epollReader, error) {
 	return nil, errors.New("no epoll on this platform")
 }
+
+func (*epollReader) close() {}
 
 func (*epollReader) follow(ctx context.Context, c *websocket.Conn, _ *recConn, s sub, out *reporter, _ []byte) {
 	followCoder(ctx, c, s, out)
