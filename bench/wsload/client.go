@@ -32,7 +32,9 @@ import (
 // message costs the load generator as little as it can while a phase
 // runs: its arrival time is taken as soon as it is read, it is copied
 // into a buffer without being decoded (nextPayload), and the coordinator
-// decodes the payloads only after the phase.
+// decodes the payloads only after the phase. On Linux the subscribed
+// sockets are read by one epoll loop (epoll_linux.go), not by a goroutine
+// each.
 
 // clientJob is one client process's share.
 type clientJob struct {
