@@ -334,8 +334,8 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 	slices.SortFunc(changes, func(a, b string) int { return t0[a].Compare(t0[b]) })
 	for _, change := range changes {
 		l := byChange[change]
-		p50, p99, max := summary(l)
-		logf("shape 1: change %s: %d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", change, len(l), p50, p99, max)
+		p50, p99, most := summary(l)
+		logf("shape 1: change %s: %d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", change, len(l), p50, p99, most)
 	}
 	_, out.MutationMs, _ = summary(took)
 	logf("shape 1: %d changes, %d/%d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", out.Changes, out.Received, out.Expected, out.P50, out.P99, out.Max)
@@ -785,13 +785,13 @@ func cpuSeconds(pids []int) float64 {
 	return total
 }
 
-// waitQuiet waits, at most max, until pids use the CPU (over half a
+// waitQuiet waits, at most longest, until pids use the CPU (over half a
 // second) no more than half a core above idleCores, and says how long
 // that took.
-func waitQuiet(ctx context.Context, pids []int, idleCores float64, max time.Duration) time.Duration {
+func waitQuiet(ctx context.Context, pids []int, idleCores float64, longest time.Duration) time.Duration {
 	const window = 500 * time.Millisecond
 	start := time.Now()
-	for time.Since(start) < max && ctx.Err() == nil {
+	for time.Since(start) < longest && ctx.Err() == nil {
 		cpu0 := cpuSeconds(pids)
 		sleep(ctx, window)
 		if (cpuSeconds(pids)-cpu0)/window.Seconds() <= idleCores+0.5 {
