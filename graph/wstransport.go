@@ -542,13 +542,21 @@ type idleWaiter struct {
 
 // waitIdle waits until there is something to read (peekReady): the
 // library's read then finds it without blocking deep in its own frames.
-// Whatever goes wrong is left to that read to find.
+// Whatever goes wrong is left to that read to find. The library's buffer
+// is looked at under c.mu, and only while the socket is not ending: the
+// library's Close, which reads the client's close frame through that
+// buffer, runs only once ending is set (under c.mu).
 func (c *wsConn) waitIdle() {
 	w := c.idle
-	if w == nil || w.br.Buffered() > 0 {
+	if w == nil {
 		return
 	}
-	_ = w.rc.Read(peekReady)
+	c.mu.Lock()
+	wait := c.ending == nil && w.br.Buffered() == 0
+	c.mu.Unlock()
+	if wait {
+		_ = w.rc.Read(peekReady)
+	}
 }
 
 // wsLinger bounds how long a socket that broke the protocol (a message

@@ -210,7 +210,7 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 			r.FailReasons["while idle: "+e.Reason]++
 		}
 	}
-	r.OneOrder = shapeOne(ctx, c, g, f, target, variant)
+	r.OneOrder = shapeOne(ctx, c, g, f, target, variant, r.IdleCores())
 	f.stop()
 
 	// Shape 2: each socket watches its own order.
@@ -259,7 +259,7 @@ func measure(ctx context.Context, c runConfig) (Run, error) {
 // (complete, subscribe again) until c.changes are made. Every socket's
 // next messages are matched to the changes by the order and status they
 // carry.
-func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, variant string) *FanOut {
+func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, variant string, idleCores float64) *FanOut {
 	out := &FanOut{}
 	t0 := map[string]time.Time{} // order/status → when its change was sent
 	var took []time.Duration
@@ -278,6 +278,12 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 			f.resubscribe(map[string]any{"id": target})
 			logf("every socket now watches order %s", target)
 			sleep(ctx, c.settle)
+			// Thousands of subscriptions take a while to set up: the next
+			// change waits until the servers are as quiet as they were
+			// idle, so that it measures the fan-out, not that backlog.
+			if d := waitQuiet(ctx, c.pids, idleCores, time.Minute); d > 0 {
+				logf("the servers were busy setting up for another %.1f s", d.Seconds())
+			}
 			idle += time.Since(t)
 			idleCPU += cpuSeconds(c.pids) - cpu
 		}
@@ -328,8 +334,8 @@ func shapeOne(ctx context.Context, c runConfig, g *gqlClient, f *fleet, target, 
 	slices.SortFunc(changes, func(a, b string) int { return t0[a].Compare(t0[b]) })
 	for _, change := range changes {
 		l := byChange[change]
-		p50, p99, max := summary(l)
-		logf("shape 1: change %s: %d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", change, len(l), p50, p99, max)
+		p50, p99, most := summary(l)
+		logf("shape 1: change %s: %d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", change, len(l), p50, p99, most)
 	}
 	_, out.MutationMs, _ = summary(took)
 	logf("shape 1: %d changes, %d/%d messages, p50 %.1f ms p99 %.1f ms max %.1f ms", out.Changes, out.Received, out.Expected, out.P50, out.P99, out.Max)
@@ -777,6 +783,22 @@ func cpuSeconds(pids []int) float64 {
 		total += parseStatCPU(string(b))
 	}
 	return total
+}
+
+// waitQuiet waits, at most longest, until pids use the CPU (over half a
+// second) no more than half a core above idleCores, and says how long
+// that took.
+func waitQuiet(ctx context.Context, pids []int, idleCores float64, longest time.Duration) time.Duration {
+	const window = 500 * time.Millisecond
+	start := time.Now()
+	for time.Since(start) < longest && ctx.Err() == nil {
+		cpu0 := cpuSeconds(pids)
+		sleep(ctx, window)
+		if (cpuSeconds(pids)-cpu0)/window.Seconds() <= idleCores+0.5 {
+			return time.Since(start) - window
+		}
+	}
+	return time.Since(start)
 }
 
 // parseStatCPU reads utime+stime (fields 14 and 15) of a /proc/<pid>/stat

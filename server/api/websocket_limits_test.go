@@ -98,55 +98,13 @@ func (s *store) metric(t *testing.T, sample string) string {
 // receives every event, in order, before and after.
 func TestWebsocketSlowConsumer(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		bus := events.NewLocal()
-		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
+		stalled := stalledConsumer(t, db, "queue_full", func(d *api.Config) {
 			d.Websocket.SendQueue = 32 // one event's 20 messages fit: only a client that stops reading fills it
 			// Long enough that the stalled client, reading again, gets the
 			// close frame rather than a dropped connection.
 			d.Websocket.WriteTimeout = time.Minute
-			// Neither client answers pings: none while the test runs.
-			d.Websocket.PingInterval = time.Hour
-		}))
-		alice, _ := s.asCustomer(t, "alice")
-		id := placeAs(t, s, alice, "k1")
-		oid, err := scalar.DecodeID(id)
-		require.NoError(t, err)
-		addr := strings.TrimPrefix(s.srv.URL, "http://")
-
-		// The stalled client follows the order 20 times over, so that the
-		// kernel's socket buffers, however large, fill sooner.
-		const subs = 20
-		stalled := dialStalling(t, addr, alice.bearer)
-		for i := range subs {
-			stalled.write(t, map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{
-				"query": s.ops["OrderUpdates"], "operationName": "OrderUpdates", "variables": map[string]any{"id": id},
-			}})
-		}
-		healthy := alice.subscribe(t, "OrderUpdates", map[string]any{"id": id})
-		live(t, bus, subs+1)
-		require.Equal(t, "0", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="queue_full"}`))
-
-		// Each event reaches the healthy socket before the next is
-		// published; the stalled one falls behind until it is closed.
-		publish := func() {
-			require.NoError(t, bus.Publish(context.Background(), events.Event{OrderID: oid, Type: events.Updated}))
-			m := healthy.next()
-			require.Equal(t, "next", m.Type, "%+v", m)
-			require.Equal(t, id, field(m.Payload["data"].(map[string]any), "orderUpdated", "id"))
-		}
-		sent := 0
-		for ; bus.Subscribers() > 1; sent++ { // the stalled socket's end ends its subscriptions
-			require.Less(t, sent, 3000, "the stalled socket was never closed")
-			publish()
-		}
-		require.Positive(t, sent)
-		t.Logf("the stalled socket was closed after %d events", sent)
-		require.Equal(t, "1", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="queue_full"}`))
-		for range 3 {
-			publish() // the healthy socket goes on
-		}
+		})
 		require.Equal(t, int(websocket.StatusTryAgainLater), stalled.closeCode(t))
-		require.Equal(t, "1", s.metric(t, "savannah_websocket_subscriptions"))
 	})
 }
 
@@ -156,49 +114,76 @@ func TestWebsocketSlowConsumer(t *testing.T) {
 // while another socket on the same order receives every event.
 func TestWebsocketWriteTimeout(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		bus := events.NewLocal()
-		s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
+		stalled := stalledConsumer(t, db, "write_timeout", func(d *api.Config) {
 			d.Websocket.SendQueue = 1 << 20 // never full: only the write timeout drops it
 			d.Websocket.WriteTimeout = 300 * time.Millisecond
-			d.Websocket.PingInterval = time.Hour
-		}))
-		alice, _ := s.asCustomer(t, "alice")
-		id := placeAs(t, s, alice, "k1")
-		oid, err := scalar.DecodeID(id)
-		require.NoError(t, err)
-		addr := strings.TrimPrefix(s.srv.URL, "http://")
-
-		const subs = 20
-		stalled := dialStalling(t, addr, alice.bearer)
-		for i := range subs {
-			stalled.write(t, map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{
-				"query": s.ops["OrderUpdates"], "operationName": "OrderUpdates", "variables": map[string]any{"id": id},
-			}})
-		}
-		healthy := alice.subscribe(t, "OrderUpdates", map[string]any{"id": id})
-		live(t, bus, subs+1)
-		require.Equal(t, "0", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="write_timeout"}`))
-
-		publish := func() {
-			require.NoError(t, bus.Publish(context.Background(), events.Event{OrderID: oid, Type: events.Updated}))
-			m := healthy.next()
-			require.Equal(t, "next", m.Type, "%+v", m)
-			require.Equal(t, id, field(m.Payload["data"].(map[string]any), "orderUpdated", "id"))
-		}
-		sent := 0
-		for ; bus.Subscribers() > 1; sent++ {
-			require.Less(t, sent, 5000, "the stalled socket was never dropped")
-			publish()
-		}
-		t.Logf("the stalled socket was dropped after %d events", sent)
-		require.Equal(t, "1", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="write_timeout"}`))
-		require.Equal(t, "0", s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="queue_full"}`))
-		for range 3 {
-			publish() // the healthy socket goes on
-		}
+		})
 		require.Equal(t, -1, stalled.closeCode(t))
-		require.Equal(t, "1", s.metric(t, "savannah_websocket_subscriptions"))
 	})
+}
+
+// stalledConsumer serves, with the socket settings cfg, a client that
+// stops reading and a healthy socket that follow the same order, and
+// publishes changes until the stalled socket is closed for reason (a
+// savannah_websocket_slow_consumer_closes_total reason, counted once and
+// for no other reason), each change reaching the healthy socket before
+// the next; the healthy socket then receives three more. It returns the
+// stalled socket.
+func stalledConsumer(t *testing.T, db *database.DB, reason string, cfg func(*api.Config)) *rawSocket {
+	t.Helper()
+	bus := events.NewLocal()
+	s := newStoreWith(t, db, demoCatalog(t), withWebsocket(withBus(bus), func(d *api.Config) {
+		cfg(d)
+		// Neither client answers pings: none while the test runs.
+		d.Websocket.PingInterval = time.Hour
+	}))
+	alice, _ := s.asCustomer(t, "alice")
+	id := placeAs(t, s, alice, "k1")
+	oid, err := scalar.DecodeID(id)
+	require.NoError(t, err)
+	addr := strings.TrimPrefix(s.srv.URL, "http://")
+
+	// The stalled client follows the order 20 times over, so that the
+	// kernel's socket buffers, however large, fill sooner.
+	const subs = 20
+	stalled := dialStalling(t, addr, alice.bearer)
+	for i := range subs {
+		stalled.write(t, map[string]any{"id": fmt.Sprint(i), "type": "subscribe", "payload": map[string]any{
+			"query": s.ops["OrderUpdates"], "operationName": "OrderUpdates", "variables": map[string]any{"id": id},
+		}})
+	}
+	healthy := alice.subscribe(t, "OrderUpdates", map[string]any{"id": id})
+	live(t, bus, subs+1)
+	closes := func(reason string) string {
+		return s.metric(t, `savannah_websocket_slow_consumer_closes_total{reason="`+reason+`"}`)
+	}
+	require.Equal(t, "0", closes(reason))
+
+	publish := func() {
+		require.NoError(t, bus.Publish(context.Background(), events.Event{OrderID: oid, Type: events.Updated}))
+		m := healthy.next()
+		require.Equal(t, "next", m.Type, "%+v", m)
+		require.Equal(t, id, field(m.Payload["data"].(map[string]any), "orderUpdated", "id"))
+	}
+	sent := 0
+	for ; bus.Subscribers() > 1; sent++ { // the stalled socket's end ends its subscriptions
+		require.Less(t, sent, 5000, "the stalled socket was never closed")
+		publish()
+	}
+	require.Positive(t, sent)
+	t.Logf("the stalled socket was closed (%s) after %d events", reason, sent)
+	for _, r := range []string{"queue_full", "write_timeout"} {
+		want := "0"
+		if r == reason {
+			want = "1"
+		}
+		require.Equal(t, want, closes(r), r)
+	}
+	for range 3 {
+		publish() // the healthy socket goes on
+	}
+	require.Equal(t, "1", s.metric(t, "savannah_websocket_subscriptions"))
+	return stalled
 }
 
 // TestWebsocketCaps: sockets beyond the per-address cap get 429, beyond
