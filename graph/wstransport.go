@@ -409,12 +409,13 @@ func (t wsTransport) originAllowed(r *http.Request) bool {
 	return t.cfg.OriginAllowed != nil && t.cfg.OriginAllowed(origin)
 }
 
-// wsConn is one socket. The request's goroutine alone reads messages,
-// answers the connection-level ones and starts operations; each
-// operation is set up in its own goroutine and queues its messages, which
-// are written in order by one writer at a time: a goroutine started when
-// the queue was empty, or the subscription's event that found it so.
-// Whoever ends the socket (serve, the clock, a slow write) calls end.
+// wsConn is one socket. One reader at a time reads messages (serve, or
+// serveOn's chain of goroutines, one after the other), answers the
+// connection-level ones and starts operations; each operation is set up
+// in its own goroutine and queues its messages, which are written in
+// order by one writer at a time: a goroutine started when the queue was
+// empty, or the subscription's event that found it so. Whoever ends the
+// socket (the reader, the clock, a slow write) calls end.
 type wsConn struct {
 	t       wsTransport
 	conn    *websocket.Conn
