@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/coder/websocket"
 )
@@ -50,10 +52,20 @@ type epollSock struct {
 
 // coalesce is how long the loop lets messages gather after a small batch
 // of ready sockets: a fan-out then costs one wake-up for many sockets,
-// not one each. An arrival time is taken when its socket is read, so it
-// may be late by up to this much (never early): latencies measured err
-// on the slow side.
+// not one each. Arrival times are the kernel's (kernelArrival), so the
+// pause does not delay them; with WSLOAD_ARRIVAL=read they are taken when
+// the socket is read, and may be late by up to this much.
 const coalesce = time.Millisecond
+
+// kernelArrival: a message's arrival is the time the kernel received its
+// bytes into the client's socket (SO_TIMESTAMPNS), which on loopback is
+// the moment the server's write put them there, not the moment this
+// process got round to reading them. The load generator shares the
+// server's cores; what it measures is when the server delivered, as a
+// client on its own machine would see it. WSLOAD_ARRIVAL=read takes the
+// time of the read instead (the earlier runs' measure), which adds the
+// load generator's own lag.
+var kernelArrival = os.Getenv("WSLOAD_ARRIVAL") != "read"
 
 func newEpollReader() (*epollReader, error) {
 	fd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
@@ -86,7 +98,7 @@ func (e *epollReader) close() { _ = e.file.Close() }
 func (e *epollReader) loop(rc syscall.RawConn) {
 	events := make([]syscall.EpollEvent, 512)
 	ready := make([]*epollSock, 0, 512)
-	buf := make([]byte, 64<<10)
+	rx := newReceiver(64 << 10)
 	for {
 		n := 0
 		err := rc.Read(func(fd uintptr) bool {
@@ -106,7 +118,7 @@ func (e *epollReader) loop(rc syscall.RawConn) {
 		}
 		e.mu.Unlock()
 		for _, k := range ready {
-			k.readable(buf)
+			k.readable(rx)
 		}
 		if n < len(events)/8 {
 			time.Sleep(coalesce)
@@ -126,6 +138,12 @@ func (e *epollReader) follow(ctx context.Context, c *websocket.Conn, rc *recConn
 	if err != nil {
 		out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: time.Now().UnixNano(), Reason: "no fd: " + err.Error()})
 		return
+	}
+	if kernelArrival {
+		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1); err != nil {
+			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: time.Now().UnixNano(), Reason: "SO_TIMESTAMPNS: " + err.Error()})
+			return
+		}
 	}
 	epollSockets.Add(1)
 	k := &epollSock{e: e, fd: fd, done: make(chan struct{}), ctx: ctx, c: c, s: s, out: out}
@@ -166,23 +184,78 @@ func (e *epollReader) follow(ctx context.Context, c *websocket.Conn, rc *recConn
 	}
 }
 
+// receiver is the loop's buffer for one recvmsg(2) at a time: the bytes
+// and the control message that carries the kernel's receive time.
+type receiver struct {
+	buf []byte
+	oob []byte
+	iov syscall.Iovec
+	msg syscall.Msghdr
+}
+
+func newReceiver(size int) *receiver {
+	r := &receiver{buf: make([]byte, size), oob: make([]byte, syscall.CmsgSpace(int(unsafe.Sizeof(syscall.Timespec{}))))}
+	r.iov.Base = &r.buf[0]
+	r.iov.SetLen(len(r.buf))
+	r.msg.Iov = &r.iov
+	r.msg.Iovlen = 1
+	r.msg.Control = &r.oob[0]
+	return r
+}
+
+// recv reads what fd has: the bytes, and the kernel's receive time of the
+// last of them (0 when it gave none). For TCP the kernel reports the time
+// of the newest segment the read took, so a read that completes several
+// frames dates them all by the last (late, never early).
+func (r *receiver) recv(fd int) (b []byte, kernelNs int64, err error) {
+	r.msg.SetControllen(len(r.oob))
+	r.msg.Flags = 0
+	n, _, errno := syscall.Syscall(syscall.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&r.msg)), 0)
+	if errno != 0 {
+		return nil, 0, errno
+	}
+	return r.buf[:n], cmsgTimestamp(r.oob[:r.msg.Controllen]), nil
+}
+
+// cmsgTimestamp finds SCM_TIMESTAMPNS among the control messages in oob.
+func cmsgTimestamp(oob []byte) int64 {
+	const hdr = syscall.SizeofCmsghdr
+	for len(oob) >= hdr {
+		h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		l := int(h.Len)
+		if l < hdr || l > len(oob) {
+			return 0
+		}
+		if h.Level == syscall.SOL_SOCKET && h.Type == syscall.SCM_TIMESTAMPNS && l >= hdr+16 {
+			sec := int64(binary.NativeEndian.Uint64(oob[hdr:]))
+			nsec := int64(binary.NativeEndian.Uint64(oob[hdr+8:]))
+			return sec*1e9 + nsec
+		}
+		oob = oob[min(syscall.CmsgSpace(l-hdr), len(oob)):]
+	}
+	return 0
+}
+
 // readable reads what the socket has and handles its whole messages.
-func (k *epollSock) readable(buf []byte) {
+func (k *epollSock) readable(rx *receiver) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.gone {
 		return
 	}
-	n, err := syscall.Read(k.fd, buf)
+	b, kt, err := rx.recv(k.fd)
 	t := time.Now().UnixNano() // arrival of every frame this read completes
+	if kernelArrival && kt > 0 {
+		t = kt
+	}
 	switch {
 	case err == syscall.EAGAIN || err == syscall.EINTR:
 	case err != nil:
 		k.end("net read: " + err.Error())
-	case n == 0:
+	case len(b) == 0:
 		k.end("EOF (read)")
 	default:
-		k.feed(buf[:n], t)
+		k.feed(b, t)
 	}
 }
 
