@@ -250,6 +250,19 @@ func hold(ctx context.Context, hc *http.Client, ep *epollReader, job clientJob, 
 		fail("bytes read before subscribe: " + err.Error())
 		return
 	}
+	// The epoll loop's sockets leave Go's poller (detach): from here on
+	// this client writes their frames itself.
+	var d *detached
+	if ep != nil {
+		if d, err = detach(rc); err != nil {
+			fail("detach: " + err.Error())
+			return
+		}
+		write = func(_ context.Context, m wsMessage) error {
+			b, _ := json.Marshal(m)
+			return d.writeText(b)
+		}
+	}
 	payload, _ := json.Marshal(map[string]any{"query": s.Query, "variables": s.Variables})
 	if err := write(dctx, wsMessage{ID: "1", Type: "subscribe", Payload: payload}); err != nil {
 		fail(closeFailure(err, "subscribe"))
@@ -284,7 +297,7 @@ func hold(ctx context.Context, hc *http.Client, ep *epollReader, job clientJob, 
 	}()
 
 	if ep != nil {
-		ep.follow(ctx, c, rc, s, out, pending)
+		ep.follow(ctx, c, d, s, out, pending)
 		return
 	}
 	followCoder(ctx, c, s, out)

@@ -5,8 +5,11 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"errors"
+	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -16,20 +19,19 @@ import (
 
 // epollReader reads every subscribed socket of a client process in one
 // goroutine: it asks epoll (level-triggered) for the readable sockets,
-// reads each with one read(2) into a shared buffer and parses the frames
-// itself (frameReader). A goroutine blocked in coder/websocket's Read per
-// socket costs a netpoll wake-up, a goroutine switch and a second read
-// that returns EAGAIN for every message; this costs one read.
+// reads each with one recvmsg(2) into a shared buffer and parses the
+// frames itself (frameReader). A goroutine blocked in coder/websocket's
+// Read per socket costs a netpoll wake-up, a goroutine switch and a
+// second read that returns EAGAIN for every message; this costs one read.
 //
-// The sockets stay registered with Go's own poller too (net.Conn made
-// them), which coder/websocket still uses to write. Nothing else reads
-// them while they are registered here.
+// The sockets are taken out of Go's own poller first (detach), and their
+// few client frames are written by hand.
 type epollReader struct {
-	fd    int
-	file  *os.File // fd, registered with Go's poller
-	mu    sync.Mutex
-	socks map[int32]*epollSock // by the id registered with epoll
-	next  int32
+	fd     int
+	closed atomic.Bool
+	mu     sync.Mutex
+	socks  map[int32]*epollSock // by the id registered with epoll
+	next   int32
 }
 
 // epollSock is one registered socket. Its mutex is held while the loop
@@ -45,7 +47,7 @@ type epollSock struct {
 
 	e   *epollReader
 	ctx context.Context
-	c   *websocket.Conn
+	d   *detached
 	s   sub
 	out *reporter
 }
@@ -55,7 +57,14 @@ type epollSock struct {
 // not one each. Arrival times are the kernel's (kernelArrival), so the
 // pause does not delay them; with WSLOAD_ARRIVAL=read they are taken when
 // the socket is read, and may be late by up to this much.
-const coalesce = time.Millisecond
+var coalesce = envDuration("WSLOAD_COALESCE", time.Millisecond)
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d >= 0 {
+		return d
+	}
+	return def
+}
 
 // kernelArrival: a message's arrival is the time the kernel received its
 // bytes into the client's socket (SO_TIMESTAMPNS), which on loopback is
@@ -72,42 +81,33 @@ func newEpollReader() (*epollReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return nil, err
-	}
-	e := &epollReader{fd: fd, file: os.NewFile(uintptr(fd), "epoll"), socks: map[int32]*epollSock{}}
-	rc, err := e.file.SyscallConn()
-	if err != nil {
-		e.file.Close()
-		return nil, err
-	}
-	go e.loop(rc)
+	e := &epollReader{fd: fd, socks: map[int32]*epollSock{}}
+	go e.loop()
 	return e, nil
 }
 
-// close ends the loop and closes the epoll instance, once no socket
-// uses it any more.
-func (e *epollReader) close() { _ = e.file.Close() }
+// close ends the loop, which closes the epoll instance.
+func (e *epollReader) close() { e.closed.Store(true) }
 
-// loop reads the ready sockets until close. The epoll instance is itself
-// registered with Go's poller (an epoll fd is readable while it has
-// ready events), so the loop parks like any goroutine waiting to read
-// instead of blocking its thread in epoll_wait: a burst of messages on
-// many sockets costs one wake-up, and epoll_wait never waits.
-func (e *epollReader) loop(rc syscall.RawConn) {
+// loop reads the ready sockets until close. It waits in epoll_wait on a
+// thread of its own, not in Go's poller: nested in Go's poller, the epoll
+// instance would wake the process's idle poller thread for each message
+// that arrives while the loop is busy or pausing (which then finds nothing
+// to do), a wake-up paid in the server's write on loopback. Blocked in
+// epoll_wait, the loop is woken once for a burst, and messages that
+// arrive while it reads or pauses only join epoll's ready list.
+func (e *epollReader) loop() {
+	defer syscall.Close(e.fd)
 	events := make([]syscall.EpollEvent, 512)
 	ready := make([]*epollSock, 0, 512)
 	rx := newReceiver(64 << 10)
-	for {
-		n := 0
-		err := rc.Read(func(fd uintptr) bool {
-			var err error
-			n, err = syscall.EpollWait(int(fd), events, 0)
-			return n > 0 || err != nil && err != syscall.EINTR
-		})
+	for !e.closed.Load() {
+		n, err := syscall.EpollWait(e.fd, events, 100) // ms: close is seen within this
 		if err != nil {
-			return // closed
+			if err == syscall.EINTR {
+				continue
+			}
+			return
 		}
 		ready = ready[:0]
 		e.mu.Lock()
@@ -129,16 +129,9 @@ func (e *epollReader) loop(rc syscall.RawConn) {
 // follow reports the subscribed socket's messages until ctx ends or the
 // socket ends, then closes it (1000 when ctx ended). pending are the
 // bytes of the socket already read before it was registered.
-func (e *epollReader) follow(ctx context.Context, c *websocket.Conn, rc *recConn, s sub, out *reporter, pending []byte) {
-	fd := -1
-	sc, err := rc.Conn.(syscall.Conn).SyscallConn()
-	if err == nil {
-		err = sc.Control(func(f uintptr) { fd = int(f) })
-	}
-	if err != nil {
-		out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: time.Now().UnixNano(), Reason: "no fd: " + err.Error()})
-		return
-	}
+func (e *epollReader) follow(ctx context.Context, _ *websocket.Conn, d *detached, s sub, out *reporter, pending []byte) {
+	defer d.close()
+	fd := d.fd
 	if kernelArrival {
 		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1); err != nil {
 			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: time.Now().UnixNano(), Reason: "SO_TIMESTAMPNS: " + err.Error()})
@@ -146,7 +139,7 @@ func (e *epollReader) follow(ctx context.Context, c *websocket.Conn, rc *recConn
 		}
 	}
 	epollSockets.Add(1)
-	k := &epollSock{e: e, fd: fd, done: make(chan struct{}), ctx: ctx, c: c, s: s, out: out}
+	k := &epollSock{e: e, fd: fd, done: make(chan struct{}), ctx: ctx, d: d, s: s, out: out}
 	k.mu.Lock()
 	e.mu.Lock()
 	e.next++
@@ -176,11 +169,9 @@ func (e *epollReader) follow(ctx context.Context, c *websocket.Conn, rc *recConn
 	k.end("")
 	k.mu.Unlock()
 	if !wasGone {
-		// Close writes the close frame, then reads until the server's
-		// close frame (at most 5 s): nothing else reads the socket now.
-		// A message that was half read here is cut; coder then fails the
-		// handshake, but the server has the 1000 all the same.
-		_ = c.Close(websocket.StatusNormalClosure, "")
+		// The server gets its 1000; its own close frame is not waited
+		// for (d.close, deferred, closes the socket).
+		_ = d.write(closeFrame)
 	}
 }
 
@@ -286,15 +277,104 @@ func (k *epollSock) feed(b []byte, t int64) {
 	}
 }
 
-// pong answers a graphql-transport-ws ping. coder's Write only writes (it
-// takes the write locks, never the read side), but it may wait for the
+// pong answers a graphql-transport-ws ping; a write may wait for the
 // socket: not in the loop.
 func (k *epollSock) pong() {
-	go func() {
-		wctx, cancel := context.WithTimeout(k.ctx, 5*time.Second)
-		defer cancel()
-		_ = k.c.Write(wctx, websocket.MessageText, []byte(`{"type":"pong"}`))
-	}()
+	go func() { _ = k.d.writeText([]byte(`{"type":"pong"}`)) }()
+}
+
+// detached is a subscribed socket taken out of Go's poller, so that only
+// the epoll loop hears of its messages. A socket registered with Go's
+// poller too (as every net.Conn is) has every message arriving on it
+// wake the process's idle thread in the poller, which finds no goroutine
+// waiting and goes back to sleep: on loopback that wake-up is paid in
+// the server's write, once per message. Once detached, the socket's own
+// client frames (subscribe, complete, pong, close) are written here.
+type detached struct {
+	mu     sync.Mutex
+	fd     int // a duplicate of the dialed connection's descriptor
+	closed bool
+}
+
+// detach duplicates the connection's descriptor and closes the
+// connection: Go's poller forgets it (EPOLL_CTL_DEL), and the duplicate
+// keeps the TCP connection open. Coder must not use the connection after.
+func detach(rc *recConn) (*detached, error) {
+	sc, ok := rc.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.New("no descriptor")
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	fd, derr := -1, error(nil)
+	if err := raw.Control(func(f uintptr) { fd, derr = syscall.Dup(int(f)) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	syscall.CloseOnExec(fd)
+	_ = rc.Conn.Close()
+	return &detached{fd: fd}, nil
+}
+
+// closeFrame is a masked close frame with status 1000.
+var closeFrame = []byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8}
+
+// writeText writes b as one masked text frame. The masking key is zero,
+// so the payload goes as is.
+func (d *detached) writeText(b []byte) error {
+	frame := make([]byte, 0, len(b)+8)
+	switch {
+	case len(b) < 126:
+		frame = append(frame, 0x81, 0x80|byte(len(b)))
+	case len(b) < 1<<16:
+		frame = append(frame, 0x81, 0x80|126, byte(len(b)>>8), byte(len(b)))
+	default:
+		return errors.New("message too long for this client")
+	}
+	frame = append(frame, 0, 0, 0, 0)
+	return d.write(append(frame, b...))
+}
+
+// write writes p whole (the descriptor does not block: a full send
+// buffer is waited out, for at most 10 s).
+func (d *detached) write(p []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(p) > 0 {
+		if d.closed {
+			return net.ErrClosed
+		}
+		n, err := syscall.Write(d.fd, p)
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			if time.Now().After(deadline) {
+				return os.ErrDeadlineExceeded
+			}
+			time.Sleep(time.Millisecond)
+		case err != nil:
+			return err
+		default:
+			p = p[n:]
+		}
+	}
+	return nil
+}
+
+// close closes the descriptor, once; the epoll loop has given the socket
+// up by then (epollSock.end).
+func (d *detached) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.closed {
+		d.closed = true
+		_ = syscall.Close(d.fd)
+	}
 }
 
 // end removes the socket from epoll and reports reason as a closed event

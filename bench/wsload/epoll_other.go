@@ -19,6 +19,13 @@ func newEpollReader() (*epollReader, error) {
 
 func (*epollReader) close() {}
 
-func (*epollReader) follow(ctx context.Context, c *websocket.Conn, _ *recConn, s sub, out *reporter, _ []byte) {
+// detached exists on Linux only.
+type detached struct{}
+
+func detach(*recConn) (*detached, error) { return nil, errors.New("no epoll on this platform") }
+
+func (*detached) writeText([]byte) error { return errors.New("no epoll on this platform") }
+
+func (*epollReader) follow(ctx context.Context, c *websocket.Conn, _ *detached, s sub, out *reporter, _ []byte) {
 	followCoder(ctx, c, s, out)
 }
