@@ -316,7 +316,7 @@ func detach(rc *recConn) (*detached, error) {
 		return nil, derr
 	}
 	syscall.CloseOnExec(fd)
-	_ = rc.Conn.Close()
+	_ = rc.Close()
 	return &detached{fd: fd}, nil
 }
 
