@@ -32,7 +32,9 @@ import (
 // message costs the load generator as little as it can while a phase
 // runs: its arrival time is taken as soon as it is read, it is copied
 // into a buffer without being decoded (nextPayload), and the coordinator
-// decodes the payloads only after the phase.
+// decodes the payloads only after the phase. On Linux the subscribed
+// sockets are read by one epoll loop (epoll_linux.go), not by a goroutine
+// each.
 
 // clientJob is one client process's share.
 type clientJob struct {
@@ -112,14 +114,33 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 	}()
 
 	// One HTTP client per source address: the upgrade request is sent
-	// through it and the connection hijacked, so none are pooled.
+	// through it and the connection hijacked, so none are pooled. The
+	// connection it dials is handed to hold through the request's context
+	// (connSlot), wrapped to record what is read through it.
 	clients := make([]*http.Client, max(len(job.LocalAddrs), 1))
 	for i := range clients {
 		d := &net.Dialer{Timeout: 10 * time.Second}
 		if len(job.LocalAddrs) > 0 {
 			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(job.LocalAddrs[i])}
 		}
-		clients[i] = &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+		dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			slot, ok := ctx.Value(connSlot{}).(*recConn)
+			if err != nil || !ok {
+				return c, err
+			}
+			slot.Conn, slot.on = c, true
+			return slot, nil
+		}
+		clients[i] = &http.Client{Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
+	}
+
+	// Subscribed sockets are read by one epoll loop where there is one.
+	ep, err := newEpollReader()
+	if err != nil {
+		ep = nil
+	} else {
+		defer ep.close() // after every socket has closed (running.Wait)
 	}
 
 	interval := time.Duration(float64(time.Second) / max(job.Rate, 1))
@@ -139,7 +160,7 @@ func runClient(stdin io.Reader, stdout io.Writer) error {
 		running.Add(1)
 		go func() {
 			defer running.Done()
-			hold(ctx, clients[i%len(clients)], job, s, resubs, out, opening.Done)
+			hold(ctx, clients[i%len(clients)], ep, job, s, resubs, out, opening.Done)
 		}()
 	}
 	opening.Wait()
@@ -162,15 +183,27 @@ const (
 	flushEvery = time.Second
 )
 
+// connSlot is the context key under which hold asks the dialer for the
+// connection it dials.
+type connSlot struct{}
+
 // hold opens one socket, subscribes, reports every message until ctx ends,
 // then closes the socket. opened is called once the socket is subscribed
-// or has failed.
-func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *broadcast, out *reporter, opened func()) {
+// or has failed. The messages are read by ep when it is not nil.
+//
+// Until subscribe, coder/websocket reads; then ep does, picking up the
+// bytes coder (and net/http before it) read ahead: recConn records every
+// byte read from the socket until the ack, so none are lost. Coder reads
+// no further once its Read has returned the ack, and ep reads the rest.
+// (The server sends nothing between the ack and the first change after
+// subscribe but a ping every 15 s; both orders are handled.)
+func hold(ctx context.Context, hc *http.Client, ep *epollReader, job clientJob, s sub, resubs *broadcast, out *reporter, opened func()) {
 	once := sync.OnceFunc(opened)
 	defer once()
 	fail := func(reason string) { out.send(clientEvent{Ev: "open", Sock: s.Sock, Reason: reason}) }
 
-	dctx, dcancel := context.WithTimeout(ctx, 15*time.Second)
+	rc := &recConn{}
+	dctx, dcancel := context.WithTimeout(context.WithValue(ctx, connSlot{}, rc), 15*time.Second)
 	defer dcancel()
 	c, resp, err := websocket.Dial(dctx, job.URLs[s.URL], &websocket.DialOptions{
 		HTTPClient:   hc,
@@ -191,18 +224,43 @@ func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *br
 		fail(closeFailure(err, "connection_init"))
 		return
 	}
+	nread := 0 // messages coder has read
 	for {
 		m, err := read(dctx, c)
 		if err != nil {
 			fail(closeFailure(err, "waiting for connection_ack"))
 			return
 		}
+		nread++
 		if m.Type == "ping" {
 			_ = write(dctx, wsMessage{Type: "pong"})
 			continue
 		}
 		if m.Type == "connection_ack" {
 			break
+		}
+	}
+	// Every byte read so far: those after the ack are the epoll
+	// reader's. Without a record (no dial seen), coder goes on reading.
+	var pending []byte
+	if ep == nil || rc.Conn == nil {
+		ep = nil
+		rc.stop()
+	} else if pending, err = afterMessages(rc.stop(), nread); err != nil {
+		fail("bytes read before subscribe: " + err.Error())
+		return
+	}
+	// The epoll loop's sockets leave Go's poller (detach): from here on
+	// this client writes their frames itself.
+	var d *detached
+	if ep != nil {
+		if d, err = detach(rc); err != nil {
+			fail("detach: " + err.Error())
+			return
+		}
+		write = func(_ context.Context, m wsMessage) error {
+			b, _ := json.Marshal(m)
+			return d.writeText(b)
 		}
 	}
 	payload, _ := json.Marshal(map[string]any{"query": s.Query, "variables": s.Variables})
@@ -238,6 +296,17 @@ func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *br
 		}
 	}()
 
+	if ep != nil {
+		ep.follow(ctx, c, d, s, out, pending)
+		return
+	}
+	followCoder(ctx, c, s, out)
+}
+
+// followCoder reports the socket's messages, read by coder/websocket,
+// until ctx ends or the socket ends, then closes it (1000 when ctx
+// ended).
+func followCoder(ctx context.Context, c *websocket.Conn, s sub, out *reporter) {
 	// The reads below use a context that is never cancelled: with one that
 	// can be, the library sets up (and stops) a context.AfterFunc for every
 	// frame it reads. The socket is closed when ctx ends instead, which
@@ -248,6 +317,11 @@ func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *br
 		close(closed)
 	})
 	defer stop()
+	pong := func() {
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		_ = c.Write(wctx, websocket.MessageText, []byte(`{"type":"pong"}`))
+		wcancel()
+	}
 	var buf bytes.Buffer // this socket's message, reused
 	for {
 		b, err := readInto(&buf, c)
@@ -260,26 +334,34 @@ func hold(ctx context.Context, hc *http.Client, job clientJob, s sub, resubs *br
 			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: t, Reason: closeFailure(err, "read")})
 			return
 		}
-		if p, ok := nextPayload(b); ok {
-			out.next(s.Sock, t, p)
-			continue
-		}
-		var m wsMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: t, Reason: closeFailure(fmt.Errorf("bad message: %w", err), "read")})
+		if reason, ok := deliver(s, out, t, b, pong); !ok {
+			out.send(clientEvent{Ev: "closed", Sock: s.Sock, T: t, Reason: reason})
 			return
 		}
-		switch m.Type {
-		case "next": // framed otherwise than nextPayload expects
-			out.next(s.Sock, t, m.Payload)
-		case "ping":
-			wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-			_ = write(wctx, wsMessage{Type: "pong"})
-			wcancel()
-		case "error", "complete":
-			out.send(clientEvent{Ev: "error", Sock: s.Sock, T: t, Reason: m.Type + ": " + string(m.Payload)})
-		}
 	}
+}
+
+// deliver reports one message of a subscribed socket, read at t, and
+// answers a ping with pong. ok is false, with the reason, when the
+// socket is to be given up.
+func deliver(s sub, out *reporter, t int64, b []byte, pong func()) (reason string, ok bool) {
+	if p, ok := nextPayload(b); ok {
+		out.next(s.Sock, t, p)
+		return "", true
+	}
+	var m wsMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return closeFailure(fmt.Errorf("bad message: %w", err), "read"), false
+	}
+	switch m.Type {
+	case "next": // framed otherwise than nextPayload expects
+		out.next(s.Sock, t, m.Payload)
+	case "ping":
+		pong()
+	case "error", "complete":
+		out.send(clientEvent{Ev: "error", Sock: s.Sock, T: t, Reason: m.Type + ": " + string(m.Payload)})
+	}
+	return "", true
 }
 
 // readInto reads one whole message into buf, reusing its memory, and

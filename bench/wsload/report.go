@@ -188,7 +188,10 @@ func renderSection(runs []Run, machine, date, note, svg string, target int) stri
 	fmt.Fprintf(&b, "Every socket speaks graphql-transport-ws with one subscription and answers the server's pings. "+
 		"Sockets open at a controlled rate from several client processes and loopback source addresses; "+
 		"a change is made through GraphQL on the first replica, t0 taken just before the mutation is sent, "+
-		"and every socket records when the resulting `next` arrives. Memory is the servers' anonymous RSS "+
+		"and every socket records when the resulting `next` arrives: the time the kernel received its bytes into the client's socket "+
+		"(SO_TIMESTAMPNS; on loopback, the moment the server's write put them there), so the load generator's own lag in reading, "+
+		"on the cores it shares with the servers, is not counted (runs before 2026-12-07 22:00 UTC took the time of the read). "+
+		"The client processes read their sockets through one epoll loop each, outside Go's poller. Memory is the servers' anonymous RSS "+
 		"(heap, stacks) after all sockets are open and idle (the lower of two samples, 5 s and 15 s after the last opened), less the same figure before the first socket. "+
 		"CPU is utime+stime from /proc. Latencies are over all sockets and all changes.\n\n")
 	fmt.Fprintf(&b, "To run it: `bash bench/ws.sh` (about 15 minutes on a quiet machine; `SIZES=200,2000` for a quick look, "+
