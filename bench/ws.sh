@@ -64,11 +64,19 @@ stop_servers() {
   for pid in "${SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   SERVER_PIDS=()
 }
+WSLOAD_PID=
 cleanup() {
+  # The load generator's client processes end when it does (their stdin
+  # closes).
+  [ -n "$WSLOAD_PID" ] && kill "$WSLOAD_PID" 2>/dev/null
   stop_servers
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Bash runs no trap while it waits for a command in the foreground, so
+# the load generator runs in the background and is waited for: stopping
+# this script (Ctrl-C, kill) then stops it and the servers too.
+trap 'exit 130' INT TERM
 
 # start_server PORT: one server with the environment already exported.
 start_server() {
@@ -127,8 +135,11 @@ measure() {
     -email "$ADMIN_EMAIL" -password "$ADMIN_PASSWORD" -sockets "$size" \
     -rate "$RATE" -per-process "$PER_PROCESS" -local-addrs "$LOCAL_ADDRS" -dashboards "$dash" \
     -place-for "$PLACE_FOR" -place-workers "$PLACE_WORKERS" \
-    -orders-file "$WORK/orders-$tag.txt" -timeout "$TIMEOUT" -out "$WORK/run-$(printf %03d $RUNS).json" ||
+    -orders-file "$WORK/orders-$tag.txt" -timeout "$TIMEOUT" -out "$WORK/run-$(printf %03d $RUNS).json" &
+  WSLOAD_PID=$!
+  wait "$WSLOAD_PID" ||
     log "wsload failed for $label at $size sockets: that size is left out of the report"
+  WSLOAD_PID=
 }
 
 IFS=, read -ra sizes <<<"$SIZES"
