@@ -158,14 +158,16 @@ func (s *orderStream) next() (events.Event, bool) {
 	defer s.mu.Unlock()
 	if s.ended || len(s.queue) == 0 {
 		s.running = false
-		s.queue = nil
 		if s.ended {
+			s.queue = nil
 			s.closeOut()
 		}
 		return events.Event{}, false
 	}
+	// Taken from the front in place: the queue keeps its one place for
+	// the next event rather than allocate it again (it rarely holds more).
 	e := s.queue[0]
-	s.queue = s.queue[1:]
+	s.queue = append(s.queue[:0], s.queue[1:]...)
 	return e, true
 }
 

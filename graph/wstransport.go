@@ -510,11 +510,25 @@ func (c *wsConn) serveOn() {
 func (c *wsConn) readOne() bool {
 	// Reads stop when the connection closes; a context that never ends
 	// costs no timer per read.
-	_, b, err := c.conn.Read(context.Background())
+	// The message is read into a recycled buffer (what is kept of it,
+	// decoding copies), and a pong, every socket's answer to every
+	// ping, is recognised without decoding.
+	buf := readBufs.Get().(*bytes.Buffer)
+	defer recycleReadBuf(buf)
+	buf.Reset()
+	_, r, err := c.conn.Reader(context.Background())
+	if err == nil {
+		_, err = buf.ReadFrom(r)
+	}
 	if err != nil {
 		c.linger(err)
 		c.end(gone)
 		return false
+	}
+	b := buf.Bytes()
+	if bytes.Equal(b, pongMessage) {
+		c.awaitingPong.Store(false)
+		return true
 	}
 	var m wsMessage
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -529,6 +543,19 @@ func (c *wsConn) readOne() bool {
 		c.end(end)
 	}
 	return true
+}
+
+// pongMessage is a pong as clients send it (graphql-ws, Apollo's and
+// urql's sockets, bench/wsload); any other encoding is decoded.
+var pongMessage = []byte(`{"type":"` + msgPong + `"}`)
+
+// readBufs recycles the buffers sockets read their messages into.
+var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func recycleReadBuf(b *bytes.Buffer) {
+	if b.Cap() <= 4<<10 { // a large subscribe is not kept for pongs
+		readBufs.Put(b)
+	}
 }
 
 // idleWaiter waits until a socket has something to read, without
@@ -765,6 +792,20 @@ func (c *wsConn) write(m wsMessage) {
 	c.enqueueLocked(m)
 }
 
+// pingFrame is the ping every socket gets every PingInterval, encoded
+// once.
+var pingFrame = []byte(`{"type":"` + msgPing + `"}`)
+
+// writeFrame queues a connection-level message already encoded (never
+// recycled: see recycleFrame).
+func (c *wsConn) writeFrame(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ending == nil {
+		c.queueLocked(b, false)
+	}
+}
+
 // sendFrame queues the encoded message b for op while op still runs, and
 // writes it at once on this goroutine when no writer runs: a
 // subscription's event costs no goroutine of its own. It reports whether
@@ -774,6 +815,14 @@ func (c *wsConn) sendFrame(op *wsOp, b []byte) bool {
 	if c.ops[op.id] != op {
 		c.mu.Unlock()
 		return false
+	}
+	if c.ending == nil && !c.writing && len(c.queue) == 0 {
+		// Nothing waits: written straight away, without queueing it.
+		c.writing = true
+		c.mu.Unlock()
+		c.writeOne(b)
+		c.drain()
+		return true
 	}
 	drain := c.queueLocked(b, true)
 	running := c.ending == nil
@@ -873,17 +922,23 @@ func (c *wsConn) drain() {
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
 		c.mu.Unlock()
+		c.writeOne(b)
+	}
+}
 
-		// The clock closes the connection under a write that takes
-		// longer than WriteTimeout (wsClock.run): no close frame gets
-		// through to a client that does not read.
-		c.writeSince.Store(time.Now().UnixNano())
-		err := c.conn.Write(context.Background(), websocket.MessageText, b)
-		c.writeSince.Store(0)
-		if err != nil {
-			c.t.log.Debug("websocket write failed", slog.Any("err", err))
-			c.end(gone)
-		}
+// writeOne writes one frame; only the writer (c.writing) calls it. A
+// failed write ends the socket.
+func (c *wsConn) writeOne(b []byte) {
+	// The clock closes the connection under a write that takes longer
+	// than WriteTimeout (wsClock.run): no close frame gets through to a
+	// client that does not read.
+	c.writeSince.Store(time.Now().UnixNano())
+	err := c.conn.Write(context.Background(), websocket.MessageText, b)
+	c.writeSince.Store(0)
+	recycleFrame(b)
+	if err != nil {
+		c.t.log.Debug("websocket write failed", slog.Any("err", err))
+		c.end(gone)
 	}
 }
 
@@ -988,7 +1043,7 @@ func (k *wsClock) run() {
 			c.end(endCodes[i])
 		}
 		for _, c := range pings {
-			c.write(wsMessage{Type: msgPing})
+			c.writeFrame(pingFrame)
 		}
 		for len(recheck) > 0 {
 			n := min(len(recheck), recheckBatch)
@@ -1061,13 +1116,52 @@ func encodePayload(resp *graphql.Response) ([]byte, error) {
 // built around payload's bytes: sockets that share one payload each
 // write only their own frame.
 func nextFrame(id string, payload []byte) []byte {
-	q, _ := json.Marshal(id) // a string always encodes
-	b := make([]byte, 0, len(payload)+len(q)+len(`{"id":,"type":"next","payload":}`))
+	const frame = len(`{"id":"","type":"next","payload":}`)
+	var b []byte
+	if n := len(payload) + len(id) + frame; n <= frameBufSize && plainJSONString(id) {
+		b = frameBufs.Get().(*[frameBufSize]byte)[:0]
+	} else {
+		b = make([]byte, 0, n+8)
+	}
 	b = append(b, `{"id":`...)
-	b = append(b, q...)
+	if plainJSONString(id) {
+		b = append(append(append(b, '"'), id...), '"')
+	} else {
+		q, _ := json.Marshal(id) // a string always encodes
+		b = append(b, q...)
+	}
 	b = append(b, `,"type":"next","payload":`...)
 	b = append(b, payload...)
 	return append(b, '}')
+}
+
+// frameBufSize is the size of the buffers next frames are built in when
+// they fit; the writer hands each back once written (recycleFrame), so a
+// fan-out to thousands of sockets allocates no frame per socket.
+const frameBufSize = 2048
+
+var frameBufs = sync.Pool{New: func() any { return new([frameBufSize]byte) }}
+
+// recycleFrame hands a written frame's buffer back to frameBufs. Every
+// frame in a socket's queue is the socket's own (built by nextFrame or
+// encoded for it), except pingFrame, whose capacity is not frameBufSize.
+func recycleFrame(b []byte) {
+	if cap(b) == frameBufSize {
+		frameBufs.Put((*[frameBufSize]byte)(b[:frameBufSize]))
+	}
+}
+
+// plainJSONString reports whether s encodes in JSON as itself between
+// quotes, as encoding/json writes it (which escapes <, > and &): an
+// operation ID such as "1" or a UUID.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 func errorMessage(id string, errs gqlerror.List) wsMessage {

@@ -31,8 +31,20 @@ type verifiedToken struct {
 	until time.Time // expiry plus leeway: parse refuses the token after it
 }
 
+// tokenKey is the memo's key for raw, its SHA-256. A token of up to
+// 1 KiB (all of ours) is hashed from a copy on the stack: converting it
+// to a slice would allocate on every check, and an open WebSocket checks
+// its token every few seconds.
+func tokenKey(raw string) [32]byte {
+	if len(raw) <= 1024 {
+		var buf [1024]byte
+		return sha256.Sum256(append(buf[:0], raw...))
+	}
+	return sha256.Sum256([]byte(raw))
+}
+
 func (c *verifiedTokens) get(raw string, now time.Time) (verifiedToken, bool) {
-	k := sha256.Sum256([]byte(raw))
+	k := tokenKey(raw)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
@@ -47,7 +59,7 @@ func (c *verifiedTokens) get(raw string, now time.Time) (verifiedToken, bool) {
 }
 
 func (c *verifiedTokens) put(raw string, e verifiedToken, now time.Time) {
-	k := sha256.Sum256([]byte(raw))
+	k := tokenKey(raw)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"strconv"
 	"testing"
@@ -85,3 +86,26 @@ func TestIsClientToken(t *testing.T) {
 		require.False(t, IsClientToken(raw), raw)
 	}
 }
+
+// Checking a memoised token allocates nothing: an open WebSocket checks
+// its token every few seconds and on every event, thousands of sockets
+// at once, and the garbage that made would be collected during fan-outs.
+func TestMemoisedCheckAllocatesNothing(t *testing.T) {
+	key, err := GenerateSigningKey()
+	require.NoError(t, err)
+	tokens := NewTokens("i", "a", key)
+	raw, _, err := tokens.Issue(7, customer.RoleCUSTOMER, 1)
+	require.NoError(t, err)
+	_, _, err = tokens.parse(raw) // memoised from here on
+	require.NoError(t, err)
+
+	require.False(t, IsClientToken(raw))
+	require.Zero(t, testing.AllocsPerRun(100, func() { _ = IsClientToken(raw) }), "IsClientToken")
+	require.Zero(t, testing.AllocsPerRun(100, func() { _, _, _ = tokens.parse(raw) }), "parse of a memoised token")
+	// The same key with or without the stack copy.
+	long := raw + "." + string(make([]byte, 2048))
+	require.Equal(t, sha256Of(long), tokenKey(long))
+	require.Equal(t, sha256Of(raw), tokenKey(raw))
+}
+
+func sha256Of(s string) [32]byte { return sha256.Sum256([]byte(s)) }

@@ -202,21 +202,24 @@ func TestWebsocketCloseCodes(t *testing.T) {
 }
 
 // TestWebsocketKeepAlive: the server pings; a client that answers stays,
-// one that does not is closed.
+// whether its pong is the usual {"type":"pong"} (recognised without
+// decoding) or carries a payload, and one that does not is closed.
 func TestWebsocketKeepAlive(t *testing.T) {
 	const interval = 100 * time.Millisecond
 	s := protocolStore(t, func(d *api.Config) { d.Websocket.PingInterval = interval })
 
-	answering := s.mustDialWS(t, "")
-	for pings := 0; pings < 5; {
-		m, code, err := answering.read(10 * time.Second)
-		require.NoError(t, err, "closed with %d", code)
-		if m.Type == "ping" {
-			answering.send("pong", "", nil)
-			pings++
+	for _, pong := range []string{`{"type":"pong"}`, ` { "payload": {"at": 1}, "type": "pong" }`} {
+		answering := s.mustDialWS(t, "")
+		for pings := 0; pings < 5; {
+			m, code, err := answering.read(10 * time.Second)
+			require.NoError(t, err, "closed with %d (pong %s)", code, pong)
+			if m.Type == "ping" {
+				answering.sendRaw([]byte(pong))
+				pings++
+			}
 		}
+		answering.quiet()
 	}
-	answering.quiet()
 
 	silent := s.mustDialWS(t, "")
 	var got []string
