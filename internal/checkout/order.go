@@ -216,6 +216,21 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 	if err != nil {
 		return nil, err
 	}
+	// The reads first: a reservation holds its variant's row lock until
+	// commit, and a best-seller's row is every buyer's, so nothing that
+	// only reads runs while it is held.
+	email, phone, err := s.contactOf(sys, c, b, &snapshot)
+	if err != nil {
+		return nil, err
+	}
+	tax, err := s.tax(sys, c)
+	if err != nil {
+		return nil, err
+	}
+	promos, err := promotion.Load(ctx, c, s.cfg.Now(), lines, crt.DiscountCodes, b.customerID, promotion.BuyerOf(b.customerID, b.contact))
+	if err != nil {
+		return nil, err
+	}
 	var ps problems
 	for _, l := range lines {
 		pv := l.Edges.Variant
@@ -233,18 +248,6 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 		}
 	}
 	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	email, phone, err := s.contactOf(sys, c, b, &snapshot)
-	if err != nil {
-		return nil, err
-	}
-	tax, err := s.tax(sys, c)
-	if err != nil {
-		return nil, err
-	}
-	promos, err := promotion.Load(ctx, c, s.cfg.Now(), lines, crt.DiscountCodes, b.customerID, promotion.BuyerOf(b.customerID, b.contact))
-	if err != nil {
 		return nil, err
 	}
 	for _, st := range promos.Statuses(linesOf(lines), ship.charge().PriceMinor) {
@@ -270,9 +273,15 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 			BaseMinor: tl.BaseMinor, TaxMinor: tl.TaxMinor,
 		}
 	}
-	// The number last: its row lock is held until commit, so everything
-	// that does not need it (tax, promotions and their usage locks) is
-	// done before it is taken.
+	// Emptying the cart needs no order: done before the number.
+	if _, err := c.CartLine.Delete().Where(cartline.CartID(crt.ID)).Exec(sys); err != nil {
+		return nil, fmt.Errorf("empty cart: %w", err)
+	}
+	// The number last: its row lock is held until commit, so every write
+	// that does not need the order (reservations, promotion usage, the
+	// cart) is done before it is taken. What follows needs the order's
+	// row, and the row needs its number (unique, immutable, set when it
+	// is created); see nextNumber.
 	number, err := s.nextNumber(ctx, c)
 	if err != nil {
 		return nil, err
@@ -347,9 +356,6 @@ func (s *Service) placeOrder(ctx, sys context.Context, c *ent.Client, b buyer, i
 		Exec(sys)
 	if err != nil {
 		return nil, fmt.Errorf("create payment: %w", err)
-	}
-	if _, err := c.CartLine.Delete().Where(cartline.CartID(crt.ID)).Exec(sys); err != nil {
-		return nil, fmt.Errorf("empty cart: %w", err)
 	}
 	return o, nil
 }
