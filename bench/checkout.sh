@@ -3,6 +3,7 @@
 #
 #   bash bench/checkout.sh                     # full: 1,000 guests + the race, twice: about 3 min after the build
 #   CUSTOMERS=100 HOT_BUYERS=40 HOT_STOCK=10 bash bench/checkout.sh   # a quick look
+#   PASSES=on PORT=18381 DB_PREFIX=me_ OUT=/tmp/me.md bash bench/checkout.sh   # one pass, beside another run
 #
 # Loads the benchmark catalogue into a fresh database (${DB_PREFIX}checkout),
 # starts the server on 127.0.0.1:$PORT (catalogue cache off), and runs
@@ -24,6 +25,7 @@ CONCURRENCY=${CONCURRENCY:-16}
 HOT_BUYERS=${HOT_BUYERS:-200}
 HOT_STOCK=${HOT_STOCK:-50}
 PORT=${PORT:-18281}
+PASSES=${PASSES:-on off}   # the synchronous_commit settings to run, in order
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 
 services
@@ -33,7 +35,7 @@ url=$(fresh_pg "$name")
 log "loading the benchmark catalogue"
 load "$url" "$CATALOG_SIZE" "$name" >/dev/null
 frag=$WORK/checkout.md
-for pass in on off; do
+for pass in $PASSES; do
   psql_ -c "ALTER DATABASE $name SET synchronous_commit = $pass"
   start_server "$url" "$PORT" CATALOG_CACHE=false
   log "placeOrder, synchronous_commit = $pass"
