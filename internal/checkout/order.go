@@ -417,10 +417,24 @@ func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID in
 // numbers are unique and, since a rolled-back checkout gives its number
 // back, without gaps. It is taken last in placeOrder to hold the lock
 // briefly.
+//
+// On PostgreSQL the checkouts queue for the row on a transaction-scoped
+// advisory lock, taken in the same statement just before the row's: a
+// released advisory lock goes to the next waiter alone, whereas a
+// committed row lock wakes every checkout waiting on it to race for the
+// row again. The row's lock stays what makes numbers gapless; the
+// advisory lock only orders the queue, and goes when the row's does.
 func (s *Service) nextNumber(ctx context.Context, c *ent.Client) (string, error) {
+	update, args := "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", []any{orderSequence}
+	if s.cfg.Dialect == dialect.Postgres {
+		h := fnv.New64a()
+		_, _ = h.Write([]byte("sequence:" + orderSequence))
+		update = "WITH queue AS (SELECT pg_advisory_xact_lock($2)) " +
+			"UPDATE sequences SET value = value + 1 FROM queue WHERE name = $1 RETURNING value"
+		args = append(args, int64(h.Sum64()))
+	}
 	next := func() (int64, bool, error) {
-		rows, err := c.QueryContext(ctx,
-			"UPDATE sequences SET value = value + 1 WHERE name = "+s.placeholder(1)+" RETURNING value", orderSequence)
+		rows, err := c.QueryContext(ctx, update, args...)
 		if err != nil {
 			return 0, false, fmt.Errorf("next order number: %w", err)
 		}
