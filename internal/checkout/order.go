@@ -420,10 +420,12 @@ func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID in
 //
 // On PostgreSQL the checkouts queue for the row on a transaction-scoped
 // advisory lock, taken in the same statement just before the row's: a
-// released advisory lock goes to the next waiter alone, whereas a
-// committed row lock wakes every checkout waiting on it to race for the
-// row again. The row's lock stays what makes numbers gapless; the
-// advisory lock only orders the queue, and goes when the row's does.
+// released advisory lock goes to the next waiter alone, in arrival order,
+// whereas a committed row lock wakes the checkouts waiting on it to race
+// for the row again (bench/checkout.sh: Lock:tuple and LWLock:LockManager
+// waits gone, p99 a third, throughput the same). The row's lock stays
+// what makes numbers gapless; the advisory lock only orders the queue,
+// and goes when the row's does.
 func (s *Service) nextNumber(ctx context.Context, c *ent.Client) (string, error) {
 	update, args := "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", []any{orderSequence}
 	if s.cfg.Dialect == dialect.Postgres {
