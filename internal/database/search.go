@@ -21,10 +21,12 @@ import (
 // The product search index is a table of search terms,
 // product_search_terms: one row per word and product, for the products a
 // shopper sees, with the word's precomputed rank in that product. It is
-// the same table, read by the same SQL, on PostgreSQL and on SQLite, so
-// both answer alike, and its B-tree on (term, tier DESC, name_words,
-// product_id) hands out a one-word search's first page by reading that
-// page only, whatever the number of matches.
+// the same table on PostgreSQL and on SQLite, read by the same SQL but for
+// how a search of several words finds the products holding them all (a
+// merge join on PostgreSQL, a compound SELECT on SQLite: see
+// intersectMatches), so both answer alike. Its B-tree on (term, tier DESC,
+// name_words, product_id) hands out a one-word search's first page by
+// reading that page only, whatever the number of matches.
 //
 // Words (SearchWords) are runs of letters and digits, lower-cased, cut to
 // MaxWordLen characters: the query is split by the same function. A word's
@@ -53,7 +55,7 @@ import (
 // definition or the tier rule changes.
 
 // SearchIndexVersion is the version of the search index definition below.
-const SearchIndexVersion = 2
+const SearchIndexVersion = 3
 
 // MaxWordLen is the most characters of a word the index holds: longer
 // words are indexed, and searched for, by their first MaxWordLen.
@@ -253,18 +255,59 @@ func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string,
 			` ORDER BY tier DESC, name_words, product_id LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), first.String)
 		return ids, count, err
 	}
-	// The sources: one per word of the query, joined on the product.
-	var (
-		from, where strings.Builder
-		rank        []string
-		args        []any
-	)
+	// The sources: one per word of the query.
+	var sources []searchSource
+	for _, w := range exact {
+		sources = append(sources, searchSource{term: w})
+	}
+	if second.Valid {
+		// last starts several words: a product's best tier among them.
+		sources = append(sources, searchSource{lo: lo, hi: hi})
+	} else {
+		sources = append(sources, searchSource{term: first.String})
+	}
+	page, total, args := joinMatches(dia, sources)
+	if dia == dialect.SQLite && len(sources) > 1 {
+		page, total, args = intersectMatches(sources)
+	}
+	if limit > 0 {
+		ids, n, err := queryPage(ctx, c, page+` LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
+		if err != nil || len(ids) > 0 || offset == 0 {
+			return ids, n, err
+		}
+	}
+	// No page, or one past the last match: the count alone.
+	if err := queryRow(ctx, c, total, args, &count); err != nil {
+		return nil, 0, fmt.Errorf("search: count: %w", err)
+	}
+	return nil, count, nil
+}
+
+// searchSource is one word of a search: the index rows of one term or,
+// for a last word that starts several words, those of every term from lo
+// up to hi, a product's best tier among them.
+type searchSource struct {
+	term   string // "" for the range
+	lo, hi string
+}
+
+// joinMatches are the statements of a search of sources that join the
+// sources' rows on the product: its page in rank order, with the count of
+// matches in every row (LIMIT and OFFSET to be added), and its count
+// alone, with their arguments. PostgreSQL merge-joins the sources' ranges
+// of (term, product_id); SQLite, which only joins by looking up, runs it
+// for a single source (intersectMatches for more).
+func joinMatches(dia string, sources []searchSource) (page, count string, args []any) {
+	var from, where strings.Builder
+	var rank []string
 	add := func(rel, cond string) {
 		alias := "s" + strconv.Itoa(len(rank))
 		rank = append(rank, alias+".tier")
 		if alias == "s0" {
 			from.WriteString(rel + " " + alias)
-			where.WriteString(" WHERE " + strings.ReplaceAll(cond, "@", alias))
+			if cond != "" {
+				where.WriteString(" WHERE " + strings.ReplaceAll(cond, "@", alias))
+			}
 			return
 		}
 		from.WriteString(" JOIN " + rel + " " + alias + " ON " + alias + ".product_id = s0.product_id")
@@ -272,39 +315,52 @@ func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string,
 			from.WriteString(" AND " + strings.ReplaceAll(cond, "@", alias))
 		}
 	}
-	for _, w := range exact {
-		args = append(args, w)
-		add(searchTable, "@.term = "+ph(len(args)))
-	}
-	if second.Valid {
-		// last starts several words: a product's best tier among them.
-		args = append(args, lo, hi)
-		rel := `(SELECT product_id, max(tier) AS tier, min(name_words) AS name_words FROM ` + searchTable +
-			` WHERE term >= ` + ph(len(args)-1) + ` AND term < ` + ph(len(args)) + ` GROUP BY product_id)`
-		if len(rank) == 0 {
-			from.WriteString(rel + " s0")
-			rank = append(rank, "s0.tier")
-		} else {
-			add(rel, "")
+	for _, s := range sources {
+		if s.term != "" {
+			args = append(args, s.term)
+			add(searchTable, "@.term = "+placeholder(dia, len(args)))
+			continue
 		}
-	} else {
-		args = append(args, first.String)
-		add(searchTable, "@.term = "+ph(len(args)))
+		args = append(args, s.lo, s.hi)
+		add(`(SELECT product_id, max(tier) AS tier, min(name_words) AS name_words FROM `+searchTable+
+			` WHERE term >= `+placeholder(dia, len(args)-1)+` AND term < `+placeholder(dia, len(args))+` GROUP BY product_id)`, "")
 	}
 	body := from.String() + where.String()
-	if limit > 0 {
-		ids, total, err := queryPage(ctx, c, `SELECT s0.product_id, count(*) OVER () FROM `+body+
-			` ORDER BY `+strings.Join(rank, " + ")+` DESC, s0.name_words, s0.product_id LIMIT `+
-			strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
-		if err != nil || len(ids) > 0 || offset == 0 {
-			return ids, total, err
+	return `SELECT s0.product_id, count(*) OVER () FROM ` + body +
+			` ORDER BY ` + strings.Join(rank, " + ") + ` DESC, s0.name_words, s0.product_id`,
+		`SELECT count(*) FROM ` + body, args
+}
+
+// intersectMatches are joinMatches' statements for SQLite and two sources
+// or more, the first of one term. SQLite would join by looking up every
+// row of the first source in the others (a look-up per product holding
+// the first word, 10,000 for one adjective of a generated catalogue of
+// 200,000); instead, the sources' product IDs are intersected by a
+// compound SELECT ordered by the ID, which SQLite runs as a merge of the
+// sources' ranges of the primary key (term, product_id), one pass over
+// each. Only the matches are then looked up for their tiers.
+func intersectMatches(sources []searchSource) (page, count string, args []any) {
+	var arms, joins []string
+	var rank []string
+	for i, s := range sources {
+		if s.term != "" {
+			args = append(args, s.term)
+			n := placeholder(dialect.SQLite, len(args))
+			alias := "s" + strconv.Itoa(i)
+			arms = append(arms, `SELECT product_id FROM `+searchTable+` WHERE term = `+n)
+			joins = append(joins, ` JOIN `+searchTable+` `+alias+` ON `+alias+`.term = `+n+` AND `+alias+`.product_id = m.id`)
+			rank = append(rank, alias+".tier")
+			continue
 		}
+		args = append(args, s.lo, s.hi)
+		cond := `term >= ` + placeholder(dialect.SQLite, len(args)-1) + ` AND term < ` + placeholder(dialect.SQLite, len(args))
+		arms = append(arms, `SELECT product_id FROM `+searchTable+` WHERE `+cond)
+		rank = append(rank, `(SELECT max(tier) FROM `+searchTable+` WHERE product_id = m.id AND `+cond+`)`)
 	}
-	// No page, or one past the last match: the count alone.
-	if err := queryRow(ctx, c, `SELECT count(*) FROM `+body, args, &count); err != nil {
-		return nil, 0, fmt.Errorf("search: count: %w", err)
-	}
-	return nil, count, nil
+	ids := strings.Join(arms, " INTERSECT ")
+	return `WITH m(id) AS (` + ids + ` ORDER BY 1) SELECT m.id, count(*) OVER () FROM m` + strings.Join(joins, "") +
+			` ORDER BY ` + strings.Join(rank, " + ") + ` DESC, s0.name_words, m.id`,
+		`SELECT count(*) FROM (` + ids + `)`, args
 }
 
 // uniq returns words without repeats, in their order.
@@ -381,10 +437,14 @@ func postgresSearchIndexes() []string {
 	}
 }
 
-// sqliteSearch defines the index on SQLite: the table is its ranking
-// B-tree (WITHOUT ROWID), and (product_id, term) finds a product's rows
-// and answers whether a product holds a word, for searches of several
-// words (SQLite joins by looking up). SQLite compares text bytewise.
+// sqliteSearch defines the index on SQLite: the table is a B-tree on
+// (term, product_id) (WITHOUT ROWID), whose ranges of two terms a search
+// of several words merges (intersectMatches) and in which it looks up the
+// matches' tiers. Two more B-trees: the ranking one, (term, tier DESC,
+// name_words, product_id), and (product_id, term, tier), which finds a
+// product's rows for its rewrite and the cascade, and a match's best tier
+// among the words its last word starts. SQLite compares text bytewise.
+// The indexes are built after the table is filled (sqliteSearchIndexes).
 func sqliteSearch() []string {
 	return []string{
 		// The FTS5 index of version 1.
@@ -398,14 +458,17 @@ func sqliteSearch() []string {
 		product_id integer NOT NULL REFERENCES products (id) ON DELETE CASCADE,
 		tier integer NOT NULL,
 		name_words integer NOT NULL,
-		PRIMARY KEY (term, tier DESC, name_words, product_id)
+		PRIMARY KEY (term, product_id)
 	) WITHOUT ROWID`,
 	}
 }
 
 func sqliteSearchIndexes() []string {
 	return []string{
-		`CREATE UNIQUE INDEX product_search_terms_product ON ` + searchTable + ` (product_id, term)`,
+		// product_id is in every index of a WITHOUT ROWID table: the
+		// primary key's columns end each entry.
+		`CREATE INDEX product_search_terms_rank ON ` + searchTable + ` (term, tier DESC, name_words)`,
+		`CREATE INDEX product_search_terms_product ON ` + searchTable + ` (product_id, term, tier)`,
 	}
 }
 
