@@ -22,6 +22,13 @@
 # The server is stopped by its PID; everything stops by itself. Wants a
 # quiet machine. SERVER_BIN=/path skips building the server; OPS=Q3,Q3b
 # measures only those.
+#
+# KEEP=1 keeps the loaded catalogues after the run and reuses them in the
+# next KEEP=1 run, skipping the loads: the PostgreSQL database
+# ${DB_PREFIX}curves_N and the SQLite file $KEEP_DIR/curves_N.db
+# (KEEP_DIR: /tmp/savannah-curves unless set), each reused only when it
+# holds N products, and brought up to this server's schema and search
+# index first (`server migrate`). Drop them by hand when done.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -35,6 +42,8 @@ PORT=${PORT:-18280}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 SVG=${SVG:-$ROOT/bench/curves.svg}
 POINTS=${POINTS:-$ROOT/bench/curves.jsonl}   # the raw points, kept beside the plot
+KEEP=${KEEP:-}                     # 1: keep the loaded catalogues and reuse them
+KEEP_DIR=${KEEP_DIR:-/tmp/savannah-curves}
 
 services
 build
@@ -42,28 +51,48 @@ build
 loads=""
 for size in ${SIZES//,/ }; do
   for db in ${DBS//,/ }; do
+    reuse=
     case $db in
       postgres)
         name=${DB_PREFIX}curves_$size
-        url=$(fresh_pg "$name")
+        if [ -n "$KEEP" ] && [ "$(pg_products "$name")" = "$size" ]; then
+          url=$(pg_url "$name") reuse=1
+        else
+          url=$(fresh_pg "$name")
+        fi
         dsn=$url ;;
       sqlite)
-        rm -f "$WORK/curves_$size.db"*
-        url=sqlite://$WORK/curves_$size.db
+        dir=$WORK
+        [ -n "$KEEP" ] && dir=$KEEP_DIR && mkdir -p "$dir"
+        file=$dir/curves_$size.db
+        if [ -n "$KEEP" ] && [ "$(sqlite_products "$file")" = "$size" ]; then
+          reuse=1
+        else
+          rm -f "$file"*
+        fi
+        url=sqlite://$file
         dsn= ;;
       *) log "DBS: postgres or sqlite, not $db"; exit 2 ;;
     esac
-    log "loading $size products into $db"
-    secs=$(load "$url" "$size" "${name:-}")
-    log "loaded in ${secs}s"
-    loads="$loads $size on $db: ${secs} s;"
+    if [ -n "$reuse" ]; then
+      log "reusing $size products on $db (KEEP=1)"
+      DATABASE_URL=$url "$SERVER_BIN" migrate >&2
+      loads="$loads $size on $db: reused;"
+    else
+      log "loading $size products into $db"
+      secs=$(load "$url" "$size" "${name:-}")
+      log "loaded in ${secs}s"
+      loads="$loads $size on $db: ${secs} s;"
+    fi
     start_server "$url" "$PORT" CATALOG_CACHE=false
     "$LOADGEN_BIN" curves -url "http://127.0.0.1:$PORT/graphql" -dsn "$dsn" -pid "$SERVER_PID" \
       -db "$db" -size "$size" -concurrency "$CONCURRENCY" -duration "$DURATION" -warmup "$WARMUP" \
       -ops "$OPS" -results "$POINTS"
     stop_server
-    if [ "$db" = postgres ]; then psql_ -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
-    rm -f "$WORK/curves_$size.db"*
+    if [ -z "$KEEP" ]; then
+      if [ "$db" = postgres ]; then psql_ -c "DROP DATABASE IF EXISTS $name WITH (FORCE)"; fi
+      rm -f "$WORK/curves_$size.db"*
+    fi
     name=
   done
 done

@@ -69,6 +69,19 @@ load() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }'
 }
 
+# pg_products NAME: the products in the PostgreSQL database NAME, or
+# nothing when it or its products table is missing.
+pg_products() {
+  psql_ -d "$1" -c "SELECT count(*) FROM products" 2>/dev/null || true
+}
+
+# sqlite_products FILE: the products in the SQLite file FILE, or nothing
+# when it is missing, unreadable or sqlite3 is not installed.
+sqlite_products() {
+  [ -f "$1" ] && command -v sqlite3 >/dev/null || return 0
+  sqlite3 -readonly "$1" "SELECT count(*) FROM products" 2>/dev/null || true
+}
+
 # fresh_pg NAME: drops and creates the scratch database NAME; prints its URL.
 fresh_pg() {
   psql_ -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
