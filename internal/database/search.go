@@ -338,7 +338,9 @@ func joinMatches(dia string, sources []searchSource) (page, count string, args [
 // 200,000); instead, the sources' product IDs are intersected by a
 // compound SELECT ordered by the ID, which SQLite runs as a merge of the
 // sources' ranges of the primary key (term, product_id), one pass over
-// each. Only the matches are then looked up for their tiers.
+// each. Only the matches are then looked up for their tiers: CROSS JOIN
+// keeps the matches the outer loop (SQLite's planner otherwise may scan
+// the first source's rows and rerun the merge inside that loop).
 func intersectMatches(sources []searchSource) (page, count string, args []any) {
 	var arms, joins []string
 	var rank []string
@@ -348,7 +350,7 @@ func intersectMatches(sources []searchSource) (page, count string, args []any) {
 			n := placeholder(dialect.SQLite, len(args))
 			alias := "s" + strconv.Itoa(i)
 			arms = append(arms, `SELECT product_id FROM `+searchTable+` WHERE term = `+n)
-			joins = append(joins, ` JOIN `+searchTable+` `+alias+` ON `+alias+`.term = `+n+` AND `+alias+`.product_id = m.id`)
+			joins = append(joins, ` CROSS JOIN `+searchTable+` `+alias+` ON `+alias+`.term = `+n+` AND `+alias+`.product_id = m.id`)
 			rank = append(rank, alias+".tier")
 			continue
 		}
