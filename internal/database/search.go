@@ -408,10 +408,13 @@ func queryPage(ctx context.Context, c execQuerier, q string, args ...any) ([]int
 
 // postgresSearch defines the index on PostgreSQL. The term compares
 // bytewise (COLLATE "C"), whatever the database's collation, so every
-// word with a prefix lies in one range of the index. Three B-trees: the
+// word with a prefix lies in one range of the index. Four B-trees: the
 // ranking one; (term, product_id), whose two ranges a search of two words
-// merge-joins on the product without hashing or sorting; and product_id,
-// for a product's rewrite and the cascade. The indexes are built after the
+// merge-joins on the product without hashing or sorting; term alone,
+// which B-tree deduplication stores as the term and a list of its rows,
+// so a word's count reads an eighth of the pages the others would (12
+// rather than 91 for 10,000 products); and product_id, for a
+// product's rewrite and the cascade. The indexes are built after the
 // table is filled (postgresSearchIndexes).
 func postgresSearch() []string {
 	return []string{
@@ -433,6 +436,7 @@ func postgresSearchIndexes() []string {
 	return []string{
 		`CREATE INDEX product_search_terms_rank ON ` + searchTable + ` (term, tier DESC, name_words, product_id)`,
 		`CREATE INDEX product_search_terms_term ON ` + searchTable + ` (term, product_id) INCLUDE (tier, name_words)`,
+		`CREATE INDEX product_search_terms_count ON ` + searchTable + ` (term)`,
 		`CREATE INDEX product_search_terms_product ON ` + searchTable + ` (product_id)`,
 		// Statistics for the planner's choice of join.
 		`ANALYZE ` + searchTable,
