@@ -223,7 +223,10 @@ func placeholder(dia string, n int) string {
 // when it starts only one (as a whole word usually does), that word's
 // number of products. A one-word search that starts one word then reads
 // its page straight off the ranking index; any other search joins the
-// words' rows on the product and counts in the same statement.
+// words' rows on the product and counts in the same statement (on SQLite,
+// for several words, after merging the words' product IDs:
+// intersectMatches). Which word comes first in the query changes neither
+// the reading (a merge reads each word's rows once) nor the answer.
 func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string, offset, limit int) ([]int, int, error) {
 	if len(words) == 0 {
 		return nil, 0, nil
