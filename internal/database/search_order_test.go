@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,46 +38,14 @@ func TestSearchIndexWordOrder(t *testing.T) {
 			ids[p.Slug] = p.ID
 		}
 
-		// The model: every word held, the last also as a prefix; ranked
-		// by the words' tiers summed, then the shorter name, then the ID.
+		// The model: matches scored by dbtest.SearchScore, ranked by the
+		// score, then the shorter name, then the ID.
 		expect := func(words []string) []int {
 			type hit struct{ score, length, id int }
 			var hits []hit
 			for _, p := range cat.Products {
 				name, desc := database.SearchWords(p.Name), database.SearchWords(p.Description)
-				tierOf := func(match func(string) bool) int {
-					best := -1
-					for i, w := range name {
-						if match(w) {
-							best = max(best, map[bool]int{true: 2, false: 1}[i == 0])
-						}
-					}
-					for _, w := range desc {
-						if match(w) {
-							best = max(best, 0)
-						}
-					}
-					return best
-				}
-				score, seen := 0, map[string]bool{}
-				for i, w := range words {
-					var tier int
-					switch {
-					case i == len(words)-1:
-						tier = tierOf(func(x string) bool { return strings.HasPrefix(x, w) })
-					case seen[w]:
-						continue
-					default:
-						seen[w] = true
-						tier = tierOf(func(x string) bool { return x == w })
-					}
-					if tier < 0 {
-						score = -1
-						break
-					}
-					score += tier
-				}
-				if score >= 0 {
+				if score, ok := dbtest.SearchScore(words, name, desc); ok {
 					hits = append(hits, hit{score, len(name), ids[p.Slug]})
 				}
 			}

@@ -227,39 +227,7 @@ func TestSearchMatchesModel(t *testing.T) {
 					continue
 				}
 				name, desc := words(it.name), words(it.description)
-				tierOf := func(match func(string) bool) int {
-					best := -1
-					for i, w := range name {
-						if match(w) {
-							best = max(best, map[bool]int{true: 2, false: 1}[i == 0])
-						}
-					}
-					for _, w := range desc {
-						if match(w) {
-							best = max(best, 0)
-						}
-					}
-					return best
-				}
-				score, ok := 0, true
-				seen := map[string]bool{}
-				for i, w := range q {
-					var tier int
-					if i == len(q)-1 {
-						tier = tierOf(func(x string) bool { return strings.HasPrefix(x, w) })
-					} else if seen[w] {
-						continue
-					} else {
-						seen[w] = true
-						tier = tierOf(func(x string) bool { return x == w })
-					}
-					if tier < 0 {
-						ok = false
-						break
-					}
-					score += tier
-				}
-				if ok {
+				if score, ok := dbtest.SearchScore(q, name, desc); ok {
 					hits = append(hits, hit{it.name, score, len(name), order})
 				}
 			}
