@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"net/url"
 	"strings"
 	"time"
@@ -111,9 +110,7 @@ func (s *Service) lock(ctx context.Context, c *ent.Client, b buyer) error {
 	if s.cfg.Dialect != dialect.Postgres {
 		return nil
 	}
-	h := fnv.New64a()
-	_, _ = h.Write([]byte("checkout:guest:" + b.cartToken))
-	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", advisoryKey("checkout:guest:"+b.cartToken)); err != nil {
 		return fmt.Errorf("lock guest checkout: %w", err)
 	}
 	return nil

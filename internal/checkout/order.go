@@ -396,6 +396,17 @@ func (s *Service) shippingAddress(ctx context.Context, c *ent.Client, a *schemat
 	}, nil
 }
 
+// advisoryKey is the PostgreSQL advisory lock key of name (FNV-64a).
+func advisoryKey(name string) int64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	return int64(h.Sum64())
+}
+
+// orderSequenceLock is the advisory lock checkouts queue on for the
+// order-number row (nextNumber).
+var orderSequenceLock = advisoryKey("sequence:" + orderSequence)
+
 // lockCustomer serialises one customer's checkouts and first carts on
 // PostgreSQL until the transaction ends, so that the idempotency key
 // lookup sees a racing request's committed order instead of placing a
@@ -404,9 +415,7 @@ func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID in
 	if s.cfg.Dialect != dialect.Postgres {
 		return nil
 	}
-	h := fnv.New64a()
-	_, _ = h.Write([]byte("checkout:" + strconv.Itoa(customerID)))
-	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+	if _, err := c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", advisoryKey("checkout:"+strconv.Itoa(customerID))); err != nil {
 		return fmt.Errorf("lock customer's checkout: %w", err)
 	}
 	return nil
@@ -429,11 +438,9 @@ func (s *Service) lockCustomer(ctx context.Context, c *ent.Client, customerID in
 func (s *Service) nextNumber(ctx context.Context, c *ent.Client) (string, error) {
 	update, args := "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", []any{orderSequence}
 	if s.cfg.Dialect == dialect.Postgres {
-		h := fnv.New64a()
-		_, _ = h.Write([]byte("sequence:" + orderSequence))
 		update = "WITH queue AS (SELECT pg_advisory_xact_lock($2)) " +
 			"UPDATE sequences SET value = value + 1 FROM queue WHERE name = $1 RETURNING value"
-		args = append(args, int64(h.Sum64()))
+		args = append(args, orderSequenceLock)
 	}
 	next := func() (int64, bool, error) {
 		rows, err := c.QueryContext(ctx, update, args...)
