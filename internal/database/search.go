@@ -269,9 +269,12 @@ func SearchIndex(ctx context.Context, c execQuerier, dia string, words []string,
 	} else {
 		sources = append(sources, searchSource{term: first.String})
 	}
-	page, total, args := joinMatches(dia, sources)
+	var page, total string
+	var args []any
 	if dia == dialect.SQLite && len(sources) > 1 {
 		page, total, args = intersectMatches(sources)
+	} else {
+		page, total, args = joinMatches(dia, sources)
 	}
 	if limit > 0 {
 		ids, n, err := queryPage(ctx, c, page+` LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset), args...)
